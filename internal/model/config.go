@@ -1,0 +1,99 @@
+package model
+
+// APIVersion is the only apiVersion gennaker's config kinds accept today.
+const APIVersion = "gennaker.dev/v1alpha1"
+
+// Kinds of config documents.
+const (
+	KindApplication = "Application"
+	KindEnvironment = "Environment"
+	KindPipeline    = "Pipeline"
+)
+
+// Application is a service a team deploys: how to run one version of it and
+// how to tell whether an instance is healthy.
+type Application struct {
+	Name        string            `json:"name"`
+	Team        string            `json:"team,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Run         RunSpec           `json:"run"`
+	Image       string            `json:"image,omitempty"` // container image for Kubernetes targets; may hold {{version}}
+	Port        int               `json:"port,omitempty"`  // the port the app listens on inside a container (Kubernetes)
+	HealthCheck HealthCheck       `json:"healthCheck"`
+	Instances   int               `json:"instances"`
+	Labels      map[string]string `json:"labels,omitempty"`
+}
+
+// RunSpec says how the local target starts one instance of a version.
+// Command, Args and Env values may use the placeholders {{version}}, {{port}},
+// {{instance}} and {{app}}; each instance also gets PORT, VERSION and INSTANCE.
+type RunSpec struct {
+	Command string            `json:"command,omitempty"`
+	Args    []string          `json:"args,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Dir     string            `json:"dir,omitempty"`
+}
+
+// HealthCheck is an HTTP GET that must answer 2xx for an instance to be healthy.
+type HealthCheck struct {
+	Path     string   `json:"path"`
+	Interval Duration `json:"interval"`
+	Timeout  Duration `json:"timeout"`
+	// StartupTimeout bounds how long a new instance may take to become healthy.
+	StartupTimeout Duration `json:"startupTimeout"`
+}
+
+// TargetKind names where an environment runs server groups.
+type TargetKind string
+
+const (
+	// TargetLocal runs instances as child processes behind a built-in front door proxy.
+	TargetLocal TargetKind = "local"
+	// TargetKubernetes runs server groups as Deployments on a cluster (a later issue).
+	TargetKubernetes TargetKind = "kubernetes"
+)
+
+// Environment is a place applications are deployed to, such as staging or prod.
+type Environment struct {
+	Name   string     `json:"name"`
+	Target TargetSpec `json:"target"`
+	// FrontDoors maps an application name to the address of its stable front
+	// door proxy in this environment, e.g. "127.0.0.1:18080" (local targets).
+	FrontDoors map[string]string `json:"frontDoors,omitempty"`
+	// Production marks environments whose deploys count for delivery KPIs.
+	Production bool `json:"production,omitempty"`
+}
+
+// TargetSpec selects and configures the provider of an environment.
+type TargetSpec struct {
+	Kind TargetKind `json:"kind"`
+	// Kubernetes fields (used from the Kubernetes issue on).
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	Context    string `json:"context,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+}
+
+// Pipeline is an ordered set (or DAG, through Needs) of stages run against
+// one application.
+type Pipeline struct {
+	Name        string      `json:"name"`
+	Application string      `json:"application"`
+	Description string      `json:"description,omitempty"`
+	Parameters  []Parameter `json:"parameters,omitempty"`
+	Stages      []StageSpec `json:"stages"`
+}
+
+// Parameter is a named input of a pipeline, given with `gennaker run --param`.
+type Parameter struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Default     string `json:"default,omitempty"`
+	Required    bool   `json:"required,omitempty"`
+}
+
+// Config is one consistent set of config documents, as applied together.
+type Config struct {
+	Applications []Application `json:"applications"`
+	Environments []Environment `json:"environments"`
+	Pipelines    []Pipeline    `json:"pipelines"`
+}

@@ -1,0 +1,42 @@
+package model
+
+import "time"
+
+// EventKind names a delivery event in the append-only log the KPIs read.
+type EventKind string
+
+const (
+	// EventExecutionStarted: a pipeline execution began.
+	EventExecutionStarted EventKind = "execution_started"
+	// EventExecutionFinished: an execution ended; Detail holds its status and reason.
+	EventExecutionFinished EventKind = "execution_finished"
+	// EventDeployStarted: a deploy stage began rolling a version into an environment.
+	EventDeployStarted EventKind = "deploy_started"
+	// EventDeploySucceeded: the version took all traffic.
+	EventDeploySucceeded EventKind = "deploy_succeeded"
+	// EventDeployFailed: the deploy did not complete; Detail says why.
+	EventDeployFailed EventKind = "deploy_failed"
+	// EventRolledBack: traffic went back to an earlier version.
+	EventRolledBack EventKind = "rolled_back"
+	// EventManualStep: a person did something by hand (approve, reject, cancel, rollback, run).
+	EventManualStep EventKind = "manual_step"
+)
+
+// Event is one record of the delivery log. Events are never updated.
+type Event struct {
+	ID          int64      `json:"id"`
+	Time        time.Time  `json:"time"`
+	Kind        EventKind  `json:"kind"`
+	Application string     `json:"application,omitempty"`
+	Environment string     `json:"environment,omitempty"`
+	Version     string     `json:"version,omitempty"`
+	ExecutionID string     `json:"executionId,omitempty"`
+	Stage       string     `json:"stage,omitempty"`
+	Trigger     string     `json:"trigger,omitempty"`
+	Actor       string     `json:"actor,omitempty"`
+	CommitSHA   string     `json:"commitSha,omitempty"`
+	CommitTime  *time.Time `json:"commitTime,omitempty"`
+	// Action names the manual step (approve, reject, cancel, rollback, run).
+	Action string `json:"action,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}

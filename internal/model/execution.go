@@ -1,0 +1,114 @@
+package model
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// ExecutionStatus is where an execution is in its life.
+type ExecutionStatus string
+
+const (
+	// ExecutionRunning: created and not finished; some stage is pending, running or waiting.
+	ExecutionRunning ExecutionStatus = "running"
+	// ExecutionSucceeded: every stage succeeded or was skipped.
+	ExecutionSucceeded ExecutionStatus = "succeeded"
+	// ExecutionFailed: a stage failed; Reason says which and why.
+	ExecutionFailed ExecutionStatus = "failed"
+	// ExecutionCanceled: someone canceled it; Reason says who.
+	ExecutionCanceled ExecutionStatus = "canceled"
+)
+
+// Terminal reports whether the execution has finished.
+func (s ExecutionStatus) Terminal() bool { return s != ExecutionRunning }
+
+// StageStatus is where a stage is in its life.
+type StageStatus string
+
+const (
+	// StagePending: not started; waits for the stages it needs.
+	StagePending StageStatus = "pending"
+	// StageRunning: a worker is acting on it, or it waits on a timer (wait, poll, canary pause).
+	StageRunning StageStatus = "running"
+	// StageWaiting: it waits for a person (judgment, canary pause without duration).
+	StageWaiting StageStatus = "waiting"
+	// StageSucceeded: done, and it worked.
+	StageSucceeded StageStatus = "succeeded"
+	// StageFailed: done, and it did not work; Reason says why.
+	StageFailed StageStatus = "failed"
+	// StageFailedContinue: it failed but its onFailure is continue, so dependents still run.
+	StageFailedContinue StageStatus = "failed_continue"
+	// StageSkipped: its `if` condition was false, or a stage it needs did not succeed.
+	StageSkipped StageStatus = "skipped"
+	// StageCanceled: the execution was canceled before the stage finished.
+	StageCanceled StageStatus = "canceled"
+)
+
+// Terminal reports whether the stage has finished.
+func (s StageStatus) Terminal() bool {
+	switch s {
+	case StageSucceeded, StageFailed, StageFailedContinue, StageSkipped, StageCanceled:
+		return true
+	}
+	return false
+}
+
+// Trigger records who or what started an execution and for which change.
+type Trigger struct {
+	Kind       string     `json:"kind"` // manual, api, deploy, rollback, demo
+	Actor      string     `json:"actor,omitempty"`
+	CommitSHA  string     `json:"commitSha,omitempty"`
+	CommitTime *time.Time `json:"commitTime,omitempty"`
+}
+
+// Execution is one run of a pipeline. It carries a snapshot of the pipeline
+// as it was when it started, so later config changes never alter it.
+type Execution struct {
+	ID          string            `json:"id"`
+	Pipeline    string            `json:"pipeline"`
+	Application string            `json:"application"`
+	Status      ExecutionStatus   `json:"status"`
+	Reason      string            `json:"reason,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	Trigger     Trigger           `json:"trigger"`
+	Spec        Pipeline          `json:"spec"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	EndedAt     *time.Time        `json:"endedAt,omitempty"`
+	Stages      []Stage           `json:"stages,omitempty"`
+}
+
+// Stage is the runtime record of one stage of an execution.
+type Stage struct {
+	ExecutionID string      `json:"executionId"`
+	Name        string      `json:"name"`
+	Type        StageType   `json:"type"`
+	Status      StageStatus `json:"status"`
+	Reason      string      `json:"reason,omitempty"`
+	// Attempt counts runs of the stage after transient errors (1 on the first).
+	Attempt int `json:"attempt"`
+	// State is the stage type's own progress record (what it has done so far),
+	// so a resumed stage continues instead of starting again.
+	State json.RawMessage `json:"state,omitempty"`
+	// Output is what the stage reports to later stages and people.
+	Output    json.RawMessage `json:"output,omitempty"`
+	StartedAt *time.Time      `json:"startedAt,omitempty"`
+	EndedAt   *time.Time      `json:"endedAt,omitempty"`
+	// Deadline is when the stage times out (from its timeout), if any.
+	Deadline *time.Time `json:"deadline,omitempty"`
+	// Judgment holds a person's answer to a waiting stage.
+	Judgment *Judgment `json:"judgment,omitempty"`
+}
+
+// Judgment is a person's answer to a stage that waits for one.
+type Judgment struct {
+	Decision string    `json:"decision"` // approve or reject
+	Actor    string    `json:"actor,omitempty"`
+	Comment  string    `json:"comment,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Judgment decisions.
+const (
+	DecisionApprove = "approve"
+	DecisionReject  = "reject"
+)

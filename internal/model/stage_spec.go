@@ -1,0 +1,130 @@
+package model
+
+// StageType names what a stage does. A stage's type is the one block it
+// carries (wait:, judgment:, webhook:, deploy:, rollback:, noop:).
+type StageType string
+
+const (
+	// StageNoop does nothing and succeeds; for tests and benchmarks.
+	StageNoop StageType = "noop"
+	// StageWait waits for a fixed duration.
+	StageWait StageType = "wait"
+	// StageJudgment waits until a person approves or rejects it.
+	StageJudgment StageType = "judgment"
+	// StageWebhook calls an HTTP endpoint and optionally polls a status URL.
+	StageWebhook StageType = "webhook"
+	// StageDeploy rolls a new version of the application into an environment.
+	StageDeploy StageType = "deploy"
+	// StageRollback sends traffic back to the previous good server group.
+	StageRollback StageType = "rollback"
+)
+
+// OnFailure says what a failed stage does to its execution.
+type OnFailure string
+
+const (
+	// OnFailureFail fails the execution (the default for non-deploy stages).
+	OnFailureFail OnFailure = "fail"
+	// OnFailureContinue records the failure and lets dependent stages run.
+	OnFailureContinue OnFailure = "continue"
+	// OnFailureRollback undoes the stage's deploy, then fails the execution
+	// (the default for deploy stages).
+	OnFailureRollback OnFailure = "rollback"
+)
+
+// StageSpec is one stage of a pipeline as written in config.
+type StageSpec struct {
+	Name  string   `json:"name"`
+	Needs []string `json:"needs,omitempty"`
+	// If is a CEL expression over `params` and `stages`; the stage is skipped when false.
+	If        string    `json:"if,omitempty"`
+	Timeout   Duration  `json:"timeout,omitempty"`
+	Retries   int       `json:"retries,omitempty"` // extra attempts after a transient error
+	OnFailure OnFailure `json:"onFailure,omitempty"`
+
+	Noop     *NoopStage     `json:"noop,omitempty"`
+	Wait     *WaitStage     `json:"wait,omitempty"`
+	Judgment *JudgmentStage `json:"judgment,omitempty"`
+	Webhook  *WebhookStage  `json:"webhook,omitempty"`
+	Deploy   *DeployStage   `json:"deploy,omitempty"`
+	Rollback *RollbackStage `json:"rollback,omitempty"`
+}
+
+// Type reports the stage's type from the block it carries ("" when none).
+func (s StageSpec) Type() StageType {
+	switch {
+	case s.Noop != nil:
+		return StageNoop
+	case s.Wait != nil:
+		return StageWait
+	case s.Judgment != nil:
+		return StageJudgment
+	case s.Webhook != nil:
+		return StageWebhook
+	case s.Deploy != nil:
+		return StageDeploy
+	case s.Rollback != nil:
+		return StageRollback
+	}
+	return ""
+}
+
+// EffectiveOnFailure returns the configured policy or the type's default.
+func (s StageSpec) EffectiveOnFailure() OnFailure {
+	if s.OnFailure != "" {
+		return s.OnFailure
+	}
+	if s.Type() == StageDeploy {
+		return OnFailureRollback
+	}
+	return OnFailureFail
+}
+
+// NoopStage succeeds at once. Fail makes it fail instead, for tests.
+type NoopStage struct {
+	Fail bool `json:"fail,omitempty"`
+}
+
+// WaitStage waits for Duration.
+type WaitStage struct {
+	Duration Duration `json:"duration"`
+}
+
+// JudgmentStage waits for a manual approve or reject.
+type JudgmentStage struct {
+	Instructions string `json:"instructions,omitempty"`
+	// Timeout, when set, rejects the judgment after this long without an answer.
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// WebhookStage calls URL once (with a stable Idempotency-Key header) and,
+// when StatusURL is set, polls it until a success or failure value appears.
+type WebhookStage struct {
+	URL     string            `json:"url"`
+	Method  string            `json:"method,omitempty"` // default POST
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+	// StatusURL is polled with GET every PollInterval when set.
+	StatusURL    string   `json:"statusUrl,omitempty"`
+	PollInterval Duration `json:"pollInterval,omitempty"`
+	// StatusField is a dotted path into the status JSON, e.g. "status" or "result.state".
+	StatusField   string   `json:"statusField,omitempty"`
+	SuccessValues []string `json:"successValues,omitempty"`
+	FailureValues []string `json:"failureValues,omitempty"`
+}
+
+// DeployStage deploys a version of the pipeline's application to an environment.
+type DeployStage struct {
+	Environment string `json:"environment"`
+	// Version to deploy; may reference a parameter as {{params.NAME}}. Defaults to {{params.version}}.
+	Version  string   `json:"version,omitempty"`
+	Strategy Strategy `json:"strategy"`
+	// Env adds environment variables to every instance of this deploy; values
+	// may reference parameters as {{params.NAME}}.
+	Env map[string]string `json:"env,omitempty"`
+}
+
+// RollbackStage sends an environment's traffic back to its previous server group.
+type RollbackStage struct {
+	Environment string `json:"environment"`
+}

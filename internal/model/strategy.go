@@ -1,0 +1,76 @@
+package model
+
+// StrategyType names how a deploy replaces the running version.
+type StrategyType string
+
+const (
+	// StrategyHighlander starts the new server group, moves all traffic to it
+	// when healthy, and destroys every older one ("there can be only one").
+	StrategyHighlander StrategyType = "highlander"
+	// StrategyRedBlack starts the new server group, moves all traffic to it when
+	// healthy, and keeps older ones running but disabled for instant rollback.
+	StrategyRedBlack StrategyType = "red-black"
+	// StrategyRolling replaces the running server group's instances in batches.
+	StrategyRolling StrategyType = "rolling"
+	// StrategyCanary moves traffic to the new version step by step, comparing
+	// it with a fresh baseline, and promotes or rolls back on the verdict.
+	StrategyCanary StrategyType = "canary"
+)
+
+// Strategy configures a deploy stage's strategy.
+type Strategy struct {
+	Type StrategyType `json:"type"`
+	// MaxRemaining is how many previous server groups red/black keeps (disabled); default 1.
+	MaxRemaining int `json:"maxRemaining,omitempty"`
+	// BatchSize is how many instances rolling replaces at a time; default 1.
+	BatchSize int         `json:"batchSize,omitempty"`
+	Canary    *CanarySpec `json:"canary,omitempty"`
+}
+
+// CanarySpec configures a canary deploy.
+type CanarySpec struct {
+	Steps []CanaryStep `json:"steps"`
+	// Baseline deploys a fresh server group of the current version beside the
+	// canary to compare against (default true).
+	Baseline *bool `json:"baseline,omitempty"`
+	// Analysis is the judge configuration used by every analysis step.
+	Analysis *AnalysisSpec `json:"analysis,omitempty"`
+	// OnInconclusive says what an analysis without enough data does: "pause" or "rollback".
+	OnInconclusive string `json:"onInconclusive,omitempty"`
+}
+
+// WantsBaseline reports whether the canary runs beside a fresh baseline.
+func (c *CanarySpec) WantsBaseline() bool { return c == nil || c.Baseline == nil || *c.Baseline }
+
+// CanaryStep is one step of a canary; exactly one field is set.
+type CanaryStep struct {
+	// SetWeight sends this percentage of traffic to the canary.
+	SetWeight *int `json:"setWeight,omitempty"`
+	// Pause waits for Duration, or until approved when Duration is zero.
+	Pause *PauseStep `json:"pause,omitempty"`
+	// Analysis measures canary against baseline and fails the deploy on a bad verdict.
+	Analysis *AnalysisStep `json:"analysis,omitempty"`
+}
+
+// PauseStep waits; a zero Duration waits for a manual resume (approve).
+type PauseStep struct {
+	Duration Duration `json:"duration,omitempty"`
+}
+
+// AnalysisStep runs Intervals measurement intervals of Interval each.
+type AnalysisStep struct {
+	Interval  Duration `json:"interval,omitempty"`  // default 30s
+	Intervals int      `json:"intervals,omitempty"` // default 1
+}
+
+// AnalysisSpec is the judge's configuration: thresholds comparing the canary with its baseline.
+type AnalysisSpec struct {
+	// MinRequests per server group per interval below which the interval has too little data.
+	MinRequests int `json:"minRequests,omitempty"`
+	// MaxErrorRateIncrease is the largest allowed canary minus baseline 5xx ratio (0.01 = one point).
+	MaxErrorRateIncrease *float64 `json:"maxErrorRateIncrease,omitempty"`
+	// MaxLatencyRatio is the largest allowed canary / baseline ratio of p95 latency.
+	MaxLatencyRatio *float64 `json:"maxLatencyRatio,omitempty"`
+	// MaxExtensions is how many times an interval without enough data is extended.
+	MaxExtensions int `json:"maxExtensions,omitempty"`
+}

@@ -1,0 +1,166 @@
+// Package store declares how gennaker remembers: one Store interface that the
+// engine, the API and the stages use, implemented by store/sqlite (embedded,
+// the default) and later store/postgres, and checked by one conformance suite
+// in store/storetest that every implementation must pass.
+//
+// Writes that change an execution or a stage are guarded transitions: they
+// name the statuses they move from, and fail with ErrConflict when the row is
+// no longer in one of them, so two workers can never both move a stage on.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Store is a handle on gennaker's database.
+type Store interface {
+	Queries
+	// InTx runs fn inside one write transaction; it commits when fn returns nil
+	// and rolls back otherwise. fn must use only tx (never the Store) for
+	// database work, or it may deadlock on SQLite's single writer.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// DB is the writer pool, shared with the durable queue (River) so that jobs
+	// are enqueued in the same transaction as the state change they follow.
+	DB() *sql.DB
+	// Dialect names the SQL dialect: "sqlite" or "postgres".
+	Dialect() string
+	Close() error
+}
+
+// Tx is a write transaction: every query, plus the raw *sql.Tx for River.
+type Tx interface {
+	Queries
+	SQL() *sql.Tx
+}
+
+// Queries is every read and write the rest of gennaker makes.
+type Queries interface {
+	// ConfigApply upserts every object of cfg in one transaction and reports
+	// what changed. Objects not in cfg are left alone.
+	ConfigApply(ctx context.Context, cfg model.Config) (ApplyResult, error)
+	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
+	ApplicationList(ctx context.Context) ([]model.Application, error)
+	EnvironmentGet(ctx context.Context, name string) (*model.Environment, error)
+	EnvironmentList(ctx context.Context) ([]model.Environment, error)
+	PipelineGet(ctx context.Context, name string) (*model.Pipeline, error)
+	PipelineList(ctx context.Context, params PipelineListParams) ([]model.Pipeline, error)
+
+	// ExecutionInsert stores a new execution and its stages (as given).
+	ExecutionInsert(ctx context.Context, exec *model.Execution) error
+	// ExecutionGet returns the execution with its stages, in pipeline order.
+	ExecutionGet(ctx context.Context, id string) (*model.Execution, error)
+	// ExecutionList returns executions newest first, with their stages.
+	ExecutionList(ctx context.Context, params ExecutionListParams) ([]model.Execution, error)
+	// ExecutionSetStatus moves an execution from one of params.From to params.To.
+	ExecutionSetStatus(ctx context.Context, params ExecutionSetStatusParams) error
+
+	StageGet(ctx context.Context, executionID, name string) (*model.Stage, error)
+	// StageUpdate writes every mutable field of params.Stage, but only if the
+	// stored stage's status is one of params.From; otherwise ErrConflict.
+	StageUpdate(ctx context.Context, params StageUpdateParams) error
+
+	// EventInsert appends a delivery event and returns its ID.
+	EventInsert(ctx context.Context, ev *model.Event) (int64, error)
+	EventList(ctx context.Context, params EventListParams) ([]model.Event, error)
+
+	// ServerGroupInsert stores a new server group; ErrConflict if the name exists.
+	ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error
+	ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error)
+	// ServerGroupList returns server groups oldest first.
+	ServerGroupList(ctx context.Context, params ServerGroupListParams) ([]model.ServerGroup, error)
+	// ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.
+	ServerGroupUpdate(ctx context.Context, params ServerGroupUpdateParams) error
+	// ServerGroupNextSequence returns 1 + the highest sequence ever used for app in env.
+	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
+
+	// AnalysisInsert stores one judged interval of a canary analysis.
+	AnalysisInsert(ctx context.Context, rec *AnalysisRecord) error
+	// AnalysisList returns an execution's records ordered by stage, then sequence.
+	AnalysisList(ctx context.Context, executionID string) ([]AnalysisRecord, error)
+}
+
+// ApplyResult counts what ConfigApply did, per kind and outcome.
+type ApplyResult struct {
+	Created   []string `json:"created"`   // "Application/checkout"
+	Updated   []string `json:"updated"`   // changed objects
+	Unchanged []string `json:"unchanged"` // identical objects
+}
+
+// PipelineListParams filters PipelineList.
+type PipelineListParams struct {
+	Application string // empty: all
+}
+
+// ExecutionListParams filters ExecutionList.
+type ExecutionListParams struct {
+	Application string
+	Pipeline    string
+	Statuses    []model.ExecutionStatus
+	Limit       int // default 50
+}
+
+// ExecutionSetStatusParams is a guarded execution transition.
+type ExecutionSetStatusParams struct {
+	ID      string
+	From    []model.ExecutionStatus
+	To      model.ExecutionStatus
+	Reason  string
+	EndedAt *time.Time
+}
+
+// StageUpdateParams is a guarded stage write.
+type StageUpdateParams struct {
+	Stage model.Stage
+	From  []model.StageStatus
+}
+
+// EventListParams filters EventList; results are ordered by ID ascending.
+type EventListParams struct {
+	Application string
+	Environment string
+	Kinds       []model.EventKind
+	AfterID     int64
+	Since       time.Time
+	Limit       int // default 100
+	// Newest returns the newest Limit events (still in ascending order).
+	Newest bool
+}
+
+// ServerGroupListParams filters ServerGroupList.
+type ServerGroupListParams struct {
+	Application      string
+	Environment      string
+	IncludeDestroyed bool
+}
+
+// ServerGroupUpdateParams changes the non-nil fields of one server group.
+type ServerGroupUpdateParams struct {
+	Name      string
+	From      []model.ServerGroupStatus // empty: any
+	Status    *model.ServerGroupStatus
+	Weight    *int
+	Instances *int
+	LastGood  *bool
+	// RolledBack marks a server group that a rollback moved traffic away from.
+	RolledBack *bool
+}
+
+// AnalysisRecord is one judged interval of a canary analysis: what was
+// measured and what the judge decided, kept so it can be shown and rejudged.
+type AnalysisRecord struct {
+	ExecutionID string    `json:"executionId"`
+	Stage       string    `json:"stage"`
+	Sequence    int       `json:"sequence"`
+	StartedAt   time.Time `json:"startedAt"`
+	EndedAt     time.Time `json:"endedAt"`
+	Outcome     string    `json:"outcome"`
+	Score       float64   `json:"score"`
+	Reason      string    `json:"reason"`
+	// Measurements and Verdict are JSON documents owned by the analysis package.
+	Measurements []byte `json:"measurements"`
+	Verdict      []byte `json:"verdict"`
+}
