@@ -84,6 +84,9 @@ type Stage struct {
 	Type        StageType   `json:"type"`
 	Status      StageStatus `json:"status"`
 	Reason      string      `json:"reason,omitempty"`
+	// Version counts writes to the stage; a write must name the version it
+	// read (optimistic concurrency), so two workers never both move it on.
+	Version int `json:"version"`
 	// Attempt counts runs of the stage after transient errors (1 on the first).
 	Attempt int `json:"attempt"`
 	// State is the stage type's own progress record (what it has done so far),

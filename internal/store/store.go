@@ -60,7 +60,9 @@ type Queries interface {
 
 	StageGet(ctx context.Context, executionID, name string) (*model.Stage, error)
 	// StageUpdate writes every mutable field of params.Stage, but only if the
-	// stored stage's status is one of params.From; otherwise ErrConflict.
+	// stored stage's status is one of params.From and its version equals
+	// params.Stage.Version; otherwise ErrConflict. The stored version becomes
+	// params.Stage.Version+1 (and so does params.Stage.Version, in place).
 	StageUpdate(ctx context.Context, params StageUpdateParams) error
 
 	// EventInsert appends a delivery event and returns its ID.
@@ -114,7 +116,7 @@ type ExecutionSetStatusParams struct {
 
 // StageUpdateParams is a guarded stage write.
 type StageUpdateParams struct {
-	Stage model.Stage
+	Stage *model.Stage
 	From  []model.StageStatus
 }
 

@@ -1,0 +1,293 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// StartParams asks for a new execution of a stored pipeline.
+type StartParams struct {
+	Pipeline string
+	Params   map[string]string
+	Trigger  model.Trigger
+}
+
+// StartExecution creates an execution of a pipeline and starts its first
+// stages, in one transaction.
+func (e *Engine) StartExecution(ctx context.Context, p StartParams) (*model.Execution, error) {
+	pl, err := e.store.PipelineGet(ctx, p.Pipeline)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: pipeline %q does not exist: list pipelines with `gennaker pipelines` or apply its config with `gennaker apply -f DIR`", ErrBadRequest, p.Pipeline)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.StartPipeline(ctx, *pl, p.Params, p.Trigger)
+}
+
+// StartPipeline starts an execution of the given pipeline definition (stored
+// or built for a one-off deploy).
+func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger) (*model.Execution, error) {
+	resolved, err := resolveParams(pl, params)
+	if err != nil {
+		return nil, err
+	}
+	if trigger.Kind == "" {
+		trigger.Kind = "manual"
+	}
+	now := e.now().UTC()
+	exec := &model.Execution{
+		ID: newExecutionID(now), Pipeline: pl.Name, Application: pl.Application,
+		Status: model.ExecutionRunning, Params: resolved, Trigger: trigger, Spec: pl, CreatedAt: now,
+	}
+	for _, s := range pl.Stages {
+		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})
+	}
+	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.ExecutionInsert(ctx, exec); err != nil {
+			return err
+		}
+		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
+		fillEvent(&ev, exec, "", now)
+		if _, err := tx.EventInsert(ctx, &ev); err != nil {
+			return err
+		}
+		if trigger.Kind == "manual" {
+			step := model.Event{Kind: model.EventManualStep, Action: "run", Detail: "ran pipeline " + pl.Name}
+			fillEvent(&step, exec, "", now)
+			if _, err := tx.EventInsert(ctx, &step); err != nil {
+				return err
+			}
+		}
+		return e.advance(ctx, tx, exec.ID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
+	}
+	e.bus.Publish(Update{ExecutionID: exec.ID, Status: string(model.ExecutionRunning)})
+	return e.store.ExecutionGet(ctx, exec.ID)
+}
+
+// resolveParams checks given parameters against the pipeline's and fills defaults.
+func resolveParams(pl model.Pipeline, given map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	declared := map[string]bool{}
+	var problems []string
+	for _, p := range pl.Parameters {
+		declared[p.Name] = true
+		v, ok := given[p.Name]
+		switch {
+		case ok:
+			out[p.Name] = v
+		case p.Default != "":
+			out[p.Name] = p.Default
+		case p.Required:
+			problems = append(problems, fmt.Sprintf("parameter %q is required: pass --param %s=VALUE", p.Name, p.Name))
+		}
+	}
+	var unknown []string
+	for k, v := range given {
+		if !declared[k] {
+			if k == "version" || strings.HasPrefix(k, "env.") {
+				out[k] = v // deploy parameters every pipeline accepts
+				continue
+			}
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		names := make([]string, 0, len(declared))
+		for n := range declared {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		problems = append(problems, fmt.Sprintf("pipeline %s has no parameter %q (it has: %s)", pl.Name, k, strings.Join(names, ", ")))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrBadRequest, strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+// JudgeParams is a person's approve or reject of a waiting stage.
+type JudgeParams struct {
+	ExecutionID string
+	Stage       string // optional when exactly one stage waits
+	Decision    string // model.DecisionApprove or model.DecisionReject
+	Actor       string
+	Comment     string
+}
+
+// Judge records an approve or reject on a waiting stage and wakes it.
+func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
+	if p.Decision != model.DecisionApprove && p.Decision != model.DecisionReject {
+		return fmt.Errorf("%w: decision must be approve or reject, not %q", ErrBadRequest, p.Decision)
+	}
+	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		exec, err := tx.ExecutionGet(ctx, p.ExecutionID)
+		if err != nil {
+			return err
+		}
+		if exec.Status.Terminal() {
+			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
+		}
+		st, err := waitingStage(exec, p.Stage)
+		if err != nil {
+			return err
+		}
+		now := e.now()
+		next := *st
+		next.Judgment = &model.Judgment{Decision: p.Decision, Actor: p.Actor, Comment: p.Comment, At: now}
+		next.Status = model.StageRunning
+		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: []model.StageStatus{model.StageWaiting}}); err != nil {
+			return err
+		}
+		ev := model.Event{Kind: model.EventManualStep, Action: p.Decision, Actor: p.Actor, Detail: p.Comment}
+		fillEvent(&ev, exec, st.Name, now)
+		if _, err := tx.EventInsert(ctx, &ev); err != nil {
+			return err
+		}
+		return e.nudge(ctx, tx, exec.ID, st.Name, now)
+	})
+	if err != nil {
+		return err
+	}
+	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Stage: p.Stage})
+	return nil
+}
+
+func waitingStage(exec *model.Execution, name string) (*model.Stage, error) {
+	var waiting []*model.Stage
+	for i := range exec.Stages {
+		st := &exec.Stages[i]
+		if name != "" && st.Name != name {
+			continue
+		}
+		if st.Status == model.StageWaiting {
+			waiting = append(waiting, st)
+		}
+	}
+	switch {
+	case len(waiting) == 1:
+		return waiting[0], nil
+	case len(waiting) > 1:
+		names := make([]string, len(waiting))
+		for i, st := range waiting {
+			names[i] = st.Name
+		}
+		return nil, fmt.Errorf("%w: execution %s has several stages waiting (%s): name one with --stage", ErrBadRequest, exec.ID, strings.Join(names, ", "))
+	case name != "":
+		if findStage(exec, name) == nil {
+			return nil, fmt.Errorf("%w: execution %s has no stage %q", ErrBadRequest, exec.ID, name)
+		}
+		return nil, fmt.Errorf("%w: stage %q of execution %s is %s", ErrNotWaiting, name, exec.ID, findStage(exec, name).Status)
+	default:
+		return nil, fmt.Errorf("%w: execution %s (%s)", ErrNotWaiting, exec.ID, stageSummary(exec))
+	}
+}
+
+func stageSummary(exec *model.Execution) string {
+	parts := make([]string, len(exec.Stages))
+	for i, st := range exec.Stages {
+		parts[i] = st.Name + " " + string(st.Status)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CancelParams asks to stop a running execution.
+type CancelParams struct {
+	ExecutionID string
+	Actor       string
+	Reason      string
+}
+
+// Cancel ends a running execution: stages not started are canceled, stages
+// in progress are woken to clean up (a deploy restores traffic) and end canceled.
+func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
+	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		exec, err := tx.ExecutionGet(ctx, p.ExecutionID)
+		if err != nil {
+			return err
+		}
+		if exec.Status.Terminal() {
+			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
+		}
+		now := e.now()
+		reason := "canceled by " + orSomeone(p.Actor)
+		if p.Reason != "" {
+			reason += ": " + p.Reason
+		}
+		if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
+			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: model.ExecutionCanceled, Reason: reason, EndedAt: &now,
+		}); err != nil {
+			return err
+		}
+		for i := range exec.Stages {
+			st := exec.Stages[i]
+			switch st.Status {
+			case model.StagePending:
+				st.Status, st.Reason, st.EndedAt = model.StageCanceled, reason, &now
+				if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{model.StagePending}}); err != nil {
+					return err
+				}
+			case model.StageWaiting:
+				st.Status = model.StageRunning
+				if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{model.StageWaiting}}); err != nil {
+					return err
+				}
+				fallthrough
+			case model.StageRunning:
+				if err := e.nudge(ctx, tx, exec.ID, st.Name, now); err != nil {
+					return err
+				}
+			}
+		}
+		step := model.Event{Kind: model.EventManualStep, Action: "cancel", Actor: p.Actor, Detail: p.Reason}
+		fillEvent(&step, exec, "", now)
+		if _, err := tx.EventInsert(ctx, &step); err != nil {
+			return err
+		}
+		fin := model.Event{Kind: model.EventExecutionFinished, Detail: "canceled: " + reason}
+		fillEvent(&fin, exec, "", now)
+		_, err = tx.EventInsert(ctx, &fin)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Status: string(model.ExecutionCanceled)})
+	return nil
+}
+
+func orSomeone(actor string) string {
+	if actor == "" {
+		return "someone"
+	}
+	return actor
+}
+
+// newExecutionID returns a readable, time-sortable ID such as 20261127-051502-a3f9c1d2e4b5.
+func newExecutionID(now time.Time) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return now.Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+func jsonUnmarshal(raw []byte, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
+}

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// Config wires an Engine.
+type Config struct {
+	Store   store.Store
+	Runners map[model.StageType]stage.Runner
+	Logger  *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Workers is how many stage jobs run at once (default 100).
+	Workers int
+	// PollInterval is how often idle workers look for due jobs (default 50ms).
+	PollInterval time.Duration
+	// SingleNode says this process is the only one using the database (the
+	// embedded SQLite default), so jobs left running by a crashed predecessor
+	// can be taken back at start instead of waiting for River's rescuer.
+	SingleNode bool
+}
+
+// Engine runs executions durably: every state change is a guarded write
+// committed together with the job that carries the execution on.
+type Engine struct {
+	store   store.Store
+	runners map[model.StageType]stage.Runner
+	log     *slog.Logger
+	now     func() time.Time
+	river   *river.Client[*sql.Tx]
+	bus     *Bus
+	cfg     Config
+	// completeTx marks a River job completed inside our transaction; it
+	// depends on the River driver in use.
+	completeTx func(ctx context.Context, tx *sql.Tx, job *river.Job[stageArgs]) error
+}
+
+// New builds an engine; call Start to begin working jobs.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("engine: Config.Store is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 100
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 50 * time.Millisecond
+	}
+	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &stageWorker{engine: e})
+	rc := &river.Config{
+		Logger:               cfg.Logger.With("component", "river"),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchCooldown:        cfg.PollInterval / 10,
+		FetchPollInterval:    cfg.PollInterval,
+		JobTimeout:           15 * time.Minute,
+		RescueStuckJobsAfter: 16 * time.Minute,
+		PollOnly:             true,
+		MaxAttempts:          50,
+		CompletedJobRetentionPeriod: time.Hour,
+	}
+	var err error
+	switch cfg.Store.Dialect() {
+	case "sqlite":
+		e.river, err = river.NewClient(riversqlite.New(cfg.Store.DB()), rc)
+		e.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[stageArgs]) error {
+			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			return err
+		}
+	case "postgres":
+		e.river, err = river.NewClient(riverdatabasesql.New(cfg.Store.DB()), rc)
+		e.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[stageArgs]) error {
+			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
+			return err
+		}
+	default:
+		return nil, fmt.Errorf("engine: store dialect %q has no River driver", cfg.Store.Dialect())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: starting the job queue: %w", err)
+	}
+	return e, nil
+}
+
+// Bus is where execution updates are published for live views (SSE).
+func (e *Engine) Bus() *Bus { return e.bus }
+
+// Start begins working jobs. On a single node it first takes back jobs that
+// a crashed predecessor left running, so their executions resume at once.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.cfg.SingleNode {
+		res, err := e.store.DB().ExecContext(ctx, resetOrphanedJobsSQL)
+		if err != nil {
+			return fmt.Errorf("engine: taking back jobs left running by a previous server: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			e.log.Info("resuming work a previous server left unfinished", "jobs", n)
+		}
+	}
+	if err := e.river.Start(ctx); err != nil {
+		return fmt.Errorf("engine: starting workers: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running jobs finish (until ctx ends) and stops the workers.
+func (e *Engine) Stop(ctx context.Context) error {
+	return e.river.Stop(ctx)
+}
+
+// resetOrphanedJobsSQL makes jobs available again that were running when the
+// previous process died. Only safe when no other process works this database.
+const resetOrphanedJobsSQL = `UPDATE river_job SET state = 'available', attempted_by = NULL WHERE state = 'running'`

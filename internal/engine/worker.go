@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// stageArgs is the durable job "look at this stage now". Jobs are nudges:
+// a stage may get a stale or duplicate one, and the worker then finds
+// nothing to do, so they need no uniqueness.
+type stageArgs struct {
+	ExecutionID string `json:"execution_id"`
+	Stage       string `json:"stage"`
+}
+
+func (stageArgs) Kind() string { return "gennaker_stage" }
+
+type stageWorker struct {
+	river.WorkerDefaults[stageArgs]
+	engine *Engine
+}
+
+// Work runs one step of a stage and stores its result.
+func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error {
+	e := w.engine
+	exec, err := e.store.ExecutionGet(ctx, job.Args.ExecutionID)
+	if errors.Is(err, store.ErrNotFound) {
+		e.log.Warn("job for an execution that does not exist; dropping it", "execution", job.Args.ExecutionID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	st := findStage(exec, job.Args.Stage)
+	if st == nil || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
+		return nil // stale nudge: the stage already moved on
+	}
+	spec, ok := findSpec(exec, st.Name)
+	if !ok {
+		return e.fail(ctx, job, exec, st, "the execution's pipeline snapshot has no stage "+st.Name)
+	}
+	now := e.now()
+	in := stage.Input{Execution: exec, Stage: st, Spec: spec, Now: now, Canceled: exec.Status.Terminal()}
+	timedOut := st.Deadline != nil && !now.Before(*st.Deadline)
+	if timedOut {
+		in.Canceled = true
+	}
+	runner := e.runners[st.Type]
+	if runner == nil {
+		return e.fail(ctx, job, exec, st, fmt.Sprintf("this server cannot run stages of type %q: upgrade gennaker or change the pipeline", st.Type))
+	}
+	runCtx := ctx
+	if st.Deadline != nil && !timedOut {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithDeadline(ctx, *st.Deadline)
+		defer cancel()
+	}
+	res := runner.Run(runCtx, in)
+	if timedOut && (res.Outcome == stage.Failed || res.Outcome == stage.Succeeded) {
+		res = stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("timed out after %s (stage timeout)", spec.Timeout), State: res.State, Output: res.Output, Events: res.Events}
+	}
+	return e.record(ctx, job, exec, st, spec, res)
+}
+
+func (e *Engine) fail(ctx context.Context, job *river.Job[stageArgs], exec *model.Execution, st *model.Stage, reason string) error {
+	spec, _ := findSpec(exec, st.Name)
+	return e.record(ctx, job, exec, st, spec, stage.Result{Outcome: stage.Failed, Reason: reason})
+}
+
+// record stores a runner's result: the guarded stage write, its events, the
+// completion of this job and the next one, in one transaction.
+func (e *Engine) record(ctx context.Context, job *river.Job[stageArgs], exec *model.Execution, st *model.Stage, spec model.StageSpec, res stage.Result) error {
+	now := e.now()
+	next := *st
+	from := []model.StageStatus{st.Status}
+	if res.State != nil {
+		next.State = res.State
+	}
+	if res.Output != nil {
+		next.Output = res.Output
+	}
+	if res.ClearJudgment {
+		next.Judgment = nil
+	}
+	var wakeAt time.Time
+	applyOutcome(&next, spec, res, now, exec.Status.Terminal(), &wakeAt)
+	if !wakeAt.IsZero() && next.Deadline != nil && next.Deadline.Before(wakeAt) {
+		wakeAt = *next.Deadline
+	}
+	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: from}); err != nil {
+			return err
+		}
+		for i := range res.Events {
+			ev := res.Events[i]
+			fillEvent(&ev, exec, st.Name, now)
+			if _, err := tx.EventInsert(ctx, &ev); err != nil {
+				return err
+			}
+		}
+		if err := e.completeTx(ctx, tx.SQL(), job); err != nil {
+			return fmt.Errorf("completing job %d: %w", job.ID, err)
+		}
+		if !wakeAt.IsZero() {
+			if err := e.nudge(ctx, tx, exec.ID, st.Name, wakeAt); err != nil {
+				return err
+			}
+		}
+		if next.Status.Terminal() {
+			return e.advance(ctx, tx, exec.ID)
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// Someone else moved the stage on (a cancel, an approval, a duplicate
+		// nudge); they enqueued whatever comes next.
+		e.log.Debug("stage changed under the worker; leaving it to the newer write", "execution", exec.ID, "stage", st.Name)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("execution %s stage %s: storing the result: %w", exec.ID, st.Name, err)
+	}
+	e.bus.Publish(Update{ExecutionID: exec.ID, Stage: st.Name, Status: string(next.Status)})
+	return nil
+}
+
+// applyOutcome turns a runner's result into the stage's next record. It is
+// pure: the stage, the spec and the result in, the new stage out.
+func applyOutcome(next *model.Stage, spec model.StageSpec, res stage.Result, now time.Time, stopping bool, wakeAt *time.Time) {
+	end := func(status model.StageStatus, reason string) {
+		next.Status, next.Reason, next.EndedAt = status, reason, &now
+	}
+	switch res.Outcome {
+	case stage.Succeeded:
+		end(model.StageSucceeded, res.Reason)
+	case stage.Failed:
+		switch {
+		case stopping:
+			end(model.StageCanceled, "canceled: "+res.Reason)
+		case spec.EffectiveOnFailure() == model.OnFailureContinue:
+			end(model.StageFailedContinue, res.Reason)
+		default:
+			end(model.StageFailed, res.Reason)
+		}
+	case stage.Continue:
+		next.Status = model.StageRunning
+		*wakeAt = res.At
+		if wakeAt.Before(now) {
+			*wakeAt = now
+		}
+	case stage.WaitForPerson:
+		next.Status = model.StageWaiting
+		*wakeAt = res.At
+	case stage.Transient:
+		if next.Attempt <= spec.Retries {
+			delay := Backoff(next.Attempt)
+			next.Reason = fmt.Sprintf("attempt %d failed: %s; retrying in %s", next.Attempt, res.Reason, delay)
+			next.Attempt++
+			next.Status = model.StageRunning
+			*wakeAt = now.Add(delay)
+		} else {
+			reason := res.Reason
+			if next.Attempt > 1 {
+				reason = fmt.Sprintf("failed after %d attempts: %s", next.Attempt, res.Reason)
+			}
+			failed := stage.Result{Outcome: stage.Failed, Reason: reason}
+			applyOutcome(next, spec, failed, now, stopping, wakeAt)
+		}
+	default:
+		end(model.StageFailed, fmt.Sprintf("internal error: stage runner returned no outcome (%d)", res.Outcome))
+	}
+}
+
+// Backoff is the delay before retry attempt n+1: 1s, 2s, 4s ... capped at 1m.
+func Backoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := time.Second << min(attempt-1, 6)
+	return min(d, time.Minute)
+}
+
+func (e *Engine) nudge(ctx context.Context, tx store.Tx, execID, stageName string, at time.Time) error {
+	opts := &river.InsertOpts{}
+	if at.After(e.now()) {
+		opts.ScheduledAt = at
+	}
+	if _, err := e.river.InsertTx(ctx, tx.SQL(), stageArgs{ExecutionID: execID, Stage: stageName}, opts); err != nil {
+		return fmt.Errorf("enqueueing stage %s of %s: %w", stageName, execID, err)
+	}
+	return nil
+}
+
+func fillEvent(ev *model.Event, exec *model.Execution, stageName string, now time.Time) {
+	if ev.Time.IsZero() {
+		ev.Time = now
+	}
+	if ev.Application == "" {
+		ev.Application = exec.Application
+	}
+	if ev.ExecutionID == "" {
+		ev.ExecutionID = exec.ID
+	}
+	if ev.Stage == "" {
+		ev.Stage = stageName
+	}
+	if ev.Trigger == "" {
+		ev.Trigger = exec.Trigger.Kind
+	}
+	if ev.Actor == "" {
+		ev.Actor = exec.Trigger.Actor
+	}
+	if ev.CommitSHA == "" {
+		ev.CommitSHA = exec.Trigger.CommitSHA
+		ev.CommitTime = exec.Trigger.CommitTime
+	}
+}
+
+func findStage(exec *model.Execution, name string) *model.Stage {
+	for i := range exec.Stages {
+		if exec.Stages[i].Name == name {
+			return &exec.Stages[i]
+		}
+	}
+	return nil
+}
+
+func findSpec(exec *model.Execution, name string) (model.StageSpec, bool) {
+	for _, s := range exec.Spec.Stages {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return model.StageSpec{}, false
+}

@@ -1,0 +1,171 @@
+package stage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Webhook calls an HTTP endpoint once and, when a status URL is configured,
+// polls it until it reports success or failure.
+//
+// Every call carries the header Idempotency-Key: <execution>/<stage>, the same
+// on every attempt, so a receiver can ignore a call that gennaker repeats
+// after a crash (the call happened but its result was not yet stored).
+type Webhook struct {
+	Client *http.Client
+}
+
+var _ Runner = (*Webhook)(nil)
+
+// IdempotencyHeader names the header carrying the stable call key.
+const IdempotencyHeader = "Idempotency-Key"
+
+type webhookState struct {
+	Called     bool `json:"called"`
+	StatusCode int  `json:"statusCode,omitempty"`
+	Polls      int  `json:"polls,omitempty"`
+}
+
+// Run implements Runner.
+func (w *Webhook) Run(ctx context.Context, in Input) Result {
+	if in.Canceled {
+		return Failf("canceled")
+	}
+	spec := in.Spec.Webhook
+	var st webhookState
+	if err := DecodeState(in, &st); err != nil {
+		return Failf("%v", err)
+	}
+	key := in.Execution.ID + "/" + in.Stage.Name
+	if !st.Called {
+		method := spec.Method
+		if method == "" {
+			method = http.MethodPost
+		}
+		code, body, err := w.do(ctx, method, spec.URL, spec.Body, spec.Headers, key)
+		if err != nil {
+			return Retry(err)
+		}
+		if code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout {
+			return Retry(fmt.Errorf("%s %s answered %d %s: %s", method, spec.URL, code, http.StatusText(code), snippet(body)))
+		}
+		if code >= 300 {
+			return Failf("%s %s answered %d %s: %s", method, spec.URL, code, http.StatusText(code), snippet(body))
+		}
+		st.Called, st.StatusCode = true, code
+		if spec.StatusURL == "" {
+			return Succeed(map[string]any{"statusCode": code, "body": snippet(body)}).WithState(st)
+		}
+		return Again(in.Now, st)
+	}
+	return w.poll(ctx, in, st, key)
+}
+
+func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key string) Result {
+	spec := in.Spec.Webhook
+	code, body, err := w.do(ctx, http.MethodGet, spec.StatusURL, "", spec.Headers, key)
+	st.Polls++
+	interval := spec.PollInterval.D()
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	if err != nil || code >= 500 {
+		if err == nil {
+			err = fmt.Errorf("GET %s answered %d", spec.StatusURL, code)
+		}
+		return Retry(err)
+	}
+	if code >= 300 {
+		return Failf("GET %s answered %d %s: %s", spec.StatusURL, code, http.StatusText(code), snippet(body))
+	}
+	value, err := lookupField(body, spec.StatusField)
+	if err != nil {
+		return Failf("status URL %s: %v", spec.StatusURL, err)
+	}
+	switch {
+	case slices.Contains(spec.FailureValues, value):
+		return Failf("status URL %s reports %s=%q, a failure value", spec.StatusURL, fieldName(spec.StatusField), value)
+	case slices.Contains(spec.SuccessValues, value) || (len(spec.SuccessValues) == 0 && value != ""):
+		return Succeed(map[string]any{"statusCode": st.StatusCode, "status": value, "polls": st.Polls}).WithState(st)
+	}
+	return Again(in.Now.Add(interval), st)
+}
+
+func (w *Webhook) do(ctx context.Context, method, url, body string, headers map[string]string, key string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("building %s %s: %w", method, url, err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set(IdempotencyHeader, key)
+	if body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	client := w.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer of %s %s: %w", method, url, err)
+	}
+	return resp.StatusCode, b, nil
+}
+
+// lookupField reads a dotted path ("status", "result.state") from a JSON body.
+func lookupField(body []byte, path string) (string, error) {
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", fmt.Errorf("answer is not JSON (%v): %s", err, snippet(body))
+	}
+	cur := doc
+	for _, part := range strings.Split(fieldName(path), ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return "", errors.New("answer has no field " + fieldName(path) + ": set webhook.statusField to the field that holds the status")
+		}
+		if cur, ok = m[part]; !ok {
+			return "", errors.New("answer has no field " + fieldName(path) + ": set webhook.statusField to the field that holds the status")
+		}
+	}
+	switch v := cur.(type) {
+	case string:
+		return v, nil
+	default:
+		return fmt.Sprint(v), nil
+	}
+}
+
+func fieldName(path string) string {
+	if path == "" {
+		return "status"
+	}
+	return path
+}
+
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	if s == "" {
+		return "(empty body)"
+	}
+	return s
+}
