@@ -1,0 +1,47 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Document is one decoded config document and where its fields were written.
+// Exactly one of Application, Environment and Pipeline is set.
+type Document struct {
+	File   string
+	Line   int // where the document starts
+	Column int
+	Kind   string // model.KindApplication, KindEnvironment or KindPipeline
+	Name   string
+
+	Application *model.Application
+	Environment *model.Environment
+	Pipeline    *model.Pipeline
+
+	pos positions
+}
+
+// Object names the document in messages, such as `Pipeline "release"`.
+func (d *Document) Object() string { return objectName(d.Kind, d.Name) }
+
+func objectName(kind, name string) string {
+	switch {
+	case kind == "":
+		return ""
+	case name == "":
+		return kind
+	}
+	return fmt.Sprintf("%s %q", kind, name)
+}
+
+// errorf returns a problem with the field at path, positioned where the field
+// (or its nearest written parent) is.
+func (d *Document) errorf(path, format string, args ...any) Error {
+	p := d.pos.at(path)
+	return Error{
+		File: d.File, Line: p.Line, Column: p.Column,
+		Object: d.Object(), Field: path,
+		Message: fmt.Sprintf(format, args...),
+	}
+}

@@ -1,0 +1,93 @@
+package config
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// LoadOptions tunes loading.
+type LoadOptions struct {
+	// Existing holds objects stored earlier. They satisfy references from the
+	// loaded documents (a pipeline applied on its own may name an application
+	// applied before) and are not returned. Loaded objects with the same kind
+	// and name replace them.
+	Existing model.Config
+}
+
+// LoadDir loads every *.yaml and *.yml file under dir, recursively, in
+// lexical order. The error is an *Errors when documents are wrong, or a
+// plain error when files cannot be read.
+func LoadDir(dir string, opts LoadOptions) (model.Config, error) {
+	var paths []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != dir && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // .git and friends
+		}
+		if !d.IsDir() && isYAML(path) {
+			paths = append(paths, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return model.Config{}, fmt.Errorf("read config directory: %w", err)
+	}
+	if len(paths) == 0 {
+		return model.Config{}, fmt.Errorf("read config directory %s: no .yaml or .yml files in it", dir)
+	}
+	slices.Sort(paths)
+	return LoadFiles(paths, opts)
+}
+
+func isYAML(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// LoadFiles loads the given files in the given order as one set: each object
+// is checked, then references between them (and to opts.Existing) are.
+// Errors name files as they are given here.
+func LoadFiles(paths []string, opts LoadOptions) (model.Config, error) {
+	var errs Errors
+	var docs []Document
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return model.Config{}, fmt.Errorf("read config: %w", err)
+		}
+		docs = append(docs, parse(path, data, &errs)...)
+	}
+	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
+	if err := errs.err(); err != nil {
+		return model.Config{}, err
+	}
+	return assemble(docs), nil
+}
+
+// assemble collects the decoded objects in load order.
+func assemble(docs []Document) model.Config {
+	cfg := model.Config{
+		Applications: []model.Application{},
+		Environments: []model.Environment{},
+		Pipelines:    []model.Pipeline{},
+	}
+	for _, d := range docs {
+		switch {
+		case d.Application != nil:
+			cfg.Applications = append(cfg.Applications, *d.Application)
+		case d.Environment != nil:
+			cfg.Environments = append(cfg.Environments, *d.Environment)
+		case d.Pipeline != nil:
+			cfg.Pipelines = append(cfg.Pipelines, *d.Pipeline)
+		}
+	}
+	return cfg
+}

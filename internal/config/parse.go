@@ -1,0 +1,195 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Parse decodes every document of one YAML file, fills defaults and checks
+// each object on its own. References between objects (a pipeline's
+// application, a deploy's environment) are checked by LoadFiles and LoadDir.
+// Empty documents are skipped. The error, when not nil, is an *Errors; every
+// document whose kind could be read is returned with it, decoded as far as it
+// could be, so tools can still list what a broken file holds.
+func Parse(filename string, data []byte) ([]Document, error) {
+	var errs Errors
+	docs := parse(filename, data, &errs)
+	return docs, errs.err()
+}
+
+func parse(filename string, data []byte, errs *Errors) []Document {
+	var docs []Document
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var root yaml.Node
+		err := decodeNode(dec, &root)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			errs.List = append(errs.List, syntaxError(filename, err))
+			return docs
+		}
+		if doc, ok := parseDocument(filename, &root, errs); ok {
+			docs = append(docs, doc)
+		}
+	}
+}
+
+// decodeNode reads the next YAML document, turning a panic of the YAML
+// library into an error so bad input can never crash the caller.
+func decodeNode(dec *yaml.Decoder, root *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the YAML parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(root)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxError turns a yaml.v3 error into a positioned Error. The library
+// reports lines but not columns.
+func syntaxError(filename string, err error) Error {
+	msg := err.Error()
+	e := Error{File: filename}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	e.Message = "invalid YAML: " + msg
+	return e
+}
+
+// header is the Kubernetes-shaped frame of a document.
+type header struct {
+	apiVersion, kind *yaml.Node
+	metadata, spec   *yaml.Node
+}
+
+var headerFields = []string{"apiVersion", "kind", "metadata", "spec"}
+
+var kindTypes = map[string]reflect.Type{
+	model.KindApplication: reflect.TypeFor[model.Application](),
+	model.KindEnvironment: reflect.TypeFor[model.Environment](),
+	model.KindPipeline:    reflect.TypeFor[model.Pipeline](),
+}
+
+var kinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline}
+
+// parseDocument decodes one document. ok is false for empty documents and
+// for documents too broken to name.
+func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bool) {
+	doc := Document{File: filename, pos: positions{}}
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return doc, false
+	}
+	n := root.Content[0]
+	doc.Line, doc.Column = n.Line, n.Column
+	if isNull(n) {
+		return doc, false
+	}
+	var docErrs []Error
+	report := func(p position, path, msg string) {
+		docErrs = append(docErrs, Error{File: filename, Line: p.Line, Column: p.Column, Field: path, Message: msg})
+	}
+	defer func() {
+		for i := range docErrs {
+			docErrs[i].Object = doc.Object()
+		}
+		errs.List = append(errs.List, docErrs...)
+	}()
+	dec := &decoder{report: report, pos: doc.pos}
+	h, ok := readHeader(dec, n)
+	if !ok {
+		return doc, false
+	}
+	doc.Kind = h.kind.Value
+
+	var meta metadata
+	if h.metadata == nil {
+		report(nodePos(n), "", "missing metadata: write metadata: {name: ...}")
+	} else {
+		dec.decode(h.metadata, "metadata", reflect.ValueOf(&meta).Elem(), nil)
+	}
+	doc.Name = meta.Name
+	if meta.Labels != nil && !kindsWithLabels[doc.Kind] {
+		report(doc.pos.at("metadata.labels"), "metadata.labels", fmt.Sprintf("a %s keeps no labels: remove them", doc.Kind))
+	}
+
+	obj := reflect.New(kindTypes[doc.Kind])
+	spec := h.spec
+	if spec == nil {
+		spec = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	}
+	dec.decode(spec, "spec", obj.Elem(), specExcluded[doc.Kind])
+	obj.Elem().FieldByName("Name").SetString(meta.Name)
+	switch o := obj.Interface().(type) {
+	case *model.Application:
+		o.Labels = meta.Labels
+		doc.Application = o
+	case *model.Environment:
+		doc.Environment = o
+	case *model.Pipeline:
+		doc.Pipeline = o
+	}
+	docErrs = append(docErrs, validateDocument(&doc)...)
+	applyDefaults(&doc)
+	return doc, true
+}
+
+// readHeader checks apiVersion and kind and finds metadata and spec.
+func readHeader(dec *decoder, n *yaml.Node) (header, bool) {
+	var h header
+	if n.Kind != yaml.MappingNode {
+		dec.report(nodePos(n), "", fmt.Sprintf("expected a mapping with apiVersion, kind, metadata and spec, found %s", describe(n)))
+		return h, false
+	}
+	for _, kv := range dec.pairs(n, "") {
+		val := dec.resolve(kv.value, kv.key.Value)
+		if val == nil {
+			return h, false
+		}
+		switch kv.key.Value {
+		case "apiVersion":
+			h.apiVersion = val
+		case "kind":
+			h.kind = val
+		case "metadata":
+			h.metadata = val
+		case "spec":
+			h.spec = val
+		default:
+			dec.unknownField(kv.key, "", kv.key.Value, []field{{name: "apiVersion"}, {name: "kind"}, {name: "metadata"}, {name: "spec"}}, nil)
+		}
+	}
+	ok := true
+	switch {
+	case h.apiVersion == nil:
+		dec.report(nodePos(n), "", fmt.Sprintf("missing apiVersion: write apiVersion: %s", model.APIVersion))
+	case h.apiVersion.Kind != yaml.ScalarNode || h.apiVersion.Value != model.APIVersion:
+		dec.report(nodePos(h.apiVersion), "apiVersion", fmt.Sprintf("%s is not supported: write apiVersion: %s", describe(h.apiVersion), model.APIVersion))
+	}
+	switch {
+	case h.kind == nil:
+		dec.report(nodePos(n), "", "missing kind: write kind: Application, Environment or Pipeline")
+		ok = false
+	case h.kind.Kind != yaml.ScalarNode || !slices.Contains(kinds, h.kind.Value):
+		dec.report(nodePos(h.kind), "kind", fmt.Sprintf("unknown kind %s%s: use Application, Environment or Pipeline", describe(h.kind), didYouMean(h.kind.Value, kinds)))
+		ok = false
+	}
+	return h, ok
+}

@@ -1,0 +1,161 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// catalog is every object a reference may name: the loaded documents and
+// the objects stored before.
+type catalog struct {
+	apps map[string]*model.Application
+	envs map[string]*model.Environment
+}
+
+func newCatalog(docs []Document, existing model.Config) catalog {
+	c := catalog{apps: map[string]*model.Application{}, envs: map[string]*model.Environment{}}
+	for i := range existing.Applications {
+		c.apps[existing.Applications[i].Name] = &existing.Applications[i]
+	}
+	for i := range existing.Environments {
+		c.envs[existing.Environments[i].Name] = &existing.Environments[i]
+	}
+	for _, d := range docs {
+		switch {
+		case d.Application != nil:
+			c.apps[d.Name] = d.Application
+		case d.Environment != nil:
+			c.envs[d.Name] = d.Environment
+		}
+	}
+	return c
+}
+
+// checkSet finds duplicate objects and references to objects that do not exist.
+func checkSet(docs []Document, existing model.Config) []Error {
+	errs := checkDuplicates(docs)
+	c := newCatalog(docs, existing)
+	for i := range docs {
+		d := &docs[i]
+		switch {
+		case d.Environment != nil:
+			errs = append(errs, checkEnvironmentRefs(d, c)...)
+		case d.Pipeline != nil:
+			errs = append(errs, checkPipelineRefs(d, c)...)
+		}
+	}
+	return append(errs, checkFrontDoorClashes(docs)...)
+}
+
+func checkDuplicates(docs []Document) []Error {
+	var errs []Error
+	type key struct{ kind, name string }
+	first := map[key]*Document{}
+	for i := range docs {
+		d := &docs[i]
+		if d.Name == "" {
+			continue
+		}
+		k := key{d.Kind, d.Name}
+		if f, ok := first[k]; ok {
+			p := f.pos.at("metadata.name")
+			errs = append(errs, d.errorf("metadata.name", "%s is defined twice; the first is at %s:%d:%d: rename or remove one",
+				d.Object(), f.File, p.Line, p.Column))
+			continue
+		}
+		first[k] = d
+	}
+	return errs
+}
+
+func checkEnvironmentRefs(d *Document, c catalog) []Error {
+	var errs []Error
+	for _, app := range sortedKeys(d.Environment.FrontDoors) {
+		if _, ok := c.apps[app]; !ok {
+			errs = append(errs, d.errorf(fieldPath("spec.frontDoors", app),
+				"no application is named %q%s", app, orList(didYouMean(app, names(c.apps)), "the applications", names(c.apps))))
+		}
+	}
+	return errs
+}
+
+// checkFrontDoorClashes reports two front doors on one address.
+func checkFrontDoorClashes(docs []Document) []Error {
+	var errs []Error
+	type door struct {
+		doc *Document
+		app string
+	}
+	seen := map[string]door{}
+	for i := range docs {
+		d := &docs[i]
+		if d.Environment == nil {
+			continue
+		}
+		for _, app := range sortedKeys(d.Environment.FrontDoors) {
+			addr := d.Environment.FrontDoors[app]
+			if f, ok := seen[addr]; ok {
+				errs = append(errs, d.errorf(fieldPath("spec.frontDoors", app),
+					"%q is already the front door of %q in %s: give each front door its own port", addr, f.app, f.doc.Object()))
+				continue
+			}
+			seen[addr] = door{d, app}
+		}
+	}
+	return errs
+}
+
+func checkPipelineRefs(d *Document, c catalog) []Error {
+	var errs []Error
+	p := d.Pipeline
+	app, appOK := c.apps[p.Application]
+	if p.Application != "" && !appOK {
+		errs = append(errs, d.errorf("spec.application", "no application is named %q%s: define it or apply it first",
+			p.Application, orList(didYouMean(p.Application, names(c.apps)), "the applications", names(c.apps))))
+	}
+	for i, s := range p.Stages {
+		var env, path string
+		switch {
+		case s.Deploy != nil:
+			env, path = s.Deploy.Environment, indexPath("spec.stages", i)+".deploy.environment"
+		case s.Rollback != nil:
+			env, path = s.Rollback.Environment, indexPath("spec.stages", i)+".rollback.environment"
+		default:
+			continue
+		}
+		e, ok := c.envs[env]
+		if !ok {
+			if env != "" {
+				errs = append(errs, d.errorf(path, "no environment is named %q%s: define it or apply it first",
+					env, orList(didYouMean(env, names(c.envs)), "the environments", names(c.envs))))
+			}
+			continue
+		}
+		if s.Deploy != nil && appOK {
+			if msg := targetMismatch(app, e); msg != "" {
+				errs = append(errs, d.errorf(path, "%s", msg))
+			}
+		}
+	}
+	return errs
+}
+
+// targetMismatch says why app cannot be deployed to env's target, or "".
+func targetMismatch(app *model.Application, env *model.Environment) string {
+	switch env.Target.Kind {
+	case model.TargetKubernetes:
+		if app.Image == "" {
+			return fmt.Sprintf("environment %q runs on Kubernetes but application %q has no image: add spec.image to the application", env.Name, app.Name)
+		}
+	default:
+		if app.Run.Command == "" {
+			return fmt.Sprintf("environment %q runs locally but application %q has no run.command: add spec.run.command to the application", env.Name, app.Name)
+		}
+	}
+	return ""
+}
+
+func names[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

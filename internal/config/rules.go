@@ -1,0 +1,73 @@
+package config
+
+import (
+	"reflect"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// The tables below are the shape rules both the decoder and the JSON Schema
+// read, so the two cannot drift apart.
+
+// specExcluded lists, per kind, model fields that are not written under spec
+// and the hint given when someone writes them there anyway.
+var specExcluded = map[string]map[string]string{
+	model.KindApplication: {
+		"name":   "the name comes from metadata.name",
+		"labels": "labels go in metadata.labels",
+	},
+	model.KindEnvironment: {"name": "the name comes from metadata.name"},
+	model.KindPipeline:    {"name": "the name comes from metadata.name"},
+}
+
+// kindsWithLabels are the kinds whose model type keeps metadata.labels.
+var kindsWithLabels = map[string]bool{model.KindApplication: true}
+
+// fieldEnums lists the accepted values of enumerated fields, keyed by the Go
+// type that holds the field and the field's YAML name.
+var fieldEnums = map[reflect.Type]map[string][]string{
+	reflect.TypeFor[model.TargetSpec](): {"kind": {string(model.TargetLocal), string(model.TargetKubernetes)}},
+	reflect.TypeFor[model.Strategy](): {"type": {
+		string(model.StrategyHighlander), string(model.StrategyRedBlack),
+		string(model.StrategyRolling), string(model.StrategyCanary),
+	}},
+	reflect.TypeFor[model.StageSpec](): {"onFailure": {
+		string(model.OnFailureFail), string(model.OnFailureContinue), string(model.OnFailureRollback),
+	}},
+	reflect.TypeFor[model.CanarySpec](): {"onInconclusive": {"pause", "rollback"}},
+}
+
+// requiredFields lists fields that must be written when their parent is.
+var requiredFields = map[reflect.Type][]string{
+	reflect.TypeFor[metadata]():            {"name"},
+	reflect.TypeFor[model.Pipeline]():      {"application", "stages"},
+	reflect.TypeFor[model.Parameter]():     {"name"},
+	reflect.TypeFor[model.StageSpec]():     {"name"},
+	reflect.TypeFor[model.WaitStage]():     {"duration"},
+	reflect.TypeFor[model.WebhookStage]():  {"url"},
+	reflect.TypeFor[model.DeployStage]():   {"environment"},
+	reflect.TypeFor[model.RollbackStage](): {"environment"},
+	reflect.TypeFor[model.CanarySpec]():    {"steps"},
+}
+
+// oneOf describes structs that must carry exactly one of some fields.
+type oneOf struct {
+	noun   string   // what the struct is called in messages
+	fields []string // YAML names of the alternatives
+}
+
+var oneOfFields = map[reflect.Type]oneOf{
+	reflect.TypeFor[model.StageSpec](): {"stage", []string{
+		string(model.StageNoop), string(model.StageWait), string(model.StageJudgment),
+		string(model.StageWebhook), string(model.StageDeploy), string(model.StageRollback),
+	}},
+	reflect.TypeFor[model.CanaryStep](): {"canary step", []string{"setWeight", "pause", "analysis"}},
+}
+
+// metadata is the metadata block of every document.
+type metadata struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+var durationType = reflect.TypeFor[model.Duration]()

@@ -1,0 +1,127 @@
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+	"reflect"
+	"slices"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+//go:embed schema/gennaker.schema.json
+var schemaJSON []byte
+
+// Schema returns a JSON Schema (draft 2020-12) of gennaker's config
+// documents, for editors. It is generated from the same model types and
+// rules the decoder uses (see generateSchema; a test keeps the embedded file
+// current). Cross-object rules, such as references between objects, are
+// checked only by the loader.
+func Schema() []byte { return slices.Clone(schemaJSON) }
+
+// SchemaID is the $id of the schema.
+const SchemaID = "https://gennaker.dev/schemas/v1alpha1/gennaker.schema.json"
+
+// durationPattern matches what model.ParseDuration accepts (without a sign).
+const durationPattern = `^(0|([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`
+
+type jsonSchema = map[string]any
+
+// generateSchema builds the schema document by reflection over the model types.
+func generateSchema() ([]byte, error) {
+	g := &schemaGen{defs: jsonSchema{}}
+	var docs []any
+	for _, kind := range kinds {
+		docs = append(docs, g.document(kind))
+	}
+	root := jsonSchema{
+		"$schema":     "https://json-schema.org/draft/2020-12/schema",
+		"$id":         SchemaID,
+		"title":       "gennaker config document",
+		"description": "One gennaker config document: an Application, an Environment or a Pipeline.",
+		"type":        "object",
+		"oneOf":       docs,
+		"$defs":       g.defs,
+	}
+	out, err := json.MarshalIndent(root, "", "  ")
+	return append(out, '\n'), err
+}
+
+type schemaGen struct{ defs jsonSchema }
+
+func (g *schemaGen) document(kind string) jsonSchema {
+	meta := g.structSchema(reflect.TypeFor[metadata](), nil)
+	if !kindsWithLabels[kind] {
+		delete(meta["properties"].(jsonSchema), "labels")
+	}
+	return jsonSchema{
+		"title":                kind,
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []string{"apiVersion", "kind", "metadata"},
+		"properties": jsonSchema{
+			"apiVersion": jsonSchema{"const": model.APIVersion},
+			"kind":       jsonSchema{"const": kind},
+			"metadata":   meta,
+			"spec":       g.structSchema(kindTypes[kind], specExcluded[kind]),
+		},
+	}
+}
+
+// of returns the schema of a Go type; named structs go to $defs.
+func (g *schemaGen) of(t reflect.Type) jsonSchema {
+	if t == durationType {
+		return jsonSchema{"type": "string", "pattern": durationPattern, "description": "a duration such as 30s, 5m or 1h30m"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if t.Elem().Kind() == reflect.Struct {
+			// "noop:" with no value selects an empty block.
+			return jsonSchema{"anyOf": []any{g.of(t.Elem()), jsonSchema{"type": "null"}}}
+		}
+		return g.of(t.Elem())
+	case reflect.Struct:
+		name := t.Name()
+		if _, ok := g.defs[name]; !ok {
+			g.defs[name] = true // placeholder against recursion
+			g.defs[name] = g.structSchema(t, nil)
+		}
+		return jsonSchema{"$ref": "#/$defs/" + name}
+	case reflect.Slice:
+		return jsonSchema{"type": "array", "items": g.of(t.Elem())}
+	case reflect.Map:
+		return jsonSchema{"type": "object", "additionalProperties": g.of(t.Elem())}
+	case reflect.String:
+		return jsonSchema{"type": "string"}
+	case reflect.Bool:
+		return jsonSchema{"type": "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return jsonSchema{"type": "integer"}
+	case reflect.Float64:
+		return jsonSchema{"type": "number"}
+	}
+	panic("config: no schema for " + t.String())
+}
+
+func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) jsonSchema {
+	props := jsonSchema{}
+	for _, f := range structFields(t, exclude) {
+		s := g.of(t.Field(f.index).Type)
+		if values, ok := fieldEnums[t][f.name]; ok {
+			s = jsonSchema{"type": "string", "enum": values}
+		}
+		props[f.name] = s
+	}
+	s := jsonSchema{"type": "object", "additionalProperties": false, "properties": props}
+	if req := requiredFields[t]; len(req) > 0 {
+		s["required"] = req
+	}
+	if one, ok := oneOfFields[t]; ok {
+		var alts []any
+		for _, f := range one.fields {
+			alts = append(alts, jsonSchema{"required": []string{f}})
+		}
+		s["oneOf"] = alts
+	}
+	return s
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// validateDocument checks one object on its own, before defaults are filled.
+func validateDocument(doc *Document) []Error {
+	var errs []Error
+	if doc.pos.has("metadata.name") {
+		if msg := checkName(doc.Name); msg != "" {
+			errs = append(errs, doc.errorf("metadata.name", "%s", msg))
+		}
+	}
+	switch {
+	case doc.Application != nil:
+		errs = append(errs, validateApplication(doc, doc.Application)...)
+	case doc.Environment != nil:
+		errs = append(errs, validateEnvironment(doc, doc.Environment)...)
+	case doc.Pipeline != nil:
+		errs = append(errs, validatePipeline(doc, doc.Pipeline)...)
+	}
+	return errs
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// checkName returns what is wrong with an object name, or "".
+func checkName(name string) string {
+	switch {
+	case name == "":
+		return "the name is empty: write a name such as checkout"
+	case len(name) > 63:
+		return fmt.Sprintf("%q is %d characters long: names have at most 63", name, len(name))
+	case !dnsLabel.MatchString(name):
+		return fmt.Sprintf("%q is not a valid name: use lowercase letters, digits and '-', starting and ending with a letter or digit, such as %q",
+			name, suggestName(name))
+	}
+	return ""
+}
+
+// suggestName turns s into a valid name, for messages.
+func suggestName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if len(out) > 63 {
+		out = strings.TrimRight(out[:63], "-")
+	}
+	if out == "" {
+		return "my-app"
+	}
+	return out
+}
+
+func validateApplication(doc *Document, a *model.Application) []Error {
+	var errs []Error
+	if doc.pos.has("spec.instances") && a.Instances < 1 {
+		errs = append(errs, doc.errorf("spec.instances", "%d instances: run at least 1 (or omit it for 1)", a.Instances))
+	}
+	if a.Run.Command == "" && a.Image == "" {
+		errs = append(errs, doc.errorf("spec.run.command", "an application needs run.command to run on local targets (or image for Kubernetes targets)"))
+	}
+	if p := a.HealthCheck.Path; p != "" && !strings.HasPrefix(p, "/") {
+		errs = append(errs, doc.errorf("spec.healthCheck.path", "%q must start with \"/\", such as %q", p, "/"+p))
+	}
+	if a.Port < 0 || a.Port > 65535 {
+		errs = append(errs, doc.errorf("spec.port", "%d is not a port: use 1 to 65535", a.Port))
+	}
+	return errs
+}
+
+func validateEnvironment(doc *Document, e *model.Environment) []Error {
+	var errs []Error
+	for _, app := range sortedKeys(e.FrontDoors) {
+		path := fieldPath("spec.frontDoors", app)
+		if msg := checkHostPort(e.FrontDoors[app]); msg != "" {
+			errs = append(errs, doc.errorf(path, "%s", msg))
+		}
+	}
+	return errs
+}
+
+// checkHostPort returns what is wrong with a front door address, or "".
+func checkHostPort(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("%q is not host:port: write an address such as 127.0.0.1:18080", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("%q has no valid port: use a number from 1 to 65535, such as 127.0.0.1:18080", addr)
+	}
+	return ""
+}
