@@ -1,0 +1,155 @@
+package strategy
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// planCanary moves traffic to the new version step by step.
+//
+// With nothing serving there is nothing to compare with, so the first deploy
+// goes straight to 100% (highlander-like, keeping other groups). Otherwise it
+// starts a fresh baseline of the serving version (unless canary.baseline is
+// false) with as many instances as the canary, so that both are equally cold
+// and equally sized, then follows the canary steps:
+//
+//   - setWeight w: canary w%, baseline w% (Kayenta and Argo give the baseline
+//     the canary's share so both are compared under equal load), the serving
+//     groups the rest. When 2w > 100 the baseline gets 100-w and the serving
+//     groups nothing.
+//   - pause: wait for the duration, or for an approval when it is zero.
+//   - analysis: judge the canary against the baseline.
+//
+// Promotion sends 100% to the canary, marks it good (which makes it a
+// production group), destroys the baseline, and retires the previously
+// serving groups: with strategy.maxRemaining 0 (here: keep none) they are
+// destroyed, otherwise disabled, and disabled groups beyond maxRemaining are
+// destroyed as red-black does.
+func planCanary(c Cluster, r Request) (Plan, error) {
+	spec := r.Strategy.Canary
+	if err := validateCanary(spec); err != nil {
+		return Plan{}, err
+	}
+	primary, ok := c.primary()
+	if !ok {
+		var p Plan
+		createAndWait(&p, r, model.RoleProduction, r.Instances,
+			fmt.Sprintf("nothing is serving yet, so there is nothing to compare a canary with: start %d instances of %s and send them all traffic", r.Instances, r.Version))
+		cutOver(&p, "first deploy: send all traffic to the new server group")
+		return p, nil
+	}
+	stable := c.serving()
+	withBaseline := spec.WantsBaseline()
+
+	var p Plan
+	if withBaseline {
+		p.add(Step{Action: ActionCreate, Ref: RefBaseline, Version: primary.Version, Role: model.RoleBaseline, Instances: r.Instances,
+			Why: fmt.Sprintf("start a fresh baseline of the serving version %s (%d instances, as many as the canary)", primary.Version, r.Instances)})
+	}
+	p.add(Step{Action: ActionCreate, Ref: RefNew, Version: r.Version, Role: model.RoleCanary, Instances: r.Instances,
+		Why: fmt.Sprintf("start the canary: %d instances of %s", r.Instances, r.Version)})
+	if withBaseline {
+		p.add(Step{Action: ActionWaitHealthy, Ref: RefBaseline, Why: "wait until every baseline instance passes its health check"})
+	}
+	p.add(Step{Action: ActionWaitHealthy, Ref: RefNew, Why: "wait until every canary instance passes its health check"})
+
+	against := fmt.Sprintf("the serving group %s", primary.Name)
+	if withBaseline {
+		against = "the baseline"
+	}
+	for i, cs := range spec.Steps {
+		n := i + 1
+		switch {
+		case cs.SetWeight != nil:
+			p.add(canaryWeights(*cs.SetWeight, withBaseline, stable, n))
+		case cs.Pause != nil:
+			why := fmt.Sprintf("step %d: pause for %s", n, cs.Pause.Duration)
+			if cs.Pause.Duration == 0 {
+				why = fmt.Sprintf("step %d: pause until someone approves", n)
+			}
+			p.add(Step{Action: ActionPause, Pause: cs.Pause.Duration, Why: why})
+		case cs.Analysis != nil:
+			a := *cs.Analysis
+			p.add(Step{Action: ActionAnalysis, Ref: RefNew, Analysis: &a,
+				Why: fmt.Sprintf("step %d: judge the canary against %s", n, against)})
+		}
+	}
+
+	p.add(Step{Action: ActionSetTraffic, Weights: map[Ref]int{RefNew: 100}, Why: "promote: send all traffic to the canary"})
+	p.add(Step{Action: ActionMarkGood, Ref: RefNew, Why: "the canary is now the last good (production) server group; rollback returns here"})
+	if withBaseline {
+		p.add(Step{Action: ActionDestroy, Ref: RefBaseline, Why: "the comparison is over: destroy the baseline"})
+	}
+	var disabled []model.ServerGroup // newest first
+	for _, sg := range slices.Backward(c.sorted()) {
+		switch {
+		case sg.Status == model.ServerGroupUp && r.Strategy.MaxRemaining == 0:
+			p.add(Step{Action: ActionDestroy, Ref: ref(sg), Why: fmt.Sprintf("the canary replaced %s (%s): destroy it (strategy.maxRemaining is 0)", sg.Name, sg.Version)})
+		case sg.Status == model.ServerGroupUp:
+			p.add(Step{Action: ActionDisable, Ref: ref(sg), Why: fmt.Sprintf("keep %s (%s) running without traffic for instant rollback", sg.Name, sg.Version)})
+			disabled = append(disabled, sg)
+		case sg.Status == model.ServerGroupDisabled:
+			disabled = append(disabled, sg)
+		}
+	}
+	pruneDisabled(&p, disabled, r.Strategy.MaxRemaining, "canary")
+	return p, nil
+}
+
+// canaryWeights is the traffic step for "setWeight w".
+func canaryWeights(w int, withBaseline bool, stable []model.ServerGroup, n int) Step {
+	b := 0
+	capped := ""
+	if withBaseline {
+		b = w
+		if 2*w > 100 {
+			b = 100 - w
+			capped = fmt.Sprintf(" (the baseline would need %d%% too; capped at %d%% so the total stays 100)", w, b)
+		}
+	}
+	shares := make([]share, 0, len(stable))
+	for _, sg := range stable {
+		shares = append(shares, share{ref(sg), sg.Weight})
+	}
+	weights := splitTotal(100-w-b, shares)
+	if weights == nil {
+		weights = map[Ref]int{}
+	}
+	if w > 0 {
+		weights[RefNew] = w
+	}
+	if b > 0 {
+		weights[RefBaseline] = b
+	}
+	why := fmt.Sprintf("step %d: canary %d%%", n, w)
+	if withBaseline {
+		why += fmt.Sprintf(", baseline %d%%", b)
+	}
+	why += fmt.Sprintf(", serving %d%%%s", 100-w-b, capped)
+	return Step{Action: ActionSetTraffic, Weights: weights, CanaryRef: RefNew, Why: why}
+}
+
+// validateCanary checks a canary spec and says what is wrong and how to fix it.
+func validateCanary(spec *model.CanarySpec) error {
+	if spec == nil || len(spec.Steps) == 0 {
+		return fmt.Errorf("%w: strategy.canary.steps is empty: list steps such as setWeight: 10, pause, analysis", ErrInvalidRequest)
+	}
+	for i, cs := range spec.Steps {
+		set := 0
+		for _, isSet := range []bool{cs.SetWeight != nil, cs.Pause != nil, cs.Analysis != nil} {
+			set += boolInt(isSet)
+		}
+		if set != 1 {
+			return fmt.Errorf("%w: strategy.canary.steps[%d] sets %d of setWeight, pause and analysis: set exactly one", ErrInvalidRequest, i, set)
+		}
+		if w := cs.SetWeight; w != nil && (*w < 0 || *w > 100) {
+			return fmt.Errorf("%w: strategy.canary.steps[%d].setWeight is %d: use a percentage from 0 to 100", ErrInvalidRequest, i, *w)
+		}
+		if a := cs.Analysis; a != nil && a.Intervals < 0 {
+			return fmt.Errorf("%w: strategy.canary.steps[%d].analysis.intervals is %d: use 1 or more (0 means 1)", ErrInvalidRequest, i, a.Intervals)
+		}
+	}
+	return nil
+}
