@@ -23,6 +23,9 @@ const maxNodes = 200_000
 type decoder struct {
 	report func(pos position, path, msg string)
 	pos    positions
+	// bad holds the paths whose values could not be decoded, so validation
+	// does not pile a second complaint onto the same field.
+	bad    map[string]bool
 	nodes  int
 	tooBig bool
 }
@@ -78,7 +81,7 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 		}
 		var i int64
 		if err := n.Decode(&i); err != nil || v.OverflowInt(i) {
-			d.report(nodePos(n), path, fmt.Sprintf("%s is too large", n.Value))
+			d.badValue(n, path, fmt.Sprintf("%s is too large", n.Value))
 			return
 		}
 		v.SetInt(i)
@@ -90,7 +93,7 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 		}
 		var f float64
 		if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			d.report(nodePos(n), path, fmt.Sprintf("%s is not a finite number: write a number such as 0.05", n.Value))
+			d.badValue(n, path, fmt.Sprintf("%s is not a finite number: write a number such as 0.05", n.Value))
 			return
 		}
 		v.SetFloat(f)
@@ -151,6 +154,14 @@ func (d *decoder) wrongType(n *yaml.Node, path, want string) {
 	if want == "a string" && n.Kind == yaml.ScalarNode {
 		msg += fmt.Sprintf(": quote it to make it a string, such as %q", n.Value)
 	}
+	d.badValue(n, path, msg)
+}
+
+// badValue reports a value that could not be decoded.
+func (d *decoder) badValue(n *yaml.Node, path, msg string) {
+	if d.bad != nil {
+		d.bad[path] = true
+	}
 	d.report(nodePos(n), path, msg)
 }
 
@@ -161,7 +172,7 @@ func (d *decoder) duration(n *yaml.Node, path string, v reflect.Value) {
 	}
 	dur, err := model.ParseDuration(n.Value)
 	if err != nil {
-		d.report(nodePos(n), path, err.Error())
+		d.badValue(n, path, err.Error())
 		return
 	}
 	v.SetInt(int64(dur))

@@ -23,7 +23,7 @@ func validateNeeds(doc *Document, p *model.Pipeline, stages map[string]int) []Er
 			case need == s.Name:
 				errs = append(errs, doc.errorf(path, "stage %q needs itself: remove it", need))
 			case !ok:
-				errs = append(errs, doc.errorf(path, "no stage is named %q%s", need, orList(didYouMean(need, names), "the pipeline's stages", names)))
+				errs = append(errs, doc.errorf(path, "no stage is named %q%s", need, orList(need, "the pipeline's stages", names)))
 			}
 		}
 	}
@@ -35,16 +35,20 @@ func validateNeeds(doc *Document, p *model.Pipeline, stages map[string]int) []Er
 	return errs
 }
 
-// orList returns suggestion if not empty, else a list of what exists.
-func orList(suggestion, what string, names []string) string {
-	if suggestion != "" {
-		return suggestion
+// orList returns a suggestion for a misspelt name, else a list of the names
+// there are, to end a message with.
+func orList(name, what string, names []string) string {
+	if s := didYouMean(name, names); s != "" {
+		return s
 	}
 	if len(names) == 0 {
 		return ""
 	}
 	sortStrings(names)
-	return fmt.Sprintf(": %s are %s", what, strings.Join(names, ", "))
+	if len(names) > 10 {
+		names = append(names[:10:10], "...")
+	}
+	return fmt.Sprintf("; %s are %s", what, strings.Join(names, ", "))
 }
 
 // findCycle returns the first cycle among the stages' needs, as the stage

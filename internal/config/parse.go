@@ -112,7 +112,7 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		}
 		errs.List = append(errs.List, docErrs...)
 	}()
-	dec := &decoder{report: report, pos: doc.pos}
+	dec := &decoder{report: report, pos: doc.pos, bad: map[string]bool{}}
 	h, ok := readHeader(dec, n)
 	if !ok {
 		return doc, false
@@ -127,7 +127,7 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 	}
 	doc.Name = meta.Name
 	if meta.Labels != nil && !kindsWithLabels[doc.Kind] {
-		report(doc.pos.at("metadata.labels"), "metadata.labels", fmt.Sprintf("a %s keeps no labels: remove them", doc.Kind))
+		report(doc.pos.at("metadata.labels"), "metadata.labels", "only Applications keep labels: remove them")
 	}
 
 	obj := reflect.New(kindTypes[doc.Kind])
@@ -146,7 +146,11 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 	case *model.Pipeline:
 		doc.Pipeline = o
 	}
-	docErrs = append(docErrs, validateDocument(&doc)...)
+	for _, e := range validateDocument(&doc) {
+		if !underBadValue(e.Field, dec.bad) {
+			docErrs = append(docErrs, e)
+		}
+	}
 	applyDefaults(&doc)
 	return doc, true
 }
@@ -188,8 +192,22 @@ func readHeader(dec *decoder, n *yaml.Node) (header, bool) {
 		dec.report(nodePos(n), "", "missing kind: write kind: Application, Environment or Pipeline")
 		ok = false
 	case h.kind.Kind != yaml.ScalarNode || !slices.Contains(kinds, h.kind.Value):
-		dec.report(nodePos(h.kind), "kind", fmt.Sprintf("unknown kind %s%s: use Application, Environment or Pipeline", describe(h.kind), didYouMean(h.kind.Value, kinds)))
+		msg := fmt.Sprintf("unknown kind %s: use Application, Environment or Pipeline", describe(h.kind))
+		if s := didYouMean(h.kind.Value, kinds); s != "" {
+			msg = fmt.Sprintf("unknown kind %s%s", describe(h.kind), s)
+		}
+		dec.report(nodePos(h.kind), "kind", msg)
 		ok = false
 	}
 	return h, ok
+}
+
+// underBadValue reports whether path or one of its parents failed to decode.
+func underBadValue(path string, bad map[string]bool) bool {
+	for ; path != ""; path = parentPath(path) {
+		if bad[path] {
+			return true
+		}
+	}
+	return false
 }

@@ -76,7 +76,7 @@ func checkEnvironmentRefs(d *Document, c catalog) []Error {
 	for _, app := range sortedKeys(d.Environment.FrontDoors) {
 		if _, ok := c.apps[app]; !ok {
 			errs = append(errs, d.errorf(fieldPath("spec.frontDoors", app),
-				"no application is named %q%s", app, orList(didYouMean(app, names(c.apps)), "the applications", names(c.apps))))
+				"no application is named %q%s", app, orList(app, "the applications", names(c.apps))))
 		}
 	}
 	return errs
@@ -113,8 +113,8 @@ func checkPipelineRefs(d *Document, c catalog) []Error {
 	p := d.Pipeline
 	app, appOK := c.apps[p.Application]
 	if p.Application != "" && !appOK {
-		errs = append(errs, d.errorf("spec.application", "no application is named %q%s: define it or apply it first",
-			p.Application, orList(didYouMean(p.Application, names(c.apps)), "the applications", names(c.apps))))
+		errs = append(errs, d.errorf("spec.application", "no application is named %q: define it or apply it first%s",
+			p.Application, orList(p.Application, "the applications", names(c.apps))))
 	}
 	for i, s := range p.Stages {
 		var env, path string
@@ -129,8 +129,8 @@ func checkPipelineRefs(d *Document, c catalog) []Error {
 		e, ok := c.envs[env]
 		if !ok {
 			if env != "" {
-				errs = append(errs, d.errorf(path, "no environment is named %q%s: define it or apply it first",
-					env, orList(didYouMean(env, names(c.envs)), "the environments", names(c.envs))))
+				errs = append(errs, d.errorf(path, "no environment is named %q: define it or apply it first%s",
+					env, orList(env, "the environments", names(c.envs))))
 			}
 			continue
 		}
