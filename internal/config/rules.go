@@ -71,3 +71,26 @@ type metadata struct {
 }
 
 var durationType = reflect.TypeFor[model.Duration]()
+
+// bounds is the accepted range of a number field, for the JSON Schema; the
+// validators in validate*.go enforce the same ranges with their own messages.
+type bounds struct {
+	min, max         *float64
+	exclusiveMinimum bool
+}
+
+func atLeast(v float64) bounds      { return bounds{min: &v} }
+func between(lo, hi float64) bounds { return bounds{min: &lo, max: &hi} }
+func above(v float64) bounds        { return bounds{min: &v, exclusiveMinimum: true} }
+
+var fieldBounds = map[reflect.Type]map[string]bounds{
+	reflect.TypeFor[model.Application]():  {"instances": atLeast(1), "port": between(1, 65535)},
+	reflect.TypeFor[model.StageSpec]():    {"retries": between(0, MaxRetries)},
+	reflect.TypeFor[model.Strategy]():     {"maxRemaining": atLeast(0), "batchSize": atLeast(0)},
+	reflect.TypeFor[model.CanaryStep]():   {"setWeight": between(0, 100)},
+	reflect.TypeFor[model.AnalysisStep](): {"intervals": atLeast(0)},
+	reflect.TypeFor[model.AnalysisSpec](): {
+		"minRequests": atLeast(0), "maxExtensions": atLeast(0),
+		"maxErrorRateIncrease": between(0, 1), "maxLatencyRatio": above(0),
+	},
+}

@@ -110,6 +110,17 @@ func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) json
 		if values, ok := fieldEnums[t][f.name]; ok {
 			s = jsonSchema{"type": "string", "enum": values}
 		}
+		if b, ok := fieldBounds[t][f.name]; ok {
+			switch {
+			case b.min != nil && b.exclusiveMinimum:
+				s["exclusiveMinimum"] = *b.min
+			case b.min != nil:
+				s["minimum"] = *b.min
+			}
+			if b.max != nil {
+				s["maximum"] = *b.max
+			}
+		}
 		props[f.name] = s
 	}
 	s := jsonSchema{"type": "object", "additionalProperties": false, "properties": props}

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// TestSchemaCurrent keeps the embedded schema equal to what the model types
+// and rules generate; run with -update after changing either.
+func TestSchemaCurrent(t *testing.T) {
+	t.Parallel()
+	got, err := generateSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("schema", "gennaker.schema.json"), got)
+	if !json.Valid(Schema()) {
+		t.Fatal("Schema() is not valid JSON")
+	}
+}
+
+// TestSchemaCoversExamples checks that every field name written in the
+// testdata examples is a property the schema allows at that place, so the
+// schema and the decoder agree on names.
+func TestSchemaCoversExamples(t *testing.T) {
+	t.Parallel()
+	var schema map[string]any
+	if err := json.Unmarshal(Schema(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	if schema["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("$schema = %v, want draft 2020-12", schema["$schema"])
+	}
+	s := schemaWalker{root: schema}
+	checked := 0
+	err := filepath.WalkDir(filepath.Join("testdata", "valid"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var doc yaml.Node
+			if dec.Decode(&doc) != nil {
+				break
+			}
+			if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+				continue
+			}
+			root := doc.Content[0]
+			kind := ""
+			for i := 0; i+1 < len(root.Content); i += 2 {
+				if root.Content[i].Value == "kind" {
+					kind = root.Content[i+1].Value
+				}
+			}
+			for _, alt := range schema["oneOf"].([]any) {
+				if alt.(map[string]any)["title"] == kind {
+					checked += s.check(t, path, alt.(map[string]any), root, "")
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 50 {
+		t.Errorf("checked only %d field names; is testdata/valid complete?", checked)
+	}
+}
+
+type schemaWalker struct{ root map[string]any }
+
+// resolve follows $ref and merges anyOf alternatives that are objects.
+func (s schemaWalker) resolve(node map[string]any) map[string]any {
+	if ref, ok := node["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/$defs/")
+		return s.resolve(s.root["$defs"].(map[string]any)[name].(map[string]any))
+	}
+	if alts, ok := node["anyOf"].([]any); ok {
+		for _, a := range alts {
+			if r := s.resolve(a.(map[string]any)); r["type"] != "null" {
+				return r
+			}
+		}
+	}
+	return node
+}
+
+// check walks n against schema node sch and returns how many keys it checked.
+func (s schemaWalker) check(t *testing.T, file string, sch map[string]any, n *yaml.Node, path string) int {
+	t.Helper()
+	sch = s.resolve(sch)
+	count := 0
+	switch n.Kind {
+	case yaml.MappingNode:
+		props, isStruct := sch["properties"].(map[string]any)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i].Value, n.Content[i+1]
+			if !isStruct {
+				if sub, ok := sch["additionalProperties"].(map[string]any); ok {
+					count += s.check(t, file, sub, val, path+"."+key)
+				}
+				continue
+			}
+			sub, ok := props[key].(map[string]any)
+			if !ok {
+				t.Errorf("%s:%d: field %s%s is not in the schema", file, n.Content[i].Line, path, "."+key)
+				continue
+			}
+			count++
+			count += s.check(t, file, sub, val, path+"."+key)
+		}
+	case yaml.SequenceNode:
+		if items, ok := sch["items"].(map[string]any); ok {
+			for _, item := range n.Content {
+				count += s.check(t, file, items, item, path+"[]")
+			}
+		}
+	}
+	return count
+}
