@@ -63,12 +63,15 @@ func (s *sim) history() []model.ServerGroup {
 	return out
 }
 
-func (s *sim) resolve(r Ref) (*model.ServerGroup, error) {
-	name := string(r)
+func (s *sim) name(r Ref) string {
 	if n, ok := s.created[r]; ok {
-		name = n
+		return n
 	}
-	g, ok := s.groups[name]
+	return string(r)
+}
+
+func (s *sim) resolve(r Ref) (*model.ServerGroup, error) {
+	g, ok := s.groups[s.name(r)]
 	if !ok || g.Status == model.ServerGroupDestroyed {
 		return nil, fmt.Errorf("%s: no running server group", r)
 	}
@@ -103,6 +106,11 @@ func (s *sim) apply(st Step) error {
 		return nil
 	case ActionSetTraffic:
 		return s.setTraffic(st)
+	}
+	if st.Action == ActionDestroy {
+		if g, ok := s.groups[s.name(st.Ref)]; ok && g.Status == model.ServerGroupDestroyed {
+			return nil // idempotent: already destroyed
+		}
 	}
 	g, err := s.resolve(st.Ref)
 	if err != nil {
