@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gennaker/gennaker/internal/config"
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// loadConfig reads files and directories as one config set.
+func loadConfig(paths []string, existing model.Config) (model.Config, error) {
+	var files []string
+	var out model.Config
+	opts := config.LoadOptions{Existing: existing}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return out, fmt.Errorf("reading config: %w", err)
+		}
+		if fi.IsDir() {
+			if len(paths) > 1 {
+				cfg, err := config.LoadDir(p, opts)
+				if err != nil {
+					return out, err
+				}
+				out.Applications = append(out.Applications, cfg.Applications...)
+				out.Environments = append(out.Environments, cfg.Environments...)
+				out.Pipelines = append(out.Pipelines, cfg.Pipelines...)
+				continue
+			}
+			return config.LoadDir(p, opts)
+		}
+		files = append(files, p)
+	}
+	if len(files) > 0 {
+		cfg, err := config.LoadFiles(files, opts)
+		if err != nil {
+			return out, err
+		}
+		out.Applications = append(out.Applications, cfg.Applications...)
+		out.Environments = append(out.Environments, cfg.Environments...)
+		out.Pipelines = append(out.Pipelines, cfg.Pipelines...)
+	}
+	return out, nil
+}
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "apply -f DIR|FILE...",
+		Short: "Store applications, environments and pipelines from YAML",
+		Long:  "Validate YAML config (file:line:column errors) and store it on the server. Objects not named in the files are left alone.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(files) == 0 {
+				return fmt.Errorf("name the config with -f DIR or -f FILE")
+			}
+			c := g.client()
+			existing, err := c.Config(cmd.Context())
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(files, existing)
+			if err != nil {
+				return err
+			}
+			res, err := c.Apply(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), res)
+			}
+			w := cmd.OutOrStdout()
+			for _, o := range res.Created {
+				fmt.Fprintf(w, "%s created\n", o)
+			}
+			for _, o := range res.Updated {
+				fmt.Fprintf(w, "%s configured\n", o)
+			}
+			for _, o := range res.Unchanged {
+				fmt.Fprintf(w, "%s unchanged\n", o)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "config directory or file (repeatable)")
+	return cmd
+}
+
+func newValidateCmd(g *globals) *cobra.Command {
+	var againstServer bool
+	cmd := &cobra.Command{
+		Use:   "validate DIR|FILE...",
+		Short: "Check YAML config without storing it",
+		Long:  "Check YAML config offline: syntax, fields, references. With --against-server, references may also name objects already stored on the server.",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var existing model.Config
+			if againstServer {
+				var err error
+				if existing, err = g.client().Config(cmd.Context()); err != nil {
+					return err
+				}
+			}
+			cfg, err := loadConfig(args, existing)
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), cfg)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "valid: %d applications, %d environments, %d pipelines\n",
+				len(cfg.Applications), len(cfg.Environments), len(cfg.Pipelines))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&againstServer, "against-server", false, "let references name objects stored on the server")
+	return cmd
+}
+
+func newSchemaCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of gennaker's YAML config (for editors)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := cmd.OutOrStdout().Write(config.Schema())
+			return err
+		},
+	}
+}

@@ -1,0 +1,91 @@
+// Command gennaker is a continuous-delivery control plane in one binary: a
+// server that runs pipelines durably and deploys applications with
+// highlander, red/black, rolling and canary strategies, and the CLI that
+// talks to it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gennaker/gennaker/internal/client"
+)
+
+// exitError carries a specific exit code (e.g. a watched execution failed).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(os.Stderr, "gennaker:", ee.msg)
+		}
+		os.Exit(ee.code)
+	}
+	fmt.Fprintln(os.Stderr, "gennaker:", err)
+	os.Exit(1)
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	server string
+	output string
+}
+
+func (g *globals) client() *client.Client {
+	actor := os.Getenv("GENNAKER_ACTOR")
+	if actor == "" {
+		actor = os.Getenv("USER")
+	}
+	if actor == "" {
+		if u, err := user.Current(); err == nil {
+			actor = u.Username
+		}
+	}
+	return client.New(g.server, actor)
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "gennaker",
+		Short:         "Continuous delivery for microservices in one binary",
+		Long:          "gennaker runs delivery pipelines as durable executions and deploys applications with\nhighlander, red/black, rolling and canary strategies, with automatic rollback.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	server := os.Getenv("GENNAKER_SERVER")
+	if server == "" {
+		server = "http://127.0.0.1:7070"
+	}
+	root.PersistentFlags().StringVar(&g.server, "server", server, "API address of the gennaker server (env GENNAKER_SERVER)")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	root.AddCommand(
+		newServerCmd(),
+		newApplyCmd(g), newValidateCmd(g), newSchemaCmd(),
+		newRunCmd(g), newExecutionsCmd(g), newExecutionCmd(g),
+		newJudgeCmd(g, "approve"), newJudgeCmd(g, "reject"), newCancelCmd(g),
+		newPipelinesCmd(g), newEventsCmd(g),
+	)
+	addDeployCommands(root, g)
+	return root
+}

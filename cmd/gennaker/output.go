@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+func ago(t time.Time) string {
+	d := time.Since(t).Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func duration(st model.Stage) string {
+	if st.StartedAt == nil {
+		return ""
+	}
+	end := time.Now()
+	if st.EndedAt != nil {
+		end = *st.EndedAt
+	}
+	return end.Sub(*st.StartedAt).Round(10 * time.Millisecond).String()
+}
+
+func printExecutions(w io.Writer, execs []model.Execution) {
+	tw := table(w)
+	fmt.Fprintln(tw, "ID\tPIPELINE\tAPPLICATION\tSTATUS\tSTARTED\tREASON")
+	for _, e := range execs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Pipeline, e.Application, e.Status, ago(e.CreatedAt), oneLine(e.Reason, 60))
+	}
+	tw.Flush()
+}
+
+func printExecution(w io.Writer, e *model.Execution) {
+	fmt.Fprintf(w, "Execution  %s\n", e.ID)
+	fmt.Fprintf(w, "Pipeline   %s (application %s)\n", e.Pipeline, e.Application)
+	fmt.Fprintf(w, "Status     %s\n", e.Status)
+	if e.Reason != "" {
+		fmt.Fprintf(w, "Reason     %s\n", e.Reason)
+	}
+	trig := e.Trigger.Kind
+	if e.Trigger.Actor != "" {
+		trig += " by " + e.Trigger.Actor
+	}
+	if e.Trigger.CommitSHA != "" {
+		trig += ", commit " + e.Trigger.CommitSHA
+	}
+	fmt.Fprintf(w, "Trigger    %s, %s\n", trig, e.CreatedAt.Local().Format(time.RFC3339))
+	if len(e.Params) > 0 {
+		var ps []string
+		for k, v := range e.Params {
+			ps = append(ps, k+"="+v)
+		}
+		fmt.Fprintf(w, "Params     %s\n", strings.Join(sortedStrings(ps), " "))
+	}
+	fmt.Fprintln(w)
+	tw := table(w)
+	fmt.Fprintln(tw, "STAGE\tTYPE\tSTATUS\tDURATION\tDETAIL")
+	for _, st := range e.Stages {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", st.Name, st.Type, st.Status, duration(st), oneLine(stageDetail(st), 90))
+	}
+	tw.Flush()
+}
+
+func stageDetail(st model.Stage) string {
+	switch {
+	case st.Reason != "":
+		return st.Reason
+	case st.Status == model.StageWaiting:
+		return "waiting for approval: gennaker approve " + st.ExecutionID
+	}
+	var out map[string]any
+	if len(st.Output) > 0 && json.Unmarshal(st.Output, &out) == nil {
+		if s, ok := out["summary"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+func oneLine(s string, max int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > max {
+		return s[:max-1] + "…"
+	}
+	return s
+}
+
+func sortedStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s
+}

@@ -1,0 +1,325 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/engine"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+func (s *Server) currentConfig(r *http.Request) (model.Config, error) {
+	ctx := r.Context()
+	var cfg model.Config
+	var err error
+	if cfg.Applications, err = s.cfg.Store.ApplicationList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.Environments, err = s.cfg.Store.EnvironmentList(ctx); err != nil {
+		return cfg, err
+	}
+	cfg.Pipelines, err = s.cfg.Store.PipelineList(ctx, store.PipelineListParams{})
+	return cfg, err
+}
+
+func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
+	cfg, err := s.currentConfig(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, cfg)
+}
+
+func (s *Server) checkConfig(r *http.Request, cfg model.Config) error {
+	if s.cfg.Validate == nil {
+		return nil
+	}
+	existing, err := s.currentConfig(r)
+	if err != nil {
+		return err
+	}
+	return s.cfg.Validate(cfg, existing)
+}
+
+func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request) {
+	var cfg model.Config
+	if err := decodeBody(r, &cfg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.checkConfig(r, cfg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "valid"})
+}
+
+func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
+	var cfg model.Config
+	if err := decodeBody(r, &cfg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.checkConfig(r, cfg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Store.ConfigApply(r.Context(), cfg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, res)
+}
+
+func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
+	apps, err := s.cfg.Store.ApplicationList(r.Context())
+	respond(s, w, r, apps, err)
+}
+
+func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
+	app, err := s.cfg.Store.ApplicationGet(r.Context(), r.PathValue("name"))
+	respond(s, w, r, app, err)
+}
+
+func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
+	envs, err := s.cfg.Store.EnvironmentList(r.Context())
+	respond(s, w, r, envs, err)
+}
+
+func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
+	pls, err := s.cfg.Store.PipelineList(r.Context(), store.PipelineListParams{Application: r.URL.Query().Get("application")})
+	respond(s, w, r, pls, err)
+}
+
+func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
+	pl, err := s.cfg.Store.PipelineGet(r.Context(), r.PathValue("name"))
+	respond(s, w, r, pl, err)
+}
+
+// RunRequest is the body of POST /api/v1/pipelines/{name}/executions.
+type RunRequest struct {
+	Params     map[string]string `json:"params,omitempty"`
+	CommitSHA  string            `json:"commitSha,omitempty"`
+	CommitTime string            `json:"commitTime,omitempty"`
+	Trigger    string            `json:"trigger,omitempty"`
+}
+
+func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request) {
+	var req RunRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ct, err := parseTime(req.CommitTime)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	kind := req.Trigger
+	if kind == "" {
+		kind = "manual"
+	}
+	exec, err := s.cfg.Engine.StartExecution(r.Context(), engine.StartParams{
+		Pipeline: r.PathValue("name"), Params: req.Params,
+		Trigger: model.Trigger{Kind: kind, Actor: actor(r), CommitSHA: req.CommitSHA, CommitTime: ct},
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, exec)
+}
+
+func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := store.ExecutionListParams{Application: q.Get("application"), Pipeline: q.Get("pipeline")}
+	if v := q.Get("status"); v != "" {
+		for _, st := range strings.Split(v, ",") {
+			p.Statuses = append(p.Statuses, model.ExecutionStatus(st))
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.writeError(w, r, errBadInput)
+			return
+		}
+		p.Limit = n
+	}
+	execs, err := s.cfg.Store.ExecutionList(r.Context(), p)
+	if execs == nil {
+		execs = []model.Execution{}
+	}
+	respond(s, w, r, execs, err)
+}
+
+func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) {
+	exec, err := s.cfg.Store.ExecutionGet(r.Context(), r.PathValue("id"))
+	respond(s, w, r, exec, err)
+}
+
+// JudgeRequest is the body of approve and reject.
+type JudgeRequest struct {
+	Stage   string `json:"stage,omitempty"`
+	Comment string `json:"comment,omitempty"`
+}
+
+func (s *Server) judge(decision string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req JudgeRequest
+		if err := decodeBody(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		id := r.PathValue("id")
+		err := s.cfg.Engine.Judge(r.Context(), engine.JudgeParams{ExecutionID: id, Stage: req.Stage, Decision: decision, Actor: actor(r), Comment: req.Comment})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		exec, err := s.cfg.Store.ExecutionGet(r.Context(), id)
+		respond(s, w, r, exec, err)
+	}
+}
+
+// CancelRequest is the body of cancel.
+type CancelRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	var req CancelRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.cfg.Engine.Cancel(r.Context(), engine.CancelParams{ExecutionID: id, Actor: actor(r), Reason: req.Reason}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	exec, err := s.cfg.Store.ExecutionGet(r.Context(), id)
+	respond(s, w, r, exec, err)
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := store.EventListParams{Application: q.Get("application"), Environment: q.Get("environment"), Newest: q.Get("after") == ""}
+	for _, k := range strings.Split(q.Get("kind"), ",") {
+		if k != "" {
+			p.Kinds = append(p.Kinds, model.EventKind(k))
+		}
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.writeError(w, r, errBadInput)
+			return
+		}
+		p.AfterID = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.writeError(w, r, errBadInput)
+			return
+		}
+		p.Limit = n
+	}
+	evs, err := s.cfg.Store.EventList(r.Context(), p)
+	if evs == nil {
+		evs = []model.Event{}
+	}
+	respond(s, w, r, evs, err)
+}
+
+func (s *Server) deploy(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Deployer == nil {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	var req deploy.Request
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req.Application, req.Actor = r.PathValue("name"), actor(r)
+	exec, err := s.cfg.Deployer.Deploy(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, exec)
+}
+
+func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Deployer == nil {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	var req deploy.RollbackRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req.Application, req.Actor = r.PathValue("name"), actor(r)
+	exec, err := s.cfg.Deployer.Rollback(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, exec)
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Deployer == nil {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	st, err := s.cfg.Deployer.Status(r.Context(), r.PathValue("name"))
+	respond(s, w, r, st, err)
+}
+
+func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Deployer == nil {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	tail := 100
+	if v := r.URL.Query().Get("tail"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeError(w, r, errBadInput)
+			return
+		}
+		tail = n
+	}
+	out, err := s.cfg.Deployer.Logs(r.Context(), r.PathValue("name"), r.URL.Query().Get("environment"), tail)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(out))
+}
+
+func (s *Server) analysis(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.cfg.Store.AnalysisList(r.Context(), r.PathValue("id"))
+	if recs == nil {
+		recs = []store.AnalysisRecord{}
+	}
+	respond(s, w, r, recs, err)
+}
+
+func respond[T any](s *Server, w http.ResponseWriter, r *http.Request, v T, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

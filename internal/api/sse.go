@@ -1,0 +1,112 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// streamExecution sends the execution as an SSE "execution" event now and on
+// every change, and closes the stream once it has ended.
+func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	id := r.PathValue("id")
+	exec, err := s.cfg.Store.ExecutionGet(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
+	defer unsubscribe()
+	sseHeaders(w)
+	send := func() bool {
+		exec, err = s.cfg.Store.ExecutionGet(r.Context(), id)
+		if err != nil {
+			return false
+		}
+		writeSSE(w, "execution", exec)
+		flusher.Flush()
+		return !exec.Status.Terminal() || hasActiveStage(exec.Stages)
+	}
+	if !send() {
+		return
+	}
+	// A slow safety poll catches updates lost by a full subscriber buffer.
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case u, ok := <-updates:
+			if !ok {
+				return
+			}
+			if u.ExecutionID != id {
+				continue
+			}
+		case <-tick.C:
+		}
+		if !send() {
+			return
+		}
+	}
+}
+
+// streamAll sends an "update" event for every execution change.
+func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
+	defer unsubscribe()
+	sseHeaders(w)
+	fmt.Fprint(w, ": connected\n\n")
+	flusher.Flush()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case u, ok := <-updates:
+			if !ok {
+				return
+			}
+			writeSSE(w, "update", u)
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keepalive\n\n")
+		}
+		flusher.Flush()
+	}
+}
+
+func sseHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+}
+
+func writeSSE(w http.ResponseWriter, event string, v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
+}
+
+func hasActiveStage(stages []model.Stage) bool {
+	for _, st := range stages {
+		if st.Status == model.StageRunning || st.Status == model.StageWaiting {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,264 @@
+// Package client is a small Go client of gennaker's REST API; the CLI uses
+// nothing else to talk to a server.
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// Client talks to one gennaker server.
+type Client struct {
+	Base  string
+	Actor string
+	HTTP  *http.Client
+}
+
+// New returns a client of the server at base (e.g. http://127.0.0.1:7070).
+func New(base, actor string) *Client {
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	return &Client{Base: strings.TrimRight(base, "/"), Actor: actor, HTTP: &http.Client{}}
+}
+
+// APIError is an error answer of the server.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// ErrUnreachable wraps a failure to reach the server at all.
+var ErrUnreachable = errors.New("cannot reach the gennaker server")
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Actor != "" {
+		req.Header.Set("X-Gennaker-Actor", c.Actor)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w at %s (%v): start one with `gennaker server`, or point --server / GENNAKER_SERVER at it", ErrUnreachable, c.Base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+			Code  string `json:"code"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(b, &e) != nil || e.Error == "" {
+			e.Error = fmt.Sprintf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
+		}
+		return &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Error}
+	}
+	if out == nil {
+		return nil
+	}
+	if s, ok := out.(*string); ok {
+		b, err := io.ReadAll(resp.Body)
+		*s = string(b)
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// Config returns every stored config object.
+func (c *Client) Config(ctx context.Context) (model.Config, error) {
+	var cfg model.Config
+	return cfg, c.do(ctx, http.MethodGet, "/api/v1/config", nil, &cfg)
+}
+
+// Apply stores a config set.
+func (c *Client) Apply(ctx context.Context, cfg model.Config) (store.ApplyResult, error) {
+	var res store.ApplyResult
+	return res, c.do(ctx, http.MethodPost, "/api/v1/config", cfg, &res)
+}
+
+// Pipelines lists pipelines.
+func (c *Client) Pipelines(ctx context.Context) ([]model.Pipeline, error) {
+	var out []model.Pipeline
+	return out, c.do(ctx, http.MethodGet, "/api/v1/pipelines", nil, &out)
+}
+
+// Applications lists applications.
+func (c *Client) Applications(ctx context.Context) ([]model.Application, error) {
+	var out []model.Application
+	return out, c.do(ctx, http.MethodGet, "/api/v1/applications", nil, &out)
+}
+
+// Environments lists environments.
+func (c *Client) Environments(ctx context.Context) ([]model.Environment, error) {
+	var out []model.Environment
+	return out, c.do(ctx, http.MethodGet, "/api/v1/environments", nil, &out)
+}
+
+// RunRequest is the body of a pipeline run.
+type RunRequest struct {
+	Params     map[string]string `json:"params,omitempty"`
+	CommitSHA  string            `json:"commitSha,omitempty"`
+	CommitTime string            `json:"commitTime,omitempty"`
+}
+
+// Run starts an execution of a pipeline.
+func (c *Client) Run(ctx context.Context, pipeline string, req RunRequest) (*model.Execution, error) {
+	var out model.Execution
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/pipelines/"+url.PathEscape(pipeline)+"/executions", req, &out)
+}
+
+// Executions lists executions matching the query (application, pipeline, status, limit).
+func (c *Client) Executions(ctx context.Context, q url.Values) ([]model.Execution, error) {
+	var out []model.Execution
+	return out, c.do(ctx, http.MethodGet, "/api/v1/executions?"+q.Encode(), nil, &out)
+}
+
+// Execution returns one execution.
+func (c *Client) Execution(ctx context.Context, id string) (*model.Execution, error) {
+	var out model.Execution
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/executions/"+url.PathEscape(id), nil, &out)
+}
+
+// Judge approves or rejects the waiting stage of an execution.
+func (c *Client) Judge(ctx context.Context, id, decision, stage, comment string) (*model.Execution, error) {
+	var out model.Execution
+	body := map[string]string{}
+	if stage != "" {
+		body["stage"] = stage
+	}
+	if comment != "" {
+		body["comment"] = comment
+	}
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/"+decision, body, &out)
+}
+
+// Cancel stops a running execution.
+func (c *Client) Cancel(ctx context.Context, id, reason string) (*model.Execution, error) {
+	var out model.Execution
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/cancel", map[string]string{"reason": reason}, &out)
+}
+
+// Events lists delivery events matching the query (application, environment, kind, after, limit).
+func (c *Client) Events(ctx context.Context, q url.Values) ([]model.Event, error) {
+	var out []model.Event
+	return out, c.do(ctx, http.MethodGet, "/api/v1/events?"+q.Encode(), nil, &out)
+}
+
+// Deploy starts a deploy of a version.
+func (c *Client) Deploy(ctx context.Context, req deploy.Request) (*model.Execution, error) {
+	var out model.Execution
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/applications/"+url.PathEscape(req.Application)+"/deploy", req, &out)
+}
+
+// Rollback sends an environment back to its previous good version.
+func (c *Client) Rollback(ctx context.Context, req deploy.RollbackRequest) (*model.Execution, error) {
+	var out model.Execution
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/applications/"+url.PathEscape(req.Application)+"/rollback", req, &out)
+}
+
+// Status reports what runs of an application.
+func (c *Client) Status(ctx context.Context, app string) (*deploy.AppStatus, error) {
+	var out deploy.AppStatus
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/applications/"+url.PathEscape(app)+"/status", nil, &out)
+}
+
+// Logs returns the last lines of an application's instances in an environment.
+func (c *Client) Logs(ctx context.Context, app, env string, tail int) (string, error) {
+	var out string
+	q := url.Values{"environment": {env}, "tail": {fmt.Sprint(tail)}}
+	return out, c.do(ctx, http.MethodGet, "/api/v1/applications/"+url.PathEscape(app)+"/logs?"+q.Encode(), nil, &out)
+}
+
+// Analysis returns the stored canary analysis records of an execution.
+func (c *Client) Analysis(ctx context.Context, id string) ([]store.AnalysisRecord, error) {
+	var out []store.AnalysisRecord
+	return out, c.do(ctx, http.MethodGet, "/api/v1/executions/"+url.PathEscape(id)+"/analysis", nil, &out)
+}
+
+// Watch calls fn with the execution now and after every change until it has
+// ended (and no stage still cleans up), then returns the last snapshot. It
+// reconnects when the stream breaks.
+func (c *Client) Watch(ctx context.Context, id string, fn func(*model.Execution)) (*model.Execution, error) {
+	var last *model.Execution
+	for attempt := 0; ; attempt++ {
+		done, err := c.watchOnce(ctx, id, func(e *model.Execution) { last = e; fn(e) })
+		if done {
+			return last, nil
+		}
+		if ctx.Err() != nil {
+			return last, ctx.Err()
+		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) || attempt > 30 {
+			return last, err
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (c *Client) watchOnce(ctx context.Context, id string, fn func(*model.Execution)) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/api/v1/executions/"+url.PathEscape(id)+"/stream", nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.Base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		var e struct{ Error, Code string }
+		_ = json.Unmarshal(b, &e)
+		return false, &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Error}
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var last *model.Execution
+	for sc.Scan() {
+		line := sc.Text()
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var e model.Execution
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return false, err
+		}
+		last = &e
+		fn(&e)
+	}
+	if last != nil && last.Status.Terminal() {
+		return true, nil
+	}
+	return false, sc.Err()
+}

@@ -1,0 +1,53 @@
+// Package deploy is the service behind `gennaker deploy`, `status`,
+// `rollback` and `logs`: it turns a request to put a version into an
+// environment into a pipeline execution, and reports what runs where.
+package deploy
+
+import (
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Request asks to deploy a version of an application to an environment.
+type Request struct {
+	Application string            `json:"application"`
+	Environment string            `json:"environment"`
+	Version     string            `json:"version"`
+	Pipeline    string            `json:"pipeline,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	// Env adds environment variables to this version's instances.
+	Env        map[string]string `json:"env,omitempty"`
+	Actor      string            `json:"actor,omitempty"`
+	CommitSHA  string            `json:"commitSha,omitempty"`
+	CommitTime *time.Time        `json:"commitTime,omitempty"`
+}
+
+// RollbackRequest asks to send an environment's traffic back to the previous good version.
+type RollbackRequest struct {
+	Application string `json:"application"`
+	Environment string `json:"environment"`
+	Actor       string `json:"actor,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// AppStatus is what runs of an application, per environment.
+type AppStatus struct {
+	Application  string              `json:"application"`
+	Environments []EnvironmentStatus `json:"environments"`
+}
+
+// EnvironmentStatus is an application's server groups in one environment.
+type EnvironmentStatus struct {
+	Environment   string              `json:"environment"`
+	FrontDoor     string              `json:"frontDoor,omitempty"`
+	ServerGroups  []ServerGroupStatus `json:"serverGroups"`
+	LastExecution *model.Execution    `json:"lastExecution,omitempty"`
+}
+
+// ServerGroupStatus is a server group with its live instance health.
+type ServerGroupStatus struct {
+	model.ServerGroup
+	Healthy int `json:"healthy"`
+	Total   int `json:"total"`
+}

@@ -1,0 +1,115 @@
+// Package server assembles a gennaker server from its parts (store, engine,
+// stages, providers, API) and runs it until its context ends. `gennaker
+// server` and `gennaker demo` both use it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/engine"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
+	"github.com/gennaker/gennaker/internal/store/sqlite"
+)
+
+// Options configure a server.
+type Options struct {
+	// DataDir holds the database, logs and local instance state.
+	DataDir string
+	// Addr is the API's listen address (default 127.0.0.1:7070).
+	Addr   string
+	Logger *slog.Logger
+	// Ready, when set, receives the API's base URL once it accepts requests.
+	Ready func(url string)
+	// Workers bounds concurrent stage jobs (default 100).
+	Workers int
+}
+
+// Run starts the server and blocks until ctx ends, then shuts down: the API
+// stops, running stage jobs finish, and local instances keep running so the
+// next start re-adopts them.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:7070"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	log := opts.Logger
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return fmt.Errorf("creating data directory %s: %w", opts.DataDir, err)
+	}
+	unlock, err := lockDataDir(opts.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	st, err := sqlite.Open(ctx, filepath.Join(opts.DataDir, "gennaker.db"), log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	runners := map[model.StageType]stage.Runner{
+		model.StageNoop:     stage.Noop{},
+		model.StageWait:     stage.Wait{},
+		model.StageJudgment: stage.Judgment{},
+		model.StageWebhook:  &stage.Webhook{Client: &http.Client{Timeout: 30 * time.Second}},
+	}
+	eng, err := engine.New(engine.Config{Store: st, Runners: runners, Logger: log, Workers: opts.Workers, SingleNode: true})
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w: is another server running there? pick another address with --addr", opts.Addr, err)
+	}
+	handler := api.New(api.Config{
+		Store: st, Engine: eng, Logger: log, Registry: reg,
+	})
+	if err := eng.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Info("gennaker server ready", "url", url, "data", opts.DataDir)
+	if opts.Ready != nil {
+		opts.Ready(url)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("API server stopped", "err", err)
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	if err := eng.Stop(shutdownCtx); err != nil {
+		log.Warn("stopping workers", "err", err)
+	}
+	log.Info("gennaker server stopped")
+	return nil
+}
