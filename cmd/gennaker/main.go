@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"os/signal"
+	"os/user"
 	"syscall"
 
 	"github.com/spf13/cobra"

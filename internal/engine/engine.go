@@ -71,15 +71,15 @@ func New(cfg Config) (*Engine, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &stageWorker{engine: e})
 	rc := &river.Config{
-		Logger:               cfg.Logger.With("component", "river"),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:              workers,
-		FetchCooldown:        cfg.PollInterval / 10,
-		FetchPollInterval:    cfg.PollInterval,
-		JobTimeout:           15 * time.Minute,
-		RescueStuckJobsAfter: 16 * time.Minute,
-		PollOnly:             true,
-		MaxAttempts:          50,
+		Logger:                      cfg.Logger.With("component", "river"),
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:                     workers,
+		FetchCooldown:               cfg.PollInterval / 10,
+		FetchPollInterval:           cfg.PollInterval,
+		JobTimeout:                  15 * time.Minute,
+		RescueStuckJobsAfter:        16 * time.Minute,
+		PollOnly:                    true,
+		MaxAttempts:                 50,
 		CompletedJobRetentionPeriod: time.Hour,
 	}
 	var err error
