@@ -1,0 +1,25 @@
+// Package analysis judges a canary: it compares what the canary server group
+// did during a measurement interval with what its baseline did, and returns a
+// Verdict. Everything here is pure: counters in, decision out. Fetching the
+// counters (from the front-door proxy, later Prometheus) and waiting for the
+// interval to pass belong to the canary stage, which stores what it measured
+// so far and resumes after a restart.
+//
+// The flow for one interval:
+//
+//	front door counters at start ─┐
+//	                              ├─ Diff ─▶ Counters for the interval ─ Measure ─▶ Measurement
+//	front door counters at end ───┘                                                      │
+//	                        Input{Spec, Baseline, Canary, Extensions} ◀──────────────────┘
+//	                              │
+//	                            Judge ─▶ Verdict{Pass | Fail | Extend | Inconclusive}
+//
+// ThresholdJudge is the first judge: fixed limits on the 5xx rate increase
+// and the p95 latency ratio. The Judge interface is what the stage depends on,
+// so a statistical judge (Mann-Whitney, as Kayenta uses) can replace it.
+//
+// Files: counters.go (raw counters and interval differences), quantile.go
+// (latency quantiles from a histogram), measurement.go (one group's numbers
+// for an interval), verdict.go (what a judge returns), judge.go (the
+// interface and its input), threshold.go (the threshold judge).
+package analysis
