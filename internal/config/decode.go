@@ -16,6 +16,9 @@ import (
 // expands aliases into a huge tree is rejected instead of exhausting memory.
 const maxNodes = 200_000
 
+// maxMergeDepth bounds nested merge keys, which may also form a cycle.
+const maxMergeDepth = 16
+
 // decoder walks a yaml.Node tree against a Go value by the json tags of its
 // struct fields, strictly: unknown fields, wrong YAML types, missing required
 // fields and bad enum values are all reported, and decoding goes on after
@@ -26,6 +29,7 @@ type decoder struct {
 	// bad holds the paths whose values could not be decoded, so validation
 	// does not pile a second complaint onto the same field.
 	bad    map[string]bool
+	merges int // depth of merge keys being expanded
 	nodes  int
 	tooBig bool
 }
@@ -334,6 +338,12 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 
 // mergePairs returns the entries a merge key brings in: one mapping, or a list of them.
 func (d *decoder) mergePairs(val *yaml.Node, path string) []pair {
+	if d.merges >= maxMergeDepth {
+		d.report(nodePos(val), path, "merge keys (<<) nest too deep or refer to themselves: merge a plain mapping")
+		return nil
+	}
+	d.merges++
+	defer func() { d.merges-- }()
 	val = d.resolve(val, path)
 	if val == nil {
 		return nil
