@@ -32,7 +32,7 @@ func PlanAbort(before, now Cluster, created map[Ref]string) Plan {
 		if !ok || isCreated[old.Name] {
 			continue
 		}
-		if cur.Status == model.ServerGroupDisabled || cur.Status == model.ServerGroupCreating {
+		if cur.Status == model.ServerGroupDisabled {
 			p.add(Step{Action: ActionEnable, Ref: ref(old), Why: fmt.Sprintf("bring back %s (%s), which served before this deploy", old.Name, old.Version)})
 		}
 		if cur.Instances != old.Instances {

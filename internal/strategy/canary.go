@@ -55,9 +55,9 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 	}
 	p.add(Step{Action: ActionWaitHealthy, Ref: RefNew, Why: "wait until every canary instance passes its health check"})
 
-	against := fmt.Sprintf("the serving group %s", primary.Name)
+	against, againstRef := fmt.Sprintf("the serving group %s", primary.Name), ref(primary)
 	if withBaseline {
-		against = "the baseline"
+		against, againstRef = "the baseline", RefBaseline
 	}
 	for i, cs := range spec.Steps {
 		n := i + 1
@@ -72,7 +72,7 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 			p.add(Step{Action: ActionPause, Pause: cs.Pause.Duration, Why: why})
 		case cs.Analysis != nil:
 			a := *cs.Analysis
-			p.add(Step{Action: ActionAnalysis, Ref: RefNew, Analysis: &a,
+			p.add(Step{Action: ActionAnalysis, Ref: RefNew, Against: againstRef, Analysis: &a,
 				Why: fmt.Sprintf("step %d: judge the canary against %s", n, against)})
 		}
 	}

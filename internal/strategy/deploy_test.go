@@ -138,7 +138,7 @@ wait-healthy baseline
 wait-healthy new
 set-traffic new=10 baseline=10 app-v002=80 header->new
 pause until approved
-analysis new intervals=2 interval=30s
+analysis new vs baseline intervals=2 interval=30s
 set-traffic new=50 baseline=50 header->new
 pause 1m0s
 set-traffic new=100
@@ -169,11 +169,12 @@ destroy app-v002
 		name:    "canary without baseline splits the rest across serving groups",
 		cluster: cluster(weight(serving(1, 2), 50), weight(serving(2, 2), 50)),
 		strategy: model.Strategy{Type: model.StrategyCanary, MaxRemaining: 2,
-			Canary: &model.CanarySpec{Baseline: ptr(false), Steps: []model.CanaryStep{setWeight(25)}}},
+			Canary: &model.CanarySpec{Baseline: ptr(false), Steps: []model.CanaryStep{setWeight(25), analyse(1)}}},
 		want: `
 create new v9 canary x3
 wait-healthy new
 set-traffic new=25 app-v001=38 app-v002=37 header->new
+analysis new vs app-v002 intervals=1 interval=30s
 set-traffic new=100
 mark-good new
 disable app-v002

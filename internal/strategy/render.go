@@ -29,10 +29,11 @@ func (s Step) String() string {
 		}
 		return "pause " + s.Pause.String()
 	case ActionAnalysis:
-		if s.Analysis == nil {
-			return fmt.Sprintf("analysis %s", s.Ref)
+		out := fmt.Sprintf("analysis %s vs %s", s.Ref, s.Against)
+		if s.Analysis != nil {
+			out += fmt.Sprintf(" intervals=%d interval=%s", s.Analysis.Intervals, s.Analysis.Interval)
 		}
-		return fmt.Sprintf("analysis %s intervals=%d interval=%s", s.Ref, s.Analysis.Intervals, s.Analysis.Interval)
+		return out
 	}
 	return fmt.Sprintf("%s %s", s.Action, s.Ref)
 }

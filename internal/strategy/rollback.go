@@ -71,6 +71,10 @@ func PlanRollback(c Cluster, history []model.ServerGroup) (Plan, error) {
 		if target.Status == model.ServerGroupDisabled {
 			p.add(Step{Action: ActionEnable, Ref: to, Why: fmt.Sprintf("bring back %s (%s), the last good server group", target.Name, target.Version)})
 		}
+		if target.Instances < 1 {
+			n := max(bad.Instances, 1)
+			p.add(Step{Action: ActionResize, Ref: to, Instances: n, Why: fmt.Sprintf("%s has no instances left: give it %d", target.Name, n)})
+		}
 		p.add(Step{Action: ActionWaitHealthy, Ref: to, Why: fmt.Sprintf("make sure %s is healthy before it takes traffic", target.Name)})
 	} else {
 		n := target.Instances

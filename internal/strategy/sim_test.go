@@ -102,7 +102,14 @@ func (s *sim) apply(st Step) error {
 		s.created[st.Ref] = name
 		s.nextSeq++
 		return nil
-	case ActionPause, ActionAnalysis:
+	case ActionPause:
+		return nil
+	case ActionAnalysis:
+		for _, r := range []Ref{st.Ref, st.Against} {
+			if _, err := s.resolve(r); err != nil {
+				return fmt.Errorf("analysis: %w", err)
+			}
+		}
 		return nil
 	case ActionSetTraffic:
 		return s.setTraffic(st)

@@ -28,8 +28,9 @@ const (
 	ActionDestroy Action = "destroy"
 	// ActionPause waits for Pause, or for a manual approval when Pause is zero.
 	ActionPause Action = "pause"
-	// ActionAnalysis measures the canary against its baseline as Analysis says and
-	// fails the deploy on a failing verdict.
+	// ActionAnalysis measures canary Ref against Against (the baseline, or the
+	// serving group when the canary runs without one) for Analysis.Intervals
+	// intervals, and fails the deploy on a failing verdict.
 	ActionAnalysis Action = "analysis"
 	// ActionMarkGood makes Ref the last good server group (the previous one loses
 	// the mark) and sets its Role to production: a promoted canary is a normal
@@ -61,6 +62,7 @@ type Step struct {
 	CanaryRef Ref                   `json:"canaryRef,omitempty"` // ActionSetTraffic
 	Pause     model.Duration        `json:"pause,omitempty"`     // ActionPause
 	Analysis  *model.AnalysisStep   `json:"analysis,omitempty"`  // ActionAnalysis
+	Against   Ref                   `json:"against,omitempty"`   // ActionAnalysis: the group Ref is compared with
 	// Why is one line a person reads in the execution view.
 	Why string `json:"why"`
 }
