@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// ConfigApply upserts every object of cfg in one transaction, comparing the
+// stored JSON to report each as created, updated or unchanged.
+func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.ApplyResult, error) {
+	var res store.ApplyResult
+	err := q.atomic(ctx, func(q *queries) error {
+		res = store.ApplyResult{}
+		now := formatTime(q.nowUTC())
+		for _, app := range cfg.Applications {
+			if err := q.upsertConfig(ctx, &res, model.KindApplication, app.Name, mustJSON(app), now); err != nil {
+				return err
+			}
+		}
+		for _, env := range cfg.Environments {
+			if err := q.upsertConfig(ctx, &res, model.KindEnvironment, env.Name, mustJSON(env), now); err != nil {
+				return err
+			}
+		}
+		for _, p := range cfg.Pipelines {
+			if err := q.upsertConfig(ctx, &res, model.KindPipeline, p.Name, mustJSON(p), now,
+				sql.Named("application", p.Application)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.ApplyResult{}, fmt.Errorf("apply config: %w", err)
+	}
+	return res, nil
+}
+
+// upsertConfig inserts or updates one config object through the queries
+// <kind>Spec, <kind>Insert and <kind>Update; extra binds kind-specific columns.
+func (q *queries) upsertConfig(ctx context.Context, res *store.ApplyResult, kind, name, spec, now string, extra ...any) error {
+	id := kind + "/" + name
+	if name == "" {
+		return fmt.Errorf("%s with an empty name: every config object needs metadata.name", kind)
+	}
+	args := append([]any{sql.Named("name", name), sql.Named("spec", spec), sql.Named("now", now)}, extra...)
+	var stored string
+	err := q.write.QueryRowContext(ctx, query(kind+"Spec"), sql.Named("name", name)).Scan(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := q.write.ExecContext(ctx, query(kind+"Insert"), args...); err != nil {
+			return fmt.Errorf("insert %s: %w", id, err)
+		}
+		res.Created = append(res.Created, id)
+	case err != nil:
+		return fmt.Errorf("read %s: %w", id, err)
+	case stored == spec:
+		res.Unchanged = append(res.Unchanged, id)
+	default:
+		if _, err := q.write.ExecContext(ctx, query(kind+"Update"), args...); err != nil {
+			return fmt.Errorf("update %s: %w", id, err)
+		}
+		res.Updated = append(res.Updated, id)
+	}
+	return nil
+}
+
+// ApplicationGet returns one application; store.ErrNotFound if none.
+func (q *queries) ApplicationGet(ctx context.Context, name string) (*model.Application, error) {
+	return getSpec[model.Application](ctx, q, model.KindApplication, name)
+}
+
+// ApplicationList returns every application by name.
+func (q *queries) ApplicationList(ctx context.Context) ([]model.Application, error) {
+	return listSpecs[model.Application](ctx, q, model.KindApplication)
+}
+
+// EnvironmentGet returns one environment; store.ErrNotFound if none.
+func (q *queries) EnvironmentGet(ctx context.Context, name string) (*model.Environment, error) {
+	return getSpec[model.Environment](ctx, q, model.KindEnvironment, name)
+}
+
+// EnvironmentList returns every environment by name.
+func (q *queries) EnvironmentList(ctx context.Context) ([]model.Environment, error) {
+	return listSpecs[model.Environment](ctx, q, model.KindEnvironment)
+}
+
+// PipelineGet returns one pipeline; store.ErrNotFound if none.
+func (q *queries) PipelineGet(ctx context.Context, name string) (*model.Pipeline, error) {
+	return getSpec[model.Pipeline](ctx, q, model.KindPipeline, name)
+}
+
+// PipelineList returns pipelines by name, optionally of one application.
+func (q *queries) PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error) {
+	return listSpecs[model.Pipeline](ctx, q, model.KindPipeline, sql.Named("application", params.Application))
+}
+
+func getSpec[T any](ctx context.Context, q *queries, kind, name string) (*T, error) {
+	var spec string
+	err := q.read.QueryRowContext(ctx, query(kind+"Spec"), sql.Named("name", name)).Scan(&spec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s %q: %w (apply a config that defines it)", kind, name, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s %q: %w", kind, name, err)
+	}
+	v := new(T)
+	if err := json.Unmarshal([]byte(spec), v); err != nil {
+		return nil, fmt.Errorf("decode stored %s %q: %w", kind, name, err)
+	}
+	return v, nil
+}
+
+func listSpecs[T any](ctx context.Context, q *queries, kind string, args ...any) ([]T, error) {
+	rows, err := q.read.QueryContext(ctx, query(kind+"List"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var spec string
+		if err := rows.Scan(&spec); err != nil {
+			return nil, fmt.Errorf("list %s: %w", kind, err)
+		}
+		var v T
+		if err := json.Unmarshal([]byte(spec), &v); err != nil {
+			return nil, fmt.Errorf("decode stored %s: %w", kind, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", kind, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,19 @@
+// Package sqlite is gennaker's embedded store: store.Store over one SQLite
+// file, using the pure Go driver modernc.org/sqlite.
+//
+// The file is opened twice. The writer pool has exactly one connection: it
+// serves InTx and every write, and is shared with River (DB), whose SQLite
+// driver needs a single writer and enqueues jobs inside our transactions
+// (Tx.SQL). The reader pool has several query_only connections and serves
+// reads made on the Store outside a transaction; WAL mode lets them run
+// beside the writer.
+//
+// Inside InTx every method uses the *sql.Tx. Calling the Store (not the Tx)
+// from inside InTx to write would wait for the writer connection the
+// transaction holds, forever.
+//
+// Schema changes live in migrations/*.sql and SQL in queries/*.sql, both
+// embedded; Go code names a query ("ExecutionGet") and never builds SQL.
+// Times are stored as fixed-width UTC RFC 3339 text with nanoseconds
+// (see timeLayout), which sorts as text and reads well in the sqlite shell.
+package sqlite

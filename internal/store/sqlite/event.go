@@ -1,0 +1,101 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// defaultEventLimit is EventList's page size when none is given.
+const defaultEventLimit = 100
+
+// EventInsert appends ev to the delivery log and returns its ID, which it
+// also sets on ev. A zero Time is set to now.
+func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
+	if ev.Time.IsZero() {
+		ev.Time = q.nowUTC()
+	}
+	var id int64
+	err := q.write.QueryRowContext(ctx, query("EventInsert"),
+		sql.Named("time", formatTime(ev.Time)),
+		sql.Named("kind", string(ev.Kind)),
+		sql.Named("application", ev.Application),
+		sql.Named("environment", ev.Environment),
+		sql.Named("version", ev.Version),
+		sql.Named("execution_id", ev.ExecutionID),
+		sql.Named("stage", ev.Stage),
+		sql.Named("trigger", ev.Trigger),
+		sql.Named("actor", ev.Actor),
+		sql.Named("commit_sha", ev.CommitSHA),
+		sql.Named("commit_time", formatTimePtr(ev.CommitTime)),
+		sql.Named("action", ev.Action),
+		sql.Named("detail", ev.Detail)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("append %s event: %w", ev.Kind, err)
+	}
+	ev.ID = id
+	return id, nil
+}
+
+// EventList returns events matching params in ascending ID order.
+func (q *queries) EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error) {
+	limit := params.Limit
+	if limit <= 0 {
+		limit = defaultEventLimit
+	}
+	name := "EventList"
+	if params.Newest {
+		name = "EventListNewest"
+	}
+	since := ""
+	if !params.Since.IsZero() {
+		since = formatTime(params.Since)
+	}
+	rows, err := q.read.QueryContext(ctx, query(name),
+		sql.Named("application", params.Application),
+		sql.Named("environment", params.Environment),
+		sql.Named("kinds", jsonArray(params.Kinds)),
+		sql.Named("after_id", params.AfterID),
+		sql.Named("since", since),
+		sql.Named("limit", limit))
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Event
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		out = append(out, *ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}
+
+func scanEvent(row rowScanner) (*model.Event, error) {
+	var (
+		ev         model.Event
+		t          string
+		commitTime sql.NullString
+	)
+	if err := row.Scan(&ev.ID, &t, &ev.Kind, &ev.Application, &ev.Environment, &ev.Version,
+		&ev.ExecutionID, &ev.Stage, &ev.Trigger, &ev.Actor, &ev.CommitSHA, &commitTime,
+		&ev.Action, &ev.Detail); err != nil {
+		return nil, err
+	}
+	var err error
+	if ev.Time, err = parseTime(t); err != nil {
+		return nil, fmt.Errorf("event %d: time: %w", ev.ID, err)
+	}
+	if ev.CommitTime, err = parseTimePtr(commitTime); err != nil {
+		return nil, fmt.Errorf("event %d: commit_time: %w", ev.ID, err)
+	}
+	return &ev, nil
+}

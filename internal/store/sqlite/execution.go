@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// defaultExecutionLimit is ExecutionList's page size when none is given.
+const defaultExecutionLimit = 50
+
+// ExecutionInsert stores exec and its stages in one transaction. A zero
+// CreatedAt is set to now, and each stage's ExecutionID to exec.ID.
+func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) error {
+	if exec.CreatedAt.IsZero() {
+		exec.CreatedAt = q.nowUTC()
+	}
+	err := q.atomic(ctx, func(q *queries) error {
+		_, err := q.write.ExecContext(ctx, query("ExecutionInsert"),
+			sql.Named("id", exec.ID),
+			sql.Named("pipeline", exec.Pipeline),
+			sql.Named("application", exec.Application),
+			sql.Named("status", string(exec.Status)),
+			sql.Named("reason", exec.Reason),
+			sql.Named("params", mustJSON(exec.Params)),
+			sql.Named("trigger", mustJSON(exec.Trigger)),
+			sql.Named("spec", mustJSON(exec.Spec)),
+			sql.Named("created_at", formatTime(exec.CreatedAt)),
+			sql.Named("ended_at", formatTimePtr(exec.EndedAt)))
+		if isDuplicate(err) {
+			return fmt.Errorf("%w: an execution with this ID exists", store.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		for i := range exec.Stages {
+			st := &exec.Stages[i]
+			st.ExecutionID = exec.ID
+			if err := q.stageInsert(ctx, st, i); err != nil {
+				return fmt.Errorf("stage %q: %w", st.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert execution %s: %w", exec.ID, err)
+	}
+	return nil
+}
+
+// ExecutionGet returns one execution with its stages in pipeline order.
+func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution, error) {
+	exec, err := scanExecution(q.read.QueryRowContext(ctx, query("ExecutionGet"), sql.Named("id", id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read execution %s: %w", id, err)
+	}
+	execs := []model.Execution{*exec}
+	if err := q.attachStages(ctx, execs); err != nil {
+		return nil, fmt.Errorf("read execution %s: %w", id, err)
+	}
+	return &execs[0], nil
+}
+
+// ExecutionList returns executions newest first, with their stages.
+func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error) {
+	limit := params.Limit
+	if limit <= 0 {
+		limit = defaultExecutionLimit
+	}
+	rows, err := q.read.QueryContext(ctx, query("ExecutionList"),
+		sql.Named("application", params.Application),
+		sql.Named("pipeline", params.Pipeline),
+		sql.Named("statuses", jsonArray(params.Statuses)),
+		sql.Named("limit", limit))
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	defer rows.Close()
+	var execs []model.Execution
+	for rows.Next() {
+		exec, err := scanExecution(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list executions: %w", err)
+		}
+		execs = append(execs, *exec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	if err := q.attachStages(ctx, execs); err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	return execs, nil
+}
+
+// ExecutionSetStatus moves an execution from one of params.From to params.To.
+func (q *queries) ExecutionSetStatus(ctx context.Context, params store.ExecutionSetStatusParams) error {
+	what := fmt.Sprintf("set execution %s to %s", params.ID, params.To)
+	if len(params.From) == 0 {
+		return fmt.Errorf("%s: From is empty: name the statuses the execution may move from", what)
+	}
+	res, err := q.write.ExecContext(ctx, query("ExecutionSetStatus"),
+		sql.Named("id", params.ID),
+		sql.Named("to", string(params.To)),
+		sql.Named("reason", params.Reason),
+		sql.Named("ended_at", formatTimePtr(params.EndedAt)),
+		sql.Named("from", jsonArray(params.From)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return q.checkGuarded(ctx, res, what, fmt.Sprintf("one of %v", params.From),
+		query("ExecutionStatus"), sql.Named("id", params.ID))
+}
+
+// checkGuarded turns a guarded write that changed no row into ErrNotFound
+// (the row is missing) or ErrConflict (it is in another state). statusQuery
+// describes the row's state as one text column.
+func (q *queries) checkGuarded(ctx context.Context, res sql.Result, what, expected, statusQuery string, args ...any) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var status string
+	err = q.write.QueryRowContext(ctx, statusQuery, args...).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: it is %s, expected %s (someone else moved it on; reload it and decide again): %w",
+		what, status, expected, store.ErrConflict)
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanExecution(row rowScanner) (*model.Execution, error) {
+	var (
+		exec                  model.Execution
+		params, trigger, spec string
+		createdAt             string
+		endedAt               sql.NullString
+	)
+	if err := row.Scan(&exec.ID, &exec.Pipeline, &exec.Application, &exec.Status, &exec.Reason,
+		&params, &trigger, &spec, &createdAt, &endedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(params), &exec.Params); err != nil {
+		return nil, fmt.Errorf("execution %s: decode params: %w", exec.ID, err)
+	}
+	if err := json.Unmarshal([]byte(trigger), &exec.Trigger); err != nil {
+		return nil, fmt.Errorf("execution %s: decode trigger: %w", exec.ID, err)
+	}
+	if ct := exec.Trigger.CommitTime; ct != nil {
+		*ct = ct.UTC()
+	}
+	if err := json.Unmarshal([]byte(spec), &exec.Spec); err != nil {
+		return nil, fmt.Errorf("execution %s: decode spec: %w", exec.ID, err)
+	}
+	var err error
+	if exec.CreatedAt, err = parseTime(createdAt); err != nil {
+		return nil, fmt.Errorf("execution %s: created_at: %w", exec.ID, err)
+	}
+	if exec.EndedAt, err = parseTimePtr(endedAt); err != nil {
+		return nil, fmt.Errorf("execution %s: ended_at: %w", exec.ID, err)
+	}
+	return &exec, nil
+}
+
+// attachStages loads the stages of execs, in pipeline order, in one query.
+func (q *queries) attachStages(ctx context.Context, execs []model.Execution) error {
+	if len(execs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(execs))
+	index := make(map[string]int, len(execs))
+	for i, e := range execs {
+		ids[i] = e.ID
+		index[e.ID] = i
+	}
+	rows, err := q.read.QueryContext(ctx, query("StageListByExecutions"), sql.Named("execution_ids", jsonArray(ids)))
+	if err != nil {
+		return fmt.Errorf("read stages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		st, err := scanStage(rows)
+		if err != nil {
+			return fmt.Errorf("read stages: %w", err)
+		}
+		e := &execs[index[st.ExecutionID]]
+		e.Stages = append(e.Stages, *st)
+	}
+	return rows.Err()
+}

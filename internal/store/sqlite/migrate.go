@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one schema step, named NNN_what.sql.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrate brings the schema up to date: gennaker's own migrations in one
+// transaction, then River's, so the engine can start River straight away.
+func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
+	migrations, err := loadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	if err := applyMigrations(ctx, db, migrations, logger); err != nil {
+		return err
+	}
+	migrator, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		logger.InfoContext(ctx, "applied river migration", "version", v.Version, "name", v.Name)
+	}
+	return nil
+}
+
+// loadMigrations reads dir/NNN_name.sql files in version order.
+func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	paths, err := fs.Glob(fsys, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, p := range paths { // Glob sorts, and versions are zero-padded
+		base := strings.TrimSuffix(path.Base(p), ".sql")
+		num, _, _ := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if err != nil || version <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive version, as in 002_add_column.sql", p)
+		}
+		if len(out) > 0 && out[len(out)-1].version >= version {
+			return nil, fmt.Errorf("migration %s: version %d is not above %d: give each file a new, higher number", p, version, out[len(out)-1].version)
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: version, name: base, sql: string(data)})
+	}
+	return out, nil
+}
+
+// applyMigrations runs every migration not yet recorded in
+// gennaker_migration, all in one transaction.
+func applyMigrations(ctx context.Context, db *sql.DB, migrations []migration, logger *slog.Logger) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrations: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if _, err := tx.ExecContext(ctx, query("MigrationCreateTable")); err != nil {
+		return fmt.Errorf("migrations: create gennaker_migration: %w", err)
+	}
+	applied, err := appliedVersions(ctx, tx)
+	if err != nil {
+		return err
+	}
+	now := formatTime(time.Now())
+	for _, m := range migrations {
+		if applied[m.version] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, query("MigrationRecord"),
+			sql.Named("version", m.version), sql.Named("name", m.name), sql.Named("applied_at", now)); err != nil {
+			return fmt.Errorf("migration %s: record: %w", m.name, err)
+		}
+		logger.InfoContext(ctx, "applied migration", "name", m.name)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrations: commit: %w", err)
+	}
+	return nil
+}
+
+func appliedVersions(ctx context.Context, tx *sql.Tx) (map[int]bool, error) {
+	rows, err := tx.QueryContext(ctx, query("MigrationApplied"))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: read gennaker_migration: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}

@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// busyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// readerConns is the size of the read-only pool.
+const readerConns = 4
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
+)
+
+// Store is store.Store over one SQLite file.
+type Store struct {
+	queries
+	writer *sql.DB
+	reader *sql.DB
+	logger *slog.Logger
+}
+
+// Open opens (creating if needed) the SQLite database at path, applies
+// gennaker's migrations and River's, and returns the store. A nil logger
+// discards logs.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open sqlite store: path %q must be a file path without '?' or '#'", path)
+	}
+	writer, err := openPool(ctx, path, writerPragmas, 1)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s (writer): %w", path, err)
+	}
+	if err := migrate(ctx, writer, logger); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite store %s: %w", path, err), writer.Close())
+	}
+	reader, err := openPool(ctx, path, readerPragmas, readerConns)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite store %s (reader): %w", path, err), writer.Close())
+	}
+	s := &Store{writer: writer, reader: reader, logger: logger}
+	s.queries = queries{read: reader, write: writer, now: time.Now, begin: s.beginFunc}
+	return s, nil
+}
+
+// writerPragmas configure the single writer connection. WAL lets readers run
+// beside it, NORMAL sync is safe in WAL mode, and _txlock=immediate takes the
+// write lock at BEGIN so a transaction never fails half way on an upgrade.
+var writerPragmas = []string{
+	"_pragma=journal_mode(WAL)",
+	"_pragma=synchronous(NORMAL)",
+	"_pragma=foreign_keys(1)",
+	fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()),
+	"_txlock=immediate",
+}
+
+// readerPragmas make reader connections refuse writes. query_only is used
+// rather than mode=ro, which fails when the -shm file is missing.
+var readerPragmas = []string{
+	"_pragma=query_only(1)",
+	"_pragma=foreign_keys(1)",
+	fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()),
+}
+
+func openPool(ctx context.Context, path string, pragmas []string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", path+"?"+strings.Join(pragmas, "&"))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+// DB is the single-connection writer pool, for River.
+func (s *Store) DB() *sql.DB { return s.writer }
+
+// Dialect is "sqlite".
+func (s *Store) Dialect() string { return "sqlite" }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// InTx runs fn in one write transaction on the writer connection.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
+	t := &tx{sqlTx: sqlTx}
+	t.queries = queries{read: sqlTx, write: sqlTx, now: s.now, inTx: true}
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// beginFunc gives Store methods that write several rows (ConfigApply,
+// ExecutionInsert) a transaction of their own.
+func (s *Store) beginFunc(ctx context.Context, fn func(q *queries) error) error {
+	return s.InTx(ctx, func(ctx context.Context, t store.Tx) error {
+		return fn(&t.(*tx).queries)
+	})
+}
+
+// tx is store.Tx: every query bound to one *sql.Tx.
+type tx struct {
+	queries
+	sqlTx *sql.Tx
+}
+
+// SQL is the raw transaction, for River's InsertTx.
+func (t *tx) SQL() *sql.Tx { return t.sqlTx }

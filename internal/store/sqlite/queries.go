@@ -1,0 +1,38 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// dbtx is what *sql.DB and *sql.Tx share.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements store.Queries once for both the Store and a Tx: on the
+// Store, read is the reader pool and write the writer pool; in a Tx both are
+// the transaction.
+type queries struct {
+	read  dbtx
+	write dbtx
+	now   func() time.Time
+	// inTx is set in a transaction; begin is set on the Store.
+	inTx  bool
+	begin func(ctx context.Context, fn func(q *queries) error) error
+}
+
+// atomic runs fn with queries bound to one transaction: the current one in a
+// Tx, a new one on the Store.
+func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
+	if q.inTx {
+		return fn(q)
+	}
+	return q.begin(ctx, fn)
+}
+
+// nowUTC is the injected clock, in UTC.
+func (q *queries) nowUTC() time.Time { return q.now().UTC() }

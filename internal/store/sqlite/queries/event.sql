@@ -1,0 +1,31 @@
+-- The append-only delivery log. There is deliberately no update or delete.
+
+-- name: EventInsert
+INSERT INTO event (time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail)
+VALUES (@time, @kind, @application, @environment, @version, @execution_id, @stage, @trigger, @actor, @commit_sha, @commit_time, @action, @detail)
+RETURNING id;
+
+-- name: EventList
+SELECT id, time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
+FROM event
+WHERE (@application = '' OR application = @application)
+  AND (@environment = '' OR environment = @environment)
+  AND (json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)))
+  AND id > @after_id
+  AND (@since = '' OR time >= @since)
+ORDER BY id
+LIMIT @limit;
+
+-- name: EventListNewest
+SELECT * FROM (
+    SELECT id, time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
+    FROM event
+    WHERE (@application = '' OR application = @application)
+      AND (@environment = '' OR environment = @environment)
+      AND (json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)))
+      AND id > @after_id
+      AND (@since = '' OR time >= @since)
+    ORDER BY id DESC
+    LIMIT @limit
+)
+ORDER BY id;

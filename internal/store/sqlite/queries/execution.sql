@@ -1,0 +1,53 @@
+-- Executions and their stages. Lists of values (statuses, ids) are bound as
+-- one JSON array and expanded with json_each, so every query stays static.
+
+-- name: ExecutionInsert
+INSERT INTO execution (id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at)
+VALUES (@id, @pipeline, @application, @status, @reason, @params, @trigger, @spec, @created_at, @ended_at);
+
+-- name: ExecutionGet
+SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at
+FROM execution WHERE id = @id;
+
+-- name: ExecutionList
+SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at
+FROM execution
+WHERE (@application = '' OR application = @application)
+  AND (@pipeline = '' OR pipeline = @pipeline)
+  AND (json_array_length(@statuses) = 0 OR status IN (SELECT value FROM json_each(@statuses)))
+ORDER BY created_at DESC, id DESC
+LIMIT @limit;
+
+-- name: ExecutionSetStatus
+UPDATE execution
+SET status = @to, reason = @reason, ended_at = coalesce(@ended_at, ended_at)
+WHERE id = @id AND status IN (SELECT value FROM json_each(@from));
+
+-- name: ExecutionStatus
+SELECT status FROM execution WHERE id = @id;
+
+-- name: StageInsert
+INSERT INTO stage (execution_id, name, position, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline)
+VALUES (@execution_id, @name, @position, @type, @status, @reason, @version, @attempt, @state, @output, @judgment, @started_at, @ended_at, @deadline);
+
+-- name: StageGet
+SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline
+FROM stage WHERE execution_id = @execution_id AND name = @name;
+
+-- name: StageListByExecutions
+SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline
+FROM stage
+WHERE execution_id IN (SELECT value FROM json_each(@execution_ids))
+ORDER BY execution_id, position;
+
+-- name: StageUpdate
+-- Guarded twice: the status must be one of @from and the version the one the
+-- caller read, so of two workers that read the same stage only one writes.
+UPDATE stage
+SET status = @status, reason = @reason, version = version + 1, attempt = @attempt, state = @state, output = @output,
+    judgment = @judgment, started_at = @started_at, ended_at = @ended_at, deadline = @deadline
+WHERE execution_id = @execution_id AND name = @name AND version = @version
+  AND status IN (SELECT value FROM json_each(@from));
+
+-- name: StageStatus
+SELECT status || ' at version ' || version FROM stage WHERE execution_id = @execution_id AND name = @name;

@@ -1,0 +1,35 @@
+-- Server groups: one immutable version of an application in an environment.
+
+-- name: ServerGroupInsert
+INSERT INTO server_group (name, application, environment, sequence, version, role, status, instances, weight, env, execution_id, last_good, rolled_back, created_at, updated_at)
+VALUES (@name, @application, @environment, @sequence, @version, @role, @status, @instances, @weight, @env, @execution_id, @last_good, @rolled_back, @created_at, @updated_at);
+
+-- name: ServerGroupGet
+SELECT name, application, environment, sequence, version, role, status, instances, weight, env, execution_id, last_good, rolled_back, created_at, updated_at
+FROM server_group WHERE name = @name;
+
+-- name: ServerGroupList
+SELECT name, application, environment, sequence, version, role, status, instances, weight, env, execution_id, last_good, rolled_back, created_at, updated_at
+FROM server_group
+WHERE (@application = '' OR application = @application)
+  AND (@environment = '' OR environment = @environment)
+  AND (@include_destroyed OR status <> 'destroyed')
+ORDER BY created_at, sequence, name;
+
+-- name: ServerGroupUpdate
+UPDATE server_group
+SET status = coalesce(@status, status),
+    weight = coalesce(@weight, weight),
+    instances = coalesce(@instances, instances),
+    last_good = coalesce(@last_good, last_good),
+    rolled_back = coalesce(@rolled_back, rolled_back),
+    updated_at = @now
+WHERE name = @name
+  AND (json_array_length(@from) = 0 OR status IN (SELECT value FROM json_each(@from)));
+
+-- name: ServerGroupStatus
+SELECT status FROM server_group WHERE name = @name;
+
+-- name: ServerGroupNextSequence
+SELECT coalesce(max(sequence), 0) + 1 FROM server_group
+WHERE application = @application AND environment = @environment;

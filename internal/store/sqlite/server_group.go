@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// ServerGroupInsert stores a new server group; ErrConflict when its name, or
+// its sequence for the application and environment, is taken. Zero
+// CreatedAt and UpdatedAt are set to now.
+func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error {
+	now := q.nowUTC()
+	if sg.CreatedAt.IsZero() {
+		sg.CreatedAt = now
+	}
+	if sg.UpdatedAt.IsZero() {
+		sg.UpdatedAt = sg.CreatedAt
+	}
+	_, err := q.write.ExecContext(ctx, query("ServerGroupInsert"),
+		sql.Named("name", sg.Name),
+		sql.Named("application", sg.Application),
+		sql.Named("environment", sg.Environment),
+		sql.Named("sequence", sg.Sequence),
+		sql.Named("version", sg.Version),
+		sql.Named("role", string(sg.Role)),
+		sql.Named("status", string(sg.Status)),
+		sql.Named("instances", sg.Instances),
+		sql.Named("weight", sg.Weight),
+		sql.Named("env", mustJSON(sg.Env)),
+		sql.Named("execution_id", sg.ExecutionID),
+		sql.Named("last_good", sg.LastGood),
+		sql.Named("rolled_back", sg.RolledBack),
+		sql.Named("created_at", formatTime(sg.CreatedAt)),
+		sql.Named("updated_at", formatTime(sg.UpdatedAt)))
+	if isDuplicate(err) {
+		return fmt.Errorf("insert server group %s: %w: the name or sequence %d of %s in %s is taken (take ServerGroupNextSequence in the same transaction)",
+			sg.Name, store.ErrConflict, sg.Sequence, sg.Application, sg.Environment)
+	}
+	if err != nil {
+		return fmt.Errorf("insert server group %s: %w", sg.Name, err)
+	}
+	return nil
+}
+
+// ServerGroupGet returns one server group.
+func (q *queries) ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error) {
+	sg, err := scanServerGroup(q.read.QueryRowContext(ctx, query("ServerGroupGet"), sql.Named("name", name)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("server group %s: %w", name, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read server group %s: %w", name, err)
+	}
+	return sg, nil
+}
+
+// ServerGroupList returns server groups oldest first.
+func (q *queries) ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error) {
+	rows, err := q.read.QueryContext(ctx, query("ServerGroupList"),
+		sql.Named("application", params.Application),
+		sql.Named("environment", params.Environment),
+		sql.Named("include_destroyed", params.IncludeDestroyed))
+	if err != nil {
+		return nil, fmt.Errorf("list server groups: %w", err)
+	}
+	defer rows.Close()
+	var out []model.ServerGroup
+	for rows.Next() {
+		sg, err := scanServerGroup(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list server groups: %w", err)
+		}
+		out = append(out, *sg)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list server groups: %w", err)
+	}
+	return out, nil
+}
+
+// ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.
+func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error {
+	what := "update server group " + params.Name
+	res, err := q.write.ExecContext(ctx, query("ServerGroupUpdate"),
+		sql.Named("name", params.Name),
+		sql.Named("from", jsonArray(params.From)),
+		sql.Named("status", ptrOrNull(params.Status)),
+		sql.Named("weight", ptrOrNull(params.Weight)),
+		sql.Named("instances", ptrOrNull(params.Instances)),
+		sql.Named("last_good", ptrOrNull(params.LastGood)),
+		sql.Named("rolled_back", ptrOrNull(params.RolledBack)),
+		sql.Named("now", formatTime(q.nowUTC())))
+	if err != nil {
+		return fmt.Errorf("%s: %w (weight must be 0-100, instances 0 or more, status a known one)", what, err)
+	}
+	return q.checkGuarded(ctx, res, what, fmt.Sprintf("one of %v", params.From),
+		query("ServerGroupStatus"), sql.Named("name", params.Name))
+}
+
+// ServerGroupNextSequence returns 1 + the highest sequence ever used for
+// application in environment, destroyed server groups included.
+func (q *queries) ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error) {
+	var seq int
+	err := q.read.QueryRowContext(ctx, query("ServerGroupNextSequence"),
+		sql.Named("application", application), sql.Named("environment", environment)).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("next server group sequence of %s in %s: %w", application, environment, err)
+	}
+	return seq, nil
+}
+
+func scanServerGroup(row rowScanner) (*model.ServerGroup, error) {
+	var (
+		sg                   model.ServerGroup
+		env                  string
+		createdAt, updatedAt string
+	)
+	if err := row.Scan(&sg.Name, &sg.Application, &sg.Environment, &sg.Sequence, &sg.Version,
+		&sg.Role, &sg.Status, &sg.Instances, &sg.Weight, &env, &sg.ExecutionID,
+		&sg.LastGood, &sg.RolledBack, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(env), &sg.Env); err != nil {
+		return nil, fmt.Errorf("server group %s: decode env: %w", sg.Name, err)
+	}
+	var err error
+	if sg.CreatedAt, err = parseTime(createdAt); err != nil {
+		return nil, fmt.Errorf("server group %s: created_at: %w", sg.Name, err)
+	}
+	if sg.UpdatedAt, err = parseTime(updatedAt); err != nil {
+		return nil, fmt.Errorf("server group %s: updated_at: %w", sg.Name, err)
+	}
+	return &sg, nil
+}

@@ -1,0 +1,125 @@
+package storetest
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
+	cfg := model.Config{
+		Applications: []model.Application{testApp("checkout"), testApp("billing")},
+		Environments: []model.Environment{testEnv("staging")},
+		Pipelines:    []model.Pipeline{testPipeline("ship-checkout", "checkout"), testPipeline("ship-billing", "billing")},
+	}
+
+	t.Run("CreatedUpdatedUnchanged", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+
+		res, err := b.store.ConfigApply(b.ctx, cfg)
+		must(t, err)
+		wantNames(t, "created", res.Created, "Application/checkout", "Application/billing",
+			"Environment/staging", "Pipeline/ship-checkout", "Pipeline/ship-billing")
+		wantNames(t, "updated", res.Updated)
+		wantNames(t, "unchanged", res.Unchanged)
+
+		res, err = b.store.ConfigApply(b.ctx, cfg)
+		must(t, err)
+		wantNames(t, "created", res.Created)
+		wantNames(t, "updated", res.Updated)
+		wantNames(t, "unchanged", res.Unchanged, "Application/checkout", "Application/billing",
+			"Environment/staging", "Pipeline/ship-checkout", "Pipeline/ship-billing")
+
+		changed := testApp("checkout")
+		changed.Instances = 5
+		res, err = b.store.ConfigApply(b.ctx, model.Config{
+			Applications: []model.Application{changed},
+			Environments: []model.Environment{testEnv("prod")},
+		})
+		must(t, err)
+		wantNames(t, "created", res.Created, "Environment/prod")
+		wantNames(t, "updated", res.Updated, "Application/checkout")
+		wantNames(t, "unchanged", res.Unchanged)
+
+		got, err := b.store.ApplicationGet(b.ctx, "checkout")
+		must(t, err)
+		if !reflect.DeepEqual(*got, changed) {
+			t.Fatalf("ApplicationGet after update:\n got %+v\nwant %+v", *got, changed)
+		}
+	})
+
+	t.Run("GetAndList", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		_, err := b.store.ConfigApply(b.ctx, cfg)
+		must(t, err)
+
+		env, err := b.store.EnvironmentGet(b.ctx, "staging")
+		must(t, err)
+		if !reflect.DeepEqual(*env, testEnv("staging")) {
+			t.Fatalf("EnvironmentGet: got %+v, want %+v", *env, testEnv("staging"))
+		}
+		p, err := b.store.PipelineGet(b.ctx, "ship-checkout")
+		must(t, err)
+		if !reflect.DeepEqual(*p, testPipeline("ship-checkout", "checkout")) {
+			t.Fatalf("PipelineGet: got %+v", *p)
+		}
+
+		apps, err := b.store.ApplicationList(b.ctx)
+		must(t, err)
+		if got := appNames(apps); !slices.Equal(got, []string{"billing", "checkout"}) {
+			t.Fatalf("ApplicationList names = %v, want sorted [billing checkout]", got)
+		}
+		envs, err := b.store.EnvironmentList(b.ctx)
+		must(t, err)
+		if len(envs) != 1 || envs[0].Name != "staging" {
+			t.Fatalf("EnvironmentList = %+v, want [staging]", envs)
+		}
+		all, err := b.store.PipelineList(b.ctx, store.PipelineListParams{})
+		must(t, err)
+		if len(all) != 2 || all[0].Name != "ship-billing" || all[1].Name != "ship-checkout" {
+			t.Fatalf("PipelineList = %+v, want [ship-billing ship-checkout]", all)
+		}
+		one, err := b.store.PipelineList(b.ctx, store.PipelineListParams{Application: "checkout"})
+		must(t, err)
+		if len(one) != 1 || one[0].Name != "ship-checkout" {
+			t.Fatalf("PipelineList(checkout) = %+v, want [ship-checkout]", one)
+		}
+	})
+
+	t.Run("EmptyLists", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		apps, err := b.store.ApplicationList(b.ctx)
+		must(t, err)
+		envs, err := b.store.EnvironmentList(b.ctx)
+		must(t, err)
+		ps, err := b.store.PipelineList(b.ctx, store.PipelineListParams{})
+		must(t, err)
+		if len(apps)+len(envs)+len(ps) != 0 {
+			t.Fatalf("fresh store lists config: %v %v %v", apps, envs, ps)
+		}
+	})
+}
+
+func wantNames(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Fatalf("ConfigApply %s = %v, want %v", what, got, want)
+	}
+}
+
+func appNames(apps []model.Application) []string {
+	var names []string
+	for _, a := range apps {
+		names = append(names, a.Name)
+	}
+	return names
+}

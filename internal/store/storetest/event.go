@@ -1,0 +1,136 @@
+package storetest
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+func testEvent(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("InsertAndFilters", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		events := []*model.Event{
+			{Time: t0, Kind: model.EventExecutionStarted, Application: "checkout", ExecutionID: "e1", Trigger: "manual", Actor: "ada"},
+			{Time: t0.Add(1 * time.Minute), Kind: model.EventDeployStarted, Application: "checkout", Environment: "staging", Version: "1.0.1"},
+			{Time: t0.Add(2 * time.Minute), Kind: model.EventDeploySucceeded, Application: "checkout", Environment: "staging", Version: "1.0.1",
+				CommitSHA: "abc", CommitTime: ptr(t0.Add(-time.Hour))},
+			{Time: t0.Add(3 * time.Minute), Kind: model.EventDeployStarted, Application: "billing", Environment: "prod"},
+			{Time: t0.Add(4 * time.Minute), Kind: model.EventManualStep, Application: "checkout", Action: "approve", Stage: "judge", Detail: "lgtm"},
+		}
+		var ids []int64
+		for _, ev := range events {
+			id, err := b.store.EventInsert(b.ctx, ev)
+			must(t, err)
+			if len(ids) > 0 && id <= ids[len(ids)-1] {
+				t.Fatalf("event IDs must increase: %d after %d", id, ids[len(ids)-1])
+			}
+			ids = append(ids, id)
+		}
+
+		all, err := b.store.EventList(b.ctx, store.EventListParams{})
+		must(t, err)
+		if len(all) != len(events) {
+			t.Fatalf("EventList returned %d events, want %d", len(all), len(events))
+		}
+		for i, got := range all {
+			want := *events[i]
+			want.ID = ids[i]
+			want.Time = want.Time.UTC()
+			want.CommitTime = utcPtr(want.CommitTime)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("event %d:\n got %+v\nwant %+v", i, got, want)
+			}
+		}
+
+		cases := []struct {
+			name   string
+			params store.EventListParams
+			want   []int64 // indexes into ids
+		}{
+			{"Application", store.EventListParams{Application: "checkout"}, []int64{0, 1, 2, 4}},
+			{"Environment", store.EventListParams{Application: "checkout", Environment: "staging"}, []int64{1, 2}},
+			{"Kinds", store.EventListParams{Kinds: []model.EventKind{model.EventDeployStarted, model.EventManualStep}}, []int64{1, 3, 4}},
+			{"AfterID", store.EventListParams{AfterID: ids[2]}, []int64{3, 4}},
+			{"Since", store.EventListParams{Since: t0.Add(2 * time.Minute).In(time.UTC)}, []int64{2, 3, 4}},
+			{"SinceOtherZone", store.EventListParams{Since: t0.Add(2*time.Minute + time.Nanosecond)}, []int64{3, 4}},
+			{"Limit", store.EventListParams{Limit: 2}, []int64{0, 1}},
+			{"Newest", store.EventListParams{Limit: 2, Newest: true}, []int64{3, 4}},
+			{"NewestFiltered", store.EventListParams{Application: "checkout", Limit: 3, Newest: true}, []int64{1, 2, 4}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := b.store.EventList(b.ctx, tc.params)
+				must(t, err)
+				var want []int64
+				for _, i := range tc.want {
+					want = append(want, ids[i])
+				}
+				if g := eventIDs(got); !slices.Equal(g, want) {
+					t.Fatalf("EventList(%+v) IDs = %v, want %v", tc.params, g, want)
+				}
+			})
+		}
+	})
+
+	t.Run("DefaultLimit", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
+			for range 105 {
+				if _, err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventManualStep}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		got, err := b.store.EventList(b.ctx, store.EventListParams{})
+		must(t, err)
+		if len(got) != 100 {
+			t.Fatalf("EventList without a limit returned %d events, want 100", len(got))
+		}
+	})
+
+	t.Run("AppendOnly", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		_, err := b.store.EventInsert(b.ctx, &model.Event{Time: t0, Kind: model.EventRolledBack, Detail: "original"})
+		must(t, err)
+
+		// The store offers no way to change or remove an event...
+		for _, iface := range []reflect.Type{reflect.TypeFor[store.Store](), reflect.TypeFor[store.Tx]()} {
+			for i := range iface.NumMethod() {
+				m := iface.Method(i)
+				if strings.HasPrefix(m.Name, "Event") && m.Name != "EventInsert" && m.Name != "EventList" {
+					t.Errorf("%s has method %s: events are append-only", iface, m.Name)
+				}
+			}
+		}
+		// ...and the database refuses it too.
+		if _, err := b.store.DB().ExecContext(b.ctx, "UPDATE event SET detail = 'changed'"); err == nil {
+			t.Error("UPDATE event succeeded; the database must refuse it (a trigger or rule)")
+		}
+		if _, err := b.store.DB().ExecContext(b.ctx, "DELETE FROM event"); err == nil {
+			t.Error("DELETE FROM event succeeded; the database must refuse it (a trigger or rule)")
+		}
+		got, err := b.store.EventList(b.ctx, store.EventListParams{})
+		must(t, err)
+		if len(got) != 1 || got[0].Detail != "original" {
+			t.Fatalf("event changed: %+v", got)
+		}
+	})
+}
+
+func eventIDs(events []model.Event) []int64 {
+	var ids []int64
+	for _, e := range events {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}

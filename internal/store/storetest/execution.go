@@ -1,0 +1,134 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("InsertGetRoundTrip", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		exec := newExecution("exec-1", "checkout", "ship", t0)
+		exec.Stages[1].Output = json.RawMessage(`{"approved":true}`)
+		exec.Stages[1].Judgment = &model.Judgment{Decision: model.DecisionApprove, Actor: "ada", Comment: "ok", At: t0.Add(time.Minute)}
+		insertExecution(t, b, exec)
+
+		got, err := b.store.ExecutionGet(b.ctx, "exec-1")
+		must(t, err)
+		want := utcExecution(*exec)
+		for i := range want.Stages {
+			want.Stages[i].ExecutionID = "exec-1"
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Fatalf("ExecutionGet:\n got %+v\nwant %+v", *got, want)
+		}
+		if names := stageNames(got.Stages); !slices.Equal(names, []string{"zeta", "alpha", "mid"}) {
+			t.Fatalf("stages = %v, want pipeline order [zeta alpha mid]", names)
+		}
+
+		st, err := b.store.StageGet(b.ctx, "exec-1", "alpha")
+		must(t, err)
+		if !reflect.DeepEqual(*st, want.Stages[1]) {
+			t.Fatalf("StageGet:\n got %+v\nwant %+v", *st, want.Stages[1])
+		}
+	})
+
+	t.Run("DuplicateID", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
+		err := b.store.ExecutionInsert(b.ctx, newExecution("exec-1", "checkout", "ship", t0))
+		wantErrIs(t, err, store.ErrConflict)
+	})
+
+	t.Run("ListOrderAndFilters", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		// e2 and e3 share a creation time: the higher ID comes first.
+		for _, e := range []*model.Execution{
+			newExecution("e1", "checkout", "ship-checkout", t0),
+			newExecution("e2", "checkout", "ship-checkout", t0.Add(time.Minute)),
+			newExecution("e3", "billing", "ship-billing", t0.Add(time.Minute)),
+			newExecution("e4", "checkout", "hotfix", t0.Add(2*time.Minute)),
+		} {
+			insertExecution(t, b, e)
+		}
+		must(t, b.store.ExecutionSetStatus(b.ctx, store.ExecutionSetStatusParams{
+			ID: "e1", From: []model.ExecutionStatus{model.ExecutionRunning}, To: model.ExecutionFailed, Reason: "boom",
+		}))
+
+		cases := []struct {
+			name   string
+			params store.ExecutionListParams
+			want   []string
+		}{
+			{"All", store.ExecutionListParams{}, []string{"e4", "e3", "e2", "e1"}},
+			{"Application", store.ExecutionListParams{Application: "checkout"}, []string{"e4", "e2", "e1"}},
+			{"Pipeline", store.ExecutionListParams{Pipeline: "ship-checkout"}, []string{"e2", "e1"}},
+			{"Status", store.ExecutionListParams{Statuses: []model.ExecutionStatus{model.ExecutionFailed}}, []string{"e1"}},
+			{"Statuses", store.ExecutionListParams{Statuses: []model.ExecutionStatus{model.ExecutionFailed, model.ExecutionRunning}}, []string{"e4", "e3", "e2", "e1"}},
+			{"Limit", store.ExecutionListParams{Limit: 2}, []string{"e4", "e3"}},
+			{"Combined", store.ExecutionListParams{Application: "checkout", Statuses: []model.ExecutionStatus{model.ExecutionRunning}}, []string{"e4", "e2"}},
+			{"NoMatch", store.ExecutionListParams{Application: "nope"}, nil},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := b.store.ExecutionList(b.ctx, tc.params)
+				must(t, err)
+				if ids := executionIDs(got); !slices.Equal(ids, tc.want) {
+					t.Fatalf("ExecutionList(%+v) = %v, want %v", tc.params, ids, tc.want)
+				}
+				for _, e := range got {
+					if names := stageNames(e.Stages); !slices.Equal(names, []string{"zeta", "alpha", "mid"}) {
+						t.Fatalf("execution %s stages = %v, want [zeta alpha mid]", e.ID, names)
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("ListDefaultLimit", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
+			for i := range 55 {
+				exec := newExecution(fmt.Sprintf("e%02d", i), "checkout", "ship", t0.Add(time.Duration(i)*time.Second))
+				exec.Stages = nil
+				if err := tx.ExecutionInsert(ctx, exec); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		got, err := b.store.ExecutionList(b.ctx, store.ExecutionListParams{})
+		must(t, err)
+		if len(got) != 50 || got[0].ID != "e54" {
+			t.Fatalf("ExecutionList without a limit returned %d executions starting at %s, want 50 starting at e54", len(got), got[0].ID)
+		}
+	})
+}
+
+func stageNames(stages []model.Stage) []string {
+	var names []string
+	for _, s := range stages {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func executionIDs(execs []model.Execution) []string {
+	var ids []string
+	for _, e := range execs {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
