@@ -23,6 +23,8 @@
 // Ref before it asks the provider to start it.
 //
 // One concept per file: step.go (the vocabulary), cluster.go (reading the
-// snapshot), one file per strategy, rollback.go, abort.go, weights.go (integer
-// traffic splits), render.go (the one-line-per-step text form).
+// snapshot), deploy.go (the request and PlanDeploy), one file per strategy,
+// rollback.go, abort.go, weights.go (integer traffic splits), render.go (the
+// one-line-per-step text form). The tests replay every plan through a small
+// simulated executor (sim_test.go) that enforces the traffic rules.
 package strategy
