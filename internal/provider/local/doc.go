@@ -1,0 +1,22 @@
+// Package local is the local target provider: it runs server groups as child
+// processes on this machine, behind one front-door reverse proxy per
+// application and environment.
+//
+// Lifecycle of an instance:
+//
+//	EnsureServerGroup ─► spawn (own process group, log file, free port)
+//	      ▲                   │
+//	      │ backoff 1s..30s   ▼
+//	   exited ◄──────── supervise: probe HealthCheck.Path every Interval
+//
+// Instances outlive the gennaker server: their output goes to files under
+// DataDir/logs, they run in their own process group, and every pid is
+// recorded with its start time in DataDir/local-state.json. A restarted
+// server calls Reconcile to adopt the instances still running (checking the
+// start time so a reused pid is never mistaken for an instance) and to kill
+// the ones no longer wanted.
+//
+// The front door picks a server group by weight (or by the
+// X-Gennaker-Route header), then a healthy instance round robin, and counts
+// requests, 5xx and latency per server group for canary analysis.
+package local

@@ -1,0 +1,219 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// frontDoor is the reverse proxy of one application in one environment.
+type frontDoor struct {
+	app, env string
+	log      *slog.Logger
+	table    atomic.Pointer[routeTable]
+	proxy    *httputil.ReverseProxy
+
+	mu      sync.Mutex // guards the fields below; never taken per request
+	addr    string     // as configured
+	bound   string     // as listened on
+	srv     *http.Server
+	metrics map[string]*groupMetrics // by server group, kept for the life of the provider
+}
+
+func fdKey(app, env string) string { return app + "/" + env }
+
+// SetRoutes starts the front door of fd.Application in fd.Environment, or
+// moves it to a new address, and swaps in its routes atomically: the next
+// request uses the new table.
+func (p *Provider) SetRoutes(ctx context.Context, fd FrontDoor) error {
+	if err := fd.validate(); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	key := fdKey(fd.Application, fd.Environment)
+	door := p.frontDoors[key]
+	if door == nil {
+		door = p.newFrontDoor(fd.Application, fd.Environment)
+		p.frontDoors[key] = door
+	}
+	eps := make([]*endpoints, len(fd.Routes))
+	for i, r := range fd.Routes {
+		eps[i] = p.endpointsLocked(r.ServerGroup)
+	}
+	p.mu.Unlock()
+
+	door.mu.Lock()
+	defer door.mu.Unlock()
+	t := &routeTable{}
+	for i, r := range fd.Routes {
+		m := door.metrics[r.ServerGroup]
+		if m == nil {
+			m = newGroupMetrics()
+			door.metrics[r.ServerGroup] = m
+		}
+		t.total += r.Weight
+		rt := &route{name: r.ServerGroup, weight: r.Weight, cumulative: t.total, ep: eps[i], m: m}
+		t.routes = append(t.routes, rt)
+		if r.Canary {
+			t.canary = rt
+		}
+	}
+	door.table.Store(t)
+	if door.srv != nil && door.addr == fd.Address {
+		return nil
+	}
+	return door.listenLocked(fd.Address)
+}
+
+// FrontDoorAddress returns the address the front door of app in env listens
+// on ("" when it has none), with the real port when it was configured as 0.
+func (p *Provider) FrontDoorAddress(app, env string) string {
+	p.mu.Lock()
+	door := p.frontDoors[fdKey(app, env)]
+	p.mu.Unlock()
+	if door == nil {
+		return ""
+	}
+	door.mu.Lock()
+	defer door.mu.Unlock()
+	return door.bound
+}
+
+func (p *Provider) newFrontDoor(app, env string) *frontDoor {
+	door := &frontDoor{app: app, env: env, metrics: map[string]*groupMetrics{},
+		log: p.log.With("front_door", fdKey(app, env))}
+	door.table.Store(&routeTable{})
+	door.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", pr.In.URL.Host
+			pr.SetXForwarded()
+		},
+		Transport:  p.transport,
+		BufferPool: bufferPool{},
+		ErrorLog:   slog.NewLogLogger(door.log.Handler(), slog.LevelWarn),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, context.Canceled) { // the client went away
+				w.WriteHeader(499)
+				return
+			}
+			door.log.Warn("instance did not answer", "instance", r.URL.Host, "err", err)
+			http.Error(w, fmt.Sprintf("502 bad gateway: front door %s/%s: instance %s did not answer: %v", app, env, r.URL.Host, err), http.StatusBadGateway)
+		},
+	}
+	return door
+}
+
+// listenLocked (re)starts the listener on addr. Callers hold door.mu.
+func (door *frontDoor) listenLocked(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("front door %s/%s cannot listen on %s: %w: pick another address in the environment's frontDoors or stop what uses it", door.app, door.env, addr, err)
+	}
+	if door.srv != nil {
+		_ = door.srv.Close()
+	}
+	srv := &http.Server{Handler: door, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(door.log.Handler(), slog.LevelWarn)}
+	door.srv, door.addr, door.bound = srv, addr, ln.Addr().String()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			door.log.Error("front door stopped", "err", err)
+		}
+	}()
+	door.log.Info("front door listening", "addr", door.bound)
+	return nil
+}
+
+func (door *frontDoor) close() {
+	door.mu.Lock()
+	defer door.mu.Unlock()
+	if door.srv != nil {
+		_ = door.srv.Close()
+		door.srv = nil
+	}
+}
+
+// ServeHTTP routes one request: pick a server group, then one of its
+// healthy instances, proxy, and count the outcome. No locks.
+func (door *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rt := door.table.Load().pick(r)
+	if rt == nil {
+		http.Error(w, fmt.Sprintf("503 service unavailable: front door %s/%s has no route with traffic; deploy a version or set weights", door.app, door.env), http.StatusServiceUnavailable)
+		return
+	}
+	b := rt.ep.next()
+	if b == nil {
+		http.Error(w, fmt.Sprintf("503 service unavailable: server group %s has no healthy instance; see `gennaker logs` for why", rt.name), http.StatusServiceUnavailable)
+		rt.m.observe(http.StatusServiceUnavailable, time.Since(start))
+		return
+	}
+	r.URL.Scheme, r.URL.Host = "http", b.host
+	sw := statusWriterPool.Get().(*statusWriter)
+	sw.ResponseWriter, sw.code = w, 0
+	door.proxy.ServeHTTP(sw, r)
+	code := sw.code
+	sw.ResponseWriter = nil
+	statusWriterPool.Put(sw)
+	if code == 0 {
+		code = http.StatusOK
+	}
+	rt.m.observe(code, time.Since(start))
+}
+
+// statusWriter remembers the status code the proxy answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+var statusWriterPool = sync.Pool{New: func() any { return new(statusWriter) }}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// newTransport is tuned for many short requests to a few local instances.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          4096,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// bufferPool lends the proxy 32 KiB copy buffers.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *(buffers.Get().(*[]byte)) }
+func (bufferPool) Put(b []byte) { buffers.Put(&b) }

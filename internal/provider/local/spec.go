@@ -1,0 +1,94 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Defaults applied to a HealthCheck's zero fields.
+const (
+	defaultHealthPath     = "/healthz"
+	defaultHealthInterval = time.Second
+	defaultHealthTimeout  = 2 * time.Second
+	defaultStartupTimeout = 60 * time.Second
+)
+
+// ServerGroupSpec is what the provider needs to run one server group.
+type ServerGroupSpec struct {
+	Name        string            `json:"name"`
+	Application string            `json:"application"`
+	Environment string            `json:"environment"`
+	Version     string            `json:"version"`
+	Instances   int               `json:"instances"`
+	Run         model.RunSpec     `json:"run"`
+	Env         map[string]string `json:"env,omitempty"`
+	HealthCheck model.HealthCheck `json:"healthCheck"`
+}
+
+func (s ServerGroupSpec) validate() error {
+	switch {
+	case s.Name == "" || strings.ContainsAny(s.Name, `/\`) || s.Name == "." || s.Name == "..":
+		return fmt.Errorf("server group name %q is not usable as a directory name: use letters, digits and dashes, such as checkout-v003", s.Name)
+	case s.Instances < 0:
+		return fmt.Errorf("server group %s: instances is %d: give zero or more", s.Name, s.Instances)
+	case s.Run.Command == "":
+		return fmt.Errorf("server group %s: run.command is empty: set the application's run.command to the program that starts one instance", s.Name)
+	}
+	return nil
+}
+
+func (s ServerGroupSpec) healthPath() string {
+	if s.HealthCheck.Path == "" {
+		return defaultHealthPath
+	}
+	if !strings.HasPrefix(s.HealthCheck.Path, "/") {
+		return "/" + s.HealthCheck.Path
+	}
+	return s.HealthCheck.Path
+}
+
+func (s ServerGroupSpec) interval() time.Duration {
+	return orDefault(s.HealthCheck.Interval.D(), defaultHealthInterval)
+}
+
+func (s ServerGroupSpec) timeout() time.Duration {
+	return orDefault(s.HealthCheck.Timeout.D(), defaultHealthTimeout)
+}
+
+func (s ServerGroupSpec) startupTimeout() time.Duration {
+	return orDefault(s.HealthCheck.StartupTimeout.D(), defaultStartupTimeout)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// command returns the program, arguments and environment of one instance,
+// with {{version}}, {{port}}, {{instance}} and {{app}} expanded. The
+// environment is the provider's own, then Run.Env, then the spec's Env, then
+// PORT, VERSION and INSTANCE, which always win because health checks and the
+// front door rely on PORT.
+func (s ServerGroupSpec) command(index, port int) (name string, args, env []string) {
+	r := strings.NewReplacer("{{version}}", s.Version, "{{port}}", strconv.Itoa(port),
+		"{{instance}}", strconv.Itoa(index), "{{app}}", s.Application)
+	name = r.Replace(s.Run.Command)
+	for _, a := range s.Run.Args {
+		args = append(args, r.Replace(a))
+	}
+	env = os.Environ()
+	for _, m := range []map[string]string{s.Run.Env, s.Env} {
+		for k, v := range m {
+			env = append(env, k+"="+r.Replace(v))
+		}
+	}
+	env = append(env, "PORT="+strconv.Itoa(port), "VERSION="+s.Version, "INSTANCE="+strconv.Itoa(index))
+	return name, args, env
+}

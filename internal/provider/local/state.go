@@ -1,0 +1,79 @@
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// stateFileName is the provider's memory across restarts, under DataDir.
+const stateFileName = "local-state.json"
+
+// state is the JSON document kept in DataDir/local-state.json.
+type state struct {
+	Version      int                    `json:"version"`
+	ServerGroups map[string]groupRecord `json:"serverGroups"`
+}
+
+// groupRecord remembers a server group and its instances.
+type groupRecord struct {
+	Spec      ServerGroupSpec  `json:"spec"`
+	Instances []instanceRecord `json:"instances"`
+}
+
+// instanceRecord remembers one instance; PID is 0 while it is not running.
+type instanceRecord struct {
+	Index     int    `json:"index"`
+	Port      int    `json:"port"`
+	PID       int    `json:"pid,omitempty"`
+	StartTime uint64 `json:"startTime,omitempty"`
+}
+
+func loadState(path string) (state, error) {
+	st := state{Version: 1, ServerGroups: map[string]groupRecord{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read local provider state: %w", err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("local provider state %s is corrupt: %w (move it away to start afresh; running instances will then not be adopted)", path, err)
+	}
+	if st.ServerGroups == nil {
+		st.ServerGroups = map[string]groupRecord{}
+	}
+	return st, nil
+}
+
+// writeState replaces the state file atomically: temp file, fsync, rename.
+func writeState(path string, st state) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), stateFileName+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write local provider state: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write local provider state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write local provider state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write local provider state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write local provider state: %w", err)
+	}
+	return nil
+}
