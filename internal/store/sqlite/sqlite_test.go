@@ -128,7 +128,6 @@ func BenchmarkStageUpdateTx(b *testing.B) {
 		b.Fatal(err)
 	}
 	st := exec.Stages[0]
-	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 			st.Attempt = i
