@@ -29,7 +29,8 @@ type decoder struct {
 	// bad holds the paths whose values could not be decoded, so validation
 	// does not pile a second complaint onto the same field.
 	bad    map[string]bool
-	merges int // depth of merge keys being expanded
+	merges int      // depth of merge keys being expanded
+	start  position // where the document starts
 	nodes  int
 	tooBig bool
 }
@@ -123,7 +124,8 @@ func (d *decoder) resolve(n *yaml.Node, path string) *yaml.Node {
 	if d.nodes > maxNodes {
 		if !d.tooBig {
 			d.tooBig = true
-			d.report(nodePos(n), path, fmt.Sprintf("document expands to more than %d YAML nodes: split it or use fewer aliases", maxNodes))
+			// Reported at the document's start, ahead of whatever else it has.
+			d.report(d.start, "", fmt.Sprintf("the document expands to more than %d YAML nodes (at %s, line %d): split it or use fewer aliases", maxNodes, cmpOr(path, "the top"), n.Line))
 		}
 		return nil
 	}

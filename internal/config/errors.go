@@ -77,7 +77,9 @@ func (e *Errors) sort() {
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Column, b.Column),
-			cmp.Compare(a.Error(), b.Error()),
+			cmp.Compare(a.Object, b.Object),
+			cmp.Compare(a.Field, b.Field),
+			cmp.Compare(a.Message, b.Message),
 		)
 	})
 	e.List = slices.Compact(e.List)

@@ -41,13 +41,10 @@ func orList(name, what string, names []string) string {
 	if s := didYouMean(name, names); s != "" {
 		return s
 	}
-	if len(names) == 0 {
+	if len(names) == 0 || len(names) > 10 {
 		return ""
 	}
 	sortStrings(names)
-	if len(names) > 10 {
-		names = append(names[:10:10], "...")
-	}
 	return fmt.Sprintf("; %s are %s", what, strings.Join(names, ", "))
 }
 

@@ -110,9 +110,9 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		for i := range docErrs {
 			docErrs[i].Object = doc.Object()
 		}
-		errs.List = append(errs.List, docErrs...)
+		errs.List = append(errs.List, capErrors(docErrs)...)
 	}()
-	dec := &decoder{report: report, pos: doc.pos, bad: map[string]bool{}}
+	dec := &decoder{report: report, pos: doc.pos, bad: map[string]bool{}, start: nodePos(n)}
 	h, ok := readHeader(dec, n)
 	if !ok {
 		return doc, false
@@ -145,6 +145,9 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		doc.Environment = o
 	case *model.Pipeline:
 		doc.Pipeline = o
+	}
+	if dec.tooBig {
+		return doc, true // validating a truncated object would only add noise
 	}
 	for _, e := range validateDocument(&doc) {
 		if !underBadValue(e.Field, dec.bad) {
@@ -210,4 +213,24 @@ func underBadValue(path string, bad map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// maxErrorsPerDocument bounds what one document reports; past it, the
+// document is probably not a gennaker document at all.
+const maxErrorsPerDocument = 50
+
+// capErrors keeps the first maxErrorsPerDocument problems (by position) and
+// says how many more there were.
+func capErrors(list []Error) []Error {
+	if len(list) <= maxErrorsPerDocument {
+		return list
+	}
+	e := Errors{List: list}
+	e.sort()
+	more := len(e.List) - maxErrorsPerDocument
+	last := e.List[maxErrorsPerDocument-1]
+	return append(e.List[:maxErrorsPerDocument:maxErrorsPerDocument], Error{
+		File: last.File, Line: last.Line, Column: last.Column, Object: last.Object,
+		Message: fmt.Sprintf("and %d more problems in this document: fix these first", more),
+	})
 }

@@ -2,9 +2,15 @@ package config
 
 import "fmt"
 
+// maxSuggestionCandidates bounds the names searched for a suggestion.
+const maxSuggestionCandidates = 200
+
 // didYouMean returns `; did you mean "x"?` for the closest candidate within a
 // small edit distance of word, or "" when none is close.
 func didYouMean(word string, candidates []string) string {
+	if len(candidates) > maxSuggestionCandidates {
+		return "" // keep a huge document's errors cheap
+	}
 	best, bestDist := "", 3
 	if len(word) <= 3 {
 		bestDist = 2
