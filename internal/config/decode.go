@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"reflect"
@@ -125,7 +126,7 @@ func (d *decoder) resolve(n *yaml.Node, path string) *yaml.Node {
 		if !d.tooBig {
 			d.tooBig = true
 			// Reported at the document's start, ahead of whatever else it has.
-			d.report(d.start, "", fmt.Sprintf("the document expands to more than %d YAML nodes (at %s, line %d): split it or use fewer aliases", maxNodes, cmpOr(path, "the top"), n.Line))
+			d.report(d.start, "", fmt.Sprintf("the document expands to more than %d YAML nodes (at %s, line %d): split it or use fewer aliases", maxNodes, cmp.Or(path, "the top"), n.Line))
 		}
 		return nil
 	}

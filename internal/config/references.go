@@ -2,8 +2,6 @@ package config
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -76,7 +74,7 @@ func checkEnvironmentRefs(d *Document, c catalog) []Error {
 	for _, app := range sortedKeys(d.Environment.FrontDoors) {
 		if _, ok := c.apps[app]; !ok {
 			errs = append(errs, d.errorf(fieldPath("spec.frontDoors", app),
-				"no application is named %q%s", app, orList(app, "the applications", names(c.apps))))
+				"no application is named %q%s", app, orList(app, "the applications", sortedKeys(c.apps))))
 		}
 	}
 	return errs
@@ -114,7 +112,7 @@ func checkPipelineRefs(d *Document, c catalog) []Error {
 	app, appOK := c.apps[p.Application]
 	if p.Application != "" && !appOK {
 		errs = append(errs, d.errorf("spec.application", "no application is named %q: define it or apply it first%s",
-			p.Application, orList(p.Application, "the applications", names(c.apps))))
+			p.Application, orList(p.Application, "the applications", sortedKeys(c.apps))))
 	}
 	for i, s := range p.Stages {
 		var env, path string
@@ -130,7 +128,7 @@ func checkPipelineRefs(d *Document, c catalog) []Error {
 		if !ok {
 			if env != "" {
 				errs = append(errs, d.errorf(path, "no environment is named %q: define it or apply it first%s",
-					env, orList(env, "the environments", names(c.envs))))
+					env, orList(env, "the environments", sortedKeys(c.envs))))
 			}
 			continue
 		}
@@ -157,5 +155,3 @@ func targetMismatch(app *model.Application, env *model.Environment) string {
 	}
 	return ""
 }
-
-func names[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -113,7 +114,7 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 	}
 	if st.Type != model.StrategyCanary {
 		if st.Canary != nil {
-			errs = append(errs, doc.errorf(path+".canary", "canary settings need type: canary (this strategy is %s): set the type or remove them", cmpOr(string(st.Type), string(DefaultStrategy))))
+			errs = append(errs, doc.errorf(path+".canary", "canary settings need type: canary (this strategy is %s): set the type or remove them", cmp.Or(string(st.Type), string(DefaultStrategy))))
 		}
 		return errs
 	}
@@ -148,11 +149,4 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 		}
 	}
 	return errs
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
