@@ -1,0 +1,236 @@
+// Command engine measures execution throughput of a gennaker server end to
+// end: it starts a fresh server process, applies a pipeline of five chained
+// no-op stages, starts N executions through the API with several concurrent
+// clients, and times the first start request until all N have succeeded.
+//
+//	go run ./bench/engine [-n 4000] [-runs 3] [-clients 16] [-bin PATH] [-workers N]
+//
+// Each run uses a new server on a new data directory; the median is printed
+// last. Target: 4,000 executions in at most 20 s on a 2-core machine.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gennaker/gennaker/bench/internal/harness"
+)
+
+const stages = 5
+
+func main() {
+	var (
+		n        = flag.Int("n", 4000, "executions per run")
+		runs     = flag.Int("runs", 3, "runs, each on a fresh server; the median is reported")
+		clients  = flag.Int("clients", 16, "concurrent HTTP clients starting executions")
+		bin      = flag.String("bin", "", "gennaker binary (default: go build ./cmd/gennaker into a temp dir)")
+		workers  = flag.Int("workers", 0, "pass --workers to the server (0: server default)")
+		poll     = flag.Duration("poll", 100*time.Millisecond, "how often to ask whether executions are still running")
+		timeout  = flag.Duration("timeout", 5*time.Minute, "give up on a run after this long")
+		keepData = flag.Bool("keep", false, "keep the temp directory (data dirs and server logs)")
+		target   = flag.Duration("target", 20*time.Second, "target total time for -n 4000 (reported, not enforced)")
+	)
+	flag.Parse()
+
+	tmp, err := os.MkdirTemp("", "gennaker-bench-engine-")
+	check(err)
+	if !*keepData {
+		defer os.RemoveAll(tmp)
+	} else {
+		fmt.Fprintln(os.Stderr, "keeping", tmp)
+	}
+	path, err := harness.Binary(*bin, tmp)
+	check(err)
+
+	fmt.Printf("engine benchmark: %d executions x %d no-op stages (chain), %d clients, %d runs, GOMAXPROCS/NumCPU %d/%d\n",
+		*n, stages, *clients, *runs, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	fmt.Printf("%-4s %10s %10s %12s %14s %10s\n", "run", "submit_s", "total_s", "execs/s", "stage_steps/s", "peak_rss")
+	var totals, rates, steps, submits []float64
+	for i := 1; i <= *runs; i++ {
+		r, err := run(tmp, path, *n, *clients, *workers, *poll, *timeout)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "run", i, "failed:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("%-4d %10.2f %10.2f %12.1f %14.1f %9.0fM\n", i, r.submit.Seconds(), r.total.Seconds(),
+			float64(*n)/r.total.Seconds(), float64(*n*stages)/r.total.Seconds(), float64(r.hwm)/(1<<20))
+		totals = append(totals, r.total.Seconds())
+		rates = append(rates, float64(*n)/r.total.Seconds())
+		steps = append(steps, float64(*n*stages)/r.total.Seconds())
+		submits = append(submits, r.submit.Seconds())
+	}
+	med := harness.Median(totals)
+	fmt.Printf("median %8.2f %10.2f %12.1f %14.1f\n", harness.Median(submits), med, harness.Median(rates), harness.Median(steps))
+	scaled := *target * time.Duration(*n) / 4000
+	verdict := "MEETS"
+	if med > scaled.Seconds() {
+		verdict = "MISSES"
+	}
+	fmt.Printf("target: %d executions in <= %.1f s (4,000 in %s): %s (median %.2f s)\n", *n, scaled.Seconds(), *target, verdict, med)
+}
+
+type result struct {
+	submit time.Duration // first start request until the last one answered
+	total  time.Duration // first start request until all succeeded
+	hwm    int64
+}
+
+func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) (result, error) {
+	var r result
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	srv, err := harness.Start(harness.Options{Bin: bin, TempDir: tmp, Workers: workers})
+	if err != nil {
+		return r, err
+	}
+	defer func() {
+		if err := srv.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping server:", err)
+		}
+	}()
+	if _, err := srv.WaitHealthy(ctx, 5*time.Millisecond); err != nil {
+		return r, err
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: time.Minute}
+	if err := post(ctx, hc, srv.URL+"/api/v1/config", pipelineConfig(), nil); err != nil {
+		return r, fmt.Errorf("applying config: %w", err)
+	}
+
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if err := post(ctx, hc, srv.URL+"/api/v1/pipelines/noop5/executions", []byte("{}"), nil); err != nil {
+					errs <- fmt.Errorf("starting an execution: %w", err)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r.submit = time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return r, err
+	}
+	// All N exist now; they are done when none is running.
+	for {
+		var running []json.RawMessage
+		if err := get(ctx, hc, srv.URL+"/api/v1/executions?status=running&limit=1", &running); err != nil {
+			return r, fmt.Errorf("polling: %w", err)
+		}
+		if len(running) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("executions still running after %s", timeout)
+		case <-time.After(poll):
+		}
+	}
+	r.total = time.Since(start)
+	r.hwm, _ = srv.HWM()
+
+	var done []struct {
+		Status string `json:"status"`
+	}
+	if err := get(ctx, hc, fmt.Sprintf("%s/api/v1/executions?limit=%d", srv.URL, n+10), &done); err != nil {
+		return r, fmt.Errorf("listing executions: %w", err)
+	}
+	ok := 0
+	byStatus := map[string]int{}
+	for _, e := range done {
+		byStatus[e.Status]++
+		if e.Status == "succeeded" {
+			ok++
+		}
+	}
+	if ok != n || len(done) != n {
+		return r, fmt.Errorf("expected %d succeeded executions, got %v", n, byStatus)
+	}
+	return r, nil
+}
+
+func pipelineConfig() []byte {
+	type stage struct {
+		Name  string   `json:"name"`
+		Needs []string `json:"needs,omitempty"`
+		Noop  struct{} `json:"noop"`
+	}
+	var st []stage
+	for i := 1; i <= stages; i++ {
+		s := stage{Name: fmt.Sprintf("s%d", i)}
+		if i > 1 {
+			s.Needs = []string{fmt.Sprintf("s%d", i-1)}
+		}
+		st = append(st, s)
+	}
+	cfg := map[string]any{
+		"applications": []any{map[string]any{
+			"name": "b", "run": map[string]any{"command": "/bin/true"},
+			"healthCheck": map[string]any{"path": "/healthz"}, "instances": 1,
+		}},
+		"environments": []any{},
+		"pipelines":    []any{map[string]any{"name": "noop5", "application": "b", "stages": st}},
+	}
+	b, err := json.Marshal(cfg)
+	check(err)
+	return b
+}
+
+func post(ctx context.Context, c *http.Client, url string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return do(c, req, out)
+}
+
+func get(ctx context.Context, c *http.Client, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	return do(c, req, out)
+}
+
+func do(c *http.Client, req *http.Request, out any) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(b))
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
