@@ -38,5 +38,7 @@ func newServerCmd() *cobra.Command {
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API listen address (loopback by default)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log debug messages")
+	cmd.Flags().BoolVar(&opts.DestroyOnExit, "destroy-on-exit", false, "stop every local instance when the server stops (the demo uses this)")
+	_ = cmd.Flags().MarkHidden("destroy-on-exit")
 	return cmd
 }

@@ -63,7 +63,7 @@ func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error
 		runCtx, cancel = context.WithDeadline(ctx, *st.Deadline)
 		defer cancel()
 	}
-	res := runner.Run(runCtx, in)
+	res := runSafely(runCtx, runner, in)
 	if timedOut && (res.Outcome == stage.Failed || res.Outcome == stage.Succeeded) {
 		res = stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("timed out after %s (stage timeout)", spec.Timeout), State: res.State, Output: res.Output, Events: res.Events}
 	}
@@ -240,4 +240,15 @@ func findSpec(exec *model.Execution, name string) (model.StageSpec, bool) {
 		}
 	}
 	return model.StageSpec{}, false
+}
+
+// runSafely runs a stage runner and turns a panic into a failed stage with
+// the panic as its reason, so one bug cannot wedge an execution.
+func runSafely(ctx context.Context, r stage.Runner, in stage.Input) (res stage.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("internal error in the %s stage (a gennaker bug, please report it): %v", in.Stage.Type, p)}
+		}
+	}()
+	return r.Run(ctx, in)
 }

@@ -17,9 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
@@ -35,6 +38,9 @@ type Options struct {
 	Ready func(url string)
 	// Workers bounds concurrent stage jobs (default 100).
 	Workers int
+	// DestroyOnExit stops every local instance when the server stops
+	// (`demo --exit`); normally instances outlive the server and are re-adopted.
+	DestroyOnExit bool
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down: the API
@@ -63,7 +69,32 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer st.Close()
 
+	prov, err := local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if opts.DestroyOnExit {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := prov.Shutdown(sctx); err != nil {
+				log.Warn("stopping local instances", "err", err)
+			}
+			return
+		}
+		_ = prov.Close()
+	}()
+	targets := func(env model.Environment) (stage.Target, error) {
+		switch env.Target.Kind {
+		case model.TargetLocal, "":
+			return localTarget{prov}, nil
+		}
+		return nil, fmt.Errorf("environment %s: target kind %q is not supported by this server yet: use kind local", env.Name, env.Target.Kind)
+	}
+	judge := analysis.ThresholdJudge{}
 	runners := map[model.StageType]stage.Runner{
+		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge},
+		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, Rollback: true},
 		model.StageNoop:     stage.Noop{},
 		model.StageWait:     stage.Wait{},
 		model.StageJudgment: stage.Judgment{},
@@ -75,14 +106,18 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), prov.Collector())
+	if err := restoreLocal(ctx, st, prov, log); err != nil {
+		return err
+	}
+	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: localInspector{prov}}
 
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w: is another server running there? pick another address with --addr", opts.Addr, err)
 	}
 	handler := api.New(api.Config{
-		Store: st, Engine: eng, Logger: log, Registry: reg,
+		Store: st, Engine: eng, Deployer: deploys, Logger: log, Registry: reg,
 	})
 	if err := eng.Start(ctx); err != nil {
 		ln.Close()

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -149,6 +150,8 @@ type ServerGroupUpdateParams struct {
 	LastGood  *bool
 	// RolledBack marks a server group that a rollback moved traffic away from.
 	RolledBack *bool
+	// Role changes why the group exists (a promoted canary becomes production).
+	Role *model.ServerGroupRole
 }
 
 // AnalysisRecord is one judged interval of a canary analysis: what was
@@ -163,6 +166,6 @@ type AnalysisRecord struct {
 	Score       float64   `json:"score"`
 	Reason      string    `json:"reason"`
 	// Measurements and Verdict are JSON documents owned by the analysis package.
-	Measurements []byte `json:"measurements"`
-	Verdict      []byte `json:"verdict"`
+	Measurements json.RawMessage `json:"measurements"`
+	Verdict      json.RawMessage `json:"verdict"`
 }

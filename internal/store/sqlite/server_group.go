@@ -95,6 +95,7 @@ func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGrou
 		sql.Named("instances", ptrOrNull(params.Instances)),
 		sql.Named("last_good", ptrOrNull(params.LastGood)),
 		sql.Named("rolled_back", ptrOrNull(params.RolledBack)),
+		sql.Named("role", ptrOrNull(params.Role)),
 		sql.Named("now", formatTime(q.nowUTC())))
 	if err != nil {
 		return fmt.Errorf("%s: %w (weight must be 0-100, instances 0 or more, status a known one)", what, err)

@@ -23,6 +23,7 @@ SET status = coalesce(@status, status),
     instances = coalesce(@instances, instances),
     last_good = coalesce(@last_good, last_good),
     rolled_back = coalesce(@rolled_back, rolled_back),
+    role = coalesce(@role, role),
     updated_at = @now
 WHERE name = @name
   AND (json_array_length(@from) = 0 OR status IN (SELECT value FROM json_each(@from)));

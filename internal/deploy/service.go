@@ -1,0 +1,231 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gennaker/gennaker/internal/engine"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// Starter starts executions of pipeline definitions.
+type Starter interface {
+	StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger) (*model.Execution, error)
+}
+
+// Inspector reads live facts about server groups from their target.
+type Inspector interface {
+	Health(ctx context.Context, env model.Environment, sg model.ServerGroup) (healthy, total int, err error)
+	Logs(ctx context.Context, env model.Environment, sg model.ServerGroup, tail int) (string, error)
+}
+
+// Service implements deploy, rollback, status and logs over the engine.
+type Service struct {
+	Store     store.Store
+	Engine    Starter
+	Inspector Inspector
+}
+
+func badRequest(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", engine.ErrBadRequest, fmt.Sprintf(format, args...))
+}
+
+func (s *Service) check(ctx context.Context, app, env string) (*model.Application, *model.Environment, error) {
+	a, err := s.Store.ApplicationGet(ctx, app)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("%w: application %q does not exist: apply its config with `gennaker apply -f DIR`", store.ErrNotFound, app)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if env == "" {
+		return nil, nil, badRequest("name the environment with --env")
+	}
+	e, err := s.Store.EnvironmentGet(ctx, env)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("%w: environment %q does not exist: apply its config with `gennaker apply -f DIR`", store.ErrNotFound, env)
+	}
+	return a, e, err
+}
+
+// Deploy starts a pipeline that deploys req.Version: the named pipeline, the
+// application's only pipeline deploying to the environment, or a one-stage
+// highlander deploy.
+func (s *Service) Deploy(ctx context.Context, req Request) (*model.Execution, error) {
+	if _, _, err := s.check(ctx, req.Application, req.Environment); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.Version) == "" {
+		return nil, badRequest("name the version to deploy with --version")
+	}
+	pl, err := s.pipelineFor(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	params := map[string]string{}
+	for k, v := range req.Params {
+		params[k] = v
+	}
+	params["version"] = req.Version
+	for k, v := range req.Env {
+		params["env."+k] = v
+	}
+	return s.Engine.StartPipeline(ctx, *pl, params, model.Trigger{Kind: "deploy", Actor: req.Actor, CommitSHA: req.CommitSHA, CommitTime: req.CommitTime})
+}
+
+func (s *Service) pipelineFor(ctx context.Context, req Request) (*model.Pipeline, error) {
+	if req.Pipeline != "" {
+		pl, err := s.Store.PipelineGet(ctx, req.Pipeline)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, badRequest("pipeline %q does not exist: list them with `gennaker pipelines`", req.Pipeline)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if pl.Application != req.Application {
+			return nil, badRequest("pipeline %s deploys %s, not %s", pl.Name, pl.Application, req.Application)
+		}
+		if !deploysTo(*pl, req.Environment) {
+			return nil, badRequest("pipeline %s has no deploy stage for environment %s", pl.Name, req.Environment)
+		}
+		return pl, nil
+	}
+	pls, err := s.Store.PipelineList(ctx, store.PipelineListParams{Application: req.Application})
+	if err != nil {
+		return nil, err
+	}
+	var matches []model.Pipeline
+	for _, pl := range pls {
+		if deploysTo(pl, req.Environment) {
+			matches = append(matches, pl)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return &matches[0], nil
+	case 0:
+		return &model.Pipeline{
+			Name: "deploy-" + req.Environment, Application: req.Application,
+			Description: "one-off highlander deploy (no pipeline deploys this application to this environment)",
+			Stages: []model.StageSpec{{Name: "deploy", Deploy: &model.DeployStage{
+				Environment: req.Environment, Strategy: model.Strategy{Type: model.StrategyHighlander},
+			}}},
+		}, nil
+	}
+	names := make([]string, len(matches))
+	for i, m := range matches {
+		names[i] = m.Name
+	}
+	return nil, badRequest("several pipelines deploy %s to %s (%s): choose one with --pipeline", req.Application, req.Environment, strings.Join(names, ", "))
+}
+
+func deploysTo(pl model.Pipeline, env string) bool {
+	for _, st := range pl.Stages {
+		if st.Deploy != nil && st.Deploy.Environment == env {
+			return true
+		}
+	}
+	return false
+}
+
+// Rollback starts a one-stage execution that sends the environment's traffic
+// back to the previous good server group.
+func (s *Service) Rollback(ctx context.Context, req RollbackRequest) (*model.Execution, error) {
+	if _, _, err := s.check(ctx, req.Application, req.Environment); err != nil {
+		return nil, err
+	}
+	pl := model.Pipeline{
+		Name: "rollback-" + req.Environment, Application: req.Application,
+		Description: "one-click rollback",
+		Stages:      []model.StageSpec{{Name: "rollback", Rollback: &model.RollbackStage{Environment: req.Environment}}},
+	}
+	exec, err := s.Engine.StartPipeline(ctx, pl, nil, model.Trigger{Kind: "rollback", Actor: req.Actor})
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.Store.EventInsert(ctx, &model.Event{
+		Kind: model.EventManualStep, Action: "rollback", Application: req.Application, Environment: req.Environment,
+		ExecutionID: exec.ID, Actor: req.Actor, Trigger: "rollback", Detail: req.Reason,
+	})
+	return exec, err
+}
+
+// Status reports the server groups of an application in every environment.
+func (s *Service) Status(ctx context.Context, app string) (*AppStatus, error) {
+	if _, err := s.Store.ApplicationGet(ctx, app); err != nil {
+		return nil, fmt.Errorf("application %q: %w", app, err)
+	}
+	envs, err := s.Store.EnvironmentList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	execs, err := s.Store.ExecutionList(ctx, store.ExecutionListParams{Application: app, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	out := &AppStatus{Application: app, Environments: []EnvironmentStatus{}}
+	for _, env := range envs {
+		groups, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app, Environment: env.Name})
+		if err != nil {
+			return nil, err
+		}
+		es := EnvironmentStatus{Environment: env.Name, FrontDoor: env.FrontDoors[app], ServerGroups: []ServerGroupStatus{}}
+		for _, sg := range groups {
+			st := ServerGroupStatus{ServerGroup: sg, Total: sg.Instances}
+			if s.Inspector != nil && sg.Status != model.ServerGroupCreating {
+				st.Healthy, st.Total, _ = s.Inspector.Health(ctx, env, sg)
+			}
+			es.ServerGroups = append(es.ServerGroups, st)
+		}
+		for i := range execs {
+			if touches(execs[i].Spec, env.Name) {
+				es.LastExecution = &execs[i]
+				break
+			}
+		}
+		if len(es.ServerGroups) > 0 || es.LastExecution != nil {
+			out.Environments = append(out.Environments, es)
+		}
+	}
+	return out, nil
+}
+
+func touches(pl model.Pipeline, env string) bool {
+	for _, st := range pl.Stages {
+		if (st.Deploy != nil && st.Deploy.Environment == env) || (st.Rollback != nil && st.Rollback.Environment == env) {
+			return true
+		}
+	}
+	return false
+}
+
+// Logs returns the last lines of every running instance of app in env.
+func (s *Service) Logs(ctx context.Context, app, envName string, tail int) (string, error) {
+	_, env, err := s.check(ctx, app, envName)
+	if err != nil {
+		return "", err
+	}
+	groups, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app, Environment: envName})
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, sg := range groups {
+		if s.Inspector == nil {
+			break
+		}
+		text, err := s.Inspector.Logs(ctx, *env, sg, tail)
+		if err != nil {
+			fmt.Fprintf(&b, "== %s (%s): %v\n", sg.Name, sg.Version, err)
+			continue
+		}
+		fmt.Fprintf(&b, "== %s (%s, %s)\n%s", sg.Name, sg.Version, sg.Status, text)
+	}
+	if b.Len() == 0 {
+		return fmt.Sprintf("no server groups of %s run in %s\n", app, envName), nil
+	}
+	return b.String(), nil
+}

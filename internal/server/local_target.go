@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/local"
+	"github.com/gennaker/gennaker/internal/stage"
+)
+
+// localTarget adapts the local provider to what deploy stages ask of a target.
+type localTarget struct {
+	p *local.Provider
+}
+
+var _ stage.Target = localTarget{}
+
+func specOf(sg model.ServerGroup, app model.Application) local.ServerGroupSpec {
+	return local.ServerGroupSpec{
+		Name: sg.Name, Application: sg.Application, Environment: sg.Environment, Version: sg.Version,
+		Instances: sg.Instances, Run: app.Run, Env: sg.Env, HealthCheck: app.HealthCheck,
+	}
+}
+
+func (t localTarget) Ensure(ctx context.Context, sg model.ServerGroup, app model.Application) error {
+	return t.p.EnsureServerGroup(ctx, specOf(sg, app))
+}
+
+func (t localTarget) WaitHealthy(ctx context.Context, sg model.ServerGroup) error {
+	return t.p.WaitHealthy(ctx, sg.Name)
+}
+
+func (t localTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {
+	return t.p.Resize(ctx, sg.Name, n)
+}
+
+func (t localTarget) Destroy(ctx context.Context, sg model.ServerGroup) error {
+	return t.p.Destroy(ctx, sg.Name)
+}
+
+func (t localTarget) Route(ctx context.Context, app model.Application, env model.Environment, routes []stage.Route) error {
+	addr := env.FrontDoors[app.Name]
+	if addr == "" {
+		return fmt.Errorf("environment %s has no front door for %s: add `frontDoors: {%s: 127.0.0.1:PORT}` to its spec", env.Name, app.Name, app.Name)
+	}
+	fd := local.FrontDoor{Application: app.Name, Environment: env.Name, Address: addr}
+	for _, r := range routes {
+		fd.Routes = append(fd.Routes, local.Route{ServerGroup: r.ServerGroup, Weight: r.Weight, Canary: r.Canary})
+	}
+	return t.p.SetRoutes(ctx, fd)
+}
+
+// Counters converts the proxy's cumulative (Prometheus-style) histogram to
+// the per-bucket counts the analysis package works with.
+func (t localTarget) Counters(_ context.Context, app, env string) (map[string]analysis.Counters, error) {
+	out := map[string]analysis.Counters{}
+	for name, c := range t.p.Snapshot(app, env) {
+		per := make([]uint64, len(c.Buckets)+1)
+		var prev uint64
+		for i, cum := range c.Buckets {
+			per[i] = cum - prev
+			prev = cum
+		}
+		per[len(c.Buckets)] = c.Requests - prev
+		out[name] = analysis.Counters{Requests: c.Requests, Errors: c.Errors, Buckets: per, Bounds: c.Bounds, Sum: c.Sum}
+	}
+	return out, nil
+}
+
+// localInspector reads health and logs from the local provider.
+type localInspector struct{ p *local.Provider }
+
+func (i localInspector) Health(ctx context.Context, _ model.Environment, sg model.ServerGroup) (int, int, error) {
+	h, err := i.p.Health(ctx, sg.Name)
+	if err != nil {
+		return 0, sg.Instances, err
+	}
+	return h.Healthy, h.Desired, nil
+}
+
+func (i localInspector) Logs(ctx context.Context, _ model.Environment, sg model.ServerGroup, tail int) (string, error) {
+	lines, err := i.p.Logs(ctx, sg.Name, tail)
+	if err != nil {
+		return "", err
+	}
+	var b []byte
+	for _, l := range lines {
+		b = fmt.Appendf(b, "[%d] %s\n", l.Instance, l.Text)
+	}
+	return string(b), nil
+}

@@ -1,0 +1,339 @@
+package stage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/strategy"
+)
+
+// Deploy rolls a version into an environment by a strategy's plan.
+//
+// On its first call it plans (strategy.PlanDeploy over the cluster as it is)
+// and stores the plan with that snapshot; each later call executes one step
+// and stores how far it got, so after a crash it resumes at the step it was
+// in (steps are idempotent). When a step fails, analysis says no, or the
+// execution is canceled, it plans an abort (strategy.PlanAbort) that puts
+// traffic back where it was and removes what the deploy created, executes
+// that, and fails with the reason.
+type Deploy struct {
+	Store   DeployStore
+	Targets Targets
+	Judge   analysis.Judge
+	// Rollback marks the runner for rollback stages: it plans with
+	// strategy.PlanRollback instead of PlanDeploy.
+	Rollback bool
+}
+
+var _ Runner = (*Deploy)(nil)
+
+// Phases of a deploy stage's state.
+const (
+	phaseRun   = "run"   // executing the plan
+	phaseAbort = "abort" // executing the abort plan after a failure
+)
+
+type deployState struct {
+	Phase       string                  `json:"phase"`
+	Environment string                  `json:"environment"`
+	Version     string                  `json:"version,omitempty"`
+	Plan        strategy.Plan           `json:"plan"`
+	Before      strategy.Cluster        `json:"before"`
+	Next        int                     `json:"next"`
+	Created     map[strategy.Ref]string `json:"created,omitempty"`
+	StepStarted *time.Time              `json:"stepStarted,omitempty"`
+	Analysis    *analysisState          `json:"analysis,omitempty"`
+	AnalysisSeq int                     `json:"analysisSeq,omitempty"`
+	Abort       *strategy.Plan          `json:"abort,omitempty"`
+	AbortNext   int                     `json:"abortNext,omitempty"`
+	AbortErrors int                     `json:"abortErrors,omitempty"`
+	FailReason  string                  `json:"failReason,omitempty"`
+	Verdicts    []string                `json:"verdicts,omitempty"`
+}
+
+// deployOutput is what people and later stages see of a deploy.
+type deployOutput struct {
+	Summary      string                  `json:"summary"`
+	Environment  string                  `json:"environment"`
+	Version      string                  `json:"version,omitempty"`
+	Step         int                     `json:"step"`
+	Steps        int                     `json:"steps"`
+	ServerGroups map[strategy.Ref]string `json:"serverGroups,omitempty"`
+	Verdicts     []string                `json:"verdicts,omitempty"`
+	Plan         []string                `json:"plan,omitempty"`
+}
+
+// env names the environment the stage works on.
+func (d *Deploy) envName(in Input) string {
+	if d.Rollback {
+		return in.Spec.Rollback.Environment
+	}
+	return in.Spec.Deploy.Environment
+}
+
+// Run implements Runner.
+func (d *Deploy) Run(ctx context.Context, in Input) Result {
+	var st deployState
+	if err := DecodeState(in, &st); err != nil {
+		return Failf("%v", err)
+	}
+	if st.Created == nil {
+		st.Created = map[strategy.Ref]string{}
+	}
+	w, err := d.world(ctx, in)
+	if err != nil {
+		if st.Phase == "" {
+			return Failf("%v", err)
+		}
+		return Retry(err).WithState(st)
+	}
+	if st.Phase == "" {
+		return d.plan(ctx, in, w)
+	}
+	if in.Canceled && st.Phase == phaseRun {
+		return d.startAbort(ctx, in, w, st, "canceled")
+	}
+	if st.Phase == phaseAbort {
+		return d.abortStep(ctx, in, w, st)
+	}
+	if st.Next >= len(st.Plan.Steps) {
+		return d.succeed(in, w, st)
+	}
+	step := st.Plan.Steps[st.Next]
+	if st.StepStarted == nil {
+		now := in.Now
+		st.StepStarted = &now
+	}
+	out := d.execute(ctx, in, w, &st, step)
+	switch out.kind {
+	case stepDone:
+		st.Next++
+		st.StepStarted, st.Analysis = nil, nil
+		r := Again(in.Now, st)
+		r.Output = d.output(st, w, "")
+		r.ClearJudgment = out.clearJudgment
+		return r
+	case stepWait:
+		r := Again(out.at, st)
+		r.Output = d.output(st, w, out.reason)
+		return r
+	case stepWaitPerson:
+		r := Result{Outcome: WaitForPerson, At: out.at, State: mustJSON(st), Output: d.output(st, w, out.reason)}
+		return r
+	default:
+		r := d.startAbort(ctx, in, w, st, out.reason)
+		r.ClearJudgment = out.clearJudgment
+		return r
+	}
+}
+
+// world is what a deploy acts on: the application, environment and target.
+type world struct {
+	app    model.Application
+	env    model.Environment
+	target Target
+}
+
+func (d *Deploy) world(ctx context.Context, in Input) (world, error) {
+	var w world
+	app, err := d.Store.ApplicationGet(ctx, in.Execution.Application)
+	if err != nil {
+		return w, fmt.Errorf("application %s: %w", in.Execution.Application, err)
+	}
+	envName := d.envName(in)
+	env, err := d.Store.EnvironmentGet(ctx, envName)
+	if err != nil {
+		return w, fmt.Errorf("environment %s: %w", envName, err)
+	}
+	t, err := d.Targets(*env)
+	if err != nil {
+		return w, err
+	}
+	return world{app: *app, env: *env, target: t}, nil
+}
+
+func (d *Deploy) cluster(ctx context.Context, w world, history bool) ([]model.ServerGroup, error) {
+	return d.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: w.app.Name, Environment: w.env.Name, IncludeDestroyed: history})
+}
+
+// plan makes the stage's plan from the cluster as it is now.
+func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
+	groups, err := d.cluster(ctx, w, false)
+	if err != nil {
+		return Retry(err)
+	}
+	cluster := strategy.Cluster{ServerGroups: groups}
+	st := deployState{Phase: phaseRun, Environment: w.env.Name, Before: cluster, Created: map[strategy.Ref]string{}}
+	var ev model.Event
+	if d.Rollback {
+		history, err := d.cluster(ctx, w, true)
+		if err != nil {
+			return Retry(err)
+		}
+		st.Plan, err = strategy.PlanRollback(cluster, history)
+		if err != nil {
+			return Failf("rollback of %s in %s: %v", w.app.Name, w.env.Name, err)
+		}
+		st.Version = rollbackVersion(st.Plan, history)
+		ev = model.Event{Kind: model.EventDeployStarted, Environment: w.env.Name, Version: st.Version, Detail: "rollback"}
+	} else {
+		st.Version = resolveVersion(in)
+		if st.Version == "" {
+			return Failf("no version to deploy: pass --version (parameter \"version\") or set deploy.version in pipeline %s", in.Execution.Pipeline)
+		}
+		st.Plan, err = strategy.PlanDeploy(cluster, strategy.Request{Version: st.Version, Instances: w.app.Instances, Strategy: in.Spec.Deploy.Strategy})
+		if err != nil {
+			return Failf("planning the deploy of %s %s to %s: %v", w.app.Name, st.Version, w.env.Name, err)
+		}
+		ev = model.Event{Kind: model.EventDeployStarted, Environment: w.env.Name, Version: st.Version, Detail: string(in.Spec.Deploy.Strategy.Type)}
+	}
+	r := Again(in.Now, st).WithEvents(ev)
+	r.Output = d.output(st, w, "planned "+fmt.Sprint(len(st.Plan.Steps))+" steps")
+	return r
+}
+
+func rollbackVersion(p strategy.Plan, history []model.ServerGroup) string {
+	for _, s := range p.Steps {
+		if s.Action == strategy.ActionMarkGood {
+			if s.Ref == strategy.RefNew {
+				for _, c := range p.Steps {
+					if c.Action == strategy.ActionCreate {
+						return c.Version
+					}
+				}
+			}
+			for _, h := range history {
+				if h.Name == string(s.Ref) {
+					return h.Version
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// resolveVersion reads deploy.version (with {{params.NAME}} placeholders) or the "version" parameter.
+func resolveVersion(in Input) string {
+	v := in.Spec.Deploy.Version
+	if v == "" {
+		return in.Execution.Params["version"]
+	}
+	return expandParams(v, in.Execution.Params)
+}
+
+func expandParams(s string, params map[string]string) string {
+	for k, v := range params {
+		s = strings.ReplaceAll(s, "{{params."+k+"}}", v)
+		s = strings.ReplaceAll(s, "{{ params."+k+" }}", v)
+	}
+	return s
+}
+
+// deployEnv is the environment the new version's instances get: deploy.env
+// plus the execution's env.NAME parameters.
+func deployEnv(in Input) map[string]string {
+	out := map[string]string{}
+	if in.Spec.Deploy != nil {
+		for k, v := range in.Spec.Deploy.Env {
+			out[k] = expandParams(v, in.Execution.Params)
+		}
+	}
+	for k, v := range in.Execution.Params {
+		if name, ok := strings.CutPrefix(k, "env."); ok {
+			out[name] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func (d *Deploy) succeed(in Input, w world, st deployState) Result {
+	var summary string
+	var ev model.Event
+	if d.Rollback {
+		summary = fmt.Sprintf("rolled back %s in %s to %s", w.app.Name, w.env.Name, st.Version)
+		ev = model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: st.Version, Detail: "one-click rollback"}
+	} else {
+		summary = fmt.Sprintf("%s %s takes all traffic in %s", w.app.Name, st.Version, w.env.Name)
+		ev = model.Event{Kind: model.EventDeploySucceeded, Environment: w.env.Name, Version: st.Version}
+	}
+	r := Result{Outcome: Succeeded, Output: d.output(st, w, summary), State: mustJSON(st)}
+	return r.WithEvents(ev)
+}
+
+func (d *Deploy) output(st deployState, w world, summary string) []byte {
+	out := deployOutput{Environment: w.env.Name, Version: st.Version, Step: st.Next, Steps: len(st.Plan.Steps), ServerGroups: st.Created, Verdicts: st.Verdicts}
+	for _, s := range st.Plan.Steps {
+		out.Plan = append(out.Plan, s.Why)
+	}
+	switch {
+	case summary != "":
+		out.Summary = summary
+	case st.Next < len(st.Plan.Steps):
+		out.Summary = fmt.Sprintf("step %d/%d: %s", st.Next+1, len(st.Plan.Steps), st.Plan.Steps[st.Next].Why)
+	}
+	return mustJSON(out)
+}
+
+// startAbort switches to the abort plan: traffic back to what served before,
+// and what this deploy created removed.
+func (d *Deploy) startAbort(ctx context.Context, in Input, w world, st deployState, reason string) Result {
+	groups, err := d.cluster(ctx, w, false)
+	if err != nil {
+		return Retry(err).WithState(st)
+	}
+	var abort strategy.Plan
+	if d.Rollback {
+		abort = strategy.Plan{} // a failed rollback leaves traffic where it is; its reason says what to do
+	} else {
+		abort = strategy.PlanAbort(st.Before, strategy.Cluster{ServerGroups: groups}, st.Created)
+	}
+	st.Phase, st.Abort, st.AbortNext, st.FailReason = phaseAbort, &abort, 0, reason
+	st.StepStarted, st.Analysis = nil, nil
+	r := Again(in.Now, st)
+	r.Output = d.output(st, w, "rolling back: "+reason)
+	return r
+}
+
+func (d *Deploy) abortStep(ctx context.Context, in Input, w world, st deployState) Result {
+	if st.AbortNext >= len(st.Abort.Steps) {
+		evs := []model.Event{{Kind: model.EventDeployFailed, Environment: w.env.Name, Version: st.Version, Detail: st.FailReason}}
+		reason := st.FailReason
+		if len(st.Abort.Steps) > 0 {
+			reason += "; rolled back automatically: traffic is back on the previous server group"
+			evs = append(evs, model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: st.Version, Detail: "automatic: " + st.FailReason})
+		}
+		r := Result{Outcome: Failed, Reason: reason, State: mustJSON(st), Output: d.output(st, w, reason)}
+		return r.WithEvents(evs...)
+	}
+	step := st.Abort.Steps[st.AbortNext]
+	out := d.execute(ctx, in, w, &st, step)
+	switch out.kind {
+	case stepDone:
+		st.AbortNext++
+		st.AbortErrors = 0
+	case stepFail:
+		st.AbortErrors++
+		if st.AbortErrors >= 3 {
+			reason := fmt.Sprintf("%s; rolling back failed too at %q: %s: fix the cause and run `gennaker rollback %s --env %s`", st.FailReason, step.Why, out.reason, w.app.Name, w.env.Name)
+			return Result{Outcome: Failed, Reason: reason, State: mustJSON(st)}.WithEvents(model.Event{Kind: model.EventDeployFailed, Environment: w.env.Name, Version: st.Version, Detail: reason})
+		}
+		return Again(in.Now.Add(time.Duration(st.AbortErrors)*time.Second), st)
+	default:
+		// Abort plans have no waits; a wait here is a wait-healthy in progress.
+		return Again(out.at, st)
+	}
+	r := Again(in.Now, st)
+	r.Output = d.output(st, w, "rolling back: "+st.FailReason)
+	return r
+}
+
+var errNoFrontDoor = errors.New("no front door")

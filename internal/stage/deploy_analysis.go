@@ -1,0 +1,164 @@
+package stage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/strategy"
+)
+
+// analysisState is an analysis step's progress: the interval being measured
+// and the counters it started from, so a restart resumes the interval.
+type analysisState struct {
+	Interval      int                          `json:"interval"` // 0-based index of the interval being measured
+	Start         time.Time                    `json:"start"`
+	End           time.Time                    `json:"end"`
+	Extensions    int                          `json:"extensions"`
+	StartCounters map[string]analysis.Counters `json:"startCounters"`
+	// AwaitingPerson is set when an inconclusive interval waits for a judgment.
+	AwaitingPerson bool `json:"awaitingPerson,omitempty"`
+}
+
+// measurements is what an analysis record stores to be shown and rejudged.
+type measurements struct {
+	Spec       model.AnalysisSpec           `json:"spec"`
+	Baseline   analysis.Measurement         `json:"baseline"`
+	Canary     analysis.Measurement         `json:"canary"`
+	Counters   map[string]analysis.Counters `json:"counters"`
+	Extensions int                          `json:"extensions"`
+}
+
+const defaultAnalysisInterval = 30 * time.Second
+
+func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) stepOutcome {
+	interval := defaultAnalysisInterval
+	intervals := 1
+	if step.Analysis != nil {
+		if step.Analysis.Interval > 0 {
+			interval = step.Analysis.Interval.D()
+		}
+		if step.Analysis.Intervals > 0 {
+			intervals = step.Analysis.Intervals
+		}
+	}
+	canary, against := st.name(step.Ref), st.name(step.Against)
+	a := st.Analysis
+	if a == nil {
+		counters, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
+		if err != nil {
+			return failStep("reading front-door metrics: %v", err)
+		}
+		a = &analysisState{Start: in.Now, End: in.Now.Add(interval), StartCounters: counters}
+		st.Analysis = a
+		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval 1/%d until %s", canary, against, intervals, a.End.Local().Format("15:04:05")))
+	}
+	spec := d.analysisSpec(in)
+	if a.AwaitingPerson {
+		return d.afterInconclusive(in, st, a, intervals, interval)
+	}
+	if in.Now.Before(a.End) {
+		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval %d/%d until %s", canary, against, a.Interval+1, intervals, a.End.Local().Format("15:04:05")))
+	}
+	end, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
+	if err != nil {
+		return failStep("reading front-door metrics: %v", err)
+	}
+	baseRole := model.RoleBaseline
+	if step.Against != strategy.RefBaseline {
+		baseRole = model.RoleProduction
+	}
+	m := measurements{
+		Spec:       spec,
+		Baseline:   analysis.Measure(against, baseRole, analysis.Diff(end[against], a.StartCounters[against])),
+		Canary:     analysis.Measure(canary, model.RoleCanary, analysis.Diff(end[canary], a.StartCounters[canary])),
+		Extensions: a.Extensions,
+		Counters:   map[string]analysis.Counters{against: analysis.Diff(end[against], a.StartCounters[against]), canary: analysis.Diff(end[canary], a.StartCounters[canary])},
+	}
+	v := d.Judge.Judge(analysis.Input{Spec: spec, Baseline: m.Baseline, Canary: m.Canary, Extensions: a.Extensions})
+	if err := d.record(ctx, in, st, a, m, v); err != nil {
+		return failStep("storing the analysis record: %v", err)
+	}
+	st.Verdicts = append(st.Verdicts, fmt.Sprintf("interval %d: %s (score %.0f): %s", a.Interval+1, v.Outcome, v.Score, v.Reason))
+	switch v.Outcome {
+	case analysis.OutcomePass:
+		return d.nextInterval(in, a, intervals, interval, end)
+	case analysis.OutcomeExtend:
+		a.Extensions++
+		a.End = in.Now.Add(interval)
+		return waitUntil(a.End, fmt.Sprintf("not enough traffic yet (%s): measuring longer, until %s", v.Reason, a.End.Local().Format("15:04:05")))
+	case analysis.OutcomeInconclusive:
+		if canarySpec(in).OnInconclusive == "rollback" {
+			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", v.Reason)
+		}
+		a.AwaitingPerson = true
+		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + v.Reason + ": approve to go on, reject to roll back"}
+	default:
+		return failStep("canary analysis failed: %s", v.Reason)
+	}
+}
+
+func (d *Deploy) nextInterval(in Input, a *analysisState, intervals int, interval time.Duration, end map[string]analysis.Counters) stepOutcome {
+	a.Interval++
+	if a.Interval >= intervals {
+		return done()
+	}
+	a.Start, a.End, a.Extensions, a.StartCounters = in.Now, in.Now.Add(interval), 0, end
+	return waitUntil(a.End, fmt.Sprintf("interval %d passed; measuring interval %d/%d", a.Interval, a.Interval+1, intervals))
+}
+
+func (d *Deploy) afterInconclusive(in Input, st *deployState, a *analysisState, intervals int, interval time.Duration) stepOutcome {
+	j := in.Stage.Judgment
+	if j == nil {
+		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: approve to go on, reject to roll back"}
+	}
+	if j.Decision != model.DecisionApprove {
+		return stepOutcome{kind: stepFail, clearJudgment: true, reason: "canary analysis inconclusive and rejected by " + orSomeone(j.Actor) + commentSuffix(j.Comment)}
+	}
+	a.AwaitingPerson = false
+	out := d.nextInterval(in, a, intervals, interval, a.StartCounters)
+	out.clearJudgment = true
+	return out
+}
+
+func canarySpec(in Input) model.CanarySpec {
+	if in.Spec.Deploy != nil && in.Spec.Deploy.Strategy.Canary != nil {
+		return *in.Spec.Deploy.Strategy.Canary
+	}
+	return model.CanarySpec{}
+}
+
+func (d *Deploy) analysisSpec(in Input) model.AnalysisSpec {
+	var spec model.AnalysisSpec
+	if c := canarySpec(in); c.Analysis != nil {
+		spec = *c.Analysis
+	}
+	return analysis.Defaults(spec)
+}
+
+// record stores one judged interval; storing it again after a crash is a no-op.
+func (d *Deploy) record(ctx context.Context, in Input, st *deployState, a *analysisState, m measurements, v analysis.Verdict) error {
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	st.AnalysisSeq++
+	rec := &store.AnalysisRecord{
+		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: st.AnalysisSeq,
+		StartedAt: a.Start, EndedAt: in.Now, Outcome: string(v.Outcome), Score: v.Score, Reason: v.Reason,
+		Measurements: mb, Verdict: vb,
+	}
+	if err := d.Store.AnalysisInsert(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package stage
+
+import (
+	"context"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// Target is what a deploy asks of the place it deploys to (the local
+// provider, later Kubernetes). Every method is idempotent.
+type Target interface {
+	// Ensure starts the server group's instances unless they run already.
+	Ensure(ctx context.Context, sg model.ServerGroup, app model.Application) error
+	// WaitHealthy blocks until every instance passes its health check, or
+	// fails with the instance's own words.
+	WaitHealthy(ctx context.Context, sg model.ServerGroup) error
+	Resize(ctx context.Context, sg model.ServerGroup, app model.Application, instances int) error
+	Destroy(ctx context.Context, sg model.ServerGroup) error
+	// Route sets the whole traffic split of an application in an environment.
+	Route(ctx context.Context, app model.Application, env model.Environment, routes []Route) error
+	// Counters reads the per-server-group request counters of the front door.
+	Counters(ctx context.Context, app, env string) (map[string]analysis.Counters, error)
+}
+
+// Route sends Weight percent of an application's traffic to a server group.
+type Route struct {
+	ServerGroup string
+	Weight      int
+	// Canary marks the route that header-routed canary requests go to.
+	Canary bool
+}
+
+// Targets finds the target of an environment.
+type Targets func(env model.Environment) (Target, error)
+
+// DeployStore is what deploy and rollback stages read and write.
+type DeployStore interface {
+	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
+	EnvironmentGet(ctx context.Context, name string) (*model.Environment, error)
+	ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error
+	ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error)
+	ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error)
+	ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error
+	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
+	AnalysisInsert(ctx context.Context, rec *store.AnalysisRecord) error
+}
