@@ -18,7 +18,9 @@ type frontDoor struct {
 	app, env string
 	log      *slog.Logger
 	table    atomic.Pointer[routeTable]
-	proxy    *httputil.ReverseProxy
+	ups      upstreams              // keep-alive connections to instances
+	proxy    *httputil.ReverseProxy // only for Upgrade requests (WebSocket)
+	done     chan struct{}          // closed by close
 
 	mu      sync.Mutex // guards the fields below; never taken per request
 	addr    string     // as configured
@@ -92,8 +94,10 @@ func (p *Provider) FrontDoorAddress(app, env string) string {
 
 func (p *Provider) newFrontDoor(app, env string) *frontDoor {
 	door := &frontDoor{app: app, env: env, metrics: map[string]*groupMetrics{},
-		log: p.log.With("front_door", fdKey(app, env))}
+		log: p.log.With("front_door", fdKey(app, env)), done: make(chan struct{})}
+	door.ups.dialer = net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	door.table.Store(&routeTable{})
+	go door.ups.reapLoop(door.done)
 	door.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", pr.In.URL.Host
@@ -142,6 +146,11 @@ func (door *frontDoor) close() {
 		_ = door.srv.Close()
 		door.srv = nil
 	}
+	select {
+	case <-door.done:
+	default:
+		close(door.done) // the reaper closes the idle connections
+	}
 }
 
 // ServeHTTP routes one request: pick a server group, then one of its
@@ -159,17 +168,40 @@ func (door *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.m.observe(http.StatusServiceUnavailable, time.Since(start))
 		return
 	}
-	r.URL.Scheme, r.URL.Host = "http", b.host
-	sw := statusWriterPool.Get().(*statusWriter)
-	sw.ResponseWriter, sw.code = w, 0
-	door.proxy.ServeHTTP(sw, r)
-	code := sw.code
-	sw.ResponseWriter = nil
-	statusWriterPool.Put(sw)
-	if code == 0 {
-		code = http.StatusOK
+	if r.Header["Upgrade"] != nil {
+		rt.m.observe(door.upgrade(w, r, b), time.Since(start))
+		return
 	}
-	rt.m.observe(code, time.Since(start))
+	code, err := door.forward(w, r, door.ups.get(b.host), start)
+	if err == nil {
+		rt.m.observe(code, time.Since(start))
+		return
+	}
+	if code != 0 { // the answer had started: cut it short so the client sees it broke
+		rt.m.observe(code, time.Since(start))
+		if ue := (errUpstream{}); errors.As(err, &ue) {
+			door.log.Warn("instance broke off its answer", "instance", b.host, "err", err)
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if r.Context().Err() != nil { // the client went away
+		rt.m.observe(499, time.Since(start))
+		return
+	}
+	door.log.Warn("instance did not answer", "instance", b.host, "err", err)
+	http.Error(w, fmt.Sprintf("502 bad gateway: front door %s/%s: instance %s did not answer: %v", door.app, door.env, b.host, err), http.StatusBadGateway)
+	rt.m.observe(http.StatusBadGateway, time.Since(start))
+}
+
+// upgrade proxies a protocol upgrade (WebSocket) through httputil.ReverseProxy.
+func (door *frontDoor) upgrade(w http.ResponseWriter, r *http.Request, b *backend) int {
+	r.URL.Scheme, r.URL.Host = "http", b.host
+	sw := &statusWriter{ResponseWriter: w}
+	door.proxy.ServeHTTP(sw, r)
+	if sw.code == 0 {
+		return http.StatusOK
+	}
+	return sw.code
 }
 
 // statusWriter remembers the status code the proxy answered with.
@@ -177,8 +209,6 @@ type statusWriter struct {
 	http.ResponseWriter
 	code int
 }
-
-var statusWriterPool = sync.Pool{New: func() any { return new(statusWriter) }}
 
 func (s *statusWriter) WriteHeader(code int) {
 	if s.code == 0 {
@@ -206,6 +236,7 @@ func newTransport() *http.Transport {
 		MaxIdleConnsPerHost:   256,
 		IdleConnTimeout:       90 * time.Second,
 		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
 		ExpectContinueTimeout: time.Second,
 	}
 }
