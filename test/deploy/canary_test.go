@@ -13,7 +13,7 @@ func ptr[T any](v T) *T { return &v }
 // canary is a canary pipeline over the given steps, judged on the front door.
 func canary(name string, steps ...model.CanaryStep) model.Pipeline {
 	return pipeline(name, model.Strategy{Type: model.StrategyCanary, MaxRemaining: 0, Canary: &model.CanarySpec{
-		Steps: steps,
+		Steps:    steps,
 		Analysis: &model.AnalysisSpec{MinRequests: 10, MaxErrorRateIncrease: ptr(0.05), MaxLatencyRatio: ptr(3.0), MaxExtensions: 3},
 	}})
 }
