@@ -30,6 +30,9 @@ const (
 	stepAnalysis            = 5
 	stepPromote             = 8
 	crashPlanSteps          = 12
+	// maxResume bounds how long after a restart an execution with due work
+	// takes to move on.
+	maxResume = 3 * time.Second
 )
 
 // killPoint is a moment of the canary at which the server gets SIGKILL.
@@ -137,12 +140,27 @@ func TestCrashMidCanary(t *testing.T) {
 				}
 			}
 		}
+		if kp.name != "during a pause waiting for approval" {
+			// Work that was due (or running) when the server died resumes at once.
+			resumed := r.progressAfter(id, e)
+			t.Logf("  the execution made progress %s after the restart began", resumed.Round(time.Millisecond))
+			if resumed > maxResume {
+				t.Errorf("after the kill %q the execution made progress only %s after the restart began (want < %s): due work waits for River's stale leadership to expire", kp.name, resumed.Round(time.Millisecond), maxResume)
+			}
+		}
 		if kp.name == "during a pause waiting for approval" {
 			e := r.waitFor(id, 10*time.Second, "to wait for approval again", func(e *model.Execution) bool {
 				return len(e.Stages) > 0 && e.Stages[0].Status == model.StageWaiting
 			})
+			approved := time.Now()
 			if _, err := r.c.Judge(r.ctx(), e.ID, model.DecisionApprove, "", "approved after a crash"); err != nil {
 				t.Fatalf("approve: %v", err)
+			}
+			after := r.waitFor(id, time.Minute, "to go on after the approval", func(e *model.Execution) bool { return output(e).Step > 6 || e.Status.Terminal() })
+			took := time.Since(approved)
+			t.Logf("  approved after the restart; the canary went on %s later (%s)", took.Round(time.Millisecond), output(after).Summary)
+			if took > maxResume {
+				t.Errorf("an approval after the restart took %s to take effect (want < %s)", took.Round(time.Millisecond), maxResume)
 			}
 		}
 	}
@@ -184,6 +202,7 @@ func TestCrashMidCanary(t *testing.T) {
 			}
 		}
 	}
+	r.assertNoStrays()
 	// Every group that ever started an instance: v1, one baseline, one canary.
 	if dirs := r.logDirs(); len(dirs) != 3 {
 		t.Errorf("want instance logs of exactly 3 server groups (v1, baseline, canary), got %v", dirs)
@@ -191,6 +210,42 @@ func TestCrashMidCanary(t *testing.T) {
 
 	r.stop()
 	r.assertOneGroupPerRole(id)
+}
+
+// assertNoStrays checks that every process of this test is an instance the
+// provider's state file records for a server group that is not destroyed.
+func (r *rig) assertNoStrays() {
+	r.t.Helper()
+	up := map[string]bool{}
+	for _, g := range r.groups() {
+		up[g.Name] = true
+	}
+	recorded := map[int]string{}
+	for name, pids := range r.statePIDs() {
+		for _, pid := range pids {
+			recorded[pid] = name
+		}
+	}
+	for pid, info := range r.procs() {
+		name, ok := recorded[pid]
+		switch {
+		case !ok:
+			r.t.Errorf("stray process: pid %d (VERSION=%s INSTANCE=%s) runs but no server group records it; it will never be stopped", pid, info.Version, info.Instance)
+		case !up[name]:
+			r.t.Errorf("orphan: pid %d of %s runs but the group is not up/disabled", pid, name)
+		}
+	}
+}
+
+// progressAfter waits until the execution's first stage was written again
+// since seen, and returns the time since the server (re)started.
+func (r *rig) progressAfter(id string, seen *model.Execution) time.Duration {
+	r.t.Helper()
+	v := seen.Stages[0].Version
+	r.waitFor(id, time.Minute, "to make progress", func(e *model.Execution) bool {
+		return len(e.Stages) > 0 && (e.Stages[0].Version > v || e.Status.Terminal())
+	})
+	return time.Since(r.srv.started)
 }
 
 // killWhen follows the execution's stream and kills the server with SIGKILL
