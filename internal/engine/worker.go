@@ -106,9 +106,6 @@ func (e *Engine) record(ctx context.Context, job *river.Job[stageArgs], exec *mo
 				return err
 			}
 		}
-		if err := e.completeTx(ctx, tx.SQL(), job); err != nil {
-			return fmt.Errorf("completing job %d: %w", job.ID, err)
-		}
 		if !wakeAt.IsZero() {
 			if err := e.nudge(ctx, tx, exec.ID, st.Name, wakeAt); err != nil {
 				return err

@@ -31,6 +31,8 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 	logger *slog.Logger
+	// Prepared statements of our queries, per pool.
+	writerStmts, readerStmts *stmtCache
 }
 
 // Open opens (creating if needed) the SQLite database at path, applies
@@ -55,7 +57,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, errors.Join(fmt.Errorf("open sqlite store %s (reader): %w", path, err), writer.Close())
 	}
 	s := &Store{writer: writer, reader: reader, logger: logger}
-	s.queries = queries{read: reader, write: writer, now: time.Now, begin: s.beginFunc}
+	s.writerStmts, s.readerStmts = newStmtCache(writer), newStmtCache(reader)
+	if err := s.writerStmts.prepareAll(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("preparing queries: %w", err), s.Close())
+	}
+	s.queries = queries{read: preparedDB{s.readerStmts}, write: preparedDB{s.writerStmts}, now: time.Now, begin: s.beginFunc}
 	return s, nil
 }
 
@@ -101,6 +107,8 @@ func (s *Store) Dialect() string { return "sqlite" }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.readerStmts.close()
+	s.writerStmts.close()
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
@@ -112,7 +120,8 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
 	t := &tx{sqlTx: sqlTx}
-	t.queries = queries{read: sqlTx, write: sqlTx, now: s.now, inTx: true}
+	ptx := preparedTx{tx: sqlTx, c: s.writerStmts}
+	t.queries = queries{read: ptx, write: ptx, now: s.now, inTx: true}
 	if err := fn(ctx, t); err != nil {
 		return err
 	}
