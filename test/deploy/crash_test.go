@@ -168,7 +168,13 @@ func TestCrashMidCanary(t *testing.T) {
 	r.mustSucceed(id, time.Minute)
 	tr.halt()
 	ok, errs, byStatus, byVersion, _ := tr.snapshot()
-	t.Logf("traffic across %d restarts: ok=%d errors=%d (the server was dead) statuses=%v versions=%v", len(killPoints), ok, errs, byStatus, byVersion)
+	t.Logf("traffic across %d restarts: ok=%d errors=%d (the server was dead) statuses=%v versions=%v; longest gap without a 2xx, kill to first answer included: %s",
+		len(killPoints), ok, errs, byStatus, byVersion, tr.longestGap().Round(time.Millisecond))
+	for code, n := range byStatus {
+		if code/100 != 2 {
+			t.Errorf("the front door answered %d requests with %d across the restarts; want only 2xx whenever it answers", n, code)
+		}
+	}
 	if got := versions(t, r.frontDoor, 20); got["v2"] != 20 {
 		t.Fatalf("after promotion the front door answers %v, want only v2", got)
 	}

@@ -62,6 +62,7 @@ type traffic struct {
 	errs      int
 	firstErr  string
 	lastOK    time.Time
+	maxGap    time.Duration // longest time between two 2xx answers
 	stop      context.CancelFunc
 	done      chan struct{}
 }
@@ -96,7 +97,11 @@ func startTraffic(t *testing.T, frontDoor string, rate int) *traffic {
 					if code/100 == 2 {
 						tr.ok++
 						tr.byVersion[v]++
-						tr.lastOK = time.Now()
+						now := time.Now()
+						if !tr.lastOK.IsZero() && now.Sub(tr.lastOK) > tr.maxGap {
+							tr.maxGap = now.Sub(tr.lastOK)
+						}
+						tr.lastOK = now
 					}
 				}
 				tr.mu.Unlock()
@@ -125,6 +130,13 @@ func (tr *traffic) snapshot() (ok, errs int, byStatus map[int]int, byVersion map
 		byVersion[k] = v
 	}
 	return tr.ok, tr.errs, byStatus, byVersion, tr.firstErr
+}
+
+// longestGap is the longest time the front door gave no 2xx answer.
+func (tr *traffic) longestGap() time.Duration {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.maxGap
 }
 
 // waitServes waits until the front door answers version v (2xx), returning how long it took.
