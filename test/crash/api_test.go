@@ -1,0 +1,96 @@
+package crash
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// api is a small client of the server's HTTP API; every call is bounded so
+// a call that races a kill fails fast instead of hanging.
+type api struct {
+	base string
+	hc   *http.Client
+}
+
+func newAPI(base string) *api {
+	return &api{base: base, hc: &http.Client{Timeout: 3 * time.Second}}
+}
+
+// do sends a request and decodes a 2xx JSON answer into out; it returns the
+// status code (0 when the server did not answer).
+func (a *api) do(ctx context.Context, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("X-Gennaker-Actor", "crash-test")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: decoding answer: %w", method, path, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func (a *api) executions(ctx context.Context, query string) ([]model.Execution, error) {
+	var out []model.Execution
+	_, err := a.do(ctx, http.MethodGet, "/api/v1/executions?limit=1000"+query, nil, &out)
+	return out, err
+}
+
+func (a *api) events(ctx context.Context, kind string) ([]model.Event, error) {
+	var out []model.Event
+	_, err := a.do(ctx, http.MethodGet, "/api/v1/events?limit=1000&kind="+kind, nil, &out)
+	return out, err
+}
+
+// run starts an execution; the server may be down, so it retries until it
+// gets an answer. A start whose answer a kill swallowed may have happened
+// anyway: the test therefore takes the list of executions from the server.
+func (a *api) run(ctx context.Context, pipeline string) (string, error) {
+	for {
+		var exec model.Execution
+		code, err := a.do(ctx, http.MethodPost, "/api/v1/pipelines/"+pipeline+"/executions", map[string]any{}, &exec)
+		if err == nil {
+			return exec.ID, nil
+		}
+		if code != 0 {
+			return "", err
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("running %s: %w (last error: %v)", pipeline, ctx.Err(), err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package crash
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// receiver is the far end of every webhook: it records each call by its
+// Idempotency-Key and performs the "side effect" only the first time it sees
+// a key, as a well-behaved receiver would.
+type receiver struct {
+	mu       sync.Mutex
+	calls    map[string][]call // POST/PUT calls by key
+	effects  map[string]int    // side effects performed by key (must stay 1)
+	polls    map[string]int    // status polls by key
+	inflight int
+	noKey    int // calls without an Idempotency-Key header
+}
+
+// call is one webhook request as the receiver saw it.
+type call struct {
+	Path       string
+	Start, End time.Time
+}
+
+func newReceiver() *receiver {
+	return &receiver{calls: map[string][]call{}, effects: map[string]int{}, polls: map[string]int{}}
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		rc.mu.Lock()
+		rc.noKey++
+		rc.mu.Unlock()
+		http.Error(w, "no Idempotency-Key", http.StatusBadRequest)
+		return
+	}
+	if r.URL.Path == "/status" {
+		rc.mu.Lock()
+		rc.polls[key]++
+		n := rc.polls[key]
+		rc.mu.Unlock()
+		state := "running"
+		if n >= 2 {
+			state = "done"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"result": map[string]string{"state": state}})
+		return
+	}
+	start := time.Now()
+	rc.mu.Lock()
+	rc.inflight++
+	rc.mu.Unlock()
+	if r.URL.Path == "/hook/slow" {
+		time.Sleep(300 * time.Millisecond) // long enough for kills to land inside the call
+	}
+	rc.mu.Lock()
+	rc.inflight--
+	rc.calls[key] = append(rc.calls[key], call{Path: r.URL.Path, Start: start, End: time.Now()})
+	if len(rc.calls[key]) == 1 {
+		rc.effects[key]++ // the side effect: once per key
+	}
+	rc.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"ok": true}`))
+}
+
+// inFlight reports how many webhook calls are being served right now.
+func (rc *receiver) inFlight() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.inflight
+}
+
+type receiverReport struct {
+	Calls   map[string][]call
+	Effects map[string]int
+	Polls   map[string]int
+	NoKey   int
+}
+
+func (rc *receiver) report() receiverReport {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := receiverReport{Calls: map[string][]call{}, Effects: map[string]int{}, Polls: map[string]int{}, NoKey: rc.noKey}
+	for k, v := range rc.calls {
+		out.Calls[k] = append([]call(nil), v...)
+	}
+	for k, v := range rc.effects {
+		out.Effects[k] = v
+	}
+	for k, v := range rc.polls {
+		out.Polls[k] = v
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

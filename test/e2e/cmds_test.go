@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/tidwall/gjson"
+)
+
+// waitserver waits until $GENNAKER_SERVER/healthz answers 200 (at most 20s).
+func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: waitserver")
+	}
+	base := ts.Getenv("GENNAKER_SERVER")
+	deadline := time.Now().Add(20 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			lastErr = nil
+		} else {
+			lastErr = err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	ts.Fatalf("server at %s not healthy after 20s: %v", base, lastErr)
+}
+
+// waitexec ID PATH VALUE polls GET /api/v1/executions/ID until the JSON
+// value at PATH (gjson syntax, e.g. stages.1.status) equals VALUE (at most 20s).
+func cmdWaitExec(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitexec ID PATH VALUE")
+	}
+	url := ts.Getenv("GENNAKER_SERVER") + "/api/v1/executions/" + args[0]
+	deadline := time.Now().Add(20 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = gjson.GetBytes(b, args[1]).String()
+			if last == args[2] {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("execution %s: %s is %q after 20s, want %q", args[0], args[1], last, args[2])
+}
+
+// jsonpath FILE PATH [VALUE] checks that the JSON in FILE (stdout and stderr
+// name the last command's output) has a value at PATH (gjson syntax), equal
+// to VALUE when given. With !, the path must be absent or differ from VALUE.
+func cmdJSONPath(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: jsonpath FILE PATH [VALUE]")
+	}
+	data := ts.ReadFile(args[0])
+	if !gjson.Valid(data) {
+		ts.Fatalf("%s is not JSON:\n%s", args[0], snippet(data))
+	}
+	res := gjson.Get(data, args[1])
+	ok := res.Exists()
+	if len(args) == 3 {
+		ok = ok && res.String() == args[2]
+	}
+	switch {
+	case ok && neg:
+		ts.Fatalf("%s: %s is %q, want it not to be", args[0], args[1], res.String())
+	case !ok && !neg && len(args) == 3:
+		ts.Fatalf("%s: %s is %q (exists: %v), want %q", args[0], args[1], res.String(), res.Exists(), args[2])
+	case !ok && !neg:
+		ts.Fatalf("%s: no value at %s", args[0], args[1])
+	}
+}
+
+// capture VAR FILE PATH sets $VAR to the JSON value at PATH in FILE.
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: capture VAR FILE PATH")
+	}
+	res := gjson.Get(ts.ReadFile(args[1]), args[2])
+	if !res.Exists() || res.String() == "" {
+		ts.Fatalf("%s has no value at %s", args[1], args[2])
+	}
+	ts.Setenv(args[0], res.String())
+}
+
+func snippet(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 500 {
+		return s[:500] + "…"
+	}
+	return s
+}
