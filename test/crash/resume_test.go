@@ -1,0 +1,69 @@
+package crash
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// TestTimerResumesAfterKill kills the server while a wait stage runs and
+// measures how long the wait takes to finish after the restart. The engine
+// promises that a single-node server resumes a crashed predecessor's work
+// "at once" (engine.Config.SingleNode); River's scheduler moves due timers
+// every 5s, so anything well above that is a stall.
+func TestTimerResumesAfterKill(t *testing.T) {
+	rcv := newReceiver()
+	hooks := httptest.NewServer(rcv)
+	t.Cleanup(hooks.Close)
+	srv := newServerProc(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			srv.dumpLog()
+		}
+		srv.stop()
+	})
+	srv.start()
+	applyConfig(t, srv.URL(), hooks.URL)
+	a := newAPI(srv.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	// Let the first server run long enough to become River's leader.
+	time.Sleep(2 * time.Second)
+	id, err := a.run(ctx, "waits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var e model.Execution
+		if _, err := a.do(ctx, "GET", "/api/v1/executions/"+id, nil, &e); err == nil && len(e.Stages) > 1 && e.Stages[1].Status == model.StageRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("wait stage of %s never started", id)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	srv.kill()
+	srv.start()
+	restarted := time.Now()
+	for {
+		var e model.Execution
+		if _, err := a.do(ctx, "GET", "/api/v1/executions/"+id, nil, &e); err == nil && e.Status.Terminal() {
+			took := time.Since(restarted)
+			t.Logf("execution %s %s %s after the restart (its waits total 1s)", id, e.Status, took.Round(time.Millisecond))
+			if took > 8*time.Second {
+				t.Errorf("a 1s of waits took %s to finish after a restart: timers stall until the killed server's River leadership expires (leader TTL 15s); want under 8s", took.Round(time.Millisecond))
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("execution %s did not finish within a minute", id)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
