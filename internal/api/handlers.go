@@ -22,6 +22,7 @@ func (s *Server) currentConfig(r *http.Request) (model.Config, error) {
 		return cfg, err
 	}
 	cfg.Pipelines, err = s.cfg.Store.PipelineList(ctx, store.PipelineListParams{})
+	cfg.Applications, cfg.Environments, cfg.Pipelines = nonNil(cfg.Applications), nonNil(cfg.Environments), nonNil(cfg.Pipelines)
 	return cfg, err
 }
 
@@ -73,12 +74,13 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	res.Created, res.Updated, res.Unchanged = nonNil(res.Created), nonNil(res.Updated), nonNil(res.Unchanged)
 	writeJSON(w, 200, res)
 }
 
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
 	apps, err := s.cfg.Store.ApplicationList(r.Context())
-	respond(s, w, r, apps, err)
+	respond(s, w, r, nonNil(apps), err)
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
@@ -88,12 +90,12 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 	envs, err := s.cfg.Store.EnvironmentList(r.Context())
-	respond(s, w, r, envs, err)
+	respond(s, w, r, nonNil(envs), err)
 }
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 	pls, err := s.cfg.Store.PipelineList(r.Context(), store.PipelineListParams{Application: r.URL.Query().Get("application")})
-	respond(s, w, r, pls, err)
+	respond(s, w, r, nonNil(pls), err)
 }
 
 func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
@@ -322,4 +324,12 @@ func respond[T any](s *Server, w http.ResponseWriter, r *http.Request, v T, err 
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// nonNil makes empty lists encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

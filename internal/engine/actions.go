@@ -54,6 +54,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	for _, s := range pl.Stages {
 		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})
 	}
+	var started *model.Execution
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.ExecutionInsert(ctx, exec); err != nil {
 			return err
@@ -70,13 +71,14 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 				return err
 			}
 		}
-		return e.advance(ctx, tx, exec.ID)
+		started, err = e.advance(ctx, tx, exec.ID, cloneExecution(exec))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
 	}
-	e.bus.Publish(Update{ExecutionID: exec.ID, Status: string(model.ExecutionRunning)})
-	return e.store.ExecutionGet(ctx, exec.ID)
+	e.bus.Publish(Update{ExecutionID: exec.ID, Status: string(started.Status)})
+	return started, nil
 }
 
 // resolveParams checks given parameters against the pipeline's and fills defaults.
@@ -290,4 +292,11 @@ func jsonUnmarshal(raw []byte, v any) error {
 		return nil
 	}
 	return json.Unmarshal(raw, v)
+}
+
+// cloneExecution copies an execution deeply enough for advance to change its stages.
+func cloneExecution(e *model.Execution) *model.Execution {
+	c := *e
+	c.Stages = append([]model.Stage(nil), e.Stages...)
+	return &c
 }

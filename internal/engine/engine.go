@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,9 +45,6 @@ type Engine struct {
 	river   *river.Client[*sql.Tx]
 	bus     *Bus
 	cfg     Config
-	// completeTx marks a River job completed inside our transaction; it
-	// depends on the River driver in use.
-	completeTx func(ctx context.Context, tx *sql.Tx, job *river.Job[stageArgs]) error
 }
 
 // New builds an engine; call Start to begin working jobs.
@@ -86,16 +84,8 @@ func New(cfg Config) (*Engine, error) {
 	switch cfg.Store.Dialect() {
 	case "sqlite":
 		e.river, err = river.NewClient(riversqlite.New(cfg.Store.DB()), rc)
-		e.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[stageArgs]) error {
-			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
-			return err
-		}
 	case "postgres":
 		e.river, err = river.NewClient(riverdatabasesql.New(cfg.Store.DB()), rc)
-		e.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[stageArgs]) error {
-			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-			return err
-		}
 	default:
 		return nil, fmt.Errorf("engine: store dialect %q has no River driver", cfg.Store.Dialect())
 	}
@@ -116,12 +106,57 @@ func (e *Engine) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("engine: taking back jobs left running by a previous server: %w", err)
 		}
+		// A crashed predecessor's leadership would otherwise block River's
+		// scheduler (which releases timed jobs) until it expires, ~15s.
+		if _, err := e.store.DB().ExecContext(ctx, resetLeaderSQL); err != nil {
+			return fmt.Errorf("engine: clearing a previous server's leadership: %w", err)
+		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			e.log.Info("resuming work a previous server left unfinished", "jobs", n)
 		}
 	}
 	if err := e.river.Start(ctx); err != nil {
 		return fmt.Errorf("engine: starting workers: %w", err)
+	}
+	if e.cfg.SingleNode {
+		return e.sweep(ctx)
+	}
+	return nil
+}
+
+// sweep nudges every running stage of every running execution. A job that
+// ran several steps back to back (inline continuation) leaves the stage it
+// was on without a job of its own; after a crash this gives it one. Extra
+// nudges are harmless: a worker that finds nothing to do does nothing.
+func (e *Engine) sweep(ctx context.Context) error {
+	execs, err := e.store.ExecutionList(ctx, store.ExecutionListParams{Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1 << 30})
+	if err != nil {
+		return fmt.Errorf("engine: listing running executions to resume: %w", err)
+	}
+	queued, err := e.queuedStages(ctx)
+	if err != nil {
+		return err
+	}
+	var nudged int
+	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, ex := range execs {
+			for _, st := range ex.Stages {
+				if st.Status != model.StageRunning || queued[stageArgs{ExecutionID: ex.ID, Stage: st.Name}] {
+					continue
+				}
+				if err := e.nudge(ctx, tx, ex.ID, st.Name, e.now()); err != nil {
+					return err
+				}
+				nudged++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: resuming running stages: %w", err)
+	}
+	if nudged > 0 {
+		e.log.Info("resumed running stages", "stages", nudged, "executions", len(execs))
 	}
 	return nil
 }
@@ -131,6 +166,36 @@ func (e *Engine) Stop(ctx context.Context) error {
 	return e.river.Stop(ctx)
 }
 
+// queuedStages returns the stages that already have a job waiting (or one
+// reset from a crash), so the sweep does not give them a second one.
+func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs]bool, error) {
+	rows, err := e.store.DB().QueryContext(ctx, queuedStagesSQL)
+	if err != nil {
+		return nil, fmt.Errorf("engine: listing queued stage jobs: %w", err)
+	}
+	defer rows.Close()
+	out := map[stageArgs]bool{}
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var a stageArgs
+		if err := json.Unmarshal(raw, &a); err != nil {
+			e.log.Warn("a stage job has unreadable arguments; ignoring it", "args", string(raw), "err", err)
+			continue
+		}
+		out[a] = true
+	}
+	return out, rows.Err()
+}
+
+// queuedStagesSQL lists the args of stage jobs not yet finished.
+const queuedStagesSQL = `SELECT json(args) FROM river_job WHERE kind = 'gennaker_stage' AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`
+
 // resetOrphanedJobsSQL makes jobs available again that were running when the
 // previous process died. Only safe when no other process works this database.
 const resetOrphanedJobsSQL = `UPDATE river_job SET state = 'available', attempted_by = NULL WHERE state = 'running'`
+
+// resetLeaderSQL forgets the previous process's River leadership; same condition.
+const resetLeaderSQL = `DELETE FROM river_leader`

@@ -28,34 +28,59 @@ type stageWorker struct {
 	engine *Engine
 }
 
-// Work runs one step of a stage and stores its result.
+// maxInline bounds how many steps one job runs back to back before it hands
+// the rest to a new job (fairness between executions).
+const maxInline = 64
+
+// Work runs steps of a stage and stores their results. On a single node it
+// carries on in the same job with the next step that is due at once (the
+// next step of a deploy, or the one stage that the finished stage started),
+// saving a round trip through the queue per step; a crash in such a chain is
+// covered by the start-up sweep (see Start), which nudges every running stage.
 func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error {
 	e := w.engine
-	exec, err := e.store.ExecutionGet(ctx, job.Args.ExecutionID)
+	target := job.Args
+	for range maxInline {
+		next, err := e.step(ctx, target)
+		if err != nil || next == "" {
+			return err
+		}
+		target.Stage = next
+	}
+	// Hand the rest of the chain to a fresh job.
+	return e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		return e.nudge(ctx, tx, target.ExecutionID, target.Stage, e.now())
+	})
+}
+
+// step runs one step of a stage and records it. It returns the stage to run
+// next in the same job, if any (only when inline continuation is on).
+func (e *Engine) step(ctx context.Context, target stageArgs) (string, error) {
+	exec, err := e.store.ExecutionGet(ctx, target.ExecutionID)
 	if errors.Is(err, store.ErrNotFound) {
-		e.log.Warn("job for an execution that does not exist; dropping it", "execution", job.Args.ExecutionID)
-		return nil
+		e.log.Warn("job for an execution that does not exist; dropping it", "execution", target.ExecutionID)
+		return "", nil
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	st := findStage(exec, job.Args.Stage)
+	st := findStage(exec, target.Stage)
 	if st == nil || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
-		return nil // stale nudge: the stage already moved on
+		return "", nil // stale nudge: the stage already moved on
 	}
 	spec, ok := findSpec(exec, st.Name)
 	if !ok {
-		return e.fail(ctx, job, exec, st, "the execution's pipeline snapshot has no stage "+st.Name)
+		return e.record(ctx, exec, st, spec, stage.Result{Outcome: stage.Failed, Reason: "the execution's pipeline snapshot has no stage " + st.Name})
+	}
+	runner := e.runners[st.Type]
+	if runner == nil {
+		return e.record(ctx, exec, st, spec, stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("this server cannot run stages of type %q: upgrade gennaker or change the pipeline", st.Type)})
 	}
 	now := e.now()
 	in := stage.Input{Execution: exec, Stage: st, Spec: spec, Now: now, Canceled: exec.Status.Terminal()}
 	timedOut := st.Deadline != nil && !now.Before(*st.Deadline)
 	if timedOut {
 		in.Canceled = true
-	}
-	runner := e.runners[st.Type]
-	if runner == nil {
-		return e.fail(ctx, job, exec, st, fmt.Sprintf("this server cannot run stages of type %q: upgrade gennaker or change the pipeline", st.Type))
 	}
 	runCtx := ctx
 	if st.Deadline != nil && !timedOut {
@@ -67,17 +92,14 @@ func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error
 	if timedOut && (res.Outcome == stage.Failed || res.Outcome == stage.Succeeded) {
 		res = stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("timed out after %s (stage timeout)", spec.Timeout), State: res.State, Output: res.Output, Events: res.Events}
 	}
-	return e.record(ctx, job, exec, st, spec, res)
+	return e.record(ctx, exec, st, spec, res)
 }
 
-func (e *Engine) fail(ctx context.Context, job *river.Job[stageArgs], exec *model.Execution, st *model.Stage, reason string) error {
-	spec, _ := findSpec(exec, st.Name)
-	return e.record(ctx, job, exec, st, spec, stage.Result{Outcome: stage.Failed, Reason: reason})
-}
-
-// record stores a runner's result: the guarded stage write, its events, the
-// completion of this job and the next one, in one transaction.
-func (e *Engine) record(ctx context.Context, job *river.Job[stageArgs], exec *model.Execution, st *model.Stage, spec model.StageSpec, res stage.Result) error {
+// record stores a runner's result: the guarded stage write, its events and
+// the jobs that carry the execution on, in one transaction. It returns the
+// stage to run next in the same job, when one is due at once and inline
+// continuation is on; no job is enqueued for that one.
+func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.Stage, spec model.StageSpec, res stage.Result) (string, error) {
 	now := e.now()
 	next := *st
 	from := []model.StageStatus{st.Status}
@@ -95,7 +117,9 @@ func (e *Engine) record(ctx context.Context, job *river.Job[stageArgs], exec *mo
 	if !wakeAt.IsZero() && next.Deadline != nil && next.Deadline.Before(wakeAt) {
 		wakeAt = *next.Deadline
 	}
+	var inline string
 	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		inline = ""
 		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: from}); err != nil {
 			return err
 		}
@@ -107,12 +131,18 @@ func (e *Engine) record(ctx context.Context, job *river.Job[stageArgs], exec *mo
 			}
 		}
 		if !wakeAt.IsZero() {
+			if e.cfg.SingleNode && !wakeAt.After(now) && next.Status == model.StageRunning {
+				inline = st.Name // due now: carry on in this job
+				return nil
+			}
 			if err := e.nudge(ctx, tx, exec.ID, st.Name, wakeAt); err != nil {
 				return err
 			}
 		}
 		if next.Status.Terminal() {
-			return e.advance(ctx, tx, exec.ID)
+			var err error
+			inline, err = e.advanceInline(ctx, tx, exec, &next)
+			return err
 		}
 		return nil
 	})
@@ -120,13 +150,13 @@ func (e *Engine) record(ctx context.Context, job *river.Job[stageArgs], exec *mo
 		// Someone else moved the stage on (a cancel, an approval, a duplicate
 		// nudge); they enqueued whatever comes next.
 		e.log.Debug("stage changed under the worker; leaving it to the newer write", "execution", exec.ID, "stage", st.Name)
-		return nil
+		return "", nil
 	}
 	if err != nil {
-		return fmt.Errorf("execution %s stage %s: storing the result: %w", exec.ID, st.Name, err)
+		return "", fmt.Errorf("execution %s stage %s: storing the result: %w", exec.ID, st.Name, err)
 	}
 	e.bus.Publish(Update{ExecutionID: exec.ID, Stage: st.Name, Status: string(next.Status)})
-	return nil
+	return inline, nil
 }
 
 // applyOutcome turns a runner's result into the stage's next record. It is
@@ -248,4 +278,22 @@ func runSafely(ctx context.Context, r stage.Runner, in stage.Input) (res stage.R
 		}
 	}()
 	return r.Run(ctx, in)
+}
+
+// soleActiveSnapshot returns the execution with st replaced when st was its
+// only active stage (so no other worker can have changed it since it was
+// read), or nil when it must be read again inside the transaction.
+func soleActiveSnapshot(exec *model.Execution, st *model.Stage) *model.Execution {
+	for _, other := range exec.Stages {
+		if other.Name != st.Name && (other.Status == model.StageRunning || other.Status == model.StageWaiting) {
+			return nil
+		}
+	}
+	c := cloneExecution(exec)
+	for i := range c.Stages {
+		if c.Stages[i].Name == st.Name {
+			c.Stages[i] = *st
+		}
+	}
+	return c
 }

@@ -308,7 +308,11 @@ func (d *Deploy) abortStep(ctx context.Context, in Input, w world, st deployStat
 		evs := []model.Event{{Kind: model.EventDeployFailed, Environment: w.env.Name, Version: st.Version, Detail: st.FailReason}}
 		reason := st.FailReason
 		if len(st.Abort.Steps) > 0 {
-			reason += "; rolled back automatically: traffic is back on the previous server group"
+			if len(strategy.Servings(st.Before)) > 0 {
+				reason += "; rolled back automatically: traffic is back on the previous server group"
+			} else {
+				reason += "; rolled back automatically: nothing served before, so the new server group was removed"
+			}
 			evs = append(evs, model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: st.Version, Detail: "automatic: " + st.FailReason})
 		}
 		r := Result{Outcome: Failed, Reason: reason, State: mustJSON(st), Output: d.output(st, w, reason)}

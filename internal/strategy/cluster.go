@@ -69,3 +69,6 @@ func isRunning(sg model.ServerGroup) bool {
 
 // ref is the Ref of an existing server group.
 func ref(sg model.ServerGroup) Ref { return Ref(sg.Name) }
+
+// Servings returns the groups of c that take traffic (up, weight > 0), oldest first.
+func Servings(c Cluster) []model.ServerGroup { return c.serving() }
