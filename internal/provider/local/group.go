@@ -163,7 +163,7 @@ func (p *Provider) startInstance(g *group, index, port int, proc *process) error
 		logPath := p.logPath(g.name, index)
 		var err error
 		if err = os.MkdirAll(filepath.Dir(logPath), 0o755); err == nil {
-			proc, err = spawn(spec, index, port, logPath)
+			proc, err = spawn(spec, index, port, logPath, p.marker())
 		}
 		if err != nil {
 			g.mu.Lock()

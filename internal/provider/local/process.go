@@ -26,7 +26,7 @@ type process struct {
 
 // spawn starts one instance in its own process group with its output
 // appended to logPath.
-func spawn(spec ServerGroupSpec, index, port int, logPath string) (*process, error) {
+func spawn(spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
 	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open instance log: %w", err)
@@ -36,7 +36,7 @@ func spawn(spec ServerGroupSpec, index, port int, logPath string) (*process, err
 	fmt.Fprintf(f, "%s %s instance %d starting on port %d at %s\n", logMarker, spec.Name, index, port, time.Now().Format(time.RFC3339))
 	cmd := exec.Command(name, args...)
 	cmd.Dir = spec.Run.Dir
-	cmd.Env = env
+	cmd.Env = append(env, marker)
 	// Files, not pipes: the instance must keep writing after gennaker dies.
 	cmd.Stdout, cmd.Stderr = f, f
 	// Its own process group: a Ctrl-C to gennaker does not reach it, and

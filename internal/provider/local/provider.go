@@ -209,6 +209,9 @@ func (p *Provider) Destroy(ctx context.Context, name string) error {
 // instances of every desired server group and kills the recorded instances
 // of every other one.
 func (p *Provider) Reconcile(ctx context.Context, desired []ServerGroupSpec) error {
+	if n := p.reapStrays(); n > 0 {
+		p.log.Warn("stopped instance processes a crash left unrecorded", "count", n)
+	}
 	want := map[string]bool{}
 	var errs []error
 	for _, spec := range desired {
