@@ -45,6 +45,8 @@ type Engine struct {
 	river   *river.Client[*sql.Tx]
 	bus     *Bus
 	cfg     Config
+	timers  timers
+	stopRun context.CancelFunc
 }
 
 // New builds an engine; call Start to begin working jobs.
@@ -118,6 +120,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.river.Start(ctx); err != nil {
 		return fmt.Errorf("engine: starting workers: %w", err)
 	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopRun = cancel
+	e.startTimers(runCtx)
 	if e.cfg.SingleNode {
 		return e.sweep(ctx)
 	}
@@ -163,6 +168,10 @@ func (e *Engine) sweep(ctx context.Context) error {
 
 // Stop lets running jobs finish (until ctx ends) and stops the workers.
 func (e *Engine) Stop(ctx context.Context) error {
+	if e.stopRun != nil {
+		e.stopRun()
+	}
+	e.stopTimers()
 	return e.river.Stop(ctx)
 }
 
@@ -185,6 +194,7 @@ func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs]bool, error) {
 			e.log.Warn("a stage job has unreadable arguments; ignoring it", "args", string(raw), "err", err)
 			continue
 		}
+		a.At = 0
 		out[a] = true
 	}
 	return out, rows.Err()

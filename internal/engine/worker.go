@@ -19,6 +19,9 @@ import (
 type stageArgs struct {
 	ExecutionID string `json:"execution_id"`
 	Stage       string `json:"stage"`
+	// At is the wake time (Unix ns) of a scheduled nudge; it makes scheduled
+	// nudges unique per wake time. Zero for nudges due at once.
+	At int64 `json:"at,omitempty"`
 }
 
 func (stageArgs) Kind() string { return "gennaker_stage" }
@@ -40,6 +43,7 @@ const maxInline = 64
 func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error {
 	e := w.engine
 	target := job.Args
+	target.At = 0
 	for range maxInline {
 		next, err := e.step(ctx, target)
 		if err != nil || next == "" {
@@ -155,6 +159,9 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 	if err != nil {
 		return "", fmt.Errorf("execution %s stage %s: storing the result: %w", exec.ID, st.Name, err)
 	}
+	if !wakeAt.IsZero() && wakeAt.After(now) {
+		e.wakeLater(stageArgs{ExecutionID: exec.ID, Stage: st.Name, At: wakeAt.UnixNano()}, wakeAt)
+	}
 	e.bus.Publish(Update{ExecutionID: exec.ID, Stage: st.Name, Status: string(next.Status)})
 	return inline, nil
 }
@@ -216,11 +223,12 @@ func Backoff(attempt int) time.Duration {
 }
 
 func (e *Engine) nudge(ctx context.Context, tx store.Tx, execID, stageName string, at time.Time) error {
-	opts := &river.InsertOpts{}
+	args, opts := stageArgs{ExecutionID: execID, Stage: stageName}, &river.InsertOpts{}
 	if at.After(e.now()) {
-		opts.ScheduledAt = at
+		args.At = at.UnixNano()
+		opts = scheduledOpts(at)
 	}
-	if _, err := e.river.InsertTx(ctx, tx.SQL(), stageArgs{ExecutionID: execID, Stage: stageName}, opts); err != nil {
+	if _, err := e.river.InsertTx(ctx, tx.SQL(), args, opts); err != nil {
 		return fmt.Errorf("enqueueing stage %s of %s: %w", stageName, execID, err)
 	}
 	return nil
