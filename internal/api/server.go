@@ -113,6 +113,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type Error struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+	// Errors lists each problem of an invalid config (code invalid_config).
+	Errors []string `json:"errors,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -144,7 +146,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, code, Error{Error: err.Error(), Code: kind})
+	body := Error{Error: err.Error(), Code: kind}
+	if cfgErr != nil {
+		body.Errors = cfgErr.ConfigErrors()
+	}
+	writeJSON(w, code, body)
 }
 
 var (

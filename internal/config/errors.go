@@ -93,3 +93,12 @@ func (e *Errors) err() error {
 	e.sort()
 	return e
 }
+
+// ConfigErrors lists the problems one per entry (the API returns them as a list).
+func (e *Errors) ConfigErrors() []string {
+	out := make([]string, len(e.List))
+	for i, err := range e.List {
+		out[i] = err.Error()
+	}
+	return out
+}

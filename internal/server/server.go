@@ -19,6 +19,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/config"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
@@ -118,6 +119,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	handler := api.New(api.Config{
 		Store: st, Engine: eng, Deployer: deploys, Logger: log, Registry: reg,
+		Validate: func(cfg, existing model.Config) error {
+			return config.ValidateObjects(cfg, config.LoadOptions{Existing: existing})
+		},
 	})
 	if err := eng.Start(ctx); err != nil {
 		ln.Close()

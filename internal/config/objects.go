@@ -1,0 +1,62 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// ValidateObjects checks config that arrives as JSON objects (through the
+// API) with the same rules as YAML files: each object is rendered as a
+// document and parsed, then references are checked against the set and
+// opts.Existing. Errors name the object and field; their file is
+// "<Kind>/<name>" and the column points into that object's JSON.
+func ValidateObjects(cfg model.Config, opts LoadOptions) error {
+	var errs Errors
+	var docs []Document
+	add := func(kind, name string, obj any) {
+		data, err := renderDocument(kind, name, obj)
+		if err != nil {
+			errs.List = append(errs.List, Error{File: kind + "/" + name, Object: objectName(kind, name), Message: err.Error()})
+			return
+		}
+		docs = append(docs, parse(kind+"/"+name, data, &errs)...)
+	}
+	for _, a := range cfg.Applications {
+		add(model.KindApplication, a.Name, a)
+	}
+	for _, e := range cfg.Environments {
+		add(model.KindEnvironment, e.Name, e)
+	}
+	for _, p := range cfg.Pipelines {
+		add(model.KindPipeline, p.Name, p)
+	}
+	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
+	return errs.err()
+}
+
+// renderDocument writes obj as a config document: its name goes to
+// metadata, the rest (as JSON, which is YAML) to spec.
+func renderDocument(kind, name string, obj any) ([]byte, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(b, &spec); err != nil {
+		return nil, err
+	}
+	delete(spec, "name")
+	metadata := map[string]any{"name": name}
+	if labels, ok := spec["labels"]; ok {
+		metadata["labels"] = labels
+		delete(spec, "labels")
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	meta, _ := json.Marshal(metadata)
+	return fmt.Appendf(nil, "apiVersion: %s\nkind: %s\nmetadata: %s\nspec: %s\n", model.APIVersion, kind, meta, specJSON), nil
+}
