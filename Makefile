@@ -1,0 +1,41 @@
+# gennaker's two commands:
+#   make demo   run the demo (same as: go run ./cmd/gennaker demo)
+#   make test   install what the tests need, then run every suite (never skips one)
+
+GO ?= go
+export GENNAKER_REQUIRE_ALL := 1
+
+.PHONY: demo test test-deps build vet unit integration bench fuzz
+
+demo:
+	$(GO) run ./cmd/gennaker demo
+
+test: test-deps vet unit integration
+
+test-deps:
+	./scripts/test-deps.sh
+
+build:
+	$(GO) build ./...
+
+vet: build
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd internal test bench)" || (echo "gofmt would change:"; gofmt -l cmd internal test bench; exit 1)
+
+# Unit and package tests (real SQLite, real child processes, real proxy).
+unit:
+	$(GO) test -count=1 ./cmd/... ./internal/... ./bench/...
+
+# Suites that run the gennaker binary as a real server process: the crash
+# tests, the deploy integration tests and the CLI end-to-end scripts.
+integration:
+	$(GO) test -count=1 -timeout 15m ./test/...
+
+bench:
+	$(GO) run ./bench/engine
+	$(GO) run ./bench/footprint
+	$(GO) run ./bench/rollback
+	$(GO) test -run '^$$' -bench ProxyVsDirect -benchtime 1x ./internal/provider/local
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/config

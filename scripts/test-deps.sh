@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the test suites need on a fresh machine, and is quick when
+# everything is already there. Debian packages via apt-get; Go modules via
+# the Go module proxy (go mod download).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+# (Suites that need servers add their Debian packages here: prometheus, chromium, ...)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+go mod download
+echo "test dependencies ready"
