@@ -159,7 +159,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	stopTraffic()
 	p.summary(res)
 	if opts.Keep {
-		p.say("left running: the server (pid %d) and the sample service; stop them with: kill %d", srv.cmd.Process.Pid, srv.cmd.Process.Pid)
+		p.say("left running: the server (pid %d) and the sample service; stop both with: kill %d", srv.cmd.Process.Pid, srv.cmd.Process.Pid)
 	}
 	return res, nil
 }
@@ -300,10 +300,9 @@ func startServer(ctx context.Context, opts Options, addr string) (*serverProc, e
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"server", "--data", opts.DataDir, "--addr", addr}
-	if !opts.Keep {
-		args = append(args, "--destroy-on-exit")
-	}
+	// The demo's server always takes its instances down with it, so `kill
+	// PID` after --keep leaves nothing behind.
+	args := []string{"server", "--data", opts.DataDir, "--addr", addr, "--destroy-on-exit"}
 	cmd := exec.Command(opts.Exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
