@@ -44,10 +44,11 @@ type groupMetrics struct {
 	byClass [6]atomic.Uint64 // index = status/100 (0 for anything odd)
 	buckets []atomic.Uint64  // per bucket (not cumulative); last is +Inf
 	sumNS   atomic.Uint64
+	series  *series // per-second history, for canary analysis samples
 }
 
 func newGroupMetrics() *groupMetrics {
-	return &groupMetrics{buckets: make([]atomic.Uint64, len(LatencyBounds)+1)}
+	return &groupMetrics{buckets: make([]atomic.Uint64, len(LatencyBounds)+1), series: newSeries()}
 }
 
 func (m *groupMetrics) observe(code int, d time.Duration) {
@@ -60,6 +61,7 @@ func (m *groupMetrics) observe(code int, d time.Duration) {
 	i := sort.SearchFloat64s(LatencyBounds, s) // first bound >= s
 	m.buckets[i].Add(1)
 	m.sumNS.Add(uint64(d))
+	m.series.add(time.Now(), code, d)
 }
 
 func (m *groupMetrics) snapshot() Counters {
