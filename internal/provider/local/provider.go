@@ -298,6 +298,9 @@ func (p *Provider) saveState() error {
 		p.log.Error("cannot save local provider state; a restarted server may not adopt running instances", "err", err)
 		return err
 	}
+	if err := writeScrapeTargets(p.cfg.DataDir, st); err != nil {
+		p.log.Warn("cannot write the Prometheus scrape targets file", "err", err)
+	}
 	return nil
 }
 
