@@ -1,0 +1,56 @@
+package source
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/provider/local"
+)
+
+func TestFrontDoorSamplesPerSecond(t *testing.T) {
+	t.Parallel()
+
+	t0 := time.Unix(1_800_000_000, 0)
+	bounds := []float64{0.01, 0.1}
+	secs := []local.Second{
+		{Time: t0, Requests: 10, Errors: 1, SumSeconds: 0.05, Buckets: []uint64{10, 0, 0}, Bounds: bounds},
+		{Time: t0.Add(time.Second), Requests: 4, Errors: 2, SumSeconds: 0.2, Buckets: []uint64{0, 4, 0}, Bounds: bounds},
+	}
+	fd := FrontDoor{Seconds: func(app, env, sg string, from, to time.Time) []local.Second { return secs }}
+	cases := map[string][]float64{
+		FrontDoorErrorRate:   {0.1, 0.5},
+		FrontDoorLatencyMean: {0.005, 0.05},
+		FrontDoorRequests:    {10, 4},
+		FrontDoorLatencyP95:  {0.0095, 0.01 + 0.09*0.95},
+	}
+	for metric, want := range cases {
+		got, err := fd.Fetch(t.Context(), metric, Scope{ServerGroup: "g", Start: t0, End: t0.Add(2 * time.Second)})
+		if err != nil {
+			t.Fatalf("%s: %v", metric, err)
+		}
+		if len(got.Samples) != len(want) {
+			t.Fatalf("%s: got %v, want %v", metric, got.Samples, want)
+		}
+		for i := range want {
+			if math.Abs(got.Samples[i]-want[i]) > 1e-9 {
+				t.Errorf("%s[%d] = %v, want %v", metric, i, got.Samples[i], want[i])
+			}
+		}
+	}
+	if _, err := fd.Fetch(t.Context(), "cpu", Scope{}); err == nil {
+		t.Error("an unknown front-door metric must be an error naming the known ones")
+	}
+}
+
+func TestRenderScope(t *testing.T) {
+	t.Parallel()
+
+	s := Scope{Application: "shop", Environment: "prod", ServerGroup: "shop-v003", Version: "v3", Role: "canary",
+		Start: time.Unix(0, 0), End: time.Unix(30, 0)}
+	got := Render(`rate(x{app="{{app}}",env="{{env}}",sg="{{serverGroup}}",v="{{version}}",r="{{role}}"}[{{interval}}])`, s)
+	want := `rate(x{app="shop",env="prod",sg="shop-v003",v="v3",r="canary"}[30s])`
+	if got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+}

@@ -1,0 +1,92 @@
+// Package source fetches the samples a canary judge compares: per-second
+// values of a metric for one server group over an interval, from the local
+// front door, from Prometheus (range queries) or from an HTTP JSON endpoint.
+//
+// Sources are thin adapters: they render the query for a scope, fetch, and
+// return the numbers with the query as sent, so the analysis record can show
+// (and a replay can trust) exactly what was measured. A source that keeps
+// failing returns an error; the caller records it and treats the interval as
+// having no data for that metric, never as a pass.
+package source
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Scope names what one fetch measures: one server group over one interval.
+type Scope struct {
+	Application string
+	Environment string
+	ServerGroup string
+	Version     string
+	// Role is "canary" or "baseline" (or "production" when a canary runs without a baseline).
+	Role  string
+	Start time.Time
+	End   time.Time
+	// Step is the resolution of range queries (default 1s).
+	Step time.Duration
+}
+
+// Fetched is what a source returns: the samples and the query it ran.
+type Fetched struct {
+	Query   string    `json:"query"`
+	Samples []float64 `json:"samples"`
+}
+
+// Source fetches samples of one metric for one scope.
+type Source interface {
+	Fetch(ctx context.Context, query string, s Scope) (Fetched, error)
+}
+
+// Render expands the placeholders a query template may use: {{app}},
+// {{env}}, {{serverGroup}}, {{version}}, {{role}}, and {{interval}} (the
+// scope's length as a Prometheus duration, e.g. "30s").
+func Render(tmpl string, s Scope) string {
+	r := strings.NewReplacer(
+		"{{app}}", s.Application,
+		"{{env}}", s.Environment,
+		"{{serverGroup}}", s.ServerGroup,
+		"{{version}}", s.Version,
+		"{{role}}", s.Role,
+		"{{interval}}", promDuration(s.End.Sub(s.Start)),
+	)
+	return r.Replace(tmpl)
+}
+
+func promDuration(d time.Duration) string {
+	if d <= 0 {
+		return "1s"
+	}
+	return fmt.Sprintf("%ds", int64(d.Round(time.Second)/time.Second))
+}
+
+func (s Scope) step() time.Duration {
+	if s.Step <= 0 {
+		return time.Second
+	}
+	return s.Step
+}
+
+// retry calls fn up to attempts times with a short backoff while it fails.
+func retry(ctx context.Context, attempts int, fn func() error) error {
+	var err error
+	delay := 200 * time.Millisecond
+	for i := range attempts {
+		if err = fn(); err == nil {
+			return nil
+		}
+		if i == attempts-1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (gave up: %v)", err, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+	return err
+}
