@@ -14,6 +14,7 @@ const (
 	DefaultHealthTimeout  = model.Duration(1 * time.Second)
 	DefaultHealthStartup  = model.Duration(60 * time.Second)
 	DefaultTargetKind     = model.TargetLocal
+	DefaultTraffic        = model.TrafficReplicas
 	DefaultStrategy       = model.StrategyHighlander
 )
 
@@ -41,6 +42,9 @@ func applyDefaults(doc *Document) {
 	case doc.Environment != nil:
 		if doc.Environment.Target.Kind == "" {
 			doc.Environment.Target.Kind = DefaultTargetKind
+		}
+		if t := &doc.Environment.Target; t.Kind == model.TargetKubernetes && t.Traffic == "" {
+			t.Traffic = DefaultTraffic
 		}
 	case doc.Pipeline != nil:
 		for i := range doc.Pipeline.Stages {

@@ -26,7 +26,10 @@ var kindsWithLabels = map[string]bool{model.KindApplication: true}
 // fieldEnums lists the accepted values of enumerated fields, keyed by the Go
 // type that holds the field and the field's YAML name.
 var fieldEnums = map[reflect.Type]map[string][]string{
-	reflect.TypeFor[model.TargetSpec](): {"kind": {string(model.TargetLocal), string(model.TargetKubernetes)}},
+	reflect.TypeFor[model.TargetSpec](): {
+		"kind":    {string(model.TargetLocal), string(model.TargetKubernetes)},
+		"traffic": {string(model.TrafficReplicas), string(model.TrafficGateway)},
+	},
 	reflect.TypeFor[model.Strategy](): {"type": {
 		string(model.StrategyHighlander), string(model.StrategyRedBlack),
 		string(model.StrategyRolling), string(model.StrategyCanary),
@@ -48,6 +51,7 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.DeployStage]():   {"environment"},
 	reflect.TypeFor[model.RollbackStage](): {"environment"},
 	reflect.TypeFor[model.CanarySpec]():    {"steps"},
+	reflect.TypeFor[model.GatewayRef]():    {"name"},
 }
 
 // oneOf describes structs that must carry exactly one of some fields.

@@ -71,8 +71,8 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	if doc.pos.has("spec.instances") && a.Instances < 1 {
 		errs = append(errs, doc.errorf("spec.instances", "%d instances: run at least 1 (or omit it for 1)", a.Instances))
 	}
-	if a.Run.Command == "" && a.Image == "" {
-		errs = append(errs, doc.errorf("spec.run.command", "an application needs run.command to run on local targets (or image for Kubernetes targets)"))
+	if a.Run.Command == "" && a.Image == "" && a.Manifest == "" && a.ManifestTemplate == "" {
+		errs = append(errs, doc.errorf("spec.run.command", "an application needs run.command to run on local targets (or image or manifest for Kubernetes targets)"))
 	}
 	if p := a.HealthCheck.Path; p != "" && !strings.HasPrefix(p, "/") {
 		errs = append(errs, doc.errorf("spec.healthCheck.path", "%q must start with \"/\", such as %q", p, "/"+p))
@@ -80,11 +80,14 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	if a.Port < 0 || a.Port > 65535 {
 		errs = append(errs, doc.errorf("spec.port", "%d is not a port: use 1 to 65535", a.Port))
 	}
+	errs = append(errs, validateManifest(doc, a)...)
+	errs = append(errs, validateResources(doc, a.Resources)...)
 	return errs
 }
 
 func validateEnvironment(doc *Document, e *model.Environment) []Error {
 	var errs []Error
+	errs = append(errs, validateTarget(doc, &e.Target)...)
 	for _, app := range sortedKeys(e.FrontDoors) {
 		path := fieldPath("spec.frontDoors", app)
 		if msg := checkHostPort(e.FrontDoors[app]); msg != "" {

@@ -13,12 +13,22 @@ const (
 // Application is a service a team deploys: how to run one version of it and
 // how to tell whether an instance is healthy.
 type Application struct {
-	Name        string            `json:"name"`
-	Team        string            `json:"team,omitempty"`
-	Description string            `json:"description,omitempty"`
-	Run         RunSpec           `json:"run"`
-	Image       string            `json:"image,omitempty"` // container image for Kubernetes targets; may hold {{version}}
-	Port        int               `json:"port,omitempty"`  // the port the app listens on inside a container (Kubernetes)
+	Name        string  `json:"name"`
+	Team        string  `json:"team,omitempty"`
+	Description string  `json:"description,omitempty"`
+	Run         RunSpec `json:"run"`
+	Image       string  `json:"image,omitempty"` // container image for Kubernetes targets; may hold {{version}}
+	Port        int     `json:"port,omitempty"`  // the port the app listens on inside a container (Kubernetes)
+	// Manifest is the path of a Deployment template file (Kubernetes), relative
+	// to the config file, with the placeholders {{app}}, {{version}},
+	// {{serverGroup}}, {{replicas}} and {{image}}. It replaces image, port,
+	// resources and the readiness probe built from healthCheck.
+	Manifest string `json:"manifest,omitempty"`
+	// ManifestTemplate is the template itself: written inline, or filled from
+	// Manifest when the config is loaded so the server never needs the file.
+	ManifestTemplate string `json:"manifestTemplate,omitempty"`
+	// Resources are the container's requests and limits (Kubernetes).
+	Resources   *Resources        `json:"resources,omitempty"`
 	HealthCheck HealthCheck       `json:"healthCheck"`
 	Instances   int               `json:"instances"`
 	Labels      map[string]string `json:"labels,omitempty"`
@@ -43,13 +53,25 @@ type HealthCheck struct {
 	StartupTimeout Duration `json:"startupTimeout"`
 }
 
+// Resources are a container's resource requests and limits.
+type Resources struct {
+	Requests ResourceList `json:"requests,omitempty"`
+	Limits   ResourceList `json:"limits,omitempty"`
+}
+
+// ResourceList holds Kubernetes quantities, such as cpu "250m" and memory "256Mi".
+type ResourceList struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
 // TargetKind names where an environment runs server groups.
 type TargetKind string
 
 const (
 	// TargetLocal runs instances as child processes behind a built-in front door proxy.
 	TargetLocal TargetKind = "local"
-	// TargetKubernetes runs server groups as Deployments on a cluster (a later issue).
+	// TargetKubernetes runs server groups as Deployments on a cluster.
 	TargetKubernetes TargetKind = "kubernetes"
 )
 
@@ -67,10 +89,34 @@ type Environment struct {
 // TargetSpec selects and configures the provider of an environment.
 type TargetSpec struct {
 	Kind TargetKind `json:"kind"`
-	// Kubernetes fields (used from the Kubernetes issue on).
+	// Kubernetes fields. Kubeconfig is a file path, or "in-cluster" (or
+	// empty) for the service account of the pod gennaker runs in.
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	Context    string `json:"context,omitempty"`
 	Namespace  string `json:"namespace,omitempty"`
+	// Traffic says how a Kubernetes target splits traffic between server groups.
+	Traffic TrafficMode `json:"traffic,omitempty"`
+	// Gateway is the parent Gateway of the HTTPRoute (traffic: gateway).
+	Gateway *GatewayRef `json:"gateway,omitempty"`
+}
+
+// TrafficMode is how a Kubernetes environment splits traffic.
+type TrafficMode string
+
+const (
+	// TrafficReplicas: a stable Service selects the pods of enabled server
+	// groups; weights are approximated by replica counts.
+	TrafficReplicas TrafficMode = "replicas"
+	// TrafficGateway: one Service per server group and a Gateway API
+	// HTTPRoute whose backendRefs carry the exact weights.
+	TrafficGateway TrafficMode = "gateway"
+)
+
+// GatewayRef names a Gateway API Gateway.
+type GatewayRef struct {
+	Name string `json:"name"`
+	// Namespace defaults to the environment's namespace.
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Pipeline is an ordered set (or DAG, through Needs) of stages run against
