@@ -80,6 +80,7 @@ type ReleaseResult struct {
 type Result struct {
 	Releases  []ReleaseResult `json:"releases"`
 	API       string          `json:"api"`
+	UI        string          `json:"ui"`
 	FrontDoor string          `json:"frontDoor"`
 	DataDir   string          `json:"dataDir"`
 	ServerPID int             `json:"serverPid,omitempty"`
@@ -125,7 +126,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		defer stopServer()
 	}
 	base := "http://" + addr
-	res := &Result{API: base + "/api/v1", FrontDoor: "http://" + frontDoor, DataDir: opts.DataDir, ServerPID: srv.cmd.Process.Pid}
+	res := &Result{API: base + "/api/v1", UI: base + "/", FrontDoor: "http://" + frontDoor, DataDir: opts.DataDir, ServerPID: srv.cmd.Process.Pid}
 	p.say("gennaker server up at %s (state in %s)", base, opts.DataDir)
 
 	c := client.New(base, "demo")
@@ -365,6 +366,7 @@ func (p *printer) summary(res *Result) {
 	for _, r := range res.Releases {
 		p.say("  %-3s %-12s %5.1fs  %s", r.Version, r.Outcome, r.Seconds, r.Reason)
 	}
+	p.say("UI: %s", res.UI)
 	p.say("API: %s  (OpenAPI: %s/openapi.json)", res.API, res.API)
 	p.say("front door: %s", res.FrontDoor)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
+	"github.com/gennaker/gennaker/internal/web"
 )
 
 // Options configure a server.
@@ -119,6 +120,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	handler := api.New(api.Config{
 		Store: st, Engine: eng, Deployer: deploys, Logger: log, Registry: reg,
+		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web")}),
 		Validate: func(cfg, existing model.Config) error {
 			return config.ValidateObjects(cfg, config.LoadOptions{Existing: existing})
 		},

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// applications renders / : every application and its clusters.
+func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	apps, err := h.cfg.Store.ApplicationList(ctx)
+	if err != nil {
+		h.fail(w, r, err, "Applications")
+		return
+	}
+	views := make([]appView, 0, len(apps))
+	for _, a := range apps {
+		v, err := h.appView(r, a)
+		if err != nil {
+			h.fail(w, r, err, "Application "+a.Name)
+			return
+		}
+		views = append(views, v)
+	}
+	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: views})
+}
+
+func (h *ui) appView(r *http.Request, a model.Application) (appView, error) {
+	ctx := r.Context()
+	v := appView{App: a}
+	st, err := h.cfg.Status.Status(ctx, a.Name)
+	if err != nil {
+		return v, err
+	}
+	v.Envs = buildEnvs(st, h.cfg.Now())
+	last, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Application: a.Name, Limit: 1})
+	if err != nil {
+		return v, err
+	}
+	if len(last) > 0 {
+		v.Last = summarize(&last[0], h.cfg.Now())
+	}
+	return v, nil
+}
+
+// appDetail is the application page.
+type appDetail struct {
+	appView
+	Executions   []execSummary
+	Environments []string
+	Pipelines    []model.Pipeline
+	// Notice is a message from a no-JS action, e.g. ?rolledback=ID.
+	Notice string
+}
+
+// application renders /applications/{name}.
+func (h *ui) application(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, err := h.cfg.Store.ApplicationGet(ctx, r.PathValue("name"))
+	if err != nil {
+		h.fail(w, r, err, "Application "+r.PathValue("name"))
+		return
+	}
+	now := h.cfg.Now()
+	av, err := h.appView(r, *a)
+	if err != nil {
+		h.fail(w, r, err, "Application "+a.Name)
+		return
+	}
+	d := appDetail{appView: av}
+	execs, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Application: a.Name, Limit: 20})
+	if err != nil {
+		h.fail(w, r, err, "Executions")
+		return
+	}
+	for i := range execs {
+		d.Executions = append(d.Executions, *summarize(&execs[i], now))
+	}
+	envs, err := h.cfg.Store.EnvironmentList(ctx)
+	if err != nil {
+		h.fail(w, r, err, "Environments")
+		return
+	}
+	for _, e := range envs {
+		d.Environments = append(d.Environments, e.Name)
+	}
+	sort.Strings(d.Environments)
+	if d.Pipelines, err = h.cfg.Store.PipelineList(ctx, store.PipelineListParams{Application: a.Name}); err != nil {
+		h.fail(w, r, err, "Pipelines")
+		return
+	}
+	h.render(w, r, http.StatusOK, "application.html", page{Title: a.Name, Nav: "apps", Live: "/api/v1/stream", Data: d})
+}
+
+// confirmRollback is the no-JS confirmation step of a rollback.
+func (h *ui) confirmRollback(w http.ResponseWriter, r *http.Request) {
+	a, err := h.cfg.Store.ApplicationGet(r.Context(), r.PathValue("name"))
+	if err != nil {
+		h.fail(w, r, err, "Application "+r.PathValue("name"))
+		return
+	}
+	env := r.URL.Query().Get("environment")
+	h.render(w, r, http.StatusOK, "confirm.html", page{Title: "Roll back " + a.Name, Nav: "apps", Data: map[string]string{"App": a.Name, "Env": env}})
+}
+
+// execution renders /executions/{id}.
+func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	e, err := h.cfg.Store.ExecutionGet(ctx, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+		return
+	}
+	recs, err := h.cfg.Store.AnalysisList(ctx, e.ID)
+	if err != nil {
+		h.fail(w, r, err, "Analysis")
+		return
+	}
+	v := buildExec(e, h.cfg.Now(), len(recs) > 0)
+	live := ""
+	if !e.Status.Terminal() {
+		live = "/api/v1/executions/" + e.ID + "/stream"
+	}
+	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "apps", Live: live, Data: v})
+}
+
+// analysis renders /executions/{id}/analysis.
+func (h *ui) analysis(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	e, err := h.cfg.Store.ExecutionGet(ctx, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+		return
+	}
+	recs, err := h.cfg.Store.AnalysisList(ctx, e.ID)
+	if err != nil {
+		h.fail(w, r, err, "Analysis")
+		return
+	}
+	live := ""
+	if !e.Status.Terminal() {
+		live = "/api/v1/executions/" + e.ID + "/stream"
+	}
+	v := buildAnalysis(*summarize(e, h.cfg.Now()), recs)
+	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "apps", Live: live, Data: v})
+}
+
+// eventsPage is the delivery events page.
+type eventsPage struct {
+	Events      []eventView
+	Application string
+}
+
+// events renders /events: the newest delivery events.
+func (h *ui) events(w http.ResponseWriter, r *http.Request) {
+	app := r.URL.Query().Get("application")
+	if app != "" {
+		if _, err := h.cfg.Store.ApplicationGet(r.Context(), app); err != nil {
+			h.fail(w, r, err, "Application "+app)
+			return
+		}
+	}
+	evs, err := h.cfg.Store.EventList(r.Context(), store.EventListParams{Application: app, Newest: true, Limit: 200})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.fail(w, r, err, "Events")
+		return
+	}
+	h.render(w, r, http.StatusOK, "events.html", page{Title: "Delivery events", Nav: "events", Live: "/api/v1/stream", Data: eventsPage{Events: buildEvents(evs), Application: app}})
+}

@@ -1,0 +1,457 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// appView is one application on the applications page and its detail page.
+type appView struct {
+	App  model.Application
+	Envs []envView
+	// Last is the application's newest execution (nil when it never ran).
+	Last *execSummary
+}
+
+// envView is an application's cluster in one environment.
+type envView struct {
+	Name      string
+	FrontDoor string
+	Groups    []groupView
+	Last      *execSummary
+	// CanRollback: a disabled, not rolled-back group exists to send traffic back to.
+	CanRollback bool
+}
+
+// groupView is one server group with what the UI says about it.
+type groupView struct {
+	deploy.ServerGroupStatus
+	// Share is the box's width in the traffic split, in percent (at least a sliver).
+	Share int
+}
+
+func (g groupView) HealthClass() string {
+	switch {
+	case g.Total == 0:
+		return "muted"
+	case g.Healthy >= g.Total:
+		return "ok"
+	case g.Healthy == 0:
+		return "bad"
+	}
+	return "warn"
+}
+
+// execSummary is one line of an executions list.
+type execSummary struct {
+	ID, Pipeline, Application string
+	Status                    model.ExecutionStatus
+	Reason                    string
+	Trigger                   model.Trigger
+	Version                   string
+	Created                   time.Time
+	Duration                  time.Duration
+}
+
+func summarize(e *model.Execution, now time.Time) *execSummary {
+	if e == nil {
+		return nil
+	}
+	end := now
+	if e.EndedAt != nil {
+		end = *e.EndedAt
+	}
+	return &execSummary{
+		ID: e.ID, Pipeline: e.Pipeline, Application: e.Application, Status: e.Status, Reason: e.Reason,
+		Trigger: e.Trigger, Version: e.Params["version"], Created: e.CreatedAt, Duration: end.Sub(e.CreatedAt),
+	}
+}
+
+func buildEnvs(st *deploy.AppStatus, now time.Time) []envView {
+	var out []envView
+	for _, es := range st.Environments {
+		ev := envView{Name: es.Environment, FrontDoor: es.FrontDoor, Last: summarize(es.LastExecution, now)}
+		for _, sg := range es.ServerGroups {
+			share := sg.Weight
+			if share < 4 {
+				share = 4 // a visible sliver, so every box can be seen and labelled
+			}
+			ev.Groups = append(ev.Groups, groupView{ServerGroupStatus: sg, Share: share})
+			if sg.Status == model.ServerGroupDisabled && !sg.RolledBack {
+				ev.CanRollback = true
+			}
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// stageView is one stage of an execution, placed by its depth in the DAG.
+type stageView struct {
+	model.Stage
+	Depth    int
+	Needs    []string
+	Duration time.Duration
+	// Plain is the stage's state in plain words.
+	Plain        string
+	Instructions string
+	Deploy       *deployOutput
+	// Raw is any other output, as indented JSON.
+	Raw string
+}
+
+// deployOutput mirrors what the deploy stage reports (internal/stage deployOutput).
+type deployOutput struct {
+	Summary      string            `json:"summary"`
+	Environment  string            `json:"environment"`
+	Version      string            `json:"version"`
+	Step         int               `json:"step"`
+	Steps        int               `json:"steps"`
+	ServerGroups map[string]string `json:"serverGroups"`
+	Verdicts     []string          `json:"verdicts"`
+	Plan         []string          `json:"plan"`
+}
+
+// Groups lists the deploy's server groups as "ref: name", sorted.
+func (d *deployOutput) Groups() []string {
+	var out []string
+	for ref, name := range d.ServerGroups {
+		out = append(out, ref+": "+name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// execView is the execution page.
+type execView struct {
+	Exec     model.Execution
+	Stages   []stageView
+	Duration time.Duration
+	Plain    string
+	// Waiting is the stage waiting for a person, if any.
+	Waiting     string
+	HasAnalysis bool
+	Version     string
+}
+
+func buildExec(e *model.Execution, now time.Time, hasAnalysis bool) execView {
+	v := execView{Exec: *e, HasAnalysis: hasAnalysis, Version: e.Params["version"]}
+	end := now
+	if e.EndedAt != nil {
+		end = *e.EndedAt
+	}
+	v.Duration = end.Sub(e.CreatedAt)
+	specs := map[string]model.StageSpec{}
+	for _, s := range e.Spec.Stages {
+		specs[s.Name] = s
+	}
+	depth := stageDepths(e.Spec.Stages)
+	for i, st := range e.Stages {
+		sv := stageView{Stage: st, Depth: depth[st.Name], Needs: specs[st.Name].Needs, Plain: plainStage(st)}
+		if j := specs[st.Name].Judgment; j != nil {
+			sv.Instructions = j.Instructions
+		}
+		if st.StartedAt != nil {
+			e := now
+			if st.EndedAt != nil {
+				e = *st.EndedAt
+			}
+			sv.Duration = e.Sub(*st.StartedAt)
+		}
+		if len(st.Output) > 0 && string(st.Output) != "null" {
+			if st.Type == model.StageDeploy || st.Type == model.StageRollback {
+				var d deployOutput
+				if json.Unmarshal(st.Output, &d) == nil {
+					sv.Deploy = &d
+				}
+			}
+			if sv.Deploy == nil {
+				sv.Raw = indentJSON(st.Output)
+			}
+		}
+		if st.Status == model.StageWaiting && v.Waiting == "" {
+			v.Waiting = st.Name
+		}
+		_ = i
+		v.Stages = append(v.Stages, sv)
+	}
+	sort.SliceStable(v.Stages, func(a, b int) bool { return v.Stages[a].Depth < v.Stages[b].Depth })
+	v.Plain = plainExecution(e)
+	return v
+}
+
+// stageDepths gives each stage its depth in the needs DAG: 0 for stages that
+// need nothing, else one more than the deepest stage it needs.
+func stageDepths(specs []model.StageSpec) map[string]int {
+	needs := map[string][]string{}
+	for _, s := range specs {
+		needs[s.Name] = s.Needs
+	}
+	depth := map[string]int{}
+	var visit func(name string, seen map[string]bool) int
+	visit = func(name string, seen map[string]bool) int {
+		if d, ok := depth[name]; ok {
+			return d
+		}
+		if seen[name] {
+			return 0 // a cycle: config validation forbids these
+		}
+		seen[name] = true
+		d := 0
+		for _, n := range needs[name] {
+			d = max(d, visit(n, seen)+1)
+		}
+		depth[name] = d
+		return d
+	}
+	for _, s := range specs {
+		visit(s.Name, map[string]bool{})
+	}
+	return depth
+}
+
+func plainExecution(e *model.Execution) string {
+	switch e.Status {
+	case model.ExecutionRunning:
+		for _, st := range e.Stages {
+			if st.Status == model.StageWaiting {
+				return "Waiting for a person to approve or reject stage " + st.Name + "."
+			}
+		}
+		return "Running."
+	case model.ExecutionSucceeded:
+		return "Finished: every stage succeeded or was skipped."
+	case model.ExecutionCanceled:
+		return "Canceled" + withReason(e.Reason)
+	case model.ExecutionFailed:
+		return "Failed" + withReason(e.Reason)
+	}
+	return string(e.Status)
+}
+
+func plainStage(st model.Stage) string {
+	switch st.Status {
+	case model.StagePending:
+		return "Not started: waits for the stages it needs."
+	case model.StageRunning:
+		if st.Reason != "" {
+			return "Running: " + st.Reason
+		}
+		return "Running."
+	case model.StageWaiting:
+		if st.Reason != "" {
+			return "Waiting for a person: " + st.Reason
+		}
+		return "Waiting for a person to approve or reject."
+	case model.StageSucceeded:
+		if j := st.Judgment; j != nil {
+			return fmt.Sprintf("Succeeded: %sd by %s%s.", j.Decision, orSomeone(j.Actor), comment(j.Comment))
+		}
+		return "Succeeded."
+	case model.StageFailed:
+		return "Failed" + withReason(st.Reason)
+	case model.StageFailedContinue:
+		return "Failed, and the pipeline went on (onFailure: continue)" + withReason(st.Reason)
+	case model.StageSkipped:
+		if st.Reason != "" {
+			return "Skipped: " + st.Reason
+		}
+		return "Skipped: its condition was false or a stage it needs did not succeed."
+	case model.StageCanceled:
+		return "Canceled before it finished" + withReason(st.Reason)
+	}
+	return string(st.Status)
+}
+
+func withReason(r string) string {
+	if r == "" {
+		return "."
+	}
+	return ": " + strings.TrimSuffix(r, ".") + "."
+}
+
+func orSomeone(a string) string {
+	if a == "" {
+		return "someone"
+	}
+	return a
+}
+
+func comment(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " (" + c + ")"
+}
+
+func indentJSON(b []byte) string {
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return string(b)
+	}
+	out, _ := json.MarshalIndent(v, "", "  ")
+	return string(out)
+}
+
+// eventView is one delivery event on the events page.
+type eventView struct {
+	model.Event
+	Class string
+	Title string
+}
+
+func buildEvents(evs []model.Event) []eventView {
+	out := make([]eventView, 0, len(evs))
+	for _, e := range slices.Backward(evs) {
+		out = append(out, eventView{Event: e, Class: eventClass(e), Title: eventTitle(e)})
+	}
+	return out
+}
+
+func eventClass(e model.Event) string {
+	switch e.Kind {
+	case model.EventDeploySucceeded:
+		return "succeeded"
+	case model.EventDeployFailed:
+		return "failed"
+	case model.EventRolledBack:
+		return "rolledback"
+	case model.EventManualStep:
+		return "waiting"
+	case model.EventExecutionFinished:
+		if strings.HasPrefix(e.Detail, "succeeded") {
+			return "succeeded"
+		}
+		if strings.HasPrefix(e.Detail, "failed") {
+			return "failed"
+		}
+	}
+	return "running"
+}
+
+func eventTitle(e model.Event) string {
+	switch e.Kind {
+	case model.EventExecutionStarted:
+		return "execution started"
+	case model.EventExecutionFinished:
+		return "execution finished"
+	case model.EventDeployStarted:
+		return "deploy started"
+	case model.EventDeploySucceeded:
+		return "deployed"
+	case model.EventDeployFailed:
+		return "deploy failed"
+	case model.EventRolledBack:
+		return "rolled back"
+	case model.EventManualStep:
+		if e.Action != "" {
+			return "manual: " + e.Action
+		}
+		return "manual step"
+	}
+	return string(e.Kind)
+}
+
+// statusClass maps any status word to a CSS class that colours it.
+func statusClass(s any) string {
+	switch v := fmt.Sprint(s); v {
+	case "succeeded", "pass", "up", "deployed", "promoted":
+		return "succeeded"
+	case "failed", "fail", "failed_continue", "deploy_failed":
+		return "failed"
+	case "waiting", "inconclusive", "marginal", "extend":
+		return "waiting"
+	case "running", "creating":
+		return "running"
+	case "canceled", "skipped", "disabled", "destroyed", "pending":
+		return "muted"
+	default:
+		return "muted"
+	}
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "–"
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return trimFloat(d.Seconds(), 1) + "s"
+	}
+	return d.Round(time.Second).String()
+}
+
+func trimFloat(f float64, prec int) string {
+	s := strconv.FormatFloat(f, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// fmtNumber formats a measured value readably: integers plain, small
+// fractions with significant digits.
+func fmtNumber(v any) string {
+	f, ok := toFloat(v)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	switch {
+	case f == math.Trunc(f) && math.Abs(f) < 1e15:
+		return strconv.FormatInt(int64(f), 10)
+	case math.Abs(f) >= 100:
+		return trimFloat(f, 1)
+	case math.Abs(f) >= 1:
+		return trimFloat(f, 3)
+	}
+	return strconv.FormatFloat(f, 'g', 3, 64)
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

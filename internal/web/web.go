@@ -1,0 +1,200 @@
+// Package web is gennaker's browser UI: server-rendered pages (html/template)
+// over the same store and deploy service the API uses, with hand-written JS
+// and CSS embedded in the binary. Every page reads well without JavaScript;
+// the JS adds live updates (server-sent events from the API) and sends
+// actions to the API with fetch. Without JS, action forms post to this
+// package, which forwards them to the same API routes the CLI uses.
+//
+// Files: web.go (wiring, rendering), pages.go (page handlers), views.go
+// (view models of applications, executions and events), analysis_view.go
+// (the canary analysis view model and its plots), actions.go (no-JS forms).
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the UI reads from gennaker's database.
+type Store interface {
+	ApplicationList(ctx context.Context) ([]model.Application, error)
+	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
+	EnvironmentList(ctx context.Context) ([]model.Environment, error)
+	PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error)
+	ExecutionGet(ctx context.Context, id string) (*model.Execution, error)
+	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
+	EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error)
+	AnalysisList(ctx context.Context, executionID string) ([]store.AnalysisRecord, error)
+}
+
+// StatusSource reports an application's server groups with live health
+// (the deploy service).
+type StatusSource interface {
+	Status(ctx context.Context, app string) (*deploy.AppStatus, error)
+}
+
+var (
+	_ Store        = store.Store(nil)
+	_ StatusSource = (*deploy.Service)(nil)
+)
+
+// Config wires the UI.
+type Config struct {
+	Store  Store
+	Status StatusSource
+	Logger *slog.Logger
+	// Now is the clock used for running durations (default time.Now).
+	Now func() time.Time
+}
+
+// ui serves the pages.
+type ui struct {
+	cfg   Config
+	log   *slog.Logger
+	pages map[string]*template.Template
+	// api is the mux the API is served on; no-JS forms are forwarded to it.
+	api http.Handler
+}
+
+// Mount returns a function that mounts the UI on the API's mux, for api.Config.Extra.
+func Mount(cfg Config) func(mux *http.ServeMux) {
+	return func(mux *http.ServeMux) {
+		h, err := newUI(cfg, mux)
+		if err != nil {
+			panic(err) // the templates are embedded: a parse error is a bug caught by tests
+		}
+		h.routes(mux)
+	}
+}
+
+func newUI(cfg Config, api http.Handler) (*ui, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	return &ui{cfg: cfg, log: cfg.Logger, pages: pages, api: api}, nil
+}
+
+func (h *ui) routes(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheShort(http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", h.applications)
+	mux.HandleFunc("GET /applications/{name}", h.application)
+	mux.HandleFunc("GET /applications/{name}/rollback", h.confirmRollback)
+	mux.HandleFunc("GET /executions/{id}", h.execution)
+	mux.HandleFunc("GET /executions/{id}/analysis", h.analysis)
+	mux.HandleFunc("GET /events", h.events)
+	// Forms for browsers without JavaScript; JS sends these to the API directly.
+	csrf := http.NewCrossOriginProtection()
+	mux.Handle("POST /applications/{name}/rollback", csrf.Handler(http.HandlerFunc(h.postRollback)))
+	mux.Handle("POST /applications/{name}/deploy", csrf.Handler(http.HandlerFunc(h.postDeploy)))
+	mux.Handle("POST /executions/{id}/{action}", csrf.Handler(http.HandlerFunc(h.postExecutionAction)))
+}
+
+func cacheShort(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		next.ServeHTTP(w, r)
+	})
+}
+
+var funcs = template.FuncMap{
+	"statusClass": statusClass,
+	"ago":         ago,
+	"dur":         fmtDuration,
+	"pct":         func(f float64) string { return trimFloat(f, 1) + "%" },
+	"num":         fmtNumber,
+	"add":         func(a, b int) int { return a + b },
+	"mul":         func(a, b int) int { return a * b },
+	"time":        func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+	"short":       shortID,
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, err
+		}
+		pages[n[len("templates/"):]] = t
+	}
+	return pages, nil
+}
+
+// page is what the layout needs besides the page's own data.
+type page struct {
+	Title string
+	Nav   string // which top-level section is current
+	// Live names the SSE stream the page's JS listens to ("" for none).
+	Live string
+	Data any
+}
+
+func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
+	t, ok := h.pages[name]
+	if !ok {
+		http.Error(w, "no template "+name, http.StatusInternalServerError)
+		return
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
+		h.log.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
+		http.Error(w, "rendering "+name+": "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write(b.Bytes())
+}
+
+// fail renders an error page that says what happened and what to do.
+func (h *ui) fail(w http.ResponseWriter, r *http.Request, err error, what string) {
+	code, title, hint := http.StatusInternalServerError, "Something went wrong", "Reload the page; if it keeps failing, see the server's log."
+	if errors.Is(err, store.ErrNotFound) {
+		code, title, hint = http.StatusNotFound, what+" not found", "Check the address, or go back to the applications."
+	} else {
+		h.log.Error("page failed", "path", r.URL.Path, "err", err)
+	}
+	h.render(w, r, code, "error.html", page{Title: title, Data: errorView{Title: title, Detail: err.Error(), Hint: hint}})
+}
+
+type errorView struct {
+	Title, Detail, Hint string
+	Back                string
+}

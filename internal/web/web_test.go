@@ -1,0 +1,304 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/store/sqlite"
+)
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func ptr[T any](v T) *T { return &v }
+
+// rig is one test's UI over a real SQLite store seeded through the store API:
+// the checkout application in prod with v1 (disabled, last good) and v2
+// (serving), a red-black execution that succeeded, a canary execution whose
+// analysis failed, and one waiting for a judgment.
+type rig struct {
+	t   *testing.T
+	srv *httptest.Server
+	st  store.Store
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	must(t, seed(ctx, st))
+	mux := http.NewServeMux()
+	// A stand-in for the API's action routes, so no-JS forms can be followed.
+	mux.HandleFunc("POST /api/v1/applications/{name}/rollback", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Gennaker-Actor") != "web" {
+			http.Error(w, `{"error":"no actor"}`, 400)
+			return
+		}
+		w.WriteHeader(201)
+		_, _ = io.WriteString(w, `{"id":"exec-rollback"}`)
+	})
+	Mount(Config{Store: st, Status: &deploy.Service{Store: st}, Now: func() time.Time { return t0.Add(time.Hour) }})(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &rig{t: t, srv: srv, st: st}
+}
+
+func seed(ctx context.Context, st store.Store) error {
+	pipeline := model.Pipeline{Name: "checkout-canary", Application: "checkout", Description: "canary to prod",
+		Stages: []model.StageSpec{
+			{Name: "canary", Deploy: &model.DeployStage{Environment: "prod", Strategy: model.Strategy{Type: model.StrategyCanary}}},
+			{Name: "approve", Needs: []string{"canary"}, Judgment: &model.JudgmentStage{Instructions: "check the dashboards"}},
+		}}
+	if _, err := st.ConfigApply(ctx, model.Config{
+		Applications: []model.Application{{Name: "checkout", Team: "payments", Description: "takes the money", Instances: 2,
+			Run: model.RunSpec{Command: "checkout"}, HealthCheck: model.HealthCheck{Path: "/healthz"}}},
+		Environments: []model.Environment{{Name: "prod", Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"checkout": "127.0.0.1:18080"}}},
+		Pipelines:    []model.Pipeline{pipeline},
+	}); err != nil {
+		return err
+	}
+	groups := []model.ServerGroup{
+		{Name: "checkout-v001", Application: "checkout", Environment: "prod", Sequence: 1, Version: "v1", Role: model.RoleProduction, Status: model.ServerGroupDisabled, Instances: 2, Weight: 0, LastGood: true, CreatedAt: t0},
+		{Name: "checkout-v002", Application: "checkout", Environment: "prod", Sequence: 2, Version: "v2", Role: model.RoleProduction, Status: model.ServerGroupUp, Instances: 2, Weight: 100, CreatedAt: t0},
+	}
+	for i := range groups {
+		if err := st.ServerGroupInsert(ctx, &groups[i]); err != nil {
+			return err
+		}
+	}
+	out, _ := json.Marshal(map[string]any{"summary": "canary v3 rolled back", "environment": "prod", "version": "v3", "step": 2, "steps": 4,
+		"verdicts": []string{"interval 1: fail (score 50): canary 5xx rate 20.0% vs baseline 0.0% exceeds the allowed increase of 2.0 points"}})
+	failed := &model.Execution{ID: "exec-failed", Pipeline: "checkout-canary", Application: "checkout", Status: model.ExecutionFailed,
+		Reason: "stage canary failed: canary analysis failed: canary 5xx rate 20.0% vs baseline 0.0% exceeds the allowed increase of 2.0 points",
+		Params: map[string]string{"version": "v3"}, Trigger: model.Trigger{Kind: "deploy", Actor: "ada"}, Spec: pipeline, CreatedAt: t0, EndedAt: ptr(t0.Add(time.Minute)),
+		Stages: []model.Stage{
+			{Name: "canary", Type: model.StageDeploy, Status: model.StageFailed, Attempt: 1, Reason: "canary analysis failed: 5xx", Output: out, StartedAt: ptr(t0), EndedAt: ptr(t0.Add(time.Minute))},
+			{Name: "approve", Type: model.StageJudgment, Status: model.StageSkipped, Reason: "a stage it needs did not succeed"},
+		}}
+	waiting := &model.Execution{ID: "exec-waiting", Pipeline: "checkout-canary", Application: "checkout", Status: model.ExecutionRunning,
+		Params: map[string]string{"version": "v4"}, Trigger: model.Trigger{Kind: "deploy", Actor: "bob"}, Spec: pipeline, CreatedAt: t0.Add(2 * time.Minute),
+		Stages: []model.Stage{
+			{Name: "canary", Type: model.StageDeploy, Status: model.StageSucceeded, Attempt: 1, StartedAt: ptr(t0), EndedAt: ptr(t0.Add(time.Minute))},
+			{Name: "approve", Type: model.StageJudgment, Status: model.StageWaiting, Attempt: 1, StartedAt: ptr(t0.Add(time.Minute))},
+		}}
+	for _, e := range []*model.Execution{failed, waiting} {
+		if err := st.ExecutionInsert(ctx, e); err != nil {
+			return err
+		}
+	}
+	judge := analysis.ThresholdJudge{}
+	spec := model.AnalysisSpec{MinRequests: 10}
+	for i, canaryErrors := range []uint64{0, 40} {
+		base := analysis.Measurement{ServerGroup: "checkout-v004", Role: model.RoleBaseline, Requests: 200, Errors: 0, Observations: 200, P95: 0.010}
+		can := analysis.Measurement{ServerGroup: "checkout-v005", Role: model.RoleCanary, Requests: 200, Errors: canaryErrors, ErrorRate: float64(canaryErrors) / 200, Observations: 200, P95: 0.012}
+		v := judge.Judge(analysis.Input{Spec: spec, Baseline: base, Canary: can})
+		mb, _ := json.Marshal(map[string]any{"spec": analysis.Defaults(spec), "baseline": base, "canary": can})
+		vb, _ := json.Marshal(v)
+		if err := st.AnalysisInsert(ctx, &store.AnalysisRecord{ExecutionID: "exec-failed", Stage: "canary", Sequence: i + 1,
+			StartedAt: t0.Add(time.Duration(i) * 10 * time.Second), EndedAt: t0.Add(time.Duration(i+1) * 10 * time.Second),
+			Outcome: string(v.Outcome), Score: v.Score, Reason: v.Reason, Measurements: mb, Verdict: vb}); err != nil {
+			return err
+		}
+	}
+	for _, ev := range []model.Event{
+		{Kind: model.EventDeploySucceeded, Application: "checkout", Environment: "prod", Version: "v2", ExecutionID: "exec-ok", Time: t0},
+		{Kind: model.EventRolledBack, Application: "checkout", Environment: "prod", Version: "v3", ExecutionID: "exec-failed", Detail: "canary analysis failed", Time: t0.Add(time.Minute)},
+		{Kind: model.EventManualStep, Action: "approve", Actor: "ada", Application: "checkout", ExecutionID: "exec-waiting", Time: t0.Add(2 * time.Minute)},
+	} {
+		if _, err := st.EventInsert(ctx, &ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get fetches path and returns the status and body.
+func (r *rig) get(path string) (int, string) {
+	r.t.Helper()
+	resp, err := http.Get(r.srv.URL + path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestPages(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{"<h1>Applications</h1>", `href="/applications/checkout"`, "takes the money", "checkout-v001", "checkout-v002",
+			`data-group="checkout-v002" data-weight="100"`, "last good", "exec-waiting", "running", "front door 127.0.0.1:18080"}},
+		{"/applications/checkout", []string{"<h1>checkout</h1>", `class="split"`, `data-version="v2" data-weight="100"`, "v2 100%",
+			`data-api="/api/v1/applications/checkout/rollback"`, "Roll back prod", "data-confirm=", `data-api="/api/v1/applications/checkout/deploy"`,
+			`<option value="checkout-canary">`, `name="params"`, "exec-failed", "Recent executions"}},
+		{"/applications/checkout/rollback?environment=prod", []string{"Roll back checkout in prod?", `action="/applications/checkout/rollback"`, `value="prod"`}},
+		{"/executions/exec-waiting", []string{`id="exec-status"`, `data-status="running"`, "Waiting for a person to approve or reject stage approve",
+			`data-api="/api/v1/executions/exec-waiting/approve"`, `data-api="/api/v1/executions/exec-waiting/reject"`, "Cancel execution",
+			"check the dashboards", `data-live="/api/v1/executions/exec-waiting/stream"`, "--depth: 1", "needs canary"}},
+		{"/executions/exec-failed", []string{"Failed: stage canary failed: canary analysis failed", "canary v3 rolled back", "step 2 of 4",
+			"Canary verdicts", "/executions/exec-failed/analysis", "Skipped: a stage it needs did not succeed"}},
+		{"/executions/exec-failed/analysis", []string{"Why it failed", "exceeds the allowed increase", "<svg", "pass-line", "score per interval",
+			"error-rate", "p95-latency", "Interval 2", "baseline vs canary", "minRequests", "errorRate"}},
+		{"/events", []string{"Delivery events", "rolled back", "manual: approve", "canary analysis failed", `href="/executions/exec-failed"`}},
+		{"/events?application=checkout", []string{"Delivery events of checkout", "deployed"}},
+		{"/static/app.js", []string{"EventSource", "X-Gennaker-Actor"}},
+		{"/static/style.css", []string{":focus-visible"}},
+	} {
+		code, body := r.get(tc.path)
+		if code != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200:\n%s", tc.path, code, body)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s: body lacks %q", tc.path, w)
+			}
+		}
+	}
+	// The finished execution's page does not listen for updates; the waiting one does.
+	if _, body := r.get("/executions/exec-failed"); strings.Contains(body, "data-live=") {
+		t.Errorf("a finished execution's page should not open a stream")
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for _, path := range []string{"/applications/nope", "/applications/nope/rollback", "/executions/nope", "/executions/nope/analysis", "/events?application=nope"} {
+		code, body := r.get(path)
+		if code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, code)
+		}
+		if !strings.Contains(body, "not found") || !strings.Contains(body, `href="/"`) {
+			t.Errorf("GET %s: the 404 page should say not found and link home:\n%s", path, body)
+		}
+	}
+}
+
+func TestEmptyAnalysis(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	code, body := r.get("/executions/exec-waiting/analysis")
+	if code != 200 || !strings.Contains(body, "No analysis intervals are recorded") {
+		t.Errorf("GET analysis of an execution without records = %d:\n%s", code, body)
+	}
+}
+
+// TestNoJSRollback posts the confirm page's form as a browser without
+// JavaScript would, and follows it to the started execution.
+func TestNoJSRollback(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(r.srv.URL+"/applications/checkout/rollback", map[string][]string{"environment": {"prod"}})
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/executions/exec-rollback" {
+		t.Fatalf("POST rollback form = %d to %q, want 303 to /executions/exec-rollback", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// A cross-site form post is refused.
+	req, _ := http.NewRequest("POST", r.srv.URL+"/applications/checkout/rollback", strings.NewReader("environment=prod"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = client.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST = %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestParseParams(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want map[string]string
+		err  bool
+	}{
+		{"", map[string]string{}, false},
+		{"a=1\n\n# note\n b = two words \n", map[string]string{"a": "1", "b": "two words"}, false},
+		{"x=y=z", map[string]string{"x": "y=z"}, false},
+		{"novalue", nil, true},
+		{"=1", nil, true},
+	} {
+		got, err := parseParams(tc.in)
+		if (err != nil) != tc.err {
+			t.Errorf("parseParams(%q) error = %v, want error %v", tc.in, err, tc.err)
+			continue
+		}
+		if !tc.err && len(got) != len(tc.want) {
+			t.Errorf("parseParams(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("parseParams(%q)[%s] = %q, want %q", tc.in, k, got[k], v)
+			}
+		}
+	}
+}
+
+func TestStageDepths(t *testing.T) {
+	t.Parallel()
+	d := stageDepths([]model.StageSpec{{Name: "a"}, {Name: "b", Needs: []string{"a"}}, {Name: "c", Needs: []string{"a"}}, {Name: "d", Needs: []string{"b", "c"}}, {Name: "e"}})
+	want := map[string]int{"a": 0, "b": 1, "c": 1, "d": 2, "e": 0}
+	for k, v := range want {
+		if d[k] != v {
+			t.Errorf("depth of %s = %d, want %d", k, d[k], v)
+		}
+	}
+}
+
+// TestGenericVerdict renders a verdict shaped like a statistical judge's:
+// per-metric classifications with statistics, and its own score thresholds.
+func TestGenericVerdict(t *testing.T) {
+	t.Parallel()
+	rec := store.AnalysisRecord{ExecutionID: "x", Stage: "canary", Sequence: 1, Outcome: "fail", Score: 40, Reason: "latency is High",
+		Verdict: json.RawMessage(`{"outcome":"fail","score":40,"scoreThresholds":{"pass":75,"marginal":50},
+			"metrics":[{"name":"latency","classification":"High","baseline":{"mean":0.01,"count":300},"canary":{"mean":0.05,"count":290},"pValue":0.001,"effectSize":4.2}]}`),
+		Measurements: json.RawMessage(`{}`)}
+	v := buildAnalysis(execSummary{ID: "x"}, []store.AnalysisRecord{rec})
+	st := v.Stages[0]
+	if st.Pass != 75 || st.Marginal != 50 {
+		t.Errorf("thresholds = %v/%v, want 75/50", st.Pass, st.Marginal)
+	}
+	c := st.Intervals[0].Checks[0]
+	if c.Name != "latency" || c.Status != "high" || c.Baseline != "0.01 (mean)" || c.Canary != "0.05 (mean)" {
+		t.Errorf("check = %+v", c)
+	}
+	var keys []string
+	for _, s := range c.Stats {
+		keys = append(keys, s.Key)
+	}
+	if got := strings.Join(keys, ","); got != "baseline.count,baseline.mean,canary.count,canary.mean,effectSize,pValue" {
+		t.Errorf("statistics = %s", got)
+	}
+	if len(st.MetricPlots) != 1 || len(st.MetricPlots[0].Plot.Bars) != 2 {
+		t.Errorf("metric plots = %+v", st.MetricPlots)
+	}
+}
