@@ -449,9 +449,10 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
+// shortID keeps the random tail of an execution ID (20261127-054106-e4bf89b52c76 -> e4bf89b52c76).
 func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
+	if i := strings.LastIndexByte(id, '-'); i >= 0 && i < len(id)-1 {
+		return id[i+1:]
 	}
 	return id
 }

@@ -1,0 +1,350 @@
+// End-to-end test of gennaker's web UI in a real headless Chromium.
+//
+//   GENNAKER_BIN=/path/to/gennaker node test/ui/e2e.mjs
+//
+// Starts a real `gennaker server` (own data dir, free port), applies the
+// sample application with a red-black pipeline, a pipeline gated by a manual
+// judgment and a canary pipeline, deploys v1 and v2, then drives the UI:
+// the applications page, Approve on a waiting execution (finishing live, no
+// reload), Rollback on the application page (traffic moves, no reload), the
+// events page, and the analysis of a canary that failed. Screenshots go to
+// test/ui/artifacts/ and, when GENNAKER_UI_DOCS=1, to docs/screenshots/.
+// The last line is "N passed, M failed"; the exit code is 1 on any failure.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const artifacts = path.join(here, 'artifacts');
+const docsShots = path.join(repo, 'docs', 'screenshots');
+const bin = process.env.GENNAKER_BIN;
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const started = Date.now();
+
+let passed = 0;
+let failed = 0;
+function log(msg) { console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${msg}`); }
+
+// check runs one named step; a failing step is counted and the run goes on
+// only if later steps can still mean something (critical steps abort).
+async function check(name, fn, { critical = false } = {}) {
+  try {
+    await fn();
+    passed++;
+    log(`PASS ${name}`);
+  } catch (err) {
+    failed++;
+    log(`FAIL ${name}: ${err && err.stack ? err.stack : err}`);
+    if (critical) throw new Error(`stopping: ${name} failed`);
+  }
+}
+
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+async function api(base, method, p, body) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Gennaker-Actor': 'e2e' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data;
+  try { data = JSON.parse(text); } catch { data = text; }
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return data;
+}
+
+async function waitFor(what, fn, timeoutMs = 60000, everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+}
+
+async function waitExecution(base, id, pred, what, timeoutMs = 90000) {
+  return waitFor(`execution ${id} ${what}`, async () => {
+    const e = await api(base, 'GET', `/api/v1/executions/${id}`);
+    return pred(e) ? e : null;
+  }, timeoutMs);
+}
+
+const terminal = e => e.status !== 'running';
+
+function config(frontDoor) {
+  const redBlack = { type: 'red-black' };
+  return {
+    applications: [{
+      name: 'sample', team: 'web-e2e', description: 'The sample service, deployed by the UI test.',
+      run: { command: bin, args: ['sample-service'] },
+      healthCheck: { path: '/healthz', interval: '100ms', timeout: '1s', startupTimeout: '30s' },
+      instances: 1,
+    }],
+    environments: [{ name: 'local', target: { kind: 'local' }, frontDoors: { sample: frontDoor } }],
+    pipelines: [
+      {
+        name: 'sample-redblack', application: 'sample', description: 'red/black to local',
+        parameters: [{ name: 'version', required: true }],
+        stages: [{ name: 'deploy', deploy: { environment: 'local', strategy: redBlack } }],
+      },
+      {
+        name: 'sample-gated', application: 'sample', description: 'a person approves, then red/black',
+        parameters: [{ name: 'version', required: true }],
+        stages: [
+          { name: 'approve', judgment: { instructions: 'Check the release notes, then approve.' } },
+          { name: 'deploy', needs: ['approve'], deploy: { environment: 'local', strategy: redBlack } },
+        ],
+      },
+      {
+        name: 'sample-canary', application: 'sample', description: 'canary judged on front-door metrics',
+        parameters: [{ name: 'version', required: true }],
+        stages: [{
+          name: 'canary', timeout: '5m',
+          deploy: {
+            environment: 'local',
+            strategy: {
+              type: 'canary',
+              canary: {
+                analysis: { minRequests: 20, maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5, maxExtensions: 3 },
+                steps: [{ setWeight: 50 }, { analysis: { interval: '2s', intervals: 3 } }],
+              },
+            },
+          },
+        }],
+      },
+    ],
+  };
+}
+
+// startServer runs `gennaker server` and resolves once its API answers.
+async function startServer(dataDir, addr) {
+  const logFile = fs.openSync(path.join(dataDir, 'server.log'), 'a');
+  const proc = spawn(bin, ['server', '--data', dataDir, '--addr', addr, '--destroy-on-exit'], { stdio: ['ignore', logFile, logFile] });
+  const exited = new Promise(resolve => proc.once('exit', code => resolve(code)));
+  const base = `http://${addr}`;
+  let dead = false;
+  exited.then(() => { dead = true; });
+  await waitFor('the server to answer /healthz', async () => {
+    if (dead) throw new Error(`gennaker server exited: see ${path.join(dataDir, 'server.log')}`);
+    try { return (await fetch(base + '/healthz')).ok; } catch { return false; }
+  }, 20000, 50);
+  return {
+    base,
+    async stop() {
+      if (!dead) proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 30000);
+      await exited;
+      clearTimeout(t);
+      fs.closeSync(logFile);
+    },
+  };
+}
+
+// traffic sends requests to the front door until stopped, so the canary has data.
+function traffic(url) {
+  let on = true;
+  const loop = async () => {
+    while (on) {
+      try { const r = await fetch(url); await r.arrayBuffer(); } catch { await sleep(20); }
+    }
+  };
+  const workers = Array.from({ length: 6 }, loop);
+  return async () => { on = false; await Promise.all(workers); };
+}
+
+async function shot(page, name) {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const file = path.join(artifacts, name + '.png');
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.GENNAKER_UI_DOCS === '1') {
+    fs.mkdirSync(docsShots, { recursive: true });
+    fs.copyFileSync(file, path.join(docsShots, name + '.png'));
+  }
+}
+
+async function main() {
+  assert(bin && fs.existsSync(bin), 'set GENNAKER_BIN to a built gennaker binary (go build -o /tmp/gennaker ./cmd/gennaker)');
+  assert(fs.existsSync(chromiumPath), `${chromiumPath} is missing: run scripts/test-deps.sh (installs Debian's chromium)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gennaker-ui-e2e-'));
+  const dataDir = path.join(tmp, 'data');
+  const profile = path.join(tmp, 'chromium-profile');
+  fs.mkdirSync(dataDir);
+  const addr = `127.0.0.1:${await freePort()}`;
+  const frontDoor = `127.0.0.1:${await freePort()}`;
+  const server = await startServer(dataDir, addr);
+  const base = server.base;
+  log(`gennaker server at ${base} (data ${dataDir})`);
+  let context;
+  try {
+    await check('apply the sample application, environment and pipelines', async () => {
+      const res = await api(base, 'POST', '/api/v1/config', config(frontDoor));
+      assert(res.created.length === 5, `created ${JSON.stringify(res.created)}`);
+    }, { critical: true });
+
+    for (const version of ['v1', 'v2']) {
+      await check(`deploy ${version} red/black through the API`, async () => {
+        const e = await api(base, 'POST', '/api/v1/applications/sample/deploy', { environment: 'local', version, pipeline: 'sample-redblack' });
+        const done = await waitExecution(base, e.id, terminal, 'to finish');
+        assert(done.status === 'succeeded', `${version}: ${done.status}: ${done.reason}`);
+      }, { critical: true });
+    }
+
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run'],
+      viewport: { width: 1280, height: 800 },
+    });
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(20000);
+    const jsErrors = [];
+    page.on('pageerror', err => jsErrors.push(String(err)));
+    page.on('console', msg => { if (msg.type() === 'error') jsErrors.push(msg.text()); });
+
+    await check('applications page lists sample with v2 serving 100%', async () => {
+      await page.goto(base + '/');
+      await page.getByRole('heading', { name: 'Applications', level: 1 }).waitFor();
+      await page.getByRole('link', { name: 'sample', exact: true }).waitFor();
+      const row = page.locator('tr[data-group="sample-v002"]');
+      assert(await row.getAttribute('data-weight') === '100', 'sample-v002 should take 100%');
+      assert(await page.locator('tr[data-group="sample-v001"]').getAttribute('data-weight') === '0', 'sample-v001 should take 0%');
+      await page.getByText('1/1').first().waitFor();
+      await shot(page, 'applications');
+    });
+
+    let gated;
+    await check('an execution waiting for judgment shows Approve and Reject', async () => {
+      gated = await api(base, 'POST', '/api/v1/applications/sample/deploy', { environment: 'local', version: 'v3', pipeline: 'sample-gated' });
+      await waitExecution(base, gated.id, e => e.stages.some(s => s.name === 'approve' && s.status === 'waiting'), 'to wait for a judgment');
+      await page.goto(base + '/');
+      await page.locator(`a[href="/executions/${gated.id}"]`).first().click();
+      await page.waitForURL(`**/executions/${gated.id}`);
+      await page.getByRole('button', { name: 'Approve approve' }).waitFor();
+      await page.getByRole('button', { name: 'Reject' }).waitFor();
+      assert(await page.locator('#exec-status').textContent() === 'running', 'status should be running');
+      await page.getByText('Waiting for a person to approve or reject stage approve').waitFor();
+      await page.getByText('● live').waitFor();
+      await shot(page, 'execution-waiting');
+    });
+
+    await check('Approve finishes the execution live, without a reload', async () => {
+      await page.evaluate(() => { window.__notReloaded = true; });
+      await page.getByRole('button', { name: 'Approve approve' }).click();
+      await page.waitForFunction(() => document.getElementById('exec-status')?.textContent === 'succeeded', null, { timeout: 60000 });
+      assert(await page.evaluate(() => window.__notReloaded === true), 'the page was reloaded');
+      await page.locator('li[data-stage="deploy"][data-status="succeeded"]').waitFor();
+      await page.getByText('Succeeded: approved by web').waitFor();
+      await shot(page, 'execution');
+    });
+
+    await check('application page draws the traffic split: v3 100%', async () => {
+      await page.goto(base + '/applications/sample');
+      await page.locator('.box[data-version="v3"][data-weight="100"]').waitFor();
+      await page.locator('.box[data-version="v2"][data-weight="0"]').waitFor();
+      await page.getByRole('button', { name: 'Deploy' }).waitFor();
+      await page.getByLabel('Pipeline').waitFor();
+      await shot(page, 'application');
+    });
+
+    await check('Rollback (confirmed) moves traffic back to v2, without a reload', async () => {
+      await page.evaluate(() => { window.__notReloaded = true; });
+      let question = '';
+      page.once('dialog', d => { question = d.message(); d.accept(); });
+      await page.getByRole('button', { name: 'Roll back local…' }).click();
+      await page.getByText('Rollback started').waitFor();
+      assert(question.includes('Roll back sample in local'), `confirm dialog said ${JSON.stringify(question)}`);
+      await page.locator('.box[data-version="v2"][data-weight="100"]').waitFor({ timeout: 60000 });
+      await page.locator('.box[data-version="v3"][data-weight="0"]').waitFor();
+      await page.locator('tr[data-group="sample-v003"]').getByText('rolled back').waitFor();
+      assert(await page.evaluate(() => window.__notReloaded === true), 'the page was reloaded');
+      await shot(page, 'application-rolled-back');
+    });
+
+    let canary;
+    await check('a canary with a faulty config fails on its analysis', async () => {
+      const stop = traffic(`http://${frontDoor}/`);
+      try {
+        canary = await api(base, 'POST', '/api/v1/applications/sample/deploy', {
+          environment: 'local', version: 'v4', pipeline: 'sample-canary', env: { SAMPLE_ERROR_RATE: '0.3', SAMPLE_LATENCY: '20ms' },
+        });
+        const done = await waitExecution(base, canary.id, terminal, 'to finish', 120000);
+        assert(done.status === 'failed', `canary ${done.status}: ${done.reason}`);
+      } finally {
+        await stop();
+      }
+    });
+
+    await check('analysis page shows why the canary failed, with plots', async () => {
+      await page.goto(`${base}/executions/${canary.id}`);
+      await page.getByText('Failed: ').first().waitFor();
+      await page.getByRole('link', { name: 'Canary analysis →' }).click();
+      await page.waitForURL(`**/executions/${canary.id}/analysis`);
+      await page.getByText('Why it failed').waitFor();
+      await page.locator('.why').getByText('exceeds').first().waitFor();
+      assert(await page.locator('svg.plot').count() >= 2, 'expected the score plot and a metric plot');
+      await page.getByRole('rowheader', { name: 'error-rate' }).first().waitFor();
+      await shot(page, 'analysis');
+      await page.goto(`${base}/executions/${canary.id}`);
+      await shot(page, 'execution-failed');
+    });
+
+    await check('events page lists the deploys, the approval and the rollback', async () => {
+      await page.goto(base + '/events');
+      await page.getByRole('heading', { name: 'Delivery events' }).waitFor();
+      await page.locator('.badge', { hasText: 'rolled back' }).first().waitFor();
+      await page.locator('.badge', { hasText: 'manual: approve' }).first().waitFor();
+      await page.locator('.badge', { hasText: 'deployed' }).first().waitFor();
+      await shot(page, 'events');
+    });
+
+    await check('keyboard: the skip link and a visible focus ring', async () => {
+      await page.goto(base + '/applications/sample');
+      await page.keyboard.press('Tab');
+      const skip = await page.evaluate(() => document.activeElement?.textContent);
+      assert(skip === 'Skip to content', `first Tab focused ${JSON.stringify(skip)}`);
+      await page.keyboard.press('Tab');
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+      assert(outline === 'solid', `focused element outline is ${outline}`);
+    });
+
+    await check('no JavaScript errors on any page', async () => {
+      assert(jsErrors.length === 0, jsErrors.join('\n'));
+    });
+  } catch (err) {
+    log(String(err && err.message ? err.message : err));
+    if (failed === 0) failed++;
+  } finally {
+    if (context) await context.close().catch(() => {});
+    await server.stop();
+    if (failed === 0) fs.rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp} (server.log inside data/)`);
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${artifacts}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch(err => {
+  console.error(err);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
