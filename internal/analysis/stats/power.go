@@ -33,3 +33,10 @@ func Power(n1, n2 int, sd, delta, alpha float64) float64 {
 	lambda := math.Abs(delta) / (sd * math.Sqrt(1/float64(n1)+1/float64(n2))) * math.Sqrt(AREMannWhitney)
 	return normCDF(lambda-z) + normCDF(-lambda-z)
 }
+
+// ShiftForCLES is the location shift that gives a common-language effect
+// size cles between two normal samples of standard deviation sd:
+// CLES = Φ(shift / (sd·√2)). It lets Power take an effect configured as CLES.
+func ShiftForCLES(cles, sd float64) float64 {
+	return math.Sqrt2 * sd * normQuantile(cles)
+}

@@ -1,0 +1,276 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gennaker/gennaker/internal/analysis/stats"
+)
+
+// Classification is the judge's finding about one metric.
+type Classification string
+
+const (
+	// ClassPass: no difference beyond the tolerance and the allowed effect.
+	ClassPass Classification = "pass"
+	// ClassHigh: the canary is significantly higher than the baseline.
+	ClassHigh Classification = "high"
+	// ClassLow: the canary is significantly lower than the baseline.
+	ClassLow Classification = "low"
+	// ClassNoData: too little data to compare; never counts as a pass.
+	ClassNoData Classification = "nodata"
+)
+
+// SampleSummary describes one side's samples after NaN handling and outlier removal.
+type SampleSummary struct {
+	Count    int     `json:"count"`    // samples tested
+	NaN      int     `json:"nan"`      // NaN or infinite samples removed or replaced
+	Outliers int     `json:"outliers"` // samples removed as outliers
+	Mean     float64 `json:"mean"`
+	Median   float64 `json:"median"`
+	StdDev   float64 `json:"stdDev"`
+}
+
+// MetricResult is one metric's classification with the statistics behind it.
+// Every float is finite (JSON-safe): an infinite mean ratio is recorded as
+// ±math.MaxFloat64.
+type MetricResult struct {
+	Name           string         `json:"name"`
+	Group          string         `json:"group"`
+	Classification Classification `json:"classification"`
+	Reason         string         `json:"reason"`
+	Critical       bool           `json:"critical,omitempty"`
+	Muted          bool           `json:"muted,omitempty"`
+	// CriticalFailure: a critical, unmuted metric that did not pass; the
+	// interval scores 0.
+	CriticalFailure bool `json:"criticalFailure,omitempty"`
+	// Insufficient: fewer samples than the minimum (or a failed source); the
+	// interval is extended or inconclusive.
+	Insufficient bool          `json:"insufficient,omitempty"`
+	Baseline     SampleSummary `json:"baseline"`
+	Canary       SampleSummary `json:"canary"`
+	// Tested: the Mann-Whitney test ran and the fields below are set.
+	Tested bool    `json:"tested"`
+	U      float64 `json:"u"`
+	P      float64 `json:"p"`
+	Exact  bool    `json:"exact"`
+	// Estimate is the Hodges-Lehmann shift canary - baseline; Low and High
+	// its confidence interval at ConfidenceLevel.
+	Estimate        float64 `json:"estimate"`
+	Low             float64 `json:"low"`
+	High            float64 `json:"high"`
+	ConfidenceLevel float64 `json:"confidenceLevel"`
+	// Tolerance is how far the interval had to clear zero: tolerance × |estimate|.
+	Tolerance     float64       `json:"tolerance"`
+	EffectMeasure EffectMeasure `json:"effectMeasure"`
+	EffectSize    float64       `json:"effectSize"`
+	// Power is the approximate power the test had to detect the configured
+	// effect (see stats.Power); 0 when not tested.
+	Power float64 `json:"power"`
+}
+
+// MetricSamples are one metric's samples for one interval.
+type MetricSamples struct {
+	Name     string    `json:"name"`
+	Baseline []float64 `json:"baseline"`
+	Canary   []float64 `json:"canary"`
+	// Error, when set, is why the samples could not be fetched; the metric
+	// then has no data for this interval (never a pass).
+	Error string `json:"error,omitempty"`
+}
+
+// ClassifyMetric compares one metric's canary samples with its baseline's.
+// cfg must have its defaults (AnalysisConfig.WithDefaults); m is one of its
+// metrics. It is pure: the same input always gives the same result.
+func ClassifyMetric(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult {
+	r := MetricResult{Name: m.Name, Group: m.Group, Critical: m.Critical, Muted: m.Muted,
+		ConfidenceLevel: cfg.ConfidenceLevel, EffectMeasure: m.EffectSize.Measure}
+	base, bs := prepare(s.Baseline, m)
+	can, cs := prepare(s.Canary, m)
+	r.Baseline, r.Canary = bs, cs
+	defer func() {
+		r.CriticalFailure = m.Critical && !m.Muted && criticalFailure(r, m.EffectSize)
+	}()
+
+	switch {
+	case s.Error != "":
+		r.Classification, r.Insufficient = ClassNoData, true
+		r.Reason = "the source failed: " + s.Error
+		return r
+	case len(base) == 0 || len(can) == 0:
+		r.Classification, r.Insufficient = ClassNoData, m.MustHaveData
+		r.Reason = fmt.Sprintf("no data (baseline %d, canary %d samples)", len(base), len(can))
+		if !m.MustHaveData {
+			r.Reason += "; left out of the score"
+		}
+		return r
+	case len(base) < cfg.MinSamples || len(can) < cfg.MinSamples:
+		r.Classification, r.Insufficient = ClassNoData, true
+		r.Reason = fmt.Sprintf("too few samples (baseline %d, canary %d; each needs %d)", len(base), len(can), cfg.MinSamples)
+		return r
+	}
+
+	r.EffectSize = effectSize(m.EffectSize.Measure, base, can)
+	if sortedEqual(base, can) {
+		r.Classification, r.Reason = ClassPass, "canary and baseline samples are identical"
+		r.finite()
+		return r
+	}
+	mw, err := stats.MannWhitney(can, base, stats.Options{ConfidenceLevel: cfg.ConfidenceLevel})
+	if err != nil { // cannot happen after prepare; never pass on it
+		r.Classification, r.Reason = ClassNoData, err.Error()
+		return r
+	}
+	r.Tested = true
+	r.U, r.P, r.Exact, r.Estimate, r.Low, r.High = mw.U, mw.P, mw.Exact, mw.Estimate, mw.Low, mw.High
+	if m.EffectSize.Measure == EffectCLES {
+		r.EffectSize = mw.CLES
+	}
+	r.Tolerance = cfg.Tolerance * math.Abs(mw.Estimate)
+	r.Power = power(cfg, m, base, can)
+	r.Classification, r.Reason = decide(r, m)
+	r.finite()
+	return r
+}
+
+// decide classifies a tested metric: Kayenta's rule (the interval clears
+// zero by the tolerance in a direction that matters), then the effect gate.
+func decide(r MetricResult, m MetricConfig) (Classification, string) {
+	e := m.EffectSize
+	interval := fmt.Sprintf("shift %.4g, %.0f%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
+		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+	up := m.Direction == DirectionIncrease || m.Direction == DirectionEither
+	down := m.Direction == DirectionDecrease || m.Direction == DirectionEither
+	switch {
+	case up && r.Low > r.Tolerance:
+		if r.EffectSize <= e.AllowedIncrease {
+			return ClassPass, fmt.Sprintf("significant increase (%s) within the allowed effect %.3g", interval, e.AllowedIncrease)
+		}
+		return ClassHigh, fmt.Sprintf("canary higher than baseline: %s", interval)
+	case down && r.High < -r.Tolerance:
+		if r.EffectSize >= e.AllowedDecrease {
+			return ClassPass, fmt.Sprintf("significant decrease (%s) within the allowed effect %.3g", interval, e.AllowedDecrease)
+		}
+		return ClassLow, fmt.Sprintf("canary lower than baseline: %s", interval)
+	}
+	return ClassPass, "no significant difference: " + interval
+}
+
+// criticalFailure: a critical metric fails the interval when it did not
+// pass, unless a critical effect size is set and not exceeded.
+func criticalFailure(r MetricResult, e EffectSize) bool {
+	switch r.Classification {
+	case ClassPass:
+		return false
+	case ClassHigh:
+		return e.CriticalIncrease == 0 || r.EffectSize > e.CriticalIncrease
+	case ClassLow:
+		return e.CriticalDecrease == 0 || r.EffectSize < e.CriticalDecrease
+	}
+	return true // NoData
+}
+
+// prepare applies the NaN strategy and the outlier removal.
+func prepare(xs []float64, m MetricConfig) ([]float64, SampleSummary) {
+	var s SampleSummary
+	out := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			s.NaN++
+			if m.NaNStrategy == NaNReplace {
+				out = append(out, 0)
+			}
+			continue
+		}
+		out = append(out, x)
+	}
+	if m.Outliers != nil && m.Outliers.Strategy == "remove" {
+		out, s.Outliers = stats.RemoveOutliers(out, m.Outliers.Factor)
+	}
+	s.Count = len(out)
+	if len(out) > 0 {
+		s.Mean, s.Median, s.StdDev = stats.Mean(out), stats.Median(out), stats.StdDev(out)
+	}
+	return out, s
+}
+
+func effectSize(measure EffectMeasure, base, can []float64) float64 {
+	if measure == EffectCLES {
+		n := 0.0
+		for _, c := range can {
+			for _, b := range base {
+				switch {
+				case c > b:
+					n++
+				case c == b:
+					n += 0.5
+				}
+			}
+		}
+		return n / float64(len(base)*len(can))
+	}
+	mb, mc := stats.Mean(base), stats.Mean(can)
+	if mb == 0 {
+		if mc == 0 {
+			return 1
+		}
+		return math.Copysign(math.Inf(1), mc)
+	}
+	return mc / mb
+}
+
+// power is the approximate power to detect the configured effect: the
+// allowed increase (or decrease) when it is set, else PowerEffect, as a
+// change of the baseline mean (meanRatio) or the shift that gives that CLES.
+func power(cfg AnalysisConfig, m MetricConfig, base, can []float64) float64 {
+	e := m.EffectSize
+	sd := stats.StdDev(base)
+	if sd == 0 {
+		sd = stats.StdDev(can)
+	}
+	alpha := 1 - cfg.ConfidenceLevel
+	var delta float64
+	if e.Measure == EffectCLES {
+		c := 0.5 + e.PowerEffect
+		switch {
+		case e.AllowedIncrease > 0.5:
+			c = e.AllowedIncrease
+		case e.AllowedDecrease < 0.5:
+			c = 1 - e.AllowedDecrease
+		}
+		delta = stats.ShiftForCLES(min(c, 0.999), sd)
+	} else {
+		rel := e.PowerEffect
+		switch {
+		case e.AllowedIncrease > 1:
+			rel = e.AllowedIncrease - 1
+		case e.AllowedDecrease < 1:
+			rel = 1 - e.AllowedDecrease
+		}
+		delta = rel * math.Abs(stats.Mean(base))
+	}
+	return stats.Power(len(base), len(can), sd, delta, alpha)
+}
+
+func sortedEqual(a, b []float64) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// finite makes every float of r JSON-safe.
+func (r *MetricResult) finite() {
+	for _, p := range []*float64{&r.U, &r.P, &r.Estimate, &r.Low, &r.High, &r.Tolerance, &r.EffectSize, &r.Power,
+		&r.Baseline.Mean, &r.Canary.Mean} {
+		switch {
+		case math.IsNaN(*p):
+			*p = 0
+		case math.IsInf(*p, 1):
+			*p = math.MaxFloat64
+		case math.IsInf(*p, -1):
+			*p = -math.MaxFloat64
+		}
+	}
+}

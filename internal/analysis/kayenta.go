@@ -1,0 +1,148 @@
+package analysis
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SampleJudge decides one measurement interval from per-metric samples.
+// Implementations are pure: the same input always gives the same report.
+type SampleJudge interface {
+	JudgeSamples(in SampleInput) Report
+}
+
+// SampleInput is everything the statistical judge sees about one interval.
+type SampleInput struct {
+	Config  AnalysisConfig  `json:"config"`
+	Samples []MetricSamples `json:"samples"`
+	// Extensions is how many times this interval was already extended for lack of data.
+	Extensions int `json:"extensions"`
+	// Final: this is the analysis' last interval, so its score must reach
+	// Thresholds.Pass (a marginal score fails instead of going on).
+	Final bool `json:"final"`
+}
+
+// Report is the statistical judge's decision record for one interval.
+type Report struct {
+	Outcome Outcome `json:"outcome"`
+	// Verdict is the score's class (pass, marginal, fail or inconclusive).
+	Verdict ScoreClass `json:"verdict"`
+	// Score is the weighted-sum score, 0-100 (0 without enough data).
+	Score float64 `json:"score"`
+	// Reason is one readable sentence for the execution view.
+	Reason     string         `json:"reason"`
+	Groups     []GroupScore   `json:"groups"`
+	Metrics    []MetricResult `json:"metrics"`
+	Extensions int            `json:"extensions"`
+	Final      bool           `json:"final"`
+}
+
+// MannWhitneyJudge is the Kayenta-style statistical judge (see
+// docs/analysis.md): each metric's canary samples are compared with the
+// baseline's by a Mann-Whitney U test and the Hodges-Lehmann interval of the
+// shift, classified High, Low, Pass or NoData, and the classifications are
+// scored by group weights against the pass and marginal thresholds.
+type MannWhitneyJudge struct{}
+
+var _ SampleJudge = MannWhitneyJudge{}
+
+// JudgeSamples decides one interval. Metrics without samples in in.Samples
+// have no data. Steps:
+//
+//  1. classify every configured metric (ClassifyMetric);
+//  2. any unmuted metric with too little data (fewer than MinSamples, a
+//     failed source, or no data when it must have data), or no scorable
+//     metric at all: Extend until MaxExtensions, then Inconclusive;
+//  3. score (ScoreMetrics); a critical failure scores 0;
+//  4. a score at or below marginal fails; at or above pass passes; between
+//     them the interval goes on (OutcomePass) unless it is the final one,
+//     which fails.
+func (MannWhitneyJudge) JudgeSamples(in SampleInput) Report {
+	cfg := in.Config.WithDefaults()
+	samples := map[string]MetricSamples{}
+	for _, s := range in.Samples {
+		samples[s.Name] = s
+	}
+	rep := Report{Extensions: in.Extensions, Final: in.Final}
+	var short []string
+	for _, m := range cfg.Metrics {
+		s, ok := samples[m.Name]
+		if !ok {
+			s = MetricSamples{Name: m.Name}
+		}
+		r := ClassifyMetric(cfg, m, s)
+		rep.Metrics = append(rep.Metrics, r)
+		if r.Insufficient && !r.Muted {
+			short = append(short, r.Name+": "+r.Reason)
+		}
+	}
+	groups, score, scored := ScoreMetrics(cfg, rep.Metrics)
+	rep.Groups = groups
+	if !scored && len(short) == 0 {
+		short = append(short, "no metric had data to score")
+	}
+	if len(short) > 0 {
+		rep.Verdict = ScoreInconclusive
+		detail := strings.Join(short, "; ")
+		if in.Extensions < cfg.MaxExtensions {
+			rep.Outcome = OutcomeExtend
+			rep.Reason = fmt.Sprintf("too little data: %s; measuring longer (extension %d of %d)", detail, in.Extensions+1, cfg.MaxExtensions)
+		} else {
+			rep.Outcome = OutcomeInconclusive
+			rep.Reason = fmt.Sprintf("too little data after %d extensions: %s", cfg.MaxExtensions, detail)
+		}
+		return rep
+	}
+	rep.Score = score
+	rep.Verdict = ClassifyScore(cfg.Thresholds, score)
+	rep.Reason = scoreReason(cfg, rep)
+	switch {
+	case rep.Verdict == ScorePass:
+		rep.Outcome = OutcomePass
+	case rep.Verdict == ScoreMarginal && !in.Final:
+		rep.Outcome = OutcomePass
+	default:
+		rep.Outcome = OutcomeFail
+	}
+	return rep
+}
+
+func scoreReason(cfg AnalysisConfig, rep Report) string {
+	var bad, crit []string
+	for _, m := range rep.Metrics {
+		if m.Muted || m.Classification == ClassPass || m.Classification == ClassNoData {
+			continue
+		}
+		bad = append(bad, fmt.Sprintf("%s %s (%s)", m.Name, m.Classification, m.Reason))
+		if m.CriticalFailure {
+			crit = append(crit, m.Name)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "score %.1f is %s (pass >= %g, fail <= %g)", rep.Score, rep.Verdict, cfg.Thresholds.Pass, cfg.Thresholds.Marginal)
+	if len(crit) > 0 {
+		fmt.Fprintf(&b, "; critical metric %s failed", strings.Join(crit, ", "))
+	}
+	if rep.Verdict == ScoreMarginal {
+		if rep.Final {
+			b.WriteString("; the last interval must reach pass")
+		} else {
+			b.WriteString("; going on to the next interval")
+		}
+	}
+	if len(bad) > 0 {
+		b.WriteString("; " + strings.Join(bad, "; "))
+	}
+	return b.String()
+}
+
+// ToVerdict turns the report into the Verdict the canary stage records: one
+// Check per metric (means of baseline and canary).
+func (r Report) ToVerdict() Verdict {
+	v := Verdict{Outcome: r.Outcome, Score: r.Score, Reason: r.Reason}
+	for _, m := range r.Metrics {
+		v.Checks = append(v.Checks, Check{Metric: m.Name, Baseline: m.Baseline.Mean, Canary: m.Canary.Mean,
+			Limit: m.Tolerance, Passed: m.Classification == ClassPass || m.Muted, Detail: string(m.Classification) + ": " + m.Reason})
+	}
+	return v
+}
