@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 need_apt=()
 # A real Prometheus for the metric-source and canary-analysis tests.
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+# A real headless Chromium, node and npm for the web UI's end-to-end test (test/ui).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
@@ -15,4 +19,6 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
 fi
 
 go mod download
+# playwright-core, pinned by test/ui/package-lock.json (drives /usr/bin/chromium; downloads no browser).
+[ -d test/ui/node_modules/playwright-core ] || (cd test/ui && npm ci --no-audit --no-fund)
 echo "test dependencies ready"
