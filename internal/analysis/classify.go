@@ -84,14 +84,17 @@ type MetricSamples struct {
 // cfg must have its defaults (AnalysisConfig.WithDefaults); m is one of its
 // metrics. It is pure: the same input always gives the same result.
 func ClassifyMetric(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult {
+	r := classify(cfg, m, s)
+	r.CriticalFailure = m.Critical && !m.Muted && criticalFailure(r, m.EffectSize)
+	return r
+}
+
+func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult {
 	r := MetricResult{Name: m.Name, Group: m.Group, Critical: m.Critical, Muted: m.Muted,
 		ConfidenceLevel: cfg.ConfidenceLevel, EffectMeasure: m.EffectSize.Measure}
 	base, bs := prepare(s.Baseline, m)
 	can, cs := prepare(s.Canary, m)
 	r.Baseline, r.Canary = bs, cs
-	defer func() {
-		r.CriticalFailure = m.Critical && !m.Muted && criticalFailure(r, m.EffectSize)
-	}()
 
 	switch {
 	case s.Error != "":
