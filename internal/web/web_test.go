@@ -161,7 +161,7 @@ func TestPages(t *testing.T) {
 		{"/executions/exec-waiting", []string{`id="exec-status"`, `data-status="running"`, "Waiting for a person to approve or reject stage approve",
 			`data-api="/api/v1/executions/exec-waiting/approve"`, `data-api="/api/v1/executions/exec-waiting/reject"`, "Cancel execution",
 			"check the dashboards", `data-live="/api/v1/executions/exec-waiting/stream"`, "--depth: 1", "needs canary"}},
-		{"/executions/exec-failed", []string{"Failed: stage canary failed: canary analysis failed", "canary v3 rolled back", "step 2 of 4",
+		{"/executions/exec-failed", []string{"Failed: stage canary failed: canary analysis failed", "canary v3 rolled back", "step 3 of 4",
 			"Canary verdicts", "/executions/exec-failed/analysis", "Skipped: a stage it needs did not succeed"}},
 		{"/executions/exec-failed/analysis", []string{"Why it failed", "exceeds the allowed increase", "<svg", "pass-line", "score per interval",
 			"error-rate", "p95-latency", "Interval 2", "baseline vs canary", "minRequests", "errorRate"}},
