@@ -22,4 +22,13 @@
 // (latency quantiles from a histogram), measurement.go (one group's numbers
 // for an interval), verdict.go (what a judge returns), judge.go (the
 // interface and its input), threshold.go (the threshold judge).
+//
+// MannWhitneyJudge is the statistical judge (SampleJudge: per-metric samples
+// in, Report out), Kayenta-style: config.go (AnalysisConfig, the
+// AnalysisTemplate spec), classify.go (one metric: NaN strategy, outliers,
+// Mann-Whitney U and Hodges-Lehmann interval, effect-size gates), score.go
+// (group and weighted scores, thresholds), kayenta.go (the interval decision:
+// extend, inconclusive, pass, fail). The statistics live in the stats
+// package; docs/analysis.md explains the rules and where they differ from
+// Kayenta. Judge fixtures are in testdata/judge (format in judge_fixture_test.go).
 package analysis
