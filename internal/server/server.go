@@ -86,10 +86,13 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		_ = prov.Close()
 	}()
+	kube := newK8sTargets(ctx, log)
 	targets := func(env model.Environment) (stage.Target, error) {
 		switch env.Target.Kind {
 		case model.TargetLocal, "":
 			return localTarget{prov}, nil
+		case model.TargetKubernetes:
+			return kube.target(env)
 		}
 		return nil, fmt.Errorf("environment %s: target kind %q is not supported by this server yet: use kind local", env.Name, env.Target.Kind)
 	}
@@ -112,7 +115,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := restoreLocal(ctx, st, prov, log); err != nil {
 		return err
 	}
-	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: localInspector{prov}}
+	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}}
 
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {

@@ -1,0 +1,95 @@
+package kubernetes
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Adopt takes over an existing Deployment that gennaker did not create and
+// returns it as server group 1 of the application (such as checkout-v001),
+// enabled and taking traffic through the stable Service once Route runs.
+//
+// No pod restarts: only metadata changes. The Deployment gets gennaker's
+// labels and annotations (its name, selector and pod template stay as they
+// are: the selector is immutable and changing the template would roll every
+// pod), and its running pods get the group labels and gennaker.dev/enabled=true.
+// Pods the Deployment creates later get the same labels from SyncTraffic.
+// The team's own Service keeps selecting the pods by their own labels, so
+// traffic continues while they move to the stable Service gennaker manages.
+//
+// Adopt refuses a Deployment whose selector uses one of gennaker's label
+// keys with another value: relabelling its pods would take them out of
+// their ReplicaSet, which would then start replacements.
+func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment string) (model.ServerGroup, error) {
+	group := model.ServerGroupName(app.Name, 1)
+	var d *appsv1.Deployment
+	err := p.retry(ctx, p.what("get", "Deployment", deployment), func(ctx context.Context) error {
+		var err error
+		d, err = p.kube.AppsV1().Deployments(p.ns).Get(ctx, deployment, metav1.GetOptions{})
+		return err
+	})
+	if err != nil {
+		return model.ServerGroup{}, err
+	}
+	if g := d.Labels[LabelServerGroup]; g != "" && g != group {
+		return model.ServerGroup{}, fmt.Errorf("adopt %s/%s: it is server group %s already", p.ns, deployment, g)
+	}
+	version := imageTag(d)
+	want := groupLabels(app.Name, version, group)
+	if d.Spec.Selector != nil {
+		for k, v := range d.Spec.Selector.MatchLabels {
+			if w, ok := want[k]; ok && w != v {
+				return model.ServerGroup{}, fmt.Errorf("adopt %s/%s: its selector has %s=%s but gennaker would label its pods %s=%s, which takes them out of their ReplicaSet: "+
+					"adoption without a rollout is impossible; name the application %q in gennaker, or redeploy it with gennaker", p.ns, deployment, k, v, k, w, v)
+			}
+		}
+	}
+	patch := map[string]any{"metadata": map[string]any{
+		"labels": want,
+		"annotations": map[string]string{
+			AnnotationEnabled: "true", AnnotationAdopted: "true",
+			AnnotationStartupTimeout: "60s",
+		},
+	}}
+	body, _ := json.Marshal(patch)
+	err = p.retry(ctx, p.what("adopt", "Deployment", deployment), func(ctx context.Context) error {
+		var err error
+		d, err = p.kube.AppsV1().Deployments(p.ns).Patch(ctx, deployment, types.MergePatchType, body, metav1.PatchOptions{FieldManager: ManagedBy})
+		return err
+	})
+	if err != nil {
+		return model.ServerGroup{}, err
+	}
+	if err := p.syncGroupPods(ctx, d); err != nil {
+		return model.ServerGroup{}, err
+	}
+	return model.ServerGroup{
+		Name: group, Application: app.Name, Environment: p.env, Sequence: 1, Version: version,
+		Role: model.RoleProduction, Status: model.ServerGroupUp, Instances: int(replicasOf(d)),
+		Weight: 100, LastGood: true,
+	}, nil
+}
+
+// imageTag is the tag of the Deployment's first container image, or "adopted".
+func imageTag(d *appsv1.Deployment) string {
+	cs := d.Spec.Template.Spec.Containers
+	if len(cs) == 0 {
+		return "adopted"
+	}
+	img := cs[0].Image
+	if i := strings.Index(img, "@"); i >= 0 {
+		img = img[:i]
+	}
+	if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") {
+		return img[i+1:]
+	}
+	return "adopted"
+}

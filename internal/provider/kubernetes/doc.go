@@ -1,0 +1,37 @@
+// Package kubernetes is the Kubernetes target: it runs server groups as
+// Deployments on a cluster and splits traffic between them.
+//
+// # Objects
+//
+// A server group is a Deployment named after it (checkout-v003), applied with
+// server-side apply under the field manager "gennaker". Its pods carry:
+//
+//	app.kubernetes.io/name=<app>           app.kubernetes.io/managed-by=gennaker
+//	gennaker.dev/server-group=<group>      gennaker.dev/version=<version>
+//	gennaker.dev/enabled=true|false        (the traffic switch, see below)
+//
+// # Traffic
+//
+// Every application has a stable Service named after it that selects
+// app.kubernetes.io/name=<app>,gennaker.dev/enabled=true. Enabling and
+// disabling a server group relabels its running pods (as Spinnaker does for
+// load balancers): the pod template is never changed, so no pod restarts
+// and a rollback to a running group is instant. The wanted state is recorded
+// on the Deployment (annotation gennaker.dev/enabled), the pod template says
+// enabled=false (a pod nobody has vetted takes no traffic), and SyncTraffic
+// brings pods created later (scale-up, rescheduling) in line; the server runs
+// it every few seconds.
+//
+// Two traffic modes, chosen per environment:
+//
+//   - replicas: only the stable Service; a group's share of traffic is its
+//     share of ready pods, so weights are approximated by replica counts.
+//   - gateway: in addition, one Service per server group and a Gateway API
+//     HTTPRoute named after the application whose backendRefs carry the exact
+//     weights, and a rule sending requests with the header
+//     X-Gennaker-Route: canary to the canary group.
+//
+// Every call is idempotent and retried with backoff on transient API errors
+// (5xx, timeouts, throttling, conflicts, connection failures); a permanent
+// error fails with the API server's own message.
+package kubernetes

@@ -1,0 +1,71 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+var (
+	// ErrNoCounters: the Kubernetes target has no front door to count
+	// requests; canary analysis on Kubernetes reads Prometheus instead.
+	ErrNoCounters = errors.New("the kubernetes target has no request counters: analysis on Kubernetes reads Prometheus (set the analysis source to prometheus with the server group as a label)")
+	// ErrNotHealthy: a server group did not become available in time.
+	ErrNotHealthy = errors.New("server group is not healthy")
+	// ErrNotFound: the object gennaker looked for does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// UnhealthyError says why a server group is not available, in the pods' own words.
+type UnhealthyError struct {
+	ServerGroup string
+	Ready       int32
+	Desired     int32
+	// Reason is the first pod problem found, such as
+	// `pod checkout-v002-7d9-x: Unschedulable: 0/1 nodes are available: ...`.
+	Reason string
+}
+
+func (e *UnhealthyError) Error() string {
+	msg := fmt.Sprintf("server group %s: %d of %d replicas available", e.ServerGroup, e.Ready, e.Desired)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+func (e *UnhealthyError) Unwrap() error { return ErrNotHealthy }
+
+// transient reports whether an API error is worth retrying: server errors,
+// timeouts, throttling, conflicts and connection failures (an API server
+// restarting).
+func transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	switch {
+	case apierrors.IsConflict(err), apierrors.IsServerTimeout(err), apierrors.IsTimeout(err),
+		apierrors.IsTooManyRequests(err), apierrors.IsInternalError(err), apierrors.IsServiceUnavailable(err),
+		apierrors.IsUnexpectedServerError(err):
+		return true
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return status.Status().Code >= 500
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, ErrNotFound) || apierrors.IsNotFound(err)
+}

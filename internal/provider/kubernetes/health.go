@@ -1,0 +1,241 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// WaitHealthy blocks until the server group's rollout is complete: the
+// Deployment controller has seen its latest spec (observedGeneration) and
+// every replica is updated and available. It fails when the Deployment
+// reports ProgressDeadlineExceeded or ReplicaFailure, or when its startup
+// timeout has passed, with the reason the pods give.
+func (p *Provider) WaitHealthy(ctx context.Context, group string) error {
+	start := time.Now()
+	var timeout time.Duration
+	for {
+		d, err := p.deployment(ctx, group)
+		if err != nil {
+			return err
+		}
+		if timeout == 0 {
+			timeout = startupTimeout(d)
+		}
+		if rolledOut(d) {
+			if err := p.syncGroupPods(ctx, d); err != nil {
+				return err
+			}
+			p.log.Info("server group available", "server_group", group, "replicas", replicasOf(d), "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+		failed := failedCondition(d)
+		if failed == "" && time.Since(start) > timeout {
+			failed = fmt.Sprintf("not available after %s (healthCheck.startupTimeout)", timeout)
+		}
+		if failed != "" {
+			return p.unhealthy(ctx, d, group, failed)
+		}
+		// Pods created since the last look join traffic if the group is enabled.
+		if err := p.syncGroupPods(ctx, d); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for server group %s: %w", group, ctx.Err())
+		case <-time.After(p.poll):
+		}
+	}
+}
+
+func startupTimeout(d *appsv1.Deployment) time.Duration {
+	if t, err := time.ParseDuration(d.Annotations[AnnotationStartupTimeout]); err == nil && t > 0 {
+		return t + 5*time.Second // the Deployment's progress deadline usually speaks first
+	}
+	return 65 * time.Second
+}
+
+// rolledOut reports whether a Deployment's latest spec is fully available.
+func rolledOut(d *appsv1.Deployment) bool {
+	want := replicasOf(d)
+	s := d.Status
+	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want &&
+		s.AvailableReplicas == want && s.Replicas == want
+}
+
+// failedCondition returns the Deployment's own word that its rollout failed, or "".
+func failedCondition(d *appsv1.Deployment) string {
+	for _, c := range d.Status.Conditions {
+		switch {
+		case c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded":
+			return "ProgressDeadlineExceeded: " + c.Message
+		case c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue:
+			return "ReplicaFailure: " + c.Reason + ": " + c.Message
+		}
+	}
+	return ""
+}
+
+func (p *Provider) unhealthy(ctx context.Context, d *appsv1.Deployment, group, failed string) error {
+	e := &UnhealthyError{ServerGroup: group, Ready: d.Status.AvailableReplicas, Desired: replicasOf(d)}
+	pods, events, err := p.podsAndEvents(ctx, d)
+	reason := Diagnose(pods, events)
+	switch {
+	case reason != "":
+		e.Reason = reason + " (" + failed + ")"
+	case err != nil:
+		e.Reason = failed + " (could not read its pods: " + err.Error() + ")"
+	default:
+		e.Reason = failed
+	}
+	return e
+}
+
+func (p *Provider) podsAndEvents(ctx context.Context, d *appsv1.Deployment) ([]corev1.Pod, []corev1.Event, error) {
+	pods, err := p.groupPods(ctx, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	var events *corev1.EventList
+	err = p.retry(ctx, p.what("list", "Events", d.Name), func(ctx context.Context) error {
+		var err error
+		events, err = p.kube.CoreV1().Events(p.ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Pod"})
+		return err
+	})
+	if err != nil {
+		return pods, nil, err
+	}
+	return pods, events.Items, nil
+}
+
+// groupPods lists the pods of a Deployment by its own selector (adopted
+// Deployments keep theirs).
+func (p *Provider) groupPods(ctx context.Context, d *appsv1.Deployment) ([]corev1.Pod, error) {
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return nil, fmt.Errorf("deployment %s/%s: selector: %w", p.ns, d.Name, err)
+	}
+	if sel.Empty() {
+		sel = labels.SelectorFromSet(labels.Set{LabelServerGroup: d.Labels[LabelServerGroup]})
+	}
+	var list *corev1.PodList
+	err = p.retry(ctx, p.what("list", "Pods", sel.String()), func(ctx context.Context) error {
+		var err error
+		list, err = p.kube.CoreV1().Pods(p.ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// Diagnose explains, in the pods' own words, why pods are not ready: the
+// first unready pod (by name) that has something to say. It quotes the
+// scheduler's message, a container's waiting or last-terminated reason and
+// message, and the pod's latest warning event.
+func Diagnose(pods []corev1.Pod, events []corev1.Event) string {
+	pods = slices.Clone(pods)
+	slices.SortFunc(pods, func(a, b corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	var fallback string
+	for _, pod := range pods {
+		if pod.DeletionTimestamp != nil || podReady(pod) {
+			continue
+		}
+		status := podProblem(pod)
+		event := latestWarning(pod.Name, events)
+		switch {
+		case status != "" && event != "":
+			return fmt.Sprintf("pod %s: %s; event %s", pod.Name, status, event)
+		case status != "":
+			return fmt.Sprintf("pod %s: %s", pod.Name, status)
+		case event != "":
+			return fmt.Sprintf("pod %s: event %s", pod.Name, event)
+		case fallback == "":
+			fallback = fmt.Sprintf("pod %s: not ready (phase %s)", pod.Name, pod.Status.Phase)
+		}
+	}
+	return fallback
+}
+
+func podReady(pod corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// podProblem returns a pod's own account of what keeps it from running, or "".
+func podProblem(pod corev1.Pod) string {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return joinReason(c.Reason, c.Message)
+		}
+	}
+	statuses := append(slices.Clone(pod.Status.InitContainerStatuses), pod.Status.ContainerStatuses...)
+	for _, cs := range statuses {
+		if w := cs.State.Waiting; w != nil && w.Reason != "" && w.Reason != "ContainerCreating" && w.Reason != "PodInitializing" {
+			msg := fmt.Sprintf("container %s: %s", cs.Name, joinReason(w.Reason, w.Message))
+			if t := cs.LastTerminationState.Terminated; t != nil {
+				msg += fmt.Sprintf(" (last exit code %d: %s)", t.ExitCode, joinReason(t.Reason, t.Message))
+			}
+			return msg
+		}
+		if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
+			return fmt.Sprintf("container %s: exited with code %d: %s", cs.Name, t.ExitCode, joinReason(t.Reason, t.Message))
+		}
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.ContainersReady && c.Status == corev1.ConditionFalse && c.Message != "" {
+			return joinReason(c.Reason, c.Message)
+		}
+	}
+	return ""
+}
+
+func joinReason(reason, msg string) string {
+	switch {
+	case reason == "":
+		return msg
+	case msg == "":
+		return reason
+	}
+	return reason + ": " + msg
+}
+
+// latestWarning returns the newest Warning event about the pod as "Reason: message".
+func latestWarning(pod string, events []corev1.Event) string {
+	var best *corev1.Event
+	for i := range events {
+		e := &events[i]
+		if e.Type != corev1.EventTypeWarning || e.InvolvedObject.Name != pod {
+			continue
+		}
+		if best == nil || eventTime(e).After(eventTime(best)) {
+			best = e
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return joinReason(best.Reason, strings.TrimSpace(best.Message))
+}
+
+func eventTime(e *corev1.Event) time.Time {
+	switch {
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.CreationTimestamp.Time
+}

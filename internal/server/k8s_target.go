@@ -1,0 +1,145 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes"
+	"github.com/gennaker/gennaker/internal/stage"
+)
+
+// k8sSyncInterval is how often pods created since the last Route (scale-up,
+// rescheduling) are brought into or kept out of traffic.
+const k8sSyncInterval = 10 * time.Second
+
+// k8sTargets keeps one Kubernetes provider (one client) per environment,
+// rebuilt when the environment's target changes.
+type k8sTargets struct {
+	ctx context.Context // the server's: ends the traffic sync loops
+	log *slog.Logger
+
+	mu    sync.Mutex
+	byEnv map[string]*k8sEntry
+}
+
+type k8sEntry struct {
+	spec   model.TargetSpec
+	target k8sTarget
+	stop   context.CancelFunc
+}
+
+func newK8sTargets(ctx context.Context, log *slog.Logger) *k8sTargets {
+	return &k8sTargets{ctx: ctx, log: log, byEnv: map[string]*k8sEntry{}}
+}
+
+// target returns the environment's provider, creating its client on first use.
+func (k *k8sTargets) target(env model.Environment) (k8sTarget, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if e, ok := k.byEnv[env.Name]; ok && reflect.DeepEqual(e.spec, env.Target) {
+		return e.target, nil
+	} else if ok {
+		e.stop()
+	}
+	t := env.Target
+	p, err := kubernetes.New(kubernetes.Config{
+		Environment: env.Name, Kubeconfig: t.Kubeconfig, Context: t.Context, Namespace: t.Namespace,
+		Traffic: t.Traffic, Gateway: t.Gateway,
+		Logger: k.log.With("component", "kubernetes", "environment", env.Name),
+	})
+	if err != nil {
+		return k8sTarget{}, err
+	}
+	ctx, stop := context.WithCancel(k.ctx)
+	go k.syncLoop(ctx, env.Name, p)
+	e := &k8sEntry{spec: t, target: k8sTarget{p: p, env: env.Name}, stop: stop}
+	k.byEnv[env.Name] = e
+	return e.target, nil
+}
+
+func (k *k8sTargets) syncLoop(ctx context.Context, env string, p *kubernetes.Provider) {
+	tick := time.NewTicker(k8sSyncInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := p.SyncTraffic(ctx); err != nil && ctx.Err() == nil {
+			k.log.Warn("kubernetes: syncing pod traffic labels", "environment", env, "err", err)
+		}
+	}
+}
+
+// k8sTarget adapts the Kubernetes provider of one environment to what
+// deploy stages ask of a target.
+type k8sTarget struct {
+	p   *kubernetes.Provider
+	env string
+}
+
+var _ stage.Target = k8sTarget{}
+
+func (t k8sTarget) Ensure(ctx context.Context, sg model.ServerGroup, app model.Application) error {
+	return t.p.Ensure(ctx, sg, app)
+}
+
+func (t k8sTarget) WaitHealthy(ctx context.Context, sg model.ServerGroup) error {
+	return t.p.WaitHealthy(ctx, sg.Name)
+}
+
+func (t k8sTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {
+	return t.p.Resize(ctx, sg.Name, n)
+}
+
+func (t k8sTarget) Destroy(ctx context.Context, sg model.ServerGroup) error {
+	return t.p.Destroy(ctx, sg.Name)
+}
+
+func (t k8sTarget) Route(ctx context.Context, app model.Application, _ model.Environment, routes []stage.Route) error {
+	rs := make([]kubernetes.Route, 0, len(routes))
+	for _, r := range routes {
+		rs = append(rs, kubernetes.Route{ServerGroup: r.ServerGroup, Weight: r.Weight, Canary: r.Canary})
+	}
+	return t.p.Route(ctx, app, rs)
+}
+
+// Counters fails: analysis on Kubernetes reads Prometheus.
+func (t k8sTarget) Counters(context.Context, string, string) (map[string]analysis.Counters, error) {
+	return nil, fmt.Errorf("environment %s: %w", t.env, kubernetes.ErrNoCounters)
+}
+
+// inspector reads health and logs from the target of each environment.
+type inspector struct {
+	local localInspector
+	k8s   *k8sTargets
+}
+
+func (i inspector) Health(ctx context.Context, env model.Environment, sg model.ServerGroup) (int, int, error) {
+	if env.Target.Kind != model.TargetKubernetes {
+		return i.local.Health(ctx, env, sg)
+	}
+	t, err := i.k8s.target(env)
+	if err != nil {
+		return 0, sg.Instances, err
+	}
+	return t.p.Health(ctx, sg.Name)
+}
+
+func (i inspector) Logs(ctx context.Context, env model.Environment, sg model.ServerGroup, tail int) (string, error) {
+	if env.Target.Kind != model.TargetKubernetes {
+		return i.local.Logs(ctx, env, sg, tail)
+	}
+	t, err := i.k8s.target(env)
+	if err != nil {
+		return "", err
+	}
+	return t.p.Logs(ctx, sg.Name, tail)
+}
