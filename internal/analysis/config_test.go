@@ -17,7 +17,8 @@ func TestConfigValidate(t *testing.T) {
 		field string // "" = valid
 	}{
 		{"minimal", AnalysisConfig{Metrics: []MetricConfig{ok}}, ""},
-		{"no metrics", AnalysisConfig{}, "metrics"},
+		{"no metrics (the front door defaults apply)", AnalysisConfig{}, ""},
+		{"unknown judge", AnalysisConfig{Judge: "bayes"}, "judge"},
 		{"bad direction", AnalysisConfig{Metrics: []MetricConfig{ok, {Name: "x", Direction: "up"}}}, "metrics[1].direction"},
 		{"bad nan", AnalysisConfig{Metrics: []MetricConfig{{Name: "x", NaNStrategy: "zero"}}}, "metrics[0].nanStrategy"},
 		{"duplicate", AnalysisConfig{Metrics: []MetricConfig{ok, ok}}, "metrics[1].name"},

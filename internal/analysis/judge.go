@@ -22,7 +22,7 @@ const (
 	DefaultMinRequests          = 50
 	DefaultMaxErrorRateIncrease = 0.01 // one percentage point
 	DefaultMaxLatencyRatio      = 1.5  // of the baseline's p95
-	DefaultMaxExtensions        = 3
+	DefaultMaxExtensions        = model.DefaultMaxExtensions
 )
 
 // Defaults returns spec with every unset field at its default. Zero counts as

@@ -37,21 +37,31 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	reflect.TypeFor[model.StageSpec](): {"onFailure": {
 		string(model.OnFailureFail), string(model.OnFailureContinue), string(model.OnFailureRollback),
 	}},
-	reflect.TypeFor[model.CanarySpec](): {"onInconclusive": {"pause", "rollback"}},
+	reflect.TypeFor[model.CanarySpec]():   {"onInconclusive": {"pause", "rollback"}},
+	reflect.TypeFor[model.AnalysisSpec](): {"judge": {model.JudgeMannWhitney, model.JudgeThreshold}},
+	reflect.TypeFor[model.AnalysisMetric](): {
+		"source":      {model.SourceFrontDoor, model.SourcePrometheus, model.SourceHTTP},
+		"direction":   {string(model.DirectionIncrease), string(model.DirectionDecrease), string(model.DirectionEither)},
+		"nanStrategy": {string(model.NaNRemove), string(model.NaNReplace)},
+	},
+	reflect.TypeFor[model.EffectSize]():  {"measure": {string(model.EffectMeanRatio), string(model.EffectCLES)}},
+	reflect.TypeFor[model.OutlierSpec](): {"strategy": {"remove", "keep"}},
 }
 
 // requiredFields lists fields that must be written when their parent is.
 var requiredFields = map[reflect.Type][]string{
-	reflect.TypeFor[metadata]():            {"name"},
-	reflect.TypeFor[model.Pipeline]():      {"application", "stages"},
-	reflect.TypeFor[model.Parameter]():     {"name"},
-	reflect.TypeFor[model.StageSpec]():     {"name"},
-	reflect.TypeFor[model.WaitStage]():     {"duration"},
-	reflect.TypeFor[model.WebhookStage]():  {"url"},
-	reflect.TypeFor[model.DeployStage]():   {"environment"},
-	reflect.TypeFor[model.RollbackStage](): {"environment"},
-	reflect.TypeFor[model.CanarySpec]():    {"steps"},
-	reflect.TypeFor[model.GatewayRef]():    {"name"},
+	reflect.TypeFor[metadata]():             {"name"},
+	reflect.TypeFor[model.Pipeline]():       {"application", "stages"},
+	reflect.TypeFor[model.Parameter]():      {"name"},
+	reflect.TypeFor[model.StageSpec]():      {"name"},
+	reflect.TypeFor[model.WaitStage]():      {"duration"},
+	reflect.TypeFor[model.WebhookStage]():   {"url"},
+	reflect.TypeFor[model.DeployStage]():    {"environment"},
+	reflect.TypeFor[model.RollbackStage]():  {"environment"},
+	reflect.TypeFor[model.CanarySpec]():     {"steps"},
+	reflect.TypeFor[model.GatewayRef]():     {"name"},
+	reflect.TypeFor[model.AnalysisMetric](): {"name"},
+	reflect.TypeFor[model.AnalysisGroup]():  {"name"},
 }
 
 // oneOf describes structs that must carry exactly one of some fields.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -146,6 +148,41 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 		}
 		if r := a.MaxLatencyRatio; r != nil && *r <= 0 {
 			errs = append(errs, doc.errorf(ap+".maxLatencyRatio", "%g must be above 0, such as 1.2 for 20%% slower", *r))
+		}
+		errs = append(errs, checkAnalysisMetrics(doc, ap, *a)...)
+	}
+	return errs
+}
+
+// checkAnalysisMetrics checks the statistical judge's settings: the judge's
+// own rules (AnalysisSpec.Validate) and what a source needs.
+func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Error {
+	var errs []Error
+	if err := a.Validate(); err != nil {
+		field, msg, ok := strings.Cut(strings.TrimPrefix(err.Error(), model.ErrInvalidConfig.Error()+": "), ": ")
+		if !ok {
+			field, msg = "", err.Error()
+		}
+		errs = append(errs, doc.errorf(strings.TrimSuffix(ap+"."+field, "."), "%s", msg))
+	}
+	for i, m := range a.Metrics {
+		mp := indexPath(ap+".metrics", i)
+		switch m.Source {
+		case "", model.SourceFrontDoor:
+			if m.Query != "" && !slices.Contains(model.FrontDoorMetrics, m.Query) {
+				errs = append(errs, doc.errorf(mp+".query", "%q is not a front door metric: use one of %s", m.Query, strings.Join(model.FrontDoorMetrics, ", ")))
+			}
+		case model.SourcePrometheus:
+			if m.Query == "" {
+				errs = append(errs, doc.errorf(mp+".query", "a prometheus metric needs a PromQL query template, such as rate(http_requests_total{server_group=\"{{serverGroup}}\"}[1m])"))
+			}
+			if a.Prometheus == "" {
+				errs = append(errs, doc.errorf(ap+".prometheus", "metric %q reads Prometheus: give its address here, such as http://127.0.0.1:9090", m.Name))
+			}
+		case model.SourceHTTP:
+			if !strings.HasPrefix(m.Query, "http://") && !strings.HasPrefix(m.Query, "https://") {
+				errs = append(errs, doc.errorf(mp+".query", "an http metric needs a URL template starting with http:// or https://"))
+			}
 		}
 	}
 	return errs

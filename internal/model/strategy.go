@@ -62,15 +62,3 @@ type AnalysisStep struct {
 	Interval  Duration `json:"interval,omitempty"`  // default 30s
 	Intervals int      `json:"intervals,omitempty"` // default 1
 }
-
-// AnalysisSpec is the judge's configuration: thresholds comparing the canary with its baseline.
-type AnalysisSpec struct {
-	// MinRequests per server group per interval below which the interval has too little data.
-	MinRequests int `json:"minRequests,omitempty"`
-	// MaxErrorRateIncrease is the largest allowed canary minus baseline 5xx ratio (0.01 = one point).
-	MaxErrorRateIncrease *float64 `json:"maxErrorRateIncrease,omitempty"`
-	// MaxLatencyRatio is the largest allowed canary / baseline ratio of p95 latency.
-	MaxLatencyRatio *float64 `json:"maxLatencyRatio,omitempty"`
-	// MaxExtensions is how many times an interval without enough data is extended.
-	MaxExtensions int `json:"maxExtensions,omitempty"`
-}
