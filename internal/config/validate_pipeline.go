@@ -163,10 +163,10 @@ func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Erro
 		if !ok {
 			field, msg = "", err.Error()
 		}
-		errs = append(errs, doc.errorf(strings.TrimSuffix(ap+"."+field, "."), "%s", msg))
+		errs = append(errs, doc.errorf(joinPath(ap, field), "%s", msg))
 	}
 	for i, m := range a.Metrics {
-		mp := indexPath(ap+".metrics", i)
+		mp := indexPath(joinPath(ap, "metrics"), i)
 		switch m.Source {
 		case "", model.SourceFrontDoor:
 			if m.Query != "" && !slices.Contains(model.FrontDoorMetrics, m.Query) {
@@ -177,7 +177,7 @@ func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Erro
 				errs = append(errs, doc.errorf(mp+".query", "a prometheus metric needs a PromQL query template, such as rate(http_requests_total{server_group=\"{{serverGroup}}\"}[1m])"))
 			}
 			if a.Prometheus == "" {
-				errs = append(errs, doc.errorf(ap+".prometheus", "metric %q reads Prometheus: give its address here, such as http://127.0.0.1:9090", m.Name))
+				errs = append(errs, doc.errorf(joinPath(ap, "prometheus"), "metric %q reads Prometheus: give its address here, such as http://127.0.0.1:9090", m.Name))
 			}
 		case model.SourceHTTP:
 			if !strings.HasPrefix(m.Query, "http://") && !strings.HasPrefix(m.Query, "https://") {
@@ -186,4 +186,15 @@ func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Erro
 		}
 	}
 	return errs
+}
+
+// joinPath appends a field to a path ("" is the root).
+func joinPath(path, field string) string {
+	switch {
+	case path == "":
+		return field
+	case field == "":
+		return path
+	}
+	return path + "." + field
 }
