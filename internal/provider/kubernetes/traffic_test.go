@@ -1,0 +1,175 @@
+package kubernetes
+
+import (
+	"context"
+	"maps"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+func TestRouteReplicasRelabelsPodsWithoutTouchingTemplates(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, model.TrafficReplicas)
+	ctx := context.Background()
+	app := testApp()
+	for i, v := range []string{"1.0.0", "2.0.0"} {
+		sg := testGroup(i+1, v, 2)
+		if err := f.p.Ensure(ctx, sg, app); err != nil {
+			t.Fatal(err)
+		}
+		f.addPods(t, f.deployment(t, sg.Name), 2, true)
+	}
+	gen := f.deployment(t, "checkout-v001").Generation
+
+	steps := []struct {
+		routes []Route
+		want   map[string]string // server group -> enabled label
+	}{
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 100}}, map[string]string{"checkout-v001": "true", "checkout-v002": "false"}},
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 50}, {ServerGroup: "checkout-v002", Weight: 50}}, map[string]string{"checkout-v001": "true", "checkout-v002": "true"}},
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 0}, {ServerGroup: "checkout-v002", Weight: 100}}, map[string]string{"checkout-v001": "false", "checkout-v002": "true"}},
+		// Rollback: instant, the old pods are relabelled.
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 100}}, map[string]string{"checkout-v001": "true", "checkout-v002": "false"}},
+	}
+	for i, s := range steps {
+		if err := f.p.Route(ctx, app, s.routes); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		for g, want := range s.want {
+			if got := f.podLabels(t, g)[LabelEnabled]; got != want {
+				t.Errorf("step %d: pods of %s have %s=%s, want %s", i, g, LabelEnabled, got, want)
+			}
+			if got := f.deployment(t, g).Annotations[AnnotationEnabled]; got != want {
+				t.Errorf("step %d: Deployment %s annotation %s", i, g, got)
+			}
+		}
+	}
+	if d := f.deployment(t, "checkout-v001"); d.Generation != gen || d.Spec.Template.Labels[LabelEnabled] != "false" {
+		t.Errorf("the pod template changed (generation %d -> %d): routing must not roll pods", gen, d.Generation)
+	}
+	svc, err := f.kube.CoreV1().Services("shop").Get(ctx, "checkout", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{LabelApp: "checkout", LabelEnabled: "true"}; !maps.Equal(svc.Spec.Selector, want) {
+		t.Errorf("stable Service selector = %v, want %v", svc.Spec.Selector, want)
+	}
+	if svc.Spec.Ports[0].TargetPort.IntVal != 8080 {
+		t.Errorf("target port = %v", svc.Spec.Ports[0].TargetPort)
+	}
+}
+
+func TestSyncTrafficLabelsLatePods(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, model.TrafficReplicas)
+	ctx := context.Background()
+	sg := testGroup(1, "1.0.0", 1)
+	if err := f.p.Ensure(ctx, sg, testApp()); err != nil {
+		t.Fatal(err)
+	}
+	f.addPods(t, f.deployment(t, sg.Name), 1, true)
+	if err := f.p.Route(ctx, testApp(), []Route{{ServerGroup: sg.Name, Weight: 100}}); err != nil {
+		t.Fatal(err)
+	}
+	late := f.addPods(t, f.deployment(t, sg.Name), 1, true)[0] // a rescheduled pod
+	if late.Labels[LabelEnabled] != "false" {
+		t.Fatalf("a new pod starts with %s=%s", LabelEnabled, late.Labels[LabelEnabled])
+	}
+	if err := f.p.SyncTraffic(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.podLabels(t, sg.Name)[LabelEnabled]; got != "true" {
+		t.Errorf("after SyncTraffic the late pod has %s=%s", LabelEnabled, got)
+	}
+}
+
+func TestRouteGatewayWeights(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, model.TrafficGateway)
+	ctx := context.Background()
+	app := testApp()
+	for i, v := range []string{"1.0.0", "2.0.0", "1.0.0"} {
+		if err := f.p.Ensure(ctx, testGroup(i+1, v, 1), app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	routes := []Route{
+		{ServerGroup: "checkout-v001", Weight: 80},
+		{ServerGroup: "checkout-v002", Weight: 10, Canary: true},
+		{ServerGroup: "checkout-v003", Weight: 10},
+	}
+	if err := f.p.Route(ctx, app, routes); err != nil {
+		t.Fatal(err)
+	}
+	hr, err := f.p.HTTPRoute(ctx, "checkout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int32{"checkout-v001": 80, "checkout-v002": 10, "checkout-v003": 10}
+	if got := RouteWeights(hr); !maps.Equal(got, want) {
+		t.Errorf("weights = %v, want %v", got, want)
+	}
+	if got := CanaryBackend(hr); got != "checkout-v002" {
+		t.Errorf("canary header rule goes to %q", got)
+	}
+	if h := hr.Spec.Rules[0].Matches[0].Headers[0]; string(h.Name) != CanaryHeader || h.Value != "canary" {
+		t.Errorf("canary match = %+v", h)
+	}
+	if p := hr.Spec.ParentRefs[0]; p.Name != "public" || *p.Namespace != "infra" {
+		t.Errorf("parentRef = %+v", p)
+	}
+	for g := range want {
+		svc, err := f.kube.CoreV1().Services("shop").Get(ctx, g, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("Service of %s: %v", g, err)
+		}
+		if svc.Spec.Selector[LabelServerGroup] != g {
+			t.Errorf("Service %s selects %v", g, svc.Spec.Selector)
+		}
+	}
+	// Promotion drops zero-weight backends and the canary rule.
+	if err := f.p.Route(ctx, app, []Route{{ServerGroup: "checkout-v001", Weight: 0}, {ServerGroup: "checkout-v002", Weight: 100}}); err != nil {
+		t.Fatal(err)
+	}
+	hr, _ = f.p.HTTPRoute(ctx, "checkout")
+	if got := RouteWeights(hr); !maps.Equal(got, map[string]int32{"checkout-v002": 100}) || CanaryBackend(hr) != "" {
+		t.Errorf("after promotion weights = %v canary %q", got, CanaryBackend(hr))
+	}
+}
+
+func TestRouteRejectsBadSplits(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, model.TrafficReplicas)
+	for name, routes := range map[string][]Route{
+		"sum is not 100":   {{ServerGroup: "checkout-v001", Weight: 60}},
+		"missing group":    {{ServerGroup: "checkout-v009", Weight: 100}},
+		"two canaries":     {{ServerGroup: "a", Weight: 50, Canary: true}, {ServerGroup: "b", Weight: 50, Canary: true}},
+		"negative weights": {{ServerGroup: "a", Weight: -10}, {ServerGroup: "b", Weight: 110}},
+	} {
+		if err := f.p.Route(context.Background(), testApp(), routes); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestEffectiveSplit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		routes []Route
+		ready  map[string]int
+		want   map[string]int
+	}{
+		{"one group", []Route{{"a", 100, false}}, map[string]int{"a": 3}, map[string]int{"a": 100}},
+		{"by replicas, not weights", []Route{{"a", 90, false}, {"b", 10, true}}, map[string]int{"a": 3, "b": 1}, map[string]int{"a": 75, "b": 25}},
+		{"disabled group gets nothing", []Route{{"a", 0, false}, {"b", 100, false}}, map[string]int{"a": 3, "b": 2}, map[string]int{"a": 0, "b": 100}},
+		{"nothing ready", []Route{{"a", 100, false}}, map[string]int{}, map[string]int{"a": 0}},
+	} {
+		if got := EffectiveSplit(tc.routes, tc.ready); !maps.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
