@@ -52,7 +52,7 @@ func newDemoCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "leave the server and the sample service running")
 	cmd.Flags().StringVar(&opts.DataDir, "data", "", "data directory (default: a temporary one)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API address (a free port is used when it is taken)")
-	cmd.Flags().DurationVar(&opts.Interval, "interval", 0, "canary analysis interval (default 5s)")
+	cmd.Flags().DurationVar(&opts.Interval, "interval", 0, "canary analysis interval (default 10s)")
 	cmd.Flags().IntVar(&opts.Rate, "rate", 0, "demo traffic, requests per second (default 150)")
 	return cmd
 }

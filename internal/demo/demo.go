@@ -44,7 +44,7 @@ type Options struct {
 	Addr string
 	// Keep leaves the server and the service running after the demo.
 	Keep bool
-	// Interval is each canary analysis interval (default 5s).
+	// Interval is each canary analysis interval (default 10s).
 	Interval time.Duration
 	// Rate is the demo traffic in requests per second (default 150).
 	Rate int
@@ -90,7 +90,7 @@ type Result struct {
 // instance before it returns.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Interval <= 0 {
-		opts.Interval = 5 * time.Second
+		opts.Interval = 10 * time.Second
 	}
 	if opts.Rate <= 0 {
 		opts.Rate = 150

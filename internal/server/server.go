@@ -96,10 +96,10 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return nil, fmt.Errorf("environment %s: target kind %q is not supported by this server yet: use kind local", env.Name, env.Target.Kind)
 	}
-	judge := analysis.ThresholdJudge{}
+	judge, sampleJudge, sources := analysis.ThresholdJudge{}, analysis.MannWhitneyJudge{}, metricSources(prov)
 	runners := map[model.StageType]stage.Runner{
-		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge},
-		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, Rollback: true},
+		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources},
+		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Rollback: true},
 		model.StageNoop:     stage.Noop{},
 		model.StageWait:     stage.Wait{},
 		model.StageJudgment: stage.Judgment{},

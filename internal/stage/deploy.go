@@ -25,7 +25,12 @@ import (
 type Deploy struct {
 	Store   DeployStore
 	Targets Targets
-	Judge   analysis.Judge
+	// Judge is the first, threshold judge (analysis judge: threshold).
+	Judge analysis.Judge
+	// SampleJudge is the statistical judge (the default).
+	SampleJudge analysis.SampleJudge
+	// Sources give the statistical judge its metric sources.
+	Sources Sources
 	// Rollback marks the runner for rollback stages: it plans with
 	// strategy.PlanRollback instead of PlanDeploy.
 	Rollback bool

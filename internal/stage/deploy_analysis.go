@@ -49,21 +49,28 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 	}
 	canary, against := st.name(step.Ref), st.name(step.Against)
 	a := st.Analysis
+	statistical := d.analysisSpec(in).Judge != model.JudgeThreshold
 	if a == nil {
-		counters, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
-		if err != nil {
-			return failStep("reading front-door metrics: %v", err)
+		a = &analysisState{Start: in.Now, End: in.Now.Add(interval)}
+		if !statistical {
+			counters, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
+			if err != nil {
+				return failStep("reading front-door metrics: %v", err)
+			}
+			a.StartCounters = counters
 		}
-		a = &analysisState{Start: in.Now, End: in.Now.Add(interval), StartCounters: counters}
 		st.Analysis = a
 		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval 1/%d until %s", canary, against, intervals, a.End.Local().Format("15:04:05")))
 	}
-	spec := d.analysisSpec(in)
+	spec := analysis.Defaults(d.analysisSpec(in))
 	if a.AwaitingPerson {
 		return d.afterInconclusive(in, st, a, intervals, interval)
 	}
 	if in.Now.Before(a.End) {
 		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval %d/%d until %s", canary, against, a.Interval+1, intervals, a.End.Local().Format("15:04:05")))
+	}
+	if statistical {
+		return d.judgeSamples(ctx, in, w, st, step, a, intervals, interval)
 	}
 	end, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
 	if err != nil {
@@ -133,12 +140,13 @@ func canarySpec(in Input) model.CanarySpec {
 	return model.CanarySpec{}
 }
 
+// analysisSpec is the canary's analysis config as written.
 func (d *Deploy) analysisSpec(in Input) model.AnalysisSpec {
 	var spec model.AnalysisSpec
 	if c := canarySpec(in); c.Analysis != nil {
 		spec = *c.Analysis
 	}
-	return analysis.Defaults(spec)
+	return spec
 }
 
 // record stores one judged interval; storing it again after a crash is a no-op.

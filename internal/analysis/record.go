@@ -1,0 +1,94 @@
+package analysis
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// IntervalData is what a canary stage keeps of one judged interval of the
+// statistical judge: the config it was judged with, the queries it ran and
+// every sample it compared. It is enough to show the decision and to judge
+// the same data again with another config (Rejudge).
+type IntervalData struct {
+	Judge      string          `json:"judge"`
+	Config     AnalysisConfig  `json:"config"`
+	Canary     string          `json:"canary"`   // server group
+	Baseline   string          `json:"baseline"` // server group
+	Start      time.Time       `json:"start"`
+	End        time.Time       `json:"end"`
+	Metrics    []FetchedMetric `json:"metrics"`
+	Extensions int             `json:"extensions"`
+	Final      bool            `json:"final"`
+}
+
+// FetchedMetric is one metric's samples for an interval and where they came from.
+type FetchedMetric struct {
+	Name          string  `json:"name"`
+	Source        string  `json:"source"`
+	BaselineQuery string  `json:"baselineQuery"`
+	CanaryQuery   string  `json:"canaryQuery"`
+	Baseline      Samples `json:"baseline"`
+	Canary        Samples `json:"canary"`
+	// Error is why the samples could not be fetched (the metric had no data).
+	Error string `json:"error,omitempty"`
+}
+
+// Input is the judge's input for this interval's data under cfg. Metrics of
+// cfg that were not fetched have no data.
+func (d IntervalData) Input(cfg AnalysisConfig) SampleInput {
+	in := SampleInput{Config: cfg, Extensions: d.Extensions, Final: d.Final}
+	for _, m := range d.Metrics {
+		in.Samples = append(in.Samples, MetricSamples{Name: m.Name, Baseline: m.Baseline, Canary: m.Canary, Error: m.Error})
+	}
+	return in
+}
+
+// Rejudge judges stored interval data again with another config (the
+// replay of `gennaker analysis replay`).
+func Rejudge(j SampleJudge, d IntervalData, cfg AnalysisConfig) Report {
+	return j.JudgeSamples(d.Input(cfg))
+}
+
+// Samples are metric values that encode NaN (a query that had no value at a
+// step) as JSON null, which plain float64 slices cannot.
+type Samples []float64
+
+// MarshalJSON writes NaN and ±Inf as null.
+func (s Samples) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, v := range s {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b.WriteString("null")
+			continue
+		}
+		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	b.WriteByte(']')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads null as NaN.
+func (s *Samples) UnmarshalJSON(data []byte) error {
+	var raw []*float64
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("samples: %w", err)
+	}
+	out := make(Samples, len(raw))
+	for i, p := range raw {
+		if p == nil {
+			out[i] = math.NaN()
+		} else {
+			out[i] = *p
+		}
+	}
+	*s = out
+	return nil
+}

@@ -1,0 +1,47 @@
+package analysis
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+func TestSamplesKeepNaNAsNull(t *testing.T) {
+	t.Parallel()
+
+	b, err := json.Marshal(Samples{1, math.NaN(), 2.5, math.Inf(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "[1,null,2.5,null]" {
+		t.Errorf("encoded %s", b)
+	}
+	var back Samples
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 4 || back[0] != 1 || !math.IsNaN(back[1]) || back[2] != 2.5 || !math.IsNaN(back[3]) {
+		t.Errorf("decoded %v", back)
+	}
+}
+
+func TestRejudgeWithLooserConfigPasses(t *testing.T) {
+	t.Parallel()
+
+	base := make(Samples, 20)
+	can := make(Samples, 20)
+	for i := range base {
+		base[i] = 10 + float64(i%5)*0.1
+		can[i] = 11 + float64(i%5)*0.1 // 10% slower, clearly significant
+	}
+	d := IntervalData{Judge: "mann-whitney", Final: true, Metrics: []FetchedMetric{{Name: "latency", Baseline: base, Canary: can}}}
+	strict := AnalysisConfig{Metrics: []MetricConfig{{Name: "latency", Direction: DirectionIncrease}}}
+	loose := AnalysisConfig{Metrics: []MetricConfig{{Name: "latency", Direction: DirectionIncrease, EffectSize: EffectSize{AllowedIncrease: 1.2}}}}
+
+	if got := Rejudge(MannWhitneyJudge{}, d, strict); got.Outcome != OutcomeFail {
+		t.Errorf("strict config: want fail, got %s (%s)", got.Outcome, got.Reason)
+	}
+	if got := Rejudge(MannWhitneyJudge{}, d, loose); got.Outcome != OutcomePass {
+		t.Errorf("allowing a 20%% increase: want pass, got %s (%s)", got.Outcome, got.Reason)
+	}
+}

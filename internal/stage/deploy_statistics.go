@@ -1,0 +1,138 @@
+package stage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/analysis/source"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/strategy"
+)
+
+// Sources gives the metric sources an environment's canary analysis may
+// read, by name (model.SourceFrontDoor, SourcePrometheus, SourceHTTP).
+type Sources func(env model.Environment, spec model.AnalysisSpec) (map[string]source.Source, error)
+
+// DefaultMetrics are what the statistical judge compares when a canary names
+// no metrics: the front door's per-second 5xx share (critical: any
+// significant increase fails the canary) and its p95 and mean latency (an
+// increase of more than 20% fails).
+func DefaultMetrics() []model.AnalysisMetric {
+	slower := model.EffectSize{AllowedIncrease: 1.2}
+	return []model.AnalysisMetric{
+		{Name: "error-rate", Group: "errors", Source: model.SourceFrontDoor, Query: source.FrontDoorErrorRate,
+			Direction: model.DirectionIncrease, NaNStrategy: model.NaNReplace, Critical: true},
+		{Name: "latency-p95", Group: "latency", Source: model.SourceFrontDoor, Query: source.FrontDoorLatencyP95,
+			Direction: model.DirectionIncrease, EffectSize: slower},
+		{Name: "latency-mean", Group: "latency", Source: model.SourceFrontDoor, Query: source.FrontDoorLatencyMean,
+			Direction: model.DirectionIncrease, EffectSize: slower},
+	}
+}
+
+// statConfig is the statistical judge's config for a canary: as written,
+// with the default metrics when it names none.
+func statConfig(spec model.AnalysisSpec) analysis.AnalysisConfig {
+	if len(spec.Metrics) == 0 {
+		spec.Metrics = DefaultMetrics()
+	}
+	return spec
+}
+
+// judgeSamples ends one interval of the statistical judge: it fetches every
+// metric's samples for canary and baseline over the interval (an extended
+// interval keeps its start, so its samples accumulate), judges them, stores
+// the decision record, and says what happens next.
+func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deployState, step strategy.Step, a *analysisState, intervals int, interval time.Duration) stepOutcome {
+	cfg := statConfig(d.analysisSpec(in))
+	canary, against := st.name(step.Ref), st.name(step.Against)
+	sources, err := d.Sources(w.env, cfg)
+	if err != nil {
+		return failStep("canary analysis: %v", err)
+	}
+	data := analysis.IntervalData{
+		Judge: model.JudgeMannWhitney, Config: cfg, Canary: canary, Baseline: against,
+		Start: a.Start, End: in.Now, Extensions: a.Extensions, Final: a.Interval+1 >= intervals,
+	}
+	for _, m := range cfg.Metrics {
+		data.Metrics = append(data.Metrics, d.fetchMetric(ctx, w, sources, m, canary, against, a.Start, in.Now))
+	}
+	rep := d.SampleJudge.JudgeSamples(data.Input(cfg))
+	if err := d.recordInterval(ctx, in, st, a, data, rep); err != nil {
+		return failStep("storing the analysis record: %v", err)
+	}
+	st.Verdicts = append(st.Verdicts, fmt.Sprintf("interval %d: %s (score %.0f): %s", a.Interval+1, rep.Outcome, rep.Score, rep.Reason))
+	switch rep.Outcome {
+	case analysis.OutcomePass:
+		return d.nextInterval(in, a, intervals, interval, nil)
+	case analysis.OutcomeExtend:
+		a.Extensions++
+		a.End = in.Now.Add(interval)
+		return waitUntil(a.End, fmt.Sprintf("not enough data yet (%s): measuring longer, until %s", rep.Reason, a.End.Local().Format("15:04:05")))
+	case analysis.OutcomeInconclusive:
+		if canarySpec(in).OnInconclusive == "rollback" {
+			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", rep.Reason)
+		}
+		a.AwaitingPerson = true
+		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + rep.Reason + ": approve to go on, reject to roll back"}
+	default:
+		return failStep("canary analysis failed: %s", rep.Reason)
+	}
+}
+
+// fetchMetric reads one metric for both groups; a source that fails leaves
+// the metric without data for the interval, with the reason recorded.
+func (d *Deploy) fetchMetric(ctx context.Context, w world, sources map[string]source.Source, m model.AnalysisMetric, canary, against string, start, end time.Time) analysis.FetchedMetric {
+	name := m.Source
+	if name == "" {
+		name = model.SourceFrontDoor
+	}
+	fm := analysis.FetchedMetric{Name: m.Name, Source: name}
+	src, ok := sources[name]
+	if !ok {
+		fm.Error = fmt.Sprintf("source %q is not available for environment %s", name, w.env.Name)
+		return fm
+	}
+	scope := func(sg string, role model.ServerGroupRole) source.Scope {
+		version := ""
+		if g, err := d.Store.ServerGroupGet(ctx, sg); err == nil {
+			version = g.Version
+		}
+		return source.Scope{Application: w.app.Name, Environment: w.env.Name, ServerGroup: sg, Version: version, Role: string(role), Start: start, End: end}
+	}
+	base, errB := src.Fetch(ctx, m.Query, scope(against, model.RoleBaseline))
+	can, errC := src.Fetch(ctx, m.Query, scope(canary, model.RoleCanary))
+	fm.BaselineQuery, fm.CanaryQuery = base.Query, can.Query
+	fm.Baseline, fm.Canary = base.Samples, can.Samples
+	if err := errors.Join(errB, errC); err != nil {
+		fm.Error = err.Error()
+		fm.Baseline, fm.Canary = nil, nil
+	}
+	return fm
+}
+
+// recordInterval stores one judged interval; storing it again after a crash is a no-op.
+func (d *Deploy) recordInterval(ctx context.Context, in Input, st *deployState, a *analysisState, data analysis.IntervalData, rep analysis.Report) error {
+	mb, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	vb, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	st.AnalysisSeq++
+	rec := &store.AnalysisRecord{
+		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: st.AnalysisSeq,
+		StartedAt: a.Start, EndedAt: data.End, Outcome: string(rep.Outcome), Score: rep.Score, Reason: rep.Reason,
+		Measurements: mb, Verdict: vb,
+	}
+	if err := d.Store.AnalysisInsert(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}
