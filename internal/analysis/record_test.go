@@ -45,3 +45,24 @@ func TestRejudgeWithLooserConfigPasses(t *testing.T) {
 		t.Errorf("allowing a 20%% increase: want pass, got %s (%s)", got.Outcome, got.Reason)
 	}
 }
+
+func TestReplaySummarizesBothDecisions(t *testing.T) {
+	t.Parallel()
+
+	base := make(Samples, 20)
+	can := make(Samples, 20)
+	for i := range base {
+		base[i] = 10 + float64(i%5)*0.1
+		can[i] = 11 + float64(i%5)*0.1
+	}
+	rec := RecordedInterval{Stage: "canary", Sequence: 1, Outcome: string(OutcomeFail), Reason: "latency high",
+		Data: IntervalData{Judge: "mann-whitney", Final: true, Metrics: []FetchedMetric{{Name: "latency", Baseline: base, Canary: can}}}}
+	loose := AnalysisConfig{Metrics: []MetricConfig{{Name: "latency", Direction: DirectionIncrease, EffectSize: EffectSize{AllowedIncrease: 1.2}}}}
+	res := Replay(MannWhitneyJudge{}, []RecordedInterval{rec}, loose)
+	if res.Recorded != "fails at stage canary interval 1: latency high" {
+		t.Errorf("recorded summary: %q", res.Recorded)
+	}
+	if res.Replayed != "passes all 1 intervals" || res.Intervals[0].Replayed.Outcome != OutcomePass {
+		t.Errorf("replayed summary: %q (%+v)", res.Replayed, res.Intervals[0].Replayed)
+	}
+}

@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/applications/{name}/status", s.status)
 	m.HandleFunc("GET /api/v1/applications/{name}/logs", s.logs)
 	m.HandleFunc("GET /api/v1/executions/{id}/analysis", s.analysis)
+	m.HandleFunc("POST /api/v1/executions/{id}/analysis/replay", s.replayAnalysis)
 	reg := s.cfg.Registry
 	if reg != nil {
 		m.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -262,3 +262,8 @@ func (c *Client) watchOnce(ctx context.Context, id string, fn func(*model.Execut
 	}
 	return false, sc.Err()
 }
+
+// Replay judges an execution's stored analysis again with another config.
+func (c *Client) Replay(ctx context.Context, id string, cfg model.AnalysisSpec, out any) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/analysis/replay", cfg, out)
+}

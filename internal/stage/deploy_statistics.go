@@ -18,37 +18,12 @@ import (
 // read, by name (model.SourceFrontDoor, SourcePrometheus, SourceHTTP).
 type Sources func(env model.Environment, spec model.AnalysisSpec) (map[string]source.Source, error)
 
-// DefaultMetrics are what the statistical judge compares when a canary names
-// no metrics: the front door's per-second 5xx share (critical: any
-// significant increase fails the canary) and its p95 and mean latency (an
-// increase of more than 20% fails).
-func DefaultMetrics() []model.AnalysisMetric {
-	slower := model.EffectSize{AllowedIncrease: 1.2}
-	return []model.AnalysisMetric{
-		{Name: "error-rate", Group: "errors", Source: model.SourceFrontDoor, Query: source.FrontDoorErrorRate,
-			Direction: model.DirectionIncrease, NaNStrategy: model.NaNReplace, Critical: true},
-		{Name: "latency-p95", Group: "latency", Source: model.SourceFrontDoor, Query: source.FrontDoorLatencyP95,
-			Direction: model.DirectionIncrease, EffectSize: slower},
-		{Name: "latency-mean", Group: "latency", Source: model.SourceFrontDoor, Query: source.FrontDoorLatencyMean,
-			Direction: model.DirectionIncrease, EffectSize: slower},
-	}
-}
-
-// statConfig is the statistical judge's config for a canary: as written,
-// with the default metrics when it names none.
-func statConfig(spec model.AnalysisSpec) analysis.AnalysisConfig {
-	if len(spec.Metrics) == 0 {
-		spec.Metrics = DefaultMetrics()
-	}
-	return spec
-}
-
 // judgeSamples ends one interval of the statistical judge: it fetches every
 // metric's samples for canary and baseline over the interval (an extended
 // interval keeps its start, so its samples accumulate), judges them, stores
 // the decision record, and says what happens next.
 func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deployState, step strategy.Step, a *analysisState, intervals int, interval time.Duration) stepOutcome {
-	cfg := statConfig(d.analysisSpec(in))
+	cfg := analysis.ConfigFor(d.analysisSpec(in))
 	canary, against := st.name(step.Ref), st.name(step.Against)
 	sources, err := d.Sources(w.env, cfg)
 	if err != nil {

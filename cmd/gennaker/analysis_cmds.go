@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/config"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+func newAnalysisCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "analysis",
+		Short: "Show or replay the canary analysis of an execution",
+	}
+	cmd.AddCommand(newAnalysisShowCmd(g), newAnalysisReplayCmd(g))
+	return cmd
+}
+
+func newAnalysisShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show EXECUTION",
+		Short: "Show each judged interval: the samples' statistics per metric, the scores and the reason",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			recs, err := g.client().Analysis(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), recs)
+			}
+			if len(recs) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "execution %s has no canary analysis records\n", args[0])
+				return nil
+			}
+			for _, rec := range recs {
+				printRecord(cmd.OutOrStdout(), rec)
+			}
+			return nil
+		},
+	}
+}
+
+func printRecord(w io.Writer, rec store.AnalysisRecord) {
+	fmt.Fprintf(w, "stage %s, interval %d  %s → %s\n", rec.Stage, rec.Sequence, rec.StartedAt.Local().Format("15:04:05"), rec.EndedAt.Local().Format("15:04:05"))
+	fmt.Fprintf(w, "  outcome %s, score %.1f\n  %s\n", strings.ToUpper(rec.Outcome), rec.Score, rec.Reason)
+	var data analysis.IntervalData
+	var rep analysis.Report
+	if json.Unmarshal(rec.Measurements, &data) != nil || data.Judge == "" || json.Unmarshal(rec.Verdict, &rep) != nil {
+		fmt.Fprintln(w, "  (judged by the threshold judge; see -o json for its checks)")
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "  canary %s vs baseline %s, confidence %.2f\n", data.Canary, data.Baseline, data.Config.WithDefaults().ConfidenceLevel)
+	tw := table(w)
+	fmt.Fprintln(tw, "  METRIC\tCLASS\tBASELINE n/mean\tCANARY n/mean\tU\tp\tSHIFT [INTERVAL]\tEFFECT\tPOWER\t")
+	for _, m := range rep.Metrics {
+		class := string(m.Classification)
+		if m.Critical {
+			class += "*"
+		}
+		if m.Muted {
+			class += " (muted)"
+		}
+		stat := "\t\t\t\t"
+		if m.Tested {
+			stat = fmt.Sprintf("%.0f\t%.3g\t%.4g [%.4g, %.4g]\t%s %s\t%.2f", m.U, m.P, m.Estimate, m.Low, m.High, m.EffectMeasure, effect(m.EffectSize), m.Power)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d / %.4g\t%d / %.4g\t%s\t\n", m.Name, class, m.Baseline.Count, m.Baseline.Mean, m.Canary.Count, m.Canary.Mean, stat)
+	}
+	tw.Flush()
+	for _, gs := range rep.Groups {
+		fmt.Fprintf(w, "  group %s: weight %.0f, score %.0f\n", gs.Name, gs.Weight, gs.Score)
+	}
+	for _, m := range data.Metrics {
+		if m.Error != "" {
+			fmt.Fprintf(w, "  %s: no data: %s\n", m.Name, m.Error)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func newAnalysisReplayCmd(g *globals) *cobra.Command {
+	var cfgPath string
+	cmd := &cobra.Command{
+		Use:   "replay EXECUTION --config FILE",
+		Short: "Judge an execution's stored samples again with another analysis config",
+		Long: "Rejudge the samples an execution's canary analysis stored, with the analysis config in FILE\n" +
+			"(written like a canary's analysis block), to tune thresholds against history before changing them.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfgPath == "" {
+				return fmt.Errorf("give the analysis config to replay with: --config FILE")
+			}
+			data, err := os.ReadFile(cfgPath)
+			if err != nil {
+				return fmt.Errorf("reading the analysis config: %w", err)
+			}
+			spec, err := config.ParseAnalysis(cfgPath, data)
+			if err != nil {
+				return err
+			}
+			var res api.ReplayResponse
+			if err := g.client().Replay(cmd.Context(), args[0], spec, &res); err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), res)
+			}
+			w := cmd.OutOrStdout()
+			tw := table(w)
+			fmt.Fprintln(tw, "STAGE\tINTERVAL\tRECORDED\tSCORE\tREPLAYED\tSCORE\tWHY (REPLAYED)")
+			for _, iv := range res.Intervals {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%s\t%.1f\t%s\n", iv.Stage, iv.Sequence, iv.Recorded.Outcome, iv.Recorded.Score,
+					iv.Replayed.Outcome, iv.Replayed.Score, oneLine(iv.Replayed.Reason, 90))
+			}
+			tw.Flush()
+			fmt.Fprintf(w, "\nrecorded: %s\nreplayed: %s\n", res.Recorded, res.Replayed)
+			if res.Skipped > 0 {
+				fmt.Fprintf(w, "(%d intervals judged by the threshold judge were skipped: they keep counters, not samples)\n", res.Skipped)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&cfgPath, "config", "", "analysis config YAML to replay with")
+	return cmd
+}
+
+// effect prints an effect size; the judge stores an infinite ratio (a zero
+// baseline mean) as ±MaxFloat64 to keep its records JSON.
+func effect(v float64) string {
+	switch {
+	case v >= 1e300:
+		return "+Inf"
+	case v <= -1e300:
+		return "-Inf"
+	}
+	return fmt.Sprintf("%.3g", v)
+}

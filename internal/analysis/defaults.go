@@ -1,0 +1,28 @@
+package analysis
+
+import "github.com/gennaker/gennaker/internal/model"
+
+// DefaultMetrics are what the statistical judge compares when a canary names
+// no metrics: the front door's per-second 5xx share (critical: any
+// significant increase fails the canary) and its p95 and mean latency (an
+// increase of more than 20% fails).
+func DefaultMetrics() []MetricConfig {
+	slower := EffectSize{AllowedIncrease: 1.2}
+	return []MetricConfig{
+		{Name: "error-rate", Group: "errors", Source: model.SourceFrontDoor, Query: "error_rate",
+			Direction: DirectionIncrease, NaNStrategy: NaNReplace, Critical: true},
+		{Name: "latency-p95", Group: "latency", Source: model.SourceFrontDoor, Query: "latency_p95",
+			Direction: DirectionIncrease, EffectSize: slower},
+		{Name: "latency-mean", Group: "latency", Source: model.SourceFrontDoor, Query: "latency_mean",
+			Direction: DirectionIncrease, EffectSize: slower},
+	}
+}
+
+// ConfigFor is the statistical judge's config for a canary's analysis block:
+// as written, with DefaultMetrics when it names none.
+func ConfigFor(spec model.AnalysisSpec) AnalysisConfig {
+	if len(spec.Metrics) == 0 {
+		spec.Metrics = DefaultMetrics()
+	}
+	return spec
+}
