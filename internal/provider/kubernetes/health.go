@@ -151,6 +151,9 @@ func Diagnose(pods []corev1.Pod, events []corev1.Event) string {
 		}
 		status := podProblem(pod)
 		event := latestWarning(pod.Name, events)
+		if ev := latestWarningMessage(pod.Name, events); ev != "" && strings.Contains(status, ev) {
+			event = "" // the event repeats what the status says
+		}
 		switch {
 		case status != "" && event != "":
 			return fmt.Sprintf("pod %s: %s; event %s", pod.Name, status, event)
@@ -228,6 +231,14 @@ func latestWarning(pod string, events []corev1.Event) string {
 		return ""
 	}
 	return joinReason(best.Reason, strings.TrimSpace(best.Message))
+}
+
+func latestWarningMessage(pod string, events []corev1.Event) string {
+	s := latestWarning(pod, events)
+	if i := strings.Index(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
 }
 
 func eventTime(e *corev1.Event) time.Time {

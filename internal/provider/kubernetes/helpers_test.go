@@ -2,8 +2,8 @@ package kubernetes
 
 import (
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -32,9 +32,9 @@ func newFake(t *testing.T, traffic model.TrafficMode) fakeBundle {
 	gw := gwfake.NewClientset()
 	p := NewForClients(Config{
 		Environment: "test", Namespace: "shop", Traffic: traffic,
-		Gateway: &model.GatewayRef{Name: "public", Namespace: "infra"},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Backoff: Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond, Budget: time.Second},
+		Gateway:      &model.GatewayRef{Name: "public", Namespace: "infra"},
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Backoff:      Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond, Budget: time.Second},
 		PollInterval: 5 * time.Millisecond,
 	}, kube, gw)
 	return fakeBundle{p: p, kube: kube, gw: gw, seq: new(atomic.Int64)}
