@@ -55,9 +55,12 @@ func TestDiagnose(t *testing.T) {
 		events []corev1.Event
 		want   string
 	}{
-		{"unschedulable, with the scheduler's event", []corev1.Pod{ready, unschedulable},
+		{"unschedulable, the event repeating the status is left out", []corev1.Pod{ready, unschedulable},
 			[]corev1.Event{warning("web-1", "FailedScheduling", "old", now.Add(-time.Minute)), warning("web-1", "FailedScheduling", "0/2 nodes are available", now)},
-			"pod web-1: Unschedulable: 0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.; event FailedScheduling: 0/2 nodes are available"},
+			"pod web-1: Unschedulable: 0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."},
+		{"unschedulable, with a newer event", []corev1.Pod{unschedulable},
+			[]corev1.Event{warning("web-1", "FailedScheduling", "0/3 nodes are available: 1 Insufficient memory", now)},
+			"pod web-1: Unschedulable: 0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.; event FailedScheduling: 0/3 nodes are available: 1 Insufficient memory"},
 		{"image pull", []corev1.Pod{imagePull}, nil,
 			`pod web-2: container web: ImagePullBackOff: Back-off pulling image "registry/web:9.9"`},
 		{"crash loop quotes the last exit", []corev1.Pod{crashLoop}, []corev1.Event{warning("web-3", "BackOff", "Back-off restarting failed container", now)},
