@@ -19,6 +19,11 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
 fi
 
 go mod download
+# A real Kubernetes control plane (kube-apiserver, kube-controller-manager,
+# kube-scheduler, etcd, kwok) for test/k8senv, built from the Go module proxy
+# into ${GENNAKER_K8S_CACHE:-$HOME/.cache/gennaker/k8s}; about a second when
+# already built, 5-8 minutes cold.
+./scripts/k8s/build.sh
 # playwright-core, pinned by test/ui/package-lock.json (drives /usr/bin/chromium; downloads no browser).
 [ -d test/ui/node_modules/playwright-core ] || (cd test/ui && npm ci --no-audit --no-fund)
 echo "test dependencies ready"
