@@ -38,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -197,9 +198,10 @@ var shared struct {
 
 // Shared returns the control plane shared by the tests of this test binary,
 // starting it on first use. It is stopped by RunShared (use it in TestMain);
-// without RunShared the processes still die with the test binary but the
-// temporary directory is left behind. Tests sharing it should work in their
-// own namespace (Namespace).
+// without RunShared the processes still die with the test binary, and the
+// temporary directory is left behind until the next Shared (in any test
+// binary) removes it. Tests sharing it should work in their own namespace
+// (Namespace).
 func Shared(t testing.TB) *Env {
 	t.Helper()
 	if err := Check(); err != nil {
@@ -208,8 +210,14 @@ func Shared(t testing.TB) *Env {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.env == nil && shared.err == nil {
-		dir, err := os.MkdirTemp("", "k8senv-")
+		removeStaleSharedDirs()
+		dir, err := os.MkdirTemp("", sharedDirPrefix)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// The owner's pid lets a later Shared remove this directory if the
+		// test binary never reaches RunShared (no TestMain, or killed).
+		if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		shared.dir = dir
@@ -229,6 +237,27 @@ func Shared(t testing.TB) *Env {
 		}
 	})
 	return shared.env
+}
+
+const sharedDirPrefix = "k8senv-"
+
+// removeStaleSharedDirs removes the directories of shared control planes
+// whose test binary has exited (its processes died with it).
+func removeStaleSharedDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), sharedDirPrefix+"*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // RunShared runs the tests and then stops the shared control plane, if one
