@@ -158,6 +158,13 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 // own rules (AnalysisSpec.Validate) and what a source needs.
 func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Error {
 	var errs []Error
+	if a.Judge != model.JudgeThreshold {
+		for field, set := range map[string]bool{"minRequests": a.MinRequests != 0, "maxErrorRateIncrease": a.MaxErrorRateIncrease != nil, "maxLatencyRatio": a.MaxLatencyRatio != nil} {
+			if set {
+				errs = append(errs, doc.errorf(joinPath(ap, field), "this is a setting of the threshold judge: add `judge: threshold`, or drop it and let the statistical judge decide (metrics, minSamples, thresholds)"))
+			}
+		}
+	}
 	if err := a.Validate(); err != nil {
 		field, msg, ok := strings.Cut(strings.TrimPrefix(err.Error(), model.ErrInvalidConfig.Error()+": "), ": ")
 		if !ok {

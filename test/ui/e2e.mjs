@@ -123,8 +123,8 @@ function config(frontDoor) {
             strategy: {
               type: 'canary',
               canary: {
-                analysis: { minRequests: 20, maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5, maxExtensions: 3 },
-                steps: [{ setWeight: 50 }, { analysis: { interval: '2s', intervals: 3 } }],
+                analysis: { minSamples: 5, maxExtensions: 2 },
+                steps: [{ setWeight: 50 }, { analysis: { interval: '6s', intervals: 1 } }],
               },
             },
           },
