@@ -11,7 +11,7 @@ import (
 
 // addDeployCommands adds deploy, status, rollback and logs.
 func addDeployCommands(root *cobra.Command, g *globals) {
-	root.AddCommand(newDeployCmd(g), newStatusCmd(g), newRollbackCmd(g), newLogsCmd(g), newSampleServiceCmd(), newDemoCmd())
+	root.AddCommand(newDeployCmd(g), newStatusCmd(g), newRollbackCmd(g), newAdoptCmd(g), newLogsCmd(g), newSampleServiceCmd(), newDemoCmd())
 }
 
 func newDeployCmd(g *globals) *cobra.Command {
@@ -127,6 +127,29 @@ func newRollbackCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&req.Environment, "env", "", "environment to roll back")
 	cmd.Flags().StringVarP(&req.Reason, "reason", "m", "", "why (recorded)")
 	cmd.Flags().BoolVarP(&watch, "watch", "w", true, "show progress until the rollback ends")
+	return cmd
+}
+
+func newAdoptCmd(g *globals) *cobra.Command {
+	var req deploy.AdoptRequest
+	cmd := &cobra.Command{
+		Use:   "adopt APP --env ENV --deployment NAME",
+		Short: "Take over an existing Kubernetes Deployment as the application's first server group",
+		Long: "Labels the Deployment and its running pods (metadata only: no pod restarts) and records it as\n" +
+			"server group APP-v001 taking all traffic. The next deploy replaces it like any server group.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req.Application = args[0]
+			sg, err := g.client().Adopt(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "adopted Deployment %s as %s (version %s, %d instances)\n", req.Deployment, sg.Name, sg.Version, sg.Instances)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&req.Environment, "env", "", "kubernetes environment the Deployment runs in")
+	cmd.Flags().StringVar(&req.Deployment, "deployment", "", "name of the Deployment in the environment's namespace")
 	return cmd
 }
 

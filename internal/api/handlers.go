@@ -278,6 +278,25 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, exec)
 }
 
+func (s *Server) adopt(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Deployer == nil {
+		s.writeError(w, r, errNotImplemented)
+		return
+	}
+	var req deploy.AdoptRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req.Application, req.Actor = r.PathValue("name"), actor(r)
+	sg, err := s.cfg.Deployer.Adopt(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, sg)
+}
+
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Deployer == nil {
 		s.writeError(w, r, errNotImplemented)

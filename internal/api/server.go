@@ -35,6 +35,7 @@ type Deployer interface {
 	Rollback(ctx context.Context, req deploy.RollbackRequest) (*model.Execution, error)
 	Status(ctx context.Context, app string) (*deploy.AppStatus, error)
 	Logs(ctx context.Context, app, env string, tail int) (string, error)
+	Adopt(ctx context.Context, req deploy.AdoptRequest) (*model.ServerGroup, error)
 }
 
 // Validator checks a config set against what is stored, returning positioned errors.
@@ -95,6 +96,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/stream", s.streamAll)
 	m.HandleFunc("POST /api/v1/applications/{name}/deploy", s.deploy)
 	m.HandleFunc("POST /api/v1/applications/{name}/rollback", s.rollback)
+	m.HandleFunc("POST /api/v1/applications/{name}/adopt", s.adopt)
 	m.HandleFunc("GET /api/v1/applications/{name}/status", s.status)
 	m.HandleFunc("GET /api/v1/applications/{name}/logs", s.logs)
 	m.HandleFunc("GET /api/v1/executions/{id}/analysis", s.analysis)

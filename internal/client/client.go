@@ -185,6 +185,12 @@ func (c *Client) Rollback(ctx context.Context, req deploy.RollbackRequest) (*mod
 	return &out, c.do(ctx, http.MethodPost, "/api/v1/applications/"+url.PathEscape(req.Application)+"/rollback", req, &out)
 }
 
+// Adopt records an existing Kubernetes Deployment as the application's first server group.
+func (c *Client) Adopt(ctx context.Context, req deploy.AdoptRequest) (*model.ServerGroup, error) {
+	var out model.ServerGroup
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/applications/"+url.PathEscape(req.Application)+"/adopt", req, &out)
+}
+
 // Status reports what runs of an application.
 func (c *Client) Status(ctx context.Context, app string) (*deploy.AppStatus, error) {
 	var out deploy.AppStatus

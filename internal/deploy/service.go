@@ -27,6 +27,8 @@ type Service struct {
 	Store     store.Store
 	Engine    Starter
 	Inspector Inspector
+	// Adopter takes over existing Kubernetes Deployments (optional).
+	Adopter Adopter
 }
 
 func badRequest(format string, args ...any) error {

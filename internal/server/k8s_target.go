@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/kubernetes"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -142,4 +143,25 @@ func (i inspector) Logs(ctx context.Context, env model.Environment, sg model.Ser
 		return "", err
 	}
 	return t.p.Logs(ctx, sg.Name, tail)
+}
+
+// k8sAdopter takes over existing Deployments in Kubernetes environments and
+// routes all of the application's traffic to them (creating the stable Service).
+type k8sAdopter struct{ k8s *k8sTargets }
+
+var _ deploy.Adopter = k8sAdopter{}
+
+func (a k8sAdopter) Adopt(ctx context.Context, app model.Application, env model.Environment, deployment string) (model.ServerGroup, error) {
+	t, err := a.k8s.target(env)
+	if err != nil {
+		return model.ServerGroup{}, err
+	}
+	sg, err := t.p.Adopt(ctx, app, deployment)
+	if err != nil {
+		return model.ServerGroup{}, err
+	}
+	if err := t.p.Route(ctx, app, []kubernetes.Route{{ServerGroup: sg.Name, Weight: 100}}); err != nil {
+		return model.ServerGroup{}, err
+	}
+	return sg, nil
 }

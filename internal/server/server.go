@@ -115,7 +115,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := restoreLocal(ctx, st, prov, log); err != nil {
 		return err
 	}
-	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}}
+	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
 
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
