@@ -409,3 +409,120 @@ func TestKubernetesAdoptThroughTheAPI(t *testing.T) {
 		t.Errorf("Deployments %v", got)
 	}
 }
+
+// TestKubernetesRolling: rolling replaces the old group batch by batch;
+// afterwards only the new group runs, with all traffic.
+func TestKubernetesRolling(t *testing.T) {
+	t.Parallel()
+	kc := k8senv.Shared(t)
+	ns := kc.Namespace(t)
+	c := startServer(t)
+	ctx := context.Background()
+	cfg := model.Config{
+		Applications: []model.Application{k8sApplication(3)},
+		Environments: []model.Environment{k8sEnvironment("k8s", kc, ns, model.TrafficReplicas)},
+		Pipelines:    []model.Pipeline{deployPipeline("roll", "k8s", model.Strategy{Type: model.StrategyRolling, BatchSize: 1})},
+	}
+	if _, err := c.Apply(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1.0.0", "2.0.0"} {
+		e, err := c.Deploy(ctx, deploy.Request{Application: k8sApp, Environment: "k8s", Version: v, Pipeline: "roll"})
+		mustSucceed(t, c, e, err)
+	}
+	if got := deployments(t, kc, ns); !maps.Equal(got, map[string]string{"shop-v002": "2.0.0 enabled=true"}) {
+		t.Fatalf("after rolling: Deployments %v", got)
+	}
+	d, err := kc.Clientset.AppsV1().Deployments(ns).Get(ctx, "shop-v002", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *d.Spec.Replicas != 3 || d.Status.AvailableReplicas != 3 {
+		t.Errorf("shop-v002: %d replicas, %d available, want 3", *d.Spec.Replicas, d.Status.AvailableReplicas)
+	}
+}
+
+// TestKubernetesServerRestartMidCanary: the server stops while a canary
+// pauses; a new server on the same data directory resumes the execution,
+// which finishes with the canary promoted and nothing applied twice.
+func TestKubernetesServerRestartMidCanary(t *testing.T) {
+	t.Parallel()
+	kc := k8senv.Shared(t)
+	ns := kc.Namespace(t)
+	dataDir := t.TempDir()
+	ctx := context.Background()
+
+	run := func() (*client.Client, func()) {
+		sctx, cancel := context.WithCancel(ctx)
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- server.Run(sctx, server.Options{DataDir: dataDir, Addr: "127.0.0.1:0",
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(u string) { ready <- u }})
+		}()
+		select {
+		case u := <-ready:
+			return client.New(u, "test"), func() { cancel(); <-done }
+		case err := <-done:
+			t.Fatalf("server: %v", err)
+		}
+		return nil, nil
+	}
+	c, stop := run()
+	weight := func(w int) model.CanaryStep { return model.CanaryStep{SetWeight: &w} }
+	pause := model.CanaryStep{Pause: &model.PauseStep{Duration: model.Duration(3 * time.Second)}}
+	cfg := model.Config{
+		Applications: []model.Application{k8sApplication(1)},
+		Environments: []model.Environment{k8sEnvironment("k8s-gw", kc, ns, model.TrafficGateway)},
+		Pipelines: []model.Pipeline{
+			deployPipeline("hl", "k8s-gw", model.Strategy{Type: model.StrategyHighlander}),
+			deployPipeline("canary", "k8s-gw", model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{weight(30), pause}}}),
+		},
+	}
+	if _, err := c.Apply(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Deploy(ctx, deploy.Request{Application: k8sApp, Environment: "k8s-gw", Version: "1.0.0", Pipeline: "hl"})
+	mustSucceed(t, c, e, err)
+	e, err = c.Deploy(ctx, deploy.Request{Application: k8sApp, Environment: "k8s-gw", Version: "2.0.0", Pipeline: "canary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the 30% step is on the HTTPRoute, then stop the server.
+	gw, err := gateway.NewForConfig(kc.RESTConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		hr, err := gw.GatewayV1().HTTPRoutes(ns).Get(ctx, k8sApp, metav1.GetOptions{})
+		if err == nil && kubernetes.RouteWeights(hr)["shop-v003"] == 30 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the canary never reached 30%")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	t.Log("server stopped during the canary's pause")
+
+	c, stop = run()
+	defer stop()
+	mustSucceed(t, c, e, nil)
+	if got := deployments(t, kc, ns); !maps.Equal(got, map[string]string{"shop-v003": "2.0.0 enabled=true"}) {
+		t.Errorf("after the resumed canary: Deployments %v", got)
+	}
+	hr, err := gw.GatewayV1().HTTPRoutes(ns).Get(ctx, k8sApp, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kubernetes.RouteWeights(hr); !maps.Equal(got, map[string]int32{"shop-v003": 100}) {
+		t.Errorf("HTTPRoute weights %v", got)
+	}
+	d, _ := kc.Clientset.AppsV1().Deployments(ns).Get(ctx, "shop-v003", metav1.GetOptions{})
+	rss, _ := kc.Clientset.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: kubernetes.LabelServerGroup + "=shop-v003"})
+	if len(rss.Items) != 1 {
+		t.Errorf("shop-v003 was rolled (%d ReplicaSets, generation %d)", len(rss.Items), d.Generation)
+	}
+}
