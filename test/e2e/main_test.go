@@ -53,6 +53,11 @@ func TestCLI(t *testing.T) {
 			}
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("ADDR", addr)
+			frontDoor, err := freeAddr()
+			if err != nil {
+				return err
+			}
+			env.Setenv("FRONTDOOR", frontDoor)
 			env.Setenv("GENNAKER_SERVER", "http://"+addr)
 			env.Setenv("GENNAKER_ACTOR", "tester")
 			return nil
@@ -62,6 +67,8 @@ func TestCLI(t *testing.T) {
 			"waitexec":   cmdWaitExec,
 			"jsonpath":   cmdJSONPath,
 			"capture":    cmdCapture,
+			"traffic":    cmdTraffic,
+			"envsubst":   cmdEnvsubst,
 		},
 	})
 }
