@@ -115,7 +115,11 @@ func resolveParams(pl model.Pipeline, given map[string]string) (map[string]strin
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		problems = append(problems, fmt.Sprintf("pipeline %s has no parameter %q (it has: %s)", pl.Name, k, strings.Join(names, ", ")))
+		has := "it declares none"
+		if len(names) > 0 {
+			has = "it has: " + strings.Join(names, ", ")
+		}
+		problems = append(problems, fmt.Sprintf("pipeline %s has no parameter %q (%s; version and env.NAME are always accepted)", pl.Name, k, has))
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrBadRequest, strings.Join(problems, "; "))

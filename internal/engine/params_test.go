@@ -44,7 +44,7 @@ func TestResolveParams(t *testing.T) {
 		{
 			name:    "an unknown parameter is named with the list of known ones",
 			given:   map[string]string{"ticket": "OPS-1", "reigon": "eu"},
-			wantErr: []string{`pipeline release has no parameter "reigon" (it has: note, region, ticket)`},
+			wantErr: []string{`pipeline release has no parameter "reigon" (it has: note, region, ticket; version and env.NAME are always accepted)`},
 		},
 		{
 			name:  "version and env.* are accepted by every pipeline",
@@ -61,7 +61,7 @@ func TestResolveParams(t *testing.T) {
 			given: map[string]string{"zone": "a", "colour": "b"},
 			wantErr: []string{
 				`parameter "ticket" is required`,
-				`no parameter "colour" (it has: note, region, ticket); pipeline release has no parameter "zone"`,
+				`no parameter "colour" (it has: note, region, ticket; version and env.NAME are always accepted); pipeline release has no parameter "zone"`,
 			},
 		},
 	}

@@ -24,6 +24,14 @@ type Webhook struct {
 
 var _ Runner = (*Webhook)(nil)
 
+// Status values that end polling when webhook.successValues or
+// failureValues are not given. Anything else (including no status yet)
+// keeps polling until the stage's timeout.
+var (
+	defaultSuccessValues = []string{"success", "succeeded", "SUCCESS", "SUCCEEDED", "Succeeded", "done", "DONE", "completed", "COMPLETED", "ok", "OK", "true"}
+	defaultFailureValues = []string{"failure", "failed", "FAILURE", "FAILED", "Failed", "error", "ERROR", "canceled", "CANCELED", "cancelled", "false"}
+)
+
 // IdempotencyHeader names the header carrying the stable call key.
 const IdempotencyHeader = "Idempotency-Key"
 
@@ -76,9 +84,9 @@ func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key strin
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
-	if err != nil || code >= 500 {
+	if err != nil || code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout {
 		if err == nil {
-			err = fmt.Errorf("GET %s answered %d", spec.StatusURL, code)
+			err = fmt.Errorf("GET %s answered %d %s", spec.StatusURL, code, http.StatusText(code))
 		}
 		return Retry(err)
 	}
@@ -89,10 +97,17 @@ func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key strin
 	if err != nil {
 		return Failf("status URL %s: %v", spec.StatusURL, err)
 	}
+	success, failure := spec.SuccessValues, spec.FailureValues
+	if len(success) == 0 {
+		success = defaultSuccessValues
+	}
+	if len(failure) == 0 {
+		failure = defaultFailureValues
+	}
 	switch {
-	case slices.Contains(spec.FailureValues, value):
+	case slices.Contains(failure, value):
 		return Failf("status URL %s reports %s=%q, a failure value", spec.StatusURL, fieldName(spec.StatusField), value)
-	case slices.Contains(spec.SuccessValues, value) || (len(spec.SuccessValues) == 0 && value != ""):
+	case slices.Contains(success, value):
 		return Succeed(map[string]any{"statusCode": st.StatusCode, "status": value, "polls": st.Polls}).WithState(st)
 	}
 	return Again(in.Now.Add(interval), st)
@@ -147,8 +162,12 @@ func lookupField(body []byte, path string) (string, error) {
 	switch v := cur.(type) {
 	case string:
 		return v, nil
-	default:
+	case nil:
+		return "", nil // no status yet
+	case bool, float64:
 		return fmt.Sprint(v), nil
+	default:
+		return "", errors.New("field " + fieldName(path) + " holds an object or a list: set webhook.statusField to the field that holds the status text")
 	}
 }
 

@@ -261,9 +261,9 @@ func TestWebhookPollsTheStatusURL(t *testing.T) {
 			wantReason: []string{`reports code="1"`},
 		},
 		{
-			name: "without success values any non-empty status succeeds", field: "status",
-			statuses: []string{`{"status":""}`, `{"status":"green"}`},
-			want:     "Continue Continue Succeeded",
+			name: "without success values a common success word succeeds", field: "status",
+			statuses: []string{`{"status":""}`, `{"status":"running"}`, `{"status":"succeeded"}`},
+			want:     "Continue Continue Continue Succeeded",
 		},
 		{
 			name: "a 5xx from the status URL is transient", field: "status", success: []string{"done"},
@@ -434,7 +434,6 @@ func TestWebhookDefaultPollInterval(t *testing.T) {
 // polls should too.
 func TestWebhookStatusURLRateLimitIsTransient(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: webhook.go poll treats 429/408 from the status URL as a permanent failure (only >=500 is retried), unlike the first call")
 	for _, answer := range []string{"429 slow down", "408 timeout"} {
 		ci := newCIServer(t, 200, "ok", `{"status":"running"}`, answer)
 		rs := runWebhook(t, hookSpec(ci, withStatusURL(ci, "status", []string{"done"}, nil)))
@@ -448,8 +447,7 @@ func TestWebhookStatusURLRateLimitIsTransient(t *testing.T) {
 // all: without success values the stage must keep polling, as it does for "".
 func TestWebhookNullStatusIsNotSuccess(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: lookupField renders JSON null as \"<nil>\", a non-empty value, so with no successValues the stage succeeds on a null status")
-	ci := newCIServer(t, 200, "ok", `{"status":null}`, `{"status":"green"}`)
+	ci := newCIServer(t, 200, "ok", `{"status":null}`, `{"status":"done"}`)
 	rs := runWebhook(t, hookSpec(ci, withStatusURL(ci, "status", nil, nil)))
 	if got := outcomes(rs); got != "Continue Continue Succeeded" {
 		t.Errorf("outcomes %s (output of the last: %s), want a null status to be polled again", got, rs[len(rs)-1].Output)
