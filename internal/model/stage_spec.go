@@ -108,8 +108,13 @@ type WebhookStage struct {
 	StatusURL    string   `json:"statusUrl,omitempty"`
 	PollInterval Duration `json:"pollInterval,omitempty"`
 	// StatusField is a dotted path into the status JSON, e.g. "status" or "result.state".
-	StatusField   string   `json:"statusField,omitempty"`
+	StatusField string `json:"statusField,omitempty"`
+	// SuccessValues end the stage successfully when the status field holds
+	// one; without them, common words do (success, succeeded, done,
+	// completed, ok, true, in lower or upper case).
 	SuccessValues []string `json:"successValues,omitempty"`
+	// FailureValues fail the stage; without them, failure, failed, error,
+	// canceled and false do. Any other value keeps polling.
 	FailureValues []string `json:"failureValues,omitempty"`
 }
 
