@@ -24,6 +24,16 @@ type LoadOptions struct {
 // lexical order. The error is an *Errors when documents are wrong, or a
 // plain error when files cannot be read.
 func LoadDir(dir string, opts LoadOptions) (model.Config, error) {
+	paths, err := FindFiles(dir)
+	if err != nil {
+		return model.Config{}, err
+	}
+	return LoadFiles(paths, opts)
+}
+
+// FindFiles lists the config files under dir (*.yaml, *.yml; hidden
+// directories skipped), in lexical order.
+func FindFiles(dir string) ([]string, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -38,13 +48,13 @@ func LoadDir(dir string, opts LoadOptions) (model.Config, error) {
 		return nil
 	})
 	if err != nil {
-		return model.Config{}, fmt.Errorf("read config directory: %w", err)
+		return nil, fmt.Errorf("read config directory: %w", err)
 	}
 	if len(paths) == 0 {
-		return model.Config{}, fmt.Errorf("read config directory %s: no .yaml or .yml files in it", dir)
+		return nil, fmt.Errorf("read config directory %s: no .yaml or .yml files in it", dir)
 	}
 	slices.Sort(paths)
-	return LoadFiles(paths, opts)
+	return paths, nil
 }
 
 func isYAML(path string) bool {

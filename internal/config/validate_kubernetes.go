@@ -52,7 +52,7 @@ func validateManifest(doc *Document, a *model.Application) []Error {
 		if !filepath.IsAbs(path) && doc.File != "" {
 			path = filepath.Join(filepath.Dir(doc.File), path)
 		}
-		data, err := os.ReadFile(path)
+		data, err := readTemplate(path)
 		if err != nil {
 			return []Error{doc.errorf("spec.manifest", "cannot read the Deployment template: %v: give a path relative to this file", err)}
 		}
@@ -69,6 +69,24 @@ func validateManifest(doc *Document, a *model.Application) []Error {
 		return []Error{doc.errorf(field, "%s: %s", file, msg)}
 	}
 	return nil
+}
+
+// maxTemplateSize bounds a Deployment template file.
+const maxTemplateSize = 1 << 20
+
+// readTemplate reads a regular file of at most maxTemplateSize bytes.
+func readTemplate(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Size() > maxTemplateSize {
+		return nil, fmt.Errorf("%s is %d bytes: a Deployment template has at most %d", path, fi.Size(), maxTemplateSize)
+	}
+	return os.ReadFile(path)
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
