@@ -86,21 +86,27 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 	return nil
 }
 
-// checkRoutes rejects splits that do not add up.
+// checkRoutes rejects splits that do not add up (to 100, or to 0 for no
+// traffic at all), like the local front door does.
 func checkRoutes(app string, routes []Route) error {
 	total := 0
 	canaries := 0
+	seen := map[string]bool{}
 	for _, r := range routes {
 		if r.Weight < 0 || r.Weight > 100 {
 			return fmt.Errorf("route for %s: weight %d of %s is not a percentage", app, r.Weight, r.ServerGroup)
 		}
+		if seen[r.ServerGroup] {
+			return fmt.Errorf("route for %s: server group %s is routed twice: give each one route", app, r.ServerGroup)
+		}
+		seen[r.ServerGroup] = true
 		total += r.Weight
 		if r.Canary {
 			canaries++
 		}
 	}
-	if len(routes) > 0 && total != 100 {
-		return fmt.Errorf("route for %s: weights add up to %d, not 100", app, total)
+	if total != 100 && total != 0 { // 0: no group takes traffic
+		return fmt.Errorf("route for %s: weights add up to %d: make them add up to 100", app, total)
 	}
 	if canaries > 1 {
 		return fmt.Errorf("route for %s: %d canary routes: mark at most one", app, canaries)

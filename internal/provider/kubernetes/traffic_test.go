@@ -148,10 +148,30 @@ func TestRouteRejectsBadSplits(t *testing.T) {
 		"missing group":    {{ServerGroup: "checkout-v009", Weight: 100}},
 		"two canaries":     {{ServerGroup: "a", Weight: 50, Canary: true}, {ServerGroup: "b", Weight: 50, Canary: true}},
 		"negative weights": {{ServerGroup: "a", Weight: -10}, {ServerGroup: "b", Weight: 110}},
+		"routed twice":     {{ServerGroup: "a", Weight: 50}, {ServerGroup: "a", Weight: 50}},
 	} {
 		if err := f.p.Route(context.Background(), testApp(), routes); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+func TestRouteNoTrafficDisablesEverything(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, model.TrafficReplicas)
+	ctx := context.Background()
+	sg := testGroup(1, "1.0.0", 1)
+	if err := f.p.Ensure(ctx, sg, testApp()); err != nil {
+		t.Fatal(err)
+	}
+	f.addPods(t, f.deployment(t, sg.Name), 1, true)
+	for _, routes := range [][]Route{{{ServerGroup: sg.Name, Weight: 100}}, {{ServerGroup: sg.Name, Weight: 0}}} {
+		if err := f.p.Route(ctx, testApp(), routes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.podLabels(t, sg.Name)[LabelEnabled]; got != "false" {
+		t.Errorf("with no traffic routed, pods have %s=%s", LabelEnabled, got)
 	}
 }
 
