@@ -57,6 +57,12 @@ func New(cfg Config) (*Provider, error) {
 		cfg.Namespace = ns
 	}
 	rc.UserAgent = "gennaker"
+	if rc.Timeout == 0 {
+		rc.Timeout = 30 * time.Second // a hung API server is a transient error, not a stuck stage
+	}
+	if rc.QPS == 0 {
+		rc.QPS, rc.Burst = 50, 100 // relabelling a large group's pods is one request per pod
+	}
 	kube, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: kubernetes client: %w", cfg.Environment, err)
