@@ -58,8 +58,14 @@ func transient(err error) bool {
 	if errors.As(err, &status) {
 		return status.Status().Code >= 500
 	}
+	// Connection-level failures (refused, reset, timeouts) are transient; a
+	// bad certificate or kubeconfig is not, though it also comes as a url.Error.
 	var netErr net.Error
-	if errors.As(err, &netErr) {
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
 		return true
 	}
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||

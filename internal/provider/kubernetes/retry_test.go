@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"crypto/x509"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,6 +38,8 @@ func TestTransient(t *testing.T) {
 		{apierrors.NewInvalid(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "checkout-v001", nil), false},
 		{apierrors.NewNotFound(gr, "checkout-v001"), false},
 		{context.Canceled, false},
+		{&url.Error{Op: "Get", URL: "https://10.0.0.1:6443", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, true},
+		{&url.Error{Op: "Get", URL: "https://10.0.0.1:6443", Err: x509.UnknownAuthorityError{}}, false},
 	} {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
