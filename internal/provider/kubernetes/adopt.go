@@ -56,7 +56,7 @@ func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment 
 		"labels": want,
 		"annotations": map[string]string{
 			AnnotationEnabled: "true", AnnotationAdopted: "true",
-			AnnotationStartupTimeout: "60s",
+			AnnotationStartupTimeout: startupOf(app).String(),
 		},
 	}}
 	body, _ := json.Marshal(patch)

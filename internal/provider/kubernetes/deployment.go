@@ -214,10 +214,7 @@ func overlay(obj map[string]any, namespace string, sg model.ServerGroup, app mod
 	meta["namespace"] = namespace
 	delete(meta, "creationTimestamp")
 	mergeStrings(child(meta, "labels"), labels)
-	startup := time.Duration(app.HealthCheck.StartupTimeout)
-	if startup <= 0 {
-		startup = 60 * time.Second
-	}
+	startup := startupOf(app)
 	mergeStrings(child(meta, "annotations"), map[string]string{AnnotationStartupTimeout: startup.String()})
 
 	spec := child(obj, "spec")
@@ -232,6 +229,14 @@ func overlay(obj map[string]any, namespace string, sg model.ServerGroup, app mod
 	mergeStrings(podLabels, labels)
 	// New pods start out of traffic; Route and SyncTraffic enable them.
 	podLabels[LabelEnabled] = "false"
+}
+
+// startupOf is how long a server group of app may take to become available.
+func startupOf(app model.Application) time.Duration {
+	if d := time.Duration(app.HealthCheck.StartupTimeout); d > 0 {
+		return d
+	}
+	return 60 * time.Second
 }
 
 func child(m map[string]any, key string) map[string]any {
