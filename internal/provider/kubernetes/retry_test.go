@@ -2,9 +2,9 @@ package kubernetes
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"crypto/x509"
 	"net"
 	"net/url"
 	"strings"
