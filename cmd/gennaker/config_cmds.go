@@ -10,41 +10,26 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 )
 
-// loadConfig reads files and directories as one config set.
+// loadConfig reads files and directories as one config set, so objects in
+// one may refer to objects in another.
 func loadConfig(paths []string, existing model.Config) (model.Config, error) {
 	var files []string
-	var out model.Config
-	opts := config.LoadOptions{Existing: existing}
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return out, fmt.Errorf("reading config: %w", err)
+			return model.Config{}, fmt.Errorf("reading config: %w", err)
 		}
-		if fi.IsDir() {
-			if len(paths) > 1 {
-				cfg, err := config.LoadDir(p, opts)
-				if err != nil {
-					return out, err
-				}
-				out.Applications = append(out.Applications, cfg.Applications...)
-				out.Environments = append(out.Environments, cfg.Environments...)
-				out.Pipelines = append(out.Pipelines, cfg.Pipelines...)
-				continue
-			}
-			return config.LoadDir(p, opts)
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
 		}
-		files = append(files, p)
-	}
-	if len(files) > 0 {
-		cfg, err := config.LoadFiles(files, opts)
+		found, err := config.FindFiles(p)
 		if err != nil {
-			return out, err
+			return model.Config{}, err
 		}
-		out.Applications = append(out.Applications, cfg.Applications...)
-		out.Environments = append(out.Environments, cfg.Environments...)
-		out.Pipelines = append(out.Pipelines, cfg.Pipelines...)
+		files = append(files, found...)
 	}
-	return out, nil
+	return config.LoadFiles(files, config.LoadOptions{Existing: existing})
 }
 
 func newApplyCmd(g *globals) *cobra.Command {

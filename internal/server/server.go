@@ -94,7 +94,7 @@ func Run(ctx context.Context, opts Options) error {
 		case model.TargetKubernetes:
 			return kube.target(env)
 		}
-		return nil, fmt.Errorf("environment %s: target kind %q is not supported by this server yet: use kind local", env.Name, env.Target.Kind)
+		return nil, fmt.Errorf("environment %s: target kind %q is not known: use local or kubernetes", env.Name, env.Target.Kind)
 	}
 	judge, sampleJudge, sources := analysis.ThresholdJudge{}, analysis.MannWhitneyJudge{}, metricSources(prov)
 	runners := map[model.StageType]stage.Runner{

@@ -132,6 +132,13 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 		r := Result{Outcome: WaitForPerson, At: out.at, State: mustJSON(st), Output: d.output(st, w, out.reason)}
 		return r
 	default:
+		if !d.Rollback && in.Spec.EffectiveOnFailure() != model.OnFailureRollback {
+			// onFailure fail or continue: leave the cluster as it is, for a person to look at.
+			reason := fmt.Sprintf("%s; left as it is (onFailure: %s): inspect it with `gennaker status %s`, roll back with `gennaker rollback %s --env %s`",
+				out.reason, in.Spec.EffectiveOnFailure(), w.app.Name, w.app.Name, w.env.Name)
+			r := Result{Outcome: Failed, Reason: reason, State: mustJSON(st), Output: d.output(st, w, reason), ClearJudgment: out.clearJudgment}
+			return r.WithEvents(model.Event{Kind: model.EventDeployFailed, Environment: w.env.Name, Version: st.Version, Detail: out.reason})
+		}
 		r := d.startAbort(ctx, in, w, st, out.reason)
 		r.ClearJudgment = out.clearJudgment
 		return r

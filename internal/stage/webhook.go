@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
 )
 
 // Webhook calls an HTTP endpoint once and, when a status URL is configured,
@@ -52,6 +54,7 @@ func (w *Webhook) Run(ctx context.Context, in Input) Result {
 		return Failf("%v", err)
 	}
 	key := in.Execution.ID + "/" + in.Stage.Name
+	spec = expandWebhook(spec, in.Execution.Params)
 	if !st.Called {
 		method := spec.Method
 		if method == "" {
@@ -77,7 +80,7 @@ func (w *Webhook) Run(ctx context.Context, in Input) Result {
 }
 
 func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key string) Result {
-	spec := in.Spec.Webhook
+	spec := expandWebhook(in.Spec.Webhook, in.Execution.Params)
 	code, body, err := w.do(ctx, http.MethodGet, spec.StatusURL, "", spec.Headers, key)
 	st.Polls++
 	interval := spec.PollInterval.D()
@@ -141,6 +144,18 @@ func (w *Webhook) do(ctx context.Context, method, url, body string, headers map[
 		return 0, nil, fmt.Errorf("reading the answer of %s %s: %w", method, url, err)
 	}
 	return resp.StatusCode, b, nil
+}
+
+// expandWebhook fills {{params.NAME}} placeholders in the URLs, headers
+// and body with the execution's parameters.
+func expandWebhook(spec *model.WebhookStage, params map[string]string) *model.WebhookStage {
+	out := *spec
+	out.URL, out.StatusURL, out.Body = expandParams(spec.URL, params), expandParams(spec.StatusURL, params), expandParams(spec.Body, params)
+	out.Headers = make(map[string]string, len(spec.Headers))
+	for k, v := range spec.Headers {
+		out.Headers[k] = expandParams(v, params)
+	}
+	return &out
 }
 
 // lookupField reads a dotted path ("status", "result.state") from a JSON body.

@@ -13,8 +13,10 @@ func ptr[T any](v T) *T { return &v }
 // canary is a canary pipeline over the given steps, judged on the front door.
 func canary(name string, steps ...model.CanaryStep) model.Pipeline {
 	return pipeline(name, model.Strategy{Type: model.StrategyCanary, MaxRemaining: 0, Canary: &model.CanarySpec{
-		Steps:    steps,
-		Analysis: &model.AnalysisSpec{MinRequests: 10, MaxErrorRateIncrease: ptr(0.05), MaxLatencyRatio: ptr(3.0), MaxExtensions: 3},
+		Steps: steps,
+		// The threshold judge: these tests are about the canary mechanics, and it
+		// judges a short interval; the statistical judge has its own tests.
+		Analysis: &model.AnalysisSpec{Judge: model.JudgeThreshold, MinRequests: 10, MaxErrorRateIncrease: ptr(0.05), MaxLatencyRatio: ptr(3.0), MaxExtensions: 3},
 	}})
 }
 

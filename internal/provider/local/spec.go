@@ -13,8 +13,8 @@ import (
 // Defaults applied to a HealthCheck's zero fields.
 const (
 	defaultHealthPath     = "/healthz"
-	defaultHealthInterval = time.Second
-	defaultHealthTimeout  = 2 * time.Second
+	defaultHealthInterval = 2 * time.Second // as config fills in
+	defaultHealthTimeout  = time.Second
 	defaultStartupTimeout = 60 * time.Second
 )
 
