@@ -332,12 +332,51 @@ func TestKubernetesTwoClusters(t *testing.T) {
 	}
 }
 
-// TestKubernetesOnePipelineTwoClusters: one pipeline deploying one
-// application to two clusters. It fails today outside the provider: server
-// group names (shop-v001) are the store's primary key across environments,
-// so the second environment's first group collides with the first's.
+// TestKubernetesOnePipelineTwoClusters: one pipeline deploys one
+// application to two clusters, east then west. Server group names count per
+// application across environments, so each cluster gets its own name.
 func TestKubernetesOnePipelineTwoClusters(t *testing.T) {
-	t.Skip("store: server_group.name is the primary key across environments (shop-v001 in east and in west collide); needs a store/engine change")
+	t.Parallel()
+	east := k8senv.Shared(t)
+	west := k8senv.Start(t)
+	nsEast, nsWest := east.Namespace(t), west.Namespace(t)
+	c := startServer(t)
+	ctx := context.Background()
+	highlander := model.Strategy{Type: model.StrategyHighlander}
+	pl := model.Pipeline{Name: "both", Application: k8sApp, Parameters: []model.Parameter{{Name: "version", Required: true}},
+		Stages: []model.StageSpec{
+			{Name: "east", Deploy: &model.DeployStage{Environment: "east", Strategy: highlander}},
+			{Name: "west", Needs: []string{"east"}, Deploy: &model.DeployStage{Environment: "west", Strategy: highlander}},
+		}}
+	cfg := model.Config{
+		Applications: []model.Application{k8sApplication(1)},
+		Environments: []model.Environment{
+			k8sEnvironment("east", east, nsEast, model.TrafficReplicas),
+			k8sEnvironment("west", west, nsWest, model.TrafficReplicas),
+		},
+		Pipelines: []model.Pipeline{pl},
+	}
+	if _, err := c.Apply(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Run(ctx, "both", client.RunRequest{Params: map[string]string{"version": "2.0.0"}})
+	mustSucceed(t, c, e, err)
+	gotEast, gotWest := deployments(t, east, nsEast), deployments(t, west, nsWest)
+	if len(gotEast) != 1 || len(gotWest) != 1 {
+		t.Fatalf("want one Deployment per cluster, got east %v, west %v", gotEast, gotWest)
+	}
+	for name := range gotEast {
+		if _, clash := gotWest[name]; clash {
+			t.Errorf("both clusters run a server group named %s", name)
+		}
+	}
+	for _, got := range []map[string]string{gotEast, gotWest} {
+		for name, v := range got {
+			if v != "2.0.0 enabled=true" {
+				t.Errorf("%s: %s, want 2.0.0 serving", name, v)
+			}
+		}
+	}
 }
 
 // TestKubernetesAdoptThroughTheAPI: `gennaker adopt` takes over a Deployment

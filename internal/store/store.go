@@ -77,7 +77,9 @@ type Queries interface {
 	ServerGroupList(ctx context.Context, params ServerGroupListParams) ([]model.ServerGroup, error)
 	// ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.
 	ServerGroupUpdate(ctx context.Context, params ServerGroupUpdateParams) error
-	// ServerGroupNextSequence returns 1 + the highest sequence ever used for app in env.
+	// ServerGroupNextSequence returns 1 + the highest sequence ever used for
+	// the application in any environment, so server group names (app-vNNN)
+	// are unique across environments.
 	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
 
 	// AnalysisInsert stores one judged interval of a canary analysis.

@@ -105,11 +105,11 @@ func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGrou
 }
 
 // ServerGroupNextSequence returns 1 + the highest sequence ever used for
-// application in environment, destroyed server groups included.
+// application in any environment, destroyed server groups included.
 func (q *queries) ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error) {
 	var seq int
 	err := q.read.QueryRowContext(ctx, query("ServerGroupNextSequence"),
-		sql.Named("application", application), sql.Named("environment", environment)).Scan(&seq)
+		sql.Named("application", application)).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("next server group sequence of %s in %s: %w", application, environment, err)
 	}

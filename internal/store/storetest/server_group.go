@@ -19,7 +19,8 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, b.store.ServerGroupInsert(b.ctx, newServerGroup("checkout", "prod", 2, model.ServerGroupDestroyed)))
 		// Destroyed server groups still count: names are never reused.
 		wantNextSequence(t, b, "checkout", "prod", 3)
-		wantNextSequence(t, b, "checkout", "staging", 1)
+		// Sequences count across environments: names are unique everywhere.
+		wantNextSequence(t, b, "checkout", "staging", 3)
 		wantNextSequence(t, b, "billing", "prod", 1)
 	})
 

@@ -32,5 +32,8 @@ WHERE name = @name
 SELECT status FROM server_group WHERE name = @name;
 
 -- name: ServerGroupNextSequence
+-- Sequences count per application across environments, so a server group's
+-- name (app-vNNN) is unique everywhere: the local provider and the store
+-- both know server groups by name.
 SELECT coalesce(max(sequence), 0) + 1 FROM server_group
-WHERE application = @application AND environment = @environment;
+WHERE application = @application;
