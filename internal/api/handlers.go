@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -240,61 +241,40 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	respond(s, w, r, evs, err)
 }
 
-func (s *Server) deploy(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Deployer == nil {
-		s.writeError(w, r, errNotImplemented)
-		return
+// appAction serves an action on an application (deploy, rollback, adopt):
+// it decodes the body, takes the application from the path and the actor
+// from the header, calls do, and answers 201 with its result.
+func appAction[Req, Res any](s *Server, fill func(req *Req, app, actor string), do func(Deployer, context.Context, Req) (Res, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Deployer == nil {
+			s.writeError(w, r, errNotImplemented)
+			return
+		}
+		var req Req
+		if err := decodeBody(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		fill(&req, r.PathValue("name"), actor(r))
+		res, err := do(s.cfg.Deployer, r.Context(), req)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, res)
 	}
-	var req deploy.Request
-	if err := decodeBody(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	req.Application, req.Actor = r.PathValue("name"), actor(r)
-	exec, err := s.cfg.Deployer.Deploy(r.Context(), req)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, exec)
 }
 
-func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Deployer == nil {
-		s.writeError(w, r, errNotImplemented)
-		return
-	}
-	var req deploy.RollbackRequest
-	if err := decodeBody(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	req.Application, req.Actor = r.PathValue("name"), actor(r)
-	exec, err := s.cfg.Deployer.Rollback(r.Context(), req)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, exec)
+func (s *Server) deploy() http.HandlerFunc {
+	return appAction(s, func(req *deploy.Request, app, actor string) { req.Application, req.Actor = app, actor }, Deployer.Deploy)
 }
 
-func (s *Server) adopt(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Deployer == nil {
-		s.writeError(w, r, errNotImplemented)
-		return
-	}
-	var req deploy.AdoptRequest
-	if err := decodeBody(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	req.Application, req.Actor = r.PathValue("name"), actor(r)
-	sg, err := s.cfg.Deployer.Adopt(r.Context(), req)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, sg)
+func (s *Server) rollback() http.HandlerFunc {
+	return appAction(s, func(req *deploy.RollbackRequest, app, actor string) { req.Application, req.Actor = app, actor }, Deployer.Rollback)
+}
+
+func (s *Server) adopt() http.HandlerFunc {
+	return appAction(s, func(req *deploy.AdoptRequest, app, actor string) { req.Application, req.Actor = app, actor }, Deployer.Adopt)
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
