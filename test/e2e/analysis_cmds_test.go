@@ -10,7 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// traffic ADDR DURATION sends about 20 requests per second to http://ADDR/
+// traffic ADDR DURATION sends about 40 requests per second to http://ADDR/
 // in the background for DURATION (or until the script ends) and returns at once.
 func cmdTraffic(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
@@ -27,7 +27,7 @@ func cmdTraffic(ts *testscript.TestScript, neg bool, args []string) {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(50 * time.Millisecond)
+		tick := time.NewTicker(25 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			select {
