@@ -131,6 +131,13 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		r.EffectSize = mw.CLES
 	}
 	r.Tolerance = cfg.Tolerance * math.Abs(mw.Estimate)
+	if m.Critical {
+		// A critical metric catches any real regression: the interval only
+		// has to exclude zero. (Kayenta's tolerance let a canary with 43%
+		// errors pass on 10 samples, because the wide interval's low end
+		// fell just short of 0.25 × the estimate.)
+		r.Tolerance = 0
+	}
 	r.Power = power(cfg, m, base, can)
 	r.Classification, r.Reason = decide(r, m)
 	r.finite()
@@ -157,7 +164,21 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 		}
 		return ClassLow, fmt.Sprintf("canary lower than baseline: %s", interval)
 	}
+	switch {
+	case up && r.Low > 0:
+		return ClassPass, fmt.Sprintf("significant increase but within the tolerance %.4g (%.2f × |shift|): %s", r.Tolerance, tolerance(r), interval)
+	case down && r.High < 0:
+		return ClassPass, fmt.Sprintf("significant decrease but within the tolerance %.4g (%.2f × |shift|): %s", r.Tolerance, tolerance(r), interval)
+	}
 	return ClassPass, "no significant difference: " + interval
+}
+
+// tolerance is the factor behind r.Tolerance, for explanations.
+func tolerance(r MetricResult) float64 {
+	if r.Estimate == 0 {
+		return 0
+	}
+	return r.Tolerance / math.Abs(r.Estimate)
 }
 
 // criticalFailure: a critical metric fails the interval when it did not

@@ -23,6 +23,8 @@ type analysisState struct {
 	StartCounters map[string]analysis.Counters `json:"startCounters"`
 	// AwaitingPerson is set when an inconclusive interval waits for a judgment.
 	AwaitingPerson bool `json:"awaitingPerson,omitempty"`
+	// Inconclusive is why the interval was inconclusive.
+	Inconclusive string `json:"inconclusive,omitempty"`
 }
 
 // measurements is what an analysis record stores to be shown and rejudged.
@@ -103,7 +105,7 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 		if canarySpec(in).OnInconclusive == "rollback" {
 			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", v.Reason)
 		}
-		a.AwaitingPerson = true
+		a.AwaitingPerson, a.Inconclusive = true, v.Reason
 		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + v.Reason + ": approve to go on, reject to roll back"}
 	default:
 		return failStep("canary analysis failed: %s", v.Reason)
@@ -122,7 +124,7 @@ func (d *Deploy) nextInterval(in Input, a *analysisState, intervals int, interva
 func (d *Deploy) afterInconclusive(in Input, st *deployState, a *analysisState, intervals int, interval time.Duration) stepOutcome {
 	j := in.Stage.Judgment
 	if j == nil {
-		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: approve to go on, reject to roll back"}
+		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + a.Inconclusive + ": approve to go on, reject to roll back"}
 	}
 	if j.Decision != model.DecisionApprove {
 		return stepOutcome{kind: stepFail, clearJudgment: true, reason: "canary analysis inconclusive and rejected by " + orSomeone(j.Actor) + commentSuffix(j.Comment)}

@@ -52,7 +52,7 @@ func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deploy
 		if canarySpec(in).OnInconclusive == "rollback" {
 			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", rep.Reason)
 		}
-		a.AwaitingPerson = true
+		a.AwaitingPerson, a.Inconclusive = true, rep.Reason
 		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + rep.Reason + ": approve to go on, reject to roll back"}
 	default:
 		return failStep("canary analysis failed: %s", rep.Reason)
