@@ -299,7 +299,7 @@ async function main() {
       await page.getByRole('link', { name: 'Canary analysis →' }).click();
       await page.waitForURL(`**/executions/${canary.id}/analysis`);
       await page.getByText('Why it failed').waitFor();
-      await page.locator('.why').getByText('exceeds').first().waitFor();
+      await page.locator('.why').getByText('error-rate').first().waitFor();
       assert(await page.locator('svg.plot').count() >= 2, 'expected the score plot and a metric plot');
       await page.getByRole('rowheader', { name: 'error-rate' }).first().waitFor();
       await shot(page, 'analysis');

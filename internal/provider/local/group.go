@@ -173,8 +173,15 @@ func (p *Provider) startInstance(g *group, index, port int, proc *process) error
 		}
 		p.log.Info("instance started", "server_group", g.name, "instance", index, "pid", proc.pid, "port", port)
 	}
+	adopted := proc.adopted && p.probeOnce(p.ctx, port, spec) == nil
 	g.mu.Lock()
 	in.proc = proc
+	if adopted {
+		// An adopted instance that answers now serves at once: the front
+		// door must not answer 503 while the first periodic check is due.
+		in.healthy, in.procHealthy = true, true
+		g.changedLocked()
+	}
 	g.mu.Unlock()
 	ctx, cancel := context.WithCancel(p.ctx)
 	in.cancel = cancel
