@@ -116,6 +116,11 @@ func (e *Engine) Start(ctx context.Context) error {
 		if n, _ := res.RowsAffected(); n > 0 {
 			e.log.Info("resuming work a previous server left unfinished", "jobs", n)
 		}
+		// Before any worker runs: a worker carrying on inline could otherwise
+		// start a stage the sweep then nudges a second time.
+		if err := e.sweep(ctx); err != nil {
+			return err
+		}
 	}
 	if err := e.river.Start(ctx); err != nil {
 		return fmt.Errorf("engine: starting workers: %w", err)
@@ -123,9 +128,6 @@ func (e *Engine) Start(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopRun = cancel
 	e.startTimers(runCtx)
-	if e.cfg.SingleNode {
-		return e.sweep(ctx)
-	}
 	return nil
 }
 
