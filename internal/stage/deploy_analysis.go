@@ -93,22 +93,29 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 	if err := d.record(ctx, in, st, a, m, v); err != nil {
 		return failStep("storing the analysis record: %v", err)
 	}
-	st.Verdicts = append(st.Verdicts, fmt.Sprintf("interval %d: %s (score %.0f): %s", a.Interval+1, v.Outcome, v.Score, v.Reason))
-	switch v.Outcome {
+	return d.afterVerdict(in, st, a, v.Outcome, v.Score, v.Reason, intervals, interval, end)
+}
+
+// afterVerdict records a judged interval's verdict in the stage and decides
+// what the analysis step does next, whichever judge gave it: the next
+// interval (or the next step), a longer interval, a person, or a rollback.
+func (d *Deploy) afterVerdict(in Input, st *deployState, a *analysisState, outcome analysis.Outcome, score float64, reason string, intervals int, interval time.Duration, end map[string]analysis.Counters) stepOutcome {
+	st.Verdicts = append(st.Verdicts, fmt.Sprintf("interval %d: %s (score %.0f): %s", a.Interval+1, outcome, score, reason))
+	switch outcome {
 	case analysis.OutcomePass:
 		return d.nextInterval(in, a, intervals, interval, end)
 	case analysis.OutcomeExtend:
 		a.Extensions++
 		a.End = in.Now.Add(interval)
-		return waitUntil(a.End, fmt.Sprintf("not enough traffic yet (%s): measuring longer, until %s", v.Reason, a.End.Local().Format("15:04:05")))
+		return waitUntil(a.End, fmt.Sprintf("not enough data yet (%s): measuring longer, until %s", reason, a.End.Local().Format("15:04:05")))
 	case analysis.OutcomeInconclusive:
 		if canarySpec(in).OnInconclusive == "rollback" {
-			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", v.Reason)
+			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", reason)
 		}
-		a.AwaitingPerson, a.Inconclusive = true, v.Reason
-		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + v.Reason + ": approve to go on, reject to roll back"}
+		a.AwaitingPerson, a.Inconclusive = true, reason
+		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + reason + ": approve to go on, reject to roll back"}
 	default:
-		return failStep("canary analysis failed: %s", v.Reason)
+		return failStep("canary analysis failed: %s", reason)
 	}
 }
 

@@ -40,23 +40,7 @@ func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deploy
 	if err := d.recordInterval(ctx, in, st, a, data, rep); err != nil {
 		return failStep("storing the analysis record: %v", err)
 	}
-	st.Verdicts = append(st.Verdicts, fmt.Sprintf("interval %d: %s (score %.0f): %s", a.Interval+1, rep.Outcome, rep.Score, rep.Reason))
-	switch rep.Outcome {
-	case analysis.OutcomePass:
-		return d.nextInterval(in, a, intervals, interval, nil)
-	case analysis.OutcomeExtend:
-		a.Extensions++
-		a.End = in.Now.Add(interval)
-		return waitUntil(a.End, fmt.Sprintf("not enough data yet (%s): measuring longer, until %s", rep.Reason, a.End.Local().Format("15:04:05")))
-	case analysis.OutcomeInconclusive:
-		if canarySpec(in).OnInconclusive == "rollback" {
-			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", rep.Reason)
-		}
-		a.AwaitingPerson, a.Inconclusive = true, rep.Reason
-		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + rep.Reason + ": approve to go on, reject to roll back"}
-	default:
-		return failStep("canary analysis failed: %s", rep.Reason)
-	}
+	return d.afterVerdict(in, st, a, rep.Outcome, rep.Score, rep.Reason, intervals, interval, nil)
 }
 
 // fetchMetric reads one metric for both groups; a source that fails leaves
