@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // frontDoor is the reverse proxy of one application in one environment.
@@ -21,11 +23,14 @@ type frontDoor struct {
 	ups      upstreams              // keep-alive connections to instances
 	proxy    *httputil.ReverseProxy // only for Upgrade requests (WebSocket)
 	done     chan struct{}          // closed by close
+	fallback *connListener          // hands connections from fast to srv
 
-	mu      sync.Mutex // guards the fields below; never taken per request
-	addr    string     // as configured
-	bound   string     // as listened on
-	srv     *http.Server
+	mu      sync.Mutex               // guards the fields below; never taken per request
+	addr    string                   // as configured
+	bound   string                   // as listened on
+	srv     *http.Server             // ServeHTTP, for connections handed over by fast (upgrades)
+	fast    *fasthttp.Server         // serves ln
+	ln      *trackedListener         // as listened on
 	metrics map[string]*groupMetrics // by server group, kept for the life of the provider
 }
 
@@ -124,14 +129,21 @@ func (door *frontDoor) listenLocked(addr string) error {
 	if err != nil {
 		return fmt.Errorf("front door %s/%s cannot listen on %s: %w: pick another address in the environment's frontDoors or stop what uses it", door.app, door.env, addr, err)
 	}
-	if door.srv != nil {
-		_ = door.srv.Close()
-	}
+	door.stopLocked()
+	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}}
+	fb := newConnListener(ln.Addr())
 	srv := &http.Server{Handler: door, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(door.log.Handler(), slog.LevelWarn)}
-	door.srv, door.addr, door.bound = srv, addr, ln.Addr().String()
+	fast := door.newFastServer()
+	door.srv, door.fast, door.ln, door.fallback = srv, fast, tl, fb
+	door.addr, door.bound = addr, ln.Addr().String()
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(fb); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			door.log.Error("front door stopped", "err", err)
+		}
+	}()
+	go func() {
+		if err := fast.Serve(tl); err != nil && !errors.Is(err, net.ErrClosed) {
 			door.log.Error("front door stopped", "err", err)
 		}
 	}()
@@ -139,13 +151,33 @@ func (door *frontDoor) listenLocked(addr string) error {
 	return nil
 }
 
+// shutdownGrace is how long requests in flight may finish after the front
+// door moved or closed; connections still open then are closed.
+const shutdownGrace = 5 * time.Second
+
+// stopLocked stops listening at once (the address is free when it returns)
+// and lets the requests in flight finish. Callers hold door.mu.
+func (door *frontDoor) stopLocked() {
+	if door.ln == nil {
+		return
+	}
+	tl, fast, srv, fb := door.ln, door.fast, door.srv, door.fallback
+	_ = tl.Close()
+	door.ln, door.fast, door.srv, door.fallback = nil, nil, nil, nil
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		_ = fast.ShutdownWithContext(ctx) // closes idle keep-alive connections
+		tl.closeConns()
+		_ = fb.Close()
+		_ = srv.Close()
+	}()
+}
+
 func (door *frontDoor) close() {
 	door.mu.Lock()
 	defer door.mu.Unlock()
-	if door.srv != nil {
-		_ = door.srv.Close()
-		door.srv = nil
-	}
+	door.stopLocked()
 	select {
 	case <-door.done:
 	default:

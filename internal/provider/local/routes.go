@@ -76,8 +76,10 @@ type route struct {
 }
 
 // pick chooses the route of a request: the header first, then by weight.
-func (t *routeTable) pick(r *http.Request) *route {
-	if h := r.Header.Get(RouteHeader); h != "" {
+func (t *routeTable) pick(r *http.Request) *route { return t.pickRoute(r.Header.Get(RouteHeader)) }
+
+func (t *routeTable) pickRoute(h string) *route {
+	if h != "" {
 		if strings.EqualFold(h, "canary") {
 			if t.canary != nil {
 				return t.canary
