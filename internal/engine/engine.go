@@ -128,7 +128,41 @@ func (e *Engine) Start(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopRun = cancel
 	e.startTimers(runCtx)
+	if e.cfg.SingleNode {
+		e.rearmTimers(ctx)
+	}
 	return nil
+}
+
+// rearmTimers sets in-process timers again for the stage jobs scheduled
+// before a restart, so a stage due in a moment wakes on time instead of at
+// River's next scheduler pass (up to ~5 s later).
+func (e *Engine) rearmTimers(ctx context.Context) {
+	rows, err := e.store.DB().QueryContext(ctx, scheduledStagesSQL)
+	if err != nil {
+		e.log.Warn("could not read scheduled stage jobs; they wake at River's next scheduler pass", "err", err)
+		return
+	}
+	type wake struct {
+		args stageArgs
+		at   time.Time
+	}
+	var wakes []wake
+	for rows.Next() {
+		var raw []byte
+		var at time.Time
+		if err := rows.Scan(&raw, &at); err != nil {
+			continue
+		}
+		var a stageArgs
+		if json.Unmarshal(raw, &a) == nil {
+			wakes = append(wakes, wake{a, at})
+		}
+	}
+	rows.Close()
+	for _, w := range wakes {
+		e.wakeLater(w.args, w.at)
+	}
 }
 
 // sweep nudges every running stage of every running execution. A job that
@@ -204,6 +238,9 @@ func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs]bool, error) {
 
 // queuedStagesSQL lists the args of stage jobs not yet finished.
 const queuedStagesSQL = `SELECT json(args) FROM river_job WHERE kind = 'gennaker_stage' AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`
+
+// scheduledStagesSQL lists stage jobs waiting for their time.
+const scheduledStagesSQL = `SELECT json(args), scheduled_at FROM river_job WHERE kind = 'gennaker_stage' AND state = 'scheduled'`
 
 // resetOrphanedJobsSQL makes jobs available again that were running when the
 // previous process died. Only safe when no other process works this database.
