@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -146,19 +148,13 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) {
 			p.Statuses = append(p.Statuses, model.ExecutionStatus(st))
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			s.writeError(w, r, errBadInput)
-			return
-		}
-		p.Limit = n
+	var err error
+	if p.Limit, err = queryInt(q, "limit", 1); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	execs, err := s.cfg.Store.ExecutionList(r.Context(), p)
-	if execs == nil {
-		execs = []model.Execution{}
-	}
-	respond(s, w, r, execs, err)
+	respond(s, w, r, nonNil(execs), err)
 }
 
 func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) {
@@ -218,27 +214,18 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 			p.Kinds = append(p.Kinds, model.EventKind(k))
 		}
 	}
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			s.writeError(w, r, errBadInput)
-			return
-		}
-		p.AfterID = n
+	after, err := queryInt(q, "after", 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			s.writeError(w, r, errBadInput)
-			return
-		}
-		p.Limit = n
+	p.AfterID = int64(after)
+	if p.Limit, err = queryInt(q, "limit", 1); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	evs, err := s.cfg.Store.EventList(r.Context(), p)
-	if evs == nil {
-		evs = []model.Event{}
-	}
-	respond(s, w, r, evs, err)
+	respond(s, w, r, nonNil(evs), err)
 }
 
 // appAction serves an action on an application (deploy, rollback, adopt):
@@ -291,14 +278,13 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNotImplemented)
 		return
 	}
-	tail := 100
-	if v := r.URL.Query().Get("tail"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			s.writeError(w, r, errBadInput)
-			return
-		}
-		tail = n
+	tail, err := queryInt(r.URL.Query(), "tail", 1)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if tail == 0 {
+		tail = 100
 	}
 	out, err := s.cfg.Deployer.Logs(r.Context(), r.PathValue("name"), r.URL.Query().Get("environment"), tail)
 	if err != nil {
@@ -311,10 +297,7 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) analysis(w http.ResponseWriter, r *http.Request) {
 	recs, err := s.cfg.Store.AnalysisList(r.Context(), r.PathValue("id"))
-	if recs == nil {
-		recs = []store.AnalysisRecord{}
-	}
-	respond(s, w, r, recs, err)
+	respond(s, w, r, nonNil(recs), err)
 }
 
 func respond[T any](s *Server, w http.ResponseWriter, r *http.Request, v T, err error) {
@@ -331,4 +314,17 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// queryInt reads an integer query parameter of at least min; 0 when absent.
+func queryInt(q url.Values, name string, min int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min {
+		return 0, fmt.Errorf("%w: query parameter %s=%q: give a whole number of at least %d", errBadInput, name, v, min)
+	}
+	return n, nil
 }

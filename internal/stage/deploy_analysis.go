@@ -90,7 +90,7 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 		Counters:   map[string]analysis.Counters{against: analysis.Diff(end[against], a.StartCounters[against]), canary: analysis.Diff(end[canary], a.StartCounters[canary])},
 	}
 	v := d.Judge.Judge(analysis.Input{Spec: spec, Baseline: m.Baseline, Canary: m.Canary, Extensions: a.Extensions})
-	if err := d.record(ctx, in, st, a, m, v); err != nil {
+	if err := d.record(ctx, in, st, a.Start, in.Now, v.Outcome, v.Score, v.Reason, m, v); err != nil {
 		return failStep("storing the analysis record: %v", err)
 	}
 	return d.afterVerdict(in, st, a, v.Outcome, v.Score, v.Reason, intervals, interval, end)
@@ -158,20 +158,21 @@ func (d *Deploy) analysisSpec(in Input) model.AnalysisSpec {
 	return spec
 }
 
-// record stores one judged interval; storing it again after a crash is a no-op.
-func (d *Deploy) record(ctx context.Context, in Input, st *deployState, a *analysisState, m measurements, v analysis.Verdict) error {
-	mb, err := json.Marshal(m)
+// record stores one judged interval, whichever judge gave it: what was
+// measured and the verdict, as JSON. Storing it again after a crash is a no-op.
+func (d *Deploy) record(ctx context.Context, in Input, st *deployState, start, end time.Time, outcome analysis.Outcome, score float64, reason string, measured, verdict any) error {
+	mb, err := json.Marshal(measured)
 	if err != nil {
 		return err
 	}
-	vb, err := json.Marshal(v)
+	vb, err := json.Marshal(verdict)
 	if err != nil {
 		return err
 	}
 	st.AnalysisSeq++
 	rec := &store.AnalysisRecord{
 		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: st.AnalysisSeq,
-		StartedAt: a.Start, EndedAt: in.Now, Outcome: string(v.Outcome), Score: v.Score, Reason: v.Reason,
+		StartedAt: start, EndedAt: end, Outcome: string(outcome), Score: score, Reason: reason,
 		Measurements: mb, Verdict: vb,
 	}
 	if err := d.Store.AnalysisInsert(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {

@@ -2,7 +2,6 @@ package stage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/analysis/source"
 	"github.com/gennaker/gennaker/internal/model"
-	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/strategy"
 )
 
@@ -33,19 +31,30 @@ func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deploy
 		Judge: model.JudgeMannWhitney, Config: cfg, Canary: canary, Baseline: against,
 		Start: a.Start, End: in.Now, Extensions: a.Extensions, Final: a.Interval+1 >= intervals,
 	}
+	baseScope := d.scope(ctx, w, against, model.RoleBaseline, a.Start, in.Now)
+	canScope := d.scope(ctx, w, canary, model.RoleCanary, a.Start, in.Now)
 	for _, m := range cfg.Metrics {
-		data.Metrics = append(data.Metrics, d.fetchMetric(ctx, w, sources, m, canary, against, a.Start, in.Now))
+		data.Metrics = append(data.Metrics, fetchMetric(ctx, w, sources, m, baseScope, canScope))
 	}
 	rep := d.SampleJudge.JudgeSamples(data.Input(cfg))
-	if err := d.recordInterval(ctx, in, st, a, data, rep); err != nil {
+	if err := d.record(ctx, in, st, a.Start, data.End, rep.Outcome, rep.Score, rep.Reason, data, rep); err != nil {
 		return failStep("storing the analysis record: %v", err)
 	}
 	return d.afterVerdict(in, st, a, rep.Outcome, rep.Score, rep.Reason, intervals, interval, nil)
 }
 
+// scope names one server group's side of an interval for the sources.
+func (d *Deploy) scope(ctx context.Context, w world, sg string, role model.ServerGroupRole, start, end time.Time) source.Scope {
+	version := ""
+	if g, err := d.Store.ServerGroupGet(ctx, sg); err == nil {
+		version = g.Version
+	}
+	return source.Scope{Application: w.app.Name, Environment: w.env.Name, ServerGroup: sg, Version: version, Role: string(role), Start: start, End: end}
+}
+
 // fetchMetric reads one metric for both groups; a source that fails leaves
 // the metric without data for the interval, with the reason recorded.
-func (d *Deploy) fetchMetric(ctx context.Context, w world, sources map[string]source.Source, m model.AnalysisMetric, canary, against string, start, end time.Time) analysis.FetchedMetric {
+func fetchMetric(ctx context.Context, w world, sources map[string]source.Source, m model.AnalysisMetric, base, can source.Scope) analysis.FetchedMetric {
 	name := m.Source
 	if name == "" {
 		name = model.SourceFrontDoor
@@ -53,45 +62,16 @@ func (d *Deploy) fetchMetric(ctx context.Context, w world, sources map[string]so
 	fm := analysis.FetchedMetric{Name: m.Name, Source: name}
 	src, ok := sources[name]
 	if !ok {
-		fm.Error = fmt.Sprintf("source %q is not available for environment %s", name, w.env.Name)
+		fm.Error = fmt.Sprintf("source %q is not available for environment %s: the front door exists only on local targets, and prometheus needs analysis.prometheus set to its address", name, w.env.Name)
 		return fm
 	}
-	scope := func(sg string, role model.ServerGroupRole) source.Scope {
-		version := ""
-		if g, err := d.Store.ServerGroupGet(ctx, sg); err == nil {
-			version = g.Version
-		}
-		return source.Scope{Application: w.app.Name, Environment: w.env.Name, ServerGroup: sg, Version: version, Role: string(role), Start: start, End: end}
-	}
-	base, errB := src.Fetch(ctx, m.Query, scope(against, model.RoleBaseline))
-	can, errC := src.Fetch(ctx, m.Query, scope(canary, model.RoleCanary))
-	fm.BaselineQuery, fm.CanaryQuery = base.Query, can.Query
-	fm.Baseline, fm.Canary = base.Samples, can.Samples
+	b, errB := src.Fetch(ctx, m.Query, base)
+	c, errC := src.Fetch(ctx, m.Query, can)
+	fm.BaselineQuery, fm.CanaryQuery = b.Query, c.Query
+	fm.Baseline, fm.Canary = b.Samples, c.Samples
 	if err := errors.Join(errB, errC); err != nil {
 		fm.Error = err.Error()
 		fm.Baseline, fm.Canary = nil, nil
 	}
 	return fm
-}
-
-// recordInterval stores one judged interval; storing it again after a crash is a no-op.
-func (d *Deploy) recordInterval(ctx context.Context, in Input, st *deployState, a *analysisState, data analysis.IntervalData, rep analysis.Report) error {
-	mb, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	vb, err := json.Marshal(rep)
-	if err != nil {
-		return err
-	}
-	st.AnalysisSeq++
-	rec := &store.AnalysisRecord{
-		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: st.AnalysisSeq,
-		StartedAt: a.Start, EndedAt: data.End, Outcome: string(rep.Outcome), Score: rep.Score, Reason: rep.Reason,
-		Measurements: mb, Verdict: vb,
-	}
-	if err := d.Store.AnalysisInsert(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
-		return err
-	}
-	return nil
 }
