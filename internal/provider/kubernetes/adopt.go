@@ -52,6 +52,13 @@ func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment 
 			}
 		}
 	}
+	// Only a Deployment that serves can be taken over without downtime:
+	// wait for its rollout (it may have just been created or be mid-update)
+	// before changing anything, and say why if it never completes.
+	noop := func(context.Context, *appsv1.Deployment) error { return nil }
+	if err := p.awaitRollout(ctx, deployment, startupOf(app), noop); err != nil {
+		return model.ServerGroup{}, fmt.Errorf("adopt %s/%s: it is not available, so adopting it would put pods that do not serve into traffic; fix the Deployment (or wait for its rollout) and adopt again: %w", p.ns, deployment, err)
+	}
 	patch := map[string]any{"metadata": map[string]any{
 		"labels": want,
 		"annotations": map[string]string{

@@ -24,6 +24,7 @@ func legacyDeployment(selector map[string]string) *appsv1.Deployment {
 				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.example.com/checkout:1.3.0"}}},
 			},
 		},
+		Status: appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, AvailableReplicas: 2, ReadyReplicas: 2},
 	}
 }
 
@@ -56,15 +57,15 @@ func TestAdoptLabelsWithoutARollout(t *testing.T) {
 			t.Errorf("pod %s labels %v", p.Name, p.Labels)
 		}
 	}
+	if _, err := f.p.Adopt(ctx, testApp(), "checkout"); err != nil {
+		t.Errorf("adopting again: %v", err)
+	}
 	// The adopted group is found by its server group name from now on.
 	if err := f.p.Resize(ctx, "checkout-v001", 3); err != nil {
 		t.Fatal(err)
 	}
 	if r := *f.deployment(t, "checkout").Spec.Replicas; r != 3 {
 		t.Errorf("replicas = %d", r)
-	}
-	if _, err := f.p.Adopt(ctx, testApp(), "checkout"); err != nil {
-		t.Errorf("adopting again: %v", err)
 	}
 }
 
@@ -78,5 +79,30 @@ func TestAdoptRefusesConflictingSelector(t *testing.T) {
 	_, err := f.p.Adopt(ctx, testApp(), "checkout")
 	if err == nil || !strings.Contains(err.Error(), "takes them out of their ReplicaSet") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// An unavailable Deployment is not adopted: its pods would join traffic
+// without serving. The error carries the Deployment's own words, and
+// nothing is changed.
+func TestAdoptRefusesAnUnavailableDeployment(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, model.TrafficReplicas)
+	ctx := context.Background()
+	legacy := legacyDeployment(map[string]string{"app": "checkout"})
+	legacy.Status = appsv1.DeploymentStatus{Replicas: 2, Conditions: []appsv1.DeploymentCondition{{
+		Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota: compute",
+	}}}
+	d, err := f.kube.AppsV1().Deployments("shop").Create(ctx, legacy, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.addPods(t, d, 1, false)
+	_, err = f.p.Adopt(ctx, testApp(), "checkout")
+	if err == nil || !strings.Contains(err.Error(), "is not available") || !strings.Contains(err.Error(), "exceeded quota") {
+		t.Fatalf("err = %v", err)
+	}
+	if after := f.deployment(t, "checkout"); after.Labels[LabelServerGroup] != "" || after.Annotations[AnnotationAdopted] != "" {
+		t.Errorf("a refused adoption changed the Deployment: labels %v annotations %v", after.Labels, after.Annotations)
 	}
 }

@@ -19,21 +19,28 @@ import (
 // reports ProgressDeadlineExceeded or ReplicaFailure, or when its startup
 // timeout has passed, with the reason the pods give.
 func (p *Provider) WaitHealthy(ctx context.Context, group string) error {
+	return p.awaitRollout(ctx, group, 0, p.syncGroupPods)
+}
+
+// awaitRollout polls the Deployment found by name (or server-group label)
+// until its rollout is complete, calling each on every look: new pods join
+// traffic as they appear. A zero timeout means the Deployment's own startup
+// timeout annotation.
+func (p *Provider) awaitRollout(ctx context.Context, name string, timeout time.Duration, each func(context.Context, *appsv1.Deployment) error) error {
 	start := time.Now()
-	var timeout time.Duration
 	for {
-		d, err := p.deployment(ctx, group)
+		d, err := p.deployment(ctx, name)
 		if err != nil {
 			return err
 		}
 		if timeout == 0 {
 			timeout = startupTimeout(d)
 		}
+		if err := each(ctx, d); err != nil {
+			return err
+		}
 		if rolledOut(d) {
-			if err := p.syncGroupPods(ctx, d); err != nil {
-				return err
-			}
-			p.log.Info("server group available", "server_group", group, "replicas", replicasOf(d), "took", time.Since(start).Round(time.Millisecond))
+			p.log.Info("server group available", "deployment", d.Name, "replicas", replicasOf(d), "took", time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 		failed := failedCondition(d)
@@ -41,15 +48,11 @@ func (p *Provider) WaitHealthy(ctx context.Context, group string) error {
 			failed = fmt.Sprintf("not available after %s (healthCheck.startupTimeout)", timeout)
 		}
 		if failed != "" {
-			return p.unhealthy(ctx, d, group, failed)
-		}
-		// Pods created since the last look join traffic if the group is enabled.
-		if err := p.syncGroupPods(ctx, d); err != nil {
-			return err
+			return p.unhealthy(ctx, d, name, failed)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for server group %s: %w", group, ctx.Err())
+			return fmt.Errorf("waiting for %s to be available: %w", name, ctx.Err())
 		case <-time.After(p.poll):
 		}
 	}
