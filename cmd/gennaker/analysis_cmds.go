@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,10 +19,50 @@ import (
 func newAnalysisCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analysis",
-		Short: "Show or replay the canary analysis of an execution",
+		Short: "Show or replay the canary analysis of an execution, or list analysis templates",
 	}
-	cmd.AddCommand(newAnalysisShowCmd(g), newAnalysisReplayCmd(g))
+	cmd.AddCommand(newAnalysisShowCmd(g), newAnalysisReplayCmd(g), newAnalysisTemplatesCmd(g))
 	return cmd
+}
+
+func newAnalysisTemplatesCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "templates",
+		Short: "List analysis templates (kind AnalysisTemplate) and what they measure",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ts, err := g.client().AnalysisTemplates(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), ts)
+			}
+			tw := table(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "NAME\tJUDGE\tMETRICS\tINTERVAL\tLIFETIME\tWARMUP\tPASS/MARGINAL")
+			for _, t := range ts {
+				spec := t.Spec.WithDefaults()
+				var names []string
+				for _, m := range spec.Metrics {
+					names = append(names, m.Name)
+				}
+				if len(names) == 0 {
+					names = append(names, "(front-door defaults)")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%g/%g\n", t.Name, cmp.Or(spec.Judge, "mann-whitney"), strings.Join(names, ","),
+					orDash(t.Spec.Interval.String(), t.Spec.Interval == 0), orDash(t.Spec.Lifetime.String(), t.Spec.Lifetime == 0),
+					orDash(t.Spec.Warmup.String(), t.Spec.Warmup == 0), spec.Thresholds.Pass, spec.Thresholds.Marginal)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func orDash(s string, unset bool) string {
+	if unset {
+		return "-"
+	}
+	return s
 }
 
 func newAnalysisShowCmd(g *globals) *cobra.Command {

@@ -24,7 +24,10 @@ func (s *Server) currentConfig(r *http.Request) (model.Config, error) {
 	if cfg.Environments, err = s.cfg.Store.EnvironmentList(ctx); err != nil {
 		return cfg, err
 	}
-	cfg.Pipelines, err = s.cfg.Store.PipelineList(ctx, store.PipelineListParams{})
+	if cfg.Pipelines, err = s.cfg.Store.PipelineList(ctx, store.PipelineListParams{}); err != nil {
+		return cfg, err
+	}
+	cfg.AnalysisTemplates, err = s.cfg.Store.AnalysisTemplateList(ctx)
 	cfg.Applications, cfg.Environments, cfg.Pipelines = nonNil(cfg.Applications), nonNil(cfg.Environments), nonNil(cfg.Pipelines)
 	return cfg, err
 }
@@ -104,6 +107,16 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
 	pl, err := s.cfg.Store.PipelineGet(r.Context(), r.PathValue("name"))
 	respond(s, w, r, pl, err)
+}
+
+func (s *Server) listAnalysisTemplates(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.cfg.Store.AnalysisTemplateList(r.Context())
+	respond(s, w, r, nonNil(ts), err)
+}
+
+func (s *Server) getAnalysisTemplate(w http.ResponseWriter, r *http.Request) {
+	t, err := s.cfg.Store.AnalysisTemplateGet(r.Context(), r.PathValue("name"))
+	respond(s, w, r, t, err)
 }
 
 // RunRequest is the body of POST /api/v1/pipelines/{name}/executions.

@@ -85,6 +85,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/environments", s.listEnvironments)
 	m.HandleFunc("GET /api/v1/pipelines", s.listPipelines)
 	m.HandleFunc("GET /api/v1/pipelines/{name}", s.getPipeline)
+	m.HandleFunc("GET /api/v1/analysis-templates", s.listAnalysisTemplates)
+	m.HandleFunc("GET /api/v1/analysis-templates/{name}", s.getAnalysisTemplate)
 	m.HandleFunc("POST /api/v1/pipelines/{name}/executions", s.runPipeline)
 	m.HandleFunc("GET /api/v1/executions", s.listExecutions)
 	m.HandleFunc("GET /api/v1/executions/{id}", s.getExecution)

@@ -111,6 +111,12 @@ func (c *Client) Pipelines(ctx context.Context) ([]model.Pipeline, error) {
 	return out, c.do(ctx, http.MethodGet, "/api/v1/pipelines", nil, &out)
 }
 
+// AnalysisTemplates lists analysis templates.
+func (c *Client) AnalysisTemplates(ctx context.Context) ([]model.AnalysisTemplate, error) {
+	var out []model.AnalysisTemplate
+	return out, c.do(ctx, http.MethodGet, "/api/v1/analysis-templates", nil, &out)
+}
+
 // Applications lists applications.
 func (c *Client) Applications(ctx context.Context) ([]model.Application, error) {
 	var out []model.Application

@@ -227,6 +227,9 @@ func (d *decoder) structure(n *yaml.Node, path string, v reflect.Value, exclude 
 		return
 	}
 	t := v.Type()
+	if ex, ok := typeExcluded[t]; ok {
+		exclude = mergeHints(exclude, ex)
+	}
 	fields := structFields(t, exclude)
 	seen := map[string]*yaml.Node{}
 	for _, kv := range d.pairs(n, path) {

@@ -7,17 +7,19 @@ import (
 )
 
 // Document is one decoded config document and where its fields were written.
-// Exactly one of Application, Environment and Pipeline is set.
+// Exactly one of Application, Environment, Pipeline and AnalysisTemplate is set.
 type Document struct {
 	File   string
 	Line   int // where the document starts
 	Column int
-	Kind   string // model.KindApplication, KindEnvironment or KindPipeline
+	Kind   string // model.KindApplication, KindEnvironment, KindPipeline or KindAnalysisTemplate
 	Name   string
 
 	Application *model.Application
 	Environment *model.Environment
 	Pipeline    *model.Pipeline
+	// AnalysisTemplate's spec is the analysis config itself.
+	AnalysisTemplate *model.AnalysisTemplate
 
 	pos positions
 }

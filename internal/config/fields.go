@@ -12,8 +12,11 @@ type field struct {
 }
 
 // structFields lists the fields of t by json tag, in declaration order,
-// leaving out those named in exclude.
+// leaving out those named in exclude or in typeExcluded for t.
 func structFields(t reflect.Type, exclude map[string]string) []field {
+	if ex, ok := typeExcluded[t]; ok {
+		exclude = mergeHints(exclude, ex)
+	}
 	var out []field
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -41,4 +44,15 @@ func fieldNames(fs []field) []string {
 		names[i] = f.name
 	}
 	return names
+}
+
+func mergeHints(a, b map[string]string) map[string]string {
+	out := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }

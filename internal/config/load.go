@@ -97,6 +97,8 @@ func assemble(docs []Document) model.Config {
 			cfg.Environments = append(cfg.Environments, *d.Environment)
 		case d.Pipeline != nil:
 			cfg.Pipelines = append(cfg.Pipelines, *d.Pipeline)
+		case d.AnalysisTemplate != nil:
+			cfg.AnalysisTemplates = append(cfg.AnalysisTemplates, *d.AnalysisTemplate)
 		}
 	}
 	return cfg

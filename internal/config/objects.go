@@ -32,6 +32,9 @@ func ValidateObjects(cfg model.Config, opts LoadOptions) error {
 	for _, p := range cfg.Pipelines {
 		add(model.KindPipeline, p.Name, p)
 	}
+	for _, t := range cfg.AnalysisTemplates {
+		add(model.KindAnalysisTemplate, t.Name, t.Spec)
+	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
 	return errs.err()
 }

@@ -86,9 +86,11 @@ var kindTypes = map[string]reflect.Type{
 	model.KindApplication: reflect.TypeFor[model.Application](),
 	model.KindEnvironment: reflect.TypeFor[model.Environment](),
 	model.KindPipeline:    reflect.TypeFor[model.Pipeline](),
+	// A template's spec is the analysis config; its name goes beside it.
+	model.KindAnalysisTemplate: reflect.TypeFor[model.AnalysisSpec](),
 }
 
-var kinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline}
+var kinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindAnalysisTemplate}
 
 // parseDocument decodes one document. ok is false for empty documents and
 // for documents too broken to name.
@@ -136,8 +138,12 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		spec = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 	}
 	dec.decode(spec, "spec", obj.Elem(), specExcluded[doc.Kind])
-	obj.Elem().FieldByName("Name").SetString(meta.Name)
+	if f := obj.Elem().FieldByName("Name"); f.IsValid() {
+		f.SetString(meta.Name)
+	}
 	switch o := obj.Interface().(type) {
+	case *model.AnalysisSpec:
+		doc.AnalysisTemplate = &model.AnalysisTemplate{Name: meta.Name, Spec: *o}
 	case *model.Application:
 		o.Labels = meta.Labels
 		doc.Application = o

@@ -9,12 +9,16 @@ import (
 // catalog is every object a reference may name: the loaded documents and
 // the objects stored before.
 type catalog struct {
-	apps map[string]*model.Application
-	envs map[string]*model.Environment
+	apps      map[string]*model.Application
+	envs      map[string]*model.Environment
+	templates map[string]*model.AnalysisTemplate
 }
 
 func newCatalog(docs []Document, existing model.Config) catalog {
-	c := catalog{apps: map[string]*model.Application{}, envs: map[string]*model.Environment{}}
+	c := catalog{apps: map[string]*model.Application{}, envs: map[string]*model.Environment{}, templates: map[string]*model.AnalysisTemplate{}}
+	for i := range existing.AnalysisTemplates {
+		c.templates[existing.AnalysisTemplates[i].Name] = &existing.AnalysisTemplates[i]
+	}
 	for i := range existing.Applications {
 		c.apps[existing.Applications[i].Name] = &existing.Applications[i]
 	}
@@ -27,6 +31,8 @@ func newCatalog(docs []Document, existing model.Config) catalog {
 			c.apps[d.Name] = d.Application
 		case d.Environment != nil:
 			c.envs[d.Name] = d.Environment
+		case d.AnalysisTemplate != nil:
+			c.templates[d.Name] = d.AnalysisTemplate
 		}
 	}
 	return c
@@ -136,6 +142,29 @@ func checkPipelineRefs(d *Document, c catalog) []Error {
 			if msg := targetMismatch(app, e); msg != "" {
 				errs = append(errs, d.errorf(path, "%s", msg))
 			}
+		}
+		if s.Deploy != nil {
+			errs = append(errs, checkTemplateRefs(d, indexPath("spec.stages", i)+".deploy.strategy", s.Deploy.Strategy, c)...)
+		}
+	}
+	return errs
+}
+
+// checkTemplateRefs finds canary analysis steps naming a template that does not exist.
+func checkTemplateRefs(d *Document, path string, st model.Strategy, c catalog) []Error {
+	if st.Canary == nil {
+		return nil
+	}
+	var errs []Error
+	for j, step := range st.Canary.Steps {
+		a := step.Analysis
+		if a == nil || a.TemplateRef == "" {
+			continue
+		}
+		if _, ok := c.templates[a.TemplateRef]; !ok {
+			errs = append(errs, d.errorf(indexPath(path+".canary.steps", j)+".analysis.templateRef",
+				"no AnalysisTemplate is named %q: define one (kind: AnalysisTemplate) or apply it first%s",
+				a.TemplateRef, orList(a.TemplateRef, "the templates", sortedKeys(c.templates))))
 		}
 	}
 	return errs

@@ -20,6 +20,12 @@ var specExcluded = map[string]map[string]string{
 	model.KindPipeline:    {"name": "the name comes from metadata.name"},
 }
 
+// typeExcluded lists, per model type, fields the server fills in that are
+// never written in config, with the hint given when someone writes them.
+var typeExcluded = map[reflect.Type]map[string]string{
+	reflect.TypeFor[model.AnalysisStep](): {"resolved": "it is filled from templateRef when the pipeline runs: name an AnalysisTemplate in templateRef instead"},
+}
+
 // kindsWithLabels are the kinds whose model type keeps metadata.labels.
 var kindsWithLabels = map[string]bool{model.KindApplication: true}
 

@@ -25,6 +25,8 @@ func validateDocument(doc *Document) []Error {
 		errs = append(errs, validateEnvironment(doc, doc.Environment)...)
 	case doc.Pipeline != nil:
 		errs = append(errs, validatePipeline(doc, doc.Pipeline)...)
+	case doc.AnalysisTemplate != nil:
+		errs = append(errs, checkAnalysisSpec(doc, "spec", doc.AnalysisTemplate.Spec)...)
 	}
 	return errs
 }

@@ -136,7 +136,20 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 		}
 	}
 	if a := st.Canary.Analysis; a != nil {
-		ap := path + ".canary.analysis"
+		errs = append(errs, checkAnalysisSpec(doc, path+".canary.analysis", *a)...)
+	}
+	return errs
+}
+
+// checkAnalysisSpec checks an analysis config at path: a canary's analysis
+// block or an AnalysisTemplate's spec.
+func checkAnalysisSpec(doc *Document, ap string, a model.AnalysisSpec) []Error {
+	var errs []Error
+	// Negative durations are refused when they are decoded.
+	if interval := cmp.Or(a.Interval, model.Duration(model.DefaultAnalysisInterval)); a.Lifetime > 0 && a.Lifetime < interval {
+		errs = append(errs, doc.errorf(ap+".lifetime", "%s is shorter than one interval (%s): make it at least the interval, or shorten the interval", a.Lifetime, interval))
+	}
+	{
 		if a.MinRequests < 0 {
 			errs = append(errs, doc.errorf(ap+".minRequests", "%d is negative: use 0 or more", a.MinRequests))
 		}
@@ -149,7 +162,7 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 		if r := a.MaxLatencyRatio; r != nil && *r <= 0 {
 			errs = append(errs, doc.errorf(ap+".maxLatencyRatio", "%g must be above 0, such as 1.2 for 20%% slower", *r))
 		}
-		errs = append(errs, checkAnalysisMetrics(doc, ap, *a)...)
+		errs = append(errs, checkAnalysisMetrics(doc, ap, a)...)
 	}
 	return errs
 }

@@ -43,6 +43,9 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	if err != nil {
 		return nil, err
 	}
+	if pl, err = ResolveTemplates(pl, e.templateLookup(ctx)); err != nil {
+		return nil, err
+	}
 	if trigger.Kind == "" {
 		trigger.Kind = "manual"
 	}

@@ -36,6 +36,17 @@ type AnalysisSpec struct {
 	// before it is inconclusive; default 3.
 	MaxExtensions int `json:"maxExtensions,omitempty"`
 
+	// Timing, used by analysis steps that do not set their own.
+	// Interval is how long each measurement interval lasts; default 30s.
+	Interval Duration `json:"interval,omitempty"`
+	// Lifetime is how long the whole analysis lasts: Lifetime / Interval
+	// intervals (rounded up; Kayenta's lifetimeDuration). Default: one interval.
+	Lifetime Duration `json:"lifetime,omitempty"`
+	// Warmup is how long the canary takes traffic before the first interval
+	// starts; what it serves meanwhile is not judged (Kayenta's
+	// beginCanaryAnalysisAfterMins, Argo Rollouts' initialDelay).
+	Warmup Duration `json:"warmup,omitempty"`
+
 	// The threshold judge's limits (judge: threshold).
 	// MinRequests per server group per interval below which the interval has too little data.
 	MinRequests int `json:"minRequests,omitempty"`
@@ -43,6 +54,13 @@ type AnalysisSpec struct {
 	MaxErrorRateIncrease *float64 `json:"maxErrorRateIncrease,omitempty"`
 	// MaxLatencyRatio is the largest allowed canary / baseline ratio of p95 latency.
 	MaxLatencyRatio *float64 `json:"maxLatencyRatio,omitempty"`
+}
+
+// AnalysisTemplate is a named, reusable analysis config (kind
+// AnalysisTemplate): canary analysis steps name it with templateRef.
+type AnalysisTemplate struct {
+	Name string       `json:"name"`
+	Spec AnalysisSpec `json:"spec"`
 }
 
 // Metric sources.
@@ -275,7 +293,8 @@ func (c AnalysisSpec) Validate() error {
 	}
 	t := c.WithDefaults().Thresholds
 	if t.Pass > 100 || t.Marginal < 0 || t.Marginal >= t.Pass {
-		return bad("thresholds", "need 0 <= marginal (%v) < pass (%v) <= 100", t.Marginal, t.Pass)
+		return bad("thresholds", "need 0 <= marginal (%v) < pass (%v) <= 100 (an unset or 0 pass is %v, an unset or 0 marginal is %v): set both, marginal below pass",
+			t.Marginal, t.Pass, DefaultPassScore, DefaultMarginalScore)
 	}
 	seen := map[string]bool{}
 	for i, m := range c.Metrics {

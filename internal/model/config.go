@@ -8,6 +8,8 @@ const (
 	KindApplication = "Application"
 	KindEnvironment = "Environment"
 	KindPipeline    = "Pipeline"
+	// KindAnalysisTemplate is a reusable canary analysis config.
+	KindAnalysisTemplate = "AnalysisTemplate"
 )
 
 // Application is a service a team deploys: how to run one version of it and
@@ -142,4 +144,6 @@ type Config struct {
 	Applications []Application `json:"applications"`
 	Environments []Environment `json:"environments"`
 	Pipelines    []Pipeline    `json:"pipelines"`
+	// AnalysisTemplates are named analysis configs canary steps refer to.
+	AnalysisTemplates []AnalysisTemplate `json:"analysisTemplates,omitempty"`
 }

@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // StrategyType names how a deploy replaces the running version.
 type StrategyType string
 
@@ -57,8 +59,42 @@ type PauseStep struct {
 	Duration Duration `json:"duration,omitempty"`
 }
 
+// DefaultAnalysisInterval is how long a measurement interval lasts when
+// neither the step nor the analysis config says.
+const DefaultAnalysisInterval = 30 * time.Second
+
 // AnalysisStep runs Intervals measurement intervals of Interval each.
+// Unset, they come from the analysis config (its interval and lifetime).
 type AnalysisStep struct {
-	Interval  Duration `json:"interval,omitempty"`  // default 30s
-	Intervals int      `json:"intervals,omitempty"` // default 1
+	Interval  Duration `json:"interval,omitempty"`  // default: the config's, or 30s
+	Intervals int      `json:"intervals,omitempty"` // default: the config's lifetime / interval, or 1
+	// TemplateRef names the AnalysisTemplate this step judges with, instead
+	// of the canary's analysis block.
+	TemplateRef string `json:"templateRef,omitempty"`
+	// Resolved is the template's config, copied into the execution when it
+	// starts, so an execution keeps the template it started with. Not
+	// written in config files.
+	Resolved *AnalysisSpec `json:"resolved,omitempty"`
+}
+
+// Timing is when and how long a step with config spec measures: the
+// warm-up before the first interval, the interval's length and how many.
+// The step's own interval and intervals win over the config's interval and
+// lifetime (Lifetime / Interval, rounded up).
+func (s AnalysisStep) Timing(spec AnalysisSpec) (warmup, interval time.Duration, intervals int) {
+	interval = DefaultAnalysisInterval
+	switch {
+	case s.Interval > 0:
+		interval = s.Interval.D()
+	case spec.Interval > 0:
+		interval = spec.Interval.D()
+	}
+	intervals = 1
+	switch {
+	case s.Intervals > 0:
+		intervals = s.Intervals
+	case spec.Lifetime > 0:
+		intervals = int((spec.Lifetime.D() + interval - 1) / interval)
+	}
+	return max(spec.Warmup.D(), 0), interval, intervals
 }

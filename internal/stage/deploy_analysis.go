@@ -21,6 +21,9 @@ type analysisState struct {
 	End           time.Time                    `json:"end"`
 	Extensions    int                          `json:"extensions"`
 	StartCounters map[string]analysis.Counters `json:"startCounters"`
+	// Warming is set while the canary takes traffic before the first
+	// interval (the config's warmup); Start is when measuring begins.
+	Warming bool `json:"warming,omitempty"`
 	// AwaitingPerson is set when an inconclusive interval waits for a judgment.
 	AwaitingPerson bool `json:"awaitingPerson,omitempty"`
 	// Inconclusive is why the interval was inconclusive.
@@ -36,24 +39,31 @@ type measurements struct {
 	Extensions int                          `json:"extensions"`
 }
 
-const defaultAnalysisInterval = 30 * time.Second
-
 func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) stepOutcome {
-	interval := defaultAnalysisInterval
-	intervals := 1
+	var timing model.AnalysisStep
 	if step.Analysis != nil {
-		if step.Analysis.Interval > 0 {
-			interval = step.Analysis.Interval.D()
-		}
-		if step.Analysis.Intervals > 0 {
-			intervals = step.Analysis.Intervals
-		}
+		timing = *step.Analysis
 	}
+	warmup, interval, intervals := timing.Timing(analysisSpec(in, step))
 	canary, against := st.name(step.Ref), st.name(step.Against)
 	a := st.Analysis
-	statistical := d.analysisSpec(in).Judge != model.JudgeThreshold
+	statistical := analysisSpec(in, step).Judge != model.JudgeThreshold
 	if a == nil {
-		a = &analysisState{Start: in.Now, End: in.Now.Add(interval)}
+		a = &analysisState{Start: in.Now, Warming: warmup > 0}
+		st.Analysis = a
+		if a.Warming {
+			a.Start = in.Now.Add(warmup)
+			return waitUntil(a.Start, fmt.Sprintf("warming up: %s takes traffic for %s before measuring starts at %s (warmup)", canary, warmup, a.Start.Local().Format("15:04:05")))
+		}
+	}
+	if a.Warming {
+		if in.Now.Before(a.Start) {
+			return waitUntil(a.Start, fmt.Sprintf("warming up: measuring %s starts at %s", canary, a.Start.Local().Format("15:04:05")))
+		}
+		a.Warming = false
+	}
+	if a.End.IsZero() { // the first interval starts now
+		a.Start, a.End = in.Now, in.Now.Add(interval)
 		if !statistical {
 			counters, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
 			if err != nil {
@@ -61,10 +71,9 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 			}
 			a.StartCounters = counters
 		}
-		st.Analysis = a
 		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval 1/%d until %s", canary, against, intervals, a.End.Local().Format("15:04:05")))
 	}
-	spec := analysis.Defaults(d.analysisSpec(in))
+	spec := analysis.Defaults(analysisSpec(in, step))
 	if a.AwaitingPerson {
 		return d.afterInconclusive(in, st, a, intervals, interval)
 	}
@@ -149,8 +158,13 @@ func canarySpec(in Input) model.CanarySpec {
 	return model.CanarySpec{}
 }
 
-// analysisSpec is the canary's analysis config as written.
-func (d *Deploy) analysisSpec(in Input) model.AnalysisSpec {
+// analysisSpec is the config an analysis step judges with, as written: the
+// AnalysisTemplate it names (copied into the execution when it started), or
+// else the canary's analysis block.
+func analysisSpec(in Input, step strategy.Step) model.AnalysisSpec {
+	if step.Analysis != nil && step.Analysis.Resolved != nil {
+		return *step.Analysis.Resolved
+	}
 	var spec model.AnalysisSpec
 	if c := canarySpec(in); c.Analysis != nil {
 		spec = *c.Analysis

@@ -49,6 +49,8 @@ type Queries interface {
 	EnvironmentList(ctx context.Context) ([]model.Environment, error)
 	PipelineGet(ctx context.Context, name string) (*model.Pipeline, error)
 	PipelineList(ctx context.Context, params PipelineListParams) ([]model.Pipeline, error)
+	AnalysisTemplateGet(ctx context.Context, name string) (*model.AnalysisTemplate, error)
+	AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error)
 
 	// ExecutionInsert stores a new execution and its stages (as given).
 	ExecutionInsert(ctx context.Context, exec *model.Execution) error

@@ -72,8 +72,11 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 			p.add(Step{Action: ActionPause, Pause: cs.Pause.Duration, Why: why})
 		case cs.Analysis != nil:
 			a := *cs.Analysis
-			p.add(Step{Action: ActionAnalysis, Ref: RefNew, Against: againstRef, Analysis: &a,
-				Why: fmt.Sprintf("step %d: judge the canary against %s", n, against)})
+			why := fmt.Sprintf("step %d: judge the canary against %s", n, against)
+			if a.TemplateRef != "" {
+				why += " with analysis template " + a.TemplateRef
+			}
+			p.add(Step{Action: ActionAnalysis, Ref: RefNew, Against: againstRef, Analysis: &a, Why: why})
 		}
 	}
 

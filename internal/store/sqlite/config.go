@@ -34,6 +34,11 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
+		for _, t := range cfg.AnalysisTemplates {
+			if err := q.upsertConfig(ctx, &res, model.KindAnalysisTemplate, t.Name, mustJSON(t), now); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -99,6 +104,16 @@ func (q *queries) PipelineGet(ctx context.Context, name string) (*model.Pipeline
 // PipelineList returns pipelines by name, optionally of one application.
 func (q *queries) PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error) {
 	return listSpecs[model.Pipeline](ctx, q, model.KindPipeline, sql.Named("application", params.Application))
+}
+
+// AnalysisTemplateGet returns one analysis template; store.ErrNotFound if none.
+func (q *queries) AnalysisTemplateGet(ctx context.Context, name string) (*model.AnalysisTemplate, error) {
+	return getSpec[model.AnalysisTemplate](ctx, q, model.KindAnalysisTemplate, name)
+}
+
+// AnalysisTemplateList returns every analysis template by name.
+func (q *queries) AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error) {
+	return listSpecs[model.AnalysisTemplate](ctx, q, model.KindAnalysisTemplate)
 }
 
 func getSpec[T any](ctx context.Context, q *queries, kind, name string) (*T, error) {

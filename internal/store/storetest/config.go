@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -102,6 +104,36 @@ func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, err)
 		if len(apps)+len(envs)+len(ps) != 0 {
 			t.Fatalf("fresh store lists config: %v %v %v", apps, envs, ps)
+		}
+	})
+
+	t.Run("AnalysisTemplates", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		golden := model.AnalysisTemplate{Name: "golden", Spec: model.AnalysisSpec{
+			Interval: model.Duration(time.Minute), Lifetime: model.Duration(5 * time.Minute), Warmup: model.Duration(30 * time.Second),
+			Metrics:    []model.AnalysisMetric{{Name: "error-rate", Query: "error_rate", Direction: model.DirectionIncrease, Critical: true}},
+			Thresholds: model.ScoreThresholds{Pass: 90, Marginal: 60},
+		}}
+		res, err := b.store.ConfigApply(b.ctx, model.Config{AnalysisTemplates: []model.AnalysisTemplate{golden, {Name: "a-lax"}}})
+		must(t, err)
+		wantNames(t, "created", res.Created, "AnalysisTemplate/golden", "AnalysisTemplate/a-lax")
+		got, err := b.store.AnalysisTemplateGet(b.ctx, "golden")
+		must(t, err)
+		if !reflect.DeepEqual(*got, golden) {
+			t.Fatalf("AnalysisTemplateGet:\n got %+v\nwant %+v", *got, golden)
+		}
+		golden.Spec.Thresholds.Pass = 95
+		res, err = b.store.ConfigApply(b.ctx, model.Config{AnalysisTemplates: []model.AnalysisTemplate{golden}})
+		must(t, err)
+		wantNames(t, "updated", res.Updated, "AnalysisTemplate/golden")
+		list, err := b.store.AnalysisTemplateList(b.ctx)
+		must(t, err)
+		if len(list) != 2 || list[0].Name != "a-lax" || list[1].Spec.Thresholds.Pass != 95 {
+			t.Fatalf("AnalysisTemplateList = %+v, want [a-lax golden(pass 95)]", list)
+		}
+		if _, err := b.store.AnalysisTemplateGet(b.ctx, "missing"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("AnalysisTemplateGet(missing) = %v, want ErrNotFound", err)
 		}
 	})
 }

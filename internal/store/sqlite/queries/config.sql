@@ -1,5 +1,5 @@
--- Config kinds: applications, environments and pipelines, stored as the JSON
--- of their model types.
+-- Config kinds: applications, environments, pipelines and analysis templates,
+-- stored as the JSON of their model types.
 
 -- name: ApplicationSpec
 SELECT spec FROM application WHERE name = @name;
@@ -41,3 +41,16 @@ UPDATE pipeline SET application = @application, spec = @spec, updated_at = @now 
 SELECT spec FROM pipeline
 WHERE (@application = '' OR application = @application)
 ORDER BY name;
+
+-- name: AnalysisTemplateSpec
+SELECT spec FROM analysis_template WHERE name = @name;
+
+-- name: AnalysisTemplateInsert
+INSERT INTO analysis_template (name, spec, created_at, updated_at)
+VALUES (@name, @spec, @now, @now);
+
+-- name: AnalysisTemplateUpdate
+UPDATE analysis_template SET spec = @spec, updated_at = @now WHERE name = @name;
+
+-- name: AnalysisTemplateList
+SELECT spec FROM analysis_template ORDER BY name;
