@@ -101,9 +101,20 @@ func printRecord(w io.Writer, rec store.AnalysisRecord) {
 		return
 	}
 	fmt.Fprintf(w, "  canary %s vs baseline %s, confidence %.2f\n", data.Canary, data.Baseline, data.Config.WithDefaults().ConfidenceLevel)
+	printMetrics(w, rep.Metrics, rep.Groups)
+	for _, m := range data.Metrics {
+		if m.Error != "" {
+			fmt.Fprintf(w, "  %s: no data: %s\n", m.Name, m.Error)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// printMetrics prints the statistical judge's per-metric results and group scores.
+func printMetrics(w io.Writer, metrics []analysis.MetricResult, groups []analysis.GroupScore) {
 	tw := table(w)
 	fmt.Fprintln(tw, "  METRIC\tCLASS\tBASELINE n/mean\tCANARY n/mean\tU\tp\tSHIFT [INTERVAL]\tEFFECT\tPOWER\t")
-	for _, m := range rep.Metrics {
+	for _, m := range metrics {
 		class := string(m.Classification)
 		if m.Critical {
 			class += "*"
@@ -118,15 +129,9 @@ func printRecord(w io.Writer, rec store.AnalysisRecord) {
 		fmt.Fprintf(tw, "  %s\t%s\t%d / %.4g\t%d / %.4g\t%s\t\n", m.Name, class, m.Baseline.Count, m.Baseline.Mean, m.Canary.Count, m.Canary.Mean, stat)
 	}
 	tw.Flush()
-	for _, gs := range rep.Groups {
+	for _, gs := range groups {
 		fmt.Fprintf(w, "  group %s: weight %.0f, score %.0f\n", gs.Name, gs.Weight, gs.Score)
 	}
-	for _, m := range data.Metrics {
-		if m.Error != "" {
-			fmt.Fprintf(w, "  %s: no data: %s\n", m.Name, m.Error)
-		}
-	}
-	fmt.Fprintln(w)
 }
 
 func newAnalysisReplayCmd(g *globals) *cobra.Command {

@@ -84,7 +84,7 @@ func newRoot() *cobra.Command {
 		newApplyCmd(g), newValidateCmd(g), newSchemaCmd(),
 		newRunCmd(g), newExecutionsCmd(g), newExecutionCmd(g),
 		newJudgeCmd(g, "approve"), newJudgeCmd(g, "reject"), newCancelCmd(g),
-		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g),
+		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g), newOfflineJudgeCmd(g),
 	)
 	addDeployCommands(root, g)
 	return root

@@ -14,6 +14,7 @@ import (
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // reasons say ">= 95", not "\u003e= 95"
 	return enc.Encode(v)
 }
 

@@ -102,10 +102,11 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		r.Reason = "the source failed: " + s.Error
 		return r
 	case len(base) == 0 || len(can) == 0:
-		r.Classification, r.Insufficient = ClassNoData, m.MustHaveData
+		must := m.MustHaveData == nil || *m.MustHaveData
+		r.Classification, r.Insufficient = ClassNoData, must
 		r.Reason = fmt.Sprintf("no data (baseline %d, canary %d samples)", len(base), len(can))
-		if !m.MustHaveData {
-			r.Reason += "; left out of the score"
+		if !must {
+			r.Reason += "; left out of the score (mustHaveData: false)"
 		}
 		return r
 	case len(base) < cfg.MinSamples || len(can) < cfg.MinSamples:
@@ -272,7 +273,14 @@ func power(cfg AnalysisConfig, m MetricConfig, base, can []float64) float64 {
 		case e.AllowedDecrease < 1:
 			rel = 1 - e.AllowedDecrease
 		}
-		delta = rel * math.Abs(stats.Mean(base))
+		scale := math.Abs(stats.Mean(base))
+		if scale == 0 {
+			// A baseline at 0 (no errors at all) makes a relative effect 0
+			// and the power meaningless (just alpha): size the effect on the
+			// canary's level instead, which is what a change would be seen at.
+			scale = math.Abs(stats.Mean(can))
+		}
+		delta = rel * scale
 	}
 	return stats.Power(len(base), len(can), sd, delta, alpha)
 }

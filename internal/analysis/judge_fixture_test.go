@@ -142,7 +142,8 @@ func parseMetric(t *testing.T, where string, fields []string) MetricConfig {
 		case "muted":
 			m.Muted = true
 		case "mustHaveData":
-			m.MustHaveData = true
+			must := v != "false"
+			m.MustHaveData = &must
 		case "direction":
 			m.Direction = Direction(v)
 		case "nanStrategy":

@@ -280,6 +280,9 @@ func (d *decoder) enum(n *yaml.Node, path string, v reflect.Value, allowed []str
 	if s := didYouMean(v.String(), allowed); s != "" {
 		msg = fmt.Sprintf("%q is not allowed%s (one of %s)", v.String(), s, strings.Join(allowed, ", "))
 	}
+	if d.bad != nil {
+		d.bad[path] = true // validation need not say it again
+	}
 	d.report(nodePos(d.resolveQuiet(n)), path, msg)
 }
 

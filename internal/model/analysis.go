@@ -98,9 +98,11 @@ type AnalysisMetric struct {
 	Direction Direction `json:"direction,omitempty"`
 	// NaNStrategy: what to do with NaN (and ±Inf) samples; default remove.
 	NaNStrategy NaNStrategy `json:"nanStrategy,omitempty"`
-	// MustHaveData: no samples is too little data (extend, then
-	// inconclusive) instead of NoData left out of the score.
-	MustHaveData bool `json:"mustHaveData,omitempty"`
+	// MustHaveData (default true): a side with no samples is too little
+	// data (extend, then inconclusive). false leaves such a metric out of
+	// the score as NoData, as Kayenta does; a metric that is often silent
+	// (a rare error counter) may want that.
+	MustHaveData *bool `json:"mustHaveData,omitempty"`
 	// Outliers, when set, removes values outside the IQR fences first.
 	Outliers *OutlierSpec `json:"outliers,omitempty"`
 	// Critical: a critical metric that does not pass scores the interval 0.
@@ -237,6 +239,10 @@ func (m AnalysisMetric) WithDefaults() AnalysisMetric {
 	}
 	if m.NaNStrategy == "" {
 		m.NaNStrategy = NaNRemove
+	}
+	if m.MustHaveData == nil {
+		yes := true
+		m.MustHaveData = &yes
 	}
 	if m.Weight == 0 {
 		m.Weight = 1

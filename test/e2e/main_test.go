@@ -69,6 +69,7 @@ func TestCLI(t *testing.T) {
 			"capture":    cmdCapture,
 			"traffic":    cmdTraffic,
 			"envsubst":   cmdEnvsubst,
+			"exitcode":   cmdExitCode,
 		},
 	})
 }
