@@ -297,6 +297,9 @@ type serverProc struct {
 // startServer runs `gennaker server` as its own process (in its own session,
 // so --keep can leave it behind) and waits until its API answers.
 func startServer(ctx context.Context, opts Options, addr string) (*serverProc, error) {
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("demo data directory: %w", err)
+	}
 	logf, err := os.Create(filepath.Join(opts.DataDir, "server.log"))
 	if err != nil {
 		return nil, err
