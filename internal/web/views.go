@@ -3,10 +3,8 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -361,14 +359,16 @@ func eventTitle(e model.Event) string {
 	return string(e.Kind)
 }
 
-// statusClass maps any status word to a CSS class that colours it.
+// statusClass maps any status word to a CSS class that colours it. The
+// statistical judge's classifications count too: high and low failed,
+// nodata is neither a pass nor a failure (like waiting).
 func statusClass(s any) string {
 	switch v := fmt.Sprint(s); v {
 	case "succeeded", "pass", "up", "deployed", "promoted":
 		return "succeeded"
-	case "failed", "fail", "failed_continue", "deploy_failed":
+	case "failed", "fail", "failed_continue", "deploy_failed", "high", "low":
 		return "failed"
-	case "waiting", "inconclusive", "marginal", "extend":
+	case "waiting", "inconclusive", "marginal", "extend", "nodata":
 		return "waiting"
 	case "running", "creating":
 		return "running"
@@ -402,51 +402,6 @@ func fmtDuration(d time.Duration) string {
 		return trimFloat(d.Seconds(), 1) + "s"
 	}
 	return d.Round(time.Second).String()
-}
-
-func trimFloat(f float64, prec int) string {
-	s := strconv.FormatFloat(f, 'f', prec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
-// fmtNumber formats a measured value readably: integers plain, small
-// fractions with significant digits.
-func fmtNumber(v any) string {
-	f, ok := toFloat(v)
-	if !ok {
-		return fmt.Sprint(v)
-	}
-	switch {
-	case f == math.Trunc(f) && math.Abs(f) < 1e15:
-		return strconv.FormatInt(int64(f), 10)
-	case math.Abs(f) >= 100:
-		return trimFloat(f, 1)
-	case math.Abs(f) >= 1:
-		return trimFloat(f, 3)
-	}
-	return strconv.FormatFloat(f, 'g', 3, 64)
-}
-
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case float32:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // shortID keeps the random tail of an execution ID (20261127-054106-e4bf89b52c76 -> e4bf89b52c76).

@@ -302,6 +302,12 @@ async function main() {
       await page.locator('.why').getByText('error-rate').first().waitFor();
       assert(await page.locator('svg.plot').count() >= 2, 'expected the score plot and a metric plot');
       await page.getByRole('rowheader', { name: 'error-rate' }).first().waitFor();
+      // The statistical judge's own thresholds, red failing metrics, plots of the samples, nothing wider than the window.
+      await page.locator('svg.plot text', { hasText: 'pass 95' }).first().waitFor();
+      assert(await page.locator('.badge.failed', { hasText: 'high' }).count() >= 1, 'a metric classified high should have a red badge');
+      assert(await page.getByRole('img', { name: /error-rate: samples of baseline and canary/ }).count() === 1, 'expected a plot of the error-rate samples');
+      const [scrollW, clientW] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert(scrollW <= clientW, `the analysis page is ${scrollW}px wide in a ${clientW}px window`);
       await shot(page, 'analysis');
       await page.goto(`${base}/executions/${canary.id}`);
       await shot(page, 'execution-failed');

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// huge is where a number stops being a measurement: the statistical judge
+// records an infinite effect size as ±math.MaxFloat64.
+const huge = 1e300
+
+func trimFloat(f float64, prec int) string {
+	s := strconv.FormatFloat(f, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// fmtNumber formats a measured value compactly, in at most about eight
+// characters: integers plain, fractions with three significant digits,
+// very large or small magnitudes in exponent form, infinity (or the
+// judge's stand-in for it) as ∞ and NaN as –.
+func fmtNumber(v any) string {
+	f, ok := toFloat(v)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	a := math.Abs(f)
+	switch {
+	case math.IsNaN(f):
+		return "–"
+	case a >= huge && f > 0:
+		return "∞"
+	case a >= huge:
+		return "−∞"
+	case a >= 1e7:
+		return expForm(f)
+	case f == math.Trunc(f):
+		return strconv.FormatInt(int64(f), 10)
+	case a >= 100:
+		return trimFloat(f, 1)
+	case a >= 1:
+		return strconv.FormatFloat(f, 'g', 3, 64)
+	case a >= 1e-3:
+		return trimFloat(f, 3+int(-math.Floor(math.Log10(a)))-1)
+	}
+	return expForm(f)
+}
+
+// expForm is 1.23e-05 without the zero padding: 1.23e-5.
+func expForm(f float64) string {
+	s := strconv.FormatFloat(f, 'e', 2, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	if strings.Contains(mant, ".") {
+		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+	}
+	sign := exp[:1]
+	exp = strings.TrimLeft(exp[1:], "0")
+	if sign == "+" {
+		sign = ""
+	}
+	return mant + "e" + sign + exp
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// fmtRange formats the ends of an interval compactly, with as many more
+// digits as it takes to tell them apart.
+func fmtRange(lo, hi float64) (string, string) {
+	a, b := fmtNumber(lo), fmtNumber(hi)
+	for digits := 4; a == b && lo != hi && digits <= 9; digits++ {
+		a, b = strconv.FormatFloat(lo, 'g', digits, 64), strconv.FormatFloat(hi, 'g', digits, 64)
+	}
+	return a, b
+}
+
+// fmtInterval is "lo to hi" by fmtRange.
+func fmtInterval(lo, hi float64) string {
+	a, b := fmtRange(lo, hi)
+	return a + " to " + b
+}
