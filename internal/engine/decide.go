@@ -43,10 +43,7 @@ func Decide(exec *model.Execution) Decision {
 	for i := range exec.Stages {
 		byName[exec.Stages[i].Name] = &exec.Stages[i]
 	}
-	specs := make(map[string]model.StageSpec, len(exec.Spec.Stages))
-	for _, s := range exec.Spec.Stages {
-		specs[s.Name] = s
-	}
+	needs := exec.Spec.StageNeeds()
 
 	failed := firstFailure(exec)
 	skipped := map[string]bool{}
@@ -59,7 +56,7 @@ func Decide(exec *model.Execution) Decision {
 			skipped[st.Name] = true
 			continue
 		}
-		ready, blockedBy := needsMet(specs[st.Name], byName)
+		ready, blockedBy := needsMet(needs[st.Name], byName)
 		switch {
 		case blockedBy != "":
 			d.Skip = append(d.Skip, Skip{st.Name, fmt.Sprintf("not run: stage %q it needs did not succeed", blockedBy)})
@@ -83,9 +80,9 @@ func Decide(exec *model.Execution) Decision {
 
 // needsMet reports whether all of a stage's needs let it run, or names the
 // first need that failed (which means it never will).
-func needsMet(spec model.StageSpec, byName map[string]*model.Stage) (ready bool, blockedBy string) {
+func needsMet(needs []string, byName map[string]*model.Stage) (ready bool, blockedBy string) {
 	ready = true
-	for _, n := range spec.Needs {
+	for _, n := range needs {
 		dep, ok := byName[n]
 		if !ok {
 			return false, n

@@ -91,8 +91,19 @@ func TestDecide(t *testing.T) {
 			statuses: []string{"build=succeeded", "approve=waiting"},
 		},
 		{
-			name:     "independent stages all start at once",
+			name:     "a plain list (no stage declares needs) runs in order",
 			pipeline: "lint unit docs",
+			want:     []string{"start lint"},
+		},
+		{
+			name:     "a plain list starts the next stage when the one before ends",
+			pipeline: "lint unit docs",
+			statuses: []string{"lint=succeeded"},
+			want:     []string{"start unit"},
+		},
+		{
+			name:     "in a DAG, stages without needs all start at once",
+			pipeline: "lint unit docs publish<-lint,unit,docs",
 			want:     []string{"start lint, unit, docs"},
 		},
 		{
@@ -281,8 +292,7 @@ func playToTheEnd(exec *model.Execution, rng *rand.Rand) error {
 			case st.Status != model.StagePending:
 				return fmt.Errorf("round %d: stage %s started while %s", round, name, st.Status)
 			}
-			spec, _ := findSpec(exec, name)
-			for _, need := range spec.Needs {
+			for _, need := range exec.Spec.StageNeeds()[name] {
 				switch findStage(exec, need).Status {
 				case model.StageSucceeded, model.StageSkipped, model.StageFailedContinue:
 				default:

@@ -131,6 +131,29 @@ type Pipeline struct {
 	Stages      []StageSpec `json:"stages"`
 }
 
+// StageNeeds is what each stage waits for. A pipeline where some stage
+// declares `needs` is a DAG and every stage waits for exactly its needs
+// (none: it starts at once). A pipeline where no stage does runs its stages
+// in the order written: each waits for the one before it.
+func (p Pipeline) StageNeeds() map[string][]string {
+	dag := false
+	for _, s := range p.Stages {
+		dag = dag || len(s.Needs) > 0
+	}
+	out := make(map[string][]string, len(p.Stages))
+	for i, s := range p.Stages {
+		switch {
+		case dag:
+			out[s.Name] = s.Needs
+		case i > 0:
+			out[s.Name] = []string{p.Stages[i-1].Name}
+		default:
+			out[s.Name] = nil
+		}
+	}
+	return out
+}
+
 // Parameter is a named input of a pipeline, given with `gennaker run --param`.
 type Parameter struct {
 	Name        string `json:"name"`
