@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -82,8 +83,60 @@ func (d *Deploy) envName(in Input) string {
 	return in.Spec.Deploy.Environment
 }
 
-// Run implements Runner.
+// Run implements Runner. A deploy or rollback stage holds the lease on its
+// application and environment from before it plans until it ends, so two
+// executions never change one cluster at once: the later one waits.
 func (d *Deploy) Run(ctx context.Context, in Input) Result {
+	r := d.run(ctx, in)
+	if r.Outcome == Succeeded || r.Outcome == Failed {
+		if app, env := d.leaseScope(in); app != "" {
+			if err := d.Store.LeaseRelease(ctx, leaseKey(app, env), holderOf(in)); err != nil {
+				// Harmless: a lease whose stage has ended is free anyway.
+				slog.WarnContext(ctx, "releasing the deploy lease", "err", err)
+			}
+		}
+	}
+	return r
+}
+
+func leaseKey(app, env string) string { return "deploy/" + app + "/" + env }
+
+func holderOf(in Input) store.LeaseHolder {
+	return store.LeaseHolder{ExecutionID: in.Execution.ID, Stage: in.Stage.Name}
+}
+
+// leaseScope is the application and environment the stage works on.
+func (d *Deploy) leaseScope(in Input) (app, env string) {
+	if in.Execution == nil {
+		return "", ""
+	}
+	return in.Execution.Application, d.envName(in)
+}
+
+// waitForLease takes the lease on the stage's application and environment,
+// or says whom the stage waits for.
+func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, bool) {
+	app, env := d.leaseScope(in)
+	holder, ok, err := d.Store.LeaseAcquire(ctx, leaseKey(app, env), holderOf(in))
+	switch {
+	case err != nil:
+		return Retry(err), false
+	case ok:
+		return Result{}, true
+	case in.Canceled:
+		return Failf("canceled while waiting for execution %s to finish deploying %s to %s", holder.ExecutionID, app, env), false
+	}
+	reason := fmt.Sprintf("waiting for execution %s (stage %s) to finish changing %s in %s, one deploy at a time (since %s); `gennaker cancel %s` stops it",
+		holder.ExecutionID, holder.Stage, app, env, holder.AcquiredAt.Local().Format("15:04:05"), holder.ExecutionID)
+	r := Result{Outcome: Continue, At: in.Now.Add(leasePoll)}
+	r.Output = mustJSON(deployOutput{Environment: env, Summary: reason})
+	return r, false
+}
+
+// leasePoll is how often a waiting deploy looks whether the lease is free.
+const leasePoll = time.Second
+
+func (d *Deploy) run(ctx context.Context, in Input) Result {
 	var st deployState
 	if err := DecodeState(in, &st); err != nil {
 		return Failf("%v", err)
@@ -99,6 +152,9 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 		return Retry(err).WithState(st)
 	}
 	if st.Phase == "" {
+		if r, ok := d.waitForLease(ctx, in); !ok {
+			return r
+		}
 		return d.plan(ctx, in, w)
 	}
 	if in.Canceled && st.Phase == phaseRun {

@@ -50,6 +50,13 @@ type Queries interface {
 	PipelineGet(ctx context.Context, name string) (*model.Pipeline, error)
 	PipelineList(ctx context.Context, params PipelineListParams) ([]model.Pipeline, error)
 	AnalysisTemplateGet(ctx context.Context, name string) (*model.AnalysisTemplate, error)
+	// LeaseAcquire gives the lease on key to holder when it is free, already
+	// holder's, or held by a stage that has ended or no longer exists (so a
+	// crash never leaves a lease held). It returns the holder after the
+	// call and whether that is holder.
+	LeaseAcquire(ctx context.Context, key string, holder LeaseHolder) (LeaseHolder, bool, error)
+	// LeaseRelease frees key if holder has it.
+	LeaseRelease(ctx context.Context, key string, holder LeaseHolder) error
 	AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error)
 
 	// ExecutionInsert stores a new execution and its stages (as given).
@@ -88,6 +95,13 @@ type Queries interface {
 	AnalysisInsert(ctx context.Context, rec *AnalysisRecord) error
 	// AnalysisList returns an execution's records ordered by stage, then sequence.
 	AnalysisList(ctx context.Context, executionID string) ([]AnalysisRecord, error)
+}
+
+// LeaseHolder is the stage of an execution holding a lease.
+type LeaseHolder struct {
+	ExecutionID string    `json:"executionId"`
+	Stage       string    `json:"stage"`
+	AcquiredAt  time.Time `json:"acquiredAt"`
 }
 
 // ApplyResult counts what ConfigApply did, per kind and outcome.

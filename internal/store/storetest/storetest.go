@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ServerGroup", testServerGroup},
 		{"Analysis", testAnalysis},
 		{"Time", testTime},
+		{"Lease", testLease},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

@@ -1,0 +1,36 @@
+package deploy
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// TestConcurrentDeploysTakeTurns: two canary deploys of one application to
+// one environment started together take turns (one deploy per application
+// and environment at a time): the later waits, says for whom, and then runs
+// on the cluster the first left. Nothing is left behind: one server group
+// of the last version serves everything.
+func TestConcurrentDeploysTakeTurns(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.apply(appOpts{instances: 1}, canary("canary", setWeight(50), model.CanaryStep{Pause: &model.PauseStep{Duration: model.Duration(2 * time.Second)}}, setWeight(100)))
+	r.mustSucceed(r.deploy("canary", "v1", nil), time.Minute)
+
+	first := r.deploy("canary", "v2", nil)
+	second := r.deploy("canary", "v3", nil)
+	e := r.waitFor(second, 30*time.Second, "to wait for the first deploy", func(e *model.Execution) bool {
+		return e.Status.Terminal() || strings.Contains(describe(e), "waiting for execution "+first)
+	})
+	if e.Status.Terminal() {
+		t.Fatalf("the second deploy should wait for the first: %s", describe(e))
+	}
+	r.mustSucceed(first, time.Minute)
+	r.mustSucceed(second, time.Minute)
+	gs := r.groups()
+	if len(gs) != 1 || gs[0].Version != "v3" || gs[0].Weight != 100 {
+		t.Fatalf("after both deploys only v3 should run, with all traffic: %s", groupsString(gs))
+	}
+}
