@@ -114,10 +114,18 @@ func (d *Deploy) leaseScope(in Input) (app, env string) {
 }
 
 // waitForLease takes the lease on the stage's application and environment,
-// or says whom the stage waits for.
+// or says whom the stage waits for. Turns go in the order executions
+// started: an older execution that still has a deploy or rollback stage for
+// the same environment ahead goes first, even if that stage has not started.
 func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, bool) {
 	app, env := d.leaseScope(in)
-	holder, ok, err := d.Store.LeaseAcquire(ctx, leaseKey(app, env), holderOf(in))
+	holder, ok := store.LeaseHolder{}, false
+	older, err := d.olderTurn(ctx, in, app, env)
+	if err == nil && older.ExecutionID != "" {
+		holder = older
+	} else if err == nil {
+		holder, ok, err = d.Store.LeaseAcquire(ctx, leaseKey(app, env), holderOf(in))
+	}
 	switch {
 	case err != nil:
 		return Retry(err), false
@@ -126,11 +134,49 @@ func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, bool) {
 	case in.Canceled:
 		return Failf("canceled while waiting for execution %s to finish deploying %s to %s", holder.ExecutionID, app, env), false
 	}
-	reason := fmt.Sprintf("waiting for execution %s (stage %s) to finish changing %s in %s, one deploy at a time (since %s); `gennaker cancel %s` stops it",
-		holder.ExecutionID, holder.Stage, app, env, holder.AcquiredAt.Local().Format("15:04:05"), holder.ExecutionID)
+	since := ""
+	if !holder.AcquiredAt.IsZero() {
+		since = " (since " + holder.AcquiredAt.Local().Format("15:04:05") + ")"
+	}
+	reason := fmt.Sprintf("waiting for execution %s (stage %s) to finish changing %s in %s%s: one deploy at a time, in the order they started; `gennaker cancel %s` stops it",
+		holder.ExecutionID, holder.Stage, app, env, since, holder.ExecutionID)
 	r := Result{Outcome: Continue, At: in.Now.Add(leasePoll)}
 	r.Output = mustJSON(deployOutput{Environment: env, Summary: reason})
 	return r, false
+}
+
+// olderTurn finds the oldest running execution, started before in's, with
+// a deploy or rollback stage for app in env that has not ended.
+func (d *Deploy) olderTurn(ctx context.Context, in Input, app, env string) (store.LeaseHolder, error) {
+	execs, err := d.Store.ExecutionList(ctx, store.ExecutionListParams{Application: app, Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1000})
+	if err != nil {
+		return store.LeaseHolder{}, err
+	}
+	me := in.Execution
+	var found store.LeaseHolder
+	for _, e := range execs { // newest first: the last match is the oldest
+		if e.ID == me.ID || !(e.CreatedAt.Before(me.CreatedAt) || (e.CreatedAt.Equal(me.CreatedAt) && e.ID < me.ID)) {
+			continue
+		}
+		for _, s := range e.Spec.Stages {
+			target := ""
+			switch {
+			case s.Deploy != nil:
+				target = s.Deploy.Environment
+			case s.Rollback != nil:
+				target = s.Rollback.Environment
+			}
+			if target != env {
+				continue
+			}
+			for _, rs := range e.Stages {
+				if rs.Name == s.Name && !rs.Status.Terminal() {
+					found = store.LeaseHolder{ExecutionID: e.ID, Stage: s.Name}
+				}
+			}
+		}
+	}
+	return found, nil
 }
 
 // leasePoll is how often a waiting deploy looks whether the lease is free.

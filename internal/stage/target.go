@@ -45,6 +45,7 @@ type DeployStore interface {
 	ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error
 	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
 	AnalysisInsert(ctx context.Context, rec *store.AnalysisRecord) error
+	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
 	LeaseAcquire(ctx context.Context, key string, holder store.LeaseHolder) (store.LeaseHolder, bool, error)
 	LeaseRelease(ctx context.Context, key string, holder store.LeaseHolder) error
 }
