@@ -152,9 +152,10 @@ func buildExec(e *model.Execution, now time.Time, hasAnalysis bool) execView {
 	for _, s := range e.Spec.Stages {
 		specs[s.Name] = s
 	}
-	depth := stageDepths(e.Spec.Stages)
+	needs := e.Spec.StageNeeds()
+	depth := stageDepths(needs)
 	for i, st := range e.Stages {
-		sv := stageView{Stage: st, Depth: depth[st.Name], Needs: specs[st.Name].Needs, Plain: plainStage(st)}
+		sv := stageView{Stage: st, Depth: depth[st.Name], Needs: needs[st.Name], Plain: plainStage(st)}
 		if j := specs[st.Name].Judgment; j != nil {
 			sv.Instructions = j.Instructions
 		}
@@ -187,13 +188,10 @@ func buildExec(e *model.Execution, now time.Time, hasAnalysis bool) execView {
 	return v
 }
 
-// stageDepths gives each stage its depth in the needs DAG: 0 for stages that
-// need nothing, else one more than the deepest stage it needs.
-func stageDepths(specs []model.StageSpec) map[string]int {
-	needs := map[string][]string{}
-	for _, s := range specs {
-		needs[s.Name] = s.Needs
-	}
+// stageDepths gives each stage its depth in the needs DAG (the pipeline's
+// StageNeeds): 0 for stages that need nothing, else one more than the
+// deepest stage it needs.
+func stageDepths(needs map[string][]string) map[string]int {
 	depth := map[string]int{}
 	var visit func(name string, seen map[string]bool) int
 	visit = func(name string, seen map[string]bool) int {
@@ -211,8 +209,8 @@ func stageDepths(specs []model.StageSpec) map[string]int {
 		depth[name] = d
 		return d
 	}
-	for _, s := range specs {
-		visit(s.Name, map[string]bool{})
+	for name := range needs {
+		visit(name, map[string]bool{})
 	}
 	return depth
 }
