@@ -30,7 +30,7 @@ func ParseAnalysis(filename string, data []byte) (model.AnalysisSpec, error) {
 		return spec, &Errors{List: []Error{{File: filename, Line: 1, Column: 1, Message: "the file is empty: write an analysis config such as {metrics: [{name: error-rate, query: error_rate, direction: increase}]}"}}}
 	}
 	if err != nil {
-		errs.List = append(errs.List, syntaxError(filename, err))
+		errs.List = append(errs.List, syntaxError(filename, data, err))
 		return spec, errs.err()
 	}
 	n := root.Content[0]

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"slices"
-	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -37,7 +35,7 @@ func parse(filename string, data []byte, errs *Errors) []Document {
 			return docs
 		}
 		if err != nil {
-			errs.List = append(errs.List, syntaxError(filename, err))
+			errs.List = append(errs.List, syntaxError(filename, data, err))
 			return docs
 		}
 		if doc, ok := parseDocument(filename, &root, errs); ok {
@@ -55,23 +53,6 @@ func decodeNode(dec *yaml.Decoder, root *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(root)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// syntaxError turns a yaml.v3 error into a positioned Error. The library
-// reports lines but not columns.
-func syntaxError(filename string, err error) Error {
-	msg := err.Error()
-	e := Error{File: filename}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
-		msg = msg[len(m[0]):]
-	} else if len(msg) > 6 && msg[:6] == "yaml: " {
-		msg = msg[6:]
-	}
-	e.Message = "invalid YAML: " + msg
-	return e
 }
 
 // header is the Kubernetes-shaped frame of a document.

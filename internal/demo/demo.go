@@ -44,6 +44,10 @@ type Options struct {
 	Addr string
 	// Keep leaves the server and the service running after the demo.
 	Keep bool
+	// Linger, when set and not Keep, is called after the summary with the
+	// server still up; the demo tears down when it returns (an interactive
+	// demo waits for Ctrl-C there, so a person can open the UI).
+	Linger func(ctx context.Context, res *Result)
 	// Interval is each canary analysis interval (default 10s).
 	Interval time.Duration
 	// Rate is the demo traffic in requests per second (default 150).
@@ -83,7 +87,29 @@ type Result struct {
 	UI        string          `json:"ui"`
 	FrontDoor string          `json:"frontDoor"`
 	DataDir   string          `json:"dataDir"`
-	ServerPID int             `json:"serverPid,omitempty"`
+	// ServerPID is set when the server is left running (--keep).
+	ServerPID int `json:"serverPid,omitempty"`
+	// Stopped: the server and the service were torn down when the demo ended.
+	Stopped bool `json:"stopped"`
+}
+
+// AsDesigned reports whether the releases ended as the demo means them to:
+// v1 deployed, v2 promoted, v3 rolled back; otherwise it says what differed.
+func (r *Result) AsDesigned() (bool, string) {
+	want := []string{"deployed", "promoted", "rolled_back"}
+	var got []string
+	for _, rel := range r.Releases {
+		got = append(got, rel.Version+" "+rel.Outcome)
+	}
+	if len(r.Releases) != len(want) {
+		return false, "releases: " + strings.Join(got, ", ")
+	}
+	for i, rel := range r.Releases {
+		if rel.Outcome != want[i] {
+			return false, fmt.Sprintf("%s was %s, meant to be %s (%s)", rel.Version, rel.Outcome, want[i], strings.Join(got, ", "))
+		}
+	}
+	return true, ""
 }
 
 // Run runs the demo. Unless opts.Keep, it stops the server and every
@@ -126,7 +152,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		defer stopServer()
 	}
 	base := "http://" + addr
-	res := &Result{API: base + "/api/v1", UI: base + "/", FrontDoor: "http://" + frontDoor, DataDir: opts.DataDir, ServerPID: srv.cmd.Process.Pid}
+	res := &Result{API: base + "/api/v1", UI: base + "/", FrontDoor: "http://" + frontDoor, DataDir: opts.DataDir}
 	p.say("gennaker server up at %s (state in %s)", base, opts.DataDir)
 
 	c := client.New(base, "demo")
@@ -159,8 +185,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	stopTraffic()
 	p.summary(res)
-	if opts.Keep {
+	switch {
+	case opts.Keep:
+		res.ServerPID = srv.cmd.Process.Pid
 		p.say("left running: the server (pid %d) and the sample service; stop both with: kill %d", srv.cmd.Process.Pid, srv.cmd.Process.Pid)
+	case opts.Linger != nil:
+		opts.Linger(ctx, res)
+		res.Stopped = true
+	default:
+		res.Stopped = true
+		p.say("the server and the sample service stop now; `gennaker demo --keep` leaves them running to look at the UI")
 	}
 	return res, nil
 }
