@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +30,14 @@ func loadConfig(paths []string, existing model.Config) (model.Config, error) {
 		}
 		files = append(files, found...)
 	}
-	return config.LoadFiles(files, config.LoadOptions{Existing: existing})
+	if len(files) == 0 {
+		return model.Config{}, fmt.Errorf("no .yaml or .yml files in %s: point at the directory or files that hold the config", strings.Join(paths, ", "))
+	}
+	cfg, err := config.LoadFiles(files, config.LoadOptions{Existing: existing})
+	if err == nil && len(cfg.Applications)+len(cfg.Environments)+len(cfg.Pipelines)+len(cfg.AnalysisTemplates) == 0 {
+		return cfg, fmt.Errorf("%s: no config documents (only empty ones): write documents with apiVersion, kind, metadata and spec", strings.Join(files, ", "))
+	}
+	return cfg, err
 }
 
 func newApplyCmd(g *globals) *cobra.Command {
@@ -98,8 +106,8 @@ func newValidateCmd(g *globals) *cobra.Command {
 			if g.output == "json" {
 				return printJSON(cmd.OutOrStdout(), cfg)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "valid: %d applications, %d environments, %d pipelines\n",
-				len(cfg.Applications), len(cfg.Environments), len(cfg.Pipelines))
+			fmt.Fprintf(cmd.OutOrStdout(), "valid: %d applications, %d environments, %d pipelines, %d analysis templates\n",
+				len(cfg.Applications), len(cfg.Environments), len(cfg.Pipelines), len(cfg.AnalysisTemplates))
 			return nil
 		},
 	}

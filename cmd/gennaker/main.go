@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gennaker/gennaker/internal/client"
+	"github.com/gennaker/gennaker/internal/config"
 )
 
 // exitError carries a specific exit code (e.g. a watched execution failed).
@@ -40,6 +41,13 @@ func main() {
 			fmt.Fprintln(os.Stderr, "gennaker:", ee.msg)
 		}
 		os.Exit(ee.code)
+	}
+	var cfgErrs *config.Errors
+	if errors.As(err, &cfgErrs) {
+		// One problem per line, each starting file:line:column, as editors
+		// and CI annotations expect.
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	fmt.Fprintln(os.Stderr, "gennaker:", err)
 	os.Exit(1)

@@ -66,8 +66,12 @@ func printExecution(w io.Writer, e *model.Execution) {
 	}
 	if e.Trigger.CommitSHA != "" {
 		trig += ", commit " + e.Trigger.CommitSHA
+		if e.Trigger.CommitTime != nil {
+			trig += " (committed " + e.Trigger.CommitTime.Local().Format(time.RFC3339) + ")"
+		}
 	}
-	fmt.Fprintf(w, "Trigger    %s, %s\n", trig, e.CreatedAt.Local().Format(time.RFC3339))
+	fmt.Fprintf(w, "Trigger    %s\n", trig)
+	fmt.Fprintf(w, "Started    %s\n", e.CreatedAt.Local().Format(time.RFC3339))
 	if len(e.Params) > 0 {
 		var ps []string
 		for k, v := range e.Params {

@@ -158,7 +158,13 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) {
 	p := store.ExecutionListParams{Application: q.Get("application"), Pipeline: q.Get("pipeline")}
 	if v := q.Get("status"); v != "" {
 		for _, st := range strings.Split(v, ",") {
-			p.Statuses = append(p.Statuses, model.ExecutionStatus(st))
+			switch es := model.ExecutionStatus(strings.TrimSpace(st)); es {
+			case model.ExecutionRunning, model.ExecutionSucceeded, model.ExecutionFailed, model.ExecutionCanceled:
+				p.Statuses = append(p.Statuses, es)
+			default:
+				s.writeError(w, r, fmt.Errorf("%w: query parameter status: %q is not an execution status: use running, succeeded, failed or canceled (comma separated)", errBadInput, st))
+				return
+			}
 		}
 	}
 	var err error

@@ -64,6 +64,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		}
 		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
 		fillEvent(&ev, exec, "", now)
+		ev.Version, ev.Environment = resolved["version"], soleEnvironment(pl)
 		if _, err := tx.EventInsert(ctx, &ev); err != nil {
 			return err
 		}
@@ -82,6 +83,28 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	}
 	e.bus.Publish(Update{ExecutionID: exec.ID, Status: string(started.Status)})
 	return started, nil
+}
+
+// soleEnvironment is the environment every deploy and rollback stage of pl
+// works on, or "" when there are none or several.
+func soleEnvironment(pl model.Pipeline) string {
+	env := ""
+	for _, s := range pl.Stages {
+		e := ""
+		switch {
+		case s.Deploy != nil:
+			e = s.Deploy.Environment
+		case s.Rollback != nil:
+			e = s.Rollback.Environment
+		default:
+			continue
+		}
+		if env != "" && e != env {
+			return ""
+		}
+		env = e
+	}
+	return env
 }
 
 // resolveParams checks given parameters against the pipeline's and fills defaults.

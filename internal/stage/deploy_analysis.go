@@ -109,7 +109,7 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 // what the analysis step does next, whichever judge gave it: the next
 // interval (or the next step), a longer interval, a person, or a rollback.
 func (d *Deploy) afterVerdict(in Input, st *deployState, a *analysisState, outcome analysis.Outcome, score float64, reason string, intervals int, interval time.Duration, end map[string]analysis.Counters) stepOutcome {
-	st.Verdicts = append(st.Verdicts, fmt.Sprintf("interval %d: %s (score %.0f): %s", a.Interval+1, outcome, score, reason))
+	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Interval+1, outcome, score, reason))
 	switch outcome {
 	case analysis.OutcomePass:
 		return d.nextInterval(in, a, intervals, interval, end)
