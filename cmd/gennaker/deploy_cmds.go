@@ -161,6 +161,13 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Short: "Print the last lines of each running instance's output",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.output == "json" {
+				groups, err := g.client().GroupLogs(cmd.Context(), args[0], env, tail)
+				if err != nil {
+					return err
+				}
+				return printJSON(cmd.OutOrStdout(), groups)
+			}
 			out, err := g.client().Logs(cmd.Context(), args[0], env, tail)
 			if err != nil {
 				return err

@@ -305,7 +305,13 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	if tail == 0 {
 		tail = 100
 	}
-	out, err := s.cfg.Deployer.Logs(r.Context(), r.PathValue("name"), r.URL.Query().Get("environment"), tail)
+	app, env := r.PathValue("name"), r.URL.Query().Get("environment")
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		groups, err := s.cfg.Deployer.GroupLogs(r.Context(), app, env, tail)
+		respond(s, w, r, groups, err)
+		return
+	}
+	out, err := s.cfg.Deployer.Logs(r.Context(), app, env, tail)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -35,6 +35,7 @@ type Deployer interface {
 	Rollback(ctx context.Context, req deploy.RollbackRequest) (*model.Execution, error)
 	Status(ctx context.Context, app string) (*deploy.AppStatus, error)
 	Logs(ctx context.Context, app, env string, tail int) (string, error)
+	GroupLogs(ctx context.Context, app, env string, tail int) ([]deploy.GroupLogs, error)
 	Adopt(ctx context.Context, req deploy.AdoptRequest) (*model.ServerGroup, error)
 }
 

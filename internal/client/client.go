@@ -66,6 +66,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if c.Actor != "" {
 		req.Header.Set("X-Gennaker-Actor", c.Actor)
 	}
+	if _, text := out.(*string); !text {
+		req.Header.Set("Accept", "application/json")
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w at %s (%v): start one with `gennaker server`, or point --server / GENNAKER_SERVER at it", ErrUnreachable, c.Base, err)
@@ -206,6 +209,13 @@ func (c *Client) Status(ctx context.Context, app string) (*deploy.AppStatus, err
 // Logs returns the last lines of an application's instances in an environment.
 func (c *Client) Logs(ctx context.Context, app, env string, tail int) (string, error) {
 	var out string
+	q := url.Values{"environment": {env}, "tail": {fmt.Sprint(tail)}}
+	return out, c.do(ctx, http.MethodGet, "/api/v1/applications/"+url.PathEscape(app)+"/logs?"+q.Encode(), nil, &out)
+}
+
+// GroupLogs returns the recent output of each server group's instances, as JSON.
+func (c *Client) GroupLogs(ctx context.Context, app, env string, tail int) ([]deploy.GroupLogs, error) {
+	var out []deploy.GroupLogs
 	q := url.Values{"environment": {env}, "tail": {fmt.Sprint(tail)}}
 	return out, c.do(ctx, http.MethodGet, "/api/v1/applications/"+url.PathEscape(app)+"/logs?"+q.Encode(), nil, &out)
 }

@@ -206,28 +206,55 @@ func touches(pl model.Pipeline, env string) bool {
 
 // Logs returns the last lines of every running instance of app in env.
 func (s *Service) Logs(ctx context.Context, app, envName string, tail int) (string, error) {
-	_, env, err := s.check(ctx, app, envName)
-	if err != nil {
-		return "", err
-	}
-	groups, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app, Environment: envName})
+	groups, err := s.GroupLogs(ctx, app, envName, tail)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	for _, sg := range groups {
-		if s.Inspector == nil {
-			break
-		}
-		text, err := s.Inspector.Logs(ctx, *env, sg, tail)
-		if err != nil {
-			fmt.Fprintf(&b, "== %s (%s): %v\n", sg.Name, sg.Version, err)
+	for _, g := range groups {
+		if g.Error != "" {
+			fmt.Fprintf(&b, "== %s (%s): %s\n", g.ServerGroup, g.Version, g.Error)
 			continue
 		}
-		fmt.Fprintf(&b, "== %s (%s, %s)\n%s", sg.Name, sg.Version, sg.Status, text)
+		fmt.Fprintf(&b, "== %s (%s, %s)\n%s", g.ServerGroup, g.Version, g.Status, g.Text)
 	}
 	if b.Len() == 0 {
 		return fmt.Sprintf("no server groups of %s run in %s\n", app, envName), nil
 	}
 	return b.String(), nil
+}
+
+// GroupLogs is the recent output of one server group's instances.
+type GroupLogs struct {
+	ServerGroup string                  `json:"serverGroup"`
+	Version     string                  `json:"version"`
+	Status      model.ServerGroupStatus `json:"status"`
+	// Text is the last lines of each instance, each block headed by the instance.
+	Text string `json:"text,omitempty"`
+	// Error says why the logs could not be read.
+	Error string `json:"error,omitempty"`
+}
+
+// GroupLogs returns the recent output of every server group of app in envName.
+func (s *Service) GroupLogs(ctx context.Context, app, envName string, tail int) ([]GroupLogs, error) {
+	_, env, err := s.check(ctx, app, envName)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app, Environment: envName})
+	if err != nil {
+		return nil, err
+	}
+	out := []GroupLogs{}
+	for _, sg := range groups {
+		if s.Inspector == nil {
+			break
+		}
+		g := GroupLogs{ServerGroup: sg.Name, Version: sg.Version, Status: sg.Status}
+		if g.Text, err = s.Inspector.Logs(ctx, *env, sg, tail); err != nil {
+			g.Error = err.Error()
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
