@@ -51,6 +51,18 @@ func TestCrashedInstanceRestarts(t *testing.T) {
 		in := h.Instances[0]
 		return in.Healthy && in.PID != old && in.Restarts == 1
 	})
+	// The log says why the output stopped and started again.
+	lines, err := p.Logs(t.Context(), spec.Name, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range lines {
+		found = found || (strings.Contains(l.Text, "[gennaker ") && strings.Contains(l.Text, "pid "+itoa(old)) && strings.Contains(l.Text, "restarting in"))
+	}
+	if !found {
+		t.Errorf("no line about the crash in the instance's log: %v", lines)
+	}
 }
 
 func TestResizeAndDestroy(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 )
@@ -71,6 +72,7 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 		g.changedLocked()
 		g.mu.Unlock()
 		p.log.Warn("instance exited; restarting", "server_group", g.name, "instance", in.index, "pid", proc.pid, "how", how, "after", backoff)
+		noteInLog(logPath, fmt.Sprintf("[gennaker %s] pid %d %s; restarting in %s", time.Now().UTC().Format(time.RFC3339), proc.pid, how, backoff))
 		_ = p.saveState()
 		if healthyFor >= backoffMax {
 			backoff = backoffMin
@@ -165,4 +167,15 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// noteInLog appends a line of gennaker's own to an instance's log, so
+// `gennaker logs` shows why the output stops and starts again.
+func noteInLog(path, line string) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(line + "\n")
 }
