@@ -213,6 +213,7 @@ func ship(ctx context.Context, c *client.Client, p *printer, tr *traffic, rel Re
 		return nil, err
 	}
 	p.say("execution %s started", exec.ID)
+	tr.take() // the split printed from here on is this release's only
 	last := watch(ctx, c, p, tr, exec.ID)
 	if last == nil {
 		return nil, fmt.Errorf("lost execution %s: %w", exec.ID, ctx.Err())
