@@ -170,6 +170,9 @@ func buildExec(e *model.Execution, now time.Time, hasAnalysis bool) execView {
 			if st.Type == model.StageDeploy || st.Type == model.StageRollback {
 				var d deployOutput
 				if json.Unmarshal(st.Output, &d) == nil {
+					if d.Summary != "" && strings.Contains(st.Reason, strings.TrimSuffix(d.Summary, ".")) {
+						d.Summary = "" // the stage's reason above says it already
+					}
 					sv.Deploy = &d
 				}
 			}
@@ -229,9 +232,32 @@ func plainExecution(e *model.Execution) string {
 	case model.ExecutionCanceled:
 		return "Canceled" + withReason(e.Reason)
 	case model.ExecutionFailed:
-		return "Failed" + withReason(e.Reason)
+		return "Failed" + withReason(brief(e.Reason))
 	}
 	return string(e.Status)
+}
+
+// brief shortens a long failure reason for the execution's headline: its
+// first clause, a critical failure, and what happened to the traffic; the
+// failed stage below gives the whole reason.
+func brief(reason string) string {
+	parts := strings.Split(reason, "; ")
+	if len(reason) <= 160 || len(parts) < 3 {
+		return reason
+	}
+	keep := []string{parts[0]}
+	for _, p := range parts[1 : len(parts)-1] {
+		if strings.HasPrefix(p, "critical metric") {
+			keep = append(keep, p)
+		}
+	}
+	last := parts[len(parts)-1]
+	if strings.HasPrefix(last, "rolled back") || strings.HasPrefix(last, "left as it is") || strings.HasPrefix(last, "rolling back") {
+		keep = append(keep, "…", last)
+	} else {
+		keep = append(keep, "… (the failed stage below has every detail)")
+	}
+	return strings.Join(keep, "; ")
 }
 
 func plainStage(st model.Stage) string {

@@ -302,3 +302,15 @@ func TestGenericVerdict(t *testing.T) {
 		t.Errorf("metric plots = %+v", st.MetricPlots)
 	}
 }
+
+func TestBriefFailureReason(t *testing.T) {
+	t.Parallel()
+	long := `stage "canary" failed: canary analysis failed: score 0.0 is fail (pass >= 95, fail <= 75); critical metric error-rate failed; error-rate high (canary higher than baseline: shift 0.3221, 98% interval [0.1364, 0.3432]); latency-p95 high (shift 0.02349); rolled back automatically: traffic is back on the previous server group`
+	want := `stage "canary" failed: canary analysis failed: score 0.0 is fail (pass >= 95, fail <= 75); critical metric error-rate failed; …; rolled back automatically: traffic is back on the previous server group`
+	if got := brief(long); got != want {
+		t.Errorf("brief:\n got %s\nwant %s", got, want)
+	}
+	if short := `stage "smoke" failed: webhook answered 500`; brief(short) != short {
+		t.Errorf("a short reason changed: %s", brief(short))
+	}
+}
