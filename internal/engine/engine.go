@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -104,16 +104,11 @@ func (e *Engine) Bus() *Bus { return e.bus }
 // a crashed predecessor left running, so their executions resume at once.
 func (e *Engine) Start(ctx context.Context) error {
 	if e.cfg.SingleNode {
-		res, err := e.store.DB().ExecContext(ctx, resetOrphanedJobsSQL)
+		n, err := e.store.QueueResetOrphans(ctx)
 		if err != nil {
 			return fmt.Errorf("engine: taking back jobs left running by a previous server: %w", err)
 		}
-		// A crashed predecessor's leadership would otherwise block River's
-		// scheduler (which releases timed jobs) until it expires, ~15s.
-		if _, err := e.store.DB().ExecContext(ctx, resetLeaderSQL); err != nil {
-			return fmt.Errorf("engine: clearing a previous server's leadership: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
+		if n > 0 {
 			e.log.Info("resuming work a previous server left unfinished", "jobs", n)
 		}
 		// Before any worker runs: a worker carrying on inline could otherwise
@@ -138,30 +133,13 @@ func (e *Engine) Start(ctx context.Context) error {
 // before a restart, so a stage due in a moment wakes on time instead of at
 // River's next scheduler pass (up to ~5 s later).
 func (e *Engine) rearmTimers(ctx context.Context) {
-	rows, err := e.store.DB().QueryContext(ctx, scheduledStagesSQL)
+	jobs, err := e.stageJobs(ctx, rivertype.JobStateScheduled)
 	if err != nil {
 		e.log.Warn("could not read scheduled stage jobs; they wake at River's next scheduler pass", "err", err)
 		return
 	}
-	type wake struct {
-		args stageArgs
-		at   time.Time
-	}
-	var wakes []wake
-	for rows.Next() {
-		var raw []byte
-		var at time.Time
-		if err := rows.Scan(&raw, &at); err != nil {
-			continue
-		}
-		var a stageArgs
-		if json.Unmarshal(raw, &a) == nil {
-			wakes = append(wakes, wake{a, at})
-		}
-	}
-	rows.Close()
-	for _, w := range wakes {
-		e.wakeLater(w.args, w.at)
+	for _, j := range jobs {
+		e.wakeLater(j.args, j.at)
 	}
 }
 
@@ -214,37 +192,16 @@ func (e *Engine) Stop(ctx context.Context) error {
 // queuedStages returns the stages that already have a job waiting (or one
 // reset from a crash), so the sweep does not give them a second one.
 func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs]bool, error) {
-	rows, err := e.store.DB().QueryContext(ctx, queuedStagesSQL)
+	jobs, err := e.stageJobs(ctx, rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled)
 	if err != nil {
 		return nil, fmt.Errorf("engine: listing queued stage jobs: %w", err)
 	}
-	defer rows.Close()
 	out := map[stageArgs]bool{}
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			return nil, err
-		}
-		var a stageArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			e.log.Warn("a stage job has unreadable arguments; ignoring it", "args", string(raw), "err", err)
-			continue
-		}
+	for _, j := range jobs {
+		a := j.args
 		a.At = 0
 		out[a] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
-
-// queuedStagesSQL lists the args of stage jobs not yet finished.
-const queuedStagesSQL = `SELECT json(args) FROM river_job WHERE kind = 'gennaker_stage' AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`
-
-// scheduledStagesSQL lists stage jobs waiting for their time.
-const scheduledStagesSQL = `SELECT json(args), scheduled_at FROM river_job WHERE kind = 'gennaker_stage' AND state = 'scheduled'`
-
-// resetOrphanedJobsSQL makes jobs available again that were running when the
-// previous process died. Only safe when no other process works this database.
-const resetOrphanedJobsSQL = `UPDATE river_job SET state = 'available', attempted_by = NULL WHERE state = 'running'`
-
-// resetLeaderSQL forgets the previous process's River leadership; same condition.
-const resetLeaderSQL = `DELETE FROM river_leader`

@@ -29,6 +29,13 @@ type Store interface {
 	DB() *sql.DB
 	// Dialect names the SQL dialect: "sqlite" or "postgres".
 	Dialect() string
+	// QueueResetOrphans takes back the queue after a crash on a single
+	// node: River jobs left running by the dead process become available
+	// again, and its leadership (which would keep River's scheduler from
+	// releasing timed jobs until it expires, ~15 s) is dropped. It returns
+	// how many jobs it took back. Only safe when no other process works
+	// this database.
+	QueueResetOrphans(ctx context.Context) (int64, error)
 	Close() error
 }
 
