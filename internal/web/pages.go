@@ -107,6 +107,16 @@ func (h *ui) confirmRollback(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "confirm.html", page{Title: "Roll back " + a.Name, Nav: "apps", Data: map[string]string{"App": a.Name, "Env": env}})
 }
 
+// confirmCancel is the no-JS confirmation step of a cancel.
+func (h *ui) confirmCancel(w http.ResponseWriter, r *http.Request) {
+	e, err := h.cfg.Store.ExecutionGet(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+		return
+	}
+	h.render(w, r, http.StatusOK, "confirm_cancel.html", page{Title: "Cancel " + e.ID, Nav: "apps", Data: e})
+}
+
 // execution renders /executions/{id}.
 func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()

@@ -106,6 +106,7 @@ func (h *ui) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /applications/{name}/rollback", h.confirmRollback)
 	mux.HandleFunc("GET /executions/{id}", h.execution)
 	mux.HandleFunc("GET /executions/{id}/analysis", h.analysis)
+	mux.HandleFunc("GET /executions/{id}/cancel", h.confirmCancel)
 	mux.HandleFunc("GET /events", h.events)
 	// Forms for browsers without JavaScript; JS sends these to the API directly.
 	csrf := http.NewCrossOriginProtection()

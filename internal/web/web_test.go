@@ -314,3 +314,18 @@ func TestBriefFailureReason(t *testing.T) {
 		t.Errorf("a short reason changed: %s", brief(short))
 	}
 }
+
+// TestNoJSCancelAsksFirst: without JavaScript, Cancel leads to a page that
+// asks first; only its form cancels.
+func TestNoJSCancelAsksFirst(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	_, page := r.get("/executions/exec-waiting")
+	if !strings.Contains(page, `<form method="get" action="/executions/exec-waiting/cancel"`) {
+		t.Fatalf("the execution page's cancel form should ask first (GET):\n%s", page)
+	}
+	code, body := r.get("/executions/exec-waiting/cancel")
+	if code != 200 || !strings.Contains(body, `<form method="post" action="/executions/exec-waiting/cancel"`) || !strings.Contains(body, "Yes, cancel it") {
+		t.Fatalf("GET cancel = %d:\n%s", code, body)
+	}
+}
