@@ -90,13 +90,8 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 func soleEnvironment(pl model.Pipeline) string {
 	env := ""
 	for _, s := range pl.Stages {
-		e := ""
-		switch {
-		case s.Deploy != nil:
-			e = s.Deploy.Environment
-		case s.Rollback != nil:
-			e = s.Rollback.Environment
-		default:
+		e := s.Environment()
+		if e == "" {
 			continue
 		}
 		if env != "" && e != env {

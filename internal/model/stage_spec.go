@@ -50,6 +50,18 @@ type StageSpec struct {
 	Rollback *RollbackStage `json:"rollback,omitempty"`
 }
 
+// Environment is the environment a deploy or rollback stage changes ("" for
+// other stages).
+func (s StageSpec) Environment() string {
+	switch {
+	case s.Deploy != nil:
+		return s.Deploy.Environment
+	case s.Rollback != nil:
+		return s.Rollback.Environment
+	}
+	return ""
+}
+
 // Type reports the stage's type from the block it carries ("" when none).
 func (s StageSpec) Type() StageType {
 	switch {

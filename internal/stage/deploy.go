@@ -159,14 +159,7 @@ func (d *Deploy) olderTurn(ctx context.Context, in Input, app, env string) (stor
 			continue
 		}
 		for _, s := range e.Spec.Stages {
-			target := ""
-			switch {
-			case s.Deploy != nil:
-				target = s.Deploy.Environment
-			case s.Rollback != nil:
-				target = s.Rollback.Environment
-			}
-			if target != env {
+			if s.Environment() != env {
 				continue
 			}
 			for _, rs := range e.Stages {
