@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// Reading more seconds never changes the seconds already read: every judge
+// of a run sees the same traffic.
+func TestStreamPrefix(t *testing.T) {
+	t.Parallel()
+	short := newStream(base, 1, 2)
+	long := newStream(base, 1, 2)
+	a := short.seconds(epoch, epoch.Add(10*time.Second))
+	long.seconds(epoch, epoch.Add(40*time.Second))
+	b := long.seconds(epoch, epoch.Add(10*time.Second))
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the first 10 seconds differ when 40 seconds were generated")
+	}
+	if len(a) != 10 {
+		t.Fatalf("got %d seconds with traffic, want 10 at 50 req/s", len(a))
+	}
+	c := long.counters(10)
+	var req uint64
+	for _, s := range a {
+		req += s.Requests
+	}
+	if c.Requests != req {
+		t.Fatalf("counters at second 10 count %d requests, the seconds %d", c.Requests, req)
+	}
+}
+
+// The output does not depend on how many workers ran the simulations.
+func TestSimulateDeterministic(t *testing.T) {
+	t.Parallel()
+	ss, ps := scenarios(), plans()[:2]
+	if !reflect.DeepEqual(simulateAll(ss, ps, 5, 3, 1), simulateAll(ss, ps, 5, 3, 3)) {
+		t.Fatal("1 and 3 workers gave different results")
+	}
+}
+
+// Too little data extends the interval with its start kept, as the deploy
+// stage does, then judges or ends inconclusive after maxExtensions.
+func TestSimulateExtends(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		minSamples int
+		want       analysis.Outcome
+		seconds    int
+		extensions int
+	}{
+		{"judged after 3 extensions", 100, analysis.OutcomePass, 120, 3},
+		{"inconclusive after 3 extensions", 200, analysis.OutcomeInconclusive, 120, 3},
+		{"judged at once", 10, analysis.OutcomePass, 30, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := plan{Spec: model.AnalysisSpec{MinSamples: tc.minSamples}, Step: step(30*time.Second, 1)}
+			r := simulate(context.Background(), p, newStream(base, 9, 0), newStream(base, 9, 1))
+			if r.Outcome != tc.want || r.Seconds != tc.seconds || r.Extensions != tc.extensions {
+				t.Fatalf("got %s after %ds with %d extensions, want %s after %ds with %d", r.Outcome, r.Seconds, r.Extensions,
+					tc.want, tc.seconds, tc.extensions)
+			}
+		})
+	}
+}

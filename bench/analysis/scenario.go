@@ -1,0 +1,81 @@
+package main
+
+import (
+	"math"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// rate is what each of the two groups serves: the 50 requests/s,
+// given to the canary and to its baseline alike (e.g. 10% + 10% of a
+// 500 requests/s service).
+const rate = 50
+
+// base is the current version's traffic: 1% 5xx and a log-normal latency
+// with a 20 ms median and sigma 0.5 (mean 22.7 ms, p95 45.6 ms, p99 64.0 ms).
+var base = traffic{Rate: rate, ErrorRate: 0.01, Median: 0.020, Sigma: 0.5}
+
+// scenario is one comparison: the baseline serves base, the canary Canary.
+type scenario struct {
+	Name string
+	// Regression: the canary is worse, so any verdict but pass is a
+	// detection; otherwise (A/A) it is a false alarm.
+	Regression bool
+	Canary     traffic
+	Note       string
+}
+
+func scenarios() []scenario {
+	errs := base
+	errs.ErrorRate += 0.02
+	whole := base
+	whole.Median *= 1.2
+	tail := base
+	tail.Sigma += math.Log(1.2) / z99 // p99 × 1.2 with the median kept
+	return []scenario{
+		{Name: "A/A", Canary: base, Note: "canary identical to baseline"},
+		{Name: "5xx +2 pt", Regression: true, Canary: errs, Note: "5xx 1% -> 3%"},
+		{Name: "latency x1.2", Regression: true, Canary: whole, Note: "whole distribution x1.2: p99 64.0 -> 76.8 ms, mean +20%"},
+		{Name: "p99 +20% (tail)", Regression: true, Canary: tail, Note: "sigma 0.5 -> 0.578, median kept: p99 +20%, p95 +13.7%, mean +4.3%"},
+	}
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// step is an analysis step with its own interval and intervals.
+func step(interval time.Duration, intervals int) model.AnalysisStep {
+	return model.AnalysisStep{Interval: model.Duration(interval), Intervals: intervals}
+}
+
+// plans are the judge configurations compared. The first two are what a
+// canary gets with no analysis settings: one 30 s interval, judged by the
+// statistical judge (the default) or by judge: threshold. The others change
+// only documented settings of the analysis block and the analysis step.
+func plans() []plan {
+	p99 := analysis.MetricConfig{Name: "latency-p99", Group: "latency", Source: model.SourceFrontDoor, Query: "latency_p99",
+		Direction: analysis.DirectionIncrease}
+	tail := p99
+	tail.Group = "tail"
+	return []plan{
+		{Name: "mw default", Note: "mann-whitney, default metrics: error_rate (critical), latency_p95 and latency_mean (allowedIncrease 1.2); 1 x 30s"},
+		{Name: "threshold default", Note: "judge: threshold, defaults: 5xx increase <= 1 pt, p95 <= 1.5 x baseline (+5 ms floor), >= 50 requests; 1 x 30s",
+			Spec: model.AnalysisSpec{Judge: model.JudgeThreshold}},
+		{Name: "mw 1x2m", Note: "mann-whitney, default metrics; analysis: {interval: 2m}",
+			Step: step(2*time.Minute, 1)},
+		{Name: "mw +p99 1x2m", Note: "default metrics + latency_p99 (group latency, direction increase); analysis: {interval: 2m}",
+			Spec: model.AnalysisSpec{Metrics: append(analysis.DefaultMetrics(), p99)}, Step: step(2*time.Minute, 1)},
+		{Name: "mw +p99 2x90s", Note: "default metrics + latency_p99 in its own group tail (direction increase); analysis: {interval: 90s, intervals: 2}",
+			Spec: model.AnalysisSpec{Metrics: append(analysis.DefaultMetrics(), tail)}, Step: step(90*time.Second, 2)},
+		{Name: "threshold 3x2m", Note: "judge: threshold, maxLatencyRatio: 1.1; analysis: {interval: 2m, intervals: 3}",
+			Spec: model.AnalysisSpec{Judge: model.JudgeThreshold, MaxLatencyRatio: ptr(1.1)}, Step: step(2*time.Minute, 3)},
+		// Extra: the same p99 metric over two 60 s intervals, in the latency
+		// group and in a group of its own. In the latency group a lone p99
+		// High scores 83.3 (marginal), which fails only the last interval.
+		{Name: "mw +p99 2x60s", Extra: true, Note: "default metrics + latency_p99 (group latency); analysis: {interval: 60s, intervals: 2}",
+			Spec: model.AnalysisSpec{Metrics: append(analysis.DefaultMetrics(), p99)}, Step: step(time.Minute, 2)},
+		{Name: "mw +p99 tail 2x60s", Extra: true, Note: "default metrics + latency_p99 in its own group tail; analysis: {interval: 60s, intervals: 2}",
+			Spec: model.AnalysisSpec{Metrics: append(analysis.DefaultMetrics(), tail)}, Step: step(time.Minute, 2)},
+	}
+}
