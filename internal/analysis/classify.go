@@ -65,6 +65,9 @@ type MetricResult struct {
 	Tolerance     float64       `json:"tolerance"`
 	EffectMeasure EffectMeasure `json:"effectMeasure"`
 	EffectSize    float64       `json:"effectSize"`
+	// CLES is P(canary > baseline), ties counting half: which way the
+	// samples lean when the shift's estimate is 0.
+	CLES float64 `json:"cles"`
 	// Power is the approximate power the test had to detect the configured
 	// effect (see stats.Power); 0 when not tested.
 	Power float64 `json:"power"`
@@ -127,7 +130,7 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		return r
 	}
 	r.Tested = true
-	r.U, r.P, r.Exact, r.Estimate, r.Low, r.High = mw.U, mw.P, mw.Exact, mw.Estimate, mw.Low, mw.High
+	r.U, r.P, r.Exact, r.Estimate, r.Low, r.High, r.CLES = mw.U, mw.P, mw.Exact, mw.Estimate, mw.Low, mw.High, mw.CLES
 	if m.EffectSize.Measure == EffectCLES {
 		r.EffectSize = mw.CLES
 	}
@@ -151,15 +154,23 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 	e := m.EffectSize
 	interval := fmt.Sprintf("shift %.4g, %.0f%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
 		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+	if m.Critical && r.Low <= 0 && r.High >= 0 && r.P < 1-r.ConfidenceLevel {
+		interval += fmt.Sprintf(", canary above baseline in %.0f%% of pairs", 100*r.CLES)
+	}
 	up := m.Direction == DirectionIncrease || m.Direction == DirectionEither
 	down := m.Direction == DirectionDecrease || m.Direction == DirectionEither
+	// A critical metric fails on the test itself: with many ties (a 5xx
+	// share that is 0 in most seconds) the Hodges-Lehmann interval's end
+	// sits exactly on 0 although the test rejects; the test, which corrects
+	// for ties, decides, and the samples' lean (CLES) gives the direction.
+	significant := m.Critical && r.P < 1-r.ConfidenceLevel
 	switch {
-	case up && r.Low > r.Tolerance:
+	case up && (r.Low > r.Tolerance || (significant && r.CLES > 0.5)):
 		if r.EffectSize <= e.AllowedIncrease {
 			return ClassPass, fmt.Sprintf("significant increase (%s) within the allowed effect %.3g", interval, e.AllowedIncrease)
 		}
 		return ClassHigh, fmt.Sprintf("canary higher than baseline: %s", interval)
-	case down && r.High < -r.Tolerance:
+	case down && (r.High < -r.Tolerance || (significant && r.CLES < 0.5)):
 		if r.EffectSize >= e.AllowedDecrease {
 			return ClassPass, fmt.Sprintf("significant decrease (%s) within the allowed effect %.3g", interval, e.AllowedDecrease)
 		}
