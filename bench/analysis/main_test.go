@@ -69,3 +69,14 @@ func TestSimulateExtends(t *testing.T) {
 		})
 	}
 }
+
+// Every judge configuration is one the product accepts (e.g. no metric name
+// used twice, which adding latency-p99 to the default metrics would do).
+func TestPlansValid(t *testing.T) {
+	t.Parallel()
+	for _, p := range plans() {
+		if err := analysis.ConfigFor(p.Spec).Validate(); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}

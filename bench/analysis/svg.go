@@ -14,8 +14,8 @@ var palette = map[string]string{
 	"mw default":        "#1f4e9c",
 	"threshold default": "#e07b00",
 	"mw 1x2m":           "#5b8fd6",
-	"mw +p99 1x2m":      "#2a9d5c",
-	"mw +p99 2x90s":     "#7fcf9f",
+	"mw 2x90s":          "#2a9d5c",
+	"mw tail 2x90s":     "#7fcf9f",
 	"threshold 3x2m":    "#f2b45c",
 }
 
