@@ -50,9 +50,11 @@ func step(interval time.Duration, intervals int) model.AnalysisStep {
 }
 
 // plans are the judge configurations compared. The first two are what a
-// canary gets with no analysis settings: one 30 s interval, judged by the
-// statistical judge (the default) or by judge: threshold. The others change
-// only documented settings of the analysis block and the analysis step.
+// canary gets with no analysis settings: one 2 m interval
+// (model.DefaultAnalysisInterval), judged by the statistical judge (the
+// default) or by judge: threshold. The others change only documented
+// settings of the analysis block and the analysis step; "mw 1x30s" is the
+// default before it became 2 m.
 // The default metrics already compare latency-p99 (in group latency); the
 // "tail" plans write the default metrics out with latency-p99 moved to a
 // group of its own, nothing else changed (adding a second latency-p99 to the
@@ -65,11 +67,11 @@ func plans() []plan {
 		}
 	}
 	return []plan{
-		{Name: "mw default", Note: "mann-whitney, default metrics: error_rate (critical), latency_p99, latency_p95 and latency_mean (group latency, allowedIncrease 1.1); 1 x 30s"},
-		{Name: "threshold default", Note: "judge: threshold, defaults: 5xx increase <= 1 pt, p95 <= 1.5 x baseline (+5 ms floor), >= 50 requests; 1 x 30s",
+		{Name: "mw default", Note: "mann-whitney, default metrics: error_rate (critical), latency_p99, latency_p95 and latency_mean (group latency, allowedIncrease 1.1); 1 x 2m"},
+		{Name: "threshold default", Note: "judge: threshold, defaults: 5xx increase <= 1 pt, p95 <= 1.5 x baseline (+5 ms floor), >= 50 requests; 1 x 2m",
 			Spec: model.AnalysisSpec{Judge: model.JudgeThreshold}},
-		{Name: "mw 1x2m", Note: "mann-whitney, default metrics; analysis: {interval: 2m}",
-			Step: step(2*time.Minute, 1)},
+		{Name: "mw 1x30s", Note: "mann-whitney, default metrics; analysis: {interval: 30s} (the default before it became 2m)",
+			Step: step(30*time.Second, 1)},
 		{Name: "mw 2x90s", Note: "mann-whitney, default metrics; analysis: {interval: 90s, intervals: 2}",
 			Step: step(90*time.Second, 2)},
 		{Name: "mw tail 2x90s", Note: "default metrics with latency_p99 in a group of its own (group: tail); analysis: {interval: 90s, intervals: 2}",

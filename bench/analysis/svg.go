@@ -13,7 +13,7 @@ import (
 var palette = map[string]string{
 	"mw default":        "#1f4e9c",
 	"threshold default": "#e07b00",
-	"mw 1x2m":           "#5b8fd6",
+	"mw 1x30s":          "#5b8fd6",
 	"mw 2x90s":          "#2a9d5c",
 	"mw tail 2x90s":     "#7fcf9f",
 	"threshold 3x2m":    "#f2b45c",
