@@ -159,27 +159,30 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 	}
 	up := m.Direction == DirectionIncrease || m.Direction == DirectionEither
 	down := m.Direction == DirectionDecrease || m.Direction == DirectionEither
-	// A critical metric fails on the test itself: with many ties (a 5xx
-	// share that is 0 in most seconds) the Hodges-Lehmann interval's end
-	// sits exactly on 0 although the test rejects; the test, which corrects
-	// for ties, decides, and the samples' lean (CLES) gives the direction.
-	significant := m.Critical && r.P < 1-r.ConfidenceLevel
+	// Only a significant test counts. With tiny samples the interval at the
+	// requested level cannot be had (two samples a side never reach
+	// p < 0.02) and its ends mean nothing, so the test decides first.
+	// A critical metric then fails on the test itself: with many ties (a
+	// 5xx share that is 0 in most seconds) the Hodges-Lehmann interval's end
+	// sits exactly on 0 although the test rejects; the samples' lean (CLES)
+	// gives the direction.
+	significant := r.P < 1-r.ConfidenceLevel
 	switch {
-	case up && (r.Low > r.Tolerance || (significant && r.CLES > 0.5)):
+	case up && significant && (r.Low > r.Tolerance || (m.Critical && r.CLES > 0.5)):
 		if r.EffectSize <= e.AllowedIncrease {
 			return ClassPass, fmt.Sprintf("significant increase (%s) within the allowed effect %.3g", interval, e.AllowedIncrease)
 		}
 		return ClassHigh, fmt.Sprintf("canary higher than baseline: %s", interval)
-	case down && (r.High < -r.Tolerance || (significant && r.CLES < 0.5)):
+	case down && significant && (r.High < -r.Tolerance || (m.Critical && r.CLES < 0.5)):
 		if r.EffectSize >= e.AllowedDecrease {
 			return ClassPass, fmt.Sprintf("significant decrease (%s) within the allowed effect %.3g", interval, e.AllowedDecrease)
 		}
 		return ClassLow, fmt.Sprintf("canary lower than baseline: %s", interval)
 	}
 	switch {
-	case up && r.Low > 0:
+	case up && significant && r.Low > 0:
 		return ClassPass, fmt.Sprintf("significant increase but within the tolerance %.4g (%.2f × |shift|): %s", r.Tolerance, tolerance(r), interval)
-	case down && r.High < 0:
+	case down && significant && r.High < 0:
 		return ClassPass, fmt.Sprintf("significant decrease but within the tolerance %.4g (%.2f × |shift|): %s", r.Tolerance, tolerance(r), interval)
 	}
 	return ClassPass, "no significant difference: " + interval

@@ -43,7 +43,8 @@ func TestReportIsJSONSafe(t *testing.T) {
 	in := SampleInput{Config: AnalysisConfig{MinSamples: 3, Metrics: []MetricConfig{
 		{Name: "zero-baseline"}, {Name: "empty"}, {Name: "nan", NaNStrategy: NaNReplace},
 	}}, Samples: []MetricSamples{
-		{Name: "zero-baseline", Baseline: []float64{0, 0, 0, 0}, Canary: []float64{1, 2, 3, 4}},
+		// Five a side: four cannot reach p < 0.02 (2/70 at best).
+		{Name: "zero-baseline", Baseline: []float64{0, 0, 0, 0, 0}, Canary: []float64{1, 2, 3, 4, 5}},
 		{Name: "nan", Baseline: []float64{math.NaN(), math.Inf(1), 1, 2}, Canary: []float64{1, 2, 3, math.NaN()}},
 	}}
 	rep := MannWhitneyJudge{}.JudgeSamples(in)
