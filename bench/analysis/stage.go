@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -151,28 +150,11 @@ func judgeSamples(ctx context.Context, p plan, base, can *stream, start, now, ex
 	return rep.Outcome, culprits, masked
 }
 
-// fetchMetric mirrors the deploy stage's fetchMetric (unexported there): a
-// missing or failing source leaves the metric without data.
+// fetchMetric reads one metric through the product's source.FetchMetric.
 func fetchMetric(ctx context.Context, sources map[string]source.Source, m model.AnalysisMetric, base, can source.Scope) analysis.FetchedMetric {
-	name := m.Source
-	if name == "" {
-		name = model.SourceFrontDoor
-	}
-	fm := analysis.FetchedMetric{Name: m.Name, Source: name}
-	src, ok := sources[name]
-	if !ok {
-		fm.Error = fmt.Sprintf("source %q is not simulated", name)
-		return fm
-	}
-	b, errB := src.Fetch(ctx, m.Query, base)
-	c, errC := src.Fetch(ctx, m.Query, can)
-	fm.BaselineQuery, fm.CanaryQuery = b.Query, c.Query
-	fm.Baseline, fm.Canary = b.Samples, c.Samples
-	if err := errors.Join(errB, errC); err != nil {
-		fm.Error = err.Error()
-		fm.Baseline, fm.Canary = nil, nil
-	}
-	return fm
+	return source.FetchMetric(ctx, sources, m, base, can, func(name string) string {
+		return fmt.Sprintf("source %q is not simulated", name)
+	})
 }
 
 // judgeCounters mirrors the deploy stage's threshold branch: both groups'

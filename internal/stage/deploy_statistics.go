@@ -2,7 +2,6 @@ package stage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -52,26 +51,10 @@ func (d *Deploy) scope(ctx context.Context, w world, sg string, role model.Serve
 	return source.Scope{Application: w.app.Name, Environment: w.env.Name, ServerGroup: sg, Version: version, Role: string(role), Start: start, End: end}
 }
 
-// fetchMetric reads one metric for both groups; a source that fails leaves
-// the metric without data for the interval, with the reason recorded.
+// fetchMetric reads one metric for both groups (source.FetchMetric), saying
+// why a source is missing in this environment.
 func fetchMetric(ctx context.Context, w world, sources map[string]source.Source, m model.AnalysisMetric, base, can source.Scope) analysis.FetchedMetric {
-	name := m.Source
-	if name == "" {
-		name = model.SourceFrontDoor
-	}
-	fm := analysis.FetchedMetric{Name: m.Name, Source: name}
-	src, ok := sources[name]
-	if !ok {
-		fm.Error = fmt.Sprintf("source %q is not available for environment %s: the front door exists only on local targets, and prometheus needs analysis.prometheus set to its address", name, w.env.Name)
-		return fm
-	}
-	b, errB := src.Fetch(ctx, m.Query, base)
-	c, errC := src.Fetch(ctx, m.Query, can)
-	fm.BaselineQuery, fm.CanaryQuery = b.Query, c.Query
-	fm.Baseline, fm.Canary = b.Samples, c.Samples
-	if err := errors.Join(errB, errC); err != nil {
-		fm.Error = err.Error()
-		fm.Baseline, fm.Canary = nil, nil
-	}
-	return fm
+	return source.FetchMetric(ctx, sources, m, base, can, func(name string) string {
+		return fmt.Sprintf("source %q is not available for environment %s: the front door exists only on local targets, and prometheus needs analysis.prometheus set to its address", name, w.env.Name)
+	})
 }
