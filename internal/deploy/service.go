@@ -139,6 +139,9 @@ func (s *Service) Rollback(ctx context.Context, req RollbackRequest) (*model.Exe
 	if _, _, err := s.check(ctx, req.Application, req.Environment); err != nil {
 		return nil, err
 	}
+	if err := s.noDeployInProgress(ctx, req.Application, req.Environment); err != nil {
+		return nil, err
+	}
 	pl := model.Pipeline{
 		Name: "rollback-" + req.Environment, Application: req.Application,
 		Description: "one-click rollback",
@@ -153,6 +156,31 @@ func (s *Service) Rollback(ctx context.Context, req RollbackRequest) (*model.Exe
 		ExecutionID: exec.ID, Actor: req.Actor, Trigger: "rollback", Detail: req.Reason,
 	})
 	return exec, err
+}
+
+// noDeployInProgress refuses a one-click rollback while a deploy of the
+// application to the environment is on its way: the rollback would queue
+// behind it (one deploy at a time) and then roll back one version too many.
+// Canceling the deploy is the rollback: its abort puts traffic back where it
+// was.
+func (s *Service) noDeployInProgress(ctx context.Context, app, env string) error {
+	execs, err := s.Store.ExecutionList(ctx, store.ExecutionListParams{Application: app, Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, e := range execs {
+		for _, st := range e.Stages {
+			spec, ok := e.Spec.Stage(st.Name)
+			if !ok || spec.Deploy == nil || spec.Deploy.Environment != env {
+				continue
+			}
+			if st.Status == model.StageRunning || st.Status == model.StageWaiting {
+				return fmt.Errorf("%w: execution %s is deploying %s to %s (stage %s, %s): cancel it with `gennaker cancel %s`, which puts traffic back where it was before that deploy, or wait for it to end and roll back then",
+					store.ErrConflict, e.ID, app, env, st.Name, st.Status, e.ID)
+			}
+		}
+	}
+	return nil
 }
 
 // Status reports the server groups of an application in every environment.

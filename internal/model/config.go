@@ -131,6 +131,16 @@ type Pipeline struct {
 	Stages      []StageSpec `json:"stages"`
 }
 
+// Stage returns the stage spec named name.
+func (p Pipeline) Stage(name string) (StageSpec, bool) {
+	for _, s := range p.Stages {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return StageSpec{}, false
+}
+
 // StageNeeds is what each stage waits for. A pipeline where some stage
 // declares `needs` is a DAG and every stage waits for exactly its needs
 // (none: it starts at once). A pipeline where no stage does runs its stages

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 )
 
@@ -32,5 +33,34 @@ func TestConcurrentDeploysTakeTurns(t *testing.T) {
 	gs := r.groups()
 	if len(gs) != 1 || gs[0].Version != "v3" || gs[0].Weight != 100 {
 		t.Fatalf("after both deploys only v3 should run, with all traffic: %s", groupsString(gs))
+	}
+}
+
+// TestRollbackDuringADeployIsRefused: a one-click rollback while a canary is
+// on its way is refused with what to do instead (cancel the deploy, whose
+// abort puts traffic back); doing that leaves v1 serving everything.
+func TestRollbackDuringADeployIsRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.apply(appOpts{instances: 1}, canary("canary", setWeight(50), pauseForApproval(), setWeight(100)))
+	r.mustSucceed(r.deploy("canary", "v1", nil), time.Minute)
+	id := r.deploy("canary", "v2", nil)
+	r.waitFor(id, 30*time.Second, "to pause", func(e *model.Execution) bool {
+		return e.Status.Terminal() || (len(e.Stages) > 0 && e.Stages[0].Status == model.StageWaiting)
+	})
+	_, err := r.c.Rollback(r.ctx(), deploy.RollbackRequest{Application: app, Environment: env})
+	if err == nil || !strings.Contains(err.Error(), "is deploying") || !strings.Contains(err.Error(), "gennaker cancel "+id) {
+		t.Fatalf("rollback during a deploy: %v", err)
+	}
+	if _, err := r.c.Cancel(r.ctx(), id, "bad canary"); err != nil {
+		t.Fatal(err)
+	}
+	e := r.wait(id, time.Minute)
+	if e.Status != model.ExecutionCanceled {
+		t.Fatalf("after cancel: %s", describe(e))
+	}
+	gs := r.groups()
+	if len(gs) != 1 || gs[0].Version != "v1" || gs[0].Weight != 100 {
+		t.Fatalf("after canceling the canary v1 should serve everything: %s", groupsString(gs))
 	}
 }
