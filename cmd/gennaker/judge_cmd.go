@@ -98,6 +98,14 @@ func judgeFiles(baselinePath, canaryPath, cfgPath string) (analysis.OfflineResul
 	if err := errors.Join(errB, errC); err != nil {
 		return analysis.OfflineResult{}, err
 	}
+	if !base.Named(spec) && !can.Named(spec) {
+		var names []string
+		for _, m := range spec.Metrics {
+			names = append(names, m.Name)
+		}
+		return analysis.OfflineResult{}, fmt.Errorf("none of the config's metrics (%s) is in %s or %s (they have %s): check the names",
+			strings.Join(names, ", "), baselinePath, canaryPath, strings.Join(append(base.Order, can.Order...), ", "))
+	}
 	return analysis.JudgeOffline(analysis.MannWhitneyJudge{}, spec, base, can), nil
 }
 

@@ -116,6 +116,13 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		r.Classification, r.Insufficient = ClassNoData, true
 		r.Reason = fmt.Sprintf("too few samples (baseline %d, canary %d; each needs %d)", len(base), len(can), cfg.MinSamples)
 		return r
+	case minimumP(len(base), len(can)) >= 1-cfg.ConfidenceLevel:
+		// No outcome of the test could be significant: judging would pass
+		// any canary, however bad.
+		r.Classification, r.Insufficient = ClassNoData, true
+		r.Reason = fmt.Sprintf("too few samples to ever be significant at %.0f%% (baseline %d, canary %d: the smallest possible p is %.3g); raise minSamples",
+			100*cfg.ConfidenceLevel, len(base), len(can), minimumP(len(base), len(can)))
+		return r
 	}
 
 	r.EffectSize = effectSize(m.EffectSize.Measure, base, can)
@@ -154,7 +161,7 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 	e := m.EffectSize
 	interval := fmt.Sprintf("shift %.4g, %.0f%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
 		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
-	if m.Critical && r.Low <= 0 && r.High >= 0 && r.P < 1-r.ConfidenceLevel {
+	if (m.Critical || r.Estimate == 0) && r.Low <= 0 && r.High >= 0 && r.P < 1-r.ConfidenceLevel {
 		interval += fmt.Sprintf(", canary above baseline in %.0f%% of pairs", 100*r.CLES)
 	}
 	up := m.Direction == DirectionIncrease || m.Direction == DirectionEither
@@ -167,13 +174,16 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 	// sits exactly on 0 although the test rejects; the samples' lean (CLES)
 	// gives the direction.
 	significant := r.P < 1-r.ConfidenceLevel
+	// The interval can say nothing when ties pin the shift's estimate to 0;
+	// then (and always for a critical metric) the test and the lean decide.
+	byTest := significant && (m.Critical || r.Estimate == 0)
 	switch {
-	case up && significant && (r.Low > r.Tolerance || (m.Critical && r.CLES > 0.5)):
+	case up && significant && (r.Low > r.Tolerance || (byTest && r.CLES > 0.5)):
 		if r.EffectSize <= e.AllowedIncrease {
 			return ClassPass, fmt.Sprintf("significant increase (%s) within the allowed effect %.3g", interval, e.AllowedIncrease)
 		}
 		return ClassHigh, fmt.Sprintf("canary higher than baseline: %s", interval)
-	case down && significant && (r.High < -r.Tolerance || (m.Critical && r.CLES < 0.5)):
+	case down && significant && (r.High < -r.Tolerance || (byTest && r.CLES < 0.5)):
 		if r.EffectSize >= e.AllowedDecrease {
 			return ClassPass, fmt.Sprintf("significant decrease (%s) within the allowed effect %.3g", interval, e.AllowedDecrease)
 		}
@@ -186,6 +196,16 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 		return ClassPass, fmt.Sprintf("significant decrease but within the tolerance %.4g (%.2f × |shift|): %s", r.Tolerance, tolerance(r), interval)
 	}
 	return ClassPass, "no significant difference: " + interval
+}
+
+// minimumP is the smallest two-sided p-value the Mann-Whitney test can give
+// with n1 and n2 samples (complete separation, no ties): 2 / C(n1+n2, n1).
+func minimumP(n1, n2 int) float64 {
+	c := 1.0
+	for i := 1; i <= min(n1, n2); i++ {
+		c = c * float64(max(n1, n2)+i) / float64(i)
+	}
+	return min(1, 2/c)
 }
 
 // tolerance is the factor behind r.Tolerance, for explanations.

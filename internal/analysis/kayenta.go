@@ -78,6 +78,14 @@ func (MannWhitneyJudge) JudgeSamples(in SampleInput) Report {
 	}
 	groups, score, scored := ScoreMetrics(cfg, rep.Metrics)
 	rep.Groups = groups
+	if crit := failedCritical(rep.Metrics); len(crit) > 0 && len(short) > 0 {
+		// A critical failure is a verdict whatever else lacks data: waiting
+		// for more would only send more traffic to a bad canary.
+		rep.Verdict, rep.Outcome = ScoreFail, OutcomeFail
+		rep.Reason = fmt.Sprintf("critical metric %s failed: %s (and too little data for: %s)",
+			strings.Join(crit, ", "), criticalReasons(rep.Metrics), strings.Join(short, "; "))
+		return rep
+	}
 	if !scored && len(short) == 0 {
 		short = append(short, "no metric had data to score")
 	}
@@ -105,6 +113,27 @@ func (MannWhitneyJudge) JudgeSamples(in SampleInput) Report {
 		rep.Outcome = OutcomeFail
 	}
 	return rep
+}
+
+// failedCritical names the critical metrics that were tested and failed.
+func failedCritical(ms []MetricResult) []string {
+	var out []string
+	for _, m := range ms {
+		if m.CriticalFailure && m.Tested && !m.Insufficient {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+func criticalReasons(ms []MetricResult) string {
+	var out []string
+	for _, m := range ms {
+		if m.CriticalFailure && m.Tested && !m.Insufficient {
+			out = append(out, fmt.Sprintf("%s %s (%s)", m.Name, m.Classification, m.Reason))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func scoreReason(cfg AnalysisConfig, rep Report) string {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -24,7 +25,11 @@ type SampleSet struct {
 // Errors name the file and line and say how to fix it.
 func ReadSamplesCSV(name string, r io.Reader) (SampleSet, error) {
 	s := SampleSet{Values: map[string][]float64{}}
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3) // a UTF-8 byte-order mark, as spreadsheets write
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -34,10 +39,14 @@ func ReadSamplesCSV(name string, r io.Reader) (SampleSet, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		var perr *csv.ParseError
+		if errors.As(err, &perr) {
+			return s, fmt.Errorf("%s:%d:%d: %v: write one metric name and one value per line, such as `latency,0.25`", name, perr.Line, perr.Column, perr.Err)
+		}
 		if err != nil {
 			return s, fmt.Errorf("%s: %w", name, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if header {
 			header = false
 			if len(rec) != 2 || !strings.EqualFold(strings.TrimSpace(rec[0]), "metric") || !strings.EqualFold(strings.TrimSpace(rec[1]), "value") {
@@ -68,6 +77,16 @@ func ReadSamplesCSV(name string, r io.Reader) (SampleSet, error) {
 		return s, fmt.Errorf("%s: the file is empty: write the header `metric,value` and one sample per line", name)
 	}
 	return s, nil
+}
+
+// Named reports whether any metric of cfg has samples on either side.
+func (s SampleSet) Named(cfg AnalysisConfig) bool {
+	for _, m := range cfg.Metrics {
+		if _, ok := s.Values[m.Name]; ok {
+			return true
+		}
+	}
+	return len(cfg.Metrics) == 0
 }
 
 // OfflineResult is the verdict on two sets of samples judged offline
@@ -112,5 +131,7 @@ func JudgeOffline(j SampleJudge, cfg AnalysisConfig, baseline, canary SampleSet)
 	extensions := cfg.WithDefaults().MaxExtensions
 	rep := j.JudgeSamples(SampleInput{Config: cfg, Samples: in, Extensions: extensions, Final: true})
 	res.Verdict, res.Score, res.Reason, res.Metrics, res.Groups = rep.Verdict, rep.Score, rep.Reason, rep.Metrics, rep.Groups
+	// Offline there is no longer interval to wait for: say so, not "after 3 extensions".
+	res.Reason = strings.Replace(res.Reason, fmt.Sprintf("too little data after %d extensions", extensions), "too little data in the samples", 1)
 	return res
 }

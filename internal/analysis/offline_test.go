@@ -24,6 +24,7 @@ func TestReadSamplesCSV(t *testing.T) {
 		"metric,value\nx,1,2\n":     "b.csv:2: 3 fields",
 		"metric,value\n,1\n":        "b.csv:2: the metric name is empty",
 		"metric,value\nx,1\nx,1e\n": `b.csv:3: metric x: "1e" is not a number`,
+		"metric,value\nla\"tency,1\n": `b.csv:2:3: bare " in non-quoted-field`,
 	} {
 		if _, err := ReadSamplesCSV("b.csv", strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", in, err, want)
@@ -45,5 +46,25 @@ func TestJudgeOfflineMetricsFromSamples(t *testing.T) {
 	res = JudgeOffline(MannWhitneyJudge{}, AnalysisConfig{Metrics: []MetricConfig{{Name: "a"}}}, base, can)
 	if len(res.Metrics) != 1 || res.Verdict != ScorePass || strings.Join(res.Ignored, ",") != "b" {
 		t.Errorf("result %+v", res)
+	}
+}
+
+func TestReadSamplesCSVSkipsAByteOrderMark(t *testing.T) {
+	t.Parallel()
+	s, err := ReadSamplesCSV("excel.csv", strings.NewReader("\ufeffmetric,value\r\nlatency,0.2\r\n"))
+	if err != nil || len(s.Values["latency"]) != 1 {
+		t.Fatalf("read %+v, %v", s, err)
+	}
+}
+
+func TestMinimumP(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n1, n2 int
+		want   float64
+	}{{2, 2, 2.0 / 6}, {4, 4, 2.0 / 70}, {5, 5, 2.0 / 252}, {1, 1, 1}} {
+		if got := minimumP(tc.n1, tc.n2); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("minimumP(%d, %d) = %g, want %g", tc.n1, tc.n2, got, tc.want)
+		}
 	}
 }

@@ -163,7 +163,7 @@ func checkTemplateRefs(d *Document, path string, st model.Strategy, c catalog) [
 		}
 		if _, ok := c.templates[a.TemplateRef]; !ok {
 			errs = append(errs, d.errorf(indexPath(path+".canary.steps", j)+".analysis.templateRef",
-				"no AnalysisTemplate is named %q: define one (kind: AnalysisTemplate) or apply it first%s",
+				"no AnalysisTemplate is named %q: define one (kind: AnalysisTemplate) or apply it first (`validate --against-server` counts the stored ones)%s",
 				a.TemplateRef, orList(a.TemplateRef, "the templates", sortedKeys(c.templates))))
 		}
 	}

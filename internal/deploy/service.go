@@ -162,7 +162,8 @@ func (s *Service) Rollback(ctx context.Context, req RollbackRequest) (*model.Exe
 // application to the environment is on its way: the rollback would queue
 // behind it (one deploy at a time) and then roll back one version too many.
 // Canceling the deploy is the rollback: its abort puts traffic back where it
-// was.
+// was. A second rollback while one runs is refused too. A deploy that has
+// not started (its execution waits for an approval first) does not block it.
 func (s *Service) noDeployInProgress(ctx context.Context, app, env string) error {
 	execs, err := s.Store.ExecutionList(ctx, store.ExecutionListParams{Application: app, Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1000})
 	if err != nil {
@@ -171,13 +172,15 @@ func (s *Service) noDeployInProgress(ctx context.Context, app, env string) error
 	for _, e := range execs {
 		for _, st := range e.Stages {
 			spec, ok := e.Spec.Stage(st.Name)
-			if !ok || spec.Deploy == nil || spec.Deploy.Environment != env {
+			if !ok || spec.Environment() != env || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
 				continue
 			}
-			if st.Status == model.StageRunning || st.Status == model.StageWaiting {
-				return fmt.Errorf("%w: execution %s is deploying %s to %s (stage %s, %s): cancel it with `gennaker cancel %s`, which puts traffic back where it was before that deploy, or wait for it to end and roll back then",
-					store.ErrConflict, e.ID, app, env, st.Name, st.Status, e.ID)
+			if spec.Rollback != nil {
+				return fmt.Errorf("%w: execution %s is already rolling back %s in %s: watch it with `gennaker execution %s --watch`; roll back again when it has ended to go one version further",
+					store.ErrConflict, e.ID, app, env, e.ID)
 			}
+			return fmt.Errorf("%w: execution %s is deploying %s to %s (stage %s, %s): cancel it with `gennaker cancel %s`, which puts traffic back where it was before that deploy, or wait for it to end and roll back then",
+				store.ErrConflict, e.ID, app, env, st.Name, st.Status, e.ID)
 		}
 	}
 	return nil

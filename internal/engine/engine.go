@@ -200,7 +200,7 @@ func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs]bool, error) {
 	out := map[stageArgs]bool{}
 	for _, j := range jobs {
 		a := j.args
-		a.At = 0
+		a.At, a.Version = 0, 0
 		out[a] = true
 	}
 	return out, nil

@@ -47,7 +47,7 @@ func (e *Engine) wakeLater(a stageArgs, at time.Time) {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := e.river.Insert(ctx, stageArgs{ExecutionID: a.ExecutionID, Stage: a.Stage}, nil); err != nil && ctx.Err() == nil {
+		if _, err := e.river.Insert(ctx, stageArgs{ExecutionID: a.ExecutionID, Stage: a.Stage, Version: a.Version}, nil); err != nil && ctx.Err() == nil {
 			e.log.Warn("could not wake a stage on time; its scheduled job will", "execution", a.ExecutionID, "stage", a.Stage, "err", err)
 		}
 	})

@@ -22,6 +22,12 @@ type stageArgs struct {
 	// At is the wake time (Unix ns) of a scheduled nudge; it makes scheduled
 	// nudges unique per wake time. Zero for nudges due at once.
 	At int64 `json:"at,omitempty"`
+	// Version is the stage's version when a wake-up was asked for. Each
+	// wake-up has two nudges (the durable scheduled job and an in-process
+	// timer); the first to run moves the stage on, and the other, finding
+	// a newer version, does nothing, instead of stepping the stage again
+	// and doubling a polling stage's wake-ups every round. Zero: always run.
+	Version int `json:"version,omitempty"`
 }
 
 func (stageArgs) Kind() string { return "gennaker_stage" }
@@ -49,7 +55,7 @@ func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error
 		if err != nil || next == "" {
 			return err
 		}
-		target.Stage = next
+		target.Stage, target.Version = next, 0
 	}
 	// Hand the rest of the chain to a fresh job.
 	return e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -71,6 +77,9 @@ func (e *Engine) step(ctx context.Context, target stageArgs) (string, error) {
 	st := findStage(exec, target.Stage)
 	if st == nil || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
 		return "", nil // stale nudge: the stage already moved on
+	}
+	if target.Version != 0 && st.Version != target.Version {
+		return "", nil // the other nudge of this wake-up already ran the stage
 	}
 	spec, ok := findSpec(exec, st.Name)
 	if !ok {
@@ -139,7 +148,7 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 				inline = st.Name // due now: carry on in this job
 				return nil
 			}
-			if err := e.nudge(ctx, tx, exec.ID, st.Name, wakeAt); err != nil {
+			if err := e.nudgeVersion(ctx, tx, exec.ID, st.Name, wakeAt, next.Version); err != nil {
 				return err
 			}
 		}
@@ -160,7 +169,7 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 		return "", fmt.Errorf("execution %s stage %s: storing the result: %w", exec.ID, st.Name, err)
 	}
 	if !wakeAt.IsZero() && wakeAt.After(now) {
-		e.wakeLater(stageArgs{ExecutionID: exec.ID, Stage: st.Name, At: wakeAt.UnixNano()}, wakeAt)
+		e.wakeLater(stageArgs{ExecutionID: exec.ID, Stage: st.Name, At: wakeAt.UnixNano(), Version: next.Version}, wakeAt)
 	}
 	e.bus.Publish(Update{ExecutionID: exec.ID, Stage: st.Name, Status: string(next.Status)})
 	return inline, nil
@@ -223,7 +232,13 @@ func Backoff(attempt int) time.Duration {
 }
 
 func (e *Engine) nudge(ctx context.Context, tx store.Tx, execID, stageName string, at time.Time) error {
-	args, opts := stageArgs{ExecutionID: execID, Stage: stageName}, &river.InsertOpts{}
+	return e.nudgeVersion(ctx, tx, execID, stageName, at, 0)
+}
+
+// nudgeVersion enqueues a stage job that runs only while the stage is still
+// at version (0: whatever its version).
+func (e *Engine) nudgeVersion(ctx context.Context, tx store.Tx, execID, stageName string, at time.Time, version int) error {
+	args, opts := stageArgs{ExecutionID: execID, Stage: stageName, Version: version}, &river.InsertOpts{}
 	if at.After(e.now()) {
 		args.At = at.UnixNano()
 		opts = scheduledOpts(at)

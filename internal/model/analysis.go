@@ -37,7 +37,7 @@ type AnalysisSpec struct {
 	MaxExtensions int `json:"maxExtensions,omitempty"`
 
 	// Timing, used by analysis steps that do not set their own.
-	// Interval is how long each measurement interval lasts; default 30s.
+	// Interval is how long each measurement interval lasts; default 2m (DefaultAnalysisInterval).
 	Interval Duration `json:"interval,omitempty"`
 	// Lifetime is how long the whole analysis lasts: Lifetime / Interval
 	// intervals (rounded up; Kayenta's lifetimeDuration). Default: one interval.

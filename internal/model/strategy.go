@@ -69,7 +69,7 @@ const DefaultAnalysisInterval = 2 * time.Minute
 // AnalysisStep runs Intervals measurement intervals of Interval each.
 // Unset, they come from the analysis config (its interval and lifetime).
 type AnalysisStep struct {
-	Interval  Duration `json:"interval,omitempty"`  // default: the config's, or 30s
+	Interval  Duration `json:"interval,omitempty"`  // default: the config's, or DefaultAnalysisInterval (2m)
 	Intervals int      `json:"intervals,omitempty"` // default: the config's lifetime / interval, or 1
 	// TemplateRef names the AnalysisTemplate this step judges with, instead
 	// of the canary's analysis block.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -85,18 +84,10 @@ func (d *Deploy) envName(in Input) string {
 
 // Run implements Runner. A deploy or rollback stage holds the lease on its
 // application and environment from before it plans until it ends, so two
-// executions never change one cluster at once: the later one waits.
+// executions never change one cluster at once: the later one waits. The
+// lease needs no release: once its stage has ended, it is free.
 func (d *Deploy) Run(ctx context.Context, in Input) Result {
-	r := d.run(ctx, in)
-	if r.Outcome == Succeeded || r.Outcome == Failed {
-		if app, env := d.leaseScope(in); app != "" {
-			if err := d.Store.LeaseRelease(ctx, leaseKey(app, env), holderOf(in)); err != nil {
-				// Harmless: a lease whose stage has ended is free anyway.
-				slog.WarnContext(ctx, "releasing the deploy lease", "err", err)
-			}
-		}
-	}
-	return r
+	return d.run(ctx, in)
 }
 
 func leaseKey(app, env string) string { return "deploy/" + app + "/" + env }
@@ -114,59 +105,84 @@ func (d *Deploy) leaseScope(in Input) (app, env string) {
 }
 
 // waitForLease takes the lease on the stage's application and environment,
-// or says whom the stage waits for. Turns go in the order executions
-// started: an older execution that still has a deploy or rollback stage for
-// the same environment ahead goes first, even if that stage has not started.
+// or says whom the stage waits for. Deploys take turns in the order their
+// executions started: an older execution that still has a deploy or
+// rollback stage for the same environment ahead goes first, even if that
+// stage has not started. A rollback waits only for stages already under
+// way (a one-click rollback is refused while a deploy is, see
+// deploy.Service.Rollback).
 func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, bool) {
 	app, env := d.leaseScope(in)
-	holder, ok := store.LeaseHolder{}, false
+	if in.Canceled {
+		return Failf("canceled before it started changing %s in %s", app, env), false
+	}
 	older, err := d.olderTurn(ctx, in, app, env)
-	if err == nil && older.ExecutionID != "" {
-		holder = older
-	} else if err == nil {
-		holder, ok, err = d.Store.LeaseAcquire(ctx, leaseKey(app, env), holderOf(in))
-	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return Retry(err), false
-	case ok:
-		return Result{}, true
-	case in.Canceled:
-		return Failf("canceled while waiting for execution %s to finish deploying %s to %s", holder.ExecutionID, app, env), false
 	}
-	since := ""
-	if !holder.AcquiredAt.IsZero() {
-		since = " (since " + holder.AcquiredAt.Local().Format("15:04:05") + ")"
+	reason, who := older.String(), older.exec
+	if who == "" {
+		holder, ok, err := d.Store.LeaseAcquire(ctx, leaseKey(app, env), holderOf(in))
+		switch {
+		case err != nil:
+			return Retry(err), false
+		case ok:
+			return Result{}, true
+		}
+		reason, who = fmt.Sprintf("execution %s (stage %s) is changing %s in %s since %s", holder.ExecutionID, holder.Stage, app, env,
+			holder.AcquiredAt.Local().Format("15:04:05")), holder.ExecutionID
 	}
-	reason := fmt.Sprintf("waiting for execution %s (stage %s) to finish changing %s in %s%s: one deploy at a time, in the order they started; `gennaker cancel %s` stops it",
-		holder.ExecutionID, holder.Stage, app, env, since, holder.ExecutionID)
+	reason = "waiting: " + reason + "; one deploy at a time, in the order executions started; `gennaker cancel " + who + "` stops it"
 	r := Result{Outcome: Continue, At: in.Now.Add(leasePoll)}
 	r.Output = mustJSON(deployOutput{Environment: env, Summary: reason})
 	return r, false
 }
 
+// turn is an older execution's stage that goes first, and what that
+// execution is doing now.
+type turn struct {
+	exec, stage   string
+	status        model.StageStatus
+	doing, doingS string // the execution's current stage and its status
+}
+
+func (t turn) String() string {
+	if t.status == model.StagePending {
+		return fmt.Sprintf("execution %s goes first: its stage %s will change this environment and has not started (the execution is at stage %s, %s)",
+			t.exec, t.stage, t.doing, t.doingS)
+	}
+	return fmt.Sprintf("execution %s (stage %s, %s) is changing this environment", t.exec, t.stage, t.status)
+}
+
 // olderTurn finds the oldest running execution, started before in's, with
-// a deploy or rollback stage for app in env that has not ended.
-func (d *Deploy) olderTurn(ctx context.Context, in Input, app, env string) (store.LeaseHolder, error) {
+// a deploy or rollback stage for app in env that has not ended (for a
+// rollback: that has started).
+func (d *Deploy) olderTurn(ctx context.Context, in Input, app, env string) (turn, error) {
 	execs, err := d.Store.ExecutionList(ctx, store.ExecutionListParams{Application: app, Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1000})
 	if err != nil {
-		return store.LeaseHolder{}, err
+		return turn{}, err
 	}
 	me := in.Execution
-	var found store.LeaseHolder
+	var found turn
 	for _, e := range execs { // newest first: the last match is the oldest
 		if e.ID == me.ID || !(e.CreatedAt.Before(me.CreatedAt) || (e.CreatedAt.Equal(me.CreatedAt) && e.ID < me.ID)) {
 			continue
 		}
-		for _, s := range e.Spec.Stages {
-			if s.Environment() != env {
+		var t turn
+		for _, rs := range e.Stages {
+			if rs.Status == model.StageRunning || rs.Status == model.StageWaiting {
+				t.doing, t.doingS = rs.Name, string(rs.Status)
+			}
+			spec, ok := e.Spec.Stage(rs.Name)
+			if !ok || spec.Environment() != env || rs.Status.Terminal() || (d.Rollback && rs.Status == model.StagePending) {
 				continue
 			}
-			for _, rs := range e.Stages {
-				if rs.Name == s.Name && !rs.Status.Terminal() {
-					found = store.LeaseHolder{ExecutionID: e.ID, Stage: s.Name}
-				}
+			if t.exec == "" {
+				t.exec, t.stage, t.status = e.ID, rs.Name, rs.Status
 			}
+		}
+		if t.exec != "" {
+			found = t
 		}
 	}
 	return found, nil

@@ -18,8 +18,10 @@ func TestAnalysisTemplate(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	golden := model.AnalysisTemplate{Name: "golden", Spec: model.AnalysisSpec{
-		Warmup: model.Duration(2 * time.Second), Interval: model.Duration(2 * time.Second), Lifetime: model.Duration(4 * time.Second),
-		MinSamples: 2, MaxExtensions: 3,
+		// Four per-second samples a side can be significant at 90% (never at
+		// the default 98%, where the judge would call it too little data).
+		Warmup: model.Duration(2 * time.Second), Interval: model.Duration(4 * time.Second), Lifetime: model.Duration(8 * time.Second),
+		MinSamples: 4, MaxExtensions: 3, ConfidenceLevel: 0.9,
 	}}
 	if _, err := r.c.Apply(r.ctx(), model.Config{AnalysisTemplates: []model.AnalysisTemplate{golden}}); err != nil {
 		t.Fatal(err)
@@ -46,7 +48,7 @@ func TestAnalysisTemplate(t *testing.T) {
 
 	e = r.mustSucceed(id, time.Minute)
 	steps := e.Spec.Stages[0].Deploy.Strategy.Canary.Steps
-	if res := steps[1].Analysis.Resolved; res == nil || res.MinSamples != 2 || res.Warmup.D() != 2*time.Second {
+	if res := steps[1].Analysis.Resolved; res == nil || res.MinSamples != 4 || res.Warmup.D() != 2*time.Second {
 		t.Fatalf("the execution's snapshot should hold the template as it started: %+v", steps[1].Analysis)
 	}
 	recs := r.analysisRecords(id)
@@ -57,12 +59,12 @@ func TestAnalysisTemplate(t *testing.T) {
 		}
 	}
 	if len(judged) != 2 {
-		t.Fatalf("lifetime 4s / interval 2s should judge 2 intervals:%s", recordsString(recs))
+		t.Fatalf("lifetime 8s / interval 4s should judge 2 intervals:%s", recordsString(recs))
 	}
 	if first := recs[0].Data.Start; !first.After(sawWarming) {
 		t.Errorf("the first interval started at %s, before the warm-up seen at %s ended", first.Format(time.StampMilli), sawWarming.Format(time.StampMilli))
 	}
-	if recs[0].Data.Config.MinSamples != 2 {
+	if recs[0].Data.Config.MinSamples != 4 {
 		t.Errorf("the record should carry the template's config: minSamples %d", recs[0].Data.Config.MinSamples)
 	}
 }

@@ -23,7 +23,7 @@ func TestConcurrentDeploysTakeTurns(t *testing.T) {
 	first := r.deploy("canary", "v2", nil)
 	second := r.deploy("canary", "v3", nil)
 	e := r.waitFor(second, 30*time.Second, "to wait for the first deploy", func(e *model.Execution) bool {
-		return e.Status.Terminal() || strings.Contains(describe(e), "waiting for execution "+first)
+		return e.Status.Terminal() || strings.Contains(describe(e), "waiting: execution "+first)
 	})
 	if e.Status.Terminal() {
 		t.Fatalf("the second deploy should wait for the first: %s", describe(e))
