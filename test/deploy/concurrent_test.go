@@ -64,3 +64,42 @@ func TestRollbackDuringADeployIsRefused(t *testing.T) {
 		t.Fatalf("after canceling the canary v1 should serve everything: %s", groupsString(gs))
 	}
 }
+
+// TestRollbackDoesNotWaitForADeployNotStarted: an older execution whose
+// deploy waits behind an approval does not hold up a one-click rollback;
+// approved later, it deploys on the cluster the rollback left.
+func TestRollbackDoesNotWaitForADeployNotStarted(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	highlander := model.Strategy{Type: model.StrategyRedBlack}
+	gated := model.Pipeline{Name: "gated", Parameters: []model.Parameter{{Name: "version", Required: true}},
+		Stages: []model.StageSpec{
+			{Name: "approve", Judgment: &model.JudgmentStage{Instructions: "ship it?"}},
+			{Name: "deploy", Deploy: &model.DeployStage{Environment: env, Strategy: highlander}},
+		}}
+	r.apply(appOpts{instances: 1}, pipeline("rb", highlander), gated)
+	r.mustSucceed(r.deploy("rb", "v1", nil), time.Minute)
+	r.mustSucceed(r.deploy("rb", "v2", nil), time.Minute)
+
+	waiting := r.deploy("gated", "v3", nil)
+	r.waitFor(waiting, 30*time.Second, "to wait for approval", func(e *model.Execution) bool {
+		return e.Status.Terminal() || e.Stages[0].Status == model.StageWaiting
+	})
+	rb := r.rollback()
+	e := r.wait(rb, 30*time.Second)
+	if e.Status != model.ExecutionSucceeded {
+		t.Fatalf("the rollback should not wait for a deploy that has not started: %s", describe(e))
+	}
+	if gs := r.groups(); !strings.Contains(groupsString(gs), "v1") {
+		t.Fatalf("after the rollback v1 should serve: %s", groupsString(gs))
+	}
+	if _, err := r.c.Judge(r.ctx(), waiting, model.DecisionApprove, "", "go"); err != nil {
+		t.Fatal(err)
+	}
+	r.mustSucceed(waiting, time.Minute)
+	for _, g := range r.groups() {
+		if g.Weight == 100 && g.Version != "v3" {
+			t.Fatalf("after the approved deploy v3 should serve: %s", groupsString(r.groups()))
+		}
+	}
+}
