@@ -19,11 +19,11 @@ func TestReadSamplesCSV(t *testing.T) {
 		t.Errorf("empty and NaN values should be NaN samples: %v", e)
 	}
 	for in, want := range map[string]string{
-		"":                          "b.csv: the file is empty",
-		"name,value\nx,1\n":         "b.csv:1: the header is \"name,value\"",
-		"metric,value\nx,1,2\n":     "b.csv:2: 3 fields",
-		"metric,value\n,1\n":        "b.csv:2: the metric name is empty",
-		"metric,value\nx,1\nx,1e\n": `b.csv:3: metric x: "1e" is not a number`,
+		"":                            "b.csv: the file is empty",
+		"name,value\nx,1\n":           "b.csv:1: the header is \"name,value\"",
+		"metric,value\nx,1,2\n":       "b.csv:2: 3 fields",
+		"metric,value\n,1\n":          "b.csv:2: the metric name is empty",
+		"metric,value\nx,1\nx,1e\n":   `b.csv:3: metric x: "1e" is not a number`,
 		"metric,value\nla\"tency,1\n": `b.csv:2:3: bare " in non-quoted-field`,
 	} {
 		if _, err := ReadSamplesCSV("b.csv", strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
