@@ -81,8 +81,10 @@ var killPoints = []killPoint{
 func TestCrashMidCanary(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	// A second and a half of startup makes wait-healthy a window one can kill in.
-	slow := appOpts{instances: 2, command: "/bin/sh", args: []string{"-c", "sleep 1.5; exec " + exe + " sample-service"}}
+	// Three seconds of startup make wait-healthy a window one can kill in,
+	// even when the kill before it lands late (a loaded machine) and the
+	// restarted server adopts instances that are still starting.
+	slow := appOpts{instances: 2, command: "/bin/sh", args: []string{"-c", "sleep 3; exec " + exe + " sample-service"}}
 	pl := canary("canary", setWeight(20), analysisStep(time.Second, 2), pauseForApproval(), setWeight(50))
 	pl.Stages[0].Deploy.Strategy.Canary.Analysis.MinRequests = 5
 	pl.Stages[0].Deploy.Strategy.Canary.Analysis.MaxLatencyRatio = ptr(20.0)
