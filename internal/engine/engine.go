@@ -131,7 +131,8 @@ func (e *Engine) Start(ctx context.Context) error {
 
 // rearmTimers sets in-process timers again for the stage jobs scheduled
 // before a restart, so a stage due in a moment wakes on time instead of at
-// River's next scheduler pass (up to ~5 s later).
+// River's next scheduler pass (up to ~5 s later); one that came due while
+// no server ran is woken at once.
 func (e *Engine) rearmTimers(ctx context.Context) {
 	jobs, err := e.stageJobs(ctx, rivertype.JobStateScheduled)
 	if err != nil {
@@ -139,6 +140,16 @@ func (e *Engine) rearmTimers(ctx context.Context) {
 		return
 	}
 	for _, j := range jobs {
+		if !j.at.After(e.now()) {
+			// Due while no server ran: River's scheduler would release it at
+			// its next pass, seconds from now. Wake the stage at once.
+			a := j.args
+			a.At = 0
+			if _, err := e.river.Insert(ctx, a, nil); err != nil {
+				e.log.Warn("could not wake a stage that came due while the server was down; its scheduled job will", "execution", a.ExecutionID, "stage", a.Stage, "err", err)
+			}
+			continue
+		}
 		e.wakeLater(j.args, j.at)
 	}
 }
