@@ -171,7 +171,7 @@ func (e *Engine) sweep(ctx context.Context) error {
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		for _, ex := range execs {
 			for _, st := range ex.Stages {
-				if st.Status != model.StageRunning || queued[stageArgs{ExecutionID: ex.ID, Stage: st.Name}] {
+				if st.Status != model.StageRunning || covered(queued[stageArgs{ExecutionID: ex.ID, Stage: st.Name}], st) {
 					continue
 				}
 				if err := e.nudge(ctx, tx, ex.ID, st.Name, e.now()); err != nil {
@@ -200,19 +200,31 @@ func (e *Engine) Stop(ctx context.Context) error {
 	return e.river.Stop(ctx)
 }
 
-// queuedStages returns the stages that already have a job waiting (or one
-// reset from a crash), so the sweep does not give them a second one.
-func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs]bool, error) {
+// queuedStages returns, per stage, the versions its waiting jobs (or those
+// reset from a crash) were asked for, so the sweep gives a stage a job only
+// when none of them will run it.
+func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs][]int, error) {
 	jobs, err := e.stageJobs(ctx, rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 		rivertype.JobStateRunning, rivertype.JobStateScheduled)
 	if err != nil {
 		return nil, fmt.Errorf("engine: listing queued stage jobs: %w", err)
 	}
-	out := map[stageArgs]bool{}
+	out := map[stageArgs][]int{}
 	for _, j := range jobs {
 		a := j.args
 		a.At, a.Version = 0, 0
-		out[a] = true
+		out[a] = append(out[a], j.args.Version)
 	}
 	return out, nil
+}
+
+// covered reports whether one of a stage's queued jobs will run it: a job
+// asked for an older version of the stage does nothing (see stageArgs).
+func covered(versions []int, st model.Stage) bool {
+	for _, v := range versions {
+		if v == 0 || v == st.Version {
+			return true
+		}
+	}
+	return false
 }
