@@ -47,6 +47,10 @@ const (
 	settleTimeout = 60 * time.Second
 )
 
+// inFlightSlack is how long after a kill a request the killed server had
+// already sent may still be seen arriving.
+const inFlightSlack = 50 * time.Millisecond
+
 func TestKillDuringExecutions(t *testing.T) {
 	seed := uint64(20261127)
 	if s := os.Getenv("GENNAKER_CRASH_SEED"); s != "" {
@@ -414,7 +418,10 @@ func checkWebhooks(t *testing.T, execs []model.Execution, rep receiverReport, ki
 			prev := calls[i-1]
 			explained := false
 			for _, k := range kills {
-				if !k.At.Before(prev.Start) && k.At.Before(c.Start) {
+				// A call the dying server sent just before the kill reaches the
+				// webhook a moment after it (the test notes the kill's time just
+				// before it sends SIGKILL); allow for that much.
+				if !k.At.Before(prev.Start.Add(-inFlightSlack)) && k.At.Before(c.Start) {
 					explained = true
 				}
 			}
