@@ -109,9 +109,8 @@ func (h *ui) confirmRollback(w http.ResponseWriter, r *http.Request) {
 
 // confirmCancel is the no-JS confirmation step of a cancel.
 func (h *ui) confirmCancel(w http.ResponseWriter, r *http.Request) {
-	e, err := h.cfg.Store.ExecutionGet(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+	e, ok := h.loadExecution(w, r)
+	if !ok {
 		return
 	}
 	h.render(w, r, http.StatusOK, "confirm_cancel.html", page{Title: "Cancel " + e.ID, Nav: "apps", Data: e})
@@ -119,44 +118,45 @@ func (h *ui) confirmCancel(w http.ResponseWriter, r *http.Request) {
 
 // execution renders /executions/{id}.
 func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	e, err := h.cfg.Store.ExecutionGet(ctx, r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+	e, ok := h.loadExecution(w, r)
+	if !ok {
 		return
 	}
-	recs, err := h.cfg.Store.AnalysisList(ctx, e.ID)
-	if err != nil {
-		h.fail(w, r, err, "Analysis")
-		return
-	}
-	v := buildExec(e, h.cfg.Now(), len(recs) > 0)
-	live := ""
-	if !e.Status.Terminal() {
-		live = "/api/v1/executions/" + e.ID + "/stream"
-	}
-	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "apps", Live: live, Data: v})
+	v := buildExec(e, h.cfg.Now())
+	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
 }
 
 // analysis renders /executions/{id}/analysis.
 func (h *ui) analysis(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	e, err := h.cfg.Store.ExecutionGet(ctx, r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+	e, ok := h.loadExecution(w, r)
+	if !ok {
 		return
 	}
-	recs, err := h.cfg.Store.AnalysisList(ctx, e.ID)
+	recs, err := h.cfg.Store.AnalysisList(r.Context(), e.ID)
 	if err != nil {
 		h.fail(w, r, err, "Analysis")
 		return
 	}
-	live := ""
-	if !e.Status.Terminal() {
-		live = "/api/v1/executions/" + e.ID + "/stream"
-	}
 	v := buildAnalysis(*summarize(e, h.cfg.Now()), recs)
-	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "apps", Live: live, Data: v})
+	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
+}
+
+// loadExecution reads the execution the path names, or renders why not.
+func (h *ui) loadExecution(w http.ResponseWriter, r *http.Request) (*model.Execution, bool) {
+	e, err := h.cfg.Store.ExecutionGet(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "Execution "+r.PathValue("id"))
+		return nil, false
+	}
+	return e, true
+}
+
+// liveURL is the stream a page of a running execution follows ("" once it ended).
+func liveURL(e *model.Execution) string {
+	if e.Status.Terminal() {
+		return ""
+	}
+	return "/api/v1/executions/" + e.ID + "/stream"
 }
 
 // eventsPage is the delivery events page.

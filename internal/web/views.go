@@ -141,8 +141,8 @@ type execView struct {
 	Version     string
 }
 
-func buildExec(e *model.Execution, now time.Time, hasAnalysis bool) execView {
-	v := execView{Exec: *e, HasAnalysis: hasAnalysis, Version: e.Params["version"]}
+func buildExec(e *model.Execution, now time.Time) execView {
+	v := execView{Exec: *e, Version: e.Params["version"]}
 	end := now
 	if e.EndedAt != nil {
 		end = *e.EndedAt
@@ -174,6 +174,8 @@ func buildExec(e *model.Execution, now time.Time, hasAnalysis bool) execView {
 						d.Summary = "" // the stage's reason above says it already
 					}
 					sv.Deploy = &d
+					// Every judged interval adds a verdict beside its record.
+					v.HasAnalysis = v.HasAnalysis || len(d.Verdicts) > 0
 				}
 			}
 			if sv.Deploy == nil {
