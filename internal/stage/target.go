@@ -47,5 +47,4 @@ type DeployStore interface {
 	AnalysisInsert(ctx context.Context, rec *store.AnalysisRecord) error
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
 	LeaseAcquire(ctx context.Context, key string, holder store.LeaseHolder) (store.LeaseHolder, bool, error)
-	LeaseRelease(ctx context.Context, key string, holder store.LeaseHolder) error
 }

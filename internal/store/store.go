@@ -62,8 +62,6 @@ type Queries interface {
 	// crash never leaves a lease held). It returns the holder after the
 	// call and whether that is holder.
 	LeaseAcquire(ctx context.Context, key string, holder LeaseHolder) (LeaseHolder, bool, error)
-	// LeaseRelease frees key if holder has it.
-	LeaseRelease(ctx context.Context, key string, holder LeaseHolder) error
 	AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error)
 
 	// ExecutionInsert stores a new execution and its stages (as given).

@@ -44,13 +44,3 @@ func (q *queries) LeaseAcquire(ctx context.Context, key string, holder store.Lea
 	}
 	return cur, acquired, nil
 }
-
-// LeaseRelease frees key if holder has it; otherwise it does nothing.
-func (q *queries) LeaseRelease(ctx context.Context, key string, holder store.LeaseHolder) error {
-	_, err := q.write.ExecContext(ctx, query("LeaseRelease"), sql.Named("key", key),
-		sql.Named("execution_id", holder.ExecutionID), sql.Named("stage", holder.Stage))
-	if err != nil {
-		return fmt.Errorf("release lease %s: %w", key, err)
-	}
-	return nil
-}

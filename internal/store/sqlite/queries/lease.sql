@@ -8,6 +8,3 @@ FROM lease l WHERE l.key = @key;
 -- name: LeaseSet
 INSERT INTO lease (key, execution_id, stage, acquired_at) VALUES (@key, @execution_id, @stage, @now)
 ON CONFLICT (key) DO UPDATE SET execution_id = excluded.execution_id, stage = excluded.stage, acquired_at = excluded.acquired_at;
-
--- name: LeaseRelease
-DELETE FROM lease WHERE key = @key AND execution_id = @execution_id AND stage = @stage;
