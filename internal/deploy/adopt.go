@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,8 +33,11 @@ func (s *Service) Adopt(ctx context.Context, req AdoptRequest) (*model.ServerGro
 	if err != nil {
 		return nil, err
 	}
-	if s.Adopter == nil || env.Target.Kind != model.TargetKubernetes {
+	if env.Target.Kind != model.TargetKubernetes {
 		return nil, badRequest("environment %s has target kind %q: only kubernetes environments can adopt a Deployment", env.Name, env.Target.Kind)
+	}
+	if s.Adopter == nil {
+		return nil, errors.New("this server was built without a Kubernetes adopter: run `gennaker server`, which has one")
 	}
 	if req.Deployment == "" {
 		return nil, badRequest("name the Deployment to adopt with --deployment")
@@ -45,16 +49,18 @@ func (s *Service) Adopt(ctx context.Context, req AdoptRequest) (*model.ServerGro
 	if len(existing) > 0 {
 		return nil, badRequest("%s already has server groups in %s (%s, ...): adopt only into an environment gennaker has not deployed the application to", app.Name, env.Name, existing[0].Name)
 	}
-	sg, err := s.Adopter.Adopt(ctx, *app, *env, req.Deployment)
-	if err != nil {
-		return nil, fmt.Errorf("adopt Deployment %s for %s in %s: %w", req.Deployment, app.Name, env.Name, err)
-	}
+	// Checked before the Deployment is touched: an adopted group is number 1,
+	// and numbers count per application across environments.
 	seq, err := s.Store.ServerGroupNextSequence(ctx, app.Name, env.Name)
 	if err != nil {
 		return nil, err
 	}
-	if seq != sg.Sequence {
-		return nil, badRequest("%s in %s would get sequence %d, not %d: adopt into an empty environment", app.Name, env.Name, seq, sg.Sequence)
+	if seq != 1 {
+		return nil, badRequest("%s already has server groups in other environments (the next is number %d), and an adopted Deployment becomes number 1: adopt before deploying the application anywhere, or deploy it to %s with gennaker", app.Name, seq, env.Name)
+	}
+	sg, err := s.Adopter.Adopt(ctx, *app, *env, req.Deployment)
+	if err != nil {
+		return nil, fmt.Errorf("adopt Deployment %s for %s in %s: %w", req.Deployment, app.Name, env.Name, err)
 	}
 	now := time.Now().UTC()
 	sg.Environment, sg.CreatedAt, sg.UpdatedAt = env.Name, now, now

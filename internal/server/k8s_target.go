@@ -46,7 +46,10 @@ func (k *k8sTargets) target(env model.Environment) (k8sTarget, error) {
 	if e, ok := k.byEnv[env.Name]; ok && reflect.DeepEqual(e.spec, env.Target) {
 		return e.target, nil
 	} else if ok {
+		// The target changed: stop the old client's sync loop and forget it,
+		// so a failure below never leaves a stopped entry to be handed out.
 		e.stop()
+		delete(k.byEnv, env.Name)
 	}
 	t := env.Target
 	p, err := kubernetes.New(kubernetes.Config{
