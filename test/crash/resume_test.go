@@ -56,6 +56,9 @@ func TestTimerResumesAfterKill(t *testing.T) {
 		if _, err := a.do(ctx, "GET", "/api/v1/executions/"+id, nil, &e); err == nil && e.Status.Terminal() {
 			took := time.Since(restarted)
 			t.Logf("execution %s %s %s after the restart (its waits total 1s)", id, e.Status, took.Round(time.Millisecond))
+			if e.Status != model.ExecutionSucceeded {
+				t.Fatalf("execution %s ended %s after the restart, want succeeded: %s", id, e.Status, e.Reason)
+			}
 			if took > 8*time.Second {
 				t.Errorf("a 1s of waits took %s to finish after a restart: timers stall until the killed server's River leadership expires (leader TTL 15s); want under 8s", took.Round(time.Millisecond))
 			}
