@@ -103,7 +103,11 @@ func (e *Engine) step(ctx context.Context, target stageArgs) (string, error) {
 	}
 	res := runSafely(runCtx, runner, in)
 	if timedOut && (res.Outcome == stage.Failed || res.Outcome == stage.Succeeded) {
-		res = stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("timed out after %s (stage timeout)", spec.Timeout), State: res.State, Output: res.Output, Events: res.Events}
+		reason := fmt.Sprintf("timed out after %s (stage timeout)", spec.Timeout)
+		if res.Outcome == stage.Failed && res.Reason != "" && res.Reason != "canceled" {
+			reason += ": " + res.Reason // what the stage was waiting on, in its words
+		}
+		res = stage.Result{Outcome: stage.Failed, Reason: reason, State: res.State, Output: res.Output, Events: res.Events}
 	}
 	return e.record(ctx, exec, st, spec, res)
 }

@@ -27,11 +27,11 @@ type Webhook struct {
 var _ Runner = (*Webhook)(nil)
 
 // Status values that end polling when webhook.successValues or
-// failureValues are not given. Anything else (including no status yet)
-// keeps polling until the stage's timeout.
+// failureValues are not given, in any case. Anything else (including no
+// status yet) keeps polling until the stage's timeout.
 var (
-	defaultSuccessValues = []string{"success", "succeeded", "SUCCESS", "SUCCEEDED", "Succeeded", "done", "DONE", "completed", "COMPLETED", "ok", "OK", "true"}
-	defaultFailureValues = []string{"failure", "failed", "FAILURE", "FAILED", "Failed", "error", "ERROR", "canceled", "CANCELED", "cancelled", "false"}
+	defaultSuccessValues = []string{"success", "succeeded", "done", "completed", "ok", "true"}
+	defaultFailureValues = []string{"failure", "failed", "error", "canceled", "cancelled", "false"}
 )
 
 // IdempotencyHeader names the header carrying the stable call key.
@@ -41,17 +41,23 @@ type webhookState struct {
 	Called     bool `json:"called"`
 	StatusCode int  `json:"statusCode,omitempty"`
 	Polls      int  `json:"polls,omitempty"`
+	// LastStatus is what the status URL reported last, for the reason of a
+	// stage that times out still polling.
+	LastStatus string `json:"lastStatus,omitempty"`
 }
 
 // Run implements Runner.
 func (w *Webhook) Run(ctx context.Context, in Input) Result {
-	if in.Canceled {
-		return Failf("canceled")
-	}
 	spec := in.Spec.Webhook
 	var st webhookState
 	if err := DecodeState(in, &st); err != nil {
 		return Failf("%v", err)
+	}
+	if in.Canceled {
+		if st.Polls > 0 {
+			return Failf("still polling: the status URL reported %q after %d polls, neither a success nor a failure value (set webhook.successValues and failureValues to the values it uses)", st.LastStatus, st.Polls)
+		}
+		return Failf("canceled")
 	}
 	key := in.Execution.ID + "/" + in.Stage.Name
 	spec = expandWebhook(spec, in.Execution.Params)
@@ -100,20 +106,23 @@ func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key strin
 	if err != nil {
 		return Failf("status URL %s: %v", spec.StatusURL, err)
 	}
-	success, failure := spec.SuccessValues, spec.FailureValues
-	if len(success) == 0 {
-		success = defaultSuccessValues
-	}
-	if len(failure) == 0 {
-		failure = defaultFailureValues
-	}
+	st.LastStatus = value
 	switch {
-	case slices.Contains(failure, value):
+	case statusIn(spec.FailureValues, defaultFailureValues, value):
 		return Failf("status URL %s reports %s=%q, a failure value", spec.StatusURL, fieldName(spec.StatusField), value)
-	case slices.Contains(success, value):
+	case statusIn(spec.SuccessValues, defaultSuccessValues, value):
 		return Succeed(map[string]any{"statusCode": st.StatusCode, "status": value, "polls": st.Polls}).WithState(st)
 	}
 	return Again(in.Now.Add(interval), st)
+}
+
+// statusIn reports whether value is one of the configured values, or, when
+// none are configured, one of the defaults in any case.
+func statusIn(configured, defaults []string, value string) bool {
+	if len(configured) > 0 {
+		return slices.Contains(configured, value)
+	}
+	return slices.Contains(defaults, strings.ToLower(value))
 }
 
 func (w *Webhook) do(ctx context.Context, method, url, body string, headers map[string]string, key string) (int, []byte, error) {

@@ -232,6 +232,17 @@ func TestWebhookPollsTheStatusURL(t *testing.T) {
 			wantReason: []string{`reports status="error", a failure value`},
 		},
 		{
+			name: "without configured values the default words end polling in any case", field: "status",
+			statuses: []string{`{"status":"Running"}`, `{"status":"Done"}`},
+			want:     "Continue Continue Succeeded",
+		},
+		{
+			name: "a default failure word in capitals fails", field: "status",
+			statuses:   []string{`{"status":"ERROR"}`},
+			want:       "Continue Failed",
+			wantReason: []string{`reports status="ERROR", a failure value`},
+		},
+		{
 			name: "a dotted status field reads nested JSON", field: "result.state", success: []string{"SUCCESS"}, failure: []string{"FAILURE"},
 			statuses: []string{`{"result":{"state":"PENDING"}}`, `{"result":{"state":"SUCCESS"}}`},
 			want:     "Continue Continue Succeeded",
@@ -451,5 +462,22 @@ func TestWebhookNullStatusIsNotSuccess(t *testing.T) {
 	rs := runWebhook(t, hookSpec(ci, withStatusURL(ci, "status", nil, nil)))
 	if got := outcomes(rs); got != "Continue Continue Succeeded" {
 		t.Errorf("outcomes %s (output of the last: %s), want a null status to be polled again", got, rs[len(rs)-1].Output)
+	}
+}
+
+// A webhook stopped while it still polls (its stage timed out) says what
+// the status URL reported last and how to make it end.
+func TestWebhookStoppedWhilePollingSaysTheLastStatus(t *testing.T) {
+	t.Parallel()
+	ci := newCIServer(t, 200, "ok")
+	in := inputFor(hookSpec(ci, withStatusURL(ci, "status", nil, nil)), clock, clock)
+	in.Stage.State = json.RawMessage(`{"called":true,"statusCode":200,"polls":7,"lastStatus":"in_progress"}`)
+	in.Canceled = true
+	r := (&Webhook{}).Run(context.Background(), in)
+	if r.Outcome != Failed || !strings.Contains(r.Reason, `reported "in_progress" after 7 polls`) || !strings.Contains(r.Reason, "webhook.successValues") {
+		t.Errorf("outcome %s %q", outcomeName(r.Outcome), r.Reason)
+	}
+	if len(ci.seen()) != 0 {
+		t.Errorf("a stopped webhook called CI %d times", len(ci.seen()))
 	}
 }
