@@ -74,22 +74,6 @@ type deployOutput struct {
 	Plan         []string                `json:"plan,omitempty"`
 }
 
-// env names the environment the stage works on.
-func (d *Deploy) envName(in Input) string {
-	if d.Rollback {
-		return in.Spec.Rollback.Environment
-	}
-	return in.Spec.Deploy.Environment
-}
-
-// Run implements Runner. A deploy or rollback stage holds the lease on its
-// application and environment from before it plans until it ends, so two
-// executions never change one cluster at once: the later one waits. The
-// lease needs no release: once its stage has ended, it is free.
-func (d *Deploy) Run(ctx context.Context, in Input) Result {
-	return d.run(ctx, in)
-}
-
 func leaseKey(app, env string) string { return "deploy/" + app + "/" + env }
 
 func holderOf(in Input) store.LeaseHolder {
@@ -101,7 +85,7 @@ func (d *Deploy) leaseScope(in Input) (app, env string) {
 	if in.Execution == nil {
 		return "", ""
 	}
-	return in.Execution.Application, d.envName(in)
+	return in.Execution.Application, in.Spec.Environment()
 }
 
 // waitForLease takes the lease on the stage's application and environment,
@@ -191,7 +175,11 @@ func (d *Deploy) olderTurn(ctx context.Context, in Input, app, env string) (turn
 // leasePoll is how often a waiting deploy looks whether the lease is free.
 const leasePoll = time.Second
 
-func (d *Deploy) run(ctx context.Context, in Input) Result {
+// Run implements Runner. A deploy or rollback stage holds the lease on its
+// application and environment from before it plans until it ends, so two
+// executions never change one cluster at once: the later one waits. The
+// lease needs no release: once its stage has ended, it is free.
+func (d *Deploy) Run(ctx context.Context, in Input) Result {
 	var st deployState
 	if err := DecodeState(in, &st); err != nil {
 		return Failf("%v", err)
@@ -269,7 +257,7 @@ func (d *Deploy) world(ctx context.Context, in Input) (world, error) {
 	if err != nil {
 		return w, fmt.Errorf("application %s: %w", in.Execution.Application, err)
 	}
-	envName := d.envName(in)
+	envName := in.Spec.Environment()
 	env, err := d.Store.EnvironmentGet(ctx, envName)
 	if err != nil {
 		return w, fmt.Errorf("environment %s: %w", envName, err)

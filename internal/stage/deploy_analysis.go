@@ -21,9 +21,6 @@ type analysisState struct {
 	End           time.Time                    `json:"end"`
 	Extensions    int                          `json:"extensions"`
 	StartCounters map[string]analysis.Counters `json:"startCounters"`
-	// Warming is set while the canary takes traffic before the first
-	// interval (the config's warmup); Start is when measuring begins.
-	Warming bool `json:"warming,omitempty"`
 	// AwaitingPerson is set when an inconclusive interval waits for a judgment.
 	AwaitingPerson bool `json:"awaitingPerson,omitempty"`
 	// Inconclusive is why the interval was inconclusive.
@@ -44,23 +41,19 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 	if step.Analysis != nil {
 		timing = *step.Analysis
 	}
-	warmup, interval, intervals := timing.Timing(analysisSpec(in, step))
+	cfg := analysisSpec(in, step)
+	warmup, interval, intervals := timing.Timing(cfg)
 	canary, against := st.name(step.Ref), st.name(step.Against)
+	statistical := cfg.Judge != model.JudgeThreshold
 	a := st.Analysis
-	statistical := analysisSpec(in, step).Judge != model.JudgeThreshold
 	if a == nil {
-		a = &analysisState{Start: in.Now, Warming: warmup > 0}
+		// Before the first interval Start is when measuring may begin: after
+		// the warm-up, when the config has one.
+		a = &analysisState{Start: in.Now.Add(warmup)}
 		st.Analysis = a
-		if a.Warming {
-			a.Start = in.Now.Add(warmup)
-			return waitUntil(a.Start, fmt.Sprintf("warming up: %s takes traffic for %s before measuring starts at %s (warmup)", canary, warmup, a.Start.Local().Format("15:04:05")))
-		}
 	}
-	if a.Warming {
-		if in.Now.Before(a.Start) {
-			return waitUntil(a.Start, fmt.Sprintf("warming up: measuring %s starts at %s", canary, a.Start.Local().Format("15:04:05")))
-		}
-		a.Warming = false
+	if a.End.IsZero() && in.Now.Before(a.Start) {
+		return waitUntil(a.Start, fmt.Sprintf("warming up: %s takes traffic for %s before measuring starts at %s (warmup)", canary, warmup, a.Start.Local().Format("15:04:05")))
 	}
 	if a.End.IsZero() { // the first interval starts now
 		a.Start, a.End = in.Now, in.Now.Add(interval)
@@ -73,7 +66,7 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 		}
 		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval 1/%d until %s", canary, against, intervals, a.End.Local().Format("15:04:05")))
 	}
-	spec := analysis.Defaults(analysisSpec(in, step))
+	spec := analysis.Defaults(cfg)
 	if a.AwaitingPerson {
 		return d.afterInconclusive(in, st, a, intervals, interval)
 	}
@@ -81,7 +74,7 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval %d/%d until %s", canary, against, a.Interval+1, intervals, a.End.Local().Format("15:04:05")))
 	}
 	if statistical {
-		return d.judgeSamples(ctx, in, w, st, step, a, intervals, interval)
+		return d.judgeSamples(ctx, in, w, st, step, cfg, a, intervals, interval)
 	}
 	end, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
 	if err != nil {

@@ -19,8 +19,8 @@ type Sources func(env model.Environment, spec model.AnalysisSpec) (map[string]so
 // metric's samples for canary and baseline over the interval (an extended
 // interval keeps its start, so its samples accumulate), judges them, stores
 // the decision record, and says what happens next.
-func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deployState, step strategy.Step, a *analysisState, intervals int, interval time.Duration) stepOutcome {
-	cfg := analysis.ConfigFor(analysisSpec(in, step))
+func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deployState, step strategy.Step, spec model.AnalysisSpec, a *analysisState, intervals int, interval time.Duration) stepOutcome {
+	cfg := analysis.ConfigFor(spec)
 	canary, against := st.name(step.Ref), st.name(step.Against)
 	sources, err := d.Sources(w.env, cfg)
 	if err != nil {
