@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/gennaker/gennaker/bench/internal/harness"
 	"math"
 	"os"
 	"slices"
@@ -185,18 +186,9 @@ func printSeeds(seeds []uint64, all [][]summary) {
 			ttvs = append(ttvs, sums[i].TTVMedian)
 			line += fmt.Sprintf("%.1f%%\t", 100*sums[i].Stopped())
 		}
-		fmt.Fprintf(w, "%s%.1f%%\t%s\t\n", line, 100*median(rates), secs(median(ttvs)))
+		fmt.Fprintf(w, "%s%.1f%%\t%s\t\n", line, 100*harness.Median(rates), secs(harness.Median(ttvs)))
 	}
 	w.Flush()
 }
 
 // median is the middle value (the mean of the two middle ones for an even count).
-func median(xs []float64) float64 {
-	xs = slices.Clone(xs)
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
-}

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -122,8 +123,8 @@ func run(bin string, n, consecutive int) error {
 			i, i+1, prev, prev, ms(tr), ms(dn), errs)
 		traffic, done = append(traffic, tr.Seconds()), append(done, dn.Seconds())
 	}
-	fmt.Printf("traffic moved:       median %.1f ms, p90 %.1f ms, max %.1f ms (n=%d)\n", 1000*harness.Median(traffic), 1000*p90(traffic), 1000*maxOf(traffic), n)
-	fmt.Printf("execution succeeded: median %.1f ms, p90 %.1f ms, max %.1f ms\n", 1000*harness.Median(done), 1000*p90(done), 1000*maxOf(done))
+	fmt.Printf("traffic moved:       median %.1f ms, p90 %.1f ms, max %.1f ms (n=%d)\n", 1000*harness.Median(traffic), 1000*p90(traffic), 1000*slices.Max(traffic), n)
+	fmt.Printf("execution succeeded: median %.1f ms, p90 %.1f ms, max %.1f ms\n", 1000*harness.Median(done), 1000*p90(done), 1000*slices.Max(done))
 	verdict := "MET"
 	if harness.Median(traffic) >= 1 || p90(traffic) >= 1 {
 		verdict = "MISSED"
@@ -330,12 +331,4 @@ func p90(xs []float64) float64 {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)
 	return s[(len(s)*9+9)/10-1]
-}
-
-func maxOf(xs []float64) float64 {
-	m := 0.0
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
 }

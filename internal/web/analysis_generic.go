@@ -2,6 +2,8 @@ package web
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -82,7 +84,7 @@ func buildCheck(obj map[string]any) checkView {
 			stats = append(stats, flatten(side, m)...)
 		}
 	}
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !checkKnown[k] {
 			stats = append(stats, flattenValue(k, obj[k])...)
 		}
@@ -123,7 +125,7 @@ func compare(b, c map[string]any) []compareRow {
 		keys[k] = true
 	}
 	var rows []compareRow
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		rows = append(rows, compareRow{Field: k, Baseline: show(b[k]), Canary: show(c[k])})
 	}
 	return rows

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,7 +171,7 @@ func thresholdsIn(verdict, meas map[string]any) *[2]float64 {
 
 func flatten(prefix string, m map[string]any) []kv {
 	var out []kv
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		key := k
 		if prefix != "" {
 			key = prefix + "." + k
@@ -233,15 +234,6 @@ func firstString(m map[string]any, keys ...string) string {
 		}
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 var notID = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

@@ -3,11 +3,13 @@ package crash
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -179,7 +181,7 @@ func startBatch(ctx context.Context, t *testing.T, a *api, n int) {
 	t.Helper()
 	started := 0
 	for range n {
-		for _, name := range sortedKeys(design) {
+		for _, name := range slices.Sorted(maps.Keys(design)) {
 			if _, err := a.run(ctx, name); err != nil {
 				t.Fatalf("starting %s: %v", name, err)
 			}
@@ -231,11 +233,11 @@ func snapshot(ctx context.Context, a *api, rcv *receiver) ([]string, string) {
 	if len(execs) == 0 && err == nil {
 		set[phaseIdle] = true
 	}
-	for _, k := range sortedKeys(counts) {
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		detail = append(detail, fmt.Sprintf("%d %s", counts[k], k))
 	}
 	detail = append(detail, fmt.Sprintf("%d executions running", len(execs)))
-	return sortedKeys(set), strings.Join(detail, ", ")
+	return slices.Sorted(maps.Keys(set)), strings.Join(detail, ", ")
 }
 
 func waitAllTerminal(ctx context.Context, t *testing.T, a *api, limit time.Duration) []model.Execution {
@@ -399,7 +401,7 @@ func checkWebhooks(t *testing.T, execs []model.Execution, rep receiverReport, ki
 		}
 	}
 	repeated, midCall := 0, 0
-	for _, key := range sortedKeys(rep.Calls) {
+	for _, key := range slices.Sorted(maps.Keys(rep.Calls)) {
 		if !want[key] {
 			t.Errorf("webhook call with unexpected key %s", key)
 		}
@@ -448,7 +450,7 @@ func stageLine(e model.Execution) string {
 
 func phaseSummary(hit map[string]int) string {
 	var parts []string
-	for _, p := range sortedKeys(hit) {
+	for _, p := range slices.Sorted(maps.Keys(hit)) {
 		parts = append(parts, fmt.Sprintf("%s: %d", p, hit[p]))
 	}
 	return strings.Join(parts, "; ")

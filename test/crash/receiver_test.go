@@ -3,7 +3,6 @@ package crash
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 )
@@ -98,13 +97,4 @@ func (rc *receiver) report() receiverReport {
 		out.Polls[k] = v
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -125,20 +125,20 @@ func (b bundle) endpoints(t *testing.T, service string, groups ...string) {
 	var got []string
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		slices, err := b.env.Clientset.DiscoveryV1().EndpointSlices(b.ns).List(b.ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + service})
+		list, err := b.env.Clientset.DiscoveryV1().EndpointSlices(b.ns).List(b.ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + service})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got = got[:0]
-		for _, s := range slices.Items {
+		for _, s := range list.Items {
 			for _, e := range s.Endpoints {
 				if e.TargetRef != nil && (e.Conditions.Ready == nil || *e.Conditions.Ready) {
 					got = append(got, e.TargetRef.Name)
 				}
 			}
 		}
-		slicesSort(got)
-		if equal(got, want) {
+		slices.Sort(got)
+		if slices.Equal(got, want) {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -168,8 +168,6 @@ func (b bundle) noRollout(t *testing.T, deployment string) {
 	}
 }
 
-func slicesSort(s []string)    { slices.Sort(s) }
-func equal(a, b []string) bool { return slices.Equal(a, b) }
 func uids(m map[string]corev1.Pod) []string {
 	var out []string
 	for _, p := range m {
