@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/gennaker/gennaker/bench/internal/harness"
 	"math"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/gennaker/gennaker/bench/internal/harness"
 	"github.com/gennaker/gennaker/internal/analysis"
 )
 
