@@ -183,10 +183,10 @@ func newAnalysisReplayCmd(g *globals) *cobra.Command {
 // effect prints an effect size; the judge stores an infinite ratio (a zero
 // baseline mean) as ±MaxFloat64 to keep its records JSON.
 func effect(v float64) string {
-	switch {
-	case v >= 1e300:
+	switch analysis.Infinite(v) {
+	case 1:
 		return "+Inf"
-	case v <= -1e300:
+	case -1:
 		return "-Inf"
 	}
 	return fmt.Sprintf("%.3g", v)

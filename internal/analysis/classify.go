@@ -326,6 +326,19 @@ func sortedEqual(a, b []float64) bool {
 	return slices.Equal(a, b)
 }
 
+// Infinite reports how a recorded statistic stands for infinity: +1 or -1
+// for the ±math.MaxFloat64 that finite stores (an effect ratio over a zero
+// baseline mean, say), 0 for a measured value.
+func Infinite(v float64) int {
+	switch {
+	case v >= math.MaxFloat64 || math.IsInf(v, 1):
+		return 1
+	case v <= -math.MaxFloat64 || math.IsInf(v, -1):
+		return -1
+	}
+	return 0
+}
+
 // finite makes every float of r JSON-safe.
 func (r *MetricResult) finite() {
 	for _, p := range []*float64{&r.U, &r.P, &r.Estimate, &r.Low, &r.High, &r.Tolerance, &r.EffectSize, &r.Power,

@@ -6,11 +6,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-)
 
-// huge is where a number stops being a measurement: the statistical judge
-// records an infinite effect size as ±math.MaxFloat64.
-const huge = 1e300
+	"github.com/gennaker/gennaker/internal/analysis"
+)
 
 func trimFloat(f float64, prec int) string {
 	s := strconv.FormatFloat(f, 'f', prec, 64)
@@ -33,9 +31,9 @@ func fmtNumber(v any) string {
 	switch {
 	case math.IsNaN(f):
 		return "–"
-	case a >= huge && f > 0:
+	case analysis.Infinite(f) > 0:
 		return "∞"
-	case a >= huge:
+	case analysis.Infinite(f) < 0:
 		return "−∞"
 	case a >= 1e7:
 		return expForm(f)
