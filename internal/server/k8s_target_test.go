@@ -132,23 +132,31 @@ func deployments(t *testing.T, e *k8senv.Env, ns string) map[string]string {
 	return out
 }
 
-func TestKubernetesHighlanderRedBlackRollback(t *testing.T) {
-	t.Parallel()
+// k8sServer starts a server and applies the shop application (instances
+// each), one Kubernetes environment env in a namespace of its own on the
+// shared control plane, and pipelines (which deploy to env).
+func k8sServer(t *testing.T, env string, instances int, traffic model.TrafficMode, pipelines ...model.Pipeline) (*k8senv.Env, string, *client.Client) {
+	t.Helper()
 	kc := k8senv.Shared(t)
 	ns := kc.Namespace(t)
 	c := startServer(t)
-	ctx := context.Background()
 	cfg := model.Config{
-		Applications: []model.Application{k8sApplication(2)},
-		Environments: []model.Environment{k8sEnvironment("k8s", kc, ns, model.TrafficReplicas)},
-		Pipelines: []model.Pipeline{
-			deployPipeline("hl", "k8s", model.Strategy{Type: model.StrategyHighlander}),
-			deployPipeline("rb", "k8s", model.Strategy{Type: model.StrategyRedBlack, MaxRemaining: 1}),
-		},
+		Applications: []model.Application{k8sApplication(instances)},
+		Environments: []model.Environment{k8sEnvironment(env, kc, ns, traffic)},
+		Pipelines:    pipelines,
 	}
-	if _, err := c.Apply(ctx, cfg); err != nil {
+	if _, err := c.Apply(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
+	return kc, ns, c
+}
+
+func TestKubernetesHighlanderRedBlackRollback(t *testing.T) {
+	t.Parallel()
+	kc, ns, c := k8sServer(t, "k8s", 2, model.TrafficReplicas,
+		deployPipeline("hl", "k8s", model.Strategy{Type: model.StrategyHighlander}),
+		deployPipeline("rb", "k8s", model.Strategy{Type: model.StrategyRedBlack, MaxRemaining: 1}))
+	ctx := context.Background()
 	start := time.Now()
 	e, err := c.Deploy(ctx, deploy.Request{Application: k8sApp, Environment: "k8s", Version: "1.0.0", Pipeline: "hl"})
 	mustSucceed(t, c, e, err)
@@ -192,27 +200,16 @@ func TestKubernetesHighlanderRedBlackRollback(t *testing.T) {
 
 func TestKubernetesCanaryGatewayWeights(t *testing.T) {
 	t.Parallel()
-	kc := k8senv.Shared(t)
-	ns := kc.Namespace(t)
-	c := startServer(t)
-	ctx := context.Background()
 	pause := func() model.CanaryStep {
 		return model.CanaryStep{Pause: &model.PauseStep{Duration: model.Duration(1500 * time.Millisecond)}}
 	}
 	weight := func(w int) model.CanaryStep { return model.CanaryStep{SetWeight: &w} }
-	cfg := model.Config{
-		Applications: []model.Application{k8sApplication(2)},
-		Environments: []model.Environment{k8sEnvironment("k8s-gw", kc, ns, model.TrafficGateway)},
-		Pipelines: []model.Pipeline{
-			deployPipeline("hl", "k8s-gw", model.Strategy{Type: model.StrategyHighlander}),
-			deployPipeline("canary", "k8s-gw", model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{
-				Steps: []model.CanaryStep{weight(20), pause(), weight(50), pause()},
-			}}),
-		},
-	}
-	if _, err := c.Apply(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	kc, ns, c := k8sServer(t, "k8s-gw", 2, model.TrafficGateway,
+		deployPipeline("hl", "k8s-gw", model.Strategy{Type: model.StrategyHighlander}),
+		deployPipeline("canary", "k8s-gw", model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{
+			Steps: []model.CanaryStep{weight(20), pause(), weight(50), pause()},
+		}}))
+	ctx := context.Background()
 	e, err := c.Deploy(ctx, deploy.Request{Application: k8sApp, Environment: "k8s-gw", Version: "1.0.0", Pipeline: "hl"})
 	mustSucceed(t, c, e, err)
 
@@ -453,18 +450,9 @@ func TestKubernetesAdoptThroughTheAPI(t *testing.T) {
 // afterwards only the new group runs, with all traffic.
 func TestKubernetesRolling(t *testing.T) {
 	t.Parallel()
-	kc := k8senv.Shared(t)
-	ns := kc.Namespace(t)
-	c := startServer(t)
+	kc, ns, c := k8sServer(t, "k8s", 3, model.TrafficReplicas,
+		deployPipeline("roll", "k8s", model.Strategy{Type: model.StrategyRolling, BatchSize: 1}))
 	ctx := context.Background()
-	cfg := model.Config{
-		Applications: []model.Application{k8sApplication(3)},
-		Environments: []model.Environment{k8sEnvironment("k8s", kc, ns, model.TrafficReplicas)},
-		Pipelines:    []model.Pipeline{deployPipeline("roll", "k8s", model.Strategy{Type: model.StrategyRolling, BatchSize: 1})},
-	}
-	if _, err := c.Apply(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
 	for _, v := range []string{"1.0.0", "2.0.0"} {
 		e, err := c.Deploy(ctx, deploy.Request{Application: k8sApp, Environment: "k8s", Version: v, Pipeline: "roll"})
 		mustSucceed(t, c, e, err)
