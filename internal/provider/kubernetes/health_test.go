@@ -10,6 +10,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -93,9 +95,27 @@ func TestWaitHealthy(t *testing.T) {
 	if err := f.p.Ensure(ctx, sg, testApp()); err != nil {
 		t.Fatal(err)
 	}
+	// Count WaitHealthy's looks at the Deployment, to know it has seen the
+	// unfinished rollout (twice) rather than guess with a sleep.
+	looks := make(chan struct{}, 100)
+	f.kube.PrependReactor("get", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
+		select {
+		case looks <- struct{}{}:
+		default:
+		}
+		return false, nil, nil
+	})
 	done := make(chan error, 1)
 	go func() { done <- f.p.WaitHealthy(ctx, sg.Name) }()
-	time.Sleep(30 * time.Millisecond)
+	for range 2 {
+		select {
+		case <-looks:
+		case err := <-done:
+			t.Fatalf("WaitHealthy returned before the rollout: %v", err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("WaitHealthy never looked at the Deployment")
+		}
+	}
 	select {
 	case err := <-done:
 		t.Fatalf("WaitHealthy returned before the rollout: %v", err)
