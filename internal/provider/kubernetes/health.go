@@ -153,9 +153,12 @@ func Diagnose(pods []corev1.Pod, events []corev1.Event) string {
 			continue
 		}
 		status := podProblem(pod)
-		event := latestWarning(pod.Name, events)
-		if ev := latestWarningMessage(pod.Name, events); ev != "" && strings.Contains(status, ev) {
-			event = "" // the event repeats what the status says
+		var event string
+		if w := latestWarning(pod.Name, events); w != nil {
+			msg := strings.TrimSpace(w.Message)
+			if msg == "" || !strings.Contains(status, msg) { // unless it repeats what the status says
+				event = joinReason(w.Reason, msg)
+			}
 		}
 		switch {
 		case status != "" && event != "":
@@ -218,8 +221,8 @@ func joinReason(reason, msg string) string {
 	return reason + ": " + msg
 }
 
-// latestWarning returns the newest Warning event about the pod as "Reason: message".
-func latestWarning(pod string, events []corev1.Event) string {
+// latestWarning returns the newest Warning event about the pod, or nil.
+func latestWarning(pod string, events []corev1.Event) *corev1.Event {
 	var best *corev1.Event
 	for i := range events {
 		e := &events[i]
@@ -230,18 +233,7 @@ func latestWarning(pod string, events []corev1.Event) string {
 			best = e
 		}
 	}
-	if best == nil {
-		return ""
-	}
-	return joinReason(best.Reason, strings.TrimSpace(best.Message))
-}
-
-func latestWarningMessage(pod string, events []corev1.Event) string {
-	s := latestWarning(pod, events)
-	if i := strings.Index(s, ": "); i >= 0 {
-		return s[i+2:]
-	}
-	return s
+	return best
 }
 
 func eventTime(e *corev1.Event) time.Time {
