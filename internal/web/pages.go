@@ -19,7 +19,12 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 	}
 	views := make([]appView, 0, len(apps))
 	for _, a := range apps {
-		v, err := h.appView(r, a)
+		last, err := h.cfg.Store.ExecutionList(r.Context(), store.ExecutionListParams{Application: a.Name, Limit: 1})
+		if err != nil {
+			h.fail(w, r, err, "Executions of "+a.Name)
+			return
+		}
+		v, err := h.appView(r, a, last)
 		if err != nil {
 			h.fail(w, r, err, "Application "+a.Name)
 			return
@@ -29,20 +34,17 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: views})
 }
 
-func (h *ui) appView(r *http.Request, a model.Application) (appView, error) {
-	ctx := r.Context()
+// appView is an application's clusters and its last execution (the first
+// of recent, newest first, when there is one).
+func (h *ui) appView(r *http.Request, a model.Application, recent []model.Execution) (appView, error) {
 	v := appView{App: a}
-	st, err := h.cfg.Status.Status(ctx, a.Name)
+	st, err := h.cfg.Status.Status(r.Context(), a.Name)
 	if err != nil {
 		return v, err
 	}
 	v.Envs = buildEnvs(st, h.cfg.Now())
-	last, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Application: a.Name, Limit: 1})
-	if err != nil {
-		return v, err
-	}
-	if len(last) > 0 {
-		v.Last = summarize(&last[0], h.cfg.Now())
+	if len(recent) > 0 {
+		v.Last = summarize(&recent[0], h.cfg.Now())
 	}
 	return v, nil
 }
@@ -66,17 +68,17 @@ func (h *ui) application(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.cfg.Now()
-	av, err := h.appView(r, *a)
-	if err != nil {
-		h.fail(w, r, err, "Application "+a.Name)
-		return
-	}
-	d := appDetail{appView: av}
 	execs, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Application: a.Name, Limit: 20})
 	if err != nil {
 		h.fail(w, r, err, "Executions")
 		return
 	}
+	av, err := h.appView(r, *a, execs)
+	if err != nil {
+		h.fail(w, r, err, "Application "+a.Name)
+		return
+	}
+	d := appDetail{appView: av}
 	for i := range execs {
 		d.Executions = append(d.Executions, *summarize(&execs[i], now))
 	}
