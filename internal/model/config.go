@@ -86,6 +86,10 @@ type Environment struct {
 	FrontDoors map[string]string `json:"frontDoors,omitempty"`
 	// Production marks environments whose deploys count for delivery KPIs.
 	Production bool `json:"production,omitempty"`
+	// FourEyes requires that an approval which lets a deploy into this
+	// environment go on (a judgment before it, or its canary's pause) comes
+	// from someone other than who started the execution.
+	FourEyes bool `json:"fourEyes,omitempty"`
 }
 
 // TargetSpec selects and configures the provider of an environment.
@@ -179,4 +183,7 @@ type Config struct {
 	Pipelines    []Pipeline    `json:"pipelines"`
 	// AnalysisTemplates are named analysis configs canary steps refer to.
 	AnalysisTemplates []AnalysisTemplate `json:"analysisTemplates,omitempty"`
+	// Teams and Grants say who may do what (see access.go).
+	Teams  []Team  `json:"teams,omitempty"`
+	Grants []Grant `json:"grants,omitempty"`
 }

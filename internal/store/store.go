@@ -63,6 +63,8 @@ type Queries interface {
 	// call and whether that is holder.
 	LeaseAcquire(ctx context.Context, key string, holder LeaseHolder) (LeaseHolder, bool, error)
 	AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error)
+	TeamList(ctx context.Context) ([]model.Team, error)
+	GrantList(ctx context.Context) ([]model.Grant, error)
 
 	// ExecutionInsert stores a new execution and its stages (as given).
 	ExecutionInsert(ctx context.Context, exec *model.Execution) error
@@ -100,6 +102,68 @@ type Queries interface {
 	AnalysisInsert(ctx context.Context, rec *AnalysisRecord) error
 	// AnalysisList returns an execution's records ordered by stage, then sequence.
 	AnalysisList(ctx context.Context, executionID string) ([]AnalysisRecord, error)
+
+	AccessQueries
+}
+
+// AccessQueries keep who may use the server: API tokens, browser sessions,
+// one-time login links, and the hash-chained audit log.
+type AccessQueries interface {
+	// TokenInsert stores a new token; ErrConflict when an unrevoked token
+	// already has its name (a revoked token's name may be used again).
+	TokenInsert(ctx context.Context, t *model.Token) error
+	// TokenGet returns the token with this ID, revoked or not.
+	TokenGet(ctx context.Context, id string) (*model.Token, error)
+	// TokenList returns tokens by name, then creation time.
+	TokenList(ctx context.Context, params TokenListParams) ([]model.Token, error)
+	// TokenRevoke revokes the unrevoked token named params.Name and returns
+	// it; ErrNotFound when there is none.
+	TokenRevoke(ctx context.Context, params TokenRevokeParams) (*model.Token, error)
+
+	SessionInsert(ctx context.Context, s *model.Session) error
+	// SessionGet returns a session, expired or not (the caller checks).
+	SessionGet(ctx context.Context, id string) (*model.Session, error)
+	// SessionDelete removes a session; no error when it is already gone.
+	SessionDelete(ctx context.Context, id string) error
+	// SessionDeleteExpired removes sessions that expired before now.
+	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	LoginLinkInsert(ctx context.Context, l *model.LoginLink) error
+	// LoginLinkConsume deletes the link and returns it when it exists and
+	// has not expired at now, in one conditional write, so a link opens at
+	// most one session; ErrNotFound otherwise.
+	LoginLinkConsume(ctx context.Context, id string, now time.Time) (*model.LoginLink, error)
+
+	// AuditAppend appends e to the audit log: it sets e.ID, truncates e.Time
+	// to model.AuditTimePrecision, and sets e.PrevHash to the last entry's
+	// hash and e.Hash to e.ChainHash(e.PrevHash). Appends are serialized, so
+	// the chain never forks, also with several writers.
+	AuditAppend(ctx context.Context, e *model.AuditEntry) error
+	// AuditList returns entries in append order (ID ascending).
+	AuditList(ctx context.Context, params AuditListParams) ([]model.AuditEntry, error)
+}
+
+// TokenListParams filters TokenList.
+type TokenListParams struct {
+	IncludeRevoked bool
+}
+
+// TokenRevokeParams revokes a token by name.
+type TokenRevokeParams struct {
+	Name string
+	By   string
+	At   time.Time
+}
+
+// AuditListParams filters AuditList; results are ordered by ID ascending.
+type AuditListParams struct {
+	AfterID     int64
+	Since       time.Time
+	Actor       string
+	Application string
+	Limit       int // default 100
+	// Newest returns the newest Limit entries (still in ascending order).
+	Newest bool
 }
 
 // LeaseHolder is the stage of an execution holding a lease.
@@ -124,9 +188,21 @@ type PipelineListParams struct {
 // ExecutionListParams filters ExecutionList.
 type ExecutionListParams struct {
 	Application string
+	// Applications, when not empty, keeps only executions of these
+	// applications (what a caller may read).
+	Applications []string
 	Pipeline    string
 	Statuses    []model.ExecutionStatus
 	Limit       int // default 50
+	// Before, when set, returns only executions older than this cursor (the
+	// last one of the previous page), for paging.
+	Before *ExecutionCursor
+}
+
+// ExecutionCursor is a position in the newest-first order of executions.
+type ExecutionCursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // ExecutionSetStatusParams is a guarded execution transition.
@@ -147,6 +223,9 @@ type StageUpdateParams struct {
 // EventListParams filters EventList; results are ordered by ID ascending.
 type EventListParams struct {
 	Application string
+	// Applications, when not empty, keeps only events of these applications
+	// (what a caller may read).
+	Applications []string
 	Environment string
 	Kinds       []model.EventKind
 	AfterID     int64

@@ -1,0 +1,122 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// AuditOutcome says how an audited request ended.
+type AuditOutcome string
+
+const (
+	// AuditOK: the change or action was made.
+	AuditOK AuditOutcome = "ok"
+	// AuditRefused: the caller was not allowed (no credential, or no grant).
+	AuditRefused AuditOutcome = "refused"
+	// AuditFailed: the caller was allowed but the request failed (bad input,
+	// a conflict, an error); nothing was changed.
+	AuditFailed AuditOutcome = "failed"
+)
+
+// AuditAction names what an audit entry records.
+type AuditAction string
+
+const (
+	AuditConfigApply AuditAction = "config.apply"     // config objects created or updated; Detail holds the diff
+	AuditTokenCreate AuditAction = "token.create"     // an API token was created
+	AuditTokenRevoke AuditAction = "token.revoke"     // an API token was revoked
+	AuditRun         AuditAction = "pipeline.run"     // a pipeline execution was started
+	AuditDeploy      AuditAction = "app.deploy"       // a deploy of a version was started
+	AuditRollback    AuditAction = "app.rollback"     // a one-click rollback was started
+	AuditAdopt       AuditAction = "app.adopt"        // an existing Deployment was adopted
+	AuditApprove     AuditAction = "stage.approve"    // a waiting stage was approved (judgment, canary promote)
+	AuditReject      AuditAction = "stage.reject"     // a waiting stage was rejected (judgment, canary abort)
+	AuditCancel      AuditAction = "execution.cancel" // an execution was canceled
+	AuditLogin       AuditAction = "login"            // a browser session was opened
+	AuditLogout      AuditAction = "logout"           // a browser session was closed
+	AuditLoginLink   AuditAction = "login.link"       // a one-time login link was issued
+	AuditAccess      AuditAction = "access"           // a request refused before it reached an action
+)
+
+// AuditEntry is one record of the tamper-evident audit log. Entries form a
+// hash chain: each carries the SHA-256 of the one before it (PrevHash) and
+// its own (Hash, over every other field and PrevHash), so editing or
+// deleting an entry breaks the chain at that point.
+type AuditEntry struct {
+	ID   int64     `json:"id"`
+	Time time.Time `json:"time"`
+	// Actor is the authenticated subject, or "anonymous".
+	Actor string `json:"actor"`
+	// Source is the client's address.
+	Source string      `json:"source,omitempty"`
+	Action AuditAction `json:"action"`
+	// Object names what was acted on: "Application/checkout", "execution/ID", "token/ci".
+	Object string `json:"object,omitempty"`
+	// Application is the application concerned, for filtering ("" if none).
+	Application string       `json:"application,omitempty"`
+	Outcome     AuditOutcome `json:"outcome"`
+	// Detail is a JSON document: the config diff, the reason of a refusal, a comment.
+	Detail   json.RawMessage `json:"detail,omitempty"`
+	PrevHash string          `json:"prevHash"`
+	Hash     string          `json:"hash"`
+}
+
+// AuditTimePrecision is the precision audit times are kept at (PostgreSQL's
+// timestamps hold microseconds), so a stored entry hashes as it did when
+// appended.
+const AuditTimePrecision = time.Microsecond
+
+// ChainHash returns the hash of e chained to prev: the hex SHA-256 of prev
+// and a canonical JSON encoding of e's fields (ID and Hash excluded, Time in
+// UTC at AuditTimePrecision).
+func (e AuditEntry) ChainHash(prev string) string {
+	canon := struct {
+		Prev        string          `json:"prev"`
+		Time        string          `json:"time"`
+		Actor       string          `json:"actor"`
+		Source      string          `json:"source"`
+		Action      AuditAction     `json:"action"`
+		Object      string          `json:"object"`
+		Application string          `json:"application"`
+		Outcome     AuditOutcome    `json:"outcome"`
+		Detail      json.RawMessage `json:"detail,omitempty"`
+	}{prev, e.Time.UTC().Truncate(AuditTimePrecision).Format("2006-01-02T15:04:05.000000Z"), e.Actor, e.Source, e.Action, e.Object, e.Application, e.Outcome, compactJSON(e.Detail)}
+	b, _ := json.Marshal(canon)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func compactJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// AuditBreak is the first entry where a chain does not hold, and why.
+type AuditBreak struct {
+	ID     int64  `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// VerifyAuditChain checks entries (in append order, starting at the first
+// entry ever appended when prev is "") and returns the first break, or nil.
+func VerifyAuditChain(prev string, entries []AuditEntry) *AuditBreak {
+	for _, e := range entries {
+		if e.PrevHash != prev {
+			return &AuditBreak{ID: e.ID, Reason: "its prevHash does not match the hash of the entry before it: an entry before it was changed or deleted"}
+		}
+		if got := e.ChainHash(prev); got != e.Hash {
+			return &AuditBreak{ID: e.ID, Reason: "its content does not match its hash: the entry was changed after it was written"}
+		}
+		prev = e.Hash
+	}
+	return nil
+}

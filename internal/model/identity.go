@@ -1,0 +1,81 @@
+package model
+
+import "time"
+
+// IdentityKind says how someone proved who they are.
+type IdentityKind string
+
+const (
+	// IdentityUser is a person who logged in through the OIDC provider.
+	IdentityUser IdentityKind = "user"
+	// IdentityToken is an API token (CI, scripts, the CLI's own credential).
+	IdentityToken IdentityKind = "token"
+)
+
+// Identity is an authenticated caller. Its Subject is what gennaker records
+// as the actor of everything the caller does.
+type Identity struct {
+	// Subject is stable and unique: a user's email (or OIDC subject), or
+	// "token:NAME" for an API token.
+	Subject string       `json:"subject"`
+	Kind    IdentityKind `json:"kind"`
+	// Name is a display name (may be empty).
+	Name string `json:"name,omitempty"`
+	// Groups are the identity provider's groups of a user (mapped to teams
+	// through Team.Groups at each request, so config changes apply at once).
+	Groups []string `json:"groups,omitempty"`
+	// TokenID names the API token behind a token identity, so revoking the
+	// token ends every session it opened.
+	TokenID string `json:"tokenId,omitempty"`
+}
+
+// TokenSubjectPrefix starts the subject of a token identity.
+const TokenSubjectPrefix = "token:"
+
+// Token is an API token. Only a hash of its secret is kept; the secret is
+// shown once, when the token is created. A token holds exactly one role over
+// one scope; it never gains what its creator is granted later.
+type Token struct {
+	// ID is the public part of the token, used to find it.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Hash is the hex SHA-256 of the token's secret part.
+	Hash      string     `json:"-"`
+	Role      Role       `json:"role"`
+	Scope     Scope      `json:"scope,omitempty"`
+	CreatedBy string     `json:"createdBy"`
+	CreatedAt time.Time  `json:"createdAt"`
+	ExpiresAt time.Time  `json:"expiresAt"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy string     `json:"revokedBy,omitempty"`
+}
+
+// Subject is the actor name of the token's identity.
+func (t Token) Subject() string { return TokenSubjectPrefix + t.Name }
+
+// Active reports whether the token may be used at now.
+func (t Token) Active(now time.Time) bool {
+	return t.RevokedAt == nil && now.Before(t.ExpiresAt)
+}
+
+// Session is a browser's login. Its ID is the hex SHA-256 of the secret in
+// the session cookie, so a copy of the database opens no session.
+type Session struct {
+	ID        string    `json:"id"`
+	Identity  Identity  `json:"identity"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Source is the address the session was opened from.
+	Source string `json:"source,omitempty"`
+}
+
+// LoginLink is a one-time URL that opens a browser session for the identity
+// of the token that asked for it (the server prints one at first start;
+// `gennaker ui` asks for another). Its ID is the hex SHA-256 of the secret
+// in the URL; using it deletes it.
+type LoginLink struct {
+	ID        string    `json:"id"`
+	TokenID   string    `json:"tokenId"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
