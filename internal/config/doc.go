@@ -1,5 +1,6 @@
-// Package config reads gennaker's Kubernetes-shaped YAML documents
-// (kind Application, Environment and Pipeline) into a model.Config.
+// Package config reads gennaker's Kubernetes-shaped YAML documents (kind
+// Application, Environment, Pipeline and AnalysisTemplate) into a
+// model.Config.
 //
 // Every document looks like
 //

@@ -71,7 +71,11 @@ var kindTypes = map[string]reflect.Type{
 	model.KindAnalysisTemplate: reflect.TypeFor[model.AnalysisSpec](),
 }
 
+// kinds lists every kind, in the order messages, docs and the schema show them.
 var kinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindAnalysisTemplate}
+
+// kindList names every kind for messages: "Application, ... or Grant".
+func kindList() string { return joinOr(kinds) }
 
 // parseDocument decodes one document. ok is false for empty documents and
 // for documents too broken to name.
@@ -179,10 +183,10 @@ func readHeader(dec *decoder, n *yaml.Node) (header, bool) {
 	}
 	switch {
 	case h.kind == nil:
-		dec.report(nodePos(n), "", "missing kind: write kind: Application, Environment or Pipeline")
+		dec.report(nodePos(n), "", "missing kind: write kind: "+kindList())
 		ok = false
 	case h.kind.Kind != yaml.ScalarNode || !slices.Contains(kinds, h.kind.Value):
-		msg := fmt.Sprintf("unknown kind %s: use Application, Environment or Pipeline", describe(h.kind))
+		msg := fmt.Sprintf("unknown kind %s: use %s", describe(h.kind), kindList())
 		if s := didYouMean(h.kind.Value, kinds); s != "" {
 			msg = fmt.Sprintf("unknown kind %s%s", describe(h.kind), s)
 		}

@@ -38,7 +38,7 @@ func generateSchema() ([]byte, error) {
 		"$schema":     "https://json-schema.org/draft/2020-12/schema",
 		"$id":         SchemaID,
 		"title":       "gennaker config document",
-		"description": "One gennaker config document: an Application, an Environment or a Pipeline.",
+		"description": "One gennaker config document, of kind " + kindList() + ".",
 		"type":        "object",
 		"oneOf":       docs,
 		"$defs":       g.defs,
