@@ -1,0 +1,163 @@
+package secret
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Redacted replaces what Redact removes.
+const Redacted = "***"
+
+// MinValueLen is the shortest value Redact replaces: shorter ones would
+// blank out ordinary words.
+const MinValueLen = 4
+
+// Redact returns msg with every value (of at least MinValueLen bytes, also
+// in its URL-escaped and JSON-escaped forms) replaced by "***", and with the
+// credential-looking parts of any URL in it replaced too: userinfo becomes
+// "***@", the values of token-like query parameters "***", and the secret
+// path of Slack, Discord, Teams and Mattermost-style hook URLs
+// ".../services/***".
+func Redact(msg string, values ...string) string {
+	return redactValues(redactURLs(msg), values)
+}
+
+// Redactor redacts messages with a fixed set of values.
+type Redactor struct{ values []string }
+
+// NewRedactor remembers the values to redact, ignoring short ones.
+func NewRedactor(values ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(values...)
+	return r
+}
+
+// Add remembers more values.
+func (r *Redactor) Add(values ...string) {
+	for _, v := range values {
+		if len(v) >= MinValueLen && !slices.Contains(r.values, v) {
+			r.values = append(r.values, v)
+		}
+	}
+}
+
+// Redact is Redact(msg, the remembered values...). A nil Redactor only
+// redacts URLs.
+func (r *Redactor) Redact(msg string) string {
+	if r == nil {
+		return Redact(msg)
+	}
+	return Redact(msg, r.values...)
+}
+
+// redactValues replaces every form of every value until none is left:
+// a replacement could complete another occurrence ("*****" holds "****"
+// again after one pass), and each pass makes the text shorter, so the loop ends.
+func redactValues(msg string, values []string) string {
+	forms := valueForms(values)
+	for changed := true; changed; {
+		changed = false
+		for _, f := range forms {
+			if strings.Contains(msg, f) {
+				msg = strings.ReplaceAll(msg, f, Redacted)
+				changed = true
+			}
+		}
+	}
+	return msg
+}
+
+// valueForms lists each value as written, URL-escaped and JSON-escaped,
+// longest first so a value inside another is not replaced piecemeal.
+func valueForms(values []string) []string {
+	var forms []string
+	add := func(f string) {
+		if len(f) >= MinValueLen && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	for _, v := range values {
+		if len(v) < MinValueLen {
+			continue
+		}
+		add(v)
+		add(url.QueryEscape(v))
+		add(url.PathEscape(v))
+		if b, err := json.Marshal(v); err == nil {
+			add(string(b[1 : len(b)-1]))
+		}
+	}
+	slices.SortStableFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	return forms
+}
+
+// urlPattern finds URLs in free text; quotes, angle brackets and spaces end them.
+var urlPattern = regexp.MustCompile("(?i)\\b[a-z][a-z0-9+.-]*://[^\\s\"'<>`]+")
+
+func redactURLs(msg string) string {
+	if !strings.Contains(msg, "://") {
+		return msg
+	}
+	return urlPattern.ReplaceAllStringFunc(msg, func(u string) string {
+		// Punctuation that ends a sentence is not part of the URL.
+		trimmed := strings.TrimRight(u, ".,;:!?)]}")
+		return redactURL(trimmed) + u[len(trimmed):]
+	})
+}
+
+// redactURL redacts one URL as written, without re-encoding the rest of it.
+func redactURL(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return u
+	}
+	scheme, rest := u[:i+3], u[i+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		authority = Redacted + authority[at:]
+	}
+	host := hostname(authority[strings.LastIndexByte(authority, '@')+1:])
+
+	end = strings.IndexAny(tail, "?#")
+	if end < 0 {
+		end = len(tail)
+	}
+	path, after := tail[:end], tail[end:]
+	if keep, _, ok := hookPath(host, path); ok {
+		path = path[:keep] + Redacted
+	}
+	if strings.HasPrefix(after, "?") {
+		end = strings.IndexByte(after, '#')
+		if end < 0 {
+			end = len(after)
+		}
+		after = "?" + redactQuery(after[1:end]) + after[end:]
+	}
+	return scheme + authority + path + after
+}
+
+// redactQuery replaces the values of credential-looking parameters.
+func redactQuery(q string) string {
+	params := strings.Split(q, "&")
+	for i, p := range params {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || value == "" {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if CredentialParam(name) {
+			params[i] = p[:len(p)-len(value)] + Redacted
+		}
+	}
+	return strings.Join(params, "&")
+}
