@@ -300,12 +300,17 @@ func (d *decoder) checkOneOf(n *yaml.Node, path string, one oneOf, seen map[stri
 			present = append(present, f)
 		}
 	}
-	switch len(present) {
-	case 1:
-	case 0:
+	switch {
+	case len(present) == 1, len(present) == 0 && one.optional:
+	case len(present) == 0:
 		d.report(nodePos(n), path, fmt.Sprintf("a %s needs exactly one of %s", one.noun, strings.Join(one.fields, ", ")))
 	default:
-		d.report(nodePos(seen[present[1]]), path, fmt.Sprintf("a %s has exactly one of %s, found %s: split it into one %s each",
-			one.noun, strings.Join(one.fields, ", "), strings.Join(present, " and "), one.noun))
+		how := "exactly"
+		if one.optional {
+			how = "at most"
+		}
+		fix := cmp.Or(one.fix, fmt.Sprintf("split it into one %s each", one.noun))
+		d.report(nodePos(seen[present[1]]), path, fmt.Sprintf("a %s has %s one of %s, found %s: %s",
+			one.noun, how, strings.Join(one.fields, ", "), strings.Join(present, " and "), fix))
 	}
 }

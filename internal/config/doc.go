@@ -1,6 +1,6 @@
 // Package config reads gennaker's Kubernetes-shaped YAML documents (kind
-// Application, Environment, Pipeline and AnalysisTemplate) into a
-// model.Config.
+// Application, Environment, Pipeline, AnalysisTemplate, Team and Grant)
+// into a model.Config.
 //
 // Every document looks like
 //

@@ -7,12 +7,13 @@ import (
 )
 
 // Document is one decoded config document and where its fields were written.
-// Exactly one of Application, Environment, Pipeline and AnalysisTemplate is set.
+// Exactly one of Application, Environment, Pipeline, AnalysisTemplate, Team
+// and Grant is set.
 type Document struct {
 	File   string
 	Line   int // where the document starts
 	Column int
-	Kind   string // model.KindApplication, KindEnvironment, KindPipeline or KindAnalysisTemplate
+	Kind   string // one of kinds: model.KindApplication, KindEnvironment, ...
 	Name   string
 
 	Application *model.Application
@@ -20,6 +21,9 @@ type Document struct {
 	Pipeline    *model.Pipeline
 	// AnalysisTemplate's spec is the analysis config itself.
 	AnalysisTemplate *model.AnalysisTemplate
+	// Team and Grant say who may do what.
+	Team  *model.Team
+	Grant *model.Grant
 
 	pos positions
 }

@@ -99,6 +99,10 @@ func assemble(docs []Document) model.Config {
 			cfg.Pipelines = append(cfg.Pipelines, *d.Pipeline)
 		case d.AnalysisTemplate != nil:
 			cfg.AnalysisTemplates = append(cfg.AnalysisTemplates, *d.AnalysisTemplate)
+		case d.Team != nil:
+			cfg.Teams = append(cfg.Teams, *d.Team)
+		case d.Grant != nil:
+			cfg.Grants = append(cfg.Grants, *d.Grant)
 		}
 	}
 	return cfg

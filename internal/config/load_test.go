@@ -155,3 +155,37 @@ func TestParentPath(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadFilesExistingTeamsSatisfyGrants(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, t.TempDir(), "grants.yaml", `apiVersion: gennaker.dev/v1alpha1
+kind: Grant
+metadata: {name: payments-deploy}
+spec:
+  role: deployer
+  subjects: [{team: payments}, {user: dave@example.com}]
+  scope: {application: checkout, environments: [staging]}
+`)
+	_, err := LoadFiles([]string{path}, LoadOptions{})
+	var errs *Errors
+	if !errors.As(err, &errs) || len(errs.List) != 3 {
+		t.Fatalf("without Existing: want 3 reference errors (team, application, environment), got %v", err)
+	}
+
+	existing := model.Config{
+		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "./run"}}},
+		Environments: []model.Environment{{Name: "staging", Target: model.TargetSpec{Kind: model.TargetLocal}}},
+		Teams:        []model.Team{{Name: "payments"}},
+	}
+	cfg, err := LoadFiles([]string{path}, LoadOptions{Existing: existing})
+	if err != nil {
+		t.Fatalf("with Existing: %v", err)
+	}
+	if len(cfg.Grants) != 1 || len(cfg.Teams) != 0 {
+		t.Fatalf("want only the loaded grant back, got %+v", cfg)
+	}
+	g := cfg.Grants[0]
+	if g.Role != model.RoleDeployer || len(g.Subjects) != 2 || g.Scope.Application != "checkout" {
+		t.Errorf("decoded %+v", g)
+	}
+}

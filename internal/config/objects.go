@@ -35,6 +35,12 @@ func ValidateObjects(cfg model.Config, opts LoadOptions) error {
 	for _, t := range cfg.AnalysisTemplates {
 		add(model.KindAnalysisTemplate, t.Name, t.Spec)
 	}
+	for _, t := range cfg.Teams {
+		add(model.KindTeam, t.Name, t)
+	}
+	for _, g := range cfg.Grants {
+		add(model.KindGrant, g.Name, g)
+	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
 	return errs.err()
 }

@@ -39,3 +39,48 @@ func TestValidateObjectsNamesObjectAndField(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateObjectsChecksTeamsAndGrants(t *testing.T) {
+	t.Parallel()
+
+	cfg := model.Config{
+		Teams: []model.Team{{Name: "payments", Members: []string{"carol@example.com", "carol@example.com"}}},
+		Grants: []model.Grant{
+			{Name: "ok", Role: model.RoleViewer, Subjects: []model.Subject{{Team: "payments"}}},
+			{Name: "prod-admin", Role: model.RoleAdmin, Subjects: []model.Subject{{}}, Scope: model.Scope{Team: "billing", Environments: []string{"prod"}}},
+			{Name: "no-role", Subjects: []model.Subject{{User: "dave@example.com"}}},
+		},
+	}
+	err := ValidateObjects(cfg, LoadOptions{Existing: model.Config{
+		Environments: []model.Environment{{Name: "prod", Target: model.TargetSpec{Kind: model.TargetLocal}}},
+	}})
+	var errs *Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("want *Errors, got %v", err)
+	}
+	// Each names the object's JSON ("Kind/name:line:column"), the field and the fix.
+	want := []string{
+		`Team "payments": spec.members[1]: "carol@example.com" is listed twice (first at spec.members[0]): remove one`,
+		`Grant "prod-admin": spec.scope.team: no Team is named "billing"`,
+		`Grant "prod-admin": spec.scope.environments: an admin grant cannot be limited to environments`,
+		`Grant "prod-admin": spec.subjects[0]: a subject needs exactly one of team, user`,
+		`Grant "no-role": spec.role: the role is empty`,
+	}
+	if len(errs.List) != len(want) {
+		t.Errorf("want %d problems, got %d:\n%s", len(want), len(errs.List), err)
+	}
+	for _, e := range errs.List {
+		if e.Line == 0 || e.Column == 0 || !strings.HasPrefix(e.File, "Team/") && !strings.HasPrefix(e.File, "Grant/") {
+			t.Errorf("not positioned in the object's JSON: %v", e)
+		}
+	}
+	msg := err.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("errors do not mention %q:\n%s", w, msg)
+		}
+	}
+	if strings.Contains(msg, `"ok"`) {
+		t.Errorf("the valid grant was reported:\n%s", msg)
+	}
+}

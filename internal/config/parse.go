@@ -69,10 +69,15 @@ var kindTypes = map[string]reflect.Type{
 	model.KindPipeline:    reflect.TypeFor[model.Pipeline](),
 	// A template's spec is the analysis config; its name goes beside it.
 	model.KindAnalysisTemplate: reflect.TypeFor[model.AnalysisSpec](),
+	model.KindTeam:             reflect.TypeFor[model.Team](),
+	model.KindGrant:            reflect.TypeFor[model.Grant](),
 }
 
 // kinds lists every kind, in the order messages, docs and the schema show them.
-var kinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindAnalysisTemplate}
+var kinds = []string{
+	model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindAnalysisTemplate,
+	model.KindTeam, model.KindGrant,
+}
 
 // kindList names every kind for messages: "Application, ... or Grant".
 func kindList() string { return joinOr(kinds) }
@@ -136,6 +141,10 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		doc.Environment = o
 	case *model.Pipeline:
 		doc.Pipeline = o
+	case *model.Team:
+		doc.Team = o
+	case *model.Grant:
+		doc.Grant = o
 	}
 	if dec.tooBig {
 		return doc, true // validating a truncated object would only add noise

@@ -12,10 +12,14 @@ type catalog struct {
 	apps      map[string]*model.Application
 	envs      map[string]*model.Environment
 	templates map[string]*model.AnalysisTemplate
+	teams     map[string]*model.Team
 }
 
 func newCatalog(docs []Document, existing model.Config) catalog {
-	c := catalog{apps: map[string]*model.Application{}, envs: map[string]*model.Environment{}, templates: map[string]*model.AnalysisTemplate{}}
+	c := catalog{
+		apps: map[string]*model.Application{}, envs: map[string]*model.Environment{},
+		templates: map[string]*model.AnalysisTemplate{}, teams: map[string]*model.Team{},
+	}
 	for i := range existing.AnalysisTemplates {
 		c.templates[existing.AnalysisTemplates[i].Name] = &existing.AnalysisTemplates[i]
 	}
@@ -25,6 +29,9 @@ func newCatalog(docs []Document, existing model.Config) catalog {
 	for i := range existing.Environments {
 		c.envs[existing.Environments[i].Name] = &existing.Environments[i]
 	}
+	for i := range existing.Teams {
+		c.teams[existing.Teams[i].Name] = &existing.Teams[i]
+	}
 	for _, d := range docs {
 		switch {
 		case d.Application != nil:
@@ -33,6 +40,8 @@ func newCatalog(docs []Document, existing model.Config) catalog {
 			c.envs[d.Name] = d.Environment
 		case d.AnalysisTemplate != nil:
 			c.templates[d.Name] = d.AnalysisTemplate
+		case d.Team != nil:
+			c.teams[d.Name] = d.Team
 		}
 	}
 	return c
@@ -49,6 +58,8 @@ func checkSet(docs []Document, existing model.Config) []Error {
 			errs = append(errs, checkEnvironmentRefs(d, c)...)
 		case d.Pipeline != nil:
 			errs = append(errs, checkPipelineRefs(d, c)...)
+		case d.Grant != nil:
+			errs = append(errs, checkGrantRefs(d, c)...)
 		}
 	}
 	return append(errs, checkFrontDoorClashes(docs)...)
@@ -168,6 +179,39 @@ func checkTemplateRefs(d *Document, path string, st model.Strategy, c catalog) [
 		}
 	}
 	return errs
+}
+
+// checkGrantRefs finds a grant's teams, application and environments that do not exist.
+func checkGrantRefs(d *Document, c catalog) []Error {
+	var errs []Error
+	g := d.Grant
+	for i, s := range g.Subjects {
+		errs = append(errs, checkTeamRef(d, indexPath("spec.subjects", i)+".team", s.Team, c)...)
+	}
+	errs = append(errs, checkTeamRef(d, "spec.scope.team", g.Scope.Team, c)...)
+	if app := g.Scope.Application; app != "" {
+		if _, ok := c.apps[app]; !ok {
+			errs = append(errs, d.errorf("spec.scope.application", "no application is named %q: define it or apply it first%s",
+				app, orList(app, "the applications", sortedKeys(c.apps))))
+		}
+	}
+	for i, env := range g.Scope.Environments {
+		if _, ok := c.envs[env]; !ok && env != "" {
+			errs = append(errs, d.errorf(indexPath("spec.scope.environments", i), "no environment is named %q: define it or apply it first%s",
+				env, orList(env, "the environments", sortedKeys(c.envs))))
+		}
+	}
+	return errs
+}
+
+// checkTeamRef reports a reference to a Team that does not exist ("" is
+// reported by validateGrant, or means none).
+func checkTeamRef(d *Document, path, team string, c catalog) []Error {
+	if _, ok := c.teams[team]; ok || team == "" {
+		return nil
+	}
+	return []Error{d.errorf(path, "no Team is named %q: define one (kind: Team) or apply it first (`validate --against-server` counts the stored ones)%s",
+		team, orList(team, "the teams", sortedKeys(c.teams)))}
 }
 
 // targetMismatch says why app cannot be deployed to env's target, or "".

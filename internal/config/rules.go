@@ -18,6 +18,8 @@ var specExcluded = map[string]map[string]string{
 	},
 	model.KindEnvironment: {"name": "the name comes from metadata.name"},
 	model.KindPipeline:    {"name": "the name comes from metadata.name"},
+	model.KindTeam:        {"name": "the name comes from metadata.name"},
+	model.KindGrant:       {"name": "the name comes from metadata.name"},
 }
 
 // typeExcluded lists, per model type, fields the server fills in that are
@@ -52,6 +54,16 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	},
 	reflect.TypeFor[model.EffectSize]():  {"measure": {string(model.EffectMeanRatio), string(model.EffectCLES)}},
 	reflect.TypeFor[model.OutlierSpec](): {"strategy": {"remove", "keep"}},
+	reflect.TypeFor[model.Grant]():       {"role": roleNames()},
+}
+
+// roleNames lists model.Roles as strings.
+func roleNames() []string {
+	names := make([]string, len(model.Roles))
+	for i, r := range model.Roles {
+		names[i] = string(r)
+	}
+	return names
 }
 
 // requiredFields lists fields that must be written when their parent is.
@@ -68,20 +80,29 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.GatewayRef]():     {"name"},
 	reflect.TypeFor[model.AnalysisMetric](): {"name"},
 	reflect.TypeFor[model.AnalysisGroup]():  {"name"},
+	reflect.TypeFor[model.Grant]():          {"role", "subjects"},
 }
 
-// oneOf describes structs that must carry exactly one of some fields.
+// oneOf describes structs that must carry exactly one of some fields, or
+// at most one when optional.
 type oneOf struct {
-	noun   string   // what the struct is called in messages
-	fields []string // YAML names of the alternatives
+	noun     string   // what the struct is called in messages
+	fields   []string // YAML names of the alternatives
+	optional bool     // none of the fields is fine too
+	// fix says what to do when several are written; empty means "split it
+	// into one <noun> each".
+	fix string
 }
 
 var oneOfFields = map[reflect.Type]oneOf{
-	reflect.TypeFor[model.StageSpec](): {"stage", []string{
+	reflect.TypeFor[model.StageSpec](): {noun: "stage", fields: []string{
 		string(model.StageNoop), string(model.StageWait), string(model.StageJudgment),
 		string(model.StageWebhook), string(model.StageDeploy), string(model.StageRollback),
 	}},
-	reflect.TypeFor[model.CanaryStep](): {"canary step", []string{"setWeight", "pause", "analysis"}},
+	reflect.TypeFor[model.CanaryStep](): {noun: "canary step", fields: []string{"setWeight", "pause", "analysis"}},
+	reflect.TypeFor[model.Subject]():    {noun: "subject", fields: []string{"team", "user"}},
+	reflect.TypeFor[model.Scope](): {noun: "scope", fields: []string{"team", "application"}, optional: true,
+		fix: "keep one: a grant covers one team's applications or one application (write one grant for each)"},
 }
 
 // metadata is the metadata block of every document.

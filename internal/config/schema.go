@@ -128,11 +128,27 @@ func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) json
 		s["required"] = req
 	}
 	if one, ok := oneOfFields[t]; ok {
-		var alts []any
+		s = oneOfSchema(s, one)
+	}
+	return s
+}
+
+// oneOfSchema adds one's rule to the struct schema s: exactly one of the
+// fields is required, or, when the rule is optional, no two may be written.
+func oneOfSchema(s jsonSchema, one oneOf) jsonSchema {
+	var alts []any
+	if !one.optional {
 		for _, f := range one.fields {
 			alts = append(alts, jsonSchema{"required": []string{f}})
 		}
 		s["oneOf"] = alts
+		return s
 	}
+	for i, a := range one.fields {
+		for _, b := range one.fields[i+1:] {
+			alts = append(alts, jsonSchema{"required": []string{a, b}})
+		}
+	}
+	s["not"] = jsonSchema{"anyOf": alts}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,40 @@ func TestSchemaCurrent(t *testing.T) {
 	golden(t, filepath.Join("schema", "gennaker.schema.json"), got)
 	if !json.Valid(Schema()) {
 		t.Fatal("Schema() is not valid JSON")
+	}
+}
+
+// TestSchemaHasEveryKind: each kind the decoder reads has its document in
+// the schema, and the rules on the access kinds' subjects and scopes are there.
+func TestSchemaHasEveryKind(t *testing.T) {
+	t.Parallel()
+	var schema struct {
+		OneOf []struct {
+			Title string `json:"title"`
+		} `json:"oneOf"`
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, d := range schema.OneOf {
+		titles = append(titles, d.Title)
+	}
+	if !slices.Equal(titles, kinds) {
+		t.Errorf("schema documents %v, want one per kind %v", titles, kinds)
+	}
+	for def, want := range map[string]string{
+		"Subject": `"oneOf":[{"required":["team"]},{"required":["user"]}]`,
+		"Scope":   `"not":{"anyOf":[{"required":["team","application"]}]}`,
+	} {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, schema.Defs[def]); err != nil {
+			t.Fatalf("$defs.%s: %v", def, err)
+		}
+		if !strings.Contains(compact.String(), want) {
+			t.Errorf("$defs.%s = %s, want it to hold %s", def, compact.String(), want)
+		}
 	}
 }
 

@@ -27,6 +27,10 @@ func validateDocument(doc *Document) []Error {
 		errs = append(errs, validatePipeline(doc, doc.Pipeline)...)
 	case doc.AnalysisTemplate != nil:
 		errs = append(errs, checkAnalysisSpec(doc, "spec", doc.AnalysisTemplate.Spec)...)
+	case doc.Team != nil:
+		errs = append(errs, validateTeam(doc, doc.Team)...)
+	case doc.Grant != nil:
+		errs = append(errs, validateGrant(doc, doc.Grant)...)
 	}
 	return errs
 }
