@@ -24,6 +24,13 @@ go mod download
 # into ${GENNAKER_K8S_CACHE:-$HOME/.cache/gennaker/k8s}; about a second when
 # already built, 5-8 minutes cold.
 ./scripts/k8s/build.sh
+
+# A real OpenID Connect provider (zitadel/oidc's example OP, with our client,
+# users and a groups claim) for the login tests (test/oidcenv), built from the
+# Go module proxy into ${GENNAKER_OIDC_CACHE:-$HOME/.cache/gennaker/oidc};
+# about 0.1s when already built, 15s-2.5 minutes cold.
+./scripts/oidc/build.sh
+
 # playwright-core, pinned by test/ui/package-lock.json (drives /usr/bin/chromium; downloads no browser).
 [ -d test/ui/node_modules/playwright-core ] || (cd test/ui && npm ci --no-audit --no-fund)
 echo "test dependencies ready"
