@@ -39,6 +39,16 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
+		for _, t := range cfg.Teams {
+			if err := q.upsertConfig(ctx, &res, model.KindTeam, t.Name, mustJSON(t), now); err != nil {
+				return err
+			}
+		}
+		for _, g := range cfg.Grants {
+			if err := q.upsertConfig(ctx, &res, model.KindGrant, g.Name, mustJSON(g), now); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -114,6 +124,16 @@ func (q *queries) AnalysisTemplateGet(ctx context.Context, name string) (*model.
 // AnalysisTemplateList returns every analysis template by name.
 func (q *queries) AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error) {
 	return listSpecs[model.AnalysisTemplate](ctx, q, model.KindAnalysisTemplate)
+}
+
+// TeamList returns every team by name.
+func (q *queries) TeamList(ctx context.Context) ([]model.Team, error) {
+	return listSpecs[model.Team](ctx, q, model.KindTeam)
+}
+
+// GrantList returns every grant by name.
+func (q *queries) GrantList(ctx context.Context) ([]model.Grant, error) {
+	return listSpecs[model.Grant](ctx, q, model.KindGrant)
 }
 
 func getSpec[T any](ctx context.Context, q *queries, kind, name string) (*T, error) {

@@ -25,6 +25,12 @@ func isDuplicate(err error) bool {
 	return false
 }
 
+// isUniqueIndex reports a unique index violation other than the primary
+// key's, such as a second active token with the same name.
+func isUniqueIndex(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
 // isForeignKey reports a foreign key violation (the parent row is missing).
 func isForeignKey(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY

@@ -1,5 +1,5 @@
--- Config kinds: applications, environments, pipelines and analysis templates,
--- stored as the JSON of their model types.
+-- Config kinds: applications, environments, pipelines, analysis templates,
+-- teams and grants, stored as the JSON of their model types.
 
 -- name: ApplicationSpec
 SELECT spec FROM application WHERE name = @name;
@@ -54,3 +54,29 @@ UPDATE analysis_template SET spec = @spec, updated_at = @now WHERE name = @name;
 
 -- name: AnalysisTemplateList
 SELECT spec FROM analysis_template ORDER BY name;
+
+-- name: TeamSpec
+SELECT spec FROM team WHERE name = @name;
+
+-- name: TeamInsert
+INSERT INTO team (name, spec, created_at, updated_at)
+VALUES (@name, @spec, @now, @now);
+
+-- name: TeamUpdate
+UPDATE team SET spec = @spec, updated_at = @now WHERE name = @name;
+
+-- name: TeamList
+SELECT spec FROM team ORDER BY name;
+
+-- name: GrantSpec
+SELECT spec FROM access_grant WHERE name = @name;
+
+-- name: GrantInsert
+INSERT INTO access_grant (name, spec, created_at, updated_at)
+VALUES (@name, @spec, @now, @now);
+
+-- name: GrantUpdate
+UPDATE access_grant SET spec = @spec, updated_at = @now WHERE name = @name;
+
+-- name: GrantList
+SELECT spec FROM access_grant ORDER BY name;
