@@ -56,6 +56,7 @@ func (q *queries) EventList(ctx context.Context, params store.EventListParams) (
 	}
 	rows, err := q.read.QueryContext(ctx, query(name),
 		sql.Named("application", params.Application),
+		sql.Named("applications", jsonArray(params.Applications)),
 		sql.Named("environment", params.Environment),
 		sql.Named("kinds", jsonArray(params.Kinds)),
 		sql.Named("after_id", params.AfterID),

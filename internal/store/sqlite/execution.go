@@ -69,16 +69,25 @@ func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution
 	return &execs[0], nil
 }
 
-// ExecutionList returns executions newest first, with their stages.
+// ExecutionList returns executions newest first (by creation time, then ID),
+// with their stages; with params.Before, only those after that cursor.
 func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error) {
 	limit := params.Limit
 	if limit <= 0 {
 		limit = defaultExecutionLimit
 	}
+	var beforeCreatedAt any
+	beforeID := ""
+	if c := params.Before; c != nil {
+		beforeCreatedAt, beforeID = formatTime(c.CreatedAt), c.ID
+	}
 	rows, err := q.read.QueryContext(ctx, query("ExecutionList"),
 		sql.Named("application", params.Application),
+		sql.Named("applications", jsonArray(params.Applications)),
 		sql.Named("pipeline", params.Pipeline),
 		sql.Named("statuses", jsonArray(params.Statuses)),
+		sql.Named("before_created_at", beforeCreatedAt),
+		sql.Named("before_id", beforeID),
 		sql.Named("limit", limit))
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)

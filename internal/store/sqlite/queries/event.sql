@@ -9,6 +9,7 @@ RETURNING id;
 SELECT id, time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
 FROM event
 WHERE (@application = '' OR application = @application)
+  AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
   AND (@environment = '' OR environment = @environment)
   AND (json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)))
   AND id > @after_id
@@ -21,6 +22,7 @@ SELECT * FROM (
     SELECT id, time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
     FROM event
     WHERE (@application = '' OR application = @application)
+      AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
       AND (@environment = '' OR environment = @environment)
       AND (json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)))
       AND id > @after_id

@@ -10,11 +10,16 @@ SELECT id, pipeline, application, status, reason, params, trigger, spec, created
 FROM execution WHERE id = @id;
 
 -- name: ExecutionList
+-- The cursor (@before_created_at, @before_id) is always compared, so SQLite
+-- seeks into execution_created instead of scanning it from the newest row.
+-- Without a cursor it is ('~', ''): '~' sorts after every stored time.
 SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at
 FROM execution
 WHERE (@application = '' OR application = @application)
+  AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
   AND (@pipeline = '' OR pipeline = @pipeline)
   AND (json_array_length(@statuses) = 0 OR status IN (SELECT value FROM json_each(@statuses)))
+  AND (created_at, id) < (coalesce(@before_created_at, '~'), @before_id)
 ORDER BY created_at DESC, id DESC
 LIMIT @limit;
 
