@@ -63,6 +63,11 @@ func testEvent(t *testing.T, open func(t *testing.T) store.Store) {
 			{"Limit", store.EventListParams{Limit: 2}, []int64{0, 1}},
 			{"Newest", store.EventListParams{Limit: 2, Newest: true}, []int64{3, 4}},
 			{"NewestFiltered", store.EventListParams{Application: "checkout", Limit: 3, Newest: true}, []int64{1, 2, 4}},
+			{"Applications", store.EventListParams{Applications: []string{"billing", "nope"}}, []int64{3}},
+			{"ApplicationsMany", store.EventListParams{Applications: []string{"checkout", "billing"}}, []int64{0, 1, 2, 3, 4}},
+			{"ApplicationsNone", store.EventListParams{Applications: []string{"nope"}}, nil},
+			{"ApplicationsNewest", store.EventListParams{Applications: []string{"checkout"}, Limit: 2, Newest: true}, []int64{2, 4}},
+			{"ApplicationAndApplications", store.EventListParams{Application: "checkout", Applications: []string{"billing"}}, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

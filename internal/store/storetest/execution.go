@@ -79,6 +79,15 @@ func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
 			{"Limit", store.ExecutionListParams{Limit: 2}, []string{"e4", "e3"}},
 			{"Combined", store.ExecutionListParams{Application: "checkout", Statuses: []model.ExecutionStatus{model.ExecutionRunning}}, []string{"e4", "e2"}},
 			{"NoMatch", store.ExecutionListParams{Application: "nope"}, nil},
+			{"Applications", store.ExecutionListParams{Applications: []string{"billing", "nope"}}, []string{"e3"}},
+			{"ApplicationsMany", store.ExecutionListParams{Applications: []string{"checkout", "billing"}}, []string{"e4", "e3", "e2", "e1"}},
+			// Application and Applications both apply.
+			{"ApplicationAndApplications", store.ExecutionListParams{Application: "checkout", Applications: []string{"billing"}}, nil},
+			{"Before", store.ExecutionListParams{Before: &store.ExecutionCursor{CreatedAt: t0.Add(2 * time.Minute), ID: "e4"}}, []string{"e3", "e2", "e1"}},
+			// e2 shares e3's creation time and has a lower ID: it is older.
+			{"BeforeSameTime", store.ExecutionListParams{Before: &store.ExecutionCursor{CreatedAt: t0.Add(time.Minute), ID: "e3"}}, []string{"e2", "e1"}},
+			{"BeforeFiltered", store.ExecutionListParams{Application: "checkout", Before: &store.ExecutionCursor{CreatedAt: t0.Add(2 * time.Minute), ID: "e4"}}, []string{"e2", "e1"}},
+			{"BeforeOldest", store.ExecutionListParams{Before: &store.ExecutionCursor{CreatedAt: t0, ID: "e1"}}, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +102,53 @@ func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
 					}
 				}
 			})
+		}
+	})
+
+	t.Run("ListPages", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		// x2, x3 and x4 share a creation time, as do x5 and x6; apps alternate.
+		times := []time.Duration{0, time.Minute, time.Minute, time.Minute, 2 * time.Minute, 2 * time.Minute, 3 * time.Minute}
+		for i, d := range times {
+			app := []string{"checkout", "billing"}[i%2]
+			exec := newExecution(fmt.Sprintf("x%d", i+1), app, "ship-"+app, t0.Add(d))
+			exec.Stages = nil
+			insertExecution(t, b, exec)
+		}
+		cases := []struct {
+			name   string
+			params store.ExecutionListParams
+			want   []string
+		}{
+			{"All", store.ExecutionListParams{}, []string{"x7", "x6", "x5", "x4", "x3", "x2", "x1"}},
+			{"Applications", store.ExecutionListParams{Applications: []string{"checkout"}}, []string{"x7", "x5", "x3", "x1"}},
+			{"Application", store.ExecutionListParams{Application: "billing"}, []string{"x6", "x4", "x2"}},
+		}
+		for _, tc := range cases {
+			for _, size := range []int{1, 2, 3} {
+				t.Run(fmt.Sprintf("%s/PageSize%d", tc.name, size), func(t *testing.T) {
+					var pages [][]string
+					var got []string
+					params := tc.params
+					params.Limit = size
+					for range len(tc.want) + 2 {
+						page, err := b.store.ExecutionList(b.ctx, params)
+						must(t, err)
+						if len(page) == 0 {
+							break
+						}
+						pages = append(pages, executionIDs(page))
+						got = append(got, executionIDs(page)...)
+						last := page[len(page)-1]
+						// A cursor in another zone is the same position.
+						params.Before = &store.ExecutionCursor{CreatedAt: last.CreatedAt.In(cet), ID: last.ID}
+					}
+					if !slices.Equal(got, tc.want) {
+						t.Fatalf("pages of %d = %v, want %v in order, each once", size, pages, tc.want)
+					}
+				})
+			}
 		}
 	})
 

@@ -36,6 +36,16 @@ func testNotFound(t *testing.T, open func(t *testing.T) store.Store) {
 				From:  []model.StageStatus{model.StagePending},
 			})
 		},
+		"TokenGet": func() error { _, err := b.store.TokenGet(b.ctx, "nope"); return err },
+		"TokenRevoke": func() error {
+			_, err := b.store.TokenRevoke(b.ctx, store.TokenRevokeParams{Name: "nope", By: "ada"})
+			return err
+		},
+		"SessionGet": func() error { _, err := b.store.SessionGet(b.ctx, "nope"); return err },
+		"LoginLinkConsume": func() error {
+			_, err := b.store.LoginLinkConsume(b.ctx, "nope", t0)
+			return err
+		},
 		"ServerGroupUpdate": func() error {
 			return b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{Name: "nope", Weight: ptr(10)})
 		},

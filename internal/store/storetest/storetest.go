@@ -35,6 +35,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Analysis", testAnalysis},
 		{"Time", testTime},
 		{"Lease", testLease},
+		{"AccessConfig", testAccessConfig},
+		{"Token", testToken},
+		{"Session", testSession},
+		{"LoginLink", testLoginLink},
+		{"Audit", testAudit},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
