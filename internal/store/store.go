@@ -120,14 +120,18 @@ type AccessQueries interface {
 	// it; ErrNotFound when there is none.
 	TokenRevoke(ctx context.Context, params TokenRevokeParams) (*model.Token, error)
 
+	// SessionInsert stores a new session; ErrConflict if its ID exists.
 	SessionInsert(ctx context.Context, s *model.Session) error
 	// SessionGet returns a session, expired or not (the caller checks).
 	SessionGet(ctx context.Context, id string) (*model.Session, error)
 	// SessionDelete removes a session; no error when it is already gone.
 	SessionDelete(ctx context.Context, id string) error
-	// SessionDeleteExpired removes sessions that expired before now.
+	// SessionDeleteExpired removes sessions expired at now (their ExpiresAt
+	// is not after now) and returns how many.
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
+	// LoginLinkInsert stores a new link; ErrConflict if its ID exists,
+	// ErrNotFound if its token does not.
 	LoginLinkInsert(ctx context.Context, l *model.LoginLink) error
 	// LoginLinkConsume deletes the link and returns it when it exists and
 	// has not expired at now, in one conditional write, so a link opens at
@@ -137,7 +141,8 @@ type AccessQueries interface {
 	// AuditAppend appends e to the audit log: it sets e.ID, truncates e.Time
 	// to model.AuditTimePrecision, and sets e.PrevHash to the last entry's
 	// hash and e.Hash to e.ChainHash(e.PrevHash). Appends are serialized, so
-	// the chain never forks, also with several writers.
+	// the chain never forks, also with several writers. e.Detail must be a
+	// JSON document or empty.
 	AuditAppend(ctx context.Context, e *model.AuditEntry) error
 	// AuditList returns entries in append order (ID ascending).
 	AuditList(ctx context.Context, params AuditListParams) ([]model.AuditEntry, error)
@@ -161,7 +166,7 @@ type AuditListParams struct {
 	Since       time.Time
 	Actor       string
 	Application string
-	Limit       int // default 100
+	Limit       int // default 100, at most 1000
 	// Newest returns the newest Limit entries (still in ascending order).
 	Newest bool
 }
@@ -191,9 +196,9 @@ type ExecutionListParams struct {
 	// Applications, when not empty, keeps only executions of these
 	// applications (what a caller may read).
 	Applications []string
-	Pipeline    string
-	Statuses    []model.ExecutionStatus
-	Limit       int // default 50
+	Pipeline     string
+	Statuses     []model.ExecutionStatus
+	Limit        int // default 50
 	// Before, when set, returns only executions older than this cursor (the
 	// last one of the previous page), for paging.
 	Before *ExecutionCursor
@@ -226,11 +231,11 @@ type EventListParams struct {
 	// Applications, when not empty, keeps only events of these applications
 	// (what a caller may read).
 	Applications []string
-	Environment string
-	Kinds       []model.EventKind
-	AfterID     int64
-	Since       time.Time
-	Limit       int // default 100
+	Environment  string
+	Kinds        []model.EventKind
+	AfterID      int64
+	Since        time.Time
+	Limit        int // default 100
 	// Newest returns the newest Limit events (still in ascending order).
 	Newest bool
 }
