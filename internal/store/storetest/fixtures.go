@@ -20,7 +20,7 @@ func testApp(name string) model.Application {
 	return model.Application{
 		Name:        name,
 		Team:        "payments",
-		Run:         model.RunSpec{Command: "./" + name, Args: []string{"--port", "{{port}}"}, Env: map[string]string{"MODE": "prod"}},
+		Run:         model.RunSpec{Command: "./" + name, Args: []string{"--port", "{{port}}"}, Dir: "/srv/" + name},
 		HealthCheck: model.HealthCheck{Path: "/healthz", Interval: model.Duration(time.Second), Timeout: model.Duration(time.Second)},
 		Instances:   2,
 		Labels:      map[string]string{"tier": "1"},
