@@ -41,7 +41,11 @@ func newDemoCmd() *cobra.Command {
 			}
 			if !exit && !opts.Keep && output != "json" && interactive() {
 				opts.Linger = func(ctx context.Context, res *demo.Result) {
-					fmt.Fprintf(opts.Log, "\nthe server keeps running so you can look: open %s (press Ctrl-C to stop and clean up)\n", res.UI)
+					open := res.UI
+					if res.LoginURL != "" {
+						open = res.LoginURL + " (a one-time login link)"
+					}
+					fmt.Fprintf(opts.Log, "\nthe server keeps running so you can look: open %s\nthe CLI works with it after: export GENNAKER_CONFIG=%s\n(press Ctrl-C to stop and clean up)\n", open, res.CLIConfig)
 					<-ctx.Done()
 				}
 			}

@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"os/user"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/config"
 )
 
@@ -55,21 +53,10 @@ func main() {
 
 // globals are the flags every command shares.
 type globals struct {
-	server string
-	output string
-}
-
-func (g *globals) client() *client.Client {
-	actor := os.Getenv("GENNAKER_ACTOR")
-	if actor == "" {
-		actor = os.Getenv("USER")
-	}
-	if actor == "" {
-		if u, err := user.Current(); err == nil {
-			actor = u.Username
-		}
-	}
-	return client.New(g.server, actor)
+	server  string
+	token   string
+	context string
+	output  string
 }
 
 func newRoot() *cobra.Command {
@@ -81,11 +68,9 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	server := os.Getenv("GENNAKER_SERVER")
-	if server == "" {
-		server = "http://127.0.0.1:7070"
-	}
-	root.PersistentFlags().StringVar(&g.server, "server", server, "API address of the gennaker server (env GENNAKER_SERVER)")
+	root.PersistentFlags().StringVar(&g.server, "server", "", "API address of the gennaker server (env GENNAKER_SERVER; default: the current context's, else http://127.0.0.1:7070)")
+	root.PersistentFlags().StringVar(&g.token, "token", "", "API token (env GENNAKER_TOKEN; default: the one stored for the server in the CLI's config file)")
+	root.PersistentFlags().StringVar(&g.context, "context", "", "context of the CLI's config file to use (env GENNAKER_CONTEXT)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(
 		newServerCmd(),
@@ -93,6 +78,7 @@ func newRoot() *cobra.Command {
 		newRunCmd(g), newExecutionsCmd(g), newExecutionCmd(g),
 		newJudgeCmd(g, "approve"), newJudgeCmd(g, "reject"), newCancelCmd(g),
 		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g), newOfflineJudgeCmd(g),
+		newLoginCmd(g), newLogoutCmd(g), newContextCmd(g), newWhoamiCmd(g), newUICmd(g), newTokenCmd(g), newAuditCmd(g),
 	)
 	addDeployCommands(root, g)
 	return root

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/server"
 )
 
@@ -19,6 +22,8 @@ func defaultDataDir() string {
 func newServerCmd() *cobra.Command {
 	opts := server.Options{}
 	var debug bool
+	var oidc authn.OIDCConfig
+	var oidcSecretFile string
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the gennaker server (API, durable engine, local target)",
@@ -31,6 +36,14 @@ func newServerCmd() *cobra.Command {
 				level = slog.LevelDebug
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			if oidc.Issuer != "" {
+				secret, err := oidcSecret(oidcSecretFile)
+				if err != nil {
+					return err
+				}
+				oidc.ClientSecret = secret
+				opts.OIDC = &oidc
+			}
 			return server.Run(cmd.Context(), opts)
 		},
 	}
@@ -40,5 +53,34 @@ func newServerCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&debug, "debug", false, "log debug messages")
 	cmd.Flags().BoolVar(&opts.DestroyOnExit, "destroy-on-exit", false, "stop every local instance when the server stops (the demo uses this)")
 	_ = cmd.Flags().MarkHidden("destroy-on-exit")
+	cmd.Flags().StringVar(&opts.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	cmd.Flags().StringVar(&opts.TLSKey, "tls-key", "", "the TLS certificate's private key (PEM)")
+	cmd.Flags().StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "a DNS name clients may use for this server (IP addresses and localhost always work; repeat for several)")
+	cmd.Flags().StringVar(&opts.PublicURL, "public-url", "", "the URL people open (behind a proxy, say), e.g. https://gennaker.example.com; its host is allowed and https makes cookies Secure")
+	cmd.Flags().StringVar(&opts.CLIConfig, "cli-config", "", "CLI credentials file the server writes the local admin's token to (default: $GENNAKER_CONFIG or ~/.config/gennaker/config.yaml; - for none)")
+	cmd.Flags().StringVar(&oidc.Issuer, "oidc-issuer", "", "log people in to the UI through this OpenID Connect provider (issuer URL)")
+	cmd.Flags().StringVar(&oidc.ClientID, "oidc-client-id", "", "the OIDC client ID registered for gennaker")
+	cmd.Flags().StringVar(&oidcSecretFile, "oidc-client-secret-file", "", "file holding the OIDC client secret (or set GENNAKER_OIDC_CLIENT_SECRET)")
+	cmd.Flags().StringVar(&oidc.RedirectURL, "oidc-redirect-url", "", "this server's callback URL registered at the provider: <public URL>/auth/oidc/callback")
+	cmd.Flags().StringVar(&oidc.GroupsClaim, "oidc-groups-claim", "groups", "ID token claim listing the user's groups (mapped to teams)")
+	cmd.Flags().StringSliceVar(&oidc.Scopes, "oidc-scopes", nil, "scopes to ask for besides openid (default email,profile,groups)")
+	cmd.Flags().StringVar(&opts.OIDCName, "oidc-name", "", "the provider's name on the login button (default \"single sign-on\")")
 	return cmd
+}
+
+// oidcSecret reads the OIDC client secret by reference: a file, or the
+// environment. It is never a flag value (other users see a process's
+// arguments).
+func oidcSecret(file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--oidc-client-secret-file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if v := os.Getenv("GENNAKER_OIDC_CLIENT_SECRET"); v != "" {
+		return v, nil
+	}
+	return "", nil
 }

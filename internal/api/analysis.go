@@ -22,7 +22,7 @@ type ReplayResponse struct {
 // the analysis config in the body, without changing anything.
 func (s *Server) replayAnalysis(w http.ResponseWriter, r *http.Request) {
 	var cfg model.AnalysisSpec
-	if err := decodeBody(r, &cfg); err != nil {
+	if err := decodeBody(w, r, &cfg, maxActionBody); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

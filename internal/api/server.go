@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gennaker/gennaker/internal/audit"
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
@@ -50,15 +52,27 @@ type Config struct {
 	Validate Validator
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
-	// Extra mounts more handlers (the web UI) on the same mux.
-	Extra func(mux *http.ServeMux)
+	// Auth authenticates requests (required).
+	Auth *authn.Authenticator
+	// Audit records changes, actions and refusals (nil: a recorder over Store).
+	Audit *audit.Recorder
+	// AllowedHosts are DNS names (besides IP addresses and localhost) that
+	// requests may name in their Host header.
+	AllowedHosts []string
+	// PublicURL is the base URL people reach the server at, for login links
+	// (default: the URL of the request).
+	PublicURL string
+	// Extra mounts more routes (the web UI) on the same router.
+	Extra func(rt *Router)
 }
 
 // Server serves the API.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
-	log *slog.Logger
+	cfg          Config
+	router       *Router
+	log          *slog.Logger
+	allowedHosts []string
+	csrf         *http.CrossOriginProtection
 }
 
 // New builds the API server's handler.
@@ -66,53 +80,58 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger}
-	s.routes()
+	if cfg.Audit == nil {
+		cfg.Audit = &audit.Recorder{Store: cfg.Store, Log: cfg.Logger}
+	}
+	if cfg.Auth == nil {
+		panic("api: Config.Auth is required: every route but the public ones needs a credential")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, csrf: http.NewCrossOriginProtection()}
+	for _, h := range cfg.AllowedHosts {
+		s.allowedHosts = append(s.allowedHosts, strings.ToLower(strings.TrimSuffix(h, ".")))
+	}
+	s.router = &Router{s: s, mux: http.NewServeMux()}
+	s.routes(s.router)
 	if cfg.Extra != nil {
-		cfg.Extra(s.mux)
+		cfg.Extra(s.router)
 	}
 	return s
 }
 
-func (s *Server) routes() {
-	m := s.mux
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	m.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
-	m.HandleFunc("GET /api/v1/config", s.getConfig)
-	m.HandleFunc("POST /api/v1/config", s.applyConfig)
-	m.HandleFunc("POST /api/v1/config/validate", s.validateConfig)
-	m.HandleFunc("GET /api/v1/applications", s.listApplications)
-	m.HandleFunc("GET /api/v1/applications/{name}", s.getApplication)
-	m.HandleFunc("GET /api/v1/environments", s.listEnvironments)
-	m.HandleFunc("GET /api/v1/pipelines", s.listPipelines)
-	m.HandleFunc("GET /api/v1/pipelines/{name}", s.getPipeline)
-	m.HandleFunc("GET /api/v1/analysis-templates", s.listAnalysisTemplates)
-	m.HandleFunc("GET /api/v1/analysis-templates/{name}", s.getAnalysisTemplate)
-	m.HandleFunc("POST /api/v1/pipelines/{name}/executions", s.runPipeline)
-	m.HandleFunc("GET /api/v1/executions", s.listExecutions)
-	m.HandleFunc("GET /api/v1/executions/{id}", s.getExecution)
-	m.HandleFunc("GET /api/v1/executions/{id}/stream", s.streamExecution)
-	m.HandleFunc("POST /api/v1/executions/{id}/approve", s.judge(model.DecisionApprove))
-	m.HandleFunc("POST /api/v1/executions/{id}/reject", s.judge(model.DecisionReject))
-	m.HandleFunc("POST /api/v1/executions/{id}/cancel", s.cancel)
-	m.HandleFunc("GET /api/v1/events", s.listEvents)
-	m.HandleFunc("GET /api/v1/stream", s.streamAll)
-	m.HandleFunc("POST /api/v1/applications/{name}/deploy", s.deploy())
-	m.HandleFunc("POST /api/v1/applications/{name}/rollback", s.rollback())
-	m.HandleFunc("POST /api/v1/applications/{name}/adopt", s.adopt())
-	m.HandleFunc("GET /api/v1/applications/{name}/status", s.status)
-	m.HandleFunc("GET /api/v1/applications/{name}/logs", s.logs)
-	m.HandleFunc("GET /api/v1/executions/{id}/analysis", s.analysis)
-	m.HandleFunc("POST /api/v1/executions/{id}/analysis/replay", s.replayAnalysis)
-	reg := s.cfg.Registry
-	if reg != nil {
-		m.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+// Routes lists every route (API and UI) with its access rule.
+func (s *Server) Routes() []Route { return s.router.Routes() }
+
+// ServeHTTP checks the Host header, refuses cross-origin writes,
+// authenticates the request and hands it to its route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r.Host) {
+		s.misdirected(w, r)
+		return
 	}
+	if err := s.csrf.Check(r); err != nil {
+		e := s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
+		s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, "cross-origin request")
+		s.writeError(w, r, errCrossOrigin)
+		return
+	}
+	p, err := s.cfg.Auth.Authenticate(r)
+	if err != nil {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			e := s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
+			s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, err)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	if p.Authenticated() {
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+	}
+	s.router.mux.ServeHTTP(w, r)
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+// policy returns the access config snapshot for a request.
+func (s *Server) policy(r *http.Request) (auth.Policy, error) {
+	return s.cfg.Auth.Policy(r.Context())
 }
 
 // Error is the JSON body of every error answer.
@@ -125,6 +144,7 @@ type Error struct {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -138,6 +158,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &cfgErr):
 		code, kind = http.StatusUnprocessableEntity, "invalid_config"
+	case errors.Is(err, auth.ErrUnauthenticated):
+		code, kind = http.StatusUnauthorized, "unauthenticated"
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gennaker"`)
+	case errors.Is(err, auth.ErrForbidden):
+		code, kind = http.StatusForbidden, "forbidden"
+	case errors.Is(err, errCrossOrigin):
+		code, kind = http.StatusForbidden, "cross_origin"
+	case errors.Is(err, errMisdirected):
+		code, kind = http.StatusMisdirectedRequest, "misdirected"
+	case errors.Is(err, errTooLarge):
+		code, kind = http.StatusRequestEntityTooLarge, "too_large"
+	case errors.Is(err, errMediaType):
+		code, kind = http.StatusUnsupportedMediaType, "unsupported_media_type"
 	case errors.Is(err, store.ErrNotFound):
 		code, kind = http.StatusNotFound, "not_found"
 	case errors.Is(err, engine.ErrBadRequest), errors.Is(err, errBadInput):
@@ -159,38 +192,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, code, body)
 }
 
-var (
-	errBadInput       = errors.New("bad input")
-	errNotImplemented = errors.New("not available on this server")
-)
-
-func decodeBody(r *http.Request, v any) error {
-	if r.Body == nil || r.ContentLength == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 8<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: request body: %v", errBadInput, err)
-	}
-	return nil
-}
-
-// actor names who made a request: the X-Gennaker-Actor header, or "anonymous".
-func actor(r *http.Request) string {
-	if a := strings.TrimSpace(r.Header.Get("X-Gennaker-Actor")); a != "" {
-		return a
-	}
-	return "anonymous"
-}
-
 func parseTime(s string) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q is not an RFC 3339 time such as 2026-11-27T10:00:00Z", errBadInput, s)
+		return nil, fmt.Errorf("%w: %q is not an RFC 3339 time such as 2026-11-27T10:00:00Z", errBadInput, truncate(s, 64))
 	}
 	return &t, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

@@ -31,6 +31,7 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return false
 		}
+		extendWrite(w)
 		writeSSE(w, "execution", exec)
 		flusher.Flush()
 		return !exec.Status.Terminal() || hasActiveStage(exec.Stages)
@@ -67,6 +68,11 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNotImplemented)
 		return
 	}
+	rd, err := s.readable(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
 	defer unsubscribe()
 	sseHeaders(w)
@@ -82,12 +88,25 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
+			if !rd.Has(u.Application) {
+				continue
+			}
+			extendWrite(w)
 			writeSSE(w, "update", u)
 		case <-keepalive.C:
+			extendWrite(w)
 			fmt.Fprint(w, ": keepalive\n\n")
 		}
 		flusher.Flush()
 	}
+}
+
+// streamWriteWindow is how long one write of a stream may take; the
+// server's write timeout would otherwise end every stream after it.
+const streamWriteWindow = 30 * time.Second
+
+func extendWrite(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(streamWriteWindow))
 }
 
 func sseHeaders(w http.ResponseWriter) {

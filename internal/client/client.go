@@ -6,12 +6,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -22,17 +25,43 @@ import (
 
 // Client talks to one gennaker server.
 type Client struct {
-	Base  string
-	Actor string
+	Base string
+	// Token is the API token sent as `Authorization: Bearer TOKEN`.
+	Token string
 	HTTP  *http.Client
+	// Err, when set, is returned by every call: the client could not be
+	// configured (an unreadable credentials file, a bad CA file).
+	Err error
 }
 
-// New returns a client of the server at base (e.g. http://127.0.0.1:7070).
-func New(base, actor string) *Client {
+// New returns a client of the server at base (e.g. http://127.0.0.1:7070)
+// that authenticates with token.
+func New(base, token string) *Client {
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
 	}
-	return &Client{Base: strings.TrimRight(base, "/"), Actor: actor, HTTP: &http.Client{}}
+	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{}}
+}
+
+// WithCA makes the client trust the certificate authority in the PEM file
+// caFile (a server with a private or self-signed certificate).
+func (c *Client) WithCA(caFile string) error {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return fmt.Errorf("reading the server's CA certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("%s holds no PEM certificate", caFile)
+	}
+	c.HTTP.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	return nil
+}
+
+func (c *Client) authorize(req *http.Request) {
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 }
 
 // APIError is an error answer of the server.
@@ -48,6 +77,9 @@ func (e *APIError) Error() string { return e.Message }
 var ErrUnreachable = errors.New("cannot reach the gennaker server")
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	if c.Err != nil {
+		return c.Err
+	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -63,15 +95,13 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.Actor != "" {
-		req.Header.Set("X-Gennaker-Actor", c.Actor)
-	}
+	c.authorize(req)
 	if _, text := out.(*string); !text {
 		req.Header.Set("Accept", "application/json")
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w at %s (%v): start one with `gennaker server`, or point --server / GENNAKER_SERVER at it", ErrUnreachable, c.Base, err)
+		return fmt.Errorf("%w at %s (%v): start one with `gennaker server`, or point --server / GENNAKER_SERVER (or the CLI's context) at it", ErrUnreachable, c.Base, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
@@ -248,10 +278,14 @@ func (c *Client) Watch(ctx context.Context, id string, fn func(*model.Execution)
 }
 
 func (c *Client) watchOnce(ctx context.Context, id string, fn func(*model.Execution)) (bool, error) {
+	if c.Err != nil {
+		return false, &APIError{Message: c.Err.Error()}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/api/v1/executions/"+url.PathEscape(id)+"/stream", nil)
 	if err != nil {
 		return false, err
 	}
+	c.authorize(req)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return false, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.Base, err)

@@ -25,6 +25,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/config"
 	"github.com/gennaker/gennaker/internal/deploy"
@@ -85,6 +86,11 @@ type Result struct {
 	Releases  []ReleaseResult `json:"releases"`
 	API       string          `json:"api"`
 	UI        string          `json:"ui"`
+	// LoginURL is a one-time link that logs a browser in to the UI.
+	LoginURL string `json:"loginUrl,omitempty"`
+	// CLIConfig is the CLI credentials file of the demo's server (export
+	// GENNAKER_CONFIG=it to use the CLI against the demo).
+	CLIConfig string `json:"cliConfig"`
 	FrontDoor string          `json:"frontDoor"`
 	DataDir   string          `json:"dataDir"`
 	// ServerPID is set when the server is left running (--keep).
@@ -152,10 +158,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		defer stopServer()
 	}
 	base := "http://" + addr
-	res := &Result{API: base + "/api/v1", UI: base + "/", FrontDoor: "http://" + frontDoor, DataDir: opts.DataDir}
+	res := &Result{API: base + "/api/v1", UI: base + "/", FrontDoor: "http://" + frontDoor, DataDir: opts.DataDir, CLIConfig: cliConfigPath(opts.DataDir)}
 	p.say("gennaker server up at %s (state in %s)", base, opts.DataDir)
 
-	c := client.New(base, "demo")
+	c, err := demoClient(res.CLIConfig, base)
+	if err != nil {
+		return nil, err
+	}
+	if link, err := c.LoginLink(ctx); err == nil {
+		res.LoginURL = link.URL
+		p.say("watch it in the web UI: %s (a one-time login link)", link.URL)
+	}
 	cfgDir, err := writeConfig(opts, frontDoor)
 	if err != nil {
 		return nil, err
@@ -189,7 +202,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	case opts.Keep:
 		res.ServerPID = srv.cmd.Process.Pid
 		p.say("left running: the server (pid %d) and the sample service; stop both with: kill %d", srv.cmd.Process.Pid, srv.cmd.Process.Pid)
+		p.say("use the CLI with it: export GENNAKER_CONFIG=%s", res.CLIConfig)
 	case opts.Linger != nil:
+		if link, err := c.LoginLink(ctx); err == nil {
+			res.LoginURL = link.URL
+		}
 		opts.Linger(ctx, res)
 		res.Stopped = true
 	default:
@@ -332,7 +349,7 @@ type serverProc struct {
 // startServer runs `gennaker server` as its own process (in its own session,
 // so --keep can leave it behind) and waits until its API answers.
 func startServer(ctx context.Context, opts Options, addr string) (*serverProc, error) {
-	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo data directory: %w", err)
 	}
 	logf, err := os.Create(filepath.Join(opts.DataDir, "server.log"))
@@ -341,7 +358,7 @@ func startServer(ctx context.Context, opts Options, addr string) (*serverProc, e
 	}
 	// The demo's server always takes its instances down with it, so `kill
 	// PID` after --keep leaves nothing behind.
-	args := []string{"server", "--data", opts.DataDir, "--addr", addr, "--destroy-on-exit"}
+	args := []string{"server", "--data", opts.DataDir, "--addr", addr, "--destroy-on-exit", "--cli-config", cliConfigPath(opts.DataDir)}
 	cmd := exec.Command(opts.Exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -407,6 +424,25 @@ func (p *printer) summary(res *Result) {
 	p.say("UI: %s", res.UI)
 	p.say("API: %s  (OpenAPI: %s/openapi.json)", res.API, res.API)
 	p.say("front door: %s", res.FrontDoor)
+}
+
+// cliConfigPath is where the demo's server writes its CLI credential: in
+// the demo's own data directory, so the demo never touches the user's
+// contexts for their own servers.
+func cliConfigPath(dataDir string) string { return filepath.Join(dataDir, "cli-config.yaml") }
+
+// demoClient is a client of the demo's server with the admin token the
+// server wrote for the user who started it.
+func demoClient(path, base string) (*client.Client, error) {
+	f, err := cliconfig.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx, ok := f.ForServer(base)
+	if !ok || ctx.Token == "" {
+		return nil, fmt.Errorf("the demo server wrote no CLI credential to %s: see its server.log", path)
+	}
+	return client.New(base, ctx.Token), nil
 }
 
 func paren(s string) string {

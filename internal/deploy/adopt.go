@@ -16,7 +16,8 @@ type AdoptRequest struct {
 	Environment string `json:"environment"`
 	// Deployment is the name of the Kubernetes Deployment to adopt.
 	Deployment string `json:"deployment"`
-	Actor      string `json:"actor,omitempty"`
+	// Actor is the authenticated caller (never read from a request body).
+	Actor string `json:"-"`
 }
 
 // Adopter takes over an existing workload in an environment and returns it

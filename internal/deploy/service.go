@@ -13,7 +13,7 @@ import (
 
 // Starter starts executions of pipeline definitions.
 type Starter interface {
-	StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger) (*model.Execution, error)
+	StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger, guard engine.Guard) (*model.Execution, error)
 }
 
 // Inspector reads live facts about server groups from their target.
@@ -75,7 +75,7 @@ func (s *Service) Deploy(ctx context.Context, req Request) (*model.Execution, er
 	for k, v := range req.Env {
 		params["env."+k] = v
 	}
-	return s.Engine.StartPipeline(ctx, *pl, params, model.Trigger{Kind: "deploy", Actor: req.Actor, CommitSHA: req.CommitSHA, CommitTime: req.CommitTime})
+	return s.Engine.StartPipeline(ctx, *pl, params, model.Trigger{Kind: "deploy", Actor: req.Actor, CommitSHA: req.CommitSHA, CommitTime: req.CommitTime}, req.Guard)
 }
 
 func (s *Service) pipelineFor(ctx context.Context, req Request) (*model.Pipeline, error) {
@@ -147,7 +147,7 @@ func (s *Service) Rollback(ctx context.Context, req RollbackRequest) (*model.Exe
 		Description: "one-click rollback",
 		Stages:      []model.StageSpec{{Name: "rollback", Rollback: &model.RollbackStage{Environment: req.Environment}}},
 	}
-	exec, err := s.Engine.StartPipeline(ctx, pl, nil, model.Trigger{Kind: "rollback", Actor: req.Actor})
+	exec, err := s.Engine.StartPipeline(ctx, pl, nil, model.Trigger{Kind: "rollback", Actor: req.Actor}, req.Guard)
 	if err != nil {
 		return nil, err
 	}

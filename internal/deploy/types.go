@@ -6,6 +6,7 @@ package deploy
 import (
 	"time"
 
+	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 )
 
@@ -18,17 +19,23 @@ type Request struct {
 	Params      map[string]string `json:"params,omitempty"`
 	// Env adds environment variables to this version's instances.
 	Env        map[string]string `json:"env,omitempty"`
-	Actor      string            `json:"actor,omitempty"`
 	CommitSHA  string            `json:"commitSha,omitempty"`
 	CommitTime *time.Time        `json:"commitTime,omitempty"`
+	// Actor is the authenticated caller (never read from a request body).
+	Actor string `json:"-"`
+	// Guard checks and audits the execution the deploy starts (see engine.Guard).
+	Guard engine.Guard `json:"-"`
 }
 
 // RollbackRequest asks to send an environment's traffic back to the previous good version.
 type RollbackRequest struct {
 	Application string `json:"application"`
 	Environment string `json:"environment"`
-	Actor       string `json:"actor,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// Actor is the authenticated caller (never read from a request body).
+	Actor string `json:"-"`
+	// Guard checks and audits the rollback's execution (see engine.Guard).
+	Guard engine.Guard `json:"-"`
 }
 
 // AppStatus is what runs of an application, per environment.

@@ -21,6 +21,7 @@ type StartParams struct {
 	Pipeline string
 	Params   map[string]string
 	Trigger  model.Trigger
+	Guard    Guard
 }
 
 // StartExecution creates an execution of a pipeline and starts its first
@@ -33,12 +34,12 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (*model.Exec
 	if err != nil {
 		return nil, err
 	}
-	return e.StartPipeline(ctx, *pl, p.Params, p.Trigger)
+	return e.StartPipeline(ctx, *pl, p.Params, p.Trigger, p.Guard)
 }
 
 // StartPipeline starts an execution of the given pipeline definition (stored
 // or built for a one-off deploy).
-func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger) (*model.Execution, error) {
+func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger, guard Guard) (*model.Execution, error) {
 	resolved, err := resolveParams(pl, params)
 	if err != nil {
 		return nil, err
@@ -58,8 +59,14 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})
 	}
 	var started *model.Execution
+	if err := guard.check(exec, nil); err != nil {
+		return nil, err
+	}
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.ExecutionInsert(ctx, exec); err != nil {
+			return err
+		}
+		if err := guard.record(ctx, tx, exec); err != nil {
 			return err
 		}
 		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
@@ -81,7 +88,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	if err != nil {
 		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
 	}
-	e.bus.Publish(Update{ExecutionID: exec.ID, Status: string(started.Status)})
+	e.bus.Publish(Update{ExecutionID: exec.ID, Application: exec.Application, Status: string(started.Status)})
 	return started, nil
 }
 
@@ -155,6 +162,7 @@ type JudgeParams struct {
 	Decision    string // model.DecisionApprove or model.DecisionReject
 	Actor       string
 	Comment     string
+	Guard       Guard
 }
 
 // Judge records an approve or reject on a waiting stage and wakes it.
@@ -162,16 +170,21 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 	if p.Decision != model.DecisionApprove && p.Decision != model.DecisionReject {
 		return fmt.Errorf("%w: decision must be approve or reject, not %q", ErrBadRequest, p.Decision)
 	}
+	var app string
 	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		exec, err := tx.ExecutionGet(ctx, p.ExecutionID)
 		if err != nil {
 			return err
 		}
+		app = exec.Application
 		if exec.Status.Terminal() {
 			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
 		st, err := waitingStage(exec, p.Stage)
 		if err != nil {
+			return err
+		}
+		if err := p.Guard.check(exec, st); err != nil {
 			return err
 		}
 		now := e.now()
@@ -186,12 +199,15 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 		if _, err := tx.EventInsert(ctx, &ev); err != nil {
 			return err
 		}
+		if err := p.Guard.record(ctx, tx, exec); err != nil {
+			return err
+		}
 		return e.nudge(ctx, tx, exec.ID, st.Name, now)
 	})
 	if err != nil {
 		return err
 	}
-	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Stage: p.Stage})
+	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Application: app, Stage: p.Stage})
 	return nil
 }
 
@@ -238,18 +254,27 @@ type CancelParams struct {
 	ExecutionID string
 	Actor       string
 	Reason      string
+	Guard       Guard
 }
 
 // Cancel ends a running execution: stages not started are canceled, stages
 // in progress are woken to clean up (a deploy restores traffic) and end canceled.
 func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
+	var app string
 	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		exec, err := tx.ExecutionGet(ctx, p.ExecutionID)
 		if err != nil {
 			return err
 		}
+		app = exec.Application
 		if exec.Status.Terminal() {
 			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
+		}
+		if err := p.Guard.check(exec, nil); err != nil {
+			return err
+		}
+		if err := p.Guard.record(ctx, tx, exec); err != nil {
+			return err
 		}
 		now := e.now()
 		reason := "canceled by " + orSomeone(p.Actor)
@@ -294,7 +319,7 @@ func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
 	if err != nil {
 		return err
 	}
-	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Status: string(model.ExecutionCanceled)})
+	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Application: app, Status: string(model.ExecutionCanceled)})
 	return nil
 }
 

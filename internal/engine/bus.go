@@ -5,6 +5,8 @@ import "sync"
 // Update says that an execution changed; subscribers reload what they show.
 type Update struct {
 	ExecutionID string `json:"executionId"`
+	// Application is the execution's application (streams filter on it).
+	Application string `json:"application,omitempty"`
 	Stage       string `json:"stage,omitempty"`
 	Status      string `json:"status,omitempty"`
 }

@@ -55,7 +55,7 @@ func TestPollingStageRunsOncePerWakeUp(t *testing.T) {
 	}
 	defer eng.Stop(ctx) //nolint:errcheck
 	pl := model.Pipeline{Name: "poll", Application: "a", Stages: []model.StageSpec{{Name: "poll", Noop: &model.NoopStage{}}}}
-	exec, err := eng.StartPipeline(ctx, pl, nil, model.Trigger{})
+	exec, err := eng.StartPipeline(ctx, pl, nil, model.Trigger{}, engine.Guard{})
 	if err != nil {
 		t.Fatal(err)
 	}

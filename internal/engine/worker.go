@@ -175,7 +175,7 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 	if !wakeAt.IsZero() && wakeAt.After(now) {
 		e.wakeLater(stageArgs{ExecutionID: exec.ID, Stage: st.Name, At: wakeAt.UnixNano(), Version: next.Version}, wakeAt)
 	}
-	e.bus.Publish(Update{ExecutionID: exec.ID, Stage: st.Name, Status: string(next.Status)})
+	e.bus.Publish(Update{ExecutionID: exec.ID, Application: exec.Application, Stage: st.Name, Status: string(next.Status)})
 	return inline, nil
 }
 

@@ -63,7 +63,7 @@ type Grant struct {
 	Description string    `json:"description,omitempty"`
 	Role        Role      `json:"role"`
 	Subjects    []Subject `json:"subjects"`
-	Scope       Scope     `json:"scope,omitempty"`
+	Scope       Scope     `json:"scope,omitzero"`
 }
 
 // Subject is who receives a grant: every member of a team, or one user.

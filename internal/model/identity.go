@@ -42,7 +42,7 @@ type Token struct {
 	// Hash is the hex SHA-256 of the token's secret part.
 	Hash      string     `json:"-"`
 	Role      Role       `json:"role"`
-	Scope     Scope      `json:"scope,omitempty"`
+	Scope     Scope      `json:"scope,omitzero"`
 	CreatedBy string     `json:"createdBy"`
 	CreatedAt time.Time  `json:"createdAt"`
 	ExpiresAt time.Time  `json:"expiresAt"`

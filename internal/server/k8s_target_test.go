@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gateway "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 
+	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
@@ -39,11 +40,14 @@ func startServer(t *testing.T) *client.Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
+	var token string
+	dir := t.TempDir()
 	go func() {
 		done <- server.Run(ctx, server.Options{
-			DataDir: t.TempDir(), Addr: "127.0.0.1:0",
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Ready:  func(url string) { ready <- url },
+			DataDir: dir + "/data", Addr: "127.0.0.1:0", CLIConfig: dir + "/cli.yaml",
+			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Bootstrapped: func(b server.Bootstrap) { token = b.Token },
+			Ready:        func(url string) { ready <- url },
 		})
 	}()
 	t.Cleanup(func() {
@@ -52,7 +56,7 @@ func startServer(t *testing.T) *client.Client {
 	})
 	select {
 	case url := <-ready:
-		return client.New(url, "test")
+		return client.New(url, token)
 	case err := <-done:
 		t.Fatalf("server: %v", err)
 	case <-time.After(30 * time.Second):
@@ -484,12 +488,20 @@ func TestKubernetesServerRestartMidCanary(t *testing.T) {
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
 		go func() {
-			done <- server.Run(sctx, server.Options{DataDir: dataDir, Addr: "127.0.0.1:0",
+			done <- server.Run(sctx, server.Options{DataDir: dataDir, Addr: "127.0.0.1:0", CLIConfig: dataDir + ".cli.yaml",
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(u string) { ready <- u }})
 		}()
 		select {
 		case u := <-ready:
-			return client.New(u, "test"), func() { cancel(); <-done }
+			f, err := cliconfig.Load(dataDir + ".cli.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, ok := f.ForServer(u)
+			if !ok {
+				t.Fatalf("the server at %s wrote no CLI credential", u)
+			}
+			return client.New(u, c.Token), func() { cancel(); <-done }
 		case err := <-done:
 			t.Fatalf("server: %v", err)
 		}

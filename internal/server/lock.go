@@ -15,7 +15,7 @@ import (
 // when the process dies, even by kill -9.
 func lockDataDir(dir string) (func(), error) {
 	path := filepath.Join(dir, "server.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

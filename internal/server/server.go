@@ -10,8 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +19,8 @@ import (
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/audit"
+	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/config"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
@@ -43,6 +45,24 @@ type Options struct {
 	// DestroyOnExit stops every local instance when the server stops
 	// (`demo --exit`); normally instances outlive the server and are re-adopted.
 	DestroyOnExit bool
+
+	// TLSCert and TLSKey, when set, serve HTTPS with this certificate.
+	TLSCert, TLSKey string
+	// AllowedHosts are DNS names requests may carry in their Host header
+	// (besides IP addresses and localhost).
+	AllowedHosts []string
+	// PublicURL is the address people reach the server at (behind a proxy,
+	// say); its host is allowed, and an https URL makes cookies Secure.
+	PublicURL string
+	// OIDC, when set, lets people log in to the UI through this provider.
+	OIDC *authn.OIDCConfig
+	// OIDCName names the provider on the login page.
+	OIDCName string
+	// CLIConfig is the CLI credentials file the server writes the local
+	// admin's context to ("" the user's default, "-" none).
+	CLIConfig string
+	// Bootstrapped, when set, receives what the start did about credentials.
+	Bootstrapped func(Bootstrap)
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down: the API
@@ -56,8 +76,8 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Logger = slog.Default()
 	}
 	log := opts.Logger
-	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
-		return fmt.Errorf("creating data directory %s: %w", opts.DataDir, err)
+	if err := privateDataDir(opts.DataDir, log); err != nil {
+		return err
 	}
 	unlock, err := lockDataDir(opts.DataDir)
 	if err != nil {
@@ -65,7 +85,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer unlock()
 
-	st, err := sqlite.Open(ctx, filepath.Join(opts.DataDir, "gennaker.db"), log)
+	dbPath := filepath.Join(opts.DataDir, "gennaker.db")
+	if err := privateFiles(dbPath, dbPath+"-wal", dbPath+"-shm"); err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, dbPath, log)
 	if err != nil {
 		return err
 	}
@@ -117,26 +141,52 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
 
+	tr, err := newTransport(opts)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w: is another server running there? pick another address with --addr", opts.Addr, err)
 	}
+	tr.warnExposed(log, ln.Addr())
+	authenticator := authn.New(authn.Config{Store: st, Log: log.With("component", "auth"), Secure: tr.secureCookies()})
+	recorder := &audit.Recorder{Store: st, Log: log.With("component", "audit")}
+	var oidcLogin *authn.OIDC
+	if opts.OIDC != nil {
+		if oidcLogin, err = authn.NewOIDC(*opts.OIDC); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	handler := api.New(api.Config{
 		Store: st, Engine: eng, Deployer: deploys, Logger: log, Registry: reg,
-		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web")}),
+		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
+		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
 			return config.ValidateObjects(cfg, config.LoadOptions{Existing: existing})
 		},
 	})
+	url := tr.localURL(ln.Addr())
+	boot, err := bootstrap(ctx, st, authenticator, log, opts, url)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if err := eng.Start(ctx); err != nil {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	url := "http://" + ln.Addr().String()
+	go func() { serveErr <- tr.serve(srv, ln) }()
 	log.Info("gennaker server ready", "url", url, "data", opts.DataDir)
+	if boot.LoginURL != "" {
+		log.Info("open the web UI with this one-time login link (valid 1 hour; `gennaker ui` prints another): " + boot.LoginURL)
+	}
+	if opts.Bootstrapped != nil {
+		opts.Bootstrapped(boot)
+	}
 	if opts.Ready != nil {
 		opts.Ready(url)
 	}

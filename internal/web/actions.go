@@ -68,8 +68,9 @@ func parseParams(text string) (map[string]string, error) {
 	return out, nil
 }
 
-// forward sends body as JSON to the API route path on the same mux, as the
-// actor "web", and redirects to the execution it started or changed.
+// forward sends body as JSON to the API route path on the same router, as
+// the logged-in caller (the request's context carries who they are), and
+// redirects to the execution it started or changed.
 func (h *ui) forward(w http.ResponseWriter, r *http.Request, path string, body any, back string) {
 	b, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, path, bytes.NewReader(b))
@@ -78,7 +79,7 @@ func (h *ui) forward(w http.ResponseWriter, r *http.Request, path string, body a
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Gennaker-Actor", "web")
+	req.RemoteAddr = r.RemoteAddr
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}
 	h.api.ServeHTTP(rec, req)
 	var answer struct {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 )
@@ -17,8 +18,16 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Applications")
 		return
 	}
+	rd, err := h.readable(r)
+	if err != nil {
+		h.fail(w, r, err, "Applications")
+		return
+	}
 	views := make([]appView, 0, len(apps))
 	for _, a := range apps {
+		if !rd.Has(a.Name) {
+			continue
+		}
 		last, err := h.cfg.Store.ExecutionList(r.Context(), store.ExecutionListParams{Application: a.Name, Limit: 1})
 		if err != nil {
 			h.fail(w, r, err, "Executions of "+a.Name)
@@ -153,6 +162,15 @@ func (h *ui) loadExecution(w http.ResponseWriter, r *http.Request) (*model.Execu
 	return e, true
 }
 
+// readable is the set of applications the caller may read.
+func (h *ui) readable(r *http.Request) (auth.Readable, error) {
+	pol, err := h.cfg.Auth.Policy(r.Context())
+	if err != nil {
+		return auth.Readable{}, err
+	}
+	return auth.From(r.Context()).Readable(pol), nil
+}
+
 // liveURL is the stream a page of a running execution follows ("" once it ended).
 func liveURL(e *model.Execution) string {
 	if e.Status.Terminal() {
@@ -176,7 +194,19 @@ func (h *ui) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	evs, err := h.cfg.Store.EventList(r.Context(), store.EventListParams{Application: app, Newest: true, Limit: 200})
+	rd, err := h.readable(r)
+	if err != nil {
+		h.fail(w, r, err, "Events")
+		return
+	}
+	if app != "" && !rd.Has(app) {
+		h.denied(w, r, http.StatusForbidden, auth.From(r.Context()).Check(auth.PermRead, auth.Resource{Application: app}))
+		return
+	}
+	var evs []model.Event
+	if !rd.None() {
+		evs, err = h.cfg.Store.EventList(r.Context(), store.EventListParams{Application: app, Applications: rd.Names(), Newest: true, Limit: 200})
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.fail(w, r, err, "Events")
 		return

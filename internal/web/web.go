@@ -21,6 +21,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/audit"
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -62,6 +66,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock used for running durations (default time.Now).
 	Now func() time.Time
+	// Auth opens and closes browser sessions (required).
+	Auth *authn.Authenticator
+	// OIDC, when set, offers "Log in with SSO" on the login page.
+	OIDC *authn.OIDC
+	// OIDCName names the identity provider on the login button (default "single sign-on").
+	OIDCName string
+	// Audit records logins and logouts.
+	Audit *audit.Recorder
 }
 
 // ui serves the pages.
@@ -69,18 +81,19 @@ type ui struct {
 	cfg   Config
 	log   *slog.Logger
 	pages map[string]*template.Template
-	// api is the mux the API is served on; no-JS forms are forwarded to it.
+	// api is the router the API is served on; no-JS forms are forwarded to
+	// it, as the logged-in caller.
 	api http.Handler
 }
 
-// Mount returns a function that mounts the UI on the API's mux, for api.Config.Extra.
-func Mount(cfg Config) func(mux *http.ServeMux) {
-	return func(mux *http.ServeMux) {
-		h, err := newUI(cfg, mux)
+// Mount returns a function that mounts the UI on the API's router, for api.Config.Extra.
+func Mount(cfg Config) func(rt *api.Router) {
+	return func(rt *api.Router) {
+		h, err := newUI(cfg, rt)
 		if err != nil {
 			panic(err) // the templates are embedded: a parse error is a bug caught by tests
 		}
-		h.routes(mux)
+		h.routes(rt)
 	}
 }
 
@@ -98,21 +111,51 @@ func newUI(cfg Config, api http.Handler) (*ui, error) {
 	return &ui{cfg: cfg, log: cfg.Logger, pages: pages, api: api}, nil
 }
 
-func (h *ui) routes(mux *http.ServeMux) {
+// Page access rules. Every page needs a login; a page about an application
+// or an execution needs read access to it. The router refuses cross-origin
+// form posts for every route.
+var (
+	publicPage = api.Access{Public: true, Page: true}
+	anyPage    = api.Access{On: api.OnCaller, Page: true, Narrowed: "shows only what the caller may read"}
+	appPage    = api.Access{Perm: auth.PermRead, On: api.OnAppPath, Page: true}
+	execPage   = api.Access{Perm: auth.PermRead, On: api.OnExecutionPath, Page: true}
+	// Forms for browsers without JavaScript: forwarded to the API route of
+	// the same action, which checks the caller's permission on it.
+	formPost = api.Access{On: api.OnCaller, Page: true, Narrowed: "forwarded to the API route of the action, with its rule"}
+)
+
+func (h *ui) routes(rt *api.Router) {
+	rt.Denied = h.denied
 	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheShort(http.FileServerFS(static))))
-	mux.HandleFunc("GET /{$}", h.applications)
-	mux.HandleFunc("GET /applications/{name}", h.application)
-	mux.HandleFunc("GET /applications/{name}/rollback", h.confirmRollback)
-	mux.HandleFunc("GET /executions/{id}", h.execution)
-	mux.HandleFunc("GET /executions/{id}/analysis", h.analysis)
-	mux.HandleFunc("GET /executions/{id}/cancel", h.confirmCancel)
-	mux.HandleFunc("GET /events", h.events)
-	// Forms for browsers without JavaScript; JS sends these to the API directly.
-	csrf := http.NewCrossOriginProtection()
-	mux.Handle("POST /applications/{name}/rollback", csrf.Handler(http.HandlerFunc(h.postRollback)))
-	mux.Handle("POST /applications/{name}/deploy", csrf.Handler(http.HandlerFunc(h.postDeploy)))
-	mux.Handle("POST /executions/{id}/{action}", csrf.Handler(http.HandlerFunc(h.postExecutionAction)))
+	rt.Handle("GET /static/", publicPage, http.StripPrefix("/static/", cacheShort(http.FileServerFS(static))))
+	rt.HandleFunc("GET /login", publicPage, h.loginPage)
+	rt.HandleFunc("POST /login", publicPage, h.postLogin)
+	rt.HandleFunc("POST /login/link", publicPage, h.postLoginLink)
+	rt.HandleFunc("POST /logout", publicPage, h.postLogout)
+	rt.HandleFunc("GET /auth/oidc/start", publicPage, h.oidcStart)
+	rt.HandleFunc("GET /auth/oidc/callback", publicPage, h.oidcCallback)
+	rt.HandleFunc("GET /{$}", anyPage, h.applications)
+	rt.HandleFunc("GET /applications/{name}", appPage, h.application)
+	rt.HandleFunc("GET /applications/{name}/rollback", appPage, h.confirmRollback)
+	rt.HandleFunc("GET /executions/{id}", execPage, h.execution)
+	rt.HandleFunc("GET /executions/{id}/analysis", execPage, h.analysis)
+	rt.HandleFunc("GET /executions/{id}/cancel", execPage, h.confirmCancel)
+	rt.HandleFunc("GET /events", anyPage, h.events)
+	rt.HandleFunc("POST /applications/{name}/rollback", formPost, h.postRollback)
+	rt.HandleFunc("POST /applications/{name}/deploy", formPost, h.postDeploy)
+	rt.HandleFunc("POST /executions/{id}/{action}", formPost, h.postExecutionAction)
+}
+
+// denied renders a refused page: forbidden or not found.
+func (h *ui) denied(w http.ResponseWriter, r *http.Request, code int, err error) {
+	title, hint := "Something went wrong", "Reload the page; if it keeps failing, see the server's log."
+	switch code {
+	case http.StatusForbidden:
+		title, hint = "Not allowed", "Ask an admin of gennaker for a grant (see docs/security.md), or log in as someone who has one."
+	case http.StatusNotFound:
+		title, hint = "Not found", "Check the address, or go back to the applications."
+	}
+	h.render(w, r, code, "error.html", page{Title: title, Data: errorView{Title: title, Detail: err.Error(), Hint: hint}})
 }
 
 func cacheShort(next http.Handler) http.Handler {
@@ -159,6 +202,8 @@ func parsePages() (map[string]*template.Template, error) {
 
 // page is what the layout needs besides the page's own data.
 type page struct {
+	// User is who is logged in ("" on the login page).
+	User  string
 	Title string
 	Nav   string // which top-level section is current
 	// Live names the SSE stream the page's JS listens to ("" for none).
@@ -172,6 +217,7 @@ func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name strin
 		http.Error(w, "no template "+name, http.StatusInternalServerError)
 		return
 	}
+	p.User = auth.From(r.Context()).Actor()
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
 		h.log.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
@@ -180,6 +226,10 @@ func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name strin
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	_, _ = w.Write(b.Bytes())
 }

@@ -8,10 +8,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -30,6 +34,9 @@ type rig struct {
 	t   *testing.T
 	srv *httptest.Server
 	st  store.Store
+	// token is a global admin's API token; get sends it.
+	token string
+	dep   *stubDeployer
 }
 
 func newRig(t *testing.T) *rig {
@@ -41,20 +48,38 @@ func newRig(t *testing.T) *rig {
 	}
 	t.Cleanup(func() { st.Close() })
 	must(t, seed(ctx, st))
-	mux := http.NewServeMux()
-	// A stand-in for the API's action routes, so no-JS forms can be followed.
-	mux.HandleFunc("POST /api/v1/applications/{name}/rollback", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Gennaker-Actor") != "web" {
-			http.Error(w, `{"error":"no actor"}`, 400)
-			return
-		}
-		w.WriteHeader(201)
-		_, _ = io.WriteString(w, `{"id":"exec-rollback"}`)
-	})
-	Mount(Config{Store: st, Status: &deploy.Service{Store: st}, Now: func() time.Time { return t0.Add(time.Hour) }})(mux)
-	srv := httptest.NewServer(mux)
+	_, _, secret := newAdminToken(t, st)
+	a := authn.New(authn.Config{Store: st})
+	dep := &stubDeployer{}
+	h := api.New(api.Config{Store: st, Auth: a, Deployer: dep,
+		Extra: Mount(Config{Store: st, Status: &deploy.Service{Store: st}, Auth: a, Now: func() time.Time { return t0.Add(time.Hour) }})})
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &rig{t: t, srv: srv, st: st}
+	return &rig{t: t, srv: srv, st: st, token: secret, dep: dep}
+}
+
+// newAdminToken stores a global admin token and returns it, its ID and the secret to send.
+func newAdminToken(t *testing.T, st store.Store) (*model.Token, string, string) {
+	t.Helper()
+	id, hash, secret := auth.NewToken()
+	tok := &model.Token{ID: id, Name: "web-test", Hash: hash, Role: model.RoleAdmin, CreatedBy: "test", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}
+	must(t, st.TokenInsert(context.Background(), tok))
+	return tok, id, secret
+}
+
+// stubDeployer stands in for the deploy service behind the API's action
+// routes, so no-JS forms can be followed; it records who acted.
+type stubDeployer struct {
+	api.Deployer
+	mu    sync.Mutex
+	actor string
+}
+
+func (d *stubDeployer) Rollback(_ context.Context, req deploy.RollbackRequest) (*model.Execution, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.actor = req.Actor
+	return &model.Execution{ID: "exec-rollback", Application: req.Application}, nil
 }
 
 func seed(ctx context.Context, st store.Store) error {
@@ -136,7 +161,9 @@ func must(t *testing.T, err error) {
 // get fetches path and returns the status and body.
 func (r *rig) get(path string) (int, string) {
 	r.t.Helper()
-	resp, err := http.Get(r.srv.URL + path)
+	req, _ := http.NewRequest(http.MethodGet, r.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -167,7 +194,7 @@ func TestPages(t *testing.T) {
 			"error-rate", "p95-latency", "Interval 2", "baseline vs canary", "minRequests", "errorRate"}},
 		{"/events", []string{"Delivery events", "rolled back", "manual: approve", "canary analysis failed", `href="/executions/exec-failed"`}},
 		{"/events?application=checkout", []string{"Delivery events of checkout", "deployed"}},
-		{"/static/app.js", []string{"EventSource", "X-Gennaker-Actor"}},
+		{"/static/app.js", []string{"EventSource", "Log in again"}},
 		{"/static/style.css", []string{":focus-visible"}},
 	} {
 		code, body := r.get(tc.path)
@@ -216,17 +243,35 @@ func TestNoJSRollback(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(r.srv.URL+"/applications/checkout/rollback", map[string][]string{"environment": {"prod"}})
+	form := func(site string, token string) *http.Request {
+		req, _ := http.NewRequest("POST", r.srv.URL+"/applications/checkout/rollback", strings.NewReader("environment=prod"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return req
+	}
+	resp, err := client.Do(form("same-origin", r.token))
 	must(t, err)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/executions/exec-rollback" {
 		t.Fatalf("POST rollback form = %d to %q, want 303 to /executions/exec-rollback", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	// A cross-site form post is refused.
-	req, _ := http.NewRequest("POST", r.srv.URL+"/applications/checkout/rollback", strings.NewReader("environment=prod"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	resp, err = client.Do(req)
+	if r.dep.actor != "token:web-test" {
+		t.Errorf("the forwarded rollback acted as %q, want the logged-in token:web-test", r.dep.actor)
+	}
+	// Without a login the form leads to the login page.
+	resp, err = client.Do(form("same-origin", ""))
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
+		t.Errorf("POST without a login = %d to %q, want 303 to the login page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// A cross-site form post is refused, with or without a credential.
+	resp, err = client.Do(form("cross-site", r.token))
 	must(t, err)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {

@@ -116,10 +116,14 @@
     try {
       const res = await fetch(api, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Gennaker-Actor': 'web' },
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       });
       const data = await res.json().catch(() => ({}));
+      if (res.status === 401) {
+        say('Not done: your session has ended. <a href="/login?next=' + encodeURIComponent(location.pathname + location.search) + '">Log in again</a>.', true);
+        return;
+      }
       if (!res.ok) {
         say('Not done: ' + esc(data.error || res.statusText) + (data.errors ? '<br>' + data.errors.map(esc).join('<br>') : ''), true);
         return;

@@ -1,0 +1,306 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gennaker/gennaker/internal/audit"
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/engine"
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// RunRequest is the body of POST /api/v1/pipelines/{name}/executions.
+type RunRequest struct {
+	Params     map[string]string `json:"params,omitempty"`
+	CommitSHA  string            `json:"commitSha,omitempty"`
+	CommitTime string            `json:"commitTime,omitempty"`
+	Trigger    string            `json:"trigger,omitempty"`
+}
+
+// runGuard checks, inside the start's transaction, that the caller may
+// deploy wherever the pipeline deploys before a manual judgment, and records
+// the start in the audit log.
+func (s *Server) runGuard(r *http.Request, pol auth.Policy, e *model.AuditEntry) engine.Guard {
+	p := principal(r)
+	return engine.Guard{
+		Check: func(exec *model.Execution, _ *model.Stage) error {
+			return p.Check(auth.PermDeploy, pol.App(exec.Application, auth.RunEnvironments(exec.Spec)...))
+		},
+		Audit: e,
+	}
+}
+
+func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	e := s.entry(r, model.AuditRun, "pipeline/"+name, "")
+	var req RunRequest
+	if err := decodeBody(w, r, &req, maxActionBody); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	var fc fieldCheck
+	fc.params("params", req.Params)
+	fc.str("commitSha", req.CommitSHA, maxCommitSHA)
+	fc.str("trigger", req.Trigger, 64)
+	if err := fc.err(); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	ct, err := parseTime(req.CommitTime)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	kind := req.Trigger
+	if kind == "" {
+		kind = "manual"
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	e.Detail = audit.Detail(map[string]any{"pipeline": name, "params": req.Params})
+	exec, err := s.cfg.Engine.StartExecution(r.Context(), engine.StartParams{
+		Pipeline: name, Params: req.Params, Guard: s.runGuard(r, pol, e),
+		Trigger: model.Trigger{Kind: kind, Actor: principal(r).Actor(), CommitSHA: req.CommitSHA, CommitTime: ct},
+	})
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, exec)
+}
+
+// JudgeRequest is the body of approve and reject.
+type JudgeRequest struct {
+	Stage   string `json:"stage,omitempty"`
+	Comment string `json:"comment,omitempty"`
+}
+
+const (
+	approveDecision = model.DecisionApprove
+	rejectDecision  = model.DecisionReject
+)
+
+// judge approves or rejects a waiting stage. The caller needs the approve
+// permission in the environments the stage opens the way to; in an
+// environment with fourEyes, the execution's starter may reject but not
+// approve.
+func (s *Server) judge(decision string) http.HandlerFunc {
+	action := model.AuditApprove
+	if decision == rejectDecision {
+		action = model.AuditReject
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		e := s.entry(r, action, "execution/"+id, "")
+		var req JudgeRequest
+		if err := decodeBody(w, r, &req, maxActionBody); err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		var fc fieldCheck
+		fc.str("stage", req.Stage, maxName)
+		fc.str("comment", req.Comment, maxComment)
+		if err := fc.err(); err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		ctx := r.Context()
+		pol, err := s.policy(r)
+		if err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		fourEyes, err := s.fourEyesEnvironments(ctx)
+		if err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		p := principal(r)
+		guard := engine.Guard{Audit: e, Check: func(exec *model.Execution, st *model.Stage) error {
+			e.Detail = audit.Detail(map[string]any{"stage": st.Name, "comment": req.Comment})
+			e.Application = exec.Application
+			if err := p.Check(auth.PermApprove, pol.App(exec.Application, auth.ApprovalEnvironments(exec.Spec, st.Name)...)); err != nil {
+				return err
+			}
+			if decision == approveDecision {
+				return auth.FourEyes(exec, st.Name, p.Actor(), func(env string) bool { return fourEyes[env] })
+			}
+			return nil
+		}}
+		err = s.cfg.Engine.Judge(ctx, engine.JudgeParams{ExecutionID: id, Stage: req.Stage, Decision: decision, Actor: p.Actor(), Comment: req.Comment, Guard: guard})
+		if err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		exec, err := s.cfg.Store.ExecutionGet(ctx, id)
+		respond(s, w, r, exec, err)
+	}
+}
+
+func (s *Server) fourEyesEnvironments(ctx context.Context) (map[string]bool, error) {
+	envs, err := s.cfg.Store.EnvironmentList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, e := range envs {
+		out[e.Name] = e.FourEyes
+	}
+	return out, nil
+}
+
+// CancelRequest is the body of cancel.
+type CancelRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// cancel stops an execution; it needs what starting it needs.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	e := s.entry(r, model.AuditCancel, "execution/"+id, "")
+	var req CancelRequest
+	if err := decodeBody(w, r, &req, maxActionBody); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	var fc fieldCheck
+	fc.str("reason", req.Reason, maxComment)
+	if err := fc.err(); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	p := principal(r)
+	e.Detail = audit.Detail(map[string]any{"reason": req.Reason})
+	guard := engine.Guard{Audit: e, Check: func(exec *model.Execution, _ *model.Stage) error {
+		e.Application = exec.Application
+		return p.Check(auth.PermDeploy, pol.App(exec.Application, auth.RunEnvironments(exec.Spec)...))
+	}}
+	if err := s.cfg.Engine.Cancel(r.Context(), engine.CancelParams{ExecutionID: id, Actor: p.Actor(), Reason: req.Reason, Guard: guard}); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	exec, err := s.cfg.Store.ExecutionGet(r.Context(), id)
+	respond(s, w, r, exec, err)
+}
+
+func (s *Server) deploy(w http.ResponseWriter, r *http.Request) {
+	app := r.PathValue("name")
+	e := s.entry(r, model.AuditDeploy, "application/"+app, app)
+	var req deploy.Request
+	if !s.decodeAction(w, r, e, &req) {
+		return
+	}
+	var fc fieldCheck
+	fc.str("environment", req.Environment, maxName)
+	fc.str("version", req.Version, maxVersion)
+	fc.str("pipeline", req.Pipeline, maxName)
+	fc.params("params", req.Params)
+	fc.params("env", req.Env)
+	fc.str("commitSha", req.CommitSHA, maxCommitSHA)
+	if err := fc.err(); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "version": req.Version, "pipeline": req.Pipeline})
+	req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
+	exec, err := s.cfg.Deployer.Deploy(r.Context(), req)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, exec)
+}
+
+func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
+	app := r.PathValue("name")
+	e := s.entry(r, model.AuditRollback, "application/"+app, app)
+	var req deploy.RollbackRequest
+	if !s.decodeAction(w, r, e, &req) {
+		return
+	}
+	var fc fieldCheck
+	fc.str("environment", req.Environment, maxName)
+	fc.str("reason", req.Reason, maxComment)
+	if err := fc.err(); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "reason": req.Reason})
+	req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
+	exec, err := s.cfg.Deployer.Rollback(r.Context(), req)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, exec)
+}
+
+// adopt takes over an existing Kubernetes Deployment; it needs the deploy
+// permission in the environment. Adoption changes the cluster before
+// anything is stored, so its audit entry follows the outcome.
+func (s *Server) adopt(w http.ResponseWriter, r *http.Request) {
+	app := r.PathValue("name")
+	e := s.entry(r, model.AuditAdopt, "application/"+app, app)
+	var req deploy.AdoptRequest
+	if !s.decodeAction(w, r, e, &req) {
+		return
+	}
+	var fc fieldCheck
+	fc.str("environment", req.Environment, maxName)
+	fc.str("deployment", req.Deployment, maxName)
+	if err := fc.err(); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "deployment": req.Deployment})
+	if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	req.Application, req.Actor = app, principal(r).Actor()
+	sg, err := s.cfg.Deployer.Adopt(r.Context(), req)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	s.cfg.Audit.Record(r.Context(), *e, model.AuditOK, e.Detail)
+	writeJSON(w, http.StatusCreated, sg)
+}
+
+// decodeAction reads an application action's body; false when it answered.
+func (s *Server) decodeAction(w http.ResponseWriter, r *http.Request, e *model.AuditEntry, v any) bool {
+	if s.cfg.Deployer == nil {
+		s.writeError(w, r, errNotImplemented)
+		return false
+	}
+	if err := decodeBody(w, r, v, maxActionBody); err != nil {
+		s.failAction(w, r, e, err)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,241 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/gennaker/gennaker/internal/audit"
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+func (s *Server) currentConfig(ctx context.Context) (model.Config, error) {
+	var cfg model.Config
+	var err error
+	if cfg.Applications, err = s.cfg.Store.ApplicationList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.Environments, err = s.cfg.Store.EnvironmentList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.Pipelines, err = s.cfg.Store.PipelineList(ctx, store.PipelineListParams{}); err != nil {
+		return cfg, err
+	}
+	if cfg.AnalysisTemplates, err = s.cfg.Store.AnalysisTemplateList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.Teams, err = s.cfg.Store.TeamList(ctx); err != nil {
+		return cfg, err
+	}
+	cfg.Grants, err = s.cfg.Store.GrantList(ctx)
+	cfg.Applications, cfg.Environments, cfg.Pipelines = nonNil(cfg.Applications), nonNil(cfg.Environments), nonNil(cfg.Pipelines)
+	return cfg, err
+}
+
+// getConfig returns the stored config the caller may read: applications and
+// their pipelines filtered by read grants, environments and analysis
+// templates to anyone with a grant, teams and grants to admins of everything.
+func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
+	if err := requireGrant(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cfg, err := s.currentConfig(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rd, err := s.readable(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cfg.Applications = filter(cfg.Applications, func(a model.Application) bool { return rd.Has(a.Name) })
+	cfg.Pipelines = filter(cfg.Pipelines, func(p model.Pipeline) bool { return rd.Has(p.Application) })
+	if !principal(r).Can(auth.PermAdmin, auth.Global) {
+		cfg.Teams, cfg.Grants = nil, nil
+	}
+	writeJSON(w, 200, cfg)
+}
+
+func (s *Server) checkConfig(ctx context.Context, cfg model.Config, existing model.Config) error {
+	if s.cfg.Validate == nil {
+		return nil
+	}
+	return s.cfg.Validate(cfg, existing)
+}
+
+func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request) {
+	var cfg model.Config
+	if err := decodeBody(w, r, &cfg, maxConfigBody); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	existing, err := s.currentConfig(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.checkConfig(r.Context(), cfg, existing); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "valid"})
+}
+
+// applyConfig stores a config set when the caller is an admin over every
+// object in it, and records each created or changed object, with its diff,
+// in the audit log in the same transaction.
+func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
+	e := s.entry(r, model.AuditConfigApply, "", "")
+	var cfg model.Config
+	if err := decodeBody(w, r, &cfg, maxConfigBody); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	ctx := r.Context()
+	existing, err := s.currentConfig(ctx)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	if err := s.checkConfig(ctx, cfg, existing); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	if err := mayApply(principal(r), pol, cfg, existing); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	before, after := configObjects(existing), configObjects(cfg)
+	var res store.ApplyResult
+	err = s.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if res, err = tx.ConfigApply(ctx, cfg); err != nil {
+			return err
+		}
+		changed := append(append([]string(nil), res.Created...), res.Updated...)
+		if len(changed) == 0 {
+			entry := *e
+			entry.Outcome, entry.Detail = model.AuditOK, audit.Detail(map[string]any{"unchanged": len(res.Unchanged)})
+			return tx.AuditAppend(ctx, &entry)
+		}
+		for _, key := range changed {
+			entry := *e
+			obj := after[key]
+			entry.Object, entry.Application, entry.Outcome = key, obj.app, model.AuditOK
+			entry.Detail = audit.Detail(map[string]any{"changes": audit.Diff(before[key].value, obj.value)})
+			if err := tx.AuditAppend(ctx, &entry); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	s.cfg.Auth.Invalidate()
+	res.Created, res.Updated, res.Unchanged = nonNil(res.Created), nonNil(res.Updated), nonNil(res.Unchanged)
+	writeJSON(w, 200, res)
+}
+
+// configObject is one object of a config set, by "Kind/name".
+type configObject struct {
+	value any
+	app   string // the application it belongs to
+}
+
+func configObjects(cfg model.Config) map[string]configObject {
+	m := map[string]configObject{}
+	for _, a := range cfg.Applications {
+		m[model.KindApplication+"/"+a.Name] = configObject{a, a.Name}
+	}
+	for _, p := range cfg.Pipelines {
+		m[model.KindPipeline+"/"+p.Name] = configObject{p, p.Application}
+	}
+	for _, e := range cfg.Environments {
+		m[model.KindEnvironment+"/"+e.Name] = configObject{e, ""}
+	}
+	for _, t := range cfg.AnalysisTemplates {
+		m[model.KindAnalysisTemplate+"/"+t.Name] = configObject{t, ""}
+	}
+	for _, t := range cfg.Teams {
+		m[model.KindTeam+"/"+t.Name] = configObject{t, ""}
+	}
+	for _, g := range cfg.Grants {
+		m[model.KindGrant+"/"+g.Name] = configObject{g, ""}
+	}
+	return m
+}
+
+// mayApply checks that p is an admin over every object of cfg: an
+// application (as written and as stored, so nobody moves another team's
+// application into their own), a pipeline's application (as written and as
+// stored); environments, analysis templates, teams and grants belong to no
+// application and need an admin of everything.
+func mayApply(p auth.Principal, pol auth.Policy, cfg, existing model.Config) error {
+	storedApps := map[string]model.Application{}
+	for _, a := range existing.Applications {
+		storedApps[a.Name] = a
+	}
+	storedPipelines := map[string]model.Pipeline{}
+	for _, pl := range existing.Pipelines {
+		storedPipelines[pl.Name] = pl
+	}
+	var refused []string
+	check := func(object string, res auth.Resource) {
+		if !p.Can(auth.PermAdmin, res) {
+			refused = append(refused, object)
+		}
+	}
+	appRes := func(name, team string) auth.Resource { return auth.Resource{Application: name, Team: team} }
+	for _, a := range cfg.Applications {
+		check(model.KindApplication+"/"+a.Name, appRes(a.Name, a.Team))
+		if old, ok := storedApps[a.Name]; ok && old.Team != a.Team {
+			check(model.KindApplication+"/"+a.Name+" (stored with team "+old.Team+")", appRes(a.Name, old.Team))
+		}
+	}
+	for _, pl := range cfg.Pipelines {
+		check(model.KindPipeline+"/"+pl.Name, pol.App(pl.Application))
+		if old, ok := storedPipelines[pl.Name]; ok && old.Application != pl.Application {
+			check(model.KindPipeline+"/"+pl.Name+" (stored for application "+old.Application+")", pol.App(old.Application))
+		}
+	}
+	for _, e := range cfg.Environments {
+		check(model.KindEnvironment+"/"+e.Name, auth.Global)
+	}
+	for _, t := range cfg.AnalysisTemplates {
+		check(model.KindAnalysisTemplate+"/"+t.Name, auth.Global)
+	}
+	for _, t := range cfg.Teams {
+		check(model.KindTeam+"/"+t.Name, auth.Global)
+	}
+	for _, g := range cfg.Grants {
+		check(model.KindGrant+"/"+g.Name, auth.Global)
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	sort.Strings(refused)
+	return fmt.Errorf("%w: %s may not apply %s: applications and pipelines need the admin role over their application (or its team); environments, analysis templates, teams and grants need the admin role over everything; nothing was applied",
+		auth.ErrForbidden, p.Actor(), strings.Join(refused, ", "))
+}
+
+func filter[T any](in []T, keep func(T) bool) []T {
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

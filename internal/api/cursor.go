@@ -1,0 +1,37 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// A cursor names the last execution of a page: its creation time and ID,
+// base64url-encoded. Clients pass it back as ?cursor= without reading it.
+func encodeCursor(e model.Execution) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(e.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + e.ID))
+}
+
+func decodeCursor(s string) (*store.ExecutionCursor, error) {
+	bad := fmt.Errorf("%w: cursor %q is not one this server gave: pass the cursor of the answer's Link header as it is", errBadInput, truncate(s, 40))
+	if len(s) > 200 {
+		return nil, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	ts, id, ok := strings.Cut(string(raw), "|")
+	if !ok || id == "" {
+		return nil, bad
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return nil, bad
+	}
+	return &store.ExecutionCursor{CreatedAt: t, ID: id}, nil
+}

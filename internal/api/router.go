@@ -1,0 +1,193 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// Target says where a route's resource (the application it is about) comes from.
+type Target int
+
+const (
+	// OnCaller: the route is about nothing beyond the caller; any logged-in
+	// caller may call it and the handler shows only what they may read.
+	OnCaller Target = iota
+	// OnGlobal: objects of no application (environments' config, teams,
+	// grants, tokens, the audit log); Perm is needed over everything.
+	OnGlobal
+	// OnAppPath: the application named by the {name} path value.
+	OnAppPath
+	// OnExecutionPath: the application of the execution {id}.
+	OnExecutionPath
+	// OnPipelinePath: the application of the pipeline {name}.
+	OnPipelinePath
+)
+
+// Access is a route's authorization rule. Every route has one: Handle
+// takes it, and the role matrix test walks Routes().
+type Access struct {
+	// Public routes need no credential (health, metrics, static files, the
+	// login flow). Nothing else is public.
+	Public bool
+	// Perm is what the caller needs on the route's resource; "" with
+	// OnCaller means any logged-in caller.
+	Perm auth.Permission
+	On   Target
+	// Narrowed says the handler checks further, on what the request names
+	// (an environment, a stage, the objects of a config) or filters a list.
+	Narrowed string
+	// Page routes answer a missing credential with a redirect to the login
+	// page and a refusal with an HTML page, instead of JSON.
+	Page bool
+}
+
+// Route is a registered route and its rule.
+type Route struct {
+	Method, Path string
+	Access       Access
+}
+
+// Router registers routes with their access rules on one mux.
+type Router struct {
+	s      *Server
+	mux    *http.ServeMux
+	routes []Route
+	// Denied renders a refusal of a page route (set by the UI).
+	Denied func(w http.ResponseWriter, r *http.Request, code int, err error)
+}
+
+// Handle registers h for pattern ("METHOD /path") under rule acc.
+func (rt *Router) Handle(pattern string, acc Access, h http.Handler) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		panic("api: route " + pattern + " has no method")
+	}
+	if !acc.Public && acc.Perm == "" && acc.On != OnCaller {
+		panic("api: route " + pattern + " names a resource but no permission")
+	}
+	rt.routes = append(rt.routes, Route{Method: method, Path: path, Access: acc})
+	rt.mux.Handle(pattern, rt.guard(acc, h))
+}
+
+// HandleFunc is Handle for a function.
+func (rt *Router) HandleFunc(pattern string, acc Access, h http.HandlerFunc) {
+	rt.Handle(pattern, acc, h)
+}
+
+// Routes lists every registered route with its rule.
+func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
+
+// guard enforces acc before h: a credential (unless public), then the
+// permission on the route's resource. A refusal is audited.
+func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
+	if acc.Public {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := auth.From(r.Context())
+		if !p.Authenticated() {
+			rt.unauthenticated(w, r, acc)
+			return
+		}
+		if acc.Perm == "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if acc.On == OnCaller {
+			if !p.Holds(acc.Perm) {
+				rt.refuse(w, r, acc, p.Check(acc.Perm, auth.Global), "")
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		res, err := rt.resource(r, acc.On)
+		if err != nil {
+			rt.fail(w, r, acc, err)
+			return
+		}
+		if !p.CanSomewhere(acc.Perm, res) {
+			rt.refuse(w, r, acc, p.Check(acc.Perm, res), res.Application)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// resource finds what a route is about.
+func (rt *Router) resource(r *http.Request, on Target) (auth.Resource, error) {
+	ctx := r.Context()
+	pol, err := rt.s.policy(r)
+	if err != nil {
+		return auth.Resource{}, err
+	}
+	switch on {
+	case OnAppPath:
+		name := r.PathValue("name")
+		if _, ok := pol.AppTeams[name]; !ok {
+			if _, err := rt.s.cfg.Store.ApplicationGet(ctx, name); err != nil {
+				return auth.Resource{}, err
+			}
+		}
+		return pol.App(name), nil
+	case OnExecutionPath:
+		exec, err := rt.s.cfg.Store.ExecutionGet(ctx, r.PathValue("id"))
+		if err != nil {
+			return auth.Resource{}, err
+		}
+		return pol.App(exec.Application), nil
+	case OnPipelinePath:
+		pl, err := rt.s.cfg.Store.PipelineGet(ctx, r.PathValue("name"))
+		if err != nil {
+			return auth.Resource{}, err
+		}
+		return pol.App(pl.Application), nil
+	}
+	return auth.Global, nil
+}
+
+func (rt *Router) unauthenticated(w http.ResponseWriter, r *http.Request, acc Access) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		e := rt.s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
+		rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, "no credential")
+	}
+	if acc.Page {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	rt.s.writeError(w, r, fmt.Errorf("%w: send an API token as `Authorization: Bearer TOKEN` (the CLI reads it from its config file, --token or GENNAKER_TOKEN; create one with `gennaker token create`), or log in to the UI", auth.ErrUnauthenticated))
+}
+
+func (rt *Router) refuse(w http.ResponseWriter, r *http.Request, acc Access, err error, app string) {
+	e := rt.s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, app)
+	rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, err)
+	rt.fail(w, r, acc, err)
+}
+
+func (rt *Router) fail(w http.ResponseWriter, r *http.Request, acc Access, err error) {
+	if acc.Page && rt.Denied != nil {
+		code := http.StatusInternalServerError
+		switch {
+		case errors.Is(err, auth.ErrForbidden):
+			code = http.StatusForbidden
+		case errors.Is(err, store.ErrNotFound):
+			code = http.StatusNotFound
+		}
+		rt.Denied(w, r, code, err)
+		return
+	}
+	rt.s.writeError(w, r, err)
+}
+
+// ServeHTTP dispatches a request that has already passed the server's
+// checks (host, origin, authentication) to its route, whose rule still
+// applies. The UI forwards its no-JavaScript forms through it, carrying the
+// caller in the request's context.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
