@@ -83,16 +83,16 @@ type ReleaseResult struct {
 
 // Result is the demo's summary.
 type Result struct {
-	Releases  []ReleaseResult `json:"releases"`
-	API       string          `json:"api"`
-	UI        string          `json:"ui"`
+	Releases []ReleaseResult `json:"releases"`
+	API      string          `json:"api"`
+	UI       string          `json:"ui"`
 	// LoginURL is a one-time link that logs a browser in to the UI.
 	LoginURL string `json:"loginUrl,omitempty"`
 	// CLIConfig is the CLI credentials file of the demo's server (export
 	// GENNAKER_CONFIG=it to use the CLI against the demo).
 	CLIConfig string `json:"cliConfig"`
-	FrontDoor string          `json:"frontDoor"`
-	DataDir   string          `json:"dataDir"`
+	FrontDoor string `json:"frontDoor"`
+	DataDir   string `json:"dataDir"`
 	// ServerPID is set when the server is left running (--keep).
 	ServerPID int `json:"serverPid,omitempty"`
 	// Stopped: the server and the service were torn down when the demo ended.
