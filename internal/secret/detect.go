@@ -75,7 +75,7 @@ func CredentialInURL(raw string) string {
 		return ""
 	}
 	if u.User != nil {
-		return "it holds a user name or password (" + u.Scheme + "://USER:PASSWORD@...)"
+		return "it holds a user name or password before the host"
 	}
 	for name, values := range u.Query() {
 		for _, v := range values {

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"net/url"
@@ -36,8 +37,49 @@ func NewRedactor(values ...string) *Redactor {
 	return r
 }
 
-// Add remembers more values.
+// Add remembers more values. A value that is a URL brings its parts too
+// (the path and query, the user name and password), since a receiver may
+// echo its request path without the rest.
 func (r *Redactor) Add(values ...string) {
+	for _, v := range values {
+		r.add(v)
+		if u, err := url.Parse(v); err == nil && u.Host != "" {
+			r.add(u.RequestURI())
+			r.add(u.EscapedPath())
+			r.add(u.Path)
+			r.add(u.RawQuery)
+			r.addUser(u)
+		}
+	}
+}
+
+// AddURL remembers the credential-looking parts of a URL written inline:
+// its user name and password, the values of token-like query parameters
+// and the secret path of a hook URL (see CredentialInURL).
+func (r *Redactor) AddURL(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return
+	}
+	r.addUser(u)
+	for name, values := range u.Query() {
+		if CredentialParam(name) {
+			r.add(values...)
+		}
+	}
+	if keep, _, ok := hookPath(hostname(u.Host), u.EscapedPath()); ok {
+		r.add(u.EscapedPath()[keep:])
+	}
+}
+
+func (r *Redactor) addUser(u *url.URL) {
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		r.add(u.User.Username(), pw)
+	}
+}
+
+func (r *Redactor) add(values ...string) {
 	for _, v := range values {
 		if len(v) >= MinValueLen && !slices.Contains(r.values, v) {
 			r.values = append(r.values, v)
@@ -160,4 +202,50 @@ func redactQuery(q string) string {
 		}
 	}
 	return strings.Join(params, "&")
+}
+
+// RedactJSON redacts every string in a JSON document (keys too). It returns
+// b itself when nothing changes, and b redacted as text when it is not JSON.
+func (r *Redactor) RedactJSON(b []byte) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return []byte(r.Redact(string(b)))
+	}
+	changed := false
+	doc = r.redactTree(doc, &changed)
+	if !changed {
+		return b
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return []byte(r.Redact(string(b)))
+	}
+	return out
+}
+
+func (r *Redactor) redactTree(v any, changed *bool) any {
+	switch v := v.(type) {
+	case string:
+		out := r.Redact(v)
+		*changed = *changed || out != v
+		return out
+	case []any:
+		for i := range v {
+			v[i] = r.redactTree(v[i], changed)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, child := range v {
+			rk := r.Redact(k)
+			*changed = *changed || rk != k
+			out[rk] = r.redactTree(child, changed)
+		}
+		return out
+	}
+	return v
 }

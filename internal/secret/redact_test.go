@@ -157,3 +157,39 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactorURLParts(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor("https://deploy-bot:pa55word@ci.example.com/hook/k3y-in-the-path?build=17")
+	got := r.Redact("POST /hook/k3y-in-the-path?build=17 for deploy-bot, then /hook/k3y-in-the-path, with pa55word")
+	if want := "POST *** for ***, then ***, with ***"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+
+	inline := NewRedactor()
+	inline.AddURL("https://hooks.slack.com/services/T0/B0/XSECRETX?token=abcd1234&page=2")
+	inline.AddURL("https://ci.example.com/hooks/deploy")
+	inline.AddURL("not a url")
+	got = inline.Redact("you sent /services/T0/B0/XSECRETX?token=abcd1234 to /hooks/deploy page=2")
+	if want := "you sent /services/***?token=*** to /hooks/deploy page=2"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestRedactJSON(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor("tok-8f2a61c9")
+	tests := []struct{ in, want string }{
+		{`{"body":"echo tok-8f2a61c9","n":12345678901234567890,"list":["x","tok-8f2a61c9"]}`,
+			`{"body":"echo ***","list":["x","***"],"n":12345678901234567890}`},
+		{`{"called":true,"statusCode":200}`, `{"called":true,"statusCode":200}`},
+		{`{"url":"https://u:p@h.example.com/"}`, `{"url":"https://***@h.example.com/"}`},
+		{`not json tok-8f2a61c9`, `not json ***`},
+		{``, ``},
+	}
+	for _, tt := range tests {
+		if got := string(r.RedactJSON([]byte(tt.in))); got != tt.want {
+			t.Errorf("RedactJSON(%s)\n got %s\nwant %s", tt.in, got, tt.want)
+		}
+	}
+}
