@@ -51,8 +51,12 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 		}
 		return
 	}
-	if v.Type() == durationType {
+	switch v.Type() {
+	case durationType:
 		d.duration(n, path, v)
+		return
+	case stringOrSecretType:
+		d.stringOrSecret(n, path, v) // secret.go
 		return
 	}
 	switch v.Kind() {

@@ -70,8 +70,11 @@ func (g *schemaGen) document(kind string) jsonSchema {
 
 // of returns the schema of a Go type; named structs go to $defs.
 func (g *schemaGen) of(t reflect.Type) jsonSchema {
-	if t == durationType {
+	switch t {
+	case durationType:
 		return jsonSchema{"type": "string", "pattern": durationPattern, "description": "a duration such as 30s, 5m or 1h30m"}
+	case stringOrSecretType:
+		return g.stringOrSecret() // secret.go
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -88,6 +88,7 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	}
 	errs = append(errs, validateManifest(doc, a)...)
 	errs = append(errs, validateResources(doc, a.Resources)...)
+	errs = append(errs, checkRunEnvSecrets(doc, a.Run.Env)...) // secret.go
 	return errs
 }
 

@@ -74,27 +74,27 @@ var httpMethod = regexp.MustCompile(`^[A-Z]+$`)
 
 func validateWebhook(doc *Document, path string, w *model.WebhookStage) []Error {
 	var errs []Error
-	if w.URL != "" || doc.pos.has(path+".url") {
-		if msg := checkURL(w.URL); msg != "" {
+	if !w.URL.IsSecret() && (w.URL.Value != "" || doc.pos.has(path+".url")) {
+		if msg := checkURL(w.URL.Value); msg != "" {
 			errs = append(errs, doc.errorf(path+".url", "%s", msg))
 		}
 	}
-	if w.StatusURL != "" {
-		if msg := checkURL(w.StatusURL); msg != "" {
+	if !w.StatusURL.IsSecret() && w.StatusURL.Value != "" {
+		if msg := checkURL(w.StatusURL.Value); msg != "" {
 			errs = append(errs, doc.errorf(path+".statusUrl", "%s", msg))
 		}
 	}
 	if w.Method != "" && !httpMethod.MatchString(w.Method) {
 		errs = append(errs, doc.errorf(path+".method", "%q is not an HTTP method: write it in capitals, such as POST", w.Method))
 	}
-	if w.StatusURL == "" {
+	if w.StatusURL.IsZero() {
 		for _, f := range []string{"pollInterval", "statusField", "successValues", "failureValues"} {
 			if doc.pos.has(path + "." + f) {
 				errs = append(errs, doc.errorf(path+"."+f, "%s only applies when statusUrl is set: add statusUrl or remove it", f))
 			}
 		}
 	}
-	return errs
+	return append(errs, checkWebhookSecrets(doc, path, w)...) // secret.go
 }
 
 // checkURL returns what is wrong with a webhook URL, or "".

@@ -160,7 +160,7 @@ func TestApplyOutcome(t *testing.T) {
 func TestApplyOutcomeRetriesExactlyRetriesTimes(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
-	spec := model.StageSpec{Name: "hook", Webhook: &model.WebhookStage{URL: "https://ci.example.com"}, Retries: 5}
+	spec := model.StageSpec{Name: "hook", Webhook: &model.WebhookStage{URL: model.Inline("https://ci.example.com")}, Retries: 5}
 	st := model.Stage{Name: "hook", Status: model.StageRunning, Attempt: 1}
 	var delays []time.Duration
 	for st.Status == model.StageRunning {

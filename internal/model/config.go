@@ -37,13 +37,15 @@ type Application struct {
 }
 
 // RunSpec says how the local target starts one instance of a version.
-// Command, Args and Env values may use the placeholders {{version}}, {{port}},
-// {{instance}} and {{app}}; each instance also gets PORT, VERSION and INSTANCE.
+// Command, Args and inline Env values may use the placeholders {{version}},
+// {{port}}, {{instance}} and {{app}}; each instance also gets PORT, VERSION
+// and INSTANCE. An Env value may be a secretRef, resolved when an instance
+// starts (env, file: local targets; kubernetes: Kubernetes targets).
 type RunSpec struct {
-	Command string            `json:"command,omitempty"`
-	Args    []string          `json:"args,omitempty"`
-	Env     map[string]string `json:"env,omitempty"`
-	Dir     string            `json:"dir,omitempty"`
+	Command string                    `json:"command,omitempty"`
+	Args    []string                  `json:"args,omitempty"`
+	Env     map[string]StringOrSecret `json:"env,omitempty"`
+	Dir     string                    `json:"dir,omitempty"`
 }
 
 // HealthCheck is an HTTP GET that must answer 2xx for an instance to be healthy.

@@ -111,14 +111,16 @@ type JudgmentStage struct {
 
 // WebhookStage calls URL once (with a stable Idempotency-Key header) and,
 // when StatusURL is set, polls it until a success or failure value appears.
+// URL, StatusURL, header values and Body may be secretRefs, resolved at each
+// call; inline ones may hold {{params.NAME}}.
 type WebhookStage struct {
-	URL     string            `json:"url"`
-	Method  string            `json:"method,omitempty"` // default POST
-	Headers map[string]string `json:"headers,omitempty"`
-	Body    string            `json:"body,omitempty"`
+	URL     StringOrSecret            `json:"url"`
+	Method  string                    `json:"method,omitempty"` // default POST
+	Headers map[string]StringOrSecret `json:"headers,omitempty"`
+	Body    StringOrSecret            `json:"body,omitzero"`
 	// StatusURL is polled with GET every PollInterval when set.
-	StatusURL    string   `json:"statusUrl,omitempty"`
-	PollInterval Duration `json:"pollInterval,omitempty"`
+	StatusURL    StringOrSecret `json:"statusUrl,omitzero"`
+	PollInterval Duration       `json:"pollInterval,omitempty"`
 	// StatusField is a dotted path into the status JSON, e.g. "status" or "result.state".
 	StatusField string `json:"statusField,omitempty"`
 	// SuccessValues end the stage successfully when the status field holds

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // Webhook calls an HTTP endpoint once and, when a status URL is configured,
@@ -20,8 +21,16 @@ import (
 // Every call carries the header Idempotency-Key: <execution>/<stage>, the same
 // on every attempt, so a receiver can ignore a call that gennaker repeats
 // after a crash (the call happened but its result was not yet stored).
+//
+// URLs, header values and the body may be secretRefs. They are resolved at
+// each call and never stored: the stage's state and output hold no request
+// data, and every reason, state and output it returns is redacted (the
+// resolved values, and credential-looking parts of any URL).
 type Webhook struct {
 	Client *http.Client
+	// Secrets resolves secretRefs at each call; nil reads the server's
+	// environment and files.
+	Secrets *secret.Resolver
 }
 
 var _ Runner = (*Webhook)(nil)
@@ -48,7 +57,6 @@ type webhookState struct {
 
 // Run implements Runner.
 func (w *Webhook) Run(ctx context.Context, in Input) Result {
-	spec := in.Spec.Webhook
 	var st webhookState
 	if err := DecodeState(in, &st); err != nil {
 		return Failf("%v", err)
@@ -59,35 +67,43 @@ func (w *Webhook) Run(ctx context.Context, in Input) Result {
 		}
 		return Failf("canceled")
 	}
-	key := in.Execution.ID + "/" + in.Stage.Name
-	spec = expandWebhook(spec, in.Execution.Params)
-	if !st.Called {
-		method := spec.Method
-		if method == "" {
-			method = http.MethodPost
-		}
-		code, body, err := w.do(ctx, method, spec.URL, spec.Body, spec.Headers, key)
-		if err != nil {
-			return Retry(err)
-		}
-		if code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout {
-			return Retry(fmt.Errorf("%s %s answered %d %s: %s", method, spec.URL, code, http.StatusText(code), snippet(body)))
-		}
-		if code >= 300 {
-			return Failf("%s %s answered %d %s: %s", method, spec.URL, code, http.StatusText(code), snippet(body))
-		}
-		st.Called, st.StatusCode = true, code
-		if spec.StatusURL == "" {
-			return Succeed(map[string]any{"statusCode": code, "body": snippet(body)}).WithState(st)
-		}
-		return Again(in.Now, st)
+	call, err := w.prepare(ctx, in.Spec.Webhook, in.Execution.Params)
+	if err != nil {
+		return Failf("%s", secret.Redact(err.Error()))
 	}
-	return w.poll(ctx, in, st, key)
+	key := in.Execution.ID + "/" + in.Stage.Name
+	var r Result
+	if !st.Called {
+		r = w.call(ctx, in, call, st, key)
+	} else {
+		r = w.poll(ctx, in, call, st, key)
+	}
+	return redactResult(call.redact, r)
 }
 
-func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key string) Result {
-	spec := expandWebhook(in.Spec.Webhook, in.Execution.Params)
-	code, body, err := w.do(ctx, http.MethodGet, spec.StatusURL, "", spec.Headers, key)
+// call makes the webhook's one call.
+func (w *Webhook) call(ctx context.Context, in Input, call *webhookCall, st webhookState, key string) Result {
+	code, body, err := w.do(ctx, call, call.method, call.url, call.body, key)
+	if err != nil {
+		return Retry(err)
+	}
+	if code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout {
+		return Retry(fmt.Errorf("%s %s answered %d %s: %s", call.method, call.url, code, http.StatusText(code), snippet(body)))
+	}
+	if code >= 300 {
+		return Failf("%s %s answered %d %s: %s", call.method, call.url, code, http.StatusText(code), snippet(body))
+	}
+	st.Called, st.StatusCode = true, code
+	if call.statusURL.value == "" {
+		return Succeed(map[string]any{"statusCode": code, "body": snippet(body)}).WithState(st)
+	}
+	return Again(in.Now, st)
+}
+
+func (w *Webhook) poll(ctx context.Context, in Input, call *webhookCall, st webhookState, key string) Result {
+	spec := in.Spec.Webhook
+	status := call.statusURL
+	code, body, err := w.do(ctx, call, http.MethodGet, status, "", key)
 	st.Polls++
 	interval := spec.PollInterval.D()
 	if interval <= 0 {
@@ -95,21 +111,21 @@ func (w *Webhook) poll(ctx context.Context, in Input, st webhookState, key strin
 	}
 	if err != nil || code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout {
 		if err == nil {
-			err = fmt.Errorf("GET %s answered %d %s", spec.StatusURL, code, http.StatusText(code))
+			err = fmt.Errorf("GET %s answered %d %s", status, code, http.StatusText(code))
 		}
 		return Retry(err)
 	}
 	if code >= 300 {
-		return Failf("GET %s answered %d %s: %s", spec.StatusURL, code, http.StatusText(code), snippet(body))
+		return Failf("GET %s answered %d %s: %s", status, code, http.StatusText(code), snippet(body))
 	}
 	value, err := lookupField(body, spec.StatusField)
 	if err != nil {
-		return Failf("status URL %s: %v", spec.StatusURL, err)
+		return Failf("status URL %s: %v", status, err)
 	}
-	st.LastStatus = value
+	st.LastStatus = value // redacted with the rest of the result
 	switch {
 	case statusIn(spec.FailureValues, defaultFailureValues, value):
-		return Failf("status URL %s reports %s=%q, a failure value", spec.StatusURL, fieldName(spec.StatusField), value)
+		return Failf("status URL %s reports %s=%q, a failure value", status, fieldName(spec.StatusField), value)
 	case statusIn(spec.SuccessValues, defaultSuccessValues, value):
 		return Succeed(map[string]any{"statusCode": st.StatusCode, "status": value, "polls": st.Polls}).WithState(st)
 	}
@@ -125,14 +141,14 @@ func statusIn(configured, defaults []string, value string) bool {
 	return slices.Contains(defaults, strings.ToLower(value))
 }
 
-func (w *Webhook) do(ctx context.Context, method, url, body string, headers map[string]string, key string) (int, []byte, error) {
+func (w *Webhook) do(ctx context.Context, call *webhookCall, method string, target webhookURL, body, key string) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, target.value, strings.NewReader(body))
 	if err != nil {
-		return 0, nil, fmt.Errorf("building %s %s: %w", method, url, err)
+		return 0, nil, fmt.Errorf("building %s %s: %w", method, target, err)
 	}
-	for k, v := range headers {
+	for k, v := range call.headers {
 		req.Header.Set(k, v)
 	}
 	req.Header.Set(IdempotencyHeader, key)
@@ -145,26 +161,20 @@ func (w *Webhook) do(ctx context.Context, method, url, body string, headers map[
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s %s: %w", method, url, err)
+		// The client's error repeats the URL, which may be a secret: say
+		// what happened, naming the URL as the config does.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return 0, nil, fmt.Errorf("%s %s: %w", method, target, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return 0, nil, fmt.Errorf("reading the answer of %s %s: %w", method, url, err)
+		return 0, nil, fmt.Errorf("reading the answer of %s %s: %w", method, target, err)
 	}
 	return resp.StatusCode, b, nil
-}
-
-// expandWebhook fills {{params.NAME}} placeholders in the URLs, headers
-// and body with the execution's parameters.
-func expandWebhook(spec *model.WebhookStage, params map[string]string) *model.WebhookStage {
-	out := *spec
-	out.URL, out.StatusURL, out.Body = expandParams(spec.URL, params), expandParams(spec.StatusURL, params), expandParams(spec.Body, params)
-	out.Headers = make(map[string]string, len(spec.Headers))
-	for k, v := range spec.Headers {
-		out.Headers[k] = expandParams(v, params)
-	}
-	return &out
 }
 
 // lookupField reads a dotted path ("status", "result.state") from a JSON body.

@@ -3,9 +3,13 @@ package stage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // ciServer is a fake CI system: it answers the webhook call and a status URL
@@ -81,7 +86,7 @@ func (ci *ciServer) seen() []seenRequest {
 }
 
 func hookSpec(ci *ciServer, configure func(*model.WebhookStage)) model.StageSpec {
-	w := &model.WebhookStage{URL: ci.URL + "/hook"}
+	w := &model.WebhookStage{URL: model.Inline(ci.URL + "/hook")}
 	if configure != nil {
 		configure(w)
 	}
@@ -90,7 +95,7 @@ func hookSpec(ci *ciServer, configure func(*model.WebhookStage)) model.StageSpec
 
 func withStatusURL(ci *ciServer, field string, success, failure []string) func(*model.WebhookStage) {
 	return func(w *model.WebhookStage) {
-		w.StatusURL = ci.URL + "/status"
+		w.StatusURL = model.Inline(ci.URL + "/status")
 		w.StatusField = field
 		w.SuccessValues = success
 		w.FailureValues = failure
@@ -187,8 +192,8 @@ func TestWebhookSendsTheConfiguredRequest(t *testing.T) {
 	ci := newCIServer(t, 200, "ok")
 	spec := hookSpec(ci, func(w *model.WebhookStage) {
 		w.Method = http.MethodPut
-		w.Body = `{"version":"1.4.2"}`
-		w.Headers = map[string]string{"X-Token": "s3cret", IdempotencyHeader: "mine"}
+		w.Body = model.Inline(`{"version":"1.4.2"}`)
+		w.Headers = model.InlineMap(map[string]string{"X-Token": "s3cret", IdempotencyHeader: "mine"})
 	})
 	if rs := runWebhook(t, spec); rs[0].Outcome != Succeeded {
 		t.Fatalf("outcome %s (%q), want Succeeded", outcomes(rs), rs[0].Reason)
@@ -395,8 +400,8 @@ func TestWebhookNetworkErrorIsTransient(t *testing.T) {
 	ci.Close() // nothing listens any more
 
 	r := (&Webhook{Client: &http.Client{Timeout: 5 * time.Second}}).Run(context.Background(), inputFor(spec, clock, clock))
-	if r.Outcome != Transient || !strings.Contains(r.Reason, "POST "+spec.Webhook.URL) {
-		t.Errorf("outcome %s %q, want Transient naming POST %s", outcomeName(r.Outcome), r.Reason, spec.Webhook.URL)
+	if r.Outcome != Transient || !strings.Contains(r.Reason, "POST "+spec.Webhook.URL.Value) {
+		t.Errorf("outcome %s %q, want Transient naming POST %s", outcomeName(r.Outcome), r.Reason, spec.Webhook.URL.Value)
 	}
 }
 
@@ -408,8 +413,8 @@ func TestWebhookStatusURLNetworkErrorIsTransient(t *testing.T) {
 	in := inputFor(spec, clock, clock)
 	in.Stage.State = json.RawMessage(`{"called":true,"statusCode":200}`)
 	r := (&Webhook{}).Run(context.Background(), in)
-	if r.Outcome != Transient || !strings.Contains(r.Reason, "GET "+spec.Webhook.StatusURL) {
-		t.Errorf("outcome %s %q, want Transient naming GET %s", outcomeName(r.Outcome), r.Reason, spec.Webhook.StatusURL)
+	if r.Outcome != Transient || !strings.Contains(r.Reason, "GET "+spec.Webhook.StatusURL.Value) {
+		t.Errorf("outcome %s %q, want Transient naming GET %s", outcomeName(r.Outcome), r.Reason, spec.Webhook.StatusURL.Value)
 	}
 }
 
@@ -480,4 +485,253 @@ func TestWebhookStoppedWhilePollingSaysTheLastStatus(t *testing.T) {
 	if len(ci.seen()) != 0 {
 		t.Errorf("a stopped webhook called CI %d times", len(ci.seen()))
 	}
+}
+
+// echoServer is a receiver that repeats the credentials it was sent in every
+// answer, as careless services do in their error pages: the stage must keep
+// them out of everything it stores.
+type echoServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []echoed
+	// answers maps a path to the status code it answers, then the status
+	// JSON it reports ({{auth}} is replaced by the Authorization received).
+	answers map[string]echoAnswer
+}
+
+type echoed struct{ Method, Path, Auth, Body string }
+
+type echoAnswer struct {
+	code   int
+	status string
+}
+
+func newEchoServer(t *testing.T, answers map[string]echoAnswer) *echoServer {
+	t.Helper()
+	e := &echoServer{answers: answers}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		auth := r.Header.Get("Authorization")
+		e.mu.Lock()
+		e.seen = append(e.seen, echoed{r.Method, r.URL.Path, auth, string(body)})
+		e.mu.Unlock()
+		a, ok := e.answers[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(a.code)
+		if a.status != "" {
+			_, _ = io.WriteString(w, strings.ReplaceAll(a.status, "{{auth}}", auth))
+			return
+		}
+		_, _ = fmt.Fprintf(w, "you sent %s to %s with %s", body, r.URL, auth)
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+func (e *echoServer) requests() []echoed {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]echoed(nil), e.seen...)
+}
+
+// secretHook is a webhook whose URL, status URL, Authorization header and
+// body are secretRefs, with the resolver that reads them.
+func secretHook(t *testing.T, e *echoServer, withStatus bool) (model.StageSpec, *secret.Resolver, []string) {
+	t.Helper()
+	tokenFile := filepath.Join(t.TempDir(), "ci-token")
+	if err := os.WriteFile(tokenFile, []byte("Bearer tok-8f2a61c9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"HOOK_URL":   e.URL + "/hook/k3y-in-the-path",
+		"STATUS_URL": e.URL + "/status/k3y-in-the-path",
+		"HOOK_BODY":  `{"password":"pw-5d1e77"}`,
+	}
+	w := &model.WebhookStage{
+		URL: model.FromSecret(model.SecretRef{Env: "HOOK_URL"}),
+		Headers: map[string]model.StringOrSecret{
+			"Authorization": model.FromSecret(model.SecretRef{File: tokenFile}),
+			"X-Team":        model.Inline("payments"),
+		},
+		Body: model.FromSecret(model.SecretRef{Env: "HOOK_BODY"}),
+	}
+	if withStatus {
+		w.StatusURL = model.FromSecret(model.SecretRef{Env: "STATUS_URL"})
+		w.StatusField = "status"
+		w.PollInterval = model.Duration(time.Second)
+	}
+	res := &secret.Resolver{LookupEnv: func(name string) (string, bool) { v, ok := vars[name]; return v, ok }}
+	values := []string{vars["HOOK_URL"], vars["STATUS_URL"], "k3y-in-the-path", "tok-8f2a61c9", "pw-5d1e77"}
+	return model.StageSpec{Name: "notify", Webhook: w}, res, values
+}
+
+// runWith plays the engine like runWebhook, with a resolver.
+func runWith(t *testing.T, res *secret.Resolver, spec model.StageSpec) []Result {
+	t.Helper()
+	w := &Webhook{Client: &http.Client{Timeout: 5 * time.Second}, Secrets: res}
+	in := inputFor(spec, clock, clock)
+	var results []Result
+	for range 10 {
+		r := w.Run(context.Background(), in)
+		results = append(results, r)
+		if r.Outcome != Continue {
+			break
+		}
+		in.Stage.State, in.Now = r.State, r.At
+	}
+	return results
+}
+
+// assertNoSecrets fails when a result's reason, state or output holds a value.
+func assertNoSecrets(t *testing.T, rs []Result, values []string) {
+	t.Helper()
+	for i, r := range rs {
+		for _, v := range values {
+			for what, text := range map[string]string{"reason": r.Reason, "state": string(r.State), "output": string(r.Output)} {
+				if strings.Contains(text, v) {
+					t.Errorf("result %d (%s): the %s holds the secret %q: %s", i+1, outcomeName(r.Outcome), what, v, text)
+				}
+			}
+		}
+	}
+}
+
+func TestWebhookSecretsReachTheReceiverButNoResult(t *testing.T) {
+	t.Parallel()
+	e := newEchoServer(t, map[string]echoAnswer{
+		"/hook/k3y-in-the-path":   {code: 200},
+		"/status/k3y-in-the-path": {code: 200, status: `{"status":"done","by":"{{auth}}"}`},
+	})
+	spec, res, values := secretHook(t, e, true)
+	rs := runWith(t, res, spec)
+	if got := outcomes(rs); got != "Continue Succeeded" {
+		t.Fatalf("outcomes %s (%q), want Continue Succeeded", got, rs[len(rs)-1].Reason)
+	}
+	seen := e.requests()
+	want := []echoed{
+		{"POST", "/hook/k3y-in-the-path", "Bearer tok-8f2a61c9", `{"password":"pw-5d1e77"}`},
+		{"GET", "/status/k3y-in-the-path", "Bearer tok-8f2a61c9", ""},
+	}
+	if len(seen) != 2 || seen[0] != want[0] || seen[1] != want[1] {
+		t.Errorf("the receiver saw %+v\nwant %+v", seen, want)
+	}
+	assertNoSecrets(t, rs, values)
+	// The references are what the spec (and so the stored pipeline) holds.
+	b, _ := json.Marshal(spec)
+	if !strings.Contains(string(b), `"url":{"secretRef":{"env":"HOOK_URL"}}`) {
+		t.Errorf("spec JSON %s does not keep the reference", b)
+	}
+	assertNoSecrets(t, []Result{{Reason: string(b)}}, values)
+}
+
+func TestWebhookSecretsStayOutOfFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		answers  map[string]echoAnswer
+		status   bool
+		closed   bool
+		want     string
+		wantSays []string
+	}{
+		{name: "a 5xx echoing the request", answers: map[string]echoAnswer{"/hook/k3y-in-the-path": {code: 502}},
+			want: "Transient", wantSays: []string{"POST (secret from env HOOK_URL) answered 502 Bad Gateway: you sent ", "with ***"}},
+		{name: "a 4xx echoing the request", answers: map[string]echoAnswer{"/hook/k3y-in-the-path": {code: 403}},
+			want: "Failed", wantSays: []string{"POST (secret from env HOOK_URL) answered 403 Forbidden"}},
+		{name: "nothing listening", closed: true,
+			want: "Transient", wantSays: []string{"POST (secret from env HOOK_URL): ", "connection refused"}},
+		{name: "a status URL answering 404", status: true, answers: map[string]echoAnswer{
+			"/hook/k3y-in-the-path": {code: 202}, "/status/k3y-in-the-path": {code: 404}},
+			want: "Continue Failed", wantSays: []string{"GET (secret from env STATUS_URL) answered 404 Not Found"}},
+		{name: "a status that is the token", status: true, answers: map[string]echoAnswer{
+			"/hook/k3y-in-the-path": {code: 202}, "/status/k3y-in-the-path": {code: 200, status: `{"status":"{{auth}}"}`}},
+			want: "Continue Continue Continue Continue Continue Continue Continue Continue Continue Continue"},
+		{name: "a failure status naming the token", status: true, answers: map[string]echoAnswer{
+			"/hook/k3y-in-the-path": {code: 202}, "/status/k3y-in-the-path": {code: 200, status: `{"status":"failed"} {{auth}}`}},
+			want: "Continue Failed", wantSays: []string{"answer is not JSON", "***"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEchoServer(t, tt.answers)
+			spec, res, values := secretHook(t, e, tt.status)
+			if tt.closed {
+				e.Close()
+			}
+			rs := runWith(t, res, spec)
+			if got := outcomes(rs); got != tt.want {
+				t.Fatalf("outcomes %s (last reason %q), want %s", got, rs[len(rs)-1].Reason, tt.want)
+			}
+			for _, s := range tt.wantSays {
+				if last := rs[len(rs)-1].Reason; !strings.Contains(last, s) {
+					t.Errorf("reason %q does not say %q", last, s)
+				}
+			}
+			assertNoSecrets(t, rs, values)
+		})
+	}
+}
+
+// A webhook stopped while polling a status that echoed the token says the
+// last status without it (the state it reads was redacted when stored).
+func TestWebhookStoppedWhilePollingASecretStatus(t *testing.T) {
+	t.Parallel()
+	e := newEchoServer(t, map[string]echoAnswer{
+		"/hook/k3y-in-the-path": {code: 202}, "/status/k3y-in-the-path": {code: 200, status: `{"status":"{{auth}}"}`}})
+	spec, res, values := secretHook(t, e, true)
+	rs := runWith(t, res, spec)
+	in := inputFor(spec, clock, clock)
+	in.Stage.State, in.Canceled = rs[len(rs)-1].State, true
+	r := (&Webhook{Secrets: res}).Run(context.Background(), in)
+	if r.Outcome != Failed || !strings.Contains(r.Reason, `reported "***"`) {
+		t.Errorf("outcome %s %q", outcomeName(r.Outcome), r.Reason)
+	}
+	assertNoSecrets(t, append(rs, r), values)
+}
+
+func TestWebhookUnresolvableSecretFailsWithoutCalling(t *testing.T) {
+	t.Parallel()
+	e := newEchoServer(t, map[string]echoAnswer{"/hook/k3y-in-the-path": {code: 200}})
+	spec, _, _ := secretHook(t, e, false)
+	spec.Webhook.Headers["X-Api-Key"] = model.FromSecret(model.SecretRef{Kubernetes: &model.KubernetesSecretRef{Name: "ci", Key: "key"}})
+	empty := &secret.Resolver{LookupEnv: func(string) (string, bool) { return "", false }}
+	rs := runWith(t, empty, spec)
+	r := rs[0]
+	for _, want := range []string{
+		"webhook.url: environment variable HOOK_URL is not set in the gennaker server's environment: set it and restart the server, or reference a file",
+		"webhook.headers.X-Api-Key: kubernetes Secret ci key key is read by the pods of a kubernetes environment",
+	} {
+		if r.Outcome != Failed || !strings.Contains(r.Reason, want) {
+			t.Errorf("outcome %s %q, want Failed saying %q", outcomeName(r.Outcome), r.Reason, want)
+		}
+	}
+	if n := len(e.requests()); n != 0 {
+		t.Errorf("the receiver was called %d times without its secrets", n)
+	}
+}
+
+// An inline URL of a Slack-style hook (written before config refused them,
+// or sent through the API) has its secret path redacted from messages.
+func TestWebhookRedactsInlineHookURLs(t *testing.T) {
+	t.Parallel()
+	e := newEchoServer(t, map[string]echoAnswer{"/services/T000/B000/XXXXSECRET": {code: 500}})
+	target, _ := url.Parse(e.URL)
+	client := &http.Client{Timeout: 5 * time.Second, Transport: rewriteHost{target.Host}}
+	spec := model.StageSpec{Name: "notify", Webhook: &model.WebhookStage{URL: model.Inline("http://hooks.slack.com/services/T000/B000/XXXXSECRET")}}
+	r := (&Webhook{Client: client}).Run(context.Background(), inputFor(spec, clock, clock))
+	if r.Outcome != Transient || !strings.Contains(r.Reason, "POST http://hooks.slack.com/services/*** answered 500") || strings.Contains(r.Reason, "XXXXSECRET") {
+		t.Errorf("outcome %s %q, want the hook's path redacted", outcomeName(r.Outcome), r.Reason)
+	}
+}
+
+// rewriteHost sends every request to one test server, whatever its URL.
+type rewriteHost struct{ host string }
+
+func (rw rewriteHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Host = rw.host
+	return http.DefaultTransport.RoundTrip(req)
 }

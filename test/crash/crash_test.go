@@ -380,7 +380,7 @@ func checkWebhooks(t *testing.T, execs []model.Execution, rep receiverReport, ki
 		for _, s := range e.Spec.Stages {
 			if s.Webhook != nil {
 				want[e.ID+"/"+s.Name] = true
-				if s.Webhook.StatusURL != "" {
+				if !s.Webhook.StatusURL.IsZero() {
 					polled[e.ID+"/"+s.Name] = true
 				}
 			}

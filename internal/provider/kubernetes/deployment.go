@@ -2,9 +2,7 @@ package kubernetes
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,14 +37,16 @@ func Image(app model.Application, version string) string {
 // BuildDeployment renders the Deployment of a server group as the object
 // gennaker applies: from the application's manifest template when it has
 // one, else from its image, port, env, resources and health check. It is a
-// pure function of its inputs.
+// pure function of its inputs. run.env secretRefs to a kubernetes Secret
+// become valueFrom.secretKeyRef; those the gennaker server would read (env,
+// file) are refused, since their value would be written into the spec.
 func BuildDeployment(namespace string, sg model.ServerGroup, app model.Application) (map[string]any, error) {
 	var obj map[string]any
 	var err error
 	if app.ManifestTemplate != "" {
-		obj, err = fromTemplate(sg, app)
+		obj, err = fromTemplate(namespace, sg, app)
 	} else {
-		obj, err = fromSpec(sg, app)
+		obj, err = fromSpec(namespace, sg, app)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("server group %s: %w", sg.Name, err)
@@ -61,16 +61,20 @@ func BuildDeployment(namespace string, sg model.ServerGroup, app model.Applicati
 	return obj, nil
 }
 
-func fromSpec(sg model.ServerGroup, app model.Application) (map[string]any, error) {
+func fromSpec(namespace string, sg model.ServerGroup, app model.Application) (map[string]any, error) {
 	if app.Image == "" {
 		return nil, fmt.Errorf("application %s has neither image nor manifest: set spec.image (such as registry/app:{{version}}) or spec.manifest", app.Name)
 	}
 	port := appPort(app)
+	env, err := containerEnv(namespace, sg, app, port)
+	if err != nil {
+		return nil, err
+	}
 	c := corev1.Container{
 		Name:  app.Name,
 		Image: Image(app, sg.Version),
 		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: port, Protocol: corev1.ProtocolTCP}},
-		Env:   containerEnv(sg, app, port),
+		Env:   env,
 	}
 	if app.Resources != nil {
 		res, err := resources(*app.Resources)
@@ -98,29 +102,6 @@ func fromSpec(sg model.ServerGroup, app model.Application) (map[string]any, erro
 	}
 	delete(obj, "status")
 	return obj, nil
-}
-
-// containerEnv is the application's run.env with the deploy's env on top,
-// sorted by name, plus VERSION and PORT like the local target sets.
-func containerEnv(sg model.ServerGroup, app model.Application, port int32) []corev1.EnvVar {
-	vals := map[string]string{}
-	maps.Copy(vals, app.Run.Env)
-	maps.Copy(vals, sg.Env)
-	r := strings.NewReplacer("{{version}}", sg.Version, "{{app}}", app.Name, "{{port}}", strconv.Itoa(int(port)))
-	for k, v := range vals {
-		vals[k] = r.Replace(v)
-	}
-	if _, ok := vals["VERSION"]; !ok {
-		vals["VERSION"] = sg.Version
-	}
-	if _, ok := vals["PORT"]; !ok {
-		vals["PORT"] = strconv.Itoa(int(port))
-	}
-	var env []corev1.EnvVar
-	for _, k := range slices.Sorted(maps.Keys(vals)) {
-		env = append(env, corev1.EnvVar{Name: k, Value: vals[k]})
-	}
-	return env
 }
 
 func resources(r model.Resources) (corev1.ResourceRequirements, error) {
@@ -156,7 +137,7 @@ func seconds(d time.Duration, floor int32) int32 {
 
 var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
 
-func fromTemplate(sg model.ServerGroup, app model.Application) (map[string]any, error) {
+func fromTemplate(namespace string, sg model.ServerGroup, app model.Application) (map[string]any, error) {
 	file := app.Manifest
 	if file == "" {
 		file = "manifestTemplate"
@@ -185,21 +166,8 @@ func fromTemplate(sg model.ServerGroup, app model.Application) (map[string]any, 
 		return nil, fmt.Errorf("%s: the template must be an apps/v1 Deployment, found kind %v (apiVersion %v)", file, kind, apiVersion)
 	}
 	delete(obj, "status")
-	// Deploy-time env goes to every container, over the template's own.
-	if len(sg.Env) > 0 {
-		containers, _, _ := nestedSlice(obj, "spec", "template", "spec", "containers")
-		for _, c := range containers {
-			cm, ok := c.(map[string]any)
-			if !ok {
-				continue
-			}
-			env, _ := cm["env"].([]any)
-			for _, k := range slices.Sorted(maps.Keys(sg.Env)) {
-				env = slices.DeleteFunc(env, func(e any) bool { m, _ := e.(map[string]any); return m["name"] == k })
-				env = append(env, map[string]any{"name": k, "value": sg.Env[k]})
-			}
-			cm["env"] = env
-		}
+	if err := injectEnv(obj, namespace, sg, app); err != nil {
+		return nil, err
 	}
 	return obj, nil
 }

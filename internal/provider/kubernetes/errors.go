@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/gennaker/gennaker/internal/model"
 )
 
 var (
@@ -75,3 +77,22 @@ func transient(err error) bool {
 func isNotFound(err error) bool {
 	return errors.Is(err, ErrNotFound) || apierrors.IsNotFound(err)
 }
+
+// ErrServerSecret: a run.env secret the gennaker server would read (env,
+// file) on a kubernetes environment, where its value would end up in the
+// Deployment's spec.
+var ErrServerSecret = errors.New("a secret read by the gennaker server cannot go into a Deployment")
+
+// ServerSecretError names the run.env variable refused with ErrServerSecret.
+type ServerSecretError struct {
+	Application, Var string
+	Ref              model.SecretRef
+	Namespace        string
+}
+
+func (e *ServerSecretError) Error() string {
+	return fmt.Sprintf("application %s: run.env.%s reads %s on the gennaker server, which would copy the secret into the Deployment's spec, readable by anyone who can read Deployments: put it in a Secret in namespace %s and use {secretRef: {kubernetes: {name, key}}}",
+		e.Application, e.Var, e.Ref, e.Namespace)
+}
+
+func (e *ServerSecretError) Unwrap() error { return ErrServerSecret }

@@ -43,7 +43,7 @@ func newFake(t *testing.T, traffic model.TrafficMode) fakeBundle {
 func testApp() model.Application {
 	return model.Application{
 		Name: "checkout", Image: "registry.example.com/checkout:{{version}}", Port: 8080,
-		Run:         model.RunSpec{Env: map[string]string{"GREETING": "hi from {{app}} {{version}}"}},
+		Run:         model.RunSpec{Env: model.InlineMap(map[string]string{"GREETING": "hi from {{app}} {{version}}"})},
 		HealthCheck: model.HealthCheck{Path: "/healthz", Interval: model.Duration(2 * time.Second), Timeout: model.Duration(time.Second), StartupTimeout: model.Duration(30 * time.Second)},
 		Resources:   &model.Resources{Requests: model.ResourceList{CPU: "100m", Memory: "128Mi"}, Limits: model.ResourceList{Memory: "256Mi"}},
 	}

@@ -162,8 +162,8 @@ func (p *Provider) startInstance(g *group, index, port int, proc *process) error
 	if proc == nil {
 		logPath := p.logPath(g.name, index)
 		var err error
-		if err = os.MkdirAll(filepath.Dir(logPath), 0o755); err == nil {
-			proc, err = spawn(spec, index, port, logPath, p.marker())
+		if err = os.MkdirAll(filepath.Dir(logPath), dirMode); err == nil {
+			proc, err = spawn(p.ctx, p.cfg.Secrets, spec, index, port, logPath, p.marker())
 		}
 		if err != nil {
 			g.mu.Lock()

@@ -68,7 +68,7 @@ func sampleSpec(t testing.TB, name, version string, instances int, env map[strin
 	}
 	return ServerGroupSpec{
 		Name: name, Application: "checkout", Environment: "test", Version: version, Instances: instances,
-		Run:         model.RunSpec{Command: exe, Env: map[string]string{"GENNAKER_TEST_SAMPLE": "1"}},
+		Run:         model.RunSpec{Command: exe, Env: model.InlineMap(map[string]string{"GENNAKER_TEST_SAMPLE": "1"})},
 		Env:         env,
 		HealthCheck: model.HealthCheck{Path: "/healthz", Interval: model.Duration(200 * time.Millisecond), Timeout: model.Duration(time.Second), StartupTimeout: model.Duration(15 * time.Second)},
 	}

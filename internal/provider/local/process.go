@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // process is one running instance: either our child (we can Wait for it) or
@@ -26,13 +28,19 @@ type process struct {
 
 // spawn starts one instance in its own process group with its output
 // appended to logPath.
-func spawn(spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
-	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+// Secrets in run.env are resolved here, so every start (a restart too)
+// reads them again.
+func spawn(ctx context.Context, secrets *secret.Resolver, spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
+	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, logFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open instance log: %w", err)
 	}
 	defer f.Close()
-	name, args, env := spec.command(index, port)
+	name, args, env, err := spec.command(ctx, secrets, index, port)
+	if err != nil {
+		fmt.Fprintf(f, "%s %s instance %d cannot start: %v\n", logMarker, spec.Name, index, err)
+		return nil, err
+	}
 	fmt.Fprintf(f, "%s %s instance %d starting on port %d at %s\n", logMarker, spec.Name, index, port, time.Now().Format(time.RFC3339))
 	cmd := exec.Command(name, args...)
 	cmd.Dir = spec.Run.Dir

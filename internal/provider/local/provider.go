@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // Config configures a Provider.
@@ -22,6 +25,9 @@ type Config struct {
 	PortMin, PortMax int
 	// GracePeriod is how long a stopping instance gets between SIGTERM and SIGKILL (default 5s).
 	GracePeriod time.Duration
+	// Secrets resolves the secretRefs of run.env each time an instance
+	// starts; nil reads the server's environment and files.
+	Secrets *secret.Resolver
 }
 
 // Provider runs server groups as local processes behind front-door proxies.
@@ -65,8 +71,13 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.GracePeriod <= 0 {
 		cfg.GracePeriod = 5 * time.Second
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "logs"), 0o755); err != nil {
+	logs := filepath.Join(cfg.DataDir, "logs")
+	if err := os.MkdirAll(logs, dirMode); err != nil {
 		return nil, fmt.Errorf("local provider: create data dir: %w", err)
+	}
+	// A logs directory made by an older gennaker was readable by everyone.
+	if err := os.Chmod(logs, dirMode); err != nil {
+		return nil, fmt.Errorf("local provider: restrict the logs directory: %w", err)
 	}
 	statePath := filepath.Join(cfg.DataDir, stateFileName)
 	st, err := loadState(statePath)
@@ -91,6 +102,11 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) EnsureServerGroup(ctx context.Context, spec ServerGroupSpec) error {
 	if err := spec.validate(); err != nil {
 		return err
+	}
+	// Fail once, before anything starts, when a secret cannot be read (each
+	// instance reads them again as it starts).
+	if _, err := spec.runEnv(ctx, p.cfg.Secrets, strings.NewReplacer()); err != nil {
+		return fmt.Errorf("server group %s cannot start: %w", spec.Name, err)
 	}
 	for {
 		g, orphan, err := p.lookupOrCreate(spec)

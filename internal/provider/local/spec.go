@@ -1,13 +1,18 @@
 package local
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // Defaults applied to a HealthCheck's zero fields.
@@ -39,7 +44,7 @@ func (s ServerGroupSpec) validate() error {
 	case s.Run.Command == "":
 		return fmt.Errorf("server group %s: run.command is empty: set the application's run.command to the program that starts one instance", s.Name)
 	}
-	return nil
+	return s.checkSecrets()
 }
 
 func (s ServerGroupSpec) healthPath() string {
@@ -75,20 +80,59 @@ func orDefault(d, def time.Duration) time.Duration {
 // with {{version}}, {{port}}, {{instance}} and {{app}} expanded. The
 // environment is the provider's own, then Run.Env, then the spec's Env, then
 // PORT, VERSION and INSTANCE, which always win because health checks and the
-// front door rely on PORT.
-func (s ServerGroupSpec) command(index, port int) (name string, args, env []string) {
+// front door rely on PORT. Secrets in Run.Env are read now, at every start,
+// and used as read (no placeholders); they are never stored.
+func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, index, port int) (name string, args, env []string, err error) {
 	r := strings.NewReplacer("{{version}}", s.Version, "{{port}}", strconv.Itoa(port),
 		"{{instance}}", strconv.Itoa(index), "{{app}}", s.Application)
+	runEnv, err := s.runEnv(ctx, secrets, r)
+	if err != nil {
+		return "", nil, nil, err
+	}
 	name = r.Replace(s.Run.Command)
 	for _, a := range s.Run.Args {
 		args = append(args, r.Replace(a))
 	}
 	env = os.Environ()
-	for _, m := range []map[string]string{s.Run.Env, s.Env} {
-		for k, v := range m {
-			env = append(env, k+"="+r.Replace(v))
-		}
+	for _, k := range slices.Sorted(maps.Keys(runEnv)) {
+		env = append(env, k+"="+runEnv[k])
+	}
+	for k, v := range s.Env {
+		env = append(env, k+"="+r.Replace(v))
 	}
 	env = append(env, "PORT="+strconv.Itoa(port), "VERSION="+s.Version, "INSTANCE="+strconv.Itoa(index))
-	return name, args, env
+	return name, args, env, nil
+}
+
+// runEnv is Run.Env with placeholders replaced in inline values and
+// secrets resolved. Its error names every secret that could not be read.
+func (s ServerGroupSpec) runEnv(ctx context.Context, secrets *secret.Resolver, r *strings.Replacer) (map[string]string, error) {
+	out := make(map[string]string, len(s.Run.Env))
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(s.Run.Env)) {
+		v := s.Run.Env[k]
+		if !v.IsSecret() {
+			out[k] = r.Replace(v.Value)
+			continue
+		}
+		val, err := secrets.Value(ctx, v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("run.env.%s: %w", k, err))
+			continue
+		}
+		out[k] = val
+	}
+	return out, errors.Join(errs...)
+}
+
+// checkSecrets refuses references a local target cannot use: a kubernetes
+// Secret is read by pods, and there are none here.
+func (s ServerGroupSpec) checkSecrets() error {
+	for _, k := range slices.Sorted(maps.Keys(s.Run.Env)) {
+		if ref := s.Run.Env[k].Secret; ref != nil && ref.Kubernetes != nil {
+			return fmt.Errorf("server group %s: run.env.%s reads %s, which only the pods of a kubernetes environment can read: on the local environment %s use {secretRef: {env: NAME}} or {secretRef: {file: /path}}, read by the gennaker server",
+				s.Name, k, ref, s.Environment)
+		}
+	}
+	return nil
 }

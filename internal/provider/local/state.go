@@ -12,6 +12,16 @@ import (
 // stateFileName is the provider's memory across restarts, under DataDir.
 const stateFileName = "local-state.json"
 
+// The state file and the instance logs are readable by the server's user
+// only: the state holds instance specs and the logs what instances print,
+// which may be more than a viewer should see. (The state file is written
+// through os.CreateTemp, which makes it 0600.) Secrets in run.env are kept
+// as references in the state and resolved at each start.
+const (
+	dirMode     = 0o700
+	logFileMode = 0o600
+)
+
 // state is the JSON document kept in DataDir/local-state.json.
 type state struct {
 	Version      int                    `json:"version"`

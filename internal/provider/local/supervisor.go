@@ -34,7 +34,7 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 		logPath := p.logPath(g.name, in.index)
 		if proc == nil {
 			var err error
-			proc, err = spawn(spec, in.index, in.port, logPath, p.marker())
+			proc, err = spawn(ctx, p.cfg.Secrets, spec, in.index, in.port, logPath, p.marker())
 			g.mu.Lock()
 			in.restarts++
 			if err != nil {
@@ -172,7 +172,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // noteInLog appends a line of gennaker's own to an instance's log, so
 // `gennaker logs` shows why the output stops and starts again.
 func noteInLog(path, line string) {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, logFileMode)
 	if err != nil {
 		return
 	}
