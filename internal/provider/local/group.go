@@ -71,7 +71,7 @@ func (g *group) record() groupRecord {
 // ones at or above it. Callers hold g.ops.
 func (p *Provider) converge(ctx context.Context, g *group) error {
 	g.mu.Lock()
-	want := g.spec.Instances
+	spec, want := g.spec, g.spec.Instances
 	var missing []int
 	for i := range want {
 		if g.instances[i] == nil {
@@ -86,6 +86,13 @@ func (p *Provider) converge(ctx context.Context, g *group) error {
 	}
 	g.mu.Unlock()
 	var errs []error
+	if len(missing) > 0 {
+		// Running instances (adopted ones too) need no secrets; new ones
+		// do, and are not started when one cannot be read.
+		if err := spec.checkSecrets(ctx, p.cfg.Secrets); err != nil {
+			errs, missing = append(errs, err), nil
+		}
+	}
 	for _, i := range missing {
 		if err := p.startInstance(g, i, 0, nil); err != nil {
 			errs = append(errs, err)

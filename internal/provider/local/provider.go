@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -102,11 +101,6 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) EnsureServerGroup(ctx context.Context, spec ServerGroupSpec) error {
 	if err := spec.validate(); err != nil {
 		return err
-	}
-	// Fail once, before anything starts, when a secret cannot be read (each
-	// instance reads them again as it starts).
-	if _, err := spec.runEnv(ctx, p.cfg.Secrets, strings.NewReplacer()); err != nil {
-		return fmt.Errorf("server group %s cannot start: %w", spec.Name, err)
 	}
 	for {
 		g, orphan, err := p.lookupOrCreate(spec)

@@ -2,7 +2,6 @@ package local
 
 import (
 	"bytes"
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -117,7 +116,7 @@ func TestUnresolvableSecretFailsTheStart(t *testing.T) {
 	if n := strings.Count(err.Error(), "CHECKOUT_DB_PASSWORD is not set"); n != 1 {
 		t.Errorf("the error says it %d times, want once:\n%v", n, err)
 	}
-	if h, err := p.Health(t.Context(), spec.Name); !errors.Is(err, ErrUnknownServerGroup) {
+	if h, err := p.Health(t.Context(), spec.Name); err != nil || len(h.Instances) != 0 {
 		t.Errorf("Health = %+v, %v: nothing should have started without its secret", h, err)
 	}
 }
@@ -159,5 +158,35 @@ func TestStateAndLogsArePrivate(t *testing.T) {
 		if got := fi.Mode() & (os.ModePerm | os.ModeDir); got != want {
 			t.Errorf("%s has mode %v, want %v", path, got, want)
 		}
+	}
+}
+
+// A server restarted without a secret still adopts the instances that run
+// (they have theirs); only a new start needs it, and says so.
+func TestAdoptionNeedsNoSecret(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first := newTestProvider(t, dir)
+	first.cfg.Secrets = &secret.Resolver{LookupEnv: func(string) (string, bool) { return "env-secret-value", true }}
+	spec := sampleSpec(t, "checkout-v105", "v1", 1, nil)
+	spec.Run.Env["DB_PASSWORD"] = model.FromSecret(model.SecretRef{Env: "CHECKOUT_DB_PASSWORD"})
+	ensureHealthy(t, first, spec)
+	running := pids(t, first, spec.Name)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newTestProvider(t, dir)
+	second.cfg.Secrets = &secret.Resolver{LookupEnv: func(string) (string, bool) { return "", false }}
+	if err := second.Reconcile(t.Context(), []ServerGroupSpec{spec}); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	h, _ := second.Health(t.Context(), spec.Name)
+	if len(h.Instances) != 1 || h.Instances[0].PID != running[0] || !h.Instances[0].Adopted {
+		t.Fatalf("health %+v, want pid %d adopted", h, running[0])
+	}
+	err := second.Resize(t.Context(), spec.Name, 2)
+	if err == nil || !strings.Contains(err.Error(), "server group checkout-v105 cannot start: run.env.DB_PASSWORD: environment variable CHECKOUT_DB_PASSWORD is not set") {
+		t.Errorf("resize: %v, want the secret named", err)
 	}
 }

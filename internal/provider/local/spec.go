@@ -44,7 +44,7 @@ func (s ServerGroupSpec) validate() error {
 	case s.Run.Command == "":
 		return fmt.Errorf("server group %s: run.command is empty: set the application's run.command to the program that starts one instance", s.Name)
 	}
-	return s.checkSecrets()
+	return nil
 }
 
 func (s ServerGroupSpec) healthPath() string {
@@ -125,14 +125,19 @@ func (s ServerGroupSpec) runEnv(ctx context.Context, secrets *secret.Resolver, r
 	return out, errors.Join(errs...)
 }
 
-// checkSecrets refuses references a local target cannot use: a kubernetes
-// Secret is read by pods, and there are none here.
-func (s ServerGroupSpec) checkSecrets() error {
+// checkSecrets refuses references a local target cannot use (a kubernetes
+// Secret is read by pods, and there are none here) and reads the others
+// once, so a deploy fails with one clear error before anything starts.
+// Each instance reads them again as it starts.
+func (s ServerGroupSpec) checkSecrets(ctx context.Context, secrets *secret.Resolver) error {
 	for _, k := range slices.Sorted(maps.Keys(s.Run.Env)) {
 		if ref := s.Run.Env[k].Secret; ref != nil && ref.Kubernetes != nil {
 			return fmt.Errorf("server group %s: run.env.%s reads %s, which only the pods of a kubernetes environment can read: on the local environment %s use {secretRef: {env: NAME}} or {secretRef: {file: /path}}, read by the gennaker server",
 				s.Name, k, ref, s.Environment)
 		}
+	}
+	if _, err := s.runEnv(ctx, secrets, strings.NewReplacer()); err != nil {
+		return fmt.Errorf("server group %s cannot start: %w", s.Name, err)
 	}
 	return nil
 }
