@@ -101,7 +101,11 @@ func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) 
 	if _, err := srv.WaitHealthy(ctx, 5*time.Millisecond); err != nil {
 		return r, err
 	}
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: time.Minute}
+	token, err := srv.Token()
+	if err != nil {
+		return r, err
+	}
+	hc := &http.Client{Transport: harness.Authorized{Token: token, Base: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}, Timeout: time.Minute}
 	if err := post(ctx, hc, srv.URL+"/api/v1/config", pipelineConfig(), nil); err != nil {
 		return r, fmt.Errorf("applying config: %w", err)
 	}

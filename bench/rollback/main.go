@@ -80,7 +80,11 @@ func run(bin string, n, consecutive int) error {
 	if err != nil {
 		return err
 	}
-	api := &apiClient{base: srv.URL, c: &http.Client{Timeout: 30 * time.Second}}
+	token, err := srv.Token()
+	if err != nil {
+		return err
+	}
+	api := &apiClient{base: srv.URL, c: &http.Client{Timeout: 30 * time.Second, Transport: harness.Authorized{Token: token}}}
 	if err := api.post(ctx, "/api/v1/config", config(path, front), nil); err != nil {
 		return fmt.Errorf("apply config: %w", err)
 	}

@@ -246,6 +246,13 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "reason": req.Reason})
+	// Checked first, so a caller who may not roll back learns nothing of
+	// the environment's executions; the guard checks again in the start's
+	// transaction.
+	if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
 	req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
 	exec, err := s.cfg.Deployer.Rollback(r.Context(), req)
 	if err != nil {

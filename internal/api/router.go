@@ -144,7 +144,11 @@ func (rt *Router) resource(r *http.Request, on Target) (auth.Resource, error) {
 		}
 		return pol.App(exec.Application), nil
 	case OnPipelinePath:
-		pl, err := rt.s.cfg.Store.PipelineGet(ctx, r.PathValue("name"))
+		name := r.PathValue("name")
+		pl, err := rt.s.cfg.Store.PipelineGet(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return auth.Resource{}, fmt.Errorf("%w: pipeline %q does not exist: list pipelines with `gennaker pipelines` or apply its config with `gennaker apply -f DIR`", store.ErrNotFound, truncate(name, 100))
+		}
 		if err != nil {
 			return auth.Resource{}, err
 		}
@@ -154,9 +158,18 @@ func (rt *Router) resource(r *http.Request, on Target) (auth.Resource, error) {
 }
 
 func (rt *Router) unauthenticated(w http.ResponseWriter, r *http.Request, acc Access) {
+	bad := badCredential(r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		var why any = "no credential"
+		if bad != nil {
+			why = bad
+		}
 		e := rt.s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
-		rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, "no credential")
+		rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, why)
+	}
+	if bad != nil && !acc.Page {
+		rt.s.writeError(w, r, bad)
+		return
 	}
 	if acc.Page {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)

@@ -115,18 +115,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.cfg.Auth.Authenticate(r)
-	if err != nil {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			e := s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
-			s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, err)
-		}
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		// A bad credential is refused by every route that needs one (with
+		// what is wrong with it); public routes answer as to anyone.
+		r = r.WithContext(context.WithValue(r.Context(), badCredentialKey{}, err))
+	case err != nil:
 		s.writeError(w, r, err)
 		return
-	}
-	if p.Authenticated() {
+	case p.Authenticated():
 		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 	}
 	s.router.mux.ServeHTTP(w, r)
+}
+
+type badCredentialKey struct{}
+
+// badCredential is why the request's credential was refused, if it was.
+func badCredential(r *http.Request) error {
+	err, _ := r.Context().Value(badCredentialKey{}).(error)
+	return err
 }
 
 // policy returns the access config snapshot for a request.

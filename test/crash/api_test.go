@@ -3,10 +3,12 @@ package crash
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -15,12 +17,13 @@ import (
 // api is a small client of the server's HTTP API; every call is bounded so
 // a call that races a kill fails fast instead of hanging.
 type api struct {
-	base string
-	hc   *http.Client
+	base  string
+	token string
+	hc    *http.Client
 }
 
-func newAPI(base string) *api {
-	return &api{base: base, hc: &http.Client{Timeout: 3 * time.Second}}
+func newAPI(base, token string) *api {
+	return &api{base: base, token: token, hc: &http.Client{Timeout: 3 * time.Second}}
 }
 
 // do sends a request and decodes a 2xx JSON answer into out; it returns the
@@ -38,7 +41,7 @@ func (a *api) do(ctx context.Context, method, path string, body, out any) (int, 
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("X-Gennaker-Actor", "crash-test")
+	req.Header.Set("Authorization", "Bearer "+a.token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -62,10 +65,27 @@ func (a *api) do(ctx context.Context, method, path string, body, out any) (int, 
 	return resp.StatusCode, nil
 }
 
+// executions lists every execution matching query, a page of 500 at a
+// time (the API's largest), following the cursor of each page.
 func (a *api) executions(ctx context.Context, query string) ([]model.Execution, error) {
-	var out []model.Execution
-	_, err := a.do(ctx, http.MethodGet, "/api/v1/executions?limit=1000"+query, nil, &out)
-	return out, err
+	var all []model.Execution
+	cursor := ""
+	for {
+		var page []model.Execution
+		path := "/api/v1/executions?limit=500" + query
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		if _, err := a.do(ctx, http.MethodGet, path, nil, &page); err != nil {
+			return all, err
+		}
+		all = append(all, page...)
+		if len(page) < 500 {
+			return all, nil
+		}
+		last := page[len(page)-1]
+		cursor = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
+	}
 }
 
 func (a *api) events(ctx context.Context, kind string) ([]model.Event, error) {

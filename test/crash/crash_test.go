@@ -77,11 +77,11 @@ func TestKillDuringExecutions(t *testing.T) {
 		srv.stop()
 	})
 	srv.start()
-	applyConfig(t, srv.URL(), hooks.URL)
+	applyConfig(t, srv, hooks.URL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	a := newAPI(srv.URL())
+	a := newAPI(srv.URL(), srv.token())
 
 	startBatch(ctx, t, a, 4)
 
@@ -156,7 +156,7 @@ type killRecord struct {
 	Phases []string
 }
 
-func applyConfig(t *testing.T, server, receiverURL string) {
+func applyConfig(t *testing.T, srv *serverProc, receiverURL string) {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/pipelines.yaml")
 	if err != nil {
@@ -169,7 +169,10 @@ func applyConfig(t *testing.T, server, receiverURL string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, binary, "--server", server, "apply", "-f", dir).CombinedOutput()
+	cmd := exec.CommandContext(ctx, binary, "--server", srv.URL(), "apply", "-f", dir)
+	// The CLI reads the credential the server wrote for the local user.
+	cmd.Env = append(os.Environ(), "GENNAKER_CONFIG="+srv.dataDir+".cli.yaml")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("gennaker apply: %v\n%s", err, out)
 	}

@@ -26,8 +26,8 @@ func TestTimerResumesAfterKill(t *testing.T) {
 		srv.stop()
 	})
 	srv.start()
-	applyConfig(t, srv.URL(), hooks.URL)
-	a := newAPI(srv.URL())
+	applyConfig(t, srv, hooks.URL)
+	a := newAPI(srv.URL(), srv.token())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 

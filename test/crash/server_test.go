@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/cliconfig"
 )
 
 // serverProc is a gennaker server process that the test kills and restarts
@@ -45,7 +47,7 @@ func (s *serverProc) start() {
 	s.starts++
 	offset, _ := logf.Seek(0, io.SeekEnd)
 	fmt.Fprintf(logf, "\n===== crash test: start #%d at %s =====\n", s.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(binary, "server", "--data", s.dataDir, "--addr", s.addr)
+	cmd := exec.Command(binary, "server", "--data", s.dataDir, "--addr", s.addr, "--cli-config", s.dataDir+".cli.yaml")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -66,6 +68,21 @@ func (s *serverProc) start() {
 		s.t.Fatalf("server start #%d: %v", s.starts, err)
 	}
 	s.t.Logf("server start #%d healthy after %s (pid %d)", s.starts, time.Since(began).Round(time.Millisecond), cmd.Process.Pid)
+}
+
+// token is the admin token the server wrote for the local user (the same
+// across restarts on one data directory and address).
+func (s *serverProc) token() string {
+	s.t.Helper()
+	f, err := cliconfig.Load(s.dataDir + ".cli.yaml")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	c, ok := f.ForServer(s.URL())
+	if !ok || c.Token == "" {
+		s.t.Fatalf("the server wrote no CLI credential for %s", s.URL())
+	}
+	return c.Token
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
 )
 
@@ -49,7 +50,7 @@ func newRig(t *testing.T) *rig {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	r := &rig{t: t, data: t.TempDir(), addr: freeAddr(t), frontDoor: freeAddr(t), mark: hex.EncodeToString(b)}
-	r.c = client.New("http://"+r.addr, "deploy-test")
+	r.c = client.New("http://"+r.addr, "")
 	r.c.HTTP.Timeout = 10 * time.Second
 	t.Cleanup(r.teardown)
 	r.start()
@@ -76,7 +77,7 @@ func (r *rig) start() {
 	}
 	fmt.Fprintf(logf, "=== test: server start #%d at %s\n", r.starts, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(exe, "server", "--data", r.data, "--addr", r.addr, "--destroy-on-exit")
-	cmd.Env = append(os.Environ(), markVar+"="+r.mark)
+	cmd.Env = append(os.Environ(), markVar+"="+r.mark, "GENNAKER_CONFIG="+r.cliConfig())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -91,6 +92,7 @@ func (r *rig) start() {
 		resp, err := http.Get("http://" + r.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
+			r.c.Token = adminToken(r.t, r.cliConfig(), "http://"+r.addr)
 			return
 		}
 		select {
@@ -100,6 +102,24 @@ func (r *rig) start() {
 		}
 	}
 	r.t.Fatalf("the server did not answer within 20s; its log:\n%s", r.serverLog())
+}
+
+// cliConfig is the CLI credentials file the server writes the local
+// admin's token to (outside the data directory, as a user's would be).
+func (r *rig) cliConfig() string { return r.data + ".cli.yaml" }
+
+// adminToken reads the token the server wrote for the local user.
+func adminToken(t *testing.T, path, server string) string {
+	t.Helper()
+	f, err := cliconfig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := f.ForServer(server)
+	if !ok || c.Token == "" {
+		t.Fatalf("the server wrote no CLI credential for %s to %s", server, path)
+	}
+	return c.Token
 }
 
 // kill9 kills the server with SIGKILL, leaving its instances running.

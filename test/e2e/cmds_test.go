@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -13,9 +14,17 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/tidwall/gjson"
+
+	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/cliconfig"
+	"github.com/gennaker/gennaker/internal/client"
+	"github.com/gennaker/gennaker/internal/model"
 )
 
-// waitserver waits until $GENNAKER_SERVER/healthz answers 200 (at most 20s).
+// waitserver waits until $GENNAKER_SERVER/healthz answers 200 (at most
+// 20s), then, unless GENNAKER_TOKEN is set, creates the admin token
+// "tester" with the local admin's credential from $GENNAKER_CONFIG and sets
+// GENNAKER_TOKEN to it.
 func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: waitserver")
@@ -28,6 +37,9 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				if ts.Getenv("GENNAKER_TOKEN") == "" {
+					ts.Setenv("GENNAKER_TOKEN", testerToken(ts, base))
+				}
 				return
 			}
 			lastErr = nil
@@ -37,6 +49,33 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(25 * time.Millisecond)
 	}
 	ts.Fatalf("server at %s not healthy after 20s: %v", base, lastErr)
+}
+
+// testerToken creates (or, after a restart, re-creates) the admin token
+// "tester" as the server's local admin and returns its secret.
+func testerToken(ts *testscript.TestScript, base string) string {
+	f, err := cliconfig.Load(ts.Getenv("GENNAKER_CONFIG"))
+	ts.Check(err)
+	c, ok := f.ForServer(base)
+	if !ok {
+		ts.Fatalf("the server wrote no CLI credential for %s to %s", base, ts.Getenv("GENNAKER_CONFIG"))
+	}
+	admin := client.New(base, c.Token)
+	ctx := context.Background()
+	_, _ = admin.RevokeToken(ctx, "tester")
+	created, err := admin.CreateToken(ctx, api.TokenRequest{Name: "tester", Role: model.RoleAdmin, ExpiresIn: "1d"})
+	ts.Check(err)
+	return created.Secret
+}
+
+// authGet is an authenticated GET with the script's token.
+func authGet(ts *testscript.TestScript, url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+ts.Getenv("GENNAKER_TOKEN"))
+	return http.DefaultClient.Do(req)
 }
 
 // waitexec ID PATH VALUE polls GET /api/v1/executions/ID until the JSON
@@ -49,7 +88,7 @@ func cmdWaitExec(ts *testscript.TestScript, neg bool, args []string) {
 	deadline := time.Now().Add(20 * time.Second)
 	last := ""
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
+		resp, err := authGet(ts, url)
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -133,7 +172,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(path, args[2:]...)
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = os.Environ()
-	for _, kv := range []string{"PATH", "GENNAKER_SERVER", "GENNAKER_ACTOR", "HOME"} {
+	for _, kv := range []string{"PATH", "GENNAKER_SERVER", "GENNAKER_TOKEN", "GENNAKER_CONFIG", "HOME"} {
 		cmd.Env = append(cmd.Env, kv+"="+ts.Getenv(kv))
 	}
 	cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()

@@ -4,6 +4,10 @@
 //
 //	exec gennaker server --data $WORK/data --addr $ADDR &
 //	waitserver
+//
+// waitserver also creates an admin API token named "tester" with the
+// credential the server wrote for the local user, and sets GENNAKER_TOKEN,
+// so the script's commands act as token:tester.
 package e2e
 
 import (
@@ -59,7 +63,9 @@ func TestCLI(t *testing.T) {
 			}
 			env.Setenv("FRONTDOOR", frontDoor)
 			env.Setenv("GENNAKER_SERVER", "http://"+addr)
-			env.Setenv("GENNAKER_ACTOR", "tester")
+			// The server writes its local admin's CLI credential here;
+			// waitserver then makes the scripts' own token, "tester".
+			env.Setenv("GENNAKER_CONFIG", env.WorkDir+"/cli-config.yaml")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

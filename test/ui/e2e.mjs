@@ -56,10 +56,13 @@ function freePort() {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+// token is the admin API token the server wrote for the local user; api calls send it.
+let token = '';
+
 async function api(base, method, p, body) {
   const res = await fetch(base + p, {
     method,
-    headers: { 'Content-Type': 'application/json', 'X-Gennaker-Actor': 'e2e' },
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -137,7 +140,8 @@ function config(frontDoor) {
 // startServer runs `gennaker server` and resolves once its API answers.
 async function startServer(dataDir, addr) {
   const logFile = fs.openSync(path.join(dataDir, 'server.log'), 'a');
-  const proc = spawn(bin, ['server', '--data', dataDir, '--addr', addr, '--destroy-on-exit'], { stdio: ['ignore', logFile, logFile] });
+  const cliConfig = dataDir + '.cli.yaml';
+  const proc = spawn(bin, ['server', '--data', dataDir, '--addr', addr, '--destroy-on-exit', '--cli-config', cliConfig], { stdio: ['ignore', logFile, logFile] });
   const exited = new Promise(resolve => proc.once('exit', code => resolve(code)));
   const base = `http://${addr}`;
   let dead = false;
@@ -146,8 +150,14 @@ async function startServer(dataDir, addr) {
     if (dead) throw new Error(`gennaker server exited: see ${path.join(dataDir, 'server.log')}`);
     try { return (await fetch(base + '/healthz')).ok; } catch { return false; }
   }, 20000, 50);
+  const m = /token: (gnk_\S+)/.exec(fs.readFileSync(cliConfig, 'utf8'));
+  assert(m, `the server wrote no CLI credential to ${cliConfig}`);
+  const link = /one-time login link[^:]*: (http\S+)/.exec(fs.readFileSync(path.join(dataDir, 'server.log'), 'utf8'));
+  assert(link, 'the server printed no one-time login link at its first start');
   return {
     base,
+    token: m[1],
+    loginURL: link[1].replace(/"$/, ''),
     async stop() {
       if (!dead) proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), 30000);
@@ -191,6 +201,7 @@ async function main() {
   const frontDoor = `127.0.0.1:${await freePort()}`;
   const server = await startServer(dataDir, addr);
   const base = server.base;
+  token = server.token;
   log(`gennaker server at ${base} (data ${dataDir})`);
   let context;
   try {
@@ -219,6 +230,24 @@ async function main() {
     const jsErrors = [];
     page.on('pageerror', err => jsErrors.push(String(err)));
     page.on('console', msg => { if (msg.type() === 'error') jsErrors.push(msg.text()); });
+
+    await check('without a login, a page leads to the login page; the one-time link logs in once', async () => {
+      await page.goto(base + '/applications/sample');
+      await page.waitForURL(u => u.pathname === '/login');
+      await page.getByRole('heading', { name: 'Log in to gennaker' }).waitFor();
+      await page.goto(server.loginURL);
+      await page.getByRole('button', { name: 'Log in with this link' }).click();
+      await page.waitForURL(base + '/');
+      const who = await page.locator('.whoami .user').textContent();
+      assert(/^token:local-/.test(who), `header shows ${who}`);
+      const cookies = await context.cookies(base);
+      const session = cookies.find(c => c.name === 'gennaker_session');
+      assert(session && session.httpOnly && session.sameSite === 'Lax', `session cookie ${JSON.stringify(session)}`);
+      // The link is one-time: a second browser gets no session from it.
+      const again = await fetch(base + '/login/link', { method: 'POST', redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'token=' + new URL(server.loginURL).searchParams.get('token') });
+      assert(again.status === 401, `second use of the link: ${again.status}`);
+    }, { critical: true });
 
     await check('applications page lists sample with v2 serving 100%', async () => {
       await page.goto(base + '/');
@@ -252,7 +281,7 @@ async function main() {
       await page.waitForFunction(() => document.getElementById('exec-status')?.textContent === 'succeeded', null, { timeout: 60000 });
       assert(await page.evaluate(() => window.__notReloaded === true), 'the page was reloaded');
       await page.locator('li[data-stage="deploy"][data-status="succeeded"]').waitFor();
-      await page.getByText('Succeeded: approved by web').waitFor();
+      await page.getByText(/Succeeded: approved by token:local-/).waitFor();
       await shot(page, 'execution');
     });
 
@@ -330,6 +359,14 @@ async function main() {
       await page.keyboard.press('Tab');
       const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
       assert(outline === 'solid', `focused element outline is ${outline}`);
+    });
+
+    await check('log out ends the session', async () => {
+      await page.goto(base + '/');
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(u => u.pathname === '/login');
+      await page.goto(base + '/events');
+      await page.waitForURL(u => u.pathname === '/login');
     });
 
     await check('no JavaScript errors on any page', async () => {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/cliconfig"
 )
 
 // Binary returns path if set, else builds ./cmd/gennaker into dir and
@@ -74,7 +76,7 @@ func Start(o Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	args := []string{"server", "--data", o.DataDir, "--addr", addr}
+	args := []string{"server", "--data", o.DataDir, "--addr", addr, "--cli-config", o.DataDir + ".cli.yaml"}
 	if o.Workers > 0 {
 		args = append(args, "--workers", strconv.Itoa(o.Workers))
 	}
@@ -132,6 +134,37 @@ func (s *Server) WaitHealthy(ctx context.Context, interval time.Duration) (time.
 		case <-t.C:
 		}
 	}
+}
+
+// Token returns the admin API token the server wrote for the local user
+// (read once it is healthy).
+func (s *Server) Token() (string, error) {
+	f, err := cliconfig.Load(s.DataDir + ".cli.yaml")
+	if err != nil {
+		return "", err
+	}
+	c, ok := f.ForServer(s.URL)
+	if !ok || c.Token == "" {
+		return "", fmt.Errorf("server %s wrote no CLI credential (log: %s)", s.URL, s.log.Name())
+	}
+	return c.Token, nil
+}
+
+// Authorized is an http.RoundTripper that sends a bearer token with every request.
+type Authorized struct {
+	Token string
+	Base  http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (a Authorized) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+a.Token)
+	base := a.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(r)
 }
 
 // RSS returns the process's resident set size (VmRSS) in bytes.
