@@ -26,7 +26,7 @@ const Anonymous = "anonymous"
 // the log; the entry after a pause counts what was left out.
 const anonymousPerMinute = 60
 
-// Recorder appends entries for requests. Appending never fails a request
+// Recorder appends entries for requests. A nil Recorder records nothing. Appending never fails a request
 // that already happened: an error is logged (an action's own entry is
 // written in the action's transaction instead, see engine.Guard).
 type Recorder struct {
@@ -110,7 +110,7 @@ func (r *Recorder) allowAnonymous() (keep bool, dropped int) {
 }
 
 func (r *Recorder) now() time.Time {
-	if r.Now != nil {
+	if r != nil && r.Now != nil {
 		return r.Now()
 	}
 	return time.Now()
