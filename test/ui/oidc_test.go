@@ -68,7 +68,7 @@ func TestOIDCLoginInChromium(t *testing.T) {
 			{Name: "search-api", Team: "search", Run: model.RunSpec{Command: "sleep"}, Instances: 1, HealthCheck: model.HealthCheck{Path: "/"}},
 		},
 		Environments: []model.Environment{{Name: "staging", Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"checkout": "127.0.0.1:1"}}},
-		Grants: []model.Grant{{Name: "payments-read", Role: model.RoleViewer, Subjects: []model.Subject{{Team: "payments"}}, Scope: model.Scope{Team: "payments"}}},
+		Grants:       []model.Grant{{Name: "payments-read", Role: model.RoleViewer, Subjects: []model.Subject{{Team: "payments"}}, Scope: model.Scope{Team: "payments"}}},
 	}); err != nil {
 		t.Fatal(err)
 	}
