@@ -46,6 +46,9 @@ type Access struct {
 	// Page routes answer a missing credential with a redirect to the login
 	// page and a refusal with an HTML page, instead of JSON.
 	Page bool
+	// Action names what the route does in the audit log (refusals at the
+	// gate are recorded under it); "" for reads, recorded as "access".
+	Action model.AuditAction
 }
 
 // Route is a registered route and its rule.
@@ -164,7 +167,7 @@ func (rt *Router) unauthenticated(w http.ResponseWriter, r *http.Request, acc Ac
 		if bad != nil {
 			why = bad
 		}
-		e := rt.s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
+		e := rt.s.cfg.Audit.Entry(r, auditAction(acc), r.Method+" "+r.URL.Path, "")
 		rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, why)
 	}
 	if bad != nil && !acc.Page {
@@ -178,8 +181,15 @@ func (rt *Router) unauthenticated(w http.ResponseWriter, r *http.Request, acc Ac
 	rt.s.writeError(w, r, fmt.Errorf("%w: send an API token as `Authorization: Bearer TOKEN` (the CLI reads it from its config file, --token or GENNAKER_TOKEN; create one with `gennaker token create`), or log in to the UI", auth.ErrUnauthenticated))
 }
 
+func auditAction(acc Access) model.AuditAction {
+	if acc.Action != "" {
+		return acc.Action
+	}
+	return model.AuditAccess
+}
+
 func (rt *Router) refuse(w http.ResponseWriter, r *http.Request, acc Access, err error, app string) {
-	e := rt.s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, app)
+	e := rt.s.cfg.Audit.Entry(r, auditAction(acc), r.Method+" "+r.URL.Path, app)
 	rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, err)
 	rt.fail(w, r, acc, err)
 }

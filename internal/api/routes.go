@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/model"
 )
 
 // Rules used by many routes.
@@ -24,10 +25,10 @@ func (s *Server) routes(rt *Router) {
 	}
 
 	rt.HandleFunc("GET /api/v1/whoami", loggedIn, s.whoami)
-	rt.HandleFunc("POST /api/v1/auth/login-links", Access{On: OnCaller, Narrowed: "API tokens only: the link logs a browser in as the same token"}, s.createLoginLink)
+	rt.HandleFunc("POST /api/v1/auth/login-links", Access{On: OnCaller, Narrowed: "API tokens only: the link logs a browser in as the same token", Action: model.AuditLoginLink}, s.createLoginLink)
 
 	rt.HandleFunc("GET /api/v1/config", loggedIn, s.getConfig)
-	rt.HandleFunc("POST /api/v1/config", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over every object applied (and, for an update, over the object as stored)"}, s.applyConfig)
+	rt.HandleFunc("POST /api/v1/config", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over every object applied (and, for an update, over the object as stored)", Action: model.AuditConfigApply}, s.applyConfig)
 	rt.HandleFunc("POST /api/v1/config/validate", loggedIn, s.validateConfig)
 	rt.HandleFunc("GET /api/v1/applications", loggedIn, s.listApplications)
 	rt.HandleFunc("GET /api/v1/applications/{name}", readApp, s.getApplication)
@@ -36,28 +37,32 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("GET /api/v1/pipelines/{name}", Access{Perm: auth.PermRead, On: OnPipelinePath}, s.getPipeline)
 	rt.HandleFunc("GET /api/v1/analysis-templates", Access{On: OnCaller, Narrowed: "any caller with a grant"}, s.listAnalysisTemplates)
 	rt.HandleFunc("GET /api/v1/analysis-templates/{name}", Access{On: OnCaller, Narrowed: "any caller with a grant"}, s.getAnalysisTemplate)
-	rt.HandleFunc("POST /api/v1/pipelines/{name}/executions", Access{Perm: auth.PermDeploy, On: OnPipelinePath, Narrowed: "deploy in every environment the pipeline deploys to before a manual judgment"}, s.runPipeline)
+	rt.HandleFunc("POST /api/v1/pipelines/{name}/executions", Access{Perm: auth.PermDeploy, On: OnPipelinePath, Narrowed: "deploy in every environment the pipeline deploys to before a manual judgment", Action: model.AuditRun}, s.runPipeline)
 	rt.HandleFunc("GET /api/v1/executions", loggedIn, s.listExecutions)
 	rt.HandleFunc("GET /api/v1/executions/{id}", readExec, s.getExecution)
 	rt.HandleFunc("GET /api/v1/executions/{id}/stream", readExec, s.streamExecution)
 	judge := Access{Perm: auth.PermApprove, On: OnExecutionPath, Narrowed: "approve in the environments the stage opens the way to; fourEyes environments refuse the execution's starter"}
-	rt.HandleFunc("POST /api/v1/executions/{id}/approve", judge, s.judge(approveDecision))
-	rt.HandleFunc("POST /api/v1/executions/{id}/reject", judge, s.judge(rejectDecision))
-	rt.HandleFunc("POST /api/v1/executions/{id}/cancel", Access{Perm: auth.PermDeploy, On: OnExecutionPath, Narrowed: "deploy in the environments running the pipeline needs"}, s.cancel)
+	approve, reject := judge, judge
+	approve.Action, reject.Action = model.AuditApprove, model.AuditReject
+	rt.HandleFunc("POST /api/v1/executions/{id}/approve", approve, s.judge(approveDecision))
+	rt.HandleFunc("POST /api/v1/executions/{id}/reject", reject, s.judge(rejectDecision))
+	rt.HandleFunc("POST /api/v1/executions/{id}/cancel", Access{Perm: auth.PermDeploy, On: OnExecutionPath, Narrowed: "deploy in the environments running the pipeline needs", Action: model.AuditCancel}, s.cancel)
 	rt.HandleFunc("GET /api/v1/events", loggedIn, s.listEvents)
 	rt.HandleFunc("GET /api/v1/stream", loggedIn, s.streamAll)
-	deployIn := Access{Perm: auth.PermDeploy, On: OnAppPath, Narrowed: "deploy in the environment named in the body"}
-	rt.HandleFunc("POST /api/v1/applications/{name}/deploy", deployIn, s.deploy)
-	rt.HandleFunc("POST /api/v1/applications/{name}/rollback", deployIn, s.rollback)
-	rt.HandleFunc("POST /api/v1/applications/{name}/adopt", deployIn, s.adopt)
+	deployIn := func(a model.AuditAction) Access {
+		return Access{Perm: auth.PermDeploy, On: OnAppPath, Narrowed: "deploy in the environment named in the body", Action: a}
+	}
+	rt.HandleFunc("POST /api/v1/applications/{name}/deploy", deployIn(model.AuditDeploy), s.deploy)
+	rt.HandleFunc("POST /api/v1/applications/{name}/rollback", deployIn(model.AuditRollback), s.rollback)
+	rt.HandleFunc("POST /api/v1/applications/{name}/adopt", deployIn(model.AuditAdopt), s.adopt)
 	rt.HandleFunc("GET /api/v1/applications/{name}/status", readApp, s.status)
 	rt.HandleFunc("GET /api/v1/applications/{name}/logs", readApp, s.logs)
 	rt.HandleFunc("GET /api/v1/executions/{id}/analysis", readExec, s.analysis)
 	rt.HandleFunc("POST /api/v1/executions/{id}/analysis/replay", readExec, s.replayAnalysis)
 
 	rt.HandleFunc("GET /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "tokens within the caller's admin scope, and the caller's own"}, s.listTokens)
-	rt.HandleFunc("POST /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over the new token's scope"}, s.createToken)
-	rt.HandleFunc("DELETE /api/v1/tokens/{name}", Access{On: OnCaller, Narrowed: "admin over the token's scope, its creator, or the token itself"}, s.revokeToken)
+	rt.HandleFunc("POST /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over the new token's scope", Action: model.AuditTokenCreate}, s.createToken)
+	rt.HandleFunc("DELETE /api/v1/tokens/{name}", Access{On: OnCaller, Narrowed: "admin over the token's scope, its creator, or the token itself", Action: model.AuditTokenRevoke}, s.revokeToken)
 	rt.HandleFunc("GET /api/v1/audit", Access{Perm: auth.PermAdmin, On: OnGlobal}, s.listAudit)
 	rt.HandleFunc("GET /api/v1/audit/verify", Access{Perm: auth.PermAdmin, On: OnGlobal}, s.verifyAudit)
 }

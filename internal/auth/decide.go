@@ -124,25 +124,32 @@ type Denied struct {
 }
 
 func (d *Denied) Error() string {
-	return fmt.Sprintf("%s may not %s %s (holds %s): ask an admin for a grant with a role that can %s there (%s)",
-		d.Actor, verb(d.Perm), d.Resource, d.Held, d.Perm, rolesFor(d.Perm))
+	return fmt.Sprintf("%s may not %s (holds %s): ask an admin for a grant of %s that covers it",
+		d.Actor, action(d.Perm, d.Resource), d.Held, rolesFor(d.Perm))
 }
 
 // Unwrap makes a Denied match ErrForbidden.
 func (d *Denied) Unwrap() error { return ErrForbidden }
 
-func verb(p Permission) string {
-	switch p {
-	case PermRead:
-		return "read"
-	case PermDeploy:
-		return "deploy, run pipelines or roll back in"
-	case PermApprove:
-		return "approve or reject stages of"
+// action says what was refused, e.g. "deploy, run pipelines or roll back
+// in application checkout in production".
+func action(p Permission, r Resource) string {
+	switch {
+	case p == PermAdmin && r.Application == "":
+		return "administer gennaker (shared config, teams, grants, tokens, the audit log)"
+	case p == PermAdmin:
+		return "administer " + r.String()
+	case p == PermRead:
+		return "read " + r.String()
+	case p == PermDeploy:
+		return "deploy, run pipelines or roll back in " + r.String()
+	case p == PermApprove:
+		return "approve or reject stages of " + r.String()
 	}
-	return "change"
+	return string(p) + " " + r.String()
 }
 
+// rolesFor names the roles that carry p: "role deployer or admin".
 func rolesFor(p Permission) string {
 	var names []string
 	for _, r := range model.Roles {
@@ -150,7 +157,10 @@ func rolesFor(p Permission) string {
 			names = append(names, string(r))
 		}
 	}
-	return "roles: " + strings.Join(names, ", ")
+	if len(names) == 1 {
+		return "role " + names[0]
+	}
+	return "role " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // Readable is the set of applications a principal may read.

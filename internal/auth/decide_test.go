@@ -111,7 +111,7 @@ func TestReadsEverything(t *testing.T) {
 
 func TestDeniedMessage(t *testing.T) {
 	err := user("dev@example.com", "payments-eng").Check(PermDeploy, examplePolicy.App("checkout", "production"))
-	want := `dev@example.com may not deploy, run pipelines or roll back in application checkout in production (holds viewer on team payments's applications (grant "payments-read"); deployer on application checkout in staging (grant "checkout-staging")): ask an admin for a grant with a role that can deploy there (roles: deployer, admin)`
+	want := `dev@example.com may not deploy, run pipelines or roll back in application checkout in production (holds viewer on team payments's applications (grant "payments-read"); deployer on application checkout in staging (grant "checkout-staging")): ask an admin for a grant of role deployer or admin that covers it`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)
 	}

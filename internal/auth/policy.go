@@ -108,7 +108,7 @@ func (p Policy) App(name string, envs ...string) Resource {
 var Global = Resource{}
 
 func (r Resource) String() string {
-	s := "everything"
+	s := "every application"
 	if r.Application != "" {
 		s = "application " + r.Application
 	}

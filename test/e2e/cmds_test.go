@@ -39,6 +39,7 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 			if resp.StatusCode == http.StatusOK {
 				if ts.Getenv("GENNAKER_TOKEN") == "" {
 					ts.Setenv("GENNAKER_TOKEN", testerToken(ts, base))
+					ts.Setenv("TESTER", ts.Getenv("GENNAKER_TOKEN"))
 				}
 				return
 			}

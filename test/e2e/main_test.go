@@ -69,13 +69,14 @@ func TestCLI(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitserver": cmdWaitServer,
-			"waitexec":   cmdWaitExec,
-			"jsonpath":   cmdJSONPath,
-			"capture":    cmdCapture,
-			"traffic":    cmdTraffic,
-			"envsubst":   cmdEnvsubst,
-			"exitcode":   cmdExitCode,
+			"waitserver":  cmdWaitServer,
+			"waitexec":    cmdWaitExec,
+			"jsonpath":    cmdJSONPath,
+			"capture":     cmdCapture,
+			"traffic":     cmdTraffic,
+			"envsubst":    cmdEnvsubst,
+			"exitcode":    cmdExitCode,
+			"tamperaudit": cmdTamperAudit,
 		},
 	})
 }
