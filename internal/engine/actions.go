@@ -59,10 +59,10 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})
 	}
 	var started *model.Execution
-	if err := guard.check(exec, nil); err != nil {
-		return nil, err
-	}
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := guard.check(exec, nil); err != nil {
+			return err
+		}
 		if err := tx.ExecutionInsert(ctx, exec); err != nil {
 			return err
 		}

@@ -36,15 +36,31 @@ type server struct {
 // it once healthy, with a client holding the local admin's token.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
+	return startServerWith(t, nil, nil, env...)
+}
+
+// startServerWith also passes args to `gennaker server`; hc (nil: the
+// default client) reaches its /healthz, and its scheme is https when the
+// args include --tls-cert.
+func startServerWith(t *testing.T, args []string, hc *http.Client, env ...string) *server {
+	t.Helper()
+	if hc == nil {
+		hc = http.DefaultClient
+	}
 	dir := t.TempDir()
 	s := &server{t: t, dir: dir, data: filepath.Join(dir, "data"), cliPath: filepath.Join(dir, "cli", "config.yaml"), logPath: filepath.Join(dir, "server.log"), extraEnv: env}
 	addr := freeAddr(t)
 	s.base = "http://" + addr
+	for _, a := range args {
+		if a == "--tls-cert" {
+			s.base = "https://" + addr
+		}
+	}
 	logf, err := os.Create(s.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = exec.Command(exe, "server", "--data", s.data, "--addr", addr, "--destroy-on-exit")
+	s.cmd = exec.Command(exe, append([]string{"server", "--data", s.data, "--addr", addr, "--destroy-on-exit"}, args...)...)
 	s.cmd.Env = append(append(os.Environ(), "GENNAKER_CONFIG="+s.cliPath), env...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -56,7 +72,7 @@ func startServer(t *testing.T, env ...string) *server {
 	t.Cleanup(s.stop)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(s.base + "/healthz")
+		resp, err := hc.Get(s.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			break
