@@ -1,10 +1,15 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/model"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -77,5 +82,40 @@ func TestLoginWithTokenAndLogout(t *testing.T) {
 	page.Body.Close()
 	if page.StatusCode != http.StatusSeeOther || !strings.HasPrefix(page.Header.Get("Location"), "/login") {
 		t.Fatalf("the ended session still opens pages: %d %s", page.StatusCode, page.Header.Get("Location"))
+	}
+}
+
+// TestPagesLeaveOutRefusedActions: a viewer sees no buttons the API would
+// refuse them; an admin sees them all.
+func TestPagesLeaveOutRefusedActions(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	id, hash, secret := auth.NewToken()
+	must(t, r.st.TokenInsert(context.Background(), &model.Token{ID: id, Name: "viewer", Hash: hash, Role: model.RoleViewer, CreatedBy: "test", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}))
+	admin := r.token
+	for _, tc := range []struct {
+		token, path string
+		want, not   []string
+	}{
+		{admin, "/executions/exec-waiting", []string{`data-api="/api/v1/executions/exec-waiting/approve"`, "Cancel execution"}, []string{"do not let you answer"}},
+		{secret, "/executions/exec-waiting", []string{"your grants do not let you answer it"}, []string{`/approve"`, "Cancel execution"}},
+		{admin, "/applications/checkout", []string{"Roll back prod", `id="deploy-heading"`}, nil},
+		{secret, "/applications/checkout", []string{"<h1>checkout</h1>"}, []string{"Roll back prod", `id="deploy-heading"`}},
+	} {
+		r.token = tc.token
+		code, body := r.get(tc.path)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", tc.path, code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s as %s: lacks %q", tc.path, map[bool]string{true: "admin", false: "viewer"}[tc.token == admin], w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(body, w) {
+				t.Errorf("GET %s as %s: shows %q", tc.path, map[bool]string{true: "admin", false: "viewer"}[tc.token == admin], w)
+			}
+		}
 	}
 }

@@ -66,6 +66,10 @@ type appDetail struct {
 	Pipelines    []model.Pipeline
 	// Notice is a message from a no-JS action, e.g. ?rolledback=ID.
 	Notice string
+	// MayDeploy and MayRollback (per environment) say whether the viewer's
+	// grants allow those actions; the page leaves out what would be refused.
+	MayDeploy   bool
+	MayRollback map[string]bool
 }
 
 // application renders /applications/{name}.
@@ -96,8 +100,16 @@ func (h *ui) application(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Environments")
 		return
 	}
+	pol, err := h.cfg.Auth.Policy(ctx)
+	if err != nil {
+		h.fail(w, r, err, "Access")
+		return
+	}
+	p := auth.From(ctx)
+	d.MayDeploy, d.MayRollback = p.CanSomewhere(auth.PermDeploy, pol.App(a.Name)), map[string]bool{}
 	for _, e := range envs {
 		d.Environments = append(d.Environments, e.Name)
+		d.MayRollback[e.Name] = p.Can(auth.PermDeploy, pol.App(a.Name, e.Name))
 	}
 	sort.Strings(d.Environments)
 	if d.Pipelines, err = h.cfg.Store.PipelineList(ctx, store.PipelineListParams{Application: a.Name}); err != nil {
@@ -134,6 +146,16 @@ func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := buildExec(e, h.cfg.Now())
+	pol, err := h.cfg.Auth.Policy(r.Context())
+	if err != nil {
+		h.fail(w, r, err, "Access")
+		return
+	}
+	p := auth.From(r.Context())
+	v.MayCancel = p.Can(auth.PermDeploy, pol.App(e.Application, auth.RunEnvironments(e.Spec)...))
+	if v.Waiting != "" {
+		v.MayJudge = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Waiting)...))
+	}
 	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
 }
 

@@ -139,6 +139,10 @@ type execView struct {
 	Waiting     string
 	HasAnalysis bool
 	Version     string
+	// MayJudge and MayCancel say whether the viewer's grants allow
+	// answering the waiting stage and cancelling (the API decides; the page
+	// only leaves out buttons that would be refused).
+	MayJudge, MayCancel bool
 }
 
 func buildExec(e *model.Execution, now time.Time) execView {
