@@ -63,6 +63,9 @@ type Options struct {
 	TempDir string
 	Workers int // 0: the server's default
 	Extra   []string
+	// NoCLIConfig leaves out --cli-config, for binaries from before
+	// authentication (they have no such flag and write no credential).
+	NoCLIConfig bool
 }
 
 // Start starts a server process; it does not wait for it to be healthy.
@@ -76,7 +79,10 @@ func Start(o Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	args := []string{"server", "--data", o.DataDir, "--addr", addr, "--cli-config", o.DataDir + ".cli.yaml"}
+	args := []string{"server", "--data", o.DataDir, "--addr", addr}
+	if !o.NoCLIConfig {
+		args = append(args, "--cli-config", o.DataDir+".cli.yaml")
+	}
 	if o.Workers > 0 {
 		args = append(args, "--workers", strconv.Itoa(o.Workers))
 	}
