@@ -193,110 +193,91 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	respond(s, w, r, exec, err)
 }
 
-func (s *Server) deploy(w http.ResponseWriter, r *http.Request) {
-	app := r.PathValue("name")
-	e := s.entry(r, model.AuditDeploy, "application/"+app, app)
-	var req deploy.Request
-	if !s.decodeAction(w, r, e, &req) {
-		return
+// appAction serves an action on the application of the path (deploy,
+// rollback, adopt): it decodes the body, checks its fields (check returns
+// the audit entry's detail), and answers 201 with what do returns, or the
+// error, recorded in the audit log.
+func appAction[Req any](s *Server, action model.AuditAction, check func(fc *fieldCheck, req *Req) map[string]any,
+	do func(r *http.Request, app string, req *Req, pol auth.Policy, e *model.AuditEntry) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		app := r.PathValue("name")
+		e := s.entry(r, action, "application/"+app, app)
+		var req Req
+		if !s.decodeAction(w, r, e, &req) {
+			return
+		}
+		var fc fieldCheck
+		detail := check(&fc, &req)
+		if err := fc.err(); err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		e.Detail = audit.Detail(detail)
+		pol, err := s.policy(r)
+		if err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		res, err := do(r, app, &req, pol, e)
+		if err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, res)
 	}
-	var fc fieldCheck
-	fc.str("environment", req.Environment, maxName)
-	fc.str("version", req.Version, maxVersion)
-	fc.str("pipeline", req.Pipeline, maxName)
-	fc.params("params", req.Params)
-	fc.params("env", req.Env)
-	fc.str("commitSha", req.CommitSHA, maxCommitSHA)
-	if err := fc.err(); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "version": req.Version, "pipeline": req.Pipeline})
-	req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
-	exec, err := s.cfg.Deployer.Deploy(r.Context(), req)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, exec)
 }
 
-func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	app := r.PathValue("name")
-	e := s.entry(r, model.AuditRollback, "application/"+app, app)
-	var req deploy.RollbackRequest
-	if !s.decodeAction(w, r, e, &req) {
-		return
-	}
-	var fc fieldCheck
-	fc.str("environment", req.Environment, maxName)
-	fc.str("reason", req.Reason, maxComment)
-	if err := fc.err(); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "reason": req.Reason})
-	// Checked first, so a caller who may not roll back learns nothing of
-	// the environment's executions; the guard checks again in the start's
-	// transaction.
-	if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
-	exec, err := s.cfg.Deployer.Rollback(r.Context(), req)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, exec)
+func (s *Server) deploy() http.HandlerFunc {
+	return appAction(s, model.AuditDeploy, func(fc *fieldCheck, req *deploy.Request) map[string]any {
+		fc.str("environment", req.Environment, maxName)
+		fc.str("version", req.Version, maxVersion)
+		fc.str("pipeline", req.Pipeline, maxName)
+		fc.params("params", req.Params)
+		fc.params("env", req.Env)
+		fc.str("commitSha", req.CommitSHA, maxCommitSHA)
+		return map[string]any{"environment": req.Environment, "version": req.Version, "pipeline": req.Pipeline}
+	}, func(r *http.Request, app string, req *deploy.Request, pol auth.Policy, e *model.AuditEntry) (any, error) {
+		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
+		return s.cfg.Deployer.Deploy(r.Context(), *req)
+	})
+}
+
+func (s *Server) rollback() http.HandlerFunc {
+	return appAction(s, model.AuditRollback, func(fc *fieldCheck, req *deploy.RollbackRequest) map[string]any {
+		fc.str("environment", req.Environment, maxName)
+		fc.str("reason", req.Reason, maxComment)
+		return map[string]any{"environment": req.Environment, "reason": req.Reason}
+	}, func(r *http.Request, app string, req *deploy.RollbackRequest, pol auth.Policy, e *model.AuditEntry) (any, error) {
+		// Checked first, so a caller who may not roll back learns nothing
+		// of the environment's executions; the guard checks again in the
+		// start's transaction.
+		if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
+			return nil, err
+		}
+		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
+		return s.cfg.Deployer.Rollback(r.Context(), *req)
+	})
 }
 
 // adopt takes over an existing Kubernetes Deployment; it needs the deploy
 // permission in the environment. Adoption changes the cluster before
 // anything is stored, so its audit entry follows the outcome.
-func (s *Server) adopt(w http.ResponseWriter, r *http.Request) {
-	app := r.PathValue("name")
-	e := s.entry(r, model.AuditAdopt, "application/"+app, app)
-	var req deploy.AdoptRequest
-	if !s.decodeAction(w, r, e, &req) {
-		return
-	}
-	var fc fieldCheck
-	fc.str("environment", req.Environment, maxName)
-	fc.str("deployment", req.Deployment, maxName)
-	if err := fc.err(); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	e.Detail = audit.Detail(map[string]any{"environment": req.Environment, "deployment": req.Deployment})
-	if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	req.Application, req.Actor = app, principal(r).Actor()
-	sg, err := s.cfg.Deployer.Adopt(r.Context(), req)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	s.cfg.Audit.Record(r.Context(), *e, model.AuditOK, e.Detail)
-	writeJSON(w, http.StatusCreated, sg)
+func (s *Server) adopt() http.HandlerFunc {
+	return appAction(s, model.AuditAdopt, func(fc *fieldCheck, req *deploy.AdoptRequest) map[string]any {
+		fc.str("environment", req.Environment, maxName)
+		fc.str("deployment", req.Deployment, maxName)
+		return map[string]any{"environment": req.Environment, "deployment": req.Deployment}
+	}, func(r *http.Request, app string, req *deploy.AdoptRequest, pol auth.Policy, e *model.AuditEntry) (any, error) {
+		if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
+			return nil, err
+		}
+		req.Application, req.Actor = app, principal(r).Actor()
+		sg, err := s.cfg.Deployer.Adopt(r.Context(), *req)
+		if err == nil {
+			s.cfg.Audit.Record(r.Context(), *e, model.AuditOK, e.Detail)
+		}
+		return sg, err
+	})
 }
 
 // decodeAction reads an application action's body; false when it answered.

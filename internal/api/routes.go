@@ -52,9 +52,9 @@ func (s *Server) routes(rt *Router) {
 	deployIn := func(a model.AuditAction) Access {
 		return Access{Perm: auth.PermDeploy, On: OnAppPath, Narrowed: "deploy in the environment named in the body", Action: a}
 	}
-	rt.HandleFunc("POST /api/v1/applications/{name}/deploy", deployIn(model.AuditDeploy), s.deploy)
-	rt.HandleFunc("POST /api/v1/applications/{name}/rollback", deployIn(model.AuditRollback), s.rollback)
-	rt.HandleFunc("POST /api/v1/applications/{name}/adopt", deployIn(model.AuditAdopt), s.adopt)
+	rt.HandleFunc("POST /api/v1/applications/{name}/deploy", deployIn(model.AuditDeploy), s.deploy())
+	rt.HandleFunc("POST /api/v1/applications/{name}/rollback", deployIn(model.AuditRollback), s.rollback())
+	rt.HandleFunc("POST /api/v1/applications/{name}/adopt", deployIn(model.AuditAdopt), s.adopt())
 	rt.HandleFunc("GET /api/v1/applications/{name}/status", readApp, s.status)
 	rt.HandleFunc("GET /api/v1/applications/{name}/logs", readApp, s.logs)
 	rt.HandleFunc("GET /api/v1/executions/{id}/analysis", readExec, s.analysis)
