@@ -32,6 +32,9 @@ type rig struct {
 	tokID  string
 	cookie string // the session cookie's value
 	hash   string // the stored hash of the token's secret
+	// reqCtx is the requests' context: cancelable, as a server's is, so
+	// database/sql watches it during each query as it does in the server.
+	reqCtx context.Context
 }
 
 func newRig(b *testing.B) *rig {
@@ -63,7 +66,9 @@ func newRig(b *testing.B) *rig {
 	if _, err := a.LoginWithToken(ctx, rec, httptest.NewRequest("POST", "/login", nil), token); err != nil {
 		b.Fatal(err)
 	}
-	r := &rig{st: st, a: a, token: token, tokID: id, hash: hash}
+	reqCtx, cancel := context.WithCancel(ctx)
+	b.Cleanup(cancel)
+	r := &rig{st: st, a: a, token: token, tokID: id, hash: hash, reqCtx: reqCtx}
 	for _, c := range rec.Result().Cookies() {
 		if c.Name == sessionCookie {
 			r.cookie = c.Value
@@ -76,7 +81,7 @@ func newRig(b *testing.B) *rig {
 }
 
 func (r *rig) request(method, path, cred string) *http.Request {
-	req := httptest.NewRequest(method, "http://127.0.0.1"+path, nil)
+	req := httptest.NewRequestWithContext(r.reqCtx, method, "http://127.0.0.1"+path, nil)
 	switch cred {
 	case "token":
 		req.Header.Set("Authorization", "Bearer "+r.token)
@@ -106,7 +111,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Run(cred+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
-				req := req.Clone(context.Background())
+				req := req.Clone(r.reqCtx)
 				for pb.Next() {
 					if _, err := r.a.Authenticate(req); err != nil {
 						b.Error(err)
@@ -123,7 +128,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 // of an execution passes it).
 func BenchmarkCredentialParts(b *testing.B) {
 	r := newRig(b)
-	ctx := context.Background()
+	ctx := r.reqCtx
 	_, secret, _ := auth.ParseToken(r.token)
 	b.Run("SecretMatches", func(b *testing.B) {
 		b.ReportAllocs()
