@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,8 +155,21 @@ func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) 
 	var done []struct {
 		Status string `json:"status"`
 	}
-	if err := get(ctx, hc, fmt.Sprintf("%s/api/v1/executions?limit=%d", srv.URL, n+10), &done); err != nil {
-		return r, fmt.Errorf("listing executions: %w", err)
+	// The API pages lists (at most 500 executions a page): follow each
+	// page's Link header.
+	for next := srv.URL + "/api/v1/executions?limit=500"; next != ""; {
+		var page []struct {
+			Status string `json:"status"`
+		}
+		link, err := getPage(ctx, hc, next, &page)
+		if err != nil {
+			return r, fmt.Errorf("listing executions: %w", err)
+		}
+		done = append(done, page...)
+		next = ""
+		if link != "" {
+			next = srv.URL + link
+		}
 	}
 	ok := 0
 	byStatus := map[string]int{}
@@ -215,12 +229,32 @@ func get(ctx context.Context, c *http.Client, url string, out any) error {
 	return do(c, req, out)
 }
 
-func do(c *http.Client, req *http.Request, out any) error {
+// getPage GETs one page of a list and returns the path of the next page
+// from its `Link: <PATH>; rel="next"` header ("" on the last page).
+func getPage(ctx context.Context, c *http.Client, url string, out any) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return "", err
+	}
+	var link string
+	err = doWith(c, req, out, func(h http.Header) { link = h.Get("Link") })
+	if path, ok := strings.CutPrefix(link, "<"); ok && strings.HasSuffix(link, `>; rel="next"`) {
+		return strings.TrimSuffix(path, `>; rel="next"`), err
+	}
+	return "", err
+}
+
+func do(c *http.Client, req *http.Request, out any) error { return doWith(c, req, out, nil) }
+
+func doWith(c *http.Client, req *http.Request, out any, headers func(http.Header)) error {
 	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	if headers != nil {
+		headers(resp.Header)
+	}
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
 		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(b))

@@ -64,7 +64,7 @@ func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request) {
 	}
 	e.Detail = audit.Detail(map[string]any{"pipeline": name, "params": req.Params})
 	exec, err := s.cfg.Engine.StartExecution(r.Context(), engine.StartParams{
-		Pipeline: name, Params: req.Params, Guard: s.runGuard(r, pol, e),
+		Pipeline: name, Spec: loadedPipeline(r), Params: req.Params, Guard: s.runGuard(r, pol, e),
 		Trigger: model.Trigger{Kind: kind, Actor: principal(r).Actor(), CommitSHA: req.CommitSHA, CommitTime: ct},
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -111,7 +112,7 @@ func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		res, err := rt.resource(r, acc.On)
+		res, obj, err := rt.resource(r, acc.On)
 		if err != nil {
 			rt.fail(w, r, acc, err)
 			return
@@ -120,44 +121,64 @@ func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
 			rt.refuse(w, r, acc, p.Check(acc.Perm, res), res.Application)
 			return
 		}
+		if obj != nil {
+			r = r.WithContext(context.WithValue(r.Context(), loadedKey{}, obj))
+		}
 		h.ServeHTTP(w, r)
 	})
 }
 
-// resource finds what a route is about.
-func (rt *Router) resource(r *http.Request, on Target) (auth.Resource, error) {
+// resource finds what a route is about, and returns the execution or
+// pipeline it read to find out (handlers take it from the request's
+// context with loadedExecution and loadedPipeline instead of reading it
+// again).
+func (rt *Router) resource(r *http.Request, on Target) (auth.Resource, any, error) {
 	ctx := r.Context()
 	pol, err := rt.s.policy(r)
 	if err != nil {
-		return auth.Resource{}, err
+		return auth.Resource{}, nil, err
 	}
 	switch on {
 	case OnAppPath:
 		name := r.PathValue("name")
 		if _, ok := pol.AppTeams[name]; !ok {
 			if _, err := rt.s.cfg.Store.ApplicationGet(ctx, name); err != nil {
-				return auth.Resource{}, err
+				return auth.Resource{}, nil, err
 			}
 		}
-		return pol.App(name), nil
+		return pol.App(name), nil, nil
 	case OnExecutionPath:
 		exec, err := rt.s.cfg.Store.ExecutionGet(ctx, r.PathValue("id"))
 		if err != nil {
-			return auth.Resource{}, err
+			return auth.Resource{}, nil, err
 		}
-		return pol.App(exec.Application), nil
+		return pol.App(exec.Application), exec, nil
 	case OnPipelinePath:
 		name := r.PathValue("name")
 		pl, err := rt.s.cfg.Store.PipelineGet(ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
-			return auth.Resource{}, fmt.Errorf("%w: pipeline %q does not exist: list pipelines with `gennaker pipelines` or apply its config with `gennaker apply -f DIR`", store.ErrNotFound, truncate(name, 100))
+			return auth.Resource{}, nil, fmt.Errorf("%w: pipeline %q does not exist: list pipelines with `gennaker pipelines` or apply its config with `gennaker apply -f DIR`", store.ErrNotFound, truncate(name, 100))
 		}
 		if err != nil {
-			return auth.Resource{}, err
+			return auth.Resource{}, nil, err
 		}
-		return pol.App(pl.Application), nil
+		return pol.App(pl.Application), pl, nil
 	}
-	return auth.Global, nil
+	return auth.Global, nil, nil
+}
+
+type loadedKey struct{}
+
+// loadedExecution is the execution the route's rule read, if it did.
+func loadedExecution(r *http.Request) *model.Execution {
+	e, _ := r.Context().Value(loadedKey{}).(*model.Execution)
+	return e
+}
+
+// loadedPipeline is the pipeline the route's rule read, if it did.
+func loadedPipeline(r *http.Request) *model.Pipeline {
+	p, _ := r.Context().Value(loadedKey{}).(*model.Pipeline)
+	return p
 }
 
 func (rt *Router) unauthenticated(w http.ResponseWriter, r *http.Request, acc Access) {

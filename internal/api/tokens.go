@@ -242,6 +242,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.failAction(w, r, e, err)
 		return
 	}
+	s.cfg.Auth.ForgetToken(revoked.ID)
 	writeJSON(w, http.StatusOK, revoked)
 }
 

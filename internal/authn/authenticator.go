@@ -60,7 +60,19 @@ type Authenticator struct {
 	mu       sync.Mutex
 	policy   auth.Policy
 	loadedAt time.Time
+	// tokens caches tokens read by ID for policyTTL, so a client's stream
+	// of requests reads its token once every few seconds, not every time
+	// (the secret is still checked on every request).
+	tokens map[string]cachedToken
 }
+
+type cachedToken struct {
+	tok model.Token
+	at  time.Time
+}
+
+// maxCachedTokens bounds the token cache (it is emptied when full).
+const maxCachedTokens = 10_000
 
 // New returns an Authenticator.
 func New(cfg Config) *Authenticator {
@@ -121,7 +133,7 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*model.Token, 
 	if !ok {
 		return nil, &BadCredential{"the credential is not a gennaker API token (they look like gnk_<id>_<secret>): create one with `gennaker token create`"}
 	}
-	tok, err := a.cfg.Store.TokenGet(ctx, id)
+	tok, err := a.token(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &BadCredential{"the API token is not known to this server: it may belong to another server, or its database was replaced; create a new one with `gennaker token create`"}
 	}
@@ -141,9 +153,41 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*model.Token, 
 	return tok, nil
 }
 
+// token reads a token by ID through the cache.
+func (a *Authenticator) token(ctx context.Context, id string) (*model.Token, error) {
+	now := a.cfg.Now()
+	a.mu.Lock()
+	c, ok := a.tokens[id]
+	a.mu.Unlock()
+	if ok && now.Sub(c.at) < policyTTL {
+		t := c.tok
+		return &t, nil
+	}
+	tok, err := a.cfg.Store.TokenGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if a.tokens == nil || len(a.tokens) >= maxCachedTokens {
+		a.tokens = map[string]cachedToken{}
+	}
+	a.tokens[id] = cachedToken{*tok, now}
+	a.mu.Unlock()
+	return tok, nil
+}
+
+// ForgetToken drops a token from the cache (this server revoked it), so
+// the revocation holds at once here; other replicas see it within
+// policyTTL.
+func (a *Authenticator) ForgetToken(id string) {
+	a.mu.Lock()
+	delete(a.tokens, id)
+	a.mu.Unlock()
+}
+
 func (a *Authenticator) sessionPrincipal(ctx context.Context, s *model.Session) (auth.Principal, error) {
 	if s.Identity.Kind == model.IdentityToken {
-		tok, err := a.cfg.Store.TokenGet(ctx, s.Identity.TokenID)
+		tok, err := a.token(ctx, s.Identity.TokenID)
 		if errors.Is(err, store.ErrNotFound) {
 			return auth.Principal{}, nil
 		}

@@ -19,14 +19,20 @@ import (
 // StartParams asks for a new execution of a stored pipeline.
 type StartParams struct {
 	Pipeline string
-	Params   map[string]string
-	Trigger  model.Trigger
-	Guard    Guard
+	// Spec is the stored pipeline named Pipeline when the caller has just
+	// read it (nil: StartExecution reads it).
+	Spec    *model.Pipeline
+	Params  map[string]string
+	Trigger model.Trigger
+	Guard   Guard
 }
 
 // StartExecution creates an execution of a pipeline and starts its first
 // stages, in one transaction.
 func (e *Engine) StartExecution(ctx context.Context, p StartParams) (*model.Execution, error) {
+	if p.Spec != nil && p.Spec.Name == p.Pipeline {
+		return e.StartPipeline(ctx, *p.Spec, p.Params, p.Trigger, p.Guard)
+	}
 	pl, err := e.store.PipelineGet(ctx, p.Pipeline)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: pipeline %q does not exist: list pipelines with `gennaker pipelines` or apply its config with `gennaker apply -f DIR`", ErrBadRequest, p.Pipeline)

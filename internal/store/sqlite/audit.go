@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -30,7 +31,7 @@ const (
 // the head while another is between reading it and committing. A PostgreSQL
 // driver must lock the chain head itself before reading it, for example
 // with pg_advisory_xact_lock on a constant key in the same transaction; the
-// unique index on prev_hash then only catches a driver bug (ErrConflict).
+// audit_chain trigger then only catches a driver bug (ErrConflict).
 func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	what := fmt.Sprintf("append audit entry %s by %s", e.Action, e.Actor)
 	detail, err := compactDetail(e.Detail)
@@ -65,7 +66,7 @@ func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 			sql.Named("prev_hash", entry.PrevHash),
 			sql.Named("hash", entry.Hash)).Scan(&id)
 		switch {
-		case isDuplicate(err):
+		case err != nil && strings.Contains(err.Error(), "audit chain:"):
 			return fmt.Errorf("%w: another entry was appended after the same one (appends are not serialized: a driver bug)", store.ErrConflict)
 		case err != nil:
 			return fmt.Errorf("%w (outcome must be ok, refused or failed)", err)

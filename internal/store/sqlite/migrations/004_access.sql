@@ -57,10 +57,13 @@ CREATE TABLE login_link (
 ) STRICT;
 
 -- audit is the tamper-evident record of requests: each entry holds the hash
--- of the one before it (prev_hash) and its own (hash). The unique prev_hash
--- makes a fork impossible: two entries can never follow the same one.
+-- of the one before it (prev_hash) and its own (hash). The audit_chain
+-- trigger makes a fork impossible: an entry is refused unless it follows
+-- the last one. Entries are never deleted, so the plain rowid never reuses
+-- an ID (no AUTOINCREMENT, which would write sqlite_sequence on every
+-- append: the log is on the write path of every pipeline start).
 CREATE TABLE audit (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          INTEGER PRIMARY KEY,
     time        TEXT NOT NULL,
     actor       TEXT NOT NULL,
     source      TEXT NOT NULL DEFAULT '',
@@ -73,7 +76,12 @@ CREATE TABLE audit (
     hash        TEXT NOT NULL
 ) STRICT;
 
-CREATE UNIQUE INDEX audit_prev_hash ON audit (prev_hash);
+CREATE TRIGGER audit_chain BEFORE INSERT ON audit
+WHEN NEW.prev_hash != coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '')
+BEGIN
+    SELECT RAISE(ABORT, 'audit chain: an entry must follow the last one (appends are not serialized)');
+END;
+
 CREATE INDEX audit_application ON audit (application, id);
 CREATE INDEX audit_actor ON audit (actor, id);
 
