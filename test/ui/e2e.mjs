@@ -235,6 +235,7 @@ async function main() {
       await page.goto(base + '/applications/sample');
       await page.waitForURL(u => u.pathname === '/login');
       await page.getByRole('heading', { name: 'Log in to gennaker' }).waitFor();
+      await shot(page, 'login');
       await page.goto(server.loginURL);
       await page.getByRole('button', { name: 'Log in with this link' }).click();
       await page.waitForURL(base + '/');
