@@ -108,6 +108,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.misdirected(w, r)
 		return
 	}
+	// No body is read past the largest route's limit, whatever reads it.
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, maxConfigBody)
+	}
 	if err := s.csrf.Check(r); err != nil {
 		e := s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
 		s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, "cross-origin request")

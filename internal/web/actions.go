@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,36 +16,72 @@ import (
 // one implementation of every action), then redirects to the page that shows
 // the result, or renders the API's error.
 
+// maxFormBody bounds a form post (the API's limit for an action's body).
+const maxFormBody = 64 << 10
+
+// errForm is a form post the UI does not read.
+var errForm = errors.New("form")
+
+// readForm reads a URL-encoded form body of at most maxFormBody bytes.
+// Multipart bodies are refused: Go spills a large one to temporary files,
+// and no page of gennaker sends one.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if r.ContentLength != 0 {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/x-www-form-urlencoded" {
+			return nil, fmt.Errorf("%w: send the form as application/x-www-form-urlencoded", errForm)
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		return nil, fmt.Errorf("%w: the form could not be read (%v); forms are limited to 64 KiB", errForm, err)
+	}
+	return r.PostForm, nil
+}
+
+// formHandler reads the form of a post, or renders why it could not.
+func (h *ui) formHandler(fn func(w http.ResponseWriter, r *http.Request, form url.Values)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		form, err := readForm(w, r)
+		if err != nil {
+			h.render(w, r, http.StatusBadRequest, "error.html", page{Title: "Form not read", Data: errorView{
+				Title: "The form could not be read", Detail: err.Error(), Hint: "Go back and send it again from gennaker's own page."}})
+			return
+		}
+		fn(w, r, form)
+	}
+}
+
 // postRollback: POST /applications/{name}/rollback (environment, reason).
-func (h *ui) postRollback(w http.ResponseWriter, r *http.Request) {
+func (h *ui) postRollback(w http.ResponseWriter, r *http.Request, form url.Values) {
 	name := r.PathValue("name")
-	body := map[string]string{"environment": r.FormValue("environment"), "reason": r.FormValue("reason")}
+	body := map[string]string{"environment": form.Get("environment"), "reason": form.Get("reason")}
 	h.forward(w, r, "/api/v1/applications/"+url.PathEscape(name)+"/rollback", body, "/applications/"+url.PathEscape(name))
 }
 
 // postDeploy: POST /applications/{name}/deploy (environment, version, pipeline, params as key=value lines).
-func (h *ui) postDeploy(w http.ResponseWriter, r *http.Request) {
+func (h *ui) postDeploy(w http.ResponseWriter, r *http.Request, form url.Values) {
 	name := r.PathValue("name")
-	params, err := parseParams(r.FormValue("params"))
+	params, err := parseParams(form.Get("params"))
 	if err != nil {
 		h.render(w, r, http.StatusBadRequest, "error.html", page{Title: "Deploy not started", Data: errorView{
 			Title: "Deploy not started", Detail: err.Error(), Hint: "Write one parameter per line as key=value.", Back: "/applications/" + url.PathEscape(name)}})
 		return
 	}
-	body := map[string]any{"environment": r.FormValue("environment"), "version": r.FormValue("version"), "pipeline": r.FormValue("pipeline"), "params": params}
+	body := map[string]any{"environment": form.Get("environment"), "version": form.Get("version"), "pipeline": form.Get("pipeline"), "params": params}
 	h.forward(w, r, "/api/v1/applications/"+url.PathEscape(name)+"/deploy", body, "/applications/"+url.PathEscape(name))
 }
 
 // postExecutionAction: POST /executions/{id}/approve|reject|cancel.
-func (h *ui) postExecutionAction(w http.ResponseWriter, r *http.Request) {
+func (h *ui) postExecutionAction(w http.ResponseWriter, r *http.Request, form url.Values) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	back := "/executions/" + url.PathEscape(id)
 	var body map[string]string
 	switch action {
 	case "approve", "reject":
-		body = map[string]string{"stage": r.FormValue("stage"), "comment": r.FormValue("comment")}
+		body = map[string]string{"stage": form.Get("stage"), "comment": form.Get("comment")}
 	case "cancel":
-		body = map[string]string{"reason": r.FormValue("reason")}
+		body = map[string]string{"reason": form.Get("reason")}
 	default:
 		http.NotFound(w, r)
 		return

@@ -63,9 +63,9 @@ func (h *ui) loggedIn(w http.ResponseWriter, r *http.Request, p auth.Principal, 
 }
 
 // postLogin: POST /login with a pasted API token.
-func (h *ui) postLogin(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.PostFormValue("next"))
-	token := strings.TrimSpace(r.PostFormValue("token"))
+func (h *ui) postLogin(w http.ResponseWriter, r *http.Request, form url.Values) {
+	next := safeNext(form.Get("next"))
+	token := strings.TrimSpace(form.Get("token"))
 	p, err := h.cfg.Auth.LoginWithToken(r.Context(), w, r, token)
 	if err != nil {
 		h.loginFailed(w, r, http.StatusUnauthorized, next, err)
@@ -75,9 +75,9 @@ func (h *ui) postLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // postLoginLink: POST /login/link confirms a one-time login link.
-func (h *ui) postLoginLink(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.PostFormValue("next"))
-	p, err := h.cfg.Auth.UseLoginLink(r.Context(), w, r, r.PostFormValue("token"))
+func (h *ui) postLoginLink(w http.ResponseWriter, r *http.Request, form url.Values) {
+	next := safeNext(form.Get("next"))
+	p, err := h.cfg.Auth.UseLoginLink(r.Context(), w, r, form.Get("token"))
 	if err != nil {
 		h.loginFailed(w, r, http.StatusUnauthorized, next, err)
 		return
@@ -86,7 +86,7 @@ func (h *ui) postLoginLink(w http.ResponseWriter, r *http.Request) {
 }
 
 // postLogout: POST /logout ends the session.
-func (h *ui) postLogout(w http.ResponseWriter, r *http.Request) {
+func (h *ui) postLogout(w http.ResponseWriter, r *http.Request, _ url.Values) {
 	actor := auth.From(r.Context()).Actor()
 	if err := h.cfg.Auth.EndSession(r.Context(), w, r); err != nil {
 		h.fail(w, r, err, "Session")

@@ -129,9 +129,9 @@ func (h *ui) routes(rt *api.Router) {
 	static, _ := fs.Sub(staticFS, "static")
 	rt.Handle("GET /static/", publicPage, http.StripPrefix("/static/", cacheShort(http.FileServerFS(static))))
 	rt.HandleFunc("GET /login", publicPage, h.loginPage)
-	rt.HandleFunc("POST /login", publicPage, h.postLogin)
-	rt.HandleFunc("POST /login/link", publicPage, h.postLoginLink)
-	rt.HandleFunc("POST /logout", publicPage, h.postLogout)
+	rt.HandleFunc("POST /login", publicPage, h.formHandler(h.postLogin))
+	rt.HandleFunc("POST /login/link", publicPage, h.formHandler(h.postLoginLink))
+	rt.HandleFunc("POST /logout", publicPage, h.formHandler(h.postLogout))
 	rt.HandleFunc("GET /auth/oidc/start", publicPage, h.oidcStart)
 	rt.HandleFunc("GET /auth/oidc/callback", publicPage, h.oidcCallback)
 	rt.HandleFunc("GET /{$}", anyPage, h.applications)
@@ -141,9 +141,9 @@ func (h *ui) routes(rt *api.Router) {
 	rt.HandleFunc("GET /executions/{id}/analysis", execPage, h.analysis)
 	rt.HandleFunc("GET /executions/{id}/cancel", execPage, h.confirmCancel)
 	rt.HandleFunc("GET /events", anyPage, h.events)
-	rt.HandleFunc("POST /applications/{name}/rollback", formPost, h.postRollback)
-	rt.HandleFunc("POST /applications/{name}/deploy", formPost, h.postDeploy)
-	rt.HandleFunc("POST /executions/{id}/{action}", formPost, h.postExecutionAction)
+	rt.HandleFunc("POST /applications/{name}/rollback", formPost, h.formHandler(h.postRollback))
+	rt.HandleFunc("POST /applications/{name}/deploy", formPost, h.formHandler(h.postDeploy))
+	rt.HandleFunc("POST /executions/{id}/{action}", formPost, h.formHandler(h.postExecutionAction))
 }
 
 // denied renders a refused page: forbidden or not found.
