@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,6 +90,31 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	errs = append(errs, validateManifest(doc, a)...)
 	errs = append(errs, validateResources(doc, a.Resources)...)
 	errs = append(errs, checkRunEnvSecrets(doc, a.Run.Env)...) // secret.go
+	errs = append(errs, validateDeployEnv(doc, a.DeployEnv)...)
+	return errs
+}
+
+// validateDeployEnv checks the variables a deploy may set: valid names,
+// each once, and none through which a deployer would run code.
+func validateDeployEnv(doc *Document, names []string) []Error {
+	var errs []Error
+	seen := map[string]int{}
+	for i, name := range names {
+		path := indexPath("spec.deployEnv", i)
+		first, dup := seen[name]
+		switch why := model.DeployEnvHazard(name); {
+		case !model.ValidEnvName(name):
+			errs = append(errs, doc.errorf(path, "%q is not an environment variable name: use letters, digits and '_', not starting with a digit, such as LOG_LEVEL", name))
+		case dup:
+			errs = append(errs, doc.errorf(path, "%s is listed twice (first at spec.deployEnv[%d]): remove one", name, first))
+		case slices.Contains(model.InstanceEnv, name):
+			errs = append(errs, doc.errorf(path, "gennaker sets %s for every instance and its value wins: remove it", name))
+		case why != "":
+			errs = append(errs, doc.errorf(path, "a deploy may not set %s (%s), so whoever deploys could take over the instances with it: if every version needs it, set it in run.env, which only config sets", name, why))
+		default:
+			seen[name] = i
+		}
+	}
 	return errs
 }
 

@@ -34,6 +34,11 @@ type Application struct {
 	HealthCheck HealthCheck       `json:"healthCheck"`
 	Instances   int               `json:"instances"`
 	Labels      map[string]string `json:"labels,omitempty"`
+	// DeployEnv lists the environment variables a deploy may set for the
+	// instances of its version (`gennaker deploy --set-env NAME=VALUE`, the
+	// run parameter env.NAME); none by default. Whoever deploys is not an
+	// admin: see CheckDeployEnv and DeployEnvHazard (deploy_env.go).
+	DeployEnv []string `json:"deployEnv,omitempty"`
 }
 
 // RunSpec says how the local target starts one instance of a version.
