@@ -57,7 +57,7 @@ func newRig(b *testing.B) *rig {
 		b.Fatal(err)
 	}
 	id, hash, token := auth.NewToken()
-	tok := &model.Token{ID: id, Name: "bench", Hash: hash, Role: model.RoleAdmin, CreatedBy: "bench", ExpiresAt: time.Now().Add(time.Hour)}
+	tok := &model.Token{ID: id, Name: "bench", Hash: hash, Role: model.RoleAdmin, CreatedBy: "bench", Owner: "bench", ExpiresAt: time.Now().Add(time.Hour)}
 	if err := st.TokenInsert(ctx, tok); err != nil {
 		b.Fatal(err)
 	}

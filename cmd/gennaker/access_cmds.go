@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -418,7 +419,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 			tw := table(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tTIME\tACTOR\tSOURCE\tACTION\tOBJECT\tOUTCOME\tDETAIL")
 			for _, e := range entries {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"), e.Actor, e.Source, e.Action, e.Object, e.Outcome, oneLine(string(e.Detail), 80))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"), cell(e.Actor), cell(e.Source), cell(string(e.Action)), cell(e.Object), e.Outcome, cell(oneLine(string(e.Detail), 80)))
 			}
 			return tw.Flush()
 		},
@@ -470,6 +471,18 @@ func newAuditCmd(g *globals) *cobra.Command {
 	verify.Flags().StringVar(&dataDir, "data", "", "read the database in this data directory instead of calling the API")
 	cmd.AddCommand(list, verify)
 	return cmd
+}
+
+// cell shows a value that came from a request in a table cell: quoted when
+// it holds a control character or a tab, so nobody can forge rows or move
+// the terminal's cursor through what they sent.
+func cell(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x9b {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func parseSince(s string) (time.Time, error) {

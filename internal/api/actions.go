@@ -29,6 +29,7 @@ func (s *Server) runGuard(r *http.Request, pol auth.Policy, e *model.AuditEntry)
 			return p.Check(auth.PermDeploy, pol.App(exec.Application, auth.RunEnvironments(exec.Spec)...))
 		},
 		Audit: e,
+		Owner: p.Owner(),
 	}
 }
 
@@ -128,7 +129,7 @@ func (s *Server) judge(decision string) http.HandlerFunc {
 				return err
 			}
 			if decision == approveDecision {
-				return auth.FourEyes(exec, st.Name, p.Actor(), func(env string) bool { return fourEyes[env] })
+				return auth.FourEyes(exec, st.Name, p, func(env string) bool { return fourEyes[env] })
 			}
 			return nil
 		}}
@@ -235,7 +236,7 @@ func (s *Server) deploy() http.HandlerFunc {
 		fc.params("params", req.Params)
 		fc.params("env", req.Env)
 		fc.str("commitSha", req.CommitSHA, maxCommitSHA)
-		return map[string]any{"environment": req.Environment, "version": req.Version, "pipeline": req.Pipeline}
+		return map[string]any{"environment": req.Environment, "version": req.Version, "pipeline": req.Pipeline, "params": req.Params, "env": req.Env}
 	}, func(r *http.Request, app string, req *deploy.Request, pol auth.Policy, e *model.AuditEntry) (any, error) {
 		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
 		return s.cfg.Deployer.Deploy(r.Context(), *req)

@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -70,6 +72,10 @@ func (s *Server) checkConfig(ctx context.Context, cfg model.Config, existing mod
 }
 
 func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request) {
+	if err := requireGrant(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var cfg model.Config
 	if err := decodeBody(w, r, &cfg, maxConfigBody); err != nil {
 		s.writeError(w, r, err)
@@ -112,13 +118,19 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 		s.failAction(w, r, e, err)
 		return
 	}
-	if err := mayApply(principal(r), pol, cfg, existing); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	before, after := configObjects(existing), configObjects(cfg)
+	after := configObjects(cfg)
 	var res store.ApplyResult
 	err = s.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		// Checked against what is stored now, in the transaction that
+		// writes, so a concurrent apply cannot slip a change past it.
+		stored, err := storedObjects(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := mayApply(principal(r), pol, cfg, stored); err != nil {
+			return err
+		}
+		before := configObjects(stored)
 		if res, err = tx.ConfigApply(ctx, cfg); err != nil {
 			return err
 		}
@@ -146,6 +158,30 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Auth.Invalidate()
 	res.Created, res.Updated, res.Unchanged = nonNil(res.Created), nonNil(res.Updated), nonNil(res.Unchanged)
 	writeJSON(w, 200, res)
+}
+
+// storedObjects reads the applications and pipelines as stored, in tx
+// (what mayApply compares a set with), and the rest for the diff.
+func storedObjects(ctx context.Context, tx store.Tx) (model.Config, error) {
+	var cfg model.Config
+	var err error
+	if cfg.Applications, err = tx.ApplicationList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.Pipelines, err = tx.PipelineList(ctx, store.PipelineListParams{}); err != nil {
+		return cfg, err
+	}
+	if cfg.Environments, err = tx.EnvironmentList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.AnalysisTemplates, err = tx.AnalysisTemplateList(ctx); err != nil {
+		return cfg, err
+	}
+	if cfg.Teams, err = tx.TeamList(ctx); err != nil {
+		return cfg, err
+	}
+	cfg.Grants, err = tx.GrantList(ctx)
+	return cfg, err
 }
 
 // configObject is one object of a config set, by "Kind/name".
@@ -181,14 +217,18 @@ func configObjects(cfg model.Config) map[string]configObject {
 // application (as written and as stored, so nobody moves another team's
 // application into their own), a pipeline's application (as written and as
 // stored); environments, analysis templates, teams and grants belong to no
-// application and need an admin of everything.
-func mayApply(p auth.Principal, pol auth.Policy, cfg, existing model.Config) error {
+// application and need an admin of everything. Two parts of an
+// application or pipeline reach beyond it and need an admin of everything
+// too: an application's run block (the local target runs it as the
+// server's user, on the server's host) and a secret reference that was not
+// there before (secrets are the server's: its environment and files).
+func mayApply(p auth.Principal, pol auth.Policy, cfg, stored model.Config) error {
 	storedApps := map[string]model.Application{}
-	for _, a := range existing.Applications {
+	for _, a := range stored.Applications {
 		storedApps[a.Name] = a
 	}
 	storedPipelines := map[string]model.Pipeline{}
-	for _, pl := range existing.Pipelines {
+	for _, pl := range stored.Pipelines {
 		storedPipelines[pl.Name] = pl
 	}
 	var refused []string
@@ -199,15 +239,28 @@ func mayApply(p auth.Principal, pol auth.Policy, cfg, existing model.Config) err
 	}
 	appRes := func(name, team string) auth.Resource { return auth.Resource{Application: name, Team: team} }
 	for _, a := range cfg.Applications {
-		check(model.KindApplication+"/"+a.Name, appRes(a.Name, a.Team))
-		if old, ok := storedApps[a.Name]; ok && old.Team != a.Team {
-			check(model.KindApplication+"/"+a.Name+" (stored with team "+old.Team+")", appRes(a.Name, old.Team))
+		key := model.KindApplication + "/" + a.Name
+		check(key, appRes(a.Name, a.Team))
+		old, ok := storedApps[a.Name]
+		if ok && old.Team != a.Team {
+			check(key+" (stored with team "+old.Team+")", appRes(a.Name, old.Team))
+		}
+		if !reflect.DeepEqual(old.Run, a.Run) && !(isZeroRun(old.Run) && isZeroRun(a.Run)) {
+			check(key+" spec.run (a command run on the server's host)", auth.Global)
+		}
+		if newSecretRefs(old, a, ok) {
+			check(key+" (a new secret reference)", auth.Global)
 		}
 	}
 	for _, pl := range cfg.Pipelines {
-		check(model.KindPipeline+"/"+pl.Name, pol.App(pl.Application))
-		if old, ok := storedPipelines[pl.Name]; ok && old.Application != pl.Application {
-			check(model.KindPipeline+"/"+pl.Name+" (stored for application "+old.Application+")", pol.App(old.Application))
+		key := model.KindPipeline + "/" + pl.Name
+		check(key, pol.App(pl.Application))
+		old, ok := storedPipelines[pl.Name]
+		if ok && old.Application != pl.Application {
+			check(key+" (stored for application "+old.Application+")", pol.App(old.Application))
+		}
+		if newSecretRefs(old, pl, ok) {
+			check(key+" (a new secret reference)", auth.Global)
 		}
 	}
 	for _, e := range cfg.Environments {
@@ -226,8 +279,62 @@ func mayApply(p auth.Principal, pol auth.Policy, cfg, existing model.Config) err
 		return nil
 	}
 	sort.Strings(refused)
-	return fmt.Errorf("%w: %s may not apply %s: applications and pipelines need the admin role over their application (or its team); environments, analysis templates, teams and grants need the admin role over everything; nothing was applied",
+	return fmt.Errorf("%w: %s may not apply %s: applications and pipelines need the admin role over their application (or its team); environments, analysis templates, teams and grants, an application's run block and new secret references need the admin role over everything; nothing was applied",
 		auth.ErrForbidden, p.Actor(), strings.Join(refused, ", "))
+}
+
+func isZeroRun(r model.RunSpec) bool {
+	return r.Command == "" && len(r.Args) == 0 && len(r.Env) == 0 && r.Dir == ""
+}
+
+// newSecretRefs reports whether obj holds a secret reference that old
+// (when stored) did not.
+func newSecretRefs(old, obj any, stored bool) bool {
+	have := map[string]bool{}
+	if stored {
+		for _, r := range secretRefs(old) {
+			have[r] = true
+		}
+	}
+	for _, r := range secretRefs(obj) {
+		if !have[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// secretRefs lists the secret references of a config object (as their
+// JSON), wherever they are.
+func secretRefs(obj any) []string {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["secretRef"]; ok {
+				b, _ := json.Marshal(ref)
+				out = append(out, string(b))
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return out
 }
 
 func filter[T any](in []T, keep func(T) bool) []T {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gennaker/gennaker/internal/audit"
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -188,7 +189,7 @@ func (rt *Router) unauthenticated(w http.ResponseWriter, r *http.Request, acc Ac
 		if bad != nil {
 			why = bad
 		}
-		e := rt.s.cfg.Audit.Entry(r, auditAction(acc), r.Method+" "+r.URL.Path, "")
+		e := rt.s.cfg.Audit.Entry(r, auditAction(acc), audit.RequestObject(r), "")
 		rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, why)
 	}
 	if bad != nil && !acc.Page {
@@ -210,7 +211,7 @@ func auditAction(acc Access) model.AuditAction {
 }
 
 func (rt *Router) refuse(w http.ResponseWriter, r *http.Request, acc Access, err error, app string) {
-	e := rt.s.cfg.Audit.Entry(r, auditAction(acc), r.Method+" "+r.URL.Path, app)
+	e := rt.s.cfg.Audit.Entry(r, auditAction(acc), audit.RequestObject(r), app)
 	rt.s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, err)
 	rt.fail(w, r, acc, err)
 }

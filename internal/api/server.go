@@ -113,7 +113,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxConfigBody)
 	}
 	if err := s.csrf.Check(r); err != nil {
-		e := s.cfg.Audit.Entry(r, model.AuditAccess, r.Method+" "+r.URL.Path, "")
+		e := s.cfg.Audit.Entry(r, model.AuditAccess, audit.RequestObject(r), "")
 		s.cfg.Audit.Record(r.Context(), e, model.AuditRefused, "cross-origin request")
 		s.writeError(w, r, errCrossOrigin)
 		return

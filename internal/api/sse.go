@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/model"
 )
 
@@ -42,6 +43,8 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 	// A slow safety poll catches updates lost by a full subscriber buffer.
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	recheck := time.NewTicker(streamRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -54,6 +57,12 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		case <-tick.C:
+		case <-recheck.C:
+			rd, ok := s.stillReads(r)
+			if !ok || !rd.Has(exec.Application) {
+				return
+			}
+			continue
 		}
 		if !send() {
 			return
@@ -80,10 +89,18 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
+	recheck := time.NewTicker(streamRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-recheck.C:
+			var ok bool
+			if rd, ok = s.stillReads(r); !ok {
+				return
+			}
+			continue
 		case u, ok := <-updates:
 			if !ok {
 				return
@@ -99,6 +116,25 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 		}
 		flusher.Flush()
 	}
+}
+
+// streamRecheck is how often an open stream checks its caller again: a
+// revoked token, an ended session or a removed grant closes it (or hides
+// an application) within this time.
+const streamRecheck = 10 * time.Second
+
+// stillReads authenticates a stream's request again and returns what the
+// caller may read now; false when they are no longer logged in.
+func (s *Server) stillReads(r *http.Request) (auth.Readable, bool) {
+	p, err := s.cfg.Auth.Authenticate(r)
+	if err != nil || !p.Authenticated() {
+		return auth.Readable{}, false
+	}
+	pol, err := s.policy(r)
+	if err != nil {
+		return auth.Readable{}, false
+	}
+	return p.Readable(pol), true
 }
 
 // streamWriteWindow is how long one write of a stream may take; the

@@ -43,7 +43,12 @@ type TokenCreated struct {
 type TokenParams struct {
 	TokenRequest
 	CreatedBy string
-	Now       time.Time
+	// Owner answers for the token (see model.Token.Owner).
+	Owner string
+	// Creator is the token creating this one, if a token is: the new token
+	// may not outlive it, and is revoked with it.
+	Creator *model.Token
+	Now     time.Time
 }
 
 // NewToken checks params and returns the token to store and its secret.
@@ -81,11 +86,23 @@ func NewToken(p TokenParams) (*model.Token, string, error) {
 	if len(problems) > 0 {
 		return nil, "", fmt.Errorf("%w: token: %s", errBadInput, joinProblems(problems))
 	}
+	expires := p.Now.UTC().Add(ttl)
+	if p.Creator != nil && expires.After(p.Creator.ExpiresAt) {
+		return nil, "", fmt.Errorf("%w: token: it would expire %s, after the token creating it (%s, which expires %s): a token never outlives the token that made it; ask for a shorter expiresIn",
+			errBadInput, expires.Format(time.DateOnly), p.Creator.Name, p.Creator.ExpiresAt.UTC().Format(time.DateOnly))
+	}
+	if p.Owner == "" {
+		p.Owner = p.CreatedBy
+	}
 	id, hash, secret := auth.NewToken()
 	scope := p.Scope
 	scope.Environments = slices.Compact(slices.Sorted(slices.Values(scope.Environments)))
-	return &model.Token{ID: id, Name: p.Name, Hash: hash, Role: p.Role, Scope: scope, CreatedBy: p.CreatedBy,
-		CreatedAt: p.Now.UTC(), ExpiresAt: p.Now.UTC().Add(ttl)}, secret, nil
+	tok := &model.Token{ID: id, Name: p.Name, Hash: hash, Role: p.Role, Scope: scope, CreatedBy: p.CreatedBy, Owner: p.Owner,
+		CreatedAt: p.Now.UTC(), ExpiresAt: expires}
+	if p.Creator != nil {
+		tok.CreatorID = p.Creator.ID
+	}
+	return tok, secret, nil
 }
 
 func parseTTL(s string) (time.Duration, error) {
@@ -153,7 +170,16 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	e.Object, e.Application = "token/"+truncate(req.Name, 70), req.Scope.Application
 	e.Detail = audit.Detail(map[string]any{"role": req.Role, "scope": req.Scope, "expiresIn": req.ExpiresIn})
 	p := principal(r)
-	tok, secret, err := NewToken(TokenParams{TokenRequest: req, CreatedBy: p.Actor(), Now: time.Now()})
+	var creator *model.Token
+	if p.Identity.TokenID != "" {
+		c, err := s.cfg.Store.TokenGet(r.Context(), p.Identity.TokenID)
+		if err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		creator = c
+	}
+	tok, secret, err := NewToken(TokenParams{TokenRequest: req, CreatedBy: p.Actor(), Owner: p.Owner(), Creator: creator, Now: time.Now()})
 	if err != nil {
 		s.failAction(w, r, e, err)
 		return
@@ -182,7 +208,7 @@ func (s *Server) storeToken(ctx context.Context, tok *model.Token, e *model.Audi
 		}
 		entry := *e
 		entry.Outcome = model.AuditOK
-		entry.Detail = audit.Detail(map[string]any{"id": tok.ID, "role": tok.Role, "scope": tok.Scope, "expiresAt": tok.ExpiresAt})
+		entry.Detail = audit.Detail(map[string]any{"id": tok.ID, "role": tok.Role, "scope": tok.Scope, "expiresAt": tok.ExpiresAt, "owner": tok.Owner})
 		return tx.AuditAppend(ctx, &entry)
 	})
 }
@@ -201,12 +227,19 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	toks = filter(toks, func(t model.Token) bool { return t.CreatedBy == p.Actor() || mayGrant(p, pol, t.Scope) == nil })
+	toks = filter(toks, func(t model.Token) bool { return mine(p, t) || mayGrant(p, pol, t.Scope) == nil })
 	writeJSON(w, http.StatusOK, nonNil(toks))
 }
 
+// mine reports whether p answers for t: p's owner owns it, p created it,
+// or p is it.
+func mine(p auth.Principal, t model.Token) bool {
+	return auth.SameName(t.Owner, p.Owner()) || (p.Identity.TokenID != "" && (t.CreatorID == p.Identity.TokenID || t.ID == p.Identity.TokenID))
+}
+
 // revokeToken revokes an active token by name: an admin over its scope, its
-// creator, or the token itself may.
+// owner, the token that created it, or the token itself may. The tokens it
+// created (and theirs) are revoked with it.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	e := s.entry(r, model.AuditTokenRevoke, "token/"+truncate(name, 70), "")
@@ -216,7 +249,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.failAction(w, r, e, err)
 		return
 	}
-	var revoked *model.Token
+	var revoked []model.Token
 	err = s.cfg.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
 		toks, err := tx.TokenList(ctx, store.TokenListParams{})
 		if err != nil {
@@ -227,23 +260,56 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 			return fmt.Errorf("%w: no active token is named %q: list them with `gennaker token list`", store.ErrNotFound, truncate(name, 70))
 		}
 		t := toks[i]
-		if t.CreatedBy != p.Actor() && t.ID != p.Identity.TokenID && mayGrant(p, pol, t.Scope) != nil {
-			return fmt.Errorf("%w: %s may not revoke token %q: only its creator (%s), the token itself or an admin over %s may", auth.ErrForbidden, p.Actor(), t.Name, t.CreatedBy, scopeText(t.Scope))
+		if !mine(p, t) && mayGrant(p, pol, t.Scope) != nil {
+			return fmt.Errorf("%w: %s may not revoke token %q: only its owner (%s), the token that created it, the token itself or an admin over %s may", auth.ErrForbidden, p.Actor(), t.Name, t.Owner, scopeText(t.Scope))
 		}
-		if revoked, err = tx.TokenRevoke(ctx, store.TokenRevokeParams{Name: name, By: p.Actor(), At: time.Now().UTC()}); err != nil {
+		revoked, err = revokeWithChildren(ctx, tx, toks, t, p.Actor())
+		if err != nil {
 			return err
 		}
 		entry := *e
 		entry.Outcome, entry.Application = model.AuditOK, t.Scope.Application
-		entry.Detail = audit.Detail(map[string]any{"id": t.ID})
+		detail := map[string]any{"id": t.ID}
+		if len(revoked) > 1 {
+			var children []string
+			for _, c := range revoked[1:] {
+				children = append(children, c.Name)
+			}
+			detail["alsoRevoked"] = children
+		}
+		entry.Detail = audit.Detail(detail)
 		return tx.AuditAppend(ctx, &entry)
 	})
 	if err != nil {
 		s.failAction(w, r, e, err)
 		return
 	}
-	s.cfg.Auth.ForgetToken(revoked.ID)
-	writeJSON(w, http.StatusOK, revoked)
+	for _, t := range revoked {
+		s.cfg.Auth.ForgetToken(t.ID)
+	}
+	writeJSON(w, http.StatusOK, revoked[0])
+}
+
+// revokeWithChildren revokes t and every active token it created, and
+// theirs, and returns them, t first.
+func revokeWithChildren(ctx context.Context, tx store.Tx, active []model.Token, t model.Token, by string) ([]model.Token, error) {
+	var out []model.Token
+	queue := []model.Token{t}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		done, err := tx.TokenRevoke(ctx, store.TokenRevokeParams{Name: cur.Name, By: by, At: time.Now().UTC()})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *done)
+		for _, c := range active {
+			if c.CreatorID == cur.ID {
+				queue = append(queue, c)
+			}
+		}
+	}
+	return out, nil
 }
 
 // LoginLink is the answer of POST /api/v1/auth/login-links.

@@ -109,11 +109,12 @@ func dependsOn(needs map[string][]string, stage, ancestor string) bool {
 
 // FourEyes returns an error when approver may not approve stage of exec
 // because one of the environments the approval opens (see
-// ApprovalEnvironments) requires a second person and approver started the
-// execution. fourEyes reports whether an environment requires it.
-func FourEyes(exec *model.Execution, stage, approver string, fourEyes func(env string) bool) error {
-	starter := exec.Trigger.Actor
-	if starter == "" || !strings.EqualFold(starter, approver) {
+// ApprovalEnvironments) requires a second person and the approver is the
+// one who started the execution: the same identity, or an identity the same
+// person answers for (a token they own). fourEyes reports whether an
+// environment requires it.
+func FourEyes(exec *model.Execution, stage string, approver Principal, fourEyes func(env string) bool) error {
+	if !samePerson(exec.Trigger, approver) {
 		return nil
 	}
 	var strict []string
@@ -125,6 +126,42 @@ func FourEyes(exec *model.Execution, stage, approver string, fourEyes func(env s
 	if len(strict) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s started execution %s and may not also approve stage %q: environment %s requires a second person (fourEyes): ask another approver, or reject or cancel it yourself",
-		ErrForbidden, approver, exec.ID, stage, strings.Join(strict, ", "))
+	return fmt.Errorf("%w: %s started execution %s (as %s) and may not also approve stage %q: environment %s requires a second person (fourEyes): ask another approver, or reject or cancel it yourself",
+		ErrForbidden, approver.Owner(), exec.ID, exec.Trigger.Actor, stage, strings.Join(strict, ", "))
+}
+
+// samePerson reports whether the approver is, or answers for, who started
+// the execution.
+func samePerson(t model.Trigger, approver Principal) bool {
+	started := []string{t.Actor, t.Owner}
+	for _, s := range started {
+		for _, a := range []string{approver.Actor(), approver.Owner()} {
+			if s != "" && SameName(s, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SameName compares two subjects as people write them: emails without
+// regard to the case of ASCII letters (only ASCII, so no Unicode look-alike
+// such as the Kelvin sign folds onto a letter).
+func SameName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

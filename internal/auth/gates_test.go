@@ -73,18 +73,48 @@ func TestRunAndApprovalEnvironments(t *testing.T) {
 
 func TestFourEyes(t *testing.T) {
 	pl := model.Pipeline{Name: "p", Application: "a", Stages: []model.StageSpec{deployTo("staging", "staging"), judgment("ok"), deployTo("prod", "production")}}
-	exec := &model.Execution{ID: "e1", Spec: pl, Trigger: model.Trigger{Actor: "dev@example.com"}}
 	strict := func(env string) bool { return env == "production" }
-	if err := FourEyes(exec, "ok", "Dev@Example.com", strict); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("the starter approving a production gate: got %v, want forbidden", err)
+	byUser := &model.Execution{ID: "e1", Spec: pl, Trigger: model.Trigger{Actor: "dev@example.com"}}
+	// dev's CI token started this one: dev answers for it.
+	byToken := &model.Execution{ID: "e2", Spec: pl, Trigger: model.Trigger{Actor: "token:ci", Owner: "dev@example.com"}}
+	dev := examplePolicy.UserPrincipal(model.Identity{Subject: "Dev@Example.com", Kind: model.IdentityUser})
+	ann := examplePolicy.UserPrincipal(model.Identity{Subject: "ann@example.com", Kind: model.IdentityUser})
+	devsToken := TokenPrincipal(model.Token{Name: "sockpuppet", Owner: "dev@example.com"})
+	annsToken := TokenPrincipal(model.Token{Name: "ann-ci", Owner: "ann@example.com"})
+	kelvin := examplePolicy.UserPrincipal(model.Identity{Subject: "dev@example.com", Kind: model.IdentityUser})
+	tests := []struct {
+		name   string
+		exec   *model.Execution
+		stage  string
+		who    Principal
+		strict func(string) bool
+		refuse bool
+	}{
+		{"the starter, in any letter case", byUser, "ok", dev, strict, true},
+		{"a token the starter owns", byUser, "ok", devsToken, strict, true},
+		{"the starter of a token's run", byToken, "ok", dev, strict, true},
+		{"another token of the same owner", byToken, "ok", devsToken, strict, true},
+		{"a second person", byUser, "ok", ann, strict, false},
+		{"a second person's token", byToken, "ok", annsToken, strict, false},
+		{"staging's canary pause is not strict", byUser, "staging", dev, strict, false},
+		{"no environment requires it", byUser, "ok", dev, func(string) bool { return false }, false},
+		{"the same email in lower case", byUser, "ok", kelvin, strict, true},
 	}
-	if err := FourEyes(exec, "ok", "ann@example.com", strict); err != nil {
-		t.Fatalf("a second person: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := FourEyes(tt.exec, tt.stage, tt.who, tt.strict)
+			if tt.refuse != errors.Is(err, ErrForbidden) {
+				t.Fatalf("FourEyes = %v, want refused %v", err, tt.refuse)
+			}
+		})
 	}
-	if err := FourEyes(exec, "staging", "dev@example.com", strict); err != nil {
-		t.Fatalf("staging's canary pause is not strict: %v", err)
+}
+
+func TestSameNameFoldsOnlyASCII(t *testing.T) {
+	if !SameName("Dev@Example.COM", "dev@example.com") {
+		t.Error("ASCII letters fold")
 	}
-	if err := FourEyes(exec, "ok", "dev@example.com", func(string) bool { return false }); err != nil {
-		t.Fatalf("no environment requires it: %v", err)
+	if SameName("\u212aate@example.com", "kate@example.com") || SameName("Kate@example.com", "kate@example.com") {
+		t.Error("the Kelvin sign must not fold onto k")
 	}
 }

@@ -36,11 +36,15 @@ type Principal struct {
 // Actor is the name recorded for what the principal does.
 func (p Principal) Actor() string { return p.Identity.Subject }
 
+// Owner is who answers for what the principal does: a token's owner, or
+// the user.
+func (p Principal) Owner() string { return p.Identity.Accountable() }
+
 // TokenPrincipal is the principal of an API token: exactly the token's role
 // over its scope.
 func TokenPrincipal(t model.Token) Principal {
 	return Principal{
-		Identity: model.Identity{Subject: t.Subject(), Kind: model.IdentityToken, TokenID: t.ID},
+		Identity: model.Identity{Subject: t.Subject(), Kind: model.IdentityToken, TokenID: t.ID, Owner: t.Owner},
 		Bindings: []Binding{{Role: t.Role, Scope: t.Scope, Source: fmt.Sprintf("token %q", t.Name)}},
 	}
 }
@@ -64,7 +68,7 @@ func (p Policy) UserPrincipal(id model.Identity) Principal {
 
 func memberOf(t model.Team, id model.Identity) bool {
 	for _, m := range t.Members {
-		if strings.EqualFold(m, id.Subject) {
+		if SameName(m, id.Subject) {
 			return true
 		}
 	}
@@ -79,7 +83,7 @@ func memberOf(t model.Team, id model.Identity) bool {
 func (p Policy) grantsTo(g model.Grant, pr Principal) bool {
 	for _, s := range g.Subjects {
 		switch {
-		case s.User != "" && strings.EqualFold(s.User, pr.Identity.Subject):
+		case s.User != "" && SameName(s.User, pr.Identity.Subject):
 			return true
 		case s.Team != "" && slices.Contains(pr.Teams, s.Team):
 			return true

@@ -64,6 +64,9 @@ type Authenticator struct {
 	// of requests reads its token once every few seconds, not every time
 	// (the secret is still checked on every request).
 	tokens map[string]cachedToken
+	// forgotten are tokens revoked here lately: a read that raced the
+	// revocation must not put them back in the cache.
+	forgotten map[string]time.Time
 }
 
 type cachedToken struct {
@@ -168,11 +171,14 @@ func (a *Authenticator) token(ctx context.Context, id string) (*model.Token, err
 		return nil, err
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if at, ok := a.forgotten[id]; ok && a.cfg.Now().Sub(at) < policyTTL {
+		return tok, nil // revoked while we read it: use what we read, cache nothing
+	}
 	if a.tokens == nil || len(a.tokens) >= maxCachedTokens {
 		a.tokens = map[string]cachedToken{}
 	}
 	a.tokens[id] = cachedToken{*tok, now}
-	a.mu.Unlock()
 	return tok, nil
 }
 
@@ -181,8 +187,18 @@ func (a *Authenticator) token(ctx context.Context, id string) (*model.Token, err
 // policyTTL.
 func (a *Authenticator) ForgetToken(id string) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	delete(a.tokens, id)
-	a.mu.Unlock()
+	now := a.cfg.Now()
+	if a.forgotten == nil || len(a.forgotten) >= maxCachedTokens {
+		a.forgotten = map[string]time.Time{}
+	}
+	for k, at := range a.forgotten {
+		if now.Sub(at) >= policyTTL {
+			delete(a.forgotten, k)
+		}
+	}
+	a.forgotten[id] = now
 }
 
 func (a *Authenticator) sessionPrincipal(ctx context.Context, s *model.Session) (auth.Principal, error) {

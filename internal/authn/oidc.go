@@ -177,15 +177,23 @@ func (o *OIDC) identity(idt *oidc.IDToken) (model.Identity, error) {
 	if err := idt.Claims(&claims); err != nil {
 		return model.Identity{}, fmt.Errorf("reading the ID token's claims: %w", err)
 	}
-	id := model.Identity{Kind: model.IdentityUser, Subject: idt.Subject}
-	if email, _ := claims["email"].(string); email != "" {
-		if verified, present := claims["email_verified"].(bool); present && !verified {
-			return model.Identity{}, &BadCredential{fmt.Sprintf("the identity provider says the email %s is not verified: verify it there, then log in again", email)}
-		}
-		id.Subject = email
+	return identityFromClaims(idt.Subject, claims, o.cfg.GroupsClaim)
+}
+
+// identityFromClaims makes a user's identity from a verified ID token's
+// subject and claims.
+func identityFromClaims(sub string, claims map[string]any, groupsClaim string) (model.Identity, error) {
+	id := model.Identity{Kind: model.IdentityUser, Subject: sub}
+	// The email is the subject only when the provider vouches for it:
+	// email_verified must be true (some providers send "true"). Otherwise
+	// someone could register an unverified address at the provider and
+	// take the grants of its real owner; such a user is known by the
+	// provider's own subject instead.
+	if email, _ := claims["email"].(string); email != "" && verified(claims["email_verified"]) {
+		id.Subject = lowerASCII(email)
 	}
 	id.Name, _ = claims["name"].(string)
-	switch g := claims[o.cfg.GroupsClaim].(type) {
+	switch g := claims[groupsClaim].(type) {
 	case []any:
 		for _, v := range g {
 			if s, ok := v.(string); ok && s != "" && len(s) <= maxSubject {
@@ -195,13 +203,54 @@ func (o *OIDC) identity(idt *oidc.IDToken) (model.Identity, error) {
 	case string:
 		id.Groups = []string{g}
 	}
-	if id.Subject == "" || len(id.Subject) > maxSubject || strings.HasPrefix(id.Subject, model.TokenSubjectPrefix) {
+	if id.Subject == "" || len(id.Subject) > maxSubject || reserved(id.Subject) || !printable(id.Subject) {
 		return model.Identity{}, &BadCredential{fmt.Sprintf("the ID token names no usable user (subject %q): gennaker needs an email or a subject of at most %d characters", id.Subject, maxSubject)}
 	}
-	if len(id.Name) > maxSubject {
-		id.Name = id.Name[:maxSubject]
+	if len(id.Name) > maxSubject || !printable(id.Name) {
+		id.Name = ""
 	}
 	return id, nil
+}
+
+// reserved reports whether a subject looks like one of gennaker's own:
+// a token ("token:NAME") or the server's local user ("local:USER").
+func reserved(subject string) bool {
+	s := lowerASCII(subject)
+	return strings.HasPrefix(s, model.TokenSubjectPrefix) || strings.HasPrefix(s, "local:")
+}
+
+// verified reads an email_verified claim: true, or the string "true".
+func verified(v any) bool {
+	switch b := v.(type) {
+	case bool:
+		return b
+	case string:
+		return strings.EqualFold(b, "true")
+	}
+	return false
+}
+
+// lowerASCII lowers ASCII letters only (no Unicode folding: the Kelvin
+// sign stays itself).
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// printable refuses control characters in a subject (it is printed in
+// tables and logs).
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func equalHashes(a, b string) bool {

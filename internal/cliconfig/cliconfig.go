@@ -156,10 +156,15 @@ func ContextName(server string) string {
 // the file locked against other writers (a server and a login at once) and
 // replaced atomically, mode 0600 in a 0700 directory.
 func Update(path string, fn func(f *File) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	// A directory made by something else may be wider: it holds tokens.
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o077 != 0 && filepath.Base(dir) == "gennaker" {
+		_ = os.Chmod(dir, 0o700)
+	}
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("locking %s: %w", path, err)
 	}

@@ -56,16 +56,21 @@ func (s *Service) check(ctx context.Context, app, env string) (*model.Applicatio
 // Deploy starts a pipeline that deploys req.Version: the named pipeline, the
 // application's only pipeline deploying to the environment, or a one-stage
 // highlander deploy.
+//
+// The version must be a safe token (model.CheckVersion) and the variables
+// the deploy sets (req.Env, and env.NAME parameters) must be listed in the
+// application's deployEnv (Application.CheckDeployEnv). The deploy stage
+// checks both again, for runs started without this service.
 func (s *Service) Deploy(ctx context.Context, req Request) (*model.Execution, error) {
-	if _, _, err := s.check(ctx, req.Application, req.Environment); err != nil {
+	app, _, err := s.check(ctx, req.Application, req.Environment)
+	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(req.Version) == "" {
 		return nil, badRequest("name the version to deploy with --version")
 	}
-	pl, err := s.pipelineFor(ctx, req)
-	if err != nil {
-		return nil, err
+	if err := model.CheckVersion(req.Version); err != nil {
+		return nil, fmt.Errorf("%w: --version: %w", engine.ErrBadRequest, err)
 	}
 	params := map[string]string{}
 	for k, v := range req.Params {
@@ -73,7 +78,14 @@ func (s *Service) Deploy(ctx context.Context, req Request) (*model.Execution, er
 	}
 	params["version"] = req.Version
 	for k, v := range req.Env {
-		params["env."+k] = v
+		params[model.DeployEnvParam+k] = v
+	}
+	if err := app.CheckDeployEnv(model.DeployEnvFromParams(params)); err != nil {
+		return nil, fmt.Errorf("%w: %w", engine.ErrBadRequest, err)
+	}
+	pl, err := s.pipelineFor(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 	return s.Engine.StartPipeline(ctx, *pl, params, model.Trigger{Kind: "deploy", Actor: req.Actor, CommitSHA: req.CommitSHA, CommitTime: req.CommitTime}, req.Guard)
 }

@@ -56,6 +56,9 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	if trigger.Kind == "" {
 		trigger.Kind = "manual"
 	}
+	if guard.Owner != "" && guard.Owner != trigger.Actor {
+		trigger.Owner = guard.Owner
+	}
 	now := e.now().UTC()
 	exec := &model.Execution{
 		ID: newExecutionID(now), Pipeline: pl.Name, Application: pl.Application,

@@ -21,6 +21,9 @@ type Guard struct {
 	// transaction. An empty Object becomes "execution/ID" and an empty
 	// Application the execution's.
 	Audit *model.AuditEntry
+	// Owner, on a start, is recorded as the trigger's owner: who answers
+	// for its actor (four eyes compares it).
+	Owner string
 }
 
 func (g Guard) check(exec *model.Execution, st *model.Stage) error {

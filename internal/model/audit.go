@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"time"
 )
 
@@ -83,15 +84,26 @@ func (e AuditEntry) ChainHash(prev string) string {
 		Application string          `json:"application"`
 		Outcome     AuditOutcome    `json:"outcome"`
 		Detail      json.RawMessage `json:"detail,omitempty"`
-	}{prev, e.Time.UTC().Truncate(AuditTimePrecision).Format("2006-01-02T15:04:05.000000Z"), e.Actor, e.Source, e.Action, e.Object, e.Application, e.Outcome, compactJSON(e.Detail)}
+		// DetailRaw holds a detail that is not exactly one JSON value, as
+		// it is, so no byte of a detail escapes the hash.
+		DetailRaw string `json:"detailRaw,omitempty"`
+	}{Prev: prev, Time: e.Time.UTC().Truncate(AuditTimePrecision).Format("2006-01-02T15:04:05.000000Z"), Actor: e.Actor, Source: e.Source,
+		Action: e.Action, Object: e.Object, Application: e.Application, Outcome: e.Outcome}
+	if c, ok := compactJSON(e.Detail); ok {
+		canon.Detail = c
+	} else {
+		canon.DetailRaw = string(e.Detail)
+	}
 	b, _ := json.Marshal(canon)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
-func compactJSON(raw json.RawMessage) json.RawMessage {
+// compactJSON returns raw as canonical JSON (keys sorted, numbers as
+// written), and false when raw is not exactly one JSON value.
+func compactJSON(raw json.RawMessage) (json.RawMessage, bool) {
 	if len(raw) == 0 {
-		return nil
+		return nil, true
 	}
 	// Numbers stay as written (UseNumber), so two details that differ only
 	// in a large integer never hash alike; keys are sorted by Marshal.
@@ -99,10 +111,13 @@ func compactJSON(raw json.RawMessage) json.RawMessage {
 	dec.UseNumber()
 	var v any
 	if dec.Decode(&v) != nil {
-		return nil
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
 	}
 	b, _ := json.Marshal(v)
-	return b
+	return b, true
 }
 
 // AuditBreak is the first entry where a chain does not hold, and why.

@@ -55,8 +55,11 @@ func (s StageStatus) Terminal() bool {
 
 // Trigger records who or what started an execution and for which change.
 type Trigger struct {
-	Kind       string     `json:"kind"` // manual, api, deploy, rollback, demo
-	Actor      string     `json:"actor,omitempty"`
+	Kind  string `json:"kind"` // manual, api, deploy, rollback, demo
+	Actor string `json:"actor,omitempty"`
+	// Owner is who answers for Actor when it is a token (its owner), for
+	// four eyes; empty when the actor answers for themself.
+	Owner      string     `json:"owner,omitempty"`
 	CommitSHA  string     `json:"commitSha,omitempty"`
 	CommitTime *time.Time `json:"commitTime,omitempty"`
 }

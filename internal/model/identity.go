@@ -27,6 +27,18 @@ type Identity struct {
 	// TokenID names the API token behind a token identity, so revoking the
 	// token ends every session it opened.
 	TokenID string `json:"tokenId,omitempty"`
+	// Owner is who answers for a token identity: the token's Owner (for a
+	// user, empty: the user answers for themself).
+	Owner string `json:"owner,omitempty"`
+}
+
+// Accountable is who answers for what the identity does: a token's owner,
+// or the user.
+func (id Identity) Accountable() string {
+	if id.Owner != "" {
+		return id.Owner
+	}
+	return id.Subject
 }
 
 // TokenSubjectPrefix starts the subject of a token identity.
@@ -40,10 +52,19 @@ type Token struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Hash is the hex SHA-256 of the token's secret part.
-	Hash      string     `json:"-"`
-	Role      Role       `json:"role"`
-	Scope     Scope      `json:"scope,omitzero"`
-	CreatedBy string     `json:"createdBy"`
+	Hash      string `json:"-"`
+	Role      Role   `json:"role"`
+	Scope     Scope  `json:"scope,omitzero"`
+	CreatedBy string `json:"createdBy"`
+	// Owner is who answers for the token: the person who created it, or,
+	// for a token created by a token, that token's owner; the server's own
+	// tokens are owned by "local:USER", the user who started it. Four eyes
+	// compares owners, so nobody approves their own deploy with a token
+	// they made.
+	Owner string `json:"owner"`
+	// CreatorID is the ID of the token that created this one ("" when a
+	// person or the server did); revoking a token revokes what it created.
+	CreatorID string     `json:"creatorId,omitempty"`
 	CreatedAt time.Time  `json:"createdAt"`
 	ExpiresAt time.Time  `json:"expiresAt"`
 	RevokedAt *time.Time `json:"revokedAt,omitempty"`

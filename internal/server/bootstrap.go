@@ -84,7 +84,7 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 	}
 	name := "local-" + sanitize(localUser())
 	now := time.Now().UTC()
-	tok, secret, err := api.NewToken(api.TokenParams{TokenRequest: api.TokenRequest{Name: name, Role: model.RoleAdmin, ExpiresIn: fmt.Sprintf("%dd", int(localAdminTTL.Hours()/24))}, CreatedBy: systemActor, Now: now})
+	tok, secret, err := api.NewToken(api.TokenParams{TokenRequest: api.TokenRequest{Name: name, Role: model.RoleAdmin, ExpiresIn: fmt.Sprintf("%dd", int(localAdminTTL.Hours()/24))}, CreatedBy: systemActor, Owner: "local:" + localUser(), Now: now})
 	if err != nil {
 		return b, fmt.Errorf("creating the local admin token: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -195,6 +196,9 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 		return Retry(err).WithState(st)
 	}
 	if st.Phase == "" {
+		if reason := d.refused(in, w); reason != "" {
+			return Failf("%s", reason)
+		}
 		if r, ok := d.waitForLease(ctx, in); !ok {
 			return r
 		}
@@ -329,6 +333,33 @@ func rollbackVersion(p strategy.Plan, history []model.ServerGroup) string {
 	return ""
 }
 
+// refused says why a deploy may not start, before it waits for its turn:
+// its version is not a safe token, or it sets variables its application
+// does not let a deploy set. It is "" for a deploy that may go on, and for
+// rollbacks (they add no version and no variable).
+func (d *Deploy) refused(in Input, w world) string {
+	if d.Rollback {
+		return ""
+	}
+	if v := resolveVersion(in); v != "" {
+		if err := model.CheckVersion(v); err != nil {
+			return fmt.Sprintf("%v (the version comes from %s): deploy a version that is one", err, versionSource(in))
+		}
+	}
+	if err := w.app.CheckDeployEnv(model.DeployEnvFromParams(in.Execution.Params)); err != nil {
+		return fmt.Sprintf("%v (parameters %sNAME of this run)", err, model.DeployEnvParam)
+	}
+	return ""
+}
+
+// versionSource names where resolveVersion read the version, for messages.
+func versionSource(in Input) string {
+	if in.Spec.Deploy.Version != "" {
+		return fmt.Sprintf("deploy.version %q of stage %s", in.Spec.Deploy.Version, in.Spec.Name)
+	}
+	return `the parameter "version"`
+}
+
 // resolveVersion reads deploy.version (with {{params.NAME}} placeholders) or the "version" parameter.
 func resolveVersion(in Input) string {
 	v := in.Spec.Deploy.Version
@@ -347,23 +378,25 @@ func expandParams(s string, params map[string]string) string {
 }
 
 // deployEnv is the environment the new version's instances get: deploy.env
-// plus the execution's env.NAME parameters.
-func deployEnv(in Input) map[string]string {
+// (written by admins in config) plus the execution's env.NAME parameters,
+// which must be names app lets a deploy set (checked when the stage starts,
+// and again here for an execution that started before the rule).
+func deployEnv(in Input, app model.Application) (map[string]string, error) {
 	out := map[string]string{}
 	if in.Spec.Deploy != nil {
 		for k, v := range in.Spec.Deploy.Env {
 			out[k] = expandParams(v, in.Execution.Params)
 		}
 	}
-	for k, v := range in.Execution.Params {
-		if name, ok := strings.CutPrefix(k, "env."); ok {
-			out[name] = v
-		}
+	set := model.DeployEnvFromParams(in.Execution.Params)
+	if err := app.CheckDeployEnv(set); err != nil {
+		return nil, err
 	}
+	maps.Copy(out, set)
 	if len(out) == 0 {
-		return nil
+		return nil, nil
 	}
-	return out
+	return out, nil
 }
 
 func (d *Deploy) succeed(in Input, w world, st deployState) Result {

@@ -117,6 +117,16 @@ func (d *Deploy) create(ctx context.Context, in Input, w world, st *deployState,
 		return failStep("%v", err)
 	}
 	if sg == nil {
+		// The version goes into commands and images: refuse one that is not
+		// a safe token, whoever planned it (a group recorded before the rule
+		// may be redeployed by a rollback).
+		if err := model.CheckVersion(step.Version); err != nil {
+			return failStep("server group of %s: %v", w.app.Name, err)
+		}
+		env, err := d.envFor(ctx, in, w, st, step)
+		if err != nil {
+			return failStep("%v", err)
+		}
 		for attempt := 0; ; attempt++ {
 			seq, err := d.Store.ServerGroupNextSequence(ctx, w.app.Name, w.env.Name)
 			if err != nil {
@@ -125,7 +135,7 @@ func (d *Deploy) create(ctx context.Context, in Input, w world, st *deployState,
 			sg = &model.ServerGroup{
 				Name: model.ServerGroupName(w.app.Name, seq), Application: w.app.Name, Environment: w.env.Name,
 				Sequence: seq, Version: step.Version, Role: step.Role, Status: model.ServerGroupCreating,
-				Instances: step.Instances, Env: d.envFor(ctx, in, w, st, step), ExecutionID: in.Execution.ID,
+				Instances: step.Instances, Env: env, ExecutionID: in.Execution.ID,
 			}
 			err = d.Store.ServerGroupInsert(ctx, sg)
 			if err == nil {
@@ -154,13 +164,13 @@ func (d *Deploy) create(ctx context.Context, in Input, w world, st *deployState,
 // deployed, and for any other version (a canary's baseline, a rollback's
 // redeploy) the environment that version ran with before, so a baseline is
 // a true copy of what serves.
-func (d *Deploy) envFor(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) map[string]string {
+func (d *Deploy) envFor(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) (map[string]string, error) {
 	if !d.Rollback && step.Version == st.Version && step.Role != model.RoleBaseline {
-		return deployEnv(in)
+		return deployEnv(in, w.app)
 	}
 	history, err := d.cluster(ctx, w, true)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("reading the environment %s ran with: %w", step.Version, err)
 	}
 	var env map[string]string
 	for _, sg := range history { // oldest first: the newest match wins
@@ -168,7 +178,7 @@ func (d *Deploy) envFor(ctx context.Context, in Input, w world, st *deployState,
 			env = sg.Env
 		}
 	}
-	return env
+	return env, nil
 }
 
 func (d *Deploy) findCreated(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) (*model.ServerGroup, error) {

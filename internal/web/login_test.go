@@ -91,7 +91,7 @@ func TestPagesLeaveOutRefusedActions(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	id, hash, secret := auth.NewToken()
-	must(t, r.st.TokenInsert(context.Background(), &model.Token{ID: id, Name: "viewer", Hash: hash, Role: model.RoleViewer, CreatedBy: "test", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}))
+	must(t, r.st.TokenInsert(context.Background(), &model.Token{ID: id, Name: "viewer", Hash: hash, Role: model.RoleViewer, CreatedBy: "test", Owner: "test", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}))
 	admin := r.token
 	for _, tc := range []struct {
 		token, path string

@@ -62,7 +62,7 @@ func newRig(t *testing.T) *rig {
 func newAdminToken(t *testing.T, st store.Store) (*model.Token, string, string) {
 	t.Helper()
 	id, hash, secret := auth.NewToken()
-	tok := &model.Token{ID: id, Name: "web-test", Hash: hash, Role: model.RoleAdmin, CreatedBy: "test", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}
+	tok := &model.Token{ID: id, Name: "web-test", Hash: hash, Role: model.RoleAdmin, CreatedBy: "test", Owner: "test", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}
 	must(t, st.TokenInsert(context.Background(), tok))
 	return tok, id, secret
 }

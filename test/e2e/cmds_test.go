@@ -64,7 +64,7 @@ func testerToken(ts *testscript.TestScript, base string) string {
 	admin := client.New(base, c.Token)
 	ctx := context.Background()
 	_, _ = admin.RevokeToken(ctx, "tester")
-	created, err := admin.CreateToken(ctx, api.TokenRequest{Name: "tester", Role: model.RoleAdmin, ExpiresIn: "1d"})
+	created, err := admin.CreateToken(ctx, api.TokenRequest{Name: "tester", Role: model.RoleAdmin, ExpiresIn: "300d"})
 	ts.Check(err)
 	return created.Secret
 }

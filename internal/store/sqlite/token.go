@@ -24,6 +24,8 @@ func (q *queries) TokenInsert(ctx context.Context, t *model.Token) error {
 		sql.Named("role", string(t.Role)),
 		sql.Named("scope", mustJSON(t.Scope)),
 		sql.Named("created_by", t.CreatedBy),
+		sql.Named("owner", t.Owner),
+		sql.Named("creator_id", t.CreatorID),
 		sql.Named("created_at", formatTime(t.CreatedAt)),
 		sql.Named("expires_at", formatTime(t.ExpiresAt)),
 		sql.Named("revoked_at", formatTimePtr(t.RevokedAt)),
@@ -35,7 +37,7 @@ func (q *queries) TokenInsert(ctx context.Context, t *model.Token) error {
 	case isDuplicate(err):
 		return fmt.Errorf("insert token %q: %w: a token with ID %s exists (generate a new ID)", t.Name, store.ErrConflict, t.ID)
 	case err != nil:
-		return fmt.Errorf("insert token %q: %w (name must not be empty, role one of %v)", t.Name, err, model.Roles)
+		return fmt.Errorf("insert token %q: %w (name and owner must not be empty, role one of %v)", t.Name, err, model.Roles)
 	}
 	return nil
 }
@@ -102,7 +104,7 @@ func scanToken(row rowScanner) (*model.Token, error) {
 		createdAt, expiresAt string
 		revokedAt            sql.NullString
 	)
-	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &t.Role, &scope, &t.CreatedBy,
+	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &t.Role, &scope, &t.CreatedBy, &t.Owner, &t.CreatorID,
 		&createdAt, &expiresAt, &revokedAt, &t.RevokedBy); err != nil {
 		return nil, err
 	}

@@ -186,6 +186,7 @@ func newToken(id, name string, createdAt time.Time) *model.Token {
 		Role:      model.RoleDeployer,
 		Scope:     model.Scope{Team: "payments"},
 		CreatedBy: "ada@example.com",
+		Owner:     "ada@example.com",
 		CreatedAt: createdAt,
 		ExpiresAt: createdAt.Add(90 * 24 * time.Hour),
 	}

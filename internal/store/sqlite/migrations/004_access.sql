@@ -27,6 +27,11 @@ CREATE TABLE token (
     role       TEXT NOT NULL CHECK (role IN ('viewer', 'deployer', 'approver', 'admin')),
     scope      TEXT NOT NULL,
     created_by TEXT NOT NULL,
+    -- owner is who answers for the token (the person at the root of a chain
+    -- of tokens creating tokens); creator_id is the token that created it
+    -- ('' when a person or the server did).
+    owner      TEXT NOT NULL CHECK (owner <> ''),
+    creator_id TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     revoked_at TEXT,
@@ -35,6 +40,7 @@ CREATE TABLE token (
 
 -- Two unrevoked tokens never share a name; a revoked token's name is free.
 CREATE UNIQUE INDEX token_active_name ON token (name) WHERE revoked_at IS NULL;
+CREATE INDEX token_creator ON token (creator_id) WHERE creator_id <> '';
 
 -- session is a browser login; id is the SHA-256 of the cookie's secret.
 CREATE TABLE session (

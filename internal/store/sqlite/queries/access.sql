@@ -3,16 +3,16 @@
 -- conditional statement, so two callers can never both win.
 
 -- name: TokenInsert
-INSERT INTO token (id, name, hash, role, scope, created_by, created_at, expires_at, revoked_at, revoked_by)
-VALUES (@id, @name, @hash, @role, @scope, @created_by, @created_at, @expires_at, @revoked_at, @revoked_by);
+INSERT INTO token (id, name, hash, role, scope, created_by, owner, creator_id, created_at, expires_at, revoked_at, revoked_by)
+VALUES (@id, @name, @hash, @role, @scope, @created_by, @owner, @creator_id, @created_at, @expires_at, @revoked_at, @revoked_by);
 
 -- name: TokenGet
-SELECT id, name, hash, role, scope, created_by, created_at, expires_at, revoked_at, revoked_by
+SELECT id, name, hash, role, scope, created_by, owner, creator_id, created_at, expires_at, revoked_at, revoked_by
 FROM token WHERE id = @id;
 
 -- name: TokenList
 -- Expired tokens are listed: only revoking takes a token off the list.
-SELECT id, name, hash, role, scope, created_by, created_at, expires_at, revoked_at, revoked_by
+SELECT id, name, hash, role, scope, created_by, owner, creator_id, created_at, expires_at, revoked_at, revoked_by
 FROM token
 WHERE @include_revoked OR revoked_at IS NULL
 ORDER BY name, created_at, id;
@@ -20,7 +20,7 @@ ORDER BY name, created_at, id;
 -- name: TokenRevoke
 UPDATE token SET revoked_at = @at, revoked_by = @by
 WHERE name = @name AND revoked_at IS NULL
-RETURNING id, name, hash, role, scope, created_by, created_at, expires_at, revoked_at, revoked_by;
+RETURNING id, name, hash, role, scope, created_by, owner, creator_id, created_at, expires_at, revoked_at, revoked_by;
 
 -- name: SessionInsert
 INSERT INTO session (id, identity, created_at, expires_at, source)
