@@ -40,6 +40,8 @@ func (r *rig) apply(o appOpts, pipelines ...model.Pipeline) {
 		Applications: []model.Application{{
 			Name: app, Instances: o.instances,
 			Run: model.RunSpec{Command: o.command, Args: o.args},
+			// What the tests' deploys set for a version (a faulty canary).
+			DeployEnv: []string{"SAMPLE_ERROR_RATE", "SAMPLE_LATENCY"},
 			HealthCheck: model.HealthCheck{Path: "/healthz", Interval: model.Duration(200 * time.Millisecond),
 				Timeout: model.Duration(time.Second), StartupTimeout: model.Duration(20 * time.Second)},
 		}},
