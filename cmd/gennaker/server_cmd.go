@@ -53,6 +53,7 @@ func newServerCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&debug, "debug", false, "log debug messages")
 	cmd.Flags().BoolVar(&opts.DestroyOnExit, "destroy-on-exit", false, "stop every local instance when the server stops (the demo uses this)")
 	_ = cmd.Flags().MarkHidden("destroy-on-exit")
+	cmd.Flags().StringSliceVar(&opts.PassEnv, "pass-env", nil, "a variable of the server's environment that local instances get too (they get only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM of it otherwise); repeat for several")
 	cmd.Flags().StringVar(&opts.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
 	cmd.Flags().StringVar(&opts.TLSKey, "tls-key", "", "the TLS certificate's private key (PEM)")
 	cmd.Flags().StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "a DNS name clients may use for this server (IP addresses and localhost always work; repeat for several)")

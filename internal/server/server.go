@@ -45,6 +45,9 @@ type Options struct {
 	// DestroyOnExit stops every local instance when the server stops
 	// (`demo --exit`); normally instances outlive the server and are re-adopted.
 	DestroyOnExit bool
+	// PassEnv names variables of the server's environment that local
+	// instances get besides the minimal set (see local.Config.PassEnv).
+	PassEnv []string
 
 	// TLSCert and TLSKey, when set, serve HTTPS with this certificate.
 	TLSCert, TLSKey string
@@ -95,7 +98,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer st.Close()
 
-	prov, err := local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local")})
+	prov, err := local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv})
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 // markVar is put in every test server's environment with a value unique to
-// the test; instances inherit the server's environment, so /proc tells which
+// the test, and passed on to its instances (--pass-env), so /proc tells which
 // processes belong to which test.
 const markVar = "GENNAKER_DEPLOY_TEST_MARK"
 
@@ -76,7 +76,7 @@ func (r *rig) start() {
 		r.t.Fatal(err)
 	}
 	fmt.Fprintf(logf, "=== test: server start #%d at %s\n", r.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(exe, "server", "--data", r.data, "--addr", r.addr, "--destroy-on-exit")
+	cmd := exec.Command(exe, "server", "--data", r.data, "--addr", r.addr, "--destroy-on-exit", "--pass-env", markVar)
 	cmd.Env = append(os.Environ(), markVar+"="+r.mark, "GENNAKER_CONFIG="+r.cliConfig())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -170,7 +170,7 @@ func (p *Provider) startInstance(g *group, index, port int, proc *process) error
 		logPath := p.logPath(g.name, index)
 		var err error
 		if err = os.MkdirAll(filepath.Dir(logPath), dirMode); err == nil {
-			proc, err = spawn(p.ctx, p.cfg.Secrets, spec, index, port, logPath, p.marker())
+			proc, err = spawn(p.ctx, p.cfg.Secrets, p.inherit, spec, index, port, logPath, p.marker())
 		}
 		if err != nil {
 			g.mu.Lock()

@@ -44,11 +44,18 @@ var portBase atomic.Int32
 // destroys everything it started when the test ends.
 func newTestProvider(t testing.TB, dir string) *Provider {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
+	return newTestProviderWith(t, Config{DataDir: dir})
+}
+
+// newTestProviderWith is newTestProvider with cfg's other fields.
+func newTestProviderWith(t testing.TB, cfg Config) *Provider {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
 	}
 	base := 21000 + int(portBase.Add(1))*200
-	p, err := New(Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler), PortMin: base, PortMax: base + 199, GracePeriod: 2 * time.Second})
+	cfg.Logger, cfg.PortMin, cfg.PortMax, cfg.GracePeriod = slog.New(slog.DiscardHandler), base, base+199, 2*time.Second
+	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,13 +30,13 @@ type process struct {
 // appended to logPath.
 // Secrets in run.env are resolved here, so every start (a restart too)
 // reads them again.
-func spawn(ctx context.Context, secrets *secret.Resolver, spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
+func spawn(ctx context.Context, secrets *secret.Resolver, inherit []string, spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
 	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, logFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open instance log: %w", err)
 	}
 	defer f.Close()
-	name, args, env, err := spec.command(ctx, secrets, index, port)
+	name, args, env, err := spec.command(ctx, secrets, inherit, index, port)
 	if err != nil {
 		fmt.Fprintf(f, "%s %s instance %d cannot start: %v\n", logMarker, spec.Name, index, err)
 		return nil, err

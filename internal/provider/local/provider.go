@@ -27,6 +27,11 @@ type Config struct {
 	// Secrets resolves the secretRefs of run.env each time an instance
 	// starts; nil reads the server's environment and files.
 	Secrets *secret.Resolver
+	// PassEnv names variables of the server's environment that instances
+	// get besides PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*,
+	// TZ, TMPDIR and TERM (`gennaker server --pass-env NAME`). Nothing else
+	// of the server's environment reaches an instance.
+	PassEnv []string
 }
 
 // Provider runs server groups as local processes behind front-door proxies.
@@ -35,6 +40,8 @@ type Provider struct {
 	cfg       Config
 	log       *slog.Logger
 	statePath string
+	// inherit is what instances get of the server's environment (see PassEnv).
+	inherit   []string
 	probe     *http.Client
 	transport *http.Transport // front doors to instances
 
@@ -78,6 +85,14 @@ func New(cfg Config) (*Provider, error) {
 	if err := os.Chmod(logs, dirMode); err != nil {
 		return nil, fmt.Errorf("local provider: restrict the logs directory: %w", err)
 	}
+	environ := os.Environ()
+	missing, err := checkPassEnv(environ, cfg.PassEnv)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range missing {
+		cfg.Logger.Warn("a variable to pass to instances is not set in the server's environment: instances get none", "pass_env", name)
+	}
 	statePath := filepath.Join(cfg.DataDir, stateFileName)
 	st, err := loadState(statePath)
 	if err != nil {
@@ -85,7 +100,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Provider{
-		cfg: cfg, log: cfg.Logger, statePath: statePath,
+		cfg: cfg, log: cfg.Logger, statePath: statePath, inherit: inheritedEnv(environ, cfg.PassEnv),
 		probe:     &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
 		transport: newTransport(),
 		ctx:       ctx, cancel: cancel,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,11 +80,12 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // command returns the program, arguments and environment of one instance,
 // with {{version}}, {{port}}, {{instance}} and {{app}} expanded. The
-// environment is the provider's own, then Run.Env, then the spec's Env, then
-// PORT, VERSION and INSTANCE, which always win because health checks and the
-// front door rely on PORT. Secrets in Run.Env are read now, at every start,
-// and used as read (no placeholders); they are never stored.
-func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, index, port int) (name string, args, env []string, err error) {
+// environment is inherit (what the instance gets of the server's, see
+// Config.PassEnv), then Run.Env, then the spec's Env, then PORT, VERSION and
+// INSTANCE, which always win because health checks and the front door rely
+// on PORT. Secrets in Run.Env are read now, at every start, and used as read
+// (no placeholders); they are never stored.
+func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, inherit []string, index, port int) (name string, args, env []string, err error) {
 	// {{version}} is substituted as it is: only a safe token may be (a
 	// group recorded before versions were checked is refused here).
 	if err := model.CheckVersion(s.Version); err != nil {
@@ -101,7 +101,7 @@ func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, 
 	for _, a := range s.Run.Args {
 		args = append(args, r.Replace(a))
 	}
-	env = os.Environ()
+	env = slices.Clone(inherit)
 	for _, k := range slices.Sorted(maps.Keys(runEnv)) {
 		env = append(env, k+"="+runEnv[k])
 	}

@@ -34,7 +34,7 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 		logPath := p.logPath(g.name, in.index)
 		if proc == nil {
 			var err error
-			proc, err = spawn(ctx, p.cfg.Secrets, spec, in.index, in.port, logPath, p.marker())
+			proc, err = spawn(ctx, p.cfg.Secrets, p.inherit, spec, in.index, in.port, logPath, p.marker())
 			g.mu.Lock()
 			in.restarts++
 			if err != nil {
