@@ -75,12 +75,12 @@ var httpMethod = regexp.MustCompile(`^[A-Z]+$`)
 func validateWebhook(doc *Document, path string, w *model.WebhookStage) []Error {
 	var errs []Error
 	if !w.URL.IsSecret() && (w.URL.Value != "" || doc.pos.has(path+".url")) {
-		if msg := checkURL(w.URL.Value); msg != "" {
+		if msg := checkWebhookURL(w.URL.Value); msg != "" {
 			errs = append(errs, doc.errorf(path+".url", "%s", msg))
 		}
 	}
 	if !w.StatusURL.IsSecret() && w.StatusURL.Value != "" {
-		if msg := checkURL(w.StatusURL.Value); msg != "" {
+		if msg := checkWebhookURL(w.StatusURL.Value); msg != "" {
 			errs = append(errs, doc.errorf(path+".statusUrl", "%s", msg))
 		}
 	}
@@ -95,6 +95,16 @@ func validateWebhook(doc *Document, path string, w *model.WebhookStage) []Error 
 		}
 	}
 	return append(errs, checkWebhookSecrets(doc, path, w)...) // secret.go
+}
+
+// checkWebhookURL returns what is wrong with a webhook URL as written, or
+// "": a placeholder in its scheme or host[:port] (whoever runs the pipeline
+// would pick where the call and its headers go), or no absolute http(s) URL.
+func checkWebhookURL(raw string) string {
+	if origin := model.URLOrigin(raw); model.HasPlaceholder(origin) {
+		return fmt.Sprintf("%q has a placeholder in its scheme or host (%s): write them as they are; {{params.NAME}} may fill the path and query only, so a run cannot send the call, and its headers, to another host", raw, origin)
+	}
+	return checkURL(raw)
 }
 
 // checkURL returns what is wrong with a webhook URL, or "".

@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // StageType names what a stage does. A stage's type is the one block it
 // carries (wait:, judgment:, webhook:, deploy:, rollback:, noop:).
 type StageType string
@@ -112,7 +114,8 @@ type JudgmentStage struct {
 // WebhookStage calls URL once (with a stable Idempotency-Key header) and,
 // when StatusURL is set, polls it until a success or failure value appears.
 // URL, StatusURL, header values and Body may be secretRefs, resolved at each
-// call; inline ones may hold {{params.NAME}}.
+// call; inline ones may hold {{params.NAME}}, in URLs only after their
+// origin (see URLOrigin).
 type WebhookStage struct {
 	URL     StringOrSecret            `json:"url"`
 	Method  string                    `json:"method,omitempty"` // default POST
@@ -147,3 +150,22 @@ type DeployStage struct {
 type RollbackStage struct {
 	Environment string `json:"environment"`
 }
+
+// URLOrigin returns the scheme and authority of a URL as written, before
+// any placeholder is expanded: everything before the path, query or
+// fragment, such as "https://ci.example.com:8443". A webhook's URLs may hold
+// {{params.NAME}} after it only, so whoever runs a pipeline cannot send its
+// calls (and their headers) to another host.
+func URLOrigin(raw string) string {
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
+		return raw[:start+j]
+	}
+	return raw
+}
+
+// HasPlaceholder reports whether s holds a {{...}} placeholder.
+func HasPlaceholder(s string) bool { return strings.Contains(s, "{{") }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -84,6 +83,9 @@ func (w *Webhook) Run(ctx context.Context, in Input) Result {
 // call makes the webhook's one call.
 func (w *Webhook) call(ctx context.Context, in Input, call *webhookCall, st webhookState, key string) Result {
 	code, body, err := w.do(ctx, call, call.method, call.url, call.body, key)
+	if errors.Is(err, errRedirectElsewhere) {
+		return Failf("%v", err)
+	}
 	if err != nil {
 		return Retry(err)
 	}
@@ -105,6 +107,9 @@ func (w *Webhook) poll(ctx context.Context, in Input, call *webhookCall, st webh
 	status := call.statusURL
 	code, body, err := w.do(ctx, call, http.MethodGet, status, "", key)
 	st.Polls++
+	if errors.Is(err, errRedirectElsewhere) {
+		return Failf("%v", err).WithState(st)
+	}
 	interval := spec.PollInterval.D()
 	if interval <= 0 {
 		interval = 5 * time.Second
@@ -155,19 +160,11 @@ func (w *Webhook) do(ctx context.Context, call *webhookCall, method string, targ
 	if body != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	client := w.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := w.client().Do(req)
 	if err != nil {
 		// The client's error repeats the URL, which may be a secret: say
 		// what happened, naming the URL as the config does.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return 0, nil, fmt.Errorf("%s %s: %w", method, target, err)
+		return 0, nil, fmt.Errorf("%s %s: %w", method, target, stripURL(err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -175,6 +172,39 @@ func (w *Webhook) do(ctx context.Context, call *webhookCall, method string, targ
 		return 0, nil, fmt.Errorf("reading the answer of %s %s: %w", method, target, err)
 	}
 	return resp.StatusCode, b, nil
+}
+
+// errRedirectElsewhere marks a call whose answer redirected it to another
+// scheme, host or port: the stage fails, since following would send the
+// call's headers (credentials among them) there.
+var errRedirectElsewhere = errors.New("redirected to another scheme, host or port")
+
+// maxRedirects is how many redirects a call follows (as Go's default).
+const maxRedirects = 10
+
+// client is w.Client (or Go's default) following redirects only within the
+// origin of the URL called: Go would forward custom headers such as
+// X-Api-Key to any host a receiver redirects to.
+func (w *Webhook) client() *http.Client {
+	base := w.Client
+	if base == nil {
+		base = http.DefaultClient
+	}
+	c := *base
+	next := base.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		if from, to := originOf(via[0].URL), originOf(req.URL); from != to {
+			return fmt.Errorf("%w: the answer redirects from %s to %s, and gennaker follows a webhook's redirects only within its scheme, host and port (its headers would go along): point the URL at where it ends up", errRedirectElsewhere, from, to)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &c
 }
 
 // lookupField reads a dotted path ("status", "result.state") from a JSON body.

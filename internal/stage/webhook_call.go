@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/secret"
@@ -56,6 +59,9 @@ func (w *Webhook) prepare(ctx context.Context, spec *model.WebhookStage, params 
 			u.name = v.String()
 		} else {
 			c.redact.AddURL(u.value) // a receiver may echo a hook's secret path
+			if err := sameOrigin(v.Value, u.value); err != nil {
+				errs = append(errs, fmt.Errorf("webhook.%s: %w", field, err))
+			}
 		}
 		return u
 	}
@@ -75,4 +81,54 @@ func redactResult(red *secret.Redactor, r Result) Result {
 	r.State = red.RedactJSON(r.State)
 	r.Output = red.RedactJSON(r.Output)
 	return r
+}
+
+// sameOrigin refuses an inline URL whose parameters would change where the
+// call goes: written is the URL as configured, expanded the URL to call.
+// Config refuses a placeholder in a URL's scheme or host; this holds for a
+// pipeline stored before that rule too.
+func sameOrigin(written, expanded string) error {
+	if written == "" {
+		return nil
+	}
+	origin := model.URLOrigin(written)
+	if model.HasPlaceholder(origin) {
+		return fmt.Errorf("the URL has a placeholder in its scheme or host (%s): a parameter may fill its path and query only; write the host in the pipeline and apply it again", origin)
+	}
+	want, err := url.Parse(origin)
+	if err != nil {
+		return fmt.Errorf("%s is not a URL's scheme and host: %w", origin, err)
+	}
+	got, err := url.Parse(expanded)
+	if err != nil {
+		return fmt.Errorf("the URL with its parameters filled in is not a URL (%w): check the parameters it uses", stripURL(err))
+	}
+	if originOf(got) != originOf(want) {
+		return fmt.Errorf("its parameters would send the call to %s instead of %s: a parameter may fill a URL's path and query only", originOf(got), originOf(want))
+	}
+	return nil
+}
+
+// originOf is a URL's scheme, host and port (the scheme's default when
+// none is written), in lower case, without userinfo.
+func originOf(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		switch scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// stripURL drops the URL a url.Error repeats (it may hold a secret).
+func stripURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
 }
