@@ -285,6 +285,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 	create.Flags().StringSliceVar(&envs, "env", nil, "limit deploys and approvals to these environments (repeat or comma-separate)")
 	create.Flags().StringVar(&req.ExpiresIn, "expires", "90d", "lifetime: days such as 90d, or a duration such as 12h (at most 730d)")
 	create.Flags().StringVar(&dataDir, "data", "", "write into the database in this data directory instead of calling the API")
+	create.Flags().StringVar(&req.Owner, "owner", "", "who answers for the token when it is not you, e.g. a CI system or a colleague (admins of everything only; four eyes compares owners)")
 	_ = create.MarkFlagRequired("role")
 
 	var all bool
@@ -301,7 +302,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), toks)
 			}
 			tw := table(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "NAME\tROLE\tSCOPE\tCREATED BY\tEXPIRES\tSTATE")
+			fmt.Fprintln(tw, "NAME\tROLE\tSCOPE\tOWNER\tCREATED BY\tEXPIRES\tSTATE")
 			now := time.Now()
 			for _, t := range toks {
 				state := "active"
@@ -311,7 +312,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 				case !now.Before(t.ExpiresAt):
 					state = "expired"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, scopeString(t.Scope), t.CreatedBy, t.ExpiresAt.Local().Format("2006-01-02"), state)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, scopeString(t.Scope), cell(t.Owner), t.CreatedBy, t.ExpiresAt.Local().Format("2006-01-02"), state)
 			}
 			return tw.Flush()
 		},
@@ -367,7 +368,11 @@ func createTokenOffline(ctx context.Context, dir string, req api.TokenRequest) (
 	}
 	defer st.Close()
 	actor := "local:" + localUserName()
-	tok, secret, err := api.NewToken(api.TokenParams{TokenRequest: req, CreatedBy: actor, Now: time.Now()})
+	owner := actor
+	if req.Owner != "" {
+		owner = req.Owner
+	}
+	tok, secret, err := api.NewToken(api.TokenParams{TokenRequest: req, CreatedBy: actor, Owner: owner, Now: time.Now()})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/audit"
@@ -29,6 +30,9 @@ type TokenRequest struct {
 	Scope model.Scope `json:"scope,omitempty"`
 	// ExpiresIn is a Go duration or a number of days such as "90d" (default 90d, at most 730d).
 	ExpiresIn string `json:"expiresIn,omitempty"`
+	// Owner names who answers for the token when it is not the caller (a
+	// CI system, a colleague); only an admin of everything may name one.
+	Owner string `json:"owner,omitempty"`
 }
 
 // TokenCreated is the answer of POST /api/v1/tokens: the token and its
@@ -105,6 +109,16 @@ func NewToken(p TokenParams) (*model.Token, string, error) {
 	return tok, secret, nil
 }
 
+// checkOwner refuses an owner name that is not a plain name of a person or
+// system: empty, too long, a control character, or one of gennaker's own.
+func checkOwner(o string) error {
+	lower := strings.ToLower(o)
+	if o == "" || len(o) > 256 || strings.HasPrefix(lower, model.TokenSubjectPrefix) || strings.ContainsFunc(o, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("%w: owner %q: give a person's email or a system's name (at most 256 characters, not token:…)", errBadInput, truncate(o, 80))
+	}
+	return nil
+}
+
 func parseTTL(s string) (time.Duration, error) {
 	if s == "" {
 		return DefaultTokenTTL, nil
@@ -170,6 +184,27 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	e.Object, e.Application = "token/"+truncate(req.Name, 70), req.Scope.Application
 	e.Detail = audit.Detail(map[string]any{"role": req.Role, "scope": req.Scope, "expiresIn": req.ExpiresIn})
 	p := principal(r)
+	pol, err := s.policy(r)
+	if err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	if err := mayGrant(p, pol, req.Scope); err != nil {
+		s.failAction(w, r, e, err)
+		return
+	}
+	owner := p.Owner()
+	if req.Owner != "" && !auth.SameName(req.Owner, owner) {
+		if !p.Can(auth.PermAdmin, auth.Global) {
+			s.failAction(w, r, e, fmt.Errorf("%w: %s may not name another owner (%s) for a token: only an admin of everything may (four eyes compares owners)", auth.ErrForbidden, p.Actor(), truncate(req.Owner, 80)))
+			return
+		}
+		if err := checkOwner(req.Owner); err != nil {
+			s.failAction(w, r, e, err)
+			return
+		}
+		owner = req.Owner
+	}
 	var creator *model.Token
 	if p.Identity.TokenID != "" {
 		c, err := s.cfg.Store.TokenGet(r.Context(), p.Identity.TokenID)
@@ -179,17 +214,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		}
 		creator = c
 	}
-	tok, secret, err := NewToken(TokenParams{TokenRequest: req, CreatedBy: p.Actor(), Owner: p.Owner(), Creator: creator, Now: time.Now()})
+	tok, secret, err := NewToken(TokenParams{TokenRequest: req, CreatedBy: p.Actor(), Owner: owner, Creator: creator, Now: time.Now()})
 	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	if err := mayGrant(p, pol, tok.Scope); err != nil {
 		s.failAction(w, r, e, err)
 		return
 	}

@@ -210,7 +210,8 @@ func TestRoleMatrix(t *testing.T) {
 		"revoked": {Role: model.RoleDeployer},
 		"starter": {Role: model.RoleAdmin},
 	} {
-		req.Name = name
+		// Each caller is someone else: the admin names its owner.
+		req.Name, req.Owner = name, name+"@example.com"
 		tok, err := admin.CreateToken(ctx, req)
 		if err != nil {
 			t.Fatalf("token %s: %v", name, err)
