@@ -121,7 +121,11 @@ func (d *Deploy) create(ctx context.Context, in Input, w world, st *deployState,
 		// a safe token, whoever planned it (a group recorded before the rule
 		// may be redeployed by a rollback).
 		if err := model.CheckVersion(step.Version); err != nil {
-			return failStep("server group of %s: %v", w.app.Name, err)
+			hint := ""
+			if step.Role == model.RoleBaseline {
+				hint = " (a baseline runs the version that serves now, deployed before versions were checked: deploy with canary.baseline: false or another strategy this once)"
+			}
+			return failStep("cannot start the %s server group of %s: %v%s", step.Role, w.app.Name, err, hint)
 		}
 		env, err := d.envFor(ctx, in, w, st, step)
 		if err != nil {

@@ -43,9 +43,6 @@ func (s ServerGroupSpec) validate() error {
 	case s.Run.Command == "":
 		return fmt.Errorf("server group %s: run.command is empty: set the application's run.command to the program that starts one instance", s.Name)
 	}
-	if err := model.CheckVersion(s.Version); err != nil {
-		return fmt.Errorf("server group %s: %w", s.Name, err)
-	}
 	return nil
 }
 
@@ -86,8 +83,9 @@ func orDefault(d, def time.Duration) time.Duration {
 // on PORT. Secrets in Run.Env are read now, at every start, and used as read
 // (no placeholders); they are never stored.
 func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, inherit []string, index, port int) (name string, args, env []string, err error) {
-	// {{version}} is substituted as it is: only a safe token may be (a
-	// group recorded before versions were checked is refused here).
+	// {{version}} is substituted as it is: only a safe token may be. A
+	// group recorded before versions were checked keeps the instances that
+	// run (they are adopted), but starts no new one.
 	if err := model.CheckVersion(s.Version); err != nil {
 		return "", nil, nil, fmt.Errorf("server group %s: %w", s.Name, err)
 	}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -27,5 +28,38 @@ func TestUnsafeVersionStartsNothing(t *testing.T) {
 	// Below the provider's entry point too: the instance's command is refused.
 	if _, _, _, err := spec.command(t.Context(), nil, nil, 0, 20000); !errors.Is(err, model.ErrInvalidVersion) {
 		t.Fatalf("command = %v, want ErrInvalidVersion", err)
+	}
+}
+
+// A group recorded before versions were checked, whose version is not a
+// token, keeps the instances that run: a restarted server adopts them.
+func TestRecordedUnsafeVersionIsStillAdopted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first := newTestProvider(t, dir)
+	spec := sampleSpec(t, "checkout-v001", "v1", 1, nil)
+	ensureHealthy(t, first, spec)
+	pid := pids(t, first, spec.Name)[0]
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, stateFileName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte(`"version":"v1"`), []byte(`"version":"v1 beta"`)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec.Version = "v1 beta"
+	second := newTestProvider(t, dir)
+	if err := second.Reconcile(t.Context(), []ServerGroupSpec{spec}); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.WaitHealthy(t.Context(), spec.Name); err != nil {
+		t.Fatal(err)
+	}
+	if got := pids(t, second, spec.Name)[0]; got != pid {
+		t.Errorf("instance pid %d, want pid %d adopted", got, pid)
 	}
 }
