@@ -343,11 +343,11 @@ func (d *Deploy) refused(in Input, w world) string {
 	}
 	if v := resolveVersion(in); v != "" {
 		if err := model.CheckVersion(v); err != nil {
-			return fmt.Sprintf("%v (the version comes from %s): deploy a version that is one", err, versionSource(in))
+			return fmt.Sprintf("the version from %s: %v", versionSource(in), err)
 		}
 	}
 	if err := w.app.CheckDeployEnv(model.DeployEnvFromParams(in.Execution.Params)); err != nil {
-		return fmt.Sprintf("%v (parameters %sNAME of this run)", err, model.DeployEnvParam)
+		return fmt.Sprintf("this run's %sNAME parameters: %v", model.DeployEnvParam, err)
 	}
 	return ""
 }

@@ -100,11 +100,11 @@ func TestDeployRefusesUnsafeVersionsAndUnlistedVariables(t *testing.T) {
 		want    []string
 	}{
 		{name: "a shell command as the version parameter", params: map[string]string{"version": "v1; id > /tmp/pwned"},
-			want: []string{`invalid version: "v1; id > /tmp/pwned"`, `the version comes from the parameter "version"`}},
+			want: []string{`the version from the parameter "version": invalid version: "v1; id > /tmp/pwned"`}},
 		{name: "a command substitution through deploy.version", params: map[string]string{"tag": "$(id)"}, version: "v-{{params.tag}}",
-			want: []string{`invalid version: "v-$(id)"`, `deploy.version "v-{{params.tag}}" of stage deploy`}},
+			want: []string{`the version from deploy.version "v-{{params.tag}}" of stage deploy: invalid version: "v-$(id)"`}},
 		{name: "a loader hook as env.NAME", params: map[string]string{"version": "v1", "env.LD_PRELOAD": "/tmp/evil.so"},
-			want: []string{"a deploy may never set LD_PRELOAD (the dynamic loader", "parameters env.NAME of this run"}},
+			want: []string{"this run's env.NAME parameters: ", "a deploy may never set LD_PRELOAD (the dynamic loader"}},
 		{name: "a variable the application does not list", params: map[string]string{"version": "v1", "env.PYTHONWARNINGS": "x", "env.BROWSER": "sh -c id"},
 			want: []string{"a deploy may never set BROWSER", "PYTHONWARNINGS"}},
 		{name: "an ordinary name the application does not list", params: map[string]string{"version": "v1", "env.FEATURE_X": "on"},
