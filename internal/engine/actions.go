@@ -50,6 +50,9 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkDeployParams(ctx, pl, resolved); err != nil {
+		return nil, err
+	}
 	if pl, err = ResolveTemplates(pl, e.templateLookup(ctx)); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,29 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	}
 	e.bus.Publish(Update{ExecutionID: exec.ID, Application: exec.Application, Status: string(started.Status)})
 	return started, nil
+}
+
+// checkDeployParams refuses, before anything runs, a version that is not a
+// safe token and env.NAME parameters the application does not let a deploy
+// set (the deploy stage checks them again when it deploys).
+func (e *Engine) checkDeployParams(ctx context.Context, pl model.Pipeline, params map[string]string) error {
+	if v, ok := params["version"]; ok && v != "" {
+		if err := model.CheckVersion(v); err != nil {
+			return fmt.Errorf("%w: parameter version: %v", ErrBadRequest, err)
+		}
+	}
+	env := model.DeployEnvFromParams(params)
+	if len(env) == 0 {
+		return nil
+	}
+	app, err := e.store.ApplicationGet(ctx, pl.Application)
+	if err != nil {
+		return err
+	}
+	if err := app.CheckDeployEnv(env); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	return nil
 }
 
 // soleEnvironment is the environment every deploy and rollback stage of pl
