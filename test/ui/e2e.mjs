@@ -98,6 +98,7 @@ function config(frontDoor) {
     applications: [{
       name: 'sample', team: 'web-e2e', description: 'The sample service, deployed by the UI test.',
       run: { command: bin, args: ['sample-service'] },
+      deployEnv: ['SAMPLE_ERROR_RATE', 'SAMPLE_LATENCY'],
       healthCheck: { path: '/healthz', interval: '100ms', timeout: '1s', startupTimeout: '30s' },
       instances: 1,
     }],
