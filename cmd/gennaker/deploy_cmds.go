@@ -52,7 +52,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&req.Version, "version", "", "version to deploy")
 	cmd.Flags().StringVar(&req.Pipeline, "pipeline", "", "pipeline to run (default: the application's pipeline for the environment)")
 	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "pipeline parameter NAME=VALUE (repeatable)")
-	cmd.Flags().StringArrayVar(&envVars, "set-env", nil, "environment variable NAME=VALUE for this version's instances (repeatable)")
+	cmd.Flags().StringArrayVar(&envVars, "set-env", nil, "environment variable NAME=VALUE for this version's instances (repeatable; only names the application lists in spec.deployEnv)")
 	cmd.Flags().StringVar(&req.CommitSHA, "commit", "", "commit SHA this deploy delivers")
 	cmd.Flags().StringVar(&commitTime, "commit-time", "", "when that commit was made, RFC 3339")
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "show progress until the deploy ends; exit non-zero if it fails")
