@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/gennaker/gennaker/bench/internal/harness"
 )
 
 // The engine workload is bench/engine's: an application b and a pipeline
@@ -56,50 +54,15 @@ func pipelineConfig() ([]byte, error) {
 
 // runEngine starts n executions with clients concurrent clients and waits
 // until none is running, polling every poll once all have been started
-// (as bench/engine does). It then checks that none failed or was canceled.
+// (bench/engine's workload, harness.Workload). It then checks that none
+// failed or was canceled.
 func runEngine(ctx context.Context, hc *http.Client, base string, n, clients int, poll time.Duration) (engineResult, error) {
 	r := engineResult{n: n}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(n) {
-				if err := post(ctx, hc, base+"/api/v1/pipelines/"+pipelineName+"/executions", []byte("{}")); err != nil {
-					errs <- fmt.Errorf("starting an execution: %w", err)
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	r.submit = time.Since(start)
-	close(errs)
-	if err := <-errs; err != nil {
+	w, err := harness.Workload{Client: hc, Base: base, Pipeline: pipelineName, N: n, Clients: clients, Poll: poll}.Run(ctx)
+	r.submit, r.total, r.polls = w.Submit, w.Total, w.Polls
+	if err != nil {
 		return r, err
 	}
-	for {
-		var running []json.RawMessage
-		r.polls++
-		if err := get(ctx, hc, base+"/api/v1/executions?status=running&limit=1", &running); err != nil {
-			return r, fmt.Errorf("polling: %w", err)
-		}
-		if len(running) == 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return r, fmt.Errorf("executions still running: %w", ctx.Err())
-		case <-time.After(poll):
-		}
-	}
-	r.total = time.Since(start)
 	var bad []struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
@@ -114,35 +77,9 @@ func runEngine(ctx context.Context, hc *http.Client, base string, n, clients int
 }
 
 func post(ctx context.Context, c *http.Client, url string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return do(c, req, nil)
+	return harness.Post(ctx, c, url, body, nil)
 }
 
 func get(ctx context.Context, c *http.Client, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return err
-	}
-	return do(c, req, out)
-}
-
-func do(c *http.Client, req *http.Request, out any) error {
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
-		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(b))
-	}
-	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return harness.Get(ctx, c, url, out)
 }

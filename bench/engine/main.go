@@ -10,18 +10,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"runtime"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gennaker/gennaker/bench/internal/harness"
@@ -107,49 +102,16 @@ func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) 
 		return r, err
 	}
 	hc := &http.Client{Transport: harness.Authorized{Token: token, Base: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}, Timeout: time.Minute}
-	if err := post(ctx, hc, srv.URL+"/api/v1/config", pipelineConfig(), nil); err != nil {
+	if err := harness.Post(ctx, hc, srv.URL+"/api/v1/config", pipelineConfig(), nil); err != nil {
 		return r, fmt.Errorf("applying config: %w", err)
 	}
 
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(n) {
-				if err := post(ctx, hc, srv.URL+"/api/v1/pipelines/noop5/executions", []byte("{}"), nil); err != nil {
-					errs <- fmt.Errorf("starting an execution: %w", err)
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	r.submit = time.Since(start)
-	close(errs)
-	if err := <-errs; err != nil {
+	w, err := harness.Workload{Client: hc, Base: srv.URL, Pipeline: "noop5", N: n, Clients: clients, Poll: poll}.Run(ctx)
+	r.submit = w.Submit
+	if err != nil {
 		return r, err
 	}
-	// All N exist now; they are done when none is running.
-	for {
-		var running []json.RawMessage
-		if err := get(ctx, hc, srv.URL+"/api/v1/executions?status=running&limit=1", &running); err != nil {
-			return r, fmt.Errorf("polling: %w", err)
-		}
-		if len(running) == 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return r, fmt.Errorf("executions still running after %s", timeout)
-		case <-time.After(poll):
-		}
-	}
-	r.total = time.Since(start)
+	r.total = w.Total
 	r.hwm, _ = srv.HWM()
 
 	var done []struct {
@@ -161,7 +123,7 @@ func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) 
 		var page []struct {
 			Status string `json:"status"`
 		}
-		link, err := getPage(ctx, hc, next, &page)
+		link, err := harness.GetPage(ctx, hc, next, &page)
 		if err != nil {
 			return r, fmt.Errorf("listing executions: %w", err)
 		}
@@ -210,60 +172,6 @@ func pipelineConfig() []byte {
 	b, err := json.Marshal(cfg)
 	check(err)
 	return b
-}
-
-func post(ctx context.Context, c *http.Client, url string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return do(c, req, out)
-}
-
-func get(ctx context.Context, c *http.Client, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return err
-	}
-	return do(c, req, out)
-}
-
-// getPage GETs one page of a list and returns the path of the next page
-// from its `Link: <PATH>; rel="next"` header ("" on the last page).
-func getPage(ctx context.Context, c *http.Client, url string, out any) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return "", err
-	}
-	var link string
-	err = doWith(c, req, out, func(h http.Header) { link = h.Get("Link") })
-	if path, ok := strings.CutPrefix(link, "<"); ok && strings.HasSuffix(link, `>; rel="next"`) {
-		return strings.TrimSuffix(path, `>; rel="next"`), err
-	}
-	return "", err
-}
-
-func do(c *http.Client, req *http.Request, out any) error { return doWith(c, req, out, nil) }
-
-func doWith(c *http.Client, req *http.Request, out any, headers func(http.Header)) error {
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if headers != nil {
-		headers(resp.Header)
-	}
-	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
-		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(b))
-	}
-	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 func check(err error) {

@@ -1,0 +1,132 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Workload is the engine benchmark's load: N executions of one pipeline
+// started through the API by concurrent clients, then polled until none
+// is running.
+type Workload struct {
+	Client   *http.Client
+	Base     string // the server's URL
+	Pipeline string
+	N        int
+	Clients  int
+	// Poll is how often to ask whether executions still run.
+	Poll time.Duration
+}
+
+// WorkloadResult is how long the workload took.
+type WorkloadResult struct {
+	// Submit is until the last start request was answered; Total until no
+	// execution ran.
+	Submit, Total time.Duration
+	// Polls counts the status requests after the starts.
+	Polls int
+}
+
+// Run starts the executions and waits until none is running.
+func (w Workload) Run(ctx context.Context) (WorkloadResult, error) {
+	var r WorkloadResult
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, w.Clients)
+	for range w.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(w.N) {
+				if err := Post(ctx, w.Client, w.Base+"/api/v1/pipelines/"+w.Pipeline+"/executions", []byte("{}"), nil); err != nil {
+					errs <- fmt.Errorf("starting an execution: %w", err)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r.Submit = time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return r, err
+	}
+	for {
+		var running []json.RawMessage
+		r.Polls++
+		if err := Get(ctx, w.Client, w.Base+"/api/v1/executions?status=running&limit=1", &running); err != nil {
+			return r, fmt.Errorf("polling: %w", err)
+		}
+		if len(running) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("executions still running: %w", ctx.Err())
+		case <-time.After(w.Poll):
+		}
+	}
+	r.Total = time.Since(start)
+	return r, nil
+}
+
+// Post sends body as JSON and decodes a 2xx answer into out (nil: discard).
+func Post(ctx context.Context, c *http.Client, url string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	_, err = do(c, req, out)
+	return err
+}
+
+// Get decodes a 2xx JSON answer into out.
+func Get(ctx context.Context, c *http.Client, url string, out any) error {
+	_, err := GetPage(ctx, c, url, out)
+	return err
+}
+
+// GetPage is Get that also returns the path of the next page, from the
+// answer's `Link: <PATH>; rel="next"` header ("" on the last page).
+func GetPage(ctx context.Context, c *http.Client, url string, out any) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return "", err
+	}
+	h, err := do(c, req, out)
+	link := h.Get("Link")
+	if path, ok := strings.CutPrefix(link, "<"); ok && strings.HasSuffix(link, `>; rel="next"`) {
+		return strings.TrimSuffix(path, `>; rel="next"`), err
+	}
+	return "", err
+}
+
+func do(c *http.Client, req *http.Request, out any) (http.Header, error) {
+	resp, err := c.Do(req)
+	if err != nil {
+		return http.Header{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+		return resp.Header, fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(b))
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return resp.Header, err
+	}
+	return resp.Header, json.NewDecoder(resp.Body).Decode(out)
+}
