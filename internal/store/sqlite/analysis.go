@@ -36,34 +36,31 @@ func (q *queries) AnalysisInsert(ctx context.Context, rec *store.AnalysisRecord)
 
 // AnalysisList returns an execution's records ordered by stage, then sequence.
 func (q *queries) AnalysisList(ctx context.Context, executionID string) ([]store.AnalysisRecord, error) {
-	rows, err := q.read.QueryContext(ctx, query("AnalysisList"), sql.Named("execution_id", executionID))
+	recs, err := listRows(ctx, q, "AnalysisList", scanAnalysisRecord, sql.Named("execution_id", executionID))
 	if err != nil {
 		return nil, fmt.Errorf("list analysis records of execution %s: %w", executionID, err)
 	}
-	defer rows.Close()
-	var out []store.AnalysisRecord
-	for rows.Next() {
-		var (
-			rec                   store.AnalysisRecord
-			startedAt, endedAt    string
-			measurements, verdict sql.NullString
-		)
-		if err := rows.Scan(&rec.ExecutionID, &rec.Stage, &rec.Sequence, &startedAt, &endedAt,
-			&rec.Outcome, &rec.Score, &rec.Reason, &measurements, &verdict); err != nil {
-			return nil, fmt.Errorf("list analysis records of execution %s: %w", executionID, err)
-		}
-		if rec.StartedAt, err = parseTime(startedAt); err != nil {
-			return nil, fmt.Errorf("analysis record %d of stage %q: started_at: %w", rec.Sequence, rec.Stage, err)
-		}
-		if rec.EndedAt, err = parseTime(endedAt); err != nil {
-			return nil, fmt.Errorf("analysis record %d of stage %q: ended_at: %w", rec.Sequence, rec.Stage, err)
-		}
-		rec.Measurements = nullRaw(measurements)
-		rec.Verdict = nullRaw(verdict)
-		out = append(out, rec)
+	return recs, nil
+}
+
+func scanAnalysisRecord(row rowScanner) (*store.AnalysisRecord, error) {
+	var (
+		rec                   store.AnalysisRecord
+		startedAt, endedAt    string
+		measurements, verdict sql.NullString
+	)
+	if err := row.Scan(&rec.ExecutionID, &rec.Stage, &rec.Sequence, &startedAt, &endedAt,
+		&rec.Outcome, &rec.Score, &rec.Reason, &measurements, &verdict); err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list analysis records of execution %s: %w", executionID, err)
+	var err error
+	if rec.StartedAt, err = parseTime(startedAt); err != nil {
+		return nil, fmt.Errorf("analysis record %d of stage %q: started_at: %w", rec.Sequence, rec.Stage, err)
 	}
-	return out, nil
+	if rec.EndedAt, err = parseTime(endedAt); err != nil {
+		return nil, fmt.Errorf("analysis record %d of stage %q: ended_at: %w", rec.Sequence, rec.Stage, err)
+	}
+	rec.Measurements = nullRaw(measurements)
+	rec.Verdict = nullRaw(verdict)
+	return &rec, nil
 }

@@ -122,23 +122,11 @@ func (q *queries) AuditList(ctx context.Context, params store.AuditListParams) (
 	if params.Newest {
 		name += "Newest"
 	}
-	rows, err := q.read.QueryContext(ctx, query(name), args...)
+	entries, err := listRows(ctx, q, name, scanAudit, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
 	}
-	defer rows.Close()
-	var out []model.AuditEntry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list audit entries: %w", err)
-		}
-		out = append(out, *e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list audit entries: %w", err)
-	}
-	return out, nil
+	return entries, nil
 }
 
 func scanAudit(row rowScanner) (*model.AuditEntry, error) {

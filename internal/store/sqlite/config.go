@@ -137,41 +137,35 @@ func (q *queries) GrantList(ctx context.Context) ([]model.Grant, error) {
 }
 
 func getSpec[T any](ctx context.Context, q *queries, kind, name string) (*T, error) {
-	var spec string
-	err := q.read.QueryRowContext(ctx, query(kind+"Spec"), sql.Named("name", name)).Scan(&spec)
+	v, err := scanSpec[T](kind)(q.read.QueryRowContext(ctx, query(kind+"Spec"), sql.Named("name", name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s %q: %w (apply a config that defines it)", kind, name, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %q: %w", kind, name, err)
 	}
-	v := new(T)
-	if err := json.Unmarshal([]byte(spec), v); err != nil {
-		return nil, fmt.Errorf("decode stored %s %q: %w", kind, name, err)
-	}
 	return v, nil
 }
 
 func listSpecs[T any](ctx context.Context, q *queries, kind string, args ...any) ([]T, error) {
-	rows, err := q.read.QueryContext(ctx, query(kind+"List"), args...)
+	specs, err := listRows(ctx, q, kind+"List", scanSpec[T](kind), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", kind, err)
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
+	return specs, nil
+}
+
+// scanSpec reads a row of one spec column, the JSON of a T of kind.
+func scanSpec[T any](kind string) func(rowScanner) (*T, error) {
+	return func(row rowScanner) (*T, error) {
 		var spec string
-		if err := rows.Scan(&spec); err != nil {
-			return nil, fmt.Errorf("list %s: %w", kind, err)
+		if err := row.Scan(&spec); err != nil {
+			return nil, err
 		}
-		var v T
-		if err := json.Unmarshal([]byte(spec), &v); err != nil {
+		v := new(T)
+		if err := json.Unmarshal([]byte(spec), v); err != nil {
 			return nil, fmt.Errorf("decode stored %s: %w", kind, err)
 		}
-		out = append(out, v)
+		return v, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list %s: %w", kind, err)
-	}
-	return out, nil
 }

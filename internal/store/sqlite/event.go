@@ -54,7 +54,7 @@ func (q *queries) EventList(ctx context.Context, params store.EventListParams) (
 	if !params.Since.IsZero() {
 		since = formatTime(params.Since)
 	}
-	rows, err := q.read.QueryContext(ctx, query(name),
+	events, err := listRows(ctx, q, name, scanEvent,
 		sql.Named("application", params.Application),
 		sql.Named("applications", jsonArray(params.Applications)),
 		sql.Named("environment", params.Environment),
@@ -65,19 +65,7 @@ func (q *queries) EventList(ctx context.Context, params store.EventListParams) (
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Event
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		out = append(out, *ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	return out, nil
+	return events, nil
 }
 
 func scanEvent(row rowScanner) (*model.Event, error) {

@@ -81,7 +81,7 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 	if c := params.Before; c != nil {
 		beforeCreatedAt, beforeID = formatTime(c.CreatedAt), c.ID
 	}
-	rows, err := q.read.QueryContext(ctx, query("ExecutionList"),
+	execs, err := listRows(ctx, q, "ExecutionList", scanExecution,
 		sql.Named("application", params.Application),
 		sql.Named("applications", jsonArray(params.Applications)),
 		sql.Named("pipeline", params.Pipeline),
@@ -90,18 +90,6 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 		sql.Named("before_id", beforeID),
 		sql.Named("limit", limit))
 	if err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
-	}
-	defer rows.Close()
-	var execs []model.Execution
-	for rows.Next() {
-		exec, err := scanExecution(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list executions: %w", err)
-		}
-		execs = append(execs, *exec)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
 	if err := q.attachStages(ctx, execs); err != nil {
@@ -151,9 +139,6 @@ func (q *queries) checkGuarded(ctx context.Context, res sql.Result, what, expect
 	return fmt.Errorf("%s: it is %s, expected %s (someone else moved it on; reload it and decide again): %w",
 		what, status, expected, store.ErrConflict)
 }
-
-// rowScanner is *sql.Row or *sql.Rows.
-type rowScanner interface{ Scan(dest ...any) error }
 
 func scanExecution(row rowScanner) (*model.Execution, error) {
 	var (

@@ -36,3 +36,28 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 
 // nowUTC is the injected clock, in UTC.
 func (q *queries) nowUTC() time.Time { return q.now().UTC() }
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// listRows runs the read query name with args and returns its rows, each
+// read by scan. The caller wraps the error with what it was listing.
+func listRows[T any](ctx context.Context, q *queries, name string, scan func(rowScanner) (*T, error), args ...any) ([]T, error) {
+	rows, err := q.read.QueryContext(ctx, query(name), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -62,26 +62,14 @@ func (q *queries) ServerGroupGet(ctx context.Context, name string) (*model.Serve
 
 // ServerGroupList returns server groups oldest first.
 func (q *queries) ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error) {
-	rows, err := q.read.QueryContext(ctx, query("ServerGroupList"),
+	groups, err := listRows(ctx, q, "ServerGroupList", scanServerGroup,
 		sql.Named("application", params.Application),
 		sql.Named("environment", params.Environment),
 		sql.Named("include_destroyed", params.IncludeDestroyed))
 	if err != nil {
 		return nil, fmt.Errorf("list server groups: %w", err)
 	}
-	defer rows.Close()
-	var out []model.ServerGroup
-	for rows.Next() {
-		sg, err := scanServerGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list server groups: %w", err)
-		}
-		out = append(out, *sg)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list server groups: %w", err)
-	}
-	return out, nil
+	return groups, nil
 }
 
 // ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.

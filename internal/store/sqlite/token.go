@@ -57,23 +57,11 @@ func (q *queries) TokenGet(ctx context.Context, id string) (*model.Token, error)
 // TokenList returns tokens by name, then creation time: unrevoked ones
 // (expired included), and revoked ones too with params.IncludeRevoked.
 func (q *queries) TokenList(ctx context.Context, params store.TokenListParams) ([]model.Token, error) {
-	rows, err := q.read.QueryContext(ctx, query("TokenList"), sql.Named("include_revoked", params.IncludeRevoked))
+	tokens, err := listRows(ctx, q, "TokenList", scanToken, sql.Named("include_revoked", params.IncludeRevoked))
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		out = append(out, *t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	return out, nil
+	return tokens, nil
 }
 
 // TokenRevoke revokes the unrevoked token named params.Name, in one
