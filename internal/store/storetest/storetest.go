@@ -11,6 +11,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gennaker/gennaker/internal/store"
@@ -71,5 +74,26 @@ func wantErrIs(t *testing.T, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Fatalf("got error %v, want one that is %q", err, target)
+	}
+}
+
+// wantAppendOnly checks that a log (events, the audit log) can only grow:
+// Store and Tx offer no method named prefix+... beyond the allowed ones,
+// and the database itself refuses update (an UPDATE of table) and any
+// DELETE FROM table.
+func wantAppendOnly(t *testing.T, b *bundle, prefix, table, update string, allowed ...string) {
+	t.Helper()
+	for _, iface := range []reflect.Type{reflect.TypeFor[store.Store](), reflect.TypeFor[store.Tx]()} {
+		for i := range iface.NumMethod() {
+			m := iface.Method(i)
+			if strings.HasPrefix(m.Name, prefix) && !slices.Contains(allowed, m.Name) {
+				t.Errorf("%s has method %s: %s is append-only", iface, m.Name, table)
+			}
+		}
+	}
+	for _, stmt := range []string{update, "DELETE FROM " + table} {
+		if _, err := b.store.DB().ExecContext(b.ctx, stmt); err == nil {
+			t.Errorf("%s succeeded; the database must refuse it (a trigger or rule)", stmt)
+		}
 	}
 }
