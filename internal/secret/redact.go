@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"io"
 	"net/url"
 	"regexp"
 	"slices"
@@ -24,11 +25,16 @@ const MinValueLen = 4
 // path of Slack, Discord, Teams and Mattermost-style hook URLs
 // ".../services/***".
 func Redact(msg string, values ...string) string {
-	return redactValues(redactURLs(msg), values)
+	return replaceForms(redactURLs(msg), valueForms(values))
 }
 
 // Redactor redacts messages with a fixed set of values.
-type Redactor struct{ values []string }
+type Redactor struct {
+	values []string
+	// forms are the values' forms to replace, longest first (valueForms),
+	// worked out when values change rather than at every message.
+	forms []string
+}
 
 // NewRedactor remembers the values to redact, ignoring short ones.
 func NewRedactor(values ...string) *Redactor {
@@ -44,13 +50,11 @@ func (r *Redactor) Add(values ...string) {
 	for _, v := range values {
 		r.add(v)
 		if u, err := url.Parse(v); err == nil && u.Host != "" {
-			r.add(u.RequestURI())
-			r.add(u.EscapedPath())
-			r.add(u.Path)
-			r.add(u.RawQuery)
+			r.add(u.RequestURI(), u.EscapedPath(), u.Path, u.RawQuery)
 			r.addUser(u)
 		}
 	}
+	r.forms = valueForms(r.values)
 }
 
 // AddURL remembers the credential-looking parts of a URL written inline:
@@ -70,6 +74,7 @@ func (r *Redactor) AddURL(raw string) {
 	if keep, _, ok := hookPath(hostname(u.Host), u.EscapedPath()); ok {
 		r.add(u.EscapedPath()[keep:])
 	}
+	r.forms = valueForms(r.values)
 }
 
 func (r *Redactor) addUser(u *url.URL) {
@@ -93,14 +98,13 @@ func (r *Redactor) Redact(msg string) string {
 	if r == nil {
 		return Redact(msg)
 	}
-	return Redact(msg, r.values...)
+	return replaceForms(redactURLs(msg), r.forms)
 }
 
-// redactValues replaces every form of every value until none is left:
+// replaceForms replaces every form (of valueForms) until none is left:
 // a replacement could complete another occurrence ("*****" holds "****"
 // again after one pass), and each pass makes the text shorter, so the loop ends.
-func redactValues(msg string, values []string) string {
-	forms := valueForms(values)
+func replaceForms(msg string, forms []string) string {
 	for changed := true; changed; {
 		changed = false
 		for _, f := range forms {
@@ -214,6 +218,11 @@ func (r *Redactor) RedactJSON(b []byte) []byte {
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
+		return []byte(r.Redact(string(b)))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		// More than one JSON value: what follows the first would be
+		// returned unredacted.
 		return []byte(r.Redact(string(b)))
 	}
 	changed := false

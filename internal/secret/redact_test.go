@@ -185,6 +185,9 @@ func TestRedactJSON(t *testing.T) {
 		{`{"called":true,"statusCode":200}`, `{"called":true,"statusCode":200}`},
 		{`{"url":"https://u:p@h.example.com/"}`, `{"url":"https://***@h.example.com/"}`},
 		{`not json tok-8f2a61c9`, `not json ***`},
+		// What follows a first JSON value is not dropped from redaction.
+		{`{"called":true} tok-8f2a61c9`, `{"called":true} ***`},
+		{`{"a":"x"}{"b":"tok-8f2a61c9"}`, `{"a":"x"}{"b":"***"}`},
 		{``, ``},
 	}
 	for _, tt := range tests {
