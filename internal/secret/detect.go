@@ -14,9 +14,9 @@ import (
 
 // compact lowercases s and drops '-', '_' and '.', so X-Api-Key, api_key
 // and apikey compare alike.
-func compact(s string) string {
-	return strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(s))
-}
+func compact(s string) string { return separators.Replace(strings.ToLower(s)) }
+
+var separators = strings.NewReplacer("-", "", "_", "", ".", "")
 
 // CredentialParam reports whether a URL query parameter of this name
 // usually carries a credential: token, key, secret, signature, password
@@ -27,12 +27,8 @@ func CredentialParam(name string) bool {
 	case "key", "sig", "code", "pwd", "pass", "auth", "jwt", "apikey":
 		return true
 	}
-	for _, part := range []string{"token", "secret", "passw", "signature", "credential", "privatekey", "accesskey", "authkey"} {
-		if strings.Contains(c, part) {
-			return true
-		}
-	}
-	return strings.HasSuffix(c, "key")
+	return containsAny(c, "token", "secret", "passw", "signature", "credential", "privatekey", "accesskey", "authkey") ||
+		strings.HasSuffix(c, "key")
 }
 
 // CredentialHeader reports whether an HTTP header of this name usually
@@ -44,21 +40,20 @@ func CredentialHeader(name string) bool {
 	case "authorization", "proxyauthorization", "cookie":
 		return true
 	}
-	for _, part := range []string{"token", "secret", "apikey", "password", "passwd", "credential", "privatekey"} {
-		if strings.Contains(c, part) {
-			return true
-		}
-	}
-	return false
+	return containsAny(c, "token", "secret", "apikey", "password", "passwd", "credential", "privatekey")
 }
 
 // CredentialEnvName reports whether an environment variable of this name
 // usually holds a credential: its name contains PASSWORD, SECRET, TOKEN,
 // API_KEY, PRIVATE_KEY or CREDENTIAL (in any case, with or without '_').
 func CredentialEnvName(name string) bool {
-	c := compact(name)
-	for _, part := range []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "credential"} {
-		if strings.Contains(c, part) {
+	return containsAny(compact(name), "password", "passwd", "secret", "token", "apikey", "privatekey", "credential")
+}
+
+// containsAny reports whether s contains one of parts.
+func containsAny(s string, parts ...string) bool {
+	for _, p := range parts {
+		if strings.Contains(s, p) {
 			return true
 		}
 	}
