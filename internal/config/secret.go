@@ -162,10 +162,10 @@ func secretRefSchema() jsonSchema {
 		"type":                 "object",
 		"additionalProperties": false,
 		"properties": jsonSchema{
-			"env": jsonSchema{"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+			"env": jsonSchema{"type": "string", "pattern": model.EnvNamePattern,
 				"description": "a variable of the gennaker server's environment"},
 			"file": jsonSchema{"type": "string", "pattern": "^/",
-				"description": "an absolute path of a file on the gennaker server (at most 64 KiB; trailing newlines are trimmed)"},
+				"description": fmt.Sprintf("an absolute path of a file on the gennaker server (at most %d KiB; trailing newlines are trimmed)", secret.DefaultMaxFileSize>>10)},
 			"kubernetes": jsonSchema{
 				"description":          "a key of a Secret in the namespace of a kubernetes environment (run.env only)",
 				"type":                 "object",

@@ -104,7 +104,7 @@ func validateDeployEnv(doc *Document, names []string) []Error {
 		first, dup := seen[name]
 		switch why := model.DeployEnvHazard(name); {
 		case !model.ValidEnvName(name):
-			errs = append(errs, doc.errorf(path, "%q is not an environment variable name: use letters, digits and '_', not starting with a digit, such as LOG_LEVEL", name))
+			errs = append(errs, doc.errorf(path, "%s", model.EnvNameProblem(name, "LOG_LEVEL")))
 		case dup:
 			errs = append(errs, doc.errorf(path, "%s is listed twice (first at spec.deployEnv[%d]): remove one", name, first))
 		case slices.Contains(model.InstanceEnv, name):

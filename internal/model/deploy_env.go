@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,9 +85,24 @@ func themOrIt(names []string) string {
 	return "them"
 }
 
-// ValidEnvName reports whether name can be an environment variable's name:
-// letters, digits and '_', not starting with a digit.
+// EnvNamePattern is what an environment variable's name may be: letters,
+// digits and '_', not starting with a digit.
+const EnvNamePattern = `^[A-Za-z_][A-Za-z0-9_]*$`
+
+var envVarName = regexp.MustCompile(EnvNamePattern)
+
+// ValidEnvName reports whether name can be an environment variable's name
+// (EnvNamePattern).
 func ValidEnvName(name string) bool { return envVarName.MatchString(name) }
+
+// EnvNameProblem says why name cannot be an environment variable's name and
+// what one looks like (example, such as LOG_LEVEL), or "" when it can.
+func EnvNameProblem(name, example string) string {
+	if ValidEnvName(name) {
+		return ""
+	}
+	return fmt.Sprintf("%q is not an environment variable name: use letters, digits and '_', not starting with a digit, such as %s", name, example)
+}
 
 // envHazard is a family of variable names a deploy may not set, and why.
 type envHazard struct {

@@ -168,7 +168,6 @@ func (r SecretRef) String() string {
 }
 
 var (
-	envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// secretName is a Kubernetes object name (DNS subdomain).
 	secretName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 	// secretKey is a key of a Secret's data.
@@ -188,8 +187,8 @@ func (r SecretRef) Problem() (field, msg string) {
 		return "", fmt.Sprintf("a secretRef has exactly one source, found %s and %s: keep one", set[0], set[1])
 	}
 	switch {
-	case r.Env != "" && !envVarName.MatchString(r.Env):
-		return "env", fmt.Sprintf("%q is not an environment variable name: use letters, digits and '_', not starting with a digit, such as SLACK_WEBHOOK_URL", r.Env)
+	case r.Env != "" && !ValidEnvName(r.Env):
+		return "env", EnvNameProblem(r.Env, "SLACK_WEBHOOK_URL")
 	case r.File != "" && !filepath.IsAbs(r.File):
 		return "file", fmt.Sprintf("%q is a relative path: the file is read by the gennaker server, whose working directory is not this file's: write an absolute path such as /etc/gennaker/%s", r.File, filepath.Base(r.File))
 	case r.Kubernetes != nil:

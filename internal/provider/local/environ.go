@@ -16,8 +16,9 @@ import (
 // the operator passes with Config.PassEnv.
 var baseEnvNames = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM"}
 
-// baseEnvPrefixes are inherited like baseEnvNames: the locale's categories.
-var baseEnvPrefixes = []string{"LC_"}
+// localeEnvPrefix starts the names of the locale's categories (LC_TIME,
+// LC_ALL, ...), inherited like baseEnvNames.
+const localeEnvPrefix = "LC_"
 
 // inheritedEnv returns the entries of environ ("NAME=value", as
 // os.Environ gives them) that instances get: baseEnvNames, LC_* and the
@@ -29,20 +30,11 @@ func inheritedEnv(environ, pass []string) []string {
 		if !ok {
 			continue
 		}
-		if slices.Contains(baseEnvNames, name) || slices.Contains(pass, name) || hasAnyPrefix(name, baseEnvPrefixes) {
+		if slices.Contains(baseEnvNames, name) || slices.Contains(pass, name) || strings.HasPrefix(name, localeEnvPrefix) {
 			out = append(out, kv)
 		}
 	}
 	return out
-}
-
-func hasAnyPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkPassEnv refuses names that cannot be variables, and returns those
@@ -55,7 +47,7 @@ func checkPassEnv(environ, pass []string) (missing []string, err error) {
 	}
 	for _, name := range pass {
 		if !model.ValidEnvName(name) {
-			return nil, fmt.Errorf("local provider: pass-env %q is not an environment variable name: name a variable of the server's environment, such as HTTPS_PROXY", name)
+			return nil, fmt.Errorf("local provider: pass-env %s", model.EnvNameProblem(name, "HTTPS_PROXY"))
 		}
 		if !set[name] {
 			missing = append(missing, name)

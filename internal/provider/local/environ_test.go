@@ -64,7 +64,7 @@ func TestInstanceEnvironmentIsMinimal(t *testing.T) {
 	}
 	for name := range env {
 		if !slices.Contains([]string{"GENNAKER_TEST_PASSED", "GENNAKER_TEST_SAMPLE", "LOG_LEVEL", "PORT", "VERSION", "INSTANCE", markerVar}, name) &&
-			!slices.Contains(baseEnvNames, name) && !strings.HasPrefix(name, "LC_") {
+			!slices.Contains(baseEnvNames, name) && !strings.HasPrefix(name, localeEnvPrefix) {
 			t.Errorf("the instance got %s, which nothing gave it", name)
 		}
 	}
