@@ -13,14 +13,6 @@ import (
 // with one.
 func principal(r *http.Request) auth.Principal { return auth.From(r.Context()) }
 
-func (s *Server) readable(r *http.Request) (auth.Readable, error) {
-	pol, err := s.policy(r)
-	if err != nil {
-		return auth.Readable{}, err
-	}
-	return principal(r).Readable(pol), nil
-}
-
 // requireGrant refuses callers who hold no grant at all (shared objects such
 // as environments are readable by anyone with some grant).
 func requireGrant(r *http.Request) error {

@@ -58,11 +58,7 @@ func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request) {
 	if kind == "" {
 		kind = "manual"
 	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
+	pol := auth.PolicyFrom(r.Context())
 	e.Detail = audit.Detail(map[string]any{"pipeline": name, "params": req.Params})
 	exec, err := s.cfg.Engine.StartExecution(r.Context(), engine.StartParams{
 		Pipeline: name, Spec: loadedPipeline(r), Params: req.Params, Guard: s.runGuard(r, pol, e),
@@ -111,11 +107,7 @@ func (s *Server) judge(decision string) http.HandlerFunc {
 			return
 		}
 		ctx := r.Context()
-		pol, err := s.policy(r)
-		if err != nil {
-			s.failAction(w, r, e, err)
-			return
-		}
+		pol := auth.PolicyFrom(ctx)
 		fourEyes, err := s.fourEyesEnvironments(ctx)
 		if err != nil {
 			s.failAction(w, r, e, err)
@@ -175,11 +167,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 		s.failAction(w, r, e, err)
 		return
 	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
+	pol := auth.PolicyFrom(r.Context())
 	p := principal(r)
 	e.Detail = audit.Detail(map[string]any{"reason": req.Reason})
 	guard := engine.Guard{Audit: e, Check: func(exec *model.Execution, _ *model.Stage) error {
@@ -214,11 +202,7 @@ func appAction[Req any](s *Server, action model.AuditAction, check func(fc *fiel
 			return
 		}
 		e.Detail = audit.Detail(detail)
-		pol, err := s.policy(r)
-		if err != nil {
-			s.failAction(w, r, e, err)
-			return
-		}
+		pol := auth.PolicyFrom(r.Context())
 		res, err := do(r, app, &req, pol, e)
 		if err != nil {
 			s.failAction(w, r, e, err)

@@ -51,11 +51,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rd, err := s.readable(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	cfg.Applications = filter(cfg.Applications, func(a model.Application) bool { return rd.Has(a.Name) })
 	cfg.Pipelines = filter(cfg.Pipelines, func(p model.Pipeline) bool { return rd.Has(p.Application) })
 	if !principal(r).Can(auth.PermAdmin, auth.Global) {
@@ -113,11 +109,7 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 		s.failAction(w, r, e, err)
 		return
 	}
-	pol, err := s.policy(r)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
+	pol := auth.PolicyFrom(ctx)
 	after := configObjects(cfg)
 	var res store.ApplyResult
 	err = s.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {

@@ -7,16 +7,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
-	rd, err := s.readable(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	apps, err := s.cfg.Store.ApplicationList(r.Context())
 	respond(s, w, r, filter(apps, func(a model.Application) bool { return rd.Has(a.Name) }), err)
 }
@@ -36,11 +33,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
-	rd, err := s.readable(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	pls, err := s.cfg.Store.PipelineList(r.Context(), store.PipelineListParams{Application: r.URL.Query().Get("application")})
 	respond(s, w, r, filter(pls, func(p model.Pipeline) bool { return rd.Has(p.Application) }), err)
 }
@@ -97,11 +90,7 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rd, err := s.readable(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	if rd.None() || (p.Application != "" && !rd.Has(p.Application)) {
 		writeJSON(w, http.StatusOK, []model.Execution{})
 		return
@@ -148,11 +137,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rd, err := s.readable(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	if rd.None() || (p.Application != "" && !rd.Has(p.Application)) {
 		writeJSON(w, http.StatusOK, []model.Event{})
 		return

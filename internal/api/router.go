@@ -101,6 +101,14 @@ func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
 			rt.unauthenticated(w, r, acc)
 			return
 		}
+		// One snapshot of the access config decides the request: this
+		// rule and the handler's further checks (auth.PolicyFrom).
+		pol, err := rt.s.cfg.Auth.Policy(r.Context())
+		if err != nil {
+			rt.fail(w, r, acc, err)
+			return
+		}
+		r = r.WithContext(auth.WithPolicy(r.Context(), pol))
 		if acc.Perm == "" {
 			h.ServeHTTP(w, r)
 			return
@@ -113,7 +121,7 @@ func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		res, obj, err := rt.resource(r, acc.On)
+		res, obj, err := rt.resource(r, pol, acc.On)
 		if err != nil {
 			rt.fail(w, r, acc, err)
 			return
@@ -133,12 +141,8 @@ func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
 // pipeline it read to find out (handlers take it from the request's
 // context with loadedExecution and loadedPipeline instead of reading it
 // again).
-func (rt *Router) resource(r *http.Request, on Target) (auth.Resource, any, error) {
+func (rt *Router) resource(r *http.Request, pol auth.Policy, on Target) (auth.Resource, any, error) {
 	ctx := r.Context()
-	pol, err := rt.s.policy(r)
-	if err != nil {
-		return auth.Resource{}, nil, err
-	}
 	switch on {
 	case OnAppPath:
 		name := r.PathValue("name")

@@ -141,11 +141,6 @@ func badCredential(r *http.Request) error {
 	return err
 }
 
-// policy returns the access config snapshot for a request.
-func (s *Server) policy(r *http.Request) (auth.Policy, error) {
-	return s.cfg.Auth.Policy(r.Context())
-}
-
 // Error is the JSON body of every error answer.
 type Error struct {
 	Error string `json:"error"`

@@ -77,11 +77,7 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNotImplemented)
 		return
 	}
-	rd, err := s.readable(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
 	defer unsubscribe()
 	sseHeaders(w)
@@ -130,7 +126,7 @@ func (s *Server) stillReads(r *http.Request) (auth.Readable, bool) {
 	if err != nil || !p.Authenticated() {
 		return auth.Readable{}, false
 	}
-	pol, err := s.policy(r)
+	pol, err := s.cfg.Auth.Policy(r.Context())
 	if err != nil {
 		return auth.Readable{}, false
 	}

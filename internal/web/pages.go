@@ -18,11 +18,7 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Applications")
 		return
 	}
-	rd, err := h.readable(r)
-	if err != nil {
-		h.fail(w, r, err, "Applications")
-		return
-	}
+	rd := auth.ReadableFrom(ctx)
 	views := make([]appView, 0, len(apps))
 	for _, a := range apps {
 		if !rd.Has(a.Name) {
@@ -100,12 +96,7 @@ func (h *ui) application(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Environments")
 		return
 	}
-	pol, err := h.cfg.Auth.Policy(ctx)
-	if err != nil {
-		h.fail(w, r, err, "Access")
-		return
-	}
-	p := auth.From(ctx)
+	p, pol := auth.From(ctx), auth.PolicyFrom(ctx)
 	d.MayDeploy, d.MayRollback = p.CanSomewhere(auth.PermDeploy, pol.App(a.Name)), map[string]bool{}
 	for _, e := range envs {
 		d.Environments = append(d.Environments, e.Name)
@@ -146,12 +137,7 @@ func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := buildExec(e, h.cfg.Now())
-	pol, err := h.cfg.Auth.Policy(r.Context())
-	if err != nil {
-		h.fail(w, r, err, "Access")
-		return
-	}
-	p := auth.From(r.Context())
+	p, pol := auth.From(r.Context()), auth.PolicyFrom(r.Context())
 	v.MayCancel = p.Can(auth.PermDeploy, pol.App(e.Application, auth.RunEnvironments(e.Spec)...))
 	if v.Waiting != "" {
 		v.MayJudge = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Waiting)...))
@@ -184,15 +170,6 @@ func (h *ui) loadExecution(w http.ResponseWriter, r *http.Request) (*model.Execu
 	return e, true
 }
 
-// readable is the set of applications the caller may read.
-func (h *ui) readable(r *http.Request) (auth.Readable, error) {
-	pol, err := h.cfg.Auth.Policy(r.Context())
-	if err != nil {
-		return auth.Readable{}, err
-	}
-	return auth.From(r.Context()).Readable(pol), nil
-}
-
 // liveURL is the stream a page of a running execution follows ("" once it ended).
 func liveURL(e *model.Execution) string {
 	if e.Status.Terminal() {
@@ -216,22 +193,19 @@ func (h *ui) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rd, err := h.readable(r)
-	if err != nil {
-		h.fail(w, r, err, "Events")
-		return
-	}
+	rd := auth.ReadableFrom(r.Context())
 	if app != "" && !rd.Has(app) {
 		h.denied(w, r, http.StatusForbidden, auth.From(r.Context()).Check(auth.PermRead, auth.Resource{Application: app}))
 		return
 	}
 	var evs []model.Event
 	if !rd.None() {
+		var err error
 		evs, err = h.cfg.Store.EventList(r.Context(), store.EventListParams{Application: app, Applications: rd.Names(), Newest: true, Limit: 200})
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		h.fail(w, r, err, "Events")
-		return
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			h.fail(w, r, err, "Events")
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, "events.html", page{Title: "Delivery events", Nav: "events", Live: "/api/v1/stream", Data: eventsPage{Events: buildEvents(evs), Application: app}})
 }
