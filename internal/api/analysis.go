@@ -30,11 +30,7 @@ func (s *Server) replayAnalysis(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("%w: %v", errBadInput, err))
 		return
 	}
-	id := r.PathValue("id")
-	if _, err := s.cfg.Store.ExecutionGet(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	id := LoadedExecution(r).ID
 	recs, err := s.cfg.Store.AnalysisList(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -39,12 +39,7 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
-	if pl := loadedPipeline(r); pl != nil {
-		writeJSON(w, http.StatusOK, pl)
-		return
-	}
-	pl, err := s.cfg.Store.PipelineGet(r.Context(), r.PathValue("name"))
-	respond(s, w, r, pl, err)
+	writeJSON(w, http.StatusOK, loadedPipeline(r))
 }
 
 func (s *Server) listAnalysisTemplates(w http.ResponseWriter, r *http.Request) {
@@ -111,12 +106,7 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) {
-	if exec := loadedExecution(r); exec != nil {
-		writeJSON(w, http.StatusOK, exec)
-		return
-	}
-	exec, err := s.cfg.Store.ExecutionGet(r.Context(), r.PathValue("id"))
-	respond(s, w, r, exec, err)
+	writeJSON(w, http.StatusOK, LoadedExecution(r))
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {

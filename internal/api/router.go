@@ -139,7 +139,7 @@ func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
 
 // resource finds what a route is about, and returns the execution or
 // pipeline it read to find out (handlers take it from the request's
-// context with loadedExecution and loadedPipeline instead of reading it
+// context with LoadedExecution and loadedPipeline instead of reading it
 // again).
 func (rt *Router) resource(r *http.Request, pol auth.Policy, on Target) (auth.Resource, any, error) {
 	ctx := r.Context()
@@ -174,13 +174,16 @@ func (rt *Router) resource(r *http.Request, pol auth.Policy, on Target) (auth.Re
 
 type loadedKey struct{}
 
-// loadedExecution is the execution the route's rule read, if it did.
-func loadedExecution(r *http.Request) *model.Execution {
+// LoadedExecution is the execution that the rule of a route on an
+// execution (OnExecutionPath) read to decide; its handler, an API route or
+// a page, takes it instead of reading it again.
+func LoadedExecution(r *http.Request) *model.Execution {
 	e, _ := r.Context().Value(loadedKey{}).(*model.Execution)
 	return e
 }
 
-// loadedPipeline is the pipeline the route's rule read, if it did.
+// loadedPipeline is the pipeline that the rule of a route on a pipeline
+// (OnPipelinePath) read to decide.
 func loadedPipeline(r *http.Request) *model.Pipeline {
 	p, _ := r.Context().Value(loadedKey{}).(*model.Pipeline)
 	return p

@@ -18,18 +18,19 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNotImplemented)
 		return
 	}
-	id := r.PathValue("id")
-	exec, err := s.cfg.Store.ExecutionGet(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	// The route's rule read the execution; send reads it again after
+	// subscribing, so no change between the two is missed.
+	loaded := LoadedExecution(r)
+	id, app := loaded.ID, loaded.Application
 	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
 	defer unsubscribe()
 	sseHeaders(w)
 	send := func() bool {
-		exec, err = s.cfg.Store.ExecutionGet(r.Context(), id)
+		exec, err := s.cfg.Store.ExecutionGet(r.Context(), id)
 		if err != nil {
+			if r.Context().Err() == nil {
+				s.log.Warn("execution stream closed: reading the execution failed", "execution", id, "err", err)
+			}
 			return false
 		}
 		extendWrite(w)
@@ -59,7 +60,7 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		case <-recheck.C:
 			rd, ok := s.stillReads(r)
-			if !ok || !rd.Has(exec.Application) {
+			if !ok || !rd.Has(app) {
 				return
 			}
 			continue

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -123,19 +124,13 @@ func (h *ui) confirmRollback(w http.ResponseWriter, r *http.Request) {
 
 // confirmCancel is the no-JS confirmation step of a cancel.
 func (h *ui) confirmCancel(w http.ResponseWriter, r *http.Request) {
-	e, ok := h.loadExecution(w, r)
-	if !ok {
-		return
-	}
+	e := api.LoadedExecution(r)
 	h.render(w, r, http.StatusOK, "confirm_cancel.html", page{Title: "Cancel " + e.ID, Nav: "apps", Data: e})
 }
 
 // execution renders /executions/{id}.
 func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
-	e, ok := h.loadExecution(w, r)
-	if !ok {
-		return
-	}
+	e := api.LoadedExecution(r)
 	v := buildExec(e, h.cfg.Now())
 	p, pol := auth.From(r.Context()), auth.PolicyFrom(r.Context())
 	v.MayCancel = p.Can(auth.PermDeploy, pol.App(e.Application, auth.RunEnvironments(e.Spec)...))
@@ -147,10 +142,7 @@ func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 
 // analysis renders /executions/{id}/analysis.
 func (h *ui) analysis(w http.ResponseWriter, r *http.Request) {
-	e, ok := h.loadExecution(w, r)
-	if !ok {
-		return
-	}
+	e := api.LoadedExecution(r)
 	recs, err := h.cfg.Store.AnalysisList(r.Context(), e.ID)
 	if err != nil {
 		h.fail(w, r, err, "Analysis")
@@ -158,16 +150,6 @@ func (h *ui) analysis(w http.ResponseWriter, r *http.Request) {
 	}
 	v := buildAnalysis(*summarize(e, h.cfg.Now()), recs)
 	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
-}
-
-// loadExecution reads the execution the path names, or renders why not.
-func (h *ui) loadExecution(w http.ResponseWriter, r *http.Request) (*model.Execution, bool) {
-	e, err := h.cfg.Store.ExecutionGet(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err, "Execution "+r.PathValue("id"))
-		return nil, false
-	}
-	return e, true
 }
 
 // liveURL is the stream a page of a running execution follows ("" once it ended).

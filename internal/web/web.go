@@ -42,7 +42,6 @@ type Store interface {
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	EnvironmentList(ctx context.Context) ([]model.Environment, error)
 	PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error)
-	ExecutionGet(ctx context.Context, id string) (*model.Execution, error)
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
 	EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error)
 	AnalysisList(ctx context.Context, executionID string) ([]store.AnalysisRecord, error)
