@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,9 +16,11 @@ import (
 
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/audit"
+	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/server"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
@@ -172,8 +173,8 @@ func tokenHint(tok string) string {
 	if tok == "" {
 		return "(none)"
 	}
-	if id, _, ok := strings.Cut(strings.TrimPrefix(tok, "gnk_"), "_"); ok {
-		return "gnk_" + id + "_…"
+	if id, _, ok := auth.ParseToken(tok); ok {
+		return auth.TokenPrefix + id + "_…"
 	}
 	return "(not a gennaker token)"
 }
@@ -201,25 +202,11 @@ func newWhoamiCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(out, "grants: none (ask an admin for one)")
 			}
 			for _, b := range who.Grants {
-				fmt.Fprintf(out, "  %-9s %s  (%s)\n", b.Role, scopeString(b.Scope), b.Source)
+				fmt.Fprintf(out, "  %-9s %s  (%s)\n", b.Role, b.Scope, b.Source)
 			}
 			return nil
 		},
 	}
-}
-
-func scopeString(s model.Scope) string {
-	out := "every application"
-	switch {
-	case s.Application != "":
-		out = "application " + s.Application
-	case s.Team != "":
-		out = "team " + s.Team
-	}
-	if len(s.Environments) > 0 {
-		out += " in " + strings.Join(s.Environments, ", ")
-	}
-	return out
 }
 
 func newUICmd(g *globals) *cobra.Command {
@@ -273,7 +260,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), created)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "token %s: %s on %s, expires %s\n", created.Name, created.Role, scopeString(created.Scope), created.ExpiresAt.Local().Format("2006-01-02"))
+			fmt.Fprintf(out, "token %s: %s on %s, expires %s\n", created.Name, created.Role, created.Scope, created.ExpiresAt.Local().Format("2006-01-02"))
 			fmt.Fprintf(out, "%s\n", created.Secret)
 			fmt.Fprintln(cmd.ErrOrStderr(), "(shown once: store it in your CI's secrets now; use it as `Authorization: Bearer TOKEN`, GENNAKER_TOKEN, or `gennaker login`)")
 			return nil
@@ -312,7 +299,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 				case !now.Before(t.ExpiresAt):
 					state = "expired"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, scopeString(t.Scope), cell(t.Owner), t.CreatedBy, t.ExpiresAt.Local().Format("2006-01-02"), state)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, t.Scope, cell(t.Owner), t.CreatedBy, t.ExpiresAt.Local().Format("2006-01-02"), state)
 			}
 			return tw.Flush()
 		},
@@ -367,7 +354,7 @@ func createTokenOffline(ctx context.Context, dir string, req api.TokenRequest) (
 		return nil, err
 	}
 	defer st.Close()
-	actor := "local:" + localUserName()
+	actor := model.LocalSubjectPrefix + server.LocalUser()
 	owner := actor
 	if req.Owner != "" {
 		owner = req.Owner
@@ -499,11 +486,4 @@ func parseSince(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--since %q: give a time such as 2026-12-01T10:00:00Z or a duration such as 24h", s)
 	}
 	return t, nil
-}
-
-func localUserName() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return "unknown"
 }

@@ -1,6 +1,9 @@
 package model
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Kinds of access-control config documents.
 const (
@@ -90,4 +93,23 @@ type Scope struct {
 // Global reports whether the scope covers every application and environment.
 func (s Scope) Global() bool {
 	return s.Team == "" && s.Application == "" && len(s.Environments) == 0
+}
+
+// String says what the scope covers, for people: "every application",
+// "team payments's applications" or "application checkout", then " in
+// staging, production" when it names environments.
+func (s Scope) String() string {
+	var out string
+	switch {
+	case s.Application != "":
+		out = "application " + s.Application
+	case s.Team != "":
+		out = "team " + s.Team + "'s applications"
+	default:
+		out = "every application"
+	}
+	if len(s.Environments) > 0 {
+		out += " in " + strings.Join(s.Environments, ", ")
+	}
+	return out
 }

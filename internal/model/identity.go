@@ -44,6 +44,11 @@ func (id Identity) Accountable() string {
 // TokenSubjectPrefix starts the subject of a token identity.
 const TokenSubjectPrefix = "token:"
 
+// LocalSubjectPrefix starts the name of the user who runs gennaker on its
+// machine ("local:USER"): the owner of the server's own tokens and of tokens
+// made offline. No OIDC login may take such a name.
+const LocalSubjectPrefix = "local:"
+
 // Token is an API token. Only a hash of its secret is kept; the secret is
 // shown once, when the token is created. A token holds exactly one role over
 // one scope; it never gains what its creator is granted later.

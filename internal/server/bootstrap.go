@@ -50,19 +50,22 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 	if path == "" {
 		p, err := cliconfig.Path()
 		if err != nil {
-			log.Warn("no CLI credential written: "+err.Error(), "fix", "create an admin token with `gennaker token create NAME --role admin --data "+opts.DataDir+"`")
+			noCredential(log, opts.DataDir, err)
 			return b, nil
 		}
 		path = p
 	}
 	f, err := cliconfig.Load(path)
 	if err != nil {
-		log.Warn("no CLI credential written: "+err.Error(), "fix", "create an admin token with `gennaker token create NAME --role admin --data "+opts.DataDir+"`")
+		noCredential(log, opts.DataDir, err)
 		return b, nil
 	}
 	working := func(c cliconfig.Context) bool {
+		if c.Token == "" {
+			return false
+		}
 		tok, err := a.Token(ctx, c.Token)
-		return c.Token != "" && err == nil && tok.Role == model.RoleAdmin && tok.Scope.Global()
+		return err == nil && tok.Role == model.RoleAdmin && tok.Scope.Global()
 	}
 	if c, ok := f.ForServer(serverURL); ok && working(*c) {
 		return b, nil
@@ -82,9 +85,10 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 			return b, err
 		}
 	}
-	name := "local-" + sanitize(localUser())
+	user := LocalUser()
+	name := "local-" + sanitize(user)
 	now := time.Now().UTC()
-	tok, secret, err := api.NewToken(api.TokenParams{TokenRequest: api.TokenRequest{Name: name, Role: model.RoleAdmin, ExpiresIn: fmt.Sprintf("%dd", int(localAdminTTL.Hours()/24))}, CreatedBy: systemActor, Owner: "local:" + localUser(), Now: now})
+	tok, secret, err := api.NewToken(api.TokenParams{TokenRequest: api.TokenRequest{Name: name, Role: model.RoleAdmin, ExpiresIn: fmt.Sprintf("%dd", int(localAdminTTL.Hours()/24))}, CreatedBy: systemActor, Owner: model.LocalSubjectPrefix + user, Now: now})
 	if err != nil {
 		return b, fmt.Errorf("creating the local admin token: %w", err)
 	}
@@ -115,7 +119,7 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 		return nil
 	})
 	if err != nil {
-		log.Warn("no CLI credential written: "+err.Error(), "fix", "create an admin token with `gennaker token create NAME --role admin --data "+opts.DataDir+"`")
+		noCredential(log, opts.DataDir, err)
 		return b, nil
 	}
 	b.Token, b.ConfigPath = secret, path
@@ -128,7 +132,17 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 	return b, nil
 }
 
-func localUser() string {
+// noCredential logs why the server wrote no CLI credential, and how to
+// make one by hand. The server starts anyway: the CLI is not the only way in.
+func noCredential(log *slog.Logger, dataDir string, err error) {
+	log.Warn("no CLI credential written: "+err.Error(),
+		"fix", "create an admin token with `gennaker token create NAME --role admin --data "+dataDir+"`")
+}
+
+// LocalUser is the name of the user running this process ("admin" when the
+// system cannot tell): the server's own tokens, and tokens made offline
+// with --data, are owned by model.LocalSubjectPrefix + LocalUser().
+func LocalUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
 	}
