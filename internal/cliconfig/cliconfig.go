@@ -93,6 +93,39 @@ func (f *File) ForServer(server string) (*Context, bool) {
 	return nil, false
 }
 
+// DefaultServer is the server the CLI talks to when nothing names one.
+const DefaultServer = "http://127.0.0.1:7070"
+
+// Pick chooses the server a command talks to and the context whose
+// credential it uses. name is the context the user named ("" for none),
+// server the server they named ("" for none). Without a server named, it
+// is the named context's, else the current context's, else DefaultServer.
+// The context is the named one when it is for that server, else the first
+// for that server; nil when there is none.
+func (f *File) Pick(name, server string) (*Context, string, error) {
+	var ctx *Context
+	if name != "" {
+		c, ok := f.Find(name)
+		if !ok {
+			return nil, "", fmt.Errorf("no context named %q: list them with `gennaker context`", name)
+		}
+		ctx = c
+	}
+	if server == "" {
+		if ctx == nil {
+			ctx, _ = f.Current()
+		}
+		server = DefaultServer
+		if ctx != nil {
+			server = ctx.Server
+		}
+	}
+	if ctx == nil || Normalize(ctx.Server) != Normalize(server) {
+		ctx, _ = f.ForServer(server)
+	}
+	return ctx, server, nil
+}
+
 // Current returns the current context, if one is set and exists.
 func (f *File) Current() (*Context, bool) {
 	if f.CurrentContext == "" {

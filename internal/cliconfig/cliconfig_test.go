@@ -3,6 +3,7 @@ package cliconfig
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -56,5 +57,47 @@ func TestNormalize(t *testing.T) {
 		if got := Normalize(in); got != want {
 			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestPick(t *testing.T) {
+	f := &File{CurrentContext: "prod", Contexts: []Context{
+		{Name: "local", Server: "http://127.0.0.1:7070", Token: "t-local"},
+		{Name: "prod", Server: "https://g.example.com", Token: "t-prod"},
+		{Name: "prod-ci", Server: "https://g.example.com/", Token: "t-ci"},
+	}}
+	tests := []struct {
+		name, ctx, server string
+		wantCtx, wantSrv  string // wantCtx "" for no context
+	}{
+		{"nothing named: the current context", "", "", "prod", "https://g.example.com"},
+		{"a context named: its server", "local", "", "local", "http://127.0.0.1:7070"},
+		{"a second context of a server", "prod-ci", "", "prod-ci", "https://g.example.com/"},
+		{"a server named: its first context", "", "127.0.0.1:7070/", "local", "127.0.0.1:7070/"},
+		{"a context of that server named too", "prod-ci", "https://G.example.com", "prod-ci", "https://G.example.com"},
+		{"a context of another server named: the server wins", "local", "https://g.example.com", "prod", "https://g.example.com"},
+		{"a server no context is for", "", "http://10.0.0.1:7070", "", "http://10.0.0.1:7070"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, srv, err := f.Pick(tt.ctx, tt.server)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if c != nil {
+				got = c.Name
+			}
+			if got != tt.wantCtx || srv != tt.wantSrv {
+				t.Fatalf("Pick(%q, %q) = context %q, server %q; want %q, %q", tt.ctx, tt.server, got, srv, tt.wantCtx, tt.wantSrv)
+			}
+		})
+	}
+
+	if _, srv, _ := (&File{}).Pick("", ""); srv != DefaultServer {
+		t.Errorf("an empty file picks server %q, want %q", srv, DefaultServer)
+	}
+	if _, _, err := f.Pick("staging", ""); err == nil || !strings.Contains(err.Error(), `no context named "staging"`) {
+		t.Errorf("an unknown context: err = %v, want one naming it", err)
 	}
 }
