@@ -88,14 +88,16 @@ func (p *Provider) converge(ctx context.Context, g *group) error {
 	var errs []error
 	if len(missing) > 0 {
 		// Running instances (adopted ones too) need no secrets; new ones
-		// do, and are not started when one cannot be read.
-		if err := spec.checkSecrets(ctx, p.cfg.Secrets); err != nil {
+		// do: they are read once for all of them, and none starts when one
+		// cannot be read.
+		secrets, err := spec.resolveSecrets(ctx, p.cfg.Secrets)
+		if err != nil {
 			errs, missing = append(errs, err), nil
 		}
-	}
-	for _, i := range missing {
-		if err := p.startInstance(g, i, 0, nil); err != nil {
-			errs = append(errs, err)
+		for _, i := range missing {
+			if err := p.startInstance(g, i, 0, nil, secrets); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	p.stopInstances(ctx, g, extra)
@@ -107,9 +109,10 @@ func (p *Provider) converge(ctx context.Context, g *group) error {
 // Callers hold g.ops.
 func (p *Provider) adopt(ctx context.Context, g *group, rec groupRecord) error {
 	g.mu.Lock()
-	want := g.spec.Instances
+	spec, want := g.spec, g.spec.Instances
 	g.mu.Unlock()
 	var errs []error
+	var gone []instanceRecord
 	for _, r := range rec.Instances {
 		live := r.PID > 0 && alive(r.PID, r.StartTime)
 		if r.Index >= want {
@@ -121,17 +124,27 @@ func (p *Provider) adopt(ctx context.Context, g *group, rec groupRecord) error {
 		if live {
 			p.log.Info("adopted running instance", "server_group", g.name, "instance", r.Index, "pid", r.PID, "port", r.Port)
 			proc := &process{pid: r.PID, startTime: r.StartTime, adopted: true}
-			if err := p.startInstance(g, r.Index, r.Port, proc); err != nil {
+			if err := p.startInstance(g, r.Index, r.Port, proc, nil); err != nil {
 				errs = append(errs, err)
 			}
 			continue
 		}
+		gone = append(gone, r)
+	}
+	if len(gone) == 0 {
+		return errors.Join(errs...)
+	}
+	secrets, err := spec.resolveSecrets(ctx, p.cfg.Secrets) // once for all of them
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, r := range gone {
 		port := 0
 		if portFree(r.Port) {
 			port = r.Port
 		}
 		p.log.Info("recorded instance is gone; starting it again", "server_group", g.name, "instance", r.Index, "pid", r.PID)
-		if err := p.startInstance(g, r.Index, port, nil); err != nil {
+		if err := p.startInstance(g, r.Index, port, nil, secrets); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -140,8 +153,9 @@ func (p *Provider) adopt(ctx context.Context, g *group, rec groupRecord) error {
 
 // startInstance registers instance index of g and starts its supervisor. It
 // spawns the process now (so a bad command fails the call) unless proc is
-// an adopted one. port 0 allocates a free port.
-func (p *Provider) startInstance(g *group, index, port int, proc *process) error {
+// an adopted one. port 0 allocates a free port. secrets are the values of
+// the group's run.env secretRefs (resolveSecrets), for a process to spawn.
+func (p *Provider) startInstance(g *group, index, port int, proc *process, secrets map[string]string) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -170,7 +184,7 @@ func (p *Provider) startInstance(g *group, index, port int, proc *process) error
 		logPath := p.logPath(g.name, index)
 		var err error
 		if err = os.MkdirAll(filepath.Dir(logPath), dirMode); err == nil {
-			proc, err = spawn(p.ctx, p.cfg.Secrets, p.inherit, spec, index, port, logPath, p.marker())
+			proc, err = spawn(p.inherit, secrets, spec, index, port, logPath, p.marker())
 		}
 		if err != nil {
 			g.mu.Lock()

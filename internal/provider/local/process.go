@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-
-	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // process is one running instance: either our child (we can Wait for it) or
@@ -27,16 +25,14 @@ type process struct {
 }
 
 // spawn starts one instance in its own process group with its output
-// appended to logPath.
-// Secrets in run.env are resolved here, so every start (a restart too)
-// reads them again.
-func spawn(ctx context.Context, secrets *secret.Resolver, inherit []string, spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
+// appended to logPath. inherit and secrets are as command takes them.
+func spawn(inherit []string, secrets map[string]string, spec ServerGroupSpec, index, port int, logPath, marker string) (*process, error) {
 	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, logFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open instance log: %w", err)
 	}
 	defer f.Close()
-	name, args, env, err := spec.command(ctx, secrets, inherit, index, port)
+	name, args, env, err := spec.command(inherit, secrets, index, port)
 	if err != nil {
 		fmt.Fprintf(f, "%s %s instance %d cannot start: %v\n", logMarker, spec.Name, index, err)
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -188,5 +189,28 @@ func TestAdoptionNeedsNoSecret(t *testing.T) {
 	err := second.Resize(t.Context(), spec.Name, 2)
 	if err == nil || !strings.Contains(err.Error(), "server group checkout-v105 cannot start: run.env.DB_PASSWORD: environment variable CHECKOUT_DB_PASSWORD is not set") {
 		t.Errorf("resize: %v, want the secret named", err)
+	}
+}
+
+// A deploy that starts several instances reads each secret once for all of
+// them, not once to check and again for every instance.
+func TestSecretsAreReadOncePerStart(t *testing.T) {
+	t.Parallel()
+	p := newTestProvider(t, "")
+	var lookups atomic.Int32
+	p.cfg.Secrets = &secret.Resolver{LookupEnv: func(string) (string, bool) {
+		lookups.Add(1)
+		return "env-secret-value", true
+	}}
+	spec := sampleSpec(t, "checkout-v106", "v1", 3, nil)
+	spec.Run.Env["DB_PASSWORD"] = model.FromSecret(model.SecretRef{Env: "CHECKOUT_DB_PASSWORD"})
+	ensureHealthy(t, p, spec)
+	if n := lookups.Load(); n != 1 {
+		t.Errorf("starting 3 instances read the secret %d times, want once", n)
+	}
+	for _, pid := range pids(t, p, spec.Name) {
+		if got := environOf(t, pid)["DB_PASSWORD"]; got != "env-secret-value" {
+			t.Errorf("instance pid %d DB_PASSWORD=%q, want the resolved secret", pid, got)
+		}
 	}
 }

@@ -80,9 +80,10 @@ func orDefault(d, def time.Duration) time.Duration {
 // environment is inherit (what the instance gets of the server's, see
 // Config.PassEnv), then Run.Env, then the spec's Env, then PORT, VERSION and
 // INSTANCE, which always win because health checks and the front door rely
-// on PORT. Secrets in Run.Env are read now, at every start, and used as read
-// (no placeholders); they are never stored.
-func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, inherit []string, index, port int) (name string, args, env []string, err error) {
+// on PORT. secrets holds the values of Run.Env's secretRefs, read by
+// resolveSecrets for this start; they are used as read (no placeholders)
+// and never stored.
+func (s ServerGroupSpec) command(inherit []string, secrets map[string]string, index, port int) (name string, args, env []string, err error) {
 	// {{version}} is substituted as it is: only a safe token may be. A
 	// group recorded before versions were checked keeps the instances that
 	// run (they are adopted), but starts no new one.
@@ -91,17 +92,22 @@ func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, 
 	}
 	r := strings.NewReplacer("{{version}}", s.Version, "{{port}}", strconv.Itoa(port),
 		"{{instance}}", strconv.Itoa(index), "{{app}}", s.Application)
-	runEnv, err := s.runEnv(ctx, secrets, r)
-	if err != nil {
-		return "", nil, nil, err
-	}
 	name = r.Replace(s.Run.Command)
 	for _, a := range s.Run.Args {
 		args = append(args, r.Replace(a))
 	}
 	env = slices.Clone(inherit)
-	for _, k := range slices.Sorted(maps.Keys(runEnv)) {
-		env = append(env, k+"="+runEnv[k])
+	for _, k := range slices.Sorted(maps.Keys(s.Run.Env)) {
+		v := s.Run.Env[k]
+		if !v.IsSecret() {
+			env = append(env, k+"="+r.Replace(v.Value))
+			continue
+		}
+		val, ok := secrets[k]
+		if !ok {
+			return "", nil, nil, fmt.Errorf("server group %s: run.env.%s: its secret was not read before the start", s.Name, k)
+		}
+		env = append(env, k+"="+val)
 	}
 	for k, v := range s.Env {
 		env = append(env, k+"="+r.Replace(v))
@@ -110,40 +116,31 @@ func (s ServerGroupSpec) command(ctx context.Context, secrets *secret.Resolver, 
 	return name, args, env, nil
 }
 
-// runEnv is Run.Env with placeholders replaced in inline values and
-// secrets resolved. Its error names every secret that could not be read.
-func (s ServerGroupSpec) runEnv(ctx context.Context, secrets *secret.Resolver, r *strings.Replacer) (map[string]string, error) {
-	out := make(map[string]string, len(s.Run.Env))
+// resolveSecrets reads the secretRefs of Run.Env, by variable name: once
+// per start of some instances, so each start reads the current values. A
+// kubernetes Secret is refused (pods read those, and there are none here).
+// Its error names every reference that could not be read.
+func (s ServerGroupSpec) resolveSecrets(ctx context.Context, resolver *secret.Resolver) (map[string]string, error) {
+	out := map[string]string{}
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(s.Run.Env)) {
-		v := s.Run.Env[k]
-		if !v.IsSecret() {
-			out[k] = r.Replace(v.Value)
-			continue
-		}
-		val, err := secrets.Value(ctx, v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("run.env.%s: %w", k, err))
-			continue
-		}
-		out[k] = val
-	}
-	return out, errors.Join(errs...)
-}
-
-// checkSecrets refuses references a local target cannot use (a kubernetes
-// Secret is read by pods, and there are none here) and reads the others
-// once, so a deploy fails with one clear error before anything starts.
-// Each instance reads them again as it starts.
-func (s ServerGroupSpec) checkSecrets(ctx context.Context, secrets *secret.Resolver) error {
-	for _, k := range slices.Sorted(maps.Keys(s.Run.Env)) {
-		if ref := s.Run.Env[k].Secret; ref != nil && ref.Kubernetes != nil {
-			return fmt.Errorf("server group %s: run.env.%s reads %s, which only the pods of a kubernetes environment can read: on the local environment %s use {secretRef: {env: NAME}} or {secretRef: {file: /path}}, read by the gennaker server",
-				s.Name, k, ref, s.Environment)
+		ref := s.Run.Env[k].Secret
+		switch {
+		case ref == nil:
+		case ref.Kubernetes != nil:
+			errs = append(errs, fmt.Errorf("run.env.%s reads %s, which only the pods of a kubernetes environment can read: on the local environment %s use {secretRef: {env: NAME}} or {secretRef: {file: /path}}, read by the gennaker server",
+				k, ref, s.Environment))
+		default:
+			v, err := resolver.Resolve(ctx, *ref)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("run.env.%s: %w", k, err))
+				continue
+			}
+			out[k] = v
 		}
 	}
-	if _, err := s.runEnv(ctx, secrets, strings.NewReplacer()); err != nil {
-		return fmt.Errorf("server group %s cannot start: %w", s.Name, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("server group %s cannot start: %w", s.Name, err)
 	}
-	return nil
+	return out, nil
 }

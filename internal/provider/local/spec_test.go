@@ -26,7 +26,7 @@ func TestUnsafeVersionStartsNothing(t *testing.T) {
 		t.Fatal("the version's shell command ran")
 	}
 	// Below the provider's entry point too: the instance's command is refused.
-	if _, _, _, err := spec.command(t.Context(), nil, nil, 0, 20000); !errors.Is(err, model.ErrInvalidVersion) {
+	if _, _, _, err := spec.command(nil, nil, 0, 20000); !errors.Is(err, model.ErrInvalidVersion) {
 		t.Fatalf("command = %v, want ErrInvalidVersion", err)
 	}
 }

@@ -34,7 +34,7 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 		logPath := p.logPath(g.name, in.index)
 		if proc == nil {
 			var err error
-			proc, err = spawn(ctx, p.cfg.Secrets, p.inherit, spec, in.index, in.port, logPath, p.marker())
+			proc, err = p.restartProcess(ctx, spec, in.index, in.port, logPath)
 			g.mu.Lock()
 			in.restarts++
 			if err != nil {
@@ -167,6 +167,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// restartProcess starts an instance's process again. It reads the secrets
+// of run.env again, so a rotated file reaches the new process.
+func (p *Provider) restartProcess(ctx context.Context, spec ServerGroupSpec, index, port int, logPath string) (*process, error) {
+	secrets, err := spec.resolveSecrets(ctx, p.cfg.Secrets)
+	if err != nil {
+		noteInLog(logPath, fmt.Sprintf("%s %s instance %d cannot start: %v", logMarker, spec.Name, index, err))
+		return nil, err
+	}
+	return spawn(p.inherit, secrets, spec, index, port, logPath, p.marker())
 }
 
 // noteInLog appends a line of gennaker's own to an instance's log, so
