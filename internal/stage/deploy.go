@@ -346,8 +346,8 @@ func (d *Deploy) refused(in Input, w world) string {
 			return fmt.Sprintf("the version from %s: %v", versionSource(in), err)
 		}
 	}
-	if err := w.app.CheckDeployEnv(model.DeployEnvFromParams(in.Execution.Params)); err != nil {
-		return fmt.Sprintf("this run's %sNAME parameters: %v", model.DeployEnvParam, err)
+	if _, err := paramsEnv(in, w.app); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -377,20 +377,30 @@ func expandParams(s string, params map[string]string) string {
 	return s
 }
 
+// paramsEnv is what the execution's env.NAME parameters set, refused unless
+// app lets a deploy set each name. The stage asks when it starts (refused)
+// and again when it creates the group (deployEnv), for a stage that planned
+// before the rule or whose application changed since.
+func paramsEnv(in Input, app model.Application) (map[string]string, error) {
+	set := model.DeployEnvFromParams(in.Execution.Params)
+	if err := app.CheckDeployEnv(set); err != nil {
+		return nil, fmt.Errorf("this run's %sNAME parameters: %w", model.DeployEnvParam, err)
+	}
+	return set, nil
+}
+
 // deployEnv is the environment the new version's instances get: deploy.env
-// (written by admins in config) plus the execution's env.NAME parameters,
-// which must be names app lets a deploy set (checked when the stage starts,
-// and again here for an execution that started before the rule).
+// (written by admins in config) plus paramsEnv.
 func deployEnv(in Input, app model.Application) (map[string]string, error) {
+	set, err := paramsEnv(in, app)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]string{}
 	if in.Spec.Deploy != nil {
 		for k, v := range in.Spec.Deploy.Env {
 			out[k] = expandParams(v, in.Execution.Params)
 		}
-	}
-	set := model.DeployEnvFromParams(in.Execution.Params)
-	if err := app.CheckDeployEnv(set); err != nil {
-		return nil, err
 	}
 	maps.Copy(out, set)
 	if len(out) == 0 {

@@ -166,8 +166,8 @@ func TestDeployChecksVariablesAgainWhenItCreatesTheGroup(t *testing.T) {
 	in.Stage.State = r.State
 	in.Execution.Params = map[string]string{"version": "v1", "env.NODE_OPTIONS": "--require /tmp/x.js"}
 	r = b.run(t, in, 10)
-	if r.Outcome != Failed || !strings.Contains(r.Reason, "never set NODE_OPTIONS") {
-		t.Fatalf("outcome %s (%s), want Failed naming NODE_OPTIONS", outcomeName(r.Outcome), r.Reason)
+	if r.Outcome != Failed || !strings.Contains(r.Reason, "this run's env.NAME parameters: ") || !strings.Contains(r.Reason, "never set NODE_OPTIONS") {
+		t.Fatalf("outcome %s (%s), want Failed naming the env.NAME parameters and NODE_OPTIONS", outcomeName(r.Outcome), r.Reason)
 	}
 	if len(b.target.started) > 0 {
 		t.Errorf("started %v", b.target.started)
