@@ -64,8 +64,9 @@ type Router struct {
 	s      *Server
 	mux    *http.ServeMux
 	routes []Route
-	// Denied renders a refusal of a page route (set by the UI).
-	Denied func(w http.ResponseWriter, r *http.Request, code int, err error)
+	// Denied renders why a page route's rule refused a request or could
+	// not decide (set by the UI).
+	Denied func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // Handle registers h for pattern ("METHOD /path") under rule acc.
@@ -225,14 +226,7 @@ func (rt *Router) refuse(w http.ResponseWriter, r *http.Request, acc Access, err
 
 func (rt *Router) fail(w http.ResponseWriter, r *http.Request, acc Access, err error) {
 	if acc.Page && rt.Denied != nil {
-		code := http.StatusInternalServerError
-		switch {
-		case errors.Is(err, auth.ErrForbidden):
-			code = http.StatusForbidden
-		case errors.Is(err, store.ErrNotFound):
-			code = http.StatusNotFound
-		}
-		rt.Denied(w, r, code, err)
+		rt.Denied(w, r, err)
 		return
 	}
 	rt.s.writeError(w, r, err)

@@ -177,7 +177,7 @@ func (h *ui) events(w http.ResponseWriter, r *http.Request) {
 	}
 	rd := auth.ReadableFrom(r.Context())
 	if app != "" && !rd.Has(app) {
-		h.denied(w, r, http.StatusForbidden, auth.From(r.Context()).Check(auth.PermRead, auth.Resource{Application: app}))
+		h.fail(w, r, auth.From(r.Context()).Check(auth.PermRead, auth.PolicyFrom(r.Context()).App(app)), "Events")
 		return
 	}
 	var evs []model.Event

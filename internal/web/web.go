@@ -124,7 +124,7 @@ var (
 )
 
 func (h *ui) routes(rt *api.Router) {
-	rt.Denied = h.denied
+	rt.Denied = func(w http.ResponseWriter, r *http.Request, err error) { h.fail(w, r, err, "Page") }
 	static, _ := fs.Sub(staticFS, "static")
 	rt.Handle("GET /static/", publicPage, http.StripPrefix("/static/", cacheShort(http.FileServerFS(static))))
 	rt.HandleFunc("GET /login", publicPage, h.loginPage)
@@ -143,18 +143,6 @@ func (h *ui) routes(rt *api.Router) {
 	rt.HandleFunc("POST /applications/{name}/rollback", formPost, h.formHandler(h.postRollback))
 	rt.HandleFunc("POST /applications/{name}/deploy", formPost, h.formHandler(h.postDeploy))
 	rt.HandleFunc("POST /executions/{id}/{action}", formPost, h.formHandler(h.postExecutionAction))
-}
-
-// denied renders a refused page: forbidden or not found.
-func (h *ui) denied(w http.ResponseWriter, r *http.Request, code int, err error) {
-	title, hint := "Something went wrong", "Reload the page; if it keeps failing, see the server's log."
-	switch code {
-	case http.StatusForbidden:
-		title, hint = "Not allowed", "Ask an admin of gennaker for a grant (see docs/security.md), or log in as someone who has one."
-	case http.StatusNotFound:
-		title, hint = "Not found", "Check the address, or go back to the applications."
-	}
-	h.render(w, r, code, "error.html", page{Title: title, Data: errorView{Title: title, Detail: err.Error(), Hint: hint}})
 }
 
 func cacheShort(next http.Handler) http.Handler {
@@ -236,9 +224,12 @@ func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name strin
 // fail renders an error page that says what happened and what to do.
 func (h *ui) fail(w http.ResponseWriter, r *http.Request, err error, what string) {
 	code, title, hint := http.StatusInternalServerError, "Something went wrong", "Reload the page; if it keeps failing, see the server's log."
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, auth.ErrForbidden):
+		code, title, hint = http.StatusForbidden, "Not allowed", "Ask an admin of gennaker for a grant (see docs/security.md), or log in as someone who has one."
+	case errors.Is(err, store.ErrNotFound):
 		code, title, hint = http.StatusNotFound, what+" not found", "Check the address, or go back to the applications."
-	} else {
+	default:
 		h.log.Error("page failed", "path", r.URL.Path, "err", err)
 	}
 	h.render(w, r, code, "error.html", page{Title: title, Data: errorView{Title: title, Detail: err.Error(), Hint: hint}})
