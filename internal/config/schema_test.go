@@ -27,6 +27,32 @@ func TestSchemaCurrent(t *testing.T) {
 	}
 }
 
+// schemaDef returns $defs[name] of the schema as compact JSON.
+func schemaDef(t *testing.T, name string) string {
+	t.Helper()
+	var schema struct {
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, schema.Defs[name]); err != nil {
+		t.Fatalf("$defs.%s: %v", name, err)
+	}
+	return compact.String()
+}
+
+// wantSchemaDefs fails unless each $defs entry named holds its JSON text.
+func wantSchemaDefs(t *testing.T, want map[string]string) {
+	t.Helper()
+	for def, w := range want {
+		if got := schemaDef(t, def); !strings.Contains(got, w) {
+			t.Errorf("$defs.%s = %s, want it to hold %s", def, got, w)
+		}
+	}
+}
+
 // TestSchemaHasEveryKind: each kind the decoder reads has its document in
 // the schema, and the rules on the access kinds' subjects and scopes are there.
 func TestSchemaHasEveryKind(t *testing.T) {
@@ -35,7 +61,6 @@ func TestSchemaHasEveryKind(t *testing.T) {
 		OneOf []struct {
 			Title string `json:"title"`
 		} `json:"oneOf"`
-		Defs map[string]json.RawMessage `json:"$defs"`
 	}
 	if err := json.Unmarshal(Schema(), &schema); err != nil {
 		t.Fatal(err)
@@ -47,18 +72,10 @@ func TestSchemaHasEveryKind(t *testing.T) {
 	if !slices.Equal(titles, kinds) {
 		t.Errorf("schema documents %v, want one per kind %v", titles, kinds)
 	}
-	for def, want := range map[string]string{
+	wantSchemaDefs(t, map[string]string{
 		"Subject": `"oneOf":[{"required":["team"]},{"required":["user"]}]`,
 		"Scope":   `"not":{"anyOf":[{"required":["team","application"]}]}`,
-	} {
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, schema.Defs[def]); err != nil {
-			t.Fatalf("$defs.%s: %v", def, err)
-		}
-		if !strings.Contains(compact.String(), want) {
-			t.Errorf("$defs.%s = %s, want it to hold %s", def, compact.String(), want)
-		}
-	}
+	})
 }
 
 // TestSchemaCoversExamples checks that every field name written in the

@@ -1,14 +1,24 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
+
+// notifyPipeline is a Pipeline whose one stage is the webhook whose fields
+// follow, indented by eight spaces; they start on line 9.
+const notifyPipeline = `apiVersion: gennaker.dev/v1alpha1
+kind: Pipeline
+metadata: {name: release}
+spec:
+  application: checkout
+  stages:
+    - name: notify
+      webhook:
+`
 
 func TestSecretRefsDecode(t *testing.T) {
 	t.Parallel()
@@ -23,15 +33,7 @@ spec:
       DB_PASSWORD: {secretRef: {env: CHECKOUT_DB_PASSWORD}}
       API_KEY: {secretRef: {kubernetes: {name: checkout-secrets, key: api-key}}}
 ---
-apiVersion: gennaker.dev/v1alpha1
-kind: Pipeline
-metadata: {name: release}
-spec:
-  application: checkout
-  stages:
-    - name: notify
-      webhook:
-        url: {secretRef: {env: SLACK_WEBHOOK_URL}}
+`+notifyPipeline+`        url: {secretRef: {env: SLACK_WEBHOOK_URL}}
         headers:
           Authorization: {secretRef: {file: /etc/gennaker/ci-token}}
           X-Team: payments
@@ -61,15 +63,7 @@ spec:
 // one from validation (an unparsable URL, a credential-looking header).
 func TestBadSecretRefIsReportedOnce(t *testing.T) {
 	t.Parallel()
-	_, err := Parse("p.yaml", []byte(`apiVersion: gennaker.dev/v1alpha1
-kind: Pipeline
-metadata: {name: release}
-spec:
-  application: checkout
-  stages:
-    - name: notify
-      webhook:
-        url: {secretRef: {env: A, file: /b}}
+	_, err := Parse("p.yaml", []byte(notifyPipeline+`        url: {secretRef: {env: A, file: /b}}
         headers: {Authorization: {secretRef: {file: token}}}
 `))
 	if err == nil {
@@ -84,22 +78,8 @@ spec:
 
 func TestSchemaSecretRef(t *testing.T) {
 	t.Parallel()
-	var schema struct {
-		Defs map[string]json.RawMessage `json:"$defs"`
-	}
-	if err := json.Unmarshal(Schema(), &schema); err != nil {
-		t.Fatal(err)
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, schema.Defs["SecretRef"]); err != nil {
-		t.Fatal(err)
-	}
-	if want := `"oneOf":[{"required":["env"]},{"required":["file"]},{"required":["kubernetes"]}]`; !strings.Contains(compact.String(), want) {
-		t.Errorf("$defs.SecretRef = %s, want it to hold %s", compact.String(), want)
-	}
-	compact.Reset()
-	_ = json.Compact(&compact, schema.Defs["WebhookStage"])
-	if want := `"url":{"description":"a string, or {secretRef: {...}}`; !strings.Contains(compact.String(), want) {
-		t.Errorf("$defs.WebhookStage = %s, want url to be a string or a secretRef", compact.String())
-	}
+	wantSchemaDefs(t, map[string]string{
+		"SecretRef":    `"oneOf":[{"required":["env"]},{"required":["file"]},{"required":["kubernetes"]}]`,
+		"WebhookStage": `"url":{"description":"a string, or {secretRef: {...}}`,
+	})
 }
