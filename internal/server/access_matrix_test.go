@@ -333,21 +333,21 @@ func (fx *fixtures) start(t *testing.T, pipeline string) string {
 	if !strings.HasSuffix(pipeline, "-prod") && pipeline != "search-prod-gated" {
 		return e.ID
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		got, err := fx.starter.Execution(ctx, e.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	waiting := false
+	_, err = fx.starter.Watch(wctx, e.ID, func(got *model.Execution) {
 		for _, st := range got.Stages {
 			if st.Status == model.StageWaiting || (st.Type == model.StageWait && st.Status == model.StageRunning) {
-				return e.ID
+				waiting = true
+				cancel() // the stream has shown what the probe needs
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+	})
+	if !waiting {
+		t.Fatalf("execution %s of %s never waited: %v", e.ID, pipeline, err)
 	}
-	t.Fatalf("execution %s of %s never waited", e.ID, pipeline)
-	return ""
+	return e.ID
 }
 
 // newToken creates a token for a probe to revoke and returns its name.
