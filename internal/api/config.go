@@ -15,25 +15,27 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func (s *Server) currentConfig(ctx context.Context) (model.Config, error) {
+// storedConfig reads every stored object, through the Store or in a
+// transaction.
+func storedConfig(ctx context.Context, q store.Queries) (model.Config, error) {
 	var cfg model.Config
 	var err error
-	if cfg.Applications, err = s.cfg.Store.ApplicationList(ctx); err != nil {
+	if cfg.Applications, err = q.ApplicationList(ctx); err != nil {
 		return cfg, err
 	}
-	if cfg.Environments, err = s.cfg.Store.EnvironmentList(ctx); err != nil {
+	if cfg.Environments, err = q.EnvironmentList(ctx); err != nil {
 		return cfg, err
 	}
-	if cfg.Pipelines, err = s.cfg.Store.PipelineList(ctx, store.PipelineListParams{}); err != nil {
+	if cfg.Pipelines, err = q.PipelineList(ctx, store.PipelineListParams{}); err != nil {
 		return cfg, err
 	}
-	if cfg.AnalysisTemplates, err = s.cfg.Store.AnalysisTemplateList(ctx); err != nil {
+	if cfg.AnalysisTemplates, err = q.AnalysisTemplateList(ctx); err != nil {
 		return cfg, err
 	}
-	if cfg.Teams, err = s.cfg.Store.TeamList(ctx); err != nil {
+	if cfg.Teams, err = q.TeamList(ctx); err != nil {
 		return cfg, err
 	}
-	cfg.Grants, err = s.cfg.Store.GrantList(ctx)
+	cfg.Grants, err = q.GrantList(ctx)
 	cfg.Applications, cfg.Environments, cfg.Pipelines = nonNil(cfg.Applications), nonNil(cfg.Environments), nonNil(cfg.Pipelines)
 	return cfg, err
 }
@@ -46,7 +48,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	cfg, err := s.currentConfig(r.Context())
+	cfg, err := storedConfig(r.Context(), s.cfg.Store)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -60,9 +62,14 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, cfg)
 }
 
-func (s *Server) checkConfig(ctx context.Context, cfg model.Config, existing model.Config) error {
+// checkConfig validates cfg against what is stored.
+func (s *Server) checkConfig(ctx context.Context, cfg model.Config) error {
 	if s.cfg.Validate == nil {
 		return nil
+	}
+	existing, err := storedConfig(ctx, s.cfg.Store)
+	if err != nil {
+		return err
 	}
 	return s.cfg.Validate(cfg, existing)
 }
@@ -77,12 +84,7 @@ func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	existing, err := s.currentConfig(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.checkConfig(r.Context(), cfg, existing); err != nil {
+	if err := s.checkConfig(r.Context(), cfg); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -100,22 +102,17 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	existing, err := s.currentConfig(ctx)
-	if err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	if err := s.checkConfig(ctx, cfg, existing); err != nil {
+	if err := s.checkConfig(ctx, cfg); err != nil {
 		s.failAction(w, r, e, err)
 		return
 	}
 	pol := auth.PolicyFrom(ctx)
 	after := configObjects(cfg)
 	var res store.ApplyResult
-	err = s.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		// Checked against what is stored now, in the transaction that
 		// writes, so a concurrent apply cannot slip a change past it.
-		stored, err := storedObjects(ctx, tx)
+		stored, err := storedConfig(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -150,30 +147,6 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Auth.Invalidate()
 	res.Created, res.Updated, res.Unchanged = nonNil(res.Created), nonNil(res.Updated), nonNil(res.Unchanged)
 	writeJSON(w, 200, res)
-}
-
-// storedObjects reads the applications and pipelines as stored, in tx
-// (what mayApply compares a set with), and the rest for the diff.
-func storedObjects(ctx context.Context, tx store.Tx) (model.Config, error) {
-	var cfg model.Config
-	var err error
-	if cfg.Applications, err = tx.ApplicationList(ctx); err != nil {
-		return cfg, err
-	}
-	if cfg.Pipelines, err = tx.PipelineList(ctx, store.PipelineListParams{}); err != nil {
-		return cfg, err
-	}
-	if cfg.Environments, err = tx.EnvironmentList(ctx); err != nil {
-		return cfg, err
-	}
-	if cfg.AnalysisTemplates, err = tx.AnalysisTemplateList(ctx); err != nil {
-		return cfg, err
-	}
-	if cfg.Teams, err = tx.TeamList(ctx); err != nil {
-		return cfg, err
-	}
-	cfg.Grants, err = tx.GrantList(ctx)
-	return cfg, err
 }
 
 // configObject is one object of a config set, by "Kind/name".
