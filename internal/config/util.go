@@ -17,3 +17,14 @@ func joinOr(words []string) string {
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
+
+// listedTwice reports entry i of the list at path, shown as what, when an
+// earlier entry holds the same key (first says where each key was first
+// written), and otherwise remembers key at i.
+func listedTwice[K comparable](doc *Document, first map[K]int, path string, i int, key K, what string) []Error {
+	if j, dup := first[key]; dup {
+		return []Error{doc.errorf(indexPath(path, i), "%s is listed twice (first at %s): remove one", what, indexPath(path, j))}
+	}
+	first[key] = i
+	return nil
+}

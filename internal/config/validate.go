@@ -97,22 +97,20 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 // validateDeployEnv checks the variables a deploy may set: valid names,
 // each once, and none through which a deployer would run code.
 func validateDeployEnv(doc *Document, names []string) []Error {
+	const list = "spec.deployEnv"
 	var errs []Error
-	seen := map[string]int{}
+	first := map[string]int{}
 	for i, name := range names {
-		path := indexPath("spec.deployEnv", i)
-		first, dup := seen[name]
+		path := indexPath(list, i)
 		switch why := model.DeployEnvHazard(name); {
 		case !model.ValidEnvName(name):
 			errs = append(errs, doc.errorf(path, "%s", model.EnvNameProblem(name, "LOG_LEVEL")))
-		case dup:
-			errs = append(errs, doc.errorf(path, "%s is listed twice (first at spec.deployEnv[%d]): remove one", name, first))
 		case slices.Contains(model.InstanceEnv, name):
 			errs = append(errs, doc.errorf(path, "gennaker sets %s for every instance and its value wins: remove it", name))
 		case why != "":
 			errs = append(errs, doc.errorf(path, "a deploy may not set %s (%s), so whoever deploys could take over the instances with it: if every version needs it, set it in run.env, which only config sets", name, why))
 		default:
-			seen[name] = i
+			errs = append(errs, listedTwice(doc, first, list, i, name, name)...)
 		}
 	}
 	return errs

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -43,16 +44,11 @@ func checkPrincipals(doc *Document, path string, noun principalNoun, values []st
 	var errs []Error
 	first := map[string]int{}
 	for i, v := range values {
-		p := indexPath(path, i)
 		if msg := checkPrincipal(noun, v); msg != "" {
-			errs = append(errs, doc.errorf(p, "%s", msg))
+			errs = append(errs, doc.errorf(indexPath(path, i), "%s", msg))
 			continue
 		}
-		if j, dup := first[v]; dup {
-			errs = append(errs, doc.errorf(p, "%q is listed twice (first at %s): remove one", v, indexPath(path, j)))
-			continue
-		}
-		first[v] = i
+		errs = append(errs, listedTwice(doc, first, path, i, v, strconv.Quote(v))...)
 	}
 	return errs
 }
@@ -97,11 +93,7 @@ func validateGrant(doc *Document, g *model.Grant) []Error {
 		if (s.Team == "") == (s.User == "") {
 			continue // none or both: reported when decoded
 		}
-		if j, dup := first[s]; dup {
-			errs = append(errs, doc.errorf(path, "%s is listed twice (first at %s): remove one", describeSubject(s), indexPath("spec.subjects", j)))
-			continue
-		}
-		first[s] = i
+		errs = append(errs, listedTwice(doc, first, "spec.subjects", i, s, describeSubject(s))...)
 	}
 	return append(errs, validateScope(doc, "spec.scope", g.Role, g.Scope)...)
 }
@@ -130,16 +122,11 @@ func validateScope(doc *Document, path string, role model.Role, sc model.Scope) 
 	}
 	first := map[string]int{}
 	for i, e := range sc.Environments {
-		p := indexPath(envs, i)
 		if e == "" {
-			errs = append(errs, doc.errorf(p, "the environment name is empty: name an Environment, such as staging"))
+			errs = append(errs, doc.errorf(indexPath(envs, i), "the environment name is empty: name an Environment, such as staging"))
 			continue
 		}
-		if j, dup := first[e]; dup {
-			errs = append(errs, doc.errorf(p, "environment %q is listed twice (first at %s): remove one", e, indexPath(envs, j)))
-			continue
-		}
-		first[e] = i
+		errs = append(errs, listedTwice(doc, first, envs, i, e, fmt.Sprintf("environment %q", e))...)
 	}
 	if role == model.RoleAdmin && len(sc.Environments) > 0 {
 		errs = append(errs, doc.errorf(envs, "an admin grant cannot be limited to environments: admin acts on config (applications, pipelines, environments, teams, grants), tokens and the audit log, which belong to no environment; remove the environments, or grant deployer or approver in them"))
