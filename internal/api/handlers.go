@@ -253,7 +253,7 @@ func queryLimit(q url.Values, max, def int) (int, error) {
 	case n == 0:
 		return def, nil
 	case n > max:
-		return 0, fmt.Errorf("%w: limit=%d is over the maximum of %d: fetch further pages with the cursor in the answer's Link header", errLimitOverMaximum, n, max)
+		return 0, fmt.Errorf("%w: limit=%d is over the maximum of %d: ask for at most %d and fetch the rest page by page", errBadInput, n, max, max)
 	}
 	return n, nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -52,16 +53,7 @@ func (c *fieldCheck) err() error {
 	if len(c.problems) == 0 {
 		return nil
 	}
-	msg := c.problems[0]
-	for _, p := range c.problems[1:] {
-		msg += "; " + p
-	}
-	return fmt.Errorf("%w: %s", errBadInput, msg)
+	return fmt.Errorf("%w: %s", errBadInput, strings.Join(c.problems, "; "))
 }
 
-func quoteShort(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}
+func quoteShort(s string) string { return fmt.Sprintf("%q", truncate(s, 40)) }

@@ -84,11 +84,9 @@ func NewToken(p TokenParams) (*model.Token, string, error) {
 	if err != nil {
 		problems = append(problems, err.Error())
 	}
-	if err := fc.err(); err != nil {
-		problems = append(problems, err.Error())
-	}
+	problems = append(problems, fc.problems...)
 	if len(problems) > 0 {
-		return nil, "", fmt.Errorf("%w: token: %s", errBadInput, joinProblems(problems))
+		return nil, "", fmt.Errorf("%w: token: %s", errBadInput, strings.Join(problems, "; "))
 	}
 	expires := p.Now.UTC().Add(ttl)
 	if p.Creator != nil && expires.After(p.Creator.ExpiresAt) {
@@ -136,14 +134,6 @@ func parseTTL(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func joinProblems(p []string) string {
-	out := p[0]
-	for _, s := range p[1:] {
-		out += "; " + s
-	}
-	return out
-}
-
 // mayGrant reports whether p may hand out role over scope: it must hold
 // the admin permission over all of scope (an admin of a team may make
 // tokens for the team's applications, never for everything).
@@ -161,17 +151,7 @@ func mayGrant(p auth.Principal, pol auth.Policy, scope model.Scope) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %s may not create a token over %s: an admin may only create tokens within what they administer", auth.ErrForbidden, p.Actor(), scopeText(scope))
-}
-
-func scopeText(s model.Scope) string {
-	switch {
-	case s.Application != "":
-		return "application " + s.Application
-	case s.Team != "":
-		return "team " + s.Team
-	}
-	return "every application"
+	return fmt.Errorf("%w: %s may not create a token over %s: an admin may only create tokens within what they administer", auth.ErrForbidden, p.Actor(), auth.ScopeString(scope))
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
@@ -275,7 +255,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		}
 		t := toks[i]
 		if !mine(p, t) && mayGrant(p, pol, t.Scope) != nil {
-			return fmt.Errorf("%w: %s may not revoke token %q: only its owner (%s), the token that created it, the token itself or an admin over %s may", auth.ErrForbidden, p.Actor(), t.Name, t.Owner, scopeText(t.Scope))
+			return fmt.Errorf("%w: %s may not revoke token %q: only its owner (%s), the token that created it, the token itself or an admin over %s may", auth.ErrForbidden, p.Actor(), t.Name, t.Owner, auth.ScopeString(t.Scope))
 		}
 		revoked, err = revokeWithChildren(ctx, tx, toks, t, p.Actor())
 		if err != nil {

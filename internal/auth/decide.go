@@ -94,12 +94,14 @@ func (p Principal) held() string {
 	}
 	parts := make([]string, len(p.Bindings))
 	for i, b := range p.Bindings {
-		parts[i] = fmt.Sprintf("%s on %s (%s)", b.Role, scopeString(b.Scope), b.Source)
+		parts[i] = fmt.Sprintf("%s on %s (%s)", b.Role, ScopeString(b.Scope), b.Source)
 	}
 	return strings.Join(parts, "; ")
 }
 
-func scopeString(s model.Scope) string {
+// ScopeString says what a grant's or a token's scope covers, for messages:
+// "team payments's applications in staging".
+func ScopeString(s model.Scope) string {
 	var out string
 	switch {
 	case s.Application != "":
