@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/audit"
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -52,7 +52,7 @@ func (a *Authenticator) session(r *http.Request) (*model.Session, bool) {
 func (a *Authenticator) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, id model.Identity) error {
 	now := a.cfg.Now()
 	secret := auth.NewSecret()
-	s := &model.Session{ID: auth.HashSecret(secret), Identity: id, CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL), Source: remoteIP(r)}
+	s := &model.Session{ID: auth.HashSecret(secret), Identity: id, CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL), Source: audit.Source(r)}
 	if err := a.cfg.Store.SessionInsert(ctx, s); err != nil {
 		return fmt.Errorf("opening a session: %w", err)
 	}
@@ -120,12 +120,4 @@ func (a *Authenticator) LoginWithToken(ctx context.Context, w http.ResponseWrite
 	}
 	p := auth.TokenPrincipal(*tok)
 	return p, a.StartSession(ctx, w, r, p.Identity)
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
