@@ -72,13 +72,10 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	}
 	var started *model.Execution
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := guard.check(exec, nil); err != nil {
+		if err := guard.admit(ctx, tx, exec, nil); err != nil {
 			return err
 		}
 		if err := tx.ExecutionInsert(ctx, exec); err != nil {
-			return err
-		}
-		if err := guard.record(ctx, tx, exec); err != nil {
 			return err
 		}
 		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
@@ -219,7 +216,7 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 		if err != nil {
 			return err
 		}
-		if err := p.Guard.check(exec, st); err != nil {
+		if err := p.Guard.admit(ctx, tx, exec, st); err != nil {
 			return err
 		}
 		now := e.now()
@@ -232,9 +229,6 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 		ev := model.Event{Kind: model.EventManualStep, Action: p.Decision, Actor: p.Actor, Detail: p.Comment}
 		fillEvent(&ev, exec, st.Name, now)
 		if _, err := tx.EventInsert(ctx, &ev); err != nil {
-			return err
-		}
-		if err := p.Guard.record(ctx, tx, exec); err != nil {
 			return err
 		}
 		return e.nudge(ctx, tx, exec.ID, st.Name, now)
@@ -305,10 +299,7 @@ func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
 		if exec.Status.Terminal() {
 			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
-		if err := p.Guard.check(exec, nil); err != nil {
-			return err
-		}
-		if err := p.Guard.record(ctx, tx, exec); err != nil {
+		if err := p.Guard.admit(ctx, tx, exec, nil); err != nil {
 			return err
 		}
 		now := e.now()

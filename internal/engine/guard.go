@@ -26,14 +26,14 @@ type Guard struct {
 	Owner string
 }
 
-func (g Guard) check(exec *model.Execution, st *model.Stage) error {
-	if g.Check == nil {
-		return nil
+// admit checks the action against exec and st and, when allowed, records
+// it in the audit log, in the action's transaction tx.
+func (g Guard) admit(ctx context.Context, tx store.Tx, exec *model.Execution, st *model.Stage) error {
+	if g.Check != nil {
+		if err := g.Check(exec, st); err != nil {
+			return err
+		}
 	}
-	return g.Check(exec, st)
-}
-
-func (g Guard) record(ctx context.Context, tx store.Tx, exec *model.Execution) error {
 	if g.Audit == nil {
 		return nil
 	}
