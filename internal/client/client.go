@@ -260,6 +260,9 @@ func (c *Client) Analysis(ctx context.Context, id string) ([]store.AnalysisRecor
 // ended (and no stage still cleans up), then returns the last snapshot. It
 // reconnects when the stream breaks.
 func (c *Client) Watch(ctx context.Context, id string, fn func(*model.Execution)) (*model.Execution, error) {
+	if c.Err != nil {
+		return nil, c.Err
+	}
 	var last *model.Execution
 	for attempt := 0; ; attempt++ {
 		done, err := c.watchOnce(ctx, id, func(e *model.Execution) { last = e; fn(e) })
@@ -278,9 +281,6 @@ func (c *Client) Watch(ctx context.Context, id string, fn func(*model.Execution)
 }
 
 func (c *Client) watchOnce(ctx context.Context, id string, fn func(*model.Execution)) (bool, error) {
-	if c.Err != nil {
-		return false, &APIError{Message: c.Err.Error()}
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/api/v1/executions/"+url.PathEscape(id)+"/stream", nil)
 	if err != nil {
 		return false, err
