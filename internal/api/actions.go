@@ -22,8 +22,8 @@ type RunRequest struct {
 // runGuard checks, inside the start's transaction, that the caller may
 // deploy wherever the pipeline deploys before a manual judgment, and records
 // the start in the audit log.
-func (s *Server) runGuard(r *http.Request, pol auth.Policy, e *model.AuditEntry) engine.Guard {
-	p := principal(r)
+func runGuard(r *http.Request, e *model.AuditEntry) engine.Guard {
+	p, pol := principal(r), auth.PolicyFrom(r.Context())
 	return engine.Guard{
 		Check: func(exec *model.Execution, _ *model.Stage) error {
 			return p.Check(auth.PermDeploy, pol.App(exec.Application, auth.RunEnvironments(exec.Spec)...))
@@ -37,15 +37,11 @@ func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	e := s.entry(r, model.AuditRun, "pipeline/"+name, "")
 	var req RunRequest
-	if err := decodeBody(w, r, &req, maxActionBody); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	var fc fieldCheck
-	fc.params("params", req.Params)
-	fc.str("commitSha", req.CommitSHA, maxCommitSHA)
-	fc.str("trigger", req.Trigger, 64)
-	if err := fc.err(); err != nil {
+	if err := decodeAction(w, r, &req, func(fc *fieldCheck) {
+		fc.params("params", req.Params)
+		fc.str("commitSha", req.CommitSHA, maxCommitSHA)
+		fc.str("trigger", req.Trigger, 64)
+	}); err != nil {
 		s.failAction(w, r, e, err)
 		return
 	}
@@ -58,10 +54,9 @@ func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request) {
 	if kind == "" {
 		kind = "manual"
 	}
-	pol := auth.PolicyFrom(r.Context())
 	e.Detail = audit.Detail(map[string]any{"pipeline": name, "params": req.Params})
 	exec, err := s.cfg.Engine.StartExecution(r.Context(), engine.StartParams{
-		Pipeline: name, Spec: loadedPipeline(r), Params: req.Params, Guard: s.runGuard(r, pol, e),
+		Pipeline: name, Spec: loadedPipeline(r), Params: req.Params, Guard: runGuard(r, e),
 		Trigger: model.Trigger{Kind: kind, Actor: principal(r).Actor(), CommitSHA: req.CommitSHA, CommitTime: ct},
 	})
 	if err != nil {
@@ -77,32 +72,23 @@ type JudgeRequest struct {
 	Comment string `json:"comment,omitempty"`
 }
 
-const (
-	approveDecision = model.DecisionApprove
-	rejectDecision  = model.DecisionReject
-)
-
 // judge approves or rejects a waiting stage. The caller needs the approve
 // permission in the environments the stage opens the way to; in an
 // environment with fourEyes, the execution's starter may reject but not
 // approve.
 func (s *Server) judge(decision string) http.HandlerFunc {
 	action := model.AuditApprove
-	if decision == rejectDecision {
+	if decision == model.DecisionReject {
 		action = model.AuditReject
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		e := s.entry(r, action, "execution/"+id, "")
 		var req JudgeRequest
-		if err := decodeBody(w, r, &req, maxActionBody); err != nil {
-			s.failAction(w, r, e, err)
-			return
-		}
-		var fc fieldCheck
-		fc.str("stage", req.Stage, maxName)
-		fc.str("comment", req.Comment, maxComment)
-		if err := fc.err(); err != nil {
+		if err := decodeAction(w, r, &req, func(fc *fieldCheck) {
+			fc.str("stage", req.Stage, maxName)
+			fc.str("comment", req.Comment, maxComment)
+		}); err != nil {
 			s.failAction(w, r, e, err)
 			return
 		}
@@ -120,7 +106,7 @@ func (s *Server) judge(decision string) http.HandlerFunc {
 			if err := p.Check(auth.PermApprove, pol.App(exec.Application, auth.ApprovalEnvironments(exec.Spec, st.Name)...)); err != nil {
 				return err
 			}
-			if decision == approveDecision {
+			if decision == model.DecisionApprove {
 				return auth.FourEyes(exec, st.Name, p, func(env string) bool { return fourEyes[env] })
 			}
 			return nil
@@ -157,18 +143,11 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	e := s.entry(r, model.AuditCancel, "execution/"+id, "")
 	var req CancelRequest
-	if err := decodeBody(w, r, &req, maxActionBody); err != nil {
+	if err := decodeAction(w, r, &req, func(fc *fieldCheck) { fc.str("reason", req.Reason, maxComment) }); err != nil {
 		s.failAction(w, r, e, err)
 		return
 	}
-	var fc fieldCheck
-	fc.str("reason", req.Reason, maxComment)
-	if err := fc.err(); err != nil {
-		s.failAction(w, r, e, err)
-		return
-	}
-	pol := auth.PolicyFrom(r.Context())
-	p := principal(r)
+	p, pol := principal(r), auth.PolicyFrom(r.Context())
 	e.Detail = audit.Detail(map[string]any{"reason": req.Reason})
 	guard := engine.Guard{Audit: e, Check: func(exec *model.Execution, _ *model.Stage) error {
 		e.Application = exec.Application
@@ -182,28 +161,38 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	respond(s, w, r, exec, err)
 }
 
+// decodeAction reads an action's JSON body into v and checks the size of
+// its fields with check.
+func decodeAction(w http.ResponseWriter, r *http.Request, v any, check func(fc *fieldCheck)) error {
+	if err := decodeBody(w, r, v, maxActionBody); err != nil {
+		return err
+	}
+	var fc fieldCheck
+	check(&fc)
+	return fc.err()
+}
+
 // appAction serves an action on the application of the path (deploy,
 // rollback, adopt): it decodes the body, checks its fields (check returns
 // the audit entry's detail), and answers 201 with what do returns, or the
 // error, recorded in the audit log.
 func appAction[Req any](s *Server, action model.AuditAction, check func(fc *fieldCheck, req *Req) map[string]any,
-	do func(r *http.Request, app string, req *Req, pol auth.Policy, e *model.AuditEntry) (any, error)) http.HandlerFunc {
+	do func(r *http.Request, app string, req *Req, e *model.AuditEntry) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Deployer == nil {
+			s.writeError(w, r, errNotImplemented)
+			return
+		}
 		app := r.PathValue("name")
 		e := s.entry(r, action, "application/"+app, app)
 		var req Req
-		if !s.decodeAction(w, r, e, &req) {
-			return
-		}
-		var fc fieldCheck
-		detail := check(&fc, &req)
-		if err := fc.err(); err != nil {
+		var detail map[string]any
+		if err := decodeAction(w, r, &req, func(fc *fieldCheck) { detail = check(fc, &req) }); err != nil {
 			s.failAction(w, r, e, err)
 			return
 		}
 		e.Detail = audit.Detail(detail)
-		pol := auth.PolicyFrom(r.Context())
-		res, err := do(r, app, &req, pol, e)
+		res, err := do(r, app, &req, e)
 		if err != nil {
 			s.failAction(w, r, e, err)
 			return
@@ -221,8 +210,8 @@ func (s *Server) deploy() http.HandlerFunc {
 		fc.params("env", req.Env)
 		fc.str("commitSha", req.CommitSHA, maxCommitSHA)
 		return map[string]any{"environment": req.Environment, "version": req.Version, "pipeline": req.Pipeline, "params": req.Params, "env": req.Env}
-	}, func(r *http.Request, app string, req *deploy.Request, pol auth.Policy, e *model.AuditEntry) (any, error) {
-		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
+	}, func(r *http.Request, app string, req *deploy.Request, e *model.AuditEntry) (any, error) {
+		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), runGuard(r, e)
 		return s.cfg.Deployer.Deploy(r.Context(), *req)
 	})
 }
@@ -232,14 +221,14 @@ func (s *Server) rollback() http.HandlerFunc {
 		fc.str("environment", req.Environment, maxName)
 		fc.str("reason", req.Reason, maxComment)
 		return map[string]any{"environment": req.Environment, "reason": req.Reason}
-	}, func(r *http.Request, app string, req *deploy.RollbackRequest, pol auth.Policy, e *model.AuditEntry) (any, error) {
+	}, func(r *http.Request, app string, req *deploy.RollbackRequest, e *model.AuditEntry) (any, error) {
 		// Checked first, so a caller who may not roll back learns nothing
 		// of the environment's executions; the guard checks again in the
 		// start's transaction.
-		if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
+		if err := mayDeployIn(r, app, req.Environment); err != nil {
 			return nil, err
 		}
-		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), s.runGuard(r, pol, e)
+		req.Application, req.Actor, req.Guard = app, principal(r).Actor(), runGuard(r, e)
 		return s.cfg.Deployer.Rollback(r.Context(), *req)
 	})
 }
@@ -252,8 +241,8 @@ func (s *Server) adopt() http.HandlerFunc {
 		fc.str("environment", req.Environment, maxName)
 		fc.str("deployment", req.Deployment, maxName)
 		return map[string]any{"environment": req.Environment, "deployment": req.Deployment}
-	}, func(r *http.Request, app string, req *deploy.AdoptRequest, pol auth.Policy, e *model.AuditEntry) (any, error) {
-		if err := principal(r).Check(auth.PermDeploy, pol.App(app, req.Environment)); err != nil {
+	}, func(r *http.Request, app string, req *deploy.AdoptRequest, e *model.AuditEntry) (any, error) {
+		if err := mayDeployIn(r, app, req.Environment); err != nil {
 			return nil, err
 		}
 		req.Application, req.Actor = app, principal(r).Actor()
@@ -265,15 +254,7 @@ func (s *Server) adopt() http.HandlerFunc {
 	})
 }
 
-// decodeAction reads an application action's body; false when it answered.
-func (s *Server) decodeAction(w http.ResponseWriter, r *http.Request, e *model.AuditEntry, v any) bool {
-	if s.cfg.Deployer == nil {
-		s.writeError(w, r, errNotImplemented)
-		return false
-	}
-	if err := decodeBody(w, r, v, maxActionBody); err != nil {
-		s.failAction(w, r, e, err)
-		return false
-	}
-	return true
+// mayDeployIn refuses a caller who may not deploy app in env.
+func mayDeployIn(r *http.Request, app, env string) error {
+	return principal(r).Check(auth.PermDeploy, auth.PolicyFrom(r.Context()).App(app, env))
 }

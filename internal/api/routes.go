@@ -44,8 +44,8 @@ func (s *Server) routes(rt *Router) {
 	judge := Access{Perm: auth.PermApprove, On: OnExecutionPath, Narrowed: "approve in the environments the stage opens the way to; fourEyes environments refuse the execution's starter"}
 	approve, reject := judge, judge
 	approve.Action, reject.Action = model.AuditApprove, model.AuditReject
-	rt.HandleFunc("POST /api/v1/executions/{id}/approve", approve, s.judge(approveDecision))
-	rt.HandleFunc("POST /api/v1/executions/{id}/reject", reject, s.judge(rejectDecision))
+	rt.HandleFunc("POST /api/v1/executions/{id}/approve", approve, s.judge(model.DecisionApprove))
+	rt.HandleFunc("POST /api/v1/executions/{id}/reject", reject, s.judge(model.DecisionReject))
 	rt.HandleFunc("POST /api/v1/executions/{id}/cancel", Access{Perm: auth.PermDeploy, On: OnExecutionPath, Narrowed: "deploy in the environments running the pipeline needs", Action: model.AuditCancel}, s.cancel)
 	rt.HandleFunc("GET /api/v1/events", loggedIn, s.listEvents)
 	rt.HandleFunc("GET /api/v1/stream", loggedIn, s.streamAll)
