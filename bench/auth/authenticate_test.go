@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/bench/internal/harness"
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/authn"
@@ -45,12 +46,8 @@ func newRig(b *testing.B) *rig {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	raw, err := pipelineConfig()
-	if err != nil {
-		b.Fatal(err)
-	}
 	var cfg model.Config
-	if err := json.Unmarshal(raw, &cfg); err != nil {
+	if err := json.Unmarshal(harness.EngineConfig(), &cfg); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := st.ConfigApply(ctx, cfg); err != nil {
@@ -175,7 +172,7 @@ func BenchmarkCredentialParts(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			pl, err := r.st.PipelineGet(ctx, pipelineName)
+			pl, err := r.st.PipelineGet(ctx, harness.EnginePipeline)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -196,8 +193,8 @@ func BenchmarkServeHTTP(b *testing.B) {
 		{"healthz", "/healthz", ""},
 		{"healthz+token", "/healthz", "token"},
 		{"whoami+token", "/api/v1/whoami", "token"},
-		{"app+token", "/api/v1/applications/" + appName, "token"},
-		{"pipeline+token", "/api/v1/pipelines/" + pipelineName, "token"},
+		{"app+token", "/api/v1/applications/" + harness.EngineApp, "token"},
+		{"pipeline+token", "/api/v1/pipelines/" + harness.EnginePipeline, "token"},
 		{"healthz+session", "/healthz", "session"},
 		{"whoami+session", "/api/v1/whoami", "session"},
 	} {

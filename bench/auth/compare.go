@@ -88,11 +88,7 @@ func freshEngine(ctx context.Context, bin string, legacy bool, c compareOptions,
 		rt = harness.Authorized{Token: token, Base: rt}
 	}
 	hc := &http.Client{Timeout: time.Minute, Transport: rt}
-	cfg, err := pipelineConfig()
-	if err != nil {
-		return engineResult{}, err
-	}
-	if err := post(ctx, hc, srv.URL+"/api/v1/config", cfg); err != nil {
+	if err := harness.Post(ctx, hc, srv.URL+"/api/v1/config", harness.EngineConfig(), nil); err != nil {
 		return engineResult{}, fmt.Errorf("applying config: %w", err)
 	}
 	return runEngine(ctx, hc, srv.URL, o.n, o.clients, o.poll)

@@ -114,11 +114,7 @@ func run(ctx context.Context, srv *harness.Server, o options, built bool) error 
 	}
 	api := &http.Client{Timeout: time.Minute, Transport: harness.Authorized{Token: token,
 		Base: &http.Transport{MaxIdleConnsPerHost: o.clients, MaxConnsPerHost: o.clients}}}
-	cfg, err := pipelineConfig()
-	if err != nil {
-		return err
-	}
-	if err := post(ctx, api, srv.URL+"/api/v1/config", cfg); err != nil {
+	if err := harness.Post(ctx, api, srv.URL+"/api/v1/config", harness.EngineConfig(), nil); err != nil {
 		return fmt.Errorf("applying config: %w", err)
 	}
 	session, err := login(ctx, srv.URL, token)
@@ -175,7 +171,7 @@ func printHeader(o options, ps []probe, built bool) {
 		}
 	}
 	fmt.Printf("auth benchmark: %d rounds; per probe and round %d sequential + %d concurrent requests (%d clients); engine %d executions x %d no-op stages per round\n",
-		o.rounds, o.seq, o.conc, o.clients, o.n, stages)
+		o.rounds, o.seq, o.conc, o.clients, o.n, harness.EngineStages)
 	fmt.Printf("machine: %s/%s, GOMAXPROCS/NumCPU %d/%d, %s%s\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), commit)
 	fmt.Println("probes:")
 	for _, p := range ps {
@@ -215,7 +211,7 @@ func printSummary(o options, ps []probe, rounds []round) {
 		m(totals), o.n, m(rates), m(perExec), m(reqs))
 
 	fmt.Printf("\nshare of the engine's time per execution = extra us per request x API requests per execution / us per execution\n")
-	fmt.Printf("(assumes one start request per execution, POST /api/v1/pipelines/%s/executions, and counts the status polls\n", pipelineName)
+	fmt.Printf("(assumes one start request per execution, POST /api/v1/pipelines/%s/executions, and counts the status polls\n", harness.EnginePipeline)
 	fmt.Printf(" of each batch, every %s after the last start, at the same cost; the engine's workers make no API request)\n", o.poll)
 	fmt.Printf("  %-16s %14s %14s\n", "probe", "sequential", "concurrent")
 	for _, r := range rows[1:] {

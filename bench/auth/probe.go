@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gennaker/gennaker/bench/internal/harness"
 )
 
 // A probe is one kind of cheap request, sent with or without a credential.
@@ -35,8 +37,8 @@ func probes(token, session string) []probe {
 		{"healthz", "GET /healthz, no credential (baseline)", "/healthz", none},
 		{"healthz+token", "GET /healthz with a bearer token: Authenticate alone (token by ID from SQLite, SHA-256, constant-time compare); the public route ignores the principal", "/healthz", bearer},
 		{"whoami+token", "GET /api/v1/whoami with a bearer token: Authenticate, the logged-in rule, a handler that writes the principal", "/api/v1/whoami", bearer},
-		{"app+token", "GET /api/v1/applications/b with a bearer token: Authenticate, the policy snapshot and the application's rule, a handler that reads the application from SQLite", "/api/v1/applications/" + appName, bearer},
-		{"pipeline+token", "GET /api/v1/pipelines/noop5 with a bearer token: Authenticate, the pipeline's rule (the pipeline read from SQLite, the policy snapshot), a handler that reads the pipeline again: the rule the engine's start requests pass", "/api/v1/pipelines/" + pipelineName, bearer},
+		{"app+token", "GET /api/v1/applications/b with a bearer token: Authenticate, the policy snapshot and the application's rule, a handler that reads the application from SQLite", "/api/v1/applications/" + harness.EngineApp, bearer},
+		{"pipeline+token", "GET /api/v1/pipelines/noop5 with a bearer token: Authenticate, the pipeline's rule (the pipeline read from SQLite, the policy snapshot), a handler that reads the pipeline again: the rule the engine's start requests pass", "/api/v1/pipelines/" + harness.EnginePipeline, bearer},
 		{"healthz+session", "GET /healthz with a session cookie: Authenticate's session path (SHA-256 of the cookie, the session and its token from SQLite)", "/healthz", cookie},
 		{"whoami+session", "GET /api/v1/whoami with a session cookie", "/api/v1/whoami", cookie},
 	}

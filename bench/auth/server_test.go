@@ -59,11 +59,7 @@ func TestServerInProcess(t *testing.T) {
 	const clients = 16
 	hc := &http.Client{Timeout: time.Minute, Transport: harness.Authorized{Token: token,
 		Base: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}}
-	cfg, err := pipelineConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := post(ctx, hc, base+"/api/v1/config", cfg); err != nil {
+	if err := harness.Post(ctx, hc, base+"/api/v1/config", harness.EngineConfig(), nil); err != nil {
 		t.Fatal(err)
 	}
 	r, err := runEngine(ctx, hc, base, *profExecs, clients, 100*time.Millisecond)

@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -21,8 +20,6 @@ import (
 
 	"github.com/gennaker/gennaker/bench/internal/harness"
 )
-
-const stages = 5
 
 func main() {
 	var (
@@ -49,7 +46,7 @@ func main() {
 	check(err)
 
 	fmt.Printf("engine benchmark: %d executions x %d no-op stages (chain), %d clients, %d runs, GOMAXPROCS/NumCPU %d/%d\n",
-		*n, stages, *clients, *runs, runtime.GOMAXPROCS(0), runtime.NumCPU())
+		*n, harness.EngineStages, *clients, *runs, runtime.GOMAXPROCS(0), runtime.NumCPU())
 	fmt.Printf("%-4s %10s %10s %12s %14s %10s\n", "run", "submit_s", "total_s", "execs/s", "stage_steps/s", "peak_rss")
 	var totals, rates, steps, submits []float64
 	for i := 1; i <= *runs; i++ {
@@ -59,10 +56,10 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Printf("%-4d %10.2f %10.2f %12.1f %14.1f %9.0fM\n", i, r.submit.Seconds(), r.total.Seconds(),
-			float64(*n)/r.total.Seconds(), float64(*n*stages)/r.total.Seconds(), float64(r.hwm)/(1<<20))
+			float64(*n)/r.total.Seconds(), float64(*n*harness.EngineStages)/r.total.Seconds(), float64(r.hwm)/(1<<20))
 		totals = append(totals, r.total.Seconds())
 		rates = append(rates, float64(*n)/r.total.Seconds())
-		steps = append(steps, float64(*n*stages)/r.total.Seconds())
+		steps = append(steps, float64(*n*harness.EngineStages)/r.total.Seconds())
 		submits = append(submits, r.submit.Seconds())
 	}
 	med := harness.Median(totals)
@@ -102,11 +99,11 @@ func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) 
 		return r, err
 	}
 	hc := &http.Client{Transport: harness.Authorized{Token: token, Base: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}, Timeout: time.Minute}
-	if err := harness.Post(ctx, hc, srv.URL+"/api/v1/config", pipelineConfig(), nil); err != nil {
+	if err := harness.Post(ctx, hc, srv.URL+"/api/v1/config", harness.EngineConfig(), nil); err != nil {
 		return r, fmt.Errorf("applying config: %w", err)
 	}
 
-	w, err := harness.Workload{Client: hc, Base: srv.URL, Pipeline: "noop5", N: n, Clients: clients, Poll: poll}.Run(ctx)
+	w, err := harness.Workload{Client: hc, Base: srv.URL, Pipeline: harness.EnginePipeline, N: n, Clients: clients, Poll: poll}.Run(ctx)
 	r.submit = w.Submit
 	if err != nil {
 		return r, err
@@ -145,33 +142,6 @@ func run(tmp, bin string, n, clients, workers int, poll, timeout time.Duration) 
 		return r, fmt.Errorf("expected %d succeeded executions, got %v", n, byStatus)
 	}
 	return r, nil
-}
-
-func pipelineConfig() []byte {
-	type stage struct {
-		Name  string   `json:"name"`
-		Needs []string `json:"needs,omitempty"`
-		Noop  struct{} `json:"noop"`
-	}
-	var st []stage
-	for i := 1; i <= stages; i++ {
-		s := stage{Name: fmt.Sprintf("s%d", i)}
-		if i > 1 {
-			s.Needs = []string{fmt.Sprintf("s%d", i-1)}
-		}
-		st = append(st, s)
-	}
-	cfg := map[string]any{
-		"applications": []any{map[string]any{
-			"name": "b", "run": map[string]any{"command": "/bin/true"},
-			"healthCheck": map[string]any{"path": "/healthz"}, "instances": 1,
-		}},
-		"environments": []any{},
-		"pipelines":    []any{map[string]any{"name": "noop5", "application": "b", "stages": st}},
-	}
-	b, err := json.Marshal(cfg)
-	check(err)
-	return b
 }
 
 func check(err error) {

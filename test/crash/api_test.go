@@ -3,12 +3,11 @@ package crash
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -29,17 +28,23 @@ func newAPI(base, token string) *api {
 // do sends a request and decodes a 2xx JSON answer into out; it returns the
 // status code (0 when the server did not answer).
 func (a *api) do(ctx context.Context, method, path string, body, out any) (int, error) {
+	code, _, err := a.send(ctx, method, path, body, out)
+	return code, err
+}
+
+// send is do that also returns the answer's headers.
+func (a *api) send(ctx context.Context, method, path string, body, out any) (int, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
 	if body != nil {
@@ -47,51 +52,63 @@ func (a *api) do(ctx context.Context, method, path string, body, out any) (int, 
 	}
 	resp, err := a.hc.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resp.StatusCode, err
+		return resp.StatusCode, resp.Header, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+		return resp.StatusCode, resp.Header, fmt.Errorf("%s %s: %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: decoding answer: %w", method, path, err)
+			return resp.StatusCode, resp.Header, fmt.Errorf("%s %s: decoding answer: %w", method, path, err)
 		}
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, resp.Header, nil
 }
 
-// executions lists every execution matching query, a page of 500 at a
-// time (the API's largest), following the cursor of each page.
-func (a *api) executions(ctx context.Context, query string) ([]model.Execution, error) {
-	var all []model.Execution
-	cursor := ""
-	for {
-		var page []model.Execution
-		path := "/api/v1/executions?limit=500" + query
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		if _, err := a.do(ctx, http.MethodGet, path, nil, &page); err != nil {
+// list GETs path and every further page its answers' `Link: <PATH>;
+// rel="next"` headers name, and returns all the pages' items.
+func list[T any](ctx context.Context, a *api, path string) ([]T, error) {
+	var all []T
+	for path != "" {
+		var page []T
+		_, h, err := a.send(ctx, http.MethodGet, path, nil, &page)
+		if err != nil {
 			return all, err
 		}
 		all = append(all, page...)
-		if len(page) < 500 {
-			return all, nil
-		}
-		last := page[len(page)-1]
-		cursor = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
+		path = nextPage(h.Get("Link"))
 	}
+	return all, nil
 }
 
+// nextPage is the path of a `Link: <PATH>; rel="next"` header, or "".
+func nextPage(link string) string {
+	path, ok := strings.CutPrefix(link, "<")
+	if !ok {
+		return ""
+	}
+	path, ok = strings.CutSuffix(path, `>; rel="next"`)
+	if !ok {
+		return ""
+	}
+	return path
+}
+
+// executions lists every execution matching query, a page of 500 at a
+// time (the API's largest).
+func (a *api) executions(ctx context.Context, query string) ([]model.Execution, error) {
+	return list[model.Execution](ctx, a, "/api/v1/executions?limit=500"+query)
+}
+
+// events lists every event of a kind, a page of 1000 at a time (the API's
+// largest).
 func (a *api) events(ctx context.Context, kind string) ([]model.Event, error) {
-	var out []model.Event
-	_, err := a.do(ctx, http.MethodGet, "/api/v1/events?limit=1000&kind="+kind, nil, &out)
-	return out, err
+	return list[model.Event](ctx, a, "/api/v1/events?limit=1000&kind="+kind)
 }
 
 // run starts an execution; the server may be down, so it retries until it

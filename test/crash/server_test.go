@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gennaker/gennaker/internal/cliconfig"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // serverProc is a gennaker server process that the test kills and restarts
@@ -31,7 +30,7 @@ type serverProc struct {
 func newServerProc(t *testing.T) *serverProc {
 	t.Helper()
 	dir := t.TempDir()
-	return &serverProc{t: t, dataDir: dir + "/data", addr: freeAddr(t), logPath: dir + "/server.log"}
+	return &serverProc{t: t, dataDir: dir + "/data", addr: testserver.FreeAddr(t), logPath: dir + "/server.log"}
 }
 
 // URL is the server's API base URL; it stays the same across restarts.
@@ -74,15 +73,7 @@ func (s *serverProc) start() {
 // across restarts on one data directory and address).
 func (s *serverProc) token() string {
 	s.t.Helper()
-	f, err := cliconfig.Load(s.dataDir + ".cli.yaml")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	c, ok := f.ForServer(s.URL())
-	if !ok || c.Token == "" {
-		s.t.Fatalf("the server wrote no CLI credential for %s", s.URL())
-	}
-	return c.Token
+	return testserver.AdminToken(s.t, s.dataDir+".cli.yaml", s.URL())
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
@@ -179,14 +170,4 @@ func waitLogLine(path string, offset int64, want string, limit time.Duration, ex
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -5,38 +5,13 @@
 package deploy
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
-// exe is the gennaker binary under test, built once by TestMain.
+// exe is the gennaker binary under test, built once by TestMain (or
+// $GENNAKER_TEST_BIN, e.g. of a clean checkout while the tree is being edited).
 var exe string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gennaker-deploy-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	exe = filepath.Join(dir, "gennaker")
-	if bin := os.Getenv("GENNAKER_TEST_BIN"); bin != "" {
-		// A prebuilt binary, e.g. of a clean checkout while the tree is being edited.
-		exe = bin
-		code := m.Run()
-		os.RemoveAll(dir)
-		os.Exit(code)
-	}
-	build := exec.Command("go", "build", "-o", exe, "github.com/gennaker/gennaker/cmd/gennaker")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building gennaker:", err)
-		os.RemoveAll(dir)
-		os.Exit(2)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testserver.Main(m, &exe) }

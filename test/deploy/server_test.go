@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // markVar is put in every test server's environment with a value unique to
@@ -49,22 +48,12 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	r := &rig{t: t, data: t.TempDir(), addr: freeAddr(t), frontDoor: freeAddr(t), mark: hex.EncodeToString(b)}
+	r := &rig{t: t, data: t.TempDir(), addr: testserver.FreeAddr(t), frontDoor: testserver.FreeAddr(t), mark: hex.EncodeToString(b)}
 	r.c = client.New("http://"+r.addr, "")
 	r.c.HTTP.Timeout = 10 * time.Second
 	t.Cleanup(r.teardown)
 	r.start()
 	return r
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // start runs the server and waits until its API answers.
@@ -92,7 +81,7 @@ func (r *rig) start() {
 		resp, err := http.Get("http://" + r.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			r.c.Token = adminToken(r.t, r.cliConfig(), "http://"+r.addr)
+			r.c.Token = testserver.AdminToken(r.t, r.cliConfig(), "http://"+r.addr)
 			return
 		}
 		select {
@@ -107,20 +96,6 @@ func (r *rig) start() {
 // cliConfig is the CLI credentials file the server writes the local
 // admin's token to (outside the data directory, as a user's would be).
 func (r *rig) cliConfig() string { return r.data + ".cli.yaml" }
-
-// adminToken reads the token the server wrote for the local user.
-func adminToken(t *testing.T, path, server string) string {
-	t.Helper()
-	f, err := cliconfig.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, ok := f.ForServer(server)
-	if !ok || c.Token == "" {
-		t.Fatalf("the server wrote no CLI credential for %s to %s", server, path)
-	}
-	return c.Token
-}
 
 // kill9 kills the server with SIGKILL, leaving its instances running.
 func (r *rig) kill9() {

@@ -16,9 +16,9 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/gennaker/gennaker/internal/api"
-	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // waitserver waits until $GENNAKER_SERVER/healthz answers 200 (at most
@@ -55,15 +55,17 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 // testerToken creates (or, after a restart, re-creates) the admin token
 // "tester" as the server's local admin and returns its secret.
 func testerToken(ts *testscript.TestScript, base string) string {
-	f, err := cliconfig.Load(ts.Getenv("GENNAKER_CONFIG"))
+	token, err := testserver.ReadAdminToken(ts.Getenv("GENNAKER_CONFIG"), base)
 	ts.Check(err)
-	c, ok := f.ForServer(base)
-	if !ok {
-		ts.Fatalf("the server wrote no CLI credential for %s to %s", base, ts.Getenv("GENNAKER_CONFIG"))
-	}
-	admin := client.New(base, c.Token)
+	admin := client.New(base, token)
 	ctx := context.Background()
-	_, _ = admin.RevokeToken(ctx, "tester")
+	// A restarted server still knows the first start's "tester".
+	if _, err := admin.RevokeToken(ctx, "tester"); err != nil {
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+			ts.Fatalf("revoking the previous token tester: %v", err)
+		}
+	}
 	created, err := admin.CreateToken(ctx, api.TokenRequest{Name: "tester", Role: model.RoleAdmin, ExpiresIn: "300d"})
 	ts.Check(err)
 	return created.Secret

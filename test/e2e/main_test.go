@@ -11,42 +11,24 @@
 package e2e
 
 import (
-	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
-// binDir holds the gennaker binary built once for all scripts.
-var binDir string
+// exe is the gennaker binary under test, built once by TestMain.
+var exe string
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "gennaker-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)
-		return 2
-	}
-	defer os.RemoveAll(dir)
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "gennaker"), "github.com/gennaker/gennaker/cmd/gennaker")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: building gennaker:", err)
-		return 2
-	}
-	binDir = dir
-	return m.Run()
-}
+func TestMain(m *testing.M) { testserver.Main(m, &exe) }
 
 func TestCLI(t *testing.T) {
 	t.Parallel()
+	binDir := gennakerDir(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
@@ -88,4 +70,17 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// gennakerDir is a directory holding the binary under test as `gennaker`,
+// for the scripts' PATH.
+func gennakerDir(t *testing.T) string {
+	if filepath.Base(exe) == "gennaker" {
+		return filepath.Dir(exe)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(exe, filepath.Join(dir, "gennaker")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -41,7 +41,7 @@ func TestAttacksFromTheIssue(t *testing.T) {
 	}
 	form := func(path, body, site, origin string) func() *http.Request {
 		return func() *http.Request {
-			req := newRequest(t, "POST", s.base+path, body)
+			req := newRequest(t, "POST", s.URL+path, body)
 			req.Header.Set("Content-Type", "text/plain")
 			if site != "" {
 				req.Header.Set("Sec-Fetch-Site", site)
@@ -55,7 +55,7 @@ func TestAttacksFromTheIssue(t *testing.T) {
 	}
 	withToken := func(method, path, ct, body string, tweak ...func(*http.Request)) func() *http.Request {
 		return func() *http.Request {
-			req := newRequest(t, method, s.base+path, body)
+			req := newRequest(t, method, s.URL+path, body)
 			if ct != "" {
 				req.Header.Set("Content-Type", ct)
 			}
@@ -82,18 +82,18 @@ func TestAttacksFromTheIssue(t *testing.T) {
 		{"empty body read as {} before", withToken("POST", "/api/v1/applications/victim/deploy", "application/json", ""), 400, "empty"},
 		{"DNS rebinding: a foreign Host header, with a valid token", withToken("POST", "/api/v1/config", "application/json", evil, func(r *http.Request) { r.Host = "rebind.attacker.example" }), 421, "--allowed-host"},
 		{"DNS rebinding: reading config under a foreign name with the session cookie", func() *http.Request {
-			req := newRequest(t, "GET", s.base+"/api/v1/config", "")
+			req := newRequest(t, "GET", s.URL+"/api/v1/config", "")
 			req.Host = "rebind.attacker.example:7070"
 			req.AddCookie(cookie)
 			return req
 		}, 421, ""},
 		{"no credential", func() *http.Request {
-			req := newRequest(t, "POST", s.base+"/api/v1/config", evil)
+			req := newRequest(t, "POST", s.URL+"/api/v1/config", evil)
 			req.Header.Set("Content-Type", "application/json")
 			return req
 		}, 401, "Authorization: Bearer"},
 		{"no credential, a forged actor header", func() *http.Request {
-			req := newRequest(t, "POST", s.base+"/api/v1/applications/victim/deploy", `{"environment":"prod","version":"v1"}`)
+			req := newRequest(t, "POST", s.URL+"/api/v1/applications/victim/deploy", `{"environment":"prod","version":"v1"}`)
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("X-Gennaker-Actor", "ceo")
 			return req
@@ -117,7 +117,7 @@ func TestAttacksFromTheIssue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := newRequest(t, "POST", s.base+"/api/v1/applications/victim/rollback", `{"environment":"prod"}`)
+	req := newRequest(t, "POST", s.URL+"/api/v1/applications/victim/rollback", `{"environment":"prod"}`)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+deployer.Secret)
 	req.Header.Set("X-Gennaker-Actor", "ceo")
@@ -128,10 +128,15 @@ func TestAttacksFromTheIssue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var byToken bool
 	for _, ev := range evs {
 		if ev.Actor == "ceo" {
 			t.Errorf("event %d records the forged actor: %+v", ev.ID, ev)
 		}
+		byToken = byToken || ev.Actor == "token:ci"
+	}
+	if !byToken {
+		t.Errorf("no event of victim records the rollback as token:ci's: %+v", evs)
 	}
 
 	// Nothing was created, nothing ran, and the refusals are in the audit log.
@@ -171,7 +176,7 @@ func TestAttacksFromTheIssue(t *testing.T) {
 			refused[e.Actor]++
 		}
 	}
-	if refused["anonymous"] < 3 || refused["token:local-"+localUser(t)]+refused["anonymous"] < 6 {
+	if refused["anonymous"] < 3 || refused["token:local-"+localUser()]+refused["anonymous"] < 6 {
 		t.Errorf("the audit log should hold the refusals (cross-origin posts, no credential): %v", refused)
 	}
 	if v, err := s.admin.VerifyAudit(ctx); err != nil || !v.OK {
@@ -187,13 +192,13 @@ func TestPrivateFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{
-		s.data:                                   0o700,
-		filepath.Join(s.data, "gennaker.db"):     0o600,
-		filepath.Join(s.data, "gennaker.db-wal"): 0o600,
-		filepath.Join(s.data, "gennaker.db-shm"): 0o600,
-		filepath.Join(s.data, "server.lock"):     0o600,
-		s.cliPath:                                0o600,
-		filepath.Dir(s.cliPath):                  0o700,
+		s.Data:                                   0o700,
+		filepath.Join(s.Data, "gennaker.db"):     0o600,
+		filepath.Join(s.Data, "gennaker.db-wal"): 0o600,
+		filepath.Join(s.Data, "gennaker.db-shm"): 0o600,
+		filepath.Join(s.Data, "server.lock"):     0o600,
+		s.CLIConfig:                              0o600,
+		filepath.Dir(s.CLIConfig):                0o700,
 	} {
 		st, err := os.Stat(path)
 		if err != nil {
@@ -209,7 +214,7 @@ func TestPrivateFiles(t *testing.T) {
 // sessionCookie logs a browser in with the admin token and returns its cookie.
 func sessionCookie(t *testing.T, s *server) *http.Cookie {
 	t.Helper()
-	req := newRequest(t, "POST", s.base+"/login", "token="+url.QueryEscape(s.admin.Token))
+	req := newRequest(t, "POST", s.URL+"/login", "token="+url.QueryEscape(s.admin.Token))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	code, h, body := raw(t, req)

@@ -37,12 +37,13 @@ func TestLargeFormPostsLeaveNothing(t *testing.T) {
 			fmt.Fprint(pw, "\r\n--b--\r\n")
 			pw.Close()
 		}()
-		req, _ := http.NewRequest("POST", s.base+tc.path, pr)
+		req, _ := http.NewRequest("POST", s.URL+tc.path, pr)
 		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		if tc.auth != "" {
 			req.Header.Set("Authorization", tc.auth)
 		}
+		// A connection the server closes mid-body refuses the post as well.
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
@@ -51,6 +52,10 @@ func TestLargeFormPostsLeaveNothing(t *testing.T) {
 			}
 		}
 		pr.Close()
+	}
+	// ... but only while the server lives on.
+	if code, _, body := raw(t, newRequest(t, "GET", s.URL+"/healthz", "")); code != http.StatusOK {
+		t.Fatalf("/healthz after the posts: %d %s", code, body)
 	}
 	left, _ := filepath.Glob(filepath.Join(tmp, "multipart-*"))
 	for _, f := range left {

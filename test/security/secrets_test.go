@@ -21,6 +21,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // TestSecretsNeverShown runs pipelines whose webhook URL (a Slack-style URL
@@ -43,7 +44,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		"CHECKOUT_DB_PASSWORD="+dbPassword)
 	ctx := context.Background()
 	gotEnv := filepath.Join(dir, "instance-saw")
-	frontDoor := freeAddr(t)
+	frontDoor := testserver.FreeAddr(t)
 	auth := map[string]model.StringOrSecret{"Authorization": model.FromSecret(model.SecretRef{File: tokenFile}), "X-Team": model.Inline("payments")}
 	cfg := model.Config{
 		Applications: []model.Application{{Name: "checkout", Instances: 1,
@@ -104,12 +105,12 @@ func TestSecretsNeverShown(t *testing.T) {
 	for _, args := range [][]string{{"execution", bad.ID, "-o", "json"}, {"execution", bad.ID}, {"logs", "checkout", "--env", "staging"}, {"events"}, {"audit", "list"}} {
 		seen.add("gennaker "+strings.Join(args, " "), s.cli(t, args...))
 	}
-	s.stop()
-	seen.add("server log", s.log())
-	_ = filepath.WalkDir(s.data, func(path string, d fs.DirEntry, err error) error {
+	s.Stop()
+	seen.add("server log", s.Log())
+	_ = filepath.WalkDir(s.Data, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(path)
-			seen.add("file "+strings.TrimPrefix(path, s.data), string(b))
+			seen.add("file "+strings.TrimPrefix(path, s.Data), string(b))
 		}
 		return nil
 	})
@@ -163,7 +164,7 @@ func (c *collected) find(value string) []string {
 func (c *collected) stream(t *testing.T, s *server, path string) func() {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.base+path, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+s.admin.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -185,7 +186,7 @@ func (c *collected) watch(t *testing.T, s *server, id string) *model.Execution {
 	var buf bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/api/v1/executions/"+id+"/stream", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/api/v1/executions/"+id+"/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+s.admin.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -209,7 +210,7 @@ func (c *collected) watch(t *testing.T, s *server, id string) *model.Execution {
 
 func (s *server) get(t *testing.T, path string) string {
 	t.Helper()
-	req := newRequest(t, "GET", s.base+path, "")
+	req := newRequest(t, "GET", s.URL+path, "")
 	req.Header.Set("Authorization", "Bearer "+s.admin.Token)
 	code, _, body := raw(t, req)
 	if code != http.StatusOK {
@@ -220,8 +221,8 @@ func (s *server) get(t *testing.T, path string) string {
 
 func (s *server) cli(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(exe, append([]string{"--server", s.base}, args...)...)
-	cmd.Env = append(os.Environ(), "GENNAKER_CONFIG="+s.cliPath)
+	cmd := exec.Command(exe, append([]string{"--server", s.URL}, args...)...)
+	cmd.Env = append(os.Environ(), "GENNAKER_CONFIG="+s.CLIConfig)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("gennaker %s: %v\n%s", strings.Join(args, " "), err, out)

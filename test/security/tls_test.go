@@ -29,27 +29,27 @@ func TestTLS(t *testing.T) {
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s := startServerWith(t, []string{"--tls-cert", certFile, "--tls-key", keyFile}, hc)
-	if !strings.HasPrefix(s.base, "https://") {
-		t.Fatalf("base %s", s.base)
+	if !strings.HasPrefix(s.URL, "https://") {
+		t.Fatalf("base %s", s.URL)
 	}
 
 	// The CLI finds the server, its token and the certificate in the context.
 	cmd := exec.Command(exe, "whoami")
-	cmd.Env = append(os.Environ(), "GENNAKER_CONFIG="+s.cliPath, "GENNAKER_SERVER=")
+	cmd.Env = append(os.Environ(), "GENNAKER_CONFIG="+s.CLIConfig, "GENNAKER_SERVER=")
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "on "+s.base) {
+	if err != nil || !strings.Contains(string(out), "on "+s.URL) {
 		t.Fatalf("gennaker whoami over TLS: %v\n%s", err, out)
 	}
 
 	// Plain HTTP is not served.
-	if resp, err := http.Get(strings.Replace(s.base, "https://", "http://", 1) + "/healthz"); err == nil {
+	if resp, err := http.Get(strings.Replace(s.URL, "https://", "http://", 1) + "/healthz"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode < 400 {
 			t.Errorf("plain HTTP answered %d", resp.StatusCode)
 		}
 	}
 
-	req, _ := http.NewRequest("POST", s.base+"/login", strings.NewReader("token="+url.QueryEscape(s.admin.Token)))
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader("token="+url.QueryEscape(s.admin.Token)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := hc.Do(req)
 	if err != nil {

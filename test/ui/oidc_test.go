@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/gennaker/gennaker/internal/cliconfig"
-	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/test/oidcenv"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // TestOIDCLoginInChromium logs a person in to the UI through a real OpenID
@@ -30,37 +25,18 @@ func TestOIDCLoginInChromium(t *testing.T) {
 	node := uiPrerequisites(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	base := "http://" + addr
 	p := oidcenv.Start(t, oidcenv.Options{
 		Client: oidcenv.Client{RedirectURIs: []string{base + "/auth/oidc/callback"}},
 		Users:  []oidcenv.User{{Username: "alice", Password: "correct-horse", Email: "alice@example.com", Name: "Alice Payments", Groups: []string{"payments-eng"}}},
 	})
-	bin := buildGennaker(ctx, t)
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "server.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := exec.Command(bin, "server", "--data", filepath.Join(dir, "data"), "--addr", addr, "--cli-config", filepath.Join(dir, "cli.yaml"),
-		"--oidc-issuer", p.Issuer, "--oidc-client-id", p.ClientID, "--oidc-redirect-url", base+"/auth/oidc/callback", "--oidc-name", "Test IdP")
-	srv.Env = append(os.Environ(), "GENNAKER_OIDC_CLIENT_SECRET="+p.ClientSecret)
-	srv.Stdout, srv.Stderr = logf, logf
-	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-		logf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("server log:\n%s", b)
-		}
-	}()
-	admin := waitAdmin(t, base, filepath.Join(dir, "cli.yaml"))
+	srv := testserver.Start(t, exe, testserver.Options{
+		Addr: addr,
+		Args: []string{"--oidc-issuer", p.Issuer, "--oidc-client-id", p.ClientID, "--oidc-redirect-url", base + "/auth/oidc/callback", "--oidc-name", "Test IdP"},
+		Env:  []string{"GENNAKER_OIDC_CLIENT_SECRET=" + p.ClientSecret},
+	})
+	admin := srv.Admin()
 	if _, err := admin.Apply(ctx, model.Config{
 		Teams: []model.Team{{Name: "payments", Groups: []string{"payments-eng"}}, {Name: "search"}},
 		Applications: []model.Application{
@@ -78,10 +54,8 @@ func TestOIDCLoginInChromium(t *testing.T) {
 	cmd.Env = append(os.Environ(), "GENNAKER_BASE="+base, "OIDC_USER=alice", "OIDC_PASSWORD=correct-horse", "OIDC_EMAIL=alice@example.com")
 	cmd.Stdout = io.MultiWriter(&out, testWriter{t})
 	cmd.Stderr = cmd.Stdout
-	err = cmd.Run()
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if last := lines[len(lines)-1]; err != nil || !strings.HasSuffix(last, " passed, 0 failed") {
-		t.Fatalf("node test/ui/oidc.mjs: %v: %s", err, last)
+	if err := runScript(cmd, &out); err != nil {
+		t.Fatalf("node test/ui/oidc.mjs: %v", err)
 	}
 
 	entries, err := admin.Audit(ctx, url.Values{"actor": {"alice@example.com"}})
@@ -97,71 +71,4 @@ func TestOIDCLoginInChromium(t *testing.T) {
 	if !login || !logout || !refused {
 		t.Errorf("the audit log should hold alice's login (oidc), her refused rollback and her logout: login %v, refused %v, logout %v: %+v", login, refused, logout, entries)
 	}
-}
-
-// uiPrerequisites skips (or fails, under make test) without Chromium, node
-// and playwright-core, and returns node's path.
-func uiPrerequisites(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		missing(t, chromium+" is missing")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing(t, "node is not on PATH")
-	}
-	if _, err := os.Stat(filepath.Join("node_modules", "playwright-core")); err != nil {
-		npm, err := exec.LookPath("npm")
-		if err != nil {
-			missing(t, "test/ui/node_modules is missing and npm is not on PATH")
-		}
-		if out, err := exec.Command(npm, "ci", "--no-audit", "--no-fund").CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in test/ui: %v\n%s", err, out)
-		}
-	}
-	return node
-}
-
-// buildGennaker returns $GENNAKER_TEST_BIN or a fresh build.
-func buildGennaker(ctx context.Context, t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("GENNAKER_TEST_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "gennaker")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/gennaker/gennaker/cmd/gennaker").CombinedOutput(); err != nil {
-		t.Fatalf("building gennaker: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// waitAdmin waits for the server and returns a client with the admin token it wrote.
-func waitAdmin(t *testing.T, base, cliPath string) *client.Client {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			f, err := cliconfig.Load(cliPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c, ok := f.ForServer(base); ok {
-				return client.New(base, c.Token)
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("the server at %s did not start", base)
-	return nil
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

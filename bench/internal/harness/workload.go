@@ -13,9 +13,47 @@ import (
 	"time"
 )
 
+// The engine benchmark's config (EngineConfig): an application b and a
+// pipeline noop5 of five no-op stages chained with needs.
+const (
+	EngineApp      = "b"
+	EnginePipeline = "noop5"
+	EngineStages   = 5
+)
+
+// EngineConfig is the engine benchmark's config, the body of POST
+// /api/v1/config.
+func EngineConfig() []byte {
+	type stage struct {
+		Name  string   `json:"name"`
+		Needs []string `json:"needs,omitempty"`
+		Noop  struct{} `json:"noop"`
+	}
+	var st []stage
+	for i := 1; i <= EngineStages; i++ {
+		s := stage{Name: fmt.Sprintf("s%d", i)}
+		if i > 1 {
+			s.Needs = []string{fmt.Sprintf("s%d", i-1)}
+		}
+		st = append(st, s)
+	}
+	b, err := json.Marshal(map[string]any{
+		"applications": []any{map[string]any{
+			"name": EngineApp, "run": map[string]any{"command": "/bin/true"},
+			"healthCheck": map[string]any{"path": "/healthz"}, "instances": 1,
+		}},
+		"environments": []any{},
+		"pipelines":    []any{map[string]any{"name": EnginePipeline, "application": EngineApp, "stages": st}},
+	})
+	if err != nil {
+		panic(err) // maps, strings and slices always marshal
+	}
+	return b
+}
+
 // Workload is the engine benchmark's load: N executions of one pipeline
-// started through the API by concurrent clients, then polled until none
-// is running.
+// (EnginePipeline in the benchmarks) started through the API by concurrent
+// clients, then polled until none is running.
 type Workload struct {
 	Client   *http.Client
 	Base     string // the server's URL
