@@ -70,7 +70,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	for _, s := range pl.Stages {
 		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})
 	}
-	var started *model.Execution
+	var eff Effects
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := guard.admit(ctx, tx, exec, nil); err != nil {
 			return err
@@ -91,14 +91,17 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 				return err
 			}
 		}
-		started, err = e.advance(ctx, tx, exec.ID, cloneExecution(exec))
-		return err
+		var err error
+		if eff, err = Transition(exec, Started{}, now); err != nil {
+			return err
+		}
+		return e.commit(ctx, tx, exec, eff)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
 	}
-	e.bus.Publish(Update{ExecutionID: exec.ID, Application: exec.Application, Status: string(started.Status)})
-	return started, nil
+	e.afterCommit(exec, eff)
+	return eff.appliedTo(exec), nil
 }
 
 // checkDeployParams refuses, before anything runs, a version that is not a
@@ -202,42 +205,20 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 	if p.Decision != model.DecisionApprove && p.Decision != model.DecisionReject {
 		return fmt.Errorf("%w: decision must be approve or reject, not %q", ErrBadRequest, p.Decision)
 	}
-	var app string
-	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		exec, err := tx.ExecutionGet(ctx, p.ExecutionID)
-		if err != nil {
-			return err
-		}
-		app = exec.Application
+	_, err := e.apply(ctx, p.ExecutionID, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
 		if exec.Status.Terminal() {
-			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
+			return nil, fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
 		st, err := waitingStage(exec, p.Stage)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := p.Guard.admit(ctx, tx, exec, st); err != nil {
-			return err
+			return nil, err
 		}
-		now := e.now()
-		next := *st
-		next.Judgment = &model.Judgment{Decision: p.Decision, Actor: p.Actor, Comment: p.Comment, At: now}
-		next.Status = model.StageRunning
-		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: []model.StageStatus{model.StageWaiting}}); err != nil {
-			return err
-		}
-		ev := model.Event{Kind: model.EventManualStep, Action: p.Decision, Actor: p.Actor, Detail: p.Comment}
-		fillEvent(&ev, exec, st.Name, now)
-		if _, err := tx.EventInsert(ctx, &ev); err != nil {
-			return err
-		}
-		return e.nudge(ctx, tx, exec.ID, st.Name, now)
+		return Judged{Stage: st.Name, Judgment: model.Judgment{Decision: p.Decision, Actor: p.Actor, Comment: p.Comment, At: e.now()}}, nil
 	})
-	if err != nil {
-		return err
-	}
-	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Application: app, Stage: p.Stage})
-	return nil
+	return err
 }
 
 func waitingStage(exec *model.Execution, name string) (*model.Stage, error) {
@@ -289,64 +270,16 @@ type CancelParams struct {
 // Cancel ends a running execution: stages not started are canceled, stages
 // in progress are woken to clean up (a deploy restores traffic) and end canceled.
 func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
-	var app string
-	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		exec, err := tx.ExecutionGet(ctx, p.ExecutionID)
-		if err != nil {
-			return err
-		}
-		app = exec.Application
+	_, err := e.apply(ctx, p.ExecutionID, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
 		if exec.Status.Terminal() {
-			return fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
+			return nil, fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
 		if err := p.Guard.admit(ctx, tx, exec, nil); err != nil {
-			return err
+			return nil, err
 		}
-		now := e.now()
-		reason := "canceled by " + orSomeone(p.Actor)
-		if p.Reason != "" {
-			reason += ": " + p.Reason
-		}
-		if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
-			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: model.ExecutionCanceled, Reason: reason, EndedAt: &now,
-		}); err != nil {
-			return err
-		}
-		for i := range exec.Stages {
-			st := exec.Stages[i]
-			switch st.Status {
-			case model.StagePending:
-				st.Status, st.Reason, st.EndedAt = model.StageCanceled, reason, &now
-				if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{model.StagePending}}); err != nil {
-					return err
-				}
-			case model.StageWaiting:
-				st.Status = model.StageRunning
-				if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{model.StageWaiting}}); err != nil {
-					return err
-				}
-				fallthrough
-			case model.StageRunning:
-				if err := e.nudge(ctx, tx, exec.ID, st.Name, now); err != nil {
-					return err
-				}
-			}
-		}
-		step := model.Event{Kind: model.EventManualStep, Action: "cancel", Actor: p.Actor, Detail: p.Reason}
-		fillEvent(&step, exec, "", now)
-		if _, err := tx.EventInsert(ctx, &step); err != nil {
-			return err
-		}
-		fin := model.Event{Kind: model.EventExecutionFinished, Detail: "canceled: " + reason}
-		fillEvent(&fin, exec, "", now)
-		_, err = tx.EventInsert(ctx, &fin)
-		return err
+		return Canceled{Actor: p.Actor, Reason: p.Reason}, nil
 	})
-	if err != nil {
-		return err
-	}
-	e.bus.Publish(Update{ExecutionID: p.ExecutionID, Application: app, Status: string(model.ExecutionCanceled)})
-	return nil
+	return err
 }
 
 func orSomeone(actor string) string {

@@ -1,131 +1,74 @@
 package engine
 
 import (
-	"context"
 	"fmt"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
-	"github.com/gennaker/gennaker/internal/store"
 )
 
-// advance applies Decide to the execution as stored in tx: it starts the
-// stages that are ready (enqueueing their jobs), skips those that cannot run
-// or whose condition is false, and finishes the execution when nothing is
-// left. It loops because a skipped stage can make others ready.
-//
-// snapshot, when not nil, is a copy of the execution known to be current in
-// this transaction (the caller just inserted it, or just moved its only
-// active stage); it saves re-reading the execution on the hot path. A stale
-// snapshot cannot do harm: every write below is guarded by the stage's
-// version, so it fails with ErrConflict and the transaction rolls back.
-func (e *Engine) advance(ctx context.Context, tx store.Tx, execID string, snapshot *model.Execution) (*model.Execution, error) {
-	exec, _, err := e.advanceKeep(ctx, tx, execID, snapshot, false)
-	return exec, err
-}
-
-// advanceInline advances after st finished and, on a single node, keeps one
-// newly started stage for the calling job to run next instead of enqueueing it.
-func (e *Engine) advanceInline(ctx context.Context, tx store.Tx, exec *model.Execution, st *model.Stage) (string, error) {
-	_, kept, err := e.advanceKeep(ctx, tx, exec.ID, soleActiveSnapshot(exec, st), e.cfg.SingleNode)
-	return kept, err
-}
-
-// advanceKeep is advance; with keepOne it does not enqueue the first stage it
-// starts and returns its name instead.
-func (e *Engine) advanceKeep(ctx context.Context, tx store.Tx, execID string, snapshot *model.Execution, keepOne bool) (*model.Execution, string, error) {
-	kept := ""
+// advance applies Decide to the execution: it starts the stages that are
+// ready, skips those that cannot run or whose condition is false, and
+// finishes the execution when nothing is left. It loops because a skipped
+// stage can make others ready. The first stage it starts may be claimed
+// for claim (inline continuation); the others get jobs.
+func (t *transition) advance(claim string, until time.Time) error {
 	for range 1000 {
-		exec := snapshot
-		snapshot = nil
-		if exec == nil {
-			var err error
-			if exec, err = tx.ExecutionGet(ctx, execID); err != nil {
-				return nil, "", err
-			}
-		}
-		d := Decide(exec)
+		d := Decide(t.exec)
 		if len(d.Start) == 0 && len(d.Skip) == 0 && d.Finish == nil {
-			return exec, kept, nil
+			return nil
 		}
-		now := e.now()
 		changed := false
 		for _, sk := range d.Skip {
-			st := findStage(exec, sk.Stage)
-			if err := e.endPending(ctx, tx, st, model.StageSkipped, sk.Reason); err != nil {
-				return nil, "", err
-			}
+			t.endPending(t.stage(sk.Stage), model.StageSkipped, sk.Reason)
 			changed = true
 		}
 		for _, name := range d.Start {
-			st := findStage(exec, name)
-			spec, _ := findSpec(exec, name)
-			run, why, err := evalCondition(spec.If, exec)
+			st := t.stage(name)
+			spec, _ := findSpec(t.exec, name)
+			run, why, err := evalCondition(spec.If, t.exec)
 			if err != nil {
-				if err := e.endPending(ctx, tx, st, model.StageFailed, err.Error()); err != nil {
-					return nil, "", err
-				}
+				t.endPending(st, model.StageFailed, err.Error())
 				changed = true
 				continue
 			}
 			if !run {
-				if err := e.endPending(ctx, tx, st, model.StageSkipped, why); err != nil {
-					return nil, "", err
-				}
+				t.endPending(st, model.StageSkipped, why)
 				changed = true
 				continue
 			}
-			next := *st
-			next.Status, next.Attempt, next.StartedAt = model.StageRunning, 1, &now
-			if t := spec.Timeout.D(); t > 0 {
-				deadline := now.Add(t)
-				next.Deadline = &deadline
+			now := t.now
+			st.Status, st.Attempt, st.StartedAt, st.WakeAt = model.StageRunning, 1, &now, &now
+			if d := spec.Timeout.D(); d > 0 {
+				deadline := now.Add(d)
+				st.Deadline = &deadline
 			}
-			if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: []model.StageStatus{model.StagePending}}); err != nil {
-				return nil, "", err
-			}
-			*st = next
-			if keepOne && kept == "" {
-				kept = name
-				continue
-			}
-			if err := e.nudge(ctx, tx, execID, name, now); err != nil {
-				return nil, "", err
-			}
+			t.dirty[name] = true
+			t.due(st, claim, until)
 		}
 		if d.Finish != nil {
-			return exec, kept, e.finish(ctx, tx, exec, *d.Finish)
+			t.finish(*d.Finish)
+			return nil
 		}
 		if !changed {
-			return exec, kept, nil
+			return nil
 		}
 	}
-	return nil, "", fmt.Errorf("execution %s: stage graph did not settle; this is a bug, please report it", execID)
+	return fmt.Errorf("execution %s: stage graph did not settle; this is a bug, please report it", t.exec.ID)
 }
 
-func (e *Engine) endPending(ctx context.Context, tx store.Tx, st *model.Stage, status model.StageStatus, reason string) error {
-	now := e.now()
-	next := *st
-	next.Status, next.Reason, next.EndedAt = status, reason, &now
-	if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: []model.StageStatus{model.StagePending}}); err != nil {
-		return err
-	}
-	*st = next
-	return nil
+func (t *transition) endPending(st *model.Stage, status model.StageStatus, reason string) {
+	now := t.now
+	st.Status, st.Reason, st.EndedAt = status, reason, &now
+	t.dirty[st.Name] = true
 }
 
-func (e *Engine) finish(ctx context.Context, tx store.Tx, exec *model.Execution, f Finish) error {
-	now := e.now()
-	if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
-		ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: f.Status, Reason: f.Reason, EndedAt: &now,
-	}); err != nil {
-		return err
-	}
-	exec.Status, exec.Reason, exec.EndedAt = f.Status, f.Reason, &now
+func (t *transition) finish(f Finish) {
+	t.eff.Execution = &ExecutionWrite{To: f.Status, Reason: f.Reason, EndedAt: t.now}
+	t.exec.Status, t.exec.Reason, t.exec.EndedAt = f.Status, f.Reason, &t.now
 	ev := model.Event{Kind: model.EventExecutionFinished, Detail: string(f.Status)}
 	if f.Reason != "" {
 		ev.Detail += ": " + f.Reason
 	}
-	fillEvent(&ev, exec, "", now)
-	_, err := tx.EventInsert(ctx, &ev)
-	return err
+	t.event(ev, "")
 }

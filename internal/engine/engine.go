@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -30,13 +30,21 @@ type Config struct {
 	// PollInterval is how often idle workers look for due jobs (default 50ms).
 	PollInterval time.Duration
 	// SingleNode says this process is the only one using the database (the
-	// embedded SQLite default), so jobs left running by a crashed predecessor
-	// can be taken back at start instead of waiting for River's rescuer.
+	// embedded SQLite default): the claims left by a crashed predecessor are
+	// dropped at start, so the steps it was making resume at once instead of
+	// when their claims expire.
 	SingleNode bool
+	// Inline is how many steps one job makes back to back when each leaves
+	// a stage due at once (default 64; 1 gives every step its own job).
+	Inline int
+	// ScanInterval is how often the due scan looks for stages whose stored
+	// timer has come and that no job holds (default 1s).
+	ScanInterval time.Duration
 }
 
-// Engine runs executions durably: every state change is a guarded write
-// committed together with the job that carries the execution on.
+// Engine runs executions durably: every change goes through one apply that
+// commits it together with what carries the execution on (a job, a claim for
+// the worker that carries on, or a stored timer).
 type Engine struct {
 	store   store.Store
 	runners map[model.StageType]stage.Runner
@@ -47,7 +55,12 @@ type Engine struct {
 	cfg     Config
 	timers  timers
 	stopRun context.CancelFunc
+	scanned chan struct{} // closed when the due scan's loop has ended
+	id      string        // this engine, in its due scan's jobs
 }
+
+// jobTimeout is how long one job may run (River's JobTimeout).
+const jobTimeout = 15 * time.Minute
 
 // New builds an engine; call Start to begin working jobs.
 func New(cfg Config) (*Engine, error) {
@@ -66,7 +79,13 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 50 * time.Millisecond
 	}
-	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg}
+	if cfg.Inline <= 0 {
+		cfg.Inline = 64
+	}
+	if cfg.ScanInterval <= 0 {
+		cfg.ScanInterval = time.Second
+	}
+	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg, id: rand.Text()}
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &stageWorker{engine: e})
@@ -76,7 +95,7 @@ func New(cfg Config) (*Engine, error) {
 		Workers:                     workers,
 		FetchCooldown:               cfg.PollInterval / 10,
 		FetchPollInterval:           cfg.PollInterval,
-		JobTimeout:                  15 * time.Minute,
+		JobTimeout:                  jobTimeout,
 		RescueStuckJobsAfter:        16 * time.Minute,
 		PollOnly:                    true,
 		MaxAttempts:                 50,
@@ -100,21 +119,17 @@ func New(cfg Config) (*Engine, error) {
 // Bus is where execution updates are published for live views (SSE).
 func (e *Engine) Bus() *Bus { return e.bus }
 
-// Start begins working jobs. On a single node it first takes back jobs that
-// a crashed predecessor left running, so their executions resume at once.
+// Start begins working jobs and the due scan. On a single node it first
+// drops the claims a crashed predecessor left, so the steps it was making
+// are made again at once.
 func (e *Engine) Start(ctx context.Context) error {
 	if e.cfg.SingleNode {
-		n, err := e.store.QueueResetOrphans(ctx)
+		n, err := e.store.StageReleaseClaims(ctx)
 		if err != nil {
-			return fmt.Errorf("engine: taking back jobs left running by a previous server: %w", err)
+			return fmt.Errorf("engine: taking back the steps a previous server was making: %w", err)
 		}
 		if n > 0 {
-			e.log.Info("resuming work a previous server left unfinished", "jobs", n)
-		}
-		// Before any worker runs: a worker carrying on inline could otherwise
-		// start a stage the sweep then nudges a second time.
-		if err := e.sweep(ctx); err != nil {
-			return err
+			e.log.Info("resuming steps a previous server left unfinished", "stages", n)
 		}
 	}
 	if err := e.river.Start(ctx); err != nil {
@@ -123,71 +138,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopRun = cancel
 	e.startTimers(runCtx)
-	if e.cfg.SingleNode {
-		e.rearmTimers(ctx)
+	// Wake what came due while no server ran, and set timers for what is
+	// due soon, before the first tick.
+	if err := e.scan(ctx, e.now().Add(maxTimer)); err != nil {
+		e.log.Warn("could not look for due stages at start; the due scan tries again", "err", err)
 	}
-	return nil
-}
-
-// rearmTimers sets in-process timers again for the stage jobs scheduled
-// before a restart, so a stage due in a moment wakes on time instead of at
-// River's next scheduler pass (up to ~5 s later); one that came due while
-// no server ran is woken at once.
-func (e *Engine) rearmTimers(ctx context.Context) {
-	jobs, err := e.stageJobs(ctx, rivertype.JobStateScheduled)
-	if err != nil {
-		e.log.Warn("could not read scheduled stage jobs; they wake at River's next scheduler pass", "err", err)
-		return
-	}
-	for _, j := range jobs {
-		if !j.at.After(e.now()) {
-			// Due while no server ran: River's scheduler would release it at
-			// its next pass, seconds from now. Wake the stage at once.
-			a := j.args
-			a.At = 0
-			if _, err := e.river.Insert(ctx, a, nil); err != nil {
-				e.log.Warn("could not wake a stage that came due while the server was down; its scheduled job will", "execution", a.ExecutionID, "stage", a.Stage, "err", err)
-			}
-			continue
-		}
-		e.wakeLater(j.args, j.at)
-	}
-}
-
-// sweep nudges every running stage of every running execution. A job that
-// ran several steps back to back (inline continuation) leaves the stage it
-// was on without a job of its own; after a crash this gives it one. Extra
-// nudges are harmless: a worker that finds nothing to do does nothing.
-func (e *Engine) sweep(ctx context.Context) error {
-	execs, err := e.store.ExecutionList(ctx, store.ExecutionListParams{Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1 << 30})
-	if err != nil {
-		return fmt.Errorf("engine: listing running executions to resume: %w", err)
-	}
-	queued, err := e.queuedStages(ctx)
-	if err != nil {
-		return err
-	}
-	var nudged int
-	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		for _, ex := range execs {
-			for _, st := range ex.Stages {
-				if st.Status != model.StageRunning || covered(queued[stageArgs{ExecutionID: ex.ID, Stage: st.Name}], st) {
-					continue
-				}
-				if err := e.nudge(ctx, tx, ex.ID, st.Name, e.now()); err != nil {
-					return err
-				}
-				nudged++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("engine: resuming running stages: %w", err)
-	}
-	if nudged > 0 {
-		e.log.Info("resumed running stages", "stages", nudged, "executions", len(execs))
-	}
+	e.scanned = make(chan struct{})
+	go e.scanLoop(runCtx)
 	return nil
 }
 
@@ -195,36 +152,8 @@ func (e *Engine) sweep(ctx context.Context) error {
 func (e *Engine) Stop(ctx context.Context) error {
 	if e.stopRun != nil {
 		e.stopRun()
+		<-e.scanned
 	}
 	e.stopTimers()
 	return e.river.Stop(ctx)
-}
-
-// queuedStages returns, per stage, the versions its waiting jobs (or those
-// reset from a crash) were asked for, so the sweep gives a stage a job only
-// when none of them will run it.
-func (e *Engine) queuedStages(ctx context.Context) (map[stageArgs][]int, error) {
-	jobs, err := e.stageJobs(ctx, rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-		rivertype.JobStateRunning, rivertype.JobStateScheduled)
-	if err != nil {
-		return nil, fmt.Errorf("engine: listing queued stage jobs: %w", err)
-	}
-	out := map[stageArgs][]int{}
-	for _, j := range jobs {
-		a := j.args
-		a.At, a.Version = 0, 0
-		out[a] = append(out[a], j.args.Version)
-	}
-	return out, nil
-}
-
-// covered reports whether one of a stage's queued jobs will run it: a job
-// asked for an older version of the stage does nothing (see stageArgs).
-func covered(versions []int, st model.Stage) bool {
-	for _, v := range versions {
-		if v == 0 || v == st.Version {
-			return true
-		}
-	}
-	return false
 }

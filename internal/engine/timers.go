@@ -4,25 +4,28 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/riverqueue/river"
 )
 
-// maxTimer is the longest wait kept as an in-process timer; longer ones rely
-// on the durable scheduled job alone.
+// maxTimer is the longest wait kept as an in-process timer; the due scan
+// wakes the stages that wait longer.
 const maxTimer = 15 * time.Minute
 
-// timers wake stages at the moment they asked for. The durable scheduled job
-// is the guarantee (it survives a crash), but River releases scheduled jobs
-// only every few seconds; an in-process timer nudges the stage on time.
+// timers wake stages at the moment they asked for. The stage's stored WakeAt
+// is the guarantee (the due scan finds it, on any server, after a crash);
+// an in-process timer gives the stage a job on the dot.
 type timers struct {
 	mu      sync.Mutex
 	ctx     context.Context
-	pending map[stageArgs]*time.Timer
+	pending map[timerKey]*time.Timer
 }
 
-// wakeLater nudges the stage of a at a.At (once per distinct wake time).
-func (e *Engine) wakeLater(a stageArgs, at time.Time) {
+type timerKey struct {
+	execution, stage string
+	at               int64
+}
+
+// wakeLater gives the stage a job at at (once per distinct wake time).
+func (e *Engine) wakeLater(execID, stageName string, at time.Time) {
 	d := at.Sub(e.now())
 	if d <= 0 || d > maxTimer {
 		return
@@ -34,21 +37,22 @@ func (e *Engine) wakeLater(a stageArgs, at time.Time) {
 		return
 	}
 	if t.pending == nil {
-		t.pending = map[stageArgs]*time.Timer{}
+		t.pending = map[timerKey]*time.Timer{}
 	}
-	if _, ok := t.pending[a]; ok {
+	k := timerKey{execID, stageName, at.UnixNano()}
+	if _, ok := t.pending[k]; ok {
 		return
 	}
-	t.pending[a] = time.AfterFunc(d, func() {
+	t.pending[k] = time.AfterFunc(d, func() {
 		t.mu.Lock()
-		delete(t.pending, a)
+		delete(t.pending, k)
 		ctx := t.ctx
 		t.mu.Unlock()
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := e.river.Insert(ctx, stageArgs{ExecutionID: a.ExecutionID, Stage: a.Stage, Version: a.Version}, nil); err != nil && ctx.Err() == nil {
-			e.log.Warn("could not wake a stage on time; its scheduled job will", "execution", a.ExecutionID, "stage", a.Stage, "err", err)
+		if _, err := e.river.Insert(ctx, stageArgs{ExecutionID: execID, Stage: stageName}, nil); err != nil && ctx.Err() == nil {
+			e.log.Warn("could not wake a stage on time; the due scan will", "execution", execID, "stage", stageName, "err", err)
 		}
 	})
 }
@@ -63,14 +67,8 @@ func (e *Engine) stopTimers() {
 	t := &e.timers
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for a, tm := range t.pending {
+	for k, tm := range t.pending {
 		tm.Stop()
-		delete(t.pending, a)
+		delete(t.pending, k)
 	}
-}
-
-// scheduledOpts makes a scheduled nudge unique per stage and wake time, so
-// stale nudges that ask again for the same time do not pile up.
-func scheduledOpts(at time.Time) *river.InsertOpts {
-	return &river.InsertOpts{ScheduledAt: at, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }

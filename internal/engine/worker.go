@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -13,21 +14,18 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// stageArgs is the durable job "look at this stage now". Jobs are nudges:
-// a stage may get a stale or duplicate one, and the worker then finds
-// nothing to do, so they need no uniqueness.
+// stageArgs is the durable job "look at this stage". Jobs are nudges: a
+// job takes the stage's claim before it does anything (store.StageClaim),
+// and a stage that is not due, or held by another worker, or has moved on,
+// makes the job do nothing; so stale and duplicate jobs are harmless.
 type stageArgs struct {
 	ExecutionID string `json:"execution_id"`
 	Stage       string `json:"stage"`
-	// At is the wake time (Unix ns) of a scheduled nudge; it makes scheduled
-	// nudges unique per wake time. Zero for nudges due at once.
-	At int64 `json:"at,omitempty"`
-	// Version is the stage's version when a wake-up was asked for. Each
-	// wake-up has two nudges (the durable scheduled job and an in-process
-	// timer); the first to run moves the stage on, and the other, finding
-	// a newer version, does nothing, instead of stepping the stage again
-	// and doubling a polling stage's wake-ups every round. Zero: always run.
-	Version int `json:"version,omitempty"`
+	// Scanner is set on the due scan's jobs to the engine that inserted
+	// them: they are unique per stage and engine (at most one waits per
+	// stage, however often the scan finds it due), and a job a dead server
+	// left "running" does not block the jobs of the one that replaced it.
+	Scanner string `json:"scanner,omitempty"`
 }
 
 func (stageArgs) Kind() string { return "gennaker_stage" }
@@ -37,57 +35,130 @@ type stageWorker struct {
 	engine *Engine
 }
 
-// maxInline bounds how many steps one job runs back to back before it hands
-// the rest to a new job (fairness between executions).
-const maxInline = 64
+// claimFor is how long a step's claim holds: longer than a job may run
+// (River's JobTimeout), so only a worker that is gone loses its claim.
+const claimFor = jobTimeout + time.Minute
 
-// Work runs steps of a stage and stores their results. On a single node it
-// carries on in the same job with the next step that is due at once (the
-// next step of a deploy, or the one stage that the finished stage started),
-// saving a round trip through the queue per step; a crash in such a chain is
-// covered by the start-up sweep (see Start), which nudges every running stage.
+// Work makes steps of a stage. When a step leaves a stage due at once (the
+// next step of a deploy, or the one stage a finished stage started), the
+// same transaction claims it for this job, which carries on with it, up to
+// Config.Inline steps; the claim is stored, so the stage is never without
+// someone to move it.
 func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error {
 	e := w.engine
-	target := job.Args
-	target.At = 0
-	for range maxInline {
-		next, err := e.step(ctx, target)
-		if err != nil || next == "" {
+	c := claimant{job: job.ID, attempt: job.Attempt}
+	target, held, takeover := job.Args.Stage, false, ""
+	if job.Attempt > 1 {
+		// An earlier attempt of this job failed: take back the step it held
+		// (a stage it was carrying on inline is not the one in its args).
+		name, claim, err := e.abandonedClaim(ctx, job.Args.ExecutionID, c)
+		if err != nil {
 			return err
 		}
-		target.Stage, target.Version = next, 0
+		if name != "" {
+			target, takeover = name, claim
+		}
 	}
-	// Hand the rest of the chain to a fresh job.
-	return e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		return e.nudge(ctx, tx, target.ExecutionID, target.Stage, e.now())
-	})
+	for n := 1; ; n++ {
+		next := ""
+		if n < e.cfg.Inline {
+			next = c.step(n + 1)
+		}
+		inline, err := e.step(ctx, job.Args.ExecutionID, target, c.step(n), next, held, takeover)
+		if err != nil || inline == "" {
+			return err
+		}
+		target, held, takeover = inline, true, ""
+	}
 }
 
-// step runs one step of a stage and records it. It returns the stage to run
-// next in the same job, if any (only when inline continuation is on).
-func (e *Engine) step(ctx context.Context, target stageArgs) (string, error) {
-	exec, err := e.store.ExecutionGet(ctx, target.ExecutionID)
+// claimant names a job's steps: "job/ID/ATTEMPT/N" for its N-th step.
+type claimant struct {
+	job     int64
+	attempt int
+}
+
+func (c claimant) step(n int) string { return fmt.Sprintf("job/%d/%d/%d", c.job, c.attempt, n) }
+
+// ofJob reports whether claim was taken by any attempt of c's job.
+func (c claimant) ofJob(claim string) bool {
+	return strings.HasPrefix(claim, fmt.Sprintf("job/%d/", c.job))
+}
+
+// abandonedClaim finds the stage of the execution that an earlier attempt
+// of c's job held, if any.
+func (e *Engine) abandonedClaim(ctx context.Context, execID string, c claimant) (string, string, error) {
+	exec, err := e.store.ExecutionGet(ctx, execID)
 	if errors.Is(err, store.ErrNotFound) {
-		e.log.Warn("job for an execution that does not exist; dropping it", "execution", target.ExecutionID)
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	for _, st := range exec.Stages {
+		if c.ofJob(st.ClaimedBy) {
+			return st.Name, st.ClaimedBy, nil
+		}
+	}
+	return "", "", nil
+}
+
+// step makes one step of a stage: it claims the stage (unless held says the
+// claim was taken already, for inline continuation), calls the stage's
+// runner once, and applies the result. It returns the stage claimed for
+// next, which the caller carries on with.
+func (e *Engine) step(ctx context.Context, execID, name, claim, next string, held bool, takeover string) (string, error) {
+	now := e.now()
+	var exec *model.Execution
+	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if !held {
+			ok, err := tx.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(claimFor)})
+			if err != nil || !ok {
+				return err
+			}
+		}
+		var err error
+		exec, err = tx.ExecutionGet(ctx, execID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		e.log.Warn("job for an execution that does not exist; dropping it", "execution", execID)
 		return "", nil
 	}
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("execution %s stage %s: claiming the step: %w", execID, name, err)
 	}
-	st := findStage(exec, target.Stage)
-	if st == nil || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
-		return "", nil // stale nudge: the stage already moved on
+	if exec == nil {
+		return "", nil // not due, held by another worker, or moved on
 	}
-	if target.Version != 0 && st.Version != target.Version {
-		return "", nil // the other nudge of this wake-up already ran the stage
+	st := findStage(exec, name)
+	if st == nil || st.ClaimedBy != claim {
+		return "", nil
 	}
+	res := e.run(ctx, exec, st)
+	eff, err := e.apply(ctx, execID, untilStored, func(context.Context, store.Tx, *model.Execution) (Event, error) {
+		return StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(claimFor)}, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("execution %s stage %s: storing the result: %w", execID, name, err)
+	}
+	if eff.Dropped != "" {
+		e.log.Debug("step result not applied", "execution", execID, "stage", name, "why", eff.Dropped)
+	}
+	return eff.Inline, nil
+}
+
+// run calls the stage's runner once, under the stage's deadline; past the
+// deadline it calls it canceled (so a deploy undoes itself) and the result
+// is a failure "timed out after ...".
+func (e *Engine) run(ctx context.Context, exec *model.Execution, st *model.Stage) stage.Result {
 	spec, ok := findSpec(exec, st.Name)
 	if !ok {
-		return e.record(ctx, exec, st, spec, stage.Result{Outcome: stage.Failed, Reason: "the execution's pipeline snapshot has no stage " + st.Name})
+		return stage.Result{Outcome: stage.Failed, Reason: "the execution's pipeline snapshot has no stage " + st.Name}
 	}
 	runner := e.runners[st.Type]
 	if runner == nil {
-		return e.record(ctx, exec, st, spec, stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("this server cannot run stages of type %q: upgrade gennaker or change the pipeline", st.Type)})
+		return stage.Result{Outcome: stage.Failed, Reason: fmt.Sprintf("this server cannot run stages of type %q: upgrade gennaker or change the pipeline", st.Type)}
 	}
 	now := e.now()
 	in := stage.Input{Execution: exec, Stage: st, Spec: spec, Now: now, Canceled: exec.Status.Terminal()}
@@ -109,74 +180,7 @@ func (e *Engine) step(ctx context.Context, target stageArgs) (string, error) {
 		}
 		res = stage.Result{Outcome: stage.Failed, Reason: reason, State: res.State, Output: res.Output, Events: res.Events}
 	}
-	return e.record(ctx, exec, st, spec, res)
-}
-
-// record stores a runner's result: the guarded stage write, its events and
-// the jobs that carry the execution on, in one transaction. It returns the
-// stage to run next in the same job, when one is due at once and inline
-// continuation is on; no job is enqueued for that one.
-func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.Stage, spec model.StageSpec, res stage.Result) (string, error) {
-	now := e.now()
-	next := *st
-	from := []model.StageStatus{st.Status}
-	if res.State != nil {
-		next.State = res.State
-	}
-	if res.Output != nil {
-		next.Output = res.Output
-	}
-	if res.ClearJudgment {
-		next.Judgment = nil
-	}
-	var wakeAt time.Time
-	applyOutcome(&next, spec, res, now, exec.Status.Terminal(), &wakeAt)
-	if !wakeAt.IsZero() && next.Deadline != nil && next.Deadline.Before(wakeAt) {
-		wakeAt = *next.Deadline
-	}
-	var inline string
-	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		inline = ""
-		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: from}); err != nil {
-			return err
-		}
-		for i := range res.Events {
-			ev := res.Events[i]
-			fillEvent(&ev, exec, st.Name, now)
-			if _, err := tx.EventInsert(ctx, &ev); err != nil {
-				return err
-			}
-		}
-		if !wakeAt.IsZero() {
-			if e.cfg.SingleNode && !wakeAt.After(now) && next.Status == model.StageRunning {
-				inline = st.Name // due now: carry on in this job
-				return nil
-			}
-			if err := e.nudgeVersion(ctx, tx, exec.ID, st.Name, wakeAt, next.Version); err != nil {
-				return err
-			}
-		}
-		if next.Status.Terminal() {
-			var err error
-			inline, err = e.advanceInline(ctx, tx, exec, &next)
-			return err
-		}
-		return nil
-	})
-	if errors.Is(err, store.ErrConflict) {
-		// Someone else moved the stage on (a cancel, an approval, a duplicate
-		// nudge); they enqueued whatever comes next.
-		e.log.Debug("stage changed under the worker; leaving it to the newer write", "execution", exec.ID, "stage", st.Name)
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("execution %s stage %s: storing the result: %w", exec.ID, st.Name, err)
-	}
-	if !wakeAt.IsZero() && wakeAt.After(now) {
-		e.wakeLater(stageArgs{ExecutionID: exec.ID, Stage: st.Name, At: wakeAt.UnixNano(), Version: next.Version}, wakeAt)
-	}
-	e.bus.Publish(Update{ExecutionID: exec.ID, Application: exec.Application, Stage: st.Name, Status: string(next.Status)})
-	return inline, nil
+	return res
 }
 
 // applyOutcome turns a runner's result into the stage's next record. It is
@@ -235,24 +239,6 @@ func Backoff(attempt int) time.Duration {
 	return min(d, time.Minute)
 }
 
-func (e *Engine) nudge(ctx context.Context, tx store.Tx, execID, stageName string, at time.Time) error {
-	return e.nudgeVersion(ctx, tx, execID, stageName, at, 0)
-}
-
-// nudgeVersion enqueues a stage job that runs only while the stage is still
-// at version (0: whatever its version).
-func (e *Engine) nudgeVersion(ctx context.Context, tx store.Tx, execID, stageName string, at time.Time, version int) error {
-	args, opts := stageArgs{ExecutionID: execID, Stage: stageName, Version: version}, &river.InsertOpts{}
-	if at.After(e.now()) {
-		args.At = at.UnixNano()
-		opts = scheduledOpts(at)
-	}
-	if _, err := e.river.InsertTx(ctx, tx.SQL(), args, opts); err != nil {
-		return fmt.Errorf("enqueueing stage %s of %s: %w", stageName, execID, err)
-	}
-	return nil
-}
-
 func fillEvent(ev *model.Event, exec *model.Execution, stageName string, now time.Time) {
 	if ev.Time.IsZero() {
 		ev.Time = now
@@ -305,22 +291,4 @@ func runSafely(ctx context.Context, r stage.Runner, in stage.Input) (res stage.R
 		}
 	}()
 	return r.Run(ctx, in)
-}
-
-// soleActiveSnapshot returns the execution with st replaced when st was its
-// only active stage (so no other worker can have changed it since it was
-// read), or nil when it must be read again inside the transaction.
-func soleActiveSnapshot(exec *model.Execution, st *model.Stage) *model.Execution {
-	for _, other := range exec.Stages {
-		if other.Name != st.Name && (other.Status == model.StageRunning || other.Status == model.StageWaiting) {
-			return nil
-		}
-	}
-	c := cloneExecution(exec)
-	for i := range c.Stages {
-		if c.Stages[i].Name == st.Name {
-			c.Stages[i] = *st
-		}
-	}
-	return c
 }

@@ -103,6 +103,17 @@ type Stage struct {
 	Deadline *time.Time `json:"deadline,omitempty"`
 	// Judgment holds a person's answer to a waiting stage.
 	Judgment *Judgment `json:"judgment,omitempty"`
+	// WakeAt is the stage's stored timer: when the engine looks at it next.
+	// A running stage always has one (a stage whose time has come is given
+	// a job by the engine's due scan); a waiting stage has one when it waits
+	// only until a time. Nil for pending and ended stages.
+	WakeAt *time.Time `json:"wakeAt,omitempty"`
+	// ClaimedBy names the worker making the stage's current step, "" when
+	// none: a step's external call is made only under a claim, so a second
+	// wake-up of the same step does nothing (see store.Queries.StageClaim).
+	ClaimedBy string `json:"-"`
+	// ClaimUntil is when an abandoned claim may be taken over.
+	ClaimUntil *time.Time `json:"-"`
 }
 
 // Judgment is a person's answer to a stage that waits for one.

@@ -29,13 +29,11 @@ type Store interface {
 	DB() *sql.DB
 	// Dialect names the SQL dialect: "sqlite" or "postgres".
 	Dialect() string
-	// QueueResetOrphans takes back the queue after a crash on a single
-	// node: River jobs left running by the dead process become available
-	// again, and its leadership (which would keep River's scheduler from
-	// releasing timed jobs until it expires, ~15 s) is dropped. It returns
-	// how many jobs it took back. Only safe when no other process works
-	// this database.
-	QueueResetOrphans(ctx context.Context) (int64, error)
+	// StageReleaseClaims drops every stage claim, so that the steps a
+	// crashed process was making are made again at once instead of when
+	// their claims expire. It returns how many it dropped. Only safe when
+	// no other process works this database (a single node at start-up).
+	StageReleaseClaims(ctx context.Context) (int64, error)
 	Close() error
 }
 
@@ -43,6 +41,12 @@ type Store interface {
 type Tx interface {
 	Queries
 	SQL() *sql.Tx
+	// ExecutionLock holds the execution's lock until the transaction ends,
+	// so the engine's apply decides on a snapshot nobody else changes
+	// meanwhile (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write
+	// transaction already holds the database's only write lock, so there it
+	// does nothing).
+	ExecutionLock(ctx context.Context, id string) error
 }
 
 // Queries is every read and write the rest of gennaker makes.
@@ -81,6 +85,19 @@ type Queries interface {
 	// params.Stage.Version; otherwise ErrConflict. The stored version becomes
 	// params.Stage.Version+1 (and so does params.Stage.Version, in place).
 	StageUpdate(ctx context.Context, params StageUpdateParams) error
+	// StageClaim takes the claim on an active stage's current step for
+	// params.Claimant, in one conditional write: it succeeds only when the
+	// stage is running or waiting, its WakeAt has come (is not after
+	// params.Now), and it is unclaimed, already params.Claimant's, held by
+	// params.Takeover, or claimed until no later than params.Now. A claim bumps the version, so
+	// a writer that read the stage before it loses with ErrConflict. It
+	// reports whether the claim was taken; false is not an error (another
+	// worker has the step, or the stage moved on).
+	StageClaim(ctx context.Context, params StageClaimParams) (bool, error)
+	// StageDue lists active stages whose WakeAt is not after params.Before
+	// and that nobody holds at params.Now (no claim, or an expired one),
+	// soonest WakeAt first.
+	StageDue(ctx context.Context, params StageDueParams) ([]StageRef, error)
 
 	// EventInsert appends a delivery event and returns its ID.
 	EventInsert(ctx context.Context, ev *model.Event) (int64, error)
@@ -217,6 +234,37 @@ type ExecutionSetStatusParams struct {
 	To      model.ExecutionStatus
 	Reason  string
 	EndedAt *time.Time
+}
+
+// StageClaimParams asks for the claim on a stage's current step.
+type StageClaimParams struct {
+	ExecutionID, Stage string
+	// Claimant names the worker's step (the engine uses job, attempt and
+	// step number); the stage records it as its ClaimedBy.
+	Claimant string
+	// Takeover, when set, is a claim the claimant may take over although it
+	// still holds: the one its own job held in an attempt that failed.
+	Takeover string
+	Now      time.Time
+	// Until is when the claim may be taken over if its holder is gone.
+	Until time.Time
+}
+
+// StageDueParams asks for the stages whose time has come.
+type StageDueParams struct {
+	// Now decides which claims have expired.
+	Now time.Time
+	// Before lists stages due by then (zero: Now); a time after Now also
+	// lists the stages due soon.
+	Before time.Time
+	// Limit caps the answer (0: 1000).
+	Limit int
+}
+
+// StageRef names one stage, with its stored timer.
+type StageRef struct {
+	ExecutionID, Stage string
+	WakeAt             time.Time
 }
 
 // StageUpdateParams is a guarded stage write.

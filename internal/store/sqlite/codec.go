@@ -84,3 +84,11 @@ func ptrOrNull[T any](p *T) any {
 	}
 	return *p
 }
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

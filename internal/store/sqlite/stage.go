@@ -79,6 +79,9 @@ func stageArgs(st *model.Stage) []any {
 		sql.Named("started_at", formatTimePtr(st.StartedAt)),
 		sql.Named("ended_at", formatTimePtr(st.EndedAt)),
 		sql.Named("deadline", formatTimePtr(st.Deadline)),
+		sql.Named("wake_at", formatTimePtr(st.WakeAt)),
+		sql.Named("claimed_by", nullString(st.ClaimedBy)),
+		sql.Named("claim_until", formatTimePtr(st.ClaimUntil)),
 	}
 }
 
@@ -87,9 +90,10 @@ func scanStage(row rowScanner) (*model.Stage, error) {
 		st                           model.Stage
 		state, output, judgment      sql.NullString
 		startedAt, endedAt, deadline sql.NullString
+		wakeAt, claimedBy, claimUntil sql.NullString
 	)
 	if err := row.Scan(&st.ExecutionID, &st.Name, &st.Type, &st.Status, &st.Reason, &st.Version, &st.Attempt,
-		&state, &output, &judgment, &startedAt, &endedAt, &deadline); err != nil {
+		&state, &output, &judgment, &startedAt, &endedAt, &deadline, &wakeAt, &claimedBy, &claimUntil); err != nil {
 		return nil, err
 	}
 	st.State = nullRaw(state)
@@ -111,5 +115,12 @@ func scanStage(row rowScanner) (*model.Stage, error) {
 	if st.Deadline, err = parseTimePtr(deadline); err != nil {
 		return nil, fmt.Errorf("stage %q: deadline: %w", st.Name, err)
 	}
+	if st.WakeAt, err = parseTimePtr(wakeAt); err != nil {
+		return nil, fmt.Errorf("stage %q: wake_at: %w", st.Name, err)
+	}
+	if st.ClaimUntil, err = parseTimePtr(claimUntil); err != nil {
+		return nil, fmt.Errorf("stage %q: claim_until: %w", st.Name, err)
+	}
+	st.ClaimedBy = claimedBy.String
 	return &st, nil
 }

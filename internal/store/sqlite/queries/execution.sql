@@ -32,15 +32,19 @@ WHERE id = @id AND status IN (SELECT value FROM json_each(@from));
 SELECT status FROM execution WHERE id = @id;
 
 -- name: StageInsert
-INSERT INTO stage (execution_id, name, position, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline)
-VALUES (@execution_id, @name, @position, @type, @status, @reason, @version, @attempt, @state, @output, @judgment, @started_at, @ended_at, @deadline);
+INSERT INTO stage (execution_id, name, position, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline,
+                   wake_at, claimed_by, claim_until)
+VALUES (@execution_id, @name, @position, @type, @status, @reason, @version, @attempt, @state, @output, @judgment, @started_at, @ended_at, @deadline,
+        @wake_at, @claimed_by, @claim_until);
 
 -- name: StageGet
-SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline
+SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline,
+       wake_at, claimed_by, claim_until
 FROM stage WHERE execution_id = @execution_id AND name = @name;
 
 -- name: StageListByExecutions
-SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline
+SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline,
+       wake_at, claimed_by, claim_until
 FROM stage
 WHERE execution_id IN (SELECT value FROM json_each(@execution_ids))
 ORDER BY execution_id, position;
@@ -50,7 +54,8 @@ ORDER BY execution_id, position;
 -- caller read, so of two workers that read the same stage only one writes.
 UPDATE stage
 SET status = @status, reason = @reason, version = version + 1, attempt = @attempt, state = @state, output = @output,
-    judgment = @judgment, started_at = @started_at, ended_at = @ended_at, deadline = @deadline
+    judgment = @judgment, started_at = @started_at, ended_at = @ended_at, deadline = @deadline,
+    wake_at = @wake_at, claimed_by = @claimed_by, claim_until = @claim_until
 WHERE execution_id = @execution_id AND name = @name AND version = @version
   AND status IN (SELECT value FROM json_each(@from));
 

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// prepareFunc checks an action against the execution as it is under the
+// lock (and records it, e.g. in the audit log, in the same transaction),
+// then returns the event to apply.
+type prepareFunc func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error)
+
+// applyPolicy says how hard apply tries.
+type applyPolicy int
+
+const (
+	// once: an action a person asked for. A conflict is retried (the
+	// snapshot is read again and the action decided again); any other
+	// error goes back to the caller, who can ask again.
+	once applyPolicy = iota
+	// untilStored: a step's result, whose external call was made already.
+	// Any failure is retried with backoff until the result is stored or
+	// ctx ends, so a database that is locked or failing for a while never
+	// loses a result (or makes the call twice).
+	untilStored
+)
+
+// conflictRetries bounds how often apply decides again after a conflict.
+// With the execution locked a conflict means a writer that does not take
+// the lock; it is retried, never dropped, but a bug must not spin forever.
+const conflictRetries = 20
+
+// apply is the one way an execution changes: in one transaction it locks
+// the execution, reads it, asks prepare for the event, computes the event's
+// Effects with the pure Transition, and commits them. It returns what was
+// committed.
+func (e *Engine) apply(ctx context.Context, execID string, policy applyPolicy, prepare prepareFunc) (Effects, error) {
+	delay := 10 * time.Millisecond
+	var failedSince time.Time
+	for attempt := 1; ; attempt++ {
+		var eff Effects
+		var exec *model.Execution
+		err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if err := tx.ExecutionLock(ctx, execID); err != nil {
+				return err
+			}
+			var err error
+			if exec, err = tx.ExecutionGet(ctx, execID); err != nil {
+				return err
+			}
+			ev, err := prepare(ctx, tx, exec)
+			if err != nil {
+				return err
+			}
+			if eff, err = Transition(exec, ev, e.now()); err != nil {
+				return err
+			}
+			return e.commit(ctx, tx, exec, eff)
+		})
+		if err == nil {
+			if !failedSince.IsZero() {
+				e.log.Info("stored a change to an execution after failed attempts", "execution", execID, "attempts", attempt, "after", e.now().Sub(failedSince).Round(time.Millisecond))
+			}
+			e.afterCommit(exec, eff)
+			return eff, nil
+		}
+		retry := policy == untilStored && ctx.Err() == nil && !isFinal(err)
+		if errors.Is(err, store.ErrConflict) && attempt < conflictRetries {
+			retry = true
+		}
+		if !retry {
+			return Effects{}, err
+		}
+		if failedSince.IsZero() {
+			failedSince = e.now()
+			e.log.Warn("could not store a change to an execution; retrying (a stage's call is not made again)", "execution", execID, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return Effects{}, fmt.Errorf("execution %s: storing a change: %w (gave up: %v)", execID, err, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, time.Second)
+	}
+}
+
+// isFinal reports errors that trying again cannot mend: the execution is
+// gone, or the request was refused.
+func isFinal(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrBadRequest) || errors.Is(err, ErrFinished) || errors.Is(err, ErrNotWaiting)
+}
+
+// commit writes an event's effects in tx: the execution's end, the guarded
+// stage writes, the delivery events, and the jobs of the stages due now.
+func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution, eff Effects) error {
+	if w := eff.Execution; w != nil {
+		if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
+			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: w.To, Reason: w.Reason, EndedAt: &w.EndedAt,
+		}); err != nil {
+			return err
+		}
+	}
+	for i := range eff.Stages {
+		st := eff.Stages[i].Stage
+		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{eff.Stages[i].From}}); err != nil {
+			return err
+		}
+	}
+	for i := range eff.Events {
+		if _, err := tx.EventInsert(ctx, &eff.Events[i]); err != nil {
+			return err
+		}
+	}
+	for _, name := range eff.Nudges {
+		if err := e.enqueue(ctx, tx, exec.ID, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// afterCommit arms the timers of the stages due later and tells live views.
+func (e *Engine) afterCommit(exec *model.Execution, eff Effects) {
+	if exec == nil || eff.Dropped != "" {
+		return
+	}
+	for _, w := range eff.Wakes {
+		e.wakeLater(exec.ID, w.Stage, w.At)
+	}
+	u := Update{ExecutionID: exec.ID, Application: exec.Application, Status: string(exec.Status)}
+	if eff.Execution != nil {
+		u.Status = string(eff.Execution.To)
+	}
+	if len(eff.Stages) == 1 {
+		u.Stage, u.Status = eff.Stages[0].Stage.Name, string(eff.Stages[0].Stage.Status)
+	}
+	e.bus.Publish(u)
+}
+
+// enqueue gives a stage due now a job, in tx.
+func (e *Engine) enqueue(ctx context.Context, tx store.Tx, execID, stageName string) error {
+	if _, err := e.river.InsertTx(ctx, tx.SQL(), stageArgs{ExecutionID: execID, Stage: stageName}, nil); err != nil {
+		return fmt.Errorf("enqueueing stage %s of %s: %w", stageName, execID, err)
+	}
+	return nil
+}
+
+// scanInsertOpts are for the due scan's jobs: at most one waits per stage, however
+// often the scan finds the stage due while the queue is busy.
+var scanInsertOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}}}

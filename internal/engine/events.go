@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
+)
+
+// An Event is something that changes an execution. The engine applies every
+// event the same way (apply.go): lock the execution, read it, turn the event
+// into Effects with the pure Transition, and commit them in one transaction.
+type Event interface{ event() }
+
+// Started: the execution was just created; its first stages start.
+type Started struct{}
+
+// StepDone: a worker made one step of a stage under its claim and reports
+// what the stage's runner returned.
+type StepDone struct {
+	Stage string
+	// Claim is the claim the step was made under; a stage no longer held by
+	// it has moved on (the result was applied already), and the event is
+	// dropped.
+	Claim string
+	// Version is the stage's version right after the claim. When someone
+	// else wrote the stage during the step (an approval, a cancel), the stage
+	// is looked at again at once.
+	Version int
+	Result  stage.Result
+	// NextClaim, when set, lets the worker carry on: a stage due at once
+	// after this step (the same stage's next step, or a stage this one
+	// started) is claimed for NextClaim until ClaimUntil, in the same
+	// transaction, instead of being given a job.
+	NextClaim  string
+	ClaimUntil time.Time
+}
+
+// Judged: a person approved or rejected a waiting stage.
+type Judged struct {
+	Stage    string
+	Judgment model.Judgment
+}
+
+// Canceled: someone canceled the execution.
+type Canceled struct {
+	Actor, Reason string
+}
+
+func (Started) event()  {}
+func (StepDone) event() {}
+func (Judged) event()   {}
+func (Canceled) event() {}

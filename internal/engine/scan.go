@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// The due scan keeps the engine's promise that every active stage moves on:
+// each stage stores when it is due (WakeAt), and every ScanInterval the scan
+// gives a job to each stage whose time has come by more than one interval
+// and that no worker holds. The usual path is faster (a job enqueued with
+// the change, or an in-process timer on the dot); the scan covers what that
+// path can lose: timers of a server that stopped, waits longer than
+// maxTimer, a job River gave up on, a claim whose holder is gone.
+
+// scanBatch caps the stages one scan nudges.
+const scanBatch = 1000
+
+// scanLoop runs the due scan every ScanInterval until ctx ends.
+func (e *Engine) scanLoop(ctx context.Context) {
+	defer close(e.scanned)
+	tick := time.NewTicker(e.cfg.ScanInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		// A stage due within the last interval is most likely being woken
+		// by its job or timer right now; give those a moment.
+		if err := e.scan(ctx, e.now().Add(-e.cfg.ScanInterval)); err != nil && ctx.Err() == nil {
+			e.log.Warn("the due scan could not look for due stages; it tries again", "err", err, "in", e.cfg.ScanInterval)
+		}
+	}
+}
+
+// scan gives a job to every unheld active stage due by before, and sets
+// in-process timers for those due between now and before.
+func (e *Engine) scan(ctx context.Context, before time.Time) error {
+	now := e.now()
+	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, Limit: scanBatch})
+	if err != nil {
+		return err
+	}
+	var jobs []river.InsertManyParams
+	for _, ref := range due {
+		if ref.WakeAt.After(now) {
+			e.wakeLater(ref.ExecutionID, ref.Stage, ref.WakeAt)
+			continue
+		}
+		jobs = append(jobs, river.InsertManyParams{Args: stageArgs{ExecutionID: ref.ExecutionID, Stage: ref.Stage, Scanner: e.id}, InsertOpts: scanInsertOpts})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, err := e.river.InsertMany(ctx, jobs); err != nil {
+		return fmt.Errorf("giving %d due stages a job: %w", len(jobs), err)
+	}
+	e.log.Debug("due scan gave stages a job", "stages", len(jobs))
+	return nil
+}

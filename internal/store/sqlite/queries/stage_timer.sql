@@ -1,0 +1,25 @@
+-- Stage timers and claims (see migrations/005_stage_timer.sql).
+
+-- name: StageClaim
+-- One conditional write: the stage is active, due, and unclaimed, claimed
+-- by this claimant or by the claim it takes over (@takeover: its own job's
+-- earlier attempt), or claimed until no later than now. The version bump makes any writer
+-- that read the stage before the claim lose.
+UPDATE stage
+SET claimed_by = @claimant, claim_until = @until, version = version + 1
+WHERE execution_id = @execution_id AND name = @name
+  AND status IN ('running', 'waiting')
+  AND wake_at IS NOT NULL AND wake_at <= @now
+  AND (claimed_by IS NULL OR claimed_by = @claimant OR claimed_by = @takeover OR claim_until <= @now);
+
+-- name: StageDue
+-- Active stages due by @before that nobody holds at @now, soonest first.
+SELECT execution_id, name, wake_at
+FROM stage
+WHERE status IN ('running', 'waiting') AND wake_at IS NOT NULL AND wake_at <= @before
+  AND (claimed_by IS NULL OR claim_until <= @now)
+ORDER BY wake_at
+LIMIT @limit;
+
+-- name: StageReleaseClaims
+UPDATE stage SET claimed_by = NULL, claim_until = NULL WHERE claimed_by IS NOT NULL;
