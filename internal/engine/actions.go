@@ -205,7 +205,7 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 	if p.Decision != model.DecisionApprove && p.Decision != model.DecisionReject {
 		return fmt.Errorf("%w: decision must be approve or reject, not %q", ErrBadRequest, p.Decision)
 	}
-	_, err := e.apply(ctx, p.ExecutionID, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
+	_, _, err := e.apply(ctx, p.ExecutionID, nil, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
 		if exec.Status.Terminal() {
 			return nil, fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
@@ -270,7 +270,7 @@ type CancelParams struct {
 // Cancel ends a running execution: stages not started are canceled, stages
 // in progress are woken to clean up (a deploy restores traffic) and end canceled.
 func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
-	_, err := e.apply(ctx, p.ExecutionID, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
+	_, _, err := e.apply(ctx, p.ExecutionID, nil, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
 		if exec.Status.Terminal() {
 			return nil, fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}

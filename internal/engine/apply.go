@@ -39,22 +39,27 @@ const (
 const conflictRetries = 20
 
 // apply is the one way an execution changes: in one transaction it locks
-// the execution, reads it, asks prepare for the event, computes the event's
-// Effects with the pure Transition, and commits them. It returns what was
-// committed.
-func (e *Engine) apply(ctx context.Context, execID string, policy applyPolicy, prepare prepareFunc) (Effects, error) {
+// the execution, reads it (unless snapshot, when given, is still current),
+// asks prepare for the event, computes the event's Effects with the pure
+// Transition, and commits them. It returns what was committed, and the
+// execution as it is after the commit.
+func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execution, policy applyPolicy, prepare prepareFunc) (Effects, *model.Execution, error) {
 	delay := 10 * time.Millisecond
 	var failedSince time.Time
 	for attempt := 1; ; attempt++ {
 		var eff Effects
 		var exec *model.Execution
 		err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-			if err := tx.ExecutionLock(ctx, execID); err != nil {
+			version, err := tx.ExecutionLock(ctx, execID)
+			if err != nil {
 				return err
 			}
-			var err error
-			if exec, err = tx.ExecutionGet(ctx, execID); err != nil {
-				return err
+			exec = snapshot
+			if exec == nil || exec.Version != version {
+				if exec, err = tx.ExecutionGet(ctx, execID); err != nil {
+					return err
+				}
+				exec.Version = version // as before this change's bump
 			}
 			ev, err := prepare(ctx, tx, exec)
 			if err != nil {
@@ -70,14 +75,17 @@ func (e *Engine) apply(ctx context.Context, execID string, policy applyPolicy, p
 				e.log.Info("stored a change to an execution after failed attempts", "execution", execID, "attempts", attempt, "after", e.now().Sub(failedSince).Round(time.Millisecond))
 			}
 			e.afterCommit(exec, eff)
-			return eff, nil
+			after := eff.appliedTo(exec)
+			after.Version++
+			return eff, after, nil
 		}
+		snapshot = nil // whatever failed, read it again
 		retry := policy == untilStored && ctx.Err() == nil && !isFinal(err)
 		if errors.Is(err, store.ErrConflict) && attempt < conflictRetries {
 			retry = true
 		}
 		if !retry {
-			return Effects{}, err
+			return Effects{}, nil, err
 		}
 		if failedSince.IsZero() {
 			failedSince = e.now()
@@ -85,7 +93,7 @@ func (e *Engine) apply(ctx context.Context, execID string, policy applyPolicy, p
 		}
 		select {
 		case <-ctx.Done():
-			return Effects{}, fmt.Errorf("execution %s: storing a change: %w (gave up: %v)", execID, err, ctx.Err())
+			return Effects{}, nil, fmt.Errorf("execution %s: storing a change: %w (gave up: %v)", execID, err, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, time.Second)

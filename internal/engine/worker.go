@@ -47,7 +47,7 @@ const claimFor = jobTimeout + time.Minute
 func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error {
 	e := w.engine
 	c := claimant{job: job.ID, attempt: job.Attempt}
-	target, held, takeover := job.Args.Stage, false, ""
+	target, takeover := job.Args.Stage, ""
 	if job.Attempt > 1 {
 		// An earlier attempt of this job failed: take back the step it held
 		// (a stage it was carrying on inline is not the one in its args).
@@ -59,16 +59,17 @@ func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error
 			target, takeover = name, claim
 		}
 	}
+	var snapshot *model.Execution // the execution as the last step left it
 	for n := 1; ; n++ {
 		next := ""
 		if n < e.cfg.Inline {
 			next = c.step(n + 1)
 		}
-		inline, err := e.step(ctx, job.Args.ExecutionID, target, c.step(n), next, held, takeover)
+		inline, after, err := e.step(ctx, job.Args.ExecutionID, target, c.step(n), next, snapshot, takeover)
 		if err != nil || inline == "" {
 			return err
 		}
-		target, held, takeover = inline, true, ""
+		target, snapshot, takeover = inline, after, ""
 	}
 }
 
@@ -103,49 +104,46 @@ func (e *Engine) abandonedClaim(ctx context.Context, execID string, c claimant) 
 	return "", "", nil
 }
 
-// step makes one step of a stage: it claims the stage (unless held says the
-// claim was taken already, for inline continuation), calls the stage's
-// runner once, and applies the result. It returns the stage claimed for
-// next, which the caller carries on with.
-func (e *Engine) step(ctx context.Context, execID, name, claim, next string, held bool, takeover string) (string, error) {
-	now := e.now()
-	var exec *model.Execution
-	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if !held {
-			ok, err := tx.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(claimFor)})
-			if err != nil || !ok {
-				return err
-			}
-		}
-		var err error
-		exec, err = tx.ExecutionGet(ctx, execID)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		e.log.Warn("job for an execution that does not exist; dropping it", "execution", execID)
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("execution %s stage %s: claiming the step: %w", execID, name, err)
-	}
+// step makes one step of a stage: it claims the stage, reads the execution
+// (unless held, the execution as this job's last step left it, says the
+// stage was claimed for this step already), calls the stage's runner once,
+// and applies the result. It returns the stage claimed for next, which the
+// caller carries on with, and the execution as this step left it.
+func (e *Engine) step(ctx context.Context, execID, name, claim, next string, held *model.Execution, takeover string) (string, *model.Execution, error) {
+	exec := held
 	if exec == nil {
-		return "", nil // not due, held by another worker, or moved on
+		now := e.now()
+		ok, err := e.store.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(claimFor)})
+		if err != nil {
+			return "", nil, fmt.Errorf("execution %s stage %s: claiming the step: %w", execID, name, err)
+		}
+		if !ok {
+			return "", nil, nil // not due, held by another worker, or moved on
+		}
+		exec, err = e.store.ExecutionGet(ctx, execID)
+		if errors.Is(err, store.ErrNotFound) {
+			e.log.Warn("job for an execution that does not exist; dropping it", "execution", execID)
+			return "", nil, nil
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("execution %s stage %s: reading it: %w", execID, name, err)
+		}
 	}
 	st := findStage(exec, name)
 	if st == nil || st.ClaimedBy != claim {
-		return "", nil
+		return "", nil, nil
 	}
 	res := e.run(ctx, exec, st)
-	eff, err := e.apply(ctx, execID, untilStored, func(context.Context, store.Tx, *model.Execution) (Event, error) {
-		return StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(claimFor)}, nil
-	})
+	ev := StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(claimFor)}
+	eff, after, err := e.apply(ctx, execID, exec, untilStored, func(context.Context, store.Tx, *model.Execution) (Event, error) { return ev, nil })
 	if err != nil {
-		return "", fmt.Errorf("execution %s stage %s: storing the result: %w", execID, name, err)
+		return "", nil, fmt.Errorf("execution %s stage %s: storing the result: %w", execID, name, err)
 	}
 	if eff.Dropped != "" {
 		e.log.Debug("step result not applied", "execution", execID, "stage", name, "why", eff.Dropped)
+		after = nil // a retry after a lost answer: read the execution again
 	}
-	return eff.Inline, nil
+	return eff.Inline, after, nil
 }
 
 // run calls the stage's runner once, under the stage's deadline; past the

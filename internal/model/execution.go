@@ -78,6 +78,10 @@ type Execution struct {
 	CreatedAt   time.Time         `json:"createdAt"`
 	EndedAt     *time.Time        `json:"endedAt,omitempty"`
 	Stages      []Stage           `json:"stages,omitempty"`
+	// Version counts the engine's changes to the execution (each apply
+	// bumps it under the execution's lock), so a snapshot known to be
+	// current need not be read again.
+	Version int `json:"version"`
 }
 
 // Stage is the runtime record of one stage of an execution.

@@ -43,10 +43,11 @@ type Tx interface {
 	SQL() *sql.Tx
 	// ExecutionLock holds the execution's lock until the transaction ends,
 	// so the engine's apply decides on a snapshot nobody else changes
-	// meanwhile (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write
-	// transaction already holds the database's only write lock, so there it
-	// does nothing).
-	ExecutionLock(ctx context.Context, id string) error
+	// meanwhile (the row lock of an UPDATE on PostgreSQL; SQLite's write
+	// transaction holds the database's only write lock anyway), and bumps
+	// its Version. It returns the version before the bump: a snapshot with
+	// that version is current. ErrNotFound when there is no such execution.
+	ExecutionLock(ctx context.Context, id string) (int, error)
 }
 
 // Queries is every read and write the rest of gennaker makes.

@@ -148,7 +148,7 @@ func scanExecution(row rowScanner) (*model.Execution, error) {
 		endedAt               sql.NullString
 	)
 	if err := row.Scan(&exec.ID, &exec.Pipeline, &exec.Application, &exec.Status, &exec.Reason,
-		&params, &trigger, &spec, &createdAt, &endedAt); err != nil {
+		&params, &trigger, &spec, &createdAt, &endedAt, &exec.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(params), &exec.Params); err != nil {
@@ -198,4 +198,17 @@ func (q *queries) attachStages(ctx context.Context, execs []model.Execution) err
 		e.Stages = append(e.Stages, *st)
 	}
 	return rows.Err()
+}
+
+// ExecutionLock implements store.Tx.
+func (t *tx) ExecutionLock(ctx context.Context, id string) (int, error) {
+	var prev int
+	err := t.write.QueryRowContext(ctx, query("ExecutionLock"), sql.Named("id", id)).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("lock execution %s: %w", id, err)
+	}
+	return prev, nil
 }

@@ -147,8 +147,3 @@ type tx struct {
 
 // SQL is the raw transaction, for River's InsertTx.
 func (t *tx) SQL() *sql.Tx { return t.sqlTx }
-
-// ExecutionLock implements store.Tx: a write transaction on SQLite already
-// holds the only write lock (BEGIN IMMEDIATE), so nobody else can change the
-// execution until it ends.
-func (t *tx) ExecutionLock(context.Context, string) error { return nil }

@@ -87,9 +87,9 @@ func stageArgs(st *model.Stage) []any {
 
 func scanStage(row rowScanner) (*model.Stage, error) {
 	var (
-		st                           model.Stage
-		state, output, judgment      sql.NullString
-		startedAt, endedAt, deadline sql.NullString
+		st                            model.Stage
+		state, output, judgment       sql.NullString
+		startedAt, endedAt, deadline  sql.NullString
 		wakeAt, claimedBy, claimUntil sql.NullString
 	)
 	if err := row.Scan(&st.ExecutionID, &st.Name, &st.Type, &st.Status, &st.Reason, &st.Version, &st.Attempt,

@@ -16,3 +16,7 @@ ALTER TABLE stage ADD COLUMN claim_until TEXT;
 UPDATE stage SET wake_at = strftime('%Y-%m-%dT%H:%M:%S', 'now') || '.000000000Z' WHERE status = 'running';
 
 CREATE INDEX stage_due ON stage (wake_at) WHERE status IN ('running', 'waiting') AND wake_at IS NOT NULL;
+
+-- The engine's apply bumps an execution's version under its lock, so a
+-- worker whose snapshot has the current version need not read it again.
+ALTER TABLE execution ADD COLUMN version INTEGER NOT NULL DEFAULT 0;

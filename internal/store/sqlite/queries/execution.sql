@@ -6,14 +6,14 @@ INSERT INTO execution (id, pipeline, application, status, reason, params, trigge
 VALUES (@id, @pipeline, @application, @status, @reason, @params, @trigger, @spec, @created_at, @ended_at);
 
 -- name: ExecutionGet
-SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at
+SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at, version
 FROM execution WHERE id = @id;
 
 -- name: ExecutionList
 -- The cursor (@before_created_at, @before_id) is always compared, so SQLite
 -- seeks into execution_created instead of scanning it from the newest row.
 -- Without a cursor it is ('~', ''): '~' sorts after every stored time.
-SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at
+SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at, version
 FROM execution
 WHERE (@application = '' OR application = @application)
   AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
@@ -27,6 +27,12 @@ LIMIT @limit;
 UPDATE execution
 SET status = @to, reason = @reason, ended_at = coalesce(@ended_at, ended_at)
 WHERE id = @id AND status IN (SELECT value FROM json_each(@from));
+
+-- name: ExecutionLock
+-- Locks the execution for the rest of the transaction (the row lock on
+-- PostgreSQL) and counts the change; the caller compares the version before
+-- it with its snapshot's.
+UPDATE execution SET version = version + 1 WHERE id = @id RETURNING version - 1;
 
 -- name: ExecutionStatus
 SELECT status FROM execution WHERE id = @id;
