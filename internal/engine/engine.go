@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -99,6 +100,7 @@ func New(cfg Config) (*Engine, error) {
 		RescueStuckJobsAfter:        16 * time.Minute,
 		PollOnly:                    true,
 		MaxAttempts:                 50,
+		RetryPolicy:                 retryPolicy{},
 		CompletedJobRetentionPeriod: time.Hour,
 	}
 	var err error
@@ -156,4 +158,14 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	e.stopTimers()
 	return e.river.Stop(ctx)
+}
+
+// retryPolicy retries a failed job after Backoff(attempt) (1 s doubling to
+// a minute) instead of River's attempt⁴ seconds: a job is a nudge and a
+// failed one usually met a database that was busy for a moment, while its
+// stage may be held by the failed attempt's claim until the job runs again.
+type retryPolicy struct{}
+
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(Backoff(job.Attempt))
 }

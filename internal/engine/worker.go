@@ -89,7 +89,12 @@ func (c claimant) ofJob(claim string) bool {
 // abandonedClaim finds the stage of the execution that an earlier attempt
 // of c's job held, if any.
 func (e *Engine) abandonedClaim(ctx context.Context, execID string, c claimant) (string, string, error) {
-	exec, err := e.store.ExecutionGet(ctx, execID)
+	var exec *model.Execution
+	err := retryBriefly(ctx, func() error {
+		var err error
+		exec, err = e.store.ExecutionGet(ctx, execID)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return "", "", nil
 	}
@@ -112,15 +117,26 @@ func (e *Engine) abandonedClaim(ctx context.Context, execID string, c claimant) 
 func (e *Engine) step(ctx context.Context, execID, name, claim, next string, held *model.Execution, takeover string) (string, *model.Execution, error) {
 	exec := held
 	if exec == nil {
-		now := e.now()
-		ok, err := e.store.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(claimFor)})
+		// Both are safe to repeat: a claim whose answer was lost is this
+		// claimant's already, and the claim succeeds again.
+		var ok bool
+		err := retryBriefly(ctx, func() error {
+			now := e.now()
+			var err error
+			ok, err = e.store.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(claimFor)})
+			return err
+		})
 		if err != nil {
 			return "", nil, fmt.Errorf("execution %s stage %s: claiming the step: %w", execID, name, err)
 		}
 		if !ok {
 			return "", nil, nil // not due, held by another worker, or moved on
 		}
-		exec, err = e.store.ExecutionGet(ctx, execID)
+		err = retryBriefly(ctx, func() error {
+			var err error
+			exec, err = e.store.ExecutionGet(ctx, execID)
+			return err
+		})
 		if errors.Is(err, store.ErrNotFound) {
 			e.log.Warn("job for an execution that does not exist; dropping it", "execution", execID)
 			return "", nil, nil
@@ -289,4 +305,27 @@ func runSafely(ctx context.Context, r stage.Runner, in stage.Input) (res stage.R
 		}
 	}()
 	return r.Run(ctx, in)
+}
+
+// briefRetries bounds retryBriefly: past it the job fails, and River runs
+// it again after Backoff.
+const briefRetries = 10 * time.Second
+
+// retryBriefly calls fn until it succeeds, fails with ErrNotFound, ctx ends
+// or briefRetries pass, waiting 10 ms doubling to 1 s between calls, so a
+// database that is locked or failing for a moment does not fail the job.
+func retryBriefly(ctx context.Context, fn func() error) error {
+	delay, start := 10*time.Millisecond, time.Now()
+	for {
+		err := fn()
+		if err == nil || errors.Is(err, store.ErrNotFound) || time.Since(start) > briefRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
 }
