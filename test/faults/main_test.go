@@ -1,0 +1,27 @@
+// Package faults runs a real gennaker server and injects faults around it:
+// webhook targets that fail or make it poll, and another process that holds
+// SQLite's write lock on the server's database while 200 clients use the
+// API. It checks what the engine promises under those faults: every
+// execution ends, every webhook attempt calls its target exactly once, a
+// polling webhook polls once per interval, and no result is dropped.
+//
+// The lock is held by this test binary itself, started again with
+// GENNAKER_FAULTS_HOLD_LOCK=PATH,DURATION (see lockholder_test.go).
+package faults
+
+import (
+	"os"
+	"testing"
+
+	"github.com/gennaker/gennaker/test/testserver"
+)
+
+// binary is the gennaker binary built once for the package.
+var binary string
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(holdLockEnv); spec != "" {
+		os.Exit(holdLockMain(spec))
+	}
+	testserver.Main(m, &binary)
+}
