@@ -7,6 +7,10 @@
 //
 // The lock is held by this test binary itself, started again with
 // GENNAKER_FAULTS_HOLD_LOCK=PATH,DURATION (see lockholder_test.go).
+// GENNAKER_FAULTS_SEED=N replays the random lock bursts of a run (its seed
+// is logged). Each test prints its figures on one line starting "faults:".
+//
+//	go test -count=1 -v ./test/faults/
 package faults
 
 import (
