@@ -170,3 +170,18 @@ func describe(e model.Execution) string {
 	}
 	return b.String()
 }
+
+// serverLog returns the server's log lines containing all the words.
+func (r *rig) serverLog(words ...string) []string {
+	var out []string
+	for _, line := range strings.Split(r.srv.Log(), "\n") {
+		all := true
+		for _, w := range words {
+			all = all && strings.Contains(line, w)
+		}
+		if all {
+			out = append(out, line)
+		}
+	}
+	return out
+}

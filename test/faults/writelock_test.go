@@ -28,11 +28,11 @@ func TestWriteLockHeldByAnotherProcess(t *testing.T) {
 }
 
 // TestWriteLockBurstsUnderLoad is TestWriteLockHeldByAnotherProcess with
-// bursts of the write lock at random moments over 30 s, with 100 clients:
-// short ones (0.2 s to 3 s), which the server's writes wait out, and a third
-// of them long (10.5 s to 12 s, past the server's 10 s busy timeout), after
-// which one of its writes fails. The seed is logged; GENNAKER_FAULTS_SEED=N
-// replays a run's bursts.
+// bursts of the write lock at random moments over 40 s, with 100 clients:
+// short ones (0.2 s to 3 s), which the server's writes wait out, and about
+// half of them long (10.5 s to 12 s, past the server's 10 s busy timeout),
+// after each of which one of the server's writes fails. The seed is logged;
+// GENNAKER_FAULTS_SEED=N replays a run's bursts.
 func TestWriteLockBurstsUnderLoad(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("GENNAKER_FAULTS_SEED"); s != "" {
@@ -44,17 +44,17 @@ func TestWriteLockBurstsUnderLoad(t *testing.T) {
 	}
 	t.Logf("seed %d (replay the bursts with GENNAKER_FAULTS_SEED=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	const duration = 30 * time.Second
+	const duration = 40 * time.Second
 	windows := lockBursts(rng, duration)
 
 	r := newRig(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	l := load{
-		Clients: 100, Duration: duration, MaxStarts: 300, StartShare: 0.05,
+		Clients: 100, Duration: duration, MaxStarts: 400, StartShare: 0.05,
 		ThinkMin: 200 * time.Millisecond, ThinkMax: time.Second, Timeout: 30 * time.Second, Seed: seed,
 	}
-	r.faultUnderLoad(ctx, fmt.Sprintf("%d write lock bursts (seed %d)", len(windows), seed), l, windows, 60*time.Second)
+	r.faultUnderLoad(ctx, fmt.Sprintf("%d write lock bursts (seed %d)", len(windows), seed), l, windows, 30*time.Second)
 }
 
 // lockBursts draws the bursts of TestWriteLockBurstsUnderLoad: from 2-4 s
@@ -66,7 +66,7 @@ func lockBursts(rng *rand.Rand, duration time.Duration) []lockWindow {
 	at := between(2*time.Second, 4*time.Second)
 	for {
 		hold := between(200*time.Millisecond, 3*time.Second)
-		if long := between(10500*time.Millisecond, 12*time.Second); rng.IntN(3) == 0 && at+long <= duration-2*time.Second {
+		if long := between(10500*time.Millisecond, 12*time.Second); rng.IntN(2) == 0 && at+long <= duration-2*time.Second {
 			hold = long
 		}
 		if at+hold > duration-2*time.Second {
@@ -129,10 +129,22 @@ func (r *rig) faultUnderLoad(ctx context.Context, name string, l load, windows [
 	t.Logf("executions: %d on the server (%d more than starts answered 2xx); %d still running %s after the load ended",
 		len(execs), lost, len(v.Stuck), waited.Round(time.Millisecond))
 	t.Logf("retried webhook calls per key (want %d): %s", retriedCalls, distribution(v.CallsPerKey, "calls"))
-	summary := fmt.Sprintf("faults: %s: executions %d, failed to start %d (%s), start p50 %s p99 %s max %s, read p99 %s, stuck %d, wrong end %d, duplicate calls %d, duplicate polls %d, settled %s",
+	summary := fmt.Sprintf("faults: %s: executions %d, failed to start %d (%s), start p50 %s p99 %s max %s, read p99 %s, stuck %d, wrong end %d, keys with a wrong call count %d, duplicate polls %d, settled %s",
 		name, len(execs), st.StartsFailed, counts(st.StartFailures), ms(st.StartP50), ms(st.StartP99), ms(st.StartMax), ms(st.ReadP99),
 		len(v.Stuck), len(v.WrongEnd), len(v.CallProblems), len(v.PollProblems), waited.Round(time.Millisecond))
 	fmt.Println(summary)
+	// The server's writes that failed while the lock was held, and what the
+	// server logged about each stuck execution: the cause, for the report.
+	busy := r.serverLog("database is locked")
+	t.Logf("the server logged %d writes refused for the lock", len(busy))
+	for _, line := range busy {
+		t.Logf("  %s", line)
+	}
+	for _, e := range v.Stuck {
+		for _, line := range r.serverLog(e.ID) {
+			t.Logf("stuck %s: the server logged: %s", e.ID, line)
+		}
+	}
 	if st.Starts-st.StartsFailed == 0 {
 		t.Errorf("no start was answered 2xx; want most of the %d to be (the load did not reach the server?)", st.Starts)
 	}
