@@ -28,7 +28,9 @@ unit:
 
 # Suites that run the gennaker binary as a real server process: the crash
 # tests, the deploy integration tests, the CLI end-to-end scripts, the
-# security attacks, the Kubernetes control plane and the browser tests.
+# security attacks, the Kubernetes control plane and the browser tests, and
+# the fault injection (test/faults: failing and polled webhooks, another
+# process holding SQLite's write lock under 200 clients' load).
 # One package at a time (-p 1): the crash tests bound how soon a restarted
 # server resumes, and a second package's servers on the same 2 cores make
 # those bounds a coin flip.
