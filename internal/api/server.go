@@ -188,6 +188,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code, kind = http.StatusNotImplemented, "not_implemented"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		code, kind = http.StatusServiceUnavailable, "unavailable"
+	case errors.Is(err, store.ErrBusy):
+		code, kind = http.StatusServiceUnavailable, "busy"
+		w.Header().Set("Retry-After", "1")
+		s.log.Warn("request refused: the database is busy", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if code == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -145,6 +145,13 @@ func (r *rig) faultUnderLoad(ctx context.Context, name string, l load, windows [
 			t.Logf("stuck %s: the server logged: %s", e.ID, line)
 		}
 	}
+	// A start refused while another process holds the lock is answered
+	// 503 with Retry-After: nothing was written, and it can be sent again.
+	for why, n := range st.StartFailures {
+		if why != "HTTP 503" {
+			t.Errorf("%d starts failed with %s; want only HTTP 503 (the database is busy: try again) while the lock is held", n, why)
+		}
+	}
 	if st.Starts-st.StartsFailed == 0 {
 		t.Errorf("no start was answered 2xx; want most of the %d to be (the load did not reach the server?)", st.Starts)
 	}

@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gennaker/gennaker/internal/store"
 )
 
 // sqliteCode returns the extended result code of a SQLite error, or 0.
@@ -34,4 +37,13 @@ func isUniqueIndex(err error) bool {
 // isForeignKey reports a foreign key violation (the parent row is missing).
 func isForeignKey(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// busy marks an error from a lock held too long by another writer as
+// store.ErrBusy, keeping SQLite's words.
+func busy(err error) error {
+	if c := sqliteCode(err) & 0xff; c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+		return fmt.Errorf("%w (%v)", store.ErrBusy, err)
+	}
+	return err
 }

@@ -116,7 +116,7 @@ func (s *Store) Close() error {
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w", busy(err))
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
 	t := &tx{sqlTx: sqlTx}
@@ -126,7 +126,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
+		return fmt.Errorf("commit transaction: %w", busy(err))
 	}
 	return nil
 }
