@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // api is a small client of the server's HTTP API; every call is bounded so
@@ -81,22 +81,9 @@ func list[T any](ctx context.Context, a *api, path string) ([]T, error) {
 			return all, err
 		}
 		all = append(all, page...)
-		path = nextPage(h.Get("Link"))
+		path = testserver.NextPage(h.Get("Link"))
 	}
 	return all, nil
-}
-
-// nextPage is the path of a `Link: <PATH>; rel="next"` header, or "".
-func nextPage(link string) string {
-	path, ok := strings.CutPrefix(link, "<")
-	if !ok {
-		return ""
-	}
-	path, ok = strings.CutSuffix(path, `>; rel="next"`)
-	if !ok {
-		return ""
-	}
-	return path
 }
 
 // executions lists every execution matching query, a page of 500 at a

@@ -103,22 +103,9 @@ func (r *rig) executions(ctx context.Context, query url.Values) ([]model.Executi
 			return nil, fmt.Errorf("GET %s: %w", path, err)
 		}
 		all = append(all, page...)
-		path = nextPage(resp.Header.Get("Link"))
+		path = testserver.NextPage(resp.Header.Get("Link"))
 	}
 	return all, nil
-}
-
-// nextPage is the path of a `Link: <PATH>; rel="next"` header, or "".
-func nextPage(link string) string {
-	path, ok := strings.CutPrefix(link, "<")
-	if !ok {
-		return ""
-	}
-	path, ok = strings.CutSuffix(path, `>; rel="next"`)
-	if !ok {
-		return ""
-	}
-	return path
 }
 
 // settle waits until no execution is running, or limit has passed, and

@@ -267,3 +267,17 @@ func (w *watcher) Write(p []byte) (int, error) {
 	w.tail = append([]byte(nil), buf...)
 	return len(p), nil
 }
+
+// NextPage is the path of a `Link: <PATH>; rel="next"` header (the API's
+// next page of a list), or "" on the last page.
+func NextPage(link string) string {
+	path, ok := strings.CutPrefix(link, "<")
+	if !ok {
+		return ""
+	}
+	path, ok = strings.CutSuffix(path, `>; rel="next"`)
+	if !ok {
+		return ""
+	}
+	return path
+}
