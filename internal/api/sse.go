@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
 )
 
 // streamExecution sends the execution as an SSE "execution" event now and on
@@ -79,10 +82,34 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rd := auth.ReadableFrom(r.Context())
+	after, err := lastEventID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
 	defer unsubscribe()
 	sseHeaders(w)
 	fmt.Fprint(w, ": connected\n\n")
+	// A client that reconnects with Last-Event-ID first gets the changes it
+	// missed, in commit order, from the outbox (kept an hour).
+	sent := after
+	for after > 0 {
+		changes, err := s.cfg.Store.ChangeList(r.Context(), store.ChangeListParams{AfterID: sent, Limit: 1000})
+		if err != nil {
+			s.log.Warn("update stream closed: reading the change outbox failed", "err", err)
+			return
+		}
+		for _, c := range changes {
+			if rd.Has(c.Application) {
+				writeUpdate(w, engine.Update{ID: c.ID, ExecutionID: c.ExecutionID, Application: c.Application, Stage: c.Stage, Status: c.Status})
+			}
+			sent = c.ID
+		}
+		if len(changes) < 1000 {
+			break
+		}
+	}
 	flusher.Flush()
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
@@ -102,11 +129,11 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if !rd.Has(u.Application) {
+			if !rd.Has(u.Application) || (u.ID != 0 && u.ID <= sent) {
 				continue
 			}
 			extendWrite(w)
-			writeSSE(w, "update", u)
+			writeUpdate(w, u)
 		case <-keepalive.C:
 			extendWrite(w)
 			fmt.Fprint(w, ": keepalive\n\n")
@@ -152,6 +179,32 @@ func sseHeaders(w http.ResponseWriter) {
 func writeSSE(w http.ResponseWriter, event string, v any) {
 	b, _ := json.Marshal(v)
 	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
+}
+
+// writeUpdate sends an "update" event with the change's outbox ID as its
+// SSE id.
+func writeUpdate(w http.ResponseWriter, u engine.Update) {
+	if u.ID != 0 {
+		fmt.Fprintf(w, "id: %d\n", u.ID)
+	}
+	writeSSE(w, "update", u)
+}
+
+// lastEventID is where a reconnecting stream resumes: the Last-Event-ID
+// header the browser's EventSource sends, or ?after=ID; 0 when neither.
+func lastEventID(r *http.Request) (int64, error) {
+	v := r.Header.Get("Last-Event-ID")
+	if v == "" {
+		v = r.URL.Query().Get("after")
+	}
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, fmt.Errorf("%w: Last-Event-ID (or after) %q is not a change ID: reconnect without it, or with the id of the last update received", errBadInput, truncate(v, 32))
+	}
+	return id, nil
 }
 
 func hasActiveStage(stages []model.Stage) bool {

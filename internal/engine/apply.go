@@ -132,10 +132,15 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 			return err
 		}
 	}
-	return nil
+	if eff.Execution == nil && len(eff.Stages) == 0 {
+		return nil
+	}
+	c := eff.change(exec)
+	return tx.ChangeInsert(ctx, &c)
 }
 
-// afterCommit arms the timers of the stages due later and tells live views.
+// afterCommit arms the timers of the stages due later and wakes the feed,
+// which tells live views.
 func (e *Engine) afterCommit(exec *model.Execution, eff Effects) {
 	if exec == nil || eff.Dropped != "" {
 		return
@@ -143,14 +148,24 @@ func (e *Engine) afterCommit(exec *model.Execution, eff Effects) {
 	for _, w := range eff.Wakes {
 		e.wakeLater(exec.ID, w.Stage, w.At)
 	}
-	u := Update{ExecutionID: exec.ID, Application: exec.Application, Status: string(exec.Status)}
-	if eff.Execution != nil {
-		u.Status = string(eff.Execution.To)
+	select {
+	case e.changed <- struct{}{}:
+	default:
 	}
-	if len(eff.Stages) == 1 {
-		u.Stage, u.Status = eff.Stages[0].Stage.Name, string(eff.Stages[0].Stage.Status)
+}
+
+// change is the outbox entry of the effects: the execution with its new
+// status when it ended, else the stage that changed (when one did) with its
+// new status.
+func (eff Effects) change(exec *model.Execution) store.Change {
+	c := store.Change{ExecutionID: exec.ID, Application: exec.Application, Status: string(exec.Status)}
+	switch {
+	case eff.Execution != nil:
+		c.Status = string(eff.Execution.To)
+	case len(eff.Stages) == 1:
+		c.Stage, c.Status = eff.Stages[0].Stage.Name, string(eff.Stages[0].Stage.Status)
 	}
-	e.bus.Publish(u)
+	return c
 }
 
 // enqueue gives a stage due now a job, in tx.

@@ -4,6 +4,10 @@ import "sync"
 
 // Update says that an execution changed; subscribers reload what they show.
 type Update struct {
+	// ID is the change's place in the outbox (commit order); a stream
+	// sends it as the SSE id, so a client that reconnects with
+	// Last-Event-ID gets what it missed.
+	ID          int64  `json:"id,omitempty"`
 	ExecutionID string `json:"executionId"`
 	// Application is the execution's application (streams filter on it).
 	Application string `json:"application,omitempty"`

@@ -57,6 +57,8 @@ type Engine struct {
 	timers  timers
 	stopRun context.CancelFunc
 	scanned chan struct{} // closed when the due scan's loop has ended
+	fed     chan struct{} // closed when the feed's loop has ended
+	changed chan struct{} // a change was committed here: wake the feed
 	id      string        // this engine, in its due scan's jobs
 }
 
@@ -86,7 +88,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.ScanInterval <= 0 {
 		cfg.ScanInterval = time.Second
 	}
-	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg, id: rand.Text()}
+	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg, id: rand.Text(), changed: make(chan struct{}, 1)}
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &stageWorker{engine: e})
@@ -134,6 +136,10 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.log.Info("resuming steps a previous server left unfinished", "stages", n)
 		}
 	}
+	last, err := e.store.ChangeLast(ctx)
+	if err != nil {
+		return fmt.Errorf("engine: reading the change outbox: %w", err)
+	}
 	if err := e.river.Start(ctx); err != nil {
 		return fmt.Errorf("engine: starting workers: %w", err)
 	}
@@ -145,8 +151,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.scan(ctx, e.now().Add(maxTimer)); err != nil {
 		e.log.Warn("could not look for due stages at start; the due scan tries again", "err", err)
 	}
-	e.scanned = make(chan struct{})
+	e.scanned, e.fed = make(chan struct{}), make(chan struct{})
 	go e.scanLoop(runCtx)
+	go e.feedLoop(runCtx, last)
 	return nil
 }
 
@@ -155,6 +162,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	if e.stopRun != nil {
 		e.stopRun()
 		<-e.scanned
+		<-e.fed
 	}
 	e.stopTimers()
 	return e.river.Stop(ctx)

@@ -100,6 +100,19 @@ type Queries interface {
 	// soonest WakeAt first.
 	StageDue(ctx context.Context, params StageDueParams) ([]StageRef, error)
 
+	// ChangeInsert records in the outbox that an execution changed (the
+	// engine does, in the transaction of the change) and sets c.ID.
+	ChangeInsert(ctx context.Context, c *Change) error
+	// ChangeList returns changes after params.AfterID in ID order. IDs are
+	// commit-ordered: once a change is listed, no change with a smaller ID
+	// can appear later, so a reader that remembers the last ID it saw never
+	// skips one (the conformance suite races writers against a reader).
+	ChangeList(ctx context.Context, params ChangeListParams) ([]Change, error)
+	// ChangeLast is the ID of the newest change (0 when there is none).
+	ChangeLast(ctx context.Context) (int64, error)
+	// ChangeDeleteBefore deletes changes recorded before a time.
+	ChangeDeleteBefore(ctx context.Context, before time.Time) (int64, error)
+
 	// EventInsert appends a delivery event and returns its ID.
 	EventInsert(ctx context.Context, ev *model.Event) (int64, error)
 	EventList(ctx context.Context, params EventListParams) ([]model.Event, error)
@@ -235,6 +248,23 @@ type ExecutionSetStatusParams struct {
 	To      model.ExecutionStatus
 	Reason  string
 	EndedAt *time.Time
+}
+
+// Change is one entry of the outbox: an execution changed.
+type Change struct {
+	ID          int64     `json:"id"`
+	ExecutionID string    `json:"executionId"`
+	Application string    `json:"application"`
+	Stage       string    `json:"stage,omitempty"`
+	Status      string    `json:"status,omitempty"`
+	At          time.Time `json:"at"`
+}
+
+// ChangeListParams reads the outbox after a change.
+type ChangeListParams struct {
+	AfterID int64
+	// Limit caps the answer (0: 1000).
+	Limit int
 }
 
 // StageClaimParams asks for the claim on a stage's current step.

@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// The feed publishes the outbox (store.Change rows, written with every
+// change) on the Bus in commit order, so every server's live views see
+// every change, whichever server made it. A commit on this server wakes it
+// at once; changes made elsewhere arrive within feedPoll.
+const (
+	feedPoll = 250 * time.Millisecond
+	// changeRetention is how long the outbox keeps a change: long enough
+	// for a stream that reconnects to catch up (Last-Event-ID).
+	changeRetention = time.Hour
+)
+
+func (e *Engine) feedLoop(ctx context.Context, last int64) {
+	defer close(e.fed)
+	poll := time.NewTicker(feedPoll)
+	defer poll.Stop()
+	prune := time.NewTicker(changeRetention / 6)
+	defer prune.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-prune.C:
+			if _, err := e.store.ChangeDeleteBefore(ctx, e.now().Add(-changeRetention)); err != nil && ctx.Err() == nil {
+				e.log.Warn("could not delete old entries of the change outbox; trying again later", "err", err)
+			}
+			continue
+		case <-e.changed:
+		case <-poll.C:
+		}
+		for {
+			changes, err := e.store.ChangeList(ctx, store.ChangeListParams{AfterID: last, Limit: 1000})
+			if err != nil {
+				if ctx.Err() == nil {
+					e.log.Warn("could not read the change outbox; live views wait for the next try", "err", err)
+				}
+				break
+			}
+			for _, c := range changes {
+				e.bus.Publish(Update{ID: c.ID, ExecutionID: c.ExecutionID, Application: c.Application, Stage: c.Stage, Status: c.Status})
+				last = c.ID
+			}
+			if len(changes) < 1000 {
+				break
+			}
+		}
+	}
+}
