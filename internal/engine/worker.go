@@ -135,6 +135,7 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 		wakeAt = *next.Deadline
 	}
 	var inline string
+	lostRace := false // a write of the runner's failed with ErrConflict
 	err := e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		inline = ""
 		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &next, From: from}); err != nil {
@@ -146,6 +147,10 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 			if _, err := tx.EventInsert(ctx, &ev); err != nil {
 				return err
 			}
+		}
+		if err := stage.ApplyWrites(ctx, tx, res.Writes); err != nil {
+			lostRace = errors.Is(err, store.ErrConflict)
+			return err
 		}
 		if !wakeAt.IsZero() {
 			if e.cfg.SingleNode && !wakeAt.After(now) && next.Status == model.StageRunning {
@@ -163,6 +168,12 @@ func (e *Engine) record(ctx context.Context, exec *model.Execution, st *model.St
 		}
 		return nil
 	})
+	if lostRace {
+		// A write of the runner lost a race (a name taken, a guarded status
+		// moved): run the step again at once with the state unchanged.
+		e.log.Debug("a write of the stage lost a race; running the step again", "execution", exec.ID, "stage", st.Name, "err", err)
+		return e.record(ctx, exec, st, spec, stage.Result{Outcome: stage.Continue})
+	}
 	if errors.Is(err, store.ErrConflict) {
 		// Someone else moved the stage on (a cancel, an approval, a duplicate
 		// nudge); they enqueued whatever comes next.

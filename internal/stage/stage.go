@@ -67,6 +67,15 @@ type Result struct {
 	ClearJudgment bool
 	// Events are appended to the delivery log in the same transaction.
 	Events []model.Event
+	// Writes are the store changes the call asks for (server groups,
+	// analysis records), committed by the engine in order, in the same
+	// transaction as the result. A write that fails with store.ErrConflict
+	// makes the engine drop the result and run the step again with the
+	// stage's state unchanged. So a runner records its intent first and acts
+	// on a later call: to create a server group, call 1 allocates the name
+	// and returns ServerGroupInsert (status creating) with the name in its
+	// state; call 2 asks the target to start it and returns the update to up.
+	Writes []Write
 }
 
 // Succeed reports success with an optional output value (marshalled to JSON).
@@ -92,6 +101,12 @@ func Retry(err error) Result {
 // WithEvents adds delivery events to a result.
 func (r Result) WithEvents(evs ...model.Event) Result {
 	r.Events = append(r.Events, evs...)
+	return r
+}
+
+// WithWrites adds store changes to a result.
+func (r Result) WithWrites(ws ...Write) Result {
+	r.Writes = append(r.Writes, ws...)
 	return r
 }
 
