@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Analysis", testAnalysis},
 		{"Time", testTime},
 		{"Lease", testLease},
+		{"LeaseRace", testLeaseRace},
 		{"AccessConfig", testAccessConfig},
 		{"Token", testToken},
 		{"Session", testSession},
