@@ -22,6 +22,7 @@ import (
 type fakeTarget struct {
 	mu      sync.Mutex
 	calls   []string // since the last takeCalls
+	history []string // every call
 	started []model.ServerGroup
 	running map[string]model.ServerGroupRole
 	routes  []Route
@@ -37,7 +38,17 @@ func newFakeTarget() *fakeTarget {
 }
 
 func (t *fakeTarget) call(format string, args ...any) {
-	t.calls = append(t.calls, fmt.Sprintf(format, args...))
+	c := fmt.Sprintf(format, args...)
+	t.calls, t.history = append(t.calls, c), append(t.history, c)
+}
+
+// takeHistory returns every call made since the last takeHistory.
+func (t *fakeTarget) takeHistory() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h := t.history
+	t.history = nil
+	return h
 }
 
 // takeCalls returns the calls made since the last takeCalls.
