@@ -4,8 +4,10 @@
 //
 // A Runner is called by the engine each time a stage should make progress. It
 // looks at what the stage has done so far (Input.Stage.State), does at most one
-// step of side effects, and returns a Result saying what happened. The engine
-// persists the Result in one transaction together with the next job, so a
+// step of side effects, and returns a Result saying what happened. A runner
+// never writes the store: what it wants recorded (server groups, analysis
+// records) is data in Result.Writes (writes.go). The engine persists the
+// Result and its writes in one transaction together with the next job, so a
 // crash between two calls loses nothing: the next call sees the stored state
 // and carries on. Runners therefore make every side effect idempotent (stable
 // names and idempotency keys), because a call whose Result was not yet stored
