@@ -46,7 +46,11 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 	case strategy.ActionDestroy:
 		return d.destroy(ctx, w, st, step.Ref)
 	case strategy.ActionPause:
-		return pauseOutcome(step, *st.StepStarted, in.Now, in.Stage.Judgment, in.Execution.ID)
+		started := in.Now
+		if st.StepStarted != nil {
+			started = *st.StepStarted
+		}
+		return pauseOutcome(step, started, in.Now, in.Stage.Judgment, in.Execution.ID)
 	case strategy.ActionAnalysis:
 		return d.analyze(ctx, in, w, st, step)
 	case strategy.ActionMarkGood:
