@@ -10,6 +10,7 @@ import (
 	"github.com/gennaker/gennaker/internal/analysis/source"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
+	"github.com/gennaker/gennaker/internal/stage"
 )
 
 // Server group names of the simulated canary and its baseline.
@@ -49,64 +50,65 @@ type result struct {
 // the first second measured is complete.
 const lead = 2
 
-// simulate runs one analysis step over the two groups' traffic the way the
-// deploy stage does (internal/stage/deploy_analysis.go analyze, afterVerdict
-// and nextInterval): timing from model.AnalysisStep.Timing, the config's
-// warmup before the first interval, a verdict when an interval ends. Pass
-// goes to the next interval (its start is now, its extensions 0) or ends
-// the step; extend measures the same interval longer (same start, so the
-// samples accumulate); inconclusive and fail end the step.
+// simulate runs one analysis step over the two groups' traffic with the
+// deploy stage's own clock and decisions (internal/stage
+// AnalysisTimingOf, FirstInterval, DecideVerdict): the config's warm-up
+// before the first interval, a verdict when an interval ends. Pass goes to
+// the next interval or ends the step; extend measures the same interval
+// longer (same start, so the samples accumulate); inconclusive and fail
+// end the step.
 func simulate(ctx context.Context, p plan, base, can *stream) result {
-	warm, iv, intervals := p.Step.Timing(p.Spec)
-	interval := int(iv / time.Second)
+	timing := stage.AnalysisTimingOf(p.Step, p.Spec)
 	statistical := p.Spec.Judge != model.JudgeThreshold
 	var r result
-	idx, ext := 0, 0
-	start := lead + int(warm/time.Second)
-	end := start + interval
-	startCounters := map[string]analysis.Counters{baselineGroup: base.counters(start), canaryGroup: can.counters(start)}
+	iv := timing.FirstInterval(atSecond(lead).Add(timing.Warmup))
+	startCounters := map[string]analysis.Counters{baselineGroup: base.counters(secondOf(iv.Start)), canaryGroup: can.counters(secondOf(iv.Start))}
 	for {
-		now := end
+		now := iv.End
 		var outcome analysis.Outcome
 		var culprits []string
 		var endCounters map[string]analysis.Counters
 		if statistical {
 			var masked []string
-			outcome, culprits, masked = judgeSamples(ctx, p, base, can, start, now, ext, idx+1 >= intervals)
+			outcome, culprits, masked = judgeSamples(ctx, p, base, can, iv, now, timing)
 			for _, m := range masked {
 				if !slices.Contains(r.Masked, m) {
 					r.Masked = append(r.Masked, m)
 				}
 			}
 		} else {
-			endCounters = map[string]analysis.Counters{baselineGroup: base.counters(now), canaryGroup: can.counters(now)}
-			outcome, culprits = judgeCounters(p, startCounters, endCounters, ext)
+			endCounters = map[string]analysis.Counters{baselineGroup: base.counters(secondOf(now)), canaryGroup: can.counters(secondOf(now))}
+			outcome, culprits = judgeCounters(p, startCounters, endCounters, iv.Extensions)
 		}
-		switch outcome {
-		case analysis.OutcomePass:
-			idx++
-			if idx >= intervals {
-				r.Outcome, r.Seconds, r.Extensions = analysis.OutcomePass, now-lead, ext
-				return r
-			}
-			start, end, ext, startCounters = now, now+interval, 0, endCounters
-		case analysis.OutcomeExtend:
-			ext++
-			end = now + interval
+		d := stage.DecideVerdict(iv, outcome, now, timing)
+		switch d.Action {
+		case stage.VerdictNextInterval:
+			iv, startCounters = d.Next, endCounters
+		case stage.VerdictExtend:
+			iv = d.Next
 		default:
-			r.Outcome, r.Seconds, r.Extensions, r.Culprits = outcome, now-lead, ext, culprits
+			r.Outcome, r.Seconds, r.Extensions = outcome, secondOf(now)-lead, iv.Extensions
+			if d.Action != stage.VerdictPassed {
+				r.Culprits = culprits
+			}
 			return r
 		}
 	}
 }
 
-// judgeSamples mirrors the deploy stage's judgeSamples: the config is the
-// analysis block with the default metrics when it names none, every metric
-// is fetched for both groups over [start, now) through the real front-door
-// source, and the statistical judge decides.
-func judgeSamples(ctx context.Context, p plan, base, can *stream, start, now, ext int, final bool) (outcome analysis.Outcome, culprits, masked []string) {
+// atSecond is simulated second s as a time; secondOf is the reverse.
+func atSecond(s int) time.Time { return epoch.Add(time.Duration(s) * time.Second) }
+
+func secondOf(t time.Time) int { return int(t.Sub(epoch) / time.Second) }
+
+// judgeSamples judges one interval with the statistical judge as the
+// deploy stage does (stage.SampleInterval: the interval's start, kept
+// through extensions, to now): the config is the analysis block with the
+// default metrics when it names none, and every metric is fetched for both
+// groups through the real front-door source.
+func judgeSamples(ctx context.Context, p plan, base, can *stream, iv stage.AnalysisInterval, now time.Time, timing stage.AnalysisTiming) (outcome analysis.Outcome, culprits, masked []string) {
 	cfg := analysis.ConfigFor(p.Spec)
-	from, to := epoch.Add(time.Duration(start)*time.Second), epoch.Add(time.Duration(now)*time.Second)
+	from, to := iv.Start, now
 	read := map[string][]local.Second{} // every metric reads the same seconds
 	fd := source.FrontDoor{Seconds: func(_, _, sg string, from, to time.Time) []local.Second {
 		if secs, ok := read[sg]; ok {
@@ -120,8 +122,7 @@ func judgeSamples(ctx context.Context, p plan, base, can *stream, start, now, ex
 		return read[sg]
 	}}
 	sources := map[string]source.Source{model.SourceFrontDoor: fd}
-	data := analysis.IntervalData{Judge: model.JudgeMannWhitney, Config: cfg, Canary: canaryGroup, Baseline: baselineGroup,
-		Start: from, End: to, Extensions: ext, Final: final}
+	data := stage.SampleInterval(cfg, canaryGroup, baselineGroup, iv, now, timing)
 	baseScope := source.Scope{Application: "app", Environment: "sim", ServerGroup: baselineGroup, Role: string(model.RoleBaseline), Start: from, End: to}
 	canScope := source.Scope{Application: "app", Environment: "sim", ServerGroup: canaryGroup, Role: string(model.RoleCanary), Start: from, End: to}
 	for _, m := range cfg.Metrics {
@@ -157,13 +158,11 @@ func fetchMetric(ctx context.Context, sources map[string]source.Source, m model.
 	})
 }
 
-// judgeCounters mirrors the deploy stage's threshold branch: both groups'
-// interval counters (Diff of the cumulative snapshots), Measure, Judge.
+// judgeCounters judges one interval with the threshold judge on the input
+// the deploy stage builds (stage.ThresholdInput: both groups' counters over
+// the interval, measured).
 func judgeCounters(p plan, start, end map[string]analysis.Counters, ext int) (analysis.Outcome, []string) {
-	spec := analysis.Defaults(p.Spec)
-	in := analysis.Input{Spec: spec, Extensions: ext,
-		Baseline: analysis.Measure(baselineGroup, model.RoleBaseline, analysis.Diff(end[baselineGroup], start[baselineGroup])),
-		Canary:   analysis.Measure(canaryGroup, model.RoleCanary, analysis.Diff(end[canaryGroup], start[canaryGroup]))}
+	in := stage.ThresholdInput(p.Spec, canaryGroup, baselineGroup, model.RoleBaseline, start, end, ext)
 	v := analysis.ThresholdJudge{}.Judge(in)
 	var culprits []string
 	for _, c := range v.Checks {

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -101,9 +102,21 @@ func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execu
 }
 
 // isFinal reports errors that trying again cannot mend: the execution is
-// gone, or the request was refused.
+// gone, the request was refused, or a runner's write lost a race (the
+// caller decides what the step does instead).
 func isFinal(err error) bool {
-	return errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrBadRequest) || errors.Is(err, ErrFinished) || errors.Is(err, ErrNotWaiting)
+	var lost *writeLostError
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrBadRequest) || errors.Is(err, ErrFinished) || errors.Is(err, ErrNotWaiting) ||
+		errors.As(err, &lost)
+}
+
+// writeLostError is a runner's write (stage.Write) that failed with
+// store.ErrConflict. It does not unwrap to ErrConflict on purpose: the
+// apply must not decide the same result again, the step is made again.
+type writeLostError struct{ err error }
+
+func (e *writeLostError) Error() string {
+	return "a write of the stage lost a race: " + e.err.Error()
 }
 
 // commit writes an event's effects in tx: the execution's end, the guarded
@@ -126,6 +139,12 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 		if _, err := tx.EventInsert(ctx, &eff.Events[i]); err != nil {
 			return err
 		}
+	}
+	if err := stage.ApplyWrites(ctx, tx, eff.Writes); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return &writeLostError{err}
+		}
+		return err
 	}
 	for _, name := range eff.Nudges {
 		if err := e.enqueue(ctx, tx, exec.ID, name); err != nil {

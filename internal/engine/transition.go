@@ -17,6 +17,9 @@ type Effects struct {
 	Execution *ExecutionWrite
 	// Events are appended to the delivery log.
 	Events []model.Event
+	// Writes are the runner's own store changes (a deploy's server groups
+	// and analysis records), committed with its result.
+	Writes []stage.Write
 	// Nudges are stages due at once that get a job.
 	Nudges []string
 	// Inline is the stage claimed for StepDone.NextClaim: the worker that
@@ -176,6 +179,7 @@ func (t *transition) stepDone(ev StepDone) error {
 	for _, e := range res.Events {
 		t.event(e, st.Name)
 	}
+	t.eff.Writes = res.Writes
 	if st.Status.Terminal() {
 		return t.advance(ev.NextClaim, ev.ClaimUntil)
 	}

@@ -151,7 +151,17 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 	}
 	res := e.run(ctx, exec, st)
 	ev := StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(claimFor)}
-	eff, after, err := e.apply(ctx, execID, exec, untilStored, func(context.Context, store.Tx, *model.Execution) (Event, error) { return ev, nil })
+	prepare := func(context.Context, store.Tx, *model.Execution) (Event, error) { return ev, nil }
+	eff, after, err := e.apply(ctx, execID, exec, untilStored, prepare)
+	var lost *writeLostError
+	if errors.As(err, &lost) {
+		// A write of the runner's lost a race (a name taken, a guarded
+		// status moved): the step is made again at once, from the state it
+		// started from.
+		e.log.Debug("a write of the stage lost a race; making the step again", "execution", execID, "stage", name, "err", err)
+		ev.Result = stage.Result{Outcome: stage.Continue}
+		eff, after, err = e.apply(ctx, execID, nil, untilStored, prepare)
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("execution %s stage %s: storing the result: %w", execID, name, err)
 	}
@@ -192,7 +202,7 @@ func (e *Engine) run(ctx context.Context, exec *model.Execution, st *model.Stage
 		if res.Outcome == stage.Failed && res.Reason != "" && res.Reason != "canceled" {
 			reason += ": " + res.Reason // what the stage was waiting on, in its words
 		}
-		res = stage.Result{Outcome: stage.Failed, Reason: reason, State: res.State, Output: res.Output, Events: res.Events}
+		res = stage.Result{Outcome: stage.Failed, Reason: reason, State: res.State, Output: res.Output, Events: res.Events, Writes: res.Writes}
 	}
 	return res
 }

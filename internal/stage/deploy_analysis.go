@@ -3,7 +3,6 @@ package stage
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,15 +15,46 @@ import (
 // analysisState is an analysis step's progress: the interval being measured
 // and the counters it started from, so a restart resumes the interval.
 type analysisState struct {
-	Interval      int                          `json:"interval"` // 0-based index of the interval being measured
-	Start         time.Time                    `json:"start"`
-	End           time.Time                    `json:"end"`
-	Extensions    int                          `json:"extensions"`
+	// AnalysisInterval is the interval being measured. Before the first
+	// one, End is zero and Start is when measuring may begin (after the
+	// warm-up).
+	AnalysisInterval
 	StartCounters map[string]analysis.Counters `json:"startCounters"`
 	// AwaitingPerson is set when an inconclusive interval waits for a judgment.
 	AwaitingPerson bool `json:"awaitingPerson,omitempty"`
 	// Inconclusive is why the interval was inconclusive.
 	Inconclusive string `json:"inconclusive,omitempty"`
+}
+
+// analysisPhase is where an analysis step stands at a call.
+type analysisPhase int
+
+const (
+	// analysisWarmup: before the first interval: wait until Start.
+	analysisWarmup analysisPhase = iota + 1
+	// analysisBegin: the warm-up is over: the first interval starts now.
+	analysisBegin
+	// analysisMeasuring: an interval is under way: wait until End.
+	analysisMeasuring
+	// analysisJudge: the interval has ended: judge it.
+	analysisJudge
+	// analysisAwaitPerson: an inconclusive interval waits for approve or reject.
+	analysisAwaitPerson
+)
+
+// phase says where the step stands at now, and so when it is due next.
+func (a analysisState) phase(now time.Time) analysisPhase {
+	switch {
+	case a.AwaitingPerson:
+		return analysisAwaitPerson
+	case a.End.IsZero() && now.Before(a.Start):
+		return analysisWarmup
+	case a.End.IsZero():
+		return analysisBegin
+	case now.Before(a.End):
+		return analysisMeasuring
+	}
+	return analysisJudge
 }
 
 // measurements is what an analysis record stores to be shown and rejudged.
@@ -36,27 +66,40 @@ type measurements struct {
 	Extensions int                          `json:"extensions"`
 }
 
+// judged is one judged interval, whichever judge gave it.
+type judged struct {
+	outcome  analysis.Outcome
+	score    float64
+	reason   string
+	measured any // stored as the record's measurements
+	verdict  any // stored as the record's verdict
+	// end is the counters read at the verdict (threshold judge only): the
+	// next interval starts from them.
+	end map[string]analysis.Counters
+}
+
+// analyze makes one call of an analysis step: wait for the warm-up or the
+// interval's end, start the first interval, or judge the interval that
+// ended (reading the metrics is the call's one external action) and record
+// the verdict as a write.
 func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) stepOutcome {
-	var timing model.AnalysisStep
+	var stepSpec model.AnalysisStep
 	if step.Analysis != nil {
-		timing = *step.Analysis
+		stepSpec = *step.Analysis
 	}
 	cfg := analysisSpec(in, step)
-	warmup, interval, intervals := timing.Timing(cfg)
+	timing := AnalysisTimingOf(stepSpec, cfg)
 	canary, against := st.name(step.Ref), st.name(step.Against)
 	statistical := cfg.Judge != model.JudgeThreshold
+	if st.Analysis == nil {
+		st.Analysis = &analysisState{AnalysisInterval: AnalysisInterval{Start: in.Now.Add(timing.Warmup)}}
+	}
 	a := st.Analysis
-	if a == nil {
-		// Before the first interval Start is when measuring may begin: after
-		// the warm-up, when the config has one.
-		a = &analysisState{Start: in.Now.Add(warmup)}
-		st.Analysis = a
-	}
-	if a.End.IsZero() && in.Now.Before(a.Start) {
-		return waitUntil(a.Start, fmt.Sprintf("warming up: %s takes traffic for %s before measuring starts at %s (warmup)", canary, warmup, a.Start.Local().Format("15:04:05")))
-	}
-	if a.End.IsZero() { // the first interval starts now
-		a.Start, a.End = in.Now, in.Now.Add(interval)
+	switch a.phase(in.Now) {
+	case analysisWarmup:
+		return waitUntil(a.Start, fmt.Sprintf("warming up: %s takes traffic for %s before measuring starts at %s (warmup)", canary, timing.Warmup, a.Start.Local().Format("15:04:05")))
+	case analysisBegin:
+		a.AnalysisInterval = timing.FirstInterval(in.Now)
 		if !statistical {
 			counters, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
 			if err != nil {
@@ -64,84 +107,94 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 			}
 			a.StartCounters = counters
 		}
-		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval 1/%d until %s", canary, against, intervals, a.End.Local().Format("15:04:05")))
+		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval 1/%d until %s", canary, against, timing.Intervals, a.End.Local().Format("15:04:05")))
+	case analysisAwaitPerson:
+		next, out := afterInconclusive(*a, in.Stage.Judgment, in.Now, timing)
+		*a = next
+		return out
+	case analysisMeasuring:
+		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval %d/%d until %s", canary, against, a.Index+1, timing.Intervals, a.End.Local().Format("15:04:05")))
 	}
-	spec := analysis.Defaults(cfg)
-	if a.AwaitingPerson {
-		return d.afterInconclusive(in, st, a, intervals, interval)
-	}
-	if in.Now.Before(a.End) {
-		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval %d/%d until %s", canary, against, a.Interval+1, intervals, a.End.Local().Format("15:04:05")))
-	}
+	var j judged
+	var err error
 	if statistical {
-		return d.judgeSamples(ctx, in, w, st, step, cfg, a, intervals, interval)
+		j, err = d.judgeSamples(ctx, in, w, cfg, *a, canary, against, timing)
+	} else {
+		j, err = d.judgeCounters(ctx, w, cfg, *a, step, canary, against)
 	}
+	if err != nil {
+		return failStep("%v", err)
+	}
+	rec, err := analysisRecord(in, st.AnalysisSeq+1, a.Start, in.Now, j)
+	if err != nil {
+		return failStep("storing the analysis record: %v", err)
+	}
+	st.AnalysisSeq++
+	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Index+1, j.outcome, j.score, j.reason))
+	next, out := verdictOutcome(*a, DecideVerdict(a.AnalysisInterval, j.outcome, in.Now, timing), j.reason, timing, canarySpec(in).OnInconclusive, j.end)
+	*a = next
+	out.writes = append(out.writes, AnalysisInsert{Record: rec})
+	return out
+}
+
+// judgeCounters ends one interval of the threshold judge: it reads the
+// front door's counters and judges both groups' differences since the
+// interval's start.
+func (d *Deploy) judgeCounters(ctx context.Context, w world, cfg model.AnalysisSpec, a analysisState, step strategy.Step, canary, against string) (judged, error) {
 	end, err := w.target.Counters(ctx, w.app.Name, w.env.Name)
 	if err != nil {
-		return failStep("reading front-door metrics: %v", err)
+		return judged{}, fmt.Errorf("reading front-door metrics: %w", err)
 	}
 	baseRole := model.RoleBaseline
 	if step.Against != strategy.RefBaseline {
 		baseRole = model.RoleProduction
 	}
+	in := ThresholdInput(cfg, canary, against, baseRole, a.StartCounters, end, a.Extensions)
 	m := measurements{
-		Spec:       spec,
-		Baseline:   analysis.Measure(against, baseRole, analysis.Diff(end[against], a.StartCounters[against])),
-		Canary:     analysis.Measure(canary, model.RoleCanary, analysis.Diff(end[canary], a.StartCounters[canary])),
-		Extensions: a.Extensions,
-		Counters:   map[string]analysis.Counters{against: analysis.Diff(end[against], a.StartCounters[against]), canary: analysis.Diff(end[canary], a.StartCounters[canary])},
+		Spec: in.Spec, Baseline: in.Baseline, Canary: in.Canary, Extensions: a.Extensions,
+		Counters: map[string]analysis.Counters{against: analysis.Diff(end[against], a.StartCounters[against]), canary: analysis.Diff(end[canary], a.StartCounters[canary])},
 	}
-	v := d.Judge.Judge(analysis.Input{Spec: spec, Baseline: m.Baseline, Canary: m.Canary, Extensions: a.Extensions})
-	if err := d.record(ctx, in, st, a.Start, in.Now, v.Outcome, v.Score, v.Reason, m, v); err != nil {
-		return failStep("storing the analysis record: %v", err)
-	}
-	return d.afterVerdict(in, st, a, v.Outcome, v.Score, v.Reason, intervals, interval, end)
+	v := d.Judge.Judge(in)
+	return judged{outcome: v.Outcome, score: v.Score, reason: v.Reason, measured: m, verdict: v, end: end}, nil
 }
 
-// afterVerdict records a judged interval's verdict in the stage and decides
-// what the analysis step does next, whichever judge gave it: the next
-// interval (or the next step), a longer interval, a person, or a rollback.
-func (d *Deploy) afterVerdict(in Input, st *deployState, a *analysisState, outcome analysis.Outcome, score float64, reason string, intervals int, interval time.Duration, end map[string]analysis.Counters) stepOutcome {
-	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Interval+1, outcome, score, reason))
-	switch outcome {
-	case analysis.OutcomePass:
-		return d.nextInterval(in, a, intervals, interval, end)
-	case analysis.OutcomeExtend:
-		a.Extensions++
-		a.End = in.Now.Add(interval)
-		return waitUntil(a.End, fmt.Sprintf("not enough data yet (%s): measuring longer, until %s", reason, a.End.Local().Format("15:04:05")))
-	case analysis.OutcomeInconclusive:
-		if canarySpec(in).OnInconclusive == "rollback" {
-			return failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", reason)
+// verdictOutcome turns a verdict decision into the analysis step's outcome
+// and its new state: the next interval (or the next step), a longer
+// interval, a person, or a failure. end is the counters the next interval
+// starts from (threshold judge).
+func verdictOutcome(a analysisState, dec VerdictDecision, reason string, t AnalysisTiming, onInconclusive string, end map[string]analysis.Counters) (analysisState, stepOutcome) {
+	switch dec.Action {
+	case VerdictPassed:
+		return a, done()
+	case VerdictNextInterval:
+		a.AnalysisInterval, a.StartCounters = dec.Next, end
+		return a, waitUntil(a.End, fmt.Sprintf("interval %d passed; measuring interval %d/%d", dec.Next.Index, dec.Next.Index+1, t.Intervals))
+	case VerdictExtend:
+		a.AnalysisInterval = dec.Next
+		return a, waitUntil(a.End, fmt.Sprintf("not enough data yet (%s): measuring longer, until %s", reason, a.End.Local().Format("15:04:05")))
+	case VerdictInconclusive:
+		if onInconclusive == "rollback" {
+			return a, failStep("canary analysis inconclusive: %s (onInconclusive: rollback)", reason)
 		}
 		a.AwaitingPerson, a.Inconclusive = true, reason
-		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + reason + ": approve to go on, reject to roll back"}
-	default:
-		return failStep("canary analysis failed: %s", reason)
+		return a, stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + reason + ": approve to go on, reject to roll back"}
 	}
+	return a, failStep("canary analysis failed: %s", reason)
 }
 
-func (d *Deploy) nextInterval(in Input, a *analysisState, intervals int, interval time.Duration, end map[string]analysis.Counters) stepOutcome {
-	a.Interval++
-	if a.Interval >= intervals {
-		return done()
-	}
-	a.Start, a.End, a.Extensions, a.StartCounters = in.Now, in.Now.Add(interval), 0, end
-	return waitUntil(a.End, fmt.Sprintf("interval %d passed; measuring interval %d/%d", a.Interval, a.Interval+1, intervals))
-}
-
-func (d *Deploy) afterInconclusive(in Input, st *deployState, a *analysisState, intervals int, interval time.Duration) stepOutcome {
-	j := in.Stage.Judgment
+// afterInconclusive decides an inconclusive interval from a person's
+// judgment: none yet waits, reject fails, approve counts as a pass.
+func afterInconclusive(a analysisState, j *model.Judgment, now time.Time, t AnalysisTiming) (analysisState, stepOutcome) {
 	if j == nil {
-		return stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + a.Inconclusive + ": approve to go on, reject to roll back"}
+		return a, stepOutcome{kind: stepWaitPerson, reason: "canary analysis inconclusive: " + a.Inconclusive + ": approve to go on, reject to roll back"}
 	}
 	if j.Decision != model.DecisionApprove {
-		return stepOutcome{kind: stepFail, clearJudgment: true, reason: "canary analysis inconclusive and rejected by " + orSomeone(j.Actor) + commentSuffix(j.Comment)}
+		return a, stepOutcome{kind: stepFail, clearJudgment: true, reason: "canary analysis inconclusive and rejected by " + orSomeone(j.Actor) + commentSuffix(j.Comment)}
 	}
 	a.AwaitingPerson = false
-	out := d.nextInterval(in, a, intervals, interval, a.StartCounters)
+	a, out := verdictOutcome(a, DecideVerdict(a.AnalysisInterval, analysis.OutcomePass, now, t), "approved", t, "", a.StartCounters)
 	out.clearJudgment = true
-	return out
+	return a, out
 }
 
 func canarySpec(in Input) model.CanarySpec {
@@ -165,25 +218,20 @@ func analysisSpec(in Input, step strategy.Step) model.AnalysisSpec {
 	return spec
 }
 
-// record stores one judged interval, whichever judge gave it: what was
-// measured and the verdict, as JSON. Storing it again after a crash is a no-op.
-func (d *Deploy) record(ctx context.Context, in Input, st *deployState, start, end time.Time, outcome analysis.Outcome, score float64, reason string, measured, verdict any) error {
-	mb, err := json.Marshal(measured)
+// analysisRecord is the record of one judged interval, whichever judge gave
+// it: what was measured and the verdict, as JSON, under sequence seq.
+func analysisRecord(in Input, seq int, start, end time.Time, j judged) (store.AnalysisRecord, error) {
+	mb, err := json.Marshal(j.measured)
 	if err != nil {
-		return err
+		return store.AnalysisRecord{}, err
 	}
-	vb, err := json.Marshal(verdict)
+	vb, err := json.Marshal(j.verdict)
 	if err != nil {
-		return err
+		return store.AnalysisRecord{}, err
 	}
-	st.AnalysisSeq++
-	rec := &store.AnalysisRecord{
-		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: st.AnalysisSeq,
-		StartedAt: start, EndedAt: end, Outcome: string(outcome), Score: score, Reason: reason,
+	return store.AnalysisRecord{
+		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: seq,
+		StartedAt: start, EndedAt: end, Outcome: string(j.outcome), Score: j.score, Reason: j.reason,
 		Measurements: mb, Verdict: vb,
-	}
-	if err := d.Store.AnalysisInsert(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
-		return err
-	}
-	return nil
+	}, nil
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/analysis/source"
 	"github.com/gennaker/gennaker/internal/model"
-	"github.com/gennaker/gennaker/internal/strategy"
 )
 
 // Sources gives the metric sources an environment's canary analysis may
@@ -17,29 +16,21 @@ type Sources func(env model.Environment, spec model.AnalysisSpec) (map[string]so
 
 // judgeSamples ends one interval of the statistical judge: it fetches every
 // metric's samples for canary and baseline over the interval (an extended
-// interval keeps its start, so its samples accumulate), judges them, stores
-// the decision record, and says what happens next.
-func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, st *deployState, step strategy.Step, spec model.AnalysisSpec, a *analysisState, intervals int, interval time.Duration) stepOutcome {
+// interval keeps its start, so its samples accumulate) and judges them.
+func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, spec model.AnalysisSpec, a analysisState, canary, against string, t AnalysisTiming) (judged, error) {
 	cfg := analysis.ConfigFor(spec)
-	canary, against := st.name(step.Ref), st.name(step.Against)
 	sources, err := d.Sources(w.env, cfg)
 	if err != nil {
-		return failStep("canary analysis: %v", err)
+		return judged{}, fmt.Errorf("canary analysis: %w", err)
 	}
-	data := analysis.IntervalData{
-		Judge: model.JudgeMannWhitney, Config: cfg, Canary: canary, Baseline: against,
-		Start: a.Start, End: in.Now, Extensions: a.Extensions, Final: a.Interval+1 >= intervals,
-	}
+	data := SampleInterval(cfg, canary, against, a.AnalysisInterval, in.Now, t)
 	baseScope := d.scope(ctx, w, against, model.RoleBaseline, a.Start, in.Now)
 	canScope := d.scope(ctx, w, canary, model.RoleCanary, a.Start, in.Now)
 	for _, m := range cfg.Metrics {
 		data.Metrics = append(data.Metrics, fetchMetric(ctx, w, sources, m, baseScope, canScope))
 	}
 	rep := d.SampleJudge.JudgeSamples(data.Input(cfg))
-	if err := d.record(ctx, in, st, a.Start, data.End, rep.Outcome, rep.Score, rep.Reason, data, rep); err != nil {
-		return failStep("storing the analysis record: %v", err)
-	}
-	return d.afterVerdict(in, st, a, rep.Outcome, rep.Score, rep.Reason, intervals, interval, nil)
+	return judged{outcome: rep.Outcome, score: rep.Score, reason: rep.Reason, measured: data, verdict: rep}, nil
 }
 
 // scope names one server group's side of an interval for the sources.

@@ -4,8 +4,10 @@
 //
 // A Runner is called by the engine each time a stage should make progress. It
 // looks at what the stage has done so far (Input.Stage.State), does at most one
-// step of side effects, and returns a Result saying what happened. The engine
-// persists the Result in one transaction together with the next job, so a
+// step of side effects, and returns a Result saying what happened. A runner
+// never writes the store: what it wants recorded (server groups, analysis
+// records) is data in Result.Writes (writes.go). The engine persists the
+// Result and its writes in one transaction together with the next job, so a
 // crash between two calls loses nothing: the next call sees the stored state
 // and carries on. Runners therefore make every side effect idempotent (stable
 // names and idempotency keys), because a call whose Result was not yet stored
@@ -67,6 +69,15 @@ type Result struct {
 	ClearJudgment bool
 	// Events are appended to the delivery log in the same transaction.
 	Events []model.Event
+	// Writes are the store changes the call asks for (server groups,
+	// analysis records), committed by the engine in order, in the same
+	// transaction as the result. A write that fails with store.ErrConflict
+	// makes the engine drop the result and run the step again with the
+	// stage's state unchanged. So a runner records its intent first and acts
+	// on a later call: to create a server group, call 1 allocates the name
+	// and returns ServerGroupInsert (status creating) with the name in its
+	// state; call 2 asks the target to start it and returns the update to up.
+	Writes []Write
 }
 
 // Succeed reports success with an optional output value (marshalled to JSON).
@@ -92,6 +103,12 @@ func Retry(err error) Result {
 // WithEvents adds delivery events to a result.
 func (r Result) WithEvents(evs ...model.Event) Result {
 	r.Events = append(r.Events, evs...)
+	return r
+}
+
+// WithWrites adds store changes to a result.
+func (r Result) WithWrites(ws ...Write) Result {
+	r.Writes = append(r.Writes, ws...)
 	return r
 }
 

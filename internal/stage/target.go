@@ -35,16 +35,15 @@ type Route struct {
 // Targets finds the target of an environment.
 type Targets func(env model.Environment) (Target, error)
 
-// DeployStore is what deploy and rollback stages read and write.
+// DeployStore is what deploy and rollback stages read. They write nothing
+// themselves (their changes go back to the engine as Result.Writes), except
+// the lease, taken in one conditional statement.
 type DeployStore interface {
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	EnvironmentGet(ctx context.Context, name string) (*model.Environment, error)
-	ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error
 	ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error)
 	ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error)
-	ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error
 	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
-	AnalysisInsert(ctx context.Context, rec *store.AnalysisRecord) error
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
 	LeaseAcquire(ctx context.Context, key string, holder store.LeaseHolder) (store.LeaseHolder, bool, error)
 }

@@ -64,8 +64,9 @@ type Queries interface {
 	AnalysisTemplateGet(ctx context.Context, name string) (*model.AnalysisTemplate, error)
 	// LeaseAcquire gives the lease on key to holder when it is free, already
 	// holder's, or held by a stage that has ended or no longer exists (so a
-	// crash never leaves a lease held). It returns the holder after the
-	// call and whether that is holder.
+	// crash never leaves a lease held), in one conditional write: of many
+	// concurrent callers exactly one gets it. It returns the holder after
+	// the call and whether that is holder.
 	LeaseAcquire(ctx context.Context, key string, holder LeaseHolder) (LeaseHolder, bool, error)
 	AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error)
 	TeamList(ctx context.Context) ([]model.Team, error)

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Time", testTime},
 		{"Lease", testLease},
 		{"Claim", testClaim},
+		{"LeaseRace", testLeaseRace},
 		{"AccessConfig", testAccessConfig},
 		{"Token", testToken},
 		{"Session", testSession},

@@ -1,10 +1,20 @@
 -- Leases: one stage at a time per key (see LeaseAcquire).
 
--- name: LeaseGet
-SELECT l.execution_id, l.stage, l.acquired_at,
-       coalesce((SELECT s.status FROM stage s WHERE s.execution_id = l.execution_id AND s.name = l.stage), '')
-FROM lease l WHERE l.key = @key;
-
--- name: LeaseSet
+-- name: LeaseAcquire
+-- One conditional write: the lease goes to @execution_id/@stage when the key
+-- is free, already theirs (acquired_at is kept), or held by a stage that has
+-- ended or no longer exists. Otherwise the row is left alone; LeaseHolder
+-- then says who holds it.
 INSERT INTO lease (key, execution_id, stage, acquired_at) VALUES (@key, @execution_id, @stage, @now)
-ON CONFLICT (key) DO UPDATE SET execution_id = excluded.execution_id, stage = excluded.stage, acquired_at = excluded.acquired_at;
+ON CONFLICT (key) DO UPDATE
+SET execution_id = excluded.execution_id,
+    stage = excluded.stage,
+    acquired_at = CASE WHEN lease.execution_id = excluded.execution_id AND lease.stage = excluded.stage
+                       THEN lease.acquired_at ELSE excluded.acquired_at END
+WHERE (lease.execution_id = excluded.execution_id AND lease.stage = excluded.stage)
+   OR NOT EXISTS (SELECT 1 FROM stage s
+                  WHERE s.execution_id = lease.execution_id AND s.name = lease.stage
+                    AND s.status NOT IN ('succeeded', 'failed', 'failed_continue', 'skipped', 'canceled'));
+
+-- name: LeaseHolder
+SELECT execution_id, stage, acquired_at FROM lease WHERE key = @key;
