@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Time", testTime},
 		{"Lease", testLease},
 		{"Claim", testClaim},
+		{"CommitOrder", testCommitOrder},
 		{"LeaseRace", testLeaseRace},
 		{"AccessConfig", testAccessConfig},
 		{"Token", testToken},
