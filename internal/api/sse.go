@@ -74,7 +74,10 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// streamAll sends an "update" event for every execution change.
+// streamAll sends an "update" event for every execution change the caller
+// may read, in commit order. Each stream reads the change outbox by its own
+// cursor; the bus only wakes it, so a busy stream falls behind but never
+// skips a change.
 func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -87,34 +90,57 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	updates, unsubscribe := s.cfg.Engine.Bus().Subscribe()
+	wake, unsubscribe := s.cfg.Engine.Bus().Subscribe()
 	defer unsubscribe()
+	last, err := s.cfg.Store.ChangeLast(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	sseHeaders(w)
 	fmt.Fprint(w, ": connected\n\n")
-	// A client that reconnects with Last-Event-ID first gets the changes it
-	// missed, in commit order, from the outbox (kept an hour).
-	sent := after
-	for after > 0 {
-		changes, err := s.cfg.Store.ChangeList(r.Context(), store.ChangeListParams{AfterID: sent, Limit: 1000})
-		if err != nil {
-			s.log.Warn("update stream closed: reading the change outbox failed", "err", err)
-			return
+	cursor := after
+	if after == 0 || after > last {
+		if after > last {
+			// An ID this server never gave (a restored backup, another
+			// server's database): start over from now.
+			writeSSE(w, "reset", map[string]int64{"id": last})
 		}
-		for _, c := range changes {
-			if rd.Has(c.Application) {
-				writeUpdate(w, engine.Update{ID: c.ID, ExecutionID: c.ExecutionID, Application: c.Application, Stage: c.Stage, Status: c.Status})
+		cursor = last
+	}
+	// drain sends every change after the cursor; a reconnecting client
+	// first gets the changes it missed (the outbox keeps an hour).
+	drain := func() bool {
+		for {
+			changes, err := s.cfg.Store.ChangeList(r.Context(), store.ChangeListParams{AfterID: cursor, Limit: 500})
+			if err != nil {
+				if r.Context().Err() == nil {
+					s.log.Warn("update stream closed: reading the change outbox failed", "err", err)
+				}
+				return false
 			}
-			sent = c.ID
-		}
-		if len(changes) < 1000 {
-			break
+			extendWrite(w)
+			for _, c := range changes {
+				if rd.Has(c.Application) {
+					writeUpdate(w, engine.Update{ID: c.ID, ExecutionID: c.ExecutionID, Application: c.Application, Stage: c.Stage, Status: c.Status})
+				}
+				cursor = c.ID
+			}
+			if len(changes) < 500 {
+				flusher.Flush()
+				return true
+			}
 		}
 	}
-	flusher.Flush()
+	if !drain() {
+		return
+	}
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	recheck := time.NewTicker(streamRecheck)
 	defer recheck.Stop()
+	poll := time.NewTicker(2 * time.Second) // a wake-up lost to a full buffer
+	defer poll.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -125,20 +151,23 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			continue
-		case u, ok := <-updates:
+		case _, ok := <-wake:
 			if !ok {
 				return
 			}
-			if !rd.Has(u.Application) || (u.ID != 0 && u.ID <= sent) {
-				continue
+			for len(wake) > 0 { // one read of the outbox for all pending wake-ups
+				<-wake
 			}
-			extendWrite(w)
-			writeUpdate(w, u)
+		case <-poll.C:
 		case <-keepalive.C:
 			extendWrite(w)
 			fmt.Fprint(w, ": keepalive\n\n")
+			flusher.Flush()
+			continue
 		}
-		flusher.Flush()
+		if !drain() {
+			return
+		}
 	}
 }
 

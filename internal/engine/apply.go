@@ -34,9 +34,10 @@ const (
 	untilStored
 )
 
-// conflictRetries bounds how often apply decides again after a conflict.
-// With the execution locked a conflict means a writer that does not take
-// the lock; it is retried, never dropped, but a bug must not spin forever.
+// conflictRetries bounds how often an action (policy once) decides again
+// after a conflict. With the execution locked a conflict means a writer
+// that does not take the lock; a step's result (untilStored) is retried
+// until it is stored or its time to store runs out (storeResultFor).
 const conflictRetries = 20
 
 // apply is the one way an execution changes: in one transaction it locks

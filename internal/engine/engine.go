@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -60,6 +61,8 @@ type Engine struct {
 	fed     chan struct{} // closed when the feed's loop has ended
 	changed chan struct{} // a change was committed here: wake the feed
 	id      string        // this engine, in its due scan's jobs
+	// stopping is set by Stop: jobs finish their step, and start no other.
+	stopping atomic.Bool
 }
 
 // jobTimeout is how long one job may run (River's JobTimeout).
@@ -99,7 +102,7 @@ func New(cfg Config) (*Engine, error) {
 		FetchCooldown:               cfg.PollInterval / 10,
 		FetchPollInterval:           cfg.PollInterval,
 		JobTimeout:                  jobTimeout,
-		RescueStuckJobsAfter:        16 * time.Minute,
+		RescueStuckJobsAfter:        claimFor + 5*time.Minute, // after the claim a stuck attempt held has expired
 		PollOnly:                    true,
 		MaxAttempts:                 50,
 		RetryPolicy:                 retryPolicy{},
@@ -140,7 +143,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: reading the change outbox: %w", err)
 	}
-	if err := e.river.Start(ctx); err != nil {
+	// River's jobs must not end when ctx does (a signal): Stop lets them
+	// finish storing what they did, so no step is made twice.
+	if err := e.river.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("engine: starting workers: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -157,8 +162,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish (until ctx ends) and stops the workers.
+// Stop lets running jobs finish their step and store its result (until ctx
+// ends), without starting new ones, and stops the workers. A job carrying
+// on inline stops after its current step; the stage it had claimed for the
+// next one is made by the next server (its claim is dropped at start on a
+// single node, and expires after claimFor elsewhere).
 func (e *Engine) Stop(ctx context.Context) error {
+	e.stopping.Store(true)
 	if e.stopRun != nil {
 		e.stopRun()
 		<-e.scanned

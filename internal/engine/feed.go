@@ -24,14 +24,13 @@ func (e *Engine) feedLoop(ctx context.Context, last int64) {
 	defer poll.Stop()
 	prune := time.NewTicker(changeRetention / 6)
 	defer prune.Stop()
+	e.pruneChanges(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-prune.C:
-			if _, err := e.store.ChangeDeleteBefore(ctx, e.now().Add(-changeRetention)); err != nil && ctx.Err() == nil {
-				e.log.Warn("could not delete old entries of the change outbox; trying again later", "err", err)
-			}
+			e.pruneChanges(ctx)
 			continue
 		case <-e.changed:
 		case <-poll.C:
@@ -52,5 +51,12 @@ func (e *Engine) feedLoop(ctx context.Context, last int64) {
 				break
 			}
 		}
+	}
+}
+
+// pruneChanges deletes the outbox's changes older than changeRetention.
+func (e *Engine) pruneChanges(ctx context.Context) {
+	if _, err := e.store.ChangeDeleteBefore(ctx, e.now().Add(-changeRetention)); err != nil && ctx.Err() == nil {
+		e.log.Warn("could not delete old entries of the change outbox; trying again later", "err", err)
 	}
 }

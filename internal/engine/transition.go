@@ -166,7 +166,10 @@ func (t *transition) stepDone(ev StepDone) error {
 	st.ClaimedBy, st.ClaimUntil = "", nil
 	st.WakeAt = nil
 	if !st.Status.Terminal() {
-		if st.Deadline != nil && (wakeAt.IsZero() || st.Deadline.Before(wakeAt)) {
+		// A wait never outlasts the stage's deadline: it wakes then, to time
+		// out. Past the deadline the stage is undoing itself, and keeps the
+		// waits it asks for (polls, backoffs).
+		if st.Deadline != nil && st.Deadline.After(t.now) && (wakeAt.IsZero() || st.Deadline.Before(wakeAt)) {
 			wakeAt = *st.Deadline
 		}
 		if touched {
@@ -192,6 +195,9 @@ func (t *transition) judged(ev Judged) error {
 	st := t.stage(ev.Stage)
 	if st == nil || st.Status != model.StageWaiting {
 		return fmt.Errorf("%w: stage %q of execution %s is not waiting", ErrNotWaiting, ev.Stage, t.exec.ID)
+	}
+	if st.Deadline != nil && !st.Deadline.After(t.now) {
+		return fmt.Errorf("%w: stage %q of execution %s timed out at %s and is ending", ErrNotWaiting, ev.Stage, t.exec.ID, st.Deadline.Format(time.RFC3339))
 	}
 	j := ev.Judgment
 	st.Judgment, st.Status, st.WakeAt = &j, model.StageRunning, &t.now

@@ -133,6 +133,12 @@ func TestTransition(t *testing.T) {
 			want: []string{"a running->running wake 10s", "timer a in 10s"},
 		},
 		{
+			name: "past its deadline a stage undoing itself keeps the waits it asks for",
+			exec: withDeadline(held(pipelineRun(t, "a"), "a", "w/1"), "a", tNow.Add(-time.Minute)),
+			ev:   StepDone{Stage: "a", Claim: "w/1", Version: 3, Result: stage.Again(tNow.Add(5*time.Second), nil), NextClaim: "w/2", ClaimUntil: until},
+			want: []string{"a running->running wake 5s", "timer a in 5s"},
+		},
+		{
 			name: "the last stage's end finishes the execution",
 			exec: held(pipelineRun(t, "a b", "b=succeeded"), "a", "w/1"),
 			ev:   StepDone{Stage: "a", Claim: "w/1", Version: 3, Result: stage.Succeed(nil), NextClaim: "w/2", ClaimUntil: until},
@@ -200,12 +206,21 @@ func TestTransitionRefusesAJudgmentOfAStageNotWaiting(t *testing.T) {
 	if !errors.Is(err, ErrNotWaiting) {
 		t.Fatalf("judging a running stage: %v, want ErrNotWaiting", err)
 	}
+	// Past its deadline a waiting stage is timing out (a worker may be
+	// failing it right now): an approval would be accepted, then lost.
+	late := withDeadline(pipelineRun(t, "a", "a=waiting"), "a", tNow)
+	_, err = Transition(late, Judged{Stage: "a", Judgment: model.Judgment{Decision: model.DecisionApprove}}, tNow)
+	if !errors.Is(err, ErrNotWaiting) || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("judging a waiting stage at its deadline: %v, want ErrNotWaiting saying it timed out", err)
+	}
 }
 
 // TestTransitionKeepsEveryActiveStageMoving plays random pipelines to the
 // end through Transition alone, with random outcomes, and checks after
 // every event the engine's invariant: a running stage has a stored timer
-// (WakeAt), and one due at once has a job or a worker's claim.
+// (WakeAt) and a job, a worker's claim or an in-process timer. Outcomes
+// cover every kind a runner returns; waiting stages are approved or the
+// execution canceled.
 func TestTransitionKeepsEveryActiveStageMoving(t *testing.T) {
 	for seed := range uint64(200) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -228,11 +243,15 @@ func TestTransitionKeepsEveryActiveStageMoving(t *testing.T) {
 				jobs[eff.Inline] = true
 			}
 			for _, st := range exec.Stages {
-				// Every outcome here is due at once: the stage needs a job or
-				// the claim of a worker carrying on, not just its stored
-				// timer (the due scan is the safety net, not the way).
+				// A running stage needs a job, the claim of a worker carrying
+				// on, or an in-process timer, not just its stored timer (the
+				// due scan is the safety net, not the way). A waiting stage
+				// needs nothing: a person moves it on.
 				if st.Status == model.StageRunning && !jobs[st.Name] {
-					t.Fatalf("seed %d: stage %s is running with no job or claim", seed, st.Name)
+					t.Fatalf("seed %d: stage %s is running with no job, claim or timer", seed, st.Name)
+				}
+				if st.Status == model.StageWaiting {
+					jobs[st.Name] = true // the person, in this simulation
 				}
 				if st.Status == model.StageRunning && st.WakeAt == nil {
 					t.Fatalf("seed %d: stage %s is running without a stored timer", seed, st.Name)
@@ -256,10 +275,29 @@ func TestTransitionKeepsEveryActiveStageMoving(t *testing.T) {
 			if st.ClaimedBy == "" {
 				st.ClaimedBy = claim // the job's claim
 			}
-			res := []stage.Result{stage.Succeed(nil), stage.Failf("broke"), stage.Again(time.Time{}, nil)}[rng.IntN(3)]
+			if st.Status == model.StageWaiting {
+				// Only a person (or a cancel) moves it on.
+				var ev Event = Judged{Stage: name, Judgment: model.Judgment{Decision: model.DecisionApprove}}
+				if rng.IntN(4) == 0 {
+					ev = Canceled{Actor: "ada"}
+				}
+				if eff, err = Transition(exec, ev, tNow); err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				continue
+			}
+			results := []stage.Result{
+				stage.Succeed(nil), stage.Failf("broke"), stage.Again(time.Time{}, nil), stage.Again(tNow.Add(time.Second), nil),
+				stage.Retry(errors.New("503")), {Outcome: stage.WaitForPerson},
+			}
+			res := results[rng.IntN(len(results))]
 			eff, err = Transition(exec, StepDone{Stage: name, Claim: st.ClaimedBy, Version: st.Version, Result: res, NextClaim: claim + "+1", ClaimUntil: tNow.Add(time.Minute)}, tNow)
 			if err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
+			}
+			// A stage due later is woken by its timer: count it as a job.
+			for _, w := range eff.Wakes {
+				jobs[w.Stage] = true
 			}
 		}
 	}

@@ -35,6 +35,11 @@ type stageWorker struct {
 	engine *Engine
 }
 
+// storeResultFor bounds how long a step keeps trying to store its result
+// (a database locked by another process, failing writes) once its call is
+// made; past it the job fails and the step is made again.
+const storeResultFor = 5 * time.Minute
+
 // claimFor is how long a step's claim holds: longer than a job may run
 // (River's JobTimeout), so only a worker that is gone loses its claim.
 const claimFor = jobTimeout + time.Minute
@@ -66,7 +71,7 @@ func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error
 			next = c.step(n + 1)
 		}
 		inline, after, err := e.step(ctx, job.Args.ExecutionID, target, c.step(n), next, snapshot, takeover)
-		if err != nil || inline == "" {
+		if err != nil || inline == "" || e.stopping.Load() || ctx.Err() != nil {
 			return err
 		}
 		target, snapshot, takeover = inline, after, ""
@@ -149,7 +154,11 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 	if st == nil || st.ClaimedBy != claim {
 		return "", nil, nil
 	}
-	res := e.run(ctx, exec, st)
+	res := e.run(ctx, cloneExecution(exec), st)
+	// The call is made: its result is stored even when the job is being
+	// stopped or timed out, or a restart would make the call again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeResultFor)
+	defer cancel()
 	ev := StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(claimFor)}
 	prepare := func(context.Context, store.Tx, *model.Execution) (Event, error) { return ev, nil }
 	eff, after, err := e.apply(ctx, execID, exec, untilStored, prepare)

@@ -147,3 +147,34 @@ func TestStreamResumesFromLastEventID(t *testing.T) {
 		t.Errorf("the resumed stream sent %d updates of the missed execution, want its start and its end: %v", len(missed), missed)
 	}
 }
+
+// A Last-Event-ID this server never gave (a restored backup) is answered
+// with a "reset" event, not with silence until the outbox catches up.
+func TestStreamResetsAnUnknownLastEventID(t *testing.T) {
+	c := startServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/api/v1/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Last-Event-ID", "999999")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if sc.Text() == "event: reset" {
+			return
+		}
+		if len(lines) > 5 {
+			break
+		}
+	}
+	t.Fatalf("a stream resumed from an unknown id sent %q, want an \"event: reset\" first", lines)
+}

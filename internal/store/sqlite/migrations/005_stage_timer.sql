@@ -12,8 +12,9 @@ ALTER TABLE stage ADD COLUMN wake_at TEXT;
 ALTER TABLE stage ADD COLUMN claimed_by TEXT;
 ALTER TABLE stage ADD COLUMN claim_until TEXT;
 
--- Stages that were running before this version are due at once.
-UPDATE stage SET wake_at = strftime('%Y-%m-%dT%H:%M:%S', 'now') || '.000000000Z' WHERE status = 'running';
+-- Stages that were active before this version are due at once (a waiting
+-- stage's runner says again how long it waits).
+UPDATE stage SET wake_at = strftime('%Y-%m-%dT%H:%M:%S', 'now') || '.000000000Z' WHERE status IN ('running', 'waiting');
 
 CREATE INDEX stage_due ON stage (wake_at) WHERE status IN ('running', 'waiting') AND wake_at IS NOT NULL;
 

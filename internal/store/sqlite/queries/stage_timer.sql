@@ -10,14 +10,14 @@ SET claimed_by = @claimant, claim_until = @until, version = version + 1
 WHERE execution_id = @execution_id AND name = @name
   AND status IN ('running', 'waiting')
   AND wake_at IS NOT NULL AND wake_at <= @now
-  AND (claimed_by IS NULL OR claimed_by = @claimant OR claimed_by = @takeover OR claim_until <= @now);
+  AND (claimed_by IS NULL OR claimed_by = @claimant OR claimed_by = @takeover OR coalesce(claim_until, '') <= @now);
 
 -- name: StageDue
 -- Active stages due by @before that nobody holds at @now, soonest first.
 SELECT execution_id, name, wake_at
 FROM stage
 WHERE status IN ('running', 'waiting') AND wake_at IS NOT NULL AND wake_at <= @before
-  AND (claimed_by IS NULL OR claim_until <= @now)
+  AND (claimed_by IS NULL OR coalesce(claim_until, '') <= @now)
 ORDER BY wake_at
 LIMIT @limit;
 
