@@ -12,7 +12,8 @@ import (
 // every change, whichever server made it. A commit on this server wakes it
 // at once; changes made elsewhere arrive within feedPoll.
 const (
-	feedPoll = 250 * time.Millisecond
+	feedPoll   = 250 * time.Millisecond
+	feedGather = 20 * time.Millisecond
 	// changeRetention is how long the outbox keeps a change: long enough
 	// for a stream that reconnects to catch up (Last-Event-ID).
 	changeRetention = time.Hour
@@ -33,6 +34,9 @@ func (e *Engine) feedLoop(ctx context.Context, last int64) {
 			e.pruneChanges(ctx)
 			continue
 		case <-e.changed:
+			// Under load commits come faster than views need them: gather
+			// those of the next moment into one read of the outbox.
+			time.Sleep(feedGather)
 		case <-poll.C:
 		}
 		for {

@@ -21,6 +21,11 @@ import (
 // scanBatch caps the stages one scan nudges.
 const scanBatch = 1000
 
+// queuedJobLost is how long the due scan trusts the job enqueued with a
+// stage's change (Stage.QueuedAt): a job in the queue is not lost, but one
+// River gave up on after all its attempts is, and the scan replaces it.
+const queuedJobLost = 15 * time.Minute
+
 // scanLoop runs the due scan every ScanInterval until ctx ends.
 func (e *Engine) scanLoop(ctx context.Context) {
 	defer close(e.scanned)
@@ -44,7 +49,7 @@ func (e *Engine) scanLoop(ctx context.Context) {
 // in-process timers for those due between now and before.
 func (e *Engine) scan(ctx context.Context, before time.Time) error {
 	now := e.now()
-	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, Limit: scanBatch})
+	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, QueuedBefore: now.Add(-queuedJobLost), Limit: scanBatch})
 	if err != nil {
 		return err
 	}

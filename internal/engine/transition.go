@@ -127,6 +127,7 @@ func (t *transition) due(st *model.Stage, claim string, until time.Time) {
 		st.ClaimedBy, st.ClaimUntil = claim, &until
 		t.eff.Inline = st.Name
 	default:
+		st.QueuedAt = &t.now
 		t.eff.Nudges = append(t.eff.Nudges, st.Name)
 	}
 }

@@ -118,6 +118,10 @@ type Stage struct {
 	ClaimedBy string `json:"-"`
 	// ClaimUntil is when an abandoned claim may be taken over.
 	ClaimUntil *time.Time `json:"-"`
+	// QueuedAt is when the engine enqueued a job for the stage with the
+	// change that made it due (nil once a worker claims it): the due scan
+	// leaves such a stage to its job.
+	QueuedAt *time.Time `json:"-"`
 }
 
 // Judgment is a person's answer to a stage that waits for one.

@@ -94,11 +94,12 @@ type Queries interface {
 	// params.Takeover, or claimed until no later than params.Now. A claim bumps the version, so
 	// a writer that read the stage before it loses with ErrConflict. It
 	// reports whether the claim was taken; false is not an error (another
-	// worker has the step, or the stage moved on).
+	// worker has the step, or the stage moved on). A claim clears QueuedAt.
 	StageClaim(ctx context.Context, params StageClaimParams) (bool, error)
-	// StageDue lists active stages whose WakeAt is not after params.Before
-	// and that nobody holds at params.Now (no claim, or an expired one),
-	// soonest WakeAt first.
+	// StageDue lists active stages whose WakeAt is not after params.Before,
+	// that nobody holds at params.Now (no claim, or an expired one) and
+	// that were not given a job after params.QueuedBefore, soonest WakeAt
+	// first.
 	StageDue(ctx context.Context, params StageDueParams) ([]StageRef, error)
 
 	// ChangeInsert records in the outbox that an execution changed (the
@@ -289,6 +290,9 @@ type StageDueParams struct {
 	// Before lists stages due by then (zero: Now); a time after Now also
 	// lists the stages due soon.
 	Before time.Time
+	// QueuedBefore leaves out stages given a job (Stage.QueuedAt) after it:
+	// their job is waiting in the queue.
+	QueuedBefore time.Time
 	// Limit caps the answer (0: 1000).
 	Limit int
 }

@@ -82,6 +82,7 @@ func stageArgs(st *model.Stage) []any {
 		sql.Named("wake_at", formatTimePtr(st.WakeAt)),
 		sql.Named("claimed_by", nullString(st.ClaimedBy)),
 		sql.Named("claim_until", formatTimePtr(st.ClaimUntil)),
+		sql.Named("queued_at", formatTimePtr(st.QueuedAt)),
 	}
 }
 
@@ -91,9 +92,10 @@ func scanStage(row rowScanner) (*model.Stage, error) {
 		state, output, judgment       sql.NullString
 		startedAt, endedAt, deadline  sql.NullString
 		wakeAt, claimedBy, claimUntil sql.NullString
+		queuedAt                      sql.NullString
 	)
 	if err := row.Scan(&st.ExecutionID, &st.Name, &st.Type, &st.Status, &st.Reason, &st.Version, &st.Attempt,
-		&state, &output, &judgment, &startedAt, &endedAt, &deadline, &wakeAt, &claimedBy, &claimUntil); err != nil {
+		&state, &output, &judgment, &startedAt, &endedAt, &deadline, &wakeAt, &claimedBy, &claimUntil, &queuedAt); err != nil {
 		return nil, err
 	}
 	st.State = nullRaw(state)
@@ -120,6 +122,9 @@ func scanStage(row rowScanner) (*model.Stage, error) {
 	}
 	if st.ClaimUntil, err = parseTimePtr(claimUntil); err != nil {
 		return nil, fmt.Errorf("stage %q: claim_until: %w", st.Name, err)
+	}
+	if st.QueuedAt, err = parseTimePtr(queuedAt); err != nil {
+		return nil, fmt.Errorf("stage %q: queued_at: %w", st.Name, err)
 	}
 	st.ClaimedBy = claimedBy.String
 	return &st, nil

@@ -36,7 +36,8 @@ func (q *queries) StageDue(ctx context.Context, p store.StageDueParams) ([]store
 	if before.IsZero() {
 		before = p.Now
 	}
-	rows, err := q.read.QueryContext(ctx, query("StageDue"), sql.Named("now", formatTime(p.Now)), sql.Named("before", formatTime(before)), sql.Named("limit", limit))
+	rows, err := q.read.QueryContext(ctx, query("StageDue"), sql.Named("now", formatTime(p.Now)), sql.Named("before", formatTime(before)),
+		sql.Named("queued_before", formatTime(p.QueuedBefore)), sql.Named("limit", limit))
 	if err != nil {
 		return nil, fmt.Errorf("list due stages: %w", err)
 	}

@@ -7,10 +7,14 @@
 --   claimed_by   the worker making the stage's current step, so a second
 --                wake-up of the same step does nothing (external calls
 --                happen once);
---   claim_until  when an abandoned claim may be taken over.
+--   claim_until  when an abandoned claim may be taken over;
+--   queued_at    when a job was enqueued for it with the change that made it
+--                due (cleared by the claim), so the due scan does not give a
+--                second job to a stage whose job waits in a busy queue.
 ALTER TABLE stage ADD COLUMN wake_at TEXT;
 ALTER TABLE stage ADD COLUMN claimed_by TEXT;
 ALTER TABLE stage ADD COLUMN claim_until TEXT;
+ALTER TABLE stage ADD COLUMN queued_at TEXT;
 
 -- Stages that were active before this version are due at once (a waiting
 -- stage's runner says again how long it waits).

@@ -39,18 +39,18 @@ SELECT status FROM execution WHERE id = @id;
 
 -- name: StageInsert
 INSERT INTO stage (execution_id, name, position, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline,
-                   wake_at, claimed_by, claim_until)
+                   wake_at, claimed_by, claim_until, queued_at)
 VALUES (@execution_id, @name, @position, @type, @status, @reason, @version, @attempt, @state, @output, @judgment, @started_at, @ended_at, @deadline,
-        @wake_at, @claimed_by, @claim_until);
+        @wake_at, @claimed_by, @claim_until, @queued_at);
 
 -- name: StageGet
 SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline,
-       wake_at, claimed_by, claim_until
+       wake_at, claimed_by, claim_until, queued_at
 FROM stage WHERE execution_id = @execution_id AND name = @name;
 
 -- name: StageListByExecutions
 SELECT execution_id, name, type, status, reason, version, attempt, state, output, judgment, started_at, ended_at, deadline,
-       wake_at, claimed_by, claim_until
+       wake_at, claimed_by, claim_until, queued_at
 FROM stage
 WHERE execution_id IN (SELECT value FROM json_each(@execution_ids))
 ORDER BY execution_id, position;
@@ -61,7 +61,7 @@ ORDER BY execution_id, position;
 UPDATE stage
 SET status = @status, reason = @reason, version = version + 1, attempt = @attempt, state = @state, output = @output,
     judgment = @judgment, started_at = @started_at, ended_at = @ended_at, deadline = @deadline,
-    wake_at = @wake_at, claimed_by = @claimed_by, claim_until = @claim_until
+    wake_at = @wake_at, claimed_by = @claimed_by, claim_until = @claim_until, queued_at = @queued_at
 WHERE execution_id = @execution_id AND name = @name AND version = @version
   AND status IN (SELECT value FROM json_each(@from));
 

@@ -6,18 +6,20 @@
 -- earlier attempt), or claimed until no later than now. The version bump makes any writer
 -- that read the stage before the claim lose.
 UPDATE stage
-SET claimed_by = @claimant, claim_until = @until, version = version + 1
+SET claimed_by = @claimant, claim_until = @until, queued_at = NULL, version = version + 1
 WHERE execution_id = @execution_id AND name = @name
   AND status IN ('running', 'waiting')
   AND wake_at IS NOT NULL AND wake_at <= @now
   AND (claimed_by IS NULL OR claimed_by = @claimant OR claimed_by = @takeover OR coalesce(claim_until, '') <= @now);
 
 -- name: StageDue
--- Active stages due by @before that nobody holds at @now, soonest first.
+-- Active stages due by @before that nobody holds at @now and that have no
+-- job queued since @queued_before, soonest first.
 SELECT execution_id, name, wake_at
 FROM stage
 WHERE status IN ('running', 'waiting') AND wake_at IS NOT NULL AND wake_at <= @before
   AND (claimed_by IS NULL OR coalesce(claim_until, '') <= @now)
+  AND (queued_at IS NULL OR queued_at <= @queued_before)
 ORDER BY wake_at
 LIMIT @limit;
 
