@@ -136,7 +136,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			return fmt.Errorf("engine: taking back the steps a previous server was making: %w", err)
 		}
 		if n > 0 {
-			e.log.Info("resuming steps a previous server left unfinished", "stages", n)
+			e.log.Info("resuming stages a previous server left claimed or queued", "stages", n)
 		}
 	}
 	last, err := e.store.ChangeLast(ctx)

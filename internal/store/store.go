@@ -29,10 +29,11 @@ type Store interface {
 	DB() *sql.DB
 	// Dialect names the SQL dialect: "sqlite" or "postgres".
 	Dialect() string
-	// StageReleaseClaims drops every stage claim, so that the steps a
-	// crashed process was making are made again at once instead of when
-	// their claims expire. It returns how many it dropped. Only safe when
-	// no other process works this database (a single node at start-up).
+	// StageReleaseClaims drops every stage claim and QueuedAt, so that the
+	// steps a crashed process was making, or had taken a job for, are made
+	// again at once instead of when their claims expire or their jobs are
+	// rescued. It returns how many stages it changed. Only safe when no
+	// other process works this database (a single node at start-up).
 	StageReleaseClaims(ctx context.Context) (int64, error)
 	Close() error
 }

@@ -181,16 +181,44 @@ func testClaim(t *testing.T, open func(t *testing.T) store.Store) {
 		if ids := refIDs(got); fmt.Sprint(ids) != fmt.Sprint(want) {
 			t.Fatalf("due once exec-1's claim expired: %v, want %v", ids, want)
 		}
-		// Released claims: due again at once.
+		// A stage given a job just now is left to it; one given a job long
+		// ago (the job was lost) is not.
+		queued := newExecution("exec-q", "checkout", "ship", t0)
+		queued.Stages[0].WakeAt, queued.Stages[0].QueuedAt = ptr(t0.Add(500*time.Millisecond)), ptr(now)
+		insertExecution(t, b, queued)
+		got, err = b.store.StageDue(b.ctx, store.StageDueParams{Now: now, QueuedBefore: now.Add(-time.Minute)})
+		must(t, err)
+		if ids := refIDs(got); fmt.Sprint(ids) != fmt.Sprint([]string{"exec-w", "exec-0"}) {
+			t.Fatalf("due with exec-q's job queued a moment ago: %v, want [exec-w exec-0]", ids)
+		}
+		got, err = b.store.StageDue(b.ctx, store.StageDueParams{Now: now, QueuedBefore: now})
+		must(t, err)
+		if ids := refIDs(got); fmt.Sprint(ids) != fmt.Sprint([]string{"exec-q", "exec-w", "exec-0"}) {
+			t.Fatalf("due once exec-q's job counts as lost: %v, want [exec-q exec-w exec-0]", ids)
+		}
+		// A claim clears QueuedAt.
+		if ok, err := b.store.StageClaim(b.ctx, store.StageClaimParams{ExecutionID: "exec-q", Stage: "zeta", Claimant: "w2", Now: now, Until: now.Add(time.Minute)}); err != nil || !ok {
+			t.Fatalf("claim exec-q: ok=%v err=%v", ok, err)
+		}
+		st, err := b.store.StageGet(b.ctx, "exec-q", "zeta")
+		must(t, err)
+		if st.QueuedAt != nil {
+			t.Fatalf("a claim left QueuedAt %v", st.QueuedAt)
+		}
+		// A restart drops claims and queued marks: due again at once.
+		st, err = b.store.StageGet(b.ctx, "exec-0", "zeta")
+		must(t, err)
+		st.QueuedAt = ptr(now)
+		must(t, b.store.StageUpdate(b.ctx, store.StageUpdateParams{Stage: st, From: []model.StageStatus{model.StageRunning}}))
 		n, err := b.store.StageReleaseClaims(b.ctx)
 		must(t, err)
-		if n != 1 {
-			t.Fatalf("StageReleaseClaims released %d claims, want 1", n)
+		if n != 3 {
+			t.Fatalf("StageReleaseClaims changed %d stages, want 3 (two claims, one queued mark)", n)
 		}
-		got, err = b.store.StageDue(b.ctx, store.StageDueParams{Now: now})
+		got, err = b.store.StageDue(b.ctx, store.StageDueParams{Now: now, QueuedBefore: now.Add(-time.Minute)})
 		must(t, err)
-		if ids := refIDs(got); fmt.Sprint(ids) != fmt.Sprint(want) {
-			t.Fatalf("due after releasing claims: %v, want %v", ids, want)
+		if ids := refIDs(got); fmt.Sprint(ids) != fmt.Sprint([]string{"exec-1", "exec-q", "exec-w", "exec-0"}) {
+			t.Fatalf("due after releasing claims and queued marks: %v, want [exec-1 exec-q exec-w exec-0]", ids)
 		}
 	})
 }

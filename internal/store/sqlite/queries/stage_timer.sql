@@ -24,4 +24,8 @@ ORDER BY wake_at
 LIMIT @limit;
 
 -- name: StageReleaseClaims
-UPDATE stage SET claimed_by = NULL, claim_until = NULL WHERE claimed_by IS NOT NULL;
+-- Also forgets the jobs queued by the dead process: one it had taken from
+-- the queue stays "running" in River until rescued, and the due scan must
+-- not wait for it.
+UPDATE stage SET claimed_by = NULL, claim_until = NULL, queued_at = NULL
+WHERE claimed_by IS NOT NULL OR queued_at IS NOT NULL;
