@@ -105,10 +105,12 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 		if reason := d.refused(in, w); reason != "" {
 			return Failf("%s", reason)
 		}
-		if r, ok := d.waitForLease(ctx, in); !ok {
+		r, take := d.waitForLease(ctx, in)
+		if take == nil {
 			return r
 		}
-		return d.plan(ctx, in, w)
+		// The plan commits only together with the lease.
+		return d.plan(ctx, in, w).WithWrites(*take)
 	case moveSucceed:
 		return d.succeed(w, st)
 	case moveStartAbort:

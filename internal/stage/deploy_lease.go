@@ -23,34 +23,35 @@ func (d *Deploy) leaseScope(in Input) (app, env string) {
 	return in.Execution.Application, in.Spec.Environment()
 }
 
-// waitForLease takes the lease on the stage's application and environment,
-// or says whom the stage waits for. Deploys take turns in the order their
-// executions started: an older execution that still has a deploy or
-// rollback stage for the same environment ahead goes first, even if that
-// stage has not started. A rollback waits only for stages already under
-// way (a one-click rollback is refused while a deploy is, see
+// waitForLease says whether the stage may take the lease on its
+// application and environment, or whom it waits for. Deploys take turns in
+// the order their executions started: an older execution that still has a
+// deploy or rollback stage for the same environment ahead goes first, even
+// if that stage has not started. A rollback waits only for stages already
+// under way (a one-click rollback is refused while a deploy is, see
 // deploy.Service.Rollback).
 //
-// Taking the lease is the one store write the runner still makes itself:
-// LeaseAcquire is a single conditional statement, so of two deploys racing
-// for one environment exactly one gets it.
-func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, bool) {
+// The runner only reads: when the lease is free (or already the stage's),
+// it returns the LeaseTake to commit with the stage's plan, a conditional
+// write, so of two deploys racing for one environment exactly one commits
+// its plan; the other's step is made again and finds the lease held.
+func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, *LeaseTake) {
 	app, env := d.leaseScope(in)
 	if in.Canceled {
-		return Failf("canceled before it started changing %s in %s", app, env), false
+		return Failf("canceled before it started changing %s in %s", app, env), nil
 	}
 	older, err := d.olderTurn(ctx, in, app, env)
 	if err != nil {
-		return Retry(err), false
+		return Retry(err), nil
 	}
 	reason, who := older.String(), older.exec
 	if who == "" {
-		holder, ok, err := d.Store.LeaseAcquire(ctx, leaseKey(app, env), holderOf(in))
+		holder, held, err := d.Store.LeaseGet(ctx, leaseKey(app, env))
 		switch {
 		case err != nil:
-			return Retry(err), false
-		case ok:
-			return Result{}, true
+			return Retry(err), nil
+		case !held || (holder.ExecutionID == in.Execution.ID && holder.Stage == in.Stage.Name):
+			return Result{}, &LeaseTake{Key: leaseKey(app, env), Holder: holderOf(in)}
 		}
 		reason, who = fmt.Sprintf("execution %s (stage %s) is changing %s in %s since %s", holder.ExecutionID, holder.Stage, app, env,
 			holder.AcquiredAt.Local().Format("15:04:05")), holder.ExecutionID
@@ -58,7 +59,7 @@ func (d *Deploy) waitForLease(ctx context.Context, in Input) (Result, bool) {
 	reason = "waiting: " + reason + "; one deploy at a time, in the order executions started; `gennaker cancel " + who + "` stops it"
 	r := Result{Outcome: Continue, At: in.Now.Add(leasePoll)}
 	r.Output = mustJSON(deployOutput{Environment: env, Summary: reason})
-	return r, false
+	return r, nil
 }
 
 // turn is an older execution's stage that goes first, and what that

@@ -36,8 +36,8 @@ type Route struct {
 type Targets func(env model.Environment) (Target, error)
 
 // DeployStore is what deploy and rollback stages read. They write nothing
-// themselves (their changes go back to the engine as Result.Writes), except
-// the lease, taken in one conditional statement.
+// themselves: their changes, the lease included, go back to the engine as
+// Result.Writes.
 type DeployStore interface {
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	EnvironmentGet(ctx context.Context, name string) (*model.Environment, error)
@@ -45,5 +45,5 @@ type DeployStore interface {
 	ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error)
 	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
-	LeaseAcquire(ctx context.Context, key string, holder store.LeaseHolder) (store.LeaseHolder, bool, error)
+	LeaseGet(ctx context.Context, key string) (store.LeaseHolder, bool, error)
 }

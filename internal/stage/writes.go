@@ -26,6 +26,7 @@ type WriteTx interface {
 	ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error
 	ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error
 	AnalysisInsert(ctx context.Context, rec *store.AnalysisRecord) error
+	LeaseAcquire(ctx context.Context, key string, holder store.LeaseHolder) (store.LeaseHolder, bool, error)
 }
 
 var _ WriteTx = store.Tx(nil)
@@ -79,6 +80,27 @@ func ApplyWrites(ctx context.Context, tx WriteTx, writes []Write) error {
 		if err := w.Apply(ctx, tx); err != nil {
 			return fmt.Errorf("write %d of %d (%T): %w", i+1, len(writes), w, err)
 		}
+	}
+	return nil
+}
+
+// LeaseTake takes the lease Key for Holder (a deploy's application and
+// environment, for the stage that changes it). It fails with
+// store.ErrConflict when another stage that has not ended holds it: the
+// step is then made again, and sees whom it waits for.
+type LeaseTake struct {
+	Key    string
+	Holder store.LeaseHolder
+}
+
+// Apply implements Write.
+func (w LeaseTake) Apply(ctx context.Context, tx WriteTx) error {
+	cur, ok, err := tx.LeaseAcquire(ctx, w.Key, w.Holder)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: lease %s is held by execution %s stage %s", store.ErrConflict, w.Key, cur.ExecutionID, cur.Stage)
 	}
 	return nil
 }

@@ -57,3 +57,44 @@ func TestApplyWrites(t *testing.T) {
 		t.Errorf("analysis records %+v (%v), want 1", recs, err)
 	}
 }
+
+// Two deploys of one environment that both saw the lease free both return
+// a LeaseTake with their plan; the first to commit takes it, and the
+// second's commit is a conflict (its step is made again and finds the
+// lease held). A stage taking its own lease again is no conflict.
+func TestLeaseTakeHasOneWinner(t *testing.T) {
+	t.Parallel()
+	b := newDeployBundle(t)
+	ctx := t.Context()
+	first := b.start(t, "exec-1", "v1", highlander(), clock)
+	second := b.start(t, "exec-2", "v2", highlander(), clock.Add(time.Second))
+	apply := func(ws ...Write) error {
+		return b.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return ApplyWrites(ctx, tx, ws) })
+	}
+	key := leaseKey("checkout", "local")
+	if _, held, err := b.store.LeaseGet(ctx, key); err != nil || held {
+		t.Fatalf("LeaseGet before anyone took it: held=%v err=%v", held, err)
+	}
+	if err := apply(LeaseTake{Key: key, Holder: holderOf(first)}); err != nil {
+		t.Fatalf("the first take: %v", err)
+	}
+	err := apply(LeaseTake{Key: key, Holder: holderOf(second)})
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "exec-1") {
+		t.Fatalf("the second take: %v, want ErrConflict naming exec-1", err)
+	}
+	if err := apply(LeaseTake{Key: key, Holder: holderOf(first)}); err != nil {
+		t.Fatalf("the holder taking its lease again: %v", err)
+	}
+	holder, held, err := b.store.LeaseGet(ctx, key)
+	if err != nil || !held || holder.ExecutionID != "exec-1" {
+		t.Fatalf("LeaseGet: %+v held=%v err=%v, want exec-1", holder, held, err)
+	}
+	// Once the holder's stage ended, the lease is free.
+	b.end(t, first, model.StageSucceeded)
+	if _, held, err := b.store.LeaseGet(ctx, key); err != nil || held {
+		t.Fatalf("LeaseGet after the holder ended: held=%v err=%v, want free", held, err)
+	}
+	if err := apply(LeaseTake{Key: key, Holder: holderOf(second)}); err != nil {
+		t.Fatalf("taking a lease whose holder ended: %v", err)
+	}
+}

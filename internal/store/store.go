@@ -69,6 +69,9 @@ type Queries interface {
 	// concurrent callers exactly one gets it. It returns the holder after
 	// the call and whether that is holder.
 	LeaseAcquire(ctx context.Context, key string, holder LeaseHolder) (LeaseHolder, bool, error)
+	// LeaseGet returns the lease's holder and true while the holder's stage
+	// has not ended; false when the lease is free.
+	LeaseGet(ctx context.Context, key string) (LeaseHolder, bool, error)
 	AnalysisTemplateList(ctx context.Context) ([]model.AnalysisTemplate, error)
 	TeamList(ctx context.Context) ([]model.Team, error)
 	GrantList(ctx context.Context) ([]model.Grant, error)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/gennaker/gennaker/internal/store"
@@ -27,4 +28,21 @@ func (q *queries) LeaseAcquire(ctx context.Context, key string, holder store.Lea
 		return store.LeaseHolder{}, false, fmt.Errorf("lease %s: %w", key, err)
 	}
 	return cur, cur.ExecutionID == holder.ExecutionID && cur.Stage == holder.Stage, nil
+}
+
+// LeaseGet implements store.Queries.
+func (q *queries) LeaseGet(ctx context.Context, key string) (store.LeaseHolder, bool, error) {
+	var cur store.LeaseHolder
+	var at string
+	err := q.read.QueryRowContext(ctx, query("LeaseGet"), sql.Named("key", key)).Scan(&cur.ExecutionID, &cur.Stage, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.LeaseHolder{}, false, nil
+	}
+	if err != nil {
+		return store.LeaseHolder{}, false, fmt.Errorf("lease %s: reading its holder: %w", key, err)
+	}
+	if cur.AcquiredAt, err = parseTime(at); err != nil {
+		return store.LeaseHolder{}, false, fmt.Errorf("lease %s: %w", key, err)
+	}
+	return cur, true, nil
 }

@@ -18,3 +18,11 @@ WHERE (lease.execution_id = excluded.execution_id AND lease.stage = excluded.sta
 
 -- name: LeaseHolder
 SELECT execution_id, stage, acquired_at FROM lease WHERE key = @key;
+
+-- name: LeaseGet
+-- The holder, only while its stage has not ended.
+SELECT l.execution_id, l.stage, l.acquired_at FROM lease l
+WHERE l.key = @key
+  AND EXISTS (SELECT 1 FROM stage s
+              WHERE s.execution_id = l.execution_id AND s.name = l.stage
+                AND s.status NOT IN ('succeeded', 'failed', 'failed_continue', 'skipped', 'canceled'));
