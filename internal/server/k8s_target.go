@@ -95,8 +95,8 @@ func (t k8sTarget) Ensure(ctx context.Context, sg model.ServerGroup, app model.A
 	return t.p.Ensure(ctx, sg, app)
 }
 
-func (t k8sTarget) WaitHealthy(ctx context.Context, sg model.ServerGroup) error {
-	return t.p.WaitHealthy(ctx, sg.Name)
+func (t k8sTarget) CheckHealthy(ctx context.Context, sg model.ServerGroup, waited time.Duration) (bool, error) {
+	return t.p.CheckRollout(ctx, sg.Name, waited)
 }
 
 func (t k8sTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/model"
@@ -28,8 +29,8 @@ func (t localTarget) Ensure(ctx context.Context, sg model.ServerGroup, app model
 	return t.p.EnsureServerGroup(ctx, specOf(sg, app))
 }
 
-func (t localTarget) WaitHealthy(ctx context.Context, sg model.ServerGroup) error {
-	return t.p.WaitHealthy(ctx, sg.Name)
+func (t localTarget) CheckHealthy(ctx context.Context, sg model.ServerGroup, waited time.Duration) (bool, error) {
+	return t.p.CheckHealthy(ctx, sg.Name, waited)
 }
 
 func (t localTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {

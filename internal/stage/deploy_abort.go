@@ -30,6 +30,10 @@ func (d *Deploy) planAbort(ctx context.Context, in Input, w world, st deployStat
 // abortStep executes the abort plan's next step.
 func (d *Deploy) abortStep(ctx context.Context, in Input, w world, st deployState) Result {
 	step := st.Abort.Steps[st.AbortNext]
+	if st.StepStarted == nil { // a wait-healthy measures its wait from here
+		now := in.Now
+		st.StepStarted = &now
+	}
 	out := d.execute(ctx, in, w, &st, step)
 	st, next, at := afterAbortStep(st, out, in.Now)
 	var r Result

@@ -159,7 +159,7 @@ func afterAbortStep(st deployState, out stepOutcome, now time.Time) (deployState
 	switch out.kind {
 	case stepDone:
 		st.AbortNext++
-		st.AbortErrors = 0
+		st.AbortErrors, st.StepStarted = 0, nil
 		return st, abortNext, now
 	case stepFail:
 		st.AbortErrors++

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/model"
@@ -26,8 +27,12 @@ type fakeTarget struct {
 	started []model.ServerGroup
 	running map[string]model.ServerGroupRole
 	routes  []Route
-	// unhealthy makes WaitHealthy fail for server groups of this version.
+	// unhealthy makes CheckHealthy fail for server groups of this version.
 	unhealthy string
+	// slow makes CheckHealthy say "not yet" for this long of the caller's
+	// wait, and fail past startup (like a startup timeout), for this version.
+	slow, startup time.Duration
+	slowVersion   string
 	// errorsPer1000 is how many of every 1000 requests fail, by role.
 	errorsPer1000 map[model.ServerGroupRole]uint64
 	counters      map[string]analysis.Counters
@@ -71,17 +76,25 @@ func (t *fakeTarget) Ensure(_ context.Context, sg model.ServerGroup, _ model.App
 	return nil
 }
 
-func (t *fakeTarget) WaitHealthy(_ context.Context, sg model.ServerGroup) error {
+func (t *fakeTarget) CheckHealthy(_ context.Context, sg model.ServerGroup, waited time.Duration) (bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.call("WaitHealthy %s", sg.Name)
+	t.call("CheckHealthy %s", sg.Name)
 	if _, ok := t.running[sg.Name]; !ok {
-		return fmt.Errorf("%s is not running", sg.Name)
+		return false, fmt.Errorf("%s is not running", sg.Name)
 	}
 	if sg.Version == t.unhealthy {
-		return errors.New("instance 1: GET /healthz: 503")
+		return false, errors.New("instance 1: GET /healthz: 503")
 	}
-	return nil
+	if sg.Version == t.slowVersion {
+		switch {
+		case waited > t.startup:
+			return false, fmt.Errorf("instance 1 did not answer GET /healthz within %s", t.startup)
+		case waited < t.slow:
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func (t *fakeTarget) Resize(_ context.Context, sg model.ServerGroup, _ model.Application, n int) error {

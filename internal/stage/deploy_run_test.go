@@ -158,7 +158,7 @@ func TestDeployHighlander(t *testing.T) {
 	}
 	want := []string{
 		"Ensure checkout-v002",
-		"WaitHealthy checkout-v002",
+		"CheckHealthy checkout-v002",
 		"Route [{checkout-v001 0 false} {checkout-v002 100 false}]", // send all traffic to v2
 		"Route [{checkout-v001 0 false} {checkout-v002 100 false}]", // mark v2 good
 		"Route [{checkout-v002 100 false}]",                         // take v1 out of the routes
@@ -359,4 +359,50 @@ func TestDeployCreatePicksAnotherNameWhenItsNameIsTaken(t *testing.T) {
 		t.Fatalf("started %v, want checkout-v002 only", b.target.started)
 	}
 	wantGroup(t, b.groups(t), "checkout-v002", model.ServerGroupUp, 100, true)
+}
+
+// A wait-healthy step never blocks: it looks once per call and asks to be
+// called again, measuring its wait from the step's stored start, so the
+// startup timeout counts the whole wait across calls (and restarts).
+func TestDeployWaitsForHealthWithoutBlocking(t *testing.T) {
+	t.Parallel()
+	b := newDeployBundle(t)
+	b.target.slowVersion, b.target.slow, b.target.startup = "v1", time.Second, 3*time.Second
+	in := b.start(t, "exec-1", "v1", highlander(), clock)
+	r := b.run(t, &in, 20)
+	if r.Outcome != Succeeded {
+		t.Fatalf("a group healthy after 1s: %s %q, want Succeeded", outcomeName(r.Outcome), r.Reason)
+	}
+	looks := 0
+	for _, c := range b.target.takeHistory() {
+		if strings.HasPrefix(c, "CheckHealthy") {
+			looks++
+		}
+	}
+	// 1 s of waiting, one look every healthPoll: 5 not yet, then healthy.
+	if want := int(time.Second/healthPoll) + 1; looks != want {
+		t.Errorf("%d looks at the group's health, want %d (one per %s for 1s, then the healthy one)", looks, want, healthPoll)
+	}
+	b.end(t, in, model.StageSucceeded)
+
+	// Never healthy: the wait ends at the startup timeout, counted from the
+	// step's start, and the deploy rolls back.
+	b.target.slowVersion, b.target.slow = "v2", time.Hour
+	in = b.start(t, "exec-2", "v2", highlander(), clock.Add(time.Hour))
+	var waiting Result
+	for range 100 {
+		r = b.step(t, &in)
+		if r.Outcome != Continue {
+			break
+		}
+		if strings.Contains(string(r.Output), "to become healthy") {
+			waiting = r
+		}
+	}
+	if waiting.Outcome != Continue || !strings.Contains(string(waiting.Output), "waiting for checkout-v002 to become healthy") {
+		t.Errorf("while waiting the stage says %s, want it to name the group it waits for", waiting.Output)
+	}
+	if r.Outcome != Failed || !strings.Contains(r.Reason, "did not answer GET /healthz within 3s") {
+		t.Fatalf("a group never healthy: %s %q, want Failed with the startup timeout's words", outcomeName(r.Outcome), r.Reason)
+	}
 }

@@ -3,11 +3,15 @@ package stage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/strategy"
 )
+
+// healthPoll is how often a wait-healthy step looks at its server group.
+const healthPoll = 200 * time.Millisecond
 
 // execute runs one call of a plan step: at most one call to the target,
 // with the store changes it implies returned as writes. Every step is
@@ -23,8 +27,16 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 		if err != nil {
 			return failStep("%v", err)
 		}
-		if err := w.target.WaitHealthy(ctx, *sg); err != nil {
+		waited := time.Duration(0)
+		if st.StepStarted != nil {
+			waited = in.Now.Sub(*st.StepStarted)
+		}
+		ok, err := w.target.CheckHealthy(ctx, *sg, waited)
+		switch {
+		case err != nil:
 			return failStep("server group %s did not become healthy: %v", sg.Name, err)
+		case !ok:
+			return waitUntil(in.Now.Add(healthPoll), fmt.Sprintf("waiting for %s to become healthy (%s so far)", sg.Name, waited.Round(time.Second)))
 		}
 		return done()
 	case strategy.ActionSetTraffic:

@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/model"
@@ -13,9 +14,12 @@ import (
 type Target interface {
 	// Ensure starts the server group's instances unless they run already.
 	Ensure(ctx context.Context, sg model.ServerGroup, app model.Application) error
-	// WaitHealthy blocks until every instance passes its health check, or
-	// fails with the instance's own words.
-	WaitHealthy(ctx context.Context, sg model.ServerGroup) error
+	// CheckHealthy looks once: true when every instance passes its health
+	// check; an error in the instance's own words when one failed, or when
+	// waited (measured by the caller from its stored start) is past the
+	// group's startup timeout; false to look again later. It never blocks
+	// for long: a wait is the stage's, measured from stored times.
+	CheckHealthy(ctx context.Context, sg model.ServerGroup, waited time.Duration) (bool, error)
 	Resize(ctx context.Context, sg model.ServerGroup, app model.Application, instances int) error
 	Destroy(ctx context.Context, sg model.ServerGroup) error
 	// Route sets the whole traffic split of an application in an environment.

@@ -22,6 +22,32 @@ func (p *Provider) WaitHealthy(ctx context.Context, group string) error {
 	return p.awaitRollout(ctx, group, 0, p.syncGroupPods)
 }
 
+// CheckRollout looks once at the server group's rollout, as WaitHealthy
+// does on each of its looks (new pods join traffic as they appear): true
+// when it is complete; an error when the Deployment reports it failed, or
+// when waited (how long the caller has been waiting, from its own stored
+// start) is past the startup timeout; false otherwise, to look again later.
+func (p *Provider) CheckRollout(ctx context.Context, group string, waited time.Duration) (bool, error) {
+	d, err := p.deployment(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	if err := p.syncGroupPods(ctx, d); err != nil {
+		return false, err
+	}
+	if rolledOut(d) {
+		return true, nil
+	}
+	failed := failedCondition(d)
+	if timeout := startupTimeout(d); failed == "" && waited > timeout {
+		failed = fmt.Sprintf("not available after %s (healthCheck.startupTimeout)", timeout)
+	}
+	if failed != "" {
+		return false, p.unhealthy(ctx, d, group, failed)
+	}
+	return false, nil
+}
+
 // awaitRollout polls the Deployment found by name (or server-group label)
 // until its rollout is complete, calling each on every look: new pods join
 // traffic as they appear. A zero timeout means the Deployment's own startup

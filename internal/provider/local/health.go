@@ -63,6 +63,32 @@ func (p *Provider) WaitHealthy(ctx context.Context, name string) error {
 	}
 }
 
+// CheckHealthy looks once at the server group: true when every instance
+// answers its health check; an error when an instance exited before it was
+// ever healthy, or when waited (how long the caller has been waiting, from
+// its own stored start) is past HealthCheck.StartupTimeout; false otherwise,
+// to look again later. The error names the instance and quotes its log.
+func (p *Provider) CheckHealthy(_ context.Context, name string, waited time.Duration) (bool, error) {
+	g, err := p.lookup(name)
+	if err != nil {
+		return false, err
+	}
+	g.mu.Lock()
+	timeout := g.spec.startupTimeout()
+	ready, failure, waiting := g.readiness()
+	spec := g.spec
+	g.mu.Unlock()
+	switch {
+	case ready:
+		return true, nil
+	case failure != nil:
+		return false, failure
+	case waited > timeout:
+		return false, p.notHealthyError(g, spec, waiting, fmt.Sprintf("within %s", timeout))
+	}
+	return false, nil
+}
+
 // readiness says whether every desired instance is healthy; otherwise it
 // returns an instance's startup failure, or the first instance still waited for.
 // Callers hold g.mu.
