@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,7 +20,6 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
 var errInjected = errors.New("injected fault")
@@ -188,11 +186,7 @@ func runFaultSchedule(t *testing.T, seed uint64) {
 		rate        = 0.08
 	)
 	ctx := t.Context()
-	inner, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inner.Close()
+	inner := openStore(t)
 	fs := &faultyStore{Store: inner, rate: rate, rng: rand.New(rand.NewPCG(seed, 99)), hits: map[string]int{}}
 	counter := &callCounter{steps: steps, calls: map[string]int{}}
 	eng, err := engine.New(engine.Config{

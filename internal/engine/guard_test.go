@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,19 +10,14 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
 // newGuardedEngine is an engine (not started: no stage runs) over a real
 // store holding the application checkout, which lets a deploy set LOG_LEVEL.
 func newGuardedEngine(t *testing.T) (*engine.Engine, store.Store) {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	_, err = st.ConfigApply(t.Context(), model.Config{
+	st := openStore(t)
+	_, err := st.ConfigApply(t.Context(), model.Config{
 		Applications: []model.Application{{Name: "checkout", Instances: 1, Run: model.RunSpec{Command: "./checkout"}, DeployEnv: []string{"LOG_LEVEL"}}},
 	})
 	if err != nil {

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
 // poller asks to be called again every 100 ms, polls times, then succeeds,
@@ -40,11 +38,7 @@ func (p *poller) Run(_ context.Context, in stage.Input) stage.Result {
 func TestPollingStageRunsOncePerWakeUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	p := &poller{polls: 12}
 	eng, err := engine.New(engine.Config{Store: st, Runners: map[model.StageType]stage.Runner{model.StageNoop: p}, SingleNode: true})
 	if err != nil {

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
 // blocker is a stage whose call takes until released.
@@ -33,12 +31,7 @@ func (b *blocker) Run(ctx context.Context, _ stage.Input) stage.Result {
 func TestStopStoresTheResultOfACallInFlight(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "gennaker.db")
-	st, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	b := &blocker{started: make(chan struct{}), release: make(chan struct{})}
 	runners := map[model.StageType]stage.Runner{model.StageNoop: b}
 	// The context a server gets from its signal handler: canceled on SIGTERM.

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
 // namer records a server group under the name its state says (app-v001 at
@@ -45,11 +43,7 @@ func (n *namer) Run(ctx context.Context, in stage.Input) stage.Result {
 func TestARunnersLostWriteMakesTheStepAgain(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	n := &namer{}
 	eng, err := engine.New(engine.Config{Store: st, Runners: map[model.StageType]stage.Runner{model.StageNoop: n}, SingleNode: true, Inline: 1})
 	if err != nil {
