@@ -35,6 +35,10 @@ type stageWorker struct {
 	engine *Engine
 }
 
+// lostWriteDelay is how long a step whose write lost a race waits before
+// it is made again.
+const lostWriteDelay = time.Second
+
 // storeResultFor bounds how long a step keeps trying to store its result
 // (a database locked by another process, failing writes) once its call is
 // made; past it the job fails and the step is made again.
@@ -164,11 +168,12 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 	eff, after, err := e.apply(ctx, execID, exec, untilStored, prepare)
 	var lost *writeLostError
 	if errors.As(err, &lost) {
-		// A write of the runner's lost a race (a name taken, a guarded
-		// status moved): the step is made again at once, from the state it
-		// started from.
+		// A write of the runner's lost a race (a name taken, a lease or a
+		// guarded status moved): the step is made again from the state it
+		// started from, after lostWriteDelay, so a runner whose write always
+		// loses (a bug) makes one step a second, not one after another.
 		e.log.Debug("a write of the stage lost a race; making the step again", "execution", execID, "stage", name, "err", err)
-		ev.Result = stage.Result{Outcome: stage.Continue}
+		ev.Result = stage.Result{Outcome: stage.Continue, At: e.now().Add(lostWriteDelay)}
 		eff, after, err = e.apply(ctx, execID, nil, untilStored, prepare)
 	}
 	if err != nil {

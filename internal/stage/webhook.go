@@ -157,6 +157,10 @@ func (w *Webhook) do(ctx context.Context, call *webhookCall, method string, targ
 		req.Header.Set(k, v)
 	}
 	req.Header.Set(IdempotencyHeader, key)
+	// A fresh connection per call: Go's transport sends a request with an
+	// Idempotency-Key (or any GET) a second time by itself when a reused
+	// connection drops before the answer, and a call must be made once.
+	req.Close = true
 	if body != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}

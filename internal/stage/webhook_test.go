@@ -735,3 +735,44 @@ func (rw rewriteHost) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.URL.Host = rw.host
 	return http.DefaultTransport.RoundTrip(req)
 }
+
+// A target that drops the connection after reading the request is called
+// once per attempt: Go's transport would send a request with an
+// Idempotency-Key again by itself on a reused connection that drops, so
+// every call has a fresh one.
+func TestWebhookCallIsNotRepeatedByTheTransport(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			w.WriteHeader(http.StatusOK) // leaves a connection that could be reused
+			return
+		}
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close()
+	}))
+	defer srv.Close()
+	w := &Webhook{Client: &http.Client{Timeout: 5 * time.Second}}
+	spec := model.StageSpec{Name: "notify", Webhook: &model.WebhookStage{URL: model.Inline(srv.URL + "/hook")}}
+	if r := w.Run(context.Background(), inputFor(spec, clock, clock)); r.Outcome != Succeeded {
+		t.Fatalf("first call: %s %s", outcomeName(r.Outcome), r.Reason)
+	}
+	r := w.Run(context.Background(), inputFor(spec, clock, clock))
+	if r.Outcome != Transient {
+		t.Fatalf("a dropped connection: %s %q, want a transient error", outcomeName(r.Outcome), r.Reason)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 2 {
+		t.Fatalf("the target saw %d calls for 2 attempts; the dropped one was sent again", calls)
+	}
+}

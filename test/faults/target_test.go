@@ -21,7 +21,9 @@ const pollsToSuccess = 5
 // the time of every call and every status poll by Idempotency-Key (which
 // gennaker sets to EXECUTION/STAGE):
 //
-//	POST /fail    answers 500, always (a transient error: retried)
+//	POST /fail    fails, always, in turn three ways (transient errors:
+//	              retried): 500 at once; 503 after 300 ms; the connection
+//	              dropped without an answer
 //	POST /job     accepts a job: 202
 //	GET  /status  {"status": "running"} until the key's 5th poll, then "success"
 type target struct {
@@ -59,12 +61,21 @@ func (tg *target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n = len(tg.polls[key])
 	default:
 		tg.calls[key] = append(tg.calls[key], now)
+		n = len(tg.calls[key])
 	}
 	tg.mu.Unlock()
 
 	switch r.URL.Path {
 	case "/fail":
-		http.Error(w, "the target always fails", http.StatusInternalServerError)
+		switch n % 3 {
+		case 1:
+			http.Error(w, "the target always fails", http.StatusInternalServerError)
+		case 2:
+			time.Sleep(300 * time.Millisecond) // slow, then fails
+			http.Error(w, "the target is overloaded", http.StatusServiceUnavailable)
+		default:
+			dropConnection(w)
+		}
 	case "/job":
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
@@ -79,6 +90,16 @@ func (tg *target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// dropConnection closes the request's connection without an answer, as a
+// target that crashes mid-request does.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // the server drops the connection
+	}
+	conn.Close()
 }
 
 // targetRecord is a copy of what the target has seen.
