@@ -98,7 +98,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer st.Close()
 
-	prov, err := local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv})
+	prov, err := local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv, Samples: st})
 	if err != nil {
 		return err
 	}

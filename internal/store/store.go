@@ -119,6 +119,15 @@ type Queries interface {
 	// ChangeDeleteBefore deletes changes recorded before a time.
 	ChangeDeleteBefore(ctx context.Context, before time.Time) (int64, error)
 
+	// TrafficSecondsInsert stores complete seconds of front-door traffic;
+	// a second stored already is left as it is.
+	TrafficSecondsInsert(ctx context.Context, secs []TrafficSecond) error
+	// TrafficSecondsList returns a server group's stored seconds in
+	// [params.From, params.To), oldest first.
+	TrafficSecondsList(ctx context.Context, params TrafficSecondsParams) ([]TrafficSecond, error)
+	// TrafficSecondsDeleteBefore deletes seconds before a time.
+	TrafficSecondsDeleteBefore(ctx context.Context, before time.Time) (int64, error)
+
 	// EventInsert appends a delivery event and returns its ID.
 	EventInsert(ctx context.Context, ev *model.Event) (int64, error)
 	EventList(ctx context.Context, params EventListParams) ([]model.Event, error)
@@ -254,6 +263,26 @@ type ExecutionSetStatusParams struct {
 	To      model.ExecutionStatus
 	Reason  string
 	EndedAt *time.Time
+}
+
+// TrafficSecond is one complete second of a server group's traffic through
+// the local front door (the statistical judge's front-door samples).
+type TrafficSecond struct {
+	Application, Environment, ServerGroup string
+	// Time is the second's start (whole seconds).
+	Time             time.Time
+	Requests, Errors uint64
+	// SumSeconds is the total latency of the second's requests.
+	SumSeconds float64
+	// Buckets counts requests per latency bucket (the front door's bounds,
+	// then +Inf).
+	Buckets []uint64
+}
+
+// TrafficSecondsParams names a server group's seconds in [From, To).
+type TrafficSecondsParams struct {
+	Application, Environment, ServerGroup string
+	From, To                              time.Time
 }
 
 // Change is one entry of the outbox: an execution changed.

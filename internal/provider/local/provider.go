@@ -32,6 +32,9 @@ type Config struct {
 	// TZ, TMPDIR and TERM (`gennaker server --pass-env NAME`). Nothing else
 	// of the server's environment reaches an instance.
 	PassEnv []string
+	// Samples, when set, stores the front doors' per-second traffic every
+	// few seconds, and Seconds reads it back (see SampleStore).
+	Samples SampleStore
 }
 
 // Provider runs server groups as local processes behind front-door proxies.
@@ -106,6 +109,10 @@ func New(cfg Config) (*Provider, error) {
 		ctx:       ctx, cancel: cancel,
 		groups: map[string]*group{}, orphans: st.ServerGroups,
 		endpoints: map[string]*endpoints{}, frontDoors: map[string]*frontDoor{},
+	}
+	if cfg.Samples != nil {
+		p.wg.Add(1)
+		go p.flushSamples(time.Now())
 	}
 	return p, nil
 }

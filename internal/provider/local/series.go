@@ -97,22 +97,26 @@ func (s *series) read(from, to time.Time) []Second {
 
 // Seconds returns the per-second traffic of a server group through the front
 // door of app in env, for the complete seconds in [from, to): the samples a
-// canary judge compares. Only the last 15 minutes are kept.
+// canary judge compares. Memory holds the last 15 minutes; with
+// Config.Samples, the seconds stored before a restart (or older) are added.
 func (p *Provider) Seconds(app, env, serverGroup string, from, to time.Time) []Second {
-	p.mu.Lock()
-	fd := p.frontDoors[fdKey(app, env)]
-	p.mu.Unlock()
-	if fd == nil {
-		return nil
-	}
-	fd.mu.Lock()
-	m := fd.metrics[serverGroup]
-	fd.mu.Unlock()
-	if m == nil {
-		return nil
-	}
 	if now := time.Now(); to.After(now) {
 		to = now // the current second is not complete
 	}
-	return m.series.read(from, to)
+	var mem []Second
+	p.mu.Lock()
+	fd := p.frontDoors[fdKey(app, env)]
+	p.mu.Unlock()
+	if fd != nil {
+		fd.mu.Lock()
+		m := fd.metrics[serverGroup]
+		fd.mu.Unlock()
+		if m != nil {
+			mem = m.series.read(from, to)
+		}
+	}
+	if p.cfg.Samples == nil {
+		return mem
+	}
+	return p.withStored(app, env, serverGroup, from, to, mem)
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Lease", testLease},
 		{"Claim", testClaim},
 		{"CommitOrder", testCommitOrder},
+		{"Traffic", testTraffic},
 		{"LeaseRace", testLeaseRace},
 		{"AccessConfig", testAccessConfig},
 		{"Token", testToken},
