@@ -387,6 +387,11 @@ func start(dir string, opts Options, logf func(string, ...any)) (*Env, error) {
 		"--manage-nodes-with-annotation-selector=" + FakeNodeAnnotation + "=fake",
 		"--cidr=" + podCIDR,
 		"--node-ip=127.0.0.1",
+		// Keep the nodes' leases in kube-node-lease renewed: without it the
+		// node controller finds no heartbeat after its grace period (~50 s)
+		// and marks every node and pod not ready, which made tests that run
+		// longer than that flaky.
+		"--node-lease-duration-seconds=40",
 	}
 	for _, s := range kwokStages(cache) {
 		kwokArgs = append(kwokArgs, "--config="+s)

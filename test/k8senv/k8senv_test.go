@@ -191,3 +191,32 @@ func TestStartKubeconfigAndRestart(t *testing.T) {
 	t.Logf("API server restarted in %v", time.Since(restart))
 	t.Logf("3-replica Deployment created before the restart available %v after it", waitAvailable(t, cs, ns, "api"))
 }
+
+// The fake nodes renew their leases, as kubelets do: without a heartbeat
+// the node controller marks every node (and pod) not ready after its grace
+// period, in the middle of any test that runs longer.
+func TestNodesRenewTheirLeases(t *testing.T) {
+	env := k8senv.Shared(t)
+	ctx := context.Background()
+	since := time.Now().Add(-time.Second)
+	nodes, err := env.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes.Items) == 0 {
+		t.Fatal("no nodes")
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for _, n := range nodes.Items {
+		for {
+			lease, err := env.Clientset.CoordinationV1().Leases("kube-node-lease").Get(ctx, n.Name, metav1.GetOptions{})
+			if err == nil && lease.Spec.RenewTime != nil && lease.Spec.RenewTime.After(since) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %s: no lease renewed since the test began (lease %+v, %v): the node controller will mark it not ready", n.Name, lease, err)
+			}
+			time.Sleep(500 * time.Millisecond) // the lease is renewed every few seconds; there is no event to wait for in this client
+		}
+	}
+}
