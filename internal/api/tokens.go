@@ -151,7 +151,7 @@ func mayGrant(p auth.Principal, pol auth.Policy, scope model.Scope) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %s may not create a token over %s: an admin may only create tokens within what they administer", auth.ErrForbidden, p.Actor(), auth.ScopeString(scope))
+	return fmt.Errorf("%w: %s may not create a token over %s: an admin may only create tokens within what they administer", auth.ErrForbidden, p.Actor(), scope)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
@@ -255,7 +255,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		}
 		t := toks[i]
 		if !mine(p, t) && mayGrant(p, pol, t.Scope) != nil {
-			return fmt.Errorf("%w: %s may not revoke token %q: only its owner (%s), the token that created it, the token itself or an admin over %s may", auth.ErrForbidden, p.Actor(), t.Name, t.Owner, auth.ScopeString(t.Scope))
+			return fmt.Errorf("%w: %s may not revoke token %q: only its owner (%s), the token that created it, the token itself or an admin over %s may", auth.ErrForbidden, p.Actor(), t.Name, t.Owner, t.Scope)
 		}
 		revoked, err = revokeWithChildren(ctx, tx, toks, t, p.Actor())
 		if err != nil {

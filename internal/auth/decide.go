@@ -94,27 +94,9 @@ func (p Principal) held() string {
 	}
 	parts := make([]string, len(p.Bindings))
 	for i, b := range p.Bindings {
-		parts[i] = fmt.Sprintf("%s on %s (%s)", b.Role, ScopeString(b.Scope), b.Source)
+		parts[i] = fmt.Sprintf("%s on %s (%s)", b.Role, b.Scope, b.Source)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// ScopeString says what a grant's or a token's scope covers, for messages:
-// "team payments's applications in staging".
-func ScopeString(s model.Scope) string {
-	var out string
-	switch {
-	case s.Application != "":
-		out = "application " + s.Application
-	case s.Team != "":
-		out = "team " + s.Team + "'s applications"
-	default:
-		out = "every application"
-	}
-	if len(s.Environments) > 0 {
-		out += " in " + strings.Join(s.Environments, ", ")
-	}
-	return out
 }
 
 // Denied is a refusal: who, what they lacked, and what they hold.

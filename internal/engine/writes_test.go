@@ -64,7 +64,7 @@ func TestARunnersLostWriteMakesTheStepAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Stop(context.WithoutCancel(ctx)) //nolint:errcheck
-	got := waitEnded(t, st, exec.ID)
+	got := waitEnded(t, eng, st, exec.ID)
 	if got.Status != model.ExecutionSucceeded {
 		t.Fatalf("execution %s: %s (%s)", exec.ID, got.Status, got.Reason)
 	}
@@ -106,9 +106,13 @@ func (h *hideFirstRead) ServerGroupGet(ctx context.Context, name string) (*model
 	return h.Store.ServerGroupGet(ctx, name)
 }
 
-func waitEnded(t *testing.T, st store.Store, id string) *model.Execution {
+// waitEnded waits for the execution's end on the engine's live updates
+// (each one makes it read the execution again) and returns it.
+func waitEnded(t *testing.T, eng *engine.Engine, st store.Store, id string) *model.Execution {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	updates, unsubscribe := eng.Bus().Subscribe()
+	defer unsubscribe()
+	timeout := time.After(20 * time.Second)
 	for {
 		exec, err := st.ExecutionGet(t.Context(), id)
 		if err != nil {
@@ -117,9 +121,10 @@ func waitEnded(t *testing.T, st store.Store, id string) *model.Execution {
 		if exec.Status.Terminal() {
 			return exec
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-updates:
+		case <-timeout:
 			t.Fatalf("execution %s still %s after 20s: %+v", id, exec.Status, exec.Stages)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
