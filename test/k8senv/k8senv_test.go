@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -218,5 +219,23 @@ func TestNodesRenewTheirLeases(t *testing.T) {
 			}
 			time.Sleep(500 * time.Millisecond) // the lease is renewed every few seconds; there is no event to wait for in this client
 		}
+	}
+}
+
+// TestServiceAccountIsTheDocumentedRole: the identity tests run as is held
+// to docs/kubernetes-rbac.yaml (namespaced) and not an admin.
+func TestServiceAccountIsTheDocumentedRole(t *testing.T) {
+	env := k8senv.Shared(t)
+	ns := env.Namespace(t)
+	id := env.ServiceAccount(t, ns)
+	ctx := context.Background()
+	if _, err := id.Clientset.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{}); err != nil {
+		t.Fatalf("the ServiceAccount cannot list Deployments in its namespace: %v", err)
+	}
+	if _, err := id.Clientset.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Fatalf("listing pods in kube-system as the ServiceAccount: got %v, want Forbidden", err)
+	}
+	if _, err := id.Clientset.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Fatalf("listing Secrets as the ServiceAccount: got %v, want Forbidden", err)
 	}
 }

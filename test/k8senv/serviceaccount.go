@@ -1,0 +1,86 @@
+package k8senv
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	authv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// RBACManifest is the path of docs/kubernetes-rbac.yaml, the Role the docs
+// tell users to create for gennaker.
+func RBACManifest() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "docs", "kubernetes-rbac.yaml")
+}
+
+// Identity is the documented gennaker ServiceAccount of one namespace, as a
+// client would use it: a bearer token, no admin certificate.
+type Identity struct {
+	// Kubeconfig is a file with the API server, its CA, the token and the
+	// namespace (as `kubectl create token` users write one).
+	Kubeconfig string
+	RESTConfig *rest.Config
+	Clientset  kubernetes.Interface
+	Token      string
+}
+
+// ServiceAccount applies docs/kubernetes-rbac.yaml to ns (ServiceAccount,
+// Role, RoleBinding) and returns a one-hour token of that ServiceAccount
+// with a kubeconfig file for it. Tests of the Kubernetes target run as this
+// identity, so the documented Role stays sufficient; the API server
+// authorizes with RBAC, which the admin certificate would bypass.
+func (e *Env) ServiceAccount(t testing.TB, ns string) *Identity {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	data, err := os.ReadFile(RBACManifest())
+	if err != nil {
+		t.Fatalf("k8senv: %v", err)
+	}
+	// The RoleBinding's subject names no namespace: it is the one applied to.
+	data = bytes.ReplaceAll(data, []byte("- kind: ServiceAccount\n  name: gennaker\n"),
+		[]byte("- kind: ServiceAccount\n  name: gennaker\n  namespace: "+ns+"\n"))
+	if err := e.ApplyYAML(ctx, ns, data); err != nil {
+		t.Fatalf("k8senv: applying %s to %s: %v", RBACManifest(), ns, err)
+	}
+	secs := int64(3600)
+	tok, err := e.Clientset.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "gennaker",
+		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &secs}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("k8senv: token of %s/gennaker: %v", ns, err)
+	}
+	id := &Identity{Token: tok.Status.Token}
+	id.RESTConfig = rest.AnonymousClientConfig(e.RESTConfig)
+	id.RESTConfig.BearerToken = id.Token
+	if id.Clientset, err = kubernetes.NewForConfig(id.RESTConfig); err != nil {
+		t.Fatal(err)
+	}
+	id.Kubeconfig = filepath.Join(t.TempDir(), "gennaker-"+ns+".kubeconfig")
+	if err := e.WriteTokenKubeconfig(id.Kubeconfig, ns, id.Token); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// WriteTokenKubeconfig writes a kubeconfig that reaches the API server with
+// a bearer token, in namespace ns. Writing it again with another token is
+// how a user fixes an expired or wrong one.
+func (e *Env) WriteTokenKubeconfig(path, ns, token string) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["gennaker-test"] = &clientcmdapi.Cluster{Server: e.APIServerURL, CertificateAuthorityData: e.pki.caPEM}
+	cfg.AuthInfos["gennaker"] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.Contexts["gennaker"] = &clientcmdapi.Context{Cluster: "gennaker-test", AuthInfo: "gennaker", Namespace: ns}
+	cfg.CurrentContext = "gennaker"
+	return clientcmd.WriteToFile(*cfg, path)
+}
