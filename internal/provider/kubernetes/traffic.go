@@ -135,9 +135,13 @@ func EffectiveSplit(routes []Route, ready map[string]int) map[string]int {
 	return out
 }
 
+// stableServiceName is the name of the application's stable Service, the
+// one in-cluster clients dial.
+func stableServiceName(app model.Application) string { return app.Name }
+
 // stableService selects the enabled pods of every server group of an application.
 func stableService(ns string, app model.Application) *corev1ac.ServiceApplyConfiguration {
-	return corev1ac.Service(app.Name, ns).
+	return corev1ac.Service(stableServiceName(app), ns).
 		WithLabels(map[string]string{LabelApp: app.Name, LabelManagedBy: ManagedBy}).
 		WithSpec(corev1ac.ServiceSpec().
 			WithSelector(map[string]string{LabelApp: app.Name, LabelEnabled: "true"}).
