@@ -150,6 +150,7 @@ func newAdoptCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&req.Environment, "env", "", "kubernetes environment the Deployment runs in")
 	cmd.Flags().StringVar(&req.Deployment, "deployment", "", "name of the Deployment in the environment's namespace")
+	cmd.Flags().BoolVar(&req.TakeService, "take-service", false, "hand the team's Service named like the application (spec.service.name) to gennaker: it keeps its ports, gennaker sets its selector")
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -57,6 +58,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 		return
 	case stringOrSecretType:
 		d.stringOrSecret(n, path, v) // secret.go
+		return
+	case portRefType:
+		d.portRef(n, path, v)
 		return
 	}
 	switch v.Kind() {
@@ -187,6 +191,29 @@ func (d *decoder) duration(n *yaml.Node, path string, v reflect.Value) {
 		return
 	}
 	v.SetInt(int64(dur))
+}
+
+var portRefType = reflect.TypeFor[model.PortRef]()
+
+// portRef reads a port number or the name of a container port.
+func (d *decoder) portRef(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.ScalarNode {
+		d.wrongType(n, path, "a port number or the name of a container port")
+		return
+	}
+	var ref model.PortRef
+	if n.ShortTag() == "!!int" {
+		num, err := strconv.Atoi(n.Value)
+		if err != nil {
+			d.badValue(n, path, "not a port number: use 1 to 65535")
+			return
+		}
+		ref.Number = num
+	} else if err := ref.UnmarshalJSON(strconv.AppendQuote(nil, n.Value)); err != nil {
+		d.badValue(n, path, err.Error())
+		return
+	}
+	v.Set(reflect.ValueOf(ref))
 }
 
 func (d *decoder) str(n *yaml.Node, path string, v reflect.Value) {

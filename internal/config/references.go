@@ -62,6 +62,7 @@ func checkSet(docs []Document, existing model.Config) []Error {
 			errs = append(errs, checkGrantRefs(d, c)...)
 		}
 	}
+	errs = append(errs, checkNamespaceClashes(docs, existing)...)
 	return append(errs, checkFrontDoorClashes(docs)...)
 }
 

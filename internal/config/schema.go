@@ -75,6 +75,11 @@ func (g *schemaGen) of(t reflect.Type) jsonSchema {
 		return jsonSchema{"type": "string", "pattern": durationPattern, "description": "a duration such as 30s, 5m or 1h30m"}
 	case stringOrSecretType:
 		return g.stringOrSecret() // secret.go
+	case portRefType:
+		return jsonSchema{"anyOf": []any{
+			jsonSchema{"type": "integer", "minimum": 1, "maximum": 65535},
+			jsonSchema{"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$"},
+		}, "description": "a container port by number or by name"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

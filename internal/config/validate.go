@@ -88,6 +88,7 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 		errs = append(errs, doc.errorf("spec.port", "%d is not a port: use 1 to 65535", a.Port))
 	}
 	errs = append(errs, validateManifest(doc, a)...)
+	errs = append(errs, validateService(doc, a.Service)...)
 	errs = append(errs, validateResources(doc, a.Resources)...)
 	errs = append(errs, checkRunEnvSecrets(doc, a.Run.Env)...) // secret.go
 	errs = append(errs, validateDeployEnv(doc, a.DeployEnv)...)

@@ -16,6 +16,11 @@ type AdoptRequest struct {
 	Environment string `json:"environment"`
 	// Deployment is the name of the Kubernetes Deployment to adopt.
 	Deployment string `json:"deployment"`
+	// TakeService hands the team's own Service of the application's stable
+	// name (spec.service.name, default the application's name) to gennaker,
+	// which then sets its selector and keeps its ports. Without it, such a
+	// Service is left alone and the adoption is refused.
+	TakeService bool `json:"takeService,omitempty"`
 	// Actor is the authenticated caller (never read from a request body).
 	Actor string `json:"-"`
 }
@@ -23,7 +28,7 @@ type AdoptRequest struct {
 // Adopter takes over an existing workload in an environment and returns it
 // as the application's first server group, serving all traffic.
 type Adopter interface {
-	Adopt(ctx context.Context, app model.Application, env model.Environment, deployment string) (model.ServerGroup, error)
+	Adopt(ctx context.Context, app model.Application, env model.Environment, req AdoptRequest) (model.ServerGroup, error)
 }
 
 // Adopt records an existing Kubernetes Deployment as server group 1 of the
@@ -59,7 +64,7 @@ func (s *Service) Adopt(ctx context.Context, req AdoptRequest) (*model.ServerGro
 	if seq != 1 {
 		return nil, badRequest("%s already has server groups in other environments (the next is number %d), and an adopted Deployment becomes number 1: adopt before deploying the application anywhere, or deploy it to %s with gennaker", app.Name, seq, env.Name)
 	}
-	sg, err := s.Adopter.Adopt(ctx, *app, *env, req.Deployment)
+	sg, err := s.Adopter.Adopt(ctx, *app, *env, req)
 	if err != nil {
 		return nil, fmt.Errorf("adopt Deployment %s for %s in %s: %w", req.Deployment, app.Name, env.Name, err)
 	}

@@ -29,6 +29,9 @@ type Application struct {
 	// ManifestTemplate is the template itself: written inline, or filled from
 	// Manifest when the config is loaded so the server never needs the file.
 	ManifestTemplate string `json:"manifestTemplate,omitempty"`
+	// Service is the stable Service in-cluster clients dial (Kubernetes):
+	// its name and ports.
+	Service *ServiceSpec `json:"service,omitempty"`
 	// Resources are the container's requests and limits (Kubernetes).
 	Resources   *Resources        `json:"resources,omitempty"`
 	HealthCheck HealthCheck       `json:"healthCheck"`

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/klog/v2"
+
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
@@ -15,8 +17,8 @@ import (
 	"github.com/gennaker/gennaker/internal/stage"
 )
 
-// k8sSyncInterval is how often pods created since the last Route (scale-up,
-// rescheduling) are brought into or kept out of traffic.
+// k8sSyncInterval is how often every server group's pods are re-examined,
+// beside the watch that labels a new pod as it is created.
 const k8sSyncInterval = 10 * time.Second
 
 // k8sTargets keeps one Kubernetes provider (one client) per environment,
@@ -35,7 +37,12 @@ type k8sEntry struct {
 	stop   context.CancelFunc
 }
 
+// klogOnce sends client-go's own log lines (a watch that failed, a
+// throttled request) to the server's logger instead of stderr.
+var klogOnce sync.Once
+
 func newK8sTargets(ctx context.Context, log *slog.Logger) *k8sTargets {
+	klogOnce.Do(func() { klog.SetSlogLogger(log.With("component", "client-go")) })
 	return &k8sTargets{ctx: ctx, log: log, byEnv: map[string]*k8sEntry{}}
 }
 
@@ -67,17 +74,17 @@ func (k *k8sTargets) target(env model.Environment) (k8sTarget, error) {
 	return e.target, nil
 }
 
+// syncLoop keeps the pods of the environment's server groups labelled as
+// their Deployments say, watching them; if the watch cannot start (the
+// API server is down, or the Role lacks watch) it tries again.
 func (k *k8sTargets) syncLoop(ctx context.Context, env string, p *kubernetes.Provider) {
-	tick := time.NewTicker(k8sSyncInterval)
-	defer tick.Stop()
-	for {
+	for ctx.Err() == nil {
+		if err := p.RunTrafficSync(ctx, k8sSyncInterval); err != nil && ctx.Err() == nil {
+			k.log.Warn("kubernetes: watching pods to keep their traffic labels", "environment", env, "err", err)
+		}
 		select {
 		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if err := p.SyncTraffic(ctx); err != nil && ctx.Err() == nil {
-			k.log.Warn("kubernetes: syncing pod traffic labels", "environment", env, "err", err)
+		case <-time.After(k8sSyncInterval):
 		}
 	}
 }
@@ -154,12 +161,12 @@ type k8sAdopter struct{ k8s *k8sTargets }
 
 var _ deploy.Adopter = k8sAdopter{}
 
-func (a k8sAdopter) Adopt(ctx context.Context, app model.Application, env model.Environment, deployment string) (model.ServerGroup, error) {
+func (a k8sAdopter) Adopt(ctx context.Context, app model.Application, env model.Environment, req deploy.AdoptRequest) (model.ServerGroup, error) {
 	t, err := a.k8s.target(env)
 	if err != nil {
 		return model.ServerGroup{}, err
 	}
-	sg, err := t.p.Adopt(ctx, app, deployment)
+	sg, err := t.p.Adopt(ctx, app, req.Deployment, req.TakeService)
 	if err != nil {
 		return model.ServerGroup{}, err
 	}

@@ -72,9 +72,11 @@ func k8sApplication(instances int) model.Application {
 	}
 }
 
-func k8sEnvironment(name string, e *k8senv.Env, ns string, traffic model.TrafficMode) model.Environment {
+// k8sEnvironment points an environment at ns as the ServiceAccount the docs
+// tell users to create (docs/kubernetes-rbac.yaml), not as an admin.
+func k8sEnvironment(t testing.TB, name string, e *k8senv.Env, ns string, traffic model.TrafficMode) model.Environment {
 	env := model.Environment{Name: name, Target: model.TargetSpec{
-		Kind: model.TargetKubernetes, Kubeconfig: e.Kubeconfig, Namespace: ns, Traffic: traffic,
+		Kind: model.TargetKubernetes, Kubeconfig: e.ServiceAccount(t, ns).Kubeconfig, Namespace: ns, Traffic: traffic,
 	}}
 	if traffic == model.TrafficGateway {
 		env.Target.Gateway = &model.GatewayRef{Name: "public"}
@@ -146,7 +148,7 @@ func k8sServer(t *testing.T, env string, instances int, traffic model.TrafficMod
 	c := startServer(t)
 	cfg := model.Config{
 		Applications: []model.Application{k8sApplication(instances)},
-		Environments: []model.Environment{k8sEnvironment(env, kc, ns, traffic)},
+		Environments: []model.Environment{k8sEnvironment(t, env, kc, ns, traffic)},
 		Pipelines:    pipelines,
 	}
 	if _, err := c.Apply(context.Background(), cfg); err != nil {
@@ -307,8 +309,8 @@ func TestKubernetesTwoClusters(t *testing.T) {
 	cfg := model.Config{
 		Applications: []model.Application{k8sApplication(1), cart},
 		Environments: []model.Environment{
-			k8sEnvironment("east", east, nsEast, model.TrafficReplicas),
-			k8sEnvironment("west", west, nsWest, model.TrafficReplicas),
+			k8sEnvironment(t, "east", east, nsEast, model.TrafficReplicas),
+			k8sEnvironment(t, "west", west, nsWest, model.TrafficReplicas),
 		},
 	}
 	if _, err := c.Apply(ctx, cfg); err != nil {
@@ -352,8 +354,8 @@ func TestKubernetesOnePipelineTwoClusters(t *testing.T) {
 	cfg := model.Config{
 		Applications: []model.Application{k8sApplication(1)},
 		Environments: []model.Environment{
-			k8sEnvironment("east", east, nsEast, model.TrafficReplicas),
-			k8sEnvironment("west", west, nsWest, model.TrafficReplicas),
+			k8sEnvironment(t, "east", east, nsEast, model.TrafficReplicas),
+			k8sEnvironment(t, "west", west, nsWest, model.TrafficReplicas),
 		},
 		Pipelines: []model.Pipeline{pl},
 	}
@@ -403,7 +405,7 @@ func TestKubernetesAdoptThroughTheAPI(t *testing.T) {
 	}
 	cfg := model.Config{
 		Applications: []model.Application{k8sApplication(2)},
-		Environments: []model.Environment{k8sEnvironment("k8s", kc, ns, model.TrafficReplicas), {Name: "laptop", Target: model.TargetSpec{Kind: model.TargetLocal}}},
+		Environments: []model.Environment{k8sEnvironment(t, "k8s", kc, ns, model.TrafficReplicas), {Name: "laptop", Target: model.TargetSpec{Kind: model.TargetLocal}}},
 		Pipelines:    []model.Pipeline{deployPipeline("hl", "k8s", model.Strategy{Type: model.StrategyHighlander})},
 	}
 	if _, err := c.Apply(ctx, cfg); err != nil {
@@ -512,7 +514,7 @@ func TestKubernetesServerRestartMidCanary(t *testing.T) {
 	pause := model.CanaryStep{Pause: &model.PauseStep{Duration: model.Duration(3 * time.Second)}}
 	cfg := model.Config{
 		Applications: []model.Application{k8sApplication(1)},
-		Environments: []model.Environment{k8sEnvironment("k8s-gw", kc, ns, model.TrafficGateway)},
+		Environments: []model.Environment{k8sEnvironment(t, "k8s-gw", kc, ns, model.TrafficGateway)},
 		Pipelines: []model.Pipeline{
 			deployPipeline("hl", "k8s-gw", model.Strategy{Type: model.StrategyHighlander}),
 			deployPipeline("canary", "k8s-gw", model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{weight(30), pause}}}),

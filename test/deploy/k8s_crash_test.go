@@ -32,7 +32,7 @@ func TestKubernetesCrashMidCanary(t *testing.T) {
 			HealthCheck: model.HealthCheck{Path: "/healthz", Interval: model.Duration(time.Second), Timeout: model.Duration(time.Second), StartupTimeout: model.Duration(30 * time.Second)},
 		}},
 		Environments: []model.Environment{{Name: "k8s", Target: model.TargetSpec{
-			Kind: model.TargetKubernetes, Kubeconfig: kc.Kubeconfig, Namespace: ns,
+			Kind: model.TargetKubernetes, Kubeconfig: kc.ServiceAccount(t, ns).Kubeconfig, Namespace: ns,
 			Traffic: model.TrafficGateway, Gateway: &model.GatewayRef{Name: "public"},
 		}}},
 		Pipelines: []model.Pipeline{{Name: "k8s-canary", Application: app, Parameters: []model.Parameter{{Name: "version", Required: true}},

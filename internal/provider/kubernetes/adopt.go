@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -25,10 +26,15 @@ import (
 // The team's own Service keeps selecting the pods by their own labels, so
 // traffic continues while they move to the stable Service gennaker manages.
 //
+// The stable Service is named after the application (spec.service.name):
+// when the team has a Service of that name, Adopt leaves it alone and
+// refuses, unless takeService hands it over (gennaker then sets its
+// selector and keeps its ports; clients that dial it notice nothing).
+//
 // Adopt refuses a Deployment whose selector uses one of gennaker's label
 // keys with another value: relabelling its pods would take them out of
 // their ReplicaSet, which would then start replacements.
-func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment string) (model.ServerGroup, error) {
+func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment string, takeService bool) (model.ServerGroup, error) {
 	group := model.ServerGroupName(app.Name, 1)
 	var d *appsv1.Deployment
 	err := p.retry(ctx, p.what("get", "Deployment", deployment), func(ctx context.Context) error {
@@ -52,6 +58,11 @@ func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment 
 			}
 		}
 	}
+	if !takeService {
+		if _, err := p.stableServiceNow(ctx, app); err != nil {
+			return model.ServerGroup{}, fmt.Errorf("adopt %s/%s: %w", p.ns, deployment, err)
+		}
+	}
 	// Only a Deployment that serves can be taken over without downtime:
 	// wait for its rollout (it may have just been created or be mid-update)
 	// before changing anything, and say why if it never completes.
@@ -59,8 +70,12 @@ func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment 
 	if err := p.awaitRollout(ctx, deployment, startupOf(app), noop); err != nil {
 		return model.ServerGroup{}, fmt.Errorf("adopt %s/%s: it is not available, so adopting it would put pods that do not serve into traffic; fix the Deployment (or wait for its rollout) and adopt again: %w", p.ns, deployment, err)
 	}
+	metaLabels := maps.Clone(want)
+	if p.env != "" {
+		metaLabels[LabelEnvironment] = p.env
+	}
 	patch := map[string]any{"metadata": map[string]any{
-		"labels": want,
+		"labels": metaLabels,
 		"annotations": map[string]string{
 			AnnotationEnabled: "true", AnnotationAdopted: "true",
 			AnnotationStartupTimeout: startupOf(app).String(),
@@ -77,6 +92,11 @@ func (p *Provider) Adopt(ctx context.Context, app model.Application, deployment 
 	}
 	if err := p.syncGroupPods(ctx, d); err != nil {
 		return model.ServerGroup{}, err
+	}
+	if takeService {
+		if err := p.TakeService(ctx, app); err != nil {
+			return model.ServerGroup{}, err
+		}
 	}
 	return model.ServerGroup{
 		Name: group, Application: app.Name, Environment: p.env, Sequence: 1, Version: version,

@@ -37,7 +37,7 @@ func TestAdoptLabelsWithoutARollout(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.addPods(t, d, 2, true)
-	sg, err := f.p.Adopt(ctx, testApp(), "checkout")
+	sg, err := f.p.Adopt(ctx, testApp(), "checkout", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestAdoptLabelsWithoutARollout(t *testing.T) {
 			t.Errorf("pod %s labels %v", p.Name, p.Labels)
 		}
 	}
-	if _, err := f.p.Adopt(ctx, testApp(), "checkout"); err != nil {
+	if _, err := f.p.Adopt(ctx, testApp(), "checkout", false); err != nil {
 		t.Errorf("adopting again: %v", err)
 	}
 	// The adopted group is found by its server group name from now on.
@@ -76,7 +76,7 @@ func TestAdoptRefusesConflictingSelector(t *testing.T) {
 	if _, err := f.kube.AppsV1().Deployments("shop").Create(ctx, legacyDeployment(map[string]string{LabelApp: "checkout-web"}), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.p.Adopt(ctx, testApp(), "checkout")
+	_, err := f.p.Adopt(ctx, testApp(), "checkout", false)
 	if err == nil || !strings.Contains(err.Error(), "takes them out of their ReplicaSet") {
 		t.Fatalf("err = %v", err)
 	}
@@ -98,7 +98,7 @@ func TestAdoptRefusesAnUnavailableDeployment(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.addPods(t, d, 1, false)
-	_, err = f.p.Adopt(ctx, testApp(), "checkout")
+	_, err = f.p.Adopt(ctx, testApp(), "checkout", false)
 	if err == nil || !strings.Contains(err.Error(), "is not available") || !strings.Contains(err.Error(), "exceeded quota") {
 		t.Fatalf("err = %v", err)
 	}

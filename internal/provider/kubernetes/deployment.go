@@ -182,6 +182,9 @@ func overlay(obj map[string]any, namespace string, sg model.ServerGroup, app mod
 	meta["namespace"] = namespace
 	delete(meta, "creationTimestamp")
 	mergeStrings(child(meta, "labels"), labels)
+	if sg.Environment != "" {
+		child(meta, "labels")[LabelEnvironment] = sg.Environment
+	}
 	startup := startupOf(app)
 	mergeStrings(child(meta, "annotations"), map[string]string{AnnotationStartupTimeout: startup.String()})
 

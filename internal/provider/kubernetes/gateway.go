@@ -41,7 +41,7 @@ func BuildHTTPRoute(ns string, app model.Application, gw model.GatewayRef, route
 	backend := func(group string, weight int) *gwac.HTTPBackendRefApplyConfiguration {
 		return gwac.HTTPBackendRef().
 			WithName(gatewayv1.ObjectName(group)).
-			WithPort(gatewayv1.PortNumber(80)).
+			WithPort(gatewayv1.PortNumber(backendPort(app))).
 			WithWeight(int32(weight))
 	}
 	var rules []*gwac.HTTPRouteRuleApplyConfiguration

@@ -10,7 +10,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // WaitHealthy blocks until the server group's rollout is complete: the
@@ -142,28 +141,6 @@ func (p *Provider) podsAndEvents(ctx context.Context, d *appsv1.Deployment) ([]c
 		return pods, nil, err
 	}
 	return pods, events.Items, nil
-}
-
-// groupPods lists the pods of a Deployment by its own selector (adopted
-// Deployments keep theirs).
-func (p *Provider) groupPods(ctx context.Context, d *appsv1.Deployment) ([]corev1.Pod, error) {
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s/%s: selector: %w", p.ns, d.Name, err)
-	}
-	if sel.Empty() {
-		sel = labels.SelectorFromSet(labels.Set{LabelServerGroup: d.Labels[LabelServerGroup]})
-	}
-	var list *corev1.PodList
-	err = p.retry(ctx, p.what("list", "Pods", sel.String()), func(ctx context.Context) error {
-		var err error
-		list, err = p.kube.CoreV1().Pods(p.ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return list.Items, nil
 }
 
 // Diagnose explains, in the pods' own words, why pods are not ready: the

@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	gwfake "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned/fake"
 
@@ -56,9 +57,34 @@ func testGroup(seq int, version string, instances int) model.ServerGroup {
 	}
 }
 
-// addPods creates n pods for a server group Deployment, as its ReplicaSet would.
+// addPods creates n pods for a server group Deployment, owned by its
+// ReplicaSet as the Deployment controller would make them (the fake
+// clientset runs no controllers and gives objects no UIDs: both are set here).
 func (f fakeBundle) addPods(t *testing.T, d *appsv1.Deployment, n int, ready bool) []corev1.Pod {
 	t.Helper()
+	ctx := context.Background()
+	if d.UID == "" {
+		d.UID = types.UID("uid-" + d.Name)
+		updated, err := f.kube.AppsV1().Deployments(d.Namespace).Update(ctx, d, metav1.UpdateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*d = *updated
+	}
+	yes := true
+	rsName := d.Name + "-abc"
+	rs, err := f.kube.AppsV1().ReplicaSets(d.Namespace).Get(ctx, rsName, metav1.GetOptions{})
+	if err != nil {
+		rs, err = f.kube.AppsV1().ReplicaSets(d.Namespace).Create(ctx, &appsv1.ReplicaSet{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: rsName, Namespace: d.Namespace, UID: types.UID("uid-" + rsName), Labels: d.Spec.Template.Labels,
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes}},
+			},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	var out []corev1.Pod
 	status := corev1.ConditionFalse
 	if ready {
@@ -69,11 +95,15 @@ func (f fakeBundle) addPods(t *testing.T, d *appsv1.Deployment, n int, ready boo
 		for k, v := range d.Spec.Template.Labels {
 			labels[k] = v
 		}
+		name := fmt.Sprintf("%s-abc-%d", d.Name, f.seq.Add(1))
 		pod := &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-abc-%d", d.Name, f.seq.Add(1)), Namespace: d.Namespace, Labels: labels},
-			Status:     corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
+			ObjectMeta: metav1.ObjectMeta{
+				Name: name, Namespace: d.Namespace, Labels: labels, UID: types.UID("uid-" + name),
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: &yes}},
+			},
+			Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
 		}
-		created, err := f.kube.CoreV1().Pods(d.Namespace).Create(context.Background(), pod, metav1.CreateOptions{})
+		created, err := f.kube.CoreV1().Pods(d.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,7 +52,7 @@ func setupOn(t *testing.T, env *k8senv.Env, ns string, traffic model.TrafficMode
 		gw = &model.GatewayRef{Name: "public"}
 	}
 	p, err := kubernetes.New(kubernetes.Config{
-		Environment: "it", Kubeconfig: env.Kubeconfig, Namespace: ns, Traffic: traffic, Gateway: gw,
+		Environment: "it", Kubeconfig: env.ServiceAccount(t, ns).Kubeconfig, Namespace: ns, Traffic: traffic, Gateway: gw,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PollInterval: 100 * time.Millisecond,
 	})
@@ -348,7 +348,7 @@ func TestAdoptWithoutRestartingPods(t *testing.T) {
 	}
 	before := b.legacyPods(t, sel)
 
-	sg, err := b.p.Adopt(b.ctx, app(), "checkout-legacy")
+	sg, err := b.p.Adopt(b.ctx, app(), "checkout-legacy", false)
 	if err != nil {
 		t.Fatal(err)
 	}

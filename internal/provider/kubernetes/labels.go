@@ -6,6 +6,9 @@ const (
 	LabelManagedBy   = "app.kubernetes.io/managed-by"
 	LabelVersion     = "gennaker.dev/version"
 	LabelServerGroup = "gennaker.dev/server-group"
+	// LabelEnvironment on a server group's Deployment names the gennaker
+	// environment it belongs to: two environments never share a namespace.
+	LabelEnvironment = "gennaker.dev/environment"
 	// LabelEnabled on a pod says whether the stable Service sends it traffic.
 	LabelEnabled = "gennaker.dev/enabled"
 

@@ -1,21 +1,15 @@
 package kubernetes_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
-	authv1 "k8s.io/api/authentication/v1"
-	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kube "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	gateway "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
-	"sigs.k8s.io/yaml"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/kubernetes"
@@ -26,45 +20,8 @@ import (
 // documented Role stays sufficient (the API server authorizes with RBAC).
 func TestRBACManifestIsEnough(t *testing.T) {
 	b := setup(t, model.TrafficGateway)
-	data, err := os.ReadFile("../../../docs/kubernetes-rbac.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := b.env.Clientset
-	for _, doc := range bytes.Split(data, []byte("\n---\n")) {
-		var meta metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &meta); err != nil {
-			t.Fatal(err)
-		}
-		switch meta.Kind {
-		case "ServiceAccount":
-			var sa corev1.ServiceAccount
-			mustUnmarshal(t, doc, &sa)
-			_, err = cs.CoreV1().ServiceAccounts(b.ns).Create(b.ctx, &sa, metav1.CreateOptions{})
-		case "Role":
-			var r rbacv1.Role
-			mustUnmarshal(t, doc, &r)
-			_, err = cs.RbacV1().Roles(b.ns).Create(b.ctx, &r, metav1.CreateOptions{})
-		case "RoleBinding":
-			var rb rbacv1.RoleBinding
-			mustUnmarshal(t, doc, &rb)
-			for i := range rb.Subjects {
-				rb.Subjects[i].Namespace = b.ns
-			}
-			_, err = cs.RbacV1().RoleBindings(b.ns).Create(b.ctx, &rb, metav1.CreateOptions{})
-		default:
-			t.Fatalf("unexpected kind %q in the RBAC manifest", meta.Kind)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	tok, err := cs.CoreV1().ServiceAccounts(b.ns).CreateToken(b.ctx, "gennaker", &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := rest.AnonymousClientConfig(b.env.RESTConfig)
-	rc.BearerToken = tok.Status.Token
+	id := b.env.ServiceAccount(t, b.ns) // docs/kubernetes-rbac.yaml, applied as a user would
+	rc := rest.CopyConfig(id.RESTConfig)
 	kc, err := kube.NewForConfig(rc)
 	if err != nil {
 		t.Fatal(err)
@@ -107,12 +64,5 @@ func TestRBACManifestIsEnough(t *testing.T) {
 		if err := s.run(); err != nil {
 			t.Fatalf("%s as the gennaker ServiceAccount: %v", s.name, err)
 		}
-	}
-}
-
-func mustUnmarshal(t *testing.T, doc []byte, v any) {
-	t.Helper()
-	if err := yaml.Unmarshal(doc, v); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -30,6 +30,24 @@ func (p *Provider) Ensure(ctx context.Context, sg model.ServerGroup, app model.A
 	if err != nil {
 		return err
 	}
+	var have *appsv1.Deployment
+	err = p.retry(ctx, p.what("get", "Deployment", sg.Name), func(ctx context.Context) error {
+		var err error
+		have, err = p.kube.AppsV1().Deployments(p.ns).Get(ctx, sg.Name, metav1.GetOptions{})
+		return err
+	})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return err
+	default:
+		if err := checkOneEnvironment(sg.Environment, p.ns, []appsv1.Deployment{*have}); err != nil {
+			return err
+		}
+		if !isServerGroup(have) {
+			return fmt.Errorf("server group %s: Deployment %s/%s exists and gennaker did not create it: delete or rename it, or adopt it (gennaker adopt)", sg.Name, p.ns, sg.Name)
+		}
+	}
 	return p.retry(ctx, p.what("apply", "Deployment", sg.Name), func(ctx context.Context) error {
 		_, err := p.kube.AppsV1().Deployments(p.ns).Patch(ctx, sg.Name, types.ApplyPatchType, body, applyOptions())
 		return err

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,7 +11,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -29,19 +29,27 @@ type Route struct {
 }
 
 // Route sets the whole traffic split of an application. Groups with a
-// weight above zero are enabled (their pods join the stable Service), all
-// other groups of the application are disabled but keep running. New groups
-// are enabled before old ones are disabled, so the Service never goes empty.
+// weight above zero are enabled, all other groups of the application are
+// disabled but keep running. The stable Service never goes empty and never
+// selects a pod nobody enabled:
 //
-// In replicas mode the weights are approximated by replica counts: each
-// enabled group gets its share of the ready pods, whatever its weight (the
-// strategy sizes groups to match); the effective split is logged. In gateway
-// mode the HTTPRoute carries the exact weights.
+//  1. the pods of every group with a weight are labelled enabled;
+//  2. the stable Service's selector is set (see StableSelector): while one
+//     gennaker-created group takes all traffic it selects that group by the
+//     server-group label its pod template carries, so restarts, evictions
+//     and drains of that group need no relabelling; while several groups
+//     share traffic it selects the enabled label;
+//  3. the pods of the other groups are labelled disabled.
+//
+// In replicas mode a group's share is its share of the ready pods of the
+// enabled groups (the strategy sizes groups to the weights); the effective
+// split is logged. In gateway mode the HTTPRoute carries the exact weights.
 func (p *Provider) Route(ctx context.Context, app model.Application, routes []Route) error {
 	if err := checkRoutes(app.Name, routes); err != nil {
 		return err
 	}
-	if err := p.applyService(ctx, stableService(p.ns, app)); err != nil {
+	current, err := p.stableServiceNow(ctx, app)
+	if err != nil {
 		return err
 	}
 	deps, err := p.appDeployments(ctx, app.Name)
@@ -64,13 +72,21 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 			return err
 		}
 	}
-	// Enable first, then disable.
-	for _, enable := range []bool{true, false} {
-		for _, g := range slices.Sorted(maps.Keys(byGroup)) {
-			if (weights[g] > 0) != enable {
-				continue
+	groups := slices.Sorted(maps.Keys(byGroup))
+	for _, g := range groups {
+		if weights[g] > 0 {
+			if err := p.setEnabled(ctx, byGroup[g], true); err != nil {
+				return err
 			}
-			if err := p.setEnabled(ctx, byGroup[g], enable); err != nil {
+		}
+	}
+	svc := stableService(p.ns, app, StableSelector(app.Name, routes, byGroup), isHandedOver(current))
+	if err := p.applyService(ctx, svc); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if weights[g] == 0 {
+			if err := p.setEnabled(ctx, byGroup[g], false); err != nil {
 				return err
 			}
 		}
@@ -84,6 +100,30 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 			"wanted", fmt.Sprint(weights), "effective", fmt.Sprint(EffectiveSplit(routes, ready)))
 	}
 	return nil
+}
+
+// StableSelector is the stable Service's selector for a split. While one
+// group takes all traffic and its pod template carries its server-group
+// label (every group gennaker created does; an adopted Deployment's template
+// is the team's), the Service selects that group by it: a pod the group
+// creates later (scale-up, restart, eviction) is in traffic as soon as it is
+// Ready, without gennaker. Otherwise it selects the pods labelled enabled.
+func StableSelector(app string, routes []Route, byGroup map[string]*appsv1.Deployment) map[string]string {
+	var only []string
+	for _, r := range routes {
+		if r.Weight > 0 {
+			only = append(only, r.ServerGroup)
+		}
+	}
+	if len(only) == 1 {
+		if d := byGroup[only[0]]; d != nil {
+			tl := d.Spec.Template.Labels
+			if tl[LabelServerGroup] == only[0] && tl[LabelApp] == app {
+				return map[string]string{LabelApp: app, LabelServerGroup: only[0]}
+			}
+		}
+	}
+	return map[string]string{LabelApp: app, LabelEnabled: "true"}
 }
 
 // checkRoutes rejects splits that do not add up (to 100, or to 0 for no
@@ -137,16 +177,19 @@ func EffectiveSplit(routes []Route, ready map[string]int) map[string]int {
 
 // stableServiceName is the name of the application's stable Service, the
 // one in-cluster clients dial.
-func stableServiceName(app model.Application) string { return app.Name }
+func stableServiceName(app model.Application) string { return app.StableServiceName() }
 
-// stableService selects the enabled pods of every server group of an application.
-func stableService(ns string, app model.Application) *corev1ac.ServiceApplyConfiguration {
+// stableService is the application's stable Service with a selector.
+// A Service the team created and handed over (gennaker adopt
+// --take-service) keeps its own ports unless spec.service lists some.
+func stableService(ns string, app model.Application, selector map[string]string, handedOver bool) *corev1ac.ServiceApplyConfiguration {
+	spec := corev1ac.ServiceSpec().WithSelector(selector)
+	if !handedOver || app.Service != nil && len(app.Service.Ports) > 0 {
+		spec.WithPorts(servicePorts(app)...)
+	}
 	return corev1ac.Service(stableServiceName(app), ns).
 		WithLabels(map[string]string{LabelApp: app.Name, LabelManagedBy: ManagedBy}).
-		WithSpec(corev1ac.ServiceSpec().
-			WithSelector(map[string]string{LabelApp: app.Name, LabelEnabled: "true"}).
-			WithPorts(corev1ac.ServicePort().WithName("http").WithPort(80).
-				WithTargetPort(intstr.FromInt32(appPort(app))).WithProtocol(corev1.ProtocolTCP)))
+		WithSpec(spec)
 }
 
 // groupService selects the pods of one server group (gateway mode backends).
@@ -155,8 +198,46 @@ func groupService(ns string, app model.Application, group string) *corev1ac.Serv
 		WithLabels(map[string]string{LabelApp: app.Name, LabelManagedBy: ManagedBy, LabelServerGroup: group}).
 		WithSpec(corev1ac.ServiceSpec().
 			WithSelector(map[string]string{LabelApp: app.Name, LabelServerGroup: group}).
-			WithPorts(corev1ac.ServicePort().WithName("http").WithPort(80).
-				WithTargetPort(intstr.FromInt32(appPort(app))).WithProtocol(corev1.ProtocolTCP)))
+			WithPorts(servicePorts(app)...))
+}
+
+// servicePorts are spec.service.ports, or port 80 named http to spec.port.
+func servicePorts(app model.Application) []*corev1ac.ServicePortApplyConfiguration {
+	if app.Service == nil || len(app.Service.Ports) == 0 {
+		return []*corev1ac.ServicePortApplyConfiguration{corev1ac.ServicePort().WithName("http").WithPort(80).
+			WithTargetPort(intstr.FromInt32(appPort(app))).WithProtocol(corev1.ProtocolTCP)}
+	}
+	var out []*corev1ac.ServicePortApplyConfiguration
+	for _, sp := range app.Service.Ports {
+		target := intstr.FromInt32(int32(sp.Port))
+		switch {
+		case sp.TargetPort.Name != "":
+			target = intstr.FromString(sp.TargetPort.Name)
+		case sp.TargetPort.Number > 0:
+			target = intstr.FromInt32(int32(sp.TargetPort.Number))
+		}
+		proto := corev1.Protocol(sp.Protocol)
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		port := corev1ac.ServicePort().WithPort(int32(sp.Port)).WithTargetPort(target).WithProtocol(proto)
+		if sp.Name != "" {
+			port.WithName(sp.Name)
+		}
+		if sp.AppProtocol != "" {
+			port.WithAppProtocol(sp.AppProtocol)
+		}
+		out = append(out, port)
+	}
+	return out
+}
+
+// backendPort is the Service port HTTPRoute backends use: the first one.
+func backendPort(app model.Application) int32 {
+	if app.Service != nil && len(app.Service.Ports) > 0 {
+		return int32(app.Service.Ports[0].Port)
+	}
+	return 80
 }
 
 func (p *Provider) applyService(ctx context.Context, svc *corev1ac.ServiceApplyConfiguration) error {
@@ -166,10 +247,34 @@ func (p *Provider) applyService(ctx context.Context, svc *corev1ac.ServiceApplyC
 	})
 }
 
-// appDeployments lists the server group Deployments of an application.
+// appDeployments lists the server group Deployments of an application. It
+// refuses when some belong to another environment: two environments in one
+// namespace would take each other's traffic.
 func (p *Provider) appDeployments(ctx context.Context, app string) ([]appsv1.Deployment, error) {
 	sel := labels.Set{LabelApp: app, LabelManagedBy: ManagedBy}.String()
-	return p.listDeployments(ctx, sel)
+	deps, err := p.listDeployments(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOneEnvironment(p.env, p.ns, deps); err != nil {
+		return nil, err
+	}
+	return deps, nil
+}
+
+// ErrSharedNamespace: two gennaker environments point at one namespace.
+var ErrSharedNamespace = errors.New("two environments share a namespace")
+
+// checkOneEnvironment fails when a Deployment is labelled with another
+// environment than env (Deployments from before the label count as env's).
+func checkOneEnvironment(env, ns string, deps []appsv1.Deployment) error {
+	for _, d := range deps {
+		if other := d.Labels[LabelEnvironment]; env != "" && other != "" && other != env {
+			return fmt.Errorf("environment %s: %w: namespace %s holds server group %s of environment %s; "+
+				"each environment needs its own namespace (or cluster): change target.namespace of one of them", env, ErrSharedNamespace, ns, d.Name, other)
+		}
+	}
+	return nil
 }
 
 func (p *Provider) listDeployments(ctx context.Context, sel string) ([]appsv1.Deployment, error) {
@@ -236,19 +341,10 @@ func (p *Provider) syncGroupPods(ctx context.Context, d *appsv1.Deployment) erro
 	}
 	want := PodLabels(d)
 	for _, pod := range pods {
-		patch := labelPatch(pod.Labels, want)
-		if patch == nil {
+		if pod.DeletionTimestamp != nil {
 			continue
 		}
-		body, _ := json.Marshal(map[string]any{"metadata": map[string]any{"labels": patch}})
-		err := p.retry(ctx, p.what("label", "Pod", pod.Name), func(ctx context.Context) error {
-			_, err := p.kube.CoreV1().Pods(p.ns).Patch(ctx, pod.Name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: ManagedBy})
-			if apierrors.IsNotFound(err) {
-				return nil // gone meanwhile
-			}
-			return err
-		})
-		if err != nil {
+		if err := p.patchPodLabels(ctx, pod, want, true); err != nil {
 			return err
 		}
 	}

@@ -25,14 +25,19 @@ func TestRouteReplicasRelabelsPodsWithoutTouchingTemplates(t *testing.T) {
 	gen := f.deployment(t, "checkout-v001").Generation
 
 	steps := []struct {
-		routes []Route
-		want   map[string]string // server group -> enabled label
+		routes   []Route
+		want     map[string]string // server group -> enabled label
+		selector map[string]string // of the stable Service
 	}{
-		{[]Route{{ServerGroup: "checkout-v001", Weight: 100}}, map[string]string{"checkout-v001": "true", "checkout-v002": "false"}},
-		{[]Route{{ServerGroup: "checkout-v001", Weight: 50}, {ServerGroup: "checkout-v002", Weight: 50}}, map[string]string{"checkout-v001": "true", "checkout-v002": "true"}},
-		{[]Route{{ServerGroup: "checkout-v001", Weight: 0}, {ServerGroup: "checkout-v002", Weight: 100}}, map[string]string{"checkout-v001": "false", "checkout-v002": "true"}},
-		// Rollback: instant, the old pods are relabelled.
-		{[]Route{{ServerGroup: "checkout-v001", Weight: 100}}, map[string]string{"checkout-v001": "true", "checkout-v002": "false"}},
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 100}}, map[string]string{"checkout-v001": "true", "checkout-v002": "false"},
+			map[string]string{LabelApp: "checkout", LabelServerGroup: "checkout-v001"}},
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 50}, {ServerGroup: "checkout-v002", Weight: 50}}, map[string]string{"checkout-v001": "true", "checkout-v002": "true"},
+			map[string]string{LabelApp: "checkout", LabelEnabled: "true"}},
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 0}, {ServerGroup: "checkout-v002", Weight: 100}}, map[string]string{"checkout-v001": "false", "checkout-v002": "true"},
+			map[string]string{LabelApp: "checkout", LabelServerGroup: "checkout-v002"}},
+		// Rollback: instant, the old pods are selected again.
+		{[]Route{{ServerGroup: "checkout-v001", Weight: 100}}, map[string]string{"checkout-v001": "true", "checkout-v002": "false"},
+			map[string]string{LabelApp: "checkout", LabelServerGroup: "checkout-v001"}},
 	}
 	for i, s := range steps {
 		if err := f.p.Route(ctx, app, s.routes); err != nil {
@@ -46,6 +51,13 @@ func TestRouteReplicasRelabelsPodsWithoutTouchingTemplates(t *testing.T) {
 				t.Errorf("step %d: Deployment %s annotation %s", i, g, got)
 			}
 		}
+		svc, err := f.kube.CoreV1().Services("shop").Get(ctx, "checkout", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(svc.Spec.Selector, s.selector) {
+			t.Errorf("step %d: stable Service selector = %v, want %v", i, svc.Spec.Selector, s.selector)
+		}
 	}
 	if d := f.deployment(t, "checkout-v001"); d.Generation != gen || d.Spec.Template.Labels[LabelEnabled] != "false" {
 		t.Errorf("the pod template changed (generation %d -> %d): routing must not roll pods", gen, d.Generation)
@@ -53,9 +65,6 @@ func TestRouteReplicasRelabelsPodsWithoutTouchingTemplates(t *testing.T) {
 	svc, err := f.kube.CoreV1().Services("shop").Get(ctx, "checkout", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if want := map[string]string{LabelApp: "checkout", LabelEnabled: "true"}; !maps.Equal(svc.Spec.Selector, want) {
-		t.Errorf("stable Service selector = %v, want %v", svc.Spec.Selector, want)
 	}
 	if svc.Spec.Ports[0].TargetPort.IntVal != 8080 {
 		t.Errorf("target port = %v", svc.Spec.Ports[0].TargetPort)
