@@ -58,6 +58,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 	case stringOrSecretType:
 		d.stringOrSecret(n, path, v) // secret.go
 		return
+	case objectType:
+		d.object(n, path, v) // object.go
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:

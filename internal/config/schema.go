@@ -75,6 +75,8 @@ func (g *schemaGen) of(t reflect.Type) jsonSchema {
 		return jsonSchema{"type": "string", "pattern": durationPattern, "description": "a duration such as 30s, 5m or 1h30m"}
 	case stringOrSecretType:
 		return g.stringOrSecret() // secret.go
+	case objectType:
+		return objectSchema() // object.go
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -343,5 +343,8 @@ func (c AnalysisSpec) Validate() error {
 			return bad(fmt.Sprintf("groups[%d]", i), "a group needs a name and a weight >= 0")
 		}
 	}
-	return c.validateChecks(bad)
+	if ps := c.CheckProblems(); len(ps) > 0 {
+		return bad(ps[0].Field, "%s", ps[0].Message)
+	}
+	return nil
 }

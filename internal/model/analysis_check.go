@@ -144,42 +144,56 @@ func (c AnalysisSpec) ComparesGroups() bool {
 	return len(c.Checks) == 0 || len(c.Metrics) > 0 || c.Judge != ""
 }
 
-// validateChecks checks what can be checked without CEL or Kubernetes
-// types (internal/config checks those, with positions).
-func (c AnalysisSpec) validateChecks(bad func(field, format string, a ...any) error) error {
+// CheckProblem is one problem of a check: the field (relative to the
+// analysis config, such as "checks[1].web.method") and what to do.
+type CheckProblem struct{ Field, Message string }
+
+// CheckProblems lists every problem of the checks that can be found without
+// CEL or Kubernetes types (internal/config checks those too, with positions).
+func (c AnalysisSpec) CheckProblems() []CheckProblem {
+	var out []CheckProblem
+	bad := func(field, format string, a ...any) {
+		out = append(out, CheckProblem{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
 	seen := map[string]bool{}
 	for i, ch := range c.Checks {
 		f := fmt.Sprintf("checks[%d]", i)
 		switch {
 		case ch.Name == "":
-			return bad(f+".name", "a check needs a name")
+			bad(f+".name", "a check needs a name")
 		case seen[ch.Name]:
-			return bad(f+".name", "%q is used twice", ch.Name)
-		case ch.Kind() == "":
-			return bad(f, "check %q needs exactly one of web and job", ch.Name)
-		case ch.FailureLimit < NoLimit:
-			return bad(f+".failureLimit", "%d is below -1 (-1 is no limit)", ch.FailureLimit)
-		case ch.InconclusiveLimit < NoLimit:
-			return bad(f+".inconclusiveLimit", "%d is below -1 (-1 is no limit)", ch.InconclusiveLimit)
-		case ch.ConsecutiveErrorLimit != nil && *ch.ConsecutiveErrorLimit < 0:
-			return bad(f+".consecutiveErrorLimit", "%d is negative", *ch.ConsecutiveErrorLimit)
+			bad(f+".name", "%q is used twice: give each check its own name", ch.Name)
 		}
 		seen[ch.Name] = true
+		if ch.Kind() == "" {
+			bad(f, "check %q needs exactly one of web and job", ch.Name)
+		}
+		if ch.FailureLimit < NoLimit {
+			bad(f+".failureLimit", "%d is below -1 (-1 is no limit)", ch.FailureLimit)
+		}
+		if ch.InconclusiveLimit < NoLimit {
+			bad(f+".inconclusiveLimit", "%d is below -1 (-1 is no limit)", ch.InconclusiveLimit)
+		}
+		if ch.ConsecutiveErrorLimit != nil && *ch.ConsecutiveErrorLimit < 0 {
+			bad(f+".consecutiveErrorLimit", "%d is negative", *ch.ConsecutiveErrorLimit)
+		}
 		if w := ch.Web; w != nil {
 			if m := w.MethodOrDefault(); m != http.MethodGet && m != http.MethodPost {
-				return bad(f+".web.method", "%q is not GET or POST", w.Method)
+				bad(f+".web.method", "%q is not GET or POST", w.Method)
+			} else if w.Body != "" && m != http.MethodPost {
+				bad(f+".web.body", "a body is sent only with method: POST: add it, or drop the body")
 			}
-			if w.Body != "" && w.MethodOrDefault() != http.MethodPost {
-				return bad(f+".web.body", "a body is sent only with method: POST: add it, or drop the body")
+			if w.Timeout < 0 {
+				bad(f+".web.timeout", "%s is negative", w.Timeout)
 			}
 		}
-		if ch.Job != nil && (ch.SuccessCondition != "" || ch.FailureCondition != "") {
-			field := f + ".successCondition"
-			if ch.SuccessCondition == "" {
-				field = f + ".failureCondition"
+		if ch.Job != nil {
+			for _, c := range [][2]string{{"successCondition", ch.SuccessCondition}, {"failureCondition", ch.FailureCondition}} {
+				if c[1] != "" {
+					bad(f+"."+c[0], "a job check has no conditions: the Job's outcome decides (exit code 0 passes); drop the condition, or make the Job exit non-zero on failure")
+				}
 			}
-			return bad(field, "a job check has no conditions: the Job's outcome decides (exit code 0 passes); drop the condition, or make the Job exit non-zero on failure")
 		}
 	}
-	return nil
+	return out
 }
