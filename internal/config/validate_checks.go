@@ -2,18 +2,13 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
-
-	batchv1 "k8s.io/api/batch/v1"
-	sigsjson "sigs.k8s.io/json"
-
-	"encoding/json"
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/analysis/source"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes"
 )
 
 // checkAnalysisChecks checks an analysis config's web and job checks: their
@@ -65,67 +60,12 @@ func checkWebCheck(doc *Document, wp string, w *model.WebCheck) []Error {
 // is wrong.
 func checkJobCheck(doc *Document, jp string, j *model.JobCheck) []Error {
 	sp := jp + ".spec"
-	spec, err := JobSpec(j.Spec)
-	if err != nil {
-		var fe *jobFieldError
+	if _, err := kubernetes.JobSpec(j.Spec); err != nil {
+		var fe *kubernetes.JobSpecError
 		if errors.As(err, &fe) {
-			return []Error{doc.errorf(joinPath(sp, fe.path), "%s", fe.msg)}
+			return []Error{doc.errorf(joinPath(sp, fe.Path), "%s", fe.Msg)}
 		}
 		return []Error{doc.errorf(sp, "%v", err)}
 	}
-	_ = spec
 	return nil
-}
-
-// jobFieldError is a problem at a field of a Job spec (path relative to it).
-type jobFieldError struct{ path, msg string }
-
-func (e *jobFieldError) Error() string {
-	if e.path == "" {
-		return e.msg
-	}
-	return e.path + ": " + e.msg
-}
-
-// JobSpec reads a job check's spec as a batch/v1 JobSpec, strictly: an
-// unknown field, a wrong type, no containers or a restartPolicy a Job cannot
-// have is an error naming the field. An unset restartPolicy becomes Never.
-func JobSpec(obj model.Object) (batchv1.JobSpec, error) {
-	var spec batchv1.JobSpec
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return spec, &jobFieldError{msg: err.Error()}
-	}
-	strict, err := sigsjson.UnmarshalStrict(b, &spec)
-	if err != nil {
-		return spec, &jobFieldError{msg: fmt.Sprintf("not a batch/v1 JobSpec: %v", err)}
-	}
-	if len(strict) > 0 {
-		msg := strict[0].Error()
-		path := ""
-		if _, after, ok := strings.Cut(msg, `unknown field "`); ok {
-			path, _, _ = strings.Cut(after, `"`)
-		}
-		return spec, &jobFieldError{path: path, msg: fmt.Sprintf("%s: a Job spec has no such field (batch/v1 JobSpec; check the spelling and the indentation)", msg)}
-	}
-	ps := &spec.Template.Spec
-	if len(ps.Containers) == 0 {
-		return spec, &jobFieldError{path: "template.spec.containers", msg: "a Job needs at least one container: write template: {spec: {containers: [{name: smoke, image: IMAGE, args: [...]}]}}"}
-	}
-	for i, c := range ps.Containers {
-		if c.Image == "" {
-			return spec, &jobFieldError{path: fmt.Sprintf("template.spec.containers[%d].image", i), msg: "the container needs an image"}
-		}
-	}
-	switch ps.RestartPolicy {
-	case "":
-		ps.RestartPolicy = "Never"
-	case "Never", "OnFailure":
-	default:
-		return spec, &jobFieldError{path: "template.spec.restartPolicy", msg: fmt.Sprintf("%q cannot run in a Job: use Never (the default here) or OnFailure", ps.RestartPolicy)}
-	}
-	if spec.Selector != nil || spec.ManualSelector != nil {
-		return spec, &jobFieldError{path: "selector", msg: "the Job controller picks the selector: drop selector and manualSelector"}
-	}
-	return spec, nil
 }
