@@ -34,7 +34,7 @@ func asServiceAccount(t *testing.T) bundle {
 func smokeJob(name string, exitCode string) kubernetes.AnalysisJob {
 	spec := batchv1.JobSpec{
 		BackoffLimit: new(int32(0)),
-		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "smoke", Image: "curlimages/curl", Args: []string{"http://checkout-v001/healthz"}}}}},
+		Template:     corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "smoke", Image: "curlimages/curl", Args: []string{"http://checkout-v001/healthz"}}}}},
 	}
 	if exitCode != "" {
 		spec.Template.Annotations = map[string]string{k8senv.AnnotationExitCode: exitCode}
