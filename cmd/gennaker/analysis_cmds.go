@@ -93,6 +93,11 @@ func newAnalysisShowCmd(g *globals) *cobra.Command {
 func printRecord(w io.Writer, rec store.AnalysisRecord) {
 	fmt.Fprintf(w, "stage %s, interval %d  %s → %s\n", rec.Stage, rec.Sequence, rec.StartedAt.Local().Format("15:04:05"), rec.EndedAt.Local().Format("15:04:05"))
 	fmt.Fprintf(w, "  outcome %s, score %.1f\n  %s\n", strings.ToUpper(rec.Outcome), rec.Score, rec.Reason)
+	var round analysis.CheckRound
+	if json.Unmarshal(rec.Measurements, &round) == nil && round.Judge == analysis.JudgeChecks {
+		printChecks(w, round)
+		return
+	}
 	var data analysis.IntervalData
 	var rep analysis.Report
 	if json.Unmarshal(rec.Measurements, &data) != nil || data.Judge == "" || json.Unmarshal(rec.Verdict, &rep) != nil {
@@ -190,4 +195,19 @@ func effect(v float64) string {
 		return "-Inf"
 	}
 	return fmt.Sprintf("%.3g", v)
+}
+
+// printChecks prints one interval's check measurements and the tallies so far.
+func printChecks(w io.Writer, round analysis.CheckRound) {
+	tw := table(w)
+	fmt.Fprintln(tw, "  CHECK\tPHASE\tMEASUREMENT\t")
+	for _, m := range round.Measurements {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", m.Check, m.Phase, m.Message)
+	}
+	_ = tw.Flush()
+	for _, t := range round.Tallies {
+		fmt.Fprintf(w, "  %s so far: %d successful, %d failed, %d inconclusive, %d errors (%d in a row)\n",
+			t.Check, t.Successful, t.Failed, t.Inconclusive, t.Errors, t.ConsecutiveErrors)
+	}
+	fmt.Fprintln(w)
 }

@@ -42,7 +42,7 @@ func ParseAnalysis(filename string, data []byte) (model.AnalysisSpec, error) {
 	dec.decode(n, "", reflect.ValueOf(&spec).Elem(), nil)
 	if len(errs.List) == 0 {
 		doc := &Document{File: filename, Line: n.Line, Column: n.Column, Kind: "AnalysisConfig", Name: filename, pos: pos}
-		for _, e := range checkAnalysisMetrics(doc, "", spec) {
+		for _, e := range append(checkAnalysisMetrics(doc, "", spec), checkAnalysisChecks(doc, "", spec)...) {
 			e.Object = "analysis config"
 			errs.List = append(errs.List, e)
 		}

@@ -62,6 +62,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 	case portRefType:
 		d.portRef(n, path, v)
 		return
+	case objectType:
+		d.object(n, path, v) // object.go
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:

@@ -80,6 +80,9 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.GatewayRef]():     {"name"},
 	reflect.TypeFor[model.AnalysisMetric](): {"name"},
 	reflect.TypeFor[model.AnalysisGroup]():  {"name"},
+	reflect.TypeFor[model.AnalysisCheck]():  {"name"},
+	reflect.TypeFor[model.WebCheck]():       {"url"},
+	reflect.TypeFor[model.JobCheck]():       {"spec"},
 	reflect.TypeFor[model.Grant]():          {"role", "subjects"},
 }
 
@@ -100,7 +103,9 @@ var oneOfFields = map[reflect.Type]oneOf{
 		string(model.StageWebhook), string(model.StageDeploy), string(model.StageRollback),
 	}},
 	reflect.TypeFor[model.CanaryStep](): {noun: "canary step", fields: []string{"setWeight", "pause", "analysis"}},
-	reflect.TypeFor[model.Subject]():    {noun: "subject", fields: []string{"team", "user"}},
+	reflect.TypeFor[model.AnalysisCheck](): {noun: "check", fields: []string{"web", "job"},
+		fix: "keep one: a check measures with a web endpoint or a Job (write two checks for both)"},
+	reflect.TypeFor[model.Subject](): {noun: "subject", fields: []string{"team", "user"}},
 	reflect.TypeFor[model.Scope](): {noun: "scope", fields: []string{"team", "application"}, optional: true,
 		fix: "keep one: a grant covers one team's applications or one application (write one grant for each)"},
 }
@@ -130,6 +135,9 @@ var fieldBounds = map[reflect.Type]map[string]bounds{
 	reflect.TypeFor[model.Strategy]():     {"maxRemaining": atLeast(0), "batchSize": atLeast(0)},
 	reflect.TypeFor[model.CanaryStep]():   {"setWeight": between(0, 100)},
 	reflect.TypeFor[model.AnalysisStep](): {"intervals": atLeast(0)},
+	reflect.TypeFor[model.AnalysisCheck](): {
+		"failureLimit": atLeast(-1), "inconclusiveLimit": atLeast(-1), "consecutiveErrorLimit": atLeast(0),
+	},
 	reflect.TypeFor[model.AnalysisSpec](): {
 		"minRequests": atLeast(0), "maxExtensions": atLeast(0),
 		"maxErrorRateIncrease": between(0, 1), "maxLatencyRatio": above(0),

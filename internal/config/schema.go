@@ -80,6 +80,8 @@ func (g *schemaGen) of(t reflect.Type) jsonSchema {
 			jsonSchema{"type": "integer", "minimum": 1, "maximum": 65535},
 			jsonSchema{"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$"},
 		}, "description": "a container port by number or by name"}
+	case objectType:
+		return objectSchema() // object.go
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -173,6 +173,7 @@ func checkAnalysisSpec(doc *Document, ap string, a model.AnalysisSpec) []Error {
 			errs = append(errs, doc.errorf(ap+".maxLatencyRatio", "%g must be above 0, such as 1.2 for 20%% slower", *r))
 		}
 		errs = append(errs, checkAnalysisMetrics(doc, ap, a)...)
+		errs = append(errs, checkAnalysisChecks(doc, ap, a)...)
 	}
 	return errs
 }
@@ -188,7 +189,9 @@ func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Erro
 			}
 		}
 	}
-	if err := a.Validate(); err != nil {
+	withoutChecks := a
+	withoutChecks.Checks = nil // checkAnalysisChecks reports every problem of the checks
+	if err := withoutChecks.Validate(); err != nil {
 		field, msg, ok := strings.Cut(strings.TrimPrefix(err.Error(), model.ErrInvalidConfig.Error()+": "), ": ")
 		if !ok {
 			field, msg = "", err.Error()

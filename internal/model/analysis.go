@@ -23,7 +23,11 @@ type AnalysisSpec struct {
 	Metrics []AnalysisMetric `json:"metrics,omitempty"`
 	// Groups give weights to metric groups (percentages, like Kayenta's
 	// groupWeights). Groups without a weight share what is left of 100.
-	Groups     []AnalysisGroup `json:"groups,omitempty"`
+	Groups []AnalysisGroup `json:"groups,omitempty"`
+	// Checks are measurements with verdicts of their own (web and job
+	// checks, Argo Rollouts' metrics); see AnalysisCheck. With checks and
+	// neither metrics nor judge, the analysis runs only the checks.
+	Checks     []AnalysisCheck `json:"checks,omitempty"`
 	Thresholds ScoreThresholds `json:"thresholds,omitzero"`
 	// ConfidenceLevel of the Hodges-Lehmann interval; default 0.98.
 	ConfidenceLevel float64 `json:"confidenceLevel,omitempty"`
@@ -338,6 +342,9 @@ func (c AnalysisSpec) Validate() error {
 		if g.Name == "" || g.Weight < 0 {
 			return bad(fmt.Sprintf("groups[%d]", i), "a group needs a name and a weight >= 0")
 		}
+	}
+	if ps := c.CheckProblems(); len(ps) > 0 {
+		return bad(ps[0].Field, "%s", ps[0].Message)
 	}
 	return nil
 }

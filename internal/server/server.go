@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/analysis/source"
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/audit"
 	"github.com/gennaker/gennaker/internal/authn"
@@ -124,9 +125,10 @@ func Run(ctx context.Context, opts Options) error {
 		return nil, fmt.Errorf("environment %s: target kind %q is not known: use local or kubernetes", env.Name, env.Target.Kind)
 	}
 	judge, sampleJudge, sources := analysis.ThresholdJudge{}, analysis.MannWhitneyJudge{}, metricSources(prov)
+	webChecks, jobs := source.Web{}, kube.checkJobs
 	runners := map[model.StageType]stage.Runner{
-		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources},
-		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Rollback: true},
+		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Web: webChecks, CheckJobs: jobs},
+		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Web: webChecks, CheckJobs: jobs, Rollback: true},
 		model.StageNoop:     stage.Noop{},
 		model.StageWait:     stage.Wait{},
 		model.StageJudgment: stage.Judgment{},

@@ -36,6 +36,9 @@ type Deploy struct {
 	SampleJudge analysis.SampleJudge
 	// Sources give the statistical judge its metric sources.
 	Sources Sources
+	// Web measures web checks; CheckJobs runs the Jobs of job checks (deploy_checks.go).
+	Web       WebChecker
+	CheckJobs CheckJobs
 	// Rollback marks the runner for rollback stages: it plans with
 	// strategy.PlanRollback instead of PlanDeploy.
 	Rollback bool

@@ -24,6 +24,8 @@ type analysisState struct {
 	AwaitingPerson bool `json:"awaitingPerson,omitempty"`
 	// Inconclusive is why the interval was inconclusive.
 	Inconclusive string `json:"inconclusive,omitempty"`
+	// Checks is what the step's web and job checks measured so far.
+	Checks checkState `json:"checks,omitzero"`
 }
 
 // analysisPhase is where an analysis step stands at a call.
@@ -115,25 +117,45 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 	case analysisMeasuring:
 		return waitUntil(a.End, fmt.Sprintf("measuring %s against %s: interval %d/%d until %s", canary, against, a.Index+1, timing.Intervals, a.End.Local().Format("15:04:05")))
 	}
-	var j judged
-	var err error
-	if statistical {
-		j, err = d.judgeSamples(ctx, in, w, cfg, *a, canary, against, timing)
-	} else {
-		j, err = d.judgeCounters(ctx, w, cfg, *a, step, canary, against)
+	if len(cfg.Checks) > 0 {
+		if complete, out := d.measureChecks(ctx, in, w, st, cfg, canary); !complete {
+			return out
+		}
 	}
-	if err != nil {
-		return failStep("%v", err)
+	var rounds []judged
+	if cfg.ComparesGroups() {
+		var j judged
+		var err error
+		if statistical {
+			j, err = d.judgeSamples(ctx, in, w, cfg, *a, canary, against, timing)
+		} else {
+			j, err = d.judgeCounters(ctx, w, cfg, *a, step, canary, against)
+		}
+		if err != nil {
+			return failStep("%v", err)
+		}
+		rounds = append(rounds, j)
 	}
-	rec, err := analysisRecord(in, st.AnalysisSeq+1, a.Start, in.Now, j)
-	if err != nil {
-		return failStep("storing the analysis record: %v", err)
+	if len(cfg.Checks) > 0 {
+		rounds = append(rounds, judgeChecks(cfg, a, canary))
 	}
-	st.AnalysisSeq++
+	j := rounds[0]
+	if len(rounds) == 2 {
+		j = combineVerdicts(rounds[0], rounds[1])
+	}
+	var recs []Write
+	for _, r := range rounds {
+		rec, err := analysisRecord(in, st.AnalysisSeq+1, a.Start, in.Now, r)
+		if err != nil {
+			return failStep("storing the analysis record: %v", err)
+		}
+		st.AnalysisSeq++
+		recs = append(recs, AnalysisInsert{Record: rec})
+	}
 	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Index+1, j.outcome, j.score, j.reason))
 	next, out := verdictOutcome(*a, DecideVerdict(a.AnalysisInterval, j.outcome, in.Now, timing), j.reason, timing, canarySpec(in).OnInconclusive, j.end)
 	*a = next
-	out.writes = append(out.writes, AnalysisInsert{Record: rec})
+	out.writes = append(out.writes, recs...)
 	return out
 }
 

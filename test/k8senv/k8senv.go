@@ -393,7 +393,11 @@ func start(dir string, opts Options, logf func(string, ...any)) (*Env, error) {
 		// longer than that flaky.
 		"--node-lease-duration-seconds=40",
 	}
-	for _, s := range kwokStages(cache) {
+	jobStages, err := writeKwokJobStages(dir) // kwok_jobs.go
+	if err != nil {
+		return env, err
+	}
+	for _, s := range append(kwokStages(cache), jobStages...) {
 		kwokArgs = append(kwokArgs, "--config="+s)
 	}
 	kwokHome := filepath.Join(dir, "kwok-home") // so ~/.kwok/kwok.yaml is not read
@@ -457,14 +461,14 @@ func start(dir string, opts Options, logf func(string, ...any)) (*Env, error) {
 
 // kwokStages lists the Stage manifests kwok runs with: nodes become Ready at
 // once and keep their lease fresh; pods become Running and Ready as soon as
-// they are bound to a node, and deleted pods go away immediately.
+// they are bound to a node, and deleted pods go away immediately. Job pods
+// complete by the stages of kwok_jobs.go.
 func kwokStages(cache string) []string {
 	base := filepath.Join(cache, "kwok-stage")
 	return []string{
 		filepath.Join(base, "node", "fast", "node-initialize.yaml"),
 		filepath.Join(base, "node", "heartbeat-with-lease", "node-heartbeat-with-lease.yaml"),
 		filepath.Join(base, "pod", "fast", "pod-ready.yaml"),
-		filepath.Join(base, "pod", "fast", "pod-complete.yaml"),
 		filepath.Join(base, "pod", "fast", "pod-delete.yaml"),
 	}
 }

@@ -90,3 +90,32 @@ func retry(ctx context.Context, attempts int, fn func() error) error {
 	}
 	return err
 }
+
+// RenderObject renders the placeholders of every string in a free-form
+// object (a job check's Job spec), keys excepted; obj is not changed. Values
+// are rendered one by one, so a placeholder's value can never change the
+// object's structure.
+func RenderObject(obj map[string]any, s Scope) map[string]any {
+	out, _ := renderValue(obj, s).(map[string]any)
+	return out
+}
+
+func renderValue(v any, s Scope) any {
+	switch x := v.(type) {
+	case string:
+		return Render(x, s)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = renderValue(e, s)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = renderValue(e, s)
+		}
+		return out
+	}
+	return v
+}
