@@ -168,8 +168,13 @@ func canaryReplicaWeights(w int, withBaseline bool, stable []model.ServerGroup, 
 	_, why := canarySplit(w, withBaseline, stable)
 	b, _ := baselineWeight(w, withBaseline)
 	rt := planReplicaTraffic(w, b, withBaseline, instances, stable)
-	why += rt.explain(w, b, withBaseline, instances, stable)
-	return Step{Action: ActionSetTraffic, Weights: rt.weights, CanaryRef: RefNew, Why: fmt.Sprintf("step %d: %s", n, why)}, rt.sizes
+	why += rt.explain(withBaseline, instances, stable)
+	short := rt.shortfall(w, b, withBaseline, instances, stable)
+	if short != "" {
+		why += "; " + short
+	}
+	return Step{Action: ActionSetTraffic, Weights: rt.weights, Effective: rt.effective, Shortfall: short, CanaryRef: RefNew,
+		Why: fmt.Sprintf("step %d: %s", n, why)}, rt.sizes
 }
 
 // canarySplit is the split for "setWeight w" and its description: canary

@@ -108,14 +108,12 @@ func planReplicaTraffic(w, b int, withBaseline bool, n int, stable []model.Serve
 	return replicaTraffic{weights: weights, sizes: sizes, effective: EffectiveWeights(weights, sizes)}
 }
 
-// explain says how the step's weights become instance counts and, when the
-// canary's weight cannot be met with n instances, what it gets instead and
-// how many instances would meet it.
-func (rt replicaTraffic) explain(w, b int, withBaseline bool, n int, stable []model.ServerGroup) string {
-	var b2 strings.Builder
-	fmt.Fprintf(&b2, "; traffic follows replica counts here: canary %d of %d instances", rt.sizes[RefNew], n)
+// explain says how the step's weights become instance counts.
+func (rt replicaTraffic) explain(withBaseline bool, n int, stable []model.ServerGroup) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "; traffic follows replica counts here: canary %d of %d instances", rt.sizes[RefNew], n)
 	if withBaseline {
-		fmt.Fprintf(&b2, ", baseline %d", rt.sizes[RefBaseline])
+		fmt.Fprintf(&b, ", baseline %d", rt.sizes[RefBaseline])
 	}
 	serving := 0
 	for _, sg := range stable {
@@ -123,14 +121,23 @@ func (rt replicaTraffic) explain(w, b int, withBaseline bool, n int, stable []mo
 			serving += rt.sizes[ref(sg)]
 		}
 	}
-	fmt.Fprintf(&b2, ", serving %d", serving)
-	if got := rt.effective[RefNew]; got != w {
-		fmt.Fprintf(&b2, "; setWeight %d with %d instances: %d%% effective", w, n, got)
-		if need := instancesFor(w, b, withBaseline, n, stable); need > 0 {
-			fmt.Fprintf(&b2, "; %d needs at least %d instances", w, need)
-		}
+	fmt.Fprintf(&b, ", serving %d", serving)
+	return b.String()
+}
+
+// shortfall says, when the canary's weight w cannot be met with n
+// instances, what it gets instead and how many instances would meet it;
+// "" when it is met.
+func (rt replicaTraffic) shortfall(w, b int, withBaseline bool, n int, stable []model.ServerGroup) string {
+	got := rt.effective[RefNew]
+	if got == w {
+		return ""
 	}
-	return b2.String()
+	out := fmt.Sprintf("setWeight %d with %d instances: %d%% effective", w, n, got)
+	if need := instancesFor(w, b, withBaseline, n, stable); need > 0 {
+		out += fmt.Sprintf("; %d needs at least %d instances", w, need)
+	}
+	return out
 }
 
 // instancesFor is the smallest instance count above n with which the

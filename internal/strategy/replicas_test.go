@@ -150,25 +150,28 @@ func TestPlanCanaryByReplicasSaysWhenAWeightCannotBeMet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if why := trafficWhy(p); !strings.Contains(why, tc.want) {
+		if why := trafficStep(p).Why; !strings.Contains(why, tc.want) {
 			t.Errorf("baseline %v, setWeight %d, %d instances: Why %q, want it to say %q", tc.baseline, tc.weight, tc.n, why, tc.want)
+		}
+		if got := trafficStep(p).Shortfall; got != tc.want {
+			t.Errorf("baseline %v, setWeight %d, %d instances: Shortfall %q, want %q", tc.baseline, tc.weight, tc.n, got, tc.want)
 		}
 	}
 	// A weight the instances can give is not flagged.
 	p, _ := PlanDeploy(cluster(serving(1, 10)), Request{Version: "v2", Instances: 10, SplitByReplicas: true,
 		Strategy: model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{setWeight(10)}}}})
-	if why := trafficWhy(p); strings.Contains(why, "effective") || !strings.Contains(why, "canary 1 of 10 instances, baseline 1, serving 8") {
-		t.Errorf("10%% of 10: Why %q", why)
+	if st := trafficStep(p); st.Shortfall != "" || !strings.Contains(st.Why, "canary 1 of 10 instances, baseline 1, serving 8") {
+		t.Errorf("10%% of 10: Why %q, shortfall %q", st.Why, st.Shortfall)
 	}
 }
 
-func trafficWhy(p Plan) string {
+func trafficStep(p Plan) Step {
 	for _, s := range p.Steps {
 		if s.Action == ActionSetTraffic && s.CanaryRef != "" {
-			return s.Why
+			return s
 		}
 	}
-	return ""
+	return Step{}
 }
 
 // TestPlanCanaryByReplicasProperties runs random canaries on a target that

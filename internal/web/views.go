@@ -380,6 +380,8 @@ func eventTitle(e model.Event) string {
 		return "deploy failed"
 	case model.EventRolledBack:
 		return "rolled back"
+	case model.EventTrafficApproximated:
+		return "traffic approximated"
 	case model.EventManualStep:
 		if e.Action != "" {
 			return "manual: " + e.Action
