@@ -117,6 +117,7 @@ type deployOutput struct {
 	ServerGroups map[string]string `json:"serverGroups"`
 	Verdicts     []string          `json:"verdicts"`
 	Plan         []string          `json:"plan"`
+	Traffic      string            `json:"traffic"`
 }
 
 // Groups lists the deploy's server groups as "ref: name", sorted.
