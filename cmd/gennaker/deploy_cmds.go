@@ -93,7 +93,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 					if sg.RolledBack {
 						mark = "rolled back"
 					}
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d/%d\t%d%%\t%s\n", sg.Name, sg.Version, sg.Role, sg.Status, sg.Healthy, sg.Total, sg.Weight, mark)
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", sg.Name, sg.Version, sg.Role, sg.Status, sg.Healthy, sg.Total, trafficCell(sg), mark)
 				}
 				tw.Flush()
 				if e := env.LastExecution; e != nil {
@@ -180,4 +180,13 @@ func newLogsCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&env, "env", "", "environment")
 	cmd.Flags().IntVar(&tail, "tail", 50, "lines per instance")
 	return cmd
+}
+
+// trafficCell is a group's weight, with the share it really gets beside it
+// when the two differ (traffic follows replica counts), e.g. "10% (33% effective)".
+func trafficCell(sg deploy.ServerGroupStatus) string {
+	if sg.EffectiveWeight == sg.Weight {
+		return fmt.Sprintf("%d%%", sg.Weight)
+	}
+	return fmt.Sprintf("%d%% (%d%% effective)", sg.Weight, sg.EffectiveWeight)
 }

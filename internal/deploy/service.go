@@ -9,6 +9,7 @@ import (
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/strategy"
 )
 
 // Starter starts executions of pipeline definitions.
@@ -225,6 +226,7 @@ func (s *Service) Status(ctx context.Context, app string) (*AppStatus, error) {
 			}
 			es.ServerGroups = append(es.ServerGroups, st)
 		}
+		setEffectiveWeights(env.Target, es.ServerGroups)
 		for i := range execs {
 			if touches(execs[i].Spec, env.Name) {
 				es.LastExecution = &execs[i]
@@ -236,6 +238,25 @@ func (s *Service) Status(ctx context.Context, app string) (*AppStatus, error) {
 		}
 	}
 	return out, nil
+}
+
+// setEffectiveWeights fills in what share of requests each group really
+// gets: where traffic follows replica counts, its share of the healthy
+// instances of the up groups with a weight; elsewhere its weight.
+func setEffectiveWeights(t model.TargetSpec, groups []ServerGroupStatus) {
+	weights, healthy := map[string]int{}, map[string]int{}
+	for _, g := range groups {
+		if g.Status == model.ServerGroupUp {
+			weights[g.Name], healthy[g.Name] = g.Weight, g.Healthy
+		}
+	}
+	eff := strategy.EffectiveWeights(weights, healthy)
+	for i := range groups {
+		groups[i].EffectiveWeight = groups[i].Weight
+		if t.SplitsByReplicas() {
+			groups[i].EffectiveWeight = eff[groups[i].Name]
+		}
+	}
 }
 
 func touches(pl model.Pipeline, env string) bool {

@@ -57,4 +57,9 @@ type ServerGroupStatus struct {
 	model.ServerGroup
 	Healthy int `json:"healthy"`
 	Total   int `json:"total"`
+	// EffectiveWeight is the percentage of requests the group really gets:
+	// its Weight where the target routes exact weights; where traffic
+	// follows replica counts (model.TargetSpec.SplitsByReplicas), its share
+	// of the healthy instances of the groups with a weight.
+	EffectiveWeight int `json:"effectiveWeight"`
 }

@@ -116,6 +116,14 @@ type TargetSpec struct {
 	Gateway *GatewayRef `json:"gateway,omitempty"`
 }
 
+// SplitsByReplicas reports whether the target approximates traffic weights
+// by the number of ready instances of each server group (a Kubernetes target
+// in replicas mode, the default) instead of routing exact weights (the local
+// front door, a Gateway API HTTPRoute).
+func (t TargetSpec) SplitsByReplicas() bool {
+	return t.Kind == TargetKubernetes && t.Traffic != TrafficGateway
+}
+
 // TrafficMode is how a Kubernetes environment splits traffic.
 type TrafficMode string
 

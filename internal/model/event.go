@@ -20,6 +20,10 @@ const (
 	EventRolledBack EventKind = "rolled_back"
 	// EventManualStep: a person did something by hand (approve, reject, cancel, rollback, run).
 	EventManualStep EventKind = "manual_step"
+	// EventTrafficApproximated: a traffic step's weight cannot be met with
+	// the instance count where traffic follows replica counts; Detail says
+	// what the split really is and how many instances would meet it.
+	EventTrafficApproximated EventKind = "traffic_approximated"
 )
 
 // Event is one record of the delivery log. Events are never updated.

@@ -115,11 +115,21 @@ func (t k8sTarget) Destroy(ctx context.Context, sg model.ServerGroup) error {
 }
 
 func (t k8sTarget) Route(ctx context.Context, app model.Application, _ model.Environment, routes []stage.Route) error {
+	return t.p.Route(ctx, app, k8sRoutes(routes))
+}
+
+// ConfirmTraffic reads the EndpointSlices (and, in gateway mode, the
+// HTTPRoute's status) to see whether the split reached the data plane.
+func (t k8sTarget) ConfirmTraffic(ctx context.Context, app model.Application, _ model.Environment, routes []stage.Route) (bool, string, error) {
+	return t.p.ConfirmTraffic(ctx, app, k8sRoutes(routes))
+}
+
+func k8sRoutes(routes []stage.Route) []kubernetes.Route {
 	rs := make([]kubernetes.Route, 0, len(routes))
 	for _, r := range routes {
 		rs = append(rs, kubernetes.Route{ServerGroup: r.ServerGroup, Weight: r.Weight, Canary: r.Canary})
 	}
-	return t.p.Route(ctx, app, rs)
+	return rs
 }
 
 // Counters fails: analysis on Kubernetes reads Prometheus.

@@ -53,6 +53,12 @@ func (t localTarget) Route(ctx context.Context, app model.Application, env model
 	return t.p.SetRoutes(ctx, fd)
 }
 
+// ConfirmTraffic is true at once: the front door routes by the new split
+// as soon as SetRoutes returns.
+func (localTarget) ConfirmTraffic(context.Context, model.Application, model.Environment, []stage.Route) (bool, string, error) {
+	return true, "", nil
+}
+
 // Counters converts the proxy's cumulative (Prometheus-style) histogram to
 // the per-bucket counts the analysis package works with.
 func (t localTarget) Counters(_ context.Context, app, env string) (map[string]analysis.Counters, error) {

@@ -70,6 +70,10 @@ type deployState struct {
 	AbortErrors int            `json:"abortErrors,omitempty"`
 	FailReason  string         `json:"failReason,omitempty"`
 	Verdicts    []string       `json:"verdicts,omitempty"`
+	// RouteSent is when a step last changed the traffic split, until the
+	// target confirms traffic reached the groups it names; nothing else
+	// happens meanwhile (moveConfirm).
+	RouteSent *time.Time `json:"routeSent,omitempty"`
 }
 
 // deployOutput is what people and later stages see of a deploy.
@@ -82,6 +86,10 @@ type deployOutput struct {
 	ServerGroups map[strategy.Ref]string `json:"serverGroups,omitempty"`
 	Verdicts     []string                `json:"verdicts,omitempty"`
 	Plan         []string                `json:"plan,omitempty"`
+	// Traffic says, when the target splits traffic by replica counts and
+	// the last traffic step's weight cannot be met with the instances,
+	// what the split really is (strategy.Step.Shortfall).
+	Traffic string `json:"traffic,omitempty"`
 }
 
 // Run implements Runner. A deploy or rollback stage holds the lease on its
@@ -127,6 +135,8 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 		return d.abortStep(ctx, in, w, st)
 	case moveAbortEnd:
 		return d.abortEnd(w, st)
+	case moveConfirm:
+		return d.confirmTraffic(ctx, in, w, st)
 	}
 	return d.runStep(ctx, in, w, st)
 }
@@ -138,7 +148,17 @@ func (d *Deploy) runStep(ctx context.Context, in Input, w world, st deployState)
 		st.StepStarted = &now
 	}
 	out := d.execute(ctx, in, w, &st, st.Plan.Steps[st.Next])
+	return d.afterOutcome(in, w, st, out)
+}
+
+// afterOutcome stores what a step's outcome means: the next step, a wait,
+// an abort or the end. A step that routed is confirmed before the next.
+func (d *Deploy) afterOutcome(in Input, w world, st deployState, out stepOutcome) Result {
 	st, next := afterStep(st, out, d.Rollback || in.Spec.EffectiveOnFailure() == model.OnFailureRollback)
+	if out.routed && (next == afterNext || next == afterWait) {
+		now := in.Now
+		st.RouteSent = &now
+	}
 	var r Result
 	switch next {
 	case afterNext:
@@ -159,7 +179,7 @@ func (d *Deploy) runStep(ctx context.Context, in Input, w world, st deployState)
 		r = r.WithEvents(model.Event{Kind: model.EventDeployFailed, Environment: w.env.Name, Version: st.Version, Detail: out.reason})
 	}
 	r.ClearJudgment = out.clearJudgment
-	return r.WithWrites(out.writes...)
+	return r.WithWrites(out.writes...).WithEvents(out.events...)
 }
 
 // world is what a deploy acts on: the application, environment and target.
@@ -216,7 +236,8 @@ func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
 		if st.Version == "" {
 			return Failf("no version to deploy: pass --version (parameter \"version\") or set deploy.version in pipeline %s", in.Execution.Pipeline)
 		}
-		st.Plan, err = strategy.PlanDeploy(cluster, strategy.Request{Version: st.Version, Instances: w.app.Instances, Strategy: in.Spec.Deploy.Strategy})
+		st.Plan, err = strategy.PlanDeploy(cluster, strategy.Request{Version: st.Version, Instances: w.app.Instances, Strategy: in.Spec.Deploy.Strategy,
+			SplitByReplicas: w.env.Target.SplitsByReplicas()})
 		if err != nil {
 			return Failf("planning the deploy of %s %s to %s: %v", w.app.Name, st.Version, w.env.Name, err)
 		}
@@ -263,8 +284,11 @@ func (d *Deploy) succeed(w world, st deployState) Result {
 
 func (d *Deploy) output(st deployState, w world, summary string) []byte {
 	out := deployOutput{Environment: w.env.Name, Version: st.Version, Step: st.Next, Steps: len(st.Plan.Steps), ServerGroups: st.Created, Verdicts: st.Verdicts}
-	for _, s := range st.Plan.Steps {
+	for i, s := range st.Plan.Steps {
 		out.Plan = append(out.Plan, s.Why)
+		if i < st.Next && s.Action == strategy.ActionSetTraffic {
+			out.Traffic = s.Shortfall
+		}
 	}
 	switch {
 	case summary != "":

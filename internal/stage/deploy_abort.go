@@ -36,6 +36,10 @@ func (d *Deploy) abortStep(ctx context.Context, in Input, w world, st deployStat
 	}
 	out := d.execute(ctx, in, w, &st, step)
 	st, next, at := afterAbortStep(st, out, in.Now)
+	if out.routed && (next == abortNext || next == abortWait) {
+		now := in.Now
+		st.RouteSent = &now
+	}
 	var r Result
 	switch next {
 	case abortGiveUp:

@@ -30,6 +30,10 @@ const (
 	moveAbortStep
 	// moveAbortEnd: the abort plan is done (or gave up): the stage fails.
 	moveAbortEnd
+	// moveConfirm: the last step routed traffic: look whether it reached
+	// the groups it names before anything else (a destroy, a shrink, the
+	// success) happens.
+	moveConfirm
 )
 
 // nextMove decides what a call does from the stored state and whether the
@@ -41,12 +45,16 @@ func nextMove(st deployState, canceled bool) move {
 		return movePlan
 	case st.Phase == phaseAbort && st.Abort == nil:
 		return movePlanAbort
+	case st.Phase == phaseAbort && st.RouteSent != nil:
+		return moveConfirm
 	case st.Phase == phaseAbort && st.AbortNext >= len(st.Abort.Steps):
 		return moveAbortEnd
 	case st.Phase == phaseAbort:
 		return moveAbortStep
 	case canceled:
 		return moveStartAbort
+	case st.RouteSent != nil:
+		return moveConfirm
 	case st.Next >= len(st.Plan.Steps):
 		return moveSucceed
 	}
@@ -70,9 +78,18 @@ type stepOutcome struct {
 	reason        string
 	clearJudgment bool
 	writes        []Write
+	// routed: the call changed the traffic split; the deploy confirms it
+	// reached the groups it names before it goes on.
+	routed bool
+	events []model.Event
 }
 
 func done(writes ...Write) stepOutcome { return stepOutcome{kind: stepDone, writes: writes} }
+
+// routedDone is done for a call that changed the traffic split.
+func routedDone(writes ...Write) stepOutcome {
+	return stepOutcome{kind: stepDone, writes: writes, routed: true}
+}
 
 func waitUntil(t time.Time, why string) stepOutcome {
 	return stepOutcome{kind: stepWait, at: t, reason: why}
@@ -130,7 +147,7 @@ func afterStep(st deployState, out stepOutcome, undo bool) (deployState, after) 
 // planned on the next call, from the cluster as committed by then.
 func startAbort(st deployState, reason string) deployState {
 	st.Phase, st.Abort, st.AbortNext, st.AbortErrors, st.FailReason = phaseAbort, nil, 0, 0, reason
-	st.StepStarted, st.Analysis = nil, nil
+	st.StepStarted, st.Analysis, st.RouteSent = nil, nil, nil
 	return st
 }
 
@@ -234,4 +251,41 @@ func nextDestroyMove(sg model.ServerGroup) destroyMove {
 		return destroyUnroute
 	}
 	return destroyStop
+}
+
+// trafficConfirmPoll is how often a deploy looks whether traffic it routed
+// has reached the groups it names.
+const trafficConfirmPoll = 250 * time.Millisecond
+
+// trafficConfirmTimeout bounds that wait. Endpoints follow a route within
+// a second or two; an API server that restarts leaves them stale for tens
+// of seconds. Past this the deploy fails with what is stale, rather than
+// destroy or shrink what may still take traffic.
+const trafficConfirmTimeout = 90 * time.Second
+
+// confirmVerdict is what one look at routed traffic means.
+type confirmVerdict int
+
+const (
+	// confirmReached: traffic goes where it was routed: go on.
+	confirmReached confirmVerdict = iota + 1
+	// confirmWait: not yet (or the target could not look): look again.
+	confirmWait
+	// confirmStale: still not there past trafficConfirmTimeout: fail.
+	confirmStale
+)
+
+// decideConfirm turns one ConfirmTraffic answer, after waited since the
+// route, into a verdict and the words that go with it.
+func decideConfirm(reached bool, detail string, err error, waited time.Duration) (confirmVerdict, string) {
+	if err == nil && reached {
+		return confirmReached, ""
+	}
+	if err != nil {
+		detail = "could not look: " + err.Error()
+	}
+	if waited >= trafficConfirmTimeout {
+		return confirmStale, fmt.Sprintf("traffic did not reach the routed server groups within %s: %s", trafficConfirmTimeout, detail)
+	}
+	return confirmWait, fmt.Sprintf("waiting for traffic to reach the routed server groups (%s so far): %s", waited.Round(time.Second), detail)
 }

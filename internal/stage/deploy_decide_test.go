@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,32 @@ import (
 
 // threeSteps is a plan of three steps, as the decisions see it.
 var threeSteps = strategy.Plan{Steps: []strategy.Step{{Action: strategy.ActionCreate}, {Action: strategy.ActionWaitHealthy}, {Action: strategy.ActionSetTraffic}}}
+
+func TestDecideConfirm(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		reached bool
+		detail  string
+		err     error
+		waited  time.Duration
+		want    confirmVerdict
+		words   string
+	}{
+		{"reached goes on", true, "", nil, 0, confirmReached, ""},
+		{"stale waits", false, "Service checkout still sends requests to pod p1", nil, 3 * time.Second, confirmWait, "(3s so far): Service checkout still sends requests to pod p1"},
+		{"an error is not a verdict: wait", false, "", errTest, time.Second, confirmWait, "could not look: test"},
+		{"stale past the bound fails with what is stale", false, "no ready endpoint yet for v2", nil, trafficConfirmTimeout, confirmStale, "within 1m30s: no ready endpoint yet for v2"},
+		{"an error past the bound fails with it", false, "", errTest, trafficConfirmTimeout + time.Second, confirmStale, "could not look: test"},
+	} {
+		got, words := decideConfirm(tc.reached, tc.detail, tc.err, tc.waited)
+		if got != tc.want || !strings.Contains(words, tc.words) {
+			t.Errorf("%s: decideConfirm = %d %q, want %d with %q", tc.name, got, words, tc.want, tc.words)
+		}
+	}
+}
+
+var errTest = errors.New("test")
 
 func TestNextMove(t *testing.T) {
 	t.Parallel()
@@ -33,6 +60,11 @@ func TestNextMove(t *testing.T) {
 		{"a cancel does not interrupt an abort", deployState{Phase: phaseAbort, Abort: twoAbort}, true, moveAbortStep},
 		{"an abort at its end fails", deployState{Phase: phaseAbort, Abort: twoAbort, AbortNext: 2}, false, moveAbortEnd},
 		{"an empty abort plan (a rollback stage) fails at once", deployState{Phase: phaseAbort, Abort: emptyAbort}, false, moveAbortEnd},
+		{"a step routed: confirm before the next", deployState{Phase: phaseRun, Plan: threeSteps, Next: 1, RouteSent: &clock}, false, moveConfirm},
+		{"the last step routed: confirm before succeeding", deployState{Phase: phaseRun, Plan: threeSteps, Next: 3, RouteSent: &clock}, false, moveConfirm},
+		{"canceled while confirming aborts (the abort routes and confirms itself)", deployState{Phase: phaseRun, Plan: threeSteps, Next: 1, RouteSent: &clock}, true, moveStartAbort},
+		{"an abort step routed: confirm before the next", deployState{Phase: phaseAbort, Abort: twoAbort, AbortNext: 1, RouteSent: &clock}, false, moveConfirm},
+		{"an abort's last step routed: confirm before failing", deployState{Phase: phaseAbort, Abort: twoAbort, AbortNext: 2, RouteSent: &clock}, false, moveConfirm},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

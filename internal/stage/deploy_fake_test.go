@@ -36,6 +36,8 @@ type fakeTarget struct {
 	// errorsPer1000 is how many of every 1000 requests fail, by role.
 	errorsPer1000 map[model.ServerGroupRole]uint64
 	counters      map[string]analysis.Counters
+	// stale makes ConfirmTraffic say traffic has not arrived, in these words.
+	stale string
 }
 
 func newFakeTarget() *fakeTarget {
@@ -120,6 +122,18 @@ func (t *fakeTarget) Route(_ context.Context, _ model.Application, _ model.Envir
 	return nil
 }
 
+// ConfirmTraffic says traffic has not reached the routed groups while
+// stale is set (like EndpointSlices an API server restart left behind).
+func (t *fakeTarget) ConfirmTraffic(_ context.Context, _ model.Application, _ model.Environment, routes []Route) (bool, string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.call("ConfirmTraffic %v", routes)
+	if t.stale != "" {
+		return false, t.stale, nil
+	}
+	return true, "", nil
+}
+
 // Counters serves 1000 more requests on every running group per call (a
 // reading at an interval's start and one at its end see 1000 each), with
 // errorsPer1000 of them failing, all in 20 ms.
@@ -161,6 +175,8 @@ type deployBundle struct {
 	store  store.Store
 	target *fakeTarget
 	deploy *Deploy
+	// env is the environment start deploys to (default "local").
+	env string
 }
 
 func newDeployBundle(t *testing.T) *deployBundle {
@@ -178,7 +194,7 @@ func newDeployBundle(t *testing.T) *deployBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &deployBundle{store: st, target: newFakeTarget()}
+	b := &deployBundle{store: st, target: newFakeTarget(), env: "local"}
 	b.deploy = &Deploy{Store: st, Targets: func(model.Environment) (Target, error) { return b.target, nil }, Judge: analysis.ThresholdJudge{}}
 	return b
 }

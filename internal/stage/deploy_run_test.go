@@ -42,7 +42,7 @@ func analyzeFor(intervals int) model.CanaryStep {
 // of version by strategy, created at at, and returns its runner input.
 func (b *deployBundle) start(t *testing.T, id, version string, strategy model.Strategy, at time.Time) Input {
 	t.Helper()
-	spec := model.StageSpec{Name: "deploy", Deploy: &model.DeployStage{Environment: "local", Strategy: strategy}}
+	spec := model.StageSpec{Name: "deploy", Deploy: &model.DeployStage{Environment: b.env, Strategy: strategy}}
 	exec := &model.Execution{
 		ID: id, Pipeline: "release", Application: "checkout", Status: model.ExecutionRunning,
 		Params:    map[string]string{"version": version},
@@ -159,10 +159,13 @@ func TestDeployHighlander(t *testing.T) {
 	want := []string{
 		"Ensure checkout-v002",
 		"CheckHealthy checkout-v002",
-		"Route [{checkout-v001 0 false} {checkout-v002 100 false}]", // send all traffic to v2
-		"Route [{checkout-v001 0 false} {checkout-v002 100 false}]", // mark v2 good
-		"Route [{checkout-v002 100 false}]",                         // take v1 out of the routes
-		"Destroy checkout-v001",
+		"Route [{checkout-v001 0 false} {checkout-v002 100 false}]",          // send all traffic to v2
+		"ConfirmTraffic [{checkout-v001 0 false} {checkout-v002 100 false}]", // ... and see it arrive
+		"Route [{checkout-v001 0 false} {checkout-v002 100 false}]",          // mark v2 good
+		"ConfirmTraffic [{checkout-v001 0 false} {checkout-v002 100 false}]",
+		"Route [{checkout-v002 100 false}]", // take v1 out of the routes
+		"ConfirmTraffic [{checkout-v002 100 false}]",
+		"Destroy checkout-v001", // only once no request goes to it
 	}
 	if got := b.target.takeHistory(); !reflect.DeepEqual(got, want) {
 		t.Errorf("target calls:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

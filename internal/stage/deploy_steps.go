@@ -110,7 +110,12 @@ func (d *Deploy) setTraffic(ctx context.Context, w world, st *deployState, step 
 	if err != nil {
 		return failStep("%v", err)
 	}
-	return done(writes...)
+	out := routedDone(writes...)
+	if step.Shortfall != "" {
+		out.events = append(out.events, model.Event{Kind: model.EventTrafficApproximated, Environment: w.env.Name, Version: st.Version,
+			Detail: step.Shortfall + " (traffic follows replica counts in this environment)"})
+	}
+	return out
 }
 
 // setStatus takes a group out of traffic (disabled, weight 0) or lets it
@@ -129,7 +134,7 @@ func (d *Deploy) setStatus(ctx context.Context, w world, st *deployState, ref st
 	if err != nil {
 		return failStep("%v", err)
 	}
-	return done(writes...)
+	return routedDone(writes...)
 }
 
 // destroy stops a group in two calls when it is up: the first takes it out
@@ -150,7 +155,9 @@ func (d *Deploy) destroy(ctx context.Context, w world, st *deployState, ref stra
 		if err != nil {
 			return failStep("%v", err)
 		}
-		return again(fmt.Sprintf("took %s out of traffic; destroying it next", sg.Name), writes...)
+		out := again(fmt.Sprintf("took %s out of traffic; destroying it once traffic has left it", sg.Name), writes...)
+		out.routed = true
+		return out
 	}
 	if err := w.target.Destroy(ctx, *sg); err != nil {
 		return failStep("destroying %s: %v", sg.Name, err)
@@ -170,5 +177,5 @@ func (d *Deploy) markGood(ctx context.Context, w world, st *deployState, ref str
 	if err != nil {
 		return failStep("%v", err)
 	}
-	return done(writes...)
+	return routedDone(writes...)
 }

@@ -24,6 +24,15 @@ type Target interface {
 	Destroy(ctx context.Context, sg model.ServerGroup) error
 	// Route sets the whole traffic split of an application in an environment.
 	Route(ctx context.Context, app model.Application, env model.Environment, routes []Route) error
+	// ConfirmTraffic looks once whether the traffic split routes (the whole
+	// split, as Route was last given it) really reaches the groups it names:
+	// true when requests go only to groups with a weight above zero and
+	// every such group with ready instances gets some; otherwise false and
+	// what is stale, in words a person can act on. A target whose Route
+	// takes effect before it returns (the local front door) says true at
+	// once. An error is a failure to look (the API server is down), not a
+	// verdict: the caller looks again until its bounded wait runs out.
+	ConfirmTraffic(ctx context.Context, app model.Application, env model.Environment, routes []Route) (reached bool, detail string, err error)
 	// Counters reads the per-server-group request counters of the front door.
 	Counters(ctx context.Context, app, env string) (map[string]analysis.Counters, error)
 }

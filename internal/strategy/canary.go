@@ -43,13 +43,30 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 	stable := c.serving()
 	withBaseline := spec.WantsBaseline()
 
+	// By replica counts the canary and baseline start at the size of the
+	// first traffic step; elsewhere at the application's instance count.
+	var z *sizer
+	canaryN, baselineN, sized := r.Instances, r.Instances, ""
+	if r.SplitByReplicas {
+		w, b := firstWeight(spec, withBaseline)
+		canaryN, baselineN = podsFor(w, r.Instances), podsFor(b, r.Instances)
+		z = &sizer{cur: map[Ref]int{RefNew: canaryN, RefBaseline: baselineN}}
+		for _, sg := range stable {
+			z.cur[ref(sg)] = sg.Instances
+		}
+		sized = fmt.Sprintf(", sized for its first weight (%d%%) of %d instances: traffic follows replica counts here", w, r.Instances)
+	}
+
 	var p Plan
 	if withBaseline {
-		p.add(Step{Action: ActionCreate, Ref: RefBaseline, Version: primary.Version, Role: model.RoleBaseline, Instances: r.Instances,
-			Why: fmt.Sprintf("start a fresh baseline of the serving version %s (%d instances, as many as the canary)", primary.Version, r.Instances)})
+		why := fmt.Sprintf("start a fresh baseline of the serving version %s (%d instances, as many as the canary)", primary.Version, baselineN)
+		if r.SplitByReplicas {
+			why = fmt.Sprintf("start a fresh baseline of the serving version %s (%d instances%s)", primary.Version, baselineN, sized)
+		}
+		p.add(Step{Action: ActionCreate, Ref: RefBaseline, Version: primary.Version, Role: model.RoleBaseline, Instances: baselineN, Why: why})
 	}
-	p.add(Step{Action: ActionCreate, Ref: RefNew, Version: r.Version, Role: model.RoleCanary, Instances: r.Instances,
-		Why: fmt.Sprintf("start the canary: %d instances of %s", r.Instances, r.Version)})
+	p.add(Step{Action: ActionCreate, Ref: RefNew, Version: r.Version, Role: model.RoleCanary, Instances: canaryN,
+		Why: fmt.Sprintf("start the canary: %d instances of %s%s", canaryN, r.Version, sized)})
 	if withBaseline {
 		p.add(Step{Action: ActionWaitHealthy, Ref: RefBaseline, Why: "wait until every baseline instance passes its health check"})
 	}
@@ -62,6 +79,9 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 	for i, cs := range spec.Steps {
 		n := i + 1
 		switch {
+		case cs.SetWeight != nil && z != nil:
+			step, sizes := canaryReplicaWeights(*cs.SetWeight, withBaseline, stable, n, r.Instances)
+			z.resizeAround(&p, sizes, step)
 		case cs.SetWeight != nil:
 			p.add(canaryWeights(*cs.SetWeight, withBaseline, stable, n))
 		case cs.Pause != nil:
@@ -80,6 +100,12 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 		}
 	}
 
+	if z != nil && z.cur[RefNew] < r.Instances {
+		p.add(Step{Action: ActionResize, Ref: RefNew, Instances: r.Instances,
+			Why: fmt.Sprintf("grow the canary from %d to all %d instances before it takes all traffic", z.cur[RefNew], r.Instances)})
+		p.add(Step{Action: ActionWaitHealthy, Ref: RefNew, Why: fmt.Sprintf("wait until the %d instances of the canary pass their health checks", r.Instances)})
+		z.cur[RefNew] = r.Instances
+	}
 	p.add(Step{Action: ActionSetTraffic, Weights: map[Ref]int{RefNew: 100}, Why: "promote: send all traffic to the canary"})
 	p.add(Step{Action: ActionMarkGood, Ref: RefNew, Why: "the canary is now the last good (production) server group; rollback returns here"})
 	if withBaseline {
@@ -98,25 +124,65 @@ func planCanary(c Cluster, r Request) (Plan, error) {
 		}
 	}
 	pruneDisabled(&p, disabled, r.Strategy.MaxRemaining, "canary")
+	if z != nil {
+		z.restoreRetired(&p, stable)
+	}
 	return p, nil
+}
+
+// firstWeight is the canary's and baseline's weight at the canary's first
+// setWeight step (0 when it has none).
+func firstWeight(spec *model.CanarySpec, withBaseline bool) (w, b int) {
+	for _, cs := range spec.Steps {
+		if cs.SetWeight != nil {
+			b, _ := baselineWeight(*cs.SetWeight, withBaseline)
+			return *cs.SetWeight, b
+		}
+	}
+	return 0, 0
+}
+
+// baselineWeight is the baseline's weight beside a canary at w: w too, or
+// 100-w when 2w > 100 (capped says so), 0 without a baseline.
+func baselineWeight(w int, withBaseline bool) (b int, capped string) {
+	if !withBaseline {
+		return 0, ""
+	}
+	if 2*w > 100 {
+		return 100 - w, fmt.Sprintf(" (the baseline would need %d%% too; capped at %d%% so the total stays 100)", w, 100-w)
+	}
+	return w, ""
 }
 
 // canaryWeights is the traffic step for "setWeight w".
 func canaryWeights(w int, withBaseline bool, stable []model.ServerGroup, n int) Step {
-	b := 0
-	capped := ""
-	if withBaseline {
-		b = w
-		if 2*w > 100 {
-			b = 100 - w
-			capped = fmt.Sprintf(" (the baseline would need %d%% too; capped at %d%% so the total stays 100)", w, b)
-		}
+	weights, why := canarySplit(w, withBaseline, stable)
+	return Step{Action: ActionSetTraffic, Weights: weights, CanaryRef: RefNew, Why: fmt.Sprintf("step %d: %s", n, why)}
+}
+
+// canaryReplicaWeights is the traffic step for "setWeight w" on a target
+// that splits by replica counts, with the instance count every group needs
+// for it. Its Why says what the split really is when the instances cannot
+// give w.
+func canaryReplicaWeights(w int, withBaseline bool, stable []model.ServerGroup, n, instances int) (Step, map[Ref]int) {
+	_, why := canarySplit(w, withBaseline, stable)
+	b, _ := baselineWeight(w, withBaseline)
+	rt := planReplicaTraffic(w, b, withBaseline, instances, stable)
+	why += rt.explain(withBaseline, instances, stable)
+	short := rt.shortfall(w, b, withBaseline, instances, stable)
+	if short != "" {
+		why += "; " + short
 	}
-	shares := make([]share, 0, len(stable))
-	for _, sg := range stable {
-		shares = append(shares, share{ref(sg), sg.Weight})
-	}
-	weights := splitTotal(100-w-b, shares)
+	return Step{Action: ActionSetTraffic, Weights: rt.weights, Effective: rt.effective, Shortfall: short, CanaryRef: RefNew,
+		Why: fmt.Sprintf("step %d: %s", n, why)}, rt.sizes
+}
+
+// canarySplit is the split for "setWeight w" and its description: canary
+// w%, baseline w% (or less, capped), the serving groups the rest by their
+// current weights.
+func canarySplit(w int, withBaseline bool, stable []model.ServerGroup) (map[Ref]int, string) {
+	b, capped := baselineWeight(w, withBaseline)
+	weights := splitTotal(100-w-b, stableShares(stable))
 	if weights == nil {
 		weights = map[Ref]int{}
 	}
@@ -126,12 +192,12 @@ func canaryWeights(w int, withBaseline bool, stable []model.ServerGroup, n int) 
 	if b > 0 {
 		weights[RefBaseline] = b
 	}
-	why := fmt.Sprintf("step %d: canary %d%%", n, w)
+	why := fmt.Sprintf("canary %d%%", w)
 	if withBaseline {
 		why += fmt.Sprintf(", baseline %d%%", b)
 	}
 	why += fmt.Sprintf(", serving %d%%%s", 100-w-b, capped)
-	return Step{Action: ActionSetTraffic, Weights: weights, CanaryRef: RefNew, Why: why}
+	return weights, why
 }
 
 // validateCanary checks a canary spec and says what is wrong and how to fix it.

@@ -11,6 +11,10 @@ type Request struct {
 	Version   string         `json:"version"`
 	Instances int            `json:"instances"`
 	Strategy  model.Strategy `json:"strategy"`
+	// SplitByReplicas says the target approximates weights by instance
+	// counts (model.TargetSpec.SplitsByReplicas): a canary then sizes its
+	// groups to its weights instead of giving each the full count.
+	SplitByReplicas bool `json:"splitByReplicas,omitempty"`
 }
 
 // PlanDeploy plans a deploy of r into the cluster c. It returns an error

@@ -75,7 +75,7 @@ func TestPlanDeployProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 5000 {
 		c := randomCluster(rng)
-		r := Request{Version: "v99", Instances: 1 + rng.IntN(7), Strategy: randomStrategy(rng)}
+		r := Request{Version: "v99", Instances: 1 + rng.IntN(7), Strategy: randomStrategy(rng), SplitByReplicas: rng.IntN(2) == 0}
 		if err := checkDeploy(c, r); err != nil {
 			p, _ := PlanDeploy(c, r)
 			t.Fatalf("case %d: %v\ncluster: %+v\nrequest: %+v\nplan:\n%s", i, err, c.ServerGroups, r, p.Explain())
@@ -182,7 +182,7 @@ func TestPlanAbortProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := range 5000 {
 		before := randomCluster(rng)
-		r := Request{Version: "v99", Instances: 1 + rng.IntN(7), Strategy: randomStrategy(rng)}
+		r := Request{Version: "v99", Instances: 1 + rng.IntN(7), Strategy: randomStrategy(rng), SplitByReplicas: rng.IntN(2) == 0}
 		p, err := PlanDeploy(before, r)
 		if err != nil {
 			t.Fatal(err)

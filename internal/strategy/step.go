@@ -63,6 +63,13 @@ type Step struct {
 	Pause     model.Duration        `json:"pause,omitempty"`     // ActionPause
 	Analysis  *model.AnalysisStep   `json:"analysis,omitempty"`  // ActionAnalysis
 	Against   Ref                   `json:"against,omitempty"`   // ActionAnalysis: the group Ref is compared with
+	// Effective is, for ActionSetTraffic on a target that splits traffic by
+	// replica counts, the split the planned instance counts really give.
+	Effective map[Ref]int `json:"effective,omitempty"`
+	// Shortfall says, when Effective misses the canary's weight, what it
+	// gets instead and how many instances would meet it, e.g. "setWeight 10
+	// with 3 instances: 33% effective; 10 needs at least 10 instances".
+	Shortfall string `json:"shortfall,omitempty"`
 	// Why is one line a person reads in the execution view.
 	Why string `json:"why"`
 }

@@ -117,6 +117,7 @@ type deployOutput struct {
 	ServerGroups map[string]string `json:"serverGroups"`
 	Verdicts     []string          `json:"verdicts"`
 	Plan         []string          `json:"plan"`
+	Traffic      string            `json:"traffic"`
 }
 
 // Groups lists the deploy's server groups as "ref: name", sorted.
@@ -380,6 +381,8 @@ func eventTitle(e model.Event) string {
 		return "deploy failed"
 	case model.EventRolledBack:
 		return "rolled back"
+	case model.EventTrafficApproximated:
+		return "traffic approximated"
 	case model.EventManualStep:
 		if e.Action != "" {
 			return "manual: " + e.Action

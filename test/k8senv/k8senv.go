@@ -93,6 +93,8 @@ type Env struct {
 
 	procs     []*proc // start order
 	apiserver *proc
+	kcm       *proc
+	kcmPort   int
 	pki       *pki
 	stopOnce  sync.Once
 }
@@ -376,6 +378,7 @@ func start(dir string, opts Options, logf func(string, ...any)) (*Env, error) {
 			"--cluster-name=gennaker-test",
 			"--v=1",
 		)}
+	env.kcm, env.kcmPort = kcm, kcmPort
 	sched := &proc{name: "kube-scheduler", path: bin("kube-scheduler"), logPath: logPath(dir, "kube-scheduler"),
 		args: append(append([]string{}, kubeconfigFlags...),
 			"--secure-port="+strconv.Itoa(schedPort),
@@ -658,6 +661,29 @@ func (e *Env) StartAPIServer() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	return e.waitAPIServer(ctx)
+}
+
+// RestartControllerManager restarts kube-controller-manager with
+// --controllers=controllers ("*" is every default one, as at start) and
+// waits until it is healthy. "*,-endpointslice-controller" freezes every
+// Service's EndpointSlices while Deployments still roll out: endpoints go
+// stale, as when that controller lags behind an API server restart. Use it
+// on a control plane of the test's own (Start), never the shared one.
+func (e *Env) RestartControllerManager(controllers string) error {
+	e.kcm.stop(10 * time.Second)
+	e.kcm.mu.Lock()
+	for i, a := range e.kcm.args {
+		if strings.HasPrefix(a, "--controllers=") {
+			e.kcm.args[i] = "--controllers=" + controllers
+		}
+	}
+	e.kcm.mu.Unlock()
+	if err := e.kcm.start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return e.waitHealthz(ctx, "kube-controller-manager", e.kcmPort, e.kcm)
 }
 
 // RestartAPIServer stops and starts kube-apiserver.
