@@ -41,6 +41,9 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 	if err := checkRoutes(app.Name, routes); err != nil {
 		return err
 	}
+	if err := p.Preflight(ctx); err != nil {
+		return err
+	}
 	if err := p.applyService(ctx, stableService(p.ns, app)); err != nil {
 		return err
 	}
