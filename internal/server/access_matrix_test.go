@@ -91,15 +91,14 @@ func onExec(pipeline, method, suffix, contentType, body string) func(*testing.T,
 const checkoutConfig = `{"applications":[{"name":"checkout","team":"payments","run":{"command":"sleep","args":["3600"]},"healthCheck":{"path":"/"},"instances":1}]}`
 
 var matrix = map[string][]probe{
-	"GET /healthz":                  {{request: get("/healthz"), public: true, want: 200}},
-	"GET /metrics":                  {{request: get("/metrics"), public: true, want: 200}},
-	"GET /api/v1/openapi.json":      {{request: get("/api/v1/openapi.json"), public: true, want: 200}},
-	"GET /api/v1/whoami":            {{request: get("/api/v1/whoami"), allow: everyone}},
-	"POST /api/v1/auth/login-links": {{request: jsonReq("POST", "/api/v1/auth/login-links", `{}`), allow: everyone}},
-	"GET /api/v1/config":            {{request: get("/api/v1/config"), allow: anyGrant}},
-	"POST /api/v1/config":           {{request: jsonReq("POST", "/api/v1/config", checkoutConfig), allow: adminPay}, {request: jsonReq("POST", "/api/v1/config", `{"environments":[{"name":"staging","target":{"kind":"local"},"frontDoors":{"checkout":"127.0.0.1:1"}}]}`), allow: adminAll}},
-	"POST /api/v1/config/validate":  {{request: jsonReq("POST", "/api/v1/config/validate", checkoutConfig), allow: everyone}},
-	// The server would read the kubeconfig files named and reach their clusters.
+	"GET /healthz":                          {{request: get("/healthz"), public: true, want: 200}},
+	"GET /metrics":                          {{request: get("/metrics"), public: true, want: 200}},
+	"GET /api/v1/openapi.json":              {{request: get("/api/v1/openapi.json"), public: true, want: 200}},
+	"GET /api/v1/whoami":                    {{request: get("/api/v1/whoami"), allow: everyone}},
+	"POST /api/v1/auth/login-links":         {{request: jsonReq("POST", "/api/v1/auth/login-links", `{}`), allow: everyone}},
+	"GET /api/v1/config":                    {{request: get("/api/v1/config"), allow: anyGrant}},
+	"POST /api/v1/config":                   {{request: jsonReq("POST", "/api/v1/config", checkoutConfig), allow: adminPay}, {request: jsonReq("POST", "/api/v1/config", `{"environments":[{"name":"staging","target":{"kind":"local"},"frontDoors":{"checkout":"127.0.0.1:1"}}]}`), allow: adminAll}},
+	"POST /api/v1/config/validate":          {{request: jsonReq("POST", "/api/v1/config/validate", checkoutConfig), allow: everyone}},
 	"POST /api/v1/config/check-targets":     {{request: jsonReq("POST", "/api/v1/config/check-targets", `{"environments":[{"name":"staging","target":{"kind":"local"}}]}`), allow: adminAll}},
 	"GET /api/v1/applications":              {{request: get("/api/v1/applications"), allow: everyone}},
 	"GET /api/v1/applications/{name}":       {{request: get("/api/v1/applications/checkout"), allow: readPayments}, {request: get("/api/v1/applications/search-api"), allow: readSearch}},
