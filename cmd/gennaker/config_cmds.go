@@ -64,6 +64,12 @@ func newApplyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Stored either way: a cluster may get what it lacks later.
+			defer func() {
+				for _, p := range checkTargets(cmd.Context(), c, cfg, cmd.ErrOrStderr()) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", p)
+				}
+			}()
 			if g.output == "json" {
 				return printJSON(cmd.OutOrStdout(), res)
 			}
@@ -89,8 +95,9 @@ func newValidateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate DIR|FILE...",
 		Short: "Check YAML config without storing it",
-		Long:  "Check YAML config offline: syntax, fields, references. With --against-server, references may also name objects already stored on the server.",
-		Args:  cobra.MinimumNArgs(1),
+		Long: "Check YAML config offline: syntax, fields, references. With --against-server, references may also name objects already stored on the server,\n" +
+			"and the server checks that the environments' targets have what their settings need (traffic: gateway needs the Gateway API CRDs in the cluster).",
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var existing model.Config
 			if againstServer {
@@ -103,6 +110,11 @@ func newValidateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if againstServer {
+				if err := problemsError(checkTargets(cmd.Context(), g.client(), cfg, cmd.ErrOrStderr())); err != nil {
+					return err
+				}
+			}
 			if g.output == "json" {
 				return printJSON(cmd.OutOrStdout(), cfg)
 			}
@@ -111,7 +123,7 @@ func newValidateCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&againstServer, "against-server", false, "let references name objects stored on the server")
+	cmd.Flags().BoolVar(&againstServer, "against-server", false, "let references name objects stored on the server, and have it check the environments' targets")
 	return cmd
 }
 

@@ -93,9 +93,16 @@ func newStatusCmd(g *globals) *cobra.Command {
 					if sg.RolledBack {
 						mark = "rolled back"
 					}
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", sg.Name, sg.Version, sg.Role, sg.Status, sg.Healthy, sg.Total, trafficCell(sg), mark)
+					healthy := fmt.Sprintf("%d/%d", sg.Healthy, sg.Total)
+					if sg.Error != "" {
+						healthy = fmt.Sprintf("?/%d", sg.Total) // unknown: see the error below
+					}
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", sg.Name, sg.Version, sg.Role, sg.Status, healthy, trafficCell(sg), mark)
 				}
 				tw.Flush()
+				if env.Error != "" {
+					fmt.Fprintf(w, "  error: %s\n", env.Error)
+				}
 				if e := env.LastExecution; e != nil {
 					fmt.Fprintf(w, "  last execution %s (%s) %s %s\n", e.ID, e.Pipeline, e.Status, oneLine(e.Reason, 80))
 				}

@@ -30,6 +30,9 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("GET /api/v1/config", loggedIn, s.getConfig)
 	rt.HandleFunc("POST /api/v1/config", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over every object applied (and, for an update, over the object as stored)", Action: model.AuditConfigApply}, s.applyConfig)
 	rt.HandleFunc("POST /api/v1/config/validate", Access{On: OnCaller, Narrowed: "any caller with a grant"}, s.validateConfig)
+	// The server reads the environments' kubeconfig files and reaches their
+	// clusters with its own credentials: as much as applying them needs.
+	rt.HandleFunc("POST /api/v1/config/check-targets", Access{Perm: auth.PermAdmin, On: OnGlobal}, s.checkTargets)
 	rt.HandleFunc("GET /api/v1/applications", loggedIn, s.listApplications)
 	rt.HandleFunc("GET /api/v1/applications/{name}", readApp, s.getApplication)
 	rt.HandleFunc("GET /api/v1/environments", Access{On: OnCaller, Narrowed: "any caller with a grant"}, s.listEnvironments)

@@ -50,8 +50,10 @@ type Config struct {
 	Engine   Engine
 	Deployer Deployer
 	Validate Validator
-	Logger   *slog.Logger
-	Registry *prometheus.Registry
+	// CheckTargets checks environments' targets (nil: nothing is checked).
+	CheckTargets TargetChecker
+	Logger       *slog.Logger
+	Registry     *prometheus.Registry
 	// Auth authenticates requests (required).
 	Auth *authn.Authenticator
 	// Audit records changes, actions and refusals (nil: a recorder over Store).

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -136,6 +137,14 @@ func (c *Client) Config(ctx context.Context) (model.Config, error) {
 func (c *Client) Apply(ctx context.Context, cfg model.Config) (store.ApplyResult, error) {
 	var res store.ApplyResult
 	return res, c.do(ctx, http.MethodPost, "/api/v1/config", cfg, &res)
+}
+
+// CheckTargets asks the server to check that the targets of cfg's
+// environments have what their settings need (the Gateway API for gateway
+// traffic); it needs the admin role over everything.
+func (c *Client) CheckTargets(ctx context.Context, cfg model.Config) (api.TargetChecks, error) {
+	var out api.TargetChecks
+	return out, c.do(ctx, http.MethodPost, "/api/v1/config/check-targets", cfg, &out)
 }
 
 // Pipelines lists pipelines.

@@ -222,7 +222,13 @@ func (s *Service) Status(ctx context.Context, app string) (*AppStatus, error) {
 		for _, sg := range groups {
 			st := ServerGroupStatus{ServerGroup: sg, Total: sg.Instances}
 			if s.Inspector != nil && sg.Status != model.ServerGroupCreating {
-				st.Healthy, st.Total, _ = s.Inspector.Health(ctx, env, sg)
+				var err error
+				if st.Healthy, st.Total, err = s.Inspector.Health(ctx, env, sg); err != nil {
+					st.Healthy, st.Total, st.Error = 0, sg.Instances, err.Error()
+					if es.Error == "" {
+						es.Error = st.Error
+					}
+				}
 			}
 			es.ServerGroups = append(es.ServerGroups, st)
 		}

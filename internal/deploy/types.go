@@ -50,6 +50,9 @@ type EnvironmentStatus struct {
 	FrontDoor     string              `json:"frontDoor,omitempty"`
 	ServerGroups  []ServerGroupStatus `json:"serverGroups"`
 	LastExecution *model.Execution    `json:"lastExecution,omitempty"`
+	// Error is why the target could not be read (the first server group's
+	// error, as one target serves them all), such as refused credentials.
+	Error string `json:"error,omitempty"`
 }
 
 // ServerGroupStatus is a server group with its live instance health.
@@ -62,4 +65,7 @@ type ServerGroupStatus struct {
 	// follows replica counts (model.TargetSpec.SplitsByReplicas), its share
 	// of the healthy instances of the groups with a weight.
 	EffectiveWeight int `json:"effectiveWeight"`
+	// Error is why its health could not be read; Healthy is then unknown
+	// (0) and Total the instances it should have.
+	Error string `json:"error,omitempty"`
 }

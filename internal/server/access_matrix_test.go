@@ -99,6 +99,7 @@ var matrix = map[string][]probe{
 	"GET /api/v1/config":                    {{request: get("/api/v1/config"), allow: anyGrant}},
 	"POST /api/v1/config":                   {{request: jsonReq("POST", "/api/v1/config", checkoutConfig), allow: adminPay}, {request: jsonReq("POST", "/api/v1/config", `{"environments":[{"name":"staging","target":{"kind":"local"},"frontDoors":{"checkout":"127.0.0.1:1"}}]}`), allow: adminAll}},
 	"POST /api/v1/config/validate":          {{request: jsonReq("POST", "/api/v1/config/validate", checkoutConfig), allow: everyone}},
+	"POST /api/v1/config/check-targets":     {{request: jsonReq("POST", "/api/v1/config/check-targets", `{"environments":[{"name":"staging","target":{"kind":"local"}}]}`), allow: adminAll}},
 	"GET /api/v1/applications":              {{request: get("/api/v1/applications"), allow: everyone}},
 	"GET /api/v1/applications/{name}":       {{request: get("/api/v1/applications/checkout"), allow: readPayments}, {request: get("/api/v1/applications/search-api"), allow: readSearch}},
 	"GET /api/v1/environments":              {{request: get("/api/v1/environments"), allow: anyGrant}},

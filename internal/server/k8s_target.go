@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
 
 	"github.com/gennaker/gennaker/internal/analysis"
@@ -21,6 +23,9 @@ import (
 // beside the watch that labels a new pod as it is created.
 const k8sSyncInterval = 10 * time.Second
 
+// k8sStatusTimeout bounds reading one server group's health for status.
+const k8sStatusTimeout = 5 * time.Second
+
 // k8sTargets keeps one Kubernetes provider (one client) per environment,
 // rebuilt when the environment's target changes.
 type k8sTargets struct {
@@ -33,6 +38,7 @@ type k8sTargets struct {
 
 type k8sEntry struct {
 	spec   model.TargetSpec
+	files  []fileStamp // the kubeconfig files the client was built from
 	target k8sTarget
 	stop   context.CancelFunc
 }
@@ -46,15 +52,29 @@ func newK8sTargets(ctx context.Context, log *slog.Logger) *k8sTargets {
 	return &k8sTargets{ctx: ctx, log: log, byEnv: map[string]*k8sEntry{}}
 }
 
-// target returns the environment's provider, creating its client on first use.
+// target returns the environment's provider, creating its client on first
+// use. The client is built again when the environment's target or the
+// content of its kubeconfig files changed, and after the API server
+// answered Unauthorized (a fixed token is picked up without a restart).
 func (k *k8sTargets) target(env model.Environment) (k8sTarget, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if e, ok := k.byEnv[env.Name]; ok && reflect.DeepEqual(e.spec, env.Target) {
-		return e.target, nil
-	} else if ok {
-		// The target changed: stop the old client's sync loop and forget it,
-		// so a failure below never leaves a stopped entry to be handed out.
+	e, ok := k.byEnv[env.Name]
+	var seen []fileStamp
+	if ok {
+		seen = e.files
+	}
+	files := stampFiles(kubeconfigFiles(env.Target), seen)
+	if ok {
+		if reflect.DeepEqual(e.spec, env.Target) && sameContent(e.files, files) && !e.target.refused.Load() {
+			e.files = files
+			return e.target, nil
+		}
+		// Stop the old client's sync loop and forget it, so a failure below
+		// never leaves a stopped entry to be handed out.
+		k.log.Info("kubernetes: building the environment's client again", "environment", env.Name,
+			"targetChanged", !reflect.DeepEqual(e.spec, env.Target), "kubeconfigChanged", !sameContent(e.files, files),
+			"afterUnauthorized", e.target.refused.Load())
 		e.stop()
 		delete(k.byEnv, env.Name)
 	}
@@ -69,7 +89,7 @@ func (k *k8sTargets) target(env model.Environment) (k8sTarget, error) {
 	}
 	ctx, stop := context.WithCancel(k.ctx)
 	go k.syncLoop(ctx, env.Name, p)
-	e := &k8sEntry{spec: t, target: k8sTarget{p: p, env: env.Name}, stop: stop}
+	e = &k8sEntry{spec: t, files: files, target: k8sTarget{p: p, env: env.Name, refused: new(atomic.Bool)}, stop: stop}
 	k.byEnv[env.Name] = e
 	return e.target, nil
 }
@@ -94,28 +114,40 @@ func (k *k8sTargets) syncLoop(ctx context.Context, env string, p *kubernetes.Pro
 type k8sTarget struct {
 	p   *kubernetes.Provider
 	env string
+	// refused is set when the API server answered Unauthorized: the next
+	// lookup builds the client again from the kubeconfig.
+	refused *atomic.Bool
+}
+
+// seen passes err on, noting an Unauthorized answer.
+func (t k8sTarget) seen(err error) error {
+	if apierrors.IsUnauthorized(err) && t.refused != nil {
+		t.refused.Store(true)
+	}
+	return err
 }
 
 var _ stage.Target = k8sTarget{}
 
 func (t k8sTarget) Ensure(ctx context.Context, sg model.ServerGroup, app model.Application) error {
-	return t.p.Ensure(ctx, sg, app)
+	return t.seen(t.p.Ensure(ctx, sg, app))
 }
 
 func (t k8sTarget) CheckHealthy(ctx context.Context, sg model.ServerGroup, waited time.Duration) (bool, error) {
-	return t.p.CheckRollout(ctx, sg.Name, waited)
+	ok, err := t.p.CheckRollout(ctx, sg.Name, waited)
+	return ok, t.seen(err)
 }
 
 func (t k8sTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {
-	return t.p.Resize(ctx, sg.Name, n)
+	return t.seen(t.p.Resize(ctx, sg.Name, n))
 }
 
 func (t k8sTarget) Destroy(ctx context.Context, sg model.ServerGroup) error {
-	return t.p.Destroy(ctx, sg.Name)
+	return t.seen(t.p.Destroy(ctx, sg.Name))
 }
 
 func (t k8sTarget) Route(ctx context.Context, app model.Application, _ model.Environment, routes []stage.Route) error {
-	return t.p.Route(ctx, app, k8sRoutes(routes))
+	return t.seen(t.p.Route(ctx, app, k8sRoutes(routes)))
 }
 
 // ConfirmTraffic reads the EndpointSlices (and, in gateway mode, the
@@ -151,7 +183,14 @@ func (i inspector) Health(ctx context.Context, env model.Environment, sg model.S
 	if err != nil {
 		return 0, sg.Instances, err
 	}
-	return t.p.Health(ctx, sg.Name)
+	// Status must answer while a cluster is down: no minutes of retries.
+	ctx, cancel := context.WithTimeout(ctx, k8sStatusTimeout)
+	defer cancel()
+	ready, total, err := t.p.Health(ctx, sg.Name)
+	if err != nil {
+		return 0, sg.Instances, fmt.Errorf("environment %s: %w", env.Name, t.seen(err))
+	}
+	return ready, total, nil
 }
 
 func (i inspector) Logs(ctx context.Context, env model.Environment, sg model.ServerGroup, tail int) (string, error) {
@@ -162,7 +201,8 @@ func (i inspector) Logs(ctx context.Context, env model.Environment, sg model.Ser
 	if err != nil {
 		return "", err
 	}
-	return t.p.Logs(ctx, sg.Name, tail)
+	text, err := t.p.Logs(ctx, sg.Name, tail)
+	return text, t.seen(err)
 }
 
 // k8sAdopter takes over existing Deployments in Kubernetes environments and
@@ -174,6 +214,9 @@ var _ deploy.Adopter = k8sAdopter{}
 func (a k8sAdopter) Adopt(ctx context.Context, app model.Application, env model.Environment, req deploy.AdoptRequest) (model.ServerGroup, error) {
 	t, err := a.k8s.target(env)
 	if err != nil {
+		return model.ServerGroup{}, err
+	}
+	if err := t.p.Preflight(ctx); err != nil { // before the Deployment is relabelled
 		return model.ServerGroup{}, err
 	}
 	sg, err := t.p.Adopt(ctx, app, req.Deployment, req.TakeService)

@@ -171,6 +171,7 @@ func Run(ctx context.Context, opts Options) error {
 		Validate: func(cfg, existing model.Config) error {
 			return config.ValidateObjects(cfg, config.LoadOptions{Existing: existing})
 		},
+		CheckTargets: kube.checkTargets,
 	})
 	url := tr.localURL(ln.Addr())
 	boot, err := bootstrap(ctx, st, authenticator, log, opts, url)

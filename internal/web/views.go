@@ -28,6 +28,8 @@ type envView struct {
 	Last      *execSummary
 	// CanRollback: a disabled, not rolled-back group exists to send traffic back to.
 	CanRollback bool
+	// Error is why the target could not be read (health is then unknown).
+	Error string
 }
 
 // groupView is one server group with what the UI says about it.
@@ -39,6 +41,8 @@ type groupView struct {
 
 func (g groupView) HealthClass() string {
 	switch {
+	case g.Error != "":
+		return "bad"
 	case g.Total == 0:
 		return "muted"
 	case g.Healthy >= g.Total:
@@ -77,7 +81,7 @@ func summarize(e *model.Execution, now time.Time) *execSummary {
 func buildEnvs(st *deploy.AppStatus, now time.Time) []envView {
 	var out []envView
 	for _, es := range st.Environments {
-		ev := envView{Name: es.Environment, FrontDoor: es.FrontDoor, Last: summarize(es.LastExecution, now)}
+		ev := envView{Name: es.Environment, FrontDoor: es.FrontDoor, Last: summarize(es.LastExecution, now), Error: es.Error}
 		for _, sg := range es.ServerGroups {
 			share := sg.Weight
 			if share < 4 {

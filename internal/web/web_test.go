@@ -39,7 +39,10 @@ type rig struct {
 	dep   *stubDeployer
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, nil) }
+
+// newRigWith is newRig whose status reads live health from insp.
+func newRigWith(t *testing.T, insp deploy.Inspector) *rig {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
@@ -52,7 +55,7 @@ func newRig(t *testing.T) *rig {
 	a := authn.New(authn.Config{Store: st})
 	dep := &stubDeployer{}
 	h := api.New(api.Config{Store: st, Auth: a, Deployer: dep,
-		Extra: Mount(Config{Store: st, Status: &deploy.Service{Store: st}, Auth: a, Now: func() time.Time { return t0.Add(time.Hour) }})})
+		Extra: Mount(Config{Store: st, Status: &deploy.Service{Store: st, Inspector: insp}, Auth: a, Now: func() time.Time { return t0.Add(time.Hour) }})})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &rig{t: t, srv: srv, st: st, token: secret, dep: dep}

@@ -652,15 +652,12 @@ func (e *Env) StopAPIServer() {
 // StartAPIServer starts kube-apiserver again on the same port with the same
 // data, and waits until it is ready.
 func (e *Env) StartAPIServer() error {
-	if done, _ := e.apiserver.exited(); !done {
-		return errors.New("k8senv: kube-apiserver is running")
-	}
-	if err := e.apiserver.start(); err != nil {
+	if err := e.StartAPIServerNoWait(); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return e.waitAPIServer(ctx)
+	return e.WaitAPIServer(ctx)
 }
 
 // RestartControllerManager restarts kube-controller-manager with
@@ -685,6 +682,21 @@ func (e *Env) RestartControllerManager(controllers string) error {
 	defer cancel()
 	return e.waitHealthz(ctx, "kube-controller-manager", e.kcmPort, e.kcm)
 }
+
+// StartAPIServerNoWait starts kube-apiserver again on the same port with
+// the same data and returns at once: for about a second after it listens
+// and before /readyz passes, RBAC is not synced and it answers 403 to
+// everyone but system:masters, as a real API server does after a restart.
+func (e *Env) StartAPIServerNoWait() error {
+	if done, _ := e.apiserver.exited(); !done {
+		return errors.New("k8senv: kube-apiserver is running")
+	}
+	return e.apiserver.start()
+}
+
+// WaitAPIServer waits until kube-apiserver's /readyz passes (asked with the
+// admin certificate).
+func (e *Env) WaitAPIServer(ctx context.Context) error { return e.waitAPIServer(ctx) }
 
 // RestartAPIServer stops and starts kube-apiserver.
 func (e *Env) RestartAPIServer() error {

@@ -33,5 +33,8 @@
 //
 // Every call is idempotent and retried with backoff on transient API errors
 // (5xx, timeouts, throttling, conflicts, connection failures); a permanent
-// error fails with the API server's own message.
+// error fails with the API server's own message. A 401 or 403 is retried
+// while the API server is not ready (RBAC syncs after a restart) and fails
+// at once from a ready one (readiness.go). In gateway mode the cluster is
+// checked to serve the Gateway API before anything is created (preflight.go).
 package kubernetes

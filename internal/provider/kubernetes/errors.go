@@ -21,7 +21,61 @@ var (
 	ErrNotHealthy = errors.New("server group is not healthy")
 	// ErrNotFound: the object gennaker looked for does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrGatewayAPIMissing: a gateway environment's cluster does not serve
+	// the Gateway API's HTTPRoutes (its CRDs are not installed).
+	ErrGatewayAPIMissing = errors.New("the cluster does not serve the Gateway API")
 )
+
+// AccessError: a ready API server refused gennaker's credentials (401) or
+// a permission (403). It keeps the API server's message and says what to fix.
+type AccessError struct {
+	Environment string
+	// Kubeconfig is the file the credentials come from ("" for the default
+	// loading rules, InCluster for the pod's ServiceAccount).
+	Kubeconfig string
+	Namespace  string
+	Err        error // the API server's answer
+}
+
+func (e *AccessError) Error() string {
+	file := "the kubeconfig (target.kubeconfig, else $KUBECONFIG or ~/.kube/config)"
+	switch e.Kubeconfig {
+	case "":
+	case InCluster:
+		file = "the pod's ServiceAccount token"
+	default:
+		file = e.Kubeconfig
+	}
+	if apierrors.IsUnauthorized(e.Err) {
+		said := ""
+		if msg := e.Err.Error(); msg != "Unauthorized" {
+			said = " (" + msg + ")"
+		}
+		return fmt.Sprintf("Unauthorized: the credentials in %s were refused%s: fix them (a new token, say); gennaker re-reads the file", file, said)
+	}
+	return fmt.Sprintf("%v: give the identity of %s the Role in docs/kubernetes-rbac.yaml (kubectl -n %s apply -f docs/kubernetes-rbac.yaml, bound to that identity)", e.Err, file, e.Namespace)
+}
+
+func (e *AccessError) Unwrap() error { return e.Err }
+
+// GatewayAPIMissingError: a gateway environment's cluster does not serve
+// HTTPRoutes in gateway.networking.k8s.io/v1.
+type GatewayAPIMissingError struct {
+	Environment string
+	Server      string // the API server's URL, when known
+	Err         error  // what discovery answered
+}
+
+func (e *GatewayAPIMissingError) Error() string {
+	at := "the cluster"
+	if e.Server != "" {
+		at = "the cluster at " + e.Server
+	}
+	return fmt.Sprintf("environment %s: traffic: gateway needs the Gateway API, and %s does not serve %s %s (%v): install its CRDs with `kubectl apply -f %s` and a Gateway implementation, or set traffic: replicas; nothing was created",
+		e.Environment, at, GatewayAPIGroupVersion, "httproutes", e.Err, GatewayAPIInstallURL)
+}
+
+func (e *GatewayAPIMissingError) Unwrap() error { return ErrGatewayAPIMissing }
 
 // UnhealthyError says why a server group is not available, in the pods' own words.
 type UnhealthyError struct {
@@ -45,10 +99,18 @@ func (e *UnhealthyError) Unwrap() error { return ErrNotHealthy }
 
 // transient reports whether an API error is worth retrying: server errors,
 // timeouts, throttling, conflicts and connection failures (an API server
-// restarting).
+// restarting). Any other 4xx is not, even when client-go marks it an
+// unexpected response (a 404 for a resource the server does not serve, such
+// as HTTPRoutes without the Gateway API CRDs, comes so).
 func transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		if code := status.Status().Code; code >= 400 && code < 500 {
+			return code == 409 || code == 429 || code == 408
+		}
 	}
 	switch {
 	case apierrors.IsConflict(err), apierrors.IsServerTimeout(err), apierrors.IsTimeout(err),
@@ -56,7 +118,6 @@ func transient(err error) bool {
 		apierrors.IsUnexpectedServerError(err):
 		return true
 	}
-	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		return status.Status().Code >= 500
 	}

@@ -23,10 +23,11 @@ func (p *Provider) routeGateway(ctx context.Context, app model.Application, rout
 		}
 	}
 	hr := BuildHTTPRoute(p.ns, app, *p.gateway, routes)
-	return p.retry(ctx, p.what("apply", "HTTPRoute", app.Name), func(ctx context.Context) error {
+	err := p.retry(ctx, p.what("apply", "HTTPRoute", app.Name), func(ctx context.Context) error {
 		_, err := p.gw.GatewayV1().HTTPRoutes(p.ns).Apply(ctx, hr, metav1.ApplyOptions{FieldManager: ManagedBy, Force: true})
 		return err
 	})
+	return p.gatewayGone(ctx, err)
 }
 
 // BuildHTTPRoute is the application's HTTPRoute for a split: requests with

@@ -30,6 +30,7 @@ type fakeBundle struct {
 func newFake(t *testing.T, traffic model.TrafficMode) fakeBundle {
 	t.Helper()
 	kube := kubefake.NewClientset()
+	servesGatewayAPI(kube)
 	gw := gwfake.NewClientset()
 	p := NewForClients(Config{
 		Environment: "test", Namespace: "shop", Traffic: traffic,
@@ -39,6 +40,15 @@ func newFake(t *testing.T, traffic model.TrafficMode) fakeBundle {
 		PollInterval: 5 * time.Millisecond,
 	}, kube, gw)
 	return fakeBundle{p: p, kube: kube, gw: gw, seq: new(atomic.Int64)}
+}
+
+// servesGatewayAPI makes the fake's discovery list HTTPRoutes, as a cluster
+// with the Gateway API CRDs does.
+func servesGatewayAPI(kube *kubefake.Clientset) {
+	kube.Resources = append(kube.Resources, &metav1.APIResourceList{
+		GroupVersion: GatewayAPIGroupVersion,
+		APIResources: []metav1.APIResource{{Name: "httproutes", Namespaced: true, Kind: "HTTPRoute"}},
+	})
 }
 
 func testApp() model.Application {

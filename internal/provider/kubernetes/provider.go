@@ -1,8 +1,10 @@
 package kubernetes
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -45,6 +47,11 @@ type Provider struct {
 	backoff    Backoff
 	poll       time.Duration
 	RESTConfig *rest.Config
+
+	kubeconfig string                          // where the credentials come from, for errors
+	server     serverWatch                     // when the API server was last seen not ready
+	probe      func(context.Context) Readiness // looks at /readyz
+	gatewayOK  atomic.Bool                     // the cluster was seen serving HTTPRoutes
 }
 
 // New connects to the cluster cfg names. It does not contact the API server.
@@ -90,12 +97,15 @@ func NewForClients(cfg Config, kube kubernetes.Interface, gw gateway.Interface) 
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 250 * time.Millisecond
 	}
-	return &Provider{
+	p := &Provider{
 		kube: kube, gw: gw, ns: cfg.Namespace, env: cfg.Environment,
 		traffic: cfg.Traffic, gateway: cfg.Gateway,
 		log:     cfg.Logger.With("namespace", cfg.Namespace),
 		backoff: cfg.Backoff.withDefaults(), poll: cfg.PollInterval,
+		kubeconfig: cfg.Kubeconfig,
 	}
+	p.probe = p.probeReadyz
+	return p
 }
 
 // Namespace is where the provider keeps its objects.

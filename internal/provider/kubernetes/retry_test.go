@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
@@ -40,6 +41,12 @@ func TestTransient(t *testing.T) {
 		{context.Canceled, false},
 		{&url.Error{Op: "Get", URL: "https://10.0.0.1:6443", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, true},
 		{&url.Error{Op: "Get", URL: "https://10.0.0.1:6443", Err: x509.UnknownAuthorityError{}}, false},
+		// A resource the server does not serve (no Gateway API CRDs): client-go
+		// marks the 404 an unexpected response, which is no reason to retry.
+		{&apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: 404, Reason: metav1.StatusReasonNotFound,
+			Message: "the server could not find the requested resource (patch httproutes.gateway.networking.k8s.io checkout)",
+			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: metav1.CauseTypeUnexpectedServerResponse, Message: "404 page not found"}}}}}, false},
+		{apierrors.NewGenericServerResponse(502, "get", gr, "checkout-v001", "bad gateway", 0, true), true},
 	} {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)

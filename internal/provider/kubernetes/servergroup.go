@@ -22,6 +22,9 @@ func applyOptions() metav1.PatchOptions {
 // Ensure applies the server group's Deployment (server-side apply, field
 // manager gennaker). Applying it again with the same inputs changes nothing.
 func (p *Provider) Ensure(ctx context.Context, sg model.ServerGroup, app model.Application) error {
+	if err := p.Preflight(ctx); err != nil {
+		return err
+	}
 	obj, err := BuildDeployment(p.ns, sg, app)
 	if err != nil {
 		return err

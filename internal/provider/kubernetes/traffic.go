@@ -48,6 +48,9 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 	if err := checkRoutes(app.Name, routes); err != nil {
 		return err
 	}
+	if err := p.Preflight(ctx); err != nil {
+		return err
+	}
 	current, err := p.stableServiceNow(ctx, app)
 	if err != nil {
 		return err
