@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -31,18 +32,21 @@ func LoadDir(dir string, opts LoadOptions) (model.Config, error) {
 	return LoadFiles(paths, opts)
 }
 
-// FindFiles lists the config files under dir (*.yaml, *.yml; hidden
-// directories skipped), in lexical order.
+// FindFiles lists the config files under dir (*.yaml, *.yml), in lexical
+// order. It skips hidden directories, Helm charts and kustomizations (a
+// directory with Chart.yaml or kustomization.yaml) and files of Kubernetes
+// objects only (every apiVersion outside gennaker.dev): an application's
+// manifests may live beside its config.
 func FindFiles(dir string) ([]string, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && path != dir && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir // .git and friends
+		if d.IsDir() && path != dir && (strings.HasPrefix(d.Name(), ".") || isManifestSource(path)) {
+			return filepath.SkipDir // .git and friends, charts, overlays
 		}
-		if !d.IsDir() && isYAML(path) {
+		if !d.IsDir() && isYAML(path) && !kubernetesOnly(path) {
 			paths = append(paths, path)
 		}
 		return nil
@@ -55,6 +59,37 @@ func FindFiles(dir string) ([]string, error) {
 	}
 	slices.Sort(paths)
 	return paths, nil
+}
+
+// isManifestSource reports whether dir is a Helm chart or a kustomization.
+func isManifestSource(dir string) bool {
+	for _, f := range []string{"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+var apiVersionLine = regexp.MustCompile(`(?m)^apiVersion:\s*["']?([^"'\s#]+)`)
+
+// kubernetesOnly reports whether a file holds Kubernetes objects and no
+// gennaker config: it has apiVersion lines, none in the gennaker.dev group.
+func kubernetesOnly(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > maxTemplateSize {
+		return false // LoadFiles reports it
+	}
+	found := apiVersionLine.FindAllSubmatch(data, -1)
+	if len(found) == 0 {
+		return false
+	}
+	for _, m := range found {
+		if g, _, _ := strings.Cut(string(m[1]), "/"); strings.HasPrefix(g, "gennaker.dev") {
+			return false
+		}
+	}
+	return true
 }
 
 func isYAML(path string) bool {

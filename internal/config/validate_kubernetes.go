@@ -7,9 +7,8 @@ import (
 	"regexp"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes/manifest"
 )
 
 // validateTarget checks the Kubernetes fields of an environment's target.
@@ -54,7 +53,7 @@ func validateManifest(doc *Document, a *model.Application) []Error {
 		}
 		data, err := readTemplate(path)
 		if err != nil {
-			return []Error{doc.errorf("spec.manifest", "cannot read the Deployment template: %v: give a path relative to this file", err)}
+			return []Error{doc.errorf("spec.manifest", "cannot read the manifests: %v: give a file or directory relative to this file", err)}
 		}
 		a.ManifestTemplate = string(data)
 	}
@@ -71,22 +70,59 @@ func validateManifest(doc *Document, a *model.Application) []Error {
 	return nil
 }
 
-// maxTemplateSize bounds a Deployment template file.
+// maxTemplateSize bounds a manifest file, and a manifest set in all.
 const maxTemplateSize = 1 << 20
 
-// readTemplate reads a regular file of at most maxTemplateSize bytes.
+// readTemplate reads a manifest file, or every *.yaml, *.yml, *.json and
+// *.tmpl file of a directory (not its subdirectories) in lexical order as
+// one multi-document set: at most maxTemplateSize bytes in all.
 func readTemplate(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
+	if fi.IsDir() {
+		return readManifestDir(path)
+	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	if fi.Size() > maxTemplateSize {
-		return nil, fmt.Errorf("%s is %d bytes: a Deployment template has at most %d", path, fi.Size(), maxTemplateSize)
+		return nil, fmt.Errorf("%s is %d bytes: a manifest set has at most %d", path, fi.Size(), maxTemplateSize)
 	}
 	return os.ReadFile(path)
+}
+
+func readManifestDir(dir string) ([]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	n := 0
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".yaml", ".yml", ".json", ".tmpl":
+		default:
+			continue
+		}
+		if !e.Type().IsRegular() {
+			continue // symlinks and directories stay out
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if len(out)+len(data) > maxTemplateSize {
+			return nil, fmt.Errorf("the manifests in %s are more than %d bytes: a manifest set has at most that", dir, maxTemplateSize)
+		}
+		out = append(append(out, "\n---\n"...), data...)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%s holds no .yaml, .yml, .json or .tmpl file", dir)
+	}
+	return out, nil
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
@@ -94,7 +130,8 @@ var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
 // TemplatePlaceholders are the names a Deployment template may use.
 var TemplatePlaceholders = []string{"app", "version", "serverGroup", "replicas", "image"}
 
-// checkDeploymentTemplate returns what is wrong with a Deployment template, or "".
+// checkDeploymentTemplate returns what is wrong with a manifest set (one
+// Deployment, or a Deployment with the objects that go with it), or "".
 func checkDeploymentTemplate(tmpl string) string {
 	for _, m := range placeholder.FindAllStringSubmatch(tmpl, -1) {
 		if !contains(TemplatePlaceholders, m[1]) {
@@ -102,24 +139,12 @@ func checkDeploymentTemplate(tmpl string) string {
 		}
 	}
 	rendered := placeholder.ReplaceAllString(tmpl, "1")
-	var obj struct {
-		APIVersion string `yaml:"apiVersion"`
-		Kind       string `yaml:"kind"`
+	objs, err := manifest.Split("manifests", rendered)
+	if err == nil {
+		err = manifest.Check("manifests", objs)
 	}
-	dec := yaml.NewDecoder(strings.NewReader(rendered))
-	if err := dec.Decode(&obj); err != nil {
-		return fmt.Sprintf("not a YAML Kubernetes object: %v", err)
-	}
-	var extra any
-	if err := dec.Decode(&extra); err == nil && extra != nil {
-		return "holds more than one document: keep only the Deployment (gennaker creates the Services itself)"
-	}
-	if obj.Kind != "Deployment" || obj.APIVersion != "apps/v1" {
-		found := obj.Kind
-		if found == "" {
-			found = "no kind"
-		}
-		return fmt.Sprintf("the template must be an apps/v1 Deployment, found %s (apiVersion %q)", found, obj.APIVersion)
+	if err != nil {
+		return strings.ReplaceAll(strings.ReplaceAll(err.Error(), "manifests: ", ""), "\n", "; ")
 	}
 	return ""
 }

@@ -13,9 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes/manifest"
 )
 
 // DefaultPort is the container port assumed when an application names none.
@@ -35,30 +35,38 @@ func Image(app model.Application, version string) string {
 }
 
 // BuildDeployment renders the Deployment of a server group as the object
-// gennaker applies: from the application's manifest template when it has
-// one, else from its image, port, env, resources and health check. It is a
-// pure function of its inputs. run.env secretRefs to a kubernetes Secret
-// become valueFrom.secretKeyRef; those the gennaker server would read (env,
-// file) are refused, since their value would be written into the spec.
+// gennaker applies: from the application's manifests when it has them, else
+// from its image, port, env, resources and health check. It is a pure
+// function of its inputs. run.env secretRefs to a kubernetes Secret become
+// valueFrom.secretKeyRef; those the gennaker server would read (env, file)
+// are refused, since their value would be written into the spec.
 func BuildDeployment(namespace string, sg model.ServerGroup, app model.Application) (map[string]any, error) {
-	var obj map[string]any
+	set, err := BuildManifestSet(namespace, sg, app)
+	return set.Deployment, err
+}
+
+// BuildManifestSet renders everything a server group applies: its
+// Deployment and, from a manifest set, the objects that go with it (see
+// ManifestSet). Pure.
+func BuildManifestSet(namespace string, sg model.ServerGroup, app model.Application) (ManifestSet, error) {
+	var set ManifestSet
 	var err error
 	if app.ManifestTemplate != "" {
-		obj, err = fromTemplate(namespace, sg, app)
+		set, err = fromTemplate(namespace, sg, app)
 	} else {
-		obj, err = fromSpec(namespace, sg, app)
+		set.Deployment, err = fromSpec(namespace, sg, app)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("server group %s: %w", sg.Name, err)
+		return ManifestSet{}, fmt.Errorf("server group %s: %w", sg.Name, err)
 	}
-	overlay(obj, namespace, sg, app)
+	overlay(set.Deployment, namespace, sg, app)
 	// Round-trip through the typed object to catch fields of the wrong type
 	// before the API server does.
 	var d appsv1.Deployment
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &d); err != nil {
-		return nil, fmt.Errorf("server group %s: the Deployment is not valid: %w", sg.Name, err)
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(set.Deployment, &d); err != nil {
+		return ManifestSet{}, fmt.Errorf("server group %s: the Deployment is not valid: %w", sg.Name, err)
 	}
-	return obj, nil
+	return set, nil
 }
 
 func fromSpec(namespace string, sg model.ServerGroup, app model.Application) (map[string]any, error) {
@@ -137,7 +145,7 @@ func seconds(d time.Duration, floor int32) int32 {
 
 var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
 
-func fromTemplate(namespace string, sg model.ServerGroup, app model.Application) (map[string]any, error) {
+func fromTemplate(namespace string, sg model.ServerGroup, app model.Application) (ManifestSet, error) {
 	file := app.Manifest
 	if file == "" {
 		file = "manifestTemplate"
@@ -156,20 +164,16 @@ func fromTemplate(namespace string, sg model.ServerGroup, app model.Application)
 		return v
 	})
 	if unknown != "" {
-		return nil, fmt.Errorf("%s: unknown placeholder {{%s}}: use {{app}}, {{version}}, {{serverGroup}}, {{replicas}} or {{image}}", file, unknown)
+		return ManifestSet{}, fmt.Errorf("%s: unknown placeholder {{%s}}: use {{app}}, {{version}}, {{serverGroup}}, {{replicas}} or {{image}}", file, unknown)
 	}
-	var obj map[string]any
-	if err := yaml.Unmarshal([]byte(rendered), &obj); err != nil {
-		return nil, fmt.Errorf("%s: not a YAML Kubernetes object: %w", file, err)
+	objs, err := manifest.Split(file, rendered)
+	if err != nil {
+		return ManifestSet{}, err
 	}
-	if kind, apiVersion := obj["kind"], obj["apiVersion"]; kind != "Deployment" || apiVersion != "apps/v1" {
-		return nil, fmt.Errorf("%s: the template must be an apps/v1 Deployment, found kind %v (apiVersion %v)", file, kind, apiVersion)
+	if err := manifest.Check(file, objs); err != nil {
+		return ManifestSet{}, err
 	}
-	delete(obj, "status")
-	if err := injectEnv(obj, namespace, sg, app); err != nil {
-		return nil, err
-	}
-	return obj, nil
+	return sortSet(namespace, sg, app, objs)
 }
 
 // overlay sets what gennaker owns on every server group Deployment: name,

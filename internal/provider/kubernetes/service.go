@@ -11,7 +11,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes/manifest"
 )
 
 // AnnotationHandedOver on a Service the team created says the team gave
@@ -79,4 +82,80 @@ func (p *Provider) TakeService(ctx context.Context, app model.Application) error
 		}
 		return err
 	})
+}
+
+// stableServiceOf is the stable Service to apply: the one of the
+// application's manifest set when it has one (its ports, type, labels and
+// annotations; spec.service.ports win when given), else stableService.
+func stableServiceOf(ns string, app model.Application, selector map[string]string, handedOver bool) (*corev1ac.ServiceApplyConfiguration, error) {
+	obj, err := SetService(app)
+	if err != nil || obj == nil {
+		return stableService(ns, app, selector, handedOver), err
+	}
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var svc corev1ac.ServiceApplyConfiguration
+	if err := json.Unmarshal(body, &svc); err != nil {
+		return nil, fmt.Errorf("application %s: the Service %s in its manifests: %w", app.Name, stableServiceName(app), err)
+	}
+	svc.WithName(stableServiceName(app)).WithNamespace(ns).
+		WithLabels(map[string]string{LabelApp: app.Name, LabelManagedBy: ManagedBy})
+	if svc.Spec == nil {
+		svc.WithSpec(corev1ac.ServiceSpec())
+	}
+	svc.Spec.Selector = nil
+	svc.Spec.WithSelector(selector)
+	svc.Spec.ClusterIP, svc.Spec.ClusterIPs = nil, nil // the API server's
+	if app.Service != nil && len(app.Service.Ports) > 0 {
+		svc.Spec.Ports = nil
+		svc.Spec.WithPorts(servicePorts(app)...)
+	}
+	svc.Status = nil
+	return &svc, nil
+}
+
+// SetService returns the stable Service of the application's manifest set
+// (the Service named like the stable Service), or nil when it has none.
+// Placeholders are filled for no server group in particular: the stable
+// Service belongs to every group.
+func SetService(app model.Application) (map[string]any, error) {
+	if app.ManifestTemplate == "" {
+		return nil, nil
+	}
+	rendered := placeholder.ReplaceAllStringFunc(app.ManifestTemplate, func(m string) string {
+		switch placeholder.FindStringSubmatch(m)[1] {
+		case "app":
+			return app.Name
+		case "replicas":
+			return "1"
+		}
+		return ""
+	})
+	objs, err := manifest.Split(app.Manifest, rendered)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if o["kind"] == "Service" && child(o, "metadata")["name"] == stableServiceName(app) {
+			return o, nil
+		}
+	}
+	return nil, nil
+}
+
+// setServicePorts are the ports of the manifest set's stable Service, or
+// nil (none, or the set cannot be read: BuildManifestSet reports that).
+func setServicePorts(app model.Application) []*corev1ac.ServicePortApplyConfiguration {
+	obj, err := SetService(app)
+	if err != nil || obj == nil {
+		return nil
+	}
+	body, _ := json.Marshal(child(obj, "spec")["ports"])
+	var ports []*corev1ac.ServicePortApplyConfiguration
+	if json.Unmarshal(body, &ports) != nil {
+		return nil
+	}
+	return ports
 }

@@ -83,7 +83,10 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 			}
 		}
 	}
-	svc := stableService(p.ns, app, StableSelector(app.Name, routes, byGroup), isHandedOver(current))
+	svc, err := stableServiceOf(p.ns, app, StableSelector(app.Name, routes, byGroup), isHandedOver(current))
+	if err != nil {
+		return err
+	}
 	if err := p.applyService(ctx, svc); err != nil {
 		return err
 	}
@@ -204,9 +207,13 @@ func groupService(ns string, app model.Application, group string) *corev1ac.Serv
 			WithPorts(servicePorts(app)...))
 }
 
-// servicePorts are spec.service.ports, or port 80 named http to spec.port.
+// servicePorts are spec.service.ports, else the ports of the manifest
+// set's stable Service, else port 80 named http to spec.port.
 func servicePorts(app model.Application) []*corev1ac.ServicePortApplyConfiguration {
 	if app.Service == nil || len(app.Service.Ports) == 0 {
+		if ports := setServicePorts(app); len(ports) > 0 {
+			return ports
+		}
 		return []*corev1ac.ServicePortApplyConfiguration{corev1ac.ServicePort().WithName("http").WithPort(80).
 			WithTargetPort(intstr.FromInt32(appPort(app))).WithProtocol(corev1.ProtocolTCP)}
 	}
@@ -237,8 +244,8 @@ func servicePorts(app model.Application) []*corev1ac.ServicePortApplyConfigurati
 
 // backendPort is the Service port HTTPRoute backends use: the first one.
 func backendPort(app model.Application) int32 {
-	if app.Service != nil && len(app.Service.Ports) > 0 {
-		return int32(app.Service.Ports[0].Port)
+	if p := servicePorts(app)[0].Port; p != nil {
+		return *p
 	}
 	return 80
 }

@@ -1,0 +1,250 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes"
+	"github.com/gennaker/gennaker/test/k8senv"
+)
+
+// demoService is one service of a microservices-demo-shaped shop: its own
+// manifest set (Deployment, Service on a named non-80 port, ServiceAccount,
+// ConfigMap, HorizontalPodAutoscaler, PodDisruptionBudget), as a team
+// migrating from `kubectl apply -f` has it.
+type demoService struct {
+	name, portName, appProtocol string
+	port                        int
+}
+
+var demoServices = []demoService{
+	{"cartservice", "grpc", "grpc", 7070},
+	{"productcatalogservice", "grpc", "grpc", 3550},
+	{"frontend", "http", "http", 8080},
+}
+
+func (s demoService) manifests() string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %[1]s
+  labels: {app: %[1]s}
+spec:
+  selector: {matchLabels: {app: %[1]s}}
+  template:
+    metadata:
+      labels: {app: %[1]s}
+    spec:
+      serviceAccountName: %[1]s
+      containers:
+      - name: server
+        image: "{{image}}"
+        ports: [{name: %[2]s, containerPort: %[4]d}]
+        envFrom: [{configMapRef: {name: %[1]s-config}}]
+        volumeMounts: [{name: settings, mountPath: /etc/settings}]
+      volumes:
+      - name: settings
+        configMap: {name: %[1]s-config}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: %[1]s
+  annotations: {team.example.com/owner: shop}
+spec:
+  selector: {app: %[1]s}
+  ports:
+  - {name: %[2]s, port: %[4]d, targetPort: %[4]d, appProtocol: %[3]s}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: %[1]s}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: %[1]s-config}
+data:
+  VERSION_NOTE: "built for {{version}}"
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: %[1]s}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: %[1]s}
+  minReplicas: 2
+  maxReplicas: 6
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: %[1]s}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: %[1]s}}
+`, s.name, s.portName, s.appProtocol, s.port)
+}
+
+// TestKubernetesMicroservicesDemoShapedApps deploys three services with
+// their own manifest sets and canaries them to a second version, in both
+// traffic modes, as the documented ServiceAccount: every object of the set
+// is applied, versioned ones per server group and owned by it, the stable
+// Services keep the team's named ports, and the old versions' objects go
+// with their groups.
+func TestKubernetesMicroservicesDemoShapedApps(t *testing.T) {
+	t.Parallel()
+	for _, traffic := range []model.TrafficMode{model.TrafficReplicas, model.TrafficGateway} {
+		t.Run(string(traffic), func(t *testing.T) {
+			t.Parallel()
+			kc := k8senv.Shared(t)
+			ns := kc.Namespace(t)
+			c := startServer(t)
+			weight := func(w int) model.CanaryStep { return model.CanaryStep{SetWeight: &w} }
+			cfg := model.Config{Environments: []model.Environment{k8sEnvironment(t, "prod", kc, ns, traffic)}}
+			for _, s := range demoServices {
+				cfg.Applications = append(cfg.Applications, model.Application{
+					Name: s.name, Image: "registry.example.com/" + s.name + ":{{version}}", Instances: 2,
+					Manifest: s.name + "/", ManifestTemplate: s.manifests(),
+					HealthCheck: model.HealthCheck{StartupTimeout: model.Duration(30 * time.Second)},
+				})
+				cfg.Pipelines = append(cfg.Pipelines, model.Pipeline{Name: s.name + "-release", Application: s.name,
+					Parameters: []model.Parameter{{Name: "version", Required: true}},
+					Stages: []model.StageSpec{{Name: "canary", Timeout: model.Duration(5 * time.Minute), Deploy: &model.DeployStage{
+						Environment: "prod", Strategy: model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{
+							Steps: []model.CanaryStep{weight(25), {Pause: &model.PauseStep{Duration: model.Duration(time.Second)}}},
+						}},
+					}}}})
+			}
+			ctx := context.Background()
+			if _, err := c.Apply(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			for _, version := range []string{"1.0.0", "2.0.0"} {
+				var execs []*model.Execution
+				for _, s := range demoServices {
+					e, err := c.Deploy(ctx, deploy.Request{Application: s.name, Environment: "prod", Version: version, Pipeline: s.name + "-release"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					execs = append(execs, e)
+				}
+				for _, e := range execs {
+					mustSucceed(t, c, e, nil)
+				}
+			}
+			for _, s := range demoServices {
+				checkDemoService(t, kc, ns, s)
+			}
+		})
+	}
+}
+
+// checkDemoService checks one service after its canary was promoted.
+func checkDemoService(t *testing.T, kc *k8senv.Env, ns string, s demoService) {
+	t.Helper()
+	ctx := context.Background()
+	cs := kc.Clientset
+	deps, err := cs.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{LabelSelector: kubernetes.LabelApp + "=" + s.name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deps.Items) != 1 {
+		var names []string
+		for _, d := range deps.Items {
+			names = append(names, d.Name)
+		}
+		t.Fatalf("%s: Deployments %v, want only the promoted canary", s.name, names)
+	}
+	d := deps.Items[0]
+	group := d.Name
+	suffix := group[len(s.name)+1:]
+	cfgName := s.name + "-config-" + suffix
+	if ref := d.Spec.Template.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name; ref != cfgName {
+		t.Errorf("%s: envFrom names ConfigMap %s, want the group's copy %s", group, ref, cfgName)
+	}
+	if ref := d.Spec.Template.Spec.Volumes[0].ConfigMap.Name; ref != cfgName {
+		t.Errorf("%s: the settings volume names ConfigMap %s, want %s", group, ref, cfgName)
+	}
+	cm, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, cfgName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("%s: its ConfigMap: %v", group, err)
+	}
+	if cm.Data["VERSION_NOTE"] != "built for 2.0.0" || len(cm.OwnerReferences) != 1 || cm.OwnerReferences[0].UID != d.UID {
+		t.Errorf("%s: ConfigMap %s data %v owners %v, want built for 2.0.0 and owned by the Deployment", group, cfgName, cm.Data, cm.OwnerReferences)
+	}
+	cms, _ := cs.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: kubernetes.LabelApp + "=" + s.name})
+	for _, c := range cms.Items {
+		if c.Name != cfgName {
+			t.Errorf("%s: ConfigMap %s of a destroyed group is left behind", s.name, c.Name)
+		}
+	}
+	hpa, err := cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, s.name+"-"+suffix, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("%s: its autoscaler: %v", group, err)
+	}
+	if hpa.Spec.ScaleTargetRef.Name != group || hpa.Spec.MaxReplicas != 6 {
+		t.Errorf("%s: autoscaler aims at %s (max %d), want %s (max 6)", group, hpa.Spec.ScaleTargetRef.Name, hpa.Spec.MaxReplicas, group)
+	}
+	pdb, err := cs.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, s.name+"-"+suffix, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("%s: its disruption budget: %v", group, err)
+	}
+	if pdb.Spec.Selector.MatchLabels[kubernetes.LabelServerGroup] != group {
+		t.Errorf("%s: disruption budget selects %v", group, pdb.Spec.Selector.MatchLabels)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, s.name, metav1.GetOptions{}); err != nil {
+		t.Errorf("%s: ServiceAccount: %v", s.name, err)
+	}
+	svc, err := cs.CoreV1().Services(ns).Get(ctx, s.name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != int32(s.port) || svc.Spec.Ports[0].Name != s.portName ||
+		svc.Spec.Ports[0].AppProtocol == nil || *svc.Spec.Ports[0].AppProtocol != s.appProtocol {
+		t.Errorf("%s: stable Service ports %+v, want only %s %d (appProtocol %s)", s.name, svc.Spec.Ports, s.portName, s.port, s.appProtocol)
+	}
+	if svc.Annotations["team.example.com/owner"] != "shop" {
+		t.Errorf("%s: the team's Service annotations were dropped: %v", s.name, svc.Annotations)
+	}
+	if svc.Spec.Selector[kubernetes.LabelApp] != s.name || svc.Spec.Selector["app"] != "" {
+		t.Errorf("%s: stable Service selector %v: gennaker's, not the team's", s.name, svc.Spec.Selector)
+	}
+	// Its endpoints are the promoted group's pods, on the named port.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		slices_, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=" + s.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pods []string
+		port := int32(0)
+		for _, sl := range slices_.Items {
+			for _, p := range sl.Ports {
+				if p.Port != nil {
+					port = *p.Port
+				}
+			}
+			for _, e := range sl.Endpoints {
+				if e.TargetRef != nil && (e.Conditions.Ready == nil || *e.Conditions.Ready) {
+					pods = append(pods, e.TargetRef.Name)
+				}
+			}
+		}
+		ok := len(pods) >= 2 && port == int32(s.port) && !slices.ContainsFunc(pods, func(p string) bool { return len(p) < len(group) || p[:len(group)] != group })
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: endpoints %v on port %d, want the pods of %s on %d", s.name, pods, port, group, s.port)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
