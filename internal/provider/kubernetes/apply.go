@@ -93,7 +93,9 @@ func (p *Provider) deleteVersioned(ctx context.Context, group string) error {
 				out = append(out, o.Name)
 			}
 			return out, nil
-		}, func(ctx context.Context, n string) error { return p.kube.PolicyV1().PodDisruptionBudgets(p.ns).Delete(ctx, n, del) }},
+		}, func(ctx context.Context, n string) error {
+			return p.kube.PolicyV1().PodDisruptionBudgets(p.ns).Delete(ctx, n, del)
+		}},
 	}
 	for _, k := range kinds {
 		var names []string

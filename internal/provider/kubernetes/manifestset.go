@@ -63,7 +63,6 @@ func groupSuffix(sg model.ServerGroup) string {
 	return fmt.Sprintf("v%03d", sg.Sequence)
 }
 
-
 // sortSet sorts a checked set's objects into a ManifestSet for one server
 // group: versioned copies renamed, labelled and aimed at the group, the
 // Deployment's references to versioned ConfigMaps rewritten.
