@@ -93,8 +93,10 @@ func chartSource(c Chart) string {
 	switch {
 	case c.Name != "":
 		return "chart " + c.Name
-	case c.FS != nil:
+	case c.FS != nil && c.Dir != "":
 		return "chart directory " + c.Dir
+	case c.FS != nil:
+		return "chart directory ."
 	}
 	return "chart archive"
 }

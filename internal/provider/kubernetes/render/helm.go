@@ -149,9 +149,9 @@ func renderHelm(ctx context.Context, c Chart, opts HelmOptions, lim Limits) ([]O
 	files, err := eng.RenderWithContext(ctx, ch, vals)
 	if err != nil {
 		if f := st.failure.Load(); f != nil {
-			return nil, fmt.Errorf("%w (%v)", *f, err)
+			return nil, fmt.Errorf("%w (%s)", *f, shorten(err.Error()))
 		}
-		return nil, fmt.Errorf("%s: %w: %w", src, ErrInvalid, err)
+		return nil, &wrapped{msg: fmt.Sprintf("%s: %v: %s", src, ErrInvalid, shorten(err.Error())), err: ErrInvalid}
 	}
 	objs, err := objectsFromTemplates(src, files, opts.Hooks, lim)
 	if err != nil {
@@ -284,4 +284,15 @@ func chartCRDs(src string, ch *chart.Chart, p Policy) ([]Object, error) {
 		}
 	}
 	return objs, nil
+}
+
+// shorten keeps the start (where the error happened) and the end (what
+// happened) of a long template error: a recursion's error repeats its
+// include chain a thousand times.
+func shorten(msg string) string {
+	const head, tail = 600, 400
+	if len(msg) <= head+tail+100 {
+		return msg
+	}
+	return msg[:head] + fmt.Sprintf(" [... %d bytes ...] ", len(msg)-head-tail) + msg[len(msg)-tail:]
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/strvals"
@@ -95,14 +98,20 @@ func validateSchemas(src string, ch *chart.Chart, vals any) error {
 			}
 		}
 		for _, sub := range ch.Dependencies() {
-			if sv, ok := vals[sub.Name()].(map[string]any); ok {
+			switch sv := vals[sub.Name()].(type) {
+			case map[string]any:
 				walk(sub, sv)
+			case common.Values:
+				walk(sub, sv.AsMap())
 			}
 		}
 	}
-	top, _ := vals.(map[string]any)
-	if top == nil {
-		top = map[string]any{}
+	top := map[string]any{}
+	switch v := vals.(type) {
+	case common.Values:
+		top = v.AsMap()
+	case map[string]any:
+		top = v
 	}
 	walk(ch, top)
 	if len(problems) > 0 {
@@ -154,7 +163,7 @@ func validateSchema(schemaJSON []byte, vals map[string]any) (err error) {
 func validationLeaves(ve *jsonschema.ValidationError) []string {
 	if len(ve.Causes) == 0 {
 		loc := "/" + strings.Join(ve.InstanceLocation, "/")
-		return []string{fmt.Sprintf("at %s: %s", loc, ve.ErrorKind.LocalizedString(nil))}
+		return []string{fmt.Sprintf("at %s: %s", loc, ve.ErrorKind.LocalizedString(message.NewPrinter(language.English)))}
 	}
 	var out []string
 	for _, c := range ve.Causes {
