@@ -41,7 +41,7 @@ var kustomizeMu sync.Mutex
 // "." for its root), in memory: fsys is copied (within the limits) into an
 // in-memory file system, so kustomize reads nothing else. fsys should hold
 // just the kustomize tree (fs.Sub of the repository's deploy folder, say):
-// bases outside it cannot be reached. Remote bases and files, exec and
+// bases outside it cannot be reached; .git folders are not copied. Remote bases and files, exec and
 // container plugins, and helmCharts are refused before the build.
 func Kustomize(ctx context.Context, fsys fs.FS, dir string, opts KustomizeOptions) ([]Object, error) {
 	lim := opts.Limits.withDefaults()

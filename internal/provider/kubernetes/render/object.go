@@ -12,7 +12,9 @@ import (
 
 // Object is one rendered Kubernetes object and where it came from.
 type Object struct {
-	// Unstructured is the object as it would be sent to the API server.
+	// Unstructured is the object as rendered. Helm objects keep the
+	// namespace their template gave, often none: the caller applies those
+	// in the release namespace, as Helm does.
 	*unstructured.Unstructured
 	// Source names the file that produced the object, for error messages
 	// and the manifest record: a chart template such as
