@@ -78,7 +78,7 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	if doc.pos.has("spec.instances") && a.Instances < 1 {
 		errs = append(errs, doc.errorf("spec.instances", "%d instances: run at least 1 (or omit it for 1)", a.Instances))
 	}
-	if a.Run.Command == "" && a.Image == "" && a.Manifest == "" && a.ManifestTemplate == "" {
+	if a.Run.Command == "" && a.Image == "" && a.Manifest == "" && a.ManifestTemplate == "" && a.Helm == nil && a.Kustomize == nil {
 		errs = append(errs, doc.errorf("spec.run.command", "an application needs run.command to run on local targets (or image or manifest for Kubernetes targets)"))
 	}
 	if p := a.HealthCheck.Path; p != "" && !strings.HasPrefix(p, "/") {
@@ -87,6 +87,7 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	if a.Port < 0 || a.Port > 65535 {
 		errs = append(errs, doc.errorf("spec.port", "%d is not a port: use 1 to 65535", a.Port))
 	}
+	errs = append(errs, validateRendered(doc, a)...)
 	errs = append(errs, validateManifest(doc, a)...)
 	errs = append(errs, validateService(doc, a.Service)...)
 	errs = append(errs, validateResources(doc, a.Resources)...)

@@ -29,6 +29,11 @@ type Application struct {
 	// ManifestTemplate is the template itself: written inline, or filled from
 	// Manifest when the config is loaded so the server never needs the file.
 	ManifestTemplate string `json:"manifestTemplate,omitempty"`
+	// Helm and Kustomize render the application's manifest set from a chart
+	// or an overlay when the config is loaded (Kubernetes); the result is
+	// kept in ManifestTemplate, so the server never needs the files.
+	Helm      *HelmSource      `json:"helm,omitempty"`
+	Kustomize *KustomizeSource `json:"kustomize,omitempty"`
 	// Service is the stable Service in-cluster clients dial (Kubernetes):
 	// its name and ports.
 	Service *ServiceSpec `json:"service,omitempty"`
