@@ -11,7 +11,7 @@ import (
 
 // addDeployCommands adds deploy, status, rollback and logs.
 func addDeployCommands(root *cobra.Command, g *globals) {
-	root.AddCommand(newDeployCmd(g), newStatusCmd(g), newRollbackCmd(g), newAdoptCmd(g), newLogsCmd(g), newSampleServiceCmd(), newDemoCmd())
+	root.AddCommand(newDeployCmd(g), newStatusCmd(g), newRollbackCmd(g), newAdoptCmd(g), newLogsCmd(g), newManifestsCmd(g), newSampleServiceCmd(), newDemoCmd())
 }
 
 func newDeployCmd(g *globals) *cobra.Command {

@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,8 +138,11 @@ func TestKubernetesMicroservicesDemoShapedApps(t *testing.T) {
 					}
 					execs = append(execs, e)
 				}
-				for _, e := range execs {
-					mustSucceed(t, c, e, nil)
+				for i, e := range execs {
+					done := mustSucceed(t, c, e, nil)
+					if version == "2.0.0" {
+						checkRecordedManifests(t, done, demoServices[i])
+					}
 				}
 			}
 			for _, s := range demoServices {
@@ -246,5 +251,33 @@ func checkDemoService(t *testing.T, kc *k8senv.Env, ns string, s demoService) {
 			t.Fatalf("%s: endpoints %v on port %d, want the pods of %s on %d", s.name, pods, port, group, s.port)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkRecordedManifests: the deploy recorded, for each group it started,
+// the manifests it applied (`gennaker manifests EXECUTION`).
+func checkRecordedManifests(t *testing.T, e *model.Execution, s demoService) {
+	t.Helper()
+	var out struct {
+		Manifests map[string]string `json:"manifests"`
+	}
+	for _, st := range e.Stages {
+		if len(st.Output) > 0 {
+			if err := json.Unmarshal(st.Output, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(out.Manifests) != 2 { // the baseline and the canary
+		t.Fatalf("%s: recorded manifests of %d groups, want 2 (baseline, canary)", s.name, len(out.Manifests))
+	}
+	for g, m := range out.Manifests {
+		suffix := g[len(s.name)+1:]
+		for _, want := range []string{"kind: Deployment", "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "kind: ServiceAccount", "kind: Service\n",
+			"name: " + s.name + "-config-" + suffix} {
+			if !strings.Contains(m, want) {
+				t.Errorf("%s: the recorded manifests lack %q:\n%s", g, want, m)
+			}
+		}
 	}
 }

@@ -138,6 +138,11 @@ func (t k8sTarget) CheckHealthy(ctx context.Context, sg model.ServerGroup, waite
 	return ok, t.seen(err)
 }
 
+// Manifests renders what Ensure applies for the group (stage.ManifestRenderer).
+func (t k8sTarget) Manifests(sg model.ServerGroup, app model.Application) (string, error) {
+	return t.p.Manifests(sg, app)
+}
+
 func (t k8sTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {
 	return t.seen(t.p.Resize(ctx, sg.Name, n))
 }
@@ -228,3 +233,4 @@ func (a k8sAdopter) Adopt(ctx context.Context, app model.Application, env model.
 	}
 	return sg, nil
 }
+var _ stage.ManifestRenderer = k8sTarget{}

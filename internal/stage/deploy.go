@@ -74,6 +74,9 @@ type deployState struct {
 	// target confirms traffic reached the groups it names; nothing else
 	// happens meanwhile (moveConfirm).
 	RouteSent *time.Time `json:"routeSent,omitempty"`
+	// Manifests are what the target applied for each server group this
+	// deploy started (ManifestRenderer), by group name.
+	Manifests map[string]string `json:"manifests,omitempty"`
 }
 
 // deployOutput is what people and later stages see of a deploy.
@@ -90,6 +93,9 @@ type deployOutput struct {
 	// the last traffic step's weight cannot be met with the instances,
 	// what the split really is (strategy.Step.Shortfall).
 	Traffic string `json:"traffic,omitempty"`
+	// Manifests are the rendered manifests of each server group the deploy
+	// started (Kubernetes), by group name: `gennaker manifests EXECUTION`.
+	Manifests map[string]string `json:"manifests,omitempty"`
 }
 
 // Run implements Runner. A deploy or rollback stage holds the lease on its
@@ -283,7 +289,7 @@ func (d *Deploy) succeed(w world, st deployState) Result {
 }
 
 func (d *Deploy) output(st deployState, w world, summary string) []byte {
-	out := deployOutput{Environment: w.env.Name, Version: st.Version, Step: st.Next, Steps: len(st.Plan.Steps), ServerGroups: st.Created, Verdicts: st.Verdicts}
+	out := deployOutput{Environment: w.env.Name, Version: st.Version, Step: st.Next, Steps: len(st.Plan.Steps), ServerGroups: st.Created, Verdicts: st.Verdicts, Manifests: st.Manifests}
 	for i, s := range st.Plan.Steps {
 		out.Plan = append(out.Plan, s.Why)
 		if i < st.Next && s.Action == strategy.ActionSetTraffic {

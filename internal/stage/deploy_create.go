@@ -30,6 +30,14 @@ func (d *Deploy) create(ctx context.Context, in Input, w world, st *deployState,
 	if err := w.target.Ensure(ctx, *sg, w.app); err != nil {
 		return failStep("starting server group %s: %v", sg.Name, err)
 	}
+	if r, ok := w.target.(ManifestRenderer); ok {
+		if text, err := r.Manifests(*sg, w.app); err == nil {
+			if st.Manifests == nil {
+				st.Manifests = map[string]string{}
+			}
+			st.Manifests[sg.Name] = text
+		}
+	}
 	if sg.Status != model.ServerGroupCreating {
 		return done()
 	}

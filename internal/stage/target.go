@@ -37,6 +37,13 @@ type Target interface {
 	Counters(ctx context.Context, app, env string) (map[string]analysis.Counters, error)
 }
 
+// ManifestRenderer is a target that can say exactly what it applies for a
+// server group (Kubernetes: the rendered manifest set). A deploy records it
+// per server group in its output, for diff and audit.
+type ManifestRenderer interface {
+	Manifests(sg model.ServerGroup, app model.Application) (string, error)
+}
+
 // Route sends Weight percent of an application's traffic to a server group.
 type Route struct {
 	ServerGroup string

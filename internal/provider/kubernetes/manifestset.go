@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/kubernetes/manifest"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes/render"
 )
 
 // A manifest set is an application's own Kubernetes manifests (a file or
@@ -183,4 +186,24 @@ func intField(v any, def int64) int64 {
 		return int64(n)
 	}
 	return def
+}
+
+// Manifests renders what Ensure applies for a server group (its Deployment
+// and the set's objects, the stable Service included) as one canonical YAML
+// stream, sorted as Helm installs: the record of a deploy, for diff and
+// audit. Pure.
+func (p *Provider) Manifests(sg model.ServerGroup, app model.Application) (string, error) {
+	set, err := BuildManifestSet(p.ns, sg, app)
+	if err != nil {
+		return "", err
+	}
+	objs := set.Objects()
+	if set.Service != nil {
+		objs = append(objs, set.Service)
+	}
+	out := make([]render.Object, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, render.Object{Unstructured: &unstructured.Unstructured{Object: o}})
+	}
+	return string(render.Manifest(out)), nil
 }
