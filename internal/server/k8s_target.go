@@ -233,4 +233,5 @@ func (a k8sAdopter) Adopt(ctx context.Context, app model.Application, env model.
 	}
 	return sg, nil
 }
+
 var _ stage.ManifestRenderer = k8sTarget{}
