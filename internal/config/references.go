@@ -95,6 +95,14 @@ func checkEnvironmentRefs(d *Document, c catalog) []Error {
 				"no application is named %q%s", app, orList(app, "the applications", sortedKeys(c.apps))))
 		}
 	}
+	if g := d.Environment.Target.Gateway; g != nil {
+		for _, app := range sortedKeys(g.Hostnames) {
+			if _, ok := c.apps[app]; !ok {
+				errs = append(errs, d.errorf(fieldPath("spec.target.gateway.hostnames", app),
+					"no application is named %q%s", app, orList(app, "the applications", sortedKeys(c.apps))))
+			}
+		}
+	}
 	return errs
 }
 

@@ -54,6 +54,10 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	},
 	reflect.TypeFor[model.EffectSize]():  {"measure": {string(model.EffectMeanRatio), string(model.EffectCLES)}},
 	reflect.TypeFor[model.OutlierSpec](): {"strategy": {"remove", "keep"}},
+	reflect.TypeFor[model.PathMatch](): {"type": {
+		string(model.PathPrefix), string(model.PathExact), string(model.PathRegularExpression),
+	}},
+	reflect.TypeFor[model.HeaderMatch](): {"type": {string(model.HeaderExact), string(model.HeaderRegularExpression)}},
 	reflect.TypeFor[model.Grant]():       {"role": roleNames()},
 }
 
@@ -77,7 +81,9 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.DeployStage]():    {"environment"},
 	reflect.TypeFor[model.RollbackStage]():  {"environment"},
 	reflect.TypeFor[model.CanarySpec]():     {"steps"},
-	reflect.TypeFor[model.GatewayRef]():     {"name"},
+	reflect.TypeFor[model.ParentRef]():      {"name"},
+	reflect.TypeFor[model.PathMatch]():      {"value"},
+	reflect.TypeFor[model.HeaderMatch]():    {"name", "value"},
 	reflect.TypeFor[model.AnalysisMetric](): {"name"},
 	reflect.TypeFor[model.AnalysisGroup]():  {"name"},
 	reflect.TypeFor[model.AnalysisCheck]():  {"name"},
@@ -106,6 +112,8 @@ var oneOfFields = map[reflect.Type]oneOf{
 	reflect.TypeFor[model.AnalysisCheck](): {noun: "check", fields: []string{"web", "job"},
 		fix: "keep one: a check measures with a web endpoint or a Job (write two checks for both)"},
 	reflect.TypeFor[model.Subject](): {noun: "subject", fields: []string{"team", "user"}},
+	reflect.TypeFor[model.GatewayRef](): {noun: "gateway", fields: []string{"name", "parentRefs"},
+		fix: "keep one: name (with namespace, sectionName, port) for one Gateway, or parentRefs for several"},
 	reflect.TypeFor[model.Scope](): {noun: "scope", fields: []string{"team", "application"}, optional: true,
 		fix: "keep one: a grant covers one team's applications or one application (write one grant for each)"},
 }
@@ -132,6 +140,8 @@ func above(v float64) bounds        { return bounds{min: &v, exclusiveMinimum: t
 var fieldBounds = map[reflect.Type]map[string]bounds{
 	reflect.TypeFor[model.Application]():  {"instances": atLeast(1), "port": between(1, 65535)},
 	reflect.TypeFor[model.StageSpec]():    {"retries": between(0, MaxRetries)},
+	reflect.TypeFor[model.GatewayRef]():   {"port": between(1, 65535)},
+	reflect.TypeFor[model.ParentRef]():    {"port": between(1, 65535)},
 	reflect.TypeFor[model.Strategy]():     {"maxRemaining": atLeast(0), "batchSize": atLeast(0)},
 	reflect.TypeFor[model.CanaryStep]():   {"setWeight": between(0, 100)},
 	reflect.TypeFor[model.AnalysisStep](): {"intervals": atLeast(0)},

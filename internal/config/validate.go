@@ -90,6 +90,7 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	errs = append(errs, validateRendered(doc, a)...)
 	errs = append(errs, validateManifest(doc, a)...)
 	errs = append(errs, validateService(doc, a.Service)...)
+	errs = append(errs, validateHTTPRoute(doc, a.HTTPRoute)...) // validate_gateway.go
 	errs = append(errs, validateResources(doc, a.Resources)...)
 	errs = append(errs, checkRunEnvSecrets(doc, a.Run.Env)...) // secret.go
 	errs = append(errs, validateDeployEnv(doc, a.DeployEnv)...)

@@ -36,11 +36,11 @@ func validateTarget(doc *Document, t *model.TargetSpec) []Error {
 	}
 	switch {
 	case t.Traffic == model.TrafficGateway && t.Gateway == nil:
-		errs = append(errs, doc.errorf("spec.target.traffic", "traffic: gateway needs the Gateway the HTTPRoute attaches to: add `gateway: {name: NAME, namespace: NS}`"))
+		errs = append(errs, doc.errorf("spec.target.traffic", "traffic: gateway needs the Gateway the HTTPRoute attaches to: add `gateway: {name: NAME, namespace: NS}` (or parentRefs for several)"))
 	case t.Traffic != model.TrafficGateway && t.Gateway != nil:
 		errs = append(errs, doc.errorf("spec.target.gateway", "a gateway is used only with traffic: gateway: set it, or remove gateway"))
 	}
-	return errs
+	return append(errs, validateGateway(doc, t)...) // validate_gateway.go
 }
 
 // validateManifest reads spec.manifest (relative to the config file) into

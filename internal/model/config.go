@@ -37,6 +37,9 @@ type Application struct {
 	// Service is the stable Service in-cluster clients dial (Kubernetes):
 	// its name and ports.
 	Service *ServiceSpec `json:"service,omitempty"`
+	// HTTPRoute shapes the application's HTTPRoute in environments with
+	// traffic: gateway: hostnames, path matches and the canary header.
+	HTTPRoute *HTTPRouteSpec `json:"httpRoute,omitempty"`
 	// Resources are the container's requests and limits (Kubernetes).
 	Resources   *Resources        `json:"resources,omitempty"`
 	HealthCheck HealthCheck       `json:"healthCheck"`
@@ -117,7 +120,8 @@ type TargetSpec struct {
 	Namespace  string `json:"namespace,omitempty"`
 	// Traffic says how a Kubernetes target splits traffic between server groups.
 	Traffic TrafficMode `json:"traffic,omitempty"`
-	// Gateway is the parent Gateway of the HTTPRoute (traffic: gateway).
+	// Gateway is where the HTTPRoutes attach (traffic: gateway): the parent
+	// Gateways, and whether a mesh routes in-cluster callers too.
 	Gateway *GatewayRef `json:"gateway,omitempty"`
 }
 
@@ -140,13 +144,6 @@ const (
 	// HTTPRoute whose backendRefs carry the exact weights.
 	TrafficGateway TrafficMode = "gateway"
 )
-
-// GatewayRef names a Gateway API Gateway.
-type GatewayRef struct {
-	Name string `json:"name"`
-	// Namespace defaults to the environment's namespace.
-	Namespace string `json:"namespace,omitempty"`
-}
 
 // Pipeline is an ordered set (or DAG, through Needs) of stages run against
 // one application.

@@ -26,9 +26,11 @@ import (
 // In replicas mode every ready endpoint of the stable Service must be a pod
 // of a group with a weight above zero, and every such group with ready pods
 // must have at least one ready endpoint. In gateway mode every such group's
-// own Service must have a ready endpoint of its pods, and when a Gateway
-// controller reports on our parent in the HTTPRoute's status, it must have
-// accepted the current generation.
+// own Service must have a ready endpoint of its pods, the stable Service's
+// ready endpoints must be pods of StableGroup, the HTTPRoute (and the mesh
+// route) must carry the weights, and for each of its parents a controller
+// reports on in the route's status, it must have accepted the current
+// generation.
 //
 // It makes a few reads and never retries: an error means "could not look"
 // and the caller looks again. detail says what is stale, for a person.
@@ -43,7 +45,7 @@ func (p *Provider) ConfirmTraffic(ctx context.Context, app model.Application, ro
 	}
 	var stale []string
 	if p.traffic == model.TrafficGateway {
-		stale, err = p.staleGateway(ctx, app, weights, pods)
+		stale, err = p.staleGateway(ctx, app, routes, weights, pods)
 	} else {
 		svc := stableServiceName(app)
 		var eps []discoveryv1.EndpointSlice
@@ -150,10 +152,12 @@ func unreached(weights map[string]int, pods map[string]podInfo, reached map[stri
 }
 
 // staleGateway says what of a gateway-mode split has not reached the data
-// plane: per-group Services without a ready endpoint of their group, and an
-// HTTPRoute whose current generation our Gateway's controller has not
-// accepted (when a controller reports on it at all).
-func (p *Provider) staleGateway(ctx context.Context, app model.Application, weights map[string]int, pods map[string]podInfo) ([]string, error) {
+// plane: per-group Services without a ready endpoint of their group, a
+// stable Service whose endpoints are not StableGroup's pods, and an
+// HTTPRoute (and, with target.gateway.mesh, the mesh route) without the
+// weights or whose current generation a controller reporting on one of its
+// parents has not accepted.
+func (p *Provider) staleGateway(ctx context.Context, app model.Application, routes []Route, weights map[string]int, pods map[string]podInfo) ([]string, error) {
 	reached := map[string]bool{}
 	for g, w := range weights {
 		if w == 0 {
@@ -170,17 +174,61 @@ func (p *Provider) staleGateway(ctx context.Context, app model.Application, weig
 		}
 	}
 	stale := unreached(weights, pods, reached, func(g string) string { return "Service " + g })
+	more, err := p.staleStableService(ctx, app, routes, weights, pods)
+	if err != nil {
+		return nil, err
+	}
+	stale = append(stale, more...)
 	hr, err := p.gw.GatewayV1().HTTPRoutes(p.ns).Get(ctx, app.Name, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.what("get", "HTTPRoute", app.Name), err)
 	}
-	return append(stale, p.staleHTTPRoute(hr, weights)...), nil
+	var parents []gatewayv1.ParentReference
+	if p.gateway != nil {
+		parents = ParentRefs(p.ns, *p.gateway)
+	}
+	stale = append(stale, staleHTTPRoute(hr, weights, parents)...)
+	if p.gateway == nil || !p.gateway.Mesh {
+		return stale, nil
+	}
+	name := MeshRouteName(app)
+	mesh, err := p.gw.GatewayV1().HTTPRoutes(p.ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.what("get", "HTTPRoute", name), err)
+	}
+	return append(stale, staleHTTPRoute(mesh, weights, []gatewayv1.ParentReference{MeshParentRef(app)})...), nil
 }
 
-// staleHTTPRoute checks the HTTPRoute against the split and, when a Gateway
-// controller has written status for our parent Gateway, that it accepted
-// the route's current generation.
-func (p *Provider) staleHTTPRoute(hr *gatewayv1.HTTPRoute, weights map[string]int) []string {
+// staleStableService checks, in gateway mode, that the stable Service's
+// ready endpoints are the pods of the group its selector names (StableGroup
+// once Route has run), or of the groups with a weight when it selects the
+// enabled label (an adopted group whose pod template lacks its label).
+func (p *Provider) staleStableService(ctx context.Context, app model.Application, routes []Route, weights map[string]int, pods map[string]podInfo) ([]string, error) {
+	name := stableServiceName(app)
+	svc, err := p.kube.CoreV1().Services(p.ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.what("get", "Service", name), err)
+	}
+	var stale []string
+	want := weights
+	if g := svc.Spec.Selector[LabelServerGroup]; g != "" {
+		if s := StableGroup(routes); s != "" && s != g {
+			stale = append(stale, fmt.Sprintf("Service %s selects %s, not %s yet", name, g, s))
+		}
+		want = map[string]int{g: 100}
+	}
+	eps, err := p.endpointSlices(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return append(stale, staleReplicas(name, eps, want, pods)...), nil
+}
+
+// staleHTTPRoute checks an HTTPRoute against the split and, for each of
+// parents a controller has written status for, that it accepted the route's
+// current generation. A parent nobody reports on is not waited for: no
+// controller may run for it (a cluster without a Gateway implementation).
+func staleHTTPRoute(hr *gatewayv1.HTTPRoute, weights map[string]int, parents []gatewayv1.ParentReference) []string {
 	var stale []string
 	have := RouteWeights(hr)
 	for _, g := range slices.Sorted(maps.Keys(weights)) {
@@ -188,33 +236,71 @@ func (p *Provider) staleHTTPRoute(hr *gatewayv1.HTTPRoute, weights map[string]in
 			stale = append(stale, fmt.Sprintf("HTTPRoute %s gives %s weight %d, not %d", hr.Name, g, have[g], w))
 		}
 	}
-	if p.gateway == nil {
-		return stale
-	}
-	gwNS := p.gateway.Namespace
-	if gwNS == "" {
-		gwNS = p.ns
-	}
-	for _, ps := range hr.Status.Parents {
-		ref := ps.ParentRef
-		ns := p.ns
-		if ref.Namespace != nil {
-			ns = string(*ref.Namespace)
-		}
-		if string(ref.Name) != p.gateway.Name || ns != gwNS {
-			continue
-		}
-		accepted := metaCondition(ps.Conditions, string(gatewayv1.RouteConditionAccepted))
-		switch {
-		case accepted == nil:
-			stale = append(stale, fmt.Sprintf("Gateway %s/%s (controller %s) has not reported on HTTPRoute %s yet", gwNS, p.gateway.Name, ps.ControllerName, hr.Name))
-		case accepted.ObservedGeneration < hr.Generation:
-			stale = append(stale, fmt.Sprintf("Gateway %s/%s has seen generation %d of HTTPRoute %s, not the current %d", gwNS, p.gateway.Name, accepted.ObservedGeneration, hr.Name, hr.Generation))
-		case accepted.Status != metav1.ConditionTrue:
-			stale = append(stale, fmt.Sprintf("Gateway %s/%s does not accept HTTPRoute %s: %s: %s", gwNS, p.gateway.Name, hr.Name, accepted.Reason, accepted.Message))
+	for _, want := range parents {
+		who := describeParent(want, hr.Namespace)
+		for _, ps := range hr.Status.Parents {
+			if !sameParent(ps.ParentRef, want, hr.Namespace) {
+				continue
+			}
+			accepted := metaCondition(ps.Conditions, string(gatewayv1.RouteConditionAccepted))
+			switch {
+			case accepted == nil:
+				stale = append(stale, fmt.Sprintf("%s (controller %s) has not reported on HTTPRoute %s yet", who, ps.ControllerName, hr.Name))
+			case accepted.ObservedGeneration < hr.Generation:
+				stale = append(stale, fmt.Sprintf("%s has seen generation %d of HTTPRoute %s, not the current %d", who, accepted.ObservedGeneration, hr.Name, hr.Generation))
+			case accepted.Status != metav1.ConditionTrue:
+				stale = append(stale, fmt.Sprintf("%s does not accept HTTPRoute %s: %s: %s", who, hr.Name, accepted.Reason, accepted.Message))
+			}
 		}
 	}
 	return stale
+}
+
+// parentKey is a parent reference with the API's defaults filled in.
+type parentKey struct {
+	group, kind, namespace, name, section string
+	port                                  int32
+}
+
+func keyOf(ref gatewayv1.ParentReference, routeNS string) parentKey {
+	k := parentKey{group: gatewayv1.GroupName, kind: "Gateway", namespace: routeNS, name: string(ref.Name)}
+	if ref.Group != nil {
+		k.group = string(*ref.Group)
+	}
+	if ref.Kind != nil {
+		k.kind = string(*ref.Kind)
+	}
+	if ref.Namespace != nil && *ref.Namespace != "" {
+		k.namespace = string(*ref.Namespace)
+	}
+	if ref.SectionName != nil {
+		k.section = string(*ref.SectionName)
+	}
+	if ref.Port != nil {
+		k.port = int32(*ref.Port)
+	}
+	return k
+}
+
+// sameParent reports whether a status entry's parentRef is the parent we wrote.
+func sameParent(a, b gatewayv1.ParentReference, routeNS string) bool {
+	return keyOf(a, routeNS) == keyOf(b, routeNS)
+}
+
+// describeParent names a parent for a person: "Gateway infra/public
+// (listener https)", "Service shop/checkout (port 80)".
+func describeParent(ref gatewayv1.ParentReference, routeNS string) string {
+	k := keyOf(ref, routeNS)
+	s := fmt.Sprintf("%s %s/%s", k.kind, k.namespace, k.name)
+	switch {
+	case k.section != "" && k.port != 0:
+		s += fmt.Sprintf(" (listener %s, port %d)", k.section, k.port)
+	case k.section != "":
+		s += fmt.Sprintf(" (listener %s)", k.section)
+	case k.port != 0:
+		s += fmt.Sprintf(" (port %d)", k.port)
+	}
+	return s
 }
 
 func metaCondition(cs []metav1.Condition, typ string) *metav1.Condition {

@@ -28,8 +28,11 @@
 //     share of ready pods, so weights are approximated by replica counts.
 //   - gateway: in addition, one Service per server group and a Gateway API
 //     HTTPRoute named after the application whose backendRefs carry the exact
-//     weights, and a rule sending requests with the header
-//     X-Gennaker-Route: canary to the canary group.
+//     weights (for its hostnames and paths, on every parent Gateway), and a
+//     rule sending requests with the canary headers (default
+//     X-Gennaker-Route: canary) to the canary group; the stable Service
+//     keeps in-cluster callers on the stable group, unless a GAMMA mesh
+//     applies the same rules through the "<app>-mesh" route (gateway.go).
 //
 // Every call is idempotent and retried with backoff on transient API errors
 // (5xx, timeouts, throttling, conflicts, connection failures); a permanent

@@ -28,8 +28,8 @@ func (p *Provider) Preflight(ctx context.Context) error {
 	if p.traffic != model.TrafficGateway || p.gatewayOK.Load() {
 		return nil
 	}
-	if p.gateway == nil || p.gateway.Name == "" {
-		return fmt.Errorf("environment %s: traffic: gateway needs target.gateway.name (the Gateway the HTTPRoute attaches to)", p.env)
+	if err := p.needParents(); err != nil {
+		return err
 	}
 	var list *metav1.APIResourceList
 	err := p.retry(ctx, "kubernetes: discover "+GatewayAPIGroupVersion, func(ctx context.Context) error {

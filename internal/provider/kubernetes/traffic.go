@@ -38,7 +38,8 @@ type Route struct {
 //     gennaker-created group takes all traffic it selects that group by the
 //     server-group label its pod template carries, so restarts, evictions
 //     and drains of that group need no relabelling; while several groups
-//     share traffic it selects the enabled label;
+//     share traffic it selects the enabled label (in gateway mode the
+//     Service follows StableGroup alone: the HTTPRoute splits);
 //  3. the pods of the other groups are labelled disabled.
 //
 // In replicas mode a group's share is its share of the ready pods of the
@@ -83,7 +84,7 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 			}
 		}
 	}
-	svc, err := stableServiceOf(p.ns, app, StableSelector(app.Name, routes, byGroup), isHandedOver(current))
+	svc, err := stableServiceOf(p.ns, app, StableSelector(app.Name, p.stableRoutes(routes), byGroup), isHandedOver(current))
 	if err != nil {
 		return err
 	}
