@@ -97,6 +97,9 @@ type deployOutput struct {
 // executions never change one cluster at once: the later one waits. The
 // lease needs no release: once its stage has ended, it is free.
 func (d *Deploy) Run(ctx context.Context, in Input) Result {
+	if in.Spec.Deploy.InWaves() && !d.Rollback {
+		return d.runWaves(ctx, in)
+	}
 	var st deployState
 	if err := DecodeState(in, &st); err != nil {
 		return Failf("%v", err)
