@@ -108,17 +108,7 @@ func (d *Deploy) planRevert(ctx context.Context, in Input, ws waveState, i int) 
 	}
 	now := strategy.Cluster{ServerGroups: groups}
 	plan, fresh, err := strategy.PlanRevert(st.Before, now, history, st.Created)
-	ws.Envs = cloneEnvs(ws.Envs)
-	e = ws.Envs[i]
-	if err != nil {
-		e.Phase, e.Summary = model.WaveEnvRevertFailed, fmt.Sprintf("cannot roll back %s: %v", e.Name, err)
-	} else {
-		e.Phase, e.WakeAt = model.WaveEnvReverting, nil
-		e.State = mustJSON(revertState(st, plan, fresh, now, "stage stopped: "+ws.Stop))
-		e.Summary = fmt.Sprintf("rolling back: %d steps", len(plan.Steps))
-	}
-	ws.Envs[i] = e
-	return waveAgain(in, ws, in.Now)
+	return waveAgain(in, beginRevert(ws, i, plan, fresh, now, err), in.Now)
 }
 
 // envInput is the input of one environment's deploy: the stage as if it

@@ -268,6 +268,12 @@ func recordEnv(ws waveState, i int, res Result, now time.Time, undo bool) waveSt
 	switch {
 	case e.Phase == model.WaveEnvReverting || (e.Phase == model.WaveEnvDeploying && ws.Stop != ""):
 		e.Phase = undoneAs(st)
+		switch e.Phase {
+		case model.WaveEnvReverted:
+			e.Summary = "rolled back: what served before this stage serves again"
+		case model.WaveEnvSkipped:
+			e.Summary = "not started: the stage stopped first"
+		}
 	default:
 		e.Phase = model.WaveEnvFailed
 		ws = stopWaves(ws, fmt.Sprintf("%s failed in wave %d: %s", e.Name, e.Wave+1, res.Reason), undo)
@@ -319,6 +325,22 @@ func revertState(st deployState, plan strategy.Plan, fresh bool, now strategy.Cl
 	st.Created = cloneRefs(st.Created)
 	st.Abort, st.AbortNext = &plan, 0
 	return st
+}
+
+// beginRevert stores environment i's revert plan (PlanRevert's answer):
+// from now on its deploy runs the plan as its abort. A revert that cannot
+// be planned leaves the environment as it is, for a person.
+func beginRevert(ws waveState, i int, plan strategy.Plan, fresh bool, now strategy.Cluster, err error) waveState {
+	ws.Envs = cloneEnvs(ws.Envs)
+	e := &ws.Envs[i]
+	if err != nil {
+		e.Phase, e.Summary = model.WaveEnvRevertFailed, fmt.Sprintf("cannot roll back %s: %v", e.Name, err)
+		return ws
+	}
+	e.Phase, e.WakeAt = model.WaveEnvReverting, nil
+	e.State = mustJSON(revertState(e.deploy(), plan, fresh, now, "stage stopped: "+ws.Stop))
+	e.Summary = fmt.Sprintf("rolling back: %d steps", len(plan.Steps))
+	return ws
 }
 
 // waveOutput is what people see of a deploy in waves.
