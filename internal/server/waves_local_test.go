@@ -25,6 +25,7 @@ import (
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
+	"github.com/gennaker/gennaker/test/k8senv"
 )
 
 // sampleServiceVar, set in an instance's environment, makes this test
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(k8senv.RunShared(m))
 }
 
 // unhealthyIn makes one environment's target report a version's instances
