@@ -166,7 +166,7 @@ func BenchmarkKubernetesThreeClusterWave(b *testing.B) {
 				total += took
 			}
 			b.ReportMetric(total.Seconds()/float64(b.N), "s/wave")
-			b.Logf("%s: %d waves, %.2f s each end to end", name, b.N, total.Seconds()/float64(b.N))
+			b.Logf("%s: %d runs, %.2f s each end to end", name, b.N, total.Seconds()/float64(b.N))
 		})
 	}
 }
