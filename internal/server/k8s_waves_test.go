@@ -119,9 +119,15 @@ func TestKubernetesThreeClusterWave(t *testing.T) {
 		t.Fatal(err)
 	}
 	var order []string
+	began := map[string]time.Time{}
 	for _, ev := range evs {
 		if ev.ExecutionID == e.ID && (ev.Kind == model.EventDeployStarted || ev.Kind == model.EventDeploySucceeded) {
 			order = append(order, string(ev.Kind)+" "+ev.Environment)
+			if ev.Kind == model.EventDeployStarted {
+				began[ev.Environment] = ev.Time
+			} else {
+				t.Logf("%s: deploy %s", ev.Environment, ev.Time.Sub(began[ev.Environment]).Round(time.Millisecond))
+			}
 		}
 	}
 	want := []string{"deploy_started eu", "deploy_succeeded eu", "deploy_started us", "deploy_succeeded us", "deploy_started ap", "deploy_succeeded ap"}
