@@ -99,12 +99,14 @@ func (d *Deploy) planRevert(ctx context.Context, in Input, ws waveState, i int) 
 		return d.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: in.Execution.Application, Environment: e.Name, IncludeDestroyed: history})
 	}
 	groups, err := list(false)
-	if err != nil {
-		return Retry(err).WithState(ws)
+	var history []model.ServerGroup
+	if err == nil {
+		history, err = list(true)
 	}
-	history, err := list(true)
 	if err != nil {
-		return Retry(err).WithState(ws)
+		// Not a transient of the stage: that would end it when it has no
+		// retries left, with environments still to roll back. Look again.
+		return waveAgain(in, ws, in.Now.Add(time.Second))
 	}
 	now := strategy.Cluster{ServerGroups: groups}
 	plan, fresh, err := strategy.PlanRevert(st.Before, now, history, st.Created)
