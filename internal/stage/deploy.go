@@ -22,6 +22,11 @@ import (
 // and removes what the deploy created, executes that, and fails with the
 // reason.
 //
+// A deploy in waves (deploy.environments) runs in the same runner: its
+// state holds one such deploy state per environment, and each call makes
+// one step of one environment's deploy (deploy_waves.go, decided by
+// deploy_waves_decide.go).
+//
 // The runner never writes the store: what it records about the cluster
 // (server groups, analysis records) goes back to the engine as
 // Result.Writes, committed with the stage's state. Which call does what is
