@@ -26,12 +26,13 @@ func RunEnvironments(pl model.Pipeline) []string {
 	needs := pl.StageNeeds()
 	var envs []string
 	for _, s := range pl.Stages {
-		env := s.Environment()
-		if env == "" || slices.Contains(envs, env) {
+		if gatedByJudgment(pl, needs, s.Name) {
 			continue
 		}
-		if !gatedByJudgment(pl, needs, s.Name) {
-			envs = append(envs, env)
+		for _, env := range s.Environments() {
+			if !slices.Contains(envs, env) {
+				envs = append(envs, env)
+			}
 		}
 	}
 	slices.Sort(envs)
@@ -42,8 +43,10 @@ func RunEnvironments(pl model.Pipeline) []string {
 func DeployEnvironments(pl model.Pipeline) []string {
 	var envs []string
 	for _, s := range pl.Stages {
-		if env := s.Environment(); env != "" && !slices.Contains(envs, env) {
-			envs = append(envs, env)
+		for _, env := range s.Environments() {
+			if !slices.Contains(envs, env) {
+				envs = append(envs, env)
+			}
 		}
 	}
 	slices.Sort(envs)
@@ -60,18 +63,19 @@ func ApprovalEnvironments(pl model.Pipeline, stage string) []string {
 	if !ok {
 		return nil
 	}
-	if env := spec.Environment(); env != "" {
-		return []string{env}
+	if envs := spec.Environments(); len(envs) > 0 {
+		return slices.Sorted(slices.Values(envs))
 	}
 	needs := pl.StageNeeds()
 	var envs []string
 	for _, s := range pl.Stages {
-		env := s.Environment()
-		if env == "" || slices.Contains(envs, env) {
+		if !dependsOn(needs, s.Name, stage) {
 			continue
 		}
-		if dependsOn(needs, s.Name, stage) {
-			envs = append(envs, env)
+		for _, env := range s.Environments() {
+			if !slices.Contains(envs, env) {
+				envs = append(envs, env)
+			}
 		}
 	}
 	slices.Sort(envs)

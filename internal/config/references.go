@@ -141,26 +141,29 @@ func checkPipelineRefs(d *Document, c catalog) []Error {
 			p.Application, orList(p.Application, "the applications", sortedKeys(c.apps))))
 	}
 	for i, s := range p.Stages {
-		var env, path string
+		var envs, paths []string
 		switch {
 		case s.Deploy != nil:
-			env, path = s.Deploy.Environment, indexPath("spec.stages", i)+".deploy.environment"
+			envs, paths = waveEnvironments(indexPath("spec.stages", i)+".deploy", s.Deploy)
 		case s.Rollback != nil:
-			env, path = s.Rollback.Environment, indexPath("spec.stages", i)+".rollback.environment"
+			envs, paths = []string{s.Rollback.Environment}, []string{indexPath("spec.stages", i) + ".rollback.environment"}
 		default:
 			continue
 		}
-		e, ok := c.envs[env]
-		if !ok {
-			if env != "" {
-				errs = append(errs, d.errorf(path, "no environment is named %q: define it or apply it first%s",
-					env, orList(env, "the environments", sortedKeys(c.envs))))
+		for j, env := range envs {
+			path := paths[j]
+			e, ok := c.envs[env]
+			if !ok {
+				if env != "" {
+					errs = append(errs, d.errorf(path, "no environment is named %q: define it or apply it first%s",
+						env, orList(env, "the environments", sortedKeys(c.envs))))
+				}
+				continue
 			}
-			continue
-		}
-		if s.Deploy != nil && appOK {
-			if msg := targetMismatch(app, e); msg != "" {
-				errs = append(errs, d.errorf(path, "%s", msg))
+			if s.Deploy != nil && appOK {
+				if msg := targetMismatch(app, e); msg != "" {
+					errs = append(errs, d.errorf(path, "%s", msg))
+				}
 			}
 		}
 		if s.Deploy != nil {

@@ -66,6 +66,7 @@ func validateStage(doc *Document, path string, s model.StageSpec) []Error {
 		errs = append(errs, validateWebhook(doc, path+".webhook", s.Webhook)...)
 	case s.Deploy != nil:
 		errs = append(errs, validateStrategy(doc, path+".deploy.strategy", s.Deploy.Strategy)...)
+		errs = append(errs, validateWaves(doc, path+".deploy", s.Deploy)...)
 	}
 	return errs
 }

@@ -139,7 +139,7 @@ func (s *Service) pipelineFor(ctx context.Context, req Request) (*model.Pipeline
 
 func deploysTo(pl model.Pipeline, env string) bool {
 	for _, st := range pl.Stages {
-		if st.Deploy != nil && st.Deploy.Environment == env {
+		if st.Deploy != nil && st.Changes(env) {
 			return true
 		}
 	}
@@ -185,7 +185,7 @@ func (s *Service) noDeployInProgress(ctx context.Context, app, env string) error
 	for _, e := range execs {
 		for _, st := range e.Stages {
 			spec, ok := e.Spec.Stage(st.Name)
-			if !ok || spec.Environment() != env || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
+			if !ok || !spec.Changes(env) || (st.Status != model.StageRunning && st.Status != model.StageWaiting) {
 				continue
 			}
 			if spec.Rollback != nil {
@@ -267,7 +267,7 @@ func setEffectiveWeights(t model.TargetSpec, groups []ServerGroupStatus) {
 
 func touches(pl model.Pipeline, env string) bool {
 	for _, st := range pl.Stages {
-		if (st.Deploy != nil && st.Deploy.Environment == env) || (st.Rollback != nil && st.Rollback.Environment == env) {
+		if st.Changes(env) {
 			return true
 		}
 	}

@@ -132,14 +132,12 @@ func (e *Engine) checkDeployParams(ctx context.Context, pl model.Pipeline, param
 func soleEnvironment(pl model.Pipeline) string {
 	env := ""
 	for _, s := range pl.Stages {
-		e := s.Environment()
-		if e == "" {
-			continue
+		for _, e := range s.Environments() {
+			if env != "" && e != env {
+				return ""
+			}
+			env = e
 		}
-		if env != "" && e != env {
-			return ""
-		}
-		env = e
 	}
 	return env
 }

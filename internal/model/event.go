@@ -18,6 +18,9 @@ const (
 	EventDeployFailed EventKind = "deploy_failed"
 	// EventRolledBack: traffic went back to an earlier version.
 	EventRolledBack EventKind = "rolled_back"
+	// EventWaveStarted: a deploy in waves started a wave; Detail names the
+	// wave and its environments.
+	EventWaveStarted EventKind = "wave_started"
 	// EventManualStep: a person did something by hand (approve, reject, cancel, rollback, run).
 	EventManualStep EventKind = "manual_step"
 	// EventTrafficApproximated: a traffic step's weight cannot be met with

@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // StageType names what a stage does. A stage's type is the one block it
 // carries (wait:, judgment:, webhook:, deploy:, rollback:, noop:).
@@ -52,8 +55,9 @@ type StageSpec struct {
 	Rollback *RollbackStage `json:"rollback,omitempty"`
 }
 
-// Environment is the environment a deploy or rollback stage changes ("" for
-// other stages).
+// Environment is the one environment a deploy or rollback stage changes (""
+// for other stages, and for a deploy in waves, which changes several: ask
+// Environments about permissions, leases and "does it touch env").
 func (s StageSpec) Environment() string {
 	switch {
 	case s.Deploy != nil:
@@ -62,6 +66,23 @@ func (s StageSpec) Environment() string {
 		return s.Rollback.Environment
 	}
 	return ""
+}
+
+// Environments lists every environment the stage may change: a deploy's or
+// rollback's environment, or all of a deploy in waves; nil for other stages.
+func (s StageSpec) Environments() []string {
+	switch {
+	case s.Deploy != nil && len(s.Deploy.Environments) > 0:
+		return s.Deploy.Environments
+	case s.Environment() != "":
+		return []string{s.Environment()}
+	}
+	return nil
+}
+
+// Changes reports whether the stage may change environment env.
+func (s StageSpec) Changes(env string) bool {
+	return env != "" && slices.Contains(s.Environments(), env)
 }
 
 // Type reports the stage's type from the block it carries ("" when none).
@@ -135,9 +156,23 @@ type WebhookStage struct {
 	FailureValues []string `json:"failureValues,omitempty"`
 }
 
-// DeployStage deploys a version of the pipeline's application to an environment.
+// DeployStage deploys a version of the pipeline's application to an
+// environment, or to several in waves (Environments).
 type DeployStage struct {
-	Environment string `json:"environment"`
+	// Environment is the one environment to deploy to; exactly one of
+	// Environment and Environments is set.
+	Environment string `json:"environment,omitempty"`
+	// Environments deploys to every environment listed, in Waves: the
+	// environments of a wave deploy at the same time, each by Strategy with
+	// its own health and analysis gates, and a wave starts only when every
+	// environment of the one before succeeded. A failure anywhere (with
+	// onFailure: rollback, the default) rolls back every environment this
+	// stage changed, finished waves included.
+	Environments []string `json:"environments,omitempty"`
+	// Waves split Environments, in their order, into groups deployed one
+	// after another; environments no wave takes form a last wave. Without
+	// waves, one environment at a time.
+	Waves []Wave `json:"waves,omitempty"`
 	// Version to deploy; may reference a parameter as {{params.NAME}}. Defaults to {{params.version}}.
 	Version  string   `json:"version,omitempty"`
 	Strategy Strategy `json:"strategy"`
@@ -145,6 +180,20 @@ type DeployStage struct {
 	// may reference parameters as {{params.NAME}}.
 	Env map[string]string `json:"env,omitempty"`
 }
+
+// Wave is one group of a deploy in waves: Count environments, or Percent of
+// all of them (rounded up, at least one), or the Remaining ones. Exactly one
+// is set. Pause waits that long after the wave succeeded before the next
+// one starts.
+type Wave struct {
+	Count     int      `json:"count,omitempty"`
+	Percent   int      `json:"percent,omitempty"`
+	Remaining bool     `json:"remaining,omitempty"`
+	Pause     Duration `json:"pause,omitempty"`
+}
+
+// InWaves reports whether the deploy goes to several environments in waves.
+func (d *DeployStage) InWaves() bool { return d != nil && len(d.Environments) > 0 }
 
 // RollbackStage sends an environment's traffic back to its previous server group.
 type RollbackStage struct {
@@ -169,3 +218,54 @@ func URLOrigin(raw string) string {
 
 // HasPlaceholder reports whether s holds a {{...}} placeholder.
 func HasPlaceholder(s string) bool { return strings.Contains(s, "{{") }
+
+// WaveEnvPhase is where one environment of a deploy in waves is.
+type WaveEnvPhase string
+
+const (
+	// WaveEnvPending: its wave has not started.
+	WaveEnvPending WaveEnvPhase = "pending"
+	// WaveEnvDeploying: its deploy is under way.
+	WaveEnvDeploying WaveEnvPhase = "deploying"
+	// WaveEnvSucceeded: its deploy succeeded; it serves the new version.
+	WaveEnvSucceeded WaveEnvPhase = "succeeded"
+	// WaveEnvFailed: its deploy failed, which stopped the stage; its own
+	// deploy undid itself (unless onFailure said to leave it).
+	WaveEnvFailed WaveEnvPhase = "failed"
+	// WaveEnvReverting: the stage stopped and is rolling this environment
+	// back to what it served before.
+	WaveEnvReverting WaveEnvPhase = "reverting"
+	// WaveEnvReverted: rolled back to what it served before the stage.
+	WaveEnvReverted WaveEnvPhase = "reverted"
+	// WaveEnvRevertFailed: rolling it back failed; Summary says what to do.
+	WaveEnvRevertFailed WaveEnvPhase = "revert_failed"
+	// WaveEnvSkipped: the stage stopped before this environment changed.
+	WaveEnvSkipped WaveEnvPhase = "skipped"
+)
+
+// Active reports whether the environment still needs calls.
+func (p WaveEnvPhase) Active() bool { return p == WaveEnvDeploying || p == WaveEnvReverting }
+
+// WaveOutput is what a deploy in waves reports to people and later stages
+// (the stage's output): where every wave and environment is.
+type WaveOutput struct {
+	Summary string `json:"summary"`
+	Version string `json:"version,omitempty"`
+	// Wave is the wave under way, from 1; Waves how many there are.
+	Wave  int `json:"wave"`
+	Waves int `json:"waves"`
+	// Environments are in the order the stage lists them.
+	Environments []WaveEnvOutput `json:"environments"`
+}
+
+// WaveEnvOutput is one environment of a deploy in waves.
+type WaveEnvOutput struct {
+	Name  string       `json:"name"`
+	Wave  int          `json:"wave"` // from 1
+	Phase WaveEnvPhase `json:"phase"`
+	// Summary is the environment's deploy in one line (its step, its
+	// failure, its rollback).
+	Summary string `json:"summary,omitempty"`
+	// ServerGroups are the groups its deploy created, by plan reference.
+	ServerGroups map[string]string `json:"serverGroups,omitempty"`
+}

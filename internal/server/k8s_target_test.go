@@ -35,7 +35,7 @@ import (
 const k8sApp = "shop"
 
 // startServer runs a gennaker server in this process until the test ends.
-func startServer(t *testing.T) *client.Client {
+func startServer(t testing.TB) *client.Client {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

@@ -22,6 +22,11 @@ import (
 // and removes what the deploy created, executes that, and fails with the
 // reason.
 //
+// A deploy in waves (deploy.environments) runs in the same runner: its
+// state holds one such deploy state per environment, and each call makes
+// one step of one environment's deploy (deploy_waves.go, decided by
+// deploy_waves_decide.go).
+//
 // The runner never writes the store: what it records about the cluster
 // (server groups, analysis records) goes back to the engine as
 // Result.Writes, committed with the stage's state. Which call does what is
@@ -103,6 +108,9 @@ type deployOutput struct {
 // executions never change one cluster at once: the later one waits. The
 // lease needs no release: once its stage has ended, it is free.
 func (d *Deploy) Run(ctx context.Context, in Input) Result {
+	if in.Spec.Deploy.InWaves() && !d.Rollback {
+		return d.runWaves(ctx, in)
+	}
 	var st deployState
 	if err := DecodeState(in, &st); err != nil {
 		return Failf("%v", err)

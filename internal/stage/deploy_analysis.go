@@ -252,7 +252,7 @@ func analysisRecord(in Input, seq int, start, end time.Time, j judged) (store.An
 		return store.AnalysisRecord{}, err
 	}
 	return store.AnalysisRecord{
-		ExecutionID: in.Execution.ID, Stage: in.Stage.Name, Sequence: seq,
+		ExecutionID: in.Execution.ID, Stage: in.RecordName(), Sequence: seq,
 		StartedAt: start, EndedAt: end, Outcome: string(j.outcome), Score: j.score, Reason: j.reason,
 		Measurements: mb, Verdict: vb,
 	}, nil

@@ -117,7 +117,7 @@ func (d *Deploy) measureJob(ctx context.Context, in Input, w world, st *deploySt
 	job, ok := a.Checks.Jobs[c.Name]
 	if !ok {
 		job = checkJob{
-			Name: kubernetes.AnalysisJobName(w.app.Name, c.Name, in.Execution.ID, in.Stage.Name,
+			Name: kubernetes.AnalysisJobName(w.app.Name, c.Name, in.Execution.ID, in.RecordName(),
 				strconv.Itoa(st.Next), strconv.Itoa(a.Index), strconv.Itoa(a.Extensions)),
 			Started: in.Now,
 		}
@@ -139,7 +139,7 @@ func (d *Deploy) measureJob(ctx context.Context, in Input, w world, st *deploySt
 	}
 	state, err := runner.RunAnalysisJob(ctx, kubernetes.AnalysisJob{
 		Name: job.Name, App: w.app.Name, ServerGroup: scope.ServerGroup, Execution: in.Execution.ID,
-		Stage: in.Stage.Name, Check: c.Name, Spec: spec,
+		Stage: in.RecordName(), Check: c.Name, Spec: spec,
 	})
 	switch {
 	case err != nil && kubernetes.TransientError(err) && !timedOut:

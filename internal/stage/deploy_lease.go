@@ -104,7 +104,7 @@ func firstTurn(execs []model.Execution, me *model.Execution, env string, rollbac
 				t.doing, t.doingS = rs.Name, string(rs.Status)
 			}
 			spec, ok := e.Spec.Stage(rs.Name)
-			if !ok || spec.Environment() != env || rs.Status.Terminal() || (rollback && rs.Status == model.StagePending) {
+			if !ok || !spec.Changes(env) || rs.Status.Terminal() || (rollback && rs.Status == model.StagePending) {
 				continue
 			}
 			if t.exec == "" {

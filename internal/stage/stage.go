@@ -37,6 +37,20 @@ type Input struct {
 	// Canceled is set when the execution was canceled: the runner should undo
 	// what it must (a deploy restores traffic) and return Failed.
 	Canceled bool
+	// Part is, for one environment's deploy inside a deploy in waves, that
+	// environment: records that must be told apart per environment (analysis
+	// intervals, check Jobs) are kept under RecordName.
+	Part string
+}
+
+// RecordName is the stage name the stage's analysis records and check
+// Jobs are kept under: the stage's, or STAGE/ENVIRONMENT for one
+// environment of a deploy in waves.
+func (in Input) RecordName() string {
+	if in.Part == "" {
+		return in.Stage.Name
+	}
+	return in.Stage.Name + "/" + in.Part
 }
 
 // Outcome is what a runner reports about a stage after one call.

@@ -107,6 +107,8 @@ type stageView struct {
 	Plain        string
 	Instructions string
 	Deploy       *deployOutput
+	// Waves is a deploy in waves' progress, per environment.
+	Waves *model.WaveOutput
 	// Raw is any other output, as indented JSON.
 	Raw string
 }
@@ -176,7 +178,12 @@ func buildExec(e *model.Execution, now time.Time) execView {
 			sv.Duration = e.Sub(*st.StartedAt)
 		}
 		if len(st.Output) > 0 && string(st.Output) != "null" {
-			if st.Type == model.StageDeploy || st.Type == model.StageRollback {
+			if specs[st.Name].Deploy.InWaves() {
+				var w model.WaveOutput
+				if json.Unmarshal(st.Output, &w) == nil {
+					sv.Waves = &w
+				}
+			} else if st.Type == model.StageDeploy || st.Type == model.StageRollback {
 				var d deployOutput
 				if json.Unmarshal(st.Output, &d) == nil {
 					if d.Summary != "" && strings.Contains(st.Reason, strings.TrimSuffix(d.Summary, ".")) {
@@ -187,7 +194,7 @@ func buildExec(e *model.Execution, now time.Time) execView {
 					v.HasAnalysis = v.HasAnalysis || len(d.Verdicts) > 0
 				}
 			}
-			if sv.Deploy == nil {
+			if sv.Deploy == nil && sv.Waves == nil {
 				sv.Raw = indentJSON(st.Output)
 			}
 		}
