@@ -37,10 +37,12 @@ unit:
 integration:
 	$(GO) test -count=1 -p 1 -timeout 20m ./test/...
 
+# bench/k8srollback needs the Kubernetes binaries that test-deps builds.
 bench:
 	$(GO) run ./bench/engine
 	$(GO) run ./bench/footprint
 	$(GO) run ./bench/rollback
+	$(GO) run ./bench/k8srollback
 	$(GO) test -run '^$$' -bench ProxyVsDirect -benchtime 1x ./internal/provider/local
 
 fuzz:

@@ -30,7 +30,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -127,10 +126,10 @@ func run(bin string, n, consecutive int) error {
 			i, i+1, prev, prev, ms(tr), ms(dn), errs)
 		traffic, done = append(traffic, tr.Seconds()), append(done, dn.Seconds())
 	}
-	fmt.Printf("traffic moved:       median %.1f ms, p90 %.1f ms, max %.1f ms (n=%d)\n", 1000*harness.Median(traffic), 1000*p90(traffic), 1000*slices.Max(traffic), n)
-	fmt.Printf("execution succeeded: median %.1f ms, p90 %.1f ms, max %.1f ms\n", 1000*harness.Median(done), 1000*p90(done), 1000*slices.Max(done))
+	fmt.Printf("traffic moved:       median %.1f ms, p90 %.1f ms, max %.1f ms (n=%d)\n", 1000*harness.Median(traffic), 1000*harness.P90(traffic), 1000*slices.Max(traffic), n)
+	fmt.Printf("execution succeeded: median %.1f ms, p90 %.1f ms, max %.1f ms\n", 1000*harness.Median(done), 1000*harness.P90(done), 1000*slices.Max(done))
 	verdict := "MET"
-	if harness.Median(traffic) >= 1 || p90(traffic) >= 1 {
+	if harness.Median(traffic) >= 1 || harness.P90(traffic) >= 1 {
 		verdict = "MISSED"
 	}
 	fmt.Printf("target: all traffic on the previous server group in < 1 s: %s\n", verdict)
@@ -330,9 +329,3 @@ func (a *apiClient) wait(ctx context.Context, id string, every time.Duration) (t
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func p90(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	return s[(len(s)*9+9)/10-1]
-}

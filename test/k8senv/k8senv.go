@@ -22,6 +22,12 @@
 //		ns := env.Namespace(t) // a fresh namespace, deleted after the test
 //	}
 //
+// Programs that are not tests (bench/k8srollback) use Launch, CreateNamespace
+// and CreateServiceAccount, and call Stop themselves:
+//
+//	env, err := k8senv.Launch(dir, k8senv.Options{})
+//	defer env.Stop()
+//
 // Pods on kwok nodes run no containers: tests can check Kubernetes objects
 // and their status (Deployments, ReplicaSets, Pods, Services, HTTPRoutes),
 // not traffic.
@@ -189,6 +195,29 @@ func StartWith(t testing.TB, opts Options) *Env {
 		env.Stop()
 	})
 	return env
+}
+
+// Launch starts a control plane in dir (created if missing) for a program that is not a test (a
+// benchmark, say); the caller stops it with Stop and removes dir. It fails
+// when the binaries are missing (Check) or a component does not come up; the
+// error then ends with the last lines of every component's log.
+func Launch(dir string, opts Options) (*Env, error) {
+	if err := Check(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	env, err := start(dir, opts, func(string, ...any) {})
+	if err != nil {
+		if env != nil {
+			tails := env.LogTails(30)
+			env.Stop()
+			return nil, fmt.Errorf("k8senv: starting the control plane: %w\n%s", err, tails)
+		}
+		return nil, fmt.Errorf("k8senv: starting the control plane: %w", err)
+	}
+	return env, nil
 }
 
 var shared struct {
@@ -629,18 +658,29 @@ func (e *Env) Namespace(t testing.TB) string {
 	if len(base) > 40 {
 		base = base[:40]
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: strings.Trim(base, "-") + "-"}}
-	created, err := e.Clientset.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatalf("k8senv: create namespace: %v", err)
+	ns, err := e.CreateNamespace(ctx, strings.Trim(base, "-")+"-")
+	if ns != "" {
+		t.Cleanup(func() {
+			_ = e.Clientset.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+		})
 	}
-	t.Cleanup(func() {
-		_ = e.Clientset.CoreV1().Namespaces().Delete(context.Background(), created.Name, metav1.DeleteOptions{})
-	})
-	if err := e.waitDefaultServiceAccount(ctx, created.Name); err != nil {
+	if err != nil {
 		t.Fatalf("k8senv: %v", err)
 	}
-	return created.Name
+	return ns
+}
+
+// CreateNamespace creates a namespace named generateName plus a random
+// suffix and waits for its default ServiceAccount (pods cannot be created
+// before it exists). It returns the name, also with an error when the
+// namespace was created but its ServiceAccount did not come.
+func (e *Env) CreateNamespace(ctx context.Context, generateName string) (string, error) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: generateName}}
+	created, err := e.Clientset.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("create namespace %s*: %w", generateName, err)
+	}
+	return created.Name, e.waitDefaultServiceAccount(ctx, created.Name)
 }
 
 // StopAPIServer stops kube-apiserver (SIGTERM, then SIGKILL after 10 s);

@@ -3,6 +3,7 @@ package k8senv
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -44,33 +45,43 @@ func (e *Env) ServiceAccount(t testing.TB, ns string) *Identity {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	data, err := os.ReadFile(RBACManifest())
+	id, err := e.CreateServiceAccount(ctx, ns, t.TempDir())
 	if err != nil {
 		t.Fatalf("k8senv: %v", err)
+	}
+	return id
+}
+
+// CreateServiceAccount is ServiceAccount for programs that are not tests:
+// it writes the kubeconfig file into dir.
+func (e *Env) CreateServiceAccount(ctx context.Context, ns, dir string) (*Identity, error) {
+	data, err := os.ReadFile(RBACManifest())
+	if err != nil {
+		return nil, err
 	}
 	// The RoleBinding's subject names no namespace: it is the one applied to.
 	data = bytes.ReplaceAll(data, []byte("- kind: ServiceAccount\n  name: gennaker\n"),
 		[]byte("- kind: ServiceAccount\n  name: gennaker\n  namespace: "+ns+"\n"))
 	if err := e.ApplyYAML(ctx, ns, data); err != nil {
-		t.Fatalf("k8senv: applying %s to %s: %v", RBACManifest(), ns, err)
+		return nil, fmt.Errorf("applying %s to %s: %w", RBACManifest(), ns, err)
 	}
 	secs := int64(3600)
 	tok, err := e.Clientset.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "gennaker",
 		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &secs}}, metav1.CreateOptions{})
 	if err != nil {
-		t.Fatalf("k8senv: token of %s/gennaker: %v", ns, err)
+		return nil, fmt.Errorf("token of %s/gennaker: %w", ns, err)
 	}
 	id := &Identity{Token: tok.Status.Token}
 	id.RESTConfig = rest.AnonymousClientConfig(e.RESTConfig)
 	id.RESTConfig.BearerToken = id.Token
 	if id.Clientset, err = kubernetes.NewForConfig(id.RESTConfig); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	id.Kubeconfig = filepath.Join(t.TempDir(), "gennaker-"+ns+".kubeconfig")
+	id.Kubeconfig = filepath.Join(dir, "gennaker-"+ns+".kubeconfig")
 	if err := e.WriteTokenKubeconfig(id.Kubeconfig, ns, id.Token); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return id
+	return id, nil
 }
 
 // WriteTokenKubeconfig writes a kubeconfig that reaches the API server with

@@ -234,3 +234,14 @@ func Median(xs []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// P90 returns the 90th percentile of xs by nearest rank (of 7 values, the
+// 7th; of 10, the 9th).
+func P90(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[(len(s)*9+9)/10-1]
+}
