@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -51,72 +50,21 @@ func (p *Provider) applyObject(ctx context.Context, obj map[string]any, owner *m
 // owner reference would collect them with the Deployment too; this also
 // covers a copy applied before its owner existed (a crash in between).
 func (p *Provider) deleteVersioned(ctx context.Context, group string) error {
-	opts := metav1.ListOptions{LabelSelector: LabelServerGroup + "=" + group + "," + LabelManagedBy + "=" + ManagedBy}
-	type lister struct {
-		kind string
-		list func(context.Context) ([]string, error)
-		del  func(context.Context, string) error
-	}
+	sel := metav1.ListOptions{LabelSelector: LabelServerGroup + "=" + group + "," + LabelManagedBy + "=" + ManagedBy}
 	del := metav1.DeleteOptions{}
-	kinds := []lister{
-		{"ConfigMaps", func(ctx context.Context) ([]string, error) {
-			l, err := p.kube.CoreV1().ConfigMaps(p.ns).List(ctx, opts)
-			if err != nil {
-				return nil, err
-			}
-			var out []string
-			for _, o := range l.Items {
-				out = append(out, o.Name)
-			}
-			return out, nil
-		}, func(ctx context.Context, n string) error { return p.kube.CoreV1().ConfigMaps(p.ns).Delete(ctx, n, del) }},
-		{"HorizontalPodAutoscalers", func(ctx context.Context) ([]string, error) {
-			l, err := p.kube.AutoscalingV2().HorizontalPodAutoscalers(p.ns).List(ctx, opts)
-			if err != nil {
-				return nil, err
-			}
-			var out []string
-			for _, o := range l.Items {
-				out = append(out, o.Name)
-			}
-			return out, nil
-		}, func(ctx context.Context, n string) error {
-			return p.kube.AutoscalingV2().HorizontalPodAutoscalers(p.ns).Delete(ctx, n, del)
-		}},
-		{"PodDisruptionBudgets", func(ctx context.Context) ([]string, error) {
-			l, err := p.kube.PolicyV1().PodDisruptionBudgets(p.ns).List(ctx, opts)
-			if err != nil {
-				return nil, err
-			}
-			var out []string
-			for _, o := range l.Items {
-				out = append(out, o.Name)
-			}
-			return out, nil
-		}, func(ctx context.Context, n string) error {
-			return p.kube.PolicyV1().PodDisruptionBudgets(p.ns).Delete(ctx, n, del)
-		}},
-	}
-	for _, k := range kinds {
-		var names []string
-		err := p.retry(ctx, p.what("list", k.kind, opts.LabelSelector), func(ctx context.Context) error {
-			var err error
-			names, err = k.list(ctx)
+	for kind, call := range map[string]func(context.Context) error{
+		"ConfigMaps": func(ctx context.Context) error {
+			return p.kube.CoreV1().ConfigMaps(p.ns).DeleteCollection(ctx, del, sel)
+		},
+		"HorizontalPodAutoscalers": func(ctx context.Context) error {
+			return p.kube.AutoscalingV2().HorizontalPodAutoscalers(p.ns).DeleteCollection(ctx, del, sel)
+		},
+		"PodDisruptionBudgets": func(ctx context.Context) error {
+			return p.kube.PolicyV1().PodDisruptionBudgets(p.ns).DeleteCollection(ctx, del, sel)
+		},
+	} {
+		if err := p.retry(ctx, p.what("delete", kind, sel.LabelSelector), call); err != nil {
 			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			err := p.retry(ctx, p.what("delete", k.kind, n), func(ctx context.Context) error {
-				if err := k.del(ctx, n); err != nil && !apierrors.IsNotFound(err) {
-					return err
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -77,6 +78,21 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 		}
 	}
 	groups := slices.Sorted(maps.Keys(byGroup))
+	selector := StableSelector(app.Name, p.stableRoutes(routes), byGroup)
+	svc, err := stableServiceOf(p.ns, app, selector, isHandedOver(current))
+	if err != nil {
+		return err
+	}
+	// A selector by server group needs no pod labels: switch at once (a
+	// rollback moves traffic in one write, whatever the group's size) and
+	// label the pods after. A selector by the enabled label needs the pods
+	// of the enabled groups labelled first.
+	byGroupLabel := selector[LabelServerGroup] != ""
+	if byGroupLabel {
+		if err := p.applyService(ctx, svc); err != nil {
+			return err
+		}
+	}
 	for _, g := range groups {
 		if weights[g] > 0 {
 			if err := p.setEnabled(ctx, byGroup[g], true); err != nil {
@@ -84,12 +100,10 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 			}
 		}
 	}
-	svc, err := stableServiceOf(p.ns, app, StableSelector(app.Name, p.stableRoutes(routes), byGroup), isHandedOver(current))
-	if err != nil {
-		return err
-	}
-	if err := p.applyService(ctx, svc); err != nil {
-		return err
+	if !byGroupLabel {
+		if err := p.applyService(ctx, svc); err != nil {
+			return err
+		}
 	}
 	for _, g := range groups {
 		if weights[g] == 0 {
@@ -350,16 +364,38 @@ func (p *Provider) syncGroupPods(ctx context.Context, d *appsv1.Deployment) erro
 	if err != nil {
 		return err
 	}
-	want := PodLabels(d)
+	return p.labelPods(ctx, pods, PodLabels(d))
+}
+
+// relabelers bounds the label PATCHes in flight for one group: a large
+// group's pods are relabelled in parallel, within the client's rate limit.
+const relabelers = 8
+
+// labelPods sets want on every live pod, relabelers at a time.
+func (p *Provider) labelPods(ctx context.Context, pods []corev1.Pod, want map[string]string) error {
+	sem := make(chan struct{}, relabelers)
+	errs := make(chan error, len(pods))
+	var wg sync.WaitGroup
 	for _, pod := range pods {
-		if pod.DeletionTimestamp != nil {
+		if pod.DeletionTimestamp != nil || labelPatch(pod.Labels, want) == nil {
 			continue
 		}
-		if err := p.patchPodLabels(ctx, pod, want, true); err != nil {
-			return err
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs <- p.patchPodLabels(ctx, pod, want, true)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		if err != nil {
+			all = append(all, err)
 		}
 	}
-	return nil
+	return errors.Join(all...)
 }
 
 // PodLabels are the labels gennaker keeps on the pods of a server group
