@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,8 +24,8 @@ func newManifestsCmd(g *globals) *cobra.Command {
 		Short: "Show the Kubernetes manifests a deploy applied, or diff two deploys' manifests",
 		Long: "Every deploy to a Kubernetes environment records the manifests it applied for each server group it\n" +
 			"started (Deployment, versioned ConfigMaps, autoscalers, disruption budgets, the stable Service).\n" +
-			"With --diff, names the objects added, removed and changed (and the changed fields) from OTHER_EXECUTION's\n" +
-			"manifests to EXECUTION's.",
+			"With --diff, names the objects added, removed and changed (and the changed fields) from the newest server\n" +
+			"group OTHER_EXECUTION started to the newest EXECUTION started (a canary's, not its baseline's).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cur, err := executionManifests(cmd.Context(), g, args[0])
@@ -77,27 +78,25 @@ func printManifests(w io.Writer, m map[string]string) error {
 	return nil
 }
 
-// printDiff compares all objects of both executions, by kind and name with
-// the server group suffix taken out (checkout-config-v003 and -v004 are the
-// same ConfigMap in two versions).
+// printDiff compares the newest server group each execution started (a
+// canary's, not its baseline's), by kind and name with the group's suffix
+// taken out (checkout-config-v003 and -v004 are one ConfigMap in two
+// versions).
 func printDiff(w io.Writer, old, cur map[string]string) error {
 	parse := func(m map[string]string) ([]render.Object, error) {
-		var all []render.Object
-		for _, g := range slices.Sorted(maps.Keys(m)) {
-			objs, err := render.ParseManifest([]byte(m[g]))
-			if err != nil {
-				return nil, fmt.Errorf("server group %s: %w", g, err)
-			}
-			suffix := g[strings.LastIndex(g, "-")+1:]
-			for _, o := range objs {
-				o.SetName(strings.TrimSuffix(strings.TrimSuffix(o.GetName(), "-"+suffix), suffix))
-				labels := o.GetLabels()
-				delete(labels, "gennaker.dev/server-group")
-				o.SetLabels(labels)
-				all = append(all, o)
-			}
+		g := newestGroup(m)
+		objs, err := render.ParseManifest([]byte(m[g]))
+		if err != nil {
+			return nil, fmt.Errorf("server group %s: %w", g, err)
 		}
-		return all, nil
+		suffix := g[strings.LastIndex(g, "-")+1:]
+		for _, o := range objs {
+			o.SetName(strings.TrimSuffix(strings.TrimSuffix(o.GetName(), "-"+suffix), suffix))
+			labels := o.GetLabels()
+			delete(labels, "gennaker.dev/server-group")
+			o.SetLabels(labels)
+		}
+		return objs, nil
 	}
 	a, err := parse(old)
 	if err != nil {
@@ -120,4 +119,17 @@ func printDiff(w io.Writer, old, cur map[string]string) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// newestGroup is the group with the highest number (checkout-v1000 after
+// checkout-v999).
+func newestGroup(m map[string]string) string {
+	best, bestN := "", -1
+	for g := range m {
+		n, _ := strconv.Atoi(g[strings.LastIndex(g, "-v")+2:])
+		if n > bestN || n == bestN && g > best {
+			best, bestN = g, n
+		}
+	}
+	return best
 }

@@ -88,6 +88,12 @@ func renderHelm(doc *Document, a *model.Application) (string, error) {
 		ReleaseName: cmpOr(h.ReleaseName, a.Name), Set: h.Set, Gennaker: identity(a),
 		ImageTagPaths: h.ImageTagPaths,
 	}
+	if h.SkipHooks {
+		opts.Hooks = render.Skip
+	}
+	if h.SkipCRDs {
+		opts.CRDs = render.Skip
+	}
 	for _, f := range h.ValuesFiles {
 		data, err := readTemplate(relative(doc, f))
 		if err != nil {

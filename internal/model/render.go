@@ -15,6 +15,12 @@ type HelmSource struct {
 	// ImageTagPaths are the values set to the deployed version (default
 	// image.tag, as `helm create` charts use).
 	ImageTagPaths []string `json:"imageTagPaths,omitempty"`
+	// SkipHooks leaves out the chart's hook objects (helm.sh/hook), which
+	// are refused by default: gennaker runs no hooks. SkipCRDs leaves out
+	// its crds/ directories, refused by default: CRDs are installed once per
+	// cluster, not per server group.
+	SkipHooks bool `json:"skipHooks,omitempty"`
+	SkipCRDs  bool `json:"skipCRDs,omitempty"`
 }
 
 // KustomizeSource is a kustomize overlay built into an application's

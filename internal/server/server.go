@@ -115,6 +115,7 @@ func Run(ctx context.Context, opts Options) error {
 		_ = prov.Close()
 	}()
 	kube := newK8sTargets(ctx, log)
+	go kube.watchEnvironments(ctx, st, log)
 	targets := func(env model.Environment) (stage.Target, error) {
 		switch env.Target.Kind {
 		case model.TargetLocal, "":

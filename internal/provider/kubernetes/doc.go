@@ -4,23 +4,32 @@
 // # Objects
 //
 // A server group is a Deployment named after it (checkout-v003), applied with
-// server-side apply under the field manager "gennaker". Its pods carry:
+// server-side apply under the field manager "gennaker", from the
+// application's image or from its manifest set (manifestset.go: ConfigMaps,
+// autoscalers and disruption budgets copied per group and owned by its
+// Deployment; the stable Service; shared ServiceAccounts). Its pods carry:
 //
 //	app.kubernetes.io/name=<app>           app.kubernetes.io/managed-by=gennaker
 //	gennaker.dev/server-group=<group>      gennaker.dev/version=<version>
 //	gennaker.dev/enabled=true|false        (the traffic switch, see below)
 //
+// A group's pods are found by ownership (pod -> ReplicaSet -> Deployment),
+// never by a label query another group's pods could match (pods.go).
+//
 // # Traffic
 //
-// Every application has a stable Service named after it that selects
-// app.kubernetes.io/name=<app>,gennaker.dev/enabled=true. Enabling and
-// disabling a server group relabels its running pods (as Spinnaker does for
-// load balancers): the pod template is never changed, so no pod restarts
-// and a rollback to a running group is instant. The wanted state is recorded
-// on the Deployment (annotation gennaker.dev/enabled), the pod template says
-// enabled=false (a pod nobody has vetted takes no traffic), and SyncTraffic
-// brings pods created later (scale-up, rescheduling) in line; the server runs
-// it every few seconds.
+// Every application has a stable Service (spec.service.name, default the
+// application's name). While one gennaker-created group takes all traffic,
+// it selects that group by the server-group label its pod template
+// carries, so restarts, evictions and drains need nothing from gennaker.
+// While several groups share traffic (a canary), it selects
+// app.kubernetes.io/name=<app>,gennaker.dev/enabled=true: enabling and
+// disabling a group relabels its running pods (as Spinnaker does for load
+// balancers), so no pod restarts and a rollback to a running group is
+// instant. The wanted state is recorded on the Deployment (annotation
+// gennaker.dev/enabled), the pod template says enabled=false (a pod nobody
+// has vetted takes no traffic), and a watch on pods (podsync.go,
+// RunTrafficSync) labels each new pod within milliseconds of its creation.
 //
 // Two traffic modes, chosen per environment:
 //

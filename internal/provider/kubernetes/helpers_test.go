@@ -111,6 +111,7 @@ func (f fakeBundle) addPods(t *testing.T, d *appsv1.Deployment, n int, ready boo
 				Name: name, Namespace: d.Namespace, Labels: labels, UID: types.UID("uid-" + name),
 				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: &yes}},
 			},
+			Spec:   d.Spec.Template.Spec,
 			Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
 		}
 		created, err := f.kube.CoreV1().Pods(d.Namespace).Create(ctx, pod, metav1.CreateOptions{})

@@ -106,10 +106,10 @@ func sortSet(namespace string, sg model.ServerGroup, app model.Application, objs
 			spec := child(o, "spec")
 			spec["scaleTargetRef"] = map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": sg.Name}
 			// The strategy sizes each group (a canary may start with one
-			// pod): the autoscaler may scale it up, never below that size.
+			// pod): the autoscaler may scale it up, never below that size
+			// (Resize moves the floor with it, resizeAutoscaler).
 			n := int64(max(sg.Instances, 1))
-			lo, hi := intField(spec["minReplicas"], 1), intField(spec["maxReplicas"], n)
-			spec["minReplicas"], spec["maxReplicas"] = min(lo, n), max(hi, n)
+			spec["minReplicas"], spec["maxReplicas"] = n, max(intField(spec["maxReplicas"], n), n)
 			set.HasAutoscaler = true
 		case "PodDisruptionBudget":
 			child(o, "spec")["selector"] = map[string]any{"matchLabels": map[string]any{LabelApp: app.Name, LabelServerGroup: sg.Name}}

@@ -100,7 +100,7 @@ func TestBuildManifestSetSortsAndVersions(t *testing.T) {
 			}
 		case "HorizontalPodAutoscaler":
 			if spec["minReplicas"] != int64(1) || spec["maxReplicas"] != int64(4) || child(spec, "scaleTargetRef")["name"] != "checkout-v003" {
-				t.Errorf("HPA spec = %v, want min clamped to the group's 1 instance, aimed at checkout-v003", spec)
+				t.Errorf("HPA spec = %v, want min the group's 1 instance, aimed at checkout-v003", spec)
 			}
 		case "PodDisruptionBudget":
 			if got := child(child(spec, "selector"), "matchLabels"); got[LabelServerGroup] != "checkout-v003" || len(got) != 2 {
