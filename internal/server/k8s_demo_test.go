@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -26,13 +28,16 @@ type demoService struct {
 	port                        int
 }
 
+// demoSecret is the value behind each set's Secret reference.
+const demoSecret = "s3cr3t-api-key-not-in-config"
+
 var demoServices = []demoService{
 	{"cartservice", "grpc", "grpc", 7070},
 	{"productcatalogservice", "grpc", "grpc", 3550},
 	{"frontend", "http", "http", 8080},
 }
 
-func (s demoService) manifests() string {
+func (s demoService) manifests(secretFile string) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -49,7 +54,7 @@ spec:
       - name: server
         image: "{{image}}"
         ports: [{name: %[2]s, containerPort: %[4]d}]
-        envFrom: [{configMapRef: {name: %[1]s-config}}]
+        envFrom: [{configMapRef: {name: %[1]s-config}}, {secretRef: {name: %[1]s-credentials}}]
         volumeMounts: [{name: settings, mountPath: /etc/settings}]
       volumes:
       - name: settings
@@ -75,6 +80,12 @@ metadata: {name: %[1]s-config}
 data:
   VERSION_NOTE: "built for {{version}}"
 ---
+apiVersion: v1
+kind: Secret
+metadata: {name: %[1]s-credentials}
+stringData:
+  API_KEY: "{{secretRef file:%[5]s}}"
+---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: %[1]s}
@@ -92,7 +103,7 @@ metadata: {name: %[1]s}
 spec:
   minAvailable: 1
   selector: {matchLabels: {app: %[1]s}}
-`, s.name, s.portName, s.appProtocol, s.port)
+`, s.name, s.portName, s.appProtocol, s.port, secretFile)
 }
 
 // TestKubernetesMicroservicesDemoShapedApps deploys three services with
@@ -111,10 +122,14 @@ func TestKubernetesMicroservicesDemoShapedApps(t *testing.T) {
 			c := startServer(t)
 			weight := func(w int) model.CanaryStep { return model.CanaryStep{SetWeight: &w} }
 			cfg := model.Config{Environments: []model.Environment{k8sEnvironment(t, "prod", kc, ns, traffic)}}
+			secretFile := filepath.Join(t.TempDir(), "api-key")
+			if err := os.WriteFile(secretFile, []byte(demoSecret), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			for _, s := range demoServices {
 				cfg.Applications = append(cfg.Applications, model.Application{
 					Name: s.name, Image: "registry.example.com/" + s.name + ":{{version}}", Instances: 2,
-					Manifest: s.name + "/", ManifestTemplate: s.manifests(),
+					Manifest: s.name + "/", ManifestTemplate: s.manifests(secretFile),
 					HealthCheck: model.HealthCheck{StartupTimeout: model.Duration(30 * time.Second)},
 				})
 				cfg.Pipelines = append(cfg.Pipelines, model.Pipeline{Name: s.name + "-release", Application: s.name,
@@ -147,6 +162,17 @@ func TestKubernetesMicroservicesDemoShapedApps(t *testing.T) {
 			}
 			for _, s := range demoServices {
 				checkDemoService(t, kc, ns, s)
+			}
+			// What gennaker keeps (executions, records) never holds the value.
+			for _, s := range demoServices {
+				st, err := c.Status(ctx, s.name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := json.Marshal(st)
+				if strings.Contains(string(body), demoSecret) {
+					t.Errorf("%s: the secret value is in the status", s.name)
+				}
 			}
 		})
 	}
@@ -204,6 +230,16 @@ func checkDemoService(t *testing.T, kc *k8senv.Env, ns string, s demoService) {
 	}
 	if pdb.Spec.Selector.MatchLabels[kubernetes.LabelServerGroup] != group {
 		t.Errorf("%s: disruption budget selects %v", group, pdb.Spec.Selector.MatchLabels)
+	}
+	sec, err := cs.CoreV1().Secrets(ns).Get(ctx, s.name+"-credentials-"+suffix, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("%s: its Secret: %v", group, err)
+	}
+	if string(sec.Data["API_KEY"]) != demoSecret || len(sec.OwnerReferences) != 1 {
+		t.Errorf("%s: Secret %s holds %q (owners %v), want the referenced file's value, owned by the Deployment", group, sec.Name, sec.Data["API_KEY"], sec.OwnerReferences)
+	}
+	if ref := d.Spec.Template.Spec.Containers[0].EnvFrom[1].SecretRef.Name; ref != sec.Name {
+		t.Errorf("%s: envFrom names Secret %s, want %s", group, ref, sec.Name)
 	}
 	if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, s.name, metav1.GetOptions{}); err != nil {
 		t.Errorf("%s: ServiceAccount: %v", s.name, err)
@@ -273,6 +309,9 @@ func checkRecordedManifests(t *testing.T, e *model.Execution, s demoService) {
 	}
 	for g, m := range out.Manifests {
 		suffix := g[len(s.name)+1:]
+		if strings.Contains(m, demoSecret) || !strings.Contains(m, "{{secretRef file:") {
+			t.Errorf("%s: the recorded manifests must hold the Secret's reference, never its value", g)
+		}
 		for _, want := range []string{"kind: Deployment", "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "kind: ServiceAccount", "kind: Service\n",
 			"name: " + s.name + "-config-" + suffix} {
 			if !strings.Contains(m, want) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/provider/kubernetes/manifest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -20,6 +23,13 @@ func (p *Provider) applyObject(ctx context.Context, obj map[string]any, owner *m
 			"apiVersion": owner.APIVersion, "kind": owner.Kind, "name": owner.Name, "uid": string(owner.UID),
 		}}
 	}
+	if kind == "Secret" {
+		resolved, err := p.resolveSecret(ctx, obj)
+		if err != nil {
+			return err
+		}
+		obj = resolved
+	}
 	body, err := json.Marshal(obj)
 	if err != nil {
 		return err
@@ -32,6 +42,8 @@ func (p *Provider) applyObject(ctx context.Context, obj map[string]any, owner *m
 			_, err = p.kube.CoreV1().ConfigMaps(p.ns).Patch(ctx, name, types.ApplyPatchType, body, opts)
 		case "Service":
 			_, err = p.kube.CoreV1().Services(p.ns).Patch(ctx, name, types.ApplyPatchType, body, opts)
+		case "Secret":
+			_, err = p.kube.CoreV1().Secrets(p.ns).Patch(ctx, name, types.ApplyPatchType, body, opts)
 		case "ServiceAccount":
 			_, err = p.kube.CoreV1().ServiceAccounts(p.ns).Patch(ctx, name, types.ApplyPatchType, body, opts)
 		case "HorizontalPodAutoscaler":
@@ -68,4 +80,34 @@ func (p *Provider) deleteVersioned(ctx context.Context, group string) error {
 		}
 	}
 	return nil
+}
+
+// resolveSecret returns a copy of a manifest set's Secret with each
+// stringData reference replaced by the value the gennaker server reads
+// (manifest.SecretRef). Errors name the reference, never the value.
+func (p *Provider) resolveSecret(ctx context.Context, obj map[string]any) (map[string]any, error) {
+	out := maps.Clone(obj)
+	sd, _ := obj["stringData"].(map[string]any)
+	resolved := make(map[string]any, len(sd))
+	name, _ := child(obj, "metadata")["name"].(string)
+	for k, v := range sd {
+		ref, _ := v.(string)
+		m := manifest.SecretRef.FindStringSubmatch(ref)
+		if m == nil {
+			return nil, fmt.Errorf("Secret %s: stringData.%s is not a secret reference", name, k)
+		}
+		var r model.SecretRef
+		if m[1] == "env" {
+			r.Env = m[2]
+		} else {
+			r.File = m[2]
+		}
+		val, err := p.secrets.Resolve(ctx, r)
+		if err != nil {
+			return nil, fmt.Errorf("Secret %s: stringData.%s: %w", name, k, err)
+		}
+		resolved[k] = val
+	}
+	out["stringData"] = resolved
+	return out, nil
 }

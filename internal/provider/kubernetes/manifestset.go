@@ -17,8 +17,8 @@ import (
 // objects that go with it. gennaker sorts them by what a server group needs:
 //
 //   - versioned, one copy per server group named <name>-vNNN and owned by
-//     its Deployment (deleted with the group): ConfigMaps (the Deployment's
-//     references to them are rewritten, so a rollback to a group brings
+//     its Deployment (deleted with the group): ConfigMaps and Secrets (the
+//     Deployment's references to them are rewritten, so a rollback to a group brings
 //     back the configuration it ran with, as Spinnaker does),
 //     HorizontalPodAutoscalers (aimed at the group's Deployment) and
 //     PodDisruptionBudgets (selecting the group's pods);
@@ -28,9 +28,10 @@ import (
 //   - shared, applied as they are for every group and never deleted by
 //     gennaker: ServiceAccounts and other Services.
 //
-// Secrets are refused: their values would be stored in gennaker's config.
-// Keep Secrets in the namespace and reference them (secretKeyRef, envFrom,
-// volumes); see docs/kubernetes.md. Package manifest checks the kinds.
+// Secrets are versioned like ConfigMaps, but their values are references
+// ({{secretRef env:NAME}}, {{secretRef file:/path}}) the gennaker server
+// reads when it applies the group (resolveSecret): a value is never stored
+// in gennaker's config or records. Package manifest checks the kinds.
 
 // ManifestSet is a manifest set rendered for one server group.
 type ManifestSet struct {
@@ -71,7 +72,8 @@ func groupSuffix(sg model.ServerGroup) string {
 // Deployment's references to versioned ConfigMaps rewritten.
 func sortSet(namespace string, sg model.ServerGroup, app model.Application, objs []map[string]any) (ManifestSet, error) {
 	var set ManifestSet
-	renamed := map[string]string{} // ConfigMap name -> versioned name
+	renamed := map[string]string{}        // ConfigMap name -> versioned name
+	renamedSecrets := map[string]string{} // Secret name -> versioned name
 	labels := groupLabels(app.Name, sg.Version, sg.Name)
 	if sg.Environment != "" {
 		labels[LabelEnvironment] = sg.Environment
@@ -102,6 +104,8 @@ func sortSet(namespace string, sg model.ServerGroup, app model.Application, objs
 		switch kind {
 		case "ConfigMap":
 			renamed[name] = meta["name"].(string)
+		case "Secret":
+			renamedSecrets[name] = meta["name"].(string)
 		case "HorizontalPodAutoscaler":
 			spec := child(o, "spec")
 			spec["scaleTargetRef"] = map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": sg.Name}
@@ -119,42 +123,43 @@ func sortSet(namespace string, sg model.ServerGroup, app model.Application, objs
 	if err := injectEnv(set.Deployment, namespace, sg, app); err != nil {
 		return ManifestSet{}, err
 	}
-	rewriteConfigMapRefs(child(child(set.Deployment, "spec"), "template"), renamed)
+	rewriteRefs(child(child(set.Deployment, "spec"), "template"), renamed, renamedSecrets)
 	return set, nil
 }
 
-// rewriteConfigMapRefs points a pod template's references to the set's
-// ConfigMaps at the server group's copies: volumes (also projected),
+// rewriteRefs points a pod template's references to the set's ConfigMaps
+// and Secrets at the server group's copies: volumes (also projected),
 // envFrom and env valueFrom of every container and init container.
-func rewriteConfigMapRefs(template map[string]any, renamed map[string]string) {
-	if len(renamed) == 0 {
-		return
-	}
-	rename := func(m map[string]any, key string) {
+func rewriteRefs(template map[string]any, configMaps, secrets map[string]string) {
+	rename := func(m map[string]any, key string, names map[string]string) {
 		if m == nil {
 			return
 		}
 		if n, ok := m[key].(string); ok {
-			if v, ok := renamed[n]; ok {
+			if v, ok := names[n]; ok {
 				m[key] = v
 			}
 		}
 	}
 	spec := child(template, "spec")
 	for _, v := range list(spec["volumes"]) {
-		rename(mapAt(v, "configMap"), "name")
+		rename(mapAt(v, "configMap"), "name", configMaps)
+		rename(mapAt(v, "secret"), "secretName", secrets)
 		for _, src := range list(mapAt(v, "projected")["sources"]) {
-			rename(mapAt(src, "configMap"), "name")
+			rename(mapAt(src, "configMap"), "name", configMaps)
+			rename(mapAt(src, "secret"), "name", secrets)
 		}
 	}
 	for _, field := range []string{"containers", "initContainers"} {
 		for _, c := range list(spec[field]) {
 			cm, _ := c.(map[string]any)
 			for _, ef := range list(cm["envFrom"]) {
-				rename(mapAt(ef, "configMapRef"), "name")
+				rename(mapAt(ef, "configMapRef"), "name", configMaps)
+				rename(mapAt(ef, "secretRef"), "name", secrets)
 			}
 			for _, e := range list(cm["env"]) {
-				rename(mapAt(mapAt(e, "valueFrom"), "configMapKeyRef"), "name")
+				rename(mapAt(mapAt(e, "valueFrom"), "configMapKeyRef"), "name", configMaps)
+				rename(mapAt(mapAt(e, "valueFrom"), "secretKeyRef"), "name", secrets)
 			}
 		}
 	}

@@ -124,10 +124,12 @@ func TestBuildManifestSetSortsAndVersions(t *testing.T) {
 func TestManifestSetRefusesSecretsAndStrangers(t *testing.T) {
 	t.Parallel()
 	app := testApp()
-	app.ManifestTemplate = cartSet + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n"
-	_, err := BuildManifestSet("shop", testGroup(1, "1", 1), app)
-	if !errors.Is(err, manifest.ErrSecret) || strings.Contains(err.Error(), "hunter2") {
-		t.Fatalf("err = %v, want ErrSecret without the value", err)
+	for _, literal := range []string{"stringData: {password: hunter2}", "data: {password: aHVudGVyMg==}"} {
+		app.ManifestTemplate = cartSet + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: db}\n" + literal + "\n"
+		_, err := BuildManifestSet("shop", testGroup(1, "1", 1), app)
+		if !errors.Is(err, manifest.ErrSecret) || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "aHVu") {
+			t.Fatalf("%s: err = %v, want ErrSecret without the value", literal, err)
+		}
 	}
 	app.ManifestTemplate = cartSet + "---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n"
 	if _, err := BuildManifestSet("shop", testGroup(1, "1", 1), app); err == nil || !strings.Contains(err.Error(), "StatefulSet") {
@@ -165,4 +167,32 @@ func toString(v any) string {
 		return s
 	}
 	return ""
+}
+
+// TestManifestSetSecretsByReference: a Secret whose values are references
+// is versioned like a ConfigMap and the Deployment's references follow it;
+// the rendered set (what a deploy records) holds the references, not values.
+func TestManifestSetSecretsByReference(t *testing.T) {
+	t.Parallel()
+	app := testApp()
+	app.ManifestTemplate = strings.Replace(cartSet, "envFrom: [{configMapRef: {name: cart-config}}",
+		"envFrom: [{secretRef: {name: cart-db}}, {configMapRef: {name: cart-config}}", 1) +
+		"---\napiVersion: v1\nkind: Secret\nmetadata: {name: cart-db}\nstringData: {password: \"{{secretRef env:CART_DB_PASSWORD}}\"}\n"
+	set, err := BuildManifestSet("shop", testGroup(4, "1", 1), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := canonicalString(set.Deployment) + " "
+	if !strings.Contains(text, "cart-db-v004 ") {
+		t.Errorf("envFrom secretRef not rewritten to the group's copy: %s", text)
+	}
+	var found bool
+	for _, o := range set.Versioned {
+		if o["kind"] == "Secret" {
+			found = child(o, "metadata")["name"] == "cart-db-v004" && child(o, "stringData")["password"] == "{{secretRef env:CART_DB_PASSWORD}}"
+		}
+	}
+	if !found {
+		t.Errorf("versioned Secret missing or resolved in the set: %v", set.Versioned)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	gateway "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
 )
 
 // InCluster as a kubeconfig means the service account of the pod gennaker runs in.
@@ -31,6 +32,9 @@ type Config struct {
 	Gateway   *model.GatewayRef
 	Logger    *slog.Logger
 	Backoff   Backoff
+	// Secrets reads the references of Secrets in manifest sets (nil: the
+	// server's environment and files).
+	Secrets *secret.Resolver
 	// PollInterval is how often WaitHealthy looks at a rollout (default 250ms).
 	PollInterval time.Duration
 }
@@ -46,6 +50,7 @@ type Provider struct {
 	log        *slog.Logger
 	backoff    Backoff
 	poll       time.Duration
+	secrets    *secret.Resolver
 	RESTConfig *rest.Config
 
 	kubeconfig string                          // where the credentials come from, for errors
@@ -101,7 +106,7 @@ func NewForClients(cfg Config, kube kubernetes.Interface, gw gateway.Interface) 
 		kube: kube, gw: gw, ns: cfg.Namespace, env: cfg.Environment,
 		traffic: cfg.Traffic, gateway: cfg.Gateway,
 		log:     cfg.Logger.With("namespace", cfg.Namespace),
-		backoff: cfg.Backoff.withDefaults(), poll: cfg.PollInterval,
+		backoff: cfg.Backoff.withDefaults(), poll: cfg.PollInterval, secrets: cfg.Secrets,
 		kubeconfig: cfg.Kubeconfig,
 	}
 	p.probe = p.probeReadyz

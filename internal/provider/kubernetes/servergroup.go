@@ -56,7 +56,7 @@ func (p *Provider) Ensure(ctx context.Context, sg model.ServerGroup, app model.A
 		}
 	}
 	for _, o := range set.Versioned { // before the pods that mount them
-		if o["kind"] == "ConfigMap" {
+		if o["kind"] == "ConfigMap" || o["kind"] == "Secret" {
 			if err := p.applyObject(ctx, o, nil); err != nil {
 				return err
 			}

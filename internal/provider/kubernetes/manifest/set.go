@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -24,15 +27,38 @@ var Kinds = map[string]Rule{
 	"ConfigMap":               {APIVersion: "v1", Versioned: true},
 	"HorizontalPodAutoscaler": {APIVersion: "autoscaling/v2", Versioned: true},
 	"PodDisruptionBudget":     {APIVersion: "policy/v1", Versioned: true},
+	"Secret":                  {APIVersion: "v1", Versioned: true},
 	"Service":                 {APIVersion: "v1"},
 	"ServiceAccount":          {APIVersion: "v1"},
 }
 
 // KindNames lists SetKinds for messages.
-const KindNames = "Deployment (exactly one), ConfigMap, Service, ServiceAccount, HorizontalPodAutoscaler (autoscaling/v2) and PodDisruptionBudget (policy/v1)"
+const KindNames = "Deployment (exactly one), ConfigMap, Secret (values by reference), Service, ServiceAccount, HorizontalPodAutoscaler (autoscaling/v2) and PodDisruptionBudget (policy/v1)"
 
-// ErrSecret: a manifest set holds a Secret.
-var ErrSecret = errors.New("a manifest set may not hold a Secret")
+// ErrSecret: a Secret in a manifest set holds a value instead of a reference.
+var ErrSecret = errors.New("a Secret in a manifest set holds its values by reference only")
+
+// SecretRef matches the placeholder a Secret's stringData value must be:
+// {{secretRef env:NAME}} or {{secretRef file:/path}}, read by the gennaker
+// server when it applies the server group, never stored in its config or
+// records.
+var SecretRef = regexp.MustCompile(`^\{\{\s*secretRef\s+(env|file):([^\s}]+)\s*\}\}$`)
+
+// checkSecret refuses a Secret whose values are written in the manifest:
+// they would be stored in gennaker's config.
+func checkSecret(o map[string]any) error {
+	if data, _ := o["data"].(map[string]any); len(data) > 0 {
+		return fmt.Errorf("%w: its data holds values, which would be stored in gennaker's config: write each as stringData KEY: \"{{secretRef env:NAME}}\" (or file:/path), read by the gennaker server when it deploys, or keep the Secret in the namespace and reference it", ErrSecret)
+	}
+	sd, _ := o["stringData"].(map[string]any)
+	for _, k := range slices.Sorted(maps.Keys(sd)) {
+		v, _ := sd[k].(string)
+		if !SecretRef.MatchString(v) {
+			return fmt.Errorf("%w: stringData.%s is not a {{secretRef env:NAME}} or {{secretRef file:/path}} reference (a value here would be stored in gennaker's config)", ErrSecret, k)
+		}
+	}
+	return nil
+}
 
 // Split parses a multi-document YAML (or JSON) text into objects,
 // skipping empty documents. source names it for errors.
@@ -74,8 +100,10 @@ func Check(source string, objs []map[string]any) error {
 			deployments++
 			continue
 		case kind == "Secret":
-			errs = append(errs, fmt.Errorf("%s: %w: its values would be stored in gennaker's config; create the Secret in the namespace and reference it from the Deployment (secretKeyRef, envFrom, volumes), or use run.env secretRefs", where, ErrSecret))
-			continue
+			if err := checkSecret(o); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where, err))
+				continue
+			}
 		case kind == "":
 			errs = append(errs, fmt.Errorf("%s: no kind: every document needs apiVersion and kind", where))
 			continue
