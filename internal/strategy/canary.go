@@ -183,15 +183,7 @@ func canaryReplicaWeights(w int, withBaseline bool, stable []model.ServerGroup, 
 func canarySplit(w int, withBaseline bool, stable []model.ServerGroup) (map[Ref]int, string) {
 	b, capped := baselineWeight(w, withBaseline)
 	weights := splitTotal(100-w-b, stableShares(stable))
-	if weights == nil {
-		weights = map[Ref]int{}
-	}
-	if w > 0 {
-		weights[RefNew] = w
-	}
-	if b > 0 {
-		weights[RefBaseline] = b
-	}
+	weights = withCanary(weights, w, b)
 	why := fmt.Sprintf("canary %d%%", w)
 	if withBaseline {
 		why += fmt.Sprintf(", baseline %d%%", b)
@@ -221,4 +213,19 @@ func validateCanary(spec *model.CanarySpec) error {
 		}
 	}
 	return nil
+}
+
+// withCanary adds the canary's weight w and the baseline's b (when above
+// zero) to the serving groups' split.
+func withCanary(weights map[Ref]int, w, b int) map[Ref]int {
+	if weights == nil {
+		weights = map[Ref]int{}
+	}
+	if w > 0 {
+		weights[RefNew] = w
+	}
+	if b > 0 {
+		weights[RefBaseline] = b
+	}
+	return weights
 }

@@ -48,15 +48,7 @@ func canaryReplicaSplit(w, b int, withBaseline bool, n int, stable []model.Serve
 		byPods = append(byPods, share{ref(sg), pods[ref(sg)]})
 	}
 	weights = splitTotal(rest, byPods)
-	if weights == nil {
-		weights = map[Ref]int{}
-	}
-	if w > 0 {
-		weights[RefNew] = w
-	}
-	if b > 0 {
-		weights[RefBaseline] = b
-	}
+	weights = withCanary(weights, w, b)
 	return weights, sizes
 }
 
