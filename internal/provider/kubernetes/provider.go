@@ -51,6 +51,7 @@ type Provider struct {
 	backoff    Backoff
 	poll       time.Duration
 	secrets    *secret.Resolver
+	stale      staleRoutes
 	RESTConfig *rest.Config
 
 	kubeconfig string                          // where the credentials come from, for errors

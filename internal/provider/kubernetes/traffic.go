@@ -77,6 +77,9 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 			return err
 		}
 	}
+	if err := p.removeStaleRoutes(ctx, app); err != nil {
+		return err
+	}
 	groups := slices.Sorted(maps.Keys(byGroup))
 	selector := StableSelector(app.Name, p.stableRoutes(routes), byGroup)
 	svc, err := stableServiceOf(p.ns, app, selector, isHandedOver(current))

@@ -2,10 +2,12 @@ package kubernetes
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -199,6 +201,44 @@ func TestEffectiveSplit(t *testing.T) {
 	} {
 		if got := EffectiveSplit(tc.routes, tc.ready); !maps.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestStaleRoutesAreRemoved: an environment moved from gateway to replicas
+// traffic (or with mesh turned off) loses the HTTPRoutes gennaker wrote
+// for it, so a Gateway or mesh stops routing to groups gennaker no longer
+// manages there.
+func TestStaleRoutesAreRemoved(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, mode := range []model.TrafficMode{model.TrafficReplicas, model.TrafficGateway} {
+		f := newFake(t, mode)
+		app := testApp()
+		for _, name := range []string{"checkout", "checkout-mesh"} {
+			hr := &gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
+			if _, err := f.gw.GatewayV1().HTTPRoutes("shop").Create(ctx, hr, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sg := testGroup(1, "1.0.0", 1)
+		if err := f.p.Ensure(ctx, sg, app); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.p.Route(ctx, app, []Route{{ServerGroup: sg.Name, Weight: 100}}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := f.gw.GatewayV1().HTTPRoutes("shop").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var left []string
+		for _, hr := range list.Items {
+			left = append(left, hr.Name)
+		}
+		want := map[model.TrafficMode]string{model.TrafficReplicas: "[]", model.TrafficGateway: "[checkout]"}[mode]
+		if fmt.Sprint(left) != want {
+			t.Errorf("%s traffic: HTTPRoutes left %v, want %s", mode, left, want)
 		}
 	}
 }
