@@ -45,10 +45,15 @@ func NewRedactor(values ...string) *Redactor {
 
 // Add remembers more values. A value that is a URL brings its parts too
 // (the path and query, the user name and password), since a receiver may
-// echo its request path without the rest.
+// echo its request path without the rest; an authorization value
+// ("Bearer TOKEN", "Basic ...") brings its credential alone, since a
+// receiver may echo the token without its scheme.
 func (r *Redactor) Add(values ...string) {
 	for _, v := range values {
 		r.add(v)
+		if cred, ok := authCredential(v); ok {
+			r.add(cred)
+		}
 		if u, err := url.Parse(v); err == nil && u.Host != "" {
 			r.add(u.RequestURI(), u.EscapedPath(), u.Path, u.RawQuery)
 			r.addUser(u)
@@ -257,4 +262,20 @@ func (r *Redactor) redactTree(v any, changed *bool) any {
 		return out
 	}
 	return v
+}
+
+// authCredential returns the credential of an HTTP authorization value,
+// "SCHEME CREDENTIAL" (RFC 9110 section 11.4: a token, one space, the
+// rest), when the credential is long enough to be a secret.
+func authCredential(v string) (string, bool) {
+	scheme, cred, ok := strings.Cut(v, " ")
+	if !ok || scheme == "" || len(cred) < 8 || strings.ContainsAny(cred, " \t") {
+		return "", false
+	}
+	for _, c := range scheme {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return "", false
+		}
+	}
+	return cred, true
 }

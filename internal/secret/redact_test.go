@@ -196,3 +196,19 @@ func TestRedactJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactorHidesTheCredentialOfAnAuthorizationValue: a receiver that
+// echoes the token of "Bearer TOKEN" without its scheme does not leak it
+// (webhook stages and web checks both add header values this way).
+func TestRedactorHidesTheCredentialOfAnAuthorizationValue(t *testing.T) {
+	r := NewRedactor("Bearer eyJhbGciOi.sekret-token", "Basic dXNlcjpwYXNzd29yZA==", "not a credential at all")
+	got := r.Redact(`invalid token "eyJhbGciOi.sekret-token"; basic dXNlcjpwYXNzd29yZA== refused; keep "a credential at all"`)
+	for _, leak := range []string{"eyJhbGciOi.sekret-token", "dXNlcjpwYXNzd29yZA=="} {
+		if strings.Contains(got, leak) {
+			t.Errorf("%q leaks %q", got, leak)
+		}
+	}
+	if !strings.Contains(got, "a credential at all") {
+		t.Errorf("%q redacted words that are no credential", got)
+	}
+}
