@@ -91,7 +91,7 @@ func printDiff(w io.Writer, old, cur map[string]string) error {
 		}
 		suffix := g[strings.LastIndex(g, "-")+1:]
 		for _, o := range objs {
-			o.SetName(strings.TrimSuffix(strings.TrimSuffix(o.GetName(), "-"+suffix), suffix))
+			o.SetName(strings.TrimSuffix(o.GetName(), "-"+suffix))
 			labels := o.GetLabels()
 			delete(labels, "gennaker.dev/server-group")
 			o.SetLabels(labels)

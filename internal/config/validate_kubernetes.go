@@ -60,12 +60,17 @@ func validateManifest(doc *Document, a *model.Application) []Error {
 	if a.ManifestTemplate == "" {
 		return nil
 	}
-	field, file := "spec.manifestTemplate", "the inline manifestTemplate"
-	if a.Manifest != "" {
-		field, file = "spec.manifest", a.Manifest
+	field, source := "spec.manifestTemplate", "the inline manifestTemplate"
+	switch {
+	case a.Manifest != "":
+		field, source = "spec.manifest", a.Manifest
+	case a.Helm != nil:
+		field, source = "spec.helm.chart", "the manifests rendered from chart "+a.Helm.Chart
+	case a.Kustomize != nil:
+		field, source = "spec.kustomize.path", "the manifests built from "+a.Kustomize.Path
 	}
-	if msg := checkDeploymentTemplate(a.ManifestTemplate); msg != "" {
-		return []Error{doc.errorf(field, "%s: %s", file, msg)}
+	if msg := checkDeploymentTemplate(source, a.ManifestTemplate); msg != "" {
+		return []Error{doc.errorf(field, "%s", msg)}
 	}
 	return nil
 }
@@ -131,20 +136,21 @@ var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
 var TemplatePlaceholders = []string{"app", "version", "serverGroup", "replicas", "image"}
 
 // checkDeploymentTemplate returns what is wrong with a manifest set (one
-// Deployment, or a Deployment with the objects that go with it), or "".
-func checkDeploymentTemplate(tmpl string) string {
+// Deployment, or a Deployment with the objects that go with it), naming
+// source, or "".
+func checkDeploymentTemplate(source, tmpl string) string {
 	for _, m := range placeholder.FindAllStringSubmatch(tmpl, -1) {
 		if !contains(TemplatePlaceholders, m[1]) {
-			return fmt.Sprintf("unknown placeholder {{%s}}: use one of {{%s}}", m[1], strings.Join(TemplatePlaceholders, "}}, {{"))
+			return fmt.Sprintf("%s: unknown placeholder {{%s}}: use one of {{%s}}", source, m[1], strings.Join(TemplatePlaceholders, "}}, {{"))
 		}
 	}
 	rendered := placeholder.ReplaceAllString(tmpl, "1")
-	objs, err := manifest.Split("manifests", rendered)
+	objs, err := manifest.Split(source, rendered)
 	if err == nil {
-		err = manifest.Check("manifests", objs)
+		err = manifest.Check(source, objs)
 	}
 	if err != nil {
-		return strings.ReplaceAll(strings.ReplaceAll(err.Error(), "manifests: ", ""), "\n", "; ")
+		return strings.ReplaceAll(err.Error(), "\n", "; ") // errors.Join's lines, on one
 	}
 	return ""
 }

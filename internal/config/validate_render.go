@@ -17,13 +17,7 @@ import (
 // server group are passed as the placeholders {{version}} and
 // {{serverGroup}}, filled for each server group at deploy time.
 func validateRendered(doc *Document, a *model.Application) []Error {
-	sources := 0
-	for _, set := range []bool{a.Helm != nil, a.Kustomize != nil, a.Manifest != "" || a.ManifestTemplate != "" && a.Helm == nil && a.Kustomize == nil} {
-		if set {
-			sources++
-		}
-	}
-	if sources > 1 {
+	if a.Helm != nil && a.Kustomize != nil || (a.Helm != nil || a.Kustomize != nil) && a.Manifest != "" {
 		field := "spec.helm"
 		if a.Helm == nil {
 			field = "spec.kustomize"
@@ -46,10 +40,7 @@ func validateRendered(doc *Document, a *model.Application) []Error {
 	if err != nil {
 		return []Error{doc.errorf(field, "%v", err)}
 	}
-	a.ManifestTemplate = text
-	if msg := checkDeploymentTemplate(text); msg != "" {
-		return []Error{doc.errorf(field, "the rendered manifests: %s", msg)}
-	}
+	a.ManifestTemplate = text // validateManifest checks it
 	return nil
 }
 

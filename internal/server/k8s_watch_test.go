@@ -50,12 +50,13 @@ func TestKubernetesPodWatchRunsFromStart(t *testing.T) {
 	if _, err := c.Apply(ctx, model.Config{Applications: []model.Application{app}, Environments: []model.Environment{env}}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(6 * time.Second) // the server looks for new environments every 5 s
-	// The group scales up (an HPA, a person): its new pod must join traffic.
+	// The group scales up (an HPA, a person): its new pod must join traffic
+	// once the server watches the environment (it looks for new ones every
+	// 5 s; nothing else here makes it).
 	if _, err := kc.Clientset.AppsV1().Deployments(ns).Patch(ctx, "shop-v002", types.MergePatchType, []byte(`{"spec":{"replicas":2}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		pods, err := kc.Clientset.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: kubernetes.LabelServerGroup + "=shop-v002"})
 		if err != nil {
@@ -71,7 +72,7 @@ func TestKubernetesPodWatchRunsFromStart(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d pods of shop-v002 enabled 15 s after the scale-up: nothing watches the environment", enabled, len(pods.Items))
+			t.Fatalf("%d of %d pods of shop-v002 enabled 20 s after the scale-up: nothing watches the environment", enabled, len(pods.Items))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -16,13 +16,6 @@ import (
 
 // asServiceAccount is a bundle whose provider acts as the identity
 // docs/kubernetes-rbac.yaml creates, so RBAC applies to the code under test.
-// jobSetup is setup: a fresh namespace and a provider acting as the
-// documented ServiceAccount.
-func jobSetup(t *testing.T) bundle {
-	t.Helper()
-	return setup(t, model.TrafficReplicas)
-}
-
 func smokeJob(name string, exitCode string) kubernetes.AnalysisJob {
 	spec := batchv1.JobSpec{
 		BackoffLimit: new(int32(0)),
@@ -57,7 +50,7 @@ func (b bundle) await(t *testing.T, j kubernetes.AnalysisJob) kubernetes.JobStat
 // server: created once however often it is asked for, labelled and owned
 // by the canary's Deployment, with a TTL; its success is a success.
 func TestAnalysisJobSucceeds(t *testing.T) {
-	b := jobSetup(t)
+	b := setup(t, model.TrafficReplicas)
 	b.up(t, app(), group(1, "v1", 1))
 	name := kubernetes.AnalysisJobName("checkout", "smoke", "exec-1", "deploy prod", "1", "0", "0")
 	j := smokeJob(name, "")
@@ -91,7 +84,7 @@ func TestAnalysisJobSucceeds(t *testing.T) {
 // code and reason read from the pod (the pod's failure is simulated by the
 // kwok stage of k8senv; kwok runs no containers).
 func TestAnalysisJobFailsWithExitCode(t *testing.T) {
-	b := jobSetup(t)
+	b := setup(t, model.TrafficReplicas)
 	b.up(t, app(), group(1, "v1", 1))
 	st := b.await(t, smokeJob("checkout-smoke-fail", "3"))
 	if st.Succeeded || st.ExitCode == nil || *st.ExitCode != 3 || st.Container != "smoke" || !strings.Contains(st.ExitReason, "Error") {
@@ -105,7 +98,7 @@ func TestAnalysisJobFailsWithExitCode(t *testing.T) {
 // A Job that runs out of time is deleted, pods and all; deleting one that
 // is gone is fine. Without the canary's Deployment the Job has no owner.
 func TestAnalysisJobDelete(t *testing.T) {
-	b := jobSetup(t)
+	b := setup(t, model.TrafficReplicas)
 	j := smokeJob("checkout-smoke-timeout", "")
 	j.Spec.Template.Spec.NodeSelector = map[string]string{"nowhere": "true"} // never scheduled: runs forever
 	st, err := b.p.RunAnalysisJob(b.ctx, j)

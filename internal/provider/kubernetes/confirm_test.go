@@ -1,9 +1,6 @@
 package kubernetes_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -14,32 +11,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/kubernetes"
-	"github.com/gennaker/gennaker/test/k8senv"
 )
-
-// setupAs is setup acting as the documented gennaker ServiceAccount of a
-// fresh namespace (docs/kubernetes-rbac.yaml), never the admin certificate.
-func setupAs(t *testing.T, traffic model.TrafficMode) bundle {
-	t.Helper()
-	t.Parallel()
-	env := k8senv.Shared(t)
-	ns := env.Namespace(t)
-	id := env.ServiceAccount(t, ns)
-	var gw *model.GatewayRef
-	if traffic == model.TrafficGateway {
-		gw = &model.GatewayRef{Name: "public"}
-	}
-	p, err := kubernetes.New(kubernetes.Config{
-		Environment: "it", Kubeconfig: id.Kubeconfig, Namespace: ns, Traffic: traffic, Gateway: gw,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: 100 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return bundle{env: env, ns: ns, p: p, ctx: ctx}
-}
 
 // confirmed polls ConfirmTraffic until it says traffic arrived, and
 // returns how long that took.
@@ -63,7 +35,7 @@ func (b bundle) confirmed(t *testing.T, routes []kubernetes.Route) time.Duration
 }
 
 func TestConfirmTrafficReplicas(t *testing.T) {
-	b := setupAs(t, model.TrafficReplicas)
+	b := setup(t, model.TrafficReplicas)
 	v1, v2 := group(1, "1.0.0", 2), group(2, "2.0.0", 2)
 	b.up(t, app(), v1)
 	b.up(t, app(), v2)
@@ -88,7 +60,7 @@ func TestConfirmTrafficReplicas(t *testing.T) {
 }
 
 func TestConfirmTrafficGatewayReadsTheHTTPRouteStatus(t *testing.T) {
-	b := setupAs(t, model.TrafficGateway)
+	b := setup(t, model.TrafficGateway)
 	v1, v2 := group(1, "1.0.0", 1), group(2, "2.0.0", 1)
 	b.up(t, app(), v1)
 	b.up(t, app(), v2)

@@ -1,9 +1,6 @@
 package kubernetes_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -25,18 +22,7 @@ func setupGateway(t *testing.T, gw model.GatewayRef) bundle {
 	t.Helper()
 	t.Parallel()
 	env := k8senv.Shared(t)
-	ns := env.Namespace(t)
-	p, err := kubernetes.New(kubernetes.Config{
-		Environment: "it", Kubeconfig: env.ServiceAccount(t, ns).Kubeconfig, Namespace: ns,
-		Traffic: model.TrafficGateway, Gateway: &gw,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: 100 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return bundle{env: env, ns: ns, p: p, ctx: ctx}
+	return setupWith(t, env, env.Namespace(t), kubernetes.Config{Environment: "it", Traffic: model.TrafficGateway, Gateway: &gw})
 }
 
 // TestGatewayRouteFullShape runs a canary through an HTTPRoute with

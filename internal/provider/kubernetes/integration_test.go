@@ -47,15 +47,26 @@ func setup(t *testing.T, traffic model.TrafficMode) bundle {
 
 func setupOn(t *testing.T, env *k8senv.Env, ns string, traffic model.TrafficMode) bundle {
 	t.Helper()
-	var gw *model.GatewayRef
+	cfg := kubernetes.Config{Environment: "it", Traffic: traffic}
 	if traffic == model.TrafficGateway {
-		gw = &model.GatewayRef{Name: "public"}
+		cfg.Gateway = &model.GatewayRef{Name: "public"}
 	}
-	p, err := kubernetes.New(kubernetes.Config{
-		Environment: "it", Kubeconfig: env.ServiceAccount(t, ns).Kubeconfig, Namespace: ns, Traffic: traffic, Gateway: gw,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PollInterval: 100 * time.Millisecond,
-	})
+	return setupWith(t, env, ns, cfg)
+}
+
+// setupWith builds the bundle's provider from cfg for namespace ns, acting
+// as the documented gennaker ServiceAccount of ns (never the admin
+// certificate), with a quiet logger and a fast poll unless cfg says.
+func setupWith(t *testing.T, env *k8senv.Env, ns string, cfg kubernetes.Config) bundle {
+	t.Helper()
+	cfg.Kubeconfig, cfg.Namespace = env.ServiceAccount(t, ns).Kubeconfig, ns
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 100 * time.Millisecond
+	}
+	p, err := kubernetes.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -79,6 +80,33 @@ func (b bundle) allPods(t *testing.T) []corev1.Pod {
 	return out
 }
 
+// podsMatchTheirReplicaSets fails for a live pod whose labels no longer
+// match the selector of the ReplicaSet that owns it.
+func (b bundle) podsMatchTheirReplicaSets(t *testing.T) {
+	t.Helper()
+	rss, err := b.env.Clientset.AppsV1().ReplicaSets(b.ns).List(b.ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byUID := map[types.UID]labels.Selector{}
+	for _, rs := range rss.Items {
+		sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byUID[rs.UID] = sel
+	}
+	for _, p := range b.allPods(t) {
+		ref := metav1.GetControllerOf(&p)
+		if ref == nil {
+			continue // allPods reported it
+		}
+		if sel, ok := byUID[ref.UID]; ok && !sel.Matches(labels.Set(p.Labels)) {
+			t.Errorf("pod %s no longer matches its ReplicaSet %s (%s): labels %v", p.Name, ref.Name, sel, p.Labels)
+		}
+	}
+}
+
 // TestAdoptedSelectorDoesNotCaptureLaterGroups (issue 11, defect 1): an
 // adopted Deployment selecting app=checkout matches the pods of every later
 // group rendered from the same manifest. Its pods are found by ownership,
@@ -127,7 +155,10 @@ spec:
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(3 * time.Second) // long enough for pods to multiply, as they did (14 -> 38 in 50 s)
+	// A pod relabelled out of its ReplicaSet no longer matches its
+	// selector (the controller then releases and replaces it: pods grew
+	// 14 -> 38 in 50 s). Checked at once, with no time for that to happen.
+	b.podsMatchTheirReplicaSets(t)
 	if n := len(b.allPods(t)); n != 6 {
 		t.Fatalf("%d pods after the canary split, want 6 (2 per group): pods were taken out of their ReplicaSets", n)
 	}
@@ -242,8 +273,7 @@ func waitEndpoints(b bundle, service string, n int) error {
 // at prod's namespace is refused instead of taking prod's traffic.
 func TestTwoEnvironmentsCannotShareANamespace(t *testing.T) {
 	prod := setup(t, model.TrafficReplicas)
-	qa := setupOn(t, prod.env, prod.ns, model.TrafficReplicas)
-	qa.p = qaProvider(t, qa)
+	qa := setupWith(t, prod.env, prod.ns, kubernetes.Config{Environment: "qa", Traffic: model.TrafficReplicas, Backoff: kubernetes.Backoff{Budget: 5 * time.Second}})
 	sg := group(1, "1.0.0", 1)
 	sg.Environment = "it"
 	prod.up(t, app(), sg)
@@ -271,18 +301,6 @@ func TestTwoEnvironmentsCannotShareANamespace(t *testing.T) {
 	if d.Annotations[kubernetes.AnnotationEnabled] != "true" || d.Spec.Template.Spec.Containers[0].Image != "registry.example.com/checkout:1.0.0" {
 		t.Errorf("prod's group was changed by qa: enabled=%s image=%s", d.Annotations[kubernetes.AnnotationEnabled], d.Spec.Template.Spec.Containers[0].Image)
 	}
-}
-
-func qaProvider(t *testing.T, b bundle) *kubernetes.Provider {
-	t.Helper()
-	p, err := kubernetes.New(kubernetes.Config{
-		Environment: "qa", Kubeconfig: b.env.ServiceAccount(t, b.ns).Kubeconfig, Namespace: b.ns, Traffic: model.TrafficReplicas,
-		Backoff: kubernetes.Backoff{Budget: 5 * time.Second},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestServicePortsAndTheTeamsService (issue 11, defect 7): the stable

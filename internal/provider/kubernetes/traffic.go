@@ -120,8 +120,9 @@ func (p *Provider) Route(ctx context.Context, app model.Application, routes []Ro
 		for g, d := range byGroup {
 			ready[g] = int(d.Status.ReadyReplicas)
 		}
+		// The effective split (strategy.EffectiveWeights) is in status.
 		p.log.Info("traffic split by replica counts", "application", app.Name,
-			"wanted", fmt.Sprint(weights), "effective", fmt.Sprint(EffectiveSplit(routes, ready)))
+			"wanted", fmt.Sprint(weights), "ready pods", fmt.Sprint(ready))
 	}
 	return nil
 }
@@ -176,27 +177,6 @@ func checkRoutes(app string, routes []Route) error {
 		return fmt.Errorf("route for %s: %d canary routes: mark at most one", app, canaries)
 	}
 	return nil
-}
-
-// EffectiveSplit is the percentage of traffic each group gets when a
-// Service spreads requests evenly over the ready pods of the enabled groups
-// (those with a weight above zero).
-func EffectiveSplit(routes []Route, ready map[string]int) map[string]int {
-	total := 0
-	for _, r := range routes {
-		if r.Weight > 0 {
-			total += ready[r.ServerGroup]
-		}
-	}
-	out := map[string]int{}
-	for _, r := range routes {
-		if r.Weight > 0 && total > 0 {
-			out[r.ServerGroup] = ready[r.ServerGroup] * 100 / total
-		} else {
-			out[r.ServerGroup] = 0
-		}
-	}
-	return out
 }
 
 // stableServiceName is the name of the application's stable Service, the

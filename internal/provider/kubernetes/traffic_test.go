@@ -186,25 +186,6 @@ func TestRouteNoTrafficDisablesEverything(t *testing.T) {
 	}
 }
 
-func TestEffectiveSplit(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name   string
-		routes []Route
-		ready  map[string]int
-		want   map[string]int
-	}{
-		{"one group", []Route{{"a", 100, false}}, map[string]int{"a": 3}, map[string]int{"a": 100}},
-		{"by replicas, not weights", []Route{{"a", 90, false}, {"b", 10, true}}, map[string]int{"a": 3, "b": 1}, map[string]int{"a": 75, "b": 25}},
-		{"disabled group gets nothing", []Route{{"a", 0, false}, {"b", 100, false}}, map[string]int{"a": 3, "b": 2}, map[string]int{"a": 0, "b": 100}},
-		{"nothing ready", []Route{{"a", 100, false}}, map[string]int{}, map[string]int{"a": 0}},
-	} {
-		if got := EffectiveSplit(tc.routes, tc.ready); !maps.Equal(got, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
 // TestStaleRoutesAreRemoved: an environment moved from gateway to replicas
 // traffic (or with mesh turned off) loses the HTTPRoutes gennaker wrote
 // for it, so a Gateway or mesh stops routing to groups gennaker no longer
