@@ -52,17 +52,11 @@ func (s *Service) Adopt(ctx context.Context, req AdoptRequest) (*model.ServerGro
 	if err != nil {
 		return nil, err
 	}
+	// An adopted group is number 1 of its environment (numbers count per
+	// environment), so the environment must have none yet, destroyed ones
+	// included: checked before the Deployment is touched.
 	if len(existing) > 0 {
 		return nil, badRequest("%s already has server groups in %s (%s, ...): adopt only into an environment gennaker has not deployed the application to", app.Name, env.Name, existing[0].Name)
-	}
-	// Checked before the Deployment is touched: an adopted group is number 1,
-	// and numbers count per application across environments.
-	seq, err := s.Store.ServerGroupNextSequence(ctx, app.Name, env.Name)
-	if err != nil {
-		return nil, err
-	}
-	if seq != 1 {
-		return nil, badRequest("%s already has server groups in other environments (the next is number %d), and an adopted Deployment becomes number 1: adopt before deploying the application anywhere, or deploy it to %s with gennaker", app.Name, seq, env.Name)
 	}
 	sg, err := s.Adopter.Adopt(ctx, *app, *env, req)
 	if err != nil {

@@ -25,11 +25,11 @@ func (n *namer) Run(ctx context.Context, in stage.Input) stage.Result {
 	n.mu.Lock()
 	n.states = append(n.states, string(in.Stage.State))
 	n.mu.Unlock()
-	if _, err := n.st.ServerGroupGet(ctx, "app-v002"); err == nil {
+	if _, err := n.st.ServerGroupGet(ctx, "prod", "app-v002"); err == nil {
 		return stage.Succeed(nil)
 	}
 	seq := 1
-	if _, err := n.st.ServerGroupGet(ctx, "app-v001"); err == nil {
+	if _, err := n.st.ServerGroupGet(ctx, "prod", "app-v001"); err == nil {
 		seq = 2 // taken since: pick the next one
 	}
 	sg := model.ServerGroup{Name: "app-v00" + string(rune('0'+seq)), Application: "app", Environment: "prod", Sequence: seq,
@@ -68,7 +68,7 @@ func TestARunnersLostWriteMakesTheStepAgain(t *testing.T) {
 	if got.Status != model.ExecutionSucceeded {
 		t.Fatalf("execution %s: %s (%s)", exec.ID, got.Status, got.Reason)
 	}
-	sg, err := st.ServerGroupGet(ctx, "app-v002")
+	sg, err := st.ServerGroupGet(ctx, "prod", "app-v002")
 	if err != nil || sg.Status != model.ServerGroupCreating {
 		t.Fatalf("the step made again should have recorded app-v002 (creating): %+v, %v", sg, err)
 	}
@@ -95,7 +95,7 @@ type hideFirstRead struct {
 	once sync.Once
 }
 
-func (h *hideFirstRead) ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error) {
+func (h *hideFirstRead) ServerGroupGet(ctx context.Context, env, name string) (*model.ServerGroup, error) {
 	hidden := false
 	if name == h.name {
 		h.once.Do(func() { hidden = true; h.then() })
@@ -103,7 +103,7 @@ func (h *hideFirstRead) ServerGroupGet(ctx context.Context, name string) (*model
 	if hidden {
 		return nil, store.ErrNotFound
 	}
-	return h.Store.ServerGroupGet(ctx, name)
+	return h.Store.ServerGroupGet(ctx, env, name)
 }
 
 // waitEnded waits for the execution's end on the engine's live updates

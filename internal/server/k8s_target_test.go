@@ -336,8 +336,9 @@ func TestKubernetesTwoClusters(t *testing.T) {
 }
 
 // TestKubernetesOnePipelineTwoClusters: one pipeline deploys one
-// application to two clusters, east then west. Server group names count per
-// application across environments, so each cluster gets its own name.
+// application to two clusters, east then west. Server-group numbers count
+// per environment, as Spinnaker's per cluster: the release is shop-v001 in
+// both.
 func TestKubernetesOnePipelineTwoClusters(t *testing.T) {
 	t.Parallel()
 	east := k8senv.Shared(t)
@@ -368,9 +369,9 @@ func TestKubernetesOnePipelineTwoClusters(t *testing.T) {
 	if len(gotEast) != 1 || len(gotWest) != 1 {
 		t.Fatalf("want one Deployment per cluster, got east %v, west %v", gotEast, gotWest)
 	}
-	for name := range gotEast {
-		if _, clash := gotWest[name]; clash {
-			t.Errorf("both clusters run a server group named %s", name)
+	for cluster, got := range map[string]map[string]string{"east": gotEast, "west": gotWest} {
+		if _, ok := got[k8sApp+"-v001"]; !ok {
+			t.Errorf("%s runs %v, want %s-v001: numbers count per environment", cluster, got, k8sApp)
 		}
 	}
 	for _, got := range []map[string]string{gotEast, gotWest} {

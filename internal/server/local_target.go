@@ -18,6 +18,11 @@ type localTarget struct {
 
 var _ stage.Target = localTarget{}
 
+// refOf names sg on the local target: names count per environment.
+func refOf(sg model.ServerGroup) local.GroupRef {
+	return local.GroupRef{Environment: sg.Environment, Name: sg.Name}
+}
+
 func specOf(sg model.ServerGroup, app model.Application) local.ServerGroupSpec {
 	return local.ServerGroupSpec{
 		Name: sg.Name, Application: sg.Application, Environment: sg.Environment, Version: sg.Version,
@@ -30,15 +35,15 @@ func (t localTarget) Ensure(ctx context.Context, sg model.ServerGroup, app model
 }
 
 func (t localTarget) CheckHealthy(ctx context.Context, sg model.ServerGroup, waited time.Duration) (bool, error) {
-	return t.p.CheckHealthy(ctx, sg.Name, waited)
+	return t.p.CheckHealthy(ctx, refOf(sg), waited)
 }
 
 func (t localTarget) Resize(ctx context.Context, sg model.ServerGroup, _ model.Application, n int) error {
-	return t.p.Resize(ctx, sg.Name, n)
+	return t.p.Resize(ctx, refOf(sg), n)
 }
 
 func (t localTarget) Destroy(ctx context.Context, sg model.ServerGroup) error {
-	return t.p.Destroy(ctx, sg.Name)
+	return t.p.Destroy(ctx, refOf(sg))
 }
 
 func (t localTarget) Route(ctx context.Context, app model.Application, env model.Environment, routes []stage.Route) error {
@@ -80,7 +85,7 @@ func (t localTarget) Counters(_ context.Context, app, env string) (map[string]an
 type localInspector struct{ p *local.Provider }
 
 func (i localInspector) Health(ctx context.Context, _ model.Environment, sg model.ServerGroup) (int, int, error) {
-	h, err := i.p.Health(ctx, sg.Name)
+	h, err := i.p.Health(ctx, refOf(sg))
 	if err != nil {
 		return 0, sg.Instances, err
 	}
@@ -88,7 +93,7 @@ func (i localInspector) Health(ctx context.Context, _ model.Environment, sg mode
 }
 
 func (i localInspector) Logs(ctx context.Context, _ model.Environment, sg model.ServerGroup, tail int) (string, error) {
-	lines, err := i.p.Logs(ctx, sg.Name, tail)
+	lines, err := i.p.Logs(ctx, refOf(sg), tail)
 	if err != nil {
 		return "", err
 	}

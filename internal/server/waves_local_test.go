@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,6 +186,19 @@ func stageSummary(e *model.Execution) string {
 	return b.String()
 }
 
+// get asks env's front door once and returns the answer.
+func (r *waveRig) get(env string) string {
+	r.t.Helper()
+	c := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + r.doors[env] + "/")
+	if err != nil {
+		r.t.Fatalf("%s front door: %v", env, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 // serving is what serves in each environment: the versions of the up
 // groups with traffic, as "v1" or "v1+v2".
 func (r *waveRig) serving() map[string]string {
@@ -239,6 +254,17 @@ func TestWavesLocalFailureInWaveTwoRollsBackEveryDoneEnvironment(t *testing.T) {
 	}
 	if got := r.serving(); got["c1"] != "v1" || got["c2"] != "v1" || got["c3"] != "v1" {
 		t.Fatalf("after v1: serving %v", got)
+	}
+	// Numbers count per environment: the release is shop-v001 in each, and
+	// each environment's front door reaches its own instances of it.
+	for _, env := range r.envs {
+		groups, err := r.st.ServerGroupList(t.Context(), store.ServerGroupListParams{Application: "shop", Environment: env})
+		if err != nil || len(groups) != 1 || groups[0].Name != "shop-v001" {
+			t.Fatalf("%s has groups %+v (%v), want shop-v001 alone", env, groups, err)
+		}
+		if body := r.get(env); !strings.HasPrefix(body, "version=v1") {
+			t.Fatalf("%s front door answered %q, want version=v1", env, body)
+		}
 	}
 	r.fail["c2"] = "v2"
 	e := r.wait(r.run("v2", "v2", redBlackWaves(r.envs...)), time.Minute)

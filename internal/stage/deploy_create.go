@@ -42,7 +42,7 @@ func (d *Deploy) create(ctx context.Context, in Input, w world, st *deployState,
 		return done()
 	}
 	up := model.ServerGroupUp
-	return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, Status: &up, From: []model.ServerGroupStatus{model.ServerGroupCreating}}})
+	return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Status: &up, From: []model.ServerGroupStatus{model.ServerGroupCreating}}})
 }
 
 // recordGroup is create's first call: the new group's record, to be
@@ -103,7 +103,7 @@ func (d *Deploy) envFor(ctx context.Context, in Input, w world, st *deployState,
 // A name whose record is missing is forgotten, so the step records anew.
 func (d *Deploy) findCreated(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) (*model.ServerGroup, error) {
 	if name, ok := st.Created[step.Ref]; ok {
-		sg, err := d.Store.ServerGroupGet(ctx, name)
+		sg, err := d.Store.ServerGroupGet(ctx, w.env.Name, name)
 		if !errors.Is(err, store.ErrNotFound) {
 			return sg, err
 		}

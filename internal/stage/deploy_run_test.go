@@ -346,7 +346,7 @@ func TestDeployCreatePicksAnotherNameWhenItsNameIsTaken(t *testing.T) {
 	if !ok || ins.Group.Name != "checkout-v001" {
 		t.Fatalf("writes %+v, want the record of checkout-v001", r.Writes)
 	}
-	rival := model.ServerGroup{Name: "checkout-v001", Application: "checkout", Environment: "staging", Sequence: 1, Version: "v9",
+	rival := model.ServerGroup{Name: "checkout-v001", Application: "checkout", Environment: "local", Sequence: 1, Version: "v9",
 		Role: model.RoleProduction, Status: model.ServerGroupUp, Instances: 1}
 	if err := b.store.ServerGroupInsert(t.Context(), &rival); err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, spec model
 // scope names one server group's side of an interval for the sources.
 func (d *Deploy) scope(ctx context.Context, w world, sg string, role model.ServerGroupRole, start, end time.Time) source.Scope {
 	version := ""
-	if g, err := d.Store.ServerGroupGet(ctx, sg); err == nil {
+	if g, err := d.Store.ServerGroupGet(ctx, w.env.Name, sg); err == nil {
 		version = g.Version
 	}
 	return source.Scope{Application: w.app.Name, Environment: w.env.Name, ServerGroup: sg, Version: version, Role: string(role), Start: start, End: end}

@@ -23,7 +23,7 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 	case strategy.ActionCreate:
 		return d.create(ctx, in, w, st, step)
 	case strategy.ActionWaitHealthy:
-		sg, err := d.group(ctx, st, step.Ref)
+		sg, err := d.group(ctx, w, st, step.Ref)
 		if err != nil {
 			return failStep("%v", err)
 		}
@@ -46,7 +46,7 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 	case strategy.ActionEnable:
 		return d.setStatus(ctx, w, st, step.Ref, model.ServerGroupUp)
 	case strategy.ActionResize:
-		sg, err := d.group(ctx, st, step.Ref)
+		sg, err := d.group(ctx, w, st, step.Ref)
 		if err != nil {
 			return failStep("%v", err)
 		}
@@ -54,7 +54,7 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 			return failStep("resizing %s to %d instances: %v", sg.Name, step.Instances, err)
 		}
 		n := step.Instances
-		return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, Instances: &n}})
+		return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Instances: &n}})
 	case strategy.ActionDestroy:
 		return d.destroy(ctx, w, st, step.Ref)
 	case strategy.ActionPause:
@@ -68,12 +68,12 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 	case strategy.ActionMarkGood:
 		return d.markGood(ctx, w, st, step.Ref)
 	case strategy.ActionMarkRolledBack:
-		sg, err := d.group(ctx, st, step.Ref)
+		sg, err := d.group(ctx, w, st, step.Ref)
 		if err != nil {
 			return failStep("%v", err)
 		}
 		yes := true
-		return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, RolledBack: &yes}})
+		return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, RolledBack: &yes}})
 	}
 	return failStep("unknown plan step %q: this server is older than the plan; upgrade gennaker", step.Action)
 }
@@ -86,9 +86,9 @@ func (st *deployState) name(ref strategy.Ref) string {
 	return string(ref)
 }
 
-func (d *Deploy) group(ctx context.Context, st *deployState, ref strategy.Ref) (*model.ServerGroup, error) {
+func (d *Deploy) group(ctx context.Context, w world, st *deployState, ref strategy.Ref) (*model.ServerGroup, error) {
 	name := st.name(ref)
-	sg, err := d.Store.ServerGroupGet(ctx, name)
+	sg, err := d.Store.ServerGroupGet(ctx, w.env.Name, name)
 	if err != nil {
 		return nil, fmt.Errorf("server group %s (%s): %w", name, ref, err)
 	}
@@ -121,11 +121,11 @@ func (d *Deploy) setTraffic(ctx context.Context, w world, st *deployState, step 
 // setStatus takes a group out of traffic (disabled, weight 0) or lets it
 // take traffic again (up), and routes accordingly.
 func (d *Deploy) setStatus(ctx context.Context, w world, st *deployState, ref strategy.Ref, status model.ServerGroupStatus) stepOutcome {
-	sg, err := d.group(ctx, st, ref)
+	sg, err := d.group(ctx, w, st, ref)
 	if err != nil {
 		return failStep("%v", err)
 	}
-	p := store.ServerGroupUpdateParams{Name: sg.Name, Status: &status}
+	p := store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Status: &status}
 	if status == model.ServerGroupDisabled {
 		zero := 0
 		p.Weight = &zero
@@ -141,7 +141,7 @@ func (d *Deploy) setStatus(ctx context.Context, w world, st *deployState, ref st
 // of traffic (and records it disabled), the next stops it (and records it
 // destroyed). The record stays as history.
 func (d *Deploy) destroy(ctx context.Context, w world, st *deployState, ref strategy.Ref) stepOutcome {
-	sg, err := d.group(ctx, st, ref)
+	sg, err := d.group(ctx, w, st, ref)
 	if err != nil {
 		return failStep("%v", err)
 	}
@@ -151,7 +151,7 @@ func (d *Deploy) destroy(ctx context.Context, w world, st *deployState, ref stra
 		return done()
 	case destroyUnroute:
 		disabled := model.ServerGroupDisabled
-		writes, err := d.reroute(ctx, w, nil, store.ServerGroupUpdateParams{Name: sg.Name, Weight: &zero, Status: &disabled})
+		writes, err := d.reroute(ctx, w, nil, store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Weight: &zero, Status: &disabled})
 		if err != nil {
 			return failStep("%v", err)
 		}
@@ -163,7 +163,7 @@ func (d *Deploy) destroy(ctx context.Context, w world, st *deployState, ref stra
 		return failStep("destroying %s: %v", sg.Name, err)
 	}
 	destroyed := model.ServerGroupDestroyed
-	return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, Weight: &zero, Status: &destroyed}})
+	return done(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Weight: &zero, Status: &destroyed}})
 }
 
 // markGood makes ref the last good (production) server group. A promoted
@@ -173,7 +173,7 @@ func (d *Deploy) markGood(ctx context.Context, w world, st *deployState, ref str
 	if err != nil {
 		return failStep("%v", err)
 	}
-	writes, err := d.reroute(ctx, w, history, lastGoodUpdates(history, st.name(ref))...)
+	writes, err := d.reroute(ctx, w, history, lastGoodUpdates(history, w.env.Name, st.name(ref))...)
 	if err != nil {
 		return failStep("%v", err)
 	}

@@ -65,24 +65,24 @@ func weightUpdates(groups []model.ServerGroup, want map[string]int) []store.Serv
 	for _, sg := range groups {
 		weight := want[sg.Name]
 		if sg.Weight != weight {
-			updates = append(updates, store.ServerGroupUpdateParams{Name: sg.Name, Weight: &weight})
+			updates = append(updates, store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Weight: &weight})
 		}
 	}
 	return updates
 }
 
-// lastGoodUpdates make target the last good server group, and a production
-// one (a promoted canary is production from then on): every other group
-// with the mark loses it.
-func lastGoodUpdates(history []model.ServerGroup, target string) []store.ServerGroupUpdateParams {
+// lastGoodUpdates make target (in env) the last good server group, and a
+// production one (a promoted canary is production from then on): every
+// other group with the mark loses it.
+func lastGoodUpdates(history []model.ServerGroup, env, target string) []store.ServerGroupUpdateParams {
 	var updates []store.ServerGroupUpdateParams
 	no, yes, prod := false, true, model.RoleProduction
 	for _, sg := range history {
 		if sg.LastGood && sg.Name != target {
-			updates = append(updates, store.ServerGroupUpdateParams{Name: sg.Name, LastGood: &no})
+			updates = append(updates, store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, LastGood: &no})
 		}
 	}
-	return append(updates, store.ServerGroupUpdateParams{Name: target, LastGood: &yes, Role: &prod})
+	return append(updates, store.ServerGroupUpdateParams{Environment: env, Name: target, LastGood: &yes, Role: &prod})
 }
 
 // updateWrites turns updates into the writes that commit them.

@@ -56,7 +56,7 @@ func TestLastGoodUpdates(t *testing.T) {
 		{Name: "v1", Status: model.ServerGroupDestroyed, LastGood: true},
 		{Name: "v2", Status: model.ServerGroupUp, Role: model.RoleCanary, Weight: 100},
 	}
-	after := withUpdates(history, lastGoodUpdates(history, "v2"))
+	after := withUpdates(history, lastGoodUpdates(history, "prod", "v2"))
 	if after[0].LastGood || !after[1].LastGood || after[1].Role != model.RoleProduction {
 		t.Fatalf("after: %+v; want v1 without the mark, v2 the last good production group", after)
 	}

@@ -61,7 +61,7 @@ type Targets func(env model.Environment) (Target, error)
 type DeployStore interface {
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	EnvironmentGet(ctx context.Context, name string) (*model.Environment, error)
-	ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error)
+	ServerGroupGet(ctx context.Context, environment, name string) (*model.ServerGroup, error)
 	ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error)
 	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)

@@ -30,7 +30,7 @@ func TestApplyWrites(t *testing.T) {
 		Outcome: "pass", Measurements: json.RawMessage(`{}`), Verdict: json.RawMessage(`{}`)}
 
 	// In order: the update sees the insert before it.
-	if err := apply(ServerGroupInsert{Group: sg}, ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, Status: &up, Weight: &weight,
+	if err := apply(ServerGroupInsert{Group: sg}, ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Status: &up, Weight: &weight,
 		From: []model.ServerGroupStatus{model.ServerGroupCreating}}}, AnalysisInsert{Record: rec}); err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +43,11 @@ func TestApplyWrites(t *testing.T) {
 	// A taken name, or a guard on a status that moved, is a conflict, and
 	// nothing of the transaction is kept.
 	zero := 0
-	err := apply(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, Weight: &zero}}, ServerGroupInsert{Group: sg})
+	err := apply(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Weight: &zero}}, ServerGroupInsert{Group: sg})
 	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "write 2 of 2 (stage.ServerGroupInsert)") {
 		t.Errorf("inserting a taken name: %v, want ErrConflict naming write 2", err)
 	}
-	err = apply(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Name: sg.Name, Status: &up, From: []model.ServerGroupStatus{model.ServerGroupCreating}}})
+	err = apply(ServerGroupUpdate{Params: store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Status: &up, From: []model.ServerGroupStatus{model.ServerGroupCreating}}})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a guard on a status that moved: %v, want ErrConflict", err)
 	}

@@ -132,16 +132,19 @@ type Queries interface {
 	EventInsert(ctx context.Context, ev *model.Event) (int64, error)
 	EventList(ctx context.Context, params EventListParams) ([]model.Event, error)
 
-	// ServerGroupInsert stores a new server group; ErrConflict if the name exists.
+	// ServerGroupInsert stores a new server group; ErrConflict if its name
+	// exists in its environment.
 	ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error
-	ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error)
+	// ServerGroupGet returns one server group: names are numbered per
+	// environment, so a name alone can mean one group in each environment.
+	ServerGroupGet(ctx context.Context, environment, name string) (*model.ServerGroup, error)
 	// ServerGroupList returns server groups oldest first.
 	ServerGroupList(ctx context.Context, params ServerGroupListParams) ([]model.ServerGroup, error)
 	// ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.
 	ServerGroupUpdate(ctx context.Context, params ServerGroupUpdateParams) error
 	// ServerGroupNextSequence returns 1 + the highest sequence ever used for
-	// the application in any environment, so server group names (app-vNNN)
-	// are unique across environments.
+	// the application in the environment (destroyed groups included), so a
+	// server group name (app-vNNN) is never reused in its environment.
 	ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error)
 
 	// AnalysisInsert stores one judged interval of a canary analysis.
@@ -366,12 +369,13 @@ type ServerGroupListParams struct {
 
 // ServerGroupUpdateParams changes the non-nil fields of one server group.
 type ServerGroupUpdateParams struct {
-	Name      string
-	From      []model.ServerGroupStatus // empty: any
-	Status    *model.ServerGroupStatus
-	Weight    *int
-	Instances *int
-	LastGood  *bool
+	Environment string
+	Name        string
+	From        []model.ServerGroupStatus // empty: any
+	Status      *model.ServerGroupStatus
+	Weight      *int
+	Instances   *int
+	LastGood    *bool
 	// RolledBack marks a server group that a rollback moved traffic away from.
 	RolledBack *bool
 	// Role changes why the group exists (a promoted canary becomes production).

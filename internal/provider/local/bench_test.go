@@ -34,7 +34,7 @@ func BenchmarkProxyVsDirect(b *testing.B) {
 		Routes: []Route{{ServerGroup: spec.Name, Weight: 100}}}); err != nil {
 		b.Fatal(err)
 	}
-	h, _ := p.Health(b.Context(), spec.Name)
+	h, _ := p.Health(b.Context(), spec.Ref())
 	direct := "http://127.0.0.1:" + itoa(h.Instances[0].Port) + "/"
 	proxied := "http://" + p.FrontDoorAddress("checkout", "test") + "/"
 	instPID := h.Instances[0].PID

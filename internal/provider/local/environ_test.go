@@ -45,7 +45,7 @@ func TestInstanceEnvironmentIsMinimal(t *testing.T) {
 	spec := sampleSpec(t, "checkout-v001", "v1", 1, map[string]string{"LOG_LEVEL": "debug"})
 	ensureHealthy(t, p, spec)
 
-	env := environOf(t, pids(t, p, spec.Name)[0])
+	env := environOf(t, pids(t, p, spec.Ref())[0])
 	for _, name := range []string{"GENNAKER_TEST_SERVER_SECRET", "STRIPE_API_KEY"} {
 		if v, ok := env[name]; ok {
 			t.Errorf("the instance got the server's %s=%q", name, v)

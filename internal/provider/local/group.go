@@ -14,6 +14,7 @@ import (
 
 // group is one server group the provider runs.
 type group struct {
+	ref  GroupRef
 	name string
 	ep   *endpoints // healthy instances, read by the front doors without locks
 
@@ -27,7 +28,7 @@ type group struct {
 }
 
 func newGroup(spec ServerGroupSpec, ep *endpoints) *group {
-	return &group{name: spec.Name, ep: ep, spec: spec, instances: map[int]*instance{}, changed: make(chan struct{})}
+	return &group{ref: spec.Ref(), name: spec.Name, ep: ep, spec: spec, instances: map[int]*instance{}, changed: make(chan struct{})}
 }
 
 // sortedInstances lists instances by index. Callers hold g.mu.
@@ -181,7 +182,7 @@ func (p *Provider) startInstance(g *group, index, port int, proc *process, secre
 	p.mu.Unlock()
 
 	if proc == nil {
-		logPath := p.logPath(g.name, index)
+		logPath := p.logPath(g.ref, index)
 		var err error
 		if err = os.MkdirAll(filepath.Dir(logPath), dirMode); err == nil {
 			proc, err = spawn(p.inherit, secrets, spec, index, port, logPath, p.marker())

@@ -7,14 +7,14 @@ import (
 )
 
 // Health reports the state of every instance of a server group.
-func (p *Provider) Health(ctx context.Context, name string) (Health, error) {
-	g, err := p.lookup(name)
+func (p *Provider) Health(ctx context.Context, ref GroupRef) (Health, error) {
+	g, err := p.lookup(ref)
 	if err != nil {
 		return Health{}, err
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	h := Health{ServerGroup: name, Desired: g.spec.Instances}
+	h := Health{ServerGroup: ref.Name, Desired: g.spec.Instances}
 	for _, in := range g.sortedInstances() {
 		s := in.status()
 		if s.Healthy {
@@ -29,8 +29,8 @@ func (p *Provider) Health(ctx context.Context, name string) (Health, error) {
 // health check. It fails at once when an instance exits before it was ever
 // healthy, and after HealthCheck.StartupTimeout or when ctx ends; the error
 // names the instance and quotes its log.
-func (p *Provider) WaitHealthy(ctx context.Context, name string) error {
-	g, err := p.lookup(name)
+func (p *Provider) WaitHealthy(ctx context.Context, ref GroupRef) error {
+	g, err := p.lookup(ref)
 	if err != nil {
 		return err
 	}
@@ -68,8 +68,8 @@ func (p *Provider) WaitHealthy(ctx context.Context, name string) error {
 // ever healthy, or when waited (how long the caller has been waiting, from
 // its own stored start) is past HealthCheck.StartupTimeout; false otherwise,
 // to look again later. The error names the instance and quotes its log.
-func (p *Provider) CheckHealthy(_ context.Context, name string, waited time.Duration) (bool, error) {
-	g, err := p.lookup(name)
+func (p *Provider) CheckHealthy(_ context.Context, ref GroupRef, waited time.Duration) (bool, error) {
+	g, err := p.lookup(ref)
 	if err != nil {
 		return false, err
 	}
@@ -119,7 +119,7 @@ func (p *Provider) notHealthyError(g *group, spec ServerGroupSpec, in *instance,
 	if lastErr != "" {
 		reason += ": " + lastErr
 	}
-	logPath := p.logPath(g.name, in.index)
+	logPath := p.logPath(g.ref, in.index)
 	return &InstanceError{ServerGroup: g.name, Instance: in.index, Reason: reason,
 		LogTail: lastLogLines(logPath, logTailLines), LogPath: logPath}
 }

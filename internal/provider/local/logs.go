@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,12 +24,13 @@ func (l LogLine) String() string { return fmt.Sprintf("[%d] %s", l.Instance, l.T
 // Logs returns the last tailLines lines of each instance's log (all of
 // them when tailLines <= 0), instance by instance. It reads the files, so it
 // works for destroyed server groups too, until their logs are removed.
-func (p *Provider) Logs(ctx context.Context, name string, tailLines int) ([]LogLine, error) {
-	dir := filepath.Join(p.cfg.DataDir, "logs", name)
+func (p *Provider) Logs(ctx context.Context, ref GroupRef, tailLines int) ([]LogLine, error) {
+	name := ref.Name
+	dir := p.logDir(ref)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("server group %s: %w: it has no logs under %s", name, ErrUnknownServerGroup, dir)
+			return nil, fmt.Errorf("server group %s in %s: %w: it has no logs under %s", name, ref.Environment, ErrUnknownServerGroup, dir)
 		}
 		return nil, fmt.Errorf("read logs of %s: %w", name, err)
 	}
@@ -110,4 +112,28 @@ func tailFile(path string, n int) ([]string, error) {
 		lines = lines[len(lines)-n:]
 	}
 	return lines, nil
+}
+
+// moveLegacyLogs moves the logs of groups recorded by a gennaker whose
+// server-group names were unique across environments (logs/NAME) to where
+// they are kept now (logs/ENV/NAME). Running instances keep writing: their
+// open files move with the directory.
+func moveLegacyLogs(logs string, st state, log *slog.Logger) {
+	for _, rec := range st.ServerGroups {
+		ref := rec.Spec.Ref()
+		if !dirName(ref.Name) || !dirName(ref.Environment) {
+			continue
+		}
+		from, to := filepath.Join(logs, ref.Name), filepath.Join(logs, ref.Environment, ref.Name)
+		if _, err := os.Stat(from); err != nil {
+			continue
+		}
+		err := os.MkdirAll(filepath.Dir(to), dirMode)
+		if err == nil {
+			err = os.Rename(from, to)
+		}
+		if err != nil {
+			log.Warn("cannot move a server group's logs to their per-environment directory; `gennaker logs` will not show the older lines", "from", from, "to", to, "err", err)
+		}
+	}
 }

@@ -87,14 +87,14 @@ func ensureHealthy(t testing.TB, p *Provider, spec ServerGroupSpec) {
 	if err := p.EnsureServerGroup(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.WaitHealthy(ctx, spec.Name); err != nil {
+	if err := p.WaitHealthy(ctx, spec.Ref()); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func pids(t testing.TB, p *Provider, name string) []int {
+func pids(t testing.TB, p *Provider, ref GroupRef) []int {
 	t.Helper()
-	h, err := p.Health(t.Context(), name)
+	h, err := p.Health(t.Context(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,10 +57,10 @@ type Provider struct {
 
 	mu         sync.Mutex // guards the fields below; taken before any group's mu
 	closed     bool
-	groups     map[string]*group
-	orphans    map[string]groupRecord // recorded in the state file, not yet reconciled
-	endpoints  map[string]*endpoints  // healthy instances by server group name, for the front doors
-	frontDoors map[string]*frontDoor  // by app + "/" + env
+	groups     map[GroupRef]*group
+	orphans    map[GroupRef]groupRecord // recorded in the state file, not yet reconciled
+	endpoints  map[GroupRef]*endpoints  // healthy instances by server group, for the front doors
+	frontDoors map[string]*frontDoor    // by app + "/" + env
 }
 
 // New opens (or creates) DataDir and reads its state file. It starts and
@@ -101,14 +102,17 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Version < 2 {
+		moveLegacyLogs(logs, st, cfg.Logger)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Provider{
 		cfg: cfg, log: cfg.Logger, statePath: statePath, inherit: inheritedEnv(environ, cfg.PassEnv),
 		probe:     &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
 		transport: newTransport(),
 		ctx:       ctx, cancel: cancel,
-		groups: map[string]*group{}, orphans: st.ServerGroups,
-		endpoints: map[string]*endpoints{}, frontDoors: map[string]*frontDoor{},
+		groups: map[GroupRef]*group{}, orphans: st.byRef(),
+		endpoints: map[GroupRef]*endpoints{}, frontDoors: map[string]*frontDoor{},
 	}
 	if cfg.Samples != nil {
 		p.wg.Add(1)
@@ -117,7 +121,7 @@ func New(cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// EnsureServerGroup makes spec.Name run spec.Instances instances: it adopts
+// EnsureServerGroup makes spec's server group run spec.Instances instances: it adopts
 // recorded instances that still run, starts missing ones and stops extra
 // ones (highest indexes first). Calling it again never starts duplicates.
 func (p *Provider) EnsureServerGroup(ctx context.Context, spec ServerGroupSpec) error {
@@ -153,54 +157,55 @@ func (p *Provider) lookupOrCreate(spec ServerGroupSpec) (*group, *groupRecord, e
 	if p.closed {
 		return nil, nil, ErrClosed
 	}
-	if g := p.groups[spec.Name]; g != nil {
+	ref := spec.Ref()
+	if g := p.groups[ref]; g != nil {
 		return g, nil, nil
 	}
-	g := newGroup(spec, p.endpointsLocked(spec.Name))
-	p.groups[spec.Name] = g
-	if rec, ok := p.orphans[spec.Name]; ok {
-		delete(p.orphans, spec.Name)
+	g := newGroup(spec, p.endpointsLocked(ref))
+	p.groups[ref] = g
+	if rec, ok := p.orphans[ref]; ok {
+		delete(p.orphans, ref)
 		return g, &rec, nil
 	}
 	return g, nil, nil
 }
 
-func (p *Provider) endpointsLocked(name string) *endpoints {
-	ep := p.endpoints[name]
+func (p *Provider) endpointsLocked(ref GroupRef) *endpoints {
+	ep := p.endpoints[ref]
 	if ep == nil {
 		ep = &endpoints{}
-		p.endpoints[name] = ep
+		p.endpoints[ref] = ep
 	}
 	return ep
 }
 
-func (p *Provider) lookup(name string) (*group, error) {
+func (p *Provider) lookup(ref GroupRef) (*group, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return nil, ErrClosed
 	}
-	g := p.groups[name]
+	g := p.groups[ref]
 	if g == nil {
-		return nil, fmt.Errorf("server group %s: %w: it is not running on the local target; ensure it first", name, ErrUnknownServerGroup)
+		return nil, fmt.Errorf("server group %s in %s: %w: it is not running on the local target; ensure it first", ref.Name, ref.Environment, ErrUnknownServerGroup)
 	}
 	return g, nil
 }
 
 // Resize makes the server group run n instances, starting or stopping
 // (highest indexes first) as needed.
-func (p *Provider) Resize(ctx context.Context, name string, n int) error {
+func (p *Provider) Resize(ctx context.Context, ref GroupRef, n int) error {
 	if n < 0 {
-		return fmt.Errorf("resize %s to %d: give zero or more instances", name, n)
+		return fmt.Errorf("resize %s to %d: give zero or more instances", ref.Name, n)
 	}
-	g, err := p.lookup(name)
+	g, err := p.lookup(ref)
 	if err != nil {
 		return err
 	}
 	g.ops.Lock()
 	defer g.ops.Unlock()
 	if g.destroyed {
-		return fmt.Errorf("server group %s: %w: it was destroyed", name, ErrUnknownServerGroup)
+		return fmt.Errorf("server group %s in %s: %w: it was destroyed", ref.Name, ref.Environment, ErrUnknownServerGroup)
 	}
 	g.mu.Lock()
 	g.spec.Instances = n
@@ -210,11 +215,11 @@ func (p *Provider) Resize(ctx context.Context, name string, n int) error {
 
 // Destroy stops every instance of the server group (SIGTERM, then SIGKILL
 // after GracePeriod) and forgets it. Destroying an unknown name is not an error.
-func (p *Provider) Destroy(ctx context.Context, name string) error {
+func (p *Provider) Destroy(ctx context.Context, ref GroupRef) error {
 	p.mu.Lock()
-	g := p.groups[name]
-	orphan, hasOrphan := p.orphans[name]
-	delete(p.orphans, name)
+	g := p.groups[ref]
+	orphan, hasOrphan := p.orphans[ref]
+	delete(p.orphans, ref)
 	p.mu.Unlock()
 	if hasOrphan {
 		p.killRecorded(ctx, orphan)
@@ -227,12 +232,12 @@ func (p *Provider) Destroy(ctx context.Context, name string) error {
 		g.mu.Unlock()
 		p.stopInstances(ctx, g, all)
 		p.mu.Lock()
-		if p.groups[name] == g {
-			delete(p.groups, name)
+		if p.groups[ref] == g {
+			delete(p.groups, ref)
 		}
 		p.mu.Unlock()
 		g.ops.Unlock()
-		p.log.Info("server group destroyed", "server_group", name)
+		p.log.Info("server group destroyed", "server_group", ref.Name, "environment", ref.Environment)
 	}
 	return p.saveState()
 }
@@ -244,18 +249,18 @@ func (p *Provider) Reconcile(ctx context.Context, desired []ServerGroupSpec) err
 	if n := p.reapStrays(); n > 0 {
 		p.log.Warn("stopped instance processes a crash left unrecorded", "count", n)
 	}
-	want := map[string]bool{}
+	want := map[GroupRef]bool{}
 	var errs []error
 	for _, spec := range desired {
-		want[spec.Name] = true
+		want[spec.Ref()] = true
 		if err := p.EnsureServerGroup(ctx, spec); err != nil {
 			errs = append(errs, fmt.Errorf("reconcile %s: %w", spec.Name, err))
 		}
 	}
-	for _, name := range p.knownNames() {
-		if !want[name] {
-			p.log.Info("stopping server group that is no longer desired", "server_group", name)
-			if err := p.Destroy(ctx, name); err != nil {
+	for _, ref := range p.known() {
+		if !want[ref] {
+			p.log.Info("stopping server group that is no longer desired", "server_group", ref.Name, "environment", ref.Environment)
+			if err := p.Destroy(ctx, ref); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -263,19 +268,19 @@ func (p *Provider) Reconcile(ctx context.Context, desired []ServerGroupSpec) err
 	return errors.Join(errs...)
 }
 
-// knownNames lists running and recorded server groups.
-func (p *Provider) knownNames() []string {
+// known lists running and recorded server groups.
+func (p *Provider) known() []GroupRef {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var names []string
-	for name := range p.groups {
-		names = append(names, name)
+	var refs []GroupRef
+	for ref := range p.groups {
+		refs = append(refs, ref)
 	}
-	for name := range p.orphans {
-		names = append(names, name)
+	for ref := range p.orphans {
+		refs = append(refs, ref)
 	}
-	sort.Strings(names)
-	return names
+	slices.SortFunc(refs, func(a, b GroupRef) int { return strings.Compare(a.String(), b.String()) })
+	return refs
 }
 
 // Close stops supervision, health checks and front doors but leaves the
@@ -304,8 +309,8 @@ func (p *Provider) Close() error {
 // Shutdown destroys every server group, then closes the provider.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	var errs []error
-	for _, name := range p.knownNames() {
-		errs = append(errs, p.Destroy(ctx, name))
+	for _, ref := range p.known() {
+		errs = append(errs, p.Destroy(ctx, ref))
 	}
 	errs = append(errs, p.Close())
 	return errors.Join(errs...)
@@ -315,15 +320,15 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 func (p *Provider) saveState() error {
 	p.stateMu.Lock()
 	defer p.stateMu.Unlock()
-	st := state{Version: 1, ServerGroups: map[string]groupRecord{}}
+	st := state{Version: stateVersion, ServerGroups: map[string]groupRecord{}}
 	p.mu.Lock()
-	for name, g := range p.groups {
+	for ref, g := range p.groups {
 		g.mu.Lock()
-		st.ServerGroups[name] = g.record()
+		st.ServerGroups[ref.String()] = g.record()
 		g.mu.Unlock()
 	}
-	for name, rec := range p.orphans {
-		st.ServerGroups[name] = rec
+	for ref, rec := range p.orphans {
+		st.ServerGroups[ref.String()] = rec
 	}
 	p.mu.Unlock()
 	if err := writeState(p.statePath, st); err != nil {
@@ -336,6 +341,11 @@ func (p *Provider) saveState() error {
 	return nil
 }
 
-func (p *Provider) logPath(name string, index int) string {
-	return filepath.Join(p.cfg.DataDir, "logs", name, fmt.Sprintf("%d.log", index))
+// logDir holds the logs of one server group's instances, one file each.
+func (p *Provider) logDir(ref GroupRef) string {
+	return filepath.Join(p.cfg.DataDir, "logs", ref.Environment, ref.Name)
+}
+
+func (p *Provider) logPath(ref GroupRef, index int) string {
+	return filepath.Join(p.logDir(ref), fmt.Sprintf("%d.log", index))
 }

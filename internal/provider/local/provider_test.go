@@ -18,12 +18,12 @@ func TestEnsureIsIdempotent(t *testing.T) {
 	p := newTestProvider(t, "")
 	spec := sampleSpec(t, "checkout-v001", "v1", 2, nil)
 	ensureHealthy(t, p, spec)
-	before := pids(t, p, spec.Name)
+	before := pids(t, p, spec.Ref())
 	ensureHealthy(t, p, spec)
-	if after := pids(t, p, spec.Name); !slices.Equal(before, after) {
+	if after := pids(t, p, spec.Ref()); !slices.Equal(before, after) {
 		t.Fatalf("second ensure changed pids %v -> %v", before, after)
 	}
-	h, _ := p.Health(t.Context(), spec.Name)
+	h, _ := p.Health(t.Context(), spec.Ref())
 	if !h.AllHealthy() || len(h.Instances) != 2 {
 		t.Fatalf("health: %+v", h)
 	}
@@ -31,7 +31,7 @@ func TestEnsureIsIdempotent(t *testing.T) {
 	if code != 200 || body != "version=v1 instance=1" {
 		t.Fatalf("instance 1 answered %d %q", code, body)
 	}
-	lines, err := p.Logs(t.Context(), spec.Name, 10)
+	lines, err := p.Logs(t.Context(), spec.Ref(), 10)
 	if err != nil || len(lines) == 0 || lines[0].Instance != 0 {
 		t.Fatalf("logs: %v %v", lines, err)
 	}
@@ -42,17 +42,17 @@ func TestCrashedInstanceRestarts(t *testing.T) {
 	p := newTestProvider(t, "")
 	spec := sampleSpec(t, "checkout-v002", "v2", 1, nil)
 	ensureHealthy(t, p, spec)
-	old := pids(t, p, spec.Name)[0]
+	old := pids(t, p, spec.Ref())[0]
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "killed instance came back healthy", func() bool {
-		h, _ := p.Health(t.Context(), spec.Name)
+		h, _ := p.Health(t.Context(), spec.Ref())
 		in := h.Instances[0]
 		return in.Healthy && in.PID != old && in.Restarts == 1
 	})
 	// The log says why the output stopped and started again.
-	lines, err := p.Logs(t.Context(), spec.Name, 50)
+	lines, err := p.Logs(t.Context(), spec.Ref(), 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,20 +70,20 @@ func TestResizeAndDestroy(t *testing.T) {
 	p := newTestProvider(t, "")
 	spec := sampleSpec(t, "checkout-v003", "v3", 1, nil)
 	ensureHealthy(t, p, spec)
-	if err := p.Resize(t.Context(), spec.Name, 3); err != nil {
+	if err := p.Resize(t.Context(), spec.Ref(), 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.WaitHealthy(t.Context(), spec.Name); err != nil {
+	if err := p.WaitHealthy(t.Context(), spec.Ref()); err != nil {
 		t.Fatal(err)
 	}
-	all := pids(t, p, spec.Name)
+	all := pids(t, p, spec.Ref())
 	if len(all) != 3 {
 		t.Fatalf("after resize to 3: pids %v", all)
 	}
-	if err := p.Resize(t.Context(), spec.Name, 1); err != nil {
+	if err := p.Resize(t.Context(), spec.Ref(), 1); err != nil {
 		t.Fatal(err)
 	}
-	if got := pids(t, p, spec.Name); !slices.Equal(got, all[:1]) {
+	if got := pids(t, p, spec.Ref()); !slices.Equal(got, all[:1]) {
 		t.Fatalf("resize to 1 kept %v, want %v", got, all[:1])
 	}
 	for _, pid := range all[1:] {
@@ -91,16 +91,16 @@ func TestResizeAndDestroy(t *testing.T) {
 			t.Errorf("stopped instance pid %d still runs", pid)
 		}
 	}
-	if err := p.Destroy(t.Context(), spec.Name); err != nil {
+	if err := p.Destroy(t.Context(), spec.Ref()); err != nil {
 		t.Fatal(err)
 	}
 	if procExists(all[0]) {
 		t.Errorf("destroyed instance pid %d still runs", all[0])
 	}
-	if err := p.Destroy(t.Context(), spec.Name); err != nil {
+	if err := p.Destroy(t.Context(), spec.Ref()); err != nil {
 		t.Fatalf("destroying again: %v", err)
 	}
-	if _, err := p.Health(t.Context(), spec.Name); !errors.Is(err, ErrUnknownServerGroup) {
+	if _, err := p.Health(t.Context(), spec.Ref()); !errors.Is(err, ErrUnknownServerGroup) {
 		t.Fatalf("health of destroyed group: %v", err)
 	}
 }
@@ -112,7 +112,7 @@ func TestWaitHealthyQuotesTheInstance(t *testing.T) {
 	if err := p.EnsureServerGroup(t.Context(), spec); err != nil {
 		t.Fatal(err)
 	}
-	err := p.WaitHealthy(t.Context(), spec.Name)
+	err := p.WaitHealthy(t.Context(), spec.Ref())
 	var ie *InstanceError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "checkout-v004 instance 0 exited with status 1") ||
 		!strings.Contains(err.Error(), "SAMPLE_ERROR_RATE") {
@@ -125,7 +125,7 @@ func TestWaitHealthyQuotesTheInstance(t *testing.T) {
 	if err := p.EnsureServerGroup(t.Context(), spec); err != nil {
 		t.Fatal(err)
 	}
-	err = p.WaitHealthy(t.Context(), spec.Name)
+	err = p.WaitHealthy(t.Context(), spec.Ref())
 	if err == nil || !strings.Contains(err.Error(), "instance 0 did not answer GET / on 127.0.0.1:") ||
 		!strings.Contains(err.Error(), "within 1s: answered 500 Internal Server Error") {
 		t.Fatalf("want a timeout naming the check, got: %v", err)
@@ -140,7 +140,7 @@ func TestReconcileAdoptsAndKills(t *testing.T) {
 	drop := sampleSpec(t, "checkout-v007", "v7", 1, nil)
 	ensureHealthy(t, first, keep)
 	ensureHealthy(t, first, drop)
-	keepPIDs, dropPIDs := pids(t, first, keep.Name), pids(t, first, drop.Name)
+	keepPIDs, dropPIDs := pids(t, first, keep.Ref()), pids(t, first, drop.Ref())
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +154,10 @@ func TestReconcileAdoptsAndKills(t *testing.T) {
 	if err := second.Reconcile(t.Context(), []ServerGroupSpec{keep}); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.WaitHealthy(t.Context(), keep.Name); err != nil {
+	if err := second.WaitHealthy(t.Context(), keep.Ref()); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := second.Health(t.Context(), keep.Name)
+	h, _ := second.Health(t.Context(), keep.Ref())
 	for i, in := range h.Instances {
 		if in.PID != keepPIDs[i] || !in.Adopted || in.Restarts != 0 {
 			t.Errorf("instance %d: %+v, want adopted pid %d without restart", i, in, keepPIDs[i])
@@ -171,7 +171,7 @@ func TestReconcileAdoptsAndKills(t *testing.T) {
 	// Adopted instances are supervised by polling: a killed one comes back.
 	_ = syscall.Kill(keepPIDs[0], syscall.SIGKILL)
 	eventually(t, 10*time.Second, "adopted instance restarted", func() bool {
-		h, _ := second.Health(t.Context(), keep.Name)
+		h, _ := second.Health(t.Context(), keep.Ref())
 		return h.Instances[0].Healthy && h.Instances[0].PID != keepPIDs[0]
 	})
 }
@@ -198,10 +198,10 @@ func TestReconcileIgnoresReusedPID(t *testing.T) {
 	if err := p.Reconcile(t.Context(), []ServerGroupSpec{spec}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.WaitHealthy(t.Context(), spec.Name); err != nil {
+	if err := p.WaitHealthy(t.Context(), spec.Ref()); err != nil {
 		t.Fatal(err)
 	}
-	if got := pids(t, p, spec.Name)[0]; got == other.Process.Pid {
+	if got := pids(t, p, spec.Ref())[0]; got == other.Process.Pid {
 		t.Fatal("adopted a process whose start time does not match")
 	}
 	if !procExists(other.Process.Pid) {

@@ -56,7 +56,7 @@ func (p *Provider) SetRoutes(ctx context.Context, fd FrontDoor) error {
 	}
 	eps := make([]*endpoints, len(fd.Routes))
 	for i, r := range fd.Routes {
-		eps[i] = p.endpointsLocked(r.ServerGroup)
+		eps[i] = p.endpointsLocked(GroupRef{Environment: fd.Environment, Name: r.ServerGroup})
 	}
 	p.mu.Unlock()
 

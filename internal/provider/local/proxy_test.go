@@ -69,7 +69,7 @@ func TestFrontDoorWeightsAndHeaders(t *testing.T) {
 	}
 
 	// No healthy instance: a clear 503, counted against the group.
-	if err := p.Destroy(t.Context(), canary.Name); err != nil {
+	if err := p.Destroy(t.Context(), canary.Ref()); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get(t, c, url, nil); code != 503 || !strings.Contains(body, canary.Name+" has no healthy instance") {

@@ -36,7 +36,7 @@ func writeScrapeTargets(dataDir string, st state) error {
 			groups = append(groups, scrapeGroup{
 				Targets: []string{"127.0.0.1:" + strconv.Itoa(in.Port)},
 				Labels: map[string]string{
-					"app": rec.Spec.Application, "env": rec.Spec.Environment, "server_group": name,
+					"app": rec.Spec.Application, "env": rec.Spec.Environment, "server_group": rec.Spec.Name,
 					"version": rec.Spec.Version, "instance_index": strconv.Itoa(in.Index),
 				},
 			})

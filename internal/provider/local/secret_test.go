@@ -68,7 +68,7 @@ func TestRunEnvSecretsAreResolvedAtEachStartAndNeverStored(t *testing.T) {
 	spec.Run.Env["API_TOKEN"] = model.FromSecret(model.SecretRef{File: tokenFile})
 	ensureHealthy(t, p, spec)
 
-	first := pids(t, p, spec.Name)[0]
+	first := pids(t, p, spec.Ref())[0]
 	env := environOf(t, first)
 	if env["DB_PASSWORD"] != "env-secret-value" || env["API_TOKEN"] != "file-secret-one" {
 		t.Fatalf("instance env DB_PASSWORD=%q API_TOKEN=%q, want the resolved secrets", env["DB_PASSWORD"], env["API_TOKEN"])
@@ -82,10 +82,10 @@ func TestRunEnvSecretsAreResolvedAtEachStartAndNeverStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "killed instance came back healthy", func() bool {
-		h, _ := p.Health(t.Context(), spec.Name)
+		h, _ := p.Health(t.Context(), spec.Ref())
 		return h.Instances[0].Healthy && h.Instances[0].PID != first
 	})
-	if got := environOf(t, pids(t, p, spec.Name)[0])["API_TOKEN"]; got != "file-secret-two" {
+	if got := environOf(t, pids(t, p, spec.Ref())[0])["API_TOKEN"]; got != "file-secret-two" {
 		t.Errorf("restarted instance API_TOKEN=%q, want the file's new content", got)
 	}
 
@@ -117,7 +117,7 @@ func TestUnresolvableSecretFailsTheStart(t *testing.T) {
 	if n := strings.Count(err.Error(), "CHECKOUT_DB_PASSWORD is not set"); n != 1 {
 		t.Errorf("the error says it %d times, want once:\n%v", n, err)
 	}
-	if h, err := p.Health(t.Context(), spec.Name); err != nil || len(h.Instances) != 0 {
+	if h, err := p.Health(t.Context(), spec.Ref()); err != nil || len(h.Instances) != 0 {
 		t.Errorf("Health = %+v, %v: nothing should have started without its secret", h, err)
 	}
 }
@@ -147,10 +147,11 @@ func TestStateAndLogsArePrivate(t *testing.T) {
 	spec := sampleSpec(t, "checkout-v104", "v1", 1, nil)
 	ensureHealthy(t, p, spec)
 	for path, want := range map[string]os.FileMode{
-		filepath.Join(dir, "logs"):            0o700 | os.ModeDir,
-		filepath.Join(dir, "logs", spec.Name): 0o700 | os.ModeDir,
-		p.logPath(spec.Name, 0):               0o600,
-		filepath.Join(dir, stateFileName):     0o600,
+		filepath.Join(dir, "logs"):                              0o700 | os.ModeDir,
+		filepath.Join(dir, "logs", spec.Environment):            0o700 | os.ModeDir,
+		filepath.Join(dir, "logs", spec.Environment, spec.Name): 0o700 | os.ModeDir,
+		p.logPath(spec.Ref(), 0):                                0o600,
+		filepath.Join(dir, stateFileName):                       0o600,
 	} {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -172,7 +173,7 @@ func TestAdoptionNeedsNoSecret(t *testing.T) {
 	spec := sampleSpec(t, "checkout-v105", "v1", 1, nil)
 	spec.Run.Env["DB_PASSWORD"] = model.FromSecret(model.SecretRef{Env: "CHECKOUT_DB_PASSWORD"})
 	ensureHealthy(t, first, spec)
-	running := pids(t, first, spec.Name)
+	running := pids(t, first, spec.Ref())
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +183,11 @@ func TestAdoptionNeedsNoSecret(t *testing.T) {
 	if err := second.Reconcile(t.Context(), []ServerGroupSpec{spec}); err != nil {
 		t.Fatalf("reconcile: %v", err)
 	}
-	h, _ := second.Health(t.Context(), spec.Name)
+	h, _ := second.Health(t.Context(), spec.Ref())
 	if len(h.Instances) != 1 || h.Instances[0].PID != running[0] || !h.Instances[0].Adopted {
 		t.Fatalf("health %+v, want pid %d adopted", h, running[0])
 	}
-	err := second.Resize(t.Context(), spec.Name, 2)
+	err := second.Resize(t.Context(), spec.Ref(), 2)
 	if err == nil || !strings.Contains(err.Error(), "server group checkout-v105 cannot start: run.env.DB_PASSWORD: environment variable CHECKOUT_DB_PASSWORD is not set") {
 		t.Errorf("resize: %v, want the secret named", err)
 	}
@@ -208,7 +209,7 @@ func TestSecretsAreReadOncePerStart(t *testing.T) {
 	if n := lookups.Load(); n != 1 {
 		t.Errorf("starting 3 instances read the secret %d times, want once", n)
 	}
-	for _, pid := range pids(t, p, spec.Name) {
+	for _, pid := range pids(t, p, spec.Ref()) {
 		if got := environOf(t, pid)["DB_PASSWORD"]; got != "env-secret-value" {
 			t.Errorf("instance pid %d DB_PASSWORD=%q, want the resolved secret", pid, got)
 		}

@@ -22,6 +22,19 @@ const (
 	defaultStartupTimeout = 60 * time.Second
 )
 
+// GroupRef names one server group on the local target. Server-group
+// numbers count per environment, so checkout-v001 can run in staging and
+// in prod at once: a name alone is not enough.
+type GroupRef struct {
+	Environment string
+	Name        string
+}
+
+func (r GroupRef) String() string { return r.Environment + "/" + r.Name }
+
+// Ref is the spec's server group.
+func (s ServerGroupSpec) Ref() GroupRef { return GroupRef{Environment: s.Environment, Name: s.Name} }
+
 // ServerGroupSpec is what the provider needs to run one server group.
 type ServerGroupSpec struct {
 	Name        string            `json:"name"`
@@ -36,14 +49,21 @@ type ServerGroupSpec struct {
 
 func (s ServerGroupSpec) validate() error {
 	switch {
-	case s.Name == "" || strings.ContainsAny(s.Name, `/\`) || s.Name == "." || s.Name == "..":
+	case !dirName(s.Name):
 		return fmt.Errorf("server group name %q is not usable as a directory name: use letters, digits and dashes, such as checkout-v003", s.Name)
+	case !dirName(s.Environment):
+		return fmt.Errorf("server group %s: environment %q is not usable as a directory name: use letters, digits and dashes, such as staging", s.Name, s.Environment)
 	case s.Instances < 0:
 		return fmt.Errorf("server group %s: instances is %d: give zero or more", s.Name, s.Instances)
 	case s.Run.Command == "":
 		return fmt.Errorf("server group %s: run.command is empty: set the application's run.command to the program that starts one instance", s.Name)
 	}
 	return nil
+}
+
+// dirName is true for a name that is one directory under logs/.
+func dirName(s string) bool {
+	return s != "" && !strings.ContainsAny(s, `/\`) && s != "." && s != ".."
 }
 
 func (s ServerGroupSpec) healthPath() string {

@@ -39,7 +39,7 @@ func TestRecordedUnsafeVersionIsStillAdopted(t *testing.T) {
 	first := newTestProvider(t, dir)
 	spec := sampleSpec(t, "checkout-v001", "v1", 1, nil)
 	ensureHealthy(t, first, spec)
-	pid := pids(t, first, spec.Name)[0]
+	pid := pids(t, first, spec.Ref())[0]
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +56,10 @@ func TestRecordedUnsafeVersionIsStillAdopted(t *testing.T) {
 	if err := second.Reconcile(t.Context(), []ServerGroupSpec{spec}); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.WaitHealthy(t.Context(), spec.Name); err != nil {
+	if err := second.WaitHealthy(t.Context(), spec.Ref()); err != nil {
 		t.Fatal(err)
 	}
-	if got := pids(t, second, spec.Name)[0]; got != pid {
+	if got := pids(t, second, spec.Ref())[0]; got != pid {
 		t.Errorf("instance pid %d, want pid %d adopted", got, pid)
 	}
 }

@@ -22,10 +22,24 @@ const (
 	logFileMode = 0o600
 )
 
+// stateVersion 2 keys server groups by environment/name (names count per
+// environment); version 1 keyed them by name. Both are read the same way:
+// by the spec each record holds.
+const stateVersion = 2
+
 // state is the JSON document kept in DataDir/local-state.json.
 type state struct {
 	Version      int                    `json:"version"`
 	ServerGroups map[string]groupRecord `json:"serverGroups"`
+}
+
+// byRef is the recorded groups by the server group their spec names.
+func (st state) byRef() map[GroupRef]groupRecord {
+	out := make(map[GroupRef]groupRecord, len(st.ServerGroups))
+	for _, rec := range st.ServerGroups {
+		out[rec.Spec.Ref()] = rec
+	}
+	return out
 }
 
 // groupRecord remembers a server group and its instances.
@@ -43,7 +57,7 @@ type instanceRecord struct {
 }
 
 func loadState(path string) (state, error) {
-	st := state{Version: 1, ServerGroups: map[string]groupRecord{}}
+	st := state{Version: stateVersion, ServerGroups: map[string]groupRecord{}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, nil

@@ -31,7 +31,7 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 		g.mu.Lock()
 		proc, spec := in.proc, g.spec
 		g.mu.Unlock()
-		logPath := p.logPath(g.name, in.index)
+		logPath := p.logPath(g.ref, in.index)
 		if proc == nil {
 			var err error
 			proc, err = p.restartProcess(ctx, spec, in.index, in.port, logPath)

@@ -11,8 +11,8 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// ServerGroupInsert stores a new server group; ErrConflict when its name, or
-// its sequence for the application and environment, is taken. Zero
+// ServerGroupInsert stores a new server group; ErrConflict when its name in
+// its environment, or its sequence for the application and environment, is taken. Zero
 // CreatedAt and UpdatedAt are set to now.
 func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error {
 	now := q.nowUTC()
@@ -39,7 +39,7 @@ func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) 
 		sql.Named("created_at", formatTime(sg.CreatedAt)),
 		sql.Named("updated_at", formatTime(sg.UpdatedAt)))
 	if isDuplicate(err) {
-		return fmt.Errorf("insert server group %s: %w: the name or sequence %d of %s in %s is taken (take ServerGroupNextSequence in the same transaction)",
+		return fmt.Errorf("insert server group %s: %w: the name, or sequence %d of %s, is taken in %s (take ServerGroupNextSequence in the same transaction)",
 			sg.Name, store.ErrConflict, sg.Sequence, sg.Application, sg.Environment)
 	}
 	if err != nil {
@@ -48,14 +48,15 @@ func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) 
 	return nil
 }
 
-// ServerGroupGet returns one server group.
-func (q *queries) ServerGroupGet(ctx context.Context, name string) (*model.ServerGroup, error) {
-	sg, err := scanServerGroup(q.read.QueryRowContext(ctx, query("ServerGroupGet"), sql.Named("name", name)))
+// ServerGroupGet returns one server group of an environment.
+func (q *queries) ServerGroupGet(ctx context.Context, environment, name string) (*model.ServerGroup, error) {
+	sg, err := scanServerGroup(q.read.QueryRowContext(ctx, query("ServerGroupGet"),
+		sql.Named("environment", environment), sql.Named("name", name)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("server group %s: %w", name, store.ErrNotFound)
+		return nil, fmt.Errorf("server group %s in %s: %w", name, environment, store.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read server group %s: %w", name, err)
+		return nil, fmt.Errorf("read server group %s in %s: %w", name, environment, err)
 	}
 	return sg, nil
 }
@@ -74,8 +75,9 @@ func (q *queries) ServerGroupList(ctx context.Context, params store.ServerGroupL
 
 // ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.
 func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error {
-	what := "update server group " + params.Name
+	what := "update server group " + params.Name + " in " + params.Environment
 	res, err := q.write.ExecContext(ctx, query("ServerGroupUpdate"),
+		sql.Named("environment", params.Environment),
 		sql.Named("name", params.Name),
 		sql.Named("from", jsonArray(params.From)),
 		sql.Named("status", ptrOrNull(params.Status)),
@@ -89,15 +91,15 @@ func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGrou
 		return fmt.Errorf("%s: %w (weight must be 0-100, instances 0 or more, status a known one)", what, err)
 	}
 	return q.checkGuarded(ctx, res, what, fmt.Sprintf("one of %v", params.From),
-		query("ServerGroupStatus"), sql.Named("name", params.Name))
+		query("ServerGroupStatus"), sql.Named("environment", params.Environment), sql.Named("name", params.Name))
 }
 
 // ServerGroupNextSequence returns 1 + the highest sequence ever used for
-// application in any environment, destroyed server groups included.
+// application in environment, destroyed server groups included.
 func (q *queries) ServerGroupNextSequence(ctx context.Context, application, environment string) (int, error) {
 	var seq int
 	err := q.read.QueryRowContext(ctx, query("ServerGroupNextSequence"),
-		sql.Named("application", application)).Scan(&seq)
+		sql.Named("application", application), sql.Named("environment", environment)).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("next server group sequence of %s in %s: %w", application, environment, err)
 	}

@@ -78,7 +78,7 @@ func insertExecution(t *testing.T, b *bundle, exec *model.Execution) {
 
 func newServerGroup(app, env string, seq int, status model.ServerGroupStatus) *model.ServerGroup {
 	return &model.ServerGroup{
-		Name:        model.ServerGroupName(app, seq) + "-" + env,
+		Name:        model.ServerGroupName(app, seq),
 		Application: app,
 		Environment: env,
 		Sequence:    seq,

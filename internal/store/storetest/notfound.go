@@ -24,7 +24,7 @@ func testNotFound(t *testing.T, open func(t *testing.T) store.Store) {
 			_, err := b.store.StageGet(b.ctx, "exec-1", "nope")
 			return err
 		},
-		"ServerGroupGet": func() error { _, err := b.store.ServerGroupGet(b.ctx, "nope"); return err },
+		"ServerGroupGet": func() error { _, err := b.store.ServerGroupGet(b.ctx, "prod", "nope"); return err },
 		"ExecutionSetStatus": func() error {
 			return b.store.ExecutionSetStatus(b.ctx, store.ExecutionSetStatusParams{
 				ID: "nope", From: []model.ExecutionStatus{model.ExecutionRunning}, To: model.ExecutionCanceled,
@@ -47,7 +47,7 @@ func testNotFound(t *testing.T, open func(t *testing.T) store.Store) {
 			return err
 		},
 		"ServerGroupUpdate": func() error {
-			return b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{Name: "nope", Weight: ptr(10)})
+			return b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{Environment: "prod", Name: "nope", Weight: ptr(10)})
 		},
 	}
 	for name, call := range cases {

@@ -19,8 +19,8 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, b.store.ServerGroupInsert(b.ctx, newServerGroup("checkout", "prod", 2, model.ServerGroupDestroyed)))
 		// Destroyed server groups still count: names are never reused.
 		wantNextSequence(t, b, "checkout", "prod", 3)
-		// Sequences count across environments: names are unique everywhere.
-		wantNextSequence(t, b, "checkout", "staging", 3)
+		// Sequences count per environment, as Spinnaker's count per cluster.
+		wantNextSequence(t, b, "checkout", "staging", 1)
 		wantNextSequence(t, b, "billing", "prod", 1)
 	})
 
@@ -31,13 +31,49 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 		sg.LastGood = true
 		sg.Role = model.RoleCanary
 		must(t, b.store.ServerGroupInsert(b.ctx, sg))
-		got, err := b.store.ServerGroupGet(b.ctx, sg.Name)
+		got, err := b.store.ServerGroupGet(b.ctx, sg.Environment, sg.Name)
 		must(t, err)
 		want := *sg
 		want.CreatedAt, want.UpdatedAt = want.CreatedAt.UTC(), want.UpdatedAt.UTC()
 		if !reflect.DeepEqual(*got, want) {
 			t.Fatalf("ServerGroupGet:\n got %+v\nwant %+v", *got, want)
 		}
+	})
+
+	t.Run("SameNameInTwoEnvironments", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		staging := newServerGroup("checkout", "staging", 1, model.ServerGroupUp)
+		prod := newServerGroup("checkout", "prod", 1, model.ServerGroupCreating)
+		prod.Version = "2.0.0"
+		must(t, b.store.ServerGroupInsert(b.ctx, staging))
+		must(t, b.store.ServerGroupInsert(b.ctx, prod))
+		if staging.Name != prod.Name {
+			t.Fatalf("fixture names differ: %s and %s", staging.Name, prod.Name)
+		}
+		// An update reaches the group of its environment only.
+		must(t, b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{
+			Environment: "prod", Name: prod.Name, From: []model.ServerGroupStatus{model.ServerGroupCreating},
+			Status: ptr(model.ServerGroupUp), Weight: ptr(100),
+		}))
+		gotProd, err := b.store.ServerGroupGet(b.ctx, "prod", prod.Name)
+		must(t, err)
+		gotStaging, err := b.store.ServerGroupGet(b.ctx, "staging", staging.Name)
+		must(t, err)
+		if gotProd.Version != "2.0.0" || gotProd.Weight != 100 || gotProd.Status != model.ServerGroupUp {
+			t.Fatalf("prod group after update = %+v, want version 2.0.0, weight 100, up", *gotProd)
+		}
+		if gotStaging.Version != staging.Version || gotStaging.Weight != 0 {
+			t.Fatalf("staging group = %+v: the prod update reached it (version %s, weight 0 expected)", *gotStaging, staging.Version)
+		}
+		// A guarded update checks the status in its own environment.
+		err = b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{
+			Environment: "staging", Name: staging.Name, From: []model.ServerGroupStatus{model.ServerGroupCreating},
+			Status: ptr(model.ServerGroupDestroyed),
+		})
+		wantErrIs(t, err, store.ErrConflict)
+		_, err = b.store.ServerGroupGet(b.ctx, "qa", prod.Name)
+		wantErrIs(t, err, store.ErrNotFound)
 	})
 
 	t.Run("DuplicateInsert", func(t *testing.T) {
@@ -59,10 +95,10 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, b.store.ServerGroupInsert(b.ctx, sg))
 
 		must(t, b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{
-			Name: sg.Name, From: []model.ServerGroupStatus{model.ServerGroupCreating},
+			Environment: sg.Environment, Name: sg.Name, From: []model.ServerGroupStatus{model.ServerGroupCreating},
 			Status: ptr(model.ServerGroupUp), Weight: ptr(100), LastGood: ptr(true),
 		}))
-		got, err := b.store.ServerGroupGet(b.ctx, sg.Name)
+		got, err := b.store.ServerGroupGet(b.ctx, sg.Environment, sg.Name)
 		must(t, err)
 		if got.Status != model.ServerGroupUp || got.Weight != 100 || !got.LastGood ||
 			got.Instances != sg.Instances || got.RolledBack || got.Version != sg.Version {
@@ -73,21 +109,21 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 
 		err = b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{
-			Name: sg.Name, From: []model.ServerGroupStatus{model.ServerGroupCreating}, Status: ptr(model.ServerGroupDestroyed),
+			Environment: sg.Environment, Name: sg.Name, From: []model.ServerGroupStatus{model.ServerGroupCreating}, Status: ptr(model.ServerGroupDestroyed),
 		})
 		wantErrIs(t, err, store.ErrConflict)
 
 		// No From: any status.
 		must(t, b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{
-			Name: sg.Name, Instances: ptr(0), RolledBack: ptr(true), LastGood: ptr(false),
+			Environment: sg.Environment, Name: sg.Name, Instances: ptr(0), RolledBack: ptr(true), LastGood: ptr(false),
 		}))
-		got, err = b.store.ServerGroupGet(b.ctx, sg.Name)
+		got, err = b.store.ServerGroupGet(b.ctx, sg.Environment, sg.Name)
 		must(t, err)
 		if got.Status != model.ServerGroupUp || got.Instances != 0 || !got.RolledBack || got.LastGood || got.Weight != 100 {
 			t.Fatalf("after unguarded update got %+v", *got)
 		}
 
-		if err := b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{Name: sg.Name, Weight: ptr(101)}); err == nil {
+		if err := b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{Environment: sg.Environment, Name: sg.Name, Weight: ptr(101)}); err == nil {
 			t.Fatal("weight 101 was accepted; weights are percentages (0-100)")
 		}
 	})
@@ -108,7 +144,7 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 		} {
 			must(t, b.store.ServerGroupInsert(b.ctx, sg))
 		}
-		name := func(app, env string, seq int) string { return model.ServerGroupName(app, seq) + "-" + env }
+		name := func(app, _ string, seq int) string { return model.ServerGroupName(app, seq) }
 		cases := []struct {
 			name   string
 			params store.ServerGroupListParams

@@ -29,7 +29,7 @@ func testTime(t *testing.T, open func(t *testing.T) store.Store) {
 	must(t, err)
 	events, err := b.store.EventList(b.ctx, store.EventListParams{})
 	must(t, err)
-	gotSG, err := b.store.ServerGroupGet(b.ctx, sg.Name)
+	gotSG, err := b.store.ServerGroupGet(b.ctx, sg.Environment, sg.Name)
 	must(t, err)
 	recs, err := b.store.AnalysisList(b.ctx, "exec-1")
 	must(t, err)

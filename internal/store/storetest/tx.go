@@ -39,7 +39,7 @@ func testTx(t *testing.T, open func(t *testing.T) store.Store) {
 		wantErrIs(t, err, store.ErrNotFound)
 		_, err = b.store.StageGet(b.ctx, "exec-1", "zeta")
 		wantErrIs(t, err, store.ErrNotFound)
-		_, err = b.store.ServerGroupGet(b.ctx, model.ServerGroupName("checkout", 1)+"-prod")
+		_, err = b.store.ServerGroupGet(b.ctx, "prod", model.ServerGroupName("checkout", 1))
 		wantErrIs(t, err, store.ErrNotFound)
 		events, err := b.store.EventList(b.ctx, store.EventListParams{})
 		must(t, err)

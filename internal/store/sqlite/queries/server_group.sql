@@ -6,7 +6,7 @@ VALUES (@name, @application, @environment, @sequence, @version, @role, @status, 
 
 -- name: ServerGroupGet
 SELECT name, application, environment, sequence, version, role, status, instances, weight, env, execution_id, last_good, rolled_back, created_at, updated_at
-FROM server_group WHERE name = @name;
+FROM server_group WHERE environment = @environment AND name = @name;
 
 -- name: ServerGroupList
 SELECT name, application, environment, sequence, version, role, status, instances, weight, env, execution_id, last_good, rolled_back, created_at, updated_at
@@ -25,15 +25,15 @@ SET status = coalesce(@status, status),
     rolled_back = coalesce(@rolled_back, rolled_back),
     role = coalesce(@role, role),
     updated_at = @now
-WHERE name = @name
+WHERE environment = @environment AND name = @name
   AND (json_array_length(@from) = 0 OR status IN (SELECT value FROM json_each(@from)));
 
 -- name: ServerGroupStatus
-SELECT status FROM server_group WHERE name = @name;
+SELECT status FROM server_group WHERE environment = @environment AND name = @name;
 
 -- name: ServerGroupNextSequence
--- Sequences count per application across environments, so a server group's
--- name (app-vNNN) is unique everywhere: the local provider and the store
--- both know server groups by name.
+-- Sequences count per application and environment, as Spinnaker's count per
+-- cluster: a server group is known by (environment, name). Destroyed groups
+-- count too, so a name is never reused in its environment.
 SELECT coalesce(max(sequence), 0) + 1 FROM server_group
-WHERE application = @application;
+WHERE application = @application AND environment = @environment;
