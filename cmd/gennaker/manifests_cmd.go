@@ -25,7 +25,8 @@ func newManifestsCmd(g *globals) *cobra.Command {
 		Long: "Every deploy to a Kubernetes environment records the manifests it applied for each server group it\n" +
 			"started (Deployment, versioned ConfigMaps, autoscalers, disruption budgets, the stable Service).\n" +
 			"With --diff, names the objects added, removed and changed (and the changed fields) from the newest server\n" +
-			"group OTHER_EXECUTION started to the newest EXECUTION started (a canary's, not its baseline's).",
+			"group OTHER_EXECUTION started to the newest EXECUTION started (a canary's, not its baseline's), in each\n" +
+			"environment both deployed to (deploys in waves included).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cur, err := executionManifests(cmd.Context(), g, args[0])
@@ -46,23 +47,43 @@ func newManifestsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// executionManifests are the manifests of an execution's deploy stages, by
-// server group.
-func executionManifests(ctx context.Context, g *globals, id string) (map[string]string, error) {
+// envManifests are an execution's recorded manifests: by environment, then
+// by server group (names count per environment, so checkout-v004 can be in
+// two).
+type envManifests map[string]map[string]string
+
+// executionManifests are the manifests of an execution's deploy stages,
+// deploys in waves included.
+func executionManifests(ctx context.Context, g *globals, id string) (envManifests, error) {
 	e, err := g.client().Execution(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := envManifests{}
+	add := func(env string, m map[string]string) {
+		if len(m) == 0 {
+			return
+		}
+		if out[env] == nil {
+			out[env] = map[string]string{}
+		}
+		maps.Copy(out[env], m)
+	}
 	for _, st := range e.Stages {
 		var o struct {
-			Manifests map[string]string `json:"manifests"`
+			Environment  string            `json:"environment"`
+			Manifests    map[string]string `json:"manifests"`
+			Environments []struct {
+				Name      string            `json:"name"`
+				Manifests map[string]string `json:"manifests"`
+			} `json:"environments"`
 		}
 		if len(st.Output) == 0 || json.Unmarshal(st.Output, &o) != nil {
 			continue
 		}
-		for g, m := range o.Manifests {
-			out[g] = m
+		add(o.Environment, o.Manifests)
+		for _, w := range o.Environments {
+			add(w.Name, w.Manifests)
 		}
 	}
 	if len(out) == 0 {
@@ -71,18 +92,45 @@ func executionManifests(ctx context.Context, g *globals, id string) (map[string]
 	return out, nil
 }
 
-func printManifests(w io.Writer, m map[string]string) error {
-	for _, g := range slices.Sorted(maps.Keys(m)) {
-		fmt.Fprintf(w, "# server group %s\n%s", g, m[g])
+func printManifests(w io.Writer, m envManifests) error {
+	for _, env := range slices.Sorted(maps.Keys(m)) {
+		for _, g := range slices.Sorted(maps.Keys(m[env])) {
+			fmt.Fprintf(w, "# server group %s in %s\n%s", g, env, m[env][g])
+		}
 	}
 	return nil
 }
 
-// printDiff compares the newest server group each execution started (a
-// canary's, not its baseline's), by kind and name with the group's suffix
-// taken out (checkout-config-v003 and -v004 are one ConfigMap in two
+// printDiff compares, in each environment both executions deployed to, the
+// newest server group each started there. With more than one such
+// environment, each one's changes come under its name.
+func printDiff(w io.Writer, old, cur envManifests) error {
+	var common []string
+	for _, env := range slices.Sorted(maps.Keys(cur)) {
+		if _, ok := old[env]; ok {
+			common = append(common, env)
+		}
+	}
+	if len(common) == 0 {
+		return fmt.Errorf("the executions deployed to no environment in common (the older to %s, the newer to %s): compare two deploys to one environment",
+			strings.Join(slices.Sorted(maps.Keys(old)), ", "), strings.Join(slices.Sorted(maps.Keys(cur)), ", "))
+	}
+	for _, env := range common {
+		if len(common) > 1 {
+			fmt.Fprintf(w, "== %s\n", env)
+		}
+		if err := printGroupDiff(w, old[env], cur[env]); err != nil {
+			return fmt.Errorf("environment %s: %w", env, err)
+		}
+	}
+	return nil
+}
+
+// printGroupDiff compares the newest server group each execution started
+// (a canary's, not its baseline's), by kind and name with the group's
+// suffix taken out (checkout-config-v003 and -v004 are one ConfigMap in two
 // versions).
-func printDiff(w io.Writer, old, cur map[string]string) error {
+func printGroupDiff(w io.Writer, old, cur map[string]string) error {
 	parse := func(m map[string]string) ([]render.Object, error) {
 		g := newestGroup(m)
 		objs, err := render.ParseManifest([]byte(m[g]))

@@ -268,4 +268,7 @@ type WaveEnvOutput struct {
 	Summary string `json:"summary,omitempty"`
 	// ServerGroups are the groups its deploy created, by plan reference.
 	ServerGroups map[string]string `json:"serverGroups,omitempty"`
+	// Manifests are what a Kubernetes target applied for each server group
+	// its deploy started, by server group name.
+	Manifests map[string]string `json:"manifests,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,8 +99,8 @@ func TestKubernetesThreeClusterWave(t *testing.T) {
 				v2 = n
 			}
 		}
-		if len(got) != 2 || v2 == "" {
-			t.Errorf("%s: Deployments %v, want 2.0.0 serving and 1.0.0 kept disabled", name, got)
+		if len(got) != 2 || v2 != k8sApp+"-v002" {
+			t.Errorf("%s: Deployments %v, want 2.0.0 serving as %s-v002 (numbers count per environment) and 1.0.0 kept disabled", name, got, k8sApp)
 		}
 	}
 	var out model.WaveOutput
@@ -109,6 +110,10 @@ func TestKubernetesThreeClusterWave(t *testing.T) {
 	phases := map[string]model.WaveEnvPhase{}
 	for _, eo := range out.Environments {
 		phases[eo.Name] = eo.Phase
+		// Each environment records what it applied, as a single deploy does.
+		if m := eo.Manifests[k8sApp+"-v002"]; !strings.Contains(m, "kind: Deployment") || !strings.Contains(m, "name: "+k8sApp+"-v002") {
+			t.Errorf("%s: recorded manifests %v, want %s-v002's Deployment", eo.Name, eo.Manifests, k8sApp)
+		}
 	}
 	if want := map[string]model.WaveEnvPhase{"eu": "succeeded", "us": "succeeded", "ap": "succeeded"}; !maps.Equal(phases, want) || out.Waves != 3 {
 		t.Errorf("output: %d waves, phases %v", out.Waves, phases)

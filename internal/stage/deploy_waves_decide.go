@@ -347,7 +347,7 @@ func beginRevert(ws waveState, i int, plan strategy.Plan, fresh bool, now strate
 func waveOutput(ws waveState, summary string) model.WaveOutput {
 	out := model.WaveOutput{Summary: summary, Version: ws.Version, Wave: ws.Current + 1, Waves: len(ws.Waves)}
 	for _, e := range ws.Envs {
-		eo := model.WaveEnvOutput{Name: e.Name, Wave: e.Wave + 1, Phase: e.Phase, Summary: e.Summary}
+		eo := model.WaveEnvOutput{Name: e.Name, Wave: e.Wave + 1, Phase: e.Phase, Summary: e.Summary, Manifests: e.deploy().Manifests}
 		if len(e.ServerGroups) > 0 {
 			eo.ServerGroups = map[string]string{}
 			for r, n := range e.ServerGroups {
