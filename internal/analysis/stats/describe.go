@@ -18,7 +18,7 @@ func Mean(xs []float64) float64 {
 		s += x
 	}
 	m := s / float64(len(xs))
-	if math.IsInf(m, 0) && !hasInf(xs) {
+	if (math.IsInf(m, 0) || math.IsNaN(m)) && !hasInf(xs) {
 		sc := scale(xs)
 		s = 0
 		for _, x := range xs {
@@ -68,7 +68,8 @@ func stdDev(xs []float64, sc float64) float64 {
 }
 
 // scale is a power of two near the largest |x| of finite xs: dividing by it
-// is exact (short of subnormals) and brings every value within [-1, 1].
+// is exact (short of subnormals) and brings every value within [-2, 2]
+// (2^1024, the power above MaxFloat64, is not a float64).
 func scale(xs []float64) float64 {
 	a := 0.0
 	for _, x := range xs {
@@ -78,7 +79,7 @@ func scale(xs []float64) float64 {
 		return 1
 	}
 	_, exp := math.Frexp(a)
-	return math.Ldexp(1, exp)
+	return math.Ldexp(1, exp-1)
 }
 
 func hasInf(xs []float64) bool {
