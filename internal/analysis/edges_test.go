@@ -241,3 +241,23 @@ func TestRecordsAreAlwaysJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkJudgeAtTheCap judges one metric with MaxSamples a side (rounded
+// latencies, so with ties: the normal approximation), everything included:
+// NaN handling, summaries, the test, the estimate and its interval, the
+// power. See docs/benchmarks.md for the figures.
+func BenchmarkJudgeAtTheCap(b *testing.B) {
+	r := rand.New(rand.NewPCG(17, 18))
+	s := MetricSamples{Name: "latency", Baseline: make([]float64, MaxSamples), Canary: make([]float64, MaxSamples)}
+	for i := range MaxSamples {
+		s.Baseline[i] = math.Round(math.Exp(r.NormFloat64()*0.3)*1000) / 1000 * 0.2
+		s.Canary[i] = math.Round(math.Exp(r.NormFloat64()*0.3)*1000*1.05) / 1000 * 0.2
+	}
+	cfg := AnalysisConfig{Metrics: []MetricConfig{{Name: "latency", Direction: DirectionIncrease}}}.WithDefaults()
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := ClassifyMetric(cfg, cfg.Metrics[0], s); !res.Tested {
+			b.Fatal(res.Reason)
+		}
+	}
+}
