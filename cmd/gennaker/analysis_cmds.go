@@ -93,7 +93,7 @@ func newAnalysisShowCmd(g *globals) *cobra.Command {
 
 func printRecord(w io.Writer, rec store.AnalysisRecord) {
 	fmt.Fprintf(w, "stage %s, interval %d  %s → %s\n", rec.Stage, rec.Sequence, rec.StartedAt.Local().Format("15:04:05"), rec.EndedAt.Local().Format("15:04:05"))
-	fmt.Fprintf(w, "  outcome %s, score %.1f\n  %s\n", strings.ToUpper(rec.Outcome), rec.Score, rec.Reason)
+	fmt.Fprintf(w, "  outcome %s, score %s\n  %s\n", strings.ToUpper(rec.Outcome), analysis.FormatScore(rec.Score), rec.Reason)
 	var round analysis.CheckRound
 	if json.Unmarshal(rec.Measurements, &round) == nil && round.Judge == analysis.JudgeChecks {
 		printChecks(w, round)
@@ -171,8 +171,8 @@ func newAnalysisReplayCmd(g *globals) *cobra.Command {
 			tw := table(w)
 			fmt.Fprintln(tw, "STAGE\tINTERVAL\tRECORDED\tSCORE\tREPLAYED\tSCORE\tWHY (REPLAYED)")
 			for _, iv := range res.Intervals {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%s\t%.1f\t%s\n", iv.Stage, iv.Sequence, iv.Recorded.Outcome, iv.Recorded.Score,
-					iv.Replayed.Outcome, iv.Replayed.Score, oneLine(iv.Replayed.Reason, 90))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", iv.Stage, iv.Sequence, iv.Recorded.Outcome, analysis.FormatScore(iv.Recorded.Score),
+					iv.Replayed.Outcome, analysis.FormatScore(iv.Replayed.Score), oneLine(iv.Replayed.Reason, 90))
 			}
 			tw.Flush()
 			fmt.Fprintf(w, "\nrecorded: %s\nreplayed: %s\n", res.Recorded, res.Replayed)
