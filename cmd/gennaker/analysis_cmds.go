@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -92,7 +93,7 @@ func newAnalysisShowCmd(g *globals) *cobra.Command {
 
 func printRecord(w io.Writer, rec store.AnalysisRecord) {
 	fmt.Fprintf(w, "stage %s, interval %d  %s → %s\n", rec.Stage, rec.Sequence, rec.StartedAt.Local().Format("15:04:05"), rec.EndedAt.Local().Format("15:04:05"))
-	fmt.Fprintf(w, "  outcome %s, score %.1f\n  %s\n", strings.ToUpper(rec.Outcome), rec.Score, rec.Reason)
+	fmt.Fprintf(w, "  outcome %s, score %s\n  %s\n", strings.ToUpper(rec.Outcome), analysis.FormatScore(rec.Score), rec.Reason)
 	var round analysis.CheckRound
 	if json.Unmarshal(rec.Measurements, &round) == nil && round.Judge == analysis.JudgeChecks {
 		printChecks(w, round)
@@ -129,9 +130,9 @@ func printMetrics(w io.Writer, metrics []analysis.MetricResult, groups []analysi
 		}
 		stat := "\t\t\t\t"
 		if m.Tested {
-			stat = fmt.Sprintf("%.0f\t%.3g\t%.4g [%.4g, %.4g]\t%s %s\t%.2f", m.U, m.P, m.Estimate, m.Low, m.High, m.EffectMeasure, effect(m.EffectSize), m.Power)
+			stat = fmt.Sprintf("%.0f\t%.3g\t%s [%s, %s]\t%s %s\t%.2f", m.U, m.P, stat4(m.Estimate), stat4(m.Low), stat4(m.High), m.EffectMeasure, effect(m.EffectSize), m.Power)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d / %.4g\t%d / %.4g\t%s\t\n", m.Name, class, m.Baseline.Count, m.Baseline.Mean, m.Canary.Count, m.Canary.Mean, stat)
+		fmt.Fprintf(tw, "  %s\t%s\t%d / %s\t%d / %s\t%s\t\n", m.Name, class, m.Baseline.Count, stat4(m.Baseline.Mean), m.Canary.Count, stat4(m.Canary.Mean), stat)
 	}
 	tw.Flush()
 	for _, gs := range groups {
@@ -170,8 +171,8 @@ func newAnalysisReplayCmd(g *globals) *cobra.Command {
 			tw := table(w)
 			fmt.Fprintln(tw, "STAGE\tINTERVAL\tRECORDED\tSCORE\tREPLAYED\tSCORE\tWHY (REPLAYED)")
 			for _, iv := range res.Intervals {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%s\t%.1f\t%s\n", iv.Stage, iv.Sequence, iv.Recorded.Outcome, iv.Recorded.Score,
-					iv.Replayed.Outcome, iv.Replayed.Score, oneLine(iv.Replayed.Reason, 90))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", iv.Stage, iv.Sequence, iv.Recorded.Outcome, analysis.FormatScore(iv.Recorded.Score),
+					iv.Replayed.Outcome, analysis.FormatScore(iv.Replayed.Score), oneLine(iv.Replayed.Reason, 90))
 			}
 			tw.Flush()
 			fmt.Fprintf(w, "\nrecorded: %s\nreplayed: %s\n", res.Recorded, res.Replayed)
@@ -187,14 +188,22 @@ func newAnalysisReplayCmd(g *globals) *cobra.Command {
 
 // effect prints an effect size; the judge stores an infinite ratio (a zero
 // baseline mean) as ±MaxFloat64 to keep its records JSON.
-func effect(v float64) string {
+func effect(v float64) string { return statG(v, 3) }
+
+// stat4 prints a recorded statistic with four significant digits.
+func stat4(v float64) string { return statG(v, 4) }
+
+// statG prints a recorded statistic with digits significant digits, and the
+// ±MaxFloat64 that records hold for infinity (see analysis.Infinite) as
+// +Inf or -Inf, as the JSON record means it.
+func statG(v float64, digits int) string {
 	switch analysis.Infinite(v) {
 	case 1:
 		return "+Inf"
 	case -1:
 		return "-Inf"
 	}
-	return fmt.Sprintf("%.3g", v)
+	return strconv.FormatFloat(v, 'g', digits, 64)
 }
 
 // printChecks prints one interval's check measurements and the tallies so far.

@@ -53,7 +53,7 @@ inconclusive, 2 for bad input.`,
 				}
 			} else {
 				w := cmd.OutOrStdout()
-				fmt.Fprintf(w, "verdict %s, score %.1f\n  %s\n", strings.ToUpper(string(res.Verdict)), res.Score, res.Reason)
+				fmt.Fprintf(w, "verdict %s, score %s\n  %s\n", strings.ToUpper(string(res.Verdict)), analysis.FormatScore(res.Score), res.Reason)
 				printMetrics(w, res.Metrics, res.Groups)
 			}
 			if res.Verdict != analysis.ScorePass {

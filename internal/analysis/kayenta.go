@@ -148,7 +148,7 @@ func scoreReason(cfg AnalysisConfig, rep Report) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "score %.1f is %s (pass >= %g, fail <= %g)", rep.Score, rep.Verdict, cfg.Thresholds.Pass, cfg.Thresholds.Marginal)
+	fmt.Fprintf(&b, "score %s is %s (pass >= %g, fail <= %g)", FormatScore(rep.Score), rep.Verdict, cfg.Thresholds.Pass, cfg.Thresholds.Marginal)
 	if len(crit) > 0 {
 		fmt.Fprintf(&b, "; critical metric %s failed", strings.Join(crit, ", "))
 	}

@@ -21,7 +21,9 @@ type SampleSet struct {
 
 // ReadSamplesCSV reads samples written as CSV with the header `metric,value`
 // and one sample per row. A metric's name may repeat; an empty value or NaN
-// is a NaN sample (the metric's nanStrategy decides what becomes of it).
+// is a NaN sample (the metric's nanStrategy decides what becomes of it);
+// Inf, +Inf and -Inf are infinite samples. A metric may have at most
+// MaxSamples samples.
 // Errors name the file and line and say how to fix it.
 func ReadSamplesCSV(name string, r io.Reader) (SampleSet, error) {
 	s := SampleSet{Values: map[string][]float64{}}
@@ -72,6 +74,10 @@ func ReadSamplesCSV(name string, r io.Reader) (SampleSet, error) {
 			s.Order = append(s.Order, metric)
 		}
 		s.Values[metric] = append(s.Values[metric], v)
+		if n := len(s.Values[metric]); n > MaxSamples {
+			return s, fmt.Errorf("%s:%d: %w: metric %s has more than %d samples, the judge's cap per side: judge a shorter interval, or aggregate the samples (e.g. one per second)",
+				name, line, ErrTooManySamples, metric, MaxSamples)
+		}
 	}
 	if header {
 		return s, fmt.Errorf("%s: the file is empty: write the header `metric,value` and one sample per line", name)

@@ -54,10 +54,12 @@ func Rejudge(j SampleJudge, d IntervalData, cfg AnalysisConfig) Report {
 }
 
 // Samples are metric values that encode NaN (a query that had no value at a
-// step) as JSON null, which plain float64 slices cannot.
+// step) as JSON null and ±Inf (a latency quantile above a histogram's top
+// bucket) as ±math.MaxFloat64, which plain float64 slices cannot: JSON has
+// neither. A replay then judges the infinite samples the judge saw.
 type Samples []float64
 
-// MarshalJSON writes NaN and ±Inf as null.
+// MarshalJSON writes NaN as null and ±Inf as ±MaxFloat64.
 func (s Samples) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('[')
@@ -65,9 +67,12 @@ func (s Samples) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		switch {
+		case math.IsNaN(v):
 			b.WriteString("null")
 			continue
+		case math.IsInf(v, 0):
+			v = math.Copysign(math.MaxFloat64, v)
 		}
 		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
 	}
@@ -75,7 +80,8 @@ func (s Samples) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// UnmarshalJSON reads null as NaN.
+// UnmarshalJSON reads null as NaN and ±MaxFloat64 as ±Inf (records written
+// before infinite samples were kept hold null for them: those stay NaN).
 func (s *Samples) UnmarshalJSON(data []byte) error {
 	var raw []*float64
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -83,9 +89,12 @@ func (s *Samples) UnmarshalJSON(data []byte) error {
 	}
 	out := make(Samples, len(raw))
 	for i, p := range raw {
-		if p == nil {
+		switch {
+		case p == nil:
 			out[i] = math.NaN()
-		} else {
+		case math.Abs(*p) == math.MaxFloat64:
+			out[i] = math.Copysign(math.Inf(1), *p)
+		default:
 			out[i] = *p
 		}
 	}

@@ -6,21 +6,24 @@ import (
 	"testing"
 )
 
+// TestSamplesKeepNaNAsNull: NaN is null and ±Inf is ±MaxFloat64 in JSON, and
+// both read back as they were, so a replay judges the infinite samples the
+// judge saw (they used to come back as NaN, which the NaN strategy removes).
 func TestSamplesKeepNaNAsNull(t *testing.T) {
 	t.Parallel()
 
-	b, err := json.Marshal(Samples{1, math.NaN(), 2.5, math.Inf(1)})
+	b, err := json.Marshal(Samples{1, math.NaN(), 2.5, math.Inf(1), math.Inf(-1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != "[1,null,2.5,null]" {
+	if string(b) != "[1,null,2.5,1.7976931348623157e+308,-1.7976931348623157e+308]" {
 		t.Errorf("encoded %s", b)
 	}
 	var back Samples
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if len(back) != 4 || back[0] != 1 || !math.IsNaN(back[1]) || back[2] != 2.5 || !math.IsNaN(back[3]) {
+	if len(back) != 5 || back[0] != 1 || !math.IsNaN(back[1]) || back[2] != 2.5 || !math.IsInf(back[3], 1) || !math.IsInf(back[4], -1) {
 		t.Errorf("decoded %v", back)
 	}
 }

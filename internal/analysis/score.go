@@ -1,6 +1,10 @@
 package analysis
 
-import "slices"
+import (
+	"math"
+	"slices"
+	"strconv"
+)
 
 // GroupScore is one metric group's share of passing metrics.
 type GroupScore struct {
@@ -18,8 +22,8 @@ type GroupScore struct {
 	NoData bool `json:"noData,omitempty"`
 }
 
-// ScoreMetrics computes group scores and the weighted-sum score (0-100) of
-// classified metrics. Muted metrics and NoData metrics are not scored (NoData
+// ScoreMetrics computes group scores and the weighted-sum score (0-100,
+// rounded to two decimals: RoundScore) of classified metrics. Muted metrics and NoData metrics are not scored (NoData
 // is never a pass: a NoData metric that must have data stops the judge
 // earlier, as too little data). Any critical failure scores 0. scored is
 // false when no metric could be scored at all.
@@ -84,7 +88,29 @@ func ScoreMetrics(cfg AnalysisConfig, results []MetricResult) (groups []GroupSco
 	if critical {
 		return groups, 0, true
 	}
-	return groups, sum / wsum, true
+	return groups, RoundScore(sum / wsum), true
+}
+
+// RoundScore rounds a score to two decimals, half away from zero, before it
+// is compared with the thresholds: a weighted mean of group scores carries
+// float rounding (six groups scoring 70 and five times 100 average
+// 94.99999999999999), and a score that is 95 on paper must reach pass >= 95.
+func RoundScore(score float64) float64 { return math.Round(score*100) / 100 }
+
+// FormatScore writes a score as the judge compares it (RoundScore): one
+// decimal when that is exact ("95.0"), else two ("94.99"), so a printed score
+// never looks as if it reached a threshold it missed.
+func FormatScore(score float64) string {
+	score = RoundScore(score)
+	if one := strconv.FormatFloat(score, 'f', 1, 64); RoundScore(mustParse(one)) == score {
+		return one
+	}
+	return strconv.FormatFloat(score, 'f', 2, 64)
+}
+
+func mustParse(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }
 
 // assignWeights gives configured groups their weight and shares what is
@@ -134,8 +160,10 @@ const (
 	ScoreInconclusive ScoreClass = "inconclusive"
 )
 
-// ClassifyScore compares a score with the thresholds (defaults applied).
+// ClassifyScore compares a score, rounded to two decimals (RoundScore), with
+// the thresholds (defaults applied).
 func ClassifyScore(t Thresholds, score float64) ScoreClass {
+	score = RoundScore(score)
 	switch {
 	case score >= t.Pass:
 		return ScorePass

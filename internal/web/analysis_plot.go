@@ -110,7 +110,7 @@ func scorePlot(id string, ivs []intervalView, pass, marginal float64) plot {
 	for i, iv := range ivs {
 		px, py := x(i), y(iv.Score)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
-		t := fmt.Sprintf("interval %d: %s, score %s", iv.Sequence, iv.Outcome, trimFloat(iv.Score, 1))
+		t := fmt.Sprintf("interval %d: %s, score %s", iv.Sequence, iv.Outcome, trimFloat(iv.Score, 2))
 		p.Points = append(p.Points, point{X: px, Y: py, Class: statusClass(iv.Outcome), Title: t})
 		p.Labels = append(p.Labels, label{X: px, Y: float64(plotH - 14), Text: fmt.Sprint(iv.Sequence), Anchor: "middle"})
 		desc = append(desc, t)

@@ -105,7 +105,7 @@ func fillStatistical(iv *intervalView, sr *statRecord) {
 // decided: the score against the thresholds and the metrics that failed.
 func headline(iv *intervalView, sr *statRecord) string {
 	t := sr.cfg.Thresholds
-	score := trimFloat(sr.rep.Score, 1)
+	score := trimFloat(sr.rep.Score, 2) // scores are compared at two decimals
 	var s string
 	switch sr.rep.Verdict {
 	case analysis.ScorePass:

@@ -78,3 +78,59 @@ func TestPower(t *testing.T) {
 		t.Error("power should grow with the sample size")
 	}
 }
+
+// TestDescribeExtremes: values near the float64 range and infinities give
+// defined statistics, never NaN (which breaks a JSON record).
+func TestDescribeExtremes(t *testing.T) {
+	t.Parallel()
+	inf, m := math.Inf(1), math.MaxFloat64
+	for _, tc := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"stddev around 1e160", StdDev([]float64{1e160, 2e160, 3e160}), 1e160},
+		{"stddev of equal huge values", StdDev([]float64{m, m, m}), 0},
+		{"stddev near the range", StdDev([]float64{m, -m}), math.Sqrt2 * m},
+		{"mean near the range", Mean([]float64{m, m, m}), m},
+		{"mean of opposite maxima", Mean([]float64{m, -m}), 0},
+		{"mean overflowing both ways", Mean([]float64{m, m, -m, -m, m}), m / 5},
+		{"mean with +Inf", Mean([]float64{1, inf}), inf},
+		{"stddev with +Inf", StdDev([]float64{1, inf}), inf},
+		{"stddev of +Inf only", StdDev([]float64{inf, inf}), 0},
+		{"median of two +Inf", Median([]float64{inf, inf, 1}), inf},
+		{"median of +Inf and -Inf", Median([]float64{math.Inf(-1), inf}), 0},
+		{"median overflowing the midpoint", Median([]float64{-m, m}), 0},
+	} {
+		if tc.got != tc.want && math.Abs(tc.got-tc.want) > 1e-12*math.Abs(tc.want) {
+			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+	if got := Mean([]float64{inf, math.Inf(-1)}); !math.IsNaN(got) {
+		t.Errorf("mean of +Inf and -Inf = %v, want NaN (undefined)", got)
+	}
+	kept, removed := RemoveOutliers([]float64{1, 2, 3, 4, 5, inf, inf, inf, inf, inf, inf, inf}, 3)
+	if removed != 0 || len(kept) != 12 {
+		t.Errorf("RemoveOutliers with +Inf quartiles removed %d: %v", removed, kept)
+	}
+	kept, removed = RemoveOutliers([]float64{1, 1, 1, 1, 1, 1, 1, 1, inf}, 3)
+	if removed != 0 || len(kept) != 9 {
+		t.Errorf("RemoveOutliers dropped +Inf: removed %d, kept %v", removed, kept)
+	}
+}
+
+// TestSignificanceBoundary: p exactly at 1 − confidence is not significant,
+// the float just below it is.
+func TestSignificanceBoundary(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ conf, alpha float64 }{{0.98, 0.02}, {0.95, 0.05}, {0.99, 0.01}, {0.9, 0.1}, {0.999, 0.001}} {
+		if got := Alpha(tc.conf); got != tc.alpha {
+			t.Errorf("Alpha(%v) = %.17g, want %v", tc.conf, got, tc.alpha)
+		}
+		if Significant(tc.alpha, tc.conf) {
+			t.Errorf("p = %v is significant at %v", tc.alpha, tc.conf)
+		}
+		if below := math.Nextafter(tc.alpha, 0); !Significant(below, tc.conf) {
+			t.Errorf("p = %.17g is not significant at %v", below, tc.conf)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"math"
-	"slices"
 )
 
 // exactU is the exact null distribution of U for sizes n1, n2 without ties.
@@ -85,95 +84,157 @@ func (d exactU) quantile(p float64) int {
 }
 
 // exactInterval is R's exact confidence interval: order statistics of the
-// sorted pairwise differences at the U critical values.
-func exactInterval(d exactU, diffs []float64, conf float64, alt Alternative) (lo, hi float64) {
+// pairwise differences at the U critical values.
+func exactInterval(d exactU, s shifts, conf float64, alt Alternative) (lo, hi float64) {
 	alpha := 1 - conf
-	n := len(diffs)
+	n := s.n()
 	switch alt {
 	case Greater:
 		qu := max(1, d.quantile(alpha))
-		return diffs[qu-1], math.Inf(1)
+		return s.kth(qu), math.Inf(1)
 	case Less:
 		qu := max(1, d.quantile(alpha))
-		return math.Inf(-1), diffs[n-qu]
+		return math.Inf(-1), s.kth(n - qu + 1)
 	}
 	qu := max(1, d.quantile(alpha/2))
-	return diffs[qu-1], diffs[n-qu]
+	return s.kth(qu), s.kth(n - qu + 1)
 }
 
 // asymptoticInterval is R's wilcox.test confidence interval with the normal
 // approximation (correct=TRUE): each bound is the shift d at which the
 // continuity- and tie-corrected statistic of (x - d, y) crosses the normal
 // quantile. R finds the crossing with uniroot(tol = 1e-4); the statistic is a
-// step function of d that only jumps at pairwise differences, so we search
-// the sorted distinct differences for the jump instead, which gives the
-// difference R's root approximates (R's value is within its tolerance, 1e-4,
-// of ours).
-func asymptoticInterval(x, y, diffs []float64, conf float64, alt Alternative) (lo, hi float64) {
+// step function of d that only jumps at pairwise differences, so we find the
+// difference where it jumps instead, which R's root approximates (R's value
+// is within its tolerance, 1e-4, of ours).
+func asymptoticInterval(s shifts, conf float64, alt Alternative) (lo, hi float64) {
 	alpha := 1 - conf
-	distinct := slices.Compact(slices.Clone(diffs))
-	if len(distinct) == 1 { // both samples constant: the shift is known
-		return distinct[0], distinct[0]
+	if s.min() == s.max() { // both samples constant: the shift is known
+		return s.min(), s.min()
 	}
 	switch alt {
 	case Greater:
-		return root(x, y, distinct, -normQuantile(alpha), 0.5), math.Inf(1)
+		return root(s, -normQuantile(alpha), 0.5), math.Inf(1)
 	case Less:
-		return math.Inf(-1), root(x, y, distinct, normQuantile(alpha), -0.5)
+		return math.Inf(-1), root(s, normQuantile(alpha), -0.5)
 	}
 	z := -normQuantile(alpha / 2)
-	return root(x, y, distinct, z, 0), root(x, y, distinct, -z, 0)
+	return root(s, z, 0), root(s, -z, 0)
 }
 
-// root finds where wdiff(d) - zq changes sign over d in [distinct[0],
-// distinct[last]], as R's root() does; correction 0 means two-sided (the
-// sign of the statistic), otherwise the one-sided continuity correction.
-func root(x, y, distinct []float64, zq, correction float64) float64 {
-	f := func(d float64) float64 { return wdiff(x, y, d, correction) - zq }
-	first, last := distinct[0], distinct[len(distinct)-1]
-	if f(first) <= 0 {
+// root finds where wdiff(d) - zq changes sign over d in [min, max] of the
+// differences, as R's root() does; correction 0 means two-sided (the sign
+// of the statistic), otherwise the one-sided continuity correction.
+//
+// Between two neighbouring differences the statistic depends only on c, the
+// number of differences above d (U of x - d against y, with no ties across
+// the samples), and grows with c; so the root is the smallest difference D
+// with at most c* differences above it, c* the largest c where the
+// statistic is at or below zq: the (n − c*)-th smallest difference.
+func root(s shifts, zq, correction float64) float64 {
+	first, last := s.min(), s.max()
+	if wdiffAt(s, first, correction)-zq <= 0 {
 		return first
 	}
-	if f(last) >= 0 {
+	if wdiffAt(s, last, correction)-zq >= 0 {
 		return last
 	}
-	// f is non-increasing; on each open interval between neighbouring
-	// differences it is constant. Find the first interval where it is <= 0:
-	// the jump is at its left end.
-	lo, hi := 0, len(distinct)-1 // intervals 0..len-2; hi means "none"
+	n := s.n()
+	sd := sigma(len(s.x), len(s.y), tieTerm(s.x)+tieTerm(s.y))
+	g := func(c int) float64 { return standardized(float64(c)-float64(n)/2, sd, correction) - zq }
+	// g is non-decreasing in c: find the largest c in [0, n] with g(c) <= 0.
+	if g(0) > 0 {
+		return last
+	}
+	lo, hi := 0, n
 	for lo < hi {
-		mid := (lo + hi) / 2
-		if f((distinct[mid]+distinct[mid+1])/2) <= 0 {
-			hi = mid
+		mid := lo + (hi-lo+1)/2
+		if g(mid) <= 0 {
+			lo = mid
 		} else {
-			lo = mid + 1
+			hi = mid - 1
 		}
 	}
-	return distinct[lo]
+	return s.kth(max(1, n-lo))
 }
 
-// wdiff is the standardized, continuity-corrected U statistic of (x - d, y)
-// with the tie correction of the shifted samples (R's wdiff without zq).
-func wdiff(x, y []float64, d, correction float64) float64 {
-	n1, n2 := len(x), len(y)
-	dr := make([]float64, 0, n1+n2)
-	for _, v := range x {
-		dr = append(dr, v-d)
-	}
-	dr = append(dr, y...)
-	ranks, ties := rank(dr)
-	r1 := 0.0
-	for _, r := range ranks[:n1] {
-		r1 += r
-	}
-	dz := r1 - float64(n1*(n1+1))/2 - float64(n1*n2)/2
+// wdiffAt is the standardized, continuity-corrected U statistic of (x - d,
+// y) at a difference d itself, where pairs with x_i - y_j = d are ties (R's
+// wdiff without zq).
+func wdiffAt(s shifts, d, correction float64) float64 {
+	n1, n2 := len(s.x), len(s.y)
+	below, atOrBelow := s.atMost(d, true), s.atMost(d, false)
+	u := float64(n1*n2-atOrBelow) + float64(atOrBelow-below)/2
+	return standardized(u-float64(n1*n2)/2, sigma(n1, n2, shiftedTies(s, d)), correction)
+}
+
+// standardized is (dz - c) / sd with c the continuity correction (the sign
+// of dz for two-sided), 0 without spread.
+func standardized(dz, sd, correction float64) float64 {
 	c := correction
 	if c == 0 && dz != 0 {
 		c = math.Copysign(0.5, dz)
 	}
-	s := sigma(n1, n2, ties)
-	if s == 0 {
+	if sd == 0 {
 		return 0
 	}
-	return (dz - c) / s
+	return (dz - c) / sd
+}
+
+// tieTerm is sum(t³ − t) over groups of t equal values of sorted xs.
+func tieTerm(xs []float64) float64 {
+	ties := 0.0
+	for i := 0; i < len(xs); {
+		j := i + 1
+		for j < len(xs) && xs[j] == xs[i] {
+			j++
+		}
+		t := float64(j - i)
+		ties += t*t*t - t
+		i = j
+	}
+	return ties
+}
+
+// shiftedTies is the tie term of x - d and y together: groups of equal
+// values within each sample, joined where x_i - y_j = d.
+func shiftedTies(s shifts, d float64) float64 {
+	type run struct {
+		v float64
+		n int
+	}
+	runs := func(xs []float64) []run {
+		var out []run
+		for i := 0; i < len(xs); {
+			j := i + 1
+			for j < len(xs) && xs[j] == xs[i] {
+				j++
+			}
+			out = append(out, run{xs[i], j - i})
+			i = j
+		}
+		return out
+	}
+	cube := func(n int) float64 { t := float64(n); return t*t*t - t }
+	xr, yr := runs(s.x), runs(s.y)
+	used := make([]bool, len(yr))
+	ties, j := 0.0, 0
+	for _, a := range xr {
+		// y runs are ascending, so diff(a.v, y) falls: skip those above d
+		for j < len(yr) && diff(a.v, yr[j].v) > d {
+			j++
+		}
+		if j < len(yr) && !used[j] && diff(a.v, yr[j].v) == d {
+			used[j] = true
+			ties += cube(a.n + yr[j].n)
+			continue
+		}
+		ties += cube(a.n)
+	}
+	for k, b := range yr {
+		if !used[k] {
+			ties += cube(b.n)
+		}
+	}
+	return ties
 }

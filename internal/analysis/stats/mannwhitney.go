@@ -62,7 +62,7 @@ type Result struct {
 	// test; 0 for an exact test.
 	Z float64 `json:"z"`
 	// Estimate is the Hodges-Lehmann estimate of the shift x - y: the median of
-	// all pairwise differences x_i - y_j.
+	// all pairwise differences x_i - y_j (halfway between -Inf and +Inf is 0).
 	Estimate float64 `json:"estimate"`
 	// Low and High bound the confidence interval of the shift (-Inf or +Inf
 	// for the open side of a one-sided alternative).
@@ -78,16 +78,19 @@ type Result struct {
 var ErrEmpty = errors.New("stats: a sample is empty")
 
 // MannWhitney tests whether x is shifted against y and estimates the shift.
-// NaN values must be removed first (see the judge's nanStrategy).
+// NaN values must be removed first (see the judge's nanStrategy); ±Inf are
+// values like any other: +Inf ranks above every finite value, and equal
+// infinities are ties. A difference of two equal infinities is 0, so the
+// estimate and the interval are order statistics consistent with the ranks;
+// they are ±Inf when more than the differences beyond that order statistic
+// are infinite (see diff). Time O((n1+n2) log(n1+n2)), memory O(n1+n2).
 func MannWhitney(x, y []float64, o Options) (Result, error) {
 	n1, n2 := len(x), len(y)
 	if n1 == 0 || n2 == 0 {
 		return Result{}, ErrEmpty
 	}
-	for _, v := range slices.Concat(x, y) {
-		if math.IsNaN(v) {
-			return Result{}, fmt.Errorf("stats: a sample holds NaN; remove or replace NaN values before testing")
-		}
+	if slices.ContainsFunc(x, math.IsNaN) || slices.ContainsFunc(y, math.IsNaN) {
+		return Result{}, fmt.Errorf("stats: a sample holds NaN; remove or replace NaN values before testing")
 	}
 	conf := o.ConfidenceLevel
 	if conf == 0 {
@@ -96,72 +99,23 @@ func MannWhitney(x, y []float64, o Options) (Result, error) {
 	if conf <= 0 || conf >= 1 {
 		return Result{}, fmt.Errorf("stats: confidence level %v is outside (0, 1)", conf)
 	}
-	ranks, ties := rank(slices.Concat(x, y))
-	r1 := 0.0
-	for _, r := range ranks[:n1] {
-		r1 += r
-	}
-	res := Result{N1: n1, N2: n2, ConfidenceLevel: conf}
-	res.U = r1 - float64(n1*(n1+1))/2
-	res.CLES = res.U / float64(n1*n2)
+	sx, sy := sortedCopy(x), sortedCopy(y)
+	u, ties := uStat(sx, sy)
+	res := Result{N1: n1, N2: n2, ConfidenceLevel: conf, U: u}
+	res.CLES = res.U / (float64(n1) * float64(n2))
 	res.Exact = o.Method == Exact || (o.Method == Auto && n1 < ExactLimit && n2 < ExactLimit && ties == 0)
 
-	diffs := pairwiseDiffs(x, y)
-	res.Estimate = quantileSorted(diffs, 0.5)
+	s := shifts{x: sx, y: sy}
+	res.Estimate = s.median()
 	if res.Exact {
 		d := newExactU(n1, n2)
 		res.P = d.pValue(res.U, o.Alternative)
-		res.Low, res.High = exactInterval(d, diffs, conf, o.Alternative)
+		res.Low, res.High = exactInterval(d, s, conf, o.Alternative)
 		return res, nil
 	}
 	res.Z, res.P = asymptoticP(res.U, n1, n2, ties, o.Alternative)
-	res.Low, res.High = asymptoticInterval(x, y, diffs, conf, o.Alternative)
+	res.Low, res.High = asymptoticInterval(s, conf, o.Alternative)
 	return res, nil
-}
-
-// rank returns the mid-ranks (1-based, ties get their average rank) of xs and
-// the tie term sum(t^3 - t) over groups of t equal values.
-func rank(xs []float64) (ranks []float64, ties float64) {
-	idx := make([]int, len(xs))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		switch {
-		case xs[a] < xs[b]:
-			return -1
-		case xs[a] > xs[b]:
-			return 1
-		}
-		return 0
-	})
-	ranks = make([]float64, len(xs))
-	for i := 0; i < len(idx); {
-		j := i + 1
-		for j < len(idx) && xs[idx[j]] == xs[idx[i]] {
-			j++
-		}
-		mid := float64(i+j+1) / 2 // average of ranks i+1..j
-		for k := i; k < j; k++ {
-			ranks[idx[k]] = mid
-		}
-		t := float64(j - i)
-		ties += t*t*t - t
-		i = j
-	}
-	return ranks, ties
-}
-
-// pairwiseDiffs returns all x_i - y_j, sorted.
-func pairwiseDiffs(x, y []float64) []float64 {
-	d := make([]float64, 0, len(x)*len(y))
-	for _, a := range x {
-		for _, b := range y {
-			d = append(d, a-b)
-		}
-	}
-	slices.Sort(d)
-	return d
 }
 
 // sigma is the standard deviation of U under the null hypothesis with the
