@@ -1,10 +1,5 @@
 package model
 
-import (
-	"errors"
-	"fmt"
-)
-
 // AnalysisSpec configures a canary's analysis: which judge decides, the
 // metrics it compares (for the statistical judge) or the thresholds (for the
 // first, threshold judge), and how long to wait for enough data. JSON tags
@@ -279,72 +274,4 @@ func (m AnalysisMetric) WithDefaults() AnalysisMetric {
 		e.PowerEffect = DefaultPowerEffect
 	}
 	return m
-}
-
-// ErrInvalidConfig is wrapped by every error of AnalysisSpec.Validate.
-var ErrInvalidConfig = errors.New("invalid analysis config")
-
-// Validate checks a config (before or after WithDefaults) and names the
-// field of the first problem, e.g. "metrics[1].direction".
-func (c AnalysisSpec) Validate() error {
-	bad := func(field, format string, a ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, a...))
-	}
-	switch c.Judge {
-	case "", JudgeMannWhitney, JudgeThreshold:
-	default:
-		return bad("judge", "%q is not %s or %s", c.Judge, JudgeMannWhitney, JudgeThreshold)
-	}
-	if c.ConfidenceLevel != 0 && (c.ConfidenceLevel <= 0.5 || c.ConfidenceLevel >= 1) {
-		return bad("confidenceLevel", "%v is not between 0.5 and 1 (e.g. 0.98)", c.ConfidenceLevel)
-	}
-	if c.Tolerance < 0 {
-		return bad("tolerance", "%v is negative", c.Tolerance)
-	}
-	t := c.WithDefaults().Thresholds
-	if t.Pass > 100 || t.Marginal < 0 || t.Marginal >= t.Pass {
-		return bad("thresholds", "need 0 <= marginal (%v) < pass (%v) <= 100 (an unset or 0 pass is %v, an unset or 0 marginal is %v): set both, marginal below pass",
-			t.Marginal, t.Pass, DefaultPassScore, DefaultMarginalScore)
-	}
-	seen := map[string]bool{}
-	for i, m := range c.Metrics {
-		f := fmt.Sprintf("metrics[%d]", i)
-		switch {
-		case m.Name == "":
-			return bad(f+".name", "a metric needs a name")
-		case seen[m.Name]:
-			return bad(f+".name", "%q is used twice", m.Name)
-		}
-		seen[m.Name] = true
-		switch m.Direction {
-		case "", DirectionIncrease, DirectionDecrease, DirectionEither:
-		default:
-			return bad(f+".direction", "%q is not increase, decrease or either", m.Direction)
-		}
-		switch m.NaNStrategy {
-		case "", NaNRemove, NaNReplace:
-		default:
-			return bad(f+".nanStrategy", "%q is not remove or replace", m.NaNStrategy)
-		}
-		switch m.EffectSize.Measure {
-		case "", EffectMeanRatio, EffectCLES:
-		default:
-			return bad(f+".effectSize.measure", "%q is not meanRatio or cles", m.EffectSize.Measure)
-		}
-		if m.Outliers != nil && m.Outliers.Strategy != "" && m.Outliers.Strategy != "remove" && m.Outliers.Strategy != "keep" {
-			return bad(f+".outliers.strategy", "%q is not remove or keep", m.Outliers.Strategy)
-		}
-		if m.Weight < 0 {
-			return bad(f+".weight", "%v is negative", m.Weight)
-		}
-	}
-	for i, g := range c.Groups {
-		if g.Name == "" || g.Weight < 0 {
-			return bad(fmt.Sprintf("groups[%d]", i), "a group needs a name and a weight >= 0")
-		}
-	}
-	if ps := c.CheckProblems(); len(ps) > 0 {
-		return bad(ps[0].Field, "%s", ps[0].Message)
-	}
-	return nil
 }
