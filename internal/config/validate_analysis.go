@@ -39,8 +39,8 @@ func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Erro
 		switch field := joinPath(ap, p.Field); {
 		case len(a.Metrics) == 0 && strings.HasPrefix(p.Field, "metrics["):
 			continue // a default metric: the defaults are valid
-		case strings.HasSuffix(field, ".name") && !doc.pos.has(field):
-			continue // a required name: decoding reported it missing
+		case (strings.HasSuffix(field, ".name") || strings.HasSuffix(field, ".weight") && strings.Contains(field, "groups[")) && !doc.pos.has(field):
+			continue // a required field: decoding reported it missing
 		}
 		errs = append(errs, doc.errorf(joinPath(ap, p.Field), "%s", p.Message))
 	}

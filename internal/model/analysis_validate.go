@@ -235,7 +235,8 @@ func (c AnalysisSpec) metricSetProblems(bad reportFunc) {
 // something, and leaves something of 100 for the groups without a weight
 // (which share what is left: with nothing left they would never count).
 func (c AnalysisSpec) groupProblems(bad reportFunc) {
-	used := map[string]bool{}
+	used := map[string]bool{}   // a metric is in it
+	scored := map[string]bool{} // an unmuted metric is in it
 	var usedOrder []string
 	for _, m := range c.Metrics {
 		g := m.WithDefaults().Group
@@ -243,6 +244,7 @@ func (c AnalysisSpec) groupProblems(bad reportFunc) {
 			used[g] = true
 			usedOrder = append(usedOrder, g)
 		}
+		scored[g] = scored[g] || !m.Muted
 	}
 	weighted := map[string]bool{}
 	total := 0.0
@@ -260,7 +262,7 @@ func (c AnalysisSpec) groupProblems(bad reportFunc) {
 		weighted[g.Name] = true
 		switch {
 		case g.Weight <= 0:
-			bad(f+".weight", "%v: a group's weight must be above 0 (a weight of 0 leaves its metrics out of the score): give it a weight, or mute its metrics", g.Weight)
+			bad(f+".weight", "%v: a group needs a weight above 0 (with 0 its metrics never count): give it one, or mute its metrics", g.Weight)
 		case len(c.Metrics) > 0 && !used[g.Name]:
 			bad(f+".name", "no metric is in group %q (the metrics are in %s), so its weight does nothing: fix the name here or in the metrics' group field", g.Name, strings.Join(quoted(usedOrder), ", "))
 		}
@@ -269,7 +271,7 @@ func (c AnalysisSpec) groupProblems(bad reportFunc) {
 	}
 	var rest []string
 	for _, g := range usedOrder {
-		if !weighted[g] {
+		if scored[g] && !weighted[g] {
 			rest = append(rest, g)
 		}
 	}

@@ -108,6 +108,8 @@ func TestAnalysisProblemsAcceptTheEdges(t *testing.T) {
 			Metrics: []AnalysisMetric{{Name: "e", Group: "errors"}, {Name: "l", Group: "latency"}}}},
 		{"a weight for the default group", AnalysisSpec{Groups: []AnalysisGroup{{Name: DefaultGroup, Weight: 30}},
 			Metrics: []AnalysisMetric{{Name: "e"}, {Name: "l", Group: "latency"}}}},
+		{"weights of 100 and a group of muted metrics", AnalysisSpec{Groups: []AnalysisGroup{{Name: "errors", Weight: 60}, {Name: "latency", Weight: 40}},
+			Metrics: []AnalysisMetric{{Name: "e", Group: "errors"}, {Name: "l", Group: "latency"}, {Name: "rps", Muted: true}}}},
 		{"one metric muted", AnalysisSpec{Metrics: []AnalysisMetric{{Name: "a", Muted: true}, {Name: "b"}}}},
 		{"threshold judge", AnalysisSpec{Judge: JudgeThreshold, MinRequests: 10, MaxExtensions: 2}},
 	} {
