@@ -27,12 +27,15 @@ type AnalysisSpec struct {
 	// ConfidenceLevel of the Hodges-Lehmann interval; default 0.98.
 	ConfidenceLevel float64 `json:"confidenceLevel,omitempty"`
 	// Tolerance: a difference counts only when the interval clears
-	// Tolerance × |estimate| (Kayenta's 0.25).
+	// Tolerance × |estimate| (Kayenta's 0.25); 0 or unset is the default,
+	// 1 or more is an error (no interval could clear it).
 	Tolerance float64 `json:"tolerance,omitempty"`
-	// MinSamples each side of each metric needs before it is judged; default 10.
+	// MinSamples each side of each metric needs before it is judged; 0 or
+	// unset is the default, 10; negative is an error.
 	MinSamples int `json:"minSamples,omitempty"`
 	// MaxExtensions: how often an interval with too little data is extended
-	// before it is inconclusive; default 3.
+	// before it is inconclusive; 0 or unset is the default, 3; negative is an
+	// error.
 	MaxExtensions int `json:"maxExtensions,omitempty"`
 
 	// Timing, used by analysis steps that do not set their own.
@@ -99,8 +102,10 @@ type AnalysisMetric struct {
 	NaNStrategy NaNStrategy `json:"nanStrategy,omitempty"`
 	// MustHaveData (default true): a side with no samples is too little
 	// data (extend, then inconclusive). false leaves such a metric out of
-	// the score as NoData, as Kayenta does; a metric that is often silent
-	// (a rare error counter) may want that.
+	// the score as NoData, as Kayenta does, and names it in the reason; a
+	// metric that is often silent (a rare error counter) may want that. A
+	// critical metric with false cannot fail an interval without data
+	// (Kayenta fails it; see docs/analysis.md).
 	MustHaveData *bool `json:"mustHaveData,omitempty"`
 	// Outliers, when set, removes values outside the IQR fences first.
 	Outliers *OutlierSpec `json:"outliers,omitempty"`
@@ -120,6 +125,7 @@ type EffectSize struct {
 	Measure EffectMeasure `json:"measure,omitempty"`
 	// AllowedIncrease: a significant increase whose effect is at most this
 	// passes (default 1 for meanRatio, 0.5 for cles: any increase counts).
+	// The ranges of each field per measure are in AnalysisSpec.Problems.
 	AllowedIncrease float64 `json:"allowedIncrease,omitempty"`
 	// AllowedDecrease: a significant decrease whose effect is at least this
 	// passes (default 1 for meanRatio, 0.5 for cles).
@@ -137,13 +143,16 @@ type EffectSize struct {
 type OutlierSpec struct {
 	// Strategy is remove or keep (default keep; remove when Factor is set).
 	Strategy string `json:"strategy,omitempty"`
-	// Factor of the IQR fences; default 3.0 (Kayenta's, far outliers only).
+	// Factor of the IQR fences, above 0; default 3.0 (Kayenta's, far
+	// outliers only).
 	Factor float64 `json:"factor,omitempty"`
 }
 
 // AnalysisGroup weighs a group of metrics.
 type AnalysisGroup struct {
-	Name   string  `json:"name"`
+	Name string `json:"name"`
+	// Weight is a percentage above 0; groups without one share what is
+	// left of 100, so the weights must leave some when such groups exist.
 	Weight float64 `json:"weight"`
 }
 
