@@ -106,10 +106,16 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		return r
 	case len(base) == 0 || len(can) == 0:
 		must := m.MustHaveData == nil || *m.MustHaveData
-		r.Classification, r.Insufficient = ClassNoData, must
+		// A critical metric may be silent on both sides (a rare error
+		// counter with no series), not on one: errors on the canary beside
+		// none on the baseline are what it is there to catch.
+		oneSided := m.Critical && len(base)+len(can) > 0
+		r.Classification, r.Insufficient = ClassNoData, must || oneSided
 		r.Reason = fmt.Sprintf("no data (baseline %d, canary %d samples)", len(base), len(can))
 		switch {
 		case must:
+		case oneSided:
+			r.Reason += "; a critical metric may lack data (mustHaveData: false) on both sides, not on one"
 		case m.Critical:
 			r.Reason += "; left out of the score (mustHaveData: false), so this critical metric cannot fail the interval"
 		default:

@@ -104,8 +104,9 @@ type AnalysisMetric struct {
 	// data (extend, then inconclusive). false leaves such a metric out of
 	// the score as NoData, as Kayenta does, and names it in the reason; a
 	// metric that is often silent (a rare error counter) may want that. A
-	// critical metric with false cannot fail an interval without data
-	// (Kayenta fails it; see docs/analysis.md).
+	// critical metric with false cannot fail an interval where neither side
+	// has data (Kayenta fails it; see docs/analysis.md); data on one side
+	// only is too little data.
 	MustHaveData *bool `json:"mustHaveData,omitempty"`
 	// Outliers, when set, removes values outside the IQR fences first.
 	Outliers *OutlierSpec `json:"outliers,omitempty"`
