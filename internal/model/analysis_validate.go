@@ -262,7 +262,7 @@ func (c AnalysisSpec) groupProblems(bad reportFunc) {
 		weighted[g.Name] = true
 		switch {
 		case g.Weight <= 0:
-			bad(f+".weight", "%v: a group needs a weight above 0 (with 0 its metrics never count): give it one, or mute its metrics", g.Weight)
+			bad(f+".weight", "%v is not above 0: with it the group's metrics never count; give it a weight above 0, or mute its metrics", g.Weight)
 		case len(c.Metrics) > 0 && !used[g.Name]:
 			bad(f+".name", "no metric is in group %q (the metrics are in %s), so its weight does nothing: fix the name here or in the metrics' group field", g.Name, strings.Join(quoted(usedOrder), ", "))
 		}
