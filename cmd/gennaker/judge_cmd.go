@@ -10,7 +10,6 @@ import (
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/config"
-	"github.com/gennaker/gennaker/internal/model"
 )
 
 // Exit codes of `gennaker judge`.
@@ -86,12 +85,9 @@ func judgeFiles(baselinePath, canaryPath, cfgPath string) (analysis.OfflineResul
 	if err != nil {
 		return analysis.OfflineResult{}, fmt.Errorf("reading the analysis config: %w", err)
 	}
-	spec, err := config.ParseAnalysis(cfgPath, data)
+	spec, err := config.ParseOfflineAnalysis(cfgPath, data)
 	if err != nil {
 		return analysis.OfflineResult{}, err
-	}
-	if spec.Judge == model.JudgeThreshold {
-		return analysis.OfflineResult{}, fmt.Errorf("%s: judge: threshold compares front-door counters, not samples: remove it to judge with the statistical judge", cfgPath)
 	}
 	base, errB := readSamples(baselinePath)
 	can, errC := readSamples(canaryPath)

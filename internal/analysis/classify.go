@@ -48,8 +48,8 @@ type MetricResult struct {
 	Reason         string         `json:"reason"`
 	Critical       bool           `json:"critical,omitempty"`
 	Muted          bool           `json:"muted,omitempty"`
-	// CriticalFailure: a critical, unmuted metric that did not pass; the
-	// interval scores 0.
+	// CriticalFailure: a critical, unmuted metric that is high or low
+	// beyond its critical effect size; the interval scores 0.
 	CriticalFailure bool `json:"criticalFailure,omitempty"`
 	// Insufficient: fewer samples than the minimum (or a failed source); the
 	// interval is extended or inconclusive.
@@ -138,9 +138,19 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		return r
 	case len(base) == 0 || len(can) == 0:
 		must := m.MustHaveData == nil || *m.MustHaveData
-		r.Classification, r.Insufficient = ClassNoData, must
+		// A critical metric may be silent on both sides (a rare error
+		// counter with no series), not on one: errors on the canary beside
+		// none on the baseline are what it is there to catch.
+		oneSided := m.Critical && len(base)+len(can) > 0
+		r.Classification, r.Insufficient = ClassNoData, must || oneSided
 		r.Reason = fmt.Sprintf("no data (baseline %d, canary %d samples)", len(base), len(can))
-		if !must {
+		switch {
+		case must:
+		case oneSided:
+			r.Reason += "; a critical metric may lack data (mustHaveData: false) on both sides, not on one"
+		case m.Critical:
+			r.Reason += "; left out of the score (mustHaveData: false), so this critical metric cannot fail the interval"
+		default:
 			r.Reason += "; left out of the score (mustHaveData: false)"
 		}
 		return r
@@ -164,7 +174,7 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 	}
 	mw, err := stats.MannWhitney(can, base, stats.Options{ConfidenceLevel: cfg.ConfidenceLevel})
 	if err != nil { // cannot happen after prepare; never pass on it
-		r.Classification, r.Reason = ClassNoData, err.Error()
+		r.Classification, r.Insufficient, r.Reason = ClassNoData, true, err.Error()
 		return r
 	}
 	r.Tested = true
@@ -251,18 +261,21 @@ func tolerance(r MetricResult) float64 {
 	return r.Tolerance / math.Abs(r.Estimate)
 }
 
-// criticalFailure: a critical metric fails the interval when it did not
-// pass, unless a critical effect size is set and not exceeded.
+// criticalFailure: a critical metric fails the interval when it is high or
+// low, unless a critical effect size is set and not exceeded. NoData is no
+// critical failure: too little data extends the interval (and ends it
+// inconclusive, never passed), and a metric that may have no data
+// (mustHaveData: false, a rare error counter that is silent) is left out of
+// the score as it says. Kayenta fails a critical metric without data whatever
+// mustHaveData says; see docs/analysis.md.
 func criticalFailure(r MetricResult, e EffectSize) bool {
 	switch r.Classification {
-	case ClassPass:
-		return false
 	case ClassHigh:
 		return e.CriticalIncrease == 0 || r.EffectSize > e.CriticalIncrease
 	case ClassLow:
 		return e.CriticalDecrease == 0 || r.EffectSize < e.CriticalDecrease
 	}
-	return true // NoData
+	return false // Pass, NoData
 }
 
 // prepare applies the NaN strategy and the outlier removal. ±Inf are values

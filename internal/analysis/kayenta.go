@@ -52,7 +52,8 @@ var _ SampleJudge = MannWhitneyJudge{}
 //  1. classify every configured metric (ClassifyMetric);
 //  2. any unmuted metric with too little data (fewer than MinSamples, a
 //     failed source, or no data when it must have data), or no scorable
-//     metric at all: Extend until MaxExtensions, then Inconclusive;
+//     metric at all: Extend until MaxExtensions, then Inconclusive (at once
+//     when metrics had data but their groups weigh 0);
 //  3. score (ScoreMetrics); a critical failure scores 0;
 //  4. a score at or below marginal fails; at or above pass passes; between
 //     them the interval goes on (OutcomePass) unless it is the final one,
@@ -87,7 +88,14 @@ func (MannWhitneyJudge) JudgeSamples(in SampleInput) Report {
 		return rep
 	}
 	if !scored && len(short) == 0 {
-		short = append(short, "no metric had data to score")
+		why, weightless := nothingScored(rep.Metrics, groups)
+		if weightless {
+			// More data cannot help: the config's weights leave nothing to score.
+			rep.Verdict, rep.Outcome = ScoreInconclusive, OutcomeInconclusive
+			rep.Reason = "nothing to score: " + why
+			return rep
+		}
+		short = append(short, why)
 	}
 	if len(short) > 0 {
 		rep.Verdict = ScoreInconclusive
@@ -136,13 +144,51 @@ func criticalReasons(ms []MetricResult) string {
 	return strings.Join(out, "; ")
 }
 
+// nothingScored says why no metric could be scored although none lacked
+// data it must have: every metric was muted or had no data it may lack
+// (mustHaveData: false), or every group that had data weighs 0 (weightless;
+// validation refuses such weights, but a replay may judge with an old config).
+func nothingScored(ms []MetricResult, groups []GroupScore) (why string, weightless bool) {
+	var zero []string
+	for _, g := range groups {
+		if !g.NoData && g.Weight <= 0 {
+			zero = append(zero, g.Name)
+		}
+	}
+	if len(zero) > 0 {
+		return fmt.Sprintf("the groups that had data (%s) weigh 0, because the other groups' weights (groups[].weight) leave them nothing of 100: give them a weight", strings.Join(zero, ", ")), true
+	}
+	var none []string
+	for _, m := range ms {
+		if !m.Muted && m.Classification == ClassNoData {
+			none = append(none, m.Name+": "+m.Reason)
+		}
+	}
+	if len(none) == 0 {
+		return "no metric had data to score: every metric is muted", false
+	}
+	return "no metric had data to score (" + strings.Join(none, "; ") + ")", false
+}
+
 func scoreReason(cfg AnalysisConfig, rep Report) string {
-	var bad, crit []string
+	var bad, crit, unscored []string
+	weight := map[string]float64{}
+	for _, g := range rep.Groups {
+		weight[g.Name] = g.Weight
+	}
 	for _, m := range rep.Metrics {
-		if m.Muted || m.Classification == ClassPass || m.Classification == ClassNoData {
+		switch {
+		case m.Muted || m.Classification == ClassPass:
+			continue
+		case m.Classification == ClassNoData:
+			unscored = append(unscored, fmt.Sprintf("%s (%s)", m.Name, m.Reason))
 			continue
 		}
-		bad = append(bad, fmt.Sprintf("%s %s (%s)", m.Name, m.Classification, m.Reason))
+		r := fmt.Sprintf("%s %s (%s)", m.Name, m.Classification, m.Reason)
+		if w, ok := weight[m.Group]; ok && w <= 0 && !m.CriticalFailure {
+			r += fmt.Sprintf(" in group %s, which weighs 0", m.Group)
+		}
+		bad = append(bad, r)
 		if m.CriticalFailure {
 			crit = append(crit, m.Name)
 		}
@@ -161,6 +207,9 @@ func scoreReason(cfg AnalysisConfig, rep Report) string {
 	}
 	if len(bad) > 0 {
 		b.WriteString("; " + strings.Join(bad, "; "))
+	}
+	if len(unscored) > 0 {
+		b.WriteString("; not scored: " + strings.Join(unscored, "; "))
 	}
 	return b.String()
 }

@@ -26,7 +26,8 @@ func (s *Server) replayAnalysis(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := cfg.Validate(); err != nil {
+	// Checked as it will judge: with the default metrics when it names none.
+	if err := analysis.ConfigFor(cfg).Validate(); err != nil {
 		s.writeError(w, r, fmt.Errorf("%w: %v", errBadInput, err))
 		return
 	}

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/gennaker/gennaker/internal/model"
 )
 
 func TestParseAnalysis(t *testing.T) {
@@ -85,5 +87,53 @@ spec:
 	badField := []byte(strings.Replace(string(doc), "critical: true", "critical: yes-please", 1))
 	if _, err := ParseAnalysis("t.yaml", badField); err == nil || !strings.Contains(err.Error(), "t.yaml:6:") || !strings.Contains(err.Error(), "spec.metrics[0].critical") {
 		t.Errorf("bad field: %v", err)
+	}
+}
+
+// `gennaker judge` and `analysis replay` read a bare block with the checks
+// `validate` and `apply` run on a canary's analysis: the same config is
+// refused on every path, with file:line:column.
+func TestParseAnalysisChecksLikeValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"cles above 1", "metrics:\n  - {name: p95, direction: increase, effectSize: {measure: cles, allowedIncrease: 1.1}}\n",
+			"a.yaml:2:83: analysis config: metrics[0].effectSize.allowedIncrease: 1.1 is out of range"},
+		{"negative minSamples", "minSamples: -5\n", "a.yaml:1:13: analysis config: minSamples: -5 is negative"},
+		{"negative maxExtensions", "maxExtensions: -1\n", "a.yaml:1:16: analysis config: maxExtensions: -1 is negative"},
+		{"lifetime shorter than the interval", "interval: 2m\nlifetime: 1m\n", "a.yaml:2:11: analysis config: lifetime: 1m0s is shorter than one interval"},
+		{"group of the default metrics misspelled", "groups: [{name: latnecy, weight: 50}]\n", `a.yaml:1:17: analysis config: groups[0].name: no metric is in group "latnecy" (the metrics are in "errors", "latency")`},
+		{"template", "apiVersion: gennaker.dev/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  metrics: [{name: p95, outliers: {factor: -1}}]\n",
+			`a.yaml:5:44: AnalysisTemplate "t": spec.metrics[0].outliers.factor: -1 is negative`},
+	} {
+		for _, parse := range []func(string, []byte) (model.AnalysisSpec, error){ParseAnalysis, ParseOfflineAnalysis} {
+			_, err := parse("a.yaml", []byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+			}
+		}
+	}
+}
+
+// What only a canary can use is refused offline, where it would do nothing.
+func TestParseOfflineAnalysis(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"threshold judge", "judge: threshold\n", "a.yaml:1:8: analysis config: judge: judge: threshold compares front-door counters"},
+		{"groups without metrics", "groups: [{name: errors, weight: 50}, {name: latency, weight: 50}]\n",
+			`a.yaml:1:9: analysis config: groups: without metrics, judge compares every metric of the files in the group "default"`},
+		{"threshold judge in a template", "apiVersion: gennaker.dev/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  judge: threshold\n",
+			`a.yaml:5:10: AnalysisTemplate "t": spec.judge: judge: threshold compares`},
+	} {
+		if _, err := ParseAnalysis("a.yaml", []byte(tc.yaml)); err != nil {
+			t.Errorf("%s: a canary can use it, but ParseAnalysis says %v", tc.name, err)
+		}
+		_, err := ParseOfflineAnalysis("a.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

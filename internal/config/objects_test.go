@@ -84,3 +84,31 @@ func TestValidateObjectsChecksTeamsAndGrants(t *testing.T) {
 		t.Errorf("the valid grant was reported:\n%s", msg)
 	}
 }
+
+// apply sends the config to the server, which checks it again: an analysis
+// config that cannot do what it says is refused there too, field by field.
+func TestValidateObjectsRefusesAnalysisThatCannotDoWhatItSays(t *testing.T) {
+	t.Parallel()
+	cfg := model.Config{AnalysisTemplates: []model.AnalysisTemplate{{Name: "limits", Spec: model.AnalysisSpec{
+		MinSamples: -5,
+		Groups:     []model.AnalysisGroup{{Name: "errors", Weight: 100}},
+		Metrics: []model.AnalysisMetric{
+			{Name: "p95", Group: "latency", Direction: model.DirectionIncrease, EffectSize: model.EffectSize{Measure: model.EffectCLES, AllowedIncrease: 1.1}},
+			{Name: "error-rate", Group: "errors", Critical: true, Outliers: &model.OutlierSpec{Factor: -1}},
+		},
+	}}}}
+	err := ValidateObjects(cfg, LoadOptions{})
+	var errs *Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("want *Errors, got %v", err)
+	}
+	for _, want := range []string{"spec.minSamples", "spec.groups", "spec.metrics[0].effectSize.allowedIncrease", "spec.metrics[1].outliers.factor"} {
+		found := false
+		for _, e := range errs.List {
+			found = found || (e.Field == want && e.Line > 0 && e.Object == `AnalysisTemplate "limits"`)
+		}
+		if !found {
+			t.Errorf("no positioned error for %s in:\n%v", want, err)
+		}
+	}
+}

@@ -84,7 +84,7 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.PathMatch]():      {"value"},
 	reflect.TypeFor[model.HeaderMatch]():    {"name", "value"},
 	reflect.TypeFor[model.AnalysisMetric](): {"name"},
-	reflect.TypeFor[model.AnalysisGroup]():  {"name"},
+	reflect.TypeFor[model.AnalysisGroup]():  {"name", "weight"},
 	reflect.TypeFor[model.AnalysisCheck]():  {"name"},
 	reflect.TypeFor[model.WebCheck]():       {"url"},
 	reflect.TypeFor[model.JobCheck]():       {"spec"},
@@ -132,13 +132,16 @@ var durationType = reflect.TypeFor[model.Duration]()
 // bounds is the accepted range of a number field, for the JSON Schema; the
 // validators in validate*.go enforce the same ranges with their own messages.
 type bounds struct {
-	min, max         *float64
-	exclusiveMinimum bool
+	min, max                           *float64
+	exclusiveMinimum, exclusiveMaximum bool
 }
 
 func atLeast(v float64) bounds      { return bounds{min: &v} }
 func between(lo, hi float64) bounds { return bounds{min: &lo, max: &hi} }
 func above(v float64) bounds        { return bounds{min: &v, exclusiveMinimum: true} }
+
+// fromBelow is lo <= v < hi.
+func fromBelow(lo, hi float64) bounds { return bounds{min: &lo, max: &hi, exclusiveMaximum: true} }
 
 var fieldBounds = map[reflect.Type]map[string]bounds{
 	reflect.TypeFor[model.Application]():  {"instances": atLeast(1), "port": between(1, 65535)},
@@ -152,8 +155,20 @@ var fieldBounds = map[reflect.Type]map[string]bounds{
 	reflect.TypeFor[model.AnalysisCheck](): {
 		"failureLimit": atLeast(-1), "inconclusiveLimit": atLeast(-1), "consecutiveErrorLimit": atLeast(0),
 	},
+	// The analysis ranges that hold for every measure and direction; the
+	// validators (model.AnalysisSpec.Problems) also check the ranges that
+	// depend on them, such as an allowedIncrease below 1 with measure cles.
 	reflect.TypeFor[model.AnalysisSpec](): {
 		"minRequests": atLeast(0), "maxExtensions": atLeast(0),
 		"maxErrorRateIncrease": between(0, 1), "maxLatencyRatio": above(0),
+		"minSamples": atLeast(0), "tolerance": fromBelow(0, 1), "confidenceLevel": fromBelow(0, 1),
+	},
+	reflect.TypeFor[model.AnalysisMetric]():  {"weight": atLeast(0)},
+	reflect.TypeFor[model.AnalysisGroup]():   {"weight": above(0)},
+	reflect.TypeFor[model.OutlierSpec]():     {"factor": atLeast(0)},
+	reflect.TypeFor[model.ScoreThresholds](): {"pass": between(0, 100), "marginal": between(0, 100)},
+	reflect.TypeFor[model.EffectSize](): {
+		"allowedIncrease": atLeast(0), "allowedDecrease": atLeast(0),
+		"criticalIncrease": atLeast(0), "criticalDecrease": atLeast(0), "powerEffect": atLeast(0),
 	},
 }

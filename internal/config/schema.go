@@ -127,7 +127,10 @@ func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) json
 			case b.min != nil:
 				s["minimum"] = *b.min
 			}
-			if b.max != nil {
+			switch {
+			case b.max != nil && b.exclusiveMaximum:
+				s["exclusiveMaximum"] = *b.max
+			case b.max != nil:
 				s["maximum"] = *b.max
 			}
 		}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
-	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -148,76 +146,6 @@ func validateStrategy(doc *Document, path string, st model.Strategy) []Error {
 	}
 	if a := st.Canary.Analysis; a != nil {
 		errs = append(errs, checkAnalysisSpec(doc, path+".canary.analysis", *a)...)
-	}
-	return errs
-}
-
-// checkAnalysisSpec checks an analysis config at path: a canary's analysis
-// block or an AnalysisTemplate's spec.
-func checkAnalysisSpec(doc *Document, ap string, a model.AnalysisSpec) []Error {
-	var errs []Error
-	// Negative durations are refused when they are decoded.
-	if interval := cmp.Or(a.Interval, model.Duration(model.DefaultAnalysisInterval)); a.Lifetime > 0 && a.Lifetime < interval {
-		errs = append(errs, doc.errorf(ap+".lifetime", "%s is shorter than one interval (%s): make it at least the interval, or shorten the interval", a.Lifetime, interval))
-	}
-	{
-		if a.MinRequests < 0 {
-			errs = append(errs, doc.errorf(ap+".minRequests", "%d is negative: use 0 or more", a.MinRequests))
-		}
-		if a.MaxExtensions < 0 {
-			errs = append(errs, doc.errorf(ap+".maxExtensions", "%d is negative: use 0 or more", a.MaxExtensions))
-		}
-		if r := a.MaxErrorRateIncrease; r != nil && (*r < 0 || *r > 1) {
-			errs = append(errs, doc.errorf(ap+".maxErrorRateIncrease", "%g is not a ratio: use 0 to 1, such as 0.01 for one point", *r))
-		}
-		if r := a.MaxLatencyRatio; r != nil && *r <= 0 {
-			errs = append(errs, doc.errorf(ap+".maxLatencyRatio", "%g must be above 0, such as 1.2 for 20%% slower", *r))
-		}
-		errs = append(errs, checkAnalysisMetrics(doc, ap, a)...)
-		errs = append(errs, checkAnalysisChecks(doc, ap, a)...)
-	}
-	return errs
-}
-
-// checkAnalysisMetrics checks the statistical judge's settings: the judge's
-// own rules (AnalysisSpec.Validate) and what a source needs.
-func checkAnalysisMetrics(doc *Document, ap string, a model.AnalysisSpec) []Error {
-	var errs []Error
-	if a.Judge != model.JudgeThreshold {
-		for field, set := range map[string]bool{"minRequests": a.MinRequests != 0, "maxErrorRateIncrease": a.MaxErrorRateIncrease != nil, "maxLatencyRatio": a.MaxLatencyRatio != nil} {
-			if set {
-				errs = append(errs, doc.errorf(joinPath(ap, field), "this is a setting of the threshold judge: add `judge: threshold`, or drop it and let the statistical judge decide (metrics, minSamples, thresholds)"))
-			}
-		}
-	}
-	withoutChecks := a
-	withoutChecks.Checks = nil // checkAnalysisChecks reports every problem of the checks
-	if err := withoutChecks.Validate(); err != nil {
-		field, msg, ok := strings.Cut(strings.TrimPrefix(err.Error(), model.ErrInvalidConfig.Error()+": "), ": ")
-		if !ok {
-			field, msg = "", err.Error()
-		}
-		errs = append(errs, doc.errorf(joinPath(ap, field), "%s", msg))
-	}
-	for i, m := range a.Metrics {
-		mp := indexPath(joinPath(ap, "metrics"), i)
-		switch m.Source {
-		case "", model.SourceFrontDoor:
-			if m.Query != "" && !slices.Contains(model.FrontDoorMetrics, m.Query) {
-				errs = append(errs, doc.errorf(mp+".query", "%q is not a front door metric: use one of %s", m.Query, strings.Join(model.FrontDoorMetrics, ", ")))
-			}
-		case model.SourcePrometheus:
-			if m.Query == "" {
-				errs = append(errs, doc.errorf(mp+".query", "a prometheus metric needs a PromQL query template, such as rate(http_requests_total{server_group=\"{{serverGroup}}\"}[1m])"))
-			}
-			if a.Prometheus == "" {
-				errs = append(errs, doc.errorf(joinPath(ap, "prometheus"), "metric %q reads Prometheus: give its address here, such as http://127.0.0.1:9090", m.Name))
-			}
-		case model.SourceHTTP:
-			if !strings.HasPrefix(m.Query, "http://") && !strings.HasPrefix(m.Query, "https://") {
-				errs = append(errs, doc.errorf(mp+".query", "an http metric needs a URL template starting with http:// or https://"))
-			}
-		}
 	}
 	return errs
 }

@@ -1,10 +1,5 @@
 package model
 
-import (
-	"errors"
-	"fmt"
-)
-
 // AnalysisSpec configures a canary's analysis: which judge decides, the
 // metrics it compares (for the statistical judge) or the thresholds (for the
 // first, threshold judge), and how long to wait for enough data. JSON tags
@@ -32,12 +27,15 @@ type AnalysisSpec struct {
 	// ConfidenceLevel of the Hodges-Lehmann interval; default 0.98.
 	ConfidenceLevel float64 `json:"confidenceLevel,omitempty"`
 	// Tolerance: a difference counts only when the interval clears
-	// Tolerance × |estimate| (Kayenta's 0.25).
+	// Tolerance × |estimate| (Kayenta's 0.25); 0 or unset is the default,
+	// 1 or more is an error (no interval could clear it).
 	Tolerance float64 `json:"tolerance,omitempty"`
-	// MinSamples each side of each metric needs before it is judged; default 10.
+	// MinSamples each side of each metric needs before it is judged; 0 or
+	// unset is the default, 10; negative is an error.
 	MinSamples int `json:"minSamples,omitempty"`
 	// MaxExtensions: how often an interval with too little data is extended
-	// before it is inconclusive; default 3.
+	// before it is inconclusive; 0 or unset is the default, 3; negative is an
+	// error.
 	MaxExtensions int `json:"maxExtensions,omitempty"`
 
 	// Timing, used by analysis steps that do not set their own.
@@ -104,8 +102,11 @@ type AnalysisMetric struct {
 	NaNStrategy NaNStrategy `json:"nanStrategy,omitempty"`
 	// MustHaveData (default true): a side with no samples is too little
 	// data (extend, then inconclusive). false leaves such a metric out of
-	// the score as NoData, as Kayenta does; a metric that is often silent
-	// (a rare error counter) may want that.
+	// the score as NoData, as Kayenta does, and names it in the reason; a
+	// metric that is often silent (a rare error counter) may want that. A
+	// critical metric with false cannot fail an interval where neither side
+	// has data (Kayenta fails it; see docs/analysis.md); data on one side
+	// only is too little data.
 	MustHaveData *bool `json:"mustHaveData,omitempty"`
 	// Outliers, when set, removes values outside the IQR fences first.
 	Outliers *OutlierSpec `json:"outliers,omitempty"`
@@ -125,6 +126,7 @@ type EffectSize struct {
 	Measure EffectMeasure `json:"measure,omitempty"`
 	// AllowedIncrease: a significant increase whose effect is at most this
 	// passes (default 1 for meanRatio, 0.5 for cles: any increase counts).
+	// The ranges of each field per measure are in AnalysisSpec.Problems.
 	AllowedIncrease float64 `json:"allowedIncrease,omitempty"`
 	// AllowedDecrease: a significant decrease whose effect is at least this
 	// passes (default 1 for meanRatio, 0.5 for cles).
@@ -142,13 +144,16 @@ type EffectSize struct {
 type OutlierSpec struct {
 	// Strategy is remove or keep (default keep; remove when Factor is set).
 	Strategy string `json:"strategy,omitempty"`
-	// Factor of the IQR fences; default 3.0 (Kayenta's, far outliers only).
+	// Factor of the IQR fences, above 0; default 3.0 (Kayenta's, far
+	// outliers only).
 	Factor float64 `json:"factor,omitempty"`
 }
 
 // AnalysisGroup weighs a group of metrics.
 type AnalysisGroup struct {
-	Name   string  `json:"name"`
+	Name string `json:"name"`
+	// Weight is a percentage above 0; groups without one share what is
+	// left of 100, so the weights must leave some when such groups exist.
 	Weight float64 `json:"weight"`
 }
 
@@ -279,72 +284,4 @@ func (m AnalysisMetric) WithDefaults() AnalysisMetric {
 		e.PowerEffect = DefaultPowerEffect
 	}
 	return m
-}
-
-// ErrInvalidConfig is wrapped by every error of AnalysisSpec.Validate.
-var ErrInvalidConfig = errors.New("invalid analysis config")
-
-// Validate checks a config (before or after WithDefaults) and names the
-// field of the first problem, e.g. "metrics[1].direction".
-func (c AnalysisSpec) Validate() error {
-	bad := func(field, format string, a ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, a...))
-	}
-	switch c.Judge {
-	case "", JudgeMannWhitney, JudgeThreshold:
-	default:
-		return bad("judge", "%q is not %s or %s", c.Judge, JudgeMannWhitney, JudgeThreshold)
-	}
-	if c.ConfidenceLevel != 0 && (c.ConfidenceLevel <= 0.5 || c.ConfidenceLevel >= 1) {
-		return bad("confidenceLevel", "%v is not between 0.5 and 1 (e.g. 0.98)", c.ConfidenceLevel)
-	}
-	if c.Tolerance < 0 {
-		return bad("tolerance", "%v is negative", c.Tolerance)
-	}
-	t := c.WithDefaults().Thresholds
-	if t.Pass > 100 || t.Marginal < 0 || t.Marginal >= t.Pass {
-		return bad("thresholds", "need 0 <= marginal (%v) < pass (%v) <= 100 (an unset or 0 pass is %v, an unset or 0 marginal is %v): set both, marginal below pass",
-			t.Marginal, t.Pass, DefaultPassScore, DefaultMarginalScore)
-	}
-	seen := map[string]bool{}
-	for i, m := range c.Metrics {
-		f := fmt.Sprintf("metrics[%d]", i)
-		switch {
-		case m.Name == "":
-			return bad(f+".name", "a metric needs a name")
-		case seen[m.Name]:
-			return bad(f+".name", "%q is used twice", m.Name)
-		}
-		seen[m.Name] = true
-		switch m.Direction {
-		case "", DirectionIncrease, DirectionDecrease, DirectionEither:
-		default:
-			return bad(f+".direction", "%q is not increase, decrease or either", m.Direction)
-		}
-		switch m.NaNStrategy {
-		case "", NaNRemove, NaNReplace:
-		default:
-			return bad(f+".nanStrategy", "%q is not remove or replace", m.NaNStrategy)
-		}
-		switch m.EffectSize.Measure {
-		case "", EffectMeanRatio, EffectCLES:
-		default:
-			return bad(f+".effectSize.measure", "%q is not meanRatio or cles", m.EffectSize.Measure)
-		}
-		if m.Outliers != nil && m.Outliers.Strategy != "" && m.Outliers.Strategy != "remove" && m.Outliers.Strategy != "keep" {
-			return bad(f+".outliers.strategy", "%q is not remove or keep", m.Outliers.Strategy)
-		}
-		if m.Weight < 0 {
-			return bad(f+".weight", "%v is negative", m.Weight)
-		}
-	}
-	for i, g := range c.Groups {
-		if g.Name == "" || g.Weight < 0 {
-			return bad(fmt.Sprintf("groups[%d]", i), "a group needs a name and a weight >= 0")
-		}
-	}
-	if ps := c.CheckProblems(); len(ps) > 0 {
-		return bad(ps[0].Field, "%s", ps[0].Message)
-	}
-	return nil
 }

@@ -146,7 +146,7 @@ func (c AnalysisSpec) ComparesGroups() bool {
 
 // CheckProblem is one problem of a check: the field (relative to the
 // analysis config, such as "checks[1].web.method") and what to do.
-type CheckProblem struct{ Field, Message string }
+type CheckProblem = AnalysisProblem
 
 // CheckProblems lists every problem of the checks that can be found without
 // CEL or Kubernetes types (internal/config checks those too, with positions).
