@@ -80,3 +80,36 @@ func TestPlansValid(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12: a good canary judged over three intervals false-alarms no more
+// often than the 1% the defaults promise for a whole step. Before, each
+// interval gave the critical error-rate test its own ~1% chance (2.8% of
+// 3,000 such canaries failed on it).
+func TestFalseAlarmsDoNotAddUpOverIntervals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 1,500 canaries (about 10 s on 2 cores)")
+	}
+	t.Parallel()
+	const runs = 1500
+	p := plan{Name: "3x50s", Step: step(50*time.Second, 3)}
+	res := simulateAll(scenarios()[:1], []plan{p}, runs, 1, 2)[0][0]
+	alarms, byErrors := 0, 0
+	for _, r := range res {
+		if r.Outcome == analysis.OutcomePass {
+			continue
+		}
+		alarms++
+		for _, c := range r.Culprits {
+			if c == "error-rate high" {
+				byErrors++
+			}
+		}
+	}
+	t.Logf("A/A over 3 x 50 s: %d of %d canaries failed, %d on error-rate", alarms, runs, byErrors)
+	if byErrors > runs/100 {
+		t.Errorf("%d of %d good canaries (%.1f%%) failed on error-rate over three intervals, want at most 1%%", byErrors, runs, 100*float64(byErrors)/runs)
+	}
+	if alarms > runs*3/200 {
+		t.Errorf("%d of %d good canaries (%.1f%%) failed, want well under 1.5%%", alarms, runs, 100*float64(alarms)/runs)
+	}
+}
