@@ -50,11 +50,45 @@ func fineBounds() []float64 {
 	return b
 }
 
-// Bucket is the index of the bucket a latency of d falls in: the first bound
-// at or above it, NumBounds for the +Inf bucket.
-func Bucket(d time.Duration) int { return BucketOf(d.Seconds()) }
+// cellShift keeps a float64's exponent and its top 8 mantissa bits: cells
+// 0.4% wide or less, narrower than a bucket, so a cell's first bucket is a
+// latency's bucket or the one before it.
+const cellShift = 52 - 8
 
-// BucketOf is Bucket for a latency in seconds.
+var (
+	cellBase = math.Float64bits(MinBound) >> cellShift
+	cells    = fineCells() // a cell's first bucket, from MinBound's cell to the last bound's
+)
+
+func fineCells() []uint16 {
+	last := math.Float64bits(Bounds[NumBounds-1]) >> cellShift
+	out := make([]uint16, last-cellBase+1)
+	for c := range out {
+		out[c] = uint16(BucketOf(math.Float64frombits((cellBase + uint64(c)) << cellShift)))
+	}
+	return out
+}
+
+// Bucket is the index of the bucket a latency of d falls in: the first bound
+// at or above it, NumBounds for the +Inf bucket. The proxy calls it for
+// every request: a table lookup on the float's bits and at most one step
+// (about 5 ns), where BucketOf takes a logarithm.
+func Bucket(d time.Duration) int {
+	s := d.Seconds()
+	switch {
+	case !(s > MinBound):
+		return 0
+	case s > Bounds[NumBounds-1]:
+		return NumBounds
+	}
+	i := int(cells[math.Float64bits(s)>>cellShift-cellBase])
+	for s > Bounds[i] {
+		i++
+	}
+	return i
+}
+
+// BucketOf is the bucket of a latency in seconds (Bucket's reference).
 func BucketOf(s float64) int {
 	if !(s > MinBound) { // NaN too
 		return 0

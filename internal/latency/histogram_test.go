@@ -23,6 +23,20 @@ func TestBucketIsTheFirstBoundAtOrAbove(t *testing.T) {
 			t.Fatalf("a latency just above bound %d (%v s) went to bucket %d", i, b, got)
 		}
 	}
+	// Bucket (the proxy's, by table) agrees with BucketOf everywhere.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		d := time.Duration(math.Exp(rng.Float64()*math.Log(2e10))) // 1 ns .. 20 s
+		if got, want := Bucket(d), BucketOf(d.Seconds()); got != want {
+			t.Fatalf("Bucket(%v) = %d, BucketOf says %d", d, got, want)
+		}
+	}
+	for i, b := range Bounds {
+		d := time.Duration(math.Ceil(b * 1e9))
+		if got, want := Bucket(d), BucketOf(d.Seconds()); got != want {
+			t.Fatalf("Bucket(%v) next to bound %d = %d, BucketOf says %d", d, i, got, want)
+		}
+	}
 	for s, want := range map[float64]int{0: 0, -1: 0, math.NaN(): 0, 50e-6: 0, 11: NumBounds, math.Inf(1): NumBounds} {
 		if got := BucketOf(s); got != want {
 			t.Errorf("BucketOf(%v) = %d, want %d", s, got, want)
