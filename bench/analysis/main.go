@@ -166,7 +166,7 @@ func selectPlans(only string) ([]plan, error) {
 func selectScenarios(only string) ([]scenario, error) {
 	all := scenarios()
 	if only == "" {
-		return all, nil
+		return slices.DeleteFunc(slices.Clone(all), func(s scenario) bool { return s.Extra }), nil
 	}
 	var out []scenario
 	for _, name := range strings.Split(only, ",") {

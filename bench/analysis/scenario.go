@@ -25,6 +25,8 @@ type scenario struct {
 	Regression bool
 	Canary     traffic
 	Note       string
+	// Extra scenarios run only when -scenarios names them.
+	Extra bool
 	// index is the scenario's place in scenarios(): its runs' traffic is
 	// drawn from it, so a selection (-scenarios) sees the same traffic.
 	index int
@@ -43,6 +45,10 @@ func scenarios() []scenario {
 		{Name: "latency x1.2", Regression: true, Canary: whole, Note: "whole distribution x1.2: p99 64.0 -> 76.8 ms, mean +20%"},
 		{Name: "p99 +20% (tail)", Regression: true, Canary: tail, Note: "sigma 0.5 -> 0.578, median kept: p99 +20%, p95 +13.7%, mean +4.3%"},
 	}
+	errs1 := base
+	errs1.ErrorRate += 0.01
+	ss = append(ss, scenario{Name: "5xx +1 pt", Regression: true, Canary: errs1, Extra: true,
+		Note: "5xx 1% -> 2%: half the regression of the targets, to compare the power of error tests"})
 	for i := range ss {
 		ss[i].index = i
 	}
