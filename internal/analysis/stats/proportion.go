@@ -25,9 +25,11 @@ var ErrNoTrials = errors.New("stats: a side has no trials")
 // together, E = eventsX + eventsY, equal shares make eventsX binomial with E
 // draws and probability trialsX / (trialsX + trialsY) (the binomial test of
 // Poisson rates, exact for rare events and conservative: its size never
-// exceeds alpha). The two-sided p-value doubles the smaller tail (as R's
-// poisson.test does with its default of the minimum likelihood, close for
-// this use). Only o.Alternative and o.ConfidenceLevel are read.
+// exceeds alpha). The two-sided p-value doubles the smaller tail (the
+// central method; R's binom.test, behind its poisson.test, sums instead the
+// outcomes no likelier than the one seen, which is never larger), so an
+// increase is significant at 1 - level exactly when its one-sided p is
+// below half of it. Only o.Alternative and o.ConfidenceLevel are read.
 func Proportions(eventsX, trialsX, eventsY, trialsY uint64, o Options) (ProportionResult, error) {
 	if trialsX == 0 || trialsY == 0 {
 		return ProportionResult{}, ErrNoTrials
