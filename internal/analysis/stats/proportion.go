@@ -27,7 +27,7 @@ var ErrNoTrials = errors.New("stats: a side has no trials")
 // Poisson rates, exact for rare events and conservative: its size never
 // exceeds alpha). The two-sided p-value doubles the smaller tail (the
 // central method; R's binom.test, behind its poisson.test, sums instead the
-// outcomes no likelier than the one seen, which is never larger), so an
+// outcomes no likelier than the one seen, usually a little smaller), so an
 // increase is significant at 1 - level exactly when its one-sided p is
 // below half of it. Only o.Alternative and o.ConfidenceLevel are read.
 func Proportions(eventsX, trialsX, eventsY, trialsY uint64, o Options) (ProportionResult, error) {
