@@ -26,7 +26,7 @@ func TestBucketIsTheFirstBoundAtOrAbove(t *testing.T) {
 	// Bucket (the proxy's, by table) agrees with BucketOf everywhere.
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 200000 {
-		d := time.Duration(math.Exp(rng.Float64()*math.Log(2e10))) // 1 ns .. 20 s
+		d := time.Duration(math.Exp(rng.Float64() * math.Log(2e10))) // 1 ns .. 20 s
 		if got, want := Bucket(d), BucketOf(d.Seconds()); got != want {
 			t.Fatalf("Bucket(%v) = %d, BucketOf says %d", d, got, want)
 		}
