@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,17 +39,18 @@ func main() {
 		seed     = flag.Uint64("seed", 1, "random seed of the detailed table and the chart")
 		seedList = flag.String("seeds", "", "comma-separated seeds: also print each seed's rates and their medians")
 		only     = flag.String("plans", "", "comma-separated judge configurations to run (default: all but the extra ones)")
+		scens    = flag.String("scenarios", "", "comma-separated scenarios to run (default: all), e.g. A/A")
 		svg      = flag.String("svg", "", "write the chart (SVG) to this file")
 		workers  = flag.Int("workers", runtime.GOMAXPROCS(0), "parallel simulations")
 	)
 	flag.Parse()
-	if err := run(*runs, *seed, *seedList, *only, *svg, *workers); err != nil {
+	if err := run(*runs, *seed, *seedList, *only, *scens, *svg, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "analysis benchmark:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int, seed uint64, seedList, only, svgPath string, workers int) error {
+func run(runs int, seed uint64, seedList, only, scens, svgPath string, workers int) error {
 	ps, err := selectPlans(only)
 	if err != nil {
 		return err
@@ -57,7 +59,10 @@ func run(runs int, seed uint64, seedList, only, svgPath string, workers int) err
 	if err != nil {
 		return err
 	}
-	ss := scenarios()
+	ss, err := selectScenarios(scens)
+	if err != nil {
+		return err
+	}
 	began := time.Now()
 	fmt.Printf("canary analysis quality: %d runs per scenario and judge, seed %d, %d workers\n", runs, seed, workers)
 	fmt.Printf("traffic: baseline and canary each %d req/s (Poisson), baseline 5xx %.0f%%, latency log-normal median %.0f ms sigma %.2f (mean %.1f ms, p99 %.1f ms)\n\n",
@@ -106,7 +111,7 @@ func simulateAll(ss []scenario, ps []plan, runs int, seed uint64, workers int) [
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for j := range jobs {
-				id := uint64(j.s)<<40 | uint64(j.r)<<2
+				id := uint64(ss[j.s].index)<<40 | uint64(j.r)<<2
 				baseStream := newStream(base, seed, id)
 				canStream := newStream(ss[j.s].Canary, seed, id|1)
 				for p := range ps {
@@ -151,6 +156,25 @@ func selectPlans(only string) ([]plan, error) {
 			}
 			return nil, fmt.Errorf("-plans: %q is not a judge configuration: use one of %s", name, strings.Join(names, ", "))
 		}
+	}
+	return out, nil
+}
+
+// selectScenarios picks scenarios by name. A run's traffic depends on its
+// scenario's place in the full list, so a selection sees the same traffic
+// as a full run.
+func selectScenarios(only string) ([]scenario, error) {
+	all := scenarios()
+	if only == "" {
+		return slices.DeleteFunc(slices.Clone(all), func(s scenario) bool { return s.Extra }), nil
+	}
+	var out []scenario
+	for _, name := range strings.Split(only, ",") {
+		i := slices.IndexFunc(all, func(s scenario) bool { return s.Name == strings.TrimSpace(name) })
+		if i < 0 {
+			return nil, fmt.Errorf("-scenarios: %q is not a scenario", name)
+		}
+		out = append(out, all[i])
 	}
 	return out, nil
 }

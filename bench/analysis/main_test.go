@@ -38,7 +38,7 @@ func TestStreamPrefix(t *testing.T) {
 // The output does not depend on how many workers ran the simulations.
 func TestSimulateDeterministic(t *testing.T) {
 	t.Parallel()
-	ss, ps := scenarios(), plans()[:2]
+	ss, ps := scenarios()[:4], plans()[:2]
 	if !reflect.DeepEqual(simulateAll(ss, ps, 5, 3, 1), simulateAll(ss, ps, 5, 3, 3)) {
 		t.Fatal("1 and 3 workers gave different results")
 	}
@@ -75,8 +75,45 @@ func TestSimulateExtends(t *testing.T) {
 func TestPlansValid(t *testing.T) {
 	t.Parallel()
 	for _, p := range plans() {
-		if err := analysis.ConfigFor(p.Spec).Validate(); err != nil {
+		cfg := p.Spec // as written; the statistical judge fills in the default metrics
+		if cfg.Judge != model.JudgeThreshold {
+			cfg = analysis.ConfigFor(cfg)
+		}
+		if err := cfg.Validate(); err != nil {
 			t.Errorf("%s: %v", p.Name, err)
 		}
+	}
+}
+
+// Issue 12: a good canary judged over three intervals false-alarms no more
+// often than the 1% the defaults promise for a whole step. Before, each
+// interval gave the critical error-rate test its own ~1% chance (2.8% of
+// 3,000 such canaries failed on it).
+func TestFalseAlarmsDoNotAddUpOverIntervals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 1,500 canaries (about 10 s on 2 cores)")
+	}
+	t.Parallel()
+	const runs = 1500
+	p := plan{Name: "3x50s", Step: step(50*time.Second, 3)}
+	res := simulateAll(scenarios()[:1], []plan{p}, runs, 1, 2)[0][0]
+	alarms, byErrors := 0, 0
+	for _, r := range res {
+		if r.Outcome == analysis.OutcomePass {
+			continue
+		}
+		alarms++
+		for _, c := range r.Culprits {
+			if c == "error-rate high" {
+				byErrors++
+			}
+		}
+	}
+	t.Logf("A/A over 3 x 50 s: %d of %d canaries failed, %d on error-rate", alarms, runs, byErrors)
+	if byErrors > runs/100 {
+		t.Errorf("%d of %d good canaries (%.1f%%) failed on error-rate over three intervals, want at most 1%%", byErrors, runs, 100*float64(byErrors)/runs)
+	}
+	if alarms > runs*3/200 {
+		t.Errorf("%d of %d good canaries (%.1f%%) failed, want well under 1.5%%", alarms, runs, 100*float64(alarms)/runs)
 	}
 }

@@ -25,6 +25,11 @@ type scenario struct {
 	Regression bool
 	Canary     traffic
 	Note       string
+	// Extra scenarios run only when -scenarios names them.
+	Extra bool
+	// index is the scenario's place in scenarios(): its runs' traffic is
+	// drawn from it, so a selection (-scenarios) sees the same traffic.
+	index int
 }
 
 func scenarios() []scenario {
@@ -34,12 +39,20 @@ func scenarios() []scenario {
 	whole.Median *= 1.2
 	tail := base
 	tail.Sigma += math.Log(1.2) / z99 // p99 × 1.2 with the median kept
-	return []scenario{
+	ss := []scenario{
 		{Name: "A/A", Canary: base, Note: "canary identical to baseline"},
 		{Name: "5xx +2 pt", Regression: true, Canary: errs, Note: "5xx 1% -> 3%"},
 		{Name: "latency x1.2", Regression: true, Canary: whole, Note: "whole distribution x1.2: p99 64.0 -> 76.8 ms, mean +20%"},
 		{Name: "p99 +20% (tail)", Regression: true, Canary: tail, Note: "sigma 0.5 -> 0.578, median kept: p99 +20%, p95 +13.7%, mean +4.3%"},
 	}
+	errs1 := base
+	errs1.ErrorRate += 0.01
+	ss = append(ss, scenario{Name: "5xx +1 pt", Regression: true, Canary: errs1, Extra: true,
+		Note: "5xx 1% -> 2%: half the regression of the targets, to compare the power of error tests"})
+	for i := range ss {
+		ss[i].index = i
+	}
+	return ss
 }
 
 func ptr(v float64) *float64 { return &v }
@@ -78,6 +91,23 @@ func plans() []plan {
 			Spec: model.AnalysisSpec{Metrics: tail}, Step: step(90*time.Second, 2)},
 		{Name: "threshold 3x2m", Note: "judge: threshold, maxLatencyRatio: 1.1; analysis: {interval: 2m, intervals: 3}",
 			Spec: model.AnalysisSpec{Judge: model.JudgeThreshold, MaxLatencyRatio: ptr(1.1)}, Step: step(2*time.Minute, 3)},
+		// Issue 12: false alarms add up over intervals. A canary of three
+		// 50 s intervals (a verdict on the first at 50 s; 50 samples a
+		// side, where Mann-Whitney switches to its normal approximation)
+		// judged four ways: as before (per-second error shares, every
+		// interval at 98%), with the step's budget split among its
+		// intervals, with the count test, and with both (the judge now).
+		// Only the last runs by default; name the others with -plans.
+		{Name: "before 3x50s", Extra: true, Note: "default metrics judged as before issue 12: per-second 5xx shares (Mann-Whitney), each interval at 98%; analysis: {interval: 50s, intervals: 3}",
+			Step: step(50*time.Second, 3), PerSecond: true, Unsplit: true},
+		{Name: "split 3x50s", Extra: true, Note: "per-second 5xx shares (Mann-Whitney), the 2% split among the 3 intervals (each at 99.33%)",
+			Step: step(50*time.Second, 3), PerSecond: true},
+		{Name: "counts 3x50s", Extra: true, Note: "5xx tested on counts (errors and requests per group), each interval at 98%",
+			Step: step(50*time.Second, 3), Unsplit: true},
+		{Name: "mw 3x50s", Note: "the defaults now: 5xx on counts, the 2% split among the 3 intervals; analysis: {interval: 50s, intervals: 3}",
+			Step: step(50*time.Second, 3)},
+		{Name: "mw tail 3x50s", Extra: true, Note: "as mw 3x50s, with latency_p99 in a group of its own (group: tail)",
+			Spec: model.AnalysisSpec{Metrics: tail}, Step: step(50*time.Second, 3)},
 		// Extra: the default metrics over two 60 s intervals, with
 		// latency-p99 in the latency group and in a group of its own. In the
 		// latency group a lone p99 High scores 83.3 (marginal), which fails

@@ -28,6 +28,13 @@ type plan struct {
 	Extra bool
 	Spec  model.AnalysisSpec
 	Step  model.AnalysisStep
+	// PerSecond judges the error rate as before the count test: the trials
+	// (requests per second) the front door hands with it are dropped, so
+	// the judge ranks per-second shares (Mann-Whitney).
+	PerSecond bool
+	// Unsplit judges every interval at the full confidence level, as
+	// before the step's false-alarm budget was split among its intervals.
+	Unsplit bool
 }
 
 // result is how one simulated analysis step ended.
@@ -126,10 +133,17 @@ func judgeSamples(ctx context.Context, p plan, base, can *stream, iv stage.Analy
 	baseScope := source.Scope{Application: "app", Environment: "sim", ServerGroup: baselineGroup, Role: string(model.RoleBaseline), Start: from, End: to}
 	canScope := source.Scope{Application: "app", Environment: "sim", ServerGroup: canaryGroup, Role: string(model.RoleCanary), Start: from, End: to}
 	for _, m := range cfg.Metrics {
-		data.Metrics = append(data.Metrics, fetchMetric(ctx, sources, m, baseScope, canScope))
+		fm := fetchMetric(ctx, sources, m, baseScope, canScope)
+		if p.PerSecond {
+			fm.BaselineTrials, fm.CanaryTrials = nil, nil
+		}
+		data.Metrics = append(data.Metrics, fm)
+	}
+	if p.Unsplit {
+		data.Intervals = 0
 	}
 	rep := analysis.MannWhitneyJudge{}.JudgeSamples(data.Input(cfg))
-	alpha := 1 - cfg.WithDefaults().ConfidenceLevel
+	alpha := 1 - rep.ConfidenceLevel
 	for _, m := range rep.Metrics {
 		if m.Critical && m.Tested && m.Classification == analysis.ClassPass && m.P < alpha && m.Estimate > 0 && m.Low == 0 {
 			masked = append(masked, m.Name)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/analysis"
+	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/provider/local"
 )
 
@@ -36,12 +37,15 @@ func (t traffic) p99() float64 { return t.Median * math.Exp(z99*t.Sigma) }
 func (t traffic) mean() float64 { return t.Median * math.Exp(t.Sigma*t.Sigma/2) }
 
 // second is one second of one server group's traffic, counted the way the
-// front door's per-second series counts it (internal/provider/local,
-// series.add): requests, 5xx answers, the latency sum in nanoseconds and
-// per-bucket counts over local.LatencyBounds with a last +Inf bucket.
+// front door counts it (internal/provider/local): requests, 5xx answers,
+// the latency sum in nanoseconds, the per-second series' buckets of the fine
+// layout (latency.Bucket, kept sparse as the series keeps a second) and the
+// cumulative counters' buckets over local.LatencyBounds with a last +Inf
+// bucket.
 type second struct {
 	requests, errors, sumNS uint64
-	buckets                 []uint64
+	fine                    []latency.Count // ascending index
+	coarse                  []uint64
 }
 
 // stream is one server group's requests through the front door, generated
@@ -73,11 +77,13 @@ func (s *stream) fill(end int) {
 }
 
 // add mirrors series.add and groupMetrics.observe of the local front door
-// (unexported there): the bucket is the first bound >= the latency.
+// (unexported there): the bucket is the first bound >= the latency, in the
+// fine layout (latency.Bucket) for the series and in local.LatencyBounds for
+// the cumulative counters.
 func (s *stream) add(done float64, isErr bool, d time.Duration) {
 	sec := int(done)
 	for len(s.secs) <= sec {
-		s.secs = append(s.secs, second{buckets: make([]uint64, len(local.LatencyBounds)+1)})
+		s.secs = append(s.secs, second{coarse: make([]uint64, len(local.LatencyBounds)+1)})
 	}
 	c := &s.secs[sec]
 	c.requests++
@@ -85,7 +91,14 @@ func (s *stream) add(done float64, isErr bool, d time.Duration) {
 		c.errors++
 	}
 	c.sumNS += uint64(d)
-	c.buckets[sort.SearchFloat64s(local.LatencyBounds, d.Seconds())]++
+	c.coarse[sort.SearchFloat64s(local.LatencyBounds, d.Seconds())]++
+	b := uint16(latency.Bucket(d))
+	i := sort.Search(len(c.fine), func(i int) bool { return c.fine[i].Index >= b })
+	if i < len(c.fine) && c.fine[i].Index == b {
+		c.fine[i].N++
+		return
+	}
+	c.fine = slices.Insert(c.fine, i, latency.Count{Index: b, N: 1})
 }
 
 // seconds mirrors series.read: the complete seconds in [from, to) as
@@ -100,8 +113,8 @@ func (s *stream) seconds(from, to time.Time) []local.Second {
 			continue
 		}
 		out = append(out, local.Second{Time: epoch.Add(time.Duration(i) * time.Second), Requests: c.requests,
-			Errors: c.errors, SumSeconds: time.Duration(c.sumNS).Seconds(), Buckets: slices.Clone(c.buckets),
-			Bounds: local.LatencyBounds})
+			Errors: c.errors, SumSeconds: time.Duration(c.sumNS).Seconds(),
+			Latency: latency.Histogram{Bounds: latency.Bounds, Counts: c.fine}})
 	}
 	return out
 }
@@ -118,7 +131,7 @@ func (s *stream) counters(at int) analysis.Counters {
 		c.Requests += sec.requests
 		c.Errors += sec.errors
 		sumNS += sec.sumNS
-		for b, n := range sec.buckets {
+		for b, n := range sec.coarse {
 			c.Buckets[b] += n
 		}
 	}

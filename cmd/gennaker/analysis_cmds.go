@@ -130,7 +130,11 @@ func printMetrics(w io.Writer, metrics []analysis.MetricResult, groups []analysi
 		}
 		stat := "\t\t\t\t"
 		if m.Tested {
-			stat = fmt.Sprintf("%.0f\t%.3g\t%s [%s, %s]\t%s %s\t%.2f", m.U, m.P, stat4(m.Estimate), stat4(m.Low), stat4(m.High), m.EffectMeasure, effect(m.EffectSize), m.Power)
+			u := fmt.Sprintf("%.0f", m.U)
+			if m.Test == analysis.TestProportion { // counts: the shift is the difference of the shares
+				u = fmt.Sprintf("%d/%d vs %d/%d", m.Canary.Events, m.Canary.Trials, m.Baseline.Events, m.Baseline.Trials)
+			}
+			stat = fmt.Sprintf("%s\t%.3g\t%s [%s, %s]\t%s %s\t%.2f", u, m.P, stat4(m.Estimate), stat4(m.Low), stat4(m.High), m.EffectMeasure, effect(m.EffectSize), m.Power)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%d / %s\t%d / %s\t%s\t\n", m.Name, class, m.Baseline.Count, stat4(m.Baseline.Mean), m.Canary.Count, stat4(m.Canary.Mean), stat)
 	}

@@ -34,6 +34,10 @@ type SampleSummary struct {
 	Mean     float64 `json:"mean"`
 	Median   float64 `json:"median"`
 	StdDev   float64 `json:"stdDev"`
+	// Events and Trials are the counts a proportion is tested on (the
+	// errors and requests behind a per-second error rate); 0 otherwise.
+	Events uint64 `json:"events,omitempty"`
+	Trials uint64 `json:"trials,omitempty"`
 }
 
 // MetricResult is one metric's classification with the statistics behind it.
@@ -56,11 +60,14 @@ type MetricResult struct {
 	Insufficient bool          `json:"insufficient,omitempty"`
 	Baseline     SampleSummary `json:"baseline"`
 	Canary       SampleSummary `json:"canary"`
-	// Tested: the Mann-Whitney test ran and the fields below are set.
-	Tested bool    `json:"tested"`
-	U      float64 `json:"u"`
-	P      float64 `json:"p"`
-	Exact  bool    `json:"exact"`
+	// Tested: a test ran and the fields below are set.
+	Tested bool `json:"tested"`
+	// Test is the test that ran: TestMannWhitney on the per-second samples,
+	// or TestProportion on the events and trials behind them.
+	Test  TestKind `json:"test,omitempty"`
+	U     float64  `json:"u"`
+	P     float64  `json:"p"`
+	Exact bool     `json:"exact"`
 	// Estimate is the Hodges-Lehmann shift canary - baseline; Low and High
 	// its confidence interval at ConfidenceLevel.
 	Estimate        float64 `json:"estimate"`
@@ -79,11 +86,30 @@ type MetricResult struct {
 	Power float64 `json:"power"`
 }
 
+// TestKind names the test that compared a metric.
+type TestKind string
+
+const (
+	// TestMannWhitney: the Mann-Whitney U test of the per-second samples,
+	// with the Hodges-Lehmann interval of the shift.
+	TestMannWhitney TestKind = "mannWhitney"
+	// TestProportion: the exact conditional test of two proportions on the
+	// counts behind the samples (errors among requests), with the Newcombe
+	// interval of the difference; for samples that carry their trials.
+	TestProportion TestKind = "proportion"
+)
+
 // MetricSamples are one metric's samples for one interval.
 type MetricSamples struct {
 	Name     string    `json:"name"`
 	Baseline []float64 `json:"baseline"`
 	Canary   []float64 `json:"canary"`
+	// BaselineTrials and CanaryTrials, when a source knows them, are the
+	// trials each sample is a share of (the requests of each second of an
+	// error rate): one per sample. With them the metric is a proportion of
+	// counted events and is tested as one (TestProportion).
+	BaselineTrials []uint64 `json:"baselineTrials,omitempty"`
+	CanaryTrials   []uint64 `json:"canaryTrials,omitempty"`
 	// Error, when set, is why the samples could not be fetched; the metric
 	// then has no data for this interval (never a pass).
 	Error string `json:"error,omitempty"`
@@ -158,6 +184,8 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		r.Classification, r.Insufficient = ClassNoData, true
 		r.Reason = fmt.Sprintf("too few samples (baseline %d, canary %d; each needs %d)", len(base), len(can), cfg.MinSamples)
 		return r
+	case counted(s):
+		return classifyProportion(cfg, m, s, r)
 	case minimumP(len(base), len(can)) >= stats.Alpha(cfg.ConfidenceLevel):
 		// No outcome of the test could be significant: judging would pass
 		// any canary, however bad.
@@ -177,7 +205,7 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		r.Classification, r.Insufficient, r.Reason = ClassNoData, true, err.Error()
 		return r
 	}
-	r.Tested = true
+	r.Tested, r.Test = true, TestMannWhitney
 	r.U, r.P, r.Exact, r.Estimate, r.Low, r.High, r.CLES = mw.U, mw.P, mw.Exact, mw.Estimate, mw.Low, mw.High, mw.CLES
 	if m.EffectSize.Measure == EffectCLES {
 		r.EffectSize = mw.CLES
@@ -201,11 +229,7 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 // zero by the tolerance in a direction that matters), then the effect gate.
 func decide(r MetricResult, m MetricConfig) (Classification, string) {
 	e := m.EffectSize
-	interval := fmt.Sprintf("shift %.4g, %.0f%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
-		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
-	if (m.Critical || r.Estimate == 0) && r.Low <= 0 && r.High >= 0 && stats.Significant(r.P, r.ConfidenceLevel) {
-		interval += fmt.Sprintf(", canary above baseline in %.0f%% of pairs", 100*r.CLES)
-	}
+	interval := evidence(r, m)
 	up := m.Direction == DirectionIncrease || m.Direction == DirectionEither
 	down := m.Direction == DirectionDecrease || m.Direction == DirectionEither
 	// Only a significant test counts. With tiny samples the interval at the
@@ -241,6 +265,22 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 		return ClassPass, fmt.Sprintf("significant decrease but within the tolerance %.4g (%.2f × |shift|): %s", r.Tolerance, tolerance(r), interval)
 	}
 	return ClassPass, "no significant difference: " + interval
+}
+
+// evidence is the numbers behind a tested metric's classification, for its reason.
+func evidence(r MetricResult, m MetricConfig) string {
+	if r.Test == TestProportion {
+		return fmt.Sprintf("share %.4g (%d of %d) against %.4g (%d of %d), difference %.4g, %.4g%% interval [%.4g, %.4g], p=%.3g, %s %.3g",
+			float64(r.Canary.Events)/float64(r.Canary.Trials), r.Canary.Events, r.Canary.Trials,
+			float64(r.Baseline.Events)/float64(r.Baseline.Trials), r.Baseline.Events, r.Baseline.Trials,
+			r.Estimate, 100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+	}
+	s := fmt.Sprintf("shift %.4g, %.4g%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
+		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+	if (m.Critical || r.Estimate == 0) && r.Low <= 0 && r.High >= 0 && stats.Significant(r.P, r.ConfidenceLevel) {
+		s += fmt.Sprintf(", canary above baseline in %.0f%% of pairs", 100*r.CLES)
+	}
+	return s
 }
 
 // minimumP is the smallest two-sided p-value the Mann-Whitney test can give

@@ -26,8 +26,11 @@
 // MannWhitneyJudge is the statistical judge (SampleJudge: per-metric samples
 // in, Report out), Kayenta-style: config.go (AnalysisConfig, the
 // AnalysisTemplate spec), classify.go (one metric: NaN strategy, outliers,
-// Mann-Whitney U and Hodges-Lehmann interval, effect-size gates), score.go
-// (group and weighted scores, thresholds), kayenta.go (the interval decision:
+// Mann-Whitney U and Hodges-Lehmann interval, effect-size gates),
+// proportion.go (a metric whose samples carry their trials, the front
+// door's error rate, tested on the interval's counts), score.go (group and
+// weighted scores, thresholds), kayenta.go (the interval decision: the
+// critical metrics' false-alarm budget split among the step's intervals,
 // extend, inconclusive, pass, fail). The statistics live in the stats
 // package; docs/analysis.md explains the rules and where they differ from
 // Kayenta. Judge fixtures are in testdata/judge (format in judge_fixture_test.go).

@@ -20,6 +20,24 @@ type SampleInput struct {
 	// Final: this is the analysis' last interval, so its score must reach
 	// Thresholds.Pass (a marginal score fails instead of going on).
 	Final bool `json:"final"`
+	// Intervals is how many intervals the analysis step plans (0 counts as
+	// 1). Each is a chance for a critical metric to fail a good canary on
+	// its own, so their false-alarm budget, 1 - ConfidenceLevel, is split
+	// evenly among them (see IntervalConfidence).
+	Intervals int `json:"intervals,omitempty"`
+}
+
+// IntervalConfidence is the confidence level each of a step's intervals is
+// judged at, so that the step as a whole keeps the configured one: the
+// significance 1 - level is split evenly among the planned intervals
+// (Bonferroni). The intervals do not overlap, so their tests are independent
+// and a good canary fails the step with probability at most 1 - level (a
+// little less: 1 - (1 - alpha/k)^k).
+func IntervalConfidence(level float64, intervals int) float64 {
+	if intervals <= 1 {
+		return level
+	}
+	return 1 - (1-level)/float64(intervals)
 }
 
 // Report is the statistical judge's decision record for one interval.
@@ -35,6 +53,11 @@ type Report struct {
 	Metrics    []MetricResult `json:"metrics"`
 	Extensions int            `json:"extensions"`
 	Final      bool           `json:"final"`
+	// ConfidenceLevel is the level this interval's critical metrics were
+	// judged at: the config's, split among the step's Intervals
+	// (IntervalConfidence). Other metrics are judged at the config's.
+	ConfidenceLevel float64 `json:"confidenceLevel,omitempty"`
+	Intervals       int     `json:"intervals,omitempty"`
 }
 
 // MannWhitneyJudge is the Kayenta-style statistical judge (see
@@ -49,7 +72,9 @@ var _ SampleJudge = MannWhitneyJudge{}
 // JudgeSamples decides one interval. Metrics without samples in in.Samples
 // have no data. Steps:
 //
-//  1. classify every configured metric (ClassifyMetric);
+//  1. classify every configured metric (ClassifyMetric), the critical ones
+//     at the step's confidence level split among its planned intervals
+//     (IntervalConfidence);
 //  2. any unmuted metric with too little data (fewer than MinSamples, a
 //     failed source, or no data when it must have data), or no scorable
 //     metric at all: Extend until MaxExtensions, then Inconclusive (at once
@@ -60,18 +85,24 @@ var _ SampleJudge = MannWhitneyJudge{}
 //     which fails.
 func (MannWhitneyJudge) JudgeSamples(in SampleInput) Report {
 	cfg := in.Config.WithDefaults()
+	critical := cfg
+	critical.ConfidenceLevel = IntervalConfidence(cfg.ConfidenceLevel, in.Intervals)
 	samples := map[string]MetricSamples{}
 	for _, s := range in.Samples {
 		samples[s.Name] = s
 	}
-	rep := Report{Extensions: in.Extensions, Final: in.Final}
+	rep := Report{Extensions: in.Extensions, Final: in.Final, ConfidenceLevel: critical.ConfidenceLevel, Intervals: in.Intervals}
 	var short []string
 	for _, m := range cfg.Metrics {
 		s, ok := samples[m.Name]
 		if !ok {
 			s = MetricSamples{Name: m.Name}
 		}
-		r := ClassifyMetric(cfg, m, s)
+		c := cfg
+		if m.Critical && !m.Muted {
+			c = critical
+		}
+		r := ClassifyMetric(c, m, s)
 		rep.Metrics = append(rep.Metrics, r)
 		if r.Insufficient && !r.Muted {
 			short = append(short, r.Name+": "+r.Reason)

@@ -23,6 +23,9 @@ type IntervalData struct {
 	Metrics    []FetchedMetric `json:"metrics"`
 	Extensions int             `json:"extensions"`
 	Final      bool            `json:"final"`
+	// Intervals is how many intervals the step planned (SampleInput.Intervals);
+	// 0 in records made before it was kept, which are judged again as one.
+	Intervals int `json:"intervals,omitempty"`
 }
 
 // FetchedMetric is one metric's samples for an interval and where they came from.
@@ -33,6 +36,11 @@ type FetchedMetric struct {
 	CanaryQuery   string  `json:"canaryQuery"`
 	Baseline      Samples `json:"baseline"`
 	Canary        Samples `json:"canary"`
+	// BaselineTrials and CanaryTrials are the trials behind each sample
+	// when the source knows them (the front door's error_rate: each
+	// second's requests); see MetricSamples.
+	BaselineTrials []uint64 `json:"baselineTrials,omitempty"`
+	CanaryTrials   []uint64 `json:"canaryTrials,omitempty"`
 	// Error is why the samples could not be fetched (the metric had no data).
 	Error string `json:"error,omitempty"`
 }
@@ -40,9 +48,10 @@ type FetchedMetric struct {
 // Input is the judge's input for this interval's data under cfg. Metrics of
 // cfg that were not fetched have no data.
 func (d IntervalData) Input(cfg AnalysisConfig) SampleInput {
-	in := SampleInput{Config: cfg, Extensions: d.Extensions, Final: d.Final}
+	in := SampleInput{Config: cfg, Extensions: d.Extensions, Final: d.Final, Intervals: d.Intervals}
 	for _, m := range d.Metrics {
-		in.Samples = append(in.Samples, MetricSamples{Name: m.Name, Baseline: m.Baseline, Canary: m.Canary, Error: m.Error})
+		in.Samples = append(in.Samples, MetricSamples{Name: m.Name, Baseline: m.Baseline, Canary: m.Canary,
+			BaselineTrials: m.BaselineTrials, CanaryTrials: m.CanaryTrials, Error: m.Error})
 	}
 	return in
 }

@@ -118,6 +118,6 @@ func ThresholdInput(spec model.AnalysisSpec, canary, baseline string, baselineRo
 func SampleInterval(cfg analysis.AnalysisConfig, canary, baseline string, iv AnalysisInterval, now time.Time, t AnalysisTiming) analysis.IntervalData {
 	return analysis.IntervalData{
 		Judge: model.JudgeMannWhitney, Config: cfg, Canary: canary, Baseline: baseline,
-		Start: iv.Start, End: now, Extensions: iv.Extensions, Final: t.IsFinal(iv),
+		Start: iv.Start, End: now, Extensions: iv.Extensions, Final: t.IsFinal(iv), Intervals: t.Intervals,
 	}
 }

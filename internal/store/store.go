@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/model"
 )
 
@@ -277,9 +278,10 @@ type TrafficSecond struct {
 	Requests, Errors uint64
 	// SumSeconds is the total latency of the second's requests.
 	SumSeconds float64
-	// Buckets counts requests per latency bucket (the front door's bounds,
-	// then +Inf).
-	Buckets []uint64
+	// Latency counts the second's latencies (sparse, in the front door's
+	// fine layout; seconds stored before it keep the coarse one, see
+	// package latency). Stored as its JSON.
+	Latency latency.Histogram
 }
 
 // TrafficSecondsParams names a server group's seconds in [From, To).

@@ -168,6 +168,9 @@ func buildMetric(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fe
 		mv.Tolerance = "± " + fmtNumber(r.Tolerance)
 		mv.P = fmtNumber(r.P)
 		mv.U = fmtNumber(r.U)
+		if r.Test == analysis.TestProportion { // counts: no U; the shift is the difference of the shares
+			mv.U = fmt.Sprintf("%d/%d vs %d/%d", r.Canary.Events, r.Canary.Trials, r.Baseline.Events, r.Baseline.Trials)
+		}
 	}
 	if r.Tested || r.EffectSize != 0 {
 		mv.Effect = fmtNumber(r.EffectSize)

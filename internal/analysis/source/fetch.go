@@ -28,9 +28,12 @@ func FetchMetric(ctx context.Context, sources map[string]Source, m model.Analysi
 	c, errC := src.Fetch(ctx, m.Query, can)
 	fm.BaselineQuery, fm.CanaryQuery = b.Query, c.Query
 	fm.Baseline, fm.Canary = b.Samples, c.Samples
+	if len(b.Trials) > 0 && len(c.Trials) > 0 {
+		fm.BaselineTrials, fm.CanaryTrials = b.Trials, c.Trials
+	}
 	if err := errors.Join(errB, errC); err != nil {
 		fm.Error = err.Error()
-		fm.Baseline, fm.Canary = nil, nil
+		fm.Baseline, fm.Canary, fm.BaselineTrials, fm.CanaryTrials = nil, nil, nil, nil
 	}
 	return fm
 }

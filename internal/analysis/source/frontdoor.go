@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/provider/local"
@@ -19,11 +18,14 @@ var _ Source = FrontDoor{}
 
 // Front-door metrics, one sample per second with traffic.
 const (
-	// FrontDoorErrorRate is the share of 5xx answers in the second (0-1).
+	// FrontDoorErrorRate is the share of 5xx answers in the second (0-1),
+	// with the second's requests as its trials: the judge tests the errors
+	// and requests of the interval (analysis.TestProportion).
 	FrontDoorErrorRate = "error_rate"
 	// FrontDoorLatencyMean is the mean latency of the second, in seconds.
 	FrontDoorLatencyMean = "latency_mean"
-	// FrontDoorLatencyP95 is the 95th percentile latency of the second (histogram, interpolated).
+	// FrontDoorLatencyP95 is the 95th percentile latency of the second
+	// (latency.Histogram.Quantile: within 2% of the exact one from 100 µs to 10 s).
 	FrontDoorLatencyP95 = "latency_p95"
 	// FrontDoorLatencyP99 is the 99th percentile latency of the second.
 	FrontDoorLatencyP99 = "latency_p99"
@@ -46,12 +48,13 @@ func (f FrontDoor) Fetch(_ context.Context, metric string, s Scope) (Fetched, er
 		switch metric {
 		case FrontDoorErrorRate:
 			v = float64(sec.Errors) / float64(sec.Requests)
+			out.Trials = append(out.Trials, sec.Requests)
 		case FrontDoorLatencyMean:
 			v = sec.SumSeconds / float64(sec.Requests)
 		case FrontDoorLatencyP95:
-			v = quantile(0.95, sec)
+			v = sec.Latency.Quantile(0.95)
 		case FrontDoorLatencyP99:
-			v = quantile(0.99, sec)
+			v = sec.Latency.Quantile(0.99)
 		case FrontDoorRequests:
 			v = float64(sec.Requests)
 		default:
@@ -60,27 +63,4 @@ func (f FrontDoor) Fetch(_ context.Context, metric string, s Scope) (Fetched, er
 		out.Samples = append(out.Samples, v)
 	}
 	return out, nil
-}
-
-// quantile interpolates inside the per-bucket histogram of one second, like
-// Prometheus' histogram_quantile; the +Inf bucket answers the last bound.
-func quantile(q float64, sec local.Second) float64 {
-	if sec.Requests == 0 {
-		return math.NaN()
-	}
-	rank := q * float64(sec.Requests)
-	var cum float64
-	lower := 0.0
-	for i, n := range sec.Buckets {
-		if i >= len(sec.Bounds) {
-			return sec.Bounds[len(sec.Bounds)-1]
-		}
-		upper := sec.Bounds[i]
-		if n > 0 && cum+float64(n) >= rank {
-			return lower + (upper-lower)*(rank-cum)/float64(n)
-		}
-		cum += float64(n)
-		lower = upper
-	}
-	return sec.Bounds[len(sec.Bounds)-1]
 }

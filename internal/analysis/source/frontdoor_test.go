@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/provider/local"
 )
 
@@ -14,8 +15,8 @@ func TestFrontDoorSamplesPerSecond(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	bounds := []float64{0.01, 0.1}
 	secs := []local.Second{
-		{Time: t0, Requests: 10, Errors: 1, SumSeconds: 0.05, Buckets: []uint64{10, 0, 0}, Bounds: bounds},
-		{Time: t0.Add(time.Second), Requests: 4, Errors: 2, SumSeconds: 0.2, Buckets: []uint64{0, 4, 0}, Bounds: bounds},
+		{Time: t0, Requests: 10, Errors: 1, SumSeconds: 0.05, Latency: latency.Sparse(bounds, []uint64{10, 0, 0})},
+		{Time: t0.Add(time.Second), Requests: 4, Errors: 2, SumSeconds: 0.2, Latency: latency.Sparse(bounds, []uint64{0, 4, 0})},
 	}
 	fd := FrontDoor{Seconds: func(app, env, sg string, from, to time.Time) []local.Second { return secs }}
 	cases := map[string][]float64{
@@ -28,6 +29,9 @@ func TestFrontDoorSamplesPerSecond(t *testing.T) {
 		got, err := fd.Fetch(t.Context(), metric, Scope{ServerGroup: "g", Start: t0, End: t0.Add(2 * time.Second)})
 		if err != nil {
 			t.Fatalf("%s: %v", metric, err)
+		}
+		if wantTrials := metric == FrontDoorErrorRate; wantTrials != (len(got.Trials) == 2 && got.Trials[0] == 10 && got.Trials[1] == 4) {
+			t.Errorf("%s: trials %v; the error rate carries each second's requests (10, 4), no other metric any", metric, got.Trials)
 		}
 		if len(got.Samples) != len(want) {
 			t.Fatalf("%s: got %v, want %v", metric, got.Samples, want)

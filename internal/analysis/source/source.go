@@ -34,6 +34,10 @@ type Scope struct {
 type Fetched struct {
 	Query   string    `json:"query"`
 	Samples []float64 `json:"samples"`
+	// Trials, when the source counts them, are the trials each sample is a
+	// share of (the requests of each second of the front door's error_rate),
+	// so the judge can test the counts (analysis.TestProportion).
+	Trials []uint64 `json:"trials,omitempty"`
 }
 
 // Source fetches samples of one metric for one scope.

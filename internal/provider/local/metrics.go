@@ -6,10 +6,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gennaker/gennaker/internal/latency"
 )
 
-// LatencyBounds are the upper bounds, in seconds, of the front door's latency buckets.
-var LatencyBounds = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+// LatencyBounds are the upper bounds, in seconds, of the front door's
+// cumulative latency buckets: its Prometheus histogram and the counters of
+// the threshold judge (Snapshot). The per-second series the statistical
+// judge reads counts latencies in the fine layout of package latency.
+var LatencyBounds = latency.CoarseBounds
 
 // Counters are cumulative front-door measurements of one server group.
 // Subtract two snapshots (Sub) to get an interval.

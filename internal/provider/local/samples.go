@@ -75,7 +75,7 @@ func (p *Provider) storeSeconds(from, to time.Time) bool {
 		for sg, m := range groups {
 			for _, s := range m.series.read(from, to) {
 				secs = append(secs, store.TrafficSecond{Application: fd.app, Environment: fd.env, ServerGroup: sg, Time: s.Time,
-					Requests: s.Requests, Errors: s.Errors, SumSeconds: s.SumSeconds, Buckets: s.Buckets})
+					Requests: s.Requests, Errors: s.Errors, SumSeconds: s.SumSeconds, Latency: s.Latency})
 			}
 		}
 	}
@@ -108,7 +108,7 @@ func (p *Provider) withStored(app, env, serverGroup string, from, to time.Time, 
 	out := mem
 	for _, s := range stored {
 		if !have[s.Time.Unix()] {
-			out = append(out, Second{Time: s.Time, Requests: s.Requests, Errors: s.Errors, SumSeconds: s.SumSeconds, Buckets: s.Buckets, Bounds: LatencyBounds})
+			out = append(out, Second{Time: s.Time, Requests: s.Requests, Errors: s.Errors, SumSeconds: s.SumSeconds, Latency: s.Latency})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })

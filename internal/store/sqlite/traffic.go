@@ -17,7 +17,7 @@ func (q *queries) TrafficSecondsInsert(ctx context.Context, secs []store.Traffic
 	}
 	return q.atomic(ctx, func(q *queries) error {
 		for _, s := range secs {
-			b, err := json.Marshal(s.Buckets)
+			b, err := json.Marshal(s.Latency)
 			if err != nil {
 				return err
 			}
@@ -50,8 +50,8 @@ func (q *queries) TrafficSecondsList(ctx context.Context, p store.TrafficSeconds
 			return nil, fmt.Errorf("list the traffic of %s: %w", p.ServerGroup, err)
 		}
 		s.Time, s.Requests, s.Errors = time.Unix(sec, 0).UTC(), uint64(requests), uint64(errs)
-		if err := json.Unmarshal([]byte(buckets), &s.Buckets); err != nil {
-			return nil, fmt.Errorf("the traffic of %s at %s: buckets: %w", p.ServerGroup, s.Time.Format(time.RFC3339), err)
+		if err := json.Unmarshal([]byte(buckets), &s.Latency); err != nil {
+			return nil, fmt.Errorf("the traffic of %s at %s: %w", p.ServerGroup, s.Time.Format(time.RFC3339), err)
 		}
 		out = append(out, s)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -13,7 +14,8 @@ func testTraffic(t *testing.T, open func(t *testing.T) store.Store) {
 	base := time.Unix(1_800_000_000, 0).UTC()
 	sec := func(sg string, i int, requests uint64) store.TrafficSecond {
 		return store.TrafficSecond{Application: "checkout", Environment: "prod", ServerGroup: sg, Time: base.Add(time.Duration(i) * time.Second),
-			Requests: requests, Errors: 1, SumSeconds: 0.25, Buckets: []uint64{requests - 1, 1, 0}}
+			Requests: requests, Errors: 1, SumSeconds: 0.25,
+			Latency: latency.Histogram{Bounds: latency.Bounds, Counts: []latency.Count{{Index: 120, N: uint32(requests - 1)}, {Index: 583, N: 1}}}}
 	}
 	must(t, b.store.TrafficSecondsInsert(b.ctx, []store.TrafficSecond{sec("checkout-v001", 0, 10), sec("checkout-v001", 1, 11), sec("checkout-v002", 1, 5), sec("checkout-v001", 3, 13)}))
 	// A second stored again keeps what was stored first.
