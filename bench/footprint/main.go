@@ -11,22 +11,25 @@
 //     Target: < 60 MiB.
 //
 // RssFile depends on how the binary's file sits in the page cache, not only
-// on the server: the kernel maps a whole page-cache folio when one of its
-// pages is touched, and a file the Go linker has just written (through
-// mmap) is cached in large folios (up to 2 MiB) where a copied or
-// disk-read one is cached in 4 KiB pages. The same binary idled at 58 MiB
-// copied and at 66-78 MiB freshly linked (docs/benchmarks.md, Footprint).
-// -pagecache says which state is measured:
+// on the server: the kernel maps a whole page-cache folio into the process
+// when one of its pages is touched. A file written in large chunks (the Go
+// linker's mmap output, a 1 MiB write loop, an archive extracted) is cached
+// in large folios, up to 2 MiB, on kernels with large folios for the file
+// system (Linux 6.18, ext4 here); a file read from disk by exec's page
+// faults, or copied by cp (copy_file_range), in 4 KiB pages. The same
+// binary idled at 57.5 MiB cold and at 64-83 MiB in large folios
+// (docs/benchmarks.md, Footprint). -pagecache says which state is measured:
 //
-//   - as-is: the file as it is (freshly linked when built here; varies with
-//     how much memory the kernel had free for large folios when it was written);
+//   - as-is: the file as it is: freshly linked when built here, in as many
+//     large folios as the kernel had free memory for when it was written;
 //
-//   - copy:  a copy written with plain write calls into the temporary
-//     directory, as an installed binary is;
+//   - copy: a copy written in 1 MiB write calls into the temporary
+//     directory (as an archive or image layer is unpacked): large folios;
 //
-//   - cold:  -bin itself, dropped from the page cache (fsync, then
-//     POSIX_FADV_DONTNEED) before every start, so it is read from disk as
-//     after a reboot; the startup times then include that reading.
+//   - cold: -bin itself, dropped from the page cache (fsync, then
+//     POSIX_FADV_DONTNEED, this file only) before every start, so exec
+//     reads it from disk as after a reboot: 4 KiB pages, the same from run
+//     to run; the startup times then include that reading.
 //
 //     go run ./bench/footprint [-bin PATH] [-starts 5] [-rss 3] [-idle 5s] [-pagecache as-is|copy|cold]
 package main
@@ -135,8 +138,8 @@ func pageCache(state, bin, tmp string) (func() (string, error), error) {
 	return nil, fmt.Errorf("-pagecache %q: use as-is, copy or cold", state)
 }
 
-// copyFile copies with plain read and write calls (no copy_file_range), as
-// an installer writes a file.
+// copyFile copies with plain 1 MiB read and write calls (no
+// copy_file_range), as an archive is unpacked.
 func copyFile(dst, src string) error {
 	in, err := os.Open(src)
 	if err != nil {
