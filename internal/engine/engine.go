@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
@@ -42,6 +42,14 @@ type Config struct {
 	// ScanInterval is how often the due scan looks for stages whose stored
 	// timer has come and that no job holds (default 1s).
 	ScanInterval time.Duration
+	// QueueDriver is River's driver over Store.DB(). Nil means the SQLite
+	// driver, which is right for the embedded SQLite store; a store of
+	// another dialect passes its own (PostgreSQL:
+	// riverdatabasesql.New(store.DB())). The engine does not import the
+	// PostgreSQL driver itself: it links pgx and lib/pq, whose code and
+	// package initialisation every server would pay for
+	// (docs/benchmarks.md, Footprint).
+	QueueDriver riverdriver.Driver[*sql.Tx]
 }
 
 // Engine runs executions durably: every change goes through one apply that
@@ -108,15 +116,15 @@ func New(cfg Config) (*Engine, error) {
 		RetryPolicy:                 retryPolicy{},
 		CompletedJobRetentionPeriod: time.Hour,
 	}
-	var err error
-	switch cfg.Store.Dialect() {
-	case "sqlite":
-		e.river, err = river.NewClient(riversqlite.New(cfg.Store.DB()), rc)
-	case "postgres":
-		e.river, err = river.NewClient(riverdatabasesql.New(cfg.Store.DB()), rc)
-	default:
-		return nil, fmt.Errorf("engine: store dialect %q has no River driver", cfg.Store.Dialect())
+	driver := cfg.QueueDriver
+	if driver == nil {
+		if d := cfg.Store.Dialect(); d != "sqlite" {
+			return nil, fmt.Errorf("engine: store dialect %q needs its River driver in Config.QueueDriver (PostgreSQL: riverdatabasesql.New(store.DB()))", d)
+		}
+		driver = riversqlite.New(cfg.Store.DB())
 	}
+	var err error
+	e.river, err = river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("engine: starting the job queue: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/api"
@@ -77,9 +78,12 @@ type Config struct {
 
 // ui serves the pages.
 type ui struct {
-	cfg   Config
-	log   *slog.Logger
-	pages map[string]*template.Template
+	cfg Config
+	log *slog.Logger
+	// pages parses the templates on the first page served, not at start:
+	// a server that nobody opens the UI of does not hold them (about 1 MB
+	// of heap; docs/benchmarks.md, Footprint).
+	pages func() (map[string]*template.Template, error)
 	// api is the router the API is served on; no-JS forms are forwarded to
 	// it, as the logged-in caller.
 	api http.Handler
@@ -88,26 +92,18 @@ type ui struct {
 // Mount returns a function that mounts the UI on the API's router, for api.Config.Extra.
 func Mount(cfg Config) func(rt *api.Router) {
 	return func(rt *api.Router) {
-		h, err := newUI(cfg, rt)
-		if err != nil {
-			panic(err) // the templates are embedded: a parse error is a bug caught by tests
-		}
-		h.routes(rt)
+		newUI(cfg, rt).routes(rt)
 	}
 }
 
-func newUI(cfg Config, api http.Handler) (*ui, error) {
+func newUI(cfg Config, api http.Handler) *ui {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
-	return &ui{cfg: cfg, log: cfg.Logger, pages: pages, api: api}, nil
+	return &ui{cfg: cfg, log: cfg.Logger, pages: sync.OnceValues(parsePages), api: api}
 }
 
 // Page access rules. Every page needs a login; a page about an application
@@ -199,7 +195,13 @@ type page struct {
 }
 
 func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
-	t, ok := h.pages[name]
+	pages, err := h.pages()
+	if err != nil { // the templates are embedded: a parse error is a bug caught by TestTemplatesParse
+		h.log.Error("parsing the page templates", "err", err)
+		http.Error(w, "parsing the page templates: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	t, ok := pages[name]
 	if !ok {
 		http.Error(w, "no template "+name, http.StatusInternalServerError)
 		return

@@ -183,6 +183,17 @@ func (s *Server) HWM() (int64, error) {
 	return procStatusKB(s.Cmd.Process.Pid, "VmHWM:")
 }
 
+// RSSParts splits the resident set: anonymous memory (RssAnon: the heap,
+// stacks, runtime metadata) and file-backed pages (RssFile: the binary's
+// own pages mapped in), in bytes.
+func (s *Server) RSSParts() (anon, file int64, err error) {
+	if anon, err = procStatusKB(s.Cmd.Process.Pid, "RssAnon:"); err != nil {
+		return 0, 0, err
+	}
+	file, err = procStatusKB(s.Cmd.Process.Pid, "RssFile:")
+	return anon, file, err
+}
+
 func procStatusKB(pid int, key string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

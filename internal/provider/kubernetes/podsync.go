@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -11,7 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/informers"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -34,22 +36,29 @@ func (p *Provider) RunTrafficSync(ctx context.Context, resync time.Duration) err
 	if resync <= 0 {
 		resync = 10 * time.Second
 	}
-	f := informers.NewSharedInformerFactoryWithOptions(p.kube, resync, informers.WithNamespace(p.ns))
+	// One informer per kind, not informers.NewSharedInformerFactory: the
+	// factory links an informer and a lister for every API group (about
+	// 1.3 MB of code every server would map; docs/benchmarks.md, Footprint).
+	byNamespace := cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}
+	deps := appsinformers.NewDeploymentInformer(p.kube, p.ns, resync, byNamespace)
+	rss := appsinformers.NewReplicaSetInformer(p.kube, p.ns, resync, byNamespace)
+	pods := coreinformers.NewPodInformer(p.kube, p.ns, resync, byNamespace)
 	s := &trafficSync{
 		p:     p,
-		deps:  f.Apps().V1().Deployments().Lister(),
-		rss:   f.Apps().V1().ReplicaSets().Lister(),
-		pods:  f.Core().V1().Pods().Lister(),
+		deps:  appslisters.NewDeploymentLister(deps.GetIndexer()),
+		rss:   appslisters.NewReplicaSetLister(rss.GetIndexer()),
+		pods:  corelisters.NewPodLister(pods.GetIndexer()),
 		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
 	defer s.queue.ShutDown()
 	handlers := []struct {
-		inf cache.SharedIndexInformer
-		key func(any) string
+		kind string
+		inf  cache.SharedIndexInformer
+		key  func(any) string
 	}{
-		{f.Apps().V1().Deployments().Informer(), s.deploymentKey},
-		{f.Apps().V1().ReplicaSets().Informer(), s.replicaSetKey},
-		{f.Core().V1().Pods().Informer(), s.podKey},
+		{"deployments", deps, s.deploymentKey},
+		{"replicasets", rss, s.replicaSetKey},
+		{"pods", pods, s.podKey},
 	}
 	for _, h := range handlers {
 		key := h.key
@@ -66,14 +75,17 @@ func (p *Provider) RunTrafficSync(ctx context.Context, resync time.Duration) err
 		}
 	}
 	runCtx, stop := context.WithCancel(ctx)
-	defer f.Shutdown() // after stop: Shutdown waits for the informers to end
+	var running sync.WaitGroup
+	defer running.Wait() // after stop: the informers end with runCtx
 	defer stop()
-	f.Start(runCtx.Done())
+	for _, h := range handlers {
+		running.Go(func() { h.inf.RunWithContext(runCtx) })
+	}
 	syncCtx, cancel := context.WithTimeout(runCtx, cacheSyncTimeout)
 	defer cancel()
-	for typ, ok := range f.WaitForCacheSync(syncCtx.Done()) {
-		if !ok && ctx.Err() == nil {
-			return fmt.Errorf("kubernetes: watching %v in namespace %s: no complete list after %s: check that the API server is up and that the Role grants list and watch on pods, replicasets and deployments (docs/kubernetes-rbac.yaml)", typ, p.ns, cacheSyncTimeout)
+	for _, h := range handlers {
+		if !cache.WaitForCacheSync(syncCtx.Done(), h.inf.HasSynced) && ctx.Err() == nil {
+			return fmt.Errorf("kubernetes: watching %s in namespace %s: no complete list after %s: check that the API server is up and that the Role grants list and watch on pods, replicasets and deployments (docs/kubernetes-rbac.yaml)", h.kind, p.ns, cacheSyncTimeout)
 		}
 	}
 	p.log.Debug("kubernetes: traffic sync watching", "namespace", p.ns)
