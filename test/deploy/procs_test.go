@@ -103,7 +103,9 @@ func alive(pid int) bool {
 type providerState struct {
 	ServerGroups map[string]struct {
 		Spec struct {
-			Version string `json:"version"`
+			Name        string `json:"name"`
+			Environment string `json:"environment"`
+			Version     string `json:"version"`
 		} `json:"spec"`
 		Instances []struct {
 			Index int `json:"index"`
@@ -113,7 +115,8 @@ type providerState struct {
 	} `json:"serverGroups"`
 }
 
-// statePIDs reads the provider's state file: pids by server group.
+// statePIDs reads the provider's state file: pids by server group name
+// (the tests deploy to one environment; the file keys groups by ENV/NAME).
 func (r *rig) statePIDs() map[string][]int {
 	r.t.Helper()
 	b, err := os.ReadFile(filepath.Join(r.data, "local-state.json"))
@@ -128,21 +131,28 @@ func (r *rig) statePIDs() map[string][]int {
 		r.t.Fatalf("local-state.json: %v\n%s", err, b)
 	}
 	out := map[string][]int{}
-	for name, g := range st.ServerGroups {
+	for _, g := range st.ServerGroups {
 		for _, in := range g.Instances {
-			out[name] = append(out[name], in.PID)
+			out[g.Spec.Name] = append(out[g.Spec.Name], in.PID)
 		}
 	}
 	return out
 }
 
-// logDirs lists the server groups that ever started an instance (DATA/logs/NAME).
+// logDirs lists the server groups that ever started an instance
+// (DATA/logs/ENV/NAME), by name.
 func (r *rig) logDirs() []string {
-	entries, _ := os.ReadDir(filepath.Join(r.data, "logs"))
+	envs, _ := os.ReadDir(filepath.Join(r.data, "logs"))
 	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
+	for _, env := range envs {
+		if !env.IsDir() {
+			continue
+		}
+		groups, _ := os.ReadDir(filepath.Join(r.data, "logs", env.Name()))
+		for _, e := range groups {
+			if e.IsDir() {
+				names = append(names, e.Name())
+			}
 		}
 	}
 	return names
