@@ -305,9 +305,9 @@ func evidence(r MetricResult, m MetricConfig) string {
 	}
 	if r.Test == TestTail {
 		return fmt.Sprintf("%.4g%% of requests above %s (the pooled p%s) against %.4g%% (%d of %d against %d of %d), p=%.3g; p%s %s against %s, %s %.3g",
-			100*float64(r.Canary.Events)/float64(r.Canary.Trials), seconds(r.Threshold), quantileName(r.Quantile),
+			100*float64(r.Canary.Events)/float64(r.Canary.Trials), FormatLatency(r.Threshold), FormatQuantile(TailQuantile(r.Quantile)),
 			100*float64(r.Baseline.Events)/float64(r.Baseline.Trials), r.Canary.Events, r.Canary.Trials, r.Baseline.Events, r.Baseline.Trials,
-			r.P, quantileName(r.Quantile), seconds(r.Canary.Quantile), seconds(r.Baseline.Quantile), r.EffectMeasure, r.EffectSize)
+			r.P, FormatQuantile(r.Quantile), FormatLatency(r.Canary.Quantile), FormatLatency(r.Baseline.Quantile), r.EffectMeasure, r.EffectSize)
 	}
 	s := fmt.Sprintf("shift %.4g, %.4g%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
 		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)

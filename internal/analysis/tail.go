@@ -169,13 +169,14 @@ func tailPower(cfg AnalysisConfig, m MetricConfig, base latency.Histogram, thres
 	return stats.ProportionPower(cn, bn, float64(above)/float64(bn), pb, stats.Alpha(cfg.ConfidenceLevel))
 }
 
-// quantileName is q as a percentile's name: 0.99 is "99", 0.999 "99.9".
-func quantileName(q float64) string { return fmt.Sprintf("%g", math.Round(q*1e6)/1e4) }
+// FormatQuantile is q as a percentile's name: 0.99 is "99", 0.999 "99.9".
+func FormatQuantile(q float64) string { return fmt.Sprintf("%g", math.Round(q*1e6)/1e4) }
 
-// seconds prints a latency in seconds with a unit that fits (71.6ms).
-func seconds(v float64) string {
+// FormatLatency prints a latency in seconds with a unit that fits (71.6ms,
+// 1.25s); a recorded +Inf (±MaxFloat64) is +Inf.
+func FormatLatency(v float64) string {
 	switch {
-	case math.IsInf(v, 0) || v >= math.MaxFloat64:
+	case Infinite(v) > 0:
 		return "+Inf"
 	case v < 1:
 		return fmt.Sprintf("%.4gms", 1000*v)

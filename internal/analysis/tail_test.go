@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/gennaker/gennaker/internal/latency"
@@ -163,5 +165,65 @@ func TestTailUnderTheNull(t *testing.T) {
 	t.Logf("rejected %d of %d (alpha 2%%), %d high", rejected, runs, high)
 	if limit := runs*0.02 + 3*math.Sqrt(runs*0.02*0.98); float64(rejected) > limit {
 		t.Errorf("rejected %d of %d intervals of one distribution, want at most %.0f", rejected, runs, limit)
+	}
+}
+
+// A stored interval keeps each side's requests, so a replay tests the tail
+// on them again (and a record without them replays on the per-second path).
+func TestTailRecordReplays(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(8, 9))
+	b, c := hist(lognormal(rng, 6000, 0.5)...), hist(lognormal(rng, 6000, 0.6)...)
+	s := tailSamples(b, c, 0.99)
+	d := IntervalData{Judge: "mannWhitney", Metrics: []FetchedMetric{{Name: "latency-p99", Source: "frontdoor",
+		Baseline: s.Baseline, Canary: s.Canary, BaselineLatency: &b, CanaryLatency: &c, Quantile: 0.99}}}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back IntervalData
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	cfg := ConfigFor(AnalysisConfig{})
+	before := MannWhitneyJudge{}.JudgeSamples(d.Input(cfg))
+	after := MannWhitneyJudge{}.JudgeSamples(back.Input(cfg))
+	var got MetricResult
+	for _, m := range after.Metrics {
+		if m.Name == "latency-p99" {
+			got = m
+		}
+	}
+	if got.Test != TestTail || got.Classification != ClassHigh || !reflect.DeepEqual(before.Metrics, after.Metrics) {
+		t.Fatalf("replayed %s by %s (%s); want the recorded tail test's result again", got.Classification, got.Test, got.Reason)
+	}
+}
+
+// On a step's last interval a lone High fails the step, so the tail test
+// is judged there at the critical metrics' share of the budget; before the
+// last interval, and for metrics tested per second, at the config's level.
+func TestTailSplitOnTheLastInterval(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(10, 11))
+	b, c := hist(lognormal(rng, 2500, 0.5)...), hist(lognormal(rng, 2500, 0.5)...)
+	tail := tailSamples(b, c, 0.99)
+	perSecond := MetricSamples{Name: "latency-p95", Baseline: tail.Baseline, Canary: tail.Canary}
+	for _, tc := range []struct {
+		final     bool
+		intervals int
+		tail, p95 float64
+	}{
+		{false, 3, 0.98, 0.98},
+		{true, 3, IntervalConfidence(0.98, 3), 0.98},
+		{true, 1, 0.98, 0.98},
+	} {
+		rep := MannWhitneyJudge{}.JudgeSamples(SampleInput{Config: ConfigFor(AnalysisConfig{}), Final: tc.final, Intervals: tc.intervals,
+			Samples: []MetricSamples{tail, perSecond}})
+		for _, m := range rep.Metrics {
+			want := map[string]float64{"latency-p99": tc.tail, "latency-p95": tc.p95}[m.Name]
+			if want != 0 && m.ConfidenceLevel != want {
+				t.Errorf("final %v of %d intervals: %s judged at %g, want %g", tc.final, tc.intervals, m.Name, m.ConfidenceLevel, want)
+			}
+		}
 	}
 }
