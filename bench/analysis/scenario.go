@@ -104,10 +104,20 @@ func plans() []plan {
 			Step: step(50*time.Second, 3), PerSecond: true},
 		{Name: "counts 3x50s", Extra: true, Note: "5xx tested on counts (errors and requests per group), each interval at 98%",
 			Step: step(50*time.Second, 3), Unsplit: true},
-		{Name: "mw 3x50s", Note: "the defaults now: 5xx on counts, the 2% split among the 3 intervals; analysis: {interval: 50s, intervals: 3}",
+		{Name: "mw 3x50s", Note: "the defaults now: 5xx on counts, the 2% split among the 3 intervals, latency p95/p99 by the tail test; analysis: {interval: 50s, intervals: 3}",
 			Step: step(50*time.Second, 3)},
 		{Name: "mw tail 3x50s", Extra: true, Note: "as mw 3x50s, with latency_p99 in a group of its own (group: tail)",
 			Spec: model.AnalysisSpec{Metrics: tail}, Step: step(50*time.Second, 3)},
+		// The tail test: the default plans above test latency_p95 and
+		// latency_p99 on the interval's requests (the share above the
+		// pooled quantile). These two judge them as before, on per-second
+		// quantiles, for the comparison.
+		{Name: "per-second 3x50s", Extra: true, Note: "as mw 3x50s, latency quantiles ranked per second (Mann-Whitney) as before the tail test",
+			Step: step(50*time.Second, 3), PerSecondTail: true},
+		{Name: "per-second default", Extra: true, Note: "as mw default, latency quantiles ranked per second (Mann-Whitney) as before the tail test",
+			PerSecondTail: true},
+		{Name: "per-second 1x30s", Extra: true, Note: "as mw 1x30s, latency quantiles ranked per second (Mann-Whitney) as before the tail test",
+			Step: step(30*time.Second, 1), PerSecondTail: true},
 		// Extra: the default metrics over two 60 s intervals, with
 		// latency-p99 in the latency group and in a group of its own. In the
 		// latency group a lone p99 High scores 83.3 (marginal), which fails

@@ -32,6 +32,11 @@ type plan struct {
 	// (requests per second) the front door hands with it are dropped, so
 	// the judge ranks per-second shares (Mann-Whitney).
 	PerSecond bool
+	// PerSecondTail judges the latency quantiles as before the tail test:
+	// the interval's requests (the pooled histograms) the front door hands
+	// with latency_p95 and latency_p99 are dropped, so the judge ranks
+	// per-second quantiles (Mann-Whitney).
+	PerSecondTail bool
 	// Unsplit judges every interval at the full confidence level, as
 	// before the step's false-alarm budget was split among its intervals.
 	Unsplit bool
@@ -136,6 +141,9 @@ func judgeSamples(ctx context.Context, p plan, base, can *stream, iv stage.Analy
 		fm := fetchMetric(ctx, sources, m, baseScope, canScope)
 		if p.PerSecond {
 			fm.BaselineTrials, fm.CanaryTrials = nil, nil
+		}
+		if p.PerSecondTail {
+			fm.BaselineLatency, fm.CanaryLatency, fm.Quantile = nil, nil, 0
 		}
 		data.Metrics = append(data.Metrics, fm)
 	}

@@ -131,10 +131,17 @@ func printMetrics(w io.Writer, metrics []analysis.MetricResult, groups []analysi
 		stat := "\t\t\t\t"
 		if m.Tested {
 			u := fmt.Sprintf("%.0f", m.U)
-			if m.Test == analysis.TestProportion { // counts: the shift is the difference of the shares
+			measure := string(m.EffectMeasure)
+			switch m.Test {
+			case analysis.TestProportion: // counts: the shift is the difference of the shares
 				u = fmt.Sprintf("%d/%d vs %d/%d", m.Canary.Events, m.Canary.Trials, m.Baseline.Events, m.Baseline.Trials)
+			case analysis.TestTail: // requests above the threshold; the effect is the pooled quantiles' ratio
+				u = fmt.Sprintf("tail >%s: %d/%d vs %d/%d", analysis.FormatLatency(m.Threshold), m.Canary.Events, m.Canary.Trials, m.Baseline.Events, m.Baseline.Trials)
+				if m.EffectMeasure != analysis.EffectCLES {
+					measure = fmt.Sprintf("p%s %s/%s", analysis.FormatQuantile(m.Quantile), analysis.FormatLatency(m.Canary.Quantile), analysis.FormatLatency(m.Baseline.Quantile))
+				}
 			}
-			stat = fmt.Sprintf("%s\t%.3g\t%s [%s, %s]\t%s %s\t%.2f", u, m.P, stat4(m.Estimate), stat4(m.Low), stat4(m.High), m.EffectMeasure, effect(m.EffectSize), m.Power)
+			stat = fmt.Sprintf("%s\t%.3g\t%s [%s, %s]\t%s %s\t%.2f", u, m.P, stat4(m.Estimate), stat4(m.Low), stat4(m.High), measure, effect(m.EffectSize), m.Power)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%d / %s\t%d / %s\t%s\t\n", m.Name, class, m.Baseline.Count, stat4(m.Baseline.Mean), m.Canary.Count, stat4(m.Canary.Mean), stat)
 	}

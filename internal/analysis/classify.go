@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/gennaker/gennaker/internal/analysis/stats"
+	"github.com/gennaker/gennaker/internal/latency"
 )
 
 // Classification is the judge's finding about one metric.
@@ -36,8 +37,13 @@ type SampleSummary struct {
 	StdDev   float64 `json:"stdDev"`
 	// Events and Trials are the counts a proportion is tested on (the
 	// errors and requests behind a per-second error rate); 0 otherwise.
+	// For TestTail, Events are the requests above the threshold and
+	// Trials all the side's requests of the interval.
 	Events uint64 `json:"events,omitempty"`
 	Trials uint64 `json:"trials,omitempty"`
+	// Quantile is the side's q-quantile of its requests pooled over the
+	// interval (TestTail only).
+	Quantile float64 `json:"quantile,omitempty"`
 }
 
 // MetricResult is one metric's classification with the statistics behind it.
@@ -63,11 +69,17 @@ type MetricResult struct {
 	// Tested: a test ran and the fields below are set.
 	Tested bool `json:"tested"`
 	// Test is the test that ran: TestMannWhitney on the per-second samples,
-	// or TestProportion on the events and trials behind them.
-	Test  TestKind `json:"test,omitempty"`
-	U     float64  `json:"u"`
-	P     float64  `json:"p"`
-	Exact bool     `json:"exact"`
+	// TestProportion on the events and trials behind them, or TestTail on
+	// the requests above Threshold.
+	Test TestKind `json:"test,omitempty"`
+	// Quantile and Threshold, for TestTail: the metric's quantile (0.99 for
+	// a p99) and the latency in seconds that requests of each side were
+	// counted above (the bound of the bucket holding the pooled quantile).
+	Quantile  float64 `json:"quantile,omitempty"`
+	Threshold float64 `json:"threshold,omitempty"`
+	U         float64 `json:"u"`
+	P         float64 `json:"p"`
+	Exact     bool    `json:"exact"`
 	// Estimate is the Hodges-Lehmann shift canary - baseline; Low and High
 	// its confidence interval at ConfidenceLevel.
 	Estimate        float64 `json:"estimate"`
@@ -97,6 +109,10 @@ const (
 	// counts behind the samples (errors among requests), with the Newcombe
 	// interval of the difference; for samples that carry their trials.
 	TestProportion TestKind = "proportion"
+	// TestTail: Fisher's exact test of the shares of each side's requests
+	// above the pooled q-quantile of the interval, for a latency quantile
+	// whose samples carry the interval's requests (the front door's).
+	TestTail TestKind = "tail"
 )
 
 // MetricSamples are one metric's samples for one interval.
@@ -110,6 +126,14 @@ type MetricSamples struct {
 	// counted events and is tested as one (TestProportion).
 	BaselineTrials []uint64 `json:"baselineTrials,omitempty"`
 	CanaryTrials   []uint64 `json:"canaryTrials,omitempty"`
+	// BaselineLatency and CanaryLatency, when a source has them, hold every
+	// request of the interval (the front door's per-second histograms
+	// added up), and Quantile is the q the samples are per-second
+	// q-quantiles of (0.99 for latency_p99). With them the metric is tested
+	// on the requests (TestTail).
+	BaselineLatency *latency.Histogram `json:"baselineLatency,omitempty"`
+	CanaryLatency   *latency.Histogram `json:"canaryLatency,omitempty"`
+	Quantile        float64            `json:"quantile,omitempty"`
 	// Error, when set, is why the samples could not be fetched; the metric
 	// then has no data for this interval (never a pass).
 	Error string `json:"error,omitempty"`
@@ -186,6 +210,8 @@ func classify(cfg AnalysisConfig, m MetricConfig, s MetricSamples) MetricResult 
 		return r
 	case counted(s):
 		return classifyProportion(cfg, m, s, r)
+	case pooled(s):
+		return classifyTail(cfg, m, s, r)
 	case minimumP(len(base), len(can)) >= stats.Alpha(cfg.ConfidenceLevel):
 		// No outcome of the test could be significant: judging would pass
 		// any canary, however bad.
@@ -245,7 +271,9 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 	// The interval can say nothing when ties pin the shift's estimate to 0,
 	// nor a share of it when it is infinite; then (and always for a critical
 	// metric) the test and the lean decide.
-	byTest := significant && (m.Critical || r.Estimate == 0 || math.IsInf(r.Estimate, 0))
+	// The tail test has no tolerance either: its effect gate (the pooled
+	// quantiles' ratio) is what spares a small shift.
+	byTest := significant && (m.Critical || r.Test == TestTail || r.Estimate == 0 || math.IsInf(r.Estimate, 0))
 	switch {
 	case up && significant && (r.Low > r.Tolerance || (byTest && r.CLES > 0.5)):
 		if r.EffectSize <= e.AllowedIncrease {
@@ -274,6 +302,12 @@ func evidence(r MetricResult, m MetricConfig) string {
 			float64(r.Canary.Events)/float64(r.Canary.Trials), r.Canary.Events, r.Canary.Trials,
 			float64(r.Baseline.Events)/float64(r.Baseline.Trials), r.Baseline.Events, r.Baseline.Trials,
 			r.Estimate, 100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+	}
+	if r.Test == TestTail {
+		return fmt.Sprintf("%.4g%% of requests above %s (the pooled p%s) against %.4g%% (%d of %d against %d of %d), p=%.3g; p%s %s against %s, %s %.3g",
+			100*float64(r.Canary.Events)/float64(r.Canary.Trials), FormatLatency(r.Threshold), FormatQuantile(TailQuantile(r.Quantile)),
+			100*float64(r.Baseline.Events)/float64(r.Baseline.Trials), r.Canary.Events, r.Canary.Trials, r.Baseline.Events, r.Baseline.Trials,
+			r.P, FormatQuantile(r.Quantile), FormatLatency(r.Canary.Quantile), FormatLatency(r.Baseline.Quantile), r.EffectMeasure, r.EffectSize)
 	}
 	s := fmt.Sprintf("shift %.4g, %.4g%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
 		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
@@ -427,7 +461,7 @@ func Infinite(v float64) int {
 
 // finite makes every float of r JSON-safe.
 func (r *MetricResult) finite() {
-	for _, p := range []*float64{&r.U, &r.P, &r.Estimate, &r.Low, &r.High, &r.Tolerance, &r.EffectSize, &r.Power,
+	for _, p := range []*float64{&r.Threshold, &r.Baseline.Quantile, &r.Canary.Quantile, &r.U, &r.P, &r.Estimate, &r.Low, &r.High, &r.Tolerance, &r.EffectSize, &r.Power,
 		&r.CLES, &r.ConfidenceLevel, &r.Baseline.Mean, &r.Baseline.Median, &r.Baseline.StdDev,
 		&r.Canary.Mean, &r.Canary.Median, &r.Canary.StdDev} {
 		switch {

@@ -28,9 +28,13 @@
 // AnalysisTemplate spec), classify.go (one metric: NaN strategy, outliers,
 // Mann-Whitney U and Hodges-Lehmann interval, effect-size gates),
 // proportion.go (a metric whose samples carry their trials, the front
-// door's error rate, tested on the interval's counts), score.go (group and
+// door's error rate, tested on the interval's counts), tail.go (a latency
+// quantile whose samples carry the interval's requests, the front door's
+// p95 and p99: the share of each side's requests above a pooled quantile,
+// by Fisher's exact test), score.go (group and
 // weighted scores, thresholds), kayenta.go (the interval decision: the
 // critical metrics' false-alarm budget split among the step's intervals,
+// and the tail tests' on the last one,
 // extend, inconclusive, pass, fail). The statistics live in the stats
 // package; docs/analysis.md explains the rules and where they differ from
 // Kayenta. Judge fixtures are in testdata/judge (format in judge_fixture_test.go).

@@ -74,7 +74,8 @@ var _ SampleJudge = MannWhitneyJudge{}
 //
 //  1. classify every configured metric (ClassifyMetric), the critical ones
 //     at the step's confidence level split among its planned intervals
-//     (IntervalConfidence);
+//     (IntervalConfidence), and on the last interval the latency quantiles
+//     tested on requests (TestTail) too;
 //  2. any unmuted metric with too little data (fewer than MinSamples, a
 //     failed source, or no data when it must have data), or no scorable
 //     metric at all: Extend until MaxExtensions, then Inconclusive (at once
@@ -99,7 +100,11 @@ func (MannWhitneyJudge) JudgeSamples(in SampleInput) Report {
 			s = MetricSamples{Name: m.Name}
 		}
 		c := cfg
-		if m.Critical && !m.Muted {
+		// On a step's last interval a lone High of a metric fails the
+		// step (marginal fails at the end), so a tail test spends its
+		// share of the budget there as a critical metric does; before,
+		// a lone High only makes the interval marginal.
+		if m.Critical && !m.Muted || (in.Final && !m.Muted && pooled(s)) {
 			c = critical
 		}
 		r := ClassifyMetric(c, m, s)

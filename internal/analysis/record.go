@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/latency"
 )
 
 // IntervalData is what a canary stage keeps of one judged interval of the
@@ -41,6 +43,13 @@ type FetchedMetric struct {
 	// second's requests); see MetricSamples.
 	BaselineTrials []uint64 `json:"baselineTrials,omitempty"`
 	CanaryTrials   []uint64 `json:"canaryTrials,omitempty"`
+	// BaselineLatency and CanaryLatency are each side's requests of the
+	// interval when the source has them (the front door's latency_p95 and
+	// latency_p99: the per-second histograms added up), with the Quantile
+	// the samples are of; see MetricSamples.
+	BaselineLatency *latency.Histogram `json:"baselineLatency,omitempty"`
+	CanaryLatency   *latency.Histogram `json:"canaryLatency,omitempty"`
+	Quantile        float64            `json:"quantile,omitempty"`
 	// Error is why the samples could not be fetched (the metric had no data).
 	Error string `json:"error,omitempty"`
 }
@@ -51,7 +60,8 @@ func (d IntervalData) Input(cfg AnalysisConfig) SampleInput {
 	in := SampleInput{Config: cfg, Extensions: d.Extensions, Final: d.Final, Intervals: d.Intervals}
 	for _, m := range d.Metrics {
 		in.Samples = append(in.Samples, MetricSamples{Name: m.Name, Baseline: m.Baseline, Canary: m.Canary,
-			BaselineTrials: m.BaselineTrials, CanaryTrials: m.CanaryTrials, Error: m.Error})
+			BaselineTrials: m.BaselineTrials, CanaryTrials: m.CanaryTrials,
+			BaselineLatency: m.BaselineLatency, CanaryLatency: m.CanaryLatency, Quantile: m.Quantile, Error: m.Error})
 	}
 	return in
 }

@@ -190,3 +190,34 @@ func (h Histogram) Quantile(q float64) float64 {
 	}
 	return h.Bounds[len(h.Bounds)-1]
 }
+
+// Pool adds histograms of one layout into one: the latencies of several
+// seconds together (an interval's requests). It reports false when the
+// histograms have different layouts (seconds stored before the fine layout
+// beside newer ones), whose buckets cannot be added; the zero Histogram
+// then.
+func Pool(hs []Histogram) (Histogram, bool) {
+	var bounds []float64
+	for _, h := range hs {
+		if len(h.Counts) == 0 {
+			continue
+		}
+		if bounds == nil {
+			bounds = h.Bounds
+		} else if len(h.Bounds) != len(bounds) {
+			return Histogram{}, false
+		}
+	}
+	if bounds == nil {
+		return Histogram{}, len(hs) > 0
+	}
+	dense := make([]uint64, len(bounds)+1)
+	for _, h := range hs {
+		for _, c := range h.Counts {
+			if int(c.Index) < len(dense) {
+				dense[c.Index] += uint64(c.N)
+			}
+		}
+	}
+	return Sparse(bounds, dense), true
+}

@@ -168,8 +168,11 @@ func buildMetric(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fe
 		mv.Tolerance = "± " + fmtNumber(r.Tolerance)
 		mv.P = fmtNumber(r.P)
 		mv.U = fmtNumber(r.U)
-		if r.Test == analysis.TestProportion { // counts: no U; the shift is the difference of the shares
+		switch r.Test {
+		case analysis.TestProportion: // counts: no U; the shift is the difference of the shares
 			mv.U = fmt.Sprintf("%d/%d vs %d/%d", r.Canary.Events, r.Canary.Trials, r.Baseline.Events, r.Baseline.Trials)
+		case analysis.TestTail: // requests above the threshold; the effect is the pooled quantiles' ratio
+			mv.U = fmt.Sprintf("tail >%s: %d/%d vs %d/%d", analysis.FormatLatency(r.Threshold), r.Canary.Events, r.Canary.Trials, r.Baseline.Events, r.Baseline.Trials)
 		}
 	}
 	if r.Tested || r.EffectSize != 0 {
@@ -233,6 +236,16 @@ func explain(r analysis.MetricResult, m analysis.MetricConfig) string {
 }
 
 func explainTested(r analysis.MetricResult, m analysis.MetricConfig) string {
+	if r.Test == analysis.TestTail { // the judge's reason names the threshold, the counts and the pooled quantiles
+		verdict := "Pass"
+		switch r.Classification {
+		case analysis.ClassHigh:
+			verdict = "High"
+		case analysis.ClassLow:
+			verdict = "Low"
+		}
+		return verdict + ": " + r.Reason + "."
+	}
 	e := m.EffectSize
 	ci := fmt.Sprintf("the %s interval of the shift canary − baseline is %s", pctOf(r.ConfidenceLevel), fmtInterval(r.Low, r.High))
 	tol := "zero"
@@ -278,6 +291,12 @@ func moreStats(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fetc
 			kv{side.name + " std dev", fmtNumber(side.s.StdDev)},
 			kv{side.name + " NaN samples", fmt.Sprint(side.s.NaN)},
 			kv{side.name + " outliers removed", fmt.Sprint(side.s.Outliers)})
+	}
+	if r.Test == analysis.TestTail {
+		out = append(out,
+			kv{"test", fmt.Sprintf("tail: requests above %s (the pooled p%s)", analysis.FormatLatency(r.Threshold), analysis.FormatQuantile(analysis.TailQuantile(r.Quantile)))},
+			kv{"baseline p" + analysis.FormatQuantile(r.Quantile) + " (all requests)", analysis.FormatLatency(r.Baseline.Quantile)},
+			kv{"canary p" + analysis.FormatQuantile(r.Quantile) + " (all requests)", analysis.FormatLatency(r.Canary.Quantile)})
 	}
 	if r.Tested {
 		out = append(out,

@@ -31,9 +31,13 @@ func FetchMetric(ctx context.Context, sources map[string]Source, m model.Analysi
 	if len(b.Trials) > 0 && len(c.Trials) > 0 {
 		fm.BaselineTrials, fm.CanaryTrials = b.Trials, c.Trials
 	}
+	if b.Latency != nil && c.Latency != nil && b.Quantile == c.Quantile {
+		fm.BaselineLatency, fm.CanaryLatency, fm.Quantile = b.Latency, c.Latency, b.Quantile
+	}
 	if err := errors.Join(errB, errC); err != nil {
 		fm.Error = err.Error()
 		fm.Baseline, fm.Canary, fm.BaselineTrials, fm.CanaryTrials = nil, nil, nil, nil
+		fm.BaselineLatency, fm.CanaryLatency, fm.Quantile = nil, nil, 0
 	}
 	return fm
 }

@@ -2,6 +2,7 @@ package source
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -44,6 +45,49 @@ func TestFrontDoorSamplesPerSecond(t *testing.T) {
 	}
 	if _, err := fd.Fetch(t.Context(), "cpu", Scope{}); err == nil {
 		t.Error("an unknown front-door metric must be an error naming the known ones")
+	}
+}
+
+// The quantile metrics hand the judge the interval's requests in one
+// histogram, with the quantile, so it can test the tail on them; seconds of
+// two layouts cannot be added and hand none.
+func TestFrontDoorPoolsTheIntervalsRequests(t *testing.T) {
+	t.Parallel()
+
+	t0 := time.Unix(1_800_000_000, 0)
+	fine := func(lat ...float64) latency.Histogram {
+		d := make([]uint64, latency.NumBuckets)
+		for _, s := range lat {
+			d[latency.BucketOf(s)]++
+		}
+		return latency.Sparse(latency.Bounds, d)
+	}
+	secs := []local.Second{
+		{Time: t0, Requests: 3, SumSeconds: 0.06, Latency: fine(0.01, 0.02, 0.03)},
+		{Time: t0.Add(time.Second), Requests: 2, SumSeconds: 0.05, Latency: fine(0.02, 0.03)},
+	}
+	fd := FrontDoor{Seconds: func(app, env, sg string, from, to time.Time) []local.Second { return secs }}
+	scope := Scope{ServerGroup: "g", Start: t0, End: t0.Add(2 * time.Second)}
+	for metric, q := range map[string]float64{FrontDoorLatencyP99: 0.99, FrontDoorLatencyP95: 0.95, FrontDoorLatencyMean: 0, FrontDoorErrorRate: 0} {
+		got, err := fd.Fetch(t.Context(), metric, scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Quantile != q || (q > 0) != (got.Latency != nil) {
+			t.Fatalf("%s: quantile %g, histogram %v; want %g and a histogram only for a quantile", metric, got.Quantile, got.Latency, q)
+		}
+		if got.Latency != nil {
+			want := fine(0.01, 0.02, 0.03, 0.02, 0.03)
+			if got.Latency.Total() != 5 || !slices.Equal(got.Latency.Counts, want.Counts) {
+				t.Fatalf("%s: pooled %v, want %v", metric, got.Latency.Counts, want.Counts)
+			}
+		}
+	}
+	mixed := append(slices.Clone(secs), local.Second{Time: t0.Add(2 * time.Second), Requests: 1,
+		Latency: latency.Sparse(latency.CoarseBounds, append(make([]uint64, len(latency.CoarseBounds)), 1))})
+	fd.Seconds = func(app, env, sg string, from, to time.Time) []local.Second { return mixed }
+	if got, _ := fd.Fetch(t.Context(), FrontDoorLatencyP99, scope); got.Latency != nil || len(got.Samples) != 3 {
+		t.Fatalf("seconds of two layouts: histogram %v, %d samples; want none and the 3 per-second samples", got.Latency, len(got.Samples))
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/latency"
 )
 
 // Scope names what one fetch measures: one server group over one interval.
@@ -38,6 +40,13 @@ type Fetched struct {
 	// share of (the requests of each second of the front door's error_rate),
 	// so the judge can test the counts (analysis.TestProportion).
 	Trials []uint64 `json:"trials,omitempty"`
+	// Latency, when the source has every request's latency (the front
+	// door's latency_p95 and latency_p99), is the scope's requests in one
+	// histogram, and Quantile the q its samples are per-second quantiles
+	// of, so the judge can test the tail on the requests
+	// (analysis.TestTail).
+	Latency  *latency.Histogram `json:"latency,omitempty"`
+	Quantile float64            `json:"quantile,omitempty"`
 }
 
 // Source fetches samples of one metric for one scope.
