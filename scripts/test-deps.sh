@@ -12,10 +12,20 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+# A real PostgreSQL 15 for the PostgreSQL store's tests (test/pgenv starts it
+# itself in a temporary directory; the cluster the package may create and
+# start on port 5432 is not used).
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# PostgreSQL refuses to run as root: as root, test/pgenv runs initdb and
+# postgres as this unprivileged system user (without it, as nobody).
+if [ "$(id -u)" -eq 0 ] && ! id gennaker-test >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gennaker-test
 fi
 
 go mod download
