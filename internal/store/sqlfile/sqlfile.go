@@ -11,6 +11,8 @@ import (
 	"bufio"
 	"fmt"
 	"io/fs"
+	"path"
+	"strconv"
 	"strings"
 )
 
@@ -85,4 +87,38 @@ func parse(path, text string, queries map[string]string) error {
 		return err
 	}
 	return flush()
+}
+
+// Migration is one schema step, read from a file named NNN_what.sql.
+type Migration struct {
+	Version int    // NNN
+	Name    string // NNN_what
+	SQL     string
+}
+
+// Migrations reads dir/NNN_name.sql files in version order. Versions are
+// positive and strictly increasing.
+func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
+	paths, err := fs.Glob(fsys, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, p := range paths { // Glob sorts, and versions are zero-padded
+		base := strings.TrimSuffix(path.Base(p), ".sql")
+		num, _, _ := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if err != nil || version <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive version, as in 002_add_column.sql", p)
+		}
+		if len(out) > 0 && out[len(out)-1].Version >= version {
+			return nil, fmt.Errorf("migration %s: version %d is not above %d: give each file a new, higher number", p, version, out[len(out)-1].Version)
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: version, Name: base, SQL: string(data)})
+	}
+	return out, nil
 }

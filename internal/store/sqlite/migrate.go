@@ -7,24 +7,19 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"path"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/gennaker/gennaker/internal/store/sqlfile"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // migration is one schema step, named NNN_what.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = sqlfile.Migration
 
 // migrate brings the schema up to date: gennaker's own migrations in one
 // transaction, then River's, so the engine can start River straight away.
@@ -52,28 +47,7 @@ func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
 
 // loadMigrations reads dir/NNN_name.sql files in version order.
 func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	paths, err := fs.Glob(fsys, dir+"/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, p := range paths { // Glob sorts, and versions are zero-padded
-		base := strings.TrimSuffix(path.Base(p), ".sql")
-		num, _, _ := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if err != nil || version <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version, as in 002_add_column.sql", p)
-		}
-		if len(out) > 0 && out[len(out)-1].version >= version {
-			return nil, fmt.Errorf("migration %s: version %d is not above %d: give each file a new, higher number", p, version, out[len(out)-1].version)
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: version, name: base, sql: string(data)})
-	}
-	return out, nil
+	return sqlfile.Migrations(fsys, dir)
 }
 
 // applyMigrations runs every migration not yet recorded in
@@ -97,17 +71,17 @@ func applyMigrations(ctx context.Context, db *sql.DB, migrations []migration, lo
 	}
 	now := formatTime(time.Now())
 	for _, m := range migrations {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx, query("MigrationRecord"),
-			sql.Named("version", m.version), sql.Named("name", m.name), sql.Named("applied_at", now)); err != nil {
-			return fmt.Errorf("migration %s: record: %w", m.name, err)
+			sql.Named("version", m.Version), sql.Named("name", m.Name), sql.Named("applied_at", now)); err != nil {
+			return fmt.Errorf("migration %s: record: %w", m.Name, err)
 		}
-		logger.InfoContext(ctx, "applied migration", "name", m.name)
+		logger.InfoContext(ctx, "applied migration", "name", m.Name)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrations: commit: %w", err)

@@ -23,7 +23,7 @@ func TestMigrationServerGroupPerEnvironment(t *testing.T) {
 	}
 	var before []migration
 	for _, m := range all {
-		if m.version < 8 {
+		if m.Version < 8 {
 			before = append(before, m)
 		}
 	}

@@ -1,0 +1,18 @@
+// Package postgres is gennaker's store on PostgreSQL, for teams that run
+// several servers against one database: the schema (migrations/*.sql,
+// embedded) and Migrate, which brings a database up to date under an
+// advisory lock so that several servers can start at once. The store's
+// queries come next (queries/*.sql, named as in the SQLite store).
+//
+// The schema is the SQLite store's (internal/store/sqlite/migrations) in
+// PostgreSQL's idioms: timestamptz for times (microsecond precision, the
+// contract on both stores), jsonb for JSON documents (json for the audit
+// detail, whose exact text the audit chain hashes), boolean for flags,
+// identity columns for IDs, PL/pgSQL trigger functions for the append-only
+// event and audit tables. TestSchemaMatchesSQLite keeps the two in step.
+//
+// gennaker's role needs no superuser rights: it owns its database (CREATE
+// DATABASE gennaker OWNER gennaker) and creates its tables in the public
+// schema. River's tables come from River's own migrations for its pgx
+// driver (riverpgxv5), applied after gennaker's under the same lock.
+package postgres
