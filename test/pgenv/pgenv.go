@@ -268,9 +268,9 @@ func removeStaleSharedDirs() {
 // runAs is the user initdb and postgres run as: nil for the current user,
 // or, when the current user is root, gennaker-test, nobody or
 // $GENNAKER_PG_USER.
-func runAs() (*syscall.Credential, string, error) {
+func runAs() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
-		return nil, "", nil
+		return nil, nil
 	}
 	names := []string{"gennaker-test", "nobody"}
 	if n := os.Getenv("GENNAKER_PG_USER"); n != "" {
@@ -286,16 +286,16 @@ func runAs() (*syscall.Credential, string, error) {
 		if err1 != nil || err2 != nil || uid == 0 {
 			continue
 		}
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, n, nil
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
 	}
-	return nil, "", fmt.Errorf("pgenv: running as root, and PostgreSQL refuses to: none of the users %s exists to run it as; %s",
+	return nil, fmt.Errorf("pgenv: running as root, and PostgreSQL refuses to: none of the users %s exists to run it as; %s",
 		strings.Join(names, ", "), Hint)
 }
 
 // start runs initdb in dir/data and starts postgres. dir must exist and be
 // empty but for owner.pid.
 func start(dir, bin string) (*Server, error) {
-	cred, _, err := runAs()
+	cred, err := runAs()
 	if err != nil {
 		return nil, err
 	}
