@@ -4,8 +4,8 @@
 //
 // The binaries come from Debian's postgresql package, which
 // scripts/test-deps.sh (make test-deps) installs; pgenv looks in
-// $GENNAKER_PG_BINDIR, /usr/lib/postgresql/15/bin, `pg_config --bindir` and
-// PATH, in that order. When they are missing the test is skipped, or fails
+// $GENNAKER_PG_BINDIR alone when it is set, or else in
+// /usr/lib/postgresql/15/bin, `pg_config --bindir` and PATH, in that order. When they are missing the test is skipped, or fails
 // when GENNAKER_REQUIRE_ALL=1 (make test).
 //
 // PostgreSQL refuses to run as root. Run as root (as CI and make test are),
@@ -94,9 +94,23 @@ type Server struct {
 func BinDir() (string, error) {
 	var candidates []string
 	if d := os.Getenv("GENNAKER_PG_BINDIR"); d != "" {
-		candidates = append(candidates, d)
+		candidates = append(candidates, d) // alone: no other is looked at
+	} else {
+		candidates = append(candidates, fmt.Sprintf("/usr/lib/postgresql/%d/bin", MajorVersion))
+		candidates = append(candidates, searchedBinDirs()...)
 	}
-	candidates = append(candidates, fmt.Sprintf("/usr/lib/postgresql/%d/bin", MajorVersion))
+	for _, d := range candidates {
+		if isExecutable(filepath.Join(d, "postgres")) && isExecutable(filepath.Join(d, "initdb")) {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("pgenv: PostgreSQL's initdb and postgres not found (looked in %s); %s",
+		strings.Join(candidates, ", "), Hint)
+}
+
+// searchedBinDirs are the directories pg_config and PATH point at.
+func searchedBinDirs() []string {
+	var candidates []string
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
 		candidates = append(candidates, strings.TrimSpace(string(out)))
 	}
@@ -106,13 +120,7 @@ func BinDir() (string, error) {
 		}
 		candidates = append(candidates, filepath.Dir(p))
 	}
-	for _, d := range candidates {
-		if isExecutable(filepath.Join(d, "postgres")) && isExecutable(filepath.Join(d, "initdb")) {
-			return d, nil
-		}
-	}
-	return "", fmt.Errorf("pgenv: PostgreSQL's initdb and postgres not found (looked in %s); %s",
-		strings.Join(candidates, ", "), Hint)
+	return candidates
 }
 
 func isExecutable(path string) bool {
@@ -288,8 +296,8 @@ func runAs() (*syscall.Credential, error) {
 		}
 		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
 	}
-	return nil, fmt.Errorf("pgenv: running as root, and PostgreSQL refuses to: none of the users %s exists to run it as; %s",
-		strings.Join(names, ", "), Hint)
+	return nil, fmt.Errorf("pgenv: running as root, which PostgreSQL refuses, and no unprivileged user among %s to run it as; "+
+		"./scripts/test-deps.sh creates gennaker-test", strings.Join(names, ", "))
 }
 
 // start runs initdb in dir/data and starts postgres. dir must exist and be
