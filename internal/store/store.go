@@ -3,6 +3,10 @@
 // the default) and later store/postgres, and checked by one conformance suite
 // in store/storetest that every implementation must pass.
 //
+// Each store also brings the durable job queue over its database (Queue,
+// built by Store.NewQueue): River with the store's own driver, enqueueing in
+// the store's Tx, so nothing here names a database/sql or pgx type.
+//
 // Writes that change an execution or a stage are guarded transitions: they
 // name the statuses they move from, and fail with ErrConflict when the row is
 // no longer in one of them, so two workers can never both move a stage on.
