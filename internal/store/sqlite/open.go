@@ -117,6 +117,11 @@ func (s *Store) sqlTx(t store.Tx) (*sql.Tx, bool) {
 	return own.sqlTx, true
 }
 
+// DB is the read-only pool (query_only connections), for looking at the
+// database past the Store's methods: its schema, in tests and diagnostics.
+// Writes go through the Store, and River through NewQueue.
+func (s *Store) DB() *sql.DB { return s.reader }
+
 // WriterStats are the writer pool's statistics (how long writers waited
 // for the one connection), for benchmarks and diagnostics.
 func (s *Store) WriterStats() sql.DBStats { return s.writer.Stats() }

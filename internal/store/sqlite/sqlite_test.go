@@ -149,3 +149,20 @@ func BenchmarkStageUpdateTx(b *testing.B) {
 		}
 	}
 }
+
+// DB is for looking: it reads the schema and refuses writes, which go
+// through the Store (and River through NewQueue).
+func TestDBIsReadOnly(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	var tables int
+	if err := s.DB().QueryRowContext(t.Context(), "SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables == 0 {
+		t.Fatal("DB sees no tables")
+	}
+	if _, err := s.DB().ExecContext(t.Context(), "DELETE FROM session"); err == nil {
+		t.Fatal("a DELETE through DB succeeded; DB must be read-only")
+	}
+}
