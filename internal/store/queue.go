@@ -45,6 +45,8 @@ func NewRiverQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(Tx) (TTx, 
 	return &riverQueue[TTx]{client: client, txOf: txOf}, nil
 }
 
+var _ Queue = (*riverQueue[any])(nil)
+
 // riverQueue is Queue over River's Client[TTx].
 type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
