@@ -137,7 +137,7 @@ func TestEngineInProcess(t *testing.T) {
 		t.Logf("preloaded %d executions in %s (%.0f/s)", *execs, submit.Round(time.Millisecond), float64(*execs)/submit.Seconds())
 	}
 	getN0, getNs0, txN0, txNs0 := st.getN.Load(), st.getNs.Load(), st.txN.Load(), st.txNs.Load()
-	w0 := raw.DB().Stats()
+	w0 := raw.WriterStats()
 	t0 := time.Now()
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestEngineInProcess(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	total := time.Since(t0)
-	w1 := raw.DB().Stats()
+	w1 := raw.WriterStats()
 	steps := *execs * *stages
 	t.Logf("%d executions x %d stages: submit %s, total %s: %.1f execs/s, %.1f stage steps/s",
 		*execs, *stages, submit.Round(time.Millisecond), total.Round(time.Millisecond),

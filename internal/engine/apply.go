@@ -190,7 +190,7 @@ func (eff Effects) change(exec *model.Execution) store.Change {
 
 // enqueue gives a stage due now a job, in tx.
 func (e *Engine) enqueue(ctx context.Context, tx store.Tx, execID, stageName string) error {
-	if _, err := e.river.InsertTx(ctx, tx.SQL(), stageArgs{ExecutionID: execID, Stage: stageName}, nil); err != nil {
+	if err := e.queue.InsertTx(ctx, tx, stageArgs{ExecutionID: execID, Stage: stageName}, nil); err != nil {
 		return fmt.Errorf("enqueueing stage %s of %s: %w", stageName, execID, err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -42,14 +39,6 @@ type Config struct {
 	// ScanInterval is how often the due scan looks for stages whose stored
 	// timer has come and that no job holds (default 1s).
 	ScanInterval time.Duration
-	// QueueDriver is River's driver over Store.DB(). Nil means the SQLite
-	// driver, which is right for the embedded SQLite store; a store of
-	// another dialect passes its own (PostgreSQL:
-	// riverdatabasesql.New(store.DB())). The engine does not import the
-	// PostgreSQL driver itself: it links pgx and lib/pq, whose code and
-	// package initialisation every server would pay for
-	// (docs/benchmarks.md, Footprint).
-	QueueDriver riverdriver.Driver[*sql.Tx]
 }
 
 // Engine runs executions durably: every change goes through one apply that
@@ -60,7 +49,7 @@ type Engine struct {
 	runners map[model.StageType]stage.Runner
 	log     *slog.Logger
 	now     func() time.Time
-	river   *river.Client[*sql.Tx]
+	queue   store.Queue // River over the store's database (Store.NewQueue)
 	bus     *Bus
 	cfg     Config
 	timers  timers
@@ -116,15 +105,10 @@ func New(cfg Config) (*Engine, error) {
 		RetryPolicy:                 retryPolicy{},
 		CompletedJobRetentionPeriod: time.Hour,
 	}
-	driver := cfg.QueueDriver
-	if driver == nil {
-		if d := cfg.Store.Dialect(); d != "sqlite" {
-			return nil, fmt.Errorf("engine: store dialect %q needs its River driver in Config.QueueDriver (PostgreSQL: riverdatabasesql.New(store.DB()))", d)
-		}
-		driver = riversqlite.New(cfg.Store.DB())
-	}
+	// The store brings River's driver for its database, so the engine
+	// links no database driver of its own and enqueues in a store.Tx.
 	var err error
-	e.river, err = river.NewClient(driver, rc)
+	e.queue, err = cfg.Store.NewQueue(rc)
 	if err != nil {
 		return nil, fmt.Errorf("engine: starting the job queue: %w", err)
 	}
@@ -153,7 +137,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	// River's jobs must not end when ctx does (a signal): Stop lets them
 	// finish storing what they did, so no step is made twice.
-	if err := e.river.Start(context.WithoutCancel(ctx)); err != nil {
+	if err := e.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("engine: starting workers: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -183,7 +167,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 		<-e.fed
 	}
 	e.stopTimers()
-	return e.river.Stop(ctx)
+	return e.queue.Stop(ctx)
 }
 
 // retryPolicy retries a failed job after Backoff(attempt) (1 s doubling to

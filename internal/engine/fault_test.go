@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -27,9 +29,10 @@ var errInjected = errors.New("injected fault")
 // faultyStore is a real SQLite store whose writes fail at chosen points, at
 // random with a seeded generator: when a transaction begins (the database
 // is locked), just before it commits (it rolls back), after it committed
-// (the caller is told it failed), on a claim before or after it is
-// written, on reads, and as a conflicting writer that bumps another
-// stage's version just before a transaction.
+// (the caller is told it failed), when a job is enqueued (in a transaction
+// or on its own), on a claim before or after it is written, on reads, and as a
+// conflicting writer that bumps another stage's version just before a
+// transaction.
 type faultyStore struct {
 	store.Store
 	on   atomic.Bool
@@ -39,13 +42,17 @@ type faultyStore struct {
 	hits map[string]int
 }
 
-func (f *faultyStore) fault(point string) bool {
+func (f *faultyStore) fault(point string) bool { return f.faultAt(point, f.rate) }
+
+// faultAt is fault at a rate of its own, for a point reached too seldom
+// for the store's rate to hit it in a short schedule.
+func (f *faultyStore) faultAt(point string, rate float64) bool {
 	if !f.on.Load() {
 		return false
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.rng.Float64() >= f.rate {
+	if f.rng.Float64() >= rate {
 		return false
 	}
 	f.hits[point]++
@@ -57,11 +64,7 @@ func (f *faultyStore) InTx(ctx context.Context, fn func(ctx context.Context, tx 
 		return fmt.Errorf("begin transaction: %w", errInjected)
 	}
 	if f.fault("tx: another writer bumped a pending stage first") {
-		_ = f.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.SQL().ExecContext(ctx, `UPDATE stage SET version = version + 1
-				WHERE rowid = (SELECT rowid FROM stage WHERE status = 'pending' ORDER BY random() LIMIT 1)`)
-			return err
-		})
+		_ = f.Store.InTx(ctx, f.bumpPendingStage)
 	}
 	failBeforeCommit := f.fault("tx: fails before commit")
 	err := f.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -77,6 +80,66 @@ func (f *faultyStore) InTx(ctx context.Context, fn func(ctx context.Context, tx 
 		return fmt.Errorf("commit transaction: %w", errInjected)
 	}
 	return err
+}
+
+// bumpPendingStage writes a pending stage of a running execution as it is,
+// which bumps its version, as a writer that does not take the execution's
+// lock would.
+func (f *faultyStore) bumpPendingStage(ctx context.Context, tx store.Tx) error {
+	execs, err := tx.ExecutionList(ctx, store.ExecutionListParams{Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	var pending []store.StageRef
+	for _, ex := range execs {
+		for _, st := range ex.Stages {
+			if st.Status == model.StagePending {
+				pending = append(pending, store.StageRef{ExecutionID: ex.ID, Stage: st.Name})
+			}
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	f.mu.Lock()
+	ref := pending[f.rng.IntN(len(pending))]
+	f.mu.Unlock()
+	st, err := tx.StageGet(ctx, ref.ExecutionID, ref.Stage)
+	if err != nil {
+		return err
+	}
+	return tx.StageUpdate(ctx, store.StageUpdateParams{Stage: st, From: []model.StageStatus{model.StagePending}})
+}
+
+// NewQueue is the store's queue, whose inserts fail at random: in a
+// transaction (River could not write the job: the transaction rolls back,
+// at a higher rate, as the engine enqueues in a transaction only when a
+// stage starts more than one), or on their own (a timer's job is lost).
+func (f *faultyStore) NewQueue(cfg *river.Config) (store.Queue, error) {
+	q, err := f.Store.NewQueue(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyQueue{Queue: q, f: f}, nil
+}
+
+type faultyQueue struct {
+	store.Queue
+	f *faultyStore
+}
+
+func (q *faultyQueue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if q.f.faultAt("queue: a job's insert in the transaction fails", 0.3) {
+		return fmt.Errorf("insert job: %w", errInjected)
+	}
+	return q.Queue.InsertTx(ctx, tx, args, opts)
+}
+
+func (q *faultyQueue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	if q.f.fault("queue: a timer's job is lost") {
+		return fmt.Errorf("insert job: %w", errInjected)
+	}
+	return q.Queue.Insert(ctx, args, opts)
 }
 
 func (f *faultyStore) StageClaim(ctx context.Context, p store.StageClaimParams) (bool, error) {
@@ -143,6 +206,9 @@ func faultPipelines() []model.Pipeline {
 	return []model.Pipeline{
 		{Name: "chain", Application: "a", Stages: []model.StageSpec{noop("first"), noop("flaky", "first"), noop("sleepy", "flaky")}},
 		{Name: "fan", Application: "a", Stages: []model.StageSpec{noop("left"), noop("right-sleepy"), noop("join-flaky", "left", "right-sleepy")}},
+		// A stage that starts two: their jobs are enqueued in the
+		// transaction that ends it (faulted too).
+		{Name: "fork", Application: "a", Stages: []model.StageSpec{noop("root"), noop("left-flaky", "root"), noop("right-sleepy", "root")}},
 	}
 }
 

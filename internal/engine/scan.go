@@ -64,7 +64,7 @@ func (e *Engine) scan(ctx context.Context, before time.Time) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if _, err := e.river.InsertMany(ctx, jobs); err != nil {
+	if err := e.queue.InsertMany(ctx, jobs); err != nil {
 		return fmt.Errorf("giving %d due stages a job: %w", len(jobs), err)
 	}
 	e.log.Debug("due scan gave stages a job", "stages", len(jobs))

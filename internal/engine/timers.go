@@ -51,7 +51,7 @@ func (e *Engine) wakeLater(execID, stageName string, at time.Time) {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := e.river.Insert(ctx, stageArgs{ExecutionID: execID, Stage: stageName}, nil); err != nil && ctx.Err() == nil {
+		if err := e.queue.Insert(ctx, stageArgs{ExecutionID: execID, Stage: stageName}, nil); err != nil && ctx.Err() == nil {
 			e.log.Warn("could not wake a stage on time; the due scan will", "execution", execID, "stage", stageName, "err", err)
 		}
 	})

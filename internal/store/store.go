@@ -3,6 +3,10 @@
 // the default) and later store/postgres, and checked by one conformance suite
 // in store/storetest that every implementation must pass.
 //
+// Each store also brings the durable job queue over its database (Queue,
+// built by Store.NewQueue): River with the store's own driver, enqueueing in
+// the store's Tx, so nothing here names a database/sql or pgx type.
+//
 // Writes that change an execution or a stage are guarded transitions: they
 // name the statuses they move from, and fail with ErrConflict when the row is
 // no longer in one of them, so two workers can never both move a stage on.
@@ -10,9 +14,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/model"
@@ -25,11 +30,11 @@ type Store interface {
 	// and rolls back otherwise. fn must use only tx (never the Store) for
 	// database work, or it may deadlock on SQLite's single writer.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	// DB is the writer pool, shared with the durable queue (River) so that jobs
-	// are enqueued in the same transaction as the state change they follow.
-	DB() *sql.DB
-	// Dialect names the SQL dialect: "sqlite" or "postgres".
-	Dialect() string
+	// NewQueue builds the durable job queue over this database with cfg
+	// (the caller's workers, queues and policies): River with this store's
+	// driver, whose Queue.InsertTx enqueues a job in this store's Tx, so
+	// the job commits with the state change it follows.
+	NewQueue(cfg *river.Config) (Queue, error)
 	// StageReleaseClaims drops every stage claim and QueuedAt, so that the
 	// steps a crashed process was making, or had taken a job for, are made
 	// again at once instead of when their claims expire or their jobs are
@@ -39,10 +44,10 @@ type Store interface {
 	Close() error
 }
 
-// Tx is a write transaction: every query, plus the raw *sql.Tx for River.
+// Tx is a write transaction: every query, and the execution's lock. The
+// store's Queue enqueues jobs in it (Queue.InsertTx).
 type Tx interface {
 	Queries
-	SQL() *sql.Tx
 	// ExecutionLock holds the execution's lock until the transaction ends,
 	// so the engine's apply decides on a snapshot nobody else changes
 	// meanwhile (the row lock of an UPDATE on PostgreSQL; SQLite's write

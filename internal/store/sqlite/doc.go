@@ -2,9 +2,9 @@
 // file, using the pure Go driver modernc.org/sqlite.
 //
 // The file is opened twice. The writer pool has exactly one connection: it
-// serves InTx and every write, and is shared with River (DB), whose SQLite
-// driver needs a single writer and enqueues jobs inside our transactions
-// (Tx.SQL). The reader pool has several query_only connections and serves
+// serves InTx and every write, and is shared with River (NewQueue), whose
+// SQLite driver needs a single writer and enqueues jobs inside our
+// transactions (on their *sql.Tx). The reader pool has several query_only connections and serves
 // reads made on the Store outside a transaction; WAL mode lets them run
 // beside the writer.
 //

@@ -64,7 +64,7 @@ VALUES (?, 'checkout', ?, ?, ?, 'production', 'up', 2, 100, '{}', '2026-01-01T00
 	if err != nil || seq != 2 {
 		t.Fatalf("next sequence in staging = %d, %v; want 2", seq, err)
 	}
-	if _, err := s.DB().ExecContext(ctx, insert, "checkout-v002", "staging", 2, "2.0.0"); err != nil {
+	if _, err := s.writer.ExecContext(ctx, insert, "checkout-v002", "staging", 2, "2.0.0"); err != nil {
 		t.Fatalf("checkout-v002 in staging while prod has one: %v", err)
 	}
 }

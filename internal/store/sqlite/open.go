@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/gennaker/gennaker/internal/store"
@@ -99,11 +101,30 @@ func openPool(ctx context.Context, path string, pragmas []string, conns int) (*s
 	return db, nil
 }
 
-// DB is the single-connection writer pool, for River.
-func (s *Store) DB() *sql.DB { return s.writer }
+// NewQueue is River over the writer pool: River's SQLite driver needs the
+// single writer, and enqueues a job in one of this store's transactions on
+// its *sql.Tx.
+func (s *Store) NewQueue(cfg *river.Config) (store.Queue, error) {
+	return store.NewRiverQueue(riversqlite.New(s.writer), s.sqlTx, cfg)
+}
 
-// Dialect is "sqlite".
-func (s *Store) Dialect() string { return "sqlite" }
+// sqlTx is the *sql.Tx of t when t is a transaction of this store.
+func (s *Store) sqlTx(t store.Tx) (*sql.Tx, bool) {
+	own, ok := t.(*tx)
+	if !ok || own.store != s {
+		return nil, false
+	}
+	return own.sqlTx, true
+}
+
+// DB is the read-only pool (query_only connections), for looking at the
+// database past the Store's methods: its schema, in tests and diagnostics.
+// Writes go through the Store, and River through NewQueue.
+func (s *Store) DB() *sql.DB { return s.reader }
+
+// WriterStats are the writer pool's statistics (how long writers waited
+// for the one connection), for benchmarks and diagnostics.
+func (s *Store) WriterStats() sql.DBStats { return s.writer.Stats() }
 
 // Close closes both pools.
 func (s *Store) Close() error {
@@ -119,7 +140,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 		return fmt.Errorf("begin transaction: %w", busy(err))
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
-	t := &tx{sqlTx: sqlTx}
+	t := &tx{sqlTx: sqlTx, store: s}
 	ptx := preparedTx{tx: sqlTx, c: s.writerStmts}
 	t.queries = queries{read: ptx, write: ptx, now: s.now, inTx: true}
 	if err := fn(ctx, t); err != nil {
@@ -139,11 +160,10 @@ func (s *Store) beginFunc(ctx context.Context, fn func(q *queries) error) error 
 	})
 }
 
-// tx is store.Tx: every query bound to one *sql.Tx.
+// tx is store.Tx: every query bound to one *sql.Tx of store's writer,
+// which is also where the store's Queue inserts jobs (Store.sqlTx).
 type tx struct {
 	queries
 	sqlTx *sql.Tx
+	store *Store
 }
-
-// SQL is the raw transaction, for River's InsertTx.
-func (t *tx) SQL() *sql.Tx { return t.sqlTx }

@@ -30,7 +30,13 @@ func openTemp(tb testing.TB) *sqlite.Store {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+	storetest.Run(t, storetest.Driver{
+		Open: func(t *testing.T) store.Store { return openTemp(t) },
+		Exec: func(ctx context.Context, st store.Store, stmt string) error {
+			_, err := sqlite.WriterDB(st.(*sqlite.Store)).ExecContext(ctx, stmt)
+			return err
+		},
+	})
 }
 
 func TestRiverMigrations(t *testing.T) {
@@ -38,7 +44,7 @@ func TestRiverMigrations(t *testing.T) {
 	s := openTemp(t)
 	for _, table := range []string{"river_job", "river_queue", "river_leader", "river_migration"} {
 		var name string
-		err := s.DB().QueryRowContext(t.Context(),
+		err := sqlite.WriterDB(s).QueryRowContext(t.Context(),
 			"SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&name)
 		if err != nil {
 			t.Errorf("table %s after Open: %v (River's migrations did not run)", table, err)
@@ -58,7 +64,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 	if _, err := s.EventInsert(ctx, &model.Event{Time: time.Now(), Kind: model.EventManualStep}); err != nil {
 		t.Fatal(err)
 	}
-	versions := migrationVersions(t, s.DB())
+	versions := migrationVersions(t, sqlite.WriterDB(s))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +74,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reopen: %v", err)
 		}
-		if got := migrationVersions(t, s.DB()); got != versions {
+		if got := migrationVersions(t, sqlite.WriterDB(s)); got != versions {
 			t.Fatalf("reopen changed gennaker_migration: %q, was %q", got, versions)
 		}
 		events, err := s.EventList(ctx, store.EventListParams{})
@@ -96,14 +102,14 @@ func TestPragmas(t *testing.T) {
 	s := openTemp(t)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1"} {
 		var got string
-		if err := s.DB().QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
+		if err := sqlite.WriterDB(s).QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != want {
 			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
 		}
 	}
-	if got := s.DB().Stats().MaxOpenConnections; got != 1 {
+	if got := sqlite.WriterDB(s).Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("writer pool allows %d connections; River's SQLite driver needs exactly 1", got)
 	}
 }
@@ -141,5 +147,22 @@ func BenchmarkStageUpdateTx(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// DB is for looking: it reads the schema and refuses writes, which go
+// through the Store (and River through NewQueue).
+func TestDBIsReadOnly(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	var tables int
+	if err := s.DB().QueryRowContext(t.Context(), "SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables == 0 {
+		t.Fatal("DB sees no tables")
+	}
+	if _, err := s.DB().ExecContext(t.Context(), "DELETE FROM session"); err == nil {
+		t.Fatal("a DELETE through DB succeeded; DB must be read-only")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
 // A second stored before the fine latency layout (a plain array of 14
@@ -16,7 +17,7 @@ func TestTrafficSecondsOfBothLayouts(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t)
 	base := time.Unix(1_800_000_000, 0).UTC()
-	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO traffic_second
+	if _, err := sqlite.WriterDB(s).ExecContext(t.Context(), `INSERT INTO traffic_second
 		(application, environment, server_group, second, requests, errors, sum_seconds, buckets)
 		VALUES ('checkout', 'prod', 'checkout-v001', ?, 10, 0, 0.4, '[0,0,0,0,2,5,3,0,0,0,0,0,0,0]')`, base.Unix()); err != nil {
 		t.Fatal(err)
@@ -27,7 +28,7 @@ func TestTrafficSecondsOfBothLayouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw string
-	if err := s.DB().QueryRowContext(t.Context(), `SELECT buckets FROM traffic_second WHERE second = ?`, base.Unix()+1).Scan(&raw); err != nil {
+	if err := sqlite.WriterDB(s).QueryRowContext(t.Context(), `SELECT buckets FROM traffic_second WHERE second = ?`, base.Unix()+1).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	if want := `{"layout":"log1.02","counts":[300,7,301,3]}`; raw != want {

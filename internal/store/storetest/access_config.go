@@ -10,7 +10,7 @@ import (
 
 // testAccessConfig covers teams and grants: config objects applied with the
 // rest of a config, in the same transaction.
-func testAccessConfig(t *testing.T, open func(t *testing.T) store.Store) {
+func testAccessConfig(t *testing.T, d Driver) {
 	payments := model.Team{Name: "payments", Description: "Checkout and billing", Groups: []string{"eng-payments"}, Members: []string{"ada@example.com"}}
 	sre := model.Team{Name: "sre"}
 	deployers := model.Grant{
@@ -22,7 +22,7 @@ func testAccessConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("CreatedUpdatedUnchanged", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		cfg := model.Config{
 			Applications: []model.Application{testApp("checkout")},
 			Teams:        []model.Team{payments, sre},
@@ -69,7 +69,7 @@ func testAccessConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("EmptyLists", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		teams, err := b.store.TeamList(b.ctx)
 		must(t, err)
 		grants, err := b.store.GrantList(b.ctx)
@@ -81,7 +81,7 @@ func testAccessConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("OneTransaction", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		// The grant without a name fails the apply: nothing of it is kept,
 		// not the application or the team applied before it.
 		_, err := b.store.ConfigApply(b.ctx, model.Config{

@@ -8,10 +8,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testAnalysis(t *testing.T, open func(t *testing.T) store.Store) {
+func testAnalysis(t *testing.T, d Driver) {
 	t.Run("RoundTrip", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 		insertExecution(t, b, newExecution("exec-2", "checkout", "ship", t0))
 

@@ -15,10 +15,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
+func testAudit(t *testing.T, d Driver) {
 	t.Run("AppendAndList", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		entries := []*model.AuditEntry{
 			newAudit("ada", "checkout", model.AuditDeploy, t0, `{ "version": "1.2.3",  "environment": "prod" }`),
 			newAudit("bob", "billing", model.AuditRun, t0.Add(time.Minute), ``),
@@ -96,7 +96,7 @@ func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ZeroTimeIsNow", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		e := newAudit("ada", "", model.AuditLogin, time.Time{}, ``)
 		must(t, b.store.AuditAppend(b.ctx, e))
 		if e.Time.IsZero() || e.Time.Location() != time.UTC || !e.Time.Equal(e.Time.Truncate(model.AuditTimePrecision)) {
@@ -112,7 +112,7 @@ func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("RefusesBadEntries", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		badOutcome := newAudit("ada", "", model.AuditLogin, t0, ``)
 		badOutcome.Outcome = "maybe"
 		badDetail := newAudit("ada", "", model.AuditLogin, t0, `{"unterminated":`)
@@ -131,7 +131,7 @@ func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("InTx", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		first := newAudit("ada", "checkout", model.AuditDeploy, t0, ``)
 		must(t, b.store.AuditAppend(b.ctx, first))
 
@@ -186,7 +186,7 @@ func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ConcurrentAppends", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		const writers, each = 8, 50
 		errs := make(chan error, writers*each)
 		var wg sync.WaitGroup
@@ -238,7 +238,7 @@ func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("Limits", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		const n = 1005
 		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
 			for range n {
@@ -281,7 +281,7 @@ func testAudit(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("AppendOnly", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.AuditAppend(b.ctx, newAudit("ada", "", model.AuditLogin, t0, ``)))
 		wantAppendOnly(t, b, "Audit", "audit", "UPDATE audit SET actor = 'mallory'", "AuditAppend", "AuditList")
 		got, err := b.store.AuditList(b.ctx, store.AuditListParams{})

@@ -10,10 +10,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testClaim(t *testing.T, open func(t *testing.T) store.Store) {
+func testClaim(t *testing.T, d Driver) {
 	// due stores exec-1 with stage zeta running, due at t0.
 	due := func(t *testing.T) *bundle {
-		b := setup(t, open)
+		b := setup(t, d)
 		exec := newExecution("exec-1", "checkout", "ship", t0)
 		exec.Stages[0].WakeAt = ptr(t0)
 		insertExecution(t, b, exec)
@@ -136,7 +136,7 @@ func testClaim(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("Due", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		for i, at := range []time.Time{t0.Add(2 * time.Second), t0, t0.Add(time.Hour)} {
 			exec := newExecution(fmt.Sprintf("exec-%d", i), "checkout", "ship", t0)
 			exec.Stages[0].WakeAt = ptr(at)

@@ -11,7 +11,7 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
+func testConfig(t *testing.T, d Driver) {
 	cfg := model.Config{
 		Applications: []model.Application{testApp("checkout"), testApp("billing")},
 		Environments: []model.Environment{testEnv("staging")},
@@ -20,7 +20,7 @@ func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("CreatedUpdatedUnchanged", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 
 		res, err := b.store.ConfigApply(b.ctx, cfg)
 		must(t, err)
@@ -56,7 +56,7 @@ func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("GetAndList", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		_, err := b.store.ConfigApply(b.ctx, cfg)
 		must(t, err)
 
@@ -95,7 +95,7 @@ func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("EmptyLists", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		apps, err := b.store.ApplicationList(b.ctx)
 		must(t, err)
 		envs, err := b.store.EnvironmentList(b.ctx)
@@ -109,7 +109,7 @@ func testConfig(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("AnalysisTemplates", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		golden := model.AnalysisTemplate{Name: "golden", Spec: model.AnalysisSpec{
 			Interval: model.Duration(time.Minute), Lifetime: model.Duration(5 * time.Minute), Warmup: model.Duration(30 * time.Second),
 			Metrics:    []model.AnalysisMetric{{Name: "error-rate", Query: "error_rate", Direction: model.DirectionIncrease, Critical: true}},

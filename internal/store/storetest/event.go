@@ -11,10 +11,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testEvent(t *testing.T, open func(t *testing.T) store.Store) {
+func testEvent(t *testing.T, d Driver) {
 	t.Run("InsertAndFilters", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		events := []*model.Event{
 			{Time: t0, Kind: model.EventExecutionStarted, Application: "checkout", ExecutionID: "e1", Trigger: "manual", Actor: "ada"},
 			{Time: t0.Add(1 * time.Minute), Kind: model.EventDeployStarted, Application: "checkout", Environment: "staging", Version: "1.0.1"},
@@ -85,7 +85,7 @@ func testEvent(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("DefaultLimit", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
 			for range 105 {
 				if _, err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventManualStep}); err != nil {
@@ -103,7 +103,7 @@ func testEvent(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("AppendOnly", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		_, err := b.store.EventInsert(b.ctx, &model.Event{Time: t0, Kind: model.EventRolledBack, Detail: "original"})
 		must(t, err)
 

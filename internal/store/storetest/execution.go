@@ -13,10 +13,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
+func testExecution(t *testing.T, d Driver) {
 	t.Run("InsertGetRoundTrip", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		exec := newExecution("exec-1", "checkout", "ship", t0)
 		exec.Stages[1].Output = json.RawMessage(`{"approved":true}`)
 		exec.Stages[1].Judgment = &model.Judgment{Decision: model.DecisionApprove, Actor: "ada", Comment: "ok", At: t0.Add(time.Minute)}
@@ -44,7 +44,7 @@ func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("DuplicateID", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 		err := b.store.ExecutionInsert(b.ctx, newExecution("exec-1", "checkout", "ship", t0))
 		wantErrIs(t, err, store.ErrConflict)
@@ -52,7 +52,7 @@ func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ListOrderAndFilters", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		// e2 and e3 share a creation time: the higher ID comes first.
 		for _, e := range []*model.Execution{
 			newExecution("e1", "checkout", "ship-checkout", t0),
@@ -107,7 +107,7 @@ func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ListPages", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		// x2, x3 and x4 share a creation time, as do x5 and x6; apps alternate.
 		times := []time.Duration{0, time.Minute, time.Minute, time.Minute, 2 * time.Minute, 2 * time.Minute, 3 * time.Minute}
 		for i, d := range times {
@@ -154,7 +154,7 @@ func testExecution(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ListDefaultLimit", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
 			for i := range 55 {
 				exec := newExecution(fmt.Sprintf("e%02d", i), "checkout", "ship", t0.Add(time.Duration(i)*time.Second))

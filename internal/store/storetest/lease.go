@@ -10,8 +10,8 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testLease(t *testing.T, open func(t *testing.T) store.Store) {
-	b := setup(t, open)
+func testLease(t *testing.T, d Driver) {
+	b := setup(t, d)
 	insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 	insertExecution(t, b, newExecution("exec-2", "checkout", "ship", t0))
 	const key = "deploy/checkout/prod"
@@ -63,8 +63,8 @@ func testLease(t *testing.T, open func(t *testing.T) store.Store) {
 // Many callers racing for one key: exactly one gets the lease, and every
 // caller is told the same holder. When the holder's stage ends, the rest
 // race again and again exactly one wins.
-func testLeaseRace(t *testing.T, open func(t *testing.T) store.Store) {
-	b := setup(t, open)
+func testLeaseRace(t *testing.T, d Driver) {
+	b := setup(t, d)
 	const n = 24
 	const key = "deploy/checkout/prod"
 	holders := make([]store.LeaseHolder, n)

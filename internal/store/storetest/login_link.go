@@ -12,10 +12,10 @@ import (
 
 // testLoginLink covers one-time login links: each opens at most one session,
 // however many callers race for it.
-func testLoginLink(t *testing.T, open func(t *testing.T) store.Store) {
+func testLoginLink(t *testing.T, d Driver) {
 	t.Run("ConsumeOnce", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.TokenInsert(b.ctx, newToken("tok-1", "ci", t0)))
 		link := newLoginLink("link-1", "tok-1")
 		must(t, b.store.LoginLinkInsert(b.ctx, link))
@@ -34,7 +34,7 @@ func testLoginLink(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("Expiry", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.TokenInsert(b.ctx, newToken("tok-1", "ci", t0)))
 		link := newLoginLink("link-1", "tok-1")
 		must(t, b.store.LoginLinkInsert(b.ctx, link))
@@ -51,13 +51,13 @@ func testLoginLink(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("UnknownToken", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		wantErrIs(t, b.store.LoginLinkInsert(b.ctx, newLoginLink("link-1", "nope")), store.ErrNotFound)
 	})
 
 	t.Run("ConcurrentConsumers", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.TokenInsert(b.ctx, newToken("tok-1", "ci", t0)))
 		const rounds, links, consumers = 5, 20, 16
 		for r := range rounds {

@@ -7,8 +7,8 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testNotFound(t *testing.T, open func(t *testing.T) store.Store) {
-	b := setup(t, open)
+func testNotFound(t *testing.T, d Driver) {
+	b := setup(t, d)
 	insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 
 	cases := map[string]func() error{

@@ -18,7 +18,7 @@ import (
 // transactions that insert entries commit at once and in any order. Under
 // SQLite's single writer this holds by construction; a store with
 // concurrent writers (PostgreSQL) must earn it.
-func testCommitOrder(t *testing.T, open func(t *testing.T) store.Store) {
+func testCommitOrder(t *testing.T, d Driver) {
 	const writers, each = 8, 25
 
 	// race runs writers that each insert `each` entries, one per
@@ -102,7 +102,7 @@ func testCommitOrder(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("Changes", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		written, read := race(t, b, func(ctx context.Context, tx store.Tx, w, i int) (int64, error) {
 			c := store.Change{ExecutionID: fmt.Sprintf("exec-%d", w), Application: "checkout", Status: "running"}
 			err := tx.ChangeInsert(ctx, &c)
@@ -120,7 +120,7 @@ func testCommitOrder(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("Events", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		written, read := race(t, b, func(ctx context.Context, tx store.Tx, w, i int) (int64, error) {
 			return tx.EventInsert(ctx, &model.Event{Kind: model.EventDeployStarted, Application: "checkout", Detail: fmt.Sprintf("%d/%d", w, i)})
 		}, func(ctx context.Context, after int64) ([]int64, error) {
@@ -136,7 +136,7 @@ func testCommitOrder(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ChangeRetention", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		for i, at := range []time.Time{t0, t0.Add(time.Minute), t0.Add(time.Hour)} {
 			c := store.Change{ExecutionID: fmt.Sprintf("exec-%d", i), Application: "checkout", At: at}
 			must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error { return tx.ChangeInsert(ctx, &c) }))

@@ -10,10 +10,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
+func testServerGroup(t *testing.T, d Driver) {
 	t.Run("NextSequence", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		wantNextSequence(t, b, "checkout", "prod", 1)
 		must(t, b.store.ServerGroupInsert(b.ctx, newServerGroup("checkout", "prod", 1, model.ServerGroupUp)))
 		must(t, b.store.ServerGroupInsert(b.ctx, newServerGroup("checkout", "prod", 2, model.ServerGroupDestroyed)))
@@ -26,7 +26,7 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("InsertGetRoundTrip", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		sg := newServerGroup("checkout", "prod", 1, model.ServerGroupCreating)
 		sg.LastGood = true
 		sg.Role = model.RoleCanary
@@ -42,7 +42,7 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("SameNameInTwoEnvironments", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		staging := newServerGroup("checkout", "staging", 1, model.ServerGroupUp)
 		prod := newServerGroup("checkout", "prod", 1, model.ServerGroupCreating)
 		prod.Version = "2.0.0"
@@ -78,7 +78,7 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("DuplicateInsert", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.ServerGroupInsert(b.ctx, newServerGroup("checkout", "prod", 1, model.ServerGroupUp)))
 		err := b.store.ServerGroupInsert(b.ctx, newServerGroup("checkout", "prod", 1, model.ServerGroupUp))
 		wantErrIs(t, err, store.ErrConflict)
@@ -90,7 +90,7 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("GuardedUpdate", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		sg := newServerGroup("checkout", "prod", 1, model.ServerGroupCreating)
 		must(t, b.store.ServerGroupInsert(b.ctx, sg))
 
@@ -130,7 +130,7 @@ func testServerGroup(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ListFilters", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		staging := newServerGroup("checkout", "staging", 1, model.ServerGroupUp)
 		staging.CreatedAt = t0.Add(90 * time.Second)
 		billing := newServerGroup("billing", "prod", 1, model.ServerGroupUp)

@@ -12,10 +12,10 @@ import (
 // testSession covers browser sessions. A session (like a login link) has
 // expired at now when its expiry is not after now, as model.Token.Active
 // reads a token's.
-func testSession(t *testing.T, open func(t *testing.T) store.Store) {
+func testSession(t *testing.T, d Driver) {
 	t.Run("InsertGetDelete", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		user := newSession("s-user", t0.Add(8*time.Hour))
 		tok := newSession("s-token", t0.Add(-time.Hour)) // expired: still returned
 		tok.Identity = model.Identity{Subject: "token:ci", Kind: model.IdentityToken, TokenID: "tok-1"}
@@ -41,7 +41,7 @@ func testSession(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("DeleteExpired", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		now := t0
 		sessions := map[string]time.Time{
 			"past":     now.Add(-time.Hour),

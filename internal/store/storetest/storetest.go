@@ -1,10 +1,10 @@
 // Package storetest is the conformance suite of store.Store: every driver
 // (store/sqlite, later store/postgres) calls Run from its own tests, so all
 // drivers keep one behaviour: the same errors, orderings, guarded
-// transitions and transaction semantics.
+// transitions, transaction semantics, and jobs enqueued in a transaction.
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t) })
+//		storetest.Run(t, storetest.Driver{Open: openFresh, Exec: execRaw})
 //	}
 package storetest
 
@@ -19,20 +19,32 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// Run runs the conformance suite. open must return a store over a fresh,
-// empty, migrated database and close it when t ends (t.Cleanup). Subtests
-// run in parallel, each with its own store.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// Driver is the store implementation under test.
+type Driver struct {
+	// Open returns a store over a fresh, empty, migrated database and
+	// closes it when t ends (t.Cleanup).
+	Open func(t *testing.T) store.Store
+	// Exec runs one SQL statement on the database of st, a store Open
+	// returned, past its interface: the suite checks that the database
+	// itself refuses what the interface leaves out (changing an
+	// append-only log).
+	Exec func(ctx context.Context, st store.Store, stmt string) error
+}
+
+// Run runs the conformance suite. Subtests run in parallel, each with its
+// own store.
+func Run(t *testing.T, d Driver) {
 	t.Helper()
 	suites := []struct {
 		name string
-		run  func(t *testing.T, open func(t *testing.T) store.Store)
+		run  func(t *testing.T, d Driver)
 	}{
 		{"Config", testConfig},
 		{"NotFound", testNotFound},
 		{"Execution", testExecution},
 		{"Transition", testTransition},
 		{"Tx", testTx},
+		{"Queue", testQueue},
 		{"Event", testEvent},
 		{"ServerGroup", testServerGroup},
 		{"Analysis", testAnalysis},
@@ -51,7 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			s.run(t, open)
+			s.run(t, d)
 		})
 	}
 }
@@ -60,11 +72,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 type bundle struct {
 	ctx   context.Context
 	store store.Store
+	// exec runs a raw statement on the store's database (Driver.Exec).
+	exec func(stmt string) error
 }
 
-func setup(t *testing.T, open func(t *testing.T) store.Store) *bundle {
+func setup(t *testing.T, d Driver) *bundle {
 	t.Helper()
-	return &bundle{ctx: t.Context(), store: open(t)}
+	b := &bundle{ctx: t.Context(), store: d.Open(t)}
+	b.exec = func(stmt string) error { return d.Exec(b.ctx, b.store, stmt) }
+	return b
 }
 
 func must(t *testing.T, err error) {
@@ -96,7 +112,7 @@ func wantAppendOnly(t *testing.T, b *bundle, prefix, table, update string, allow
 		}
 	}
 	for _, stmt := range []string{update, "DELETE FROM " + table} {
-		if _, err := b.store.DB().ExecContext(b.ctx, stmt); err == nil {
+		if err := b.exec(stmt); err == nil {
 			t.Errorf("%s succeeded; the database must refuse it (a trigger or rule)", stmt)
 		}
 	}

@@ -10,8 +10,8 @@ import (
 
 // testTime checks that times given in any zone come back equal, to the
 // nanosecond, and in UTC.
-func testTime(t *testing.T, open func(t *testing.T) store.Store) {
-	b := setup(t, open)
+func testTime(t *testing.T, d Driver) {
+	b := setup(t, d)
 	exec := newExecution("exec-1", "checkout", "ship", t0)
 	exec.EndedAt = ptr(t0.Add(time.Hour))
 	exec.Stages[0].EndedAt = ptr(t0.Add(2 * time.Hour))

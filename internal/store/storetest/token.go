@@ -13,10 +13,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testToken(t *testing.T, open func(t *testing.T) store.Store) {
+func testToken(t *testing.T, d Driver) {
 	t.Run("InsertGetRoundTrip", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		tok := newToken("tok-1", "ci", t0)
 		tok.Scope = model.Scope{Application: "checkout", Environments: []string{"staging"}}
 		must(t, b.store.TokenInsert(b.ctx, tok))
@@ -30,7 +30,7 @@ func testToken(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("NameUniqueAmongActive", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.TokenInsert(b.ctx, newToken("tok-1", "ci", t0)))
 
 		err := b.store.TokenInsert(b.ctx, newToken("tok-2", "ci", t0))
@@ -65,7 +65,7 @@ func testToken(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("RevokeNotFound", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		must(t, b.store.TokenInsert(b.ctx, newToken("tok-1", "ci", t0)))
 		_, err := b.store.TokenRevoke(b.ctx, store.TokenRevokeParams{Name: "ci", By: "ada", At: t0})
 		must(t, err)
@@ -80,7 +80,7 @@ func testToken(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("List", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		// Two tokens named ci: the older revoked. IDs do not follow
 		// creation order, so the list must order by time, not ID.
 		oldCI, newCI := newToken("tok-z", "ci", t0), newToken("tok-a", "ci", t0.Add(time.Hour))
@@ -129,7 +129,7 @@ func testToken(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ConcurrentSameName", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		const n = 16
 		insertErrs := race(n, func(i int) error {
 			return b.store.TokenInsert(b.ctx, newToken(fmt.Sprintf("tok-%02d", i), "ci", t0))

@@ -9,8 +9,8 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testTraffic(t *testing.T, open func(t *testing.T) store.Store) {
-	b := setup(t, open)
+func testTraffic(t *testing.T, d Driver) {
+	b := setup(t, d)
 	base := time.Unix(1_800_000_000, 0).UTC()
 	sec := func(sg string, i int, requests uint64) store.TrafficSecond {
 		return store.TrafficSecond{Application: "checkout", Environment: "prod", ServerGroup: sg, Time: base.Add(time.Duration(i) * time.Second),

@@ -11,10 +11,10 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-func testTransition(t *testing.T, open func(t *testing.T) store.Store) {
+func testTransition(t *testing.T, d Driver) {
 	t.Run("ExecutionSetStatus", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 		ended := t0.Add(time.Hour)
 
@@ -42,7 +42,7 @@ func testTransition(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("StageUpdate", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 
 		st, err := b.store.StageGet(b.ctx, "exec-1", "alpha")
@@ -91,7 +91,7 @@ func testTransition(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ConcurrentStageUpdate", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 		read, err := b.store.StageGet(b.ctx, "exec-1", "zeta")
 		must(t, err)
@@ -109,7 +109,7 @@ func testTransition(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ConcurrentStageUpdateInTx", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, open)
+		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 
 		wins := raceWorkers(t, 10, func(i int) error {

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+)
+
+// Queue is the durable job queue (River) over a store's database. Its jobs
+// are rows of that database, so a job inserted with InsertTx commits or
+// rolls back with the transaction's other writes: a state change and the
+// job that carries it on are never one without the other.
+//
+// A store builds its Queue with NewRiverQueue, giving River's driver for
+// its database and the way from its Tx to that driver's transaction type
+// (*sql.Tx for SQLite, pgx.Tx for PostgreSQL), which is how the Store and
+// Tx interfaces stay free of both.
+type Queue interface {
+	// Start begins working jobs with the workers of the config the queue
+	// was built with. Jobs run under ctx: cancelling it cancels them.
+	Start(ctx context.Context) error
+	// Stop stops fetching jobs and waits (until ctx ends) for the running
+	// ones to return.
+	Stop(ctx context.Context) error
+	// Insert enqueues one job on its own.
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+	// InsertTx enqueues one job in tx, a transaction of the store that
+	// built the queue (or a wrapper of one that has Unwrap() Tx).
+	InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *river.InsertOpts) error
+	// InsertMany enqueues jobs together, on their own.
+	InsertMany(ctx context.Context, params []river.InsertManyParams) error
+}
+
+// NewRiverQueue is a Queue that is River's client over driver, built with
+// cfg (the caller's workers, queues and policies). txOf gives the driver's
+// transaction inside a Tx of the store the driver belongs to, and false for
+// any other Tx.
+func NewRiverQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(Tx) (TTx, bool), cfg *river.Config) (Queue, error) {
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &riverQueue[TTx]{client: client, txOf: txOf}, nil
+}
+
+var _ Queue = (*riverQueue[any])(nil)
+
+// riverQueue is Queue over River's Client[TTx].
+type riverQueue[TTx any] struct {
+	client *river.Client[TTx]
+	txOf   func(Tx) (TTx, bool)
+}
+
+func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+func (q *riverQueue[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := q.client.Insert(ctx, args, opts)
+	return err
+}
+
+func (q *riverQueue[TTx]) InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	dtx, err := q.driverTx(tx)
+	if err != nil {
+		return err
+	}
+	_, err = q.client.InsertTx(ctx, dtx, args, opts)
+	return err
+}
+
+func (q *riverQueue[TTx]) InsertMany(ctx context.Context, params []river.InsertManyParams) error {
+	_, err := q.client.InsertMany(ctx, params)
+	return err
+}
+
+// driverTx is the driver's transaction in tx, unwrapping wrappers (a test's
+// fault injector) until it reaches one of the store's own.
+func (q *riverQueue[TTx]) driverTx(tx Tx) (TTx, error) {
+	for t := tx; t != nil; {
+		if dtx, ok := q.txOf(t); ok {
+			return dtx, nil
+		}
+		u, ok := t.(interface{ Unwrap() Tx })
+		if !ok {
+			break
+		}
+		t = u.Unwrap()
+	}
+	var zero TTx
+	return zero, fmt.Errorf("enqueueing a job: the transaction (%T) is not one of the store that built the queue; pass the Tx InTx gave (a wrapper needs an Unwrap() store.Tx method)", tx)
+}
