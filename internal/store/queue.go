@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // Queue is the durable job queue (River) over a store's database. Its jobs
@@ -91,4 +93,21 @@ func (q *riverQueue[TTx]) driverTx(tx Tx) (TTx, error) {
 	}
 	var zero TTx
 	return zero, fmt.Errorf("enqueueing a job: the transaction (%T) is not one of the store that built the queue; pass the Tx InTx gave (a wrapper needs an Unwrap() store.Tx method)", tx)
+}
+
+// MigrateRiver brings River's own tables up to date through driver, after a
+// store's own migrations, logging each step it applies.
+func MigrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) error {
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		logger.InfoContext(ctx, "applied river migration", "version", v.Version, "name", v.Name)
+	}
+	return nil
 }

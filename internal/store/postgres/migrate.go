@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlfile"
 )
 
@@ -50,18 +50,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (err 
 	if err := applyMigrations(ctx, conn, migrations, logger); err != nil {
 		return err
 	}
-	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: logger})
-	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		logger.InfoContext(ctx, "applied river migration", "version", v.Version, "name", v.Name)
-	}
-	return nil
+	return store.MigrateRiver(ctx, riverpgxv5.New(pool), logger)
 }
 
 // applyMigrations runs every migration not yet recorded in

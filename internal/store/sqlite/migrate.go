@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlfile"
 )
 
@@ -31,18 +31,7 @@ func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
 	if err := applyMigrations(ctx, db, migrations, logger); err != nil {
 		return err
 	}
-	migrator, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: logger})
-	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		logger.InfoContext(ctx, "applied river migration", "version", v.Version, "name", v.Name)
-	}
-	return nil
+	return store.MigrateRiver(ctx, riversqlite.New(db), logger)
 }
 
 // loadMigrations reads dir/NNN_name.sql files in version order.
