@@ -44,7 +44,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +55,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/gennaker/gennaker/test/internal/testenv"
 )
 
 // Versions built by scripts/k8s/build.sh; keep the two in step.
@@ -160,16 +161,6 @@ func Check() error {
 	return nil
 }
 
-// skipOrFail skips the test when the binaries are missing, or fails it when
-// GENNAKER_REQUIRE_ALL=1.
-func skipOrFail(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("GENNAKER_REQUIRE_ALL") == "1" {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-}
-
 // Start starts a control plane for this test with the default options and
 // stops it when the test ends.
 func Start(t testing.TB) *Env { return StartWith(t, Options{}) }
@@ -178,7 +169,7 @@ func Start(t testing.TB) *Env { return StartWith(t, Options{}) }
 func StartWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	if err := Check(); err != nil {
-		skipOrFail(t, err)
+		testenv.Missing(t, err)
 	}
 	env, err := start(t.TempDir(), opts, t.Logf)
 	if err != nil {
@@ -236,19 +227,13 @@ var shared struct {
 func Shared(t testing.TB) *Env {
 	t.Helper()
 	if err := Check(); err != nil {
-		skipOrFail(t, err)
+		testenv.Missing(t, err)
 	}
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.env == nil && shared.err == nil {
-		removeStaleSharedDirs()
-		dir, err := os.MkdirTemp("", sharedDirPrefix)
+		dir, err := testenv.SharedDir(sharedDirPrefix)
 		if err != nil {
-			t.Fatal(err)
-		}
-		// The owner's pid lets a later Shared remove this directory if the
-		// test binary never reaches RunShared (no TestMain, or killed).
-		if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		shared.dir = dir
@@ -271,25 +256,6 @@ func Shared(t testing.TB) *Env {
 }
 
 const sharedDirPrefix = "k8senv-"
-
-// removeStaleSharedDirs removes the directories of shared control planes
-// whose test binary has exited (its processes died with it).
-func removeStaleSharedDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), sharedDirPrefix+"*"))
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "owner.pid"))
-		if err != nil {
-			continue
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 || pid == os.Getpid() {
-			continue
-		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			os.RemoveAll(d)
-		}
-	}
-}
 
 // RunShared runs the tests and then stops the shared control plane, if one
 // was started. Use it as: func TestMain(m *testing.M) { os.Exit(k8senv.RunShared(m)) }

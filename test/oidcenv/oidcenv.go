@@ -32,6 +32,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gennaker/gennaker/test/internal/testenv"
 )
 
 // Version is the zitadel/oidc release scripts/oidc/build.sh builds; keep
@@ -124,10 +126,7 @@ func Check() error {
 func Start(t testing.TB, opts Options) *Provider {
 	t.Helper()
 	if err := Check(); err != nil {
-		if os.Getenv("GENNAKER_REQUIRE_ALL") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
+		testenv.Missing(t, err)
 	}
 	if opts.Client.ID == "" {
 		opts.Client.ID = "gennaker"

@@ -41,7 +41,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -58,6 +57,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gennaker/gennaker/test/internal/testenv"
 )
 
 // Hint is the message of the skip (or failure) when PostgreSQL is missing.
@@ -128,22 +129,12 @@ func isExecutable(path string) bool {
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
-// skipOrFail skips the test when PostgreSQL is missing, or fails it when
-// GENNAKER_REQUIRE_ALL=1.
-func skipOrFail(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("GENNAKER_REQUIRE_ALL") == "1" {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-}
-
 // Start starts a server for this test and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin, err := BinDir()
 	if err != nil {
-		skipOrFail(t, err)
+		testenv.Missing(t, err)
 	}
 	dir, err := os.MkdirTemp("", "pgenv-test-")
 	if err != nil {
@@ -201,17 +192,13 @@ func Shared(t testing.TB) *Server {
 	t.Helper()
 	bin, err := BinDir()
 	if err != nil {
-		skipOrFail(t, err)
+		testenv.Missing(t, err)
 	}
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.srv == nil && shared.err == nil {
-		removeStaleSharedDirs()
-		dir, err := os.MkdirTemp("", sharedDirPrefix)
+		dir, err := testenv.SharedDir(sharedDirPrefix)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		shared.dir = dir
@@ -252,25 +239,6 @@ func RunShared(m *testing.M) int {
 		}
 	}
 	return code
-}
-
-// removeStaleSharedDirs removes the directories of shared servers whose test
-// binary has exited (postgres died with it).
-func removeStaleSharedDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), sharedDirPrefix+"*"))
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "owner.pid"))
-		if err != nil {
-			continue
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 || pid == os.Getpid() {
-			continue
-		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			os.RemoveAll(d)
-		}
-	}
 }
 
 // runAs is the user initdb and postgres run as: nil for the current user,

@@ -5,6 +5,7 @@ package promenv
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/test/internal/testenv"
 	"github.com/gennaker/gennaker/test/testserver"
 )
 
@@ -33,11 +35,7 @@ func Start(t testing.TB, targetsFile string) *Env {
 	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
-		msg := "prometheus is not installed: run scripts/test-deps.sh (apt-get install prometheus)"
-		if os.Getenv("GENNAKER_REQUIRE_ALL") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Missing(t, errors.New("prometheus is not installed: run scripts/test-deps.sh (apt-get install prometheus)"))
 	}
 	dir := t.TempDir()
 	if targetsFile == "" {

@@ -8,6 +8,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/test/internal/testenv"
 	"github.com/gennaker/gennaker/test/testserver"
 )
 
@@ -31,11 +33,7 @@ const chromium = "/usr/bin/chromium"
 // missing skips the test, or fails it when every suite is required (make test).
 func missing(t *testing.T, what string) {
 	t.Helper()
-	msg := what + ": run scripts/test-deps.sh to install the UI test's dependencies (Debian chromium, node and npm, then npm ci in test/ui)"
-	if os.Getenv("GENNAKER_REQUIRE_ALL") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testenv.Missing(t, errors.New(what+": run scripts/test-deps.sh to install the UI test's dependencies (Debian chromium, node and npm, then npm ci in test/ui)"))
 }
 
 func TestUIEndToEnd(t *testing.T) {
