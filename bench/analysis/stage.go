@@ -8,6 +8,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/analysis/source"
+	"github.com/gennaker/gennaker/internal/analysis/stats"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -151,9 +152,8 @@ func judgeSamples(ctx context.Context, p plan, base, can *stream, iv stage.Analy
 		data.Intervals = 0
 	}
 	rep := analysis.MannWhitneyJudge{}.JudgeSamples(data.Input(cfg))
-	alpha := 1 - rep.ConfidenceLevel
 	for _, m := range rep.Metrics {
-		if m.Critical && m.Tested && m.Classification == analysis.ClassPass && m.P < alpha && m.Estimate > 0 && m.Low == 0 {
+		if m.Critical && m.Tested && m.Classification == analysis.ClassPass && stats.Significant(m.P, rep.ConfidenceLevel) && m.Estimate > 0 && m.Low == 0 {
 			masked = append(masked, m.Name)
 		}
 	}

@@ -3,6 +3,8 @@ package analysis
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gennaker/gennaker/internal/analysis/stats"
 )
 
 // SampleJudge decides one measurement interval from per-metric samples.
@@ -37,7 +39,7 @@ func IntervalConfidence(level float64, intervals int) float64 {
 	if intervals <= 1 {
 		return level
 	}
-	return 1 - (1-level)/float64(intervals)
+	return 1 - stats.Alpha(level)/float64(intervals)
 }
 
 // Report is the statistical judge's decision record for one interval.
