@@ -50,6 +50,9 @@ func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) 
 
 // ServerGroupGet returns one server group of an environment.
 func (q *queries) ServerGroupGet(ctx context.Context, environment, name string) (*model.ServerGroup, error) {
+	if environment == "" {
+		return nil, errNoEnvironment("read", name)
+	}
 	sg, err := scanServerGroup(q.read.QueryRowContext(ctx, query("ServerGroupGet"),
 		sql.Named("environment", environment), sql.Named("name", name)))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -75,6 +78,9 @@ func (q *queries) ServerGroupList(ctx context.Context, params store.ServerGroupL
 
 // ServerGroupUpdate writes the non-nil fields of params, guarded by params.From when set.
 func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGroupUpdateParams) error {
+	if params.Environment == "" {
+		return errNoEnvironment("update", params.Name)
+	}
 	what := "update server group " + params.Name + " in " + params.Environment
 	res, err := q.write.ExecContext(ctx, query("ServerGroupUpdate"),
 		sql.Named("environment", params.Environment),
@@ -104,6 +110,12 @@ func (q *queries) ServerGroupNextSequence(ctx context.Context, application, envi
 		return 0, fmt.Errorf("next server group sequence of %s in %s: %w", application, environment, err)
 	}
 	return seq, nil
+}
+
+// errNoEnvironment refuses a lookup by name alone: names count per
+// environment, so a name can mean one group in each.
+func errNoEnvironment(what, name string) error {
+	return fmt.Errorf("%s server group %s: no environment given: server groups are known by environment and name (numbers count per environment); pass the group's environment", what, name)
 }
 
 func scanServerGroup(row rowScanner) (*model.ServerGroup, error) {

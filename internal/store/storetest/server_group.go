@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
@@ -74,6 +75,13 @@ func testServerGroup(t *testing.T, d Driver) {
 		wantErrIs(t, err, store.ErrConflict)
 		_, err = b.store.ServerGroupGet(b.ctx, "qa", prod.Name)
 		wantErrIs(t, err, store.ErrNotFound)
+		// A name alone is refused, not read as "not found".
+		if _, err := b.store.ServerGroupGet(b.ctx, "", prod.Name); err == nil || errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("ServerGroupGet without an environment: %v, want an error saying to pass one", err)
+		}
+		if err := b.store.ServerGroupUpdate(b.ctx, store.ServerGroupUpdateParams{Name: prod.Name, Weight: ptr(0)}); err == nil || errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("ServerGroupUpdate without an environment: %v, want an error saying to pass one", err)
+		}
 	})
 
 	t.Run("DuplicateInsert", func(t *testing.T) {
