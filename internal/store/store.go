@@ -23,6 +23,12 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 )
 
+// TimePrecision is the precision every store keeps times at: PostgreSQL's
+// timestamptz keeps microseconds, and the SQLite store truncates to the
+// same, so a time read back is the same on both (times inside JSON
+// documents, such as a judgment's, keep what JSON keeps).
+const TimePrecision = time.Microsecond
+
 // Store is a handle on gennaker's database.
 type Store interface {
 	Queries

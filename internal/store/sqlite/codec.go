@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/store"
 )
 
 // timeLayout is how times are stored: UTC, fixed width, nanoseconds. Unlike
 // time.RFC3339Nano it keeps trailing zeros, so stored times sort as text.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
-// formatTime stores t as UTC text.
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+// formatTime stores t as UTC text, truncated to store.TimePrecision like
+// PostgreSQL's timestamptz (the layout keeps nine digits: rows written
+// before the truncation still parse and sort).
+func formatTime(t time.Time) string { return t.UTC().Truncate(store.TimePrecision).Format(timeLayout) }
 
 // formatTimePtr stores an optional time: nil becomes NULL.
 func formatTimePtr(t *time.Time) any {

@@ -66,7 +66,7 @@ func testAudit(t *testing.T, d Driver) {
 		}{
 			{"AfterID", store.AuditListParams{AfterID: ids[1]}, []int{2, 3, 4}},
 			{"Since", store.AuditListParams{Since: since}, []int{2, 3, 4}},
-			{"SinceOtherZone", store.AuditListParams{Since: since.Add(time.Nanosecond).In(cet)}, []int{3, 4}},
+			{"SinceOtherZone", store.AuditListParams{Since: since.Add(store.TimePrecision).In(cet)}, []int{3, 4}},
 			{"Actor", store.AuditListParams{Actor: "ada"}, []int{0, 2, 4}},
 			{"Application", store.AuditListParams{Application: "checkout"}, []int{0, 3, 4}},
 			{"ActorAndApplication", store.AuditListParams{Actor: "ada", Application: "checkout"}, []int{0, 4}},

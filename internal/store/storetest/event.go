@@ -58,7 +58,7 @@ func testEvent(t *testing.T, d Driver) {
 			{"Kinds", store.EventListParams{Kinds: []model.EventKind{model.EventDeployStarted, model.EventManualStep}}, []int64{1, 3, 4}},
 			{"AfterID", store.EventListParams{AfterID: ids[2]}, []int64{3, 4}},
 			{"Since", store.EventListParams{Since: t0.Add(2 * time.Minute).In(time.UTC)}, []int64{2, 3, 4}},
-			{"SinceOtherZone", store.EventListParams{Since: t0.Add(2*time.Minute + time.Nanosecond)}, []int64{3, 4}},
+			{"SinceOtherZone", store.EventListParams{Since: t0.Add(2*time.Minute + store.TimePrecision)}, []int64{3, 4}},
 			{"Limit", store.EventListParams{Limit: 2}, []int64{0, 1}},
 			{"Newest", store.EventListParams{Limit: 2, Newest: true}, []int64{3, 4}},
 			{"NewestFiltered", store.EventListParams{Application: "checkout", Limit: 3, Newest: true}, []int64{1, 2, 4}},

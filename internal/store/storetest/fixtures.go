@@ -11,8 +11,9 @@ import (
 // cet is a non-UTC zone: stores must return every time in UTC.
 var cet = time.FixedZone("CET", 60*60)
 
-// t0 has nanoseconds, to catch stores that round.
-var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589793238, cet)
+// t0 has microseconds (store.TimePrecision), to catch stores that round
+// further; testTime adds nanoseconds to see them truncated.
+var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589793000, cet)
 
 func ptr[T any](v T) *T { return &v }
 

@@ -42,7 +42,7 @@ func testLoginLink(t *testing.T, d Driver) {
 		_, err := b.store.LoginLinkConsume(b.ctx, "link-1", link.ExpiresAt.In(time.UTC))
 		wantErrIs(t, err, store.ErrNotFound)
 		// The refused attempt did not use the link up.
-		got, err := b.store.LoginLinkConsume(b.ctx, "link-1", link.ExpiresAt.Add(-time.Nanosecond))
+		got, err := b.store.LoginLinkConsume(b.ctx, "link-1", link.ExpiresAt.Add(-store.TimePrecision))
 		must(t, err)
 		if got.ID != "link-1" || got.TokenID != "tok-1" {
 			t.Fatalf("LoginLinkConsume just before expiry = %+v", *got)

@@ -46,7 +46,7 @@ func testSession(t *testing.T, d Driver) {
 		sessions := map[string]time.Time{
 			"past":     now.Add(-time.Hour),
 			"at-now":   now,
-			"next-ns":  now.Add(time.Nanosecond),
+			"next-us":  now.Add(store.TimePrecision),
 			"tomorrow": now.Add(24 * time.Hour),
 		}
 		for id, expires := range sessions {

@@ -1,0 +1,6 @@
+package postgres
+
+import "github.com/jackc/pgx/v5/pgxpool"
+
+// Pool is the store's pool, for tests that look past its methods.
+func Pool(s *Store) *pgxpool.Pool { return s.pool }
