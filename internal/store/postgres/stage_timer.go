@@ -28,6 +28,17 @@ func (q *queries) StageClaim(ctx context.Context, p store.StageClaimParams) (boo
 	return tag.RowsAffected() == 1, nil
 }
 
+// StageClaimExtend implements store.Queries.
+func (q *queries) StageClaimExtend(ctx context.Context, p store.StageClaimExtendParams) (bool, error) {
+	tag, err := q.db.Exec(ctx, query("StageClaimExtend"), pgx.NamedArgs{
+		"execution_id": p.ExecutionID, "name": p.Stage, "claimant": p.Claimant, "until": p.Until,
+	})
+	if err != nil {
+		return false, fmt.Errorf("renew the claim on stage %q of execution %s: %w", p.Stage, p.ExecutionID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // StageDue implements store.Queries.
 func (q *queries) StageDue(ctx context.Context, p store.StageDueParams) ([]store.StageRef, error) {
 	limit := p.Limit
