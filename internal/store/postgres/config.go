@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,9 +74,7 @@ func (q *queries) upsertConfig(ctx context.Context, res *store.ApplyResult, kind
 		return fmt.Errorf("%s with an empty name: every config object needs metadata.name", kind)
 	}
 	args := pgx.NamedArgs{"name": name, "spec": spec, "now": now}
-	for k, v := range extra {
-		args[k] = v
-	}
+	maps.Copy(args, extra)
 	tag, err := q.db.Exec(ctx, query(kind+"Insert"), args)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", id, err)
