@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +28,8 @@ func newServerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the gennaker server (API, durable engine, local target)",
-		Long: "Run the gennaker server. State lives in --data (default ./.gennaker or $GENNAKER_DATA).\n" +
+		Long: "Run the gennaker server. State lives in --data (default ./.gennaker or $GENNAKER_DATA),\n" +
+			"or in PostgreSQL with --store postgres://... (several replicas may share one database).\n" +
 			"Executions survive a crash: restart the server and they resume.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,7 +49,9 @@ func newServerCmd() *cobra.Command {
 			return server.Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.DataDir, "data", defaultDataDir(), "data directory (env GENNAKER_DATA)")
+	cmd.Flags().StringVar(&opts.DataDir, "data", defaultDataDir(), "data directory (env GENNAKER_DATA): the embedded store, logs and local instances")
+	cmd.Flags().StringVar(&opts.Store, "store", os.Getenv("GENNAKER_STORE"), "store URL (env GENNAKER_STORE): sqlite://DIR, or postgres://USER:PASSWORD@HOST:5432/DB for several replicas on one database (default: the embedded store in --data)")
+	cmd.Flags().DurationVar(&opts.ClaimTTL, "claim-ttl", 20*time.Second, "with several replicas, how soon another takes over the steps of one that died (a step's claim lasts this long unless renewed)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API listen address (loopback by default)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log debug messages")

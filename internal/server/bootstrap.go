@@ -41,23 +41,27 @@ type Bootstrap struct {
 // lost file, an expired or revoked token), the server creates a new admin
 // token named local-USER (revoking an older one of that name), writes it
 // there (mode 0600), and prints a one-time login link for the UI.
-func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log *slog.Logger, opts Options, serverURL string) (Bootstrap, error) {
+//
+// On a shared store (several replicas, likely on machines nobody logs in
+// to) it does this only when --cli-config names a file: replicas starting
+// at once would otherwise each replace the others' token.
+func bootstrap(ctx context.Context, st store.Store, shared bool, a *authn.Authenticator, log *slog.Logger, opts Options, serverURL string) (Bootstrap, error) {
 	var b Bootstrap
-	if opts.CLIConfig == "-" {
+	if opts.CLIConfig == "-" || (shared && opts.CLIConfig == "") {
 		return b, nil
 	}
 	path := opts.CLIConfig
 	if path == "" {
 		p, err := cliconfig.Path()
 		if err != nil {
-			noCredential(log, opts.DataDir, err)
+			noCredential(log, opts, err)
 			return b, nil
 		}
 		path = p
 	}
 	f, err := cliconfig.Load(path)
 	if err != nil {
-		noCredential(log, opts.DataDir, err)
+		noCredential(log, opts, err)
 		return b, nil
 	}
 	working := func(c cliconfig.Context) bool {
@@ -119,7 +123,7 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 		return nil
 	})
 	if err != nil {
-		noCredential(log, opts.DataDir, err)
+		noCredential(log, opts, err)
 		return b, nil
 	}
 	b.Token, b.ConfigPath = secret, path
@@ -134,9 +138,13 @@ func bootstrap(ctx context.Context, st store.Store, a *authn.Authenticator, log 
 
 // noCredential logs why the server wrote no CLI credential, and how to
 // make one by hand. The server starts anyway: the CLI is not the only way in.
-func noCredential(log *slog.Logger, dataDir string, err error) {
+func noCredential(log *slog.Logger, opts Options, err error) {
+	where := "--data " + opts.DataDir
+	if opts.Store != "" {
+		where = "--store URL"
+	}
 	log.Warn("no CLI credential written: "+err.Error(),
-		"fix", "create an admin token with `gennaker token create NAME --role admin --data "+dataDir+"`")
+		"fix", "create an admin token with `gennaker token create NAME --role admin "+where+"`")
 }
 
 // LocalUser is the name of the user running this process ("admin" when the

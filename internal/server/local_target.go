@@ -84,7 +84,10 @@ func (t localTarget) Counters(_ context.Context, app, env string) (map[string]an
 // localInspector reads health and logs from the local provider.
 type localInspector struct{ p *local.Provider }
 
-func (i localInspector) Health(ctx context.Context, _ model.Environment, sg model.ServerGroup) (int, int, error) {
+func (i localInspector) Health(ctx context.Context, env model.Environment, sg model.ServerGroup) (int, int, error) {
+	if i.p == nil {
+		return 0, sg.Instances, fmt.Errorf("environment %s: %w", env.Name, errLocalOnSharedStore)
+	}
 	h, err := i.p.Health(ctx, refOf(sg))
 	if err != nil {
 		return 0, sg.Instances, err
@@ -92,7 +95,10 @@ func (i localInspector) Health(ctx context.Context, _ model.Environment, sg mode
 	return h.Healthy, h.Desired, nil
 }
 
-func (i localInspector) Logs(ctx context.Context, _ model.Environment, sg model.ServerGroup, tail int) (string, error) {
+func (i localInspector) Logs(ctx context.Context, env model.Environment, sg model.ServerGroup, tail int) (string, error) {
+	if i.p == nil {
+		return "", fmt.Errorf("environment %s: %w", env.Name, errLocalOnSharedStore)
+	}
 	lines, err := i.p.Logs(ctx, refOf(sg), tail)
 	if err != nil {
 		return "", err

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,14 +27,21 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
 	"github.com/gennaker/gennaker/internal/web"
 )
 
 // Options configure a server.
 type Options struct {
-	// DataDir holds the database, logs and local instance state.
+	// DataDir holds the embedded database, logs and local instance state.
 	DataDir string
+	// Store is the store's URL: "" or sqlite://DIR for the embedded store
+	// (in DataDir when ""), postgres://... for a database several
+	// replicas share (see package storeurl).
+	Store string
+	// ClaimTTL is how long a step's claim holds unless renewed: with
+	// several replicas, how soon another takes over a dead one's steps
+	// (engine.Config.ClaimTTL; default 20s).
+	ClaimTTL time.Duration
 	// Addr is the API's listen address (default 127.0.0.1:7070).
 	Addr   string
 	Logger *slog.Logger
@@ -80,45 +86,40 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Logger = slog.Default()
 	}
 	log := opts.Logger
-	if err := privateDataDir(opts.DataDir, log); err != nil {
-		return err
-	}
-	unlock, err := lockDataDir(opts.DataDir)
+	st, shared, release, err := openStore(ctx, opts, log)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-
-	dbPath := filepath.Join(opts.DataDir, "gennaker.db")
-	if err := privateFiles(dbPath, dbPath+"-wal", dbPath+"-shm"); err != nil {
-		return err
-	}
-	st, err := sqlite.Open(ctx, dbPath, log)
-	if err != nil {
-		return err
-	}
+	defer release()
 	defer st.Close()
 
-	prov, err := local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv, Samples: st})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if opts.DestroyOnExit {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := prov.Shutdown(sctx); err != nil {
-				log.Warn("stopping local instances", "err", err)
-			}
-			return
+	// The local target lives on this machine: only a server that owns its
+	// store (the embedded one) runs it.
+	var prov *local.Provider
+	if !shared {
+		if prov, err = local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv, Samples: st}); err != nil {
+			return err
 		}
-		_ = prov.Close()
-	}()
+		defer func() {
+			if opts.DestroyOnExit {
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				if err := prov.Shutdown(sctx); err != nil {
+					log.Warn("stopping local instances", "err", err)
+				}
+				return
+			}
+			_ = prov.Close()
+		}()
+	}
 	kube := newK8sTargets(ctx, log)
 	go kube.watchEnvironments(ctx, st, log)
 	targets := func(env model.Environment) (stage.Target, error) {
 		switch env.Target.Kind {
 		case model.TargetLocal, "":
+			if prov == nil {
+				return nil, fmt.Errorf("environment %s: %w", env.Name, errLocalOnSharedStore)
+			}
 			return localTarget{prov}, nil
 		case model.TargetKubernetes:
 			return kube.target(env)
@@ -135,15 +136,18 @@ func Run(ctx context.Context, opts Options) error {
 		model.StageJudgment: stage.Judgment{},
 		model.StageWebhook:  &stage.Webhook{Client: &http.Client{Timeout: 30 * time.Second}},
 	}
-	eng, err := engine.New(engine.Config{Store: st, Runners: runners, Logger: log, Workers: opts.Workers, SingleNode: true})
+	eng, err := engine.New(engine.Config{Store: st, Runners: runners, Logger: log, Workers: opts.Workers, SingleNode: !shared, ClaimTTL: opts.ClaimTTL})
 	if err != nil {
 		return err
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), prov.Collector())
-	if err := restoreLocal(ctx, st, prov, log); err != nil {
-		return err
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if prov != nil {
+		reg.MustRegister(prov.Collector())
+		if err := restoreLocal(ctx, st, prov, log); err != nil {
+			return err
+		}
 	}
 	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
 
@@ -170,12 +174,17 @@ func Run(ctx context.Context, opts Options) error {
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
+			if shared {
+				if err := refuseLocalEnvironments(cfg); err != nil {
+					return err
+				}
+			}
 			return config.ValidateObjects(cfg, config.LoadOptions{Existing: existing})
 		},
 		CheckTargets: kube.checkTargets,
 	})
 	url := tr.localURL(ln.Addr())
-	boot, err := bootstrap(ctx, st, authenticator, log, opts, url)
+	boot, err := bootstrap(ctx, st, shared, authenticator, log, opts, url)
 	if err != nil {
 		ln.Close()
 		return err

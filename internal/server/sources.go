@@ -16,7 +16,7 @@ func metricSources(prov *local.Provider) func(env model.Environment, spec model.
 	proms := map[string]*source.Prometheus{}
 	return func(env model.Environment, spec model.AnalysisSpec) (map[string]source.Source, error) {
 		out := map[string]source.Source{model.SourceHTTP: source.HTTPJSON{}}
-		if env.Target.Kind == model.TargetLocal || env.Target.Kind == "" {
+		if prov != nil && (env.Target.Kind == model.TargetLocal || env.Target.Kind == "") {
 			out[model.SourceFrontDoor] = source.FrontDoor{Seconds: prov.Seconds}
 		}
 		if spec.Prometheus != "" {
