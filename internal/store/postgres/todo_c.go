@@ -15,18 +15,6 @@ var _ = time.Time{}
 var _ model.Config
 var _ store.Change
 
-func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
-	return errors.New("not implemented")
-}
-func (q *queries) ChangeList(ctx context.Context, params store.ChangeListParams) ([]store.Change, error) {
-	return nil, errors.New("not implemented")
-}
-func (q *queries) ChangeLast(ctx context.Context) (int64, error) {
-	return 0, errors.New("not implemented")
-}
-func (q *queries) ChangeDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
-	return 0, errors.New("not implemented")
-}
 func (q *queries) TrafficSecondsInsert(ctx context.Context, secs []store.TrafficSecond) error {
 	return errors.New("not implemented")
 }
@@ -35,12 +23,6 @@ func (q *queries) TrafficSecondsList(ctx context.Context, params store.TrafficSe
 }
 func (q *queries) TrafficSecondsDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
 	return 0, errors.New("not implemented")
-}
-func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
-	return 0, errors.New("not implemented")
-}
-func (q *queries) EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error) {
-	return nil, errors.New("not implemented")
 }
 func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error {
 	return errors.New("not implemented")
