@@ -15,15 +15,6 @@ var _ = time.Time{}
 var _ model.Config
 var _ store.Change
 
-func (q *queries) TrafficSecondsInsert(ctx context.Context, secs []store.TrafficSecond) error {
-	return errors.New("not implemented")
-}
-func (q *queries) TrafficSecondsList(ctx context.Context, params store.TrafficSecondsParams) ([]store.TrafficSecond, error) {
-	return nil, errors.New("not implemented")
-}
-func (q *queries) TrafficSecondsDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
-	return 0, errors.New("not implemented")
-}
 func (q *queries) ServerGroupInsert(ctx context.Context, sg *model.ServerGroup) error {
 	return errors.New("not implemented")
 }
