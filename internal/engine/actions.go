@@ -81,21 +81,17 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
 		fillEvent(&ev, exec, "", now)
 		ev.Version, ev.Environment = resolved["version"], soleEnvironment(pl)
-		if _, err := tx.EventInsert(ctx, &ev); err != nil {
-			return err
-		}
+		events := []model.Event{ev}
 		if trigger.Kind == "manual" {
 			step := model.Event{Kind: model.EventManualStep, Action: "run", Detail: "ran pipeline " + pl.Name}
 			fillEvent(&step, exec, "", now)
-			if _, err := tx.EventInsert(ctx, &step); err != nil {
-				return err
-			}
+			events = append(events, step)
 		}
 		var err error
 		if eff, err = Transition(exec, Started{}, now); err != nil {
 			return err
 		}
-		return e.commit(ctx, tx, exec, eff)
+		return e.commit(ctx, tx, exec, eff, events...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)

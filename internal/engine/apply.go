@@ -121,8 +121,12 @@ func (e *writeLostError) Error() string {
 }
 
 // commit writes an event's effects in tx: the execution's end, the guarded
-// stage writes, the delivery events, and the jobs of the stages due now.
-func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution, eff Effects) error {
+// stage writes, the jobs of the stages due now, then the delivery events
+// (events first, then eff.Events) and the outbox change. The logs go last
+// because a store with concurrent writers keeps their IDs in commit order
+// by holding a lock from their first insert to the commit (PostgreSQL), so
+// that lock is held briefly and never while waiting for another row.
+func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution, eff Effects, events ...model.Event) error {
 	if w := eff.Execution; w != nil {
 		if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
 			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: w.To, Reason: w.Reason, EndedAt: &w.EndedAt,
@@ -136,11 +140,6 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 			return err
 		}
 	}
-	for i := range eff.Events {
-		if _, err := tx.EventInsert(ctx, &eff.Events[i]); err != nil {
-			return err
-		}
-	}
 	if err := stage.ApplyWrites(ctx, tx, eff.Writes); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return &writeLostError{err}
@@ -150,6 +149,13 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 	for _, name := range eff.Nudges {
 		if err := e.enqueue(ctx, tx, exec.ID, name); err != nil {
 			return err
+		}
+	}
+	for _, evs := range [][]model.Event{events, eff.Events} {
+		for i := range evs {
+			if _, err := tx.EventInsert(ctx, &evs[i]); err != nil {
+				return err
+			}
 		}
 	}
 	if eff.Execution == nil && len(eff.Stages) == 0 {

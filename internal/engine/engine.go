@@ -39,6 +39,11 @@ type Config struct {
 	// ScanInterval is how often the due scan looks for stages whose stored
 	// timer has come and that no job holds (default 1s).
 	ScanInterval time.Duration
+	// ClaimTTL is how long a step's claim holds unless its worker renews
+	// it (default 20s): with several replicas, the steps a dead replica
+	// was making are taken over by another about ClaimTTL plus
+	// ScanInterval after it died.
+	ClaimTTL time.Duration
 }
 
 // Engine runs executions durably: every change goes through one apply that
@@ -88,6 +93,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.ScanInterval <= 0 {
 		cfg.ScanInterval = time.Second
 	}
+	if cfg.ClaimTTL <= 0 {
+		cfg.ClaimTTL = defaultClaimTTL
+	}
 	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg, id: rand.Text(), changed: make(chan struct{}, 1)}
 
 	workers := river.NewWorkers()
@@ -99,7 +107,7 @@ func New(cfg Config) (*Engine, error) {
 		FetchCooldown:               cfg.PollInterval / 10,
 		FetchPollInterval:           cfg.PollInterval,
 		JobTimeout:                  jobTimeout,
-		RescueStuckJobsAfter:        claimFor + 5*time.Minute, // after the claim a stuck attempt held has expired
+		RescueStuckJobsAfter:        jobTimeout + 5*time.Minute, // the due scan gives the stage a new job once its claim expires
 		PollOnly:                    true,
 		MaxAttempts:                 50,
 		RetryPolicy:                 retryPolicy{},
@@ -158,7 +166,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // ends), without starting new ones, and stops the workers. A job carrying
 // on inline stops after its current step; the stage it had claimed for the
 // next one is made by the next server (its claim is dropped at start on a
-// single node, and expires after claimFor elsewhere).
+// single node, and expires after Config.ClaimTTL elsewhere).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopping.Store(true)
 	if e.stopRun != nil {

@@ -44,9 +44,12 @@ const lostWriteDelay = time.Second
 // made; past it the job fails and the step is made again.
 const storeResultFor = 5 * time.Minute
 
-// claimFor is how long a step's claim holds: longer than a job may run
-// (River's JobTimeout), so only a worker that is gone loses its claim.
-const claimFor = jobTimeout + time.Minute
+// defaultClaimTTL is how long a step's claim holds unless renewed
+// (Config.ClaimTTL): the worker making the step renews it every third of
+// that while the step runs, so only a worker that is gone (a replica
+// killed, a machine lost) loses its claim, and another replica makes the
+// step again about this long after.
+const defaultClaimTTL = 20 * time.Second
 
 // Work makes steps of a stage. When a step leaves a stage due at once (the
 // next step of a deploy, or the one stage a finished stage started), the
@@ -132,7 +135,7 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 		err := retryBriefly(ctx, func() error {
 			now := e.now()
 			var err error
-			ok, err = e.store.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(claimFor)})
+			ok, err = e.store.StageClaim(ctx, store.StageClaimParams{ExecutionID: execID, Stage: name, Claimant: claim, Takeover: takeover, Now: now, Until: now.Add(e.cfg.ClaimTTL)})
 			return err
 		})
 		if err != nil {
@@ -158,12 +161,14 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 	if st == nil || st.ClaimedBy != claim {
 		return "", nil, nil
 	}
+	stopRenewing := e.renewClaim(ctx, execID, name, claim)
 	res := e.run(ctx, cloneExecution(exec), st)
 	// The call is made: its result is stored even when the job is being
 	// stopped or timed out, or a restart would make the call again.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeResultFor)
 	defer cancel()
-	ev := StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(claimFor)}
+	defer stopRenewing()
+	ev := StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(e.cfg.ClaimTTL)}
 	prepare := func(context.Context, store.Tx, *model.Execution) (Event, error) { return ev, nil }
 	eff, after, err := e.apply(ctx, execID, exec, untilStored, prepare)
 	var lost *writeLostError
@@ -184,6 +189,39 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 		after = nil // a retry after a lost answer: read the execution again
 	}
 	return eff.Inline, after, nil
+}
+
+// renewClaim keeps this worker's claim on a stage alive while its step
+// runs and its result is stored, renewing it every third of the claim's
+// TTL; the returned func stops it. A renewal that finds the claim gone
+// (another worker took over after the database was out of reach for a
+// whole TTL) stops renewing: the step's result then loses its guarded
+// write, and the step is made by the new holder.
+func (e *Engine) renewClaim(ctx context.Context, execID, name, claim string) func() {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(e.cfg.ClaimTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			ok, err := e.store.StageClaimExtend(ctx, store.StageClaimExtendParams{
+				ExecutionID: execID, Stage: name, Claimant: claim, Until: e.now().Add(e.cfg.ClaimTTL),
+			})
+			switch {
+			case err != nil && ctx.Err() == nil:
+				e.log.Warn("could not renew a step's claim; trying again", "execution", execID, "stage", name, "err", err)
+			case err == nil && !ok:
+				return // the result was stored, or another worker has the stage
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // run calls the stage's runner once, under the stage's deadline; past the

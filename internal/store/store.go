@@ -112,6 +112,13 @@ type Queries interface {
 	// reports whether the claim was taken; false is not an error (another
 	// worker has the step, or the stage moved on). A claim clears QueuedAt.
 	StageClaim(ctx context.Context, params StageClaimParams) (bool, error)
+	// StageClaimExtend moves the claim's expiry to params.Until while the
+	// stage is still claimed by params.Claimant, without bumping the
+	// version (the worker holding the claim writes its result guarded by
+	// the version it read). A worker renews its claim while its step runs,
+	// so claims can be short and a dead worker's steps are taken over soon.
+	// It reports whether the claim was still the claimant's.
+	StageClaimExtend(ctx context.Context, params StageClaimExtendParams) (bool, error)
 	// StageDue lists active stages whose WakeAt is not after params.Before,
 	// that nobody holds at params.Now (no claim, or an expired one) and
 	// that were not given a job after params.QueuedBefore, soonest WakeAt
@@ -330,6 +337,12 @@ type StageClaimParams struct {
 	Now      time.Time
 	// Until is when the claim may be taken over if its holder is gone.
 	Until time.Time
+}
+
+// StageClaimExtendParams renews a claim.
+type StageClaimExtendParams struct {
+	ExecutionID, Stage, Claimant string
+	Until                        time.Time
 }
 
 // StageDueParams asks for the stages whose time has come.

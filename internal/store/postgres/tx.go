@@ -48,11 +48,15 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx st
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	committed := false
 	defer func() {
-		if err != nil {
-			if rerr := pgxTx.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
-				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-			}
+		// Also when fn panics or exits its goroutine (t.Fatal in a test):
+		// a transaction left open would hold its connection and locks.
+		if committed {
+			return
+		}
+		if rerr := pgxTx.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err != nil {
+			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}
 	}()
 	t := &tx{pgxTx: pgxTx, store: s}
@@ -63,6 +67,7 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx st
 	if err := pgxTx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	committed = true
 	return nil
 }
 

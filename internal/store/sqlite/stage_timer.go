@@ -26,6 +26,21 @@ func (q *queries) StageClaim(ctx context.Context, p store.StageClaimParams) (boo
 	return n == 1, nil
 }
 
+// StageClaimExtend implements store.Queries.
+func (q *queries) StageClaimExtend(ctx context.Context, p store.StageClaimExtendParams) (bool, error) {
+	res, err := q.write.ExecContext(ctx, query("StageClaimExtend"),
+		sql.Named("execution_id", p.ExecutionID), sql.Named("name", p.Stage), sql.Named("claimant", p.Claimant),
+		sql.Named("until", formatTime(p.Until)))
+	if err != nil {
+		return false, fmt.Errorf("renew the claim on stage %q of execution %s: %w", p.Stage, p.ExecutionID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("renew the claim on stage %q of execution %s: %w", p.Stage, p.ExecutionID, err)
+	}
+	return n == 1, nil
+}
+
 // StageDue implements store.Queries.
 func (q *queries) StageDue(ctx context.Context, p store.StageDueParams) ([]store.StageRef, error) {
 	limit := p.Limit

@@ -134,6 +134,43 @@ func testClaim(t *testing.T, d Driver) {
 		}
 	})
 
+	t.Run("ExtendKeepsTheVersion", func(t *testing.T) {
+		t.Parallel()
+		b := due(t)
+		ok, err := claim(b, "w1", "", t0.Add(time.Second))
+		must(t, err)
+		if !ok {
+			t.Fatal("claim failed")
+		}
+		before, err := b.store.StageGet(b.ctx, "exec-1", "zeta")
+		must(t, err)
+		until := t0.Add(time.Hour)
+		extend := func(claimant string) bool {
+			ok, err := b.store.StageClaimExtend(b.ctx, store.StageClaimExtendParams{ExecutionID: "exec-1", Stage: "zeta", Claimant: claimant, Until: until})
+			must(t, err)
+			return ok
+		}
+		if extend("w2") {
+			t.Fatal("another worker renewed w1's claim")
+		}
+		if !extend("w1") {
+			t.Fatal("the holder could not renew its claim")
+		}
+		after, err := b.store.StageGet(b.ctx, "exec-1", "zeta")
+		must(t, err)
+		if after.Version != before.Version || after.ClaimUntil == nil || !after.ClaimUntil.Equal(until) || after.ClaimedBy != "w1" {
+			t.Fatalf("after renewal: version %d (was %d), claim %q until %v; want the version kept, w1 until %v",
+				after.Version, before.Version, after.ClaimedBy, after.ClaimUntil, until)
+		}
+		// Past the old expiry, the renewed claim still holds.
+		if ok, err := claim(b, "w2", "", t0.Add(30*time.Minute)); err != nil || ok {
+			t.Fatalf("w2 took a renewed claim before its new expiry: %v %v", ok, err)
+		}
+		if !extend("w1") {
+			t.Fatal("renewing twice failed")
+		}
+	})
+
 	t.Run("Due", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)

@@ -4,9 +4,11 @@
 -- TestSchemaMatchesSQLite fails when the two schemas drift apart.
 --
 -- Idioms: times are timestamptz (microsecond precision: the contract on
--- both stores); JSON documents are jsonb, except audit.detail, which is json
--- because the audit chain hashes its exact (compact) text and jsonb would
--- reorder its keys; SQLite's 0/1 flags are boolean; autoincrement IDs are
+-- both stores); JSON documents the store parses are jsonb; documents it
+-- hands back as raw bytes (a stage's state and output, an analysis record's
+-- measurements and verdict, the audit detail, whose exact text the audit
+-- chain hashes) are json, which keeps their text, where jsonb would reorder
+-- keys and add spaces; SQLite's 0/1 flags are boolean; autoincrement IDs are
 -- identity columns (BY DEFAULT, so a copy from SQLite keeps its IDs).
 
 CREATE TABLE application (
@@ -88,8 +90,8 @@ CREATE TABLE stage (
     -- version counts writes, for optimistic concurrency (see StageUpdate).
     version      bigint NOT NULL DEFAULT 0,
     attempt      integer NOT NULL DEFAULT 0,
-    state        jsonb,
-    output       jsonb,
+    state        json,
+    output       json,
     judgment     jsonb,
     started_at   timestamptz,
     ended_at     timestamptz,
@@ -175,8 +177,8 @@ CREATE TABLE analysis_record (
     outcome      text NOT NULL,
     score        double precision NOT NULL,
     reason       text NOT NULL DEFAULT '',
-    measurements jsonb,
-    verdict      jsonb,
+    measurements json,
+    verdict      json,
     PRIMARY KEY (execution_id, stage, sequence),
     FOREIGN KEY (execution_id, stage) REFERENCES stage (execution_id, name) ON DELETE CASCADE
 );

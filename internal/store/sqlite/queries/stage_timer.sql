@@ -12,6 +12,12 @@ WHERE execution_id = @execution_id AND name = @name
   AND wake_at IS NOT NULL AND wake_at <= @now
   AND (claimed_by IS NULL OR claimed_by = @claimant OR claimed_by = @takeover OR coalesce(claim_until, '') <= @now);
 
+-- name: StageClaimExtend
+-- The claim's holder renews it; the version stays, so the holder's own
+-- guarded write of its result still matches.
+UPDATE stage SET claim_until = @until
+WHERE execution_id = @execution_id AND name = @name AND claimed_by = @claimant;
+
 -- name: StageDue
 -- Active stages due by @before that nobody holds at @now and that have no
 -- job queued since @queued_before, soonest first.
