@@ -102,21 +102,8 @@ func (q *queries) ServerGroupUpdate(ctx context.Context, params store.ServerGrou
 	if err != nil {
 		return fmt.Errorf("%s: %w (weight must be 0-100, instances 0 or more, status a known one)", what, err)
 	}
-	if tag.RowsAffected() > 0 {
-		return nil
-	}
-	// The guard or the name missed: say which.
-	var status string
-	err = q.db.QueryRow(ctx, query("ServerGroupStatus"),
-		pgx.NamedArgs{"environment": params.Environment, "name": params.Name}).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return fmt.Errorf("%s: it is %s, expected one of %v (someone else moved it on; reload it and decide again): %w",
-		what, status, params.From, store.ErrConflict)
+	return q.checkGuarded(ctx, tag, what, fmt.Sprintf("one of %v", params.From),
+		query("ServerGroupStatus"), pgx.NamedArgs{"environment": params.Environment, "name": params.Name})
 }
 
 // ServerGroupNextSequence returns 1 + the highest sequence ever used for
