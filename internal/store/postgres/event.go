@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// defaultEventLimit is EventList's page size when none is given.
+const defaultEventLimit = 100
+
+// EventInsert appends ev to the delivery log and returns its ID, which it
+// also sets on ev. A zero Time is set to now. It takes the commit-order
+// lock first (commit_order.go), in a transaction of its own on the Store.
+func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
+	if ev.Time.IsZero() {
+		ev.Time = q.nowUTC()
+	}
+	var id int64
+	err := q.atomic(ctx, func(q *queries) error {
+		if err := q.lockCommitOrder(ctx); err != nil {
+			return err
+		}
+		return q.db.QueryRow(ctx, query("EventInsert"), pgx.NamedArgs{
+			"time":         ev.Time,
+			"kind":         string(ev.Kind),
+			"application":  ev.Application,
+			"environment":  ev.Environment,
+			"version":      ev.Version,
+			"execution_id": ev.ExecutionID,
+			"stage":        ev.Stage,
+			"trigger":      ev.Trigger,
+			"actor":        ev.Actor,
+			"commit_sha":   ev.CommitSHA,
+			"commit_time":  ev.CommitTime,
+			"action":       ev.Action,
+			"detail":       ev.Detail,
+		}).Scan(&id)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("append %s event: %w", ev.Kind, err)
+	}
+	ev.ID = id
+	return id, nil
+}
+
+// EventList returns events matching params in ascending ID order.
+func (q *queries) EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error) {
+	limit := params.Limit
+	if limit <= 0 {
+		limit = defaultEventLimit
+	}
+	name := "EventList"
+	if params.Newest {
+		name = "EventListNewest"
+	}
+	var since any // NULL: any time
+	if !params.Since.IsZero() {
+		since = params.Since
+	}
+	events, err := listRows(ctx, q, name, scanEvent, pgx.NamedArgs{
+		"application":  params.Application,
+		"applications": strs(params.Applications),
+		"environment":  params.Environment,
+		"kinds":        strs(params.Kinds),
+		"after_id":     params.AfterID,
+		"since":        since,
+		"limit":        limit,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return events, nil
+}
+
+func scanEvent(row pgx.Row) (*model.Event, error) {
+	var ev model.Event
+	var kind string
+	if err := row.Scan(&ev.ID, &ev.Time, &kind, &ev.Application, &ev.Environment, &ev.Version,
+		&ev.ExecutionID, &ev.Stage, &ev.Trigger, &ev.Actor, &ev.CommitSHA, &ev.CommitTime,
+		&ev.Action, &ev.Detail); err != nil {
+		return nil, err
+	}
+	ev.Kind = model.EventKind(kind)
+	ev.Time, ev.CommitTime = utc(ev.Time), utcPtr(ev.CommitTime)
+	return &ev, nil
+}
