@@ -196,7 +196,7 @@ func Run(ctx context.Context, opts Options) error {
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
-	log.Info("gennaker server ready", "url", url, "data", opts.DataDir)
+	log.Info("gennaker server ready", "url", url, "store", storeName(opts))
 	if boot.LoginURL != "" {
 		log.Info("open the web UI with this one-time login link (valid 1 hour; `gennaker ui` prints another): " + boot.LoginURL)
 	}

@@ -68,3 +68,14 @@ func refuseLocalEnvironments(cfg model.Config) error {
 	}
 	return errors.Join(errs...)
 }
+
+// storeName names the store opts open, without a password.
+func storeName(opts Options) string {
+	if opts.Store == "" {
+		return "sqlite://" + opts.DataDir
+	}
+	if t, err := storeurl.Parse(opts.Store); err == nil {
+		return t.String()
+	}
+	return "(unparsable store URL)"
+}
