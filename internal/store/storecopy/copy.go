@@ -75,7 +75,7 @@ func Copy(ctx context.Context, from, to storeurl.Target, logger *slog.Logger) (*
 	}
 	var rep *Report
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		c := &copier{from: from, to: to, dst: tx, logger: logger}
+		c := &copier{from: from, dst: tx, logger: logger}
 		var err error
 		rep, err = c.run(ctx, src)
 		return err
@@ -88,9 +88,9 @@ func Copy(ctx context.Context, from, to storeurl.Target, logger *slog.Logger) (*
 
 // copier is one copy: the target's transaction and what it has learned.
 type copier struct {
-	from, to storeurl.Target
-	dst      pgx.Tx
-	logger   *slog.Logger
+	from   storeurl.Target
+	dst    pgx.Tx
+	logger *slog.Logger
 }
 
 // run copies every table within one read transaction of the source (its
@@ -191,6 +191,11 @@ func (c *copier) copyTable(ctx context.Context, src *sql.Tx, t table) error {
 		return convertRow(rows, t, convs)
 	}
 	if _, err := c.dst.CopyFrom(ctx, pgx.Identifier{t.name}, names, pgx.CopyFromFunc(next)); err != nil {
+		if t.name == "audit" {
+			// The target's audit_chain trigger refuses an entry that does
+			// not follow the one before it.
+			return fmt.Errorf("copying table audit: %w (check the source's chain with `gennaker audit verify --data %s`)", err, c.from.Dir)
+		}
 		return fmt.Errorf("copying table %s: %w", t.name, err)
 	}
 	return nil

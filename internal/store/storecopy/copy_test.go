@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,6 +126,28 @@ func TestCopyRefusesWhileAServerRuns(t *testing.T) {
 	defer dst.Close(context.WithoutCancel(b.ctx))
 	if tables := pgTables(t, b.ctx, dst); len(tables) != 0 {
 		t.Fatalf("the refused copy created tables %v", tables)
+	}
+}
+
+func TestCopyRefusesABrokenAuditChain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	db, err := sql.Open("sqlite", filepath.Join(b.from.Dir, storeurl.DBFile))
+	must(t, err)
+	_, err = db.Exec(`DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 2`)
+	must(t, errors.Join(err, db.Close()))
+
+	_, err = storecopy.Copy(b.ctx, b.from, b.to, nil)
+	if err == nil || !strings.Contains(err.Error(), "audit chain breaks at entry 2") || !strings.Contains(err.Error(), "nothing was committed") {
+		t.Fatalf("copy of a tampered audit log: err = %v, want a refusal naming entry 2", err)
+	}
+	dst, err := pgx.Connect(b.ctx, b.to.URL)
+	must(t, err)
+	defer dst.Close(context.WithoutCancel(b.ctx))
+	var rows int
+	must(t, dst.QueryRow(b.ctx, "SELECT count(*) FROM application").Scan(&rows))
+	if rows != 0 {
+		t.Fatalf("the refused copy committed %d applications", rows)
 	}
 }
 
