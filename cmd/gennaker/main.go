@@ -73,7 +73,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.context, "context", "", "context of the CLI's config file to use (env GENNAKER_CONTEXT)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(
-		newServerCmd(),
+		newServerCmd(), newMigrateCmd(), newStoreCmd(g),
 		newApplyCmd(g), newValidateCmd(g), newSchemaCmd(),
 		newRunCmd(g), newExecutionsCmd(g), newExecutionCmd(g),
 		newJudgeCmd(g, "approve"), newJudgeCmd(g, "reject"), newCancelCmd(g),

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/audit"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -37,12 +37,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 // AuditVerification is the answer of GET /api/v1/audit/verify.
-type AuditVerification struct {
-	OK      bool              `json:"ok"`
-	Entries int               `json:"entries"`
-	Head    string            `json:"head,omitempty"`
-	Break   *model.AuditBreak `json:"break,omitempty"`
-}
+type AuditVerification = audit.Verification
 
 // verifyAudit walks the whole chain in pages and names the first entry
 // where it breaks.
@@ -51,35 +46,9 @@ func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request) {
 	respond(s, w, r, v, err)
 }
 
-// VerifyAuditChain checks the whole audit chain, a page at a time; the CLI
-// uses it offline (`gennaker audit verify --data DIR`).
-func VerifyAuditChain(ctx context.Context, st auditReader) (AuditVerification, error) {
-	var v AuditVerification
-	prev := ""
-	var after int64
-	for {
-		page, err := st.AuditList(ctx, store.AuditListParams{AfterID: after, Limit: maxAuditPage})
-		if err != nil {
-			return v, err
-		}
-		if b := model.VerifyAuditChain(prev, page); b != nil {
-			v.Break = b
-			return v, nil
-		}
-		v.Entries += len(page)
-		if len(page) == 0 {
-			break
-		}
-		prev, after = page[len(page)-1].Hash, page[len(page)-1].ID
-		if len(page) < maxAuditPage {
-			break
-		}
-	}
-	v.OK, v.Head = true, prev
-	return v, nil
-}
-
-// auditReader is what verification reads.
-type auditReader interface {
-	AuditList(ctx context.Context, params store.AuditListParams) ([]model.AuditEntry, error)
+// VerifyAuditChain checks the whole audit chain, a page at a time
+// (audit.VerifyChain); the CLI uses it offline (`gennaker audit verify
+// --data DIR`).
+func VerifyAuditChain(ctx context.Context, st audit.Lister) (AuditVerification, error) {
+	return audit.VerifyChain(ctx, st)
 }

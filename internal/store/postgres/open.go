@@ -40,28 +40,40 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	pool, err := Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := Migrate(ctx, pool, logger); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store on %s: %w", where(pool.Config()), err)
+	}
+	s := &Store{pool: pool, logger: logger}
+	s.queries = queries{db: pool, now: time.Now, begin: s.beginFunc}
+	return s, nil
+}
+
+// Connect opens a pool on the database at url (see Open) and checks that
+// it answers, without migrating: for Open, and for the commands that work
+// on a database directly (migrate, store copy). Its errors never hold the
+// password.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres store: the URL is not a PostgreSQL connection string (postgres://user:password@host:5432/db): %w", redact(err))
+		return nil, fmt.Errorf("the URL is not a PostgreSQL connection string (postgres://user:password@host:5432/db): %w", redact(err))
 	}
 	if !hasParam(url, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres store: %w", err)
+		return nil, err
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store on %s: %w (is the server up, and may this user log in to this database?)", where(cfg), err)
+		return nil, fmt.Errorf("connect to %s: %w (is the server up, and may this user log in to this database?)", where(cfg), err)
 	}
-	if err := Migrate(ctx, pool, logger); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("open postgres store on %s: %w", where(cfg), err)
-	}
-	s := &Store{pool: pool, logger: logger}
-	s.queries = queries{db: pool, now: time.Now, begin: s.beginFunc}
-	return s, nil
+	return pool, nil
 }
 
 // where names the server and database of cfg, without the password.
