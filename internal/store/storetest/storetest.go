@@ -44,6 +44,7 @@ func Run(t *testing.T, d Driver) {
 		{"Execution", testExecution},
 		{"Transition", testTransition},
 		{"Tx", testTx},
+		{"ExecutionLock", testExecutionLock},
 		{"Queue", testQueue},
 		{"Event", testEvent},
 		{"ServerGroup", testServerGroup},
