@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,13 +12,6 @@ import (
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
-)
-
-const (
-	// defaultAuditLimit is AuditList's page size when none is given.
-	defaultAuditLimit = 100
-	// maxAuditLimit caps AuditList's page size.
-	maxAuditLimit = 1000
 )
 
 // AuditAppend appends e to the hash-chained audit log: in one transaction
@@ -35,7 +27,7 @@ const (
 // order and commit order. The trigger then only catches a bug (ErrConflict).
 func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	what := fmt.Sprintf("append audit entry %s by %s", e.Action, e.Actor)
-	detail, err := compactDetail(e.Detail)
+	detail, err := store.CompactAuditDetail(e.Detail)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -93,31 +85,14 @@ func chainRefused(err error) bool {
 	return errors.As(err, &e) && strings.HasPrefix(e.Message, "audit chain:")
 }
 
-// compactDetail is the stored form of an entry's detail: compact JSON, or
 // NULL when there is none. The column is json, not jsonb, so this text is
 // kept as it is (key order, numbers) and the entry hashes the same when
 // read back.
-func compactDetail(raw json.RawMessage) (any, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, fmt.Errorf("detail is not valid JSON: %w (pass a JSON document, or nothing)", err)
-	}
-	return buf.String(), nil
-}
 
 // AuditList returns entries matching params in ascending ID order, through
 // the query whose index fits the filters.
 func (q *queries) AuditList(ctx context.Context, params store.AuditListParams) ([]model.AuditEntry, error) {
-	limit := params.Limit
-	switch {
-	case limit <= 0:
-		limit = defaultAuditLimit
-	case limit > maxAuditLimit:
-		limit = maxAuditLimit
-	}
+	limit := params.PageSize()
 	args := pgx.NamedArgs{"after_id": params.AfterID, "since": nil, "limit": limit}
 	if !params.Since.IsZero() {
 		args["since"] = params.Since

@@ -10,9 +10,6 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// defaultChangeLimit is ChangeList's page size when none is given.
-const defaultChangeLimit = 1000
-
 // ChangeInsert implements store.Queries. It takes the commit-order lock
 // first (commit_order.go), in a transaction of its own on the Store.
 func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
@@ -39,10 +36,7 @@ func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
 
 // ChangeList implements store.Queries.
 func (q *queries) ChangeList(ctx context.Context, p store.ChangeListParams) ([]store.Change, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = defaultChangeLimit
-	}
+	limit := p.PageSize()
 	changes, err := listRows(ctx, q, "ChangeList", scanChange, pgx.NamedArgs{"after_id": p.AfterID, "limit": limit})
 	if err != nil {
 		return nil, fmt.Errorf("list changes after %d: %w", p.AfterID, err)

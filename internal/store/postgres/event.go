@@ -10,9 +10,6 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// defaultEventLimit is EventList's page size when none is given.
-const defaultEventLimit = 100
-
 // EventInsert appends ev to the delivery log and returns its ID, which it
 // also sets on ev. A zero Time is set to now. It takes the commit-order
 // lock first (commit_order.go), in a transaction of its own on the Store.
@@ -50,10 +47,7 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, erro
 
 // EventList returns events matching params in ascending ID order.
 func (q *queries) EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error) {
-	limit := params.Limit
-	if limit <= 0 {
-		limit = defaultEventLimit
-	}
+	limit := params.PageSize()
 	name := "EventList"
 	if params.Newest {
 		name = "EventListNewest"

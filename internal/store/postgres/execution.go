@@ -14,9 +14,6 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// defaultExecutionLimit is ExecutionList's page size when none is given.
-const defaultExecutionLimit = 50
-
 // ExecutionInsert stores exec and its stages in one transaction. A zero
 // CreatedAt is set to now, and each stage's ExecutionID to exec.ID.
 func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) error {
@@ -76,10 +73,7 @@ func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution
 // ExecutionList returns executions newest first (by creation time, then ID),
 // with their stages; with params.Before, only those after that cursor.
 func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error) {
-	limit := params.Limit
-	if limit <= 0 {
-		limit = defaultExecutionLimit
-	}
+	limit := params.PageSize()
 	var beforeCreatedAt *time.Time
 	beforeID := ""
 	if c := params.Before; c != nil {

@@ -1,23 +1,14 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
-)
-
-const (
-	// defaultAuditLimit is AuditList's page size when none is given.
-	defaultAuditLimit = 100
-	// maxAuditLimit caps AuditList's page size.
-	maxAuditLimit = 1000
 )
 
 // AuditAppend appends e to the hash-chained audit log: in one transaction
@@ -34,7 +25,7 @@ const (
 // audit_chain trigger then only catches a driver bug (ErrConflict).
 func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	what := fmt.Sprintf("append audit entry %s by %s", e.Action, e.Actor)
-	detail, err := compactDetail(e.Detail)
+	detail, err := store.CompactAuditDetail(e.Detail)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -81,30 +72,13 @@ func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	return nil
 }
 
-// compactDetail is the stored form of an entry's detail: compact JSON, or
 // NULL when there is none. Compacting keeps the document (key order,
 // numbers), so the entry hashes the same when read back.
-func compactDetail(raw json.RawMessage) (any, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, fmt.Errorf("detail is not valid JSON: %w (pass a JSON document, or nothing)", err)
-	}
-	return buf.String(), nil
-}
 
 // AuditList returns entries matching params in ascending ID order, through
 // the query whose index fits the filters.
 func (q *queries) AuditList(ctx context.Context, params store.AuditListParams) ([]model.AuditEntry, error) {
-	limit := params.Limit
-	switch {
-	case limit <= 0:
-		limit = defaultAuditLimit
-	case limit > maxAuditLimit:
-		limit = maxAuditLimit
-	}
+	limit := params.PageSize()
 	since := ""
 	if !params.Since.IsZero() {
 		since = formatTime(params.Since)

@@ -25,10 +25,7 @@ func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
 
 // ChangeList implements store.Queries.
 func (q *queries) ChangeList(ctx context.Context, p store.ChangeListParams) ([]store.Change, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
+	limit := p.PageSize()
 	rows, err := q.read.QueryContext(ctx, query("ChangeList"), sql.Named("after_id", p.AfterID), sql.Named("limit", limit))
 	if err != nil {
 		return nil, fmt.Errorf("list changes after %d: %w", p.AfterID, err)

@@ -9,9 +9,6 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// defaultEventLimit is EventList's page size when none is given.
-const defaultEventLimit = 100
-
 // EventInsert appends ev to the delivery log and returns its ID, which it
 // also sets on ev. A zero Time is set to now.
 func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
@@ -42,10 +39,7 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, erro
 
 // EventList returns events matching params in ascending ID order.
 func (q *queries) EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error) {
-	limit := params.Limit
-	if limit <= 0 {
-		limit = defaultEventLimit
-	}
+	limit := params.PageSize()
 	name := "EventList"
 	if params.Newest {
 		name = "EventListNewest"

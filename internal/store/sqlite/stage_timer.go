@@ -43,10 +43,7 @@ func (q *queries) StageClaimExtend(ctx context.Context, p store.StageClaimExtend
 
 // StageDue implements store.Queries.
 func (q *queries) StageDue(ctx context.Context, p store.StageDueParams) ([]store.StageRef, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
+	limit := p.PageSize()
 	before := p.Before
 	if before.IsZero() {
 		before = p.Now
