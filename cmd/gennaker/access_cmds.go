@@ -22,7 +22,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/server"
 	"github.com/gennaker/gennaker/internal/store"
-	"github.com/gennaker/gennaker/internal/store/sqlite"
+	"github.com/gennaker/gennaker/internal/store/storeurl"
 )
 
 func newLoginCmd(g *globals) *cobra.Command {
@@ -231,7 +231,7 @@ func newUICmd(g *globals) *cobra.Command {
 func newTokenCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens (for CI, scripts and people without SSO)"}
 	var req api.TokenRequest
-	var dataDir string
+	var dataDir, storeURL string
 	var envs []string
 	create := &cobra.Command{
 		Use:   "create NAME --role ROLE",
@@ -240,16 +240,22 @@ func newTokenCmd(g *globals) *cobra.Command {
 			"applications (--team), or one application (--app), optionally narrowed to environments (--env).\n" +
 			"Roles: viewer (read), deployer (run pipelines, deploy, roll back, cancel), approver (manual\n" +
 			"judgments, canary promote/abort), admin (config, tokens, audit log; everything).\n\n" +
-			"With --data DIR the token is written straight into the server's database, without the API: the\n" +
-			"way to make the first admin token when no CLI credential exists (as the user who owns DIR).",
-		Example: "  gennaker token create ci-checkout --role deployer --app checkout --env staging --expires 30d\n  gennaker token create ops --role admin --data /var/lib/gennaker",
-		Args:    cobra.ExactArgs(1),
+			"With --data DIR or --store URL the token is written straight into the server's store, without the\n" +
+			"API: the way to make the first admin token when no CLI credential exists (as the user who owns\n" +
+			"DIR, or with the database's credentials: --store postgres://..., or $GENNAKER_STORE).",
+		Example: "  gennaker token create ci-checkout --role deployer --app checkout --env staging --expires 30d\n" +
+			"  gennaker token create ops --role admin --data /var/lib/gennaker\n" +
+			"  GENNAKER_STORE=postgres://gennaker:PASSWORD@db:5432/gennaker gennaker token create admin --role admin",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Name, req.Scope.Environments = args[0], envs
+			target, offline, err := offlineTarget(dataDir, storeURL)
+			if err != nil {
+				return err
+			}
 			var created *api.TokenCreated
-			var err error
-			if dataDir != "" {
-				created, err = createTokenOffline(cmd.Context(), dataDir, req)
+			if offline {
+				created, err = createTokenOffline(cmd.Context(), target, req)
 			} else {
 				created, err = g.client().CreateToken(cmd.Context(), req)
 			}
@@ -272,6 +278,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 	create.Flags().StringSliceVar(&envs, "env", nil, "limit deploys and approvals to these environments (repeat or comma-separate)")
 	create.Flags().StringVar(&req.ExpiresIn, "expires", "90d", "lifetime: days such as 90d, or a duration such as 12h (at most 730d)")
 	create.Flags().StringVar(&dataDir, "data", "", "write into the database in this data directory instead of calling the API")
+	create.Flags().StringVar(&storeURL, "store", "", storeFlagUsage)
 	create.Flags().StringVar(&req.Owner, "owner", "", "who answers for the token when it is not you, e.g. a CI system or a colleague (admins of everything only; four eyes compares owners)")
 	_ = create.MarkFlagRequired("role")
 
@@ -339,17 +346,8 @@ func (f *roleFlag) Set(s string) error {
 	return nil
 }
 
-// openData opens the database of a data directory for offline work.
-func openData(ctx context.Context, dir string) (*sqlite.Store, error) {
-	path := filepath.Join(dir, "gennaker.db")
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no gennaker database in %s (%v): give the server's --data directory", dir, err)
-	}
-	return sqlite.Open(ctx, path, nil)
-}
-
-func createTokenOffline(ctx context.Context, dir string, req api.TokenRequest) (*api.TokenCreated, error) {
-	st, err := openData(ctx, dir)
+func createTokenOffline(ctx context.Context, target storeurl.Target, req api.TokenRequest) (*api.TokenCreated, error) {
+	st, err := openOffline(ctx, target)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +366,7 @@ func createTokenOffline(ctx context.Context, dir string, req api.TokenRequest) (
 			return err
 		}
 		e := model.AuditEntry{Time: time.Now(), Actor: actor, Source: "local", Action: model.AuditTokenCreate, Object: "token/" + tok.Name, Application: tok.Scope.Application, Outcome: model.AuditOK,
-			Detail: audit.Detail(map[string]any{"id": tok.ID, "role": tok.Role, "scope": tok.Scope, "expiresAt": tok.ExpiresAt, "note": "created offline in " + dir})}
+			Detail: audit.Detail(map[string]any{"id": tok.ID, "role": tok.Role, "scope": tok.Scope, "expiresAt": tok.ExpiresAt, "note": "created offline in " + target.String()})}
 		return tx.AuditAppend(ctx, &e)
 	})
 	if err != nil {
@@ -420,18 +418,22 @@ func newAuditCmd(g *globals) *cobra.Command {
 	list.Flags().StringVar(&actor, "actor", "", "only entries of this actor")
 	list.Flags().StringVar(&app, "app", "", "only entries about this application")
 	list.Flags().IntVar(&limit, "limit", 100, "how many entries (at most 1000)")
-	var dataDir string
+	var dataDir, storeURL string
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the audit log's hash chain and name the first entry that was changed or removed",
 		Long: "Walk the audit log's hash chain from its first entry. Each entry carries the SHA-256 of the one\n" +
 			"before it, so changing or deleting an entry breaks the chain there. Exit status 1 when it is broken.\n" +
-			"With --data DIR the database is read directly (the server need not run).",
+			"With --data DIR or --store URL (or $GENNAKER_STORE) the store is read directly (the server need not run).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			target, offline, err := offlineTarget(dataDir, storeURL)
+			if err != nil {
+				return err
+			}
 			var v *api.AuditVerification
-			if dataDir != "" {
-				st, err := openData(cmd.Context(), dataDir)
+			if offline {
+				st, err := openOffline(cmd.Context(), target)
 				if err != nil {
 					return err
 				}
@@ -441,11 +443,8 @@ func newAuditCmd(g *globals) *cobra.Command {
 					return err
 				}
 				v = &res
-			} else {
-				var err error
-				if v, err = g.client().VerifyAudit(cmd.Context()); err != nil {
-					return err
-				}
+			} else if v, err = g.client().VerifyAudit(cmd.Context()); err != nil {
+				return err
 			}
 			if g.output == "json" {
 				if err := printJSON(cmd.OutOrStdout(), v); err != nil {
@@ -461,6 +460,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 		},
 	}
 	verify.Flags().StringVar(&dataDir, "data", "", "read the database in this data directory instead of calling the API")
+	verify.Flags().StringVar(&storeURL, "store", "", storeFlagUsage)
 	cmd.AddCommand(list, verify)
 	return cmd
 }

@@ -26,7 +26,7 @@ import (
 
 var errInjected = errors.New("injected fault")
 
-// faultyStore is a real SQLite store whose writes fail at chosen points, at
+// faultyStore is a real store (SQLite or PostgreSQL) whose writes fail at chosen points, at
 // random with a seeded generator: when a transaction begins (the database
 // is locked), just before it commits (it rolls back), after it committed
 // (the caller is told it failed), when a job is enqueued (in a transaction
@@ -216,8 +216,9 @@ func faultPipelines() []model.Pipeline {
 // store fails at random points, and checks that every execution ends
 // exactly once, succeeded; that every step's external call was made
 // exactly once; and, while they run, that no running stage is without its
-// stored timer. Seeds are printed; GENNAKER_FAULT_SEED replays one and
-// GENNAKER_FAULT_SEEDS runs that many.
+// stored timer. It runs on each store (subtests sqlite and postgres, the
+// engine set up as the server sets it up there). Seeds are printed;
+// GENNAKER_FAULT_SEED replays one and GENNAKER_FAULT_SEEDS runs that many.
 func TestFaultsEveryCallOnceEveryExecutionEndsOnce(t *testing.T) {
 	seeds := []uint64{1, 2, 3}
 	if s := os.Getenv("GENNAKER_FAULT_SEED"); s != "" {
@@ -236,28 +237,32 @@ func TestFaultsEveryCallOnceEveryExecutionEndsOnce(t *testing.T) {
 			seeds = append(seeds, uint64(time.Now().UnixNano())+uint64(i))
 		}
 	}
-	for _, seed := range seeds {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			t.Parallel()
-			t.Logf("seed %d (replay with GENNAKER_FAULT_SEED=%d)", seed, seed)
-			runFaultSchedule(t, seed)
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			for _, seed := range seeds {
+				t.Run(fmt.Sprint(seed), func(t *testing.T) {
+					t.Parallel()
+					t.Logf("seed %d (replay with GENNAKER_FAULT_SEED=%d)", seed, seed)
+					runFaultSchedule(t, kind, seed)
+				})
+			}
 		})
 	}
 }
 
-func runFaultSchedule(t *testing.T, seed uint64) {
+func runFaultSchedule(t *testing.T, kind storeKind, seed uint64) {
 	const (
 		perPipeline = 15
 		steps       = 3
 		rate        = 0.08
 	)
 	ctx := t.Context()
-	inner := openStore(t)
+	inner := kind.open(t)
 	fs := &faultyStore{Store: inner, rate: rate, rng: rand.New(rand.NewPCG(seed, 99)), hits: map[string]int{}}
 	counter := &callCounter{steps: steps, calls: map[string]int{}}
 	eng, err := engine.New(engine.Config{
 		Store: fs, Runners: map[model.StageType]stage.Runner{model.StageNoop: counter},
-		SingleNode: true, Workers: 8, PollInterval: 20 * time.Millisecond, ScanInterval: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		SingleNode: kind.singleNode, Workers: 8, PollInterval: 20 * time.Millisecond, ScanInterval: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -22,9 +22,24 @@ import (
 const scanBatch = 1000
 
 // queuedJobLost is how long the due scan trusts the job enqueued with a
-// stage's change (Stage.QueuedAt): a job in the queue is not lost, but one
-// River gave up on after all its attempts is, and the scan replaces it.
+// stage's change (Stage.QueuedAt) on a single node: a job in the queue is
+// not lost, but one River gave up on after all its attempts is, and the
+// scan replaces it. (A crashed predecessor's jobs are forgotten at start.)
 const queuedJobLost = 15 * time.Minute
+
+// queuedBefore is when a stage's job must have been enqueued for the scan
+// to give the stage another. With several replicas a queued job holds its
+// stage as a claim does, and as briefly: a replica that died after River
+// handed it the job, before the job claimed the stage, leaves the job
+// running in River's table until River rescues it (RescueStuckJobsAfter,
+// 20 minutes), so the scan trusts it only for ClaimTTL. A second job is
+// harmless: the stage's claim lets one of them make the step.
+func (e *Engine) queuedBefore(now time.Time) time.Time {
+	if e.cfg.SingleNode {
+		return now.Add(-queuedJobLost)
+	}
+	return now.Add(-e.cfg.ClaimTTL)
+}
 
 // scanLoop runs the due scan every ScanInterval until ctx ends.
 func (e *Engine) scanLoop(ctx context.Context) {
@@ -49,7 +64,7 @@ func (e *Engine) scanLoop(ctx context.Context) {
 // in-process timers for those due between now and before.
 func (e *Engine) scan(ctx context.Context, before time.Time) error {
 	now := e.now()
-	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, QueuedBefore: now.Add(-queuedJobLost), Limit: scanBatch})
+	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, QueuedBefore: e.queuedBefore(now), Limit: scanBatch})
 	if err != nil {
 		return err
 	}

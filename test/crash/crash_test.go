@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // design says how each pipeline of testdata/pipelines.yaml must end.
@@ -53,7 +54,12 @@ const (
 // already sent may still be seen arriving.
 const inFlightSlack = 50 * time.Millisecond
 
-func TestKillDuringExecutions(t *testing.T) {
+// TestKillDuringExecutions kills the server at random moments and at each
+// phase of an execution, on each store, and checks every execution ends
+// once as designed with each webhook called once per key.
+func TestKillDuringExecutions(t *testing.T) { onEachStore(t, testKillDuringExecutions) }
+
+func testKillDuringExecutions(t *testing.T, kind testserver.StoreKind) {
 	seed := uint64(20261127)
 	if s := os.Getenv("GENNAKER_CRASH_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -69,7 +75,7 @@ func TestKillDuringExecutions(t *testing.T) {
 	hooks := httptest.NewServer(rcv)
 	t.Cleanup(hooks.Close)
 
-	srv := newServerProc(t)
+	srv := newServerProc(t, kind)
 	t.Cleanup(func() {
 		if t.Failed() {
 			srv.dumpLog()

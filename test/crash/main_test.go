@@ -1,7 +1,9 @@
 // Package crash kills a real gennaker server with SIGKILL while executions
-// run, restarts it on the same data directory, and checks that every
-// execution still ends exactly once and every webhook side effect happens
-// exactly once per idempotency key.
+// run, restarts it on the same store, and checks that every execution still
+// ends exactly once and every webhook side effect happens exactly once per
+// idempotency key. Each test runs on both stores, as subtests sqlite (a
+// data directory) and postgres (a fresh database of a PostgreSQL server
+// the package starts, with a short --claim-ttl: see testserver.StoreArgs).
 package crash
 
 import (

@@ -16,10 +16,12 @@ import (
 )
 
 // serverProc is a gennaker server process that the test kills and restarts
-// on the same data directory and address.
+// on the same store (a data directory, or a PostgreSQL database) and address.
 type serverProc struct {
 	t       *testing.T
+	kind    testserver.StoreKind
 	dataDir string
+	store   []string // the server's arguments naming its store
 	addr    string
 	logPath string
 	cmd     *exec.Cmd
@@ -27,10 +29,19 @@ type serverProc struct {
 	waited  chan struct{}
 }
 
-func newServerProc(t *testing.T) *serverProc {
+func newServerProc(t *testing.T, kind testserver.StoreKind) *serverProc {
 	t.Helper()
 	dir := t.TempDir()
-	return &serverProc{t: t, dataDir: dir + "/data", addr: testserver.FreeAddr(t), logPath: dir + "/server.log"}
+	return &serverProc{t: t, kind: kind, dataDir: dir + "/data", store: testserver.StoreArgs(t, kind, dir+"/data"),
+		addr: testserver.FreeAddr(t), logPath: dir + "/server.log"}
+}
+
+// onEachStore runs test as subtests named by store kind, one after the
+// other (the package's tests bound how soon a restarted server resumes).
+func onEachStore(t *testing.T, test func(*testing.T, testserver.StoreKind)) {
+	for _, kind := range testserver.StoreKinds {
+		t.Run(string(kind), func(t *testing.T) { test(t, kind) })
+	}
 }
 
 // URL is the server's API base URL; it stays the same across restarts.
@@ -46,7 +57,8 @@ func (s *serverProc) start() {
 	s.starts++
 	offset, _ := logf.Seek(0, io.SeekEnd)
 	fmt.Fprintf(logf, "\n===== crash test: start #%d at %s =====\n", s.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(binary, "server", "--data", s.dataDir, "--addr", s.addr, "--cli-config", s.dataDir+".cli.yaml")
+	args := append([]string{"server"}, s.store...)
+	cmd := exec.Command(binary, append(args, "--addr", s.addr, "--cli-config", s.dataDir+".cli.yaml")...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -70,7 +82,7 @@ func (s *serverProc) start() {
 }
 
 // token is the admin token the server wrote for the local user (the same
-// across restarts on one data directory and address).
+// across restarts on one store and address).
 func (s *serverProc) token() string {
 	s.t.Helper()
 	return testserver.AdminToken(s.t, s.dataDir+".cli.yaml", s.URL())

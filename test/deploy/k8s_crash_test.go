@@ -11,17 +11,29 @@ import (
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/test/k8senv"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // TestKubernetesCrashMidCanary kills the gennaker server (SIGKILL, a real
 // separate process) at several points of a canary on a real Kubernetes API
 // server, restarts it each time, and checks the rollout finishes exactly
-// once with no duplicate Deployment.
+// once with no duplicate Deployment. On each store: on PostgreSQL a
+// restarted server takes over its predecessor's step when the step's claim
+// expires (testserver.PostgresClaimTTL).
 func TestKubernetesCrashMidCanary(t *testing.T) {
 	t.Parallel()
+	for _, kind := range testserver.StoreKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			testKubernetesCrashMidCanary(t, kind)
+		})
+	}
+}
+
+func testKubernetesCrashMidCanary(t *testing.T, kind testserver.StoreKind) {
 	kc := k8senv.Shared(t)
 	ns := kc.Namespace(t)
-	r := newRig(t)
+	r := newRigOn(t, kind)
 	ctx := context.Background()
 
 	pause := &model.PauseStep{Duration: model.Duration(2 * time.Second)}

@@ -1,7 +1,10 @@
 // Package deploy holds gennaker's deploy integration tests: a real
 // `gennaker server` process per test (real SQLite, real front-door proxy)
 // deploying real `gennaker sample-service` instances with every strategy,
-// and a crash test that kills the server with SIGKILL mid-canary.
+// and crash tests that kill the server with SIGKILL mid-canary. The
+// Kubernetes crash test runs on SQLite and on PostgreSQL (subtests named by
+// store; a server on PostgreSQL refuses the local target, so the others
+// stay on SQLite).
 package deploy
 
 import (

@@ -22,13 +22,14 @@ import (
 // processes belong to which test.
 const markVar = "GENNAKER_DEPLOY_TEST_MARK"
 
-// rig is one test's world: a data dir, an API port, a front-door port and
-// the server process working on them.
+// rig is one test's world: a data dir (or a PostgreSQL database), an API
+// port, a front-door port and the server process working on them.
 type rig struct {
 	t         *testing.T
 	data      string
-	addr      string // API listen address
-	frontDoor string // the sample application's front door
+	store     []string // the server's arguments naming its store
+	addr      string   // API listen address
+	frontDoor string   // the sample application's front door
 	mark      string
 	c         *client.Client
 	srv       *serverProc
@@ -44,11 +45,17 @@ type serverProc struct {
 
 // newRig starts a server on a fresh data dir. Cleanup stops it with
 // --destroy-on-exit and fails the test if any of its processes linger.
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigOn(t, testserver.SQLite) }
+
+// newRigOn is newRig with the server's state in kind's store. On
+// PostgreSQL the server refuses the local target: only Kubernetes
+// environments deploy there.
+func newRigOn(t *testing.T, kind testserver.StoreKind) *rig {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	r := &rig{t: t, data: t.TempDir(), addr: testserver.FreeAddr(t), frontDoor: testserver.FreeAddr(t), mark: hex.EncodeToString(b)}
+	r.store = testserver.StoreArgs(t, kind, r.data)
 	r.c = client.New("http://"+r.addr, "")
 	r.c.HTTP.Timeout = 10 * time.Second
 	t.Cleanup(r.teardown)
@@ -65,7 +72,9 @@ func (r *rig) start() {
 		r.t.Fatal(err)
 	}
 	fmt.Fprintf(logf, "=== test: server start #%d at %s\n", r.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(exe, "server", "--data", r.data, "--addr", r.addr, "--destroy-on-exit", "--pass-env", markVar)
+	args := append([]string{"server"}, r.store...)
+	args = append(args, "--addr", r.addr, "--cli-config", r.cliConfig(), "--destroy-on-exit", "--pass-env", markVar)
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), markVar+"="+r.mark, "GENNAKER_CONFIG="+r.cliConfig())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -4,6 +4,10 @@
 // API. It checks what the engine promises under those faults: every
 // execution ends, every webhook attempt calls its target exactly once, a
 // polling webhook polls once per interval, and no result is dropped.
+// The webhook tests run on both stores, as subtests sqlite and postgres (a
+// fresh database of a PostgreSQL server the package starts, see
+// testserver.StoreArgs); the write-lock tests on SQLite alone, whose lock
+// they hold.
 //
 // The lock is held by this test binary itself, started again with
 // GENNAKER_FAULTS_HOLD_LOCK=PATH,DURATION (see lockholder_test.go).

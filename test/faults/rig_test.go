@@ -20,7 +20,7 @@ import (
 )
 
 // rig is one test's world: a webhook target and a server with the
-// pipelines of testdata/pipelines.yaml applied.
+// pipelines of testdata/pipelines.yaml applied, on SQLite or PostgreSQL.
 type rig struct {
 	t      *testing.T
 	srv    *testserver.Server
@@ -28,10 +28,10 @@ type rig struct {
 	target *target
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, kind testserver.StoreKind) *rig {
 	t.Helper()
 	tg := startTarget(t) // before the server: cleanups stop the server first
-	srv := testserver.Start(t, binary, testserver.Options{})
+	srv := testserver.Start(t, binary, testserver.Options{Store: kind})
 	r := &rig{t: t, srv: srv, admin: srv.Admin(), target: tg}
 	r.apply()
 	return r

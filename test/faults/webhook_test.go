@@ -9,14 +9,19 @@ import (
 
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // TestWebhookRetryCallsOncePerAttempt runs 50 executions of a webhook that
 // always answers 500 with `retries: 2`, 10 at a time: each must fail after
-// exactly 3 calls with its Idempotency-Key.
+// exactly 3 calls with its Idempotency-Key. On each store.
 func TestWebhookRetryCallsOncePerAttempt(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	onEachStore(t, testWebhookRetryCallsOncePerAttempt)
+}
+
+func testWebhookRetryCallsOncePerAttempt(t *testing.T, kind testserver.StoreKind) {
+	r := newRig(t, kind)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 
@@ -37,10 +42,14 @@ func TestWebhookRetryCallsOncePerAttempt(t *testing.T) {
 // TestPollingWebhookPollsOncePerInterval runs 10 executions of a webhook
 // with a status URL polled every second, all at once; the target reports
 // success at the 5th poll of a key. Every execution must succeed after one
-// call and 5 polls, no two of them less than 500 ms apart.
+// call and 5 polls, no two of them less than 500 ms apart. On each store.
 func TestPollingWebhookPollsOncePerInterval(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	onEachStore(t, testPollingWebhookPollsOncePerInterval)
+}
+
+func testPollingWebhookPollsOncePerInterval(t *testing.T, kind testserver.StoreKind) {
+	r := newRig(t, kind)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 
@@ -55,6 +64,16 @@ func TestPollingWebhookPollsOncePerInterval(t *testing.T) {
 		t.Errorf("the server lists %d executions of %s; want the 10 the test started", len(execs), pipelinePolled)
 	}
 	judge(execs, rec).report(t)
+}
+
+// onEachStore runs test as parallel subtests named by store kind.
+func onEachStore(t *testing.T, test func(*testing.T, testserver.StoreKind)) {
+	for _, kind := range testserver.StoreKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			test(t, kind)
+		})
+	}
 }
 
 // runAll starts n executions of pipeline, at most concurrent at a time, and

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/gennaker/gennaker/test/testserver"
 )
 
 // TestWriteLockHeldByAnotherProcess has 200 clients use the API for 60 s
@@ -17,7 +19,7 @@ import (
 // that exists must end as designed, within 90 s of the load's end, with
 // exactly one webhook call per attempt and one poll per interval.
 func TestWriteLockHeldByAnotherProcess(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, testserver.SQLite)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 	l := load{
@@ -47,7 +49,7 @@ func TestWriteLockBurstsUnderLoad(t *testing.T) {
 	const duration = 40 * time.Second
 	windows := lockBursts(rng, duration)
 
-	r := newRig(t)
+	r := newRig(t, testserver.SQLite)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	l := load{

@@ -31,12 +31,14 @@ import (
 
 	"github.com/gennaker/gennaker/internal/cliconfig"
 	"github.com/gennaker/gennaker/internal/client"
+	"github.com/gennaker/gennaker/test/pgenv"
 )
 
 // Main is a TestMain for the suites that run the gennaker binary: it sets
 // *exe to $GENNAKER_TEST_BIN (an absolute path to a prebuilt binary, e.g. of
 // a clean checkout while the tree is being edited) or to ./cmd/gennaker
-// built into a temporary directory, runs the tests, removes the directory
+// built into a temporary directory, runs the tests (stopping the shared
+// PostgreSQL server of StoreArgs, if one started), removes the directory
 // and exits with the tests' code.
 func Main(m *testing.M, exe *string) {
 	os.Exit(run(m, exe))
@@ -45,7 +47,7 @@ func Main(m *testing.M, exe *string) {
 func run(m *testing.M, exe *string) int {
 	if bin := os.Getenv("GENNAKER_TEST_BIN"); bin != "" {
 		*exe = bin
-		return m.Run()
+		return pgenv.RunShared(m)
 	}
 	dir, err := os.MkdirTemp("", "gennaker-test-bin-")
 	if err != nil {
@@ -60,7 +62,7 @@ func run(m *testing.M, exe *string) int {
 		fmt.Fprintf(os.Stderr, "testserver: building gennaker: %v (run the tests inside the module, or set GENNAKER_TEST_BIN to a built binary)\n", err)
 		return 2
 	}
-	return m.Run()
+	return pgenv.RunShared(m)
 }
 
 // FreeAddr returns a loopback address with a port nobody listens on now.
@@ -111,6 +113,8 @@ type Options struct {
 	// HTTPClient reaches /healthz once the server is ready (nil:
 	// http.DefaultClient); over TLS it must trust the certificate.
 	HTTPClient *http.Client
+	// Store is where the server keeps its state ("": SQLite in Data).
+	Store StoreKind
 }
 
 // Server is one `gennaker server --destroy-on-exit` process with its own
@@ -119,7 +123,7 @@ type Server struct {
 	// URL is http://Addr, or https://Addr with --tls-cert.
 	URL  string
 	Addr string
-	// Data is the data directory (--data) and CLIConfig the credentials
+	// Data is the data directory (--data; the store itself on SQLite) and CLIConfig the credentials
 	// file (--cli-config) the server writes the local admin's token to.
 	Data, CLIConfig string
 	// LogPath holds the server's stdout and stderr.
@@ -164,7 +168,9 @@ func Start(t testing.TB, exe string, o Options) *Server {
 		logf.Close()
 		t.Fatal(err)
 	}
-	args := append([]string{"server", "--data", s.Data, "--addr", o.Addr, "--cli-config", s.CLIConfig, "--destroy-on-exit"}, o.Args...)
+	args := append([]string{"server"}, StoreArgs(t, o.Store, s.Data)...)
+	args = append(args, "--addr", o.Addr, "--cli-config", s.CLIConfig, "--destroy-on-exit")
+	args = append(args, o.Args...)
 	s.cmd = exec.Command(exe, args...)
 	s.cmd.Env = append(os.Environ(), o.Env...)
 	s.cmd.Stdout, s.cmd.Stderr = w, w
