@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/internal/webhookrecv"
 )
 
 // TestTimerResumesAfterKill kills the server while a wait stage runs and
@@ -15,17 +16,11 @@ import (
 // "at once" (engine.Config.SingleNode); River's scheduler moves due timers
 // every 5s, so anything well above that is a stall.
 func TestTimerResumesAfterKill(t *testing.T) {
-	rcv := newReceiver()
+	rcv := webhookrecv.New()
 	hooks := httptest.NewServer(rcv)
 	t.Cleanup(hooks.Close)
 	srv := newServerProc(t)
-	t.Cleanup(func() {
-		if t.Failed() {
-			srv.dumpLog()
-		}
-		srv.stop()
-	})
-	srv.start()
+	srv.Start()
 	applyConfig(t, srv, hooks.URL)
 	a := newAPI(srv.URL(), srv.token())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -48,8 +43,8 @@ func TestTimerResumesAfterKill(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	srv.kill()
-	srv.start()
+	srv.Kill()
+	srv.Start()
 	restarted := time.Now()
 	for {
 		var e model.Execution
