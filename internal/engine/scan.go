@@ -26,6 +26,20 @@ const scanBatch = 1000
 // River gave up on after all its attempts is, and the scan replaces it.
 const queuedJobLost = 15 * time.Minute
 
+// queuedTrust is how long the due scan trusts a stage's queued job. With
+// several replicas, one may die after its worker fetched the job and
+// before the job claimed the stage: River rescues such a job only after
+// RescueStuckJobsAfter (minutes), so the scan trusts it no longer than a
+// claim (ClaimTTL) and gives the stage another job. A job queued behind
+// others that is then replaced does no harm: one claim wins and the other
+// job finds the stage held or moved on.
+func (e *Engine) queuedTrust() time.Duration {
+	if e.cfg.SingleNode {
+		return queuedJobLost // a dead process's queued jobs are dropped at start
+	}
+	return min(queuedJobLost, e.cfg.ClaimTTL)
+}
+
 // scanLoop runs the due scan every ScanInterval until ctx ends.
 func (e *Engine) scanLoop(ctx context.Context) {
 	defer close(e.scanned)
@@ -49,7 +63,7 @@ func (e *Engine) scanLoop(ctx context.Context) {
 // in-process timers for those due between now and before.
 func (e *Engine) scan(ctx context.Context, before time.Time) error {
 	now := e.now()
-	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, QueuedBefore: now.Add(-queuedJobLost), Limit: scanBatch})
+	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, QueuedBefore: now.Add(-e.queuedTrust()), Limit: scanBatch})
 	if err != nil {
 		return err
 	}
