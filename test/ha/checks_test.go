@@ -84,7 +84,8 @@ func (e execRow) stageLine() string {
 }
 
 // waitAllTerminal waits until every execution has ended: none is stuck.
-func waitAllTerminal(ctx context.Context, t *testing.T, db *pgxpool.Pool, limit time.Duration) []execRow {
+// It reports those still running after limit, and false.
+func waitAllTerminal(ctx context.Context, t *testing.T, db *pgxpool.Pool, limit time.Duration) ([]execRow, bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
@@ -99,7 +100,7 @@ func waitAllTerminal(ctx context.Context, t *testing.T, db *pgxpool.Pool, limit 
 			}
 		}
 		if running == 0 {
-			return execs
+			return execs, true
 		}
 		if time.Now().After(deadline) {
 			for _, e := range execs {
@@ -107,7 +108,7 @@ func waitAllTerminal(ctx context.Context, t *testing.T, db *pgxpool.Pool, limit 
 					t.Errorf("execution %s (%s) still running %s after the last kill: %s", e.ID, e.Pipeline, limit, e.stageLine())
 				}
 			}
-			t.FailNow()
+			return execs, false
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -33,14 +33,17 @@ func openReadOnly(t *testing.T, url string) *pgxpool.Pool {
 }
 
 // claim is a stage's claim as the store holds it: the worker step that
-// holds the stage (claimed_by, "job/ID/ATTEMPT/N").
+// holds the stage (claimed_by, "job/ID/ATTEMPT/N"), or, for a stage no
+// step holds yet, the job queued for it ("queued at TIME"): a replica may
+// die after fetching that job and before it claims the stage.
 type claim struct {
 	Execution, Stage, By string
 }
 
-// claims reads every claim held now.
+// claims reads every claim held and every job queued now.
 func claims(ctx context.Context, db *pgxpool.Pool) ([]claim, error) {
-	rows, err := db.Query(ctx, `SELECT execution_id, name, claimed_by FROM stage WHERE claimed_by IS NOT NULL`)
+	rows, err := db.Query(ctx, `SELECT execution_id, name, coalesce(claimed_by, 'queued at ' || queued_at::text)
+		FROM stage WHERE claimed_by IS NOT NULL OR queued_at IS NOT NULL`)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +60,8 @@ func claims(ctx context.Context, db *pgxpool.Pool) ([]claim, error) {
 }
 
 // failover is what one kill cost: the failover time is from the SIGKILL
-// until no stage still carries a claim it carried at the kill. The dead
+// until no stage still carries a claim (or a queued job) it carried at the
+// kill. The dead
 // replica can renew or release none of its claims, so each of them stays
 // until it expires (--claim-ttl after its last renewal) and the due scan
 // of a live replica gives the stage a new step; the live replica's claims

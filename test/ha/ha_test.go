@@ -123,11 +123,14 @@ func TestReplicasUnderKills(t *testing.T) {
 	<-startsDone
 	killsEnded := time.Now()
 
-	execs := waitAllTerminal(ctx, t, db, 3*time.Minute)
-	t.Logf("all %d executions ended %s after the last kill", len(execs), time.Since(killsEnded).Round(time.Millisecond))
+	execs, ended := waitAllTerminal(ctx, t, db, 3*time.Minute)
 	stopWork()
 	work.Wait()
 	fo.report(t, *flagClaimTTL)
+	if !ended {
+		t.FailNow()
+	}
+	t.Logf("all %d executions ended %s after the last kill", len(execs), time.Since(killsEnded).Round(time.Millisecond))
 
 	checkExecutions(t, execs, st)
 	checkEvents(ctx, t, db, execs)
