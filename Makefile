@@ -34,7 +34,8 @@ unit:
 # tests, the deploy integration tests, the CLI end-to-end scripts, the
 # security attacks, the Kubernetes control plane and the browser tests, and
 # the fault injection (test/faults: failing and polled webhooks, another
-# process holding SQLite's write lock under 200 clients' load).
+# process holding SQLite's write lock under 200 clients' load), and the HA
+# suite (test/ha: two replicas on PostgreSQL, one killed 20 times).
 # One package at a time (-p 1): the crash tests bound how soon a restarted
 # server resumes, and a second package's servers on the same 2 cores make
 # those bounds a coin flip.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/internal/webhookrecv"
 	"github.com/gennaker/gennaker/test/testserver"
 )
 
@@ -71,18 +72,12 @@ func testKillDuringExecutions(t *testing.T, kind testserver.StoreKind) {
 	t.Logf("seed %d (rerun with GENNAKER_CRASH_SEED=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 
-	rcv := newReceiver()
+	rcv := webhookrecv.New()
 	hooks := httptest.NewServer(rcv)
 	t.Cleanup(hooks.Close)
 
 	srv := newServerProc(t, kind)
-	t.Cleanup(func() {
-		if t.Failed() {
-			srv.dumpLog()
-		}
-		srv.stop()
-	})
-	srv.start()
+	srv.Start()
 	applyConfig(t, srv, hooks.URL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -102,13 +97,13 @@ func testKillDuringExecutions(t *testing.T, kind testserver.StoreKind) {
 	hit := map[string]int{}
 	killAt := func(why string, phases []string, detail string) {
 		at := time.Now()
-		srv.kill()
+		srv.Kill()
 		kills = append(kills, killRecord{At: at, Phases: phases})
 		for _, p := range phases {
 			hit[p]++
 		}
 		t.Logf("kill #%d (%s) at %s: %s [%s]", len(kills), why, at.Format("15:04:05.000"), strings.Join(phases, ", "), detail)
-		srv.start()
+		srv.Start()
 	}
 	for i := range randomKills {
 		time.Sleep(time.Duration(100+rng.IntN(601)) * time.Millisecond)
@@ -150,9 +145,9 @@ func testKillDuringExecutions(t *testing.T, kind testserver.StoreKind) {
 
 	checkExecutions(t, execs)
 	checkEvents(ctx, t, a, execs)
-	checkWebhooks(t, execs, rcv.report(), kills)
+	checkWebhooks(t, execs, rcv.Report(), kills)
 	judge.logSummary(t)
-	if lines := srv.grepLog("level=ERROR", "panic"); len(lines) > 0 {
+	if lines := srv.GrepLog("level=ERROR", "panic"); len(lines) > 0 {
 		t.Logf("server logged %d error lines, first: %s", len(lines), lines[0])
 	}
 }
@@ -201,10 +196,10 @@ func startBatch(ctx context.Context, t *testing.T, a *api, n int) {
 }
 
 // snapshot says which phases the running executions are in right now.
-func snapshot(ctx context.Context, a *api, rcv *receiver) ([]string, string) {
+func snapshot(ctx context.Context, a *api, rcv *webhookrecv.Receiver) ([]string, string) {
 	set := map[string]bool{}
 	var detail []string
-	if n := rcv.inFlight(); n > 0 {
+	if n := rcv.InFlight(); n > 0 {
 		set[phaseWebhookCall] = true
 		detail = append(detail, fmt.Sprintf("%d webhook calls in flight", n))
 	}
@@ -378,7 +373,7 @@ func checkEvents(ctx context.Context, t *testing.T, a *api, execs []model.Execut
 
 // checkWebhooks asserts one side effect per webhook stage, and that every
 // repeated call is explained by a kill between the two calls.
-func checkWebhooks(t *testing.T, execs []model.Execution, rep receiverReport, kills []killRecord) {
+func checkWebhooks(t *testing.T, execs []model.Execution, rep webhookrecv.Report, kills []killRecord) {
 	t.Helper()
 	want := map[string]bool{}
 	polled := map[string]bool{}

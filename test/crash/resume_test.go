@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/internal/webhookrecv"
 	"github.com/gennaker/gennaker/test/testserver"
 )
 
@@ -21,17 +22,11 @@ import (
 func TestTimerResumesAfterKill(t *testing.T) { onEachStore(t, testTimerResumesAfterKill) }
 
 func testTimerResumesAfterKill(t *testing.T, kind testserver.StoreKind) {
-	rcv := newReceiver()
+	rcv := webhookrecv.New()
 	hooks := httptest.NewServer(rcv)
 	t.Cleanup(hooks.Close)
 	srv := newServerProc(t, kind)
-	t.Cleanup(func() {
-		if t.Failed() {
-			srv.dumpLog()
-		}
-		srv.stop()
-	})
-	srv.start()
+	srv.Start()
 	applyConfig(t, srv, hooks.URL)
 	a := newAPI(srv.URL(), srv.token())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -54,8 +49,8 @@ func testTimerResumesAfterKill(t *testing.T, kind testserver.StoreKind) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	srv.kill()
-	srv.start()
+	srv.Kill()
+	srv.Start()
 	restarted := time.Now()
 	for {
 		var e model.Execution

@@ -1,4 +1,6 @@
-package crash
+// Package webhookrecv is the far end of the webhook stages the crash and
+// HA suites run: it records every call by its Idempotency-Key.
+package webhookrecv
 
 import (
 	"encoding/json"
@@ -7,29 +9,33 @@ import (
 	"time"
 )
 
-// receiver is the far end of every webhook: it records each call by its
+// Receiver is the far end of every webhook: it records each call by its
 // Idempotency-Key and performs the "side effect" only the first time it sees
 // a key, as a well-behaved receiver would.
-type receiver struct {
+type Receiver struct {
 	mu       sync.Mutex
-	calls    map[string][]call // POST/PUT calls by key
+	calls    map[string][]Call // POST/PUT calls by key
 	effects  map[string]int    // side effects performed by key (must stay 1)
 	polls    map[string]int    // status polls by key
 	inflight int
 	noKey    int // calls without an Idempotency-Key header
 }
 
-// call is one webhook request as the receiver saw it.
-type call struct {
+// Call is one webhook request as the receiver saw it.
+type Call struct {
 	Path       string
 	Start, End time.Time
 }
 
-func newReceiver() *receiver {
-	return &receiver{calls: map[string][]call{}, effects: map[string]int{}, polls: map[string]int{}}
+// New returns a receiver that has seen no call.
+func New() *Receiver {
+	return &Receiver{calls: map[string][]Call{}, effects: map[string]int{}, polls: map[string]int{}}
 }
 
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP answers a call: POST or PUT to any path but /status is the
+// call (on /hook/slow after 300 ms), GET /status reports "running", then
+// "done" from the second poll of a key on.
+func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		rc.mu.Lock()
@@ -60,7 +66,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.mu.Lock()
 	rc.inflight--
-	rc.calls[key] = append(rc.calls[key], call{Path: r.URL.Path, Start: start, End: time.Now()})
+	rc.calls[key] = append(rc.calls[key], Call{Path: r.URL.Path, Start: start, End: time.Now()})
 	if len(rc.calls[key]) == 1 {
 		rc.effects[key]++ // the side effect: once per key
 	}
@@ -69,26 +75,28 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"ok": true}`))
 }
 
-// inFlight reports how many webhook calls are being served right now.
-func (rc *receiver) inFlight() int {
+// InFlight reports how many webhook calls are being served right now.
+func (rc *Receiver) InFlight() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.inflight
 }
 
-type receiverReport struct {
-	Calls   map[string][]call
+// Report is what the receiver has seen so far.
+type Report struct {
+	Calls   map[string][]Call
 	Effects map[string]int
 	Polls   map[string]int
 	NoKey   int
 }
 
-func (rc *receiver) report() receiverReport {
+// Report copies what the receiver has seen so far.
+func (rc *Receiver) Report() Report {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	out := receiverReport{Calls: map[string][]call{}, Effects: map[string]int{}, Polls: map[string]int{}, NoKey: rc.noKey}
+	out := Report{Calls: map[string][]Call{}, Effects: map[string]int{}, Polls: map[string]int{}, NoKey: rc.noKey}
 	for k, v := range rc.calls {
-		out.Calls[k] = append([]call(nil), v...)
+		out.Calls[k] = append([]Call(nil), v...)
 	}
 	for k, v := range rc.effects {
 		out.Effects[k] = v
