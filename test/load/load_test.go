@@ -32,6 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/gennaker/gennaker/test/pgenv"
 	"github.com/gennaker/gennaker/test/testserver"
 )
@@ -46,6 +48,8 @@ var (
 	think    = flag.Duration("load.think", 100*time.Millisecond, "a reader's or approver's pause between requests (jittered ±50%)")
 	startGap = flag.Duration("load.start-every", time.Second, "a starter's pause between start requests (jittered ±50%)")
 	drain    = flag.Duration("load.drain", 3*time.Minute, "how long the executions may take to end once the load stops")
+	pgSample = flag.Bool("load.pgsample", false, "sample pg_stat_activity every 50 ms under load and log where backends wait")
+	params   = flag.String("load.store-params", "", "more parameters of the replicas' store URL, e.g. pool_max_conns=50 (default pool: 20 connections a replica)")
 )
 
 const app = "load"
@@ -171,7 +175,15 @@ func (e execution) stage(name string) string {
 }
 
 func TestTwoReplicas(t *testing.T) {
-	db := pgenv.Start(t).Database(t)
+	pg := pgenv.Start(t)
+	db := pg.Database(t)
+	if *params != "" {
+		sep := "?"
+		if strings.Contains(db, "?") {
+			sep = "&"
+		}
+		db += sep + *params
+	}
 	run := *duration
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "load.duration" })
@@ -311,6 +323,9 @@ func TestTwoReplicas(t *testing.T) {
 		})
 	}
 	t0 := time.Now()
+	if *pgSample {
+		go samplePostgres(t, loadCtx, pg.AdminURL())
+	}
 	wg.Wait()
 	ran := time.Since(t0)
 
@@ -455,3 +470,44 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// samplePostgres logs, once ctx ends, the (state, wait event, statement)
+// the database's busy backends were seen in most, with advisory lock
+// holders marked (pg_stat_statements is not installed).
+func samplePostgres(t *testing.T, ctx context.Context, adminURL string) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Logf("pgsample: %v", err)
+		return
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	counts, samples := map[string]int{}, 0
+	for ctx.Err() == nil {
+		rows, err := conn.Query(ctx, `SELECT coalesce((SELECT 'HOLDS ' || string_agg(l.objid::text, ',') FROM pg_locks l
+				WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted), '') || ' ' || state,
+			coalesce(wait_event_type || ':' || wait_event, 'cpu'), left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+			FROM pg_stat_activity a WHERE usename = 'gennaker' AND state <> 'idle' AND pid <> pg_backend_pid()`)
+		if err != nil {
+			break
+		}
+		for rows.Next() {
+			var st, wait, q string
+			if rows.Scan(&st, &wait, &q) == nil {
+				counts[fmt.Sprintf("%-36s %-22s %s", st, wait, q)]++
+			}
+		}
+		rows.Close()
+		samples++
+		time.Sleep(50 * time.Millisecond)
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
+	var b strings.Builder
+	for _, k := range keys[:min(len(keys), 15)] {
+		fmt.Fprintf(&b, "%6.2f %s\n", float64(counts[k])/float64(max(samples, 1)), k)
+	}
+	t.Logf("pgsample: %d samples; mean busy backends per (state, wait, statement):\n%s", samples, b.String())
+}
