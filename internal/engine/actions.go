@@ -72,7 +72,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	}
 	var eff Effects
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := guard.admit(ctx, tx, exec, nil); err != nil {
+		if err := guard.check(exec, nil); err != nil {
 			return err
 		}
 		if err := tx.ExecutionInsert(ctx, exec); err != nil {
@@ -91,7 +91,10 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		if eff, err = Transition(exec, Started{}, now); err != nil {
 			return err
 		}
-		return e.commit(ctx, tx, exec, eff, events...)
+		if err := e.commit(ctx, tx, exec, eff, events...); err != nil {
+			return err
+		}
+		return guard.record(ctx, tx, exec)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
@@ -199,7 +202,7 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 	if p.Decision != model.DecisionApprove && p.Decision != model.DecisionReject {
 		return fmt.Errorf("%w: decision must be approve or reject, not %q", ErrBadRequest, p.Decision)
 	}
-	_, _, err := e.apply(ctx, p.ExecutionID, nil, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
+	_, _, err := e.apply(ctx, p.ExecutionID, nil, once, &p.Guard, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
 		if exec.Status.Terminal() {
 			return nil, fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
@@ -207,7 +210,7 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 		if err != nil {
 			return nil, err
 		}
-		if err := p.Guard.admit(ctx, tx, exec, st); err != nil {
+		if err := p.Guard.check(exec, st); err != nil {
 			return nil, err
 		}
 		return Judged{Stage: st.Name, Judgment: model.Judgment{Decision: p.Decision, Actor: p.Actor, Comment: p.Comment, At: e.now()}}, nil
@@ -264,11 +267,11 @@ type CancelParams struct {
 // Cancel ends a running execution: stages not started are canceled, stages
 // in progress are woken to clean up (a deploy restores traffic) and end canceled.
 func (e *Engine) Cancel(ctx context.Context, p CancelParams) error {
-	_, _, err := e.apply(ctx, p.ExecutionID, nil, once, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
+	_, _, err := e.apply(ctx, p.ExecutionID, nil, once, &p.Guard, func(ctx context.Context, tx store.Tx, exec *model.Execution) (Event, error) {
 		if exec.Status.Terminal() {
 			return nil, fmt.Errorf("%w: execution %s is %s", ErrFinished, exec.ID, exec.Status)
 		}
-		if err := p.Guard.admit(ctx, tx, exec, nil); err != nil {
+		if err := p.Guard.check(exec, nil); err != nil {
 			return nil, err
 		}
 		return Canceled{Actor: p.Actor, Reason: p.Reason}, nil

@@ -43,9 +43,10 @@ const conflictRetries = 20
 // apply is the one way an execution changes: in one transaction it locks
 // the execution, reads it (unless snapshot, when given, is still current),
 // asks prepare for the event, computes the event's Effects with the pure
-// Transition, and commits them. It returns what was committed, and the
-// execution as it is after the commit.
-func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execution, policy applyPolicy, prepare prepareFunc) (Effects, *model.Execution, error) {
+// Transition, and commits them; an action's guard (nil for a step) then
+// records it in the audit log, the transaction's last write. It returns
+// what was committed, and the execution as it is after the commit.
+func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execution, policy applyPolicy, guard *Guard, prepare prepareFunc) (Effects, *model.Execution, error) {
 	delay := 10 * time.Millisecond
 	var failedSince time.Time
 	for attempt := 1; ; attempt++ {
@@ -70,7 +71,13 @@ func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execu
 			if eff, err = Transition(exec, ev, e.now()); err != nil {
 				return err
 			}
-			return e.commit(ctx, tx, exec, eff)
+			if err := e.commit(ctx, tx, exec, eff); err != nil {
+				return err
+			}
+			if guard != nil {
+				return guard.record(ctx, tx, exec) // last: see Guard.record
+			}
+			return nil
 		})
 		if err == nil {
 			if !failedSince.IsZero() {

@@ -26,14 +26,19 @@ type Guard struct {
 	Owner string
 }
 
-// admit checks the action against exec and st and, when allowed, records
-// it in the audit log, in the action's transaction tx.
-func (g Guard) admit(ctx context.Context, tx store.Tx, exec *model.Execution, st *model.Stage) error {
-	if g.Check != nil {
-		if err := g.Check(exec, st); err != nil {
-			return err
-		}
+// check runs the action's check against exec and st (a start's: nil).
+func (g Guard) check(exec *model.Execution, st *model.Stage) error {
+	if g.Check == nil {
+		return nil
 	}
+	return g.Check(exec, st)
+}
+
+// record appends the action's audit entry in the action's transaction tx,
+// as its last write: on PostgreSQL an append holds the audit chain's lock,
+// which every audited action in every replica needs, until tx commits, so
+// it must not be held over the action's other writes.
+func (g *Guard) record(ctx context.Context, tx store.Tx, exec *model.Execution) error {
 	if g.Audit == nil {
 		return nil
 	}

@@ -170,7 +170,7 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 	defer stopRenewing()
 	ev := StepDone{Stage: name, Claim: claim, Version: st.Version, Result: res, NextClaim: next, ClaimUntil: e.now().Add(e.cfg.ClaimTTL)}
 	prepare := func(context.Context, store.Tx, *model.Execution) (Event, error) { return ev, nil }
-	eff, after, err := e.apply(ctx, execID, exec, untilStored, prepare)
+	eff, after, err := e.apply(ctx, execID, exec, untilStored, nil, prepare)
 	var lost *writeLostError
 	if errors.As(err, &lost) {
 		// A write of the runner's lost a race (a name taken, a lease or a
@@ -179,7 +179,7 @@ func (e *Engine) step(ctx context.Context, execID, name, claim, next string, hel
 		// loses (a bug) makes one step a second, not one after another.
 		e.log.Debug("a write of the stage lost a race; making the step again", "execution", execID, "stage", name, "err", err)
 		ev.Result = stage.Result{Outcome: stage.Continue, At: e.now().Add(lostWriteDelay)}
-		eff, after, err = e.apply(ctx, execID, nil, untilStored, prepare)
+		eff, after, err = e.apply(ctx, execID, nil, untilStored, nil, prepare)
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("execution %s stage %s: storing the result: %w", execID, name, err)

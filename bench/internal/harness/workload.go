@@ -55,8 +55,12 @@ func EngineConfig() []byte {
 // (EnginePipeline in the benchmarks) started through the API by concurrent
 // clients, then polled until none is running.
 type Workload struct {
-	Client   *http.Client
-	Base     string // the server's URL
+	Client *http.Client
+	Base   string // the server's URL: the completion poll goes here
+	// Starts, when set, are the URLs of several servers (replicas on one
+	// database) the start requests are spread over, round-robin; empty:
+	// all go to Base.
+	Starts   []string
 	Pipeline string
 	N        int
 	Clients  int
@@ -80,14 +84,23 @@ func (w Workload) Run(ctx context.Context) (WorkloadResult, error) {
 	defer cancel()
 	start := time.Now()
 	var next atomic.Int64
+	starts := w.Starts
+	if len(starts) == 0 {
+		starts = []string{w.Base}
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, w.Clients)
 	for range w.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(w.N) {
-				if err := Post(ctx, w.Client, w.Base+"/api/v1/pipelines/"+w.Pipeline+"/executions", []byte("{}"), nil); err != nil {
+			for {
+				i := next.Add(1)
+				if i > int64(w.N) {
+					return
+				}
+				base := starts[int(i)%len(starts)]
+				if err := Post(ctx, w.Client, base+"/api/v1/pipelines/"+w.Pipeline+"/executions", []byte("{}"), nil); err != nil {
 					errs <- fmt.Errorf("starting an execution: %w", err)
 					cancel()
 					return
