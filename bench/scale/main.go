@@ -125,6 +125,9 @@ func runSize(ctx context.Context, pg *pgenv.Server, bin, tmp string, s shape, re
 		if err := c.measure(e, requests); err != nil {
 			return err
 		}
+		if rss, err := srv.RSS(); err == nil {
+			fmt.Printf("%-44s VmRSS now %.1f MiB\n", "", mib(rss))
+		}
 	}
 	rss1, err := srv.RSS()
 	if err != nil {
