@@ -20,7 +20,7 @@ import (
 func storedConfig(ctx context.Context, q store.Queries) (model.Config, error) {
 	var cfg model.Config
 	var err error
-	if cfg.Applications, err = q.ApplicationList(ctx); err != nil {
+	if cfg.Applications, err = q.ApplicationList(ctx, store.ApplicationListParams{}); err != nil {
 		return cfg, err
 	}
 	if cfg.Environments, err = q.EnvironmentList(ctx); err != nil {

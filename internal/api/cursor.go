@@ -16,6 +16,28 @@ func encodeCursor(e model.Execution) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(e.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + e.ID))
 }
 
+// A name cursor names the last object of a page of a list ordered by name
+// (applications, pipelines), base64url-encoded like the executions'.
+func encodeNameCursor(name string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("name|" + name))
+}
+
+func decodeNameCursor(s string) (string, error) {
+	bad := fmt.Errorf("%w: cursor %q is not one this server gave: pass the cursor of the answer's Link header as it is", errBadInput, truncate(s, 40))
+	if len(s) > 400 {
+		return "", bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", bad
+	}
+	name, ok := strings.CutPrefix(string(raw), "name|")
+	if !ok || name == "" {
+		return "", bad
+	}
+	return name, nil
+}
+
 func decodeCursor(s string) (*store.ExecutionCursor, error) {
 	bad := fmt.Errorf("%w: cursor %q is not one this server gave: pass the cursor of the answer's Link header as it is", errBadInput, truncate(s, 40))
 	if len(s) > 200 {

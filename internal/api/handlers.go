@@ -13,9 +13,27 @@ import (
 )
 
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
+	var p store.ApplicationListParams
+	var err error
+	if p.Limit, p.After, err = namePage(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	rd := auth.ReadableFrom(r.Context())
-	apps, err := s.cfg.Store.ApplicationList(r.Context())
-	respond(s, w, r, filter(apps, func(a model.Application) bool { return rd.Has(a.Name) }), err)
+	if rd.None() {
+		writeJSON(w, http.StatusOK, []model.Application{})
+		return
+	}
+	p.Applications = rd.Names()
+	apps, err := s.cfg.Store.ApplicationList(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(apps) == p.Limit {
+		setNextLink(w, r, encodeNameCursor(apps[len(apps)-1].Name))
+	}
+	writeJSON(w, http.StatusOK, nonNil(apps))
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
@@ -33,9 +51,50 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
+	p := store.PipelineListParams{Application: r.URL.Query().Get("application")}
+	var err error
+	if p.Limit, p.After, err = namePage(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	rd := auth.ReadableFrom(r.Context())
-	pls, err := s.cfg.Store.PipelineList(r.Context(), store.PipelineListParams{Application: r.URL.Query().Get("application")})
-	respond(s, w, r, filter(pls, func(p model.Pipeline) bool { return rd.Has(p.Application) }), err)
+	if rd.None() || (p.Application != "" && !rd.Has(p.Application)) {
+		writeJSON(w, http.StatusOK, []model.Pipeline{})
+		return
+	}
+	p.Applications = rd.Names()
+	pls, err := s.cfg.Store.PipelineList(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(pls) == p.Limit {
+		setNextLink(w, r, encodeNameCursor(pls[len(pls)-1].Name))
+	}
+	writeJSON(w, http.StatusOK, nonNil(pls))
+}
+
+// namePage reads the page of a list ordered by name: ?limit= (default
+// 100, at most maxNamePage) and ?cursor=, the cursor of the previous
+// answer's Link header.
+func namePage(q url.Values) (limit int, after string, err error) {
+	if limit, err = queryLimit(q, maxNamePage, 100); err != nil {
+		return 0, "", err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if after, err = decodeNameCursor(c); err != nil {
+			return 0, "", err
+		}
+	}
+	return limit, after, nil
+}
+
+// setNextLink sets the Link header to the next page: this request's URL
+// with ?cursor= set to cursor.
+func setNextLink(w http.ResponseWriter, r *http.Request, cursor string) {
+	next := cloneQuery(r.URL.Query())
+	next.Set("cursor", cursor)
+	w.Header().Set("Link", fmt.Sprintf("<%s?%s>; rel=\"next\"", r.URL.Path, next.Encode()))
 }
 
 func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
@@ -97,10 +156,7 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(execs) == p.Limit {
-		last := execs[len(execs)-1]
-		next := cloneQuery(q)
-		next.Set("cursor", encodeCursor(last))
-		w.Header().Set("Link", fmt.Sprintf("<%s?%s>; rel=\"next\"", r.URL.Path, next.Encode()))
+		setNextLink(w, r, encodeCursor(execs[len(execs)-1]))
 	}
 	writeJSON(w, http.StatusOK, nonNil(execs))
 }

@@ -21,6 +21,7 @@ const (
 // Page size limits of lists (the default when no limit is given is smaller).
 const (
 	maxExecutionPage = 500
+	maxNamePage      = 1000 // applications, pipelines
 	maxEventPage     = 1000
 	maxAuditPage     = 1000
 )

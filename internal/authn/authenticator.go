@@ -26,7 +26,7 @@ type Store interface {
 	LoginLinkConsume(ctx context.Context, id string, now time.Time) (*model.LoginLink, error)
 	TeamList(ctx context.Context) ([]model.Team, error)
 	GrantList(ctx context.Context) ([]model.Grant, error)
-	ApplicationList(ctx context.Context) ([]model.Application, error)
+	ApplicationList(ctx context.Context, params store.ApplicationListParams) ([]model.Application, error)
 }
 
 var _ Store = store.Store(nil)
@@ -237,7 +237,7 @@ func (a *Authenticator) Policy(ctx context.Context) (auth.Policy, error) {
 	if err != nil {
 		return auth.Policy{}, err
 	}
-	apps, err := a.cfg.Store.ApplicationList(ctx)
+	apps, err := a.cfg.Store.ApplicationList(ctx, store.ApplicationListParams{})
 	if err != nil {
 		return auth.Policy{}, err
 	}

@@ -78,20 +78,42 @@ func (e *APIError) Error() string { return e.Message }
 var ErrUnreachable = errors.New("cannot reach the gennaker server")
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	_, err := c.doLink(ctx, method, path, body, out)
+	return err
+}
+
+// listAll reads every page of a paged list, following the answers' Link
+// headers from path.
+func listAll[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	out := []T{}
+	for path != "" {
+		var page []T
+		next, err := c.doLink(ctx, http.MethodGet, path, nil, &page)
+		if err != nil {
+			return nil, err
+		}
+		out, path = append(out, page...), next
+	}
+	return out, nil
+}
+
+// doLink is do that also returns the path of the answer's Link rel="next"
+// ("" when there is none).
+func (c *Client) doLink(ctx context.Context, method, path string, body, out any) (string, error) {
 	if c.Err != nil {
-		return c.Err
+		return "", c.Err
 	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return "", err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -102,7 +124,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w at %s (%v): start one with `gennaker server`, or point --server / GENNAKER_SERVER (or the CLI's context) at it", ErrUnreachable, c.Base, err)
+		return "", fmt.Errorf("%w at %s (%v): start one with `gennaker server`, or point --server / GENNAKER_SERVER (or the CLI's context) at it", ErrUnreachable, c.Base, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
@@ -114,17 +136,33 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
 			e.Error = fmt.Sprintf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
 		}
-		return &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Error}
+		return "", &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Error}
 	}
+	next := nextLink(resp.Header.Get("Link"))
 	if out == nil {
-		return nil
+		return next, nil
 	}
 	if s, ok := out.(*string); ok {
 		b, err := io.ReadAll(resp.Body)
 		*s = string(b)
-		return err
+		return "", err
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return next, json.NewDecoder(resp.Body).Decode(out)
+}
+
+// nextLink is the path of a Link header's rel="next" (the server sends one
+// link, to a path on itself), or "".
+func nextLink(link string) string {
+	path, ok := strings.CutPrefix(link, "<")
+	if !ok {
+		return ""
+	}
+	path, _, ok = strings.Cut(path, `>; rel="next"`)
+	if !ok {
+		return ""
+	}
+	return path
+
 }
 
 // Config returns every stored config object.
@@ -149,8 +187,7 @@ func (c *Client) CheckTargets(ctx context.Context, cfg model.Config) (api.Target
 
 // Pipelines lists pipelines.
 func (c *Client) Pipelines(ctx context.Context) ([]model.Pipeline, error) {
-	var out []model.Pipeline
-	return out, c.do(ctx, http.MethodGet, "/api/v1/pipelines", nil, &out)
+	return listAll[model.Pipeline](ctx, c, "/api/v1/pipelines?limit=1000")
 }
 
 // AnalysisTemplates lists analysis templates.
@@ -161,8 +198,7 @@ func (c *Client) AnalysisTemplates(ctx context.Context) ([]model.AnalysisTemplat
 
 // Applications lists applications.
 func (c *Client) Applications(ctx context.Context) ([]model.Application, error) {
-	var out []model.Application
-	return out, c.do(ctx, http.MethodGet, "/api/v1/applications", nil, &out)
+	return listAll[model.Application](ctx, c, "/api/v1/applications?limit=1000")
 }
 
 // Environments lists environments.

@@ -16,7 +16,7 @@ import (
 // instances of anything else are stopped, and every front door gets its
 // stored traffic split back.
 func restoreLocal(ctx context.Context, st store.Store, p *local.Provider, log *slog.Logger) error {
-	apps, err := st.ApplicationList(ctx)
+	apps, err := st.ApplicationList(ctx, store.ApplicationListParams{})
 	if err != nil {
 		return err
 	}

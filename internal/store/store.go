@@ -69,10 +69,14 @@ type Queries interface {
 	// what changed. Objects not in cfg are left alone.
 	ConfigApply(ctx context.Context, cfg model.Config) (ApplyResult, error)
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
-	ApplicationList(ctx context.Context) ([]model.Application, error)
+	// ApplicationList returns applications by name, a page at a time when
+	// params.Limit is set.
+	ApplicationList(ctx context.Context, params ApplicationListParams) ([]model.Application, error)
 	EnvironmentGet(ctx context.Context, name string) (*model.Environment, error)
 	EnvironmentList(ctx context.Context) ([]model.Environment, error)
 	PipelineGet(ctx context.Context, name string) (*model.Pipeline, error)
+	// PipelineList returns pipelines by name, a page at a time when
+	// params.Limit is set.
 	PipelineList(ctx context.Context, params PipelineListParams) ([]model.Pipeline, error)
 	AnalysisTemplateGet(ctx context.Context, name string) (*model.AnalysisTemplate, error)
 	// LeaseAcquire gives the lease on key to holder when it is free, already
@@ -253,9 +257,27 @@ type ApplyResult struct {
 	Unchanged []string `json:"unchanged"` // identical objects
 }
 
-// PipelineListParams filters PipelineList.
+// ApplicationListParams filters and pages ApplicationList.
+type ApplicationListParams struct {
+	// Applications, when not empty, keeps only these applications (what a
+	// caller may read).
+	Applications []string
+	// After, when set, returns only applications named after it (the last
+	// one of the previous page), for paging.
+	After string
+	Limit int // 0: every application
+}
+
+// PipelineListParams filters and pages PipelineList.
 type PipelineListParams struct {
 	Application string // empty: all
+	// Applications, when not empty, keeps only pipelines of these
+	// applications (what a caller may read).
+	Applications []string
+	// After, when set, returns only pipelines named after it (the last one
+	// of the previous page), for paging.
+	After string
+	Limit int // 0: every pipeline
 }
 
 // ExecutionListParams filters ExecutionList.

@@ -11,20 +11,37 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// applications renders / : every application and its clusters.
+// appsPerPage is how many applications / shows at a time: each costs a
+// status and a last execution.
+const appsPerPage = 50
+
+// appsPage is the applications page: one page of applications by name,
+// and the name the next page starts after ("" on the last page).
+type appsPage struct {
+	Apps []appView
+	// After is the ?after= of this page; Next that of the next page.
+	After, Next string
+}
+
+// applications renders / : a page of applications (?after=NAME for the
+// next) and their clusters.
 func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	apps, err := h.cfg.Store.ApplicationList(ctx)
-	if err != nil {
-		h.fail(w, r, err, "Applications")
-		return
-	}
 	rd := auth.ReadableFrom(ctx)
-	views := make([]appView, 0, len(apps))
-	for _, a := range apps {
-		if !rd.Has(a.Name) {
-			continue
+	var apps []model.Application
+	if !rd.None() {
+		var err error
+		after := r.URL.Query().Get("after")
+		if apps, err = h.cfg.Store.ApplicationList(ctx, store.ApplicationListParams{Applications: rd.Names(), After: after, Limit: appsPerPage}); err != nil {
+			h.fail(w, r, err, "Applications")
+			return
 		}
+	}
+	d := appsPage{After: r.URL.Query().Get("after"), Apps: make([]appView, 0, len(apps))}
+	if len(apps) == appsPerPage {
+		d.Next = apps[len(apps)-1].Name
+	}
+	for _, a := range apps {
 		last, err := h.cfg.Store.ExecutionList(r.Context(), store.ExecutionListParams{Application: a.Name, Limit: 1})
 		if err != nil {
 			h.fail(w, r, err, "Executions of "+a.Name)
@@ -35,9 +52,9 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err, "Application "+a.Name)
 			return
 		}
-		views = append(views, v)
+		d.Apps = append(d.Apps, v)
 	}
-	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: views})
+	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: d})
 }
 
 // appView is an application's clusters and its last execution (the first

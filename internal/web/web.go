@@ -39,7 +39,7 @@ var staticFS embed.FS
 
 // Store is what the UI reads from gennaker's database.
 type Store interface {
-	ApplicationList(ctx context.Context) ([]model.Application, error)
+	ApplicationList(ctx context.Context, params store.ApplicationListParams) ([]model.Application, error)
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	EnvironmentList(ctx context.Context) ([]model.Environment, error)
 	PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error)

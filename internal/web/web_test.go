@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/authn"
+	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -375,5 +377,67 @@ func TestNoJSCancelAsksFirst(t *testing.T) {
 	code, body := r.get("/executions/exec-waiting/cancel")
 	if code != 200 || !strings.Contains(body, `<form method="post" action="/executions/exec-waiting/cancel"`) || !strings.Contains(body, "Yes, cancel it") {
 		t.Fatalf("GET cancel = %d:\n%s", code, body)
+	}
+}
+
+// TestApplicationsPages: / shows appsPerPage applications by name and links
+// the next page, which starts after the last one shown.
+func TestApplicationsPages(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	var cfg model.Config
+	for i := range appsPerPage {
+		cfg.Applications = append(cfg.Applications, model.Application{Name: fmt.Sprintf("app-%03d", i), Instances: 1,
+			Run: model.RunSpec{Command: "app"}, HealthCheck: model.HealthCheck{Path: "/healthz"}})
+	}
+	_, err := r.st.ConfigApply(context.Background(), cfg)
+	must(t, err)
+	// app-000 .. app-049 and checkout: the first page ends at app-049.
+	code, body := r.get("/")
+	last := fmt.Sprintf("app-%03d", appsPerPage-1)
+	if code != http.StatusOK || !strings.Contains(body, `href="/applications/app-000"`) || !strings.Contains(body, `href="/?after=`+last+`"`) ||
+		strings.Contains(body, `href="/applications/checkout"`) {
+		t.Fatalf("GET / = %d: want app-000 .. %s and a link to the page after %s, not checkout:\n%s", code, last, last, body)
+	}
+	code, body = r.get("/?after=" + last)
+	if code != http.StatusOK || !strings.Contains(body, `href="/applications/checkout"`) || strings.Contains(body, `href="/applications/app-000"`) ||
+		strings.Contains(body, "?after=checkout") || !strings.Contains(body, "First page") {
+		t.Fatalf("GET /?after=%s = %d: want checkout alone, no next page:\n%s", last, code, body)
+	}
+}
+
+// TestAPIApplicationsPage: GET /api/v1/applications answers limit
+// applications and a Link to the next page, and the client follows the
+// pages to the end (the rig serves the API as the server does).
+func TestAPIApplicationsPage(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	var cfg model.Config
+	for _, n := range []string{"a", "b", "c"} {
+		cfg.Applications = append(cfg.Applications, model.Application{Name: n, Instances: 1, Run: model.RunSpec{Command: "app"}, HealthCheck: model.HealthCheck{Path: "/healthz"}})
+	}
+	_, err := r.st.ConfigApply(context.Background(), cfg)
+	must(t, err)
+	req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/api/v1/applications?limit=2", nil)
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	var page []model.Application
+	must(t, json.NewDecoder(resp.Body).Decode(&page))
+	resp.Body.Close()
+	if len(page) != 2 || page[0].Name != "a" || page[1].Name != "b" || !strings.Contains(resp.Header.Get("Link"), `cursor=`) {
+		t.Fatalf("GET /api/v1/applications?limit=2 = %v, Link %q: want a, b and a next page", page, resp.Header.Get("Link"))
+	}
+	all, err := client.New(r.srv.URL, r.token).Applications(context.Background())
+	must(t, err)
+	var names []string
+	for _, a := range all {
+		names = append(names, a.Name)
+	}
+	if strings.Join(names, " ") != "a b c checkout" {
+		t.Fatalf("client Applications = %v, want a b c checkout", names)
+	}
+	if code, body := r.get("/api/v1/applications?cursor=nonsense"); code != http.StatusBadRequest || !strings.Contains(body, "Link header") {
+		t.Fatalf("GET with a bad cursor = %d %s, want 400 saying to pass the Link header's cursor", code, body)
 	}
 }

@@ -100,9 +100,10 @@ func (q *queries) ApplicationGet(ctx context.Context, name string) (*model.Appli
 	return getSpec[model.Application](ctx, q, model.KindApplication, name)
 }
 
-// ApplicationList returns every application by name.
-func (q *queries) ApplicationList(ctx context.Context) ([]model.Application, error) {
-	return listSpecs[model.Application](ctx, q, model.KindApplication, nil)
+// ApplicationList returns applications by name, a page when params.Limit is set.
+func (q *queries) ApplicationList(ctx context.Context, params store.ApplicationListParams) ([]model.Application, error) {
+	return listSpecs[model.Application](ctx, q, model.KindApplication, pgx.NamedArgs{
+		"applications": strs(params.Applications), "after": params.After, "limit": pageLimit(params.Limit)})
 }
 
 // EnvironmentGet returns one environment; store.ErrNotFound if none.
@@ -120,9 +121,18 @@ func (q *queries) PipelineGet(ctx context.Context, name string) (*model.Pipeline
 	return getSpec[model.Pipeline](ctx, q, model.KindPipeline, name)
 }
 
-// PipelineList returns pipelines by name, optionally of one application.
+// PipelineList returns pipelines by name, optionally of one application, a page when params.Limit is set.
 func (q *queries) PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error) {
-	return listSpecs[model.Pipeline](ctx, q, model.KindPipeline, pgx.NamedArgs{"application": params.Application})
+	return listSpecs[model.Pipeline](ctx, q, model.KindPipeline, pgx.NamedArgs{"application": params.Application,
+		"applications": strs(params.Applications), "after": params.After, "limit": pageLimit(params.Limit)})
+}
+
+// pageLimit is a list's LIMIT: NULL (none) for 0.
+func pageLimit(n int) *int {
+	if n <= 0 {
+		return nil
+	}
+	return &n
 }
 
 // AnalysisTemplateGet returns one analysis template; store.ErrNotFound if none.

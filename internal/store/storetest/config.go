@@ -71,7 +71,7 @@ func testConfig(t *testing.T, d Driver) {
 			t.Fatalf("PipelineGet: got %+v", *p)
 		}
 
-		apps, err := b.store.ApplicationList(b.ctx)
+		apps, err := b.store.ApplicationList(b.ctx, store.ApplicationListParams{})
 		must(t, err)
 		if got := appNames(apps); !slices.Equal(got, []string{"billing", "checkout"}) {
 			t.Fatalf("ApplicationList names = %v, want sorted [billing checkout]", got)
@@ -93,10 +93,78 @@ func testConfig(t *testing.T, d Driver) {
 		}
 	})
 
+	t.Run("ApplicationPages", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		var c model.Config
+		for _, n := range []string{"e", "a", "d", "b", "c"} {
+			c.Applications = append(c.Applications, testApp(n))
+		}
+		_, err := b.store.ConfigApply(b.ctx, c)
+		must(t, err)
+		// Pages of 2 from the start, each after the last name of the one
+		// before, until a short page: every application once, in order.
+		var pages [][]string
+		after := ""
+		for {
+			apps, err := b.store.ApplicationList(b.ctx, store.ApplicationListParams{After: after, Limit: 2})
+			must(t, err)
+			pages = append(pages, appNames(apps))
+			if len(apps) < 2 {
+				break
+			}
+			after = apps[len(apps)-1].Name
+		}
+		if want := [][]string{{"a", "b"}, {"c", "d"}, {"e"}}; !reflect.DeepEqual(pages, want) {
+			t.Fatalf("ApplicationList pages of 2 = %v, want %v", pages, want)
+		}
+		// The readable filter applies before the limit, so pages stay full.
+		apps, err := b.store.ApplicationList(b.ctx, store.ApplicationListParams{Applications: []string{"b", "d", "e"}, After: "b", Limit: 1})
+		must(t, err)
+		if got := appNames(apps); !slices.Equal(got, []string{"d"}) {
+			t.Fatalf("ApplicationList(readable b d e, after b, limit 1) = %v, want [d]", got)
+		}
+	})
+
+	t.Run("PipelinePages", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		c := model.Config{Applications: []model.Application{testApp("checkout"), testApp("billing")}}
+		for _, p := range []struct{ name, app string }{{"p1", "checkout"}, {"p2", "billing"}, {"p3", "checkout"}, {"p4", "checkout"}} {
+			c.Pipelines = append(c.Pipelines, testPipeline(p.name, p.app))
+		}
+		_, err := b.store.ConfigApply(b.ctx, c)
+		must(t, err)
+		names := func(ps []model.Pipeline) []string {
+			out := []string{}
+			for _, p := range ps {
+				out = append(out, p.Name)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			params store.PipelineListParams
+			want   []string
+		}{
+			{store.PipelineListParams{Limit: 2}, []string{"p1", "p2"}},
+			{store.PipelineListParams{After: "p2", Limit: 2}, []string{"p3", "p4"}},
+			{store.PipelineListParams{After: "p4", Limit: 2}, []string{}},
+			{store.PipelineListParams{Application: "checkout", After: "p1", Limit: 1}, []string{"p3"}},
+			{store.PipelineListParams{Applications: []string{"billing"}}, []string{"p2"}},
+			{store.PipelineListParams{Applications: []string{"checkout"}, After: "p3"}, []string{"p4"}},
+		} {
+			ps, err := b.store.PipelineList(b.ctx, tc.params)
+			must(t, err)
+			if got := names(ps); !slices.Equal(got, tc.want) {
+				t.Errorf("PipelineList(%+v) = %v, want %v", tc.params, got, tc.want)
+			}
+		}
+	})
+
 	t.Run("EmptyLists", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)
-		apps, err := b.store.ApplicationList(b.ctx)
+		apps, err := b.store.ApplicationList(b.ctx, store.ApplicationListParams{})
 		must(t, err)
 		envs, err := b.store.EnvironmentList(b.ctx)
 		must(t, err)

@@ -19,7 +19,12 @@ UPDATE application SET spec = @spec, updated_at = @now
 WHERE name = @name AND spec IS DISTINCT FROM @spec::jsonb;
 
 -- name: ApplicationList
-SELECT spec FROM application ORDER BY name;
+-- A NULL @limit is no limit.
+SELECT spec FROM application
+WHERE (cardinality(@applications::text[]) = 0 OR name = ANY(@applications::text[]))
+  AND name > @after
+ORDER BY name
+LIMIT @limit;
 
 -- name: EnvironmentSpec
 SELECT spec FROM environment WHERE name = @name;
@@ -49,9 +54,13 @@ UPDATE pipeline SET application = @application, spec = @spec, updated_at = @now
 WHERE name = @name AND (spec IS DISTINCT FROM @spec::jsonb OR application <> @application);
 
 -- name: PipelineList
+-- A NULL @limit is no limit.
 SELECT spec FROM pipeline
 WHERE (@application::text = '' OR application = @application)
-ORDER BY name;
+  AND (cardinality(@applications::text[]) = 0 OR application = ANY(@applications::text[]))
+  AND name > @after
+ORDER BY name
+LIMIT @limit;
 
 -- name: AnalysisTemplateSpec
 SELECT spec FROM analysis_template WHERE name = @name;

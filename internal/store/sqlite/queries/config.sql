@@ -12,7 +12,12 @@ VALUES (@name, @spec, @now, @now);
 UPDATE application SET spec = @spec, updated_at = @now WHERE name = @name;
 
 -- name: ApplicationList
-SELECT spec FROM application ORDER BY name;
+-- A @limit of -1 is no limit.
+SELECT spec FROM application
+WHERE (json_array_length(@applications) = 0 OR name IN (SELECT value FROM json_each(@applications)))
+  AND name > @after
+ORDER BY name
+LIMIT @limit;
 
 -- name: EnvironmentSpec
 SELECT spec FROM environment WHERE name = @name;
@@ -38,9 +43,13 @@ VALUES (@name, @application, @spec, @now, @now);
 UPDATE pipeline SET application = @application, spec = @spec, updated_at = @now WHERE name = @name;
 
 -- name: PipelineList
+-- A @limit of -1 is no limit.
 SELECT spec FROM pipeline
 WHERE (@application = '' OR application = @application)
-ORDER BY name;
+  AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
+  AND name > @after
+ORDER BY name
+LIMIT @limit;
 
 -- name: AnalysisTemplateSpec
 SELECT spec FROM analysis_template WHERE name = @name;
