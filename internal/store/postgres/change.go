@@ -11,23 +11,18 @@ import (
 )
 
 // ChangeInsert implements store.Queries. It takes the commit-order lock
-// first (commit_order.go), in a transaction of its own on the Store.
+// in the same statement (commit_order.go).
 func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
 	if c.At.IsZero() {
 		c.At = q.nowUTC()
 	}
-	err := q.atomic(ctx, func(q *queries) error {
-		if err := q.lockCommitOrder(ctx); err != nil {
-			return err
-		}
-		return q.db.QueryRow(ctx, query("ChangeInsert"), pgx.NamedArgs{
-			"execution_id": c.ExecutionID,
-			"application":  c.Application,
-			"stage":        c.Stage,
-			"status":       c.Status,
-			"at":           c.At,
-		}).Scan(&c.ID)
-	})
+	err := q.db.QueryRow(ctx, query("ChangeInsert"), pgx.NamedArgs{
+		"execution_id": c.ExecutionID,
+		"application":  c.Application,
+		"stage":        c.Stage,
+		"status":       c.Status,
+		"at":           c.At,
+	}).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("record a change of execution %s: %w", c.ExecutionID, err)
 	}

@@ -12,32 +12,27 @@ import (
 
 // EventInsert appends ev to the delivery log and returns its ID, which it
 // also sets on ev. A zero Time is set to now. It takes the commit-order
-// lock first (commit_order.go), in a transaction of its own on the Store.
+// lock in the same statement (commit_order.go).
 func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
 	if ev.Time.IsZero() {
 		ev.Time = q.nowUTC()
 	}
 	var id int64
-	err := q.atomic(ctx, func(q *queries) error {
-		if err := q.lockCommitOrder(ctx); err != nil {
-			return err
-		}
-		return q.db.QueryRow(ctx, query("EventInsert"), pgx.NamedArgs{
-			"time":         ev.Time,
-			"kind":         string(ev.Kind),
-			"application":  ev.Application,
-			"environment":  ev.Environment,
-			"version":      ev.Version,
-			"execution_id": ev.ExecutionID,
-			"stage":        ev.Stage,
-			"trigger":      ev.Trigger,
-			"actor":        ev.Actor,
-			"commit_sha":   ev.CommitSHA,
-			"commit_time":  ev.CommitTime,
-			"action":       ev.Action,
-			"detail":       ev.Detail,
-		}).Scan(&id)
-	})
+	err := q.db.QueryRow(ctx, query("EventInsert"), pgx.NamedArgs{
+		"time":         ev.Time,
+		"kind":         string(ev.Kind),
+		"application":  ev.Application,
+		"environment":  ev.Environment,
+		"version":      ev.Version,
+		"execution_id": ev.ExecutionID,
+		"stage":        ev.Stage,
+		"trigger":      ev.Trigger,
+		"actor":        ev.Actor,
+		"commit_sha":   ev.CommitSHA,
+		"commit_time":  ev.CommitTime,
+		"action":       ev.Action,
+		"detail":       ev.Detail,
+	}).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append %s event: %w", ev.Kind, err)
 	}

@@ -2,8 +2,11 @@
 -- insert runs under the commit-order lock (commit_order.go).
 
 -- name: ChangeInsert
+-- Takes the commit-order lock (commit_order.go) and inserts in one round
+-- trip: the row's identity value is drawn after the lock's row is read.
 INSERT INTO change (execution_id, application, stage, status, at)
-VALUES (@execution_id, @application, @stage, @status, @at)
+SELECT @execution_id::text, @application::text, @stage::text, @status::text, @at::timestamptz
+FROM (SELECT pg_advisory_xact_lock(7453012559749473650)) AS commit_order
 RETURNING id;
 
 -- name: ChangeList
