@@ -91,10 +91,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		if eff, err = Transition(exec, Started{}, now); err != nil {
 			return err
 		}
-		if err := e.commit(ctx, tx, exec, eff, events...); err != nil {
-			return err
-		}
-		return guard.record(ctx, tx, exec)
+		return e.commit(ctx, tx, exec, eff, &guard, events...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)

@@ -71,13 +71,7 @@ func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execu
 			if eff, err = Transition(exec, ev, e.now()); err != nil {
 				return err
 			}
-			if err := e.commit(ctx, tx, exec, eff); err != nil {
-				return err
-			}
-			if guard != nil {
-				return guard.record(ctx, tx, exec) // last: see Guard.record
-			}
-			return nil
+			return e.commit(ctx, tx, exec, eff, guard)
 		})
 		if err == nil {
 			if !failedSince.IsZero() {
@@ -128,12 +122,15 @@ func (e *writeLostError) Error() string {
 }
 
 // commit writes an event's effects in tx: the execution's end, the guarded
-// stage writes, the jobs of the stages due now, then the delivery events
-// (events first, then eff.Events) and the outbox change. The logs go last
-// because a store with concurrent writers keeps their IDs in commit order
-// by holding a lock from their first insert to the commit (PostgreSQL), so
-// that lock is held briefly and never while waiting for another row.
-func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution, eff Effects, events ...model.Event) error {
+// stage writes, the jobs of the stages due now, then an action's audit
+// entry (guard, nil for a step), then the delivery events (events first,
+// then eff.Events) and the outbox change. The logs go last because a store
+// with concurrent writers (PostgreSQL) serializes each of them under a
+// global lock held from the insert to the commit: the audit chain's, which
+// only actions take, then the commit order's, which every change takes, so
+// the busier lock is held for the fewest writes and neither while waiting
+// for a row.
+func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution, eff Effects, guard *Guard, events ...model.Event) error {
 	if w := eff.Execution; w != nil {
 		if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
 			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: w.To, Reason: w.Reason, EndedAt: &w.EndedAt,
@@ -155,6 +152,11 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 	}
 	for _, name := range eff.Nudges {
 		if err := e.enqueue(ctx, tx, exec.ID, name); err != nil {
+			return err
+		}
+	}
+	if guard != nil {
+		if err := guard.record(ctx, tx, exec); err != nil {
 			return err
 		}
 	}

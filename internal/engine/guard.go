@@ -35,9 +35,10 @@ func (g Guard) check(exec *model.Execution, st *model.Stage) error {
 }
 
 // record appends the action's audit entry in the action's transaction tx,
-// as its last write: on PostgreSQL an append holds the audit chain's lock,
-// which every audited action in every replica needs, until tx commits, so
-// it must not be held over the action's other writes.
+// after its other writes and before its logs (Engine.commit): on PostgreSQL
+// an append holds the audit chain's lock, which every audited action in
+// every replica needs, until tx commits, so it must not be held over the
+// action's other writes.
 func (g *Guard) record(ctx context.Context, tx store.Tx, exec *model.Execution) error {
 	if g.Audit == nil {
 		return nil
