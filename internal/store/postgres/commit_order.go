@@ -22,4 +22,10 @@
 // from their first such insert to their commit: a transaction should
 // insert them last, just before it commits (the engine does). A deadlock
 // with another lock is detected by PostgreSQL and retried by InTx.
+//
+// This lock is the throughput ceiling of several replicas (docs/
+// benchmarks.md). What would lift it: draw the IDs at commit instead,
+// from a deferred constraint trigger that takes the lock, so it is held
+// for the commit record alone; the price is that an insert no longer
+// knows its ID before the commit.
 package postgres
