@@ -106,6 +106,8 @@ func runSize(ctx context.Context, pg *pgenv.Server, bin, tmp string, s shape, re
 	if err != nil {
 		return err
 	}
+	// Let start-up's own work (River's leader election and first fetches,
+	// the engine's first due scan) end before reading RSS after start.
 	time.Sleep(2 * time.Second)
 	rss0, err := srv.RSS()
 	if err != nil {
