@@ -2,10 +2,8 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
-	"sync"
 
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/auth"
@@ -43,49 +41,20 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 	if len(apps) == appsPerPage {
 		d.Next = apps[len(apps)-1].Name
 	}
-	views, err := h.appViews(r, apps)
-	if err != nil {
-		h.fail(w, r, err, "Applications")
-		return
-	}
-	d.Apps = views
-	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: d})
-}
-
-// appViewsAtOnce bounds how many applications of a page appViews reads at
-// once: each is a last-execution query and a status (the environments'
-// server groups, and their health from the targets, a network call for a
-// cluster), which mostly wait, so a page reads several at a time.
-const appViewsAtOnce = 8
-
-// appViews reads the view of every application of a page, appViewsAtOnce
-// at a time, in the page's order; the first error names its application.
-func (h *ui) appViews(r *http.Request, apps []model.Application) ([]appView, error) {
-	views := make([]appView, len(apps))
-	errs := make([]error, len(apps))
-	sem := make(chan struct{}, appViewsAtOnce)
-	var wg sync.WaitGroup
-	for i, a := range apps {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			last, err := h.cfg.Store.ExecutionList(r.Context(), store.ExecutionListParams{Application: a.Name, Limit: 1})
-			if err != nil {
-				errs[i] = fmt.Errorf("executions of %s: %w", a.Name, err)
-				return
-			}
-			if views[i], err = h.appView(r, a, last); err != nil {
-				errs[i] = fmt.Errorf("application %s: %w", a.Name, err)
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
+	for _, a := range apps {
+		last, err := h.cfg.Store.ExecutionList(r.Context(), store.ExecutionListParams{Application: a.Name, Limit: 1})
 		if err != nil {
-			return nil, err
+			h.fail(w, r, err, "Executions of "+a.Name)
+			return
 		}
+		v, err := h.appView(r, a, last)
+		if err != nil {
+			h.fail(w, r, err, "Application "+a.Name)
+			return
+		}
+		d.Apps = append(d.Apps, v)
 	}
-	return views, nil
+	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: d})
 }
 
 // appView is an application's clusters and its last execution (the first
