@@ -11,6 +11,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/server"
+	"github.com/gennaker/gennaker/internal/store/storeurl"
 )
 
 func defaultDataDir() string {
@@ -38,6 +39,14 @@ func newServerCmd() *cobra.Command {
 				level = slog.LevelDebug
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			// Read at run time, not as the flag's default, so --help never
+			// prints a password.
+			if !cmd.Flags().Changed("store") {
+				opts.Store = os.Getenv("GENNAKER_STORE")
+			} else if t, err := storeurl.Parse(opts.Store); err == nil && t.HasPassword() {
+				opts.Logger.Warn("the --store URL holds a password, which every user of this machine can read in the process list",
+					"fix", "pass the URL in $GENNAKER_STORE, or the password in PGPASSWORD or ~/.pgpass")
+			}
 			if oidc.Issuer != "" {
 				secret, err := oidcSecret(oidcSecretFile)
 				if err != nil {
@@ -50,7 +59,7 @@ func newServerCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.DataDir, "data", defaultDataDir(), "data directory (env GENNAKER_DATA): the embedded store, logs and local instances")
-	cmd.Flags().StringVar(&opts.Store, "store", os.Getenv("GENNAKER_STORE"), "store URL (env GENNAKER_STORE): sqlite://DIR, or postgres://USER:PASSWORD@HOST:5432/DB for several replicas on one database (default: the embedded store in --data)")
+	cmd.Flags().StringVar(&opts.Store, "store", "", "store URL (default $GENNAKER_STORE, else the embedded store in --data): sqlite://DIR, or postgres://USER@HOST:5432/DB for several replicas on one database (the password from $GENNAKER_STORE, PGPASSWORD or ~/.pgpass, not a flag, which every user of the machine can read)")
 	cmd.Flags().DurationVar(&opts.ClaimTTL, "claim-ttl", 20*time.Second, "with several replicas, how soon another takes over the steps of one that died (a step's claim lasts this long unless renewed)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API listen address (loopback by default)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once")

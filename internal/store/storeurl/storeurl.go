@@ -74,6 +74,16 @@ func (t Target) String() string {
 	return redact(t.URL)
 }
 
+// HasPassword reports whether the URL itself holds a password (in its
+// user:password@ part or a password= parameter), which then shows in the
+// process list when given as a flag.
+func (t Target) HasPassword() bool {
+	if t.Kind != Postgres {
+		return false
+	}
+	return redact(t.URL) != t.URL || strings.Contains(t.URL, "password=")
+}
+
 // redact hides the password of a URL (user:password@).
 func redact(raw string) string {
 	scheme, rest, ok := strings.Cut(raw, "://")

@@ -41,3 +41,21 @@ func TestStringHidesPassword(t *testing.T) {
 		t.Errorf("String() = %q", s)
 	}
 }
+
+func TestHasPassword(t *testing.T) {
+	for in, want := range map[string]bool{
+		"postgres://gennaker:s3cret@db/gennaker":          true,
+		"postgres://gennaker@db/gennaker?password=s3cret": true,
+		"postgres://gennaker@db/gennaker?sslmode=require": false,
+		"postgresql://db/gennaker":                        false,
+		"sqlite://.gennaker":                              false,
+	} {
+		tg, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.HasPassword(); got != want {
+			t.Errorf("HasPassword(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
