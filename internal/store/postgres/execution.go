@@ -99,9 +99,9 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 
 // ExecutionSetStatus moves an execution from one of params.From to params.To.
 func (q *queries) ExecutionSetStatus(ctx context.Context, params store.ExecutionSetStatusParams) error {
-	what := fmt.Sprintf("set execution %s to %s", params.ID, params.To)
-	if len(params.From) == 0 {
-		return fmt.Errorf("%s: From is empty: name the statuses the execution may move from", what)
+	what, err := params.Check()
+	if err != nil {
+		return err
 	}
 	tag, err := q.db.Exec(ctx, query("ExecutionSetStatus"), pgx.NamedArgs{
 		"id":       params.ID,
@@ -132,8 +132,7 @@ func (q *queries) checkGuarded(ctx context.Context, tag pgconn.CommandTag, what,
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s: it is %s, expected %s (someone else moved it on; reload it and decide again): %w",
-		what, status, expected, store.ErrConflict)
+	return store.GuardConflict(what, status, expected)
 }
 
 func scanExecution(row pgx.Row) (*model.Execution, error) {

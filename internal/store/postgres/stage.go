@@ -41,14 +41,11 @@ func (q *queries) StageGet(ctx context.Context, executionID, name string) (*mode
 // status is one of params.From and its version is params.Stage.Version, then
 // increments the version, stored and in place.
 func (q *queries) StageUpdate(ctx context.Context, params store.StageUpdateParams) error {
+	what, err := params.Check()
+	if err != nil {
+		return err
+	}
 	st := params.Stage
-	if st == nil {
-		return fmt.Errorf("update stage: params.Stage is nil: pass the stage as read, with its changes")
-	}
-	what := fmt.Sprintf("update stage %q of execution %s to %s", st.Name, st.ExecutionID, st.Status)
-	if len(params.From) == 0 {
-		return fmt.Errorf("%s: From is empty: name the statuses the stage may move from", what)
-	}
 	args := stageArgs(st)
 	args["from"] = strs(params.From)
 	tag, err := q.db.Exec(ctx, query("StageUpdate"), args)

@@ -94,9 +94,9 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 
 // ExecutionSetStatus moves an execution from one of params.From to params.To.
 func (q *queries) ExecutionSetStatus(ctx context.Context, params store.ExecutionSetStatusParams) error {
-	what := fmt.Sprintf("set execution %s to %s", params.ID, params.To)
-	if len(params.From) == 0 {
-		return fmt.Errorf("%s: From is empty: name the statuses the execution may move from", what)
+	what, err := params.Check()
+	if err != nil {
+		return err
 	}
 	res, err := q.write.ExecContext(ctx, query("ExecutionSetStatus"),
 		sql.Named("id", params.ID),
@@ -130,8 +130,7 @@ func (q *queries) checkGuarded(ctx context.Context, res sql.Result, what, expect
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s: it is %s, expected %s (someone else moved it on; reload it and decide again): %w",
-		what, status, expected, store.ErrConflict)
+	return store.GuardConflict(what, status, expected)
 }
 
 func scanExecution(row rowScanner) (*model.Execution, error) {

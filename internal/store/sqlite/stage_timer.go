@@ -10,8 +10,8 @@ import (
 
 // StageClaim implements store.Queries.
 func (q *queries) StageClaim(ctx context.Context, p store.StageClaimParams) (bool, error) {
-	if p.Claimant == "" {
-		return false, fmt.Errorf("claim stage %q of execution %s: Claimant is empty: name the worker", p.Stage, p.ExecutionID)
+	if err := p.Check(); err != nil {
+		return false, err
 	}
 	res, err := q.write.ExecContext(ctx, query("StageClaim"),
 		sql.Named("execution_id", p.ExecutionID), sql.Named("name", p.Stage), sql.Named("claimant", p.Claimant),
