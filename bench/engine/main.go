@@ -42,6 +42,7 @@ func main() {
 		storeK   = flag.String("store", "sqlite", "sqlite (each server's embedded store) or postgres (a PostgreSQL server started for the benchmark, a fresh database per run)")
 		replicas = flag.Int("replicas", 1, "with -store postgres: servers sharing the run's database")
 		pgSample = flag.Bool("pgsample", false, "with -store postgres: sample pg_stat_activity every 20 ms and print the busiest statements")
+		pgStmts  = flag.Bool("pgstatements", false, "with -store postgres: preload pg_stat_statements and print each statement's calls and time per execution")
 	)
 	flag.Parse()
 	if *storeK != "sqlite" && *storeK != "postgres" {
@@ -53,7 +54,11 @@ func main() {
 	var pg *pgenv.Server
 	if *storeK == "postgres" {
 		var err error
-		pg, err = pgenv.Launch()
+		var settings []string
+		if *pgStmts {
+			settings = append(settings, "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all")
+		}
+		pg, err = pgenv.LaunchWith(settings...)
 		check(err)
 		defer pg.Stop()
 	}
@@ -82,10 +87,18 @@ func main() {
 			go func() { defer close(done); _ = sampler.sample(sctx, pg.AdminURL(), 20*time.Millisecond) }()
 			stopSampling = func() { cancel(); <-done }
 		}
+		stmts := pgStatements{}
+		if *pgStmts && pg != nil {
+			stmts.adminURL = pg.AdminURL()
+			check(stmts.reset(context.Background()))
+		}
 		r, err := run(setup{tmp: tmp, bin: path, pg: pg, replicas: *replicas, workers: *workers}, *n, *clients, *poll, *timeout)
 		stopSampling()
 		if sampler != nil {
 			sampler.report(15)
+		}
+		if stmts.adminURL != "" && err == nil {
+			check(stmts.report(context.Background(), *n, 25))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "run", i, "failed:", err)

@@ -67,7 +67,7 @@ func (s *Service) Adopt(ctx context.Context, req AdoptRequest) (*model.ServerGro
 	if err := s.Store.ServerGroupInsert(ctx, &sg); err != nil {
 		return nil, fmt.Errorf("recording adopted server group %s: %w", sg.Name, err)
 	}
-	_, err = s.Store.EventInsert(ctx, &model.Event{
+	err = s.Store.EventInsert(ctx, &model.Event{
 		Kind: model.EventManualStep, Action: "adopt", Application: app.Name, Environment: env.Name,
 		Actor: req.Actor, Trigger: "adopt", Detail: "adopted Deployment " + req.Deployment + " as " + sg.Name,
 	})

@@ -164,7 +164,7 @@ func (s *Service) Rollback(ctx context.Context, req RollbackRequest) (*model.Exe
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.Store.EventInsert(ctx, &model.Event{
+	err = s.Store.EventInsert(ctx, &model.Event{
 		Kind: model.EventManualStep, Action: "rollback", Application: req.Application, Environment: req.Environment,
 		ExecutionID: exec.ID, Actor: req.Actor, Trigger: "rollback", Detail: req.Reason,
 	})

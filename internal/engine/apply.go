@@ -162,7 +162,7 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 	}
 	for _, evs := range [][]model.Event{events, eff.Events} {
 		for i := range evs {
-			if _, err := tx.EventInsert(ctx, &evs[i]); err != nil {
+			if err := tx.EventInsert(ctx, &evs[i]); err != nil {
 				return err
 			}
 		}

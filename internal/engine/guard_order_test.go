@@ -50,7 +50,7 @@ func (o *orderedTx) ExecutionInsert(ctx context.Context, e *model.Execution) err
 	return o.Tx.ExecutionInsert(ctx, e)
 }
 
-func (o *orderedTx) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
+func (o *orderedTx) EventInsert(ctx context.Context, ev *model.Event) error {
 	o.writes = append(o.writes, "event")
 	return o.Tx.EventInsert(ctx, ev)
 }

@@ -130,7 +130,8 @@ type Queries interface {
 	StageDue(ctx context.Context, params StageDueParams) ([]StageRef, error)
 
 	// ChangeInsert records in the outbox that an execution changed (the
-	// engine does, in the transaction of the change) and sets c.ID.
+	// engine does, in the transaction of the change). Its ID is drawn when
+	// the transaction commits (commit order), so c.ID is left as it is.
 	ChangeInsert(ctx context.Context, c *Change) error
 	// ChangeList returns changes after params.AfterID in ID order. IDs are
 	// commit-ordered: once a change is listed, no change with a smaller ID
@@ -151,8 +152,10 @@ type Queries interface {
 	// TrafficSecondsDeleteBefore deletes seconds before a time.
 	TrafficSecondsDeleteBefore(ctx context.Context, before time.Time) (int64, error)
 
-	// EventInsert appends a delivery event and returns its ID.
-	EventInsert(ctx context.Context, ev *model.Event) (int64, error)
+	// EventInsert appends a delivery event. Its ID is drawn when the
+	// transaction commits (IDs are commit-ordered, as changes'), so ev.ID is
+	// left as it is: EventList shows it.
+	EventInsert(ctx context.Context, ev *model.Event) error
 	EventList(ctx context.Context, params EventListParams) ([]model.Event, error)
 
 	// ServerGroupInsert stores a new server group; ErrConflict if its name

@@ -149,7 +149,7 @@ func seed(ctx context.Context, st store.Store) error {
 		{Kind: model.EventRolledBack, Application: "checkout", Environment: "prod", Version: "v3", ExecutionID: "exec-failed", Detail: "canary analysis failed", Time: t0.Add(time.Minute)},
 		{Kind: model.EventManualStep, Action: "approve", Actor: "ada", Application: "checkout", ExecutionID: "exec-waiting", Time: t0.Add(2 * time.Minute)},
 	} {
-		if _, err := st.EventInsert(ctx, &ev); err != nil {
+		if err := st.EventInsert(ctx, &ev); err != nil {
 			return err
 		}
 	}

@@ -86,7 +86,8 @@ type Server struct {
 	done          chan struct{}
 	waitErr       error
 	stopOnce      sync.Once
-	removeOnStop  bool // Launch's directory
+	removeOnStop  bool     // Launch's directory
+	settings      []string // LaunchWith's, after the defaults
 	seq           atomic.Int64
 }
 
@@ -156,7 +157,11 @@ func Start(t testing.TB) *Server {
 
 // Launch starts a server in a new temporary directory for a program that is
 // not a test; the caller calls Stop, which also removes the directory.
-func Launch() (*Server, error) {
+func Launch() (*Server, error) { return LaunchWith() }
+
+// LaunchWith is Launch with more server settings, each NAME=VALUE as
+// postgres -c takes it (e.g. shared_preload_libraries=pg_stat_statements).
+func LaunchWith(settings ...string) (*Server, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
@@ -165,7 +170,7 @@ func Launch() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := start(dir, bin)
+	s, err := start(dir, bin, settings...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -270,12 +275,12 @@ func runAs() (*syscall.Credential, error) {
 
 // start runs initdb in dir/data and starts postgres. dir must exist and be
 // empty but for owner.pid.
-func start(dir, bin string) (*Server, error) {
+func start(dir, bin string, settings ...string) (*Server, error) {
 	cred, err := runAs()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, BinDir: bin, superPassword: randomHex(), rolePassword: randomHex()}
+	s := &Server{Dir: dir, BinDir: bin, superPassword: randomHex(), rolePassword: randomHex(), settings: settings}
 	if cred != nil {
 		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
 			return nil, fmt.Errorf("pgenv: chown %s to the user postgres runs as: %w", dir, err)
@@ -355,6 +360,9 @@ func (s *Server) startPostgres(cred *syscall.Credential) error {
 		"-c", "max_connections=200",
 		"-c", "timezone=UTC",
 		"-c", "log_timezone=UTC",
+	}
+	for _, kv := range s.settings {
+		args = append(args, "-c", kv)
 	}
 	fmt.Fprintf(log, "=== %s postgres %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(args, " "))
 	cmd := exec.Command(filepath.Join(s.BinDir, "postgres"), args...)

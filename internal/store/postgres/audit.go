@@ -25,6 +25,12 @@ import (
 // under the trigger's lock alone two appends could take IDs in one order and
 // join the chain in the other. Held to commit, the lock makes ID order chain
 // order and commit order. The trigger then only catches a bug (ErrConflict).
+//
+// The lock and the head go in one round trip: a batch of two statements,
+// so the head's snapshot is taken after the lock is granted (one statement
+// doing both would read the head as it was before the wait). Appends from
+// every replica queue on this lock, and each round trip under it is paid
+// by all of them.
 func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	what := fmt.Sprintf("append audit entry %s by %s", e.Action, e.Actor)
 	detail, err := store.CompactAuditDetail(e.Detail)
@@ -37,13 +43,9 @@ func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	}
 	at = at.UTC().Truncate(model.AuditTimePrecision)
 	err = q.atomic(ctx, func(q *queries) error {
-		if _, err := q.db.Exec(ctx, query("AuditLock")); err != nil {
-			return fmt.Errorf("lock the audit chain: %w", err)
-		}
-		var prev string
-		err := q.db.QueryRow(ctx, query("AuditHead")).Scan(&prev)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("read the last entry's hash: %w", err)
+		prev, err := q.lockAuditHead(ctx)
+		if err != nil {
+			return err
 		}
 		entry := *e
 		entry.Time = at
@@ -76,6 +78,24 @@ func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// lockAuditHead takes the chain's lock and reads the last entry's hash (""
+// when there is none) in one round trip.
+func (q *queries) lockAuditHead(ctx context.Context) (string, error) {
+	b := &pgx.Batch{}
+	b.Queue(query("AuditLock"))
+	b.Queue(query("AuditHead"))
+	res := q.db.SendBatch(ctx, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return "", fmt.Errorf("lock the audit chain: %w", err)
+	}
+	var prev string
+	if err := res.QueryRow().Scan(&prev); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("read the last entry's hash: %w", err)
+	}
+	return prev, res.Close()
 }
 
 // chainRefused reports the audit_chain trigger's refusal of an entry that

@@ -10,21 +10,27 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// ChangeInsert implements store.Queries. It takes the commit-order lock
-// in the same statement (commit_order.go).
+// ChangeInsert implements store.Queries. In a transaction the insert is
+// held until the commit (held_logs.go); either way it takes the
+// commit-order lock (commit_order.go).
 func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
 	if c.At.IsZero() {
 		c.At = q.nowUTC()
 	}
-	err := q.db.QueryRow(ctx, query("ChangeInsert"), pgx.NamedArgs{
+	args := pgx.NamedArgs{
 		"execution_id": c.ExecutionID,
 		"application":  c.Application,
 		"stage":        c.Stage,
 		"status":       c.Status,
 		"at":           c.At,
-	}).Scan(&c.ID)
-	if err != nil {
-		return fmt.Errorf("record a change of execution %s: %w", c.ExecutionID, err)
+	}
+	what := "record a change of execution " + c.ExecutionID
+	if q.held != nil {
+		q.held.hold("ChangeInsert", args, what)
+		return nil
+	}
+	if _, err := q.db.Exec(ctx, query("ChangeInsert"), args); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

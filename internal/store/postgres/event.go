@@ -10,15 +10,15 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// EventInsert appends ev to the delivery log and returns its ID, which it
-// also sets on ev. A zero Time is set to now. It takes the commit-order
-// lock in the same statement (commit_order.go).
-func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
+// EventInsert appends ev to the delivery log. A zero Time is set to now.
+// In a transaction the insert is held until the commit (held_logs.go), and
+// an error in it is the commit's; alone it is its own transaction. Either
+// way it takes the commit-order lock (commit_order.go).
+func (q *queries) EventInsert(ctx context.Context, ev *model.Event) error {
 	if ev.Time.IsZero() {
 		ev.Time = q.nowUTC()
 	}
-	var id int64
-	err := q.db.QueryRow(ctx, query("EventInsert"), pgx.NamedArgs{
+	args := pgx.NamedArgs{
 		"time":         ev.Time,
 		"kind":         string(ev.Kind),
 		"application":  ev.Application,
@@ -32,12 +32,16 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, erro
 		"commit_time":  ev.CommitTime,
 		"action":       ev.Action,
 		"detail":       ev.Detail,
-	}).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("append %s event: %w", ev.Kind, err)
 	}
-	ev.ID = id
-	return id, nil
+	what := fmt.Sprintf("append %s event", ev.Kind)
+	if q.held != nil {
+		q.held.hold("EventInsert", args, what)
+		return nil
+	}
+	if _, err := q.db.Exec(ctx, query("EventInsert"), args); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // EventList returns events matching params in ascending ID order.

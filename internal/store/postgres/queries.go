@@ -13,6 +13,7 @@ type dbtx interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // queries implements store.Queries once for both the Store and a Tx: on
@@ -25,6 +26,9 @@ type queries struct {
 	// inTx is set in a transaction; begin is set on the Store.
 	inTx  bool
 	begin func(ctx context.Context, fn func(q *queries) error) error
+	// held, in a transaction, keeps its event and change inserts until
+	// it commits (held_logs.go).
+	held *heldLogs
 }
 
 // atomic runs fn with queries bound to one transaction: the current one in

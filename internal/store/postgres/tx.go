@@ -60,8 +60,11 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx st
 		}
 	}()
 	t := &tx{pgxTx: pgxTx, store: s}
-	t.queries = queries{db: pgxTx, now: s.now, inTx: true}
+	t.queries = queries{db: pgxTx, now: s.now, inTx: true, held: &heldLogs{}}
 	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	if err := t.held.flush(ctx, pgxTx); err != nil {
 		return err
 	}
 	if err := pgxTx.Commit(ctx); err != nil {

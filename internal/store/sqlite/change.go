@@ -14,9 +14,9 @@ func (q *queries) ChangeInsert(ctx context.Context, c *store.Change) error {
 	if c.At.IsZero() {
 		c.At = q.nowUTC()
 	}
-	err := q.write.QueryRowContext(ctx, query("ChangeInsert"),
+	_, err := q.write.ExecContext(ctx, query("ChangeInsert"),
 		sql.Named("execution_id", c.ExecutionID), sql.Named("application", c.Application),
-		sql.Named("stage", c.Stage), sql.Named("status", c.Status), sql.Named("at", formatTime(c.At))).Scan(&c.ID)
+		sql.Named("stage", c.Stage), sql.Named("status", c.Status), sql.Named("at", formatTime(c.At)))
 	if err != nil {
 		return fmt.Errorf("record a change of execution %s: %w", c.ExecutionID, err)
 	}

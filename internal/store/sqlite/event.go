@@ -11,12 +11,11 @@ import (
 
 // EventInsert appends ev to the delivery log and returns its ID, which it
 // also sets on ev. A zero Time is set to now.
-func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, error) {
+func (q *queries) EventInsert(ctx context.Context, ev *model.Event) error {
 	if ev.Time.IsZero() {
 		ev.Time = q.nowUTC()
 	}
-	var id int64
-	err := q.write.QueryRowContext(ctx, query("EventInsert"),
+	_, err := q.write.ExecContext(ctx, query("EventInsert"),
 		sql.Named("time", formatTime(ev.Time)),
 		sql.Named("kind", string(ev.Kind)),
 		sql.Named("application", ev.Application),
@@ -29,12 +28,11 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) (int64, erro
 		sql.Named("commit_sha", ev.CommitSHA),
 		sql.Named("commit_time", formatTimePtr(ev.CommitTime)),
 		sql.Named("action", ev.Action),
-		sql.Named("detail", ev.Detail)).Scan(&id)
+		sql.Named("detail", ev.Detail))
 	if err != nil {
-		return 0, fmt.Errorf("append %s event: %w", ev.Kind, err)
+		return fmt.Errorf("append %s event: %w", ev.Kind, err)
 	}
-	ev.ID = id
-	return id, nil
+	return nil
 }
 
 // EventList returns events matching params in ascending ID order.

@@ -61,7 +61,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EventInsert(ctx, &model.Event{Time: time.Now(), Kind: model.EventManualStep}); err != nil {
+	if err := s.EventInsert(ctx, &model.Event{Time: time.Now(), Kind: model.EventManualStep}); err != nil {
 		t.Fatal(err)
 	}
 	versions := migrationVersions(t, sqlite.WriterDB(s))
@@ -141,7 +141,7 @@ func BenchmarkStageUpdateTx(b *testing.B) {
 			if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{model.StageRunning}}); err != nil {
 				return err
 			}
-			_, err := tx.EventInsert(ctx, &model.Event{Kind: model.EventDeployStarted, ExecutionID: "exec-1", Stage: "deploy"})
+			err := tx.EventInsert(ctx, &model.Event{Kind: model.EventDeployStarted, ExecutionID: "exec-1", Stage: "deploy"})
 			return err
 		})
 		if err != nil {

@@ -201,7 +201,7 @@ func fill(t *testing.T, ctx context.Context, path string) {
 	}
 	must(t, st.ExecutionInsert(ctx, exec))
 	for i := range 2 {
-		_, err := st.EventInsert(ctx, &model.Event{Time: t0.Add(time.Duration(i) * time.Second), Kind: model.EventExecutionStarted,
+		err := st.EventInsert(ctx, &model.Event{Time: t0.Add(time.Duration(i) * time.Second), Kind: model.EventExecutionStarted,
 			Application: "checkout", ExecutionID: "exec-1", CommitTime: ptr(t0), Detail: fmt.Sprint("event ", i)})
 		must(t, err)
 	}

@@ -23,20 +23,23 @@ func testEvent(t *testing.T, d Driver) {
 			{Time: t0.Add(3 * time.Minute), Kind: model.EventDeployStarted, Application: "billing", Environment: "prod"},
 			{Time: t0.Add(4 * time.Minute), Kind: model.EventManualStep, Application: "checkout", Action: "approve", Stage: "judge", Detail: "lgtm"},
 		}
-		var ids []int64
 		for _, ev := range events {
-			id, err := b.store.EventInsert(b.ctx, ev)
-			must(t, err)
-			if len(ids) > 0 && id <= ids[len(ids)-1] {
-				t.Fatalf("event IDs must increase: %d after %d", id, ids[len(ids)-1])
-			}
-			ids = append(ids, id)
+			must(t, b.store.EventInsert(b.ctx, ev))
 		}
 
+		// IDs are drawn at commit, in commit order: listed in insertion
+		// order, increasing.
 		all, err := b.store.EventList(b.ctx, store.EventListParams{})
 		must(t, err)
 		if len(all) != len(events) {
 			t.Fatalf("EventList returned %d events, want %d", len(all), len(events))
+		}
+		var ids []int64
+		for _, ev := range all {
+			if len(ids) > 0 && ev.ID <= ids[len(ids)-1] {
+				t.Fatalf("event IDs must increase: %d after %d", ev.ID, ids[len(ids)-1])
+			}
+			ids = append(ids, ev.ID)
 		}
 		for i, got := range all {
 			want := *events[i]
@@ -88,7 +91,7 @@ func testEvent(t *testing.T, d Driver) {
 		b := setup(t, d)
 		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
 			for range 105 {
-				if _, err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventManualStep}); err != nil {
+				if err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventManualStep}); err != nil {
 					return err
 				}
 			}
@@ -104,7 +107,7 @@ func testEvent(t *testing.T, d Driver) {
 	t.Run("AppendOnly", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)
-		_, err := b.store.EventInsert(b.ctx, &model.Event{Time: t0, Kind: model.EventRolledBack, Detail: "original"})
+		err := b.store.EventInsert(b.ctx, &model.Event{Time: t0, Kind: model.EventRolledBack, Detail: "original"})
 		must(t, err)
 
 		wantAppendOnly(t, b, "Event", "event", "UPDATE event SET detail = 'changed'", "EventInsert", "EventList")

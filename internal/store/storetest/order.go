@@ -24,9 +24,10 @@ func testCommitOrder(t *testing.T, d Driver) {
 	// race runs writers that each insert `each` entries, one per
 	// transaction, holding the transaction open a random moment after the
 	// insert, while tail reads entries after the last ID it saw; it returns
-	// every ID the writers got and every ID the reader saw, in reading order.
-	race := func(t *testing.T, b *bundle, insert func(ctx context.Context, tx store.Tx, w, i int) (int64, error),
-		tail func(ctx context.Context, after int64) ([]int64, error)) (written, read []int64) {
+	// the key of every entry written ("w/i": IDs are drawn at commit) and
+	// of every entry the reader saw, in reading order.
+	race := func(t *testing.T, b *bundle, insert func(ctx context.Context, tx store.Tx, key string) error,
+		tail func(ctx context.Context, after int64) ([]keyed, error)) (written, read []string) {
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		done := make(chan struct{})
@@ -35,13 +36,13 @@ func testCommitOrder(t *testing.T, d Driver) {
 				rng := rand.New(rand.NewPCG(uint64(w), 1))
 				for i := range each {
 					err := b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
-						id, err := insert(ctx, tx, w, i)
-						if err != nil {
+						key := fmt.Sprintf("%d/%d", w, i)
+						if err := insert(ctx, tx, key); err != nil {
 							return err
 						}
 						time.Sleep(time.Duration(rng.IntN(500)) * time.Microsecond)
 						mu.Lock()
-						written = append(written, id)
+						written = append(written, key)
 						mu.Unlock()
 						return nil
 					})
@@ -61,38 +62,38 @@ func testCommitOrder(t *testing.T, d Driver) {
 				finished = true // every commit is in: read until the tail is empty
 			default:
 			}
-			ids, err := tail(b.ctx, last)
+			got, err := tail(b.ctx, last)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, id := range ids {
-				if id <= last {
-					t.Fatalf("read id %d after %d: a tail must get IDs in increasing order", id, last)
+			for _, e := range got {
+				if e.id <= last {
+					t.Fatalf("read id %d after %d: a tail must get IDs in increasing order", e.id, last)
 				}
-				last = id
-				read = append(read, id)
+				last = e.id
+				read = append(read, e.key)
 			}
 			// One read after the last commit is not enough: a tail reads
 			// a page at a time, and a reader that fell behind under load
 			// has more than a page left to read.
-			if finished && len(ids) == 0 {
+			if finished && len(got) == 0 {
 				return written, read
 			}
 		}
 	}
-	check := func(t *testing.T, written, read []int64) {
+	check := func(t *testing.T, written, read []string) {
 		t.Helper()
 		if len(written) != writers*each {
 			t.Fatalf("%d entries written, want %d", len(written), writers*each)
 		}
-		seen := map[int64]bool{}
-		for _, id := range read {
-			seen[id] = true
+		seen := map[string]bool{}
+		for _, key := range read {
+			seen[key] = true
 		}
-		var skipped []int64
-		for _, id := range written {
-			if !seen[id] {
-				skipped = append(skipped, id)
+		var skipped []string
+		for _, key := range written {
+			if !seen[key] {
+				skipped = append(skipped, key)
 			}
 		}
 		if len(skipped) > 0 {
@@ -103,17 +104,15 @@ func testCommitOrder(t *testing.T, d Driver) {
 	t.Run("Changes", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)
-		written, read := race(t, b, func(ctx context.Context, tx store.Tx, w, i int) (int64, error) {
-			c := store.Change{ExecutionID: fmt.Sprintf("exec-%d", w), Application: "checkout", Status: "running"}
-			err := tx.ChangeInsert(ctx, &c)
-			return c.ID, err
-		}, func(ctx context.Context, after int64) ([]int64, error) {
+		written, read := race(t, b, func(ctx context.Context, tx store.Tx, key string) error {
+			return tx.ChangeInsert(ctx, &store.Change{ExecutionID: key, Application: "checkout", Status: "running"})
+		}, func(ctx context.Context, after int64) ([]keyed, error) {
 			cs, err := b.store.ChangeList(ctx, store.ChangeListParams{AfterID: after, Limit: 7})
-			ids := make([]int64, len(cs))
+			got := make([]keyed, len(cs))
 			for i, c := range cs {
-				ids[i] = c.ID
+				got[i] = keyed{c.ID, c.ExecutionID}
 			}
-			return ids, err
+			return got, err
 		})
 		check(t, written, read)
 	})
@@ -121,15 +120,15 @@ func testCommitOrder(t *testing.T, d Driver) {
 	t.Run("Events", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)
-		written, read := race(t, b, func(ctx context.Context, tx store.Tx, w, i int) (int64, error) {
-			return tx.EventInsert(ctx, &model.Event{Kind: model.EventDeployStarted, Application: "checkout", Detail: fmt.Sprintf("%d/%d", w, i)})
-		}, func(ctx context.Context, after int64) ([]int64, error) {
+		written, read := race(t, b, func(ctx context.Context, tx store.Tx, key string) error {
+			return tx.EventInsert(ctx, &model.Event{Kind: model.EventDeployStarted, Application: "checkout", Detail: key})
+		}, func(ctx context.Context, after int64) ([]keyed, error) {
 			evs, err := b.store.EventList(ctx, store.EventListParams{AfterID: after, Limit: 7})
-			ids := make([]int64, len(evs))
+			got := make([]keyed, len(evs))
 			for i, ev := range evs {
-				ids[i] = ev.ID
+				got[i] = keyed{ev.ID, ev.Detail}
 			}
-			return ids, err
+			return got, err
 		})
 		check(t, written, read)
 	})
@@ -154,4 +153,10 @@ func testCommitOrder(t *testing.T, d Driver) {
 			t.Fatalf("after deleting old changes: %+v, want only exec-2's (id %d, at %v)", left, last, t0.Add(time.Hour))
 		}
 	})
+}
+
+// keyed is an entry a tail read: its ID and the key its writer gave it.
+type keyed struct {
+	id  int64
+	key string
 }

@@ -29,7 +29,7 @@ func testQueue(t *testing.T, d Driver) {
 			ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 			defer cancel()
 			return b.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-				if _, err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionStarted, Detail: name}); err != nil {
+				if err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionStarted, Detail: name}); err != nil {
 					return err
 				}
 				if err := q.InsertTx(ctx, tx, queueArgs{Name: name}, nil); err != nil {

@@ -20,7 +20,7 @@ func testTime(t *testing.T, d Driver) {
 	exec.Stages[0].Judgment = &model.Judgment{Decision: model.DecisionReject, At: t0.Add(3 * time.Hour)}
 	insertExecution(t, b, exec)
 	ev := &model.Event{Time: t0, Kind: model.EventDeploySucceeded, CommitTime: ptr(t0.Add(-time.Hour))}
-	_, err := b.store.EventInsert(b.ctx, ev)
+	err := b.store.EventInsert(b.ctx, ev)
 	must(t, err)
 	sg := newServerGroup("checkout", "prod", 1, model.ServerGroupUp)
 	must(t, b.store.ServerGroupInsert(b.ctx, sg))

@@ -19,7 +19,7 @@ func testTx(t *testing.T, d Driver) {
 			_, err := tx.ConfigApply(ctx, model.Config{Applications: []model.Application{testApp("checkout")}})
 			must(t, err)
 			must(t, tx.ExecutionInsert(ctx, newExecution("exec-1", "checkout", "ship", t0)))
-			_, err = tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionStarted, ExecutionID: "exec-1"})
+			err = tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionStarted, ExecutionID: "exec-1"})
 			must(t, err)
 			must(t, tx.ServerGroupInsert(ctx, newServerGroup("checkout", "prod", 1, model.ServerGroupUp)))
 			// The transaction sees its own writes.
@@ -60,7 +60,7 @@ func testTx(t *testing.T, d Driver) {
 			if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: st, From: []model.StageStatus{model.StagePending}}); err != nil {
 				return err
 			}
-			_, err = tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionStarted, ExecutionID: "exec-1"})
+			err = tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionStarted, ExecutionID: "exec-1"})
 			return err
 		}))
 
@@ -81,7 +81,7 @@ func testTx(t *testing.T, d Driver) {
 		b := setup(t, d)
 		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
 		err := b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
-			if _, err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionFinished}); err != nil {
+			if err := tx.EventInsert(ctx, &model.Event{Time: t0, Kind: model.EventExecutionFinished}); err != nil {
 				return err
 			}
 			return tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{

@@ -2,12 +2,11 @@
 -- insert runs under the commit-order lock (commit_order.go).
 
 -- name: ChangeInsert
--- Takes the commit-order lock (commit_order.go) and inserts in one round
--- trip: the row's identity value is drawn after the lock's row is read.
+-- Takes the commit-order lock (commit_order.go) and inserts in one
+-- statement: the row's identity value is drawn after the lock is granted.
 INSERT INTO change (execution_id, application, stage, status, at)
 SELECT @execution_id::text, @application::text, @stage::text, @status::text, @at::timestamptz
-FROM (SELECT pg_advisory_xact_lock(7453012559749473650)) AS commit_order
-RETURNING id;
+FROM (SELECT pg_advisory_xact_lock(7453012559749473650)) AS commit_order;
 
 -- name: ChangeList
 SELECT id, execution_id, application, stage, status, at

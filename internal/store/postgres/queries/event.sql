@@ -4,13 +4,12 @@
 -- length 0) and a NULL since mean "any".
 
 -- name: EventInsert
--- Takes the commit-order lock (commit_order.go) and inserts in one round
--- trip: the row's identity value is drawn after the lock's row is read.
+-- Takes the commit-order lock (commit_order.go) and inserts in one
+-- statement: the row's identity value is drawn after the lock is granted.
 INSERT INTO event (time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail)
 SELECT @time::timestamptz, @kind::text, @application::text, @environment::text, @version::text, @execution_id::text, @stage::text,
        @trigger::text, @actor::text, @commit_sha::text, @commit_time::timestamptz, @action::text, @detail::text
-FROM (SELECT pg_advisory_xact_lock(7453012559749473650)) AS commit_order
-RETURNING id;
+FROM (SELECT pg_advisory_xact_lock(7453012559749473650)) AS commit_order;
 
 -- name: EventList
 SELECT id, time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail

@@ -2,8 +2,7 @@
 
 -- name: ChangeInsert
 INSERT INTO change (execution_id, application, stage, status, at)
-VALUES (@execution_id, @application, @stage, @status, @at)
-RETURNING id;
+VALUES (@execution_id, @application, @stage, @status, @at);
 
 -- name: ChangeList
 SELECT id, execution_id, application, stage, status, at

@@ -2,8 +2,7 @@
 
 -- name: EventInsert
 INSERT INTO event (time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail)
-VALUES (@time, @kind, @application, @environment, @version, @execution_id, @stage, @trigger, @actor, @commit_sha, @commit_time, @action, @detail)
-RETURNING id;
+VALUES (@time, @kind, @application, @environment, @version, @execution_id, @stage, @trigger, @actor, @commit_sha, @commit_time, @action, @detail);
 
 -- name: EventList
 SELECT id, time, kind, application, environment, version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
