@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gennaker/gennaker/internal/datadir"
 	"github.com/gennaker/gennaker/internal/store/postgres"
+	"github.com/gennaker/gennaker/internal/store/sqlite"
 	"github.com/gennaker/gennaker/internal/store/storecopy"
 	"github.com/gennaker/gennaker/internal/store/storeurl"
 )
@@ -52,7 +49,7 @@ func newMigrateCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			for _, step := range applied {
-				fmt.Fprintln(out, step)
+				fmt.Fprintln(out, "applied", step)
 			}
 			fmt.Fprintf(out, "%s is up to date\n", target)
 			return nil
@@ -64,8 +61,6 @@ func newMigrateCmd() *cobra.Command {
 
 // migrateStore applies t's pending migrations and returns what it applied.
 func migrateStore(ctx context.Context, t storeurl.Target) ([]string, error) {
-	applied := &appliedLog{}
-	logger := slog.New(applied)
 	switch t.Kind {
 	case storeurl.Postgres:
 		pool, err := postgres.Connect(ctx, t.URL)
@@ -73,9 +68,11 @@ func migrateStore(ctx context.Context, t storeurl.Target) ([]string, error) {
 			return nil, fmt.Errorf("migrate %s: %w", t, err)
 		}
 		defer pool.Close()
-		if err := postgres.Migrate(ctx, pool, logger); err != nil {
+		applied, err := postgres.Migrate(ctx, pool, nil)
+		if err != nil {
 			return nil, fmt.Errorf("migrate %s: %w", t, err)
 		}
+		return applied, nil
 	case storeurl.SQLite:
 		if fi, err := os.Stat(t.Dir); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("migrate %s: no data directory %s: give the server's data directory, as in sqlite://.gennaker", t, t.Dir)
@@ -88,54 +85,16 @@ func migrateStore(ctx context.Context, t storeurl.Target) ([]string, error) {
 			return nil, fmt.Errorf("migrate %s: %w", t, err)
 		}
 		defer unlock()
-		st, err := t.Open(ctx, logger)
+		st, err := sqlite.Open(ctx, t.DBPath(), nil)
 		if err != nil {
 			return nil, fmt.Errorf("migrate %s: %w", t, err)
 		}
 		if err := st.Close(); err != nil {
 			return nil, fmt.Errorf("migrate %s: %w", t, err)
 		}
-	default:
-		return nil, fmt.Errorf("migrate %s: use sqlite:// or postgres://", t)
+		return st.Applied(), nil
 	}
-	return applied.list(), nil
-}
-
-// appliedLog is a slog.Handler keeping what the stores' migrators log as
-// they apply a step ("applied migration", "applied river migration").
-type appliedLog struct {
-	mu    sync.Mutex
-	steps []string
-}
-
-func (l *appliedLog) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *appliedLog) Handle(_ context.Context, r slog.Record) error {
-	if !strings.HasPrefix(r.Message, "applied ") {
-		return nil
-	}
-	step := []string{r.Message}
-	r.Attrs(func(a slog.Attr) bool {
-		v := a.Value.String()
-		if strings.ContainsAny(v, " \"=") {
-			v = strconv.Quote(v)
-		}
-		step = append(step, a.Key+"="+v)
-		return true
-	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.steps = append(l.steps, strings.Join(step, " "))
-	return nil
-}
-
-func (l *appliedLog) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *appliedLog) WithGroup(string) slog.Handler      { return l }
-
-func (l *appliedLog) list() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.steps...)
+	return nil, fmt.Errorf("migrate %s: use sqlite:// or postgres://", t)
 }
 
 func newStoreCmd(g *globals) *cobra.Command {

@@ -49,7 +49,7 @@ func TestMigrateSQLiteSaysWhatItApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"applied migration name=001_init\n", "applied migration name=008_", `applied river migration version=1 name="create river migration"`, store + " is up to date"} {
+	for _, want := range []string{"applied 001_init\n", "applied 008_", "applied river 001 create river migration\n", store + " is up to date"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("first migrate: output lacks %q:\n%s", want, out)
 		}
@@ -67,7 +67,7 @@ func TestMigratePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "applied migration name=001_init\n") || !strings.Contains(out, "applied river migration") || !strings.HasSuffix(out, "is up to date\n") {
+	if !strings.Contains(out, "applied 001_init\n") || !strings.Contains(out, "applied river 001 ") || !strings.HasSuffix(out, "is up to date\n") {
 		t.Errorf("first migrate: output\n%s", out)
 	}
 	out, err = run(t, "migrate", "--store", db)

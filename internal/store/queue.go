@@ -96,18 +96,21 @@ func (q *riverQueue[TTx]) driverTx(tx Tx) (TTx, error) {
 }
 
 // MigrateRiver brings River's own tables up to date through driver, after a
-// store's own migrations, logging each step it applies.
-func MigrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) error {
+// store's own migrations, logging each step it applies, and returns them
+// ("river 006 bulk_unique", as `gennaker migrate` prints them).
+func MigrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) ([]string, error) {
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
+		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
+		return nil, fmt.Errorf("river migrations: %w", err)
 	}
+	var applied []string
 	for _, v := range res.Versions {
 		logger.InfoContext(ctx, "applied river migration", "version", v.Version, "name", v.Name)
+		applied = append(applied, fmt.Sprintf("river %03d %s", v.Version, v.Name))
 	}
-	return nil
+	return applied, nil
 }

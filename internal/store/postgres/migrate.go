@@ -23,43 +23,46 @@ var migrationFiles embed.FS
 // the advisory lock MigrationLock on a connection of its own (not one of
 // pool's, which River's migrator uses meanwhile) for the whole time, so
 // several servers starting at once migrate one after the other: the first
-// applies the migrations, the others find nothing to do. A nil logger logs
-// nothing.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (err error) {
+// applies the migrations, the others find nothing to do. It returns the
+// steps it applied (none when the database was up to date). A nil logger
+// logs nothing.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (applied []string, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	migrations, err := sqlfile.Migrations(migrationFiles, "migrations")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return fmt.Errorf("migrations: connect: %w", err)
+		return nil, fmt.Errorf("migrations: connect: %w", err)
 	}
 	// Closing the session releases the lock, also when unlocking fails.
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, query("MigrationLock")); err != nil {
-		return fmt.Errorf("migrations: take the migration lock: %w", err)
+		return nil, fmt.Errorf("migrations: take the migration lock: %w", err)
 	}
 	defer func() {
 		if _, uerr := conn.Exec(context.WithoutCancel(ctx), query("MigrationUnlock")); uerr != nil && err == nil {
 			err = fmt.Errorf("migrations: release the migration lock: %w", uerr)
 		}
 	}()
-	if err := applyMigrations(ctx, conn, migrations, logger); err != nil {
-		return err
+	applied, err = applyMigrations(ctx, conn, migrations, logger)
+	if err != nil {
+		return applied, err
 	}
-	return store.MigrateRiver(ctx, riverpgxv5.New(pool), logger)
+	river, err := store.MigrateRiver(ctx, riverpgxv5.New(pool), logger)
+	return append(applied, river...), err
 }
 
 // applyMigrations runs every migration not yet recorded in
 // gennaker_migration, all in one transaction. The caller holds the
 // migration lock.
-func applyMigrations(ctx context.Context, conn *pgx.Conn, migrations []sqlfile.Migration, logger *slog.Logger) (err error) {
+func applyMigrations(ctx context.Context, conn *pgx.Conn, migrations []sqlfile.Migration, logger *slog.Logger) (applied []string, err error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("migrations: begin: %w", err)
+		return nil, fmt.Errorf("migrations: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -67,38 +70,39 @@ func applyMigrations(ctx context.Context, conn *pgx.Conn, migrations []sqlfile.M
 		}
 	}()
 	if _, err := tx.Exec(ctx, query("MigrationCreateTable")); err != nil {
-		return fmt.Errorf("migrations: create gennaker_migration: %w", err)
+		return nil, fmt.Errorf("migrations: create gennaker_migration: %w", err)
 	}
 	rows, err := tx.Query(ctx, query("MigrationApplied"))
 	if err != nil {
-		return fmt.Errorf("migrations: read gennaker_migration: %w", err)
+		return nil, fmt.Errorf("migrations: read gennaker_migration: %w", err)
 	}
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	if err != nil {
-		return fmt.Errorf("migrations: read gennaker_migration: %w", err)
+		return nil, fmt.Errorf("migrations: read gennaker_migration: %w", err)
 	}
-	applied := map[int]bool{}
+	done := map[int]bool{}
 	for _, v := range versions {
-		applied[v] = true
+		done[v] = true
 	}
 	for _, m := range migrations {
-		if applied[m.Version] {
+		if done[m.Version] {
 			continue
 		}
 		// Without arguments pgx sends the file as one simple query, so it
 		// may hold several statements.
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
-			return fmt.Errorf("migration %s: %w", m.Name, err)
+			return nil, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.Exec(ctx, query("MigrationRecord"), pgx.NamedArgs{"version": m.Version, "name": m.Name}); err != nil {
-			return fmt.Errorf("migration %s: record: %w", m.Name, err)
+			return nil, fmt.Errorf("migration %s: record: %w", m.Name, err)
 		}
 		logger.InfoContext(ctx, "applied migration", "name", m.Name)
+		applied = append(applied, m.Name)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("migrations: commit: %w", err)
+		return nil, fmt.Errorf("migrations: commit: %w", err)
 	}
-	return nil
+	return applied, nil
 }
 
 // rollback ends a failed transaction; a connection already closed has

@@ -35,7 +35,7 @@ func newPool(t *testing.T, url string) *pgxpool.Pool {
 func migrated(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	pool := newPool(t, pgenv.Shared(t).Database(t))
-	if err := postgres.Migrate(t.Context(), pool, nil); err != nil {
+	if _, err := postgres.Migrate(t.Context(), pool, nil); err != nil {
 		t.Fatal(err)
 	}
 	return pool
@@ -101,7 +101,8 @@ func TestMigrate(t *testing.T) {
 	t.Parallel()
 	pool := newPool(t, pgenv.Shared(t).Database(t))
 	logs := newCounting()
-	if err := postgres.Migrate(t.Context(), pool, slog.New(logs)); err != nil {
+	steps, err := postgres.Migrate(t.Context(), pool, slog.New(logs))
+	if err != nil {
 		t.Fatal(err)
 	}
 	first := appliedMigrations(t, pool)
@@ -115,6 +116,11 @@ func TestMigrate(t *testing.T) {
 	if rivers == 0 || logs.count("applied river migration") != rivers {
 		t.Errorf("River: %d migrations recorded, %d logged as applied", rivers, logs.count("applied river migration"))
 	}
+	// What it returns (what `gennaker migrate` prints): each step, ours
+	// then River's.
+	if len(steps) != len(first)+rivers || steps[0] != "001_init" || !strings.HasPrefix(steps[len(first)], "river 001 ") {
+		t.Errorf("Migrate returned %q; want the %d migrations recorded, then %d of River's", steps, len(first), rivers)
+	}
 	for _, table := range []string{"execution", "stage", "event", "audit", "server_group", "river_job"} {
 		var exists bool
 		if err := pool.QueryRow(t.Context(), "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil || !exists {
@@ -123,8 +129,8 @@ func TestMigrate(t *testing.T) {
 	}
 
 	again := newCounting()
-	if err := postgres.Migrate(t.Context(), pool, slog.New(again)); err != nil {
-		t.Fatalf("second Migrate: %v", err)
+	if steps, err := postgres.Migrate(t.Context(), pool, slog.New(again)); err != nil || len(steps) != 0 {
+		t.Fatalf("second Migrate: %q, %v; want nothing applied", steps, err)
 	}
 	if n := again.count("applied migration") + again.count("applied river migration"); n != 0 {
 		t.Errorf("the second Migrate applied %d migrations; want none", n)
@@ -154,7 +160,7 @@ func TestMigrateConcurrent(t *testing.T) {
 	for i, pool := range pools {
 		wg.Go(func() {
 			<-start
-			if err := postgres.Migrate(t.Context(), pool, slog.New(logs)); err != nil {
+			if _, err := postgres.Migrate(t.Context(), pool, slog.New(logs)); err != nil {
 				failed.Add(1)
 				t.Errorf("server %d: %v", i, err)
 			}
@@ -203,14 +209,14 @@ func TestMigrateCanceled(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	err = postgres.Migrate(ctx, newPool(t, url), nil)
+	_, err = postgres.Migrate(ctx, newPool(t, url), nil)
 	if err == nil || !strings.Contains(err.Error(), "migration lock") {
 		t.Fatalf("Migrate while another holds the lock: %v; want it to wait for the lock until canceled", err)
 	}
 	if _, err := holder.Exec(t.Context(), "SELECT pg_advisory_unlock(7450482578914239858)"); err != nil {
 		t.Fatal(err)
 	}
-	if err := postgres.Migrate(t.Context(), newPool(t, url), nil); err != nil {
+	if _, err := postgres.Migrate(t.Context(), newPool(t, url), nil); err != nil {
 		t.Fatalf("Migrate once the lock is free: %v", err)
 	}
 }

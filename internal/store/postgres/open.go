@@ -44,7 +44,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	if err := Migrate(ctx, pool, logger); err != nil {
+	if _, err := Migrate(ctx, pool, logger); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store on %s: %w", where(pool.Config()), err)
 	}

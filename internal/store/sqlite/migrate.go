@@ -23,15 +23,18 @@ type migration = sqlfile.Migration
 
 // migrate brings the schema up to date: gennaker's own migrations in one
 // transaction, then River's, so the engine can start River straight away.
-func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
+// It returns the steps it applied.
+func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) ([]string, error) {
 	migrations, err := loadMigrations(migrationFiles, "migrations")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := applyMigrations(ctx, db, migrations, logger); err != nil {
-		return err
+	applied, err := applyMigrations(ctx, db, migrations, logger)
+	if err != nil {
+		return applied, err
 	}
-	return store.MigrateRiver(ctx, riversqlite.New(db), logger)
+	river, err := store.MigrateRiver(ctx, riversqlite.New(db), logger)
+	return append(applied, river...), err
 }
 
 // loadMigrations reads dir/NNN_name.sql files in version order.
@@ -41,10 +44,10 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 
 // applyMigrations runs every migration not yet recorded in
 // gennaker_migration, all in one transaction.
-func applyMigrations(ctx context.Context, db *sql.DB, migrations []migration, logger *slog.Logger) (err error) {
+func applyMigrations(ctx context.Context, db *sql.DB, migrations []migration, logger *slog.Logger) (applied []string, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migrations: begin: %w", err)
+		return nil, fmt.Errorf("migrations: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -52,30 +55,31 @@ func applyMigrations(ctx context.Context, db *sql.DB, migrations []migration, lo
 		}
 	}()
 	if _, err := tx.ExecContext(ctx, query("MigrationCreateTable")); err != nil {
-		return fmt.Errorf("migrations: create gennaker_migration: %w", err)
+		return nil, fmt.Errorf("migrations: create gennaker_migration: %w", err)
 	}
-	applied, err := appliedVersions(ctx, tx)
+	done, err := appliedVersions(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := formatTime(time.Now())
 	for _, m := range migrations {
-		if applied[m.Version] {
+		if done[m.Version] {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-			return fmt.Errorf("migration %s: %w", m.Name, err)
+			return nil, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx, query("MigrationRecord"),
 			sql.Named("version", m.Version), sql.Named("name", m.Name), sql.Named("applied_at", now)); err != nil {
-			return fmt.Errorf("migration %s: record: %w", m.Name, err)
+			return nil, fmt.Errorf("migration %s: record: %w", m.Name, err)
 		}
 		logger.InfoContext(ctx, "applied migration", "name", m.Name)
+		applied = append(applied, m.Name)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migrations: commit: %w", err)
+		return nil, fmt.Errorf("migrations: commit: %w", err)
 	}
-	return nil
+	return applied, nil
 }
 
 func appliedVersions(ctx context.Context, tx *sql.Tx) (map[int]bool, error) {

@@ -27,7 +27,7 @@ func TestMigrationServerGroupPerEnvironment(t *testing.T) {
 			before = append(before, m)
 		}
 	}
-	if err := applyMigrations(ctx, db, before, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := applyMigrations(ctx, db, before, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	const insert = `INSERT INTO server_group (name, application, environment, sequence, version, role, status, instances, weight, env, created_at, updated_at)

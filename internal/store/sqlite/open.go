@@ -35,7 +35,12 @@ type Store struct {
 	logger *slog.Logger
 	// Prepared statements of our queries, per pool.
 	writerStmts, readerStmts *stmtCache
+	applied                  []string // by Open's migration
 }
+
+// Applied returns the migration steps Open applied (none when the database
+// was up to date).
+func (s *Store) Applied() []string { return append([]string(nil), s.applied...) }
 
 // Open opens (creating if needed) the SQLite database at path, applies
 // gennaker's migrations and River's, and returns the store. A nil logger
@@ -51,14 +56,15 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s (writer): %w", path, err)
 	}
-	if err := migrate(ctx, writer, logger); err != nil {
+	applied, err := migrate(ctx, writer, logger)
+	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite store %s: %w", path, err), writer.Close())
 	}
 	reader, err := openPool(ctx, path, readerPragmas, readerConns)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite store %s (reader): %w", path, err), writer.Close())
 	}
-	s := &Store{writer: writer, reader: reader, logger: logger}
+	s := &Store{writer: writer, reader: reader, logger: logger, applied: applied}
 	s.writerStmts, s.readerStmts = newStmtCache(writer), newStmtCache(reader)
 	if err := s.writerStmts.prepareAll(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("preparing queries: %w", err), s.Close())

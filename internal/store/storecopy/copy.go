@@ -70,7 +70,7 @@ func Copy(ctx context.Context, from, to storeurl.Target, logger *slog.Logger) (*
 		return nil, fmt.Errorf("copy to %s: %w", to, err)
 	}
 	defer pool.Close()
-	if err := postgres.Migrate(ctx, pool, logger); err != nil {
+	if _, err := postgres.Migrate(ctx, pool, logger); err != nil {
 		return nil, fmt.Errorf("copy to %s: %w", to, err)
 	}
 	var rep *Report

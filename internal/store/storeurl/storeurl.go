@@ -59,12 +59,15 @@ func Parse(raw string) (Target, error) {
 func (t Target) Open(ctx context.Context, logger *slog.Logger) (store.Store, error) {
 	switch t.Kind {
 	case SQLite:
-		return sqlite.Open(ctx, filepath.Join(t.Dir, DBFile), logger)
+		return sqlite.Open(ctx, t.DBPath(), logger)
 	case Postgres:
 		return postgres.Open(ctx, t.URL, logger)
 	}
 	return nil, fmt.Errorf("store kind %q: use sqlite:// or postgres://", t.Kind)
 }
+
+// DBPath is the SQLite database file of an embedded store's data directory.
+func (t Target) DBPath() string { return filepath.Join(t.Dir, DBFile) }
 
 // String names the store without a password, for logs and errors.
 func (t Target) String() string {
