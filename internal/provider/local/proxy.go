@@ -75,7 +75,7 @@ func (p *Provider) SetRoutes(ctx context.Context, fd FrontDoor) error {
 			canary = rt
 		}
 	}
-	door.table.Store(newRouteTable(routes, canary, fd.stickyCookie()))
+	door.table.Store(newRouteTable(routes, canary, fd.stickyCookie(), door.table.Load()))
 	if door.srv != nil && door.addr == fd.Address {
 		return nil
 	}

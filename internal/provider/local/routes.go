@@ -71,19 +71,22 @@ func (fd FrontDoor) validate() error {
 	return nil
 }
 
-// routeTable is a routing decision table, swapped atomically. Only next
-// changes after newRouteTable: it counts the weighted picks, so a new table
-// (new weights) starts its sequence from the beginning.
+// routeTable is an immutable routing decision table, swapped atomically.
 type routeTable struct {
 	routes []*route
 	total  int      // sum of weights
 	canary *route   // nil when no route is marked canary
 	order  []*route // one cycle of weighted picks (split.go); empty when total is 0
+	next   *counter // weighted picks taken; shared with the previous table while the split is the same
 	cookie string   // name of the sticky cookie; "" when the door is not sticky
+}
 
-	_    [64]byte // next on its own cache line: readers of the fields above do not miss on every pick
-	next atomic.Uint64
-	_    [56]byte
+// counter is on a cache line of its own, so that readers of the table do not
+// miss on every pick.
+type counter struct {
+	_ [64]byte
+	n atomic.Uint64
+	_ [56]byte
 }
 
 type route struct {
@@ -94,9 +97,12 @@ type route struct {
 }
 
 // newRouteTable plans the weighted picks of routes. cookie names the sticky
-// cookie, or is "" when the door is not sticky.
-func newRouteTable(routes []*route, canary *route, cookie string) *routeTable {
-	t := &routeTable{routes: routes, canary: canary, cookie: cookie}
+// cookie, or is "" when the door is not sticky. A table with new weights
+// starts its sequence from the beginning; one with the same split as prev
+// (the table it replaces, or nil) goes on with prev's sequence, so routes
+// applied again (a restart, a retried step) do not skew the split.
+func newRouteTable(routes []*route, canary *route, cookie string, prev *routeTable) *routeTable {
+	t := &routeTable{routes: routes, canary: canary, cookie: cookie, next: &counter{}}
 	weights := make([]int, len(routes))
 	for i, rt := range routes {
 		weights[i] = rt.weight
@@ -105,7 +111,24 @@ func newRouteTable(routes []*route, canary *route, cookie string) *routeTable {
 	for _, i := range smoothOrder(weights) {
 		t.order = append(t.order, routes[i])
 	}
+	if prev != nil && prev.next != nil && sameSplit(prev, t) {
+		t.next = prev.next
+	}
 	return t
+}
+
+// sameSplit is true when a and b route the same groups with the same weights
+// in the same order, so their weighted sequences are the same.
+func sameSplit(a, b *routeTable) bool {
+	if len(a.routes) != len(b.routes) {
+		return false
+	}
+	for i, ra := range a.routes {
+		if rb := b.routes[i]; ra.name != rb.name || ra.weight != rb.weight {
+			return false
+		}
+	}
+	return true
 }
 
 // byHeader is the route X-Gennaker-Route names, or nil.
@@ -139,7 +162,7 @@ func (t *routeTable) weighted() *route {
 	if n == 0 {
 		return nil
 	}
-	return t.order[(t.next.Add(1)-1)%n]
+	return t.order[(t.next.n.Add(1)-1)%n]
 }
 
 // endpoints holds the healthy instances of one server group.

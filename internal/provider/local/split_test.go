@@ -13,7 +13,7 @@ func tableOf(weights ...int) *routeTable {
 	for i, w := range weights {
 		routes[i] = &route{name: fmt.Sprintf("g%d", i), weight: w}
 	}
-	return newRouteTable(routes, routes[len(routes)-1], "")
+	return newRouteTable(routes, routes[len(routes)-1], "", nil)
 }
 
 func indexOf(t *routeTable, rt *route) int {
@@ -138,21 +138,35 @@ func TestHeaderRoutingTakesNoWeightedPick(t *testing.T) {
 	}
 }
 
-// TestNewTableRestartsTheSequence: a table swap starts the new weights'
-// sequence from its beginning, so the first 100 requests after it are exact.
-func TestNewTableRestartsTheSequence(t *testing.T) {
+// TestNewWeightsRestartTheSequence: a table with new weights starts its
+// sequence from the beginning, so the first 100 requests after the swap are
+// exact; the same split applied again goes on where it was.
+func TestNewWeightsRestartTheSequence(t *testing.T) {
 	t.Parallel()
 	old := tableOf(50, 50)
 	for range 37 {
 		old.weighted()
 	}
-	tb := tableOf(99, 1)
+	tb := newRouteTable(tableOf(99, 1).routes, nil, "", old)
 	counts := make([]int, 2)
 	for range 100 {
 		counts[indexOf(tb, tb.weighted())]++
 	}
 	if counts[0] != 99 || counts[1] != 1 {
 		t.Errorf("first 100 picks after the swap split %v, want [99 1]", counts)
+	}
+
+	// 90/10 applied again every 5 requests still sends 10 in 100 to g1.
+	tb = tableOf(90, 10)
+	counts = make([]int, 2)
+	for i := range 1000 {
+		if i%5 == 0 {
+			tb = newRouteTable(tableOf(90, 10).routes, nil, "", tb)
+		}
+		counts[indexOf(tb, tb.weighted())]++
+	}
+	if counts[0] != 900 || counts[1] != 100 {
+		t.Errorf("with the same split applied again every 5 picks, 1,000 picks split %v, want [900 100]", counts)
 	}
 }
 

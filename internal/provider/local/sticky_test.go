@@ -13,7 +13,7 @@ func TestStickyChoice(t *testing.T) {
 	t.Parallel()
 	stable := &route{name: "checkout-v010", weight: 100}
 	canary := &route{name: "checkout-v011", weight: 0}
-	tb := newRouteTable([]*route{stable, canary}, canary, "gennaker-route.test.checkout")
+	tb := newRouteTable([]*route{stable, canary}, canary, "gennaker-route.test.checkout", nil)
 	for _, c := range []struct {
 		name, header, cookie string
 		want                 *route
@@ -32,11 +32,11 @@ func TestStickyChoice(t *testing.T) {
 		}
 	}
 
-	notSticky := newRouteTable([]*route{stable, canary}, canary, "")
+	notSticky := newRouteTable([]*route{stable, canary}, canary, "", nil)
 	if rt, remember := notSticky.choose("", "checkout-v010"); rt != stable || remember {
 		t.Errorf("a door that is not sticky: got %v remember %v, want the weighted pick and no cookie", rt, remember)
 	}
-	if rt, remember := newRouteTable(nil, nil, "c").choose("", "x"); rt != nil || remember {
+	if rt, remember := newRouteTable(nil, nil, "c", nil).choose("", "x"); rt != nil || remember {
 		t.Errorf("no routes: got %v remember %v, want none", rt, remember)
 	}
 }
@@ -146,7 +146,7 @@ func TestStickyCookieBesideTheInstancesCookies(t *testing.T) {
 		t.Cleanup(inst.Close)
 		door, _, url := doorTo(t, inst.Listener.Addr().String(), fast)
 		old := door.table.Load()
-		door.table.Store(newRouteTable(old.routes, nil, "gennaker-route.test.checkout"))
+		door.table.Store(newRouteTable(old.routes, nil, "gennaker-route.test.checkout", old))
 		resp, err := httpClient().Get(url)
 		if err != nil {
 			t.Fatal(err)
