@@ -98,7 +98,7 @@ func run(o options) error {
 		for _, t := range targets {
 			fmt.Printf(" %s %.0f req/s p99 %.2f ms |", t.name, res[t.name].rps, ms(res[t.name].p99))
 		}
-		fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f\n", vsHaproxy[r], vsDirect[r])
+		fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f | load %s\n", vsHaproxy[r], vsDirect[r], load1())
 	}
 	fmt.Printf("median of %d rounds:", o.rounds)
 	for _, t := range targets {
@@ -223,6 +223,15 @@ func waitAnswers(url string, d time.Duration) error {
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	return string(b)
+}
+
+// load1 is the 1-minute load average: the machine is shared.
+func load1() string {
+	f := strings.Fields(loadavg())
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func firstLine(b []byte) string {
