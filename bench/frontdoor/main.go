@@ -14,7 +14,8 @@
 // each round), printing req/s and p99 of each and the ratios front
 // door/haproxy and front door/direct per round and their medians. Then it
 // sends a fixed 1,000 req/s (open loop, a Go client pinned to the load
-// core) to each for the p99 the proxies add, and prints the split each
+// core) to each, in interleaved rounds too, for the p99 the proxies add
+// (per round against direct's, and the median), and prints the split each
 // proxy gave: answers counted by the backends during the wrk rounds, and by
 // their X-Backend header in the fixed-rate runs.
 //
@@ -38,6 +39,7 @@ type options struct {
 	rounds      int
 	d, rateD    time.Duration
 	conns, rate int
+	rateRounds  int
 	loadCPUs    string // wrk and the fixed-rate client
 	proxyCPUs   string // the front door, haproxy and the backends
 	stable      int    // instances of the stable group (weight 90)
@@ -52,6 +54,7 @@ func main() {
 	flag.IntVar(&o.conns, "c", 64, "wrk connections")
 	flag.IntVar(&o.rate, "rate", 1000, "requests per second of the fixed-rate runs")
 	flag.DurationVar(&o.rateD, "rate-d", 10*time.Second, "length of one fixed-rate run")
+	flag.IntVar(&o.rateRounds, "rate-rounds", 3, "interleaved rounds of the fixed-rate runs")
 	flag.StringVar(&o.loadCPUs, "load-cpus", "0", "cores of the load generators (taskset -c)")
 	flag.StringVar(&o.proxyCPUs, "proxy-cpus", "1", "cores of the proxies and backends (taskset -c)")
 	flag.IntVar(&o.stable, "stable", 1, "instances of the stable group (90%)")

@@ -109,23 +109,53 @@ func run(o options) error {
 		fmt.Printf("split under wrk, %s: %s\n", t.name, shares(split[t.name]))
 	}
 
-	var direct time.Duration
-	for _, t := range targets {
-		rr, err := runRateClient(o, t.url)
-		if err != nil {
-			return fmt.Errorf("%s at %d req/s: %w", t.name, o.rate, err)
-		}
-		if t.name == "direct" {
-			direct = rr.P99
-		}
-		fmt.Printf("fixed %d req/s for %s, %s: p99 %.2f ms, added p99 %+.2f ms, %d sent, %d failed",
-			o.rate, o.rateD, t.name, ms(rr.P99), ms(rr.P99-direct), rr.Sent, rr.Failed)
-		if t.name != "direct" {
-			fmt.Printf(", split %s", shares(rr.Backends))
-		}
-		fmt.Println()
+	if err := fixedRate(o, targets); err != nil {
+		return err
 	}
 	fmt.Printf("load average at end: %s", loadavg())
+	return nil
+}
+
+// fixedRate sends o.rate req/s to each target in o.rateRounds interleaved
+// rounds and prints each one's p99, the p99 it adds to direct's in the same
+// round, their medians, and the split by X-Backend.
+func fixedRate(o options, targets []target) error {
+	added := map[string][]float64{}
+	split := map[string]map[string]int{}
+	for r := range o.rateRounds {
+		p99 := map[string]time.Duration{}
+		fmt.Printf("fixed %d req/s for %s, round %d:", o.rate, o.rateD, r+1)
+		for i := range targets {
+			t := targets[(i+r)%len(targets)]
+			rr, err := runRateClient(o, t.url)
+			if err != nil {
+				return fmt.Errorf("%s at %d req/s: %w", t.name, o.rate, err)
+			}
+			p99[t.name] = rr.P99
+			if split[t.name] == nil {
+				split[t.name] = map[string]int{}
+			}
+			for id, n := range rr.Backends {
+				split[t.name][id] += n
+			}
+			behind := ""
+			if want := int(float64(o.rate) * o.rateD.Seconds()); rr.Sent < want*95/100 {
+				behind = fmt.Sprintf(" (the client sent only %d of %d: it was starved)", rr.Sent, want)
+			}
+			if rr.Failed > 0 {
+				behind += fmt.Sprintf(" (%d failed)", rr.Failed)
+			}
+			fmt.Printf(" %s p99 %.2f ms%s |", t.name, ms(rr.P99), behind)
+		}
+		for _, t := range targets[1:] {
+			added[t.name] = append(added[t.name], ms(p99[t.name]-p99["direct"]))
+			fmt.Printf(" %s adds %+.2f ms", t.name, ms(p99[t.name]-p99["direct"]))
+		}
+		fmt.Printf(" | load %s\n", load1())
+	}
+	for _, t := range targets[1:] {
+		fmt.Printf("fixed rate, %s: added p99 median %+.2f ms; split %s\n", t.name, median(added[t.name]), shares(split[t.name]))
+	}
 	return nil
 }
 
