@@ -63,7 +63,24 @@ func run(o options) error {
 			return err
 		}
 	}
+	backendPIDs := make([]int, len(servers))
+	skip := map[int]bool{hp.Process.Pid: true}
+	for i, s := range servers {
+		backendPIDs[i] = s.pid
+		skip[s.pid] = true
+	}
+	// proxyCPU is the CPU time of what serves t (besides the backends).
+	proxyCPU := func(t target) float64 {
+		switch t.name {
+		case "haproxy":
+			return treeCPU(hp.Process.Pid, nil)
+		case "frontdoor":
+			return treeCPU(os.Getpid(), skip)
+		}
+		return 0
+	}
 	rps, p99 := map[string][]float64{}, map[string][]float64{}
+	proxyUS, backendUS := map[string][]float64{}, map[string][]float64{}
 	var vsHaproxy, vsDirect []float64
 	split := map[string]map[string]int{}
 	for r := range o.rounds {
@@ -74,10 +91,14 @@ func run(o options) error {
 			if err != nil {
 				return err
 			}
+			proxy0, backend0 := proxyCPU(t), cpuSeconds(backendPIDs)
 			w, err := runWrk(o.loadCPUs, t.url, o.conns, o.d)
 			if err != nil {
 				return err
 			}
+			n := w.rps * o.d.Seconds()
+			proxyUS[t.name] = append(proxyUS[t.name], (proxyCPU(t)-proxy0)*1e6/n)
+			backendUS[t.name] = append(backendUS[t.name], (cpuSeconds(backendPIDs)-backend0)*1e6/n)
 			after, err := counts(servers)
 			if err != nil {
 				return err
@@ -98,13 +119,19 @@ func run(o options) error {
 		for _, t := range targets {
 			fmt.Printf(" %s %.0f req/s p99 %.2f ms |", t.name, res[t.name].rps, ms(res[t.name].p99))
 		}
-		fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f | load %s\n", vsHaproxy[r], vsDirect[r], load1())
+		fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f | CPU µs/request haproxy %.1f frontdoor %.1f | load %s\n",
+			vsHaproxy[r], vsDirect[r], proxyUS["haproxy"][r], proxyUS["frontdoor"][r], load1())
 	}
 	fmt.Printf("median of %d rounds:", o.rounds)
 	for _, t := range targets {
 		fmt.Printf(" %s %.0f req/s p99 %.2f ms |", t.name, median(rps[t.name]), median(p99[t.name]))
 	}
 	fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f\n", median(vsHaproxy), median(vsDirect))
+	fmt.Printf("CPU per request (median; /proc, 10 ms ticks):")
+	for _, t := range targets {
+		fmt.Printf(" %s: proxy %.1f µs, backends %.1f µs |", t.name, median(proxyUS[t.name]), median(backendUS[t.name]))
+	}
+	fmt.Printf(" frontdoor/haproxy %.2f\n", median(proxyUS["frontdoor"])/median(proxyUS["haproxy"]))
 	for _, t := range targets[1:] {
 		fmt.Printf("split under wrk, %s: %s\n", t.name, shares(split[t.name]))
 	}
