@@ -12,7 +12,8 @@
 //
 // in interleaved rounds (direct, haproxy, front door; the order rotates
 // each round), printing req/s and p99 of each and the ratios front
-// door/haproxy and front door/direct per round and their medians. Then it
+// door/haproxy and front door/direct per round and their medians, and the
+// CPU time per request of each proxy and of the backends (/proc). Then it
 // sends a fixed 1,000 req/s (open loop, a Go client pinned to the load
 // core) to each, in interleaved rounds too, for the p99 the proxies add
 // (per round against direct's, and the median), and prints the split each
@@ -67,7 +68,7 @@ func main() {
 	case os.Getenv(backendEnv) == "1":
 		err = runBackend()
 	case o.rateURL != "":
-		err = runRate(o.rateURL, o.rate, o.rateD)
+		err = runRate(o.rateURL, o.rate, o.conns, o.rateD)
 	case os.Getenv(pinnedEnv) != "1":
 		err = rerunPinned(o.proxyCPUs)
 	default:

@@ -20,13 +20,29 @@ type rateResult struct {
 }
 
 // runRate is the fixed-rate (open loop) client: it starts a request every
-// 1/rate seconds whether or not earlier ones have answered, so a slow answer
-// cannot hold back the next ones (no coordinated omission), and reports the
+// 1/rate seconds whether or not earlier ones have answered, and times each
+// from when it was due, so a slow answer cannot hide the wait of the next
+// ones (no coordinated omission, as in wrk2), and reports the
 // p99 latency and the answers per backend. wrk2 is not in Debian; this is
 // BenchmarkProxyVsDirect's p99AtRate as a separate process, so it can be
 // pinned to the load generator's core.
-func runRate(url string, rate int, d time.Duration) error {
-	c := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
+func runRate(url string, rate, conns int, d time.Duration) error {
+	// At most conns connections, like wrk's -c: a client that falls behind
+	// queues its requests (their latency counts from when they were due)
+	// instead of opening connections by the thousand, whose SYNs overflow
+	// the listen backlog and come back seconds later.
+	c := &http.Client{Transport: &http.Transport{Proxy: nil, MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns},
+		Timeout: 10 * time.Second}
+	var warm sync.WaitGroup
+	for range conns { // open the connections before measuring
+		warm.Go(func() {
+			if resp, err := c.Get(url); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			}
+		})
+	}
+	warm.Wait()
 	var mu sync.Mutex
 	var lat []time.Duration
 	res := rateResult{Backends: map[string]int{}}
@@ -34,9 +50,9 @@ func runRate(url string, rate int, d time.Duration) error {
 	every := time.Second / time.Duration(rate)
 	start := time.Now()
 	for i := 0; time.Since(start) < d; i++ {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
+		due := start.Add(time.Duration(i) * every)
+		time.Sleep(time.Until(due))
 		wg.Go(func() {
-			t0 := time.Now()
 			resp, err := c.Get(url)
 			var id string
 			if err == nil {
@@ -47,7 +63,7 @@ func runRate(url string, rate int, d time.Duration) error {
 					err = fmt.Errorf("status %d", resp.StatusCode)
 				}
 			}
-			took := time.Since(t0)
+			took := time.Since(due) // from when it was due: a late start counts
 			mu.Lock()
 			defer mu.Unlock()
 			res.Sent++

@@ -192,7 +192,7 @@ func runRateClient(o options, url string) (rateResult, error) {
 	if err != nil {
 		return rateResult{}, err
 	}
-	cmd := exec.Command("taskset", "-c", o.loadCPUs, exe, "-rate-url", url, "-rate", strconv.Itoa(o.rate), "-rate-d", o.rateD.String())
+	cmd := exec.Command("taskset", "-c", o.loadCPUs, exe, "-rate-url", url, "-rate", strconv.Itoa(o.rate), "-c", strconv.Itoa(o.conns), "-rate-d", o.rateD.String())
 	cmd.Env = os.Environ()
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
