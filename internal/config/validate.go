@@ -122,6 +122,9 @@ func validateDeployEnv(doc *Document, names []string) []Error {
 func validateEnvironment(doc *Document, e *model.Environment) []Error {
 	var errs []Error
 	errs = append(errs, validateTarget(doc, &e.Target)...)
+	if e.StickySessions && e.Target.Kind == model.TargetKubernetes {
+		errs = append(errs, doc.errorf("spec.stickySessions", "only the front doors of local targets keep sticky sessions: remove it, or use your Gateway's session persistence on a kubernetes target"))
+	}
 	for _, app := range sortedKeys(e.FrontDoors) {
 		path := fieldPath("spec.frontDoors", app)
 		if msg := checkHostPort(e.FrontDoors[app]); msg != "" {

@@ -102,6 +102,10 @@ type Environment struct {
 	// FrontDoors maps an application name to the address of its stable front
 	// door proxy in this environment, e.g. "127.0.0.1:18080" (local targets).
 	FrontDoors map[string]string `json:"frontDoors,omitempty"`
+	// StickySessions makes the front doors keep each client on the server
+	// group it was first routed to, by a cookie, while that group has
+	// weight > 0 (local targets): the weights then split new clients.
+	StickySessions bool `json:"stickySessions,omitempty"`
 	// Production marks environments whose deploys count for delivery KPIs.
 	Production bool `json:"production,omitempty"`
 	// FourEyes requires that an approval which lets a deploy into this

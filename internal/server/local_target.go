@@ -51,7 +51,7 @@ func (t localTarget) Route(ctx context.Context, app model.Application, env model
 	if addr == "" {
 		return fmt.Errorf("environment %s has no front door for %s: add `frontDoors: {%s: 127.0.0.1:PORT}` to its spec", env.Name, app.Name, app.Name)
 	}
-	fd := local.FrontDoor{Application: app.Name, Environment: env.Name, Address: addr}
+	fd := local.FrontDoor{Application: app.Name, Environment: env.Name, Address: addr, Sticky: env.StickySessions}
 	for _, r := range routes {
 		fd.Routes = append(fd.Routes, local.Route{ServerGroup: r.ServerGroup, Weight: r.Weight, Canary: r.Canary})
 	}

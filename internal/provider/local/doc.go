@@ -16,7 +16,8 @@
 // start time so a reused pid is never mistaken for an instance) and to kill
 // the ones no longer wanted.
 //
-// The front door picks a server group by weight (or by the
-// X-Gennaker-Route header), then a healthy instance round robin, and counts
-// requests, 5xx and latency per server group for canary analysis.
+// The front door picks a server group by weight, exactly (smooth weighted
+// round robin, split.go), or by the X-Gennaker-Route header, or on a sticky
+// door by its cookie (sticky.go); then a healthy instance round robin. It
+// counts requests, 5xx and latency per server group for canary analysis.
 package local

@@ -62,21 +62,20 @@ func (p *Provider) SetRoutes(ctx context.Context, fd FrontDoor) error {
 
 	door.mu.Lock()
 	defer door.mu.Unlock()
-	t := &routeTable{}
+	routes, canary := make([]*route, 0, len(fd.Routes)), (*route)(nil)
 	for i, r := range fd.Routes {
 		m := door.metrics[r.ServerGroup]
 		if m == nil {
 			m = newGroupMetrics()
 			door.metrics[r.ServerGroup] = m
 		}
-		t.total += r.Weight
-		rt := &route{name: r.ServerGroup, weight: r.Weight, cumulative: t.total, ep: eps[i], m: m}
-		t.routes = append(t.routes, rt)
+		rt := &route{name: r.ServerGroup, weight: r.Weight, ep: eps[i], m: m}
+		routes = append(routes, rt)
 		if r.Canary {
-			t.canary = rt
+			canary = rt
 		}
 	}
-	door.table.Store(t)
+	door.table.Store(newRouteTable(routes, canary, fd.stickyCookie(), door.table.Load()))
 	if door.srv != nil && door.addr == fd.Address {
 		return nil
 	}
@@ -189,7 +188,8 @@ func (door *frontDoor) close() {
 // healthy instances, proxy, and count the outcome. No locks.
 func (door *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rt := door.table.Load().pick(r)
+	t := door.table.Load()
+	rt, remember := t.chooseRequest(r)
 	if rt == nil {
 		http.Error(w, fmt.Sprintf("503 service unavailable: front door %s/%s has no route with traffic; deploy a version or set weights", door.app, door.env), http.StatusServiceUnavailable)
 		return
@@ -199,6 +199,9 @@ func (door *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("503 service unavailable: server group %s has no healthy instance; see `gennaker logs` for why", rt.name), http.StatusServiceUnavailable)
 		rt.m.observe(http.StatusServiceUnavailable, time.Since(start))
 		return
+	}
+	if remember {
+		w = &stickyWriter{ResponseWriter: w, cookie: t.stickyCookie(rt)}
 	}
 	if r.Header["Upgrade"] != nil {
 		rt.m.observe(door.upgrade(w, r, b), time.Since(start))

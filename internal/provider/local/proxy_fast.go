@@ -64,7 +64,8 @@ func (door *frontDoor) serveFast(ctx *fasthttp.RequestCtx) {
 		door.handOff(ctx)
 		return
 	}
-	rt := door.table.Load().pickRoute(b2s(ctx.Request.Header.Peek(RouteHeader)))
+	t := door.table.Load()
+	rt, remember := t.chooseFast(&ctx.Request)
 	if rt == nil {
 		ctx.Error(fmt.Sprintf("503 service unavailable: front door %s/%s has no route with traffic; deploy a version or set weights", door.app, door.env), http.StatusServiceUnavailable)
 		return
@@ -87,6 +88,8 @@ func (door *frontDoor) serveFast(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Reset()
 		ctx.Error(fmt.Sprintf("502 bad gateway: front door %s/%s: instance %s did not answer: %v", door.app, door.env, b.host, err), http.StatusBadGateway)
 		rt.m.observe(http.StatusBadGateway, time.Since(start))
+	case remember:
+		t.rememberFast(&ctx.Response, rt)
 	}
 	// Otherwise the answer is counted when its body has been sent.
 }

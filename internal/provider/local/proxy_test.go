@@ -38,8 +38,8 @@ func TestFrontDoorWeightsAndHeaders(t *testing.T) {
 		}
 		versions[strings.Fields(body)[0]]++
 	}
-	if share := float64(versions["version=v11"]) / n; share < 0.06 || share > 0.14 {
-		t.Fatalf("canary got %.1f%% of traffic, want 10%% ± 4: %v", share*100, versions)
+	if versions["version=v11"] != n/10 || versions["version=v10"] != n*9/10 {
+		t.Fatalf("%d requests split %v, want exactly 90%%/10%%", n, versions)
 	}
 	snap := p.Snapshot("checkout", "test")
 	if got := snap[stable.Name].Requests + snap[canary.Name].Requests; got != n {

@@ -37,7 +37,7 @@ func doorTo(t *testing.T, host string, fast bool) (*frontDoor, *groupMetrics, st
 	ep := &endpoints{}
 	ep.set([]*backend{{host: host}})
 	m := newGroupMetrics()
-	door.table.Store(&routeTable{total: 100, routes: []*route{{name: "checkout-v001", weight: 100, cumulative: 100, ep: ep, m: m}}})
+	door.table.Store(newRouteTable([]*route{{name: "checkout-v001", weight: 100, ep: ep, m: m}}, nil, "", nil))
 	if fast {
 		door.mu.Lock()
 		err := door.listenLocked("127.0.0.1:0")
