@@ -32,7 +32,13 @@ func compare(after *client, beforeBin, tmp, dbURL string, s shape, requests, rou
 	if err != nil {
 		return err
 	}
-	before := &client{base: srv.URL, http: &http.Client{Timeout: 60 * time.Second, Transport: harness.Authorized{Token: tok}}}
+	// The second server's start wrote a new admin token and revoked the
+	// first's (one "local" token at a time): both servers read tokens from
+	// the same database, so the new one serves both.
+	// A redirect (to /login) is an error, not a fast page.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	before := &client{base: srv.URL, http: &http.Client{Timeout: 60 * time.Second, Transport: harness.Authorized{Token: tok}, CheckRedirect: noRedirect}}
+	after = &client{base: after.base, http: before.http}
 	fmt.Printf("\nbefore (%s) / after, same database, %d alternating rounds of %d requests (p50 ms per round):\n", beforeBin, rounds, requests)
 	for _, e := range endpoints(s, 50) {
 		if !strings.HasPrefix(e.name, "UI GET /applications") && e.name != "UI GET /" {
@@ -48,6 +54,9 @@ func compare(after *client, beforeBin, tmp, dbURL string, s shape, requests, rou
 			if err != nil {
 				return err
 			}
+			if bq[2] != aq[2] && (bq[2] < aq[2]/2 || aq[2] < bq[2]/2) {
+				return fmt.Errorf("%s: before answers %.0f bytes, after %.0f: not the same page", e.name, bq[2], aq[2])
+			}
 			b50, a50 = append(b50, bq[0]), append(a50, aq[0])
 			b99, a99 = append(b99, bq[1]), append(a99, aq[1])
 			ratios = append(ratios, bq[0]/aq[0])
@@ -58,20 +67,22 @@ func compare(after *client, beforeBin, tmp, dbURL string, s shape, requests, rou
 	return nil
 }
 
-// sample fetches e's first page n times and returns its p50 and p99 in ms.
-func (c *client) sample(e endpoint, n int) ([2]float64, error) {
+// sample fetches e's first page n times and returns its p50 and p99 in ms
+// and the largest answer's size in bytes.
+func (c *client) sample(e endpoint, n int) ([3]float64, error) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var ds []float64
+	size := 0
 	for range n {
-		d, _, _, err := c.get(e.first(r))
+		d, sz, _, err := c.get(e.first(r))
 		if err != nil {
-			return [2]float64{}, err
+			return [3]float64{}, err
 		}
-		ds = append(ds, ms(d))
+		ds, size = append(ds, ms(d)), max(size, sz)
 	}
 	sort.Float64s(ds)
 	q := func(p float64) float64 { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
-	return [2]float64{round1(q(0.5)), round1(q(0.99))}, nil
+	return [3]float64{round1(q(0.5)), round1(q(0.99)), float64(size)}, nil
 }
 
 func median(xs []float64) float64 {
