@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/postgres"
 )
 
@@ -232,8 +233,28 @@ func copyHistory(ctx context.Context, conn *pgx.Conn, s shape, from time.Time) e
 		return fmt.Errorf("copy executions: %w", err)
 	}
 
-	stages := s.pipeline(0).Stages
+	// The environments each execution may change, as ExecutionInsert
+	// records them (execution_environment: the UI's "last here").
+	envs := store.ExecutionEnvironments(s.pipeline(0))
 	i, k := 0, 0
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"execution_environment"}, []string{"execution_id", "environment", "application", "created_at"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if k == len(envs) {
+				i, k = i+1, 0
+			}
+			if i == s.Executions {
+				return nil, nil
+			}
+			r := row(i)
+			k++
+			return []any{r.id, envs[k-1], r.app, r.created}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("copy execution environments: %w", err)
+	}
+
+	stages := s.pipeline(0).Stages
+	i, k = 0, 0
 	_, err = conn.CopyFrom(ctx, pgx.Identifier{"stage"}, []string{"execution_id", "name", "position", "type", "status", "reason", "version", "attempt", "output", "started_at", "ended_at"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if k == len(stages) {

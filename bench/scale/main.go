@@ -18,7 +18,10 @@
 // -apps takes a comma-separated list: each size gets its own database and
 // server, so the RSS lines compare sizes.
 //
-//	go run ./bench/scale [-apps 1000,3000,10000] [-executions 1500000] [-requests 200] [-page 50] [-bin PATH]
+// -before BIN also starts an older build on the same database and compares
+// the UI pages on both, in alternating rounds (-rounds).
+//
+//	go run ./bench/scale [-apps 1000,3000,10000] [-executions 1500000] [-requests 200] [-page 50] [-bin PATH] [-before PATH -rounds 5]
 package main
 
 import (
@@ -54,6 +57,8 @@ func main() {
 		pageSize = flag.Int("page", 50, "page size (limit)")
 		bin      = flag.String("bin", "", "gennaker binary (default: go build ./cmd/gennaker)")
 		skip     = flag.String("skip", "", "leave out these endpoints (names as printed), comma separated")
+		before   = flag.String("before", "", "a second gennaker binary (an older build): measure the UI pages on both over the same database, in alternating rounds")
+		rounds   = flag.Int("rounds", 5, "rounds of the -before comparison")
 	)
 	flag.Parse()
 	ctx := context.Background()
@@ -70,14 +75,14 @@ func main() {
 		n, err := strconv.Atoi(strings.TrimSpace(a))
 		check(err)
 		s := shape{Apps: n, Envs: *envs, Executions: *execs, AuditEntries: *audits, Tokens: *tokens, Now: time.Now().UTC().Truncate(time.Second)}
-		if err := runSize(ctx, pg, path, tmp, s, *requests, *pageSize, *skip); err != nil {
+		if err := runSize(ctx, pg, path, tmp, s, *requests, *pageSize, *skip, *before, *rounds); err != nil {
 			pg.Stop()
 			check(err)
 		}
 	}
 }
 
-func runSize(ctx context.Context, pg *pgenv.Server, bin, tmp string, s shape, requests, page int, skip string) error {
+func runSize(ctx context.Context, pg *pgenv.Server, bin, tmp string, s shape, requests, page int, skip, before string, rounds int) error {
 	fmt.Printf("\n== %d applications × %d environments, %d executions (%d stages, %d events), %d audit entries, %d tokens\n",
 		s.Apps, s.Envs, s.Executions, s.Executions*(s.Envs+1), 2*s.Executions, s.AuditEntries, s.Tokens)
 	name, err := pg.CreateDatabase(ctx, fmt.Sprintf("scale%d", s.Apps))
@@ -144,6 +149,9 @@ func runSize(ctx context.Context, pg *pgenv.Server, bin, tmp string, s shape, re
 		verdict = "MISSES"
 	}
 	fmt.Printf("VmRSS after every endpoint %.1f MiB (VmHWM %.1f MiB) (target < 1024 MiB): %s\n", mib(rss1), mib(hwm), verdict)
+	if before != "" {
+		return compare(c, before, tmp, dbURL, s, requests, rounds)
+	}
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
-	"github.com/gennaker/gennaker/internal/strategy"
 )
 
 // Starter starts executions of pipeline definitions.
@@ -197,81 +196,6 @@ func (s *Service) noDeployInProgress(ctx context.Context, app, env string) error
 		}
 	}
 	return nil
-}
-
-// Status reports the server groups of an application in every environment.
-func (s *Service) Status(ctx context.Context, app string) (*AppStatus, error) {
-	if _, err := s.Store.ApplicationGet(ctx, app); err != nil {
-		return nil, fmt.Errorf("application %q: %w", app, err)
-	}
-	envs, err := s.Store.EnvironmentList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	execs, err := s.Store.ExecutionList(ctx, store.ExecutionListParams{Application: app, Limit: 50})
-	if err != nil {
-		return nil, err
-	}
-	out := &AppStatus{Application: app, Environments: []EnvironmentStatus{}}
-	for _, env := range envs {
-		groups, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app, Environment: env.Name})
-		if err != nil {
-			return nil, err
-		}
-		es := EnvironmentStatus{Environment: env.Name, FrontDoor: env.FrontDoors[app], ServerGroups: []ServerGroupStatus{}}
-		for _, sg := range groups {
-			st := ServerGroupStatus{ServerGroup: sg, Total: sg.Instances}
-			if s.Inspector != nil && sg.Status != model.ServerGroupCreating {
-				var err error
-				if st.Healthy, st.Total, err = s.Inspector.Health(ctx, env, sg); err != nil {
-					st.Healthy, st.Total, st.Error = 0, sg.Instances, err.Error()
-					if es.Error == "" {
-						es.Error = st.Error
-					}
-				}
-			}
-			es.ServerGroups = append(es.ServerGroups, st)
-		}
-		setEffectiveWeights(env.Target, es.ServerGroups)
-		for i := range execs {
-			if touches(execs[i].Spec, env.Name) {
-				es.LastExecution = &execs[i]
-				break
-			}
-		}
-		if len(es.ServerGroups) > 0 || es.LastExecution != nil {
-			out.Environments = append(out.Environments, es)
-		}
-	}
-	return out, nil
-}
-
-// setEffectiveWeights fills in what share of requests each group really
-// gets: where traffic follows replica counts, its share of the healthy
-// instances of the up groups with a weight; elsewhere its weight.
-func setEffectiveWeights(t model.TargetSpec, groups []ServerGroupStatus) {
-	weights, healthy := map[string]int{}, map[string]int{}
-	for _, g := range groups {
-		if g.Status == model.ServerGroupUp {
-			weights[g.Name], healthy[g.Name] = g.Weight, g.Healthy
-		}
-	}
-	eff := strategy.EffectiveWeights(weights, healthy)
-	for i := range groups {
-		groups[i].EffectiveWeight = groups[i].Weight
-		if t.SplitsByReplicas() {
-			groups[i].EffectiveWeight = eff[groups[i].Name]
-		}
-	}
-}
-
-func touches(pl model.Pipeline, env string) bool {
-	for _, st := range pl.Stages {
-		if st.Changes(env) {
-			return true
-		}
-	}
-	return false
 }
 
 // Logs returns the last lines of every running instance of app in env.

@@ -68,4 +68,8 @@ type ServerGroupStatus struct {
 	// Error is why its health could not be read; Healthy is then unknown
 	// (0) and Total the instances it should have.
 	Error string `json:"error,omitempty"`
+	// HealthUnread is set when the target was not asked (a page of many
+	// applications reads only the health that costs no request): Healthy
+	// is then unknown (0) and Total the instances it should have.
+	HealthUnread bool `json:"healthUnread,omitempty"`
 }

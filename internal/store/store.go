@@ -98,6 +98,12 @@ type Queries interface {
 	ExecutionGet(ctx context.Context, id string) (*model.Execution, error)
 	// ExecutionList returns executions newest first, with their stages.
 	ExecutionList(ctx context.Context, params ExecutionListParams) ([]model.Execution, error)
+	// ExecutionLatest returns the newest execution of each application of
+	// params (Environment ""), and of each application in each of
+	// params.Environments, without stages; an application or pair with no
+	// execution is left out. At most one query per kind, each an index
+	// probe per pair, however many executions are stored.
+	ExecutionLatest(ctx context.Context, params ExecutionLatestParams) ([]LatestExecution, error)
 	// ExecutionSetStatus moves an execution from one of params.From to params.To.
 	ExecutionSetStatus(ctx context.Context, params ExecutionSetStatusParams) error
 
@@ -413,7 +419,10 @@ type EventListParams struct {
 
 // ServerGroupListParams filters ServerGroupList.
 type ServerGroupListParams struct {
-	Application      string
+	Application string
+	// Applications, when not empty, keeps only server groups of these
+	// applications (at most MaxBatchApplications: a page's worth).
+	Applications     []string
 	Environment      string
 	IncludeDestroyed bool
 }

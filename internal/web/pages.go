@@ -11,8 +11,7 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// appsPerPage is how many applications / shows at a time: each costs a
-// status and a last execution.
+// appsPerPage is how many applications / shows at a time.
 const appsPerPage = 50
 
 // appsPage is the applications page: one page of applications by name,
@@ -24,7 +23,8 @@ type appsPage struct {
 }
 
 // applications renders / : a page of applications (?after=NAME for the
-// next) and their clusters.
+// next) and their clusters, in a fixed number of queries however many
+// applications and environments there are (TestApplicationsPageQueries).
 func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	rd := auth.ReadableFrom(ctx)
@@ -41,16 +41,20 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 	if len(apps) == appsPerPage {
 		d.Next = apps[len(apps)-1].Name
 	}
+	names := make([]string, len(apps))
+	for i, a := range apps {
+		names[i] = a.Name
+	}
+	ov, err := h.cfg.Status.Overview(ctx, names)
+	if err != nil {
+		h.fail(w, r, err, "Applications")
+		return
+	}
+	now := h.cfg.Now()
 	for _, a := range apps {
-		last, err := h.cfg.Store.ExecutionList(r.Context(), store.ExecutionListParams{Application: a.Name, Limit: 1})
-		if err != nil {
-			h.fail(w, r, err, "Executions of "+a.Name)
-			return
-		}
-		v, err := h.appView(r, a, last)
-		if err != nil {
-			h.fail(w, r, err, "Application "+a.Name)
-			return
+		v := appView{App: a, Last: summarize(ov.Latest[a.Name], now)}
+		if st := ov.Statuses[a.Name]; st != nil {
+			v.Envs = buildEnvs(st, now)
 		}
 		d.Apps = append(d.Apps, v)
 	}

@@ -49,9 +49,11 @@ type Store interface {
 }
 
 // StatusSource reports an application's server groups with live health
-// (the deploy service).
+// (the deploy service): one application's, or a page of them in a fixed
+// number of queries.
 type StatusSource interface {
 	Status(ctx context.Context, app string) (*deploy.AppStatus, error)
+	Overview(ctx context.Context, apps []string) (*deploy.Overview, error)
 }
 
 var (

@@ -263,9 +263,31 @@ async function main() {
     });
 
     let gated;
-    await check('an execution waiting for judgment shows Approve and Reject', async () => {
+    await check('the applications page follows the change stream, one fetch in flight at a time', async () => {
+      // Count the page's own refetches (GET of this page) and how many are in flight at once.
+      await page.addInitScript(() => {
+        const orig = window.fetch;
+        window.__refetch = { n: 0, inFlight: 0, most: 0 };
+        window.fetch = async (input, init) => {
+          const self = String(input) === location.href && !(init && init.method && init.method !== 'GET');
+          if (!self) return orig(input, init);
+          const r = window.__refetch;
+          r.n++; r.inFlight++; r.most = Math.max(r.most, r.inFlight);
+          try { return await orig(input, init); } finally { r.inFlight--; }
+        };
+      });
+      await page.goto(base + '/');
+      await page.getByText('● live').waitFor();
       gated = await api(base, 'POST', '/api/v1/applications/sample/deploy', { environment: 'local', version: 'v3', pipeline: 'sample-gated' });
       await waitExecution(base, gated.id, e => e.stages.some(s => s.name === 'approve' && s.status === 'waiting'), 'to wait for a judgment');
+      // The new execution appears without a reload, from the stream's updates.
+      await page.locator(`a[href="/executions/${gated.id}"]`).first().waitFor({ timeout: 30000 });
+      const r = await page.evaluate(() => window.__refetch);
+      assert(r.n >= 1 && r.most === 1, `refetches ${JSON.stringify(r)}: want at least one, never two at once`);
+    });
+
+    await check('an execution waiting for judgment shows Approve and Reject', async () => {
+      assert(gated, 'the deploy of the check before started');
       await page.goto(base + '/');
       await page.locator(`a[href="/executions/${gated.id}"]`).first().click();
       await page.waitForURL(`**/executions/${gated.id}`);

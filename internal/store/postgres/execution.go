@@ -39,6 +39,9 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 		if err != nil {
 			return err
 		}
+		if err := q.executionEnvironmentsInsert(ctx, exec); err != nil {
+			return err
+		}
 		for i := range exec.Stages {
 			st := &exec.Stages[i]
 			st.ExecutionID = exec.ID

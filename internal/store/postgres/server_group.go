@@ -68,6 +68,12 @@ func (q *queries) ServerGroupGet(ctx context.Context, environment, name string) 
 
 // ServerGroupList returns server groups oldest first.
 func (q *queries) ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error) {
+	if err := params.Check(); err != nil {
+		return nil, err
+	}
+	if len(params.Applications) > 0 {
+		return q.serverGroupListOf(ctx, params)
+	}
 	groups, err := listRows(ctx, q, "ServerGroupList", scanServerGroup, pgx.NamedArgs{
 		"application":       params.Application,
 		"environment":       params.Environment,
@@ -150,4 +156,17 @@ func scanServerGroup(row pgx.Row) (*model.ServerGroup, error) {
 	}
 	sg.CreatedAt, sg.UpdatedAt = utc(sg.CreatedAt), utc(sg.UpdatedAt)
 	return &sg, nil
+}
+
+// serverGroupListOf lists the server groups of params.Applications in one
+// query (params.Application and params.Environment narrow the answer).
+func (q *queries) serverGroupListOf(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error) {
+	groups, err := listRows(ctx, q, "ServerGroupListOfApplications", scanServerGroup, pgx.NamedArgs{
+		"applications":      strs(params.Applications),
+		"include_destroyed": params.IncludeDestroyed,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list server groups of %d applications: %w", len(params.Applications), err)
+	}
+	return store.NarrowServerGroups(groups, params), nil
 }

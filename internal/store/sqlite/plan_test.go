@@ -92,3 +92,35 @@ func auditListArgs(actor bool) []any {
 	}
 	return args
 }
+
+// TestBatchQueriesUseIndexes checks the batched reads of the UI's pages:
+// every application (and environment) of the batch is a seek into an index
+// that holds the answer in order, never a scan of the executions.
+func TestBatchQueriesUseIndexes(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	latest := explain(t, s, query("ExecutionLatest"),
+		sql.Named("applications", `["a","b"]`), sql.Named("environments", `["prod"]`))
+	for _, want := range []string{
+		"SEARCH x USING COVERING INDEX execution_application_latest (application=?)",
+		"SEARCH x USING COVERING INDEX execution_environment_latest (application=? AND environment=?)",
+		"SEARCH e USING INDEX sqlite_autoindex_execution_1 (id=?)",
+	} {
+		if !strings.Contains(latest, want) {
+			t.Errorf("plan of ExecutionLatest:\n%s\nwant it to contain %q", latest, want)
+		}
+	}
+	t.Logf("plan of ExecutionLatest:\n%s", latest)
+	if strings.Contains(latest, "SCAN x") || strings.Contains(latest, "SCAN e") {
+		t.Errorf("plan of ExecutionLatest scans a table:\n%s", latest)
+	}
+	groups := explain(t, s, query("ServerGroupListOfApplications"),
+		sql.Named("applications", `["a","b"]`), sql.Named("include_destroyed", false))
+	if want := "SEARCH server_group USING INDEX sqlite_autoindex_server_group_2 (application=?)"; !strings.Contains(groups, want) {
+		t.Errorf("plan of ServerGroupListOfApplications:\n%s\nwant it to contain %q", groups, want)
+	}
+}

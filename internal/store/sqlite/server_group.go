@@ -66,6 +66,12 @@ func (q *queries) ServerGroupGet(ctx context.Context, environment, name string) 
 
 // ServerGroupList returns server groups oldest first.
 func (q *queries) ServerGroupList(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error) {
+	if err := params.Check(); err != nil {
+		return nil, err
+	}
+	if len(params.Applications) > 0 {
+		return q.serverGroupListOf(ctx, params)
+	}
 	groups, err := listRows(ctx, q, "ServerGroupList", scanServerGroup,
 		sql.Named("application", params.Application),
 		sql.Named("environment", params.Environment),
@@ -140,4 +146,16 @@ func scanServerGroup(row rowScanner) (*model.ServerGroup, error) {
 		return nil, fmt.Errorf("server group %s: updated_at: %w", sg.Name, err)
 	}
 	return &sg, nil
+}
+
+// serverGroupListOf lists the server groups of params.Applications in one
+// query (params.Application and params.Environment narrow the answer).
+func (q *queries) serverGroupListOf(ctx context.Context, params store.ServerGroupListParams) ([]model.ServerGroup, error) {
+	groups, err := listRows(ctx, q, "ServerGroupListOfApplications", scanServerGroup,
+		sql.Named("applications", jsonArray(params.Applications)),
+		sql.Named("include_destroyed", params.IncludeDestroyed))
+	if err != nil {
+		return nil, fmt.Errorf("list server groups of %d applications: %w", len(params.Applications), err)
+	}
+	return store.NarrowServerGroups(groups, params), nil
 }

@@ -192,6 +192,11 @@ func fill(t *testing.T, ctx context.Context, path string) {
 		Params:    map[string]string{"version": "1.2.3"},
 		Trigger:   model.Trigger{Kind: "manual", Actor: "ada", CommitTime: ptr(t0.Add(-time.Hour))},
 		CreatedAt: t0,
+		// The deploy stage gives the execution a row in execution_environment.
+		Spec: model.Pipeline{Name: "ship", Application: "checkout", Stages: []model.StageSpec{
+			{Name: "zeta", Deploy: &model.DeployStage{Environment: "prod"}},
+			{Name: "alpha", Needs: []string{"zeta"}, Judgment: &model.JudgmentStage{Instructions: "look"}},
+		}},
 		Stages: []model.Stage{
 			// A running stage claimed by the old server's worker, with a job queued.
 			{Name: "zeta", Type: model.StageNoop, Status: model.StageRunning, Attempt: 1, State: json.RawMessage(`{"step": 2}`),

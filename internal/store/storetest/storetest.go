@@ -48,6 +48,7 @@ func Run(t *testing.T, d Driver) {
 		{"Queue", testQueue},
 		{"Event", testEvent},
 		{"ServerGroup", testServerGroup},
+		{"Batch", testBatch},
 		{"Analysis", testAnalysis},
 		{"Time", testTime},
 		{"Lease", testLease},

@@ -21,31 +21,64 @@
     return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   }
 
-  // refresh fetches this page again and swaps in its #live region. It waits
-  // while someone is typing in a field inside the region.
+  // refresh fetches this page again and swaps in its #live region. At most
+  // one fetch is in flight: a refresh asked for meanwhile is remembered and
+  // made once that fetch ends, so a burst of changes costs two fetches, not
+  // one per change, and a slow server never sees fetches pile up. A fetch
+  // that hangs is given up after refreshTimeout. It waits while someone is
+  // typing in a field inside the region, and while the tab is hidden.
+  const refreshTimeout = 20000;
+  let inFlight = null; // the AbortController of the fetch in flight
+  let again = false;   // a refresh was asked for while one was in flight
+  let missed = false;  // a refresh was asked for while the tab was hidden
+  let dueAt = 0;       // when the scheduled refresh runs (0: none)
+
   async function refresh() {
+    dueAt = 0;
     const cur = document.getElementById('live');
     if (!cur) return;
+    if (document.visibilityState === 'hidden') { missed = true; return; }
+    if (inFlight) { again = true; return; }
     const active = document.activeElement;
     if (active && cur.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.value) {
       schedule(2000);
       return;
     }
-    let res;
-    try { res = await fetch(location.href, { headers: { Accept: 'text/html' }, cache: 'no-store' }); } catch { return; }
-    if (!res.ok) return;
-    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-    const next = doc.getElementById('live');
-    if (!next || next.innerHTML === cur.innerHTML) return;
-    const focusedId = active && active.id;
-    cur.innerHTML = next.innerHTML;
-    if (focusedId && cur.querySelector('#' + CSS.escape(focusedId))) document.getElementById(focusedId).focus();
+    const ctl = new AbortController();
+    const giveUp = setTimeout(() => ctl.abort(), refreshTimeout);
+    inFlight = ctl;
+    try {
+      const res = await fetch(location.href, { headers: { Accept: 'text/html' }, cache: 'no-store', signal: ctl.signal });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const next = doc.getElementById('live');
+      if (!next || next.innerHTML === cur.innerHTML) return;
+      const focusedId = active && active.id;
+      cur.innerHTML = next.innerHTML;
+      if (focusedId && cur.querySelector('#' + CSS.escape(focusedId))) document.getElementById(focusedId).focus();
+    } catch {
+      // Offline, aborted or refused: the next change or the fallback timer tries again.
+    } finally {
+      clearTimeout(giveUp);
+      inFlight = null;
+      if (again) { again = false; schedule(); }
+    }
   }
 
+  // schedule asks for a refresh in delay ms (150 by default). Requests
+  // coalesce: one already due sooner is kept, so a stream of changes does
+  // not postpone the refresh forever, and many become one.
   function schedule(delay) {
+    const at = Date.now() + (delay === undefined ? 150 : delay);
+    if (dueAt && dueAt <= at) return;
     clearTimeout(timer);
-    timer = setTimeout(refresh, delay === undefined ? 150 : delay);
+    dueAt = at;
+    timer = setTimeout(refresh, at - Date.now());
   }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && missed) { missed = false; schedule(0); }
+  });
 
   function activeStage(exec) {
     return (exec.stages || []).some(s => s.status === 'running' || s.status === 'waiting');
@@ -53,8 +86,18 @@
 
   if (liveURL && 'EventSource' in window) {
     const es = new EventSource(liveURL);
-    es.onopen = () => setLive('● live');
-    es.onerror = () => setLive('reconnecting…');
+    // While the stream is down (EventSource reconnects by itself), changes
+    // are not announced: look again now and then until it is back.
+    const fallbackEvery = 30000;
+    let fallback = null;
+    es.onopen = () => {
+      setLive('● live');
+      if (fallback) { clearInterval(fallback); fallback = null; schedule(0); } // catch up on what was missed
+    };
+    es.onerror = () => {
+      setLive('reconnecting…');
+      if (!fallback && es.readyState !== EventSource.CLOSED) fallback = setInterval(() => schedule(0), fallbackEvery);
+    };
     // /api/v1/executions/{id}/stream: the whole execution on every change.
     es.addEventListener('execution', ev => {
       const exec = JSON.parse(ev.data);
@@ -66,15 +109,13 @@
       schedule(50);
       if (exec.status !== 'running' && !activeStage(exec)) {
         es.close();
+        if (fallback) { clearInterval(fallback); fallback = null; }
         setLive('finished');
       }
     });
-    // /api/v1/stream: one "update" per execution change anywhere.
+    // /api/v1/stream: one "update" per execution change anywhere; a burst
+    // of them becomes one refresh (see schedule).
     es.addEventListener('update', () => schedule(300));
-    // Health and traffic can change without an execution event; look again now and then.
-    if (liveURL === '/api/v1/stream') {
-      setInterval(() => { if (document.visibilityState === 'visible') schedule(0); }, 5000);
-    }
   }
 
   function parseParams(text) {

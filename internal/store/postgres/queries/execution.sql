@@ -65,3 +65,32 @@ WHERE execution_id = @execution_id AND name = @name AND version = @version
 
 -- name: StageStatus
 SELECT status || ' at version ' || version FROM stage WHERE execution_id = @execution_id AND name = @name;
+
+-- name: ExecutionEnvironmentInsert
+INSERT INTO execution_environment (execution_id, environment, application, created_at)
+VALUES (@execution_id, @environment, @application, @created_at);
+
+-- name: ExecutionLatest
+-- For each application of @applications, its newest execution; for each
+-- pair of it and an environment of @environments, its newest execution that
+-- may change that environment. Each lateral subquery is one seek into
+-- execution_application_latest or execution_environment_latest, however
+-- many executions are stored.
+SELECT l.application, l.environment,
+       e.id, e.pipeline, e.application, e.status, e.reason, e.params, e.trigger, e.spec, e.created_at, e.ended_at, e.version
+FROM (
+    SELECT a.name AS application, '' AS environment, x.id AS execution_id
+    FROM unnest(@applications::text[]) AS a(name)
+    CROSS JOIN LATERAL (
+        SELECT id FROM execution WHERE application = a.name
+        ORDER BY created_at DESC, id DESC LIMIT 1) x
+    UNION ALL
+    SELECT a.name, v.name, x.execution_id
+    FROM unnest(@applications::text[]) AS a(name)
+    CROSS JOIN unnest(@environments::text[]) AS v(name)
+    CROSS JOIN LATERAL (
+        SELECT execution_id FROM execution_environment WHERE application = a.name AND environment = v.name
+        ORDER BY created_at DESC, execution_id DESC LIMIT 1) x
+) l
+JOIN execution e ON e.id = l.execution_id
+ORDER BY l.application, l.environment;

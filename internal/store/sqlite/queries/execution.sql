@@ -67,3 +67,29 @@ WHERE execution_id = @execution_id AND name = @name AND version = @version
 
 -- name: StageStatus
 SELECT status || ' at version ' || version FROM stage WHERE execution_id = @execution_id AND name = @name;
+
+-- name: ExecutionEnvironmentInsert
+INSERT INTO execution_environment (execution_id, environment, application, created_at)
+VALUES (@execution_id, @environment, @application, @created_at);
+
+-- name: ExecutionLatest
+-- For each application of @applications (a JSON array), its newest
+-- execution; for each pair of it and an environment of @environments, its
+-- newest execution that may change that environment. Each correlated
+-- subquery is one seek into execution_application_latest or
+-- execution_environment_latest, however many executions are stored.
+SELECT l.application, l.environment,
+       e.id, e.pipeline, e.application, e.status, e.reason, e.params, e.trigger, e.spec, e.created_at, e.ended_at, e.version
+FROM (
+    SELECT a.value AS application, '' AS environment,
+           (SELECT x.id FROM execution x WHERE x.application = a.value
+            ORDER BY x.created_at DESC, x.id DESC LIMIT 1) AS execution_id
+    FROM json_each(@applications) a
+    UNION ALL
+    SELECT a.value, v.value,
+           (SELECT x.execution_id FROM execution_environment x WHERE x.application = a.value AND x.environment = v.value
+            ORDER BY x.created_at DESC, x.execution_id DESC LIMIT 1)
+    FROM json_each(@applications) a, json_each(@environments) v
+) l
+JOIN execution e ON e.id = l.execution_id
+ORDER BY l.application, l.environment;

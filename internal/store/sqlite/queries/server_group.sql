@@ -37,3 +37,13 @@ SELECT status FROM server_group WHERE environment = @environment AND name = @nam
 -- count too, so a name is never reused in its environment.
 SELECT coalesce(max(sequence), 0) + 1 FROM server_group
 WHERE application = @application AND environment = @environment;
+
+-- name: ServerGroupListOfApplications
+-- The server groups of the applications of @applications (a JSON array of
+-- at most store.MaxBatchApplications), in every environment: one seek per
+-- application into the (application, environment, sequence) key.
+SELECT name, application, environment, sequence, version, role, status, instances, weight, env, execution_id, last_good, rolled_back, created_at, updated_at
+FROM server_group
+WHERE application IN (SELECT value FROM json_each(@applications))
+  AND (@include_destroyed OR status <> 'destroyed')
+ORDER BY created_at, sequence, name;
