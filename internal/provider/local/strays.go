@@ -35,6 +35,14 @@ func (p *Provider) reapStrays() int {
 			}
 		}
 	}
+	for _, rec := range p.doorRecs {
+		if alive(rec.PID, rec.StartTime) {
+			known[rec.PID] = true
+		}
+	}
+	for _, d := range p.doors {
+		known[d.proc.pid] = true
+	}
 	for _, g := range p.groups {
 		g.mu.Lock()
 		for _, in := range g.instances {
