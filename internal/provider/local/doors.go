@@ -285,13 +285,17 @@ func (p *Provider) restoreDoor(ctx context.Context, env string) error {
 	return errors.Join(errs...)
 }
 
-// backendsOf lists the healthy instances of every server group of env.
+// backendsOf lists the healthy instances of every server group of env
+// that this provider has published: a group it is still adopting after a
+// restart is left out, so the front door keeps the instances it has.
 func (p *Provider) backendsOf(env string) doorBackends {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.dirtyMu.Lock()
+	defer p.dirtyMu.Unlock()
 	out := doorBackends{}
 	for ref, ep := range p.endpoints {
-		if ref.Environment != env {
+		if ref.Environment != env || !p.published[ref] {
 			continue
 		}
 		hosts := []string{}
@@ -305,13 +309,18 @@ func (p *Provider) backendsOf(env string) doorBackends {
 	return out
 }
 
-// endpointsChanged notes that a server group of env gained or lost a
-// healthy instance; pushEndpoints tells the front-door process. It takes
-// only a leaf lock: groups call it holding their own.
-func (p *Provider) endpointsChanged(env string) {
+// endpointsChanged notes that a server group gained or lost a healthy
+// instance; pushEndpoints tells the front-door process. It takes only a
+// leaf lock: groups call it holding their own.
+func (p *Provider) endpointsChanged(ref GroupRef) {
 	p.dirtyMu.Lock()
-	p.dirty[env] = true
+	p.published[ref] = true
+	p.dirty[ref.Environment] = true
 	p.dirtyMu.Unlock()
+	p.kickPush()
+}
+
+func (p *Provider) kickPush() {
 	select {
 	case p.pushKick <- struct{}{}:
 	default:
@@ -342,7 +351,12 @@ func (p *Provider) pushEndpoints() {
 			cancel()
 			if err != nil && p.ctx.Err() == nil {
 				p.log.Warn("could not tell the front door process about healthy instances; trying again", "environment", env, "err", err)
-				time.AfterFunc(250*time.Millisecond, func() { p.endpointsChanged(env) })
+				time.AfterFunc(250*time.Millisecond, func() {
+					p.dirtyMu.Lock()
+					p.dirty[env] = true
+					p.dirtyMu.Unlock()
+					p.kickPush()
+				})
 			}
 		}
 	}

@@ -19,7 +19,7 @@ type group struct {
 	ep   *endpoints // healthy instances, pushed to the front-door process
 	// notify tells the provider the group's environment has new healthy
 	// instances to push; it takes only a leaf lock.
-	notify func(env string)
+	notify func(ref GroupRef)
 
 	ops       sync.Mutex // serialises Ensure, Resize and Destroy of this group
 	destroyed bool       // guarded by ops
@@ -55,7 +55,7 @@ func (g *group) changedLocked() {
 	}
 	g.ep.set(bs)
 	if g.notify != nil {
-		g.notify(g.ref.Environment)
+		g.notify(g.ref)
 	}
 	close(g.changed)
 	g.changed = make(chan struct{})

@@ -59,9 +59,10 @@ type Provider struct {
 	stateMu sync.Mutex // serialises state file writes
 	doorOps sync.Mutex // serialises starting, adopting and stopping front-door processes
 
-	dirtyMu  sync.Mutex      // a leaf lock: guards dirty
-	dirty    map[string]bool // environments whose healthy instances changed since the last push
-	pushKick chan struct{}
+	dirtyMu   sync.Mutex        // a leaf lock: guards dirty and published
+	dirty     map[string]bool   // environments whose healthy instances changed since the last push
+	published map[GroupRef]bool // groups whose healthy instances this provider knows (pushed to front doors)
+	pushKick  chan struct{}
 
 	mu        sync.Mutex // guards the fields below; taken before any group's mu
 	closed    bool
@@ -126,7 +127,7 @@ func New(cfg Config) (*Provider, error) {
 		cfg: cfg, log: cfg.Logger, statePath: statePath, inherit: inheritedEnv(environ, cfg.PassEnv),
 		probe: &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
 		exe:   exe, ctx: ctx, cancel: cancel,
-		dirty: map[string]bool{}, pushKick: make(chan struct{}, 1),
+		dirty: map[string]bool{}, published: map[GroupRef]bool{}, pushKick: make(chan struct{}, 1),
 		groups: map[GroupRef]*group{}, orphans: st.byRef(),
 		endpoints: map[GroupRef]*endpoints{}, doors: map[string]*doorProcess{}, doorRecs: map[string]doorRecord{}, routes: map[string]FrontDoor{},
 	}
