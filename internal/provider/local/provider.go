@@ -335,14 +335,15 @@ func (p *Provider) Close() error {
 	return nil
 }
 
-// Shutdown destroys every server group, stops the front-door processes,
-// then closes the provider: nothing it started keeps running.
+// Shutdown destroys every server group, closes the provider (storing the
+// front doors' last samples), then stops the front-door processes:
+// nothing it started keeps running.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	var errs []error
 	for _, ref := range p.known() {
 		errs = append(errs, p.Destroy(ctx, ref))
 	}
-	errs = append(errs, p.stopDoors(ctx), p.Close())
+	errs = append(errs, p.Close(), p.stopDoors(ctx))
 	return errors.Join(errs...)
 }
 

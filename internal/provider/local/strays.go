@@ -23,8 +23,8 @@ func (p *Provider) marker() string {
 }
 
 // reapStrays kills every process that carries this provider's marker but is
-// neither a recorded instance nor in the process group of one (an instance's
-// own children). It returns how many it killed.
+// neither a recorded instance or front-door process nor in the process
+// group of one (an instance's own children). It returns how many it killed.
 func (p *Provider) reapStrays() int {
 	known := map[int]bool{} // recorded instance pids, which are also their process groups
 	p.mu.Lock()
