@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +32,9 @@ const (
 	doorChildVar = "GENNAKER_FRONTDOOR_CHILD"
 	// doorTokenVar carries the token a server must present (hello).
 	doorTokenVar = "GENNAKER_FRONTDOOR_TOKEN"
+	// doorInheritVar maps applications to the file descriptors of the
+	// listening sockets a predecessor handed over (JSON: {"app": 3}).
+	doorInheritVar = "GENNAKER_FRONTDOOR_INHERIT"
 )
 
 // doorDrainGrace is how long a stopping front-door process lets requests
@@ -55,14 +59,43 @@ func FrontDoorMain(args []string) int {
 		return 2
 	}
 	_ = os.Unsetenv(doorTokenVar)
+	inherited, err := inheritedListeners(os.Getenv(doorInheritVar))
+	if err != nil {
+		log.Error("cannot use the listening sockets handed over", "err", err)
+		return 2
+	}
 	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := serveDoors(ctx, doorChildConfig{Socket: *socket, Environment: *env, Token: token, Logger: log}); err != nil {
+	set := newDoorSet(*env, log)
+	set.inherited = inherited
+	if err := serveDoorSet(ctx, doorChildConfig{Socket: *socket, Environment: *env, Token: token, Logger: log}, set); err != nil {
 		log.Error("front door process stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// inheritedListeners opens the listening sockets named in spec (doorInheritVar).
+func inheritedListeners(spec string) (map[string]net.Listener, error) {
+	out := map[string]net.Listener{}
+	if spec == "" {
+		return out, nil
+	}
+	var fds map[string]int
+	if err := json.Unmarshal([]byte(spec), &fds); err != nil {
+		return nil, fmt.Errorf("%s: %w", doorInheritVar, err)
+	}
+	for app, fd := range fds {
+		f := os.NewFile(uintptr(fd), "listener-"+app)
+		ln, err := net.FileListener(f)
+		f.Close() // FileListener made its own duplicate
+		if err != nil {
+			return nil, fmt.Errorf("listener of %s (fd %d): %w", app, fd, err)
+		}
+		out[app] = ln
+	}
+	return out, nil
 }
 
 // MaybeServeFrontDoor turns this process into a front-door process and
@@ -143,6 +176,13 @@ func (c *doorControl) serve(conn net.Conn) {
 			}
 			return
 		}
+		if req.Op == opHandover && trusted {
+			if err := c.handover(conn.(*net.UnixConn), bw); err != nil {
+				c.cfg.Logger.Error("handover failed", "err", err)
+				return
+			}
+			continue
+		}
 		reply, stopAfter := c.answer(&req, &trusted)
 		reply.Protocol = doorProtocol
 		if err := writeDoorMessage(bw, reply); err != nil || bw.Flush() != nil {
@@ -172,7 +212,7 @@ func (c *doorControl) answer(req *doorRequest, trusted *bool) (doorReply, bool) 
 	if !*trusted {
 		return doorReply{Error: "say hello with the token first"}, false
 	}
-	if req.Protocol != doorProtocol {
+	if req.Protocol != doorProtocol && !stableOp(req.Op) {
 		return doorReply{Error: fmt.Sprintf("this front door process speaks protocol %d, the request %d: the server replaces the process", doorProtocol, req.Protocol)}, false
 	}
 	switch req.Op {
@@ -196,4 +236,37 @@ func (c *doorControl) answer(req *doorRequest, trusted *bool) (doorReply, bool) 
 		return doorReply{}, true
 	}
 	return doorReply{Error: fmt.Sprintf("unknown operation %q", req.Op)}, false
+}
+
+// handover sends the reply to opHandover with the listening sockets
+// attached, in one message: the server reads it with ReadMsgUnix.
+func (c *doorControl) handover(conn *net.UnixConn, bw *bufio.Writer) error {
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	reply, files, err := c.set.handover()
+	if err != nil {
+		reply = doorReply{Error: err.Error()}
+	}
+	defer func() {
+		for _, fd := range files {
+			_ = syscall.Close(fd)
+		}
+	}()
+	reply.Protocol = doorProtocol
+	b, err := json.Marshal(reply)
+	if err != nil {
+		return err
+	}
+	var rights []byte
+	if len(files) > 0 {
+		rights = syscall.UnixRights(files...)
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(doorCallTimeout))
+	if _, _, err := conn.WriteMsgUnix(append(b, '\n'), rights, nil); err != nil {
+		return err
+	}
+	_ = conn.SetWriteDeadline(time.Time{})
+	c.cfg.Logger.Info("listening sockets handed over to a successor", "applications", reply.Listeners)
+	return nil
 }

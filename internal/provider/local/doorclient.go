@@ -2,11 +2,15 @@ package local
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -58,11 +62,12 @@ func (d *doorProcess) connectLocked(ctx context.Context) error {
 		conn.Close()
 		return fmt.Errorf("front door socket %s is answered by pid %d for environment %q, not pid %d for %q: another process took it", d.socket, reply.PID, reply.Environment, d.proc.pid, d.env)
 	}
+	d.conn, d.br, d.started = conn, br, reply.Started
 	if reply.Protocol != doorProtocol {
-		conn.Close()
+		// Connected and trusted, for the requests every version answers
+		// (handover, stop); call refuses the others.
 		return fmt.Errorf("%w: %d, this server %d", errDoorProtocol, reply.Protocol, doorProtocol)
 	}
-	d.conn, d.br, d.started = conn, br, reply.Started
 	d.bound = reply.Doors
 	if d.bound == nil {
 		d.bound = map[string]string{}
@@ -154,4 +159,87 @@ func (d *doorProcess) disconnect() {
 		d.conn.Close()
 		d.conn = nil
 	}
+}
+
+// handover asks the process for its listening sockets, routes and healthy
+// instances (opHandover), to start a successor with. It keeps serving.
+func (d *doorProcess) handover(ctx context.Context) (doorReply, []*os.File, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	uc, ok := d.conn.(*net.UnixConn)
+	if !ok {
+		return doorReply{}, nil, fmt.Errorf("front door process of %s: not connected", d.env)
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(doorCallTimeout)
+	}
+	_ = uc.SetDeadline(deadline)
+	if err := writeDoorMessage(uc, doorRequest{Protocol: doorProtocol, Op: opHandover}); err != nil {
+		return doorReply{}, nil, err
+	}
+	buf, oob := make([]byte, 64<<10), make([]byte, syscall.CmsgSpace(64*4))
+	n, oobn, _, _, err := uc.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return doorReply{}, nil, err
+	}
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return doorReply{}, nil, err
+	}
+	for _, m := range msgs {
+		fds, err := syscall.ParseUnixRights(&m)
+		if err != nil {
+			closeAll()
+			return doorReply{}, nil, err
+		}
+		for _, fd := range fds {
+			files = append(files, os.NewFile(uintptr(fd), "front door listener"))
+		}
+	}
+	line := buf[:n]
+	for !bytes.HasSuffix(line, []byte{'\n'}) {
+		if len(line) >= maxDoorMessage {
+			closeAll()
+			return doorReply{}, nil, errDoorMessageTooLarge
+		}
+		more := make([]byte, 64<<10)
+		m, err := uc.Read(more)
+		if err != nil {
+			closeAll()
+			return doorReply{}, nil, err
+		}
+		line = append(line, more[:m]...)
+	}
+	var reply doorReply
+	if err := json.Unmarshal(line, &reply); err != nil {
+		closeAll()
+		return doorReply{}, nil, err
+	}
+	if reply.Error != "" || len(files) != len(reply.Listeners) {
+		closeAll()
+		return doorReply{}, nil, fmt.Errorf("front door process of %s refused the handover (%d sockets for %d listeners): %s", d.env, len(files), len(reply.Listeners), reply.Error)
+	}
+	return reply, files, nil
+}
+
+// stopNow asks the process to stop (opStop, which every version answers).
+func (d *doorProcess) stopNow(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conn == nil {
+		if err := d.connectLocked(ctx); err != nil && !errors.Is(err, errDoorProtocol) {
+			return err
+		}
+	}
+	_, err := exchange(ctx, d.conn, d.br, doorRequest{Protocol: doorProtocol, Op: opStop})
+	d.conn.Close()
+	d.conn = nil
+	return err
 }

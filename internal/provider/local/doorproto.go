@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -15,10 +16,22 @@ import (
 // acknowledgement that the request took effect.
 //
 // doorProtocol changes whenever a message changes meaning. A server that
-// finds a front-door process of another version (an upgrade) replaces it
-// (see adoptDoorProcess). The hello exchange never changes, so any two
-// versions can tell each other apart.
-const doorProtocol = 1
+// finds a front-door process of another version (an upgrade) has it hand
+// its listening sockets over to a process of its own (doors.go,
+// upgradeDoor). hello, handover and stop, and the fields they use, never
+// change, so any two versions can do that.
+var doorProtocol = protocolOf(doorProtocolBuild)
+
+// doorProtocolBuild overrides the protocol version at build time (-ldflags
+// -X), so that the upgrade test can build a gennaker that speaks another.
+var doorProtocolBuild string
+
+func protocolOf(build string) int {
+	if n, err := strconv.Atoi(build); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
 
 // maxDoorMessage bounds one line either way: a reply of 15 minutes of
 // per-second samples of a few server groups fits with room to spare.
@@ -41,7 +54,16 @@ const (
 	opSeconds doorOp = "seconds"
 	// opStop makes the process stop serving and exit.
 	opStop doorOp = "stop"
+	// opHandover asks for duplicates of the listening sockets (passed over
+	// the socket as SCM_RIGHTS with the reply) and the routes and healthy
+	// instances they serve, for a successor process. The process keeps
+	// serving until it is told to stop.
+	opHandover doorOp = "handover"
 )
+
+// stableOp reports whether op is one of the requests every protocol
+// version answers the same way.
+func stableOp(op doorOp) bool { return op == opHello || op == opHandover || op == opStop }
 
 // doorRequest is one line from the server.
 type doorRequest struct {
@@ -75,6 +97,14 @@ type doorReply struct {
 
 	Counters map[string]groupReading `json:"counters,omitempty"` // opSnapshot
 	Seconds  map[string][]Second     `json:"seconds,omitempty"`  // opSeconds
+
+	// opHandover: the applications whose listening sockets come with the
+	// reply, in order; the addresses they were configured with; their route
+	// tables; the healthy instances of every server group.
+	Listeners []string           `json:"listeners,omitempty"`
+	Addresses map[string]string  `json:"addresses,omitempty"`
+	Routes    map[string][]Route `json:"routes,omitempty"`
+	Endpoints doorBackends       `json:"endpoints,omitempty"`
 }
 
 // groupReading is one server group's counters with its answers by class

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -105,12 +106,21 @@ func (p *Provider) ensureDoor(ctx context.Context, env string) (*doorProcess, er
 			p.registerDoor(d)
 			return d, nil
 		}
+		if errors.Is(err, errDoorProtocol) {
+			nd, uerr := p.upgradeDoor(ctx, d)
+			if uerr == nil {
+				p.registerDoor(nd)
+				return nd, nil
+			}
+			d.disconnect()
+			err = fmt.Errorf("%w; the handover to a new process failed: %w", err, uerr)
+		}
 		p.log.Warn("cannot adopt the recorded front door process; starting another", "environment", env, "pid", rec.PID, "err", err)
 		if alive(rec.PID, rec.StartTime) {
 			(&process{pid: rec.PID, startTime: rec.StartTime, adopted: true}).terminate(ctx, p.cfg.GracePeriod)
 		}
 	}
-	d, err := p.spawnDoor(ctx, env)
+	d, err := p.spawnDoor(ctx, env, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -140,16 +150,58 @@ func (p *Provider) adoptDoor(ctx context.Context, rec doorRecord) (*doorProcess,
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.connectLocked(ctx); err != nil {
+		if errors.Is(err, errDoorProtocol) {
+			return d, err // connected: it can still hand over
+		}
 		return nil, err
 	}
+	return d, nil
+}
+
+// upgradeDoor replaces old, a front-door process that speaks another
+// protocol version (a gennaker upgrade), without refusing a connection: old
+// hands duplicates of its listening sockets over, a new process serves
+// them with old's routes and healthy instances, and only then old stops
+// accepting, finishes the requests it has and exits. Both accept on the
+// same sockets meanwhile.
+func (p *Provider) upgradeDoor(ctx context.Context, old *doorProcess) (*doorProcess, error) {
+	reply, files, err := old.handover(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("handover: %w", err)
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	d, err := p.spawnDoor(ctx, old.env, files, reply.Listeners)
+	if err != nil {
+		return nil, err
+	}
+	for _, app := range reply.Listeners {
+		_, err := d.call(ctx, func() doorRequest {
+			return doorRequest{Op: opRoutes, Application: app, Address: reply.Addresses[app], Routes: reply.Routes[app], Endpoints: reply.Endpoints}
+		})
+		if err != nil {
+			d.proc.terminate(ctx, time.Second) // old serves on
+			return nil, fmt.Errorf("routes of %s for the new process: %w", app, err)
+		}
+	}
+	if err := old.stopNow(ctx); err != nil {
+		p.log.Warn("the old front door process did not acknowledge its stop; stopping it", "pid", old.proc.pid, "err", err)
+		old.proc.terminate(ctx, p.cfg.GracePeriod)
+	}
+	p.log.Info("front door process replaced by one of this version; its listening sockets were handed over",
+		"environment", old.env, "old_pid", old.proc.pid, "pid", d.proc.pid, "applications", reply.Listeners)
 	return d, nil
 }
 
 // spawnDoor starts env's front-door process in a session of its own (a
 // signal to the server's process group, a closed terminal or the server's
 // death do not reach it), with its output appended to
-// DataDir/logs/frontdoor-ENV.log, and waits until it answers.
-func (p *Provider) spawnDoor(ctx context.Context, env string) (*doorProcess, error) {
+// DataDir/logs/frontdoor-ENV.log, and waits until it answers. inherit are
+// listening sockets a predecessor handed over, for the applications apps.
+func (p *Provider) spawnDoor(ctx context.Context, env string, inherit []*os.File, apps []string) (*doorProcess, error) {
 	sock, err := p.doorSocket(env)
 	if err != nil {
 		return nil, err
@@ -163,6 +215,15 @@ func (p *Provider) spawnDoor(ctx context.Context, env string) (*doorProcess, err
 	token := randomToken()
 	cmd := exec.Command(p.exe, "frontdoor", "--socket", sock, "--environment", env)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), p.marker(), doorChildVar + "=1", doorTokenVar + "=" + token}
+	if len(inherit) > 0 {
+		fds := map[string]int{}
+		for i, app := range apps {
+			fds[app] = 3 + i // ExtraFiles start at fd 3
+		}
+		spec, _ := json.Marshal(fds)
+		cmd.Env = append(cmd.Env, doorInheritVar+"="+string(spec))
+		cmd.ExtraFiles = inherit
+	}
 	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

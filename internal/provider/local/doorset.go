@@ -1,9 +1,12 @@
 package local
 
 import (
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,11 +23,16 @@ type doorSet struct {
 	mu    sync.Mutex
 	doors map[string]*frontDoor // by application
 	eps   map[string]*endpoints // by server group, shared by the doors' route tables
+	// routes is each application's table as last set, for a successor.
+	routes map[string][]Route
+	// inherited are listening sockets a predecessor handed over, by
+	// application; each is served once its application's routes are set.
+	inherited map[string]net.Listener
 }
 
 func newDoorSet(env string, log *slog.Logger) *doorSet {
 	return &doorSet{env: env, log: log, transport: newTransport(), started: time.Now(),
-		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}}
+		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}, routes: map[string][]Route{}, inherited: map[string]net.Listener{}}
 }
 
 func (s *doorSet) endpointsLocked(group string) *endpoints {
@@ -67,6 +75,9 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route) (string, error) {
 	for i, r := range routes {
 		eps[i] = s.endpointsLocked(r.ServerGroup)
 	}
+	s.routes[app] = routes
+	inherited := s.inherited[app]
+	delete(s.inherited, app)
 	s.mu.Unlock()
 
 	door.mu.Lock()
@@ -86,6 +97,12 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route) (string, error) {
 		}
 	}
 	door.table.Store(t)
+	if inherited != nil && door.srv == nil {
+		// Served from now on, by this process as well as its predecessor
+		// until that one stops: no connection is refused.
+		door.serveLocked(inherited, addr)
+		return door.bound, nil
+	}
 	if door.srv != nil && door.addr == addr {
 		return door.bound, nil
 	}
@@ -194,4 +211,62 @@ func (s *doorSet) close(grace time.Duration) {
 		}
 	}
 	s.transport.CloseIdleConnections()
+}
+
+// handover lists what a successor process needs: duplicates of the
+// listening sockets (the caller sends and closes them) with their
+// applications, the configured addresses, the route tables and the healthy
+// instances.
+func (s *doorSet) handover() (doorReply, []int, error) {
+	reply := doorReply{Addresses: map[string]string{}, Routes: map[string][]Route{}, Endpoints: doorBackends{}}
+	var files []int
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for app, door := range s.doors {
+		door.mu.Lock()
+		ln, addr := door.ln, door.addr
+		door.mu.Unlock()
+		if ln == nil {
+			continue
+		}
+		tcp, ok := ln.Listener.(*net.TCPListener)
+		if !ok {
+			continue
+		}
+		// A plain dup: (*net.TCPListener).File would make the socket,
+		// shared with this process, blocking.
+		f, err := dupListener(tcp)
+		if err != nil {
+			for _, f := range files {
+				_ = syscall.Close(f)
+			}
+			return doorReply{}, nil, fmt.Errorf("duplicate the listener of %s: %w", app, err)
+		}
+		files = append(files, f)
+		reply.Listeners = append(reply.Listeners, app)
+		reply.Addresses[app] = addr
+		reply.Routes[app] = s.routes[app]
+	}
+	for group, ep := range s.eps {
+		hosts := []string{}
+		if l := ep.list.Load(); l != nil {
+			for _, b := range *l {
+				hosts = append(hosts, b.host)
+			}
+		}
+		reply.Endpoints[group] = hosts
+	}
+	return reply, files, nil
+}
+
+func dupListener(ln *net.TCPListener) (int, error) {
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd, dupErr := -1, error(nil)
+	if err := rc.Control(func(s uintptr) { fd, dupErr = syscall.Dup(int(s)) }); err != nil {
+		return -1, err
+	}
+	return fd, dupErr
 }

@@ -71,6 +71,13 @@ func (door *frontDoor) listenLocked(addr string) error {
 	if err != nil {
 		return fmt.Errorf("front door %s/%s cannot listen on %s: %w: pick another address in the environment's frontDoors or stop what uses it", door.app, door.env, addr, err)
 	}
+	door.serveLocked(ln, addr)
+	return nil
+}
+
+// serveLocked serves ln (configured as addr), instead of the listener
+// served so far. Callers hold door.mu.
+func (door *frontDoor) serveLocked(ln net.Listener, addr string) {
 	door.stopLocked()
 	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}}
 	fb := newConnListener(ln.Addr())
@@ -90,7 +97,6 @@ func (door *frontDoor) listenLocked(addr string) error {
 		}
 	}()
 	door.log.Info("front door listening", "addr", door.bound)
-	return nil
 }
 
 // shutdownGrace is how long requests in flight may finish after the front
