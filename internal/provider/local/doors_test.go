@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,6 +197,7 @@ func TestSetRoutesIsAcknowledgedBeforeItReturns(t *testing.T) {
 	ensureHealthy(t, p, a)
 	ensureHealthy(t, p, b)
 	c := httpClient()
+	var took []time.Duration
 	for i := range 20 {
 		to, version := a, "version=v1"
 		if i%2 == 1 {
@@ -206,8 +208,9 @@ func TestSetRoutesIsAcknowledgedBeforeItReturns(t *testing.T) {
 			Routes: []Route{{ServerGroup: to.Name, Weight: 100}}}); err != nil {
 			t.Fatal(err)
 		}
-		if took := time.Since(start); took > time.Second {
-			t.Errorf("SetRoutes took %s", took)
+		took = append(took, time.Since(start))
+		if took[i] > time.Second {
+			t.Errorf("SetRoutes took %s", took[i])
 		}
 		url := "http://" + p.FrontDoorAddress("checkout", "test") + "/"
 		for range 5 {
@@ -216,4 +219,6 @@ func TestSetRoutesIsAcknowledgedBeforeItReturns(t *testing.T) {
 			}
 		}
 	}
+	slices.Sort(took)
+	t.Logf("SetRoutes, acknowledged: median %s, max %s (20 switches)", took[len(took)/2], took[len(took)-1])
 }
