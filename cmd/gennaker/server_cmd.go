@@ -64,7 +64,7 @@ func newServerCmd() *cobra.Command {
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API listen address (loopback by default)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log debug messages")
-	cmd.Flags().BoolVar(&opts.DestroyOnExit, "destroy-on-exit", false, "stop every local instance when the server stops (the demo uses this)")
+	cmd.Flags().BoolVar(&opts.DestroyOnExit, "destroy-on-exit", false, "stop every local instance and front-door process when the server stops (the demo uses this)")
 	_ = cmd.Flags().MarkHidden("destroy-on-exit")
 	cmd.Flags().StringSliceVar(&opts.PassEnv, "pass-env", nil, "a variable of the server's environment that local instances get too (they get only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM of it otherwise); repeat for several")
 	cmd.Flags().StringVar(&opts.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")

@@ -49,8 +49,9 @@ type Options struct {
 	Ready func(url string)
 	// Workers bounds concurrent stage jobs (default 100).
 	Workers int
-	// DestroyOnExit stops every local instance when the server stops
-	// (`demo --exit`); normally instances outlive the server and are re-adopted.
+	// DestroyOnExit stops every local instance and front-door process when
+	// the server stops (`demo --exit`); normally they outlive the server and
+	// are re-adopted.
 	DestroyOnExit bool
 	// PassEnv names variables of the server's environment that local
 	// instances get besides the minimal set (see local.Config.PassEnv).
@@ -76,8 +77,8 @@ type Options struct {
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down: the API
-// stops, running stage jobs finish, and local instances keep running so the
-// next start re-adopts them.
+// stops, running stage jobs finish, and local instances and front-door
+// processes keep running so the next start re-adopts them.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:7070"

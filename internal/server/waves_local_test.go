@@ -35,6 +35,7 @@ import (
 const sampleServiceVar = "GENNAKER_TEST_SAMPLE_SERVICE"
 
 func TestMain(m *testing.M) {
+	local.MaybeServeFrontDoor() // the local target runs its front doors with this binary
 	if os.Getenv(sampleServiceVar) == "1" {
 		cfg, err := sampleservice.ConfigFromEnv()
 		if err == nil {

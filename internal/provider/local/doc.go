@@ -1,6 +1,9 @@
 // Package local is the local target provider: it runs server groups as child
 // processes on this machine, behind one front-door reverse proxy per
-// application and environment.
+// application and environment. The front doors of an environment run in a
+// process of their own (doorchild.go, `gennaker frontdoor`) that outlives
+// the server; the server drives it over a unix socket (doorproto.go,
+// doorclient.go) and adopts it after a restart (doors.go).
 //
 // Lifecycle of an instance:
 //
@@ -16,8 +19,9 @@
 // start time so a reused pid is never mistaken for an instance) and to kill
 // the ones no longer wanted.
 //
-// The front door picks a server group by weight, exactly (smooth weighted
-// round robin, split.go), or by the X-Gennaker-Route header, or on a sticky
-// door by its cookie (sticky.go); then a healthy instance round robin. It
-// counts requests, 5xx and latency per server group for canary analysis.
+// The front door (proxy.go, in the front-door process of its environment)
+// picks a server group by weight, exactly (smooth weighted round robin,
+// split.go), or by the X-Gennaker-Route header, or on a sticky door by its
+// cookie (sticky.go); then a healthy instance round robin. It counts
+// requests, 5xx and latency per server group for canary analysis.
 package local

@@ -16,7 +16,10 @@ import (
 type group struct {
 	ref  GroupRef
 	name string
-	ep   *endpoints // healthy instances, read by the front doors without locks
+	ep   *endpoints // healthy instances, pushed to the front-door process
+	// notify tells the provider the group's environment has new healthy
+	// instances to push; it takes only a leaf lock.
+	notify func(ref GroupRef)
 
 	ops       sync.Mutex // serialises Ensure, Resize and Destroy of this group
 	destroyed bool       // guarded by ops
@@ -51,6 +54,9 @@ func (g *group) changedLocked() {
 		}
 	}
 	g.ep.set(bs)
+	if g.notify != nil {
+		g.notify(g.ref)
+	}
 	close(g.changed)
 	g.changed = make(chan struct{})
 }

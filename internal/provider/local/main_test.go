@@ -21,6 +21,7 @@ import (
 // TestMain turns the test binary into the sample service when
 // GENNAKER_TEST_SAMPLE=1, so tests run real instances of it.
 func TestMain(m *testing.M) {
+	MaybeServeFrontDoor() // providers run their front doors with this binary
 	if os.Getenv("GENNAKER_TEST_SAMPLE") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -85,21 +86,31 @@ func (m *groupMetrics) snapshot() Counters {
 }
 
 // Snapshot returns the cumulative counters of every server group that has
-// been routed through the front door of app in env.
+// been routed through the front door of app in env, since its front-door
+// process started: a restart of the server neither resets nor repeats them.
 func (p *Provider) Snapshot(app, env string) map[string]Counters {
-	p.mu.Lock()
-	fd := p.frontDoors[fdKey(app, env)]
-	p.mu.Unlock()
 	out := map[string]Counters{}
-	if fd == nil {
-		return out
-	}
-	fd.mu.Lock()
-	defer fd.mu.Unlock()
-	for name, m := range fd.metrics {
-		out[name] = m.snapshot()
+	for name, r := range p.readings(app, env) {
+		out[name] = r.Counters
 	}
 	return out
+}
+
+// readings asks env's front-door process for app's counters; none when it
+// has no front-door process or does not answer.
+func (p *Provider) readings(app, env string) map[string]groupReading {
+	d := p.door(env)
+	if d == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, doorCallTimeout)
+	defer cancel()
+	reply, err := d.call(ctx, func() doorRequest { return doorRequest{Op: opSnapshot, Application: app} })
+	if err != nil {
+		p.log.Warn("could not read the front door's counters", "application", app, "environment", env, "err", err)
+		return nil
+	}
+	return reply.Counters
 }
 
 var classNames = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
@@ -126,27 +137,21 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
-	c.p.mu.Lock()
-	fds := make([]*frontDoor, 0, len(c.p.frontDoors))
-	for _, fd := range c.p.frontDoors {
-		fds = append(fds, fd)
-	}
-	c.p.mu.Unlock()
-	for _, fd := range fds {
-		fd.mu.Lock()
-		for name, m := range fd.metrics {
-			for class := range m.byClass {
-				if n := m.byClass[class].Load(); n > 0 || class == 2 || class == 5 {
-					ch <- prometheus.MustNewConstMetric(requestsDesc, prometheus.CounterValue, float64(n), fd.app, fd.env, name, classNames[class])
+	for _, d := range c.p.allDoors() {
+		for _, app := range d.apps() {
+			for name, r := range c.p.readings(app, d.env) {
+				for class, n := range r.Classes {
+					if n > 0 || class == 2 || class == 5 {
+						ch <- prometheus.MustNewConstMetric(requestsDesc, prometheus.CounterValue, float64(n), app, d.env, name, classNames[class])
+					}
 				}
+				s := r.Counters
+				buckets := make(map[float64]uint64, len(s.Bounds))
+				for i, b := range s.Bounds {
+					buckets[b] = s.Buckets[i]
+				}
+				ch <- prometheus.MustNewConstHistogram(durationDesc, s.Requests, s.Sum, buckets, app, d.env, name)
 			}
-			s := m.snapshot()
-			buckets := make(map[float64]uint64, len(s.Bounds))
-			for i, b := range s.Bounds {
-				buckets[b] = s.Buckets[i]
-			}
-			ch <- prometheus.MustNewConstHistogram(durationDesc, s.Requests, s.Sum, buckets, fd.app, fd.env, name)
 		}
-		fd.mu.Unlock()
 	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// Samples, when set, stores the front doors' per-second traffic every
 	// few seconds, and Seconds reads it back (see SampleStore).
 	Samples SampleStore
+	// Executable is the gennaker binary front-door processes run as
+	// (`gennaker frontdoor`); empty means this process's own executable.
+	Executable string
 }
 
 // Provider runs server groups as local processes behind front-door proxies.
@@ -45,22 +48,30 @@ type Provider struct {
 	log       *slog.Logger
 	statePath string
 	// inherit is what instances get of the server's environment (see PassEnv).
-	inherit   []string
-	probe     *http.Client
-	transport *http.Transport // front doors to instances
+	inherit []string
+	probe   *http.Client
+	exe     string // runs the front-door processes
 
 	ctx    context.Context // lives until Close; parent of every supervisor
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	stateMu sync.Mutex // serialises state file writes
+	doorOps sync.Mutex // serialises starting, adopting and stopping front-door processes
 
-	mu         sync.Mutex // guards the fields below; taken before any group's mu
-	closed     bool
-	groups     map[GroupRef]*group
-	orphans    map[GroupRef]groupRecord // recorded in the state file, not yet reconciled
-	endpoints  map[GroupRef]*endpoints  // healthy instances by server group, for the front doors
-	frontDoors map[string]*frontDoor    // by app + "/" + env
+	dirtyMu   sync.Mutex        // a leaf lock: guards dirty and published
+	dirty     map[string]bool   // environments whose healthy instances changed since the last push
+	published map[GroupRef]bool // groups whose healthy instances this provider knows (pushed to front doors)
+	pushKick  chan struct{}
+
+	mu        sync.Mutex // guards the fields below; taken before any group's mu
+	closed    bool
+	groups    map[GroupRef]*group
+	orphans   map[GroupRef]groupRecord // recorded in the state file, not yet reconciled
+	endpoints map[GroupRef]*endpoints  // healthy instances by server group, pushed to the front doors
+	doors     map[string]*doorProcess  // front-door processes by environment
+	doorRecs  map[string]doorRecord    // recorded in the state file, not yet adopted
+	routes    map[string]FrontDoor     // the last table acknowledged, by app + "/" + env
 }
 
 // New opens (or creates) DataDir and reads its state file. It starts and
@@ -105,15 +116,27 @@ func New(cfg Config) (*Provider, error) {
 	if st.Version < 2 {
 		moveLegacyLogs(logs, st, cfg.Logger)
 	}
+	exe := cfg.Executable
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("local provider: find the gennaker binary to run front doors with: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Provider{
 		cfg: cfg, log: cfg.Logger, statePath: statePath, inherit: inheritedEnv(environ, cfg.PassEnv),
-		probe:     &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
-		transport: newTransport(),
-		ctx:       ctx, cancel: cancel,
+		probe: &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
+		exe:   exe, ctx: ctx, cancel: cancel,
+		dirty: map[string]bool{}, published: map[GroupRef]bool{}, pushKick: make(chan struct{}, 1),
 		groups: map[GroupRef]*group{}, orphans: st.byRef(),
-		endpoints: map[GroupRef]*endpoints{}, frontDoors: map[string]*frontDoor{},
+		endpoints: map[GroupRef]*endpoints{}, doors: map[string]*doorProcess{}, doorRecs: map[string]doorRecord{}, routes: map[string]FrontDoor{},
 	}
+	for env, rec := range st.FrontDoors {
+		rec.Environment = env
+		p.doorRecs[env] = rec
+	}
+	p.wg.Add(1)
+	go p.pushEndpoints()
 	if cfg.Samples != nil {
 		p.wg.Add(1)
 		go p.flushSamples(time.Now())
@@ -162,6 +185,7 @@ func (p *Provider) lookupOrCreate(spec ServerGroupSpec) (*group, *groupRecord, e
 		return g, nil, nil
 	}
 	g := newGroup(spec, p.endpointsLocked(ref))
+	g.notify = p.endpointsChanged
 	p.groups[ref] = g
 	if rec, ok := p.orphans[ref]; ok {
 		delete(p.orphans, ref)
@@ -250,7 +274,15 @@ func (p *Provider) Reconcile(ctx context.Context, desired []ServerGroupSpec) err
 		p.log.Warn("stopped instance processes a crash left unrecorded", "count", n)
 	}
 	want := map[GroupRef]bool{}
+	envs := map[string]bool{}
+	for _, spec := range desired {
+		envs[spec.Environment] = true
+	}
 	var errs []error
+	// The front doors first: they keep serving the adopted instances.
+	if err := p.adoptDoors(ctx, envs); err != nil {
+		errs = append(errs, fmt.Errorf("re-adopting front door processes: %w", err))
+	}
 	for _, spec := range desired {
 		want[spec.Ref()] = true
 		if err := p.EnsureServerGroup(ctx, spec); err != nil {
@@ -283,8 +315,10 @@ func (p *Provider) known() []GroupRef {
 	return refs
 }
 
-// Close stops supervision, health checks and front doors but leaves the
-// instances running, so a new Provider on the same DataDir can adopt them.
+// Close stops supervision and health checks but leaves the instances and
+// the front-door processes running (serving the last routes and healthy
+// instances they were given), so a new Provider on the same DataDir can
+// adopt them.
 func (p *Provider) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -292,27 +326,24 @@ func (p *Provider) Close() error {
 		return nil
 	}
 	p.closed = true
-	fds := make([]*frontDoor, 0, len(p.frontDoors))
-	for _, fd := range p.frontDoors {
-		fds = append(fds, fd)
-	}
 	p.mu.Unlock()
 	p.cancel()
 	p.wg.Wait()
-	for _, fd := range fds {
-		fd.close()
+	for _, d := range p.allDoors() {
+		d.disconnect()
 	}
-	p.transport.CloseIdleConnections()
 	return nil
 }
 
-// Shutdown destroys every server group, then closes the provider.
+// Shutdown destroys every server group, closes the provider (storing the
+// front doors' last samples), then stops the front-door processes:
+// nothing it started keeps running.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	var errs []error
 	for _, ref := range p.known() {
 		errs = append(errs, p.Destroy(ctx, ref))
 	}
-	errs = append(errs, p.Close())
+	errs = append(errs, p.Close(), p.stopDoors(ctx))
 	return errors.Join(errs...)
 }
 
@@ -329,6 +360,15 @@ func (p *Provider) saveState() error {
 	}
 	for ref, rec := range p.orphans {
 		st.ServerGroups[ref.String()] = rec
+	}
+	if len(p.doors)+len(p.doorRecs) > 0 {
+		st.FrontDoors = map[string]doorRecord{}
+	}
+	for env, rec := range p.doorRecs {
+		st.FrontDoors[env] = rec
+	}
+	for env, d := range p.doors {
+		st.FrontDoors[env] = d.record()
 	}
 	p.mu.Unlock()
 	if err := writeState(p.statePath, st); err != nil {

@@ -15,7 +15,8 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// frontDoor is the reverse proxy of one application in one environment.
+// frontDoor is the reverse proxy of one application in one environment. It
+// runs in a front-door process (doorchild.go), not in the server.
 type frontDoor struct {
 	app, env string
 	log      *slog.Logger
@@ -36,69 +37,11 @@ type frontDoor struct {
 
 func fdKey(app, env string) string { return app + "/" + env }
 
-// SetRoutes starts the front door of fd.Application in fd.Environment, or
-// moves it to a new address, and swaps in its routes atomically: the next
-// request uses the new table.
-func (p *Provider) SetRoutes(ctx context.Context, fd FrontDoor) error {
-	if err := fd.validate(); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return ErrClosed
-	}
-	key := fdKey(fd.Application, fd.Environment)
-	door := p.frontDoors[key]
-	if door == nil {
-		door = p.newFrontDoor(fd.Application, fd.Environment)
-		p.frontDoors[key] = door
-	}
-	eps := make([]*endpoints, len(fd.Routes))
-	for i, r := range fd.Routes {
-		eps[i] = p.endpointsLocked(GroupRef{Environment: fd.Environment, Name: r.ServerGroup})
-	}
-	p.mu.Unlock()
-
-	door.mu.Lock()
-	defer door.mu.Unlock()
-	routes, canary := make([]*route, 0, len(fd.Routes)), (*route)(nil)
-	for i, r := range fd.Routes {
-		m := door.metrics[r.ServerGroup]
-		if m == nil {
-			m = newGroupMetrics()
-			door.metrics[r.ServerGroup] = m
-		}
-		rt := &route{name: r.ServerGroup, weight: r.Weight, ep: eps[i], m: m}
-		routes = append(routes, rt)
-		if r.Canary {
-			canary = rt
-		}
-	}
-	door.table.Store(newRouteTable(routes, canary, fd.stickyCookie(), door.table.Load()))
-	if door.srv != nil && door.addr == fd.Address {
-		return nil
-	}
-	return door.listenLocked(fd.Address)
-}
-
-// FrontDoorAddress returns the address the front door of app in env listens
-// on ("" when it has none), with the real port when it was configured as 0.
-func (p *Provider) FrontDoorAddress(app, env string) string {
-	p.mu.Lock()
-	door := p.frontDoors[fdKey(app, env)]
-	p.mu.Unlock()
-	if door == nil {
-		return ""
-	}
-	door.mu.Lock()
-	defer door.mu.Unlock()
-	return door.bound
-}
-
-func (p *Provider) newFrontDoor(app, env string) *frontDoor {
+// newFrontDoor makes the front door of app in env; it listens once its
+// routes are set (doorSet.setRoutes).
+func newFrontDoor(app, env string, log *slog.Logger, transport *http.Transport) *frontDoor {
 	door := &frontDoor{app: app, env: env, metrics: map[string]*groupMetrics{},
-		log: p.log.With("front_door", fdKey(app, env)), done: make(chan struct{})}
+		log: log.With("front_door", fdKey(app, env)), done: make(chan struct{})}
 	door.ups.dialer = net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	door.table.Store(&routeTable{})
 	go door.ups.reapLoop(door.done)
@@ -107,7 +50,7 @@ func (p *Provider) newFrontDoor(app, env string) *frontDoor {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", pr.In.URL.Host
 			pr.SetXForwarded()
 		},
-		Transport:  p.transport,
+		Transport:  transport,
 		BufferPool: bufferPool{},
 		ErrorLog:   slog.NewLogLogger(door.log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -128,6 +71,13 @@ func (door *frontDoor) listenLocked(addr string) error {
 	if err != nil {
 		return fmt.Errorf("front door %s/%s cannot listen on %s: %w: pick another address in the environment's frontDoors or stop what uses it", door.app, door.env, addr, err)
 	}
+	door.serveLocked(ln, addr)
+	return nil
+}
+
+// serveLocked serves ln (configured as addr), instead of the listener
+// served so far. Callers hold door.mu.
+func (door *frontDoor) serveLocked(ln net.Listener, addr string) {
 	door.stopLocked()
 	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}}
 	fb := newConnListener(ln.Addr())
@@ -147,7 +97,6 @@ func (door *frontDoor) listenLocked(addr string) error {
 		}
 	}()
 	door.log.Info("front door listening", "addr", door.bound)
-	return nil
 }
 
 // shutdownGrace is how long requests in flight may finish after the front

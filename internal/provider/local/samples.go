@@ -32,7 +32,11 @@ func (p *Provider) flushSamples(started time.Time) {
 	defer p.wg.Done()
 	tick := time.NewTicker(sampleFlush)
 	defer tick.Stop()
-	from, lastPrune := started.Truncate(time.Second), time.Time{}
+	// The first flush goes back as far as a front-door process remembers:
+	// the seconds a crashed server had not stored yet are stored now, and
+	// those it had are left as they are (the store keeps a second's first
+	// copy), so none is lost or counted twice.
+	from, lastPrune := started.Add(-seriesSeconds*time.Second).Truncate(time.Second), time.Time{}
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -59,23 +63,13 @@ func (p *Provider) flushSamples(started time.Time) {
 // the store refused them (they are tried again with the next flush).
 func (p *Provider) storeSeconds(from, to time.Time) bool {
 	var secs []store.TrafficSecond
-	p.mu.Lock()
-	fds := make([]*frontDoor, 0, len(p.frontDoors))
-	for _, fd := range p.frontDoors {
-		fds = append(fds, fd)
-	}
-	p.mu.Unlock()
-	for _, fd := range fds {
-		fd.mu.Lock()
-		groups := make(map[string]*groupMetrics, len(fd.metrics))
-		for sg, m := range fd.metrics {
-			groups[sg] = m
-		}
-		fd.mu.Unlock()
-		for sg, m := range groups {
-			for _, s := range m.series.read(from, to) {
-				secs = append(secs, store.TrafficSecond{Application: fd.app, Environment: fd.env, ServerGroup: sg, Time: s.Time,
-					Requests: s.Requests, Errors: s.Errors, SumSeconds: s.SumSeconds, Latency: s.Latency})
+	for _, d := range p.allDoors() {
+		for _, app := range d.apps() {
+			for sg, ss := range p.doorSeconds(app, d.env, "", from, to) {
+				for _, s := range ss {
+					secs = append(secs, store.TrafficSecond{Application: app, Environment: d.env, ServerGroup: sg, Time: s.Time,
+						Requests: s.Requests, Errors: s.Errors, SumSeconds: s.SumSeconds, Latency: s.Latency})
+				}
 			}
 		}
 	}
@@ -113,4 +107,23 @@ func (p *Provider) withStored(app, env, serverGroup string, from, to time.Time, 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
+}
+
+// doorSeconds asks env's front-door process for app's complete seconds in
+// [from, to) by server group (only serverGroup's unless it is "").
+func (p *Provider) doorSeconds(app, env, serverGroup string, from, to time.Time) map[string][]Second {
+	d := p.door(env)
+	if d == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(p.ctx), doorCallTimeout)
+	defer cancel()
+	reply, err := d.call(ctx, func() doorRequest {
+		return doorRequest{Op: opSeconds, Application: app, ServerGroup: serverGroup, From: from, To: to}
+	})
+	if err != nil {
+		p.log.Warn("could not read the front door's samples", "application", app, "environment", env, "err", err)
+		return nil
+	}
+	return reply.Seconds
 }

@@ -142,24 +142,14 @@ func (s *series) read(from, to time.Time) []Second {
 
 // Seconds returns the per-second traffic of a server group through the front
 // door of app in env, for the complete seconds in [from, to): the samples a
-// canary judge compares. Memory holds the last 15 minutes; with
+// canary judge compares. The front-door process holds the last 15 minutes
+// (across restarts of the server); with
 // Config.Samples, the seconds stored before a restart (or older) are added.
 func (p *Provider) Seconds(app, env, serverGroup string, from, to time.Time) []Second {
 	if now := time.Now(); to.After(now) {
 		to = now // the current second is not complete
 	}
-	var mem []Second
-	p.mu.Lock()
-	fd := p.frontDoors[fdKey(app, env)]
-	p.mu.Unlock()
-	if fd != nil {
-		fd.mu.Lock()
-		m := fd.metrics[serverGroup]
-		fd.mu.Unlock()
-		if m != nil {
-			mem = m.series.read(from, to)
-		}
-	}
+	mem := p.doorSeconds(app, env, serverGroup, from, to)[serverGroup]
 	if p.cfg.Samples == nil {
 		return mem
 	}

@@ -31,6 +31,22 @@ const stateVersion = 2
 type state struct {
 	Version      int                    `json:"version"`
 	ServerGroups map[string]groupRecord `json:"serverGroups"`
+	// FrontDoors are the front-door processes, by environment.
+	FrontDoors map[string]doorRecord `json:"frontDoors,omitempty"`
+}
+
+// doorRecord remembers a front-door process: enough to find it again, make
+// sure it is the same process (pid and start time, then the token over
+// its socket) and stop it.
+type doorRecord struct {
+	Environment string `json:"environment"`
+	PID         int    `json:"pid"`
+	StartTime   uint64 `json:"startTime"`
+	// Token is what the process asks of a server before it obeys (this
+	// file is readable by the server's user only).
+	Token    string `json:"token"`
+	Socket   string `json:"socket"`
+	Protocol int    `json:"protocol"`
 }
 
 // byRef is the recorded groups by the server group their spec names.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // markerVar is set in every instance's environment to the provider's data
@@ -23,8 +25,8 @@ func (p *Provider) marker() string {
 }
 
 // reapStrays kills every process that carries this provider's marker but is
-// neither a recorded instance nor in the process group of one (an instance's
-// own children). It returns how many it killed.
+// neither a recorded instance or front-door process nor in the process
+// group of one (an instance's own children). It returns how many it killed.
 func (p *Provider) reapStrays() int {
 	known := map[int]bool{} // recorded instance pids, which are also their process groups
 	p.mu.Lock()
@@ -34,6 +36,14 @@ func (p *Provider) reapStrays() int {
 				known[in.PID] = true
 			}
 		}
+	}
+	for _, rec := range p.doorRecs {
+		if alive(rec.PID, rec.StartTime) {
+			known[rec.PID] = true
+		}
+	}
+	for _, d := range p.doors {
+		known[d.proc.pid] = true
 	}
 	for _, g := range p.groups {
 		g.mu.Lock()
@@ -51,7 +61,7 @@ func (p *Provider) reapStrays() int {
 	if err != nil {
 		return 0
 	}
-	killed := 0
+	var killed []int
 	self := os.Getpid()
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -68,9 +78,16 @@ func (p *Provider) reapStrays() int {
 		p.log.Warn("stopping an instance process left unrecorded by a crash", "pid", pid)
 		_ = syscall.Kill(-pid, syscall.SIGKILL) // its group, when it leads one
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		killed++
+		killed = append(killed, pid)
 	}
-	return killed
+	// Wait (briefly) until they are gone: an unrecorded front-door process
+	// still holds the address a new one is about to listen on.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if !slices.ContainsFunc(killed, procRunning) {
+			break
+		}
+	}
+	return len(killed)
 }
 
 func hasEnvEntry(environ, entry []byte) bool {
@@ -80,4 +97,10 @@ func hasEnvEntry(environ, entry []byte) bool {
 		}
 	}
 	return false
+}
+
+// procRunning reports whether pid exists and is not a zombie.
+func procRunning(pid int) bool {
+	_, state, err := procStat(pid)
+	return err == nil && state != 'Z' && state != 'X'
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -31,8 +32,7 @@ func bothPaths(t *testing.T, f func(t *testing.T, fast bool)) {
 // by its own listener (fast) or by an httptest server running ServeHTTP.
 func doorTo(t *testing.T, host string, fast bool) (*frontDoor, *groupMetrics, string) {
 	t.Helper()
-	p := newTestProvider(t, "")
-	door := p.newFrontDoor("checkout", "test")
+	door := newFrontDoor("checkout", "test", slog.New(slog.DiscardHandler), newTransport())
 	t.Cleanup(door.close)
 	ep := &endpoints{}
 	ep.set([]*backend{{host: host}})
