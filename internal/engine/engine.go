@@ -45,7 +45,7 @@ type Config struct {
 	// single node (default 30s) that is only a safety net: the jobs and
 	// in-process timers of this process wake every stage on time. With
 	// several replicas it is also how soon a dead replica's expired claims
-	// are found (default ClaimTTL/4, between 1s and 30s).
+	// are found (default ClaimTTL/8, between 1s and 30s).
 	ScanInterval time.Duration
 	// ClaimTTL is how long a step's claim holds unless its worker renews
 	// it (default 20s): with several replicas, the steps a dead replica

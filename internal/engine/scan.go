@@ -21,7 +21,8 @@ import (
 // waits longer than maxTimer, a job River gave up on, a claim whose holder
 // is gone. So on a single node it is a slow safety net (30s); with several
 // replicas it also finds a dead replica's expired claims, and runs every
-// ClaimTTL/4 (1s to 30s).
+// ClaimTTL/8 (1s to 30s): a dead replica's steps move on within
+// ClaimTTL plus an eighth of it.
 
 // scanGrace is how long past its WakeAt a stage is left to the job or timer
 // that is most likely waking it right now.
@@ -32,7 +33,7 @@ func defaultScanInterval(singleNode bool, claimTTL time.Duration) time.Duration 
 	if singleNode {
 		return 30 * time.Second
 	}
-	return min(max(claimTTL/4, time.Second), 30*time.Second)
+	return min(max(claimTTL/8, time.Second), 30*time.Second)
 }
 
 // scanBatch caps the stages one scan nudges.
