@@ -12,9 +12,12 @@
 //     its file; a PostgreSQL query writes to and reads from a socket).
 //
 // It reads /proc only, without strace (which slows the process it traces);
-// median of -runs runs, each a fresh server and data directory.
+// median of -runs runs, each a fresh server and data directory. With
+// -store postgres the program starts a PostgreSQL server of its own
+// (test/pgenv) and each run's server gets a fresh database on it; only the
+// gennaker process is measured.
 //
-//	go run ./bench/idle [-bin PATH] [-runs 3] [-settle 10s] [-window 60s] [-- server flags]
+//	go run ./bench/idle [-bin PATH] [-runs 3] [-settle 10s] [-window 60s] [-store sqlite|postgres] [-- server flags]
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/bench/internal/harness"
+	"github.com/gennaker/gennaker/test/pgenv"
 )
 
 func main() {
@@ -37,18 +41,36 @@ func main() {
 		runs   = flag.Int("runs", 3, "measurements (fresh server and data dir each)")
 		settle = flag.Duration("settle", 10*time.Second, "idle time after /healthz before the window starts")
 		window = flag.Duration("window", 60*time.Second, "how long each measurement watches the idle server")
+		storeK = flag.String("store", "sqlite", "sqlite (the embedded store) or postgres (a PostgreSQL server started for the benchmark, a fresh database per run)")
 	)
 	flag.Parse()
+	var pg *pgenv.Server
+	switch *storeK {
+	case "sqlite":
+	case "postgres":
+		var err error
+		pg, err = pgenv.Launch()
+		check(err)
+		defer pg.Stop()
+	default:
+		check(fmt.Errorf("-store %q: use sqlite or postgres", *storeK))
+	}
 	tmp, err := os.MkdirTemp("", "gennaker-bench-idle-")
 	check(err)
 	defer os.RemoveAll(tmp)
 	path, err := harness.Binary(*bin, tmp)
 	check(err)
-	fmt.Printf("idle benchmark: NumCPU %d, binary %s, settle %s, window %s\n", runtime.NumCPU(), path, *settle, *window)
+	fmt.Printf("idle benchmark: NumCPU %d, binary %s, store %s, settle %s, window %s\n", runtime.NumCPU(), path, *storeK, *settle, *window)
 
 	var cpu, wakes, ios []float64
 	for i := 1; i <= *runs; i++ {
-		s, err := measure(harness.Options{Bin: path, TempDir: tmp, Extra: flag.Args()}, *settle, *window)
+		extra := flag.Args()
+		if pg != nil {
+			db, err := pg.CreateDatabase(context.Background(), "bench_idle")
+			check(err)
+			extra = append([]string{"--store", pg.URL(db)}, extra...)
+		}
+		s, err := measure(harness.Options{Bin: path, TempDir: tmp, Extra: extra}, *settle, *window)
 		check(err)
 		fmt.Printf("run %d: cpu %.2f%% of a core, %.1f wake-ups/s, %.1f I/O syscalls/s\n", i, s.cpu, s.wakes, s.ios)
 		cpu, wakes, ios = append(cpu, s.cpu), append(wakes, s.wakes), append(ios, s.ios)
