@@ -37,7 +37,9 @@ func (e *Engine) feedLoop(ctx context.Context, last int64) {
 	for {
 		if unwatched {
 			// Nobody to tell: wait for a subscriber, then start from the
-			// newest change (a new view reads what it shows itself).
+			// newest change. A change committed between the view's own
+			// first read and this one is not published: the Lost update
+			// below makes every view read again after it.
 			select {
 			case <-ctx.Done():
 				return
@@ -56,6 +58,7 @@ func (e *Engine) feedLoop(ctx context.Context, last int64) {
 				continue
 			}
 			last, unwatched = max(last, newest), false
+			e.bus.Publish(Update{Lost: true})
 		}
 		select {
 		case <-ctx.Done():
