@@ -229,12 +229,14 @@ func (e wakeExecutor) NotifyMany(_ context.Context, p *riverdriver.NotifyManyPar
 	return nil
 }
 
-// wakeTx holds a transaction's notifications until it commits. A foreign
-// one (a store transaction) drops them: its committer wakes the queue.
+// wakeTx holds a transaction's notifications until it commits (a
+// subtransaction's until its parent does). A foreign one (a store
+// transaction) drops them: its committer wakes the queue.
 type wakeTx struct {
 	riverdriver.ExecutorTx
 	l       *wakeListener
 	foreign bool
+	parent  *wakeTx
 	held    []riverdriver.NotifyManyParams
 }
 
@@ -243,7 +245,7 @@ func (t *wakeTx) Begin(ctx context.Context) (riverdriver.ExecutorTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wakeTx{ExecutorTx: sub, l: t.l, foreign: true}, nil
+	return &wakeTx{ExecutorTx: sub, l: t.l, foreign: t.foreign, parent: t}, nil
 }
 
 func (t *wakeTx) NotifyMany(_ context.Context, p *riverdriver.NotifyManyParams) error {
@@ -256,6 +258,11 @@ func (t *wakeTx) NotifyMany(_ context.Context, p *riverdriver.NotifyManyParams) 
 func (t *wakeTx) Commit(ctx context.Context) error {
 	if err := t.ExecutorTx.Commit(ctx); err != nil {
 		return err
+	}
+	if t.parent != nil {
+		t.parent.held = append(t.parent.held, t.held...)
+		t.held = nil
+		return nil
 	}
 	for _, p := range t.held {
 		t.l.deliver(p.Topic, p.Payload...)
