@@ -145,6 +145,9 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Auth.Invalidate()
+	if s.cfg.ConfigApplied != nil && len(res.Created)+len(res.Updated) > 0 {
+		s.cfg.ConfigApplied()
+	}
 	res.Created, res.Updated, res.Unchanged = nonNil(res.Created), nonNil(res.Updated), nonNil(res.Unchanged)
 	writeJSON(w, 200, res)
 }

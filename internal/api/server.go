@@ -52,8 +52,12 @@ type Config struct {
 	Validate Validator
 	// CheckTargets checks environments' targets (nil: nothing is checked).
 	CheckTargets TargetChecker
-	Logger       *slog.Logger
-	Registry     *prometheus.Registry
+	// ConfigApplied, when set, is called after a config apply that
+	// created or changed objects has committed (the server then looks
+	// for new Kubernetes environments without polling for them).
+	ConfigApplied func()
+	Logger        *slog.Logger
+	Registry      *prometheus.Registry
 	// Auth authenticates requests (required).
 	Auth *authn.Authenticator
 	// Audit records changes, actions and refusals (nil: a recorder over Store).

@@ -44,9 +44,6 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 	if !send() {
 		return
 	}
-	// A slow safety poll catches updates lost by a full subscriber buffer.
-	tick := time.NewTicker(2 * time.Second)
-	defer tick.Stop()
 	recheck := time.NewTicker(streamRecheck)
 	defer recheck.Stop()
 	for {
@@ -57,10 +54,10 @@ func (s *Server) streamExecution(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if u.ExecutionID != id {
+			// Lost: the bus dropped updates, maybe this execution's.
+			if u.ExecutionID != id && !u.Lost {
 				continue
 			}
-		case <-tick.C:
 		case <-recheck.C:
 			rd, ok := s.stillReads(r)
 			if !ok || !rd.Has(app) {
@@ -139,8 +136,6 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 	defer keepalive.Stop()
 	recheck := time.NewTicker(streamRecheck)
 	defer recheck.Stop()
-	poll := time.NewTicker(2 * time.Second) // a wake-up lost to a full buffer
-	defer poll.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -158,7 +153,6 @@ func (s *Server) streamAll(w http.ResponseWriter, r *http.Request) {
 			for len(wake) > 0 { // one read of the outbox for all pending wake-ups
 				<-wake
 			}
-		case <-poll.C:
 		case <-keepalive.C:
 			extendWrite(w)
 			fmt.Fprint(w, ": keepalive\n\n")

@@ -174,11 +174,15 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 	return tx.ChangeInsert(ctx, &c)
 }
 
-// afterCommit arms the timers of the stages due later and wakes the feed,
-// which tells live views.
+// afterCommit wakes the workers for the jobs the change enqueued, arms the
+// timers of the stages due later, and wakes the feed, which tells live
+// views.
 func (e *Engine) afterCommit(exec *model.Execution, eff Effects) {
 	if exec == nil || eff.Dropped != "" {
 		return
+	}
+	if len(eff.Nudges) > 0 {
+		e.queue.Wake()
 	}
 	for _, w := range eff.Wakes {
 		e.wakeLater(exec.ID, w.Stage, w.At)

@@ -13,18 +13,34 @@ type Update struct {
 	Application string `json:"application,omitempty"`
 	Stage       string `json:"stage,omitempty"`
 	Status      string `json:"status,omitempty"`
+	// Lost says the subscriber fell behind and lost updates (its buffer
+	// was full): it reloads whatever it shows. The other fields are empty.
+	Lost bool `json:"-"`
 }
 
 // Bus fans execution updates out to live subscribers (the SSE stream). It
 // never blocks a publisher: a subscriber that falls behind loses updates,
-// and its next reload catches up.
+// and is told so (an Update with Lost set), so it reloads instead of
+// polling for what it may have missed.
 type Bus struct {
 	mu   sync.Mutex
 	subs map[chan Update]struct{}
+	// watched gets a value when the bus gains a subscriber: the feed reads
+	// the outbox only while someone watches.
+	watched chan struct{}
 }
 
 // NewBus returns an empty bus.
-func NewBus() *Bus { return &Bus{subs: map[chan Update]struct{}{}} }
+func NewBus() *Bus {
+	return &Bus{subs: map[chan Update]struct{}{}, watched: make(chan struct{}, 1)}
+}
+
+// Watched reports whether the bus has subscribers.
+func (b *Bus) Watched() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs) > 0
+}
 
 // Subscribe returns a channel of updates and a function to unsubscribe.
 func (b *Bus) Subscribe() (<-chan Update, func()) {
@@ -32,6 +48,10 @@ func (b *Bus) Subscribe() (<-chan Update, func()) {
 	b.mu.Lock()
 	b.subs[ch] = struct{}{}
 	b.mu.Unlock()
+	select {
+	case b.watched <- struct{}{}:
+	default:
+	}
 	return ch, func() {
 		b.mu.Lock()
 		if _, ok := b.subs[ch]; ok {
@@ -42,13 +62,24 @@ func (b *Bus) Subscribe() (<-chan Update, func()) {
 	}
 }
 
-// Publish sends u to every subscriber that has room for it.
+// Publish sends u to every subscriber. One whose buffer is full loses its
+// oldest update and u, and gets an Update with Lost set instead (Publish
+// holds the lock, so the room it makes is its own).
 func (b *Bus) Publish(u Update) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.subs {
 		select {
 		case ch <- u:
+			continue
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+		select {
+		case ch <- Update{Lost: true}:
 		default:
 		}
 	}

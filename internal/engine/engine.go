@@ -26,7 +26,11 @@ type Config struct {
 	Now func() time.Time
 	// Workers is how many stage jobs run at once (default 100).
 	Workers int
-	// PollInterval is how often idle workers look for due jobs (default 50ms).
+	// PollInterval is how often idle workers look for jobs nobody told
+	// them about (River's FetchPollInterval; default 30s): a job enqueued
+	// here wakes this process's workers at once (Queue.Wake), and one
+	// enqueued by another replica wakes them through PostgreSQL's NOTIFY,
+	// so this is only a safety net.
 	PollInterval time.Duration
 	// SingleNode says this process is the only one using the database (the
 	// embedded SQLite default): the claims left by a crashed predecessor are
@@ -37,7 +41,11 @@ type Config struct {
 	// a stage due at once (default 64; 1 gives every step its own job).
 	Inline int
 	// ScanInterval is how often the due scan looks for stages whose stored
-	// timer has come and that no job holds (default 1s).
+	// timer has come and that nothing else will wake (see scan.go). On a
+	// single node (default 30s) that is only a safety net: the jobs and
+	// in-process timers of this process wake every stage on time. With
+	// several replicas it is also how soon a dead replica's expired claims
+	// are found (default ClaimTTL/8, between 1s and 30s).
 	ScanInterval time.Duration
 	// ClaimTTL is how long a step's claim holds unless its worker renews
 	// it (default 20s): with several replicas, the steps a dead replica
@@ -70,6 +78,15 @@ type Engine struct {
 // jobTimeout is how long one job may run (River's JobTimeout).
 const jobTimeout = 15 * time.Minute
 
+const (
+	// safetyPoll is the default Config.PollInterval: how often idle
+	// workers look for jobs although nobody woke them.
+	safetyPoll = 30 * time.Second
+	// fetchCooldown is the shortest time between two fetches of jobs
+	// (River's FetchCooldown): wake-ups within it are served by one fetch.
+	fetchCooldown = 5 * time.Millisecond
+)
+
 // New builds an engine; call Start to begin working jobs.
 func New(cfg Config) (*Engine, error) {
 	if cfg.Store == nil {
@@ -85,30 +102,33 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Workers = 100
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 50 * time.Millisecond
+		cfg.PollInterval = safetyPoll
 	}
 	if cfg.Inline <= 0 {
 		cfg.Inline = 64
 	}
-	if cfg.ScanInterval <= 0 {
-		cfg.ScanInterval = time.Second
-	}
 	if cfg.ClaimTTL <= 0 {
 		cfg.ClaimTTL = defaultClaimTTL
+	}
+	if cfg.ScanInterval <= 0 {
+		cfg.ScanInterval = defaultScanInterval(cfg.SingleNode, cfg.ClaimTTL)
 	}
 	e := &Engine{store: cfg.Store, runners: cfg.Runners, log: cfg.Logger, now: cfg.Now, bus: NewBus(), cfg: cfg, id: rand.Text(), changed: make(chan struct{}, 1)}
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &stageWorker{engine: e})
 	rc := &river.Config{
-		Logger:                      cfg.Logger.With("component", "river"),
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:                     workers,
-		FetchCooldown:               cfg.PollInterval / 10,
-		FetchPollInterval:           cfg.PollInterval,
-		JobTimeout:                  jobTimeout,
-		RescueStuckJobsAfter:        jobTimeout + 5*time.Minute, // the due scan gives the stage a new job once its claim expires
-		PollOnly:                    true,
+		Logger:               cfg.Logger.With("component", "river"),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchCooldown:        min(fetchCooldown, cfg.PollInterval),
+		FetchPollInterval:    cfg.PollInterval,
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: jobTimeout + 5*time.Minute, // the due scan gives the stage a new job once its claim expires
+		// Not PollOnly: workers are woken by River's listener, which the
+		// store's queue feeds from this process (Queue.Wake) and, on
+		// PostgreSQL, from every replica (LISTEN/NOTIFY).
+		PollOnly:                    false,
 		MaxAttempts:                 50,
 		RetryPolicy:                 retryPolicy{},
 		CompletedJobRetentionPeriod: time.Hour,
@@ -153,7 +173,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.startTimers(runCtx)
 	// Wake what came due while no server ran, and set timers for what is
 	// due soon, before the first tick.
-	if err := e.scan(ctx, e.now().Add(maxTimer)); err != nil {
+	if err := e.scan(ctx, e.now()); err != nil {
 		e.log.Warn("could not look for due stages at start; the due scan tries again", "err", err)
 	}
 	e.scanned, e.fed = make(chan struct{}), make(chan struct{})

@@ -12,11 +12,29 @@ import (
 
 // The due scan keeps the engine's promise that every active stage moves on:
 // each stage stores when it is due (WakeAt), and every ScanInterval the scan
-// gives a job to each stage whose time has come by more than one interval
-// and that no worker holds. The usual path is faster (a job enqueued with
-// the change, or an in-process timer on the dot); the scan covers what that
-// path can lose: timers of a server that stopped, waits longer than
-// maxTimer, a job River gave up on, a claim whose holder is gone.
+// gives a job to each stage whose time has come by more than scanGrace and
+// that no worker holds, and arms in-process timers for the stages due
+// within maxTimer. The usual path needs no scan: a job enqueued with the
+// change wakes the workers at once (Queue.Wake), and an in-process timer,
+// armed when the change commits, wakes a stage that waits on the dot. The
+// scan covers what that path can lose: timers of a server that stopped,
+// waits longer than maxTimer, a job River gave up on, a claim whose holder
+// is gone. So on a single node it is a slow safety net (30s); with several
+// replicas it also finds a dead replica's expired claims, and runs every
+// ClaimTTL/8 (1s to 30s): a dead replica's steps move on within
+// ClaimTTL plus an eighth of it.
+
+// scanGrace is how long past its WakeAt a stage is left to the job or timer
+// that is most likely waking it right now.
+const scanGrace = time.Second
+
+// defaultScanInterval is Config.ScanInterval's default.
+func defaultScanInterval(singleNode bool, claimTTL time.Duration) time.Duration {
+	if singleNode {
+		return 30 * time.Second
+	}
+	return min(max(claimTTL/8, time.Second), 30*time.Second)
+}
 
 // scanBatch caps the stages one scan nudges.
 const scanBatch = 1000
@@ -52,19 +70,17 @@ func (e *Engine) scanLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		// A stage due within the last interval is most likely being woken
-		// by its job or timer right now; give those a moment.
-		if err := e.scan(ctx, e.now().Add(-e.cfg.ScanInterval)); err != nil && ctx.Err() == nil {
+		if err := e.scan(ctx, e.now().Add(-scanGrace)); err != nil && ctx.Err() == nil {
 			e.log.Warn("the due scan could not look for due stages; it tries again", "err", err, "in", e.cfg.ScanInterval)
 		}
 	}
 }
 
-// scan gives a job to every unheld active stage due by before, and sets
-// in-process timers for those due between now and before.
-func (e *Engine) scan(ctx context.Context, before time.Time) error {
+// scan gives a job to every unheld active stage due by overdue, and sets
+// in-process timers for those due between now and maxTimer from now.
+func (e *Engine) scan(ctx context.Context, overdue time.Time) error {
 	now := e.now()
-	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: before, QueuedBefore: e.queuedBefore(now), Limit: scanBatch})
+	due, err := e.store.StageDue(ctx, store.StageDueParams{Now: now, Before: now.Add(maxTimer), QueuedBefore: e.queuedBefore(now), Limit: scanBatch})
 	if err != nil {
 		return err
 	}
@@ -73,6 +89,9 @@ func (e *Engine) scan(ctx context.Context, before time.Time) error {
 		if ref.WakeAt.After(now) {
 			e.wakeLater(ref.ExecutionID, ref.Stage, ref.WakeAt)
 			continue
+		}
+		if ref.WakeAt.After(overdue) {
+			continue // its job or timer is most likely on it
 		}
 		jobs = append(jobs, river.InsertManyParams{Args: stageArgs{ExecutionID: ref.ExecutionID, Stage: ref.Stage, Scanner: e.id}, InsertOpts: scanInsertOpts})
 	}

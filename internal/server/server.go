@@ -114,7 +114,13 @@ func Run(ctx context.Context, opts Options) error {
 		}()
 	}
 	kube := newK8sTargets(ctx, log)
-	go kube.watchEnvironments(ctx, st, log)
+	// A config apply through this server wakes the watch; with several
+	// replicas another's apply is found by polling.
+	k8sApplied, k8sEvery := make(chan struct{}, 1), k8sRefreshAlone
+	if shared {
+		k8sEvery = k8sRefresh
+	}
+	go kube.watchEnvironments(ctx, st, log, k8sApplied, k8sEvery)
 	targets := func(env model.Environment) (stage.Target, error) {
 		switch env.Target.Kind {
 		case model.TargetLocal, "":
@@ -183,6 +189,12 @@ func Run(ctx context.Context, opts Options) error {
 			return config.ValidateObjects(cfg, config.LoadOptions{Existing: existing})
 		},
 		CheckTargets: kube.checkTargets,
+		ConfigApplied: func() {
+			select {
+			case k8sApplied <- struct{}{}:
+			default:
+			}
+		},
 	})
 	url := tr.localURL(ln.Addr())
 	boot, err := bootstrap(ctx, st, shared, authenticator, log, opts, url)

@@ -33,35 +33,68 @@ type Queue interface {
 	InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *river.InsertOpts) error
 	// InsertMany enqueues jobs together, on their own.
 	InsertMany(ctx context.Context, params []river.InsertManyParams) error
+	// Wake tells this process's workers that jobs were enqueued: call it
+	// after the commit of a transaction that enqueued jobs with InsertTx
+	// (Insert and InsertMany wake them themselves). The workers do not poll
+	// the database for jobs (see queue_wake.go); without a Wake a job
+	// enqueued in a transaction waits for River's slow safety fetch
+	// (FetchPollInterval) unless another replica's NOTIFY reaches them.
+	Wake()
 }
 
 // NewRiverQueue is a Queue that is River's client over driver, built with
-// cfg (the caller's workers, queues and policies). txOf gives the driver's
-// transaction inside a Tx of the store the driver belongs to, and false for
-// any other Tx.
+// cfg (the caller's workers, queues and policies), for a database several
+// processes share: River's listener (PostgreSQL's LISTEN/NOTIFY) wakes
+// every process's workers when jobs commit, and Wake this process's. txOf
+// gives the driver's transaction inside a Tx of the store the driver belongs
+// to, and false for any other Tx.
 func NewRiverQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(Tx) (TTx, bool), cfg *river.Config) (Queue, error) {
-	client, err := river.NewClient(driver, cfg)
+	return newRiverQueue(driver, txOf, cfg, false)
+}
+
+// NewLocalRiverQueue is NewRiverQueue for a database only this process
+// works (embedded SQLite): River's notifications go from this process to
+// itself without the database, which River's SQLite driver would poll for
+// them every 50 ms.
+func NewLocalRiverQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(Tx) (TTx, bool), cfg *river.Config) (Queue, error) {
+	return newRiverQueue(driver, txOf, cfg, true)
+}
+
+func newRiverQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(Tx) (TTx, bool), cfg *river.Config, inProcess bool) (Queue, error) {
+	wd := &wakeDriver[TTx]{Driver: driver, listener: newWakeListener(), inProcess: inProcess}
+	client, err := river.NewClient[TTx](wd, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &riverQueue[TTx]{client: client, txOf: txOf}, nil
+	queues := make([]string, 0, len(cfg.Queues))
+	for q := range cfg.Queues {
+		queues = append(queues, q)
+	}
+	return &riverQueue[TTx]{client: client, txOf: txOf, listener: wd.listener, queues: queues}, nil
 }
 
 var _ Queue = (*riverQueue[any])(nil)
 
 // riverQueue is Queue over River's Client[TTx].
 type riverQueue[TTx any] struct {
-	client *river.Client[TTx]
-	txOf   func(Tx) (TTx, bool)
+	client   *river.Client[TTx]
+	txOf     func(Tx) (TTx, bool)
+	listener *wakeListener
+	queues   []string // the queues this process works
 }
+
+func (q *riverQueue[TTx]) Wake() { q.listener.wakeQueues(q.queues) }
 
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
 func (q *riverQueue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
 
 func (q *riverQueue[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-	_, err := q.client.Insert(ctx, args, opts)
-	return err
+	if _, err := q.client.Insert(ctx, args, opts); err != nil {
+		return err
+	}
+	q.Wake()
+	return nil
 }
 
 func (q *riverQueue[TTx]) InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *river.InsertOpts) error {
@@ -74,8 +107,11 @@ func (q *riverQueue[TTx]) InsertTx(ctx context.Context, tx Tx, args river.JobArg
 }
 
 func (q *riverQueue[TTx]) InsertMany(ctx context.Context, params []river.InsertManyParams) error {
-	_, err := q.client.InsertMany(ctx, params)
-	return err
+	if _, err := q.client.InsertMany(ctx, params); err != nil {
+		return err
+	}
+	q.Wake()
+	return nil
 }
 
 // driverTx is the driver's transaction in tx, unwrapping wrappers (a test's

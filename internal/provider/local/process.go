@@ -106,19 +106,26 @@ func (p *process) terminate(ctx context.Context, grace time.Duration) {
 	p.waitExit(context.WithoutCancel(ctx), 5*time.Second)
 }
 
-// waitExit waits up to d for the process to end.
+// waitExit waits up to d for the process to end. A child of this server
+// says so (p.done); one adopted from a previous server is not this
+// process's child, so only polling its pid (every 20 ms, while stopping it)
+// tells.
 func (p *process) waitExit(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
+	var tick <-chan time.Time
+	if p.done == nil {
+		poll := time.NewTicker(20 * time.Millisecond)
+		defer poll.Stop()
+		tick = poll.C
+	}
 	for {
 		if done, _ := p.exited(); done {
 			return true
 		}
 		select {
 		case <-p.done: // nil for adopted processes: never ready
-		case <-tick.C:
+		case <-tick:
 		case <-t.C:
 			return false
 		case <-ctx.Done():

@@ -109,9 +109,10 @@ func openPool(ctx context.Context, path string, pragmas []string, conns int) (*s
 
 // NewQueue is River over the writer pool: River's SQLite driver needs the
 // single writer, and enqueues a job in one of this store's transactions on
-// its *sql.Tx.
+// its *sql.Tx. Its notifications stay in this process, the only one that
+// works the embedded database (store.NewLocalRiverQueue).
 func (s *Store) NewQueue(cfg *river.Config) (store.Queue, error) {
-	return store.NewRiverQueue(riversqlite.New(s.writer), s.sqlTx, cfg)
+	return store.NewLocalRiverQueue(riversqlite.New(s.writer), s.sqlTx, cfg)
 }
 
 // sqlTx is the *sql.Tx of t when t is a transaction of this store.

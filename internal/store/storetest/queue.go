@@ -73,6 +73,45 @@ func testQueue(t *testing.T, d Driver) {
 			t.Fatalf("worked jobs %q, want [wrapped]", got)
 		}
 	})
+
+	// Idle workers do not poll: a job committed in a transaction is worked
+	// at once after Wake, and one enqueued on its own wakes them itself.
+	t.Run("WakeWorksAJobWithoutPolling", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		worked := make(chan string, 10)
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &queueWorker{worked: worked})
+		q, err := b.store.NewQueue(&river.Config{
+			Logger:            slog.New(slog.DiscardHandler),
+			Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
+			Workers:           workers,
+			FetchCooldown:     time.Millisecond,
+			FetchPollInterval: time.Minute, // never, in this test
+		})
+		must(t, err)
+		must(t, q.Start(b.ctx))
+		t.Cleanup(func() { _ = q.Stop(context.WithoutCancel(b.ctx)) })
+		time.Sleep(500 * time.Millisecond) // the first fetch and the listener are done
+		waitWorked := func(name string) {
+			t.Helper()
+			select {
+			case got := <-worked:
+				if got != name {
+					t.Fatalf("worked %q, want %q", got, name)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("job %q not worked 3s after it was enqueued: the workers were not woken", name)
+			}
+		}
+		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
+			return q.InsertTx(ctx, tx, queueArgs{Name: "in-tx"}, nil)
+		}))
+		q.Wake()
+		waitWorked("in-tx")
+		must(t, q.Insert(b.ctx, queueArgs{Name: "alone"}, nil))
+		waitWorked("alone")
+	})
 }
 
 // queueArgs is the suite's job: its name is reported when it is worked.
