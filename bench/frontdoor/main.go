@@ -31,6 +31,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/provider/local"
 )
 
 // pinnedEnv marks the process re-run under taskset on the proxies' core.
@@ -49,6 +51,9 @@ type options struct {
 }
 
 func main() {
+	// The provider runs its front doors in a child process started from
+	// this executable: be that process when started as one.
+	local.MaybeServeFrontDoor()
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds of wrk against each target")
 	flag.DurationVar(&o.d, "d", 10*time.Second, "length of one wrk run (whole seconds)")
