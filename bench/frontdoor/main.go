@@ -70,6 +70,9 @@ func main() {
 
 	var err error
 	switch {
+	case o.rounds < 1 || o.rateRounds < 1 || o.conns < 1 || o.rate < 1 || o.stable < 1 || o.canary < 1:
+		err = fmt.Errorf("-rounds %d, -rate-rounds %d, -c %d, -rate %d, -stable %d, -canary %d: give each at least 1",
+			o.rounds, o.rateRounds, o.conns, o.rate, o.stable, o.canary)
 	case os.Getenv(backendEnv) == "1":
 		err = runBackend()
 	case o.rateURL != "":
