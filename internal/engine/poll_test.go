@@ -53,23 +53,7 @@ func TestPollingStageRunsOncePerWakeUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		e, err := st.ExecutionGet(ctx, exec.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Status.Terminal() {
-			if e.Status != model.ExecutionSucceeded {
-				t.Fatalf("execution %s: %s", e.Status, e.Reason)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still %s after 20 s", e.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitTerminal(t, st, exec.ID, 20*time.Second)
 	// Let late duplicates (the scheduled jobs, released every few seconds) run.
 	time.Sleep(6 * time.Second)
 	// polls+1 exactly, unless both nudges of one wake-up happened to run at

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/internal/execwait"
 )
 
 const (
@@ -100,20 +101,7 @@ func (r *rig) wait(id string, within time.Duration) *model.Execution {
 // waitFor polls an execution until cond holds.
 func (r *rig) waitFor(id string, within time.Duration, what string, cond func(*model.Execution) bool) *model.Execution {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	var last *model.Execution
-	for time.Now().Before(deadline) {
-		e, err := r.c.Execution(r.ctx(), id)
-		if err == nil {
-			last = e
-			if cond(e) {
-				return e
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	r.t.Fatalf("execution %s: waited %s for it %s; last seen: %s", id, within, what, describe(last))
-	return nil
+	return execwait.For(r.t, r.ctx(), r.c, id, within, what, cond, describe)
 }
 
 func (r *rig) mustSucceed(id string, within time.Duration) *model.Execution {

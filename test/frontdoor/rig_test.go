@@ -20,6 +20,7 @@ import (
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/test/internal/execwait"
 	"github.com/gennaker/gennaker/test/testserver"
 )
 
@@ -294,20 +295,7 @@ func (r *rig) deploy(pipeline, version string) string {
 // waitFor polls an execution until cond holds.
 func (r *rig) waitFor(id string, within time.Duration, what string, cond func(*model.Execution) bool) *model.Execution {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	var last *model.Execution
-	for time.Now().Before(deadline) {
-		e, err := r.c.Execution(r.ctx(), id)
-		if err == nil {
-			last = e
-			if cond(e) {
-				return e
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.t.Fatalf("execution %s: waited %s for it %s; last seen: %+v", id, within, what, last)
-	return nil
+	return execwait.For(r.t, r.ctx(), r.c, id, within, what, cond, nil)
 }
 
 func (r *rig) mustSucceed(id string, within time.Duration) {

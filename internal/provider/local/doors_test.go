@@ -57,6 +57,18 @@ type probeError struct{ status string }
 
 func (e *probeError) Error() string { return "answered " + e.status }
 
+// served waits until the probe has had n more answers, so a test goes on
+// once traffic flows rather than after a guessed time.
+func (pr *probe) served(t *testing.T, n int64) {
+	t.Helper()
+	want := pr.ok.Load() + n
+	for deadline := time.Now().Add(10 * time.Second); pr.ok.Load() < want; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the probe had %d answers after 10 s, want %d (%d failed; last: %v)", pr.ok.Load(), want, pr.failed.Load(), pr.lastErr.Load())
+		}
+	}
+}
+
 func (pr *probe) end() {
 	select {
 	case <-pr.stop:
@@ -107,7 +119,7 @@ func TestFrontDoorProcessOutlivesTheProvider(t *testing.T) {
 		t.Fatalf("front door process %d runs in the test's session: a signal to the server's group would reach it", pid)
 	}
 	pr := startProbe(t, "http://"+addr+"/")
-	time.Sleep(300 * time.Millisecond)
+	pr.served(t, 20)
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +138,7 @@ func TestFrontDoorProcessOutlivesTheProvider(t *testing.T) {
 	if err := next.SetRoutes(t.Context(), fd); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	pr.served(t, 20)
 	pr.end()
 	if n := pr.failed.Load(); n > 0 {
 		t.Fatalf("%d of %d requests failed across the restart (last: %v)", n, n+pr.ok.Load(), pr.lastErr.Load())

@@ -29,7 +29,7 @@ func TestHandoverKeepsTheSocketListening(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr := startProbe(t, "http://"+addr+"/")
-	time.Sleep(100 * time.Millisecond)
+	pr.served(t, 10)
 
 	reply, fds, err := old.handover()
 	if err != nil {
@@ -60,9 +60,9 @@ func TestHandoverKeepsTheSocketListening(t *testing.T) {
 	if tb := next.doors["checkout"].table.Load(); tb.cookie == "" {
 		t.Fatal("the successor's door is not sticky")
 	}
-	time.Sleep(100 * time.Millisecond)
+	pr.served(t, 10) // both accept
 	old.close(time.Second)
-	time.Sleep(300 * time.Millisecond)
+	pr.served(t, 20) // the successor alone
 	pr.end()
 	next.close(time.Second)
 	if n := pr.failed.Load(); n > 0 || pr.ok.Load() < 10 {
