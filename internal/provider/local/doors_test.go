@@ -234,3 +234,14 @@ func TestSetRoutesIsAcknowledgedBeforeItReturns(t *testing.T) {
 	slices.Sort(took)
 	t.Logf("SetRoutes, acknowledged: median %s, max %s (20 switches)", took[len(took)/2], took[len(took)-1])
 }
+
+// A program that embeds a provider but forgot MaybeServeFrontDoor, started
+// as a front-door process, stops at New with what to do, instead of
+// starting front doors of its own (each one more copy of itself).
+func TestNewRefusesToRunInAFrontDoorProcess(t *testing.T) {
+	t.Setenv(doorChildVar, "1")
+	_, err := New(Config{DataDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "MaybeServeFrontDoor") {
+		t.Fatalf("New in a process started as a front door: %v, want an error saying to call MaybeServeFrontDoor", err)
+	}
+}

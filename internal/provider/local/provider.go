@@ -80,6 +80,13 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("local provider: DataDir is empty: set the directory for instance logs and state")
 	}
+	if os.Getenv(doorChildVar) == "1" {
+		// Started as a front-door process, this program ran its main
+		// instead: going on would start front doors of its own, each one
+		// more copy of the program, without end.
+		return nil, errors.New("local provider: this process was started as a front-door process, but its program did not serve one: " +
+			"call local.MaybeServeFrontDoor() first in main (the provider starts front doors with its own executable)")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
