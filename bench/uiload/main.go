@@ -342,4 +342,3 @@ func load1() string {
 	}
 	return f[0]
 }
-
