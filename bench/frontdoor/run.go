@@ -65,18 +65,22 @@ func run(o options) error {
 		}
 	}
 	backendPIDs := make([]int, len(servers))
-	skip := map[int]bool{hp.Process.Pid: true}
 	for i, s := range servers {
 		backendPIDs[i] = s.pid
-		skip[s.pid] = true
 	}
-	// proxyCPU is the CPU time of what serves t (besides the backends).
+	doorPID, err := frontDoorPID()
+	if err != nil {
+		return err
+	}
+	// proxyCPU is the CPU time of what serves t (besides the backends):
+	// haproxy, or the front-door process. The provider in this process is
+	// the control plane, idle during the runs of all three targets.
 	proxyCPU := func(t target) float64 {
 		switch t.name {
 		case "haproxy":
-			return treeCPU(hp.Process.Pid, nil)
+			return treeCPU(hp.Process.Pid)
 		case "frontdoor":
-			return treeCPU(os.Getpid(), skip)
+			return treeCPU(doorPID)
 		}
 		return 0
 	}
