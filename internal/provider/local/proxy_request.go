@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -66,16 +64,15 @@ func (door *frontDoor) serve(ctx *fasthttp.RequestCtx) {
 	if closeClient {
 		defer ctx.SetConnectionClose()
 	}
-	up := fasthttp.AcquireResponse()
-	if err := door.ups.get(b.host).Do(&ctx.Request, up); err != nil {
-		fasthttp.ReleaseResponse(up)
+	if err := door.ups.get(b.host).Do(&ctx.Request, &ctx.Response); err != nil {
 		door.answerFailure(ctx, b.host, err, rt.m, start)
 		return
 	}
-	if err := relay(ctx, up, rt.m, start); err != nil {
+	if err := finishAnswer(&ctx.Response); err != nil {
 		door.answerFailure(ctx, b.host, err, rt.m, start)
 		return
 	}
+	rt.m.observe(ctx.Response.StatusCode(), time.Since(start))
 	if remember {
 		t.rememberFast(&ctx.Response, rt)
 	}
@@ -139,87 +136,29 @@ func delHopHeaders(conn []byte, del func(string)) {
 }
 
 // smallBody is the largest answer body read whole before answering; longer
-// or unknown-length ones are streamed.
+// or unknown-length ones are streamed to the client as they come.
 const smallBody = 64 << 10
 
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
-
-// relay makes the instance's answer up ctx's answer: its head without
-// hop-by-hop headers, its body read whole when short and streamed
-// otherwise (with its trailers). up is released here or, when streamed,
-// once fasthttp has sent the body. An error means nothing was answered.
-func relay(ctx *fasthttp.RequestCtx, up *fasthttp.Response, m *groupMetrics, start time.Time) error {
-	resp := &ctx.Response
-	up.Header.CopyTo(&resp.Header)
+// finishAnswer makes the instance's answer, which the client read into
+// resp, the client's: a short body of known length is read whole (which
+// releases the instance's connection, or closes it when the instance said
+// so), a longer or unknown-length one stays a stream that fasthttp relays
+// as it comes, with its trailers (they are read into resp's head at the
+// end of the body, and written after it); the head loses its hop-by-hop
+// headers, and the instance's Connection: close applies to its connection,
+// not the client's. An error means nothing was answered.
+func finishAnswer(resp *fasthttp.Response) error {
+	cl := resp.Header.ContentLength()
+	if resp.IsBodyStream() && cl >= 0 && cl <= smallBody {
+		if n := len(resp.Body()); n != cl { // Body reads the stream and closes it
+			return fmt.Errorf("the answer's body has %d of its %d bytes", n, cl)
+		}
+	} else if cl < 0 {
+		resp.ImmediateHeaderFlush = true // the head goes out before the first chunk
+	}
+	conn := append([]byte(nil), resp.Header.Peek("Connection")...)
 	resp.Header.ResetConnectionClose()
-	delHopHeaders(up.Header.Peek("Connection"), resp.Header.Del)
-	code := resp.Header.StatusCode()
-	stream := up.BodyStream()
-	cl := up.Header.ContentLength()
-	if stream == nil || ctx.IsHead() || code == http.StatusNoContent || code == http.StatusNotModified {
-		resp.SkipBody = ctx.IsHead() || stream == nil
-		fasthttp.ReleaseResponse(up) // closes the body stream: its connection is reused or closed
-		m.observe(code, time.Since(start))
-		return nil
-	}
-	if cl >= 0 && cl <= smallBody {
-		resp.ResetBody()
-		bp := copyBuffers.Get().(*[]byte)
-		n, err := io.CopyBuffer(resp.BodyWriter(), stream, *bp)
-		copyBuffers.Put(bp)
-		fasthttp.ReleaseResponse(up)
-		if err == nil && n != int64(cl) {
-			err = io.ErrUnexpectedEOF
-		}
-		if err != nil {
-			return fmt.Errorf("reading the answer's body: %w", err)
-		}
-		m.observe(code, time.Since(start))
-		return nil
-	}
-	rb := &relayBody{up: up, r: stream, out: &resp.Header, m: m, code: code, start: start}
-	if cl < 0 {
-		cl = -1 // chunked to the client
-		resp.ImmediateHeaderFlush = true
-	}
-	// The copied head announces the instance's trailers; their values are
-	// copied in when the body ends (relayBody.Read).
-	resp.SetBodyStream(rb, cl)
-	return nil
-}
-
-// relayBody streams an answer's body from the instance; it counts the
-// request and releases the instance's answer (and its connection) when
-// fasthttp closes it.
-type relayBody struct {
-	up     *fasthttp.Response
-	r      io.Reader
-	out    *fasthttp.ResponseHeader
-	m      *groupMetrics
-	code   int
-	start  time.Time
-	closed bool
-}
-
-func (b *relayBody) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if err == io.EOF {
-		for k := range b.up.Header.Trailers() {
-			if v := b.up.Header.PeekBytes(k); len(v) > 0 {
-				b.out.SetBytesKV(k, v)
-			}
-		}
-	}
-	return n, err
-}
-
-func (b *relayBody) Close() error {
-	if b.closed {
-		return nil
-	}
-	b.closed = true
-	fasthttp.ReleaseResponse(b.up)
-	b.m.observe(b.code, time.Since(b.start))
+	delHopHeaders(conn, resp.Header.Del)
 	return nil
 }
 
