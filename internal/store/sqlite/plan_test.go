@@ -118,6 +118,14 @@ func TestBatchQueriesUseIndexes(t *testing.T) {
 	if strings.Contains(latest, "SCAN x") || strings.Contains(latest, "SCAN e") {
 		t.Errorf("plan of ExecutionLatest scans a table:\n%s", latest)
 	}
+	recent := explain(t, s, query("ExecutionRecent"), sql.Named("pipelines", `["a","b"]`), sql.Named("per", 5))
+	if want := "SEARCH x USING INDEX execution_pipeline (pipeline=?)"; !strings.Contains(recent, want) {
+		t.Errorf("plan of ExecutionRecent:\n%s\nwant it to contain %q", recent, want)
+	}
+	if strings.Contains(recent, "SCAN x") || strings.Contains(recent, "SCAN e") {
+		t.Errorf("plan of ExecutionRecent scans a table:\n%s", recent)
+	}
+	t.Logf("plan of ExecutionRecent:\n%s", recent)
 	groups := explain(t, s, query("ServerGroupListOfApplications"),
 		sql.Named("applications", `["a","b"]`), sql.Named("include_destroyed", false))
 	if want := "SEARCH server_group USING INDEX sqlite_autoindex_server_group_2 (application=?)"; !strings.Contains(groups, want) {
