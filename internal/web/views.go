@@ -164,7 +164,11 @@ func buildExec(e *model.Execution, now time.Time) execView {
 		specs[s.Name] = s
 	}
 	needs := e.Spec.StageNeeds()
-	depth := stageDepths(needs)
+	names := make([]string, len(e.Spec.Stages))
+	for i, s := range e.Spec.Stages {
+		names[i] = s.Name
+	}
+	depth := stageDepths(names, needs)
 	for i, st := range e.Stages {
 		sv := stageView{Stage: st, Depth: depth[st.Name], Needs: needs[st.Name], Plain: plainStage(st)}
 		if j := specs[st.Name].Judgment; j != nil {
@@ -207,33 +211,6 @@ func buildExec(e *model.Execution, now time.Time) execView {
 	sort.SliceStable(v.Stages, func(a, b int) bool { return v.Stages[a].Depth < v.Stages[b].Depth })
 	v.Plain = plainExecution(e)
 	return v
-}
-
-// stageDepths gives each stage its depth in the needs DAG (the pipeline's
-// StageNeeds): 0 for stages that need nothing, else one more than the
-// deepest stage it needs.
-func stageDepths(needs map[string][]string) map[string]int {
-	depth := map[string]int{}
-	var visit func(name string, seen map[string]bool) int
-	visit = func(name string, seen map[string]bool) int {
-		if d, ok := depth[name]; ok {
-			return d
-		}
-		if seen[name] {
-			return 0 // a cycle: config validation forbids these
-		}
-		seen[name] = true
-		d := 0
-		for _, n := range needs[name] {
-			d = max(d, visit(n, seen)+1)
-		}
-		depth[name] = d
-		return d
-	}
-	for name := range needs {
-		visit(name, map[string]bool{})
-	}
-	return depth
 }
 
 func plainExecution(e *model.Execution) string {
