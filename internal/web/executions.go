@@ -127,12 +127,15 @@ func (h *ui) executions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Executions")
 		return
 	}
-	rd := auth.ReadableFrom(ctx)
-	if f.Application != "" && !rd.Has(f.Application) {
+	if f.Application != "" {
+		// An unknown application is a 404, as on its own page.
 		if _, err := h.cfg.Store.ApplicationGet(ctx, f.Application); err != nil {
 			h.fail(w, r, err, "Application "+f.Application)
 			return
 		}
+	}
+	rd := auth.ReadableFrom(ctx)
+	if f.Application != "" && !rd.Has(f.Application) {
 		h.fail(w, r, auth.From(ctx).Check(auth.PermRead, auth.PolicyFrom(ctx).App(f.Application)), "Executions")
 		return
 	}

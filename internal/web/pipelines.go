@@ -50,12 +50,15 @@ func (h *ui) pipelines(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rd := auth.ReadableFrom(ctx)
-	if app != "" && !rd.Has(app) {
+	if app != "" {
+		// An unknown application is a 404, as on its own page.
 		if _, err := h.cfg.Store.ApplicationGet(ctx, app); err != nil {
 			h.fail(w, r, err, "Application "+app)
 			return
 		}
+	}
+	rd := auth.ReadableFrom(ctx)
+	if app != "" && !rd.Has(app) {
 		h.fail(w, r, auth.From(ctx).Check(auth.PermRead, auth.PolicyFrom(ctx).App(app)), "Pipelines")
 		return
 	}

@@ -257,10 +257,11 @@ func (h *ui) fail(w http.ResponseWriter, r *http.Request, err error, what string
 // (/applications?after=x goes to /?after=x).
 func redirectTo(path string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		to := path
 		if r.URL.RawQuery != "" {
-			path += "?" + r.URL.RawQuery
+			to += "?" + r.URL.RawQuery
 		}
-		http.Redirect(w, r, path, http.StatusMovedPermanently)
+		http.Redirect(w, r, to, http.StatusMovedPermanently)
 	}
 }
 
