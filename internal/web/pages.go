@@ -168,7 +168,7 @@ func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 	if v.Waiting != "" {
 		v.MayJudge = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Waiting)...))
 	}
-	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
+	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "executions", Live: liveURL(e), Data: v})
 }
 
 // analysis renders /executions/{id}/analysis.
@@ -180,7 +180,7 @@ func (h *ui) analysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := buildAnalysis(*summarize(e, h.cfg.Now()), recs)
-	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
+	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "executions", Live: liveURL(e), Data: v})
 }
 
 // liveURL is the stream a page of a running execution follows ("" once it ended).

@@ -6,7 +6,10 @@
 // package, which forwards them to the same API routes the CLI uses.
 //
 // Files: web.go (wiring, rendering), pages.go (page handlers), views.go
-// (view models of applications, executions and events), analysis_view.go
+// (view models of applications, executions and events), executions.go and
+// pipelines.go (the list pages and their filters), graph.go (the pure
+// layout of a pipeline graph) and exec_graph.go (what its boxes say),
+// canary_progress.go (a deploy's plan step by step), analysis_view.go
 // (the canary analysis view model and its plots), actions.go (no-JS forms).
 package web
 
@@ -172,6 +175,7 @@ var funcs = template.FuncMap{
 	"mul":         func(a, b int) int { return a * b },
 	"time":        func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
 	"short":       shortID,
+	"brief":       brief,
 }
 
 func parsePages() (map[string]*template.Template, error) {
