@@ -28,7 +28,7 @@ LIMIT @limit;
 
 -- name: ExecutionRecent
 -- The newest @per executions of each pipeline of @pipelines: one lateral
--- seek into execution_pipeline per pipeline, however many are stored.
+-- seek into execution_pipeline_latest per pipeline, however many are stored.
 SELECT e.id, e.pipeline, e.application, e.status, e.reason, e.params, e.trigger, e.spec, e.created_at, e.ended_at, e.version
 FROM (SELECT DISTINCT name FROM unnest(@pipelines::text[]) AS u(name)) p
 CROSS JOIN LATERAL (

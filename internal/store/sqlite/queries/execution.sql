@@ -29,7 +29,7 @@ LIMIT @limit;
 
 -- name: ExecutionRecent
 -- The newest @per executions of each pipeline of @pipelines (a JSON array):
--- one seek into execution_pipeline per pipeline, however many are stored.
+-- one seek into execution_pipeline_latest per pipeline, however many are stored.
 SELECT e.id, e.pipeline, e.application, e.status, e.reason, e.params, e.trigger, e.spec, e.created_at, e.ended_at, e.version
 FROM (SELECT DISTINCT value AS name FROM json_each(@pipelines)) p
 JOIN execution e ON e.id IN (
