@@ -116,3 +116,17 @@ func TestReadDeployProgress(t *testing.T) {
 		}
 	})
 }
+
+// TestDeploySummaryNumbersOnce: a running deploy's summary counts the
+// plan's steps only, not the canary's own steps inside them.
+func TestDeploySummaryNumbersOnce(t *testing.T) {
+	t.Parallel()
+	st := deployState{Phase: phaseRun, Plan: progressPlan, Next: 3}
+	var out deployOutput
+	if err := json.Unmarshal((&Deploy{}).output(st, world{env: model.Environment{Name: "prod"}}, ""), &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "step 4/6: judge the canary against the baseline"; out.Summary != want {
+		t.Errorf("summary %q, want %q", out.Summary, want)
+	}
+}
