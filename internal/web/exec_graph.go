@@ -16,6 +16,9 @@ type graphView struct {
 	Nodes []graphNode
 	Title string
 	Desc  string
+	// Linked: the boxes link to the stages below, so the drawing is a
+	// group of links for assistive technology, not one image.
+	Linked bool
 }
 
 // graphNode is one stage's box and its words.
@@ -67,6 +70,7 @@ func pipelineGraph(id string, spec model.Pipeline, stages []stageView) *graphVie
 			}
 			n.Current = sv.Status == model.StageRunning || sv.Status == model.StageWaiting
 			n.Href = "#stage-" + b.Name
+			g.Linked = true
 		} else {
 			n.Class = "muted"
 			n.Line = specDetail(spec, b.Name)

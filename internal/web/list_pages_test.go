@@ -44,7 +44,7 @@ func TestListPages(t *testing.T) {
 		{"/pipelines", 200, []string{"<h1>Pipelines</h1>", `data-pipeline="checkout-canary"`, `href="/pipelines/checkout/checkout-canary"`,
 			"canary to prod", `href="/executions/exec-waiting" class="run"`, "deploy"}, nil},
 		{"/pipelines?application=nope", 404, []string{"Application nope not found"}, nil},
-		{"/pipelines/checkout/checkout-canary", 200, []string{"<h1>checkout-canary", `<svg class="graph"`, `data-from="canary" data-to="approve"`,
+		{"/pipelines/checkout/checkout-canary", 200, []string{"<h1>checkout-canary", `<svg class="graph" viewBox="0 0 412 82" width="412" role="img"`, `data-from="canary" data-to="approve"`,
 			`id="stage-approve"`, "needs canary", "check the dashboards", "canary → prod", "Config of canary", `&#34;environment&#34;: &#34;prod&#34;`,
 			"gennaker run checkout-canary", `data-execution="exec-failed"`, "on failure:"}, nil},
 		{"/pipelines/other/checkout-canary", 404, []string{"not found"}, nil},
@@ -233,7 +233,7 @@ func TestExecutionGraphAndCanaryProgress(t *testing.T) {
 	}
 	for _, w := range []string{
 		// The graph: the running stage highlighted, with status word and duration, an edge to what needs it.
-		`<svg class="graph"`, `class="node running current" data-stage="canary" data-status="running"`, "▶ running · 5m0s",
+		`<svg class="graph" viewBox="0 0 412 82" width="412" role="group"`, `class="node running current" data-stage="canary" data-status="running"`, "▶ running · 5m0s",
 		`class="node muted" data-stage="approve" data-status="pending"`, `data-from="canary" data-to="approve"`, `href="#stage-canary"`,
 		"<desc id=\"exec-graph-desc\">canary (deploy) running; approve (judgment) pending after canary.</desc>",
 		// The plan in one numbering, and what the running step does now.
