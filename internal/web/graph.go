@@ -18,7 +18,7 @@ const (
 	graphGapX   = 44
 	graphGapY   = 18
 	graphPad    = 8
-	graphMaxLen = 22 // characters of a stage name shown in its box
+	graphMaxLen = 20 // characters of a stage name shown in its box (bold 13px)
 )
 
 // graphLayout is where every box and edge of a pipeline graph goes.
