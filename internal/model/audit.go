@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 )
@@ -74,6 +75,28 @@ const AuditTimePrecision = time.Microsecond
 // and a canonical JSON encoding of e's fields (ID and Hash excluded, Time in
 // UTC at AuditTimePrecision).
 func (e AuditEntry) ChainHash(prev string) string {
+	sum := sha256.Sum256(e.canonical(prev))
+	return hex.EncodeToString(sum[:])
+}
+
+// chainHead is how the canonical JSON of an entry starts: its first field
+// is the previous entry's hash.
+const chainHead = `{"prev":"`
+
+// ChainTail is e's canonical JSON after the previous hash and its closing
+// quote: for a hex prev, e.ChainHash(prev) is the SHA-256 of
+// `{"prev":"` + prev + `"` + tail. A store that reads the previous hash
+// where it appends (PostgreSQL, in the INSERT) computes the hash from it.
+func (e AuditEntry) ChainTail() ([]byte, error) {
+	b := e.canonical("")
+	if !bytes.HasPrefix(b, []byte(chainHead+`"`)) {
+		return nil, fmt.Errorf("audit entry: canonical JSON starts %.20q, not with the previous hash", b)
+	}
+	return b[len(chainHead)+1:], nil
+}
+
+// canonical is e's JSON as hashed after prev.
+func (e AuditEntry) canonical(prev string) []byte {
 	canon := struct {
 		Prev        string          `json:"prev"`
 		Time        string          `json:"time"`
@@ -95,8 +118,7 @@ func (e AuditEntry) ChainHash(prev string) string {
 		canon.DetailRaw = string(e.Detail)
 	}
 	b, _ := json.Marshal(canon)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
 // compactJSON returns raw as canonical JSON (keys sorted, numbers as

@@ -223,10 +223,13 @@ type AccessQueries interface {
 	// most one session; ErrNotFound otherwise.
 	LoginLinkConsume(ctx context.Context, id string, now time.Time) (*model.LoginLink, error)
 
-	// AuditAppend appends e to the audit log: it sets e.ID, truncates e.Time
-	// to model.AuditTimePrecision, and sets e.PrevHash to the last entry's
-	// hash and e.Hash to e.ChainHash(e.PrevHash). Appends are serialized, so
-	// the chain never forks, also with several writers. e.Detail must be a
+	// AuditAppend appends e to the audit log: it truncates e.Time to
+	// model.AuditTimePrecision (now when zero), and the entry gets the next
+	// ID, the last entry's hash as PrevHash and e.ChainHash(PrevHash) as
+	// Hash. Appends are serialized, so the chain never forks, also with
+	// several writers. Alone, it sets e.ID, e.PrevHash and e.Hash; in a
+	// transaction a driver may write the entry at the commit and leave them
+	// unset (PostgreSQL does): read it back with AuditList. e.Detail must be a
 	// JSON document or empty.
 	AuditAppend(ctx context.Context, e *model.AuditEntry) error
 	// AuditList returns entries in append order (ID ascending).

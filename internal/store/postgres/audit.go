@@ -14,88 +14,91 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// AuditAppend appends e to the hash-chained audit log: in one transaction
-// (the caller's, inside InTx) it takes the chain's advisory lock (AuditLock),
-// reads the hash of the last entry and inserts e chained to it. It sets
-// e.Time (now when zero) to UTC at model.AuditTimePrecision, and e.ID,
-// e.PrevHash and e.Hash.
+// AuditAppend appends e to the hash-chained audit log. It sets e.Time (now
+// when zero) to UTC at model.AuditTimePrecision.
 //
-// The lock is taken before the head is read, not left to the audit_chain
-// trigger: an identity value is drawn before any BEFORE trigger fires, so
-// under the trigger's lock alone two appends could take IDs in one order and
-// join the chain in the other. Held to commit, the lock makes ID order chain
-// order and commit order. The trigger then only catches a bug (ErrConflict).
+// The append is two statements in one round trip: the chain's advisory
+// lock (AuditLock), then an INSERT that reads the head and computes the
+// hash itself (AuditInsert), so no round trip is spent under the lock
+// reading the head. The lock is taken before the head is read, not left
+// to the audit_chain trigger: an identity value is drawn before any BEFORE
+// trigger fires, so under the trigger's lock alone two appends could take
+// IDs in one order and join the chain in the other. Held to commit, the
+// lock makes ID order chain order and commit order; the trigger then only
+// catches a bug (ErrConflict).
 //
-// The lock and the head go in one round trip: a batch of two statements,
-// so the head's snapshot is taken after the lock is granted (one statement
-// doing both would read the head as it was before the wait). Appends from
-// every replica queue on this lock, and each round trip under it is paid
-// by all of them.
+// In a transaction the append is held until the commit and sent first in
+// the round trip before it (held_logs.go), so appends from every replica
+// queue on the lock for that round trip and the commit only; e.ID,
+// e.PrevHash and e.Hash are then left unset (read the entry back with
+// AuditList). Alone, it runs in a transaction of its own and sets them.
 func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {
 	what := fmt.Sprintf("append audit entry %s by %s", e.Action, e.Actor)
-	detail, err := store.CompactAuditDetail(e.Detail)
+	args, err := q.auditArgs(e)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	at := e.Time
-	if at.IsZero() {
-		at = q.nowUTC()
-	}
-	at = at.UTC().Truncate(model.AuditTimePrecision)
-	err = q.atomic(ctx, func(q *queries) error {
-		prev, err := q.lockAuditHead(ctx)
-		if err != nil {
-			return err
-		}
-		entry := *e
-		entry.Time = at
-		entry.PrevHash = prev
-		entry.Hash = entry.ChainHash(prev)
-		var id int64
-		err = q.db.QueryRow(ctx, query("AuditInsert"), pgx.NamedArgs{
-			"time":        entry.Time,
-			"actor":       entry.Actor,
-			"source":      entry.Source,
-			"action":      string(entry.Action),
-			"object":      entry.Object,
-			"application": entry.Application,
-			"outcome":     string(entry.Outcome),
-			"detail":      detail,
-			"prev_hash":   entry.PrevHash,
-			"hash":        entry.Hash,
-		}).Scan(&id)
-		switch {
-		case chainRefused(err):
-			return fmt.Errorf("%w: another entry was appended after the same one (appends are not serialized: a driver bug)", store.ErrConflict)
-		case err != nil:
-			return fmt.Errorf("%w (outcome must be ok, refused or failed)", err)
-		}
-		entry.ID = id
-		*e = entry
+	if q.held != nil {
+		q.held.holdFirst("AuditLock", nil, what)
+		q.held.holdFirst("AuditInsert", args, what)
+		e.ID, e.PrevHash, e.Hash = 0, "", ""
 		return nil
+	}
+	err = q.begin(ctx, func(q *queries) error {
+		b := &pgx.Batch{}
+		b.Queue(query("AuditLock"))
+		b.Queue(query("AuditInsert"), args)
+		res := q.db.SendBatch(ctx, b)
+		defer res.Close()
+		if _, err := res.Exec(); err != nil {
+			return fmt.Errorf("lock the audit chain: %w", err)
+		}
+		if err := res.QueryRow().Scan(&e.ID, &e.PrevHash, &e.Hash); err != nil {
+			return auditInsertError(err)
+		}
+		return res.Close()
 	})
 	if err != nil {
+		e.ID, e.PrevHash, e.Hash = 0, "", ""
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
 
-// lockAuditHead takes the chain's lock and reads the last entry's hash (""
-// when there is none) in one round trip.
-func (q *queries) lockAuditHead(ctx context.Context) (string, error) {
-	b := &pgx.Batch{}
-	b.Queue(query("AuditLock"))
-	b.Queue(query("AuditHead"))
-	res := q.db.SendBatch(ctx, b)
-	defer res.Close()
-	if _, err := res.Exec(); err != nil {
-		return "", fmt.Errorf("lock the audit chain: %w", err)
+// auditArgs sets e.Time as stored and returns AuditInsert's arguments,
+// with the tail of e's canonical JSON for the hash.
+func (q *queries) auditArgs(e *model.AuditEntry) (pgx.NamedArgs, error) {
+	detail, err := store.CompactAuditDetail(e.Detail)
+	if err != nil {
+		return nil, err
 	}
-	var prev string
-	if err := res.QueryRow().Scan(&prev); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return "", fmt.Errorf("read the last entry's hash: %w", err)
+	if e.Time.IsZero() {
+		e.Time = q.nowUTC()
 	}
-	return prev, res.Close()
+	e.Time = e.Time.UTC().Truncate(model.AuditTimePrecision)
+	tail, err := e.ChainTail()
+	if err != nil {
+		return nil, err
+	}
+	return pgx.NamedArgs{
+		"time":        e.Time,
+		"actor":       e.Actor,
+		"source":      e.Source,
+		"action":      string(e.Action),
+		"object":      e.Object,
+		"application": e.Application,
+		"outcome":     string(e.Outcome),
+		"detail":      detail,
+		"tail":        tail,
+	}, nil
+}
+
+// auditInsertError explains a failed AuditInsert.
+func auditInsertError(err error) error {
+	if chainRefused(err) {
+		return fmt.Errorf("%w: another entry was appended after the same one (appends are not serialized: a driver bug)", store.ErrConflict)
+	}
+	return fmt.Errorf("%w (outcome must be ok, refused or failed)", err)
 }
 
 // chainRefused reports the audit_chain trigger's refusal of an entry that

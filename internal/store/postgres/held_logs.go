@@ -7,33 +7,57 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// heldLogs are a transaction's inserts into the commit-ordered logs (events
-// and changes), held back until it commits and then sent in one round trip
-// just before the COMMIT (commit_order.go): the first of them takes the
-// commit-order lock, so a transaction holds it for that round trip and its
-// commit, whatever it inserted when.
+// heldLogs are a transaction's appends to the audit chain and inserts into
+// the commit-ordered logs (events and changes), held back until it commits
+// and then sent in one round trip just before the COMMIT (commit_order.go,
+// audit.go): the first audit statement takes the chain's lock and the
+// first log insert the commit-order lock, so a transaction holds them for
+// that round trip and its commit, whatever it wrote when. The audit
+// statements go first in every transaction, so the two locks are always
+// taken in the same order and two transactions cannot deadlock on them.
 type heldLogs struct {
-	batch pgx.Batch
-	what  []string // per insert, for an error
+	first, logs []heldStatement
 }
 
-// hold queues the insert named query with args; what names it in an error.
+type heldStatement struct {
+	name string
+	args pgx.NamedArgs
+	what string // for an error
+}
+
+// hold queues the insert named name with args; what names it in an error.
 func (h *heldLogs) hold(name string, args pgx.NamedArgs, what string) {
-	h.batch.Queue(query(name), args)
-	h.what = append(h.what, what)
+	h.logs = append(h.logs, heldStatement{name, args, what})
 }
 
-// flush sends the held inserts on db. An error names the insert that
+// holdFirst queues the statement named name to go before every log insert.
+func (h *heldLogs) holdFirst(name string, args pgx.NamedArgs, what string) {
+	h.first = append(h.first, heldStatement{name, args, what})
+}
+
+// flush sends the held statements on db. An error names the one that
 // failed.
 func (h *heldLogs) flush(ctx context.Context, db dbtx) error {
-	if len(h.what) == 0 {
+	all := append(h.first, h.logs...)
+	if len(all) == 0 {
 		return nil
 	}
-	res := db.SendBatch(ctx, &h.batch)
+	b := &pgx.Batch{}
+	for _, st := range all {
+		if st.args == nil {
+			b.Queue(query(st.name))
+		} else {
+			b.Queue(query(st.name), st.args)
+		}
+	}
+	res := db.SendBatch(ctx, b)
 	defer res.Close()
-	for _, what := range h.what {
+	for _, st := range all {
 		if _, err := res.Exec(); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			if st.name == "AuditInsert" {
+				err = auditInsertError(err)
+			}
+			return fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
 	return res.Close()

@@ -142,9 +142,6 @@ func testAudit(t *testing.T, d Driver) {
 			if err := tx.AuditAppend(ctx, e); err != nil {
 				return err
 			}
-			if e.PrevHash != first.Hash {
-				t.Errorf("append in a transaction chained to %q, want the last entry's hash %q", e.PrevHash, first.Hash)
-			}
 			return errBoom
 		})
 		wantErrIs(t, err, errBoom)
@@ -160,7 +157,8 @@ func testAudit(t *testing.T, d Driver) {
 		if second.PrevHash != first.Hash {
 			t.Fatalf("append after a rollback chained to %q, want %q", second.PrevHash, first.Hash)
 		}
-		// ...and appends in one committed transaction chain to each other.
+		// ...and appends in one committed transaction chain to each other
+		// (a driver may write them at the commit: they are read back).
 		var third, fourth *model.AuditEntry
 		must(t, b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
 			third = newAudit("ada", "checkout", model.AuditApprove, t0.Add(3*time.Minute), ``)
@@ -170,14 +168,13 @@ func testAudit(t *testing.T, d Driver) {
 			}
 			return tx.AuditAppend(ctx, fourth)
 		}))
-		if third.PrevHash != second.Hash || fourth.PrevHash != third.Hash {
-			t.Fatalf("appends in one transaction do not chain: %q after %q, %q after %q",
-				third.PrevHash, second.Hash, fourth.PrevHash, third.Hash)
-		}
 		all, err = b.store.AuditList(b.ctx, store.AuditListParams{})
 		must(t, err)
 		if len(all) != 4 {
 			t.Fatalf("AuditList returned %d entries, want 4", len(all))
+		}
+		if all[2].PrevHash != all[1].Hash || all[3].PrevHash != all[2].Hash || all[2].Action != third.Action || all[3].Action != fourth.Action {
+			t.Fatalf("appends in one transaction do not chain in order: %+v", all[2:])
 		}
 		if brk := model.VerifyAuditChain("", all); brk != nil {
 			t.Fatalf("chain broken at entry %d: %s", brk.ID, brk.Reason)

@@ -10,13 +10,19 @@
 -- following id > N never skips an entry committed later.
 SELECT pg_advisory_xact_lock(7453012499670264180);
 
--- name: AuditHead
-SELECT hash FROM audit ORDER BY id DESC LIMIT 1;
-
 -- name: AuditInsert
+-- Appends an entry to the chain's head, read here, after AuditLock (an
+-- earlier statement of the same batch: this statement's snapshot is taken
+-- once the lock is granted, so it sees every entry committed before).
+-- The hash is model.AuditEntry.ChainHash computed here: sha256 of the
+-- canonical JSON, whose first field is the previous hash ("prev", hex)
+-- and whose rest (@tail) the store computed; so an append needs no round
+-- trip to read the head and can go with a transaction's commit.
 INSERT INTO audit (time, actor, source, action, object, application, outcome, detail, prev_hash, hash)
-VALUES (@time, @actor, @source, @action, @object, @application, @outcome, @detail, @prev_hash, @hash)
-RETURNING id;
+SELECT @time, @actor, @source, @action, @object, @application, @outcome, @detail, head.prev,
+       encode(sha256(convert_to('{"prev":"' || head.prev || '"', 'UTF8') || @tail::bytea), 'hex')
+FROM (SELECT coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '') AS prev) AS head
+RETURNING id, prev_hash, hash;
 
 -- name: AuditList
 SELECT id, time, actor, source, action, object, application, outcome, detail, prev_hash, hash
