@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gennaker/gennaker/bench/internal/harness"
 	"github.com/gennaker/gennaker/bench/internal/wrk"
 	"github.com/gennaker/gennaker/internal/provider/local"
 )
@@ -26,7 +27,7 @@ type target struct {
 
 func run(o options) error {
 	ctx := context.Background()
-	fmt.Printf("load average at start: %s", loadavg())
+	fmt.Printf("load average at start: %s", harness.LoadAvg())
 	dir, err := os.MkdirTemp("", "bench-frontdoor-")
 	if err != nil {
 		return err
@@ -125,7 +126,7 @@ func run(o options) error {
 			fmt.Printf(" %s %.0f req/s p99 %.2f ms |", t.name, res[t.name].RPS, ms(res[t.name].P99))
 		}
 		fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f | CPU µs/request haproxy %.1f frontdoor %.1f | load %s\n",
-			vsHaproxy[r], vsDirect[r], proxyUS["haproxy"][r], proxyUS["frontdoor"][r], load1())
+			vsHaproxy[r], vsDirect[r], proxyUS["haproxy"][r], proxyUS["frontdoor"][r], harness.Load1())
 	}
 	fmt.Printf("median of %d rounds:", o.rounds)
 	for _, t := range targets {
@@ -144,7 +145,7 @@ func run(o options) error {
 	if err := fixedRate(o, targets); err != nil {
 		return err
 	}
-	fmt.Printf("load average at end: %s", loadavg())
+	fmt.Printf("load average at end: %s", harness.LoadAvg())
 	return nil
 }
 
@@ -183,7 +184,7 @@ func fixedRate(o options, targets []target) error {
 			added[t.name] = append(added[t.name], ms(p99[t.name]-p99["direct"]))
 			fmt.Printf(" %s adds %+.2f ms", t.name, ms(p99[t.name]-p99["direct"]))
 		}
-		fmt.Printf(" | load %s\n", load1())
+		fmt.Printf(" | load %s\n", harness.Load1())
 	}
 	for _, t := range targets[1:] {
 		fmt.Printf("fixed rate, %s: added p99 median %+.2f ms; split %s\n", t.name, median(added[t.name]), shares(split[t.name]))
@@ -280,20 +281,6 @@ func waitAnswers(url string, d time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func loadavg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	return string(b)
-}
-
-// load1 is the 1-minute load average: the machine is shared.
-func load1() string {
-	f := strings.Fields(loadavg())
-	if len(f) == 0 {
-		return "?"
-	}
-	return f[0]
 }
 
 func firstLine(b []byte) string {

@@ -109,7 +109,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("load average at start: %s", loadavg())
+	fmt.Printf("load average at start: %s", harness.LoadAvg())
 	start := time.Now()
 	if err := applyConfig(ctx, api, srv.URL, bin, door, o); err != nil {
 		return err
@@ -144,7 +144,7 @@ func run(o options) error {
 				label = fmt.Sprintf("tab (%d page fetches)", fetches)
 			}
 			fmt.Printf("round %d, %s: %.0f req/s p99 %.2f ms, server CPU %.2f s | load %s\n",
-				r+1, label, w.RPS, ms(w.P99), cpuSeconds(srv.Cmd.Process.Pid)-cpu0, load1())
+				r+1, label, w.RPS, ms(w.P99), cpuSeconds(srv.Cmd.Process.Pid)-cpu0, harness.Load1())
 		}
 		without, with = append(without, res[false].RPS), append(with, res[true].RPS)
 		ratios = append(ratios, res[true].RPS/res[false].RPS)
@@ -152,7 +152,7 @@ func run(o options) error {
 	}
 	fmt.Printf("median of %d rounds: no tab %.0f req/s, tab %.0f req/s, with/without %.3f (the tab costs %.1f%% of the front door's throughput)\n",
 		o.rounds, harness.Median(without), harness.Median(with), harness.Median(ratios), 100*(1-harness.Median(ratios)))
-	fmt.Printf("load average at end: %s", loadavg())
+	fmt.Printf("load average at end: %s", harness.LoadAvg())
 	return nil
 }
 
@@ -329,16 +329,3 @@ func cpuSeconds(pid int) float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func loadavg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	return string(b)
-}
-
-func load1() string {
-	f := strings.Fields(loadavg())
-	if len(f) == 0 {
-		return "?"
-	}
-	return f[0]
-}

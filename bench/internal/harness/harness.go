@@ -262,3 +262,19 @@ func P90(xs []float64) float64 {
 	sort.Float64s(s)
 	return s[(len(s)*9+9)/10-1]
 }
+
+// LoadAvg is /proc/loadavg as it reads: the machine is shared, and a
+// figure means little without the load it was measured under.
+func LoadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return string(b)
+}
+
+// Load1 is the 1-minute load average.
+func Load1() string {
+	f := strings.Fields(LoadAvg())
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
