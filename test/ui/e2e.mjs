@@ -181,14 +181,74 @@ function traffic(url) {
   return async () => { on = false; await Promise.all(workers); };
 }
 
-async function shot(page, name) {
+async function shot(page, name, docs = true) {
   fs.mkdirSync(artifacts, { recursive: true });
   const file = path.join(artifacts, name + '.png');
   await page.screenshot({ path: file, fullPage: true });
-  if (process.env.GENNAKER_UI_DOCS === '1') {
+  if (docs && process.env.GENNAKER_UI_DOCS === '1') {
     fs.mkdirSync(docsShots, { recursive: true });
     fs.copyFileSync(file, path.join(docsShots, name + '.png'));
   }
+}
+
+// The widths every page is checked at: a desktop, a 1440px screen at 200%
+// zoom, and a phone.
+const widths = [1440, 720, 390];
+
+// pageAudit returns what is wrong with the page as it is laid out now: the
+// document wider than the window (it would scroll sideways), with the
+// elements that stick out; and numbers in table cells with more than four
+// significant digits. Text in <code> (IDs) and in closed <details> is not
+// rendered as a number and is skipped.
+function pageAudit() {
+  const problems = [];
+  const iw = window.innerWidth;
+  const sw = document.documentElement.scrollWidth;
+  if (sw > iw) {
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > iw + 1 && r.width > 0 && !wide.some(w => w.contains(el))) wide.push(el);
+    }
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+    problems.push(`the page is ${sw}px wide in a ${iw}px window; sticking out: ${wide.slice(0, 5).map(name).join(', ')}`);
+  }
+  const numberToken = /^[-+−]?(\d+\.?\d*|\.\d+)(e[-+−]?\d+)?(%|ms|s|µs)?$/;
+  const sig = tok => {
+    let m = tok.replace(/^[-+−]/, '').replace(/(%|ms|s|µs)$/, '').split('e')[0];
+    if (m.includes('.')) return m.replace('.', '').replace(/^0+/, '').length;
+    return m.replace(/^0+/, '').replace(/0+$/, '').length;
+  };
+  for (const cell of document.querySelectorAll('td, th')) {
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement;
+      if (el.closest('code') || !el.checkVisibility()) continue;
+      for (const tok of n.textContent.split(/[\s,;()[\]=/:×→]+/)) {
+        if (numberToken.test(tok) && sig(tok) > 4) problems.push(`"${tok}" has more than 4 significant digits in a table cell: ${JSON.stringify(cell.innerText.slice(0, 80))}`);
+      }
+    }
+  }
+  return problems;
+}
+
+// checkLayout loads url at every width and fails on sideways scrolling, on
+// long numbers in tables and on JavaScript errors. It leaves the page at the
+// first width.
+async function checkLayout(page, url, jsErrors, { allow404 = false } = {}) {
+  const problems = [];
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(url);
+    await page.waitForLoadState('load');
+    for (const p of await page.evaluate(pageAudit)) problems.push(`${width}px: ${p}`);
+    if (width === 390) await shot(page, 'narrow-' + new URL(url).pathname.replace(/^\/$/, 'home').replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').slice(0, 60), false);
+  }
+  await page.setViewportSize({ width: widths[0], height: 900 });
+  await page.goto(url);
+  const errors = jsErrors.splice(0).filter(e => !(allow404 && /status of 404/.test(e)));
+  if (errors.length) problems.push('JavaScript errors: ' + errors.join('; '));
+  assert(problems.length === 0, `${url}:\n  ` + problems.join('\n  '));
 }
 
 async function main() {
@@ -224,7 +284,7 @@ async function main() {
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
         '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 800 },
+      viewport: { width: 1440, height: 900 },
     });
     const page = context.pages()[0] || await context.newPage();
     page.setDefaultTimeout(20000);
@@ -375,6 +435,18 @@ async function main() {
       await shot(page, 'events');
     });
 
+    // Every page at 1440, 720 and 390 px: nothing scrolls sideways, no
+    // number in a table has more than 4 significant digits, no JS errors.
+    const pages = ['/', '/applications/sample', '/events', '/events?application=sample',
+      '/applications/sample/rollback?environment=local', '/applications/no-such-app'];
+    if (gated) pages.push(`/executions/${gated.id}`);
+    if (canary) pages.push(`/executions/${canary.id}`, `/executions/${canary.id}/analysis`);
+    for (const p of pages) {
+      await check(`layout of ${p} at ${widths.join(', ')} px`, async () => {
+        await checkLayout(page, base + p, jsErrors, { allow404: p.includes('no-such-app') });
+      });
+    }
+
     await check('keyboard: the skip link and a visible focus ring', async () => {
       await page.goto(base + '/applications/sample');
       await page.keyboard.press('Tab');
@@ -391,6 +463,10 @@ async function main() {
       await page.waitForURL(u => u.pathname === '/login');
       await page.goto(base + '/events');
       await page.waitForURL(u => u.pathname === '/login');
+    });
+
+    await check(`layout of /login at ${widths.join(', ')} px`, async () => {
+      await checkLayout(page, base + '/login', jsErrors);
     });
 
     await check('no JavaScript errors on any page', async () => {
