@@ -44,8 +44,9 @@ func (r Report) Short() string {
 	return head + ": " + strings.Join(deciding, ", ")
 }
 
-// deciding lists the unmuted metrics that were high or low, critical
-// failures first, each as ShortMetric, at most shortMetrics and "+N more".
+// deciding lists the unmuted metrics that were high or low, each as
+// ShortMetric, at most shortMetrics and "+N more". A critical failure
+// decides alone, so when there is one only critical failures are named.
 func (r Report) deciding() []string {
 	var crit, other []string
 	for _, m := range r.Metrics {
@@ -59,6 +60,9 @@ func (r Report) deciding() []string {
 		}
 	}
 	all := append(crit, other...)
+	if len(crit) > 0 && len(other) > 0 {
+		all = append(crit, fmt.Sprintf("+%d more", len(other)))
+	}
 	if len(all) > shortMetrics {
 		all = append(all[:shortMetrics], fmt.Sprintf("+%d more", len(all)-shortMetrics))
 	}

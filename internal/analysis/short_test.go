@@ -25,7 +25,10 @@ func TestReportShort(t *testing.T) {
 	}{
 		{"a critical failure first, muted metrics left out",
 			Report{Outcome: OutcomeFail, Verdict: ScoreFail, Metrics: []MetricResult{p99High, meanPass, mutedHigh, errHigh}},
-			"error-rate high 0% → 22.03% (critical), latency-p99 high +38%"},
+			"error-rate high 0% → 22.03% (critical), +1 more"},
+		{"without a critical failure, the metrics that were high",
+			Report{Outcome: OutcomeFail, Verdict: ScoreFail, Metrics: []MetricResult{p99High, meanPass, mutedHigh}},
+			"latency-p99 high +38%"},
 		{"the tail test compares the pooled quantiles",
 			Report{Outcome: OutcomeFail, Verdict: ScoreFail, Metrics: []MetricResult{tail}}, "latency-p99 high +150%"},
 		{"the proportion test compares the shares",

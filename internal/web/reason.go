@@ -11,7 +11,7 @@ import (
 // reasonMax is the longest reason shown whole on one line; a longer one (a
 // record written before reasons were short, a webhook's answer) shows its
 // start, with the whole text one click away.
-const reasonMax = 140
+const reasonMax = 160
 
 // expMinus matches the minus of an exponent (1.08e-05), which browsers
 // break a line after; infinity matches Go's spellings of infinity.

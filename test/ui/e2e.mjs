@@ -235,14 +235,14 @@ function pageAudit() {
 // checkLayout loads url at every width and fails on sideways scrolling, on
 // long numbers in tables and on JavaScript errors. It leaves the page at the
 // first width.
-async function checkLayout(page, url, jsErrors, { allow404 = false } = {}) {
+async function checkLayout(page, url, jsErrors, { allow404 = false, name = '' } = {}) {
   const problems = [];
   for (const width of widths) {
     await page.setViewportSize({ width, height: 900 });
     await page.goto(url);
     await page.waitForLoadState('load');
     for (const p of await page.evaluate(pageAudit)) problems.push(`${width}px: ${p}`);
-    if (width === 390) await shot(page, 'narrow-' + new URL(url).pathname.replace(/^\/$/, 'home').replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').slice(0, 60), false);
+    if (width === 390 && name) await shot(page, name + '-390', name === 'application');
   }
   await page.setViewportSize({ width: widths[0], height: 900 });
   await page.goto(url);
@@ -378,6 +378,27 @@ async function main() {
       await shot(page, 'application');
     });
 
+    await check('the deploy form: hints from the pipeline, its error next to it', async () => {
+      await page.goto(base + '/applications/sample');
+      await page.getByLabel('Pipeline').selectOption('sample-redblack');
+      const placeholder = await page.getByLabel(/^Parameters/).getAttribute('placeholder');
+      assert(/declares no parameters besides version/.test(placeholder), `parameters placeholder ${JSON.stringify(placeholder)}`);
+      assert(await page.locator('#deploy-pipeline-hint').textContent() === 'sample-redblack: red/black to local', 'the hint should describe the chosen pipeline');
+      await page.getByLabel('Version').fill('v9');
+      await page.getByLabel(/^Parameters/).fill('ticket=OPS-42');
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+      const status = page.locator('form.deploy .action-status.error');
+      await status.waitFor();
+      const text = await status.textContent();
+      assert(/ticket/.test(text), `the error should name the parameter: ${text}`);
+      const [form, box] = await Promise.all([page.locator('form.deploy').boundingBox(), status.boundingBox()]);
+      assert(box.y >= form.y && box.y + box.height <= form.y + form.height, 'the error should show inside the deploy form');
+      assert(await page.locator('#action-status').isHidden(), 'the error should not show at the top of the page');
+      // The API's refusal is logged by the browser as a failed request: expected here.
+      const i = jsErrors.findIndex(e => /status of 400/.test(e));
+      if (i >= 0) jsErrors.splice(i, 1);
+    });
+
     await check('Rollback (confirmed) moves traffic back to v2, without a reload', async () => {
       await page.evaluate(() => { window.__notReloaded = true; });
       let question = '';
@@ -437,13 +458,13 @@ async function main() {
 
     // Every page at 1440, 720 and 390 px: nothing scrolls sideways, no
     // number in a table has more than 4 significant digits, no JS errors.
-    const pages = ['/', '/applications/sample', '/events', '/events?application=sample',
-      '/applications/sample/rollback?environment=local', '/applications/no-such-app'];
-    if (gated) pages.push(`/executions/${gated.id}`);
-    if (canary) pages.push(`/executions/${canary.id}`, `/executions/${canary.id}/analysis`);
-    for (const p of pages) {
+    const pages = [['/', 'applications'], ['/applications/sample', 'application'], ['/events', 'events'], ['/events?application=sample', ''],
+      ['/applications/sample/rollback?environment=local', 'confirm-rollback'], ['/applications/no-such-app', 'not-found']];
+    if (gated) pages.push([`/executions/${gated.id}`, 'execution']);
+    if (canary) pages.push([`/executions/${canary.id}`, 'execution-failed'], [`/executions/${canary.id}/analysis`, 'analysis']);
+    for (const [p, name] of pages) {
       await check(`layout of ${p} at ${widths.join(', ')} px`, async () => {
-        await checkLayout(page, base + p, jsErrors, { allow404: p.includes('no-such-app') });
+        await checkLayout(page, base + p, jsErrors, { allow404: p.includes('no-such-app'), name });
       });
     }
 
@@ -466,7 +487,7 @@ async function main() {
     });
 
     await check(`layout of /login at ${widths.join(', ')} px`, async () => {
-      await checkLayout(page, base + '/login', jsErrors);
+      await checkLayout(page, base + '/login', jsErrors, { name: 'login' });
     });
 
     await check('no JavaScript errors on any page', async () => {
