@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
 )
 
 func TestUnbreakable(t *testing.T) {
@@ -40,5 +42,37 @@ func TestTimeHTML(t *testing.T) {
 	at := time.Date(2026, 12, 4, 9, 5, 6, 0, time.FixedZone("CET", 3600))
 	if got, want := string(timeHTML(at)), `<time datetime="2026-12-04T08:05:06Z">2026-12-04 08:05:06 UTC</time>`; got != want {
 		t.Errorf("timeHTML = %q, want %q", got, want)
+	}
+}
+
+// TestExplainEffectAndPower: a passing metric whose effect size is beyond
+// the allowance, at low power, says why that is no contradiction.
+func TestExplainEffectAndPower(t *testing.T) {
+	t.Parallel()
+	m := analysis.MetricConfig{Direction: analysis.DirectionEither, EffectSize: analysis.EffectSize{AllowedIncrease: 1.1, AllowedDecrease: 0.9}}
+	r := analysis.MetricResult{Classification: analysis.ClassPass, Tested: true, EffectMeasure: analysis.EffectMeanRatio, EffectSize: 1.98, Power: 0.0597, Low: -1, High: 2}
+	got := explainEffect(r, m)
+	for _, want := range []string{"mean ratio canary ÷ baseline 1.98) is beyond what is allowed", "counts only once the shift is significant", "power was 6%", "weak evidence"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explainEffect lacks %q: %s", want, got)
+		}
+	}
+	r.Power, r.EffectSize = 0.95, 1.05
+	if got := explainEffect(r, m); got != "" {
+		t.Errorf("a small effect at high power needs no explanation: %q", got)
+	}
+}
+
+func TestValueFmt(t *testing.T) {
+	t.Parallel()
+	vf := metricFmt(analysis.MetricResult{Name: "latency-p99", Baseline: analysis.SampleSummary{Mean: 0.012}, Canary: analysis.SampleSummary{Mean: 0.0166}}, "")
+	for v, want := range map[float64]string{0.0166: "16.6 ms", 1.46e-17: "0 ms", 1.25: "1.25 s", 0.0000531: "53.1 µs"} {
+		if got := vf.of(v); got != want {
+			t.Errorf("of(%v) = %q, want %q", v, got, want)
+		}
+	}
+	er := metricFmt(analysis.MetricResult{Name: "error-rate", Canary: analysis.SampleSummary{Mean: 0.3}}, "error_rate")
+	if got := er.interval(0.1333, 0.2727); got != "13.33% to 27.27%" {
+		t.Errorf("interval = %q", got)
 	}
 }
