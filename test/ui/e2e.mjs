@@ -456,10 +456,39 @@ async function main() {
       await shot(page, 'events');
     });
 
+    await check('executions, pipelines and the pipeline graph: filters, links, nothing wider than the window', async () => {
+      const fits = async (what) => {
+        const [scrollW, clientW] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        assert(scrollW <= clientW, `${what} is ${scrollW}px wide in a ${clientW}px window`);
+      };
+      await page.goto(base + '/executions?application=sample&status=failed');
+      await page.getByRole('heading', { name: /Executions of/ }).waitFor();
+      await page.locator(`tr[data-execution="${canary.id}"]`).waitFor();
+      assert(await page.locator('tr[data-execution] .badge.succeeded').count() === 0, 'the status filter should leave out succeeded executions');
+      await fits('the executions page');
+      await shot(page, 'executions');
+      await page.goto(base + '/pipelines');
+      await page.locator('tr[data-pipeline="sample-canary"]').waitFor();
+      await fits('the pipelines page');
+      await page.locator('tr[data-pipeline="sample-canary"] a', { hasText: 'sample-canary' }).click();
+      await page.waitForURL('**/pipelines/sample/sample-canary');
+      await page.locator('svg.graph').waitFor();
+      await fits('the pipeline page');
+      await shot(page, 'pipeline');
+      await page.goto(`${base}/executions/${canary.id}`);
+      await page.locator('svg.graph .node.failed').first().waitFor();
+      await page.locator('.plan-step[data-state="failed"]').first().waitFor();
+      await fits('the failed execution page');
+      // Fetched, not opened: the browser logs a 404 document as a console error.
+      const missing = await page.request.get(base + '/no-such-page');
+      assert(missing.status() === 404 && (await missing.text()).includes('<h1>Page not found</h1>'), `/no-such-page: ${missing.status()}, want the UI's 404 page`);
+    });
+
     // Every page at 1440, 720 and 390 px: nothing scrolls sideways, no
     // number in a table has more than 4 significant digits, no JS errors.
     const pages = [['/', 'applications'], ['/applications/sample', 'application'], ['/events', 'events'], ['/events?application=sample', ''],
-      ['/applications/sample/rollback?environment=local', 'confirm-rollback'], ['/applications/no-such-app', 'not-found']];
+      ['/applications/sample/rollback?environment=local', 'confirm-rollback'], ['/applications/no-such-app', 'not-found'],
+      ['/executions', 'executions'], ['/executions?application=sample&status=failed', ''], ['/pipelines', 'pipelines'], ['/pipelines/sample/sample-canary', 'pipeline']];
     if (gated) pages.push([`/executions/${gated.id}`, 'execution']);
     if (canary) pages.push([`/executions/${canary.id}`, 'execution-failed'], [`/executions/${canary.id}/analysis`, 'analysis']);
     for (const [p, name] of pages) {
