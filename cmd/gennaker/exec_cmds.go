@@ -284,7 +284,11 @@ func newEventsCmd(g *globals) *cobra.Command {
 				if e.Action != "" {
 					kind += ":" + e.Action
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("01-02 15:04:05"), kind, e.Application, e.Environment, e.Version, e.ExecutionID, e.Actor, oneLine(e.Detail, 60))
+				version := e.Version
+				if e.FromVersion != "" { // a rollback: from → to
+					version = e.FromVersion + "→" + e.Version
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("01-02 15:04:05"), kind, e.Application, e.Environment, version, e.ExecutionID, e.Actor, oneLine(e.Detail, 60))
 			}
 			return tw.Flush()
 		},

@@ -298,19 +298,19 @@ func decide(r MetricResult, m MetricConfig) (Classification, string) {
 // evidence is the numbers behind a tested metric's classification, for its reason.
 func evidence(r MetricResult, m MetricConfig) string {
 	if r.Test == TestProportion {
-		return fmt.Sprintf("share %.4g (%d of %d) against %.4g (%d of %d), difference %.4g, %.4g%% interval [%.4g, %.4g], p=%.3g, %s %.3g",
+		return fmt.Sprintf("share %.4g (%d of %d) against %.4g (%d of %d), difference %.4g, %.4g%% interval [%.4g, %.4g], p=%s, %s %s",
 			float64(r.Canary.Events)/float64(r.Canary.Trials), r.Canary.Events, r.Canary.Trials,
 			float64(r.Baseline.Events)/float64(r.Baseline.Trials), r.Baseline.Events, r.Baseline.Trials,
-			r.Estimate, 100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+			r.Estimate, 100*r.ConfidenceLevel, r.Low, r.High, FormatSig(r.P, 3), r.EffectMeasure, FormatSig(r.EffectSize, 3))
 	}
 	if r.Test == TestTail {
-		return fmt.Sprintf("%.4g%% of requests above %s (the pooled p%s) against %.4g%% (%d of %d against %d of %d), p=%.3g; p%s %s against %s, %s %.3g",
+		return fmt.Sprintf("%.4g%% of requests above %s (the pooled p%s) against %.4g%% (%d of %d against %d of %d), p=%s; p%s %s against %s, %s %s",
 			100*float64(r.Canary.Events)/float64(r.Canary.Trials), FormatLatency(r.Threshold), FormatQuantile(TailQuantile(r.Quantile)),
 			100*float64(r.Baseline.Events)/float64(r.Baseline.Trials), r.Canary.Events, r.Canary.Trials, r.Baseline.Events, r.Baseline.Trials,
-			r.P, FormatQuantile(r.Quantile), FormatLatency(r.Canary.Quantile), FormatLatency(r.Baseline.Quantile), r.EffectMeasure, r.EffectSize)
+			FormatSig(r.P, 3), FormatQuantile(r.Quantile), FormatLatency(r.Canary.Quantile), FormatLatency(r.Baseline.Quantile), r.EffectMeasure, FormatSig(r.EffectSize, 3))
 	}
-	s := fmt.Sprintf("shift %.4g, %.4g%% interval [%.4g, %.4g], p=%.3g, %s %.3g", r.Estimate,
-		100*r.ConfidenceLevel, r.Low, r.High, r.P, r.EffectMeasure, r.EffectSize)
+	s := fmt.Sprintf("shift %s, %.4g%% interval [%s, %s], p=%s, %s %s", FormatSig(r.Estimate, 4),
+		100*r.ConfidenceLevel, FormatSig(r.Low, 4), FormatSig(r.High, 4), FormatSig(r.P, 3), r.EffectMeasure, FormatSig(r.EffectSize, 3))
 	if (m.Critical || r.Estimate == 0) && r.Low <= 0 && r.High >= 0 && stats.Significant(r.P, r.ConfidenceLevel) {
 		s += fmt.Sprintf(", canary above baseline in %.0f%% of pairs", 100*r.CLES)
 	}

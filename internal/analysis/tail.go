@@ -173,11 +173,12 @@ func tailPower(cfg AnalysisConfig, m MetricConfig, base latency.Histogram, thres
 func FormatQuantile(q float64) string { return fmt.Sprintf("%g", math.Round(q*1e6)/1e4) }
 
 // FormatLatency prints a latency in seconds with a unit that fits (71.6ms,
-// 1.25s); a recorded +Inf (±MaxFloat64) is +Inf.
+// 1.25s); a recorded +Inf (±MaxFloat64) is ∞, as everywhere in reasons
+// and the UI.
 func FormatLatency(v float64) string {
 	switch {
 	case Infinite(v) > 0:
-		return "+Inf"
+		return "∞"
 	case v < 1:
 		return fmt.Sprintf("%.4gms", 1000*v)
 	}

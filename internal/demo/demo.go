@@ -257,7 +257,8 @@ func ship(ctx context.Context, c *client.Client, p *printer, tr *traffic, rel Re
 	default:
 		rr.Outcome, rr.Reason = "failed", last.Reason
 	}
-	p.say("release %s: %s %s", rel.Version, strings.ToUpper(strings.ReplaceAll(rr.Outcome, "_", " ")), paren(rr.Reason))
+	// The reason is on the line above and in the summary: not a third time.
+	p.say("release %s: %s", rel.Version, strings.ToUpper(strings.ReplaceAll(rr.Outcome, "_", " ")))
 	return rr, nil
 }
 
@@ -443,13 +444,6 @@ func demoClient(path, base string) (*client.Client, error) {
 		return nil, fmt.Errorf("the demo server wrote no CLI credential to %s: see its server.log", path)
 	}
 	return client.New(base, ctx.Token), nil
-}
-
-func paren(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "(" + s + ")"
 }
 
 func sorted(s []string) []string {

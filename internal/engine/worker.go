@@ -328,6 +328,12 @@ func fillEvent(ev *model.Event, exec *model.Execution, stageName string, now tim
 	if ev.Stage == "" {
 		ev.Stage = stageName
 	}
+	if ev.Version == "" && ev.Kind != model.EventRolledBack {
+		ev.Version = exec.Params["version"]
+	}
+	if ev.Environment == "" {
+		ev.Environment = onlyEnvironment(exec.Spec)
+	}
 	if ev.Trigger == "" {
 		ev.Trigger = exec.Trigger.Kind
 	}
@@ -338,6 +344,22 @@ func fillEvent(ev *model.Event, exec *model.Execution, stageName string, now tim
 		ev.CommitSHA = exec.Trigger.CommitSHA
 		ev.CommitTime = exec.Trigger.CommitTime
 	}
+}
+
+// onlyEnvironment is the one environment an execution's stages change, ""
+// when they change none or several: the environment of its events that do
+// not name their own (started, finished, manual steps).
+func onlyEnvironment(spec model.Pipeline) string {
+	env := ""
+	for _, st := range spec.Stages {
+		for _, e := range st.Environments() {
+			if env != "" && e != env {
+				return ""
+			}
+			env = e
+		}
+	}
+	return env
 }
 
 func findStage(exec *model.Execution, name string) *model.Stage {

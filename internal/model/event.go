@@ -31,12 +31,17 @@ const (
 
 // Event is one record of the delivery log. Events are never updated.
 type Event struct {
-	ID          int64      `json:"id"`
-	Time        time.Time  `json:"time"`
-	Kind        EventKind  `json:"kind"`
-	Application string     `json:"application,omitempty"`
-	Environment string     `json:"environment,omitempty"`
-	Version     string     `json:"version,omitempty"`
+	ID          int64     `json:"id"`
+	Time        time.Time `json:"time"`
+	Kind        EventKind `json:"kind"`
+	Application string    `json:"application,omitempty"`
+	Environment string    `json:"environment,omitempty"`
+	// Version is the version deployed, or, on a rolled_back event, the
+	// version traffic went back to.
+	Version string `json:"version,omitempty"`
+	// FromVersion is, on a rolled_back event, the version traffic moved
+	// away from ("" on other kinds, and on rollbacks recorded before it).
+	FromVersion string     `json:"fromVersion,omitempty"`
 	ExecutionID string     `json:"executionId,omitempty"`
 	Stage       string     `json:"stage,omitempty"`
 	Trigger     string     `json:"trigger,omitempty"`

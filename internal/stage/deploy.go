@@ -262,6 +262,22 @@ func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
 	return r
 }
 
+// servingVersion is the version of the group that took the most traffic
+// in c (the newest of equals), "" when none took any: what a rollback moves
+// traffic away from, or what an aborted deploy returns it to.
+func servingVersion(c strategy.Cluster) string {
+	v, best, seq := "", 0, -1
+	for _, sg := range c.ServerGroups {
+		if sg.Status == model.ServerGroupDestroyed || sg.Weight <= 0 {
+			continue
+		}
+		if sg.Weight > best || (sg.Weight == best && sg.Sequence > seq) {
+			v, best, seq = sg.Version, sg.Weight, sg.Sequence
+		}
+	}
+	return v
+}
+
 func rollbackVersion(p strategy.Plan, history []model.ServerGroup) string {
 	for _, s := range p.Steps {
 		if s.Action == strategy.ActionMarkGood {
@@ -287,7 +303,7 @@ func (d *Deploy) succeed(w world, st deployState) Result {
 	var ev model.Event
 	if d.Rollback {
 		summary = fmt.Sprintf("rolled back %s in %s to %s", w.app.Name, w.env.Name, st.Version)
-		ev = model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: st.Version, Detail: "one-click rollback"}
+		ev = model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: st.Version, FromVersion: servingVersion(st.Before), Detail: "one-click rollback"}
 	} else {
 		summary = fmt.Sprintf("%s %s takes all traffic in %s", w.app.Name, st.Version, w.env.Name)
 		ev = model.Event{Kind: model.EventDeploySucceeded, Environment: w.env.Name, Version: st.Version}

@@ -60,7 +60,7 @@ func (d *Deploy) abortEnd(w world, st deployState) Result {
 	reason, rolledBack := abortedReason(st)
 	evs := []model.Event{{Kind: model.EventDeployFailed, Environment: w.env.Name, Version: st.Version, Detail: st.FailReason}}
 	if rolledBack {
-		evs = append(evs, model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: st.Version, Detail: "automatic: " + st.FailReason})
+		evs = append(evs, model.Event{Kind: model.EventRolledBack, Environment: w.env.Name, Version: servingVersion(st.Before), FromVersion: st.Version, Detail: "automatic: " + st.FailReason})
 	}
 	r := Result{Outcome: Failed, Reason: reason, State: mustJSON(st), Output: d.output(st, w, reason)}
 	return r.WithEvents(evs...)

@@ -70,14 +70,26 @@ type measurements struct {
 
 // judged is one judged interval, whichever judge gave it.
 type judged struct {
-	outcome  analysis.Outcome
-	score    float64
-	reason   string
+	outcome analysis.Outcome
+	score   float64
+	reason  string
+	// short is reason in one line (analysis.Report.Short), for the
+	// execution, its stage and summaries; "" when reason is short already.
+	// The analysis record keeps the whole reason.
+	short    string
 	measured any // stored as the record's measurements
 	verdict  any // stored as the record's verdict
 	// end is the counters read at the verdict (threshold judge only): the
 	// next interval starts from them.
 	end map[string]analysis.Counters
+}
+
+// line is the judged interval's reason in one line.
+func (j judged) line() string {
+	if j.short != "" {
+		return j.short
+	}
+	return j.reason
 }
 
 // analyze makes one call of an analysis step: wait for the warm-up or the
@@ -152,8 +164,8 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 		st.AnalysisSeq++
 		recs = append(recs, AnalysisInsert{Record: rec})
 	}
-	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Index+1, j.outcome, j.score, j.reason))
-	next, out := verdictOutcome(*a, DecideVerdict(a.AnalysisInterval, j.outcome, in.Now, timing), j.reason, timing, canarySpec(in).OnInconclusive, j.end)
+	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Index+1, j.outcome, j.score, j.line()))
+	next, out := verdictOutcome(*a, DecideVerdict(a.AnalysisInterval, j.outcome, in.Now, timing), j.line(), timing, canarySpec(in).OnInconclusive, j.end)
 	*a = next
 	out.writes = append(out.writes, recs...)
 	return out

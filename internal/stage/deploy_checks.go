@@ -194,5 +194,6 @@ func combineVerdicts(cmp, checks judged) judged {
 	}
 	out.score = min(cmp.score, checks.score)
 	out.reason = cmp.reason + "; " + checks.reason
+	out.short = cmp.line() + "; " + checks.line()
 	return out
 }

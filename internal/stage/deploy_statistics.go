@@ -30,7 +30,7 @@ func (d *Deploy) judgeSamples(ctx context.Context, in Input, w world, spec model
 		data.Metrics = append(data.Metrics, fetchMetric(ctx, w, sources, m, baseScope, canScope))
 	}
 	rep := d.SampleJudge.JudgeSamples(data.Input(cfg))
-	return judged{outcome: rep.Outcome, score: rep.Score, reason: rep.Reason, measured: data, verdict: rep}, nil
+	return judged{outcome: rep.Outcome, score: rep.Score, reason: rep.Reason, short: rep.Short(), measured: data, verdict: rep}, nil
 }
 
 // scope names one server group's side of an interval for the sources.

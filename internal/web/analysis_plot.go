@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/gennaker/gennaker/internal/analysis"
 )
 
 // plot is a server-rendered SVG chart in a W x H viewBox. Title names it
@@ -97,7 +99,8 @@ func scorePlot(id string, ivs []intervalView, pass, marginal float64) plot {
 	}
 	p.Lines = append(p.Lines, line{X1: padL, Y1: y(0), X2: padL + inner, Y2: y(0), Class: "axis"}, line{X1: padL, Y1: y(0), X2: padL, Y2: y(100), Class: "axis"})
 	p.Labels = append(p.Labels, label{X: padL - 6, Y: y(100) + 4, Text: "100", Anchor: "end"}, label{X: padL - 6, Y: y(0) + 4, Text: "0", Anchor: "end"},
-		label{X: padL + inner/2, Y: float64(plotH - 1), Text: "interval", Anchor: "middle", Class: "axis-title"})
+		label{X: padL + inner/2, Y: float64(plotH - 1), Text: "interval", Anchor: "middle", Class: "axis-title"},
+		label{X: padL - 6, Y: y(50) + 4, Text: "score", Anchor: "end", Class: "axis-title"})
 	p.Lines = append(p.Lines, line{X1: padL, Y1: y(pass), X2: padL + inner, Y2: y(pass), Class: "pass-line"})
 	p.Labels = append(p.Labels, label{X: padL + inner + 6, Y: y(pass) + 4, Text: "pass " + trimFloat(pass, 1), Class: "pass-label"})
 	desc := []string{"pass line at " + trimFloat(pass, 1)}
@@ -128,7 +131,7 @@ const (
 	rowT        = 10
 	rowH        = 22
 	rowGap      = 8
-	rowAxis     = 38
+	rowAxis     = 44
 	maxDots     = 400
 	figureWidth = 560
 )
@@ -185,12 +188,13 @@ func distPlot(id, name string, ivs []intervalView) plot {
 	inner := float64(figureWidth - rowL - rowR)
 	x := func(v float64) float64 { return rowL + (v-lo)/(hi-lo)*inner }
 	bottom := float64(h - rowAxis + 4)
+	vf := plotFmt(name, ivs, hi-lo)
 	for _, t := range ticks {
 		p.Lines = append(p.Lines, line{X1: x(t), Y1: rowT - 4, X2: x(t), Y2: bottom, Class: "grid"})
-		p.Labels = append(p.Labels, label{X: x(t), Y: bottom + 14, Text: fmtNumber(t), Anchor: "middle"})
+		p.Labels = append(p.Labels, label{X: x(t), Y: bottom + 16, Text: vf.of(t), Anchor: "middle"})
 	}
 	p.Lines = append(p.Lines, line{X1: rowL, Y1: bottom, X2: rowL + inner, Y2: bottom, Class: "axis"})
-	p.Labels = append(p.Labels, label{X: rowL + inner/2, Y: bottom + 28, Text: name, Anchor: "middle", Class: "axis-title"})
+	p.Labels = append(p.Labels, label{X: rowL + inner/2, Y: bottom + 33, Text: name + unitTitle(vf.unit), Anchor: "middle", Class: "axis-title"})
 	y := float64(rowT)
 	for i, r := range rows {
 		if r.first && i > 0 {
@@ -257,13 +261,14 @@ func shiftPlot(id, name string, ivs []intervalView) plot {
 	inner := float64(figureWidth - rowL - rowR)
 	x := func(v float64) float64 { return rowL + (v-lo)/(hi-lo)*inner }
 	bottom := float64(h - rowAxis + 4)
+	vf := plotFmt(name, ivs, hi-lo)
 	for _, t := range ticks {
 		p.Lines = append(p.Lines, line{X1: x(t), Y1: rowT - 4, X2: x(t), Y2: bottom, Class: "grid"})
-		p.Labels = append(p.Labels, label{X: x(t), Y: bottom + 14, Text: fmtNumber(t), Anchor: "middle"})
+		p.Labels = append(p.Labels, label{X: x(t), Y: bottom + 16, Text: vf.of(t), Anchor: "middle"})
 	}
 	p.Lines = append(p.Lines, line{X1: rowL, Y1: bottom, X2: rowL + inner, Y2: bottom, Class: "axis"},
 		line{X1: x(0), Y1: rowT - 6, X2: x(0), Y2: bottom, Class: "zero-line"})
-	p.Labels = append(p.Labels, label{X: rowL + inner/2, Y: bottom + 28, Text: "shift canary − baseline (0: no change)", Anchor: "middle", Class: "axis-title"})
+	p.Labels = append(p.Labels, label{X: rowL + inner/2, Y: bottom + 33, Text: "shift canary − baseline" + unitTitle(vf.unit) + " (0: no change)", Anchor: "middle", Class: "axis-title"})
 	var desc []string
 	for i, m := range ms {
 		cy := float64(rowT) + float64(i)*(rowH+4) + (rowH+4)/2
@@ -277,10 +282,10 @@ func shiftPlot(id, name string, ivs []intervalView) plot {
 		r := m.res
 		if r.Tolerance > 0 {
 			p.Bars = append(p.Bars, bar{X: x(-r.Tolerance), Y: cy - 10, W: x(r.Tolerance) - x(-r.Tolerance), H: 20, Class: "tol-band",
-				Title: "tolerance ±" + fmtNumber(r.Tolerance) + ": the interval has to clear it"})
+				Title: "tolerance ±" + vf.of(r.Tolerance) + ": the interval has to clear it"})
 		}
-		t := fmt.Sprintf("interval %d: shift %s, %s interval %s, tolerance ±%s: %s", seqs[i], fmtNumber(r.Estimate), pctOf(r.ConfidenceLevel),
-			fmtInterval(r.Low, r.High), fmtNumber(r.Tolerance), m.Class)
+		t := fmt.Sprintf("interval %d: shift %s, %s interval %s, tolerance ±%s: %s", seqs[i], vf.of(r.Estimate), pctOf(r.ConfidenceLevel),
+			vf.interval(r.Low, r.High), vf.of(r.Tolerance), m.Class)
 		p.Lines = append(p.Lines, line{X1: x(r.Low), Y1: cy, X2: x(r.High), Y2: cy, Class: "ci " + statusClass(m.Class)})
 		p.Points = append(p.Points, point{X: x(r.Estimate), Y: cy, Class: statusClass(m.Class), Title: t})
 		desc = append(desc, t)
@@ -288,6 +293,32 @@ func shiftPlot(id, name string, ivs []intervalView) plot {
 	p.Desc = strings.Join(desc, ". ") + "."
 	p.round()
 	return p
+}
+
+// plotFmt formats a metric plot's ticks: in the metric's unit, with float
+// noise against the axis' span shown as 0.
+func plotFmt(name string, ivs []intervalView, span float64) valueFmt {
+	vf := valueFmt{unit: analysis.MetricUnit(name, "")}
+	for _, iv := range ivs {
+		for _, m := range iv.Metrics {
+			if m.Name == name {
+				vf.unit = m.vf.unit
+			}
+		}
+	}
+	vf.scale = math.Abs(span)
+	return vf
+}
+
+// unitTitle names a unit in an axis title.
+func unitTitle(u analysis.Unit) string {
+	switch u {
+	case analysis.UnitSeconds:
+		return ", time"
+	case analysis.UnitFraction:
+		return ", share of requests"
+	}
+	return ""
 }
 
 // summary describes samples in a few numbers.

@@ -64,6 +64,7 @@ type metricView struct {
 	More []kv
 
 	res        analysis.MetricResult
+	vf         valueFmt
 	base, can  []float64
 	confidence float64
 	fetched    bool
@@ -154,18 +155,23 @@ func buildMetric(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fe
 	if r.ConfidenceLevel > 0 {
 		mv.confidence = r.ConfidenceLevel
 	}
-	mv.Why = explain(r, m)
+	vf := metricFmt(r, m.Query)
+	mv.vf = vf
+	mv.Why = explain(r, m, vf)
 	mv.N = fmt.Sprintf("%d / %d", r.Baseline.Count, r.Canary.Count)
 	if r.Baseline.Count > 0 {
-		mv.MeanBase = fmtNumber(r.Baseline.Mean)
+		mv.MeanBase = vf.of(r.Baseline.Mean)
 	}
 	if r.Canary.Count > 0 {
-		mv.MeanCan = fmtNumber(r.Canary.Mean)
+		mv.MeanCan = vf.of(r.Canary.Mean)
 	}
 	if r.Tested {
-		mv.Shift = fmtNumber(r.Estimate)
-		mv.ShiftCI = fmt.Sprintf("%s interval %s", pctOf(mv.confidence), fmtInterval(r.Low, r.High))
-		mv.Tolerance = "± " + fmtNumber(r.Tolerance)
+		mv.Shift = vf.of(r.Estimate)
+		mv.ShiftCI = fmt.Sprintf("%s interval %s", pctOf(mv.confidence), vf.interval(r.Low, r.High))
+		mv.Tolerance = "± " + vf.of(r.Tolerance)
+		if r.Tolerance == 0 {
+			mv.Tolerance = "none (± 0)"
+		}
 		mv.P = fmtNumber(r.P)
 		mv.U = fmtNumber(r.U)
 		switch r.Test {
@@ -179,7 +185,7 @@ func buildMetric(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fe
 		mv.Effect = fmtNumber(r.EffectSize)
 	}
 	mv.EffectRule = effectRule(m)
-	mv.More = moreStats(r, m, f)
+	mv.More = moreStats(r, m, f, vf)
 	return mv
 }
 
@@ -213,7 +219,7 @@ func effectRule(m analysis.MetricConfig) string {
 // the judge's rule (analysis.ClassifyMetric): the interval of the shift must
 // clear zero by the tolerance in a direction that counts, and the effect
 // size must exceed the allowed one.
-func explain(r analysis.MetricResult, m analysis.MetricConfig) string {
+func explain(r analysis.MetricResult, m analysis.MetricConfig, vf valueFmt) string {
 	var s string
 	switch {
 	case r.Classification == analysis.ClassNoData:
@@ -224,7 +230,7 @@ func explain(r analysis.MetricResult, m analysis.MetricConfig) string {
 	case !r.Tested:
 		s = "Pass: " + r.Reason + "."
 	default:
-		s = explainTested(r, m)
+		s = explainTested(r, m, vf) + explainEffect(r, m)
 	}
 	switch {
 	case r.CriticalFailure:
@@ -235,7 +241,7 @@ func explain(r analysis.MetricResult, m analysis.MetricConfig) string {
 	return s
 }
 
-func explainTested(r analysis.MetricResult, m analysis.MetricConfig) string {
+func explainTested(r analysis.MetricResult, m analysis.MetricConfig, vf valueFmt) string {
 	if r.Test == analysis.TestTail { // the judge's reason names the threshold, the counts and the pooled quantiles
 		verdict := "Pass"
 		switch r.Classification {
@@ -247,10 +253,10 @@ func explainTested(r analysis.MetricResult, m analysis.MetricConfig) string {
 		return verdict + ": " + r.Reason + "."
 	}
 	e := m.EffectSize
-	ci := fmt.Sprintf("the %s interval of the shift canary − baseline is %s", pctOf(r.ConfidenceLevel), fmtInterval(r.Low, r.High))
+	ci := fmt.Sprintf("the %s interval of the shift canary − baseline is %s", pctOf(r.ConfidenceLevel), vf.interval(r.Low, r.High))
 	tol := "zero"
 	if r.Tolerance > 0 {
-		tol = "the tolerance ±" + fmtNumber(r.Tolerance)
+		tol = "the tolerance ±" + vf.of(r.Tolerance)
 	}
 	effect := fmt.Sprintf("the %s is %s", measureName(r.EffectMeasure), fmtNumber(r.EffectSize))
 	up := m.Direction == analysis.DirectionIncrease || m.Direction == analysis.DirectionEither
@@ -274,8 +280,34 @@ func explainTested(r analysis.MetricResult, m analysis.MetricConfig) string {
 	return fmt.Sprintf("Pass: %s, which includes zero: no significant difference (p = %s).", ci, fmtNumber(r.P))
 }
 
+// explainEffect says what the effect size, its allowance and the test's
+// power meant for this verdict, so that an effect beyond the allowance on a
+// passing metric, or a low power, does not read as a contradiction.
+func explainEffect(r analysis.MetricResult, m analysis.MetricConfig) string {
+	if !r.Tested || r.Test == analysis.TestTail {
+		return ""
+	}
+	e := m.EffectSize
+	up := m.Direction == analysis.DirectionIncrease || m.Direction == analysis.DirectionEither
+	down := m.Direction == analysis.DirectionDecrease || m.Direction == analysis.DirectionEither
+	beyond := up && e.AllowedIncrease > 0 && r.EffectSize > e.AllowedIncrease || down && r.EffectSize < e.AllowedDecrease
+	var s string
+	if r.Classification == analysis.ClassPass && beyond {
+		s = fmt.Sprintf(" The effect size (%s %s) is beyond what is allowed, but it counts only once the shift is significant and clears the tolerance, which it did not: the allowance spares small significant changes, it does not fail changes the test cannot tell from noise.",
+			measureName(r.EffectMeasure), fmtNumber(r.EffectSize))
+	}
+	if r.Classification == analysis.ClassPass && r.Power > 0 && r.Power < 0.8 {
+		s += fmt.Sprintf(" The test's power was %s: the chance, with this many samples this noisy, of noticing a change as large as the allowed one. A pass at low power is weak evidence; more traffic, a longer interval or a higher minSamples raise it.",
+			powerWords(r.Power))
+	}
+	return s
+}
+
+// powerWords is a test's power as a percentage.
+func powerWords(p float64) string { return analysis.FormatSig(100*p, 2) + "%" }
+
 // moreStats are the statistics and settings behind a metric's <details>.
-func moreStats(r analysis.MetricResult, m analysis.MetricConfig, f analysis.FetchedMetric) []kv {
+func moreStats(r analysis.MetricResult, m analysis.MetricConfig, f analysis.FetchedMetric, vf valueFmt) []kv {
 	out := []kv{
 		{"group", r.Group},
 		{"direction", string(m.Direction)},
@@ -287,8 +319,8 @@ func moreStats(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fetc
 		s    analysis.SampleSummary
 	}{{"baseline", r.Baseline}, {"canary", r.Canary}} {
 		out = append(out,
-			kv{side.name + " median", fmtNumber(side.s.Median)},
-			kv{side.name + " std dev", fmtNumber(side.s.StdDev)},
+			kv{side.name + " median", vf.of(side.s.Median)},
+			kv{side.name + " std dev", vf.of(side.s.StdDev)},
 			kv{side.name + " NaN samples", fmt.Sprint(side.s.NaN)},
 			kv{side.name + " outliers removed", fmt.Sprint(side.s.Outliers)})
 	}
@@ -302,8 +334,8 @@ func moreStats(r analysis.MetricResult, m analysis.MetricConfig, f analysis.Fetc
 		out = append(out,
 			kv{"exact p-value", fmt.Sprint(r.Exact)},
 			kv{"confidence level", pctOf(r.ConfidenceLevel)},
-			kv{"tolerance", fmtNumber(r.Tolerance)},
-			kv{"power", fmtNumber(r.Power)})
+			kv{"tolerance", vf.of(r.Tolerance)},
+			kv{"power", powerWords(r.Power)})
 	}
 	out = append(out, kv{"effect measure", string(r.EffectMeasure)}, kv{"NaN strategy", string(m.NaNStrategy)})
 	if f.Source != "" {

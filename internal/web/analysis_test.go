@@ -64,17 +64,17 @@ func TestStatisticalAnalysisFailed(t *testing.T) {
 		// Failing classifications look failed.
 		`<span class="badge failed">high</span>`, `<tbody class="metric failed">`, `class="metric-figure failed"`,
 		// What decided, in words, with the interval of the shift, the tolerance and the allowed effect.
-		"High: the 98% interval of the shift canary − baseline is 0.133 to 0.273, all above zero (p = 6.34e-5), and the mean ratio canary ÷ baseline is ∞, more than the allowed 1. It is critical, so the interval scores 0.",
+		"High: the 98% interval of the shift canary − baseline is 13.33% to 27.27%, all above zero (p = 6.34e−5), and the mean ratio canary ÷ baseline is ∞, more than the allowed 1. It is critical, so the interval scores 0.",
 		"It is critical, so the interval scores 0.",
 		"mean ratio; allowed ≤ 1.2",
 		// Key statistics; the rest behind <details>.
-		"n baseline / canary", "10 / 10", "Mean canary", "0.204", "p-value", "U 100", "More about error-rate in interval 1",
+		"n baseline / canary", "10 / 10", "Mean canary", "20.39%", "p-value", "U 100", "More about error-rate in interval 1",
 		"baseline std dev", "power",
 		// Plots of the samples and of the shift, with accessible names.
 		`aria-labelledby="canary-error-rate-samples-title" aria-describedby="canary-error-rate-samples-desc"`,
 		"error-rate: samples of baseline and canary per interval</title>",
-		"interval 1: baseline 10 samples, median 0, middle half 0 to 0; canary 10 samples, median 0.164, middle half 0.136 to 0.269; high",
-		`class="sample canary failed"`, `class="ci failed"`, "shift canary − baseline (0: no change)",
+		"interval 1: baseline 10 samples, median 0, middle half 0 to 0; canary 10 samples, median 0.1635, middle half 0.1357 to 0.2688; high",
+		`class="sample canary failed"`, `class="ci failed"`, "shift canary − baseline, share of requests (0: no change)", "shift canary − baseline, time (0: no change)", ">score</text>",
 		// The judge's configuration, with defaults.
 		"Judge configuration", "<dt>confidenceLevel</dt><dd>0.98</dd>", "<dt>metrics.latency-p95.effectSize.allowedIncrease</dt><dd>1.2</dd>",
 		"Score by group", "<strong>errors</strong> 0 of 1 passed, 0 (weight 50%)",
@@ -105,7 +105,7 @@ func TestStatisticalAnalysisPassed(t *testing.T) {
 	for _, w := range []string{
 		">pass 95</text>", ">marginal 75</text>", `<span class="badge succeeded">pass</span>`,
 		"Pass: canary and baseline samples are identical.",
-		"Pass: the 98% interval of the shift canary − baseline is -6.76e-5 to 2.82e-5, which includes zero: no significant difference (p = 0.186).",
+		"Pass: the 98% interval of the shift canary − baseline is −67.58 µs to 28.16 µs, which includes zero: no significant difference (p = 0.1857).",
 		`class="tol-band"`, `class="ci succeeded"`, "Interval 3",
 	} {
 		if !strings.Contains(body, w) {
@@ -169,19 +169,20 @@ func TestExplain(t *testing.T) {
 		{"high", tested(analysis.ClassHigh, 2, 3, 4, 0.75, 1.5), up,
 			"High: the 98% interval of the shift canary − baseline is 2 to 4, all above the tolerance ±0.75 (p = 0.001), and the mean ratio canary ÷ baseline is 1.5, more than the allowed 1.2."},
 		{"low", tested(analysis.ClassLow, -4, -3, -2, 0.75, 0.5), either,
-			"Low: the 98% interval of the shift canary − baseline is -4 to -2, all below −0.75 (p = 0.001), and the mean ratio canary ÷ baseline is 0.5, less than the allowed 1."},
+			"Low: the 98% interval of the shift canary − baseline is −4 to −2, all below −0.75 (p = 0.001), and the mean ratio canary ÷ baseline is 0.5, less than the allowed 1."},
 		{"within the allowed effect", tested(analysis.ClassPass, 2, 3, 4, 0.75, 1.1), up,
 			"Pass: the 98% interval of the shift canary − baseline is 2 to 4, above the tolerance ±0.75, but the mean ratio canary ÷ baseline is 1.1, within the allowed 1.2."},
 		{"within the tolerance", tested(analysis.ClassPass, 0.5, 3, 4, 0.75, 1.5), up,
-			"Pass: the 98% interval of the shift canary − baseline is 0.5 to 4; it excludes zero but not the tolerance ±0.75: a difference too small to count."},
+			"Pass: the 98% interval of the shift canary − baseline is 0.5 to 4; it excludes zero but not the tolerance ±0.75: a difference too small to count." +
+				" The effect size (mean ratio canary ÷ baseline 1.5) is beyond what is allowed, but it counts only once the shift is significant and clears the tolerance, which it did not: the allowance spares small significant changes, it does not fail changes the test cannot tell from noise."},
 		{"a decrease does not count", tested(analysis.ClassPass, -4, -3, -2, 0.75, 0.5), up,
-			"Pass: the 98% interval of the shift canary − baseline is -4 to -2, lower, but only an increase counts for this metric."},
+			"Pass: the 98% interval of the shift canary − baseline is −4 to −2, lower, but only an increase counts for this metric."},
 		{"no data", analysis.MetricResult{Classification: analysis.ClassNoData, Insufficient: true, Reason: "too few samples (baseline 3, canary 2; each needs 8)"}, up,
 			"No verdict: too few samples (baseline 3, canary 2; each needs 8). Too little data extends the interval, and makes it inconclusive when no extension is left."},
 		{"infinite effect", tested(analysis.ClassHigh, 0.1, 0.2, 0.3, 0, math.MaxFloat64), up,
 			"High: the 98% interval of the shift canary − baseline is 0.1 to 0.3, all above zero (p = 0.001), and the mean ratio canary ÷ baseline is ∞, more than the allowed 1.2."},
 	} {
-		if got := explain(tc.r, tc.m); got != tc.want {
+		if got := explain(tc.r, tc.m, metricFmt(tc.r, "")); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
 		}
 	}
@@ -193,9 +194,9 @@ func TestFmtNumber(t *testing.T) {
 		in   any
 		want string
 	}{
-		{0.0, "0"}, {12.0, "12"}, {250000.0, "250000"}, {1.5, "1.5"}, {12.345, "12.3"}, {1234.56, "1234.6"},
-		{0.20389692666008452, "0.204"}, {0.004815476190476191, "0.00482"}, {6.340287417294035e-05, "6.34e-5"},
-		{-2.821e-05, "-2.82e-5"}, {1.23e9, "1.23e9"}, {math.MaxFloat64, "∞"}, {-math.MaxFloat64, "−∞"},
+		{0.0, "0"}, {12.0, "12"}, {250000.0, "250000"}, {1.5, "1.5"}, {12.345, "12.35"}, {1234.56, "1235"}, {123456.0, "123500"},
+		{0.20389692666008452, "0.2039"}, {0.004815476190476191, "0.004815"}, {6.340287417294035e-05, "6.34e−5"},
+		{-2.821e-05, "−2.821e−5"}, {1.23e9, "1.23e9"}, {math.MaxFloat64, "∞"}, {-math.MaxFloat64, "−∞"},
 		{math.Inf(1), "∞"}, {math.NaN(), "–"}, {json.Number("1.7976931348623157e+308"), "∞"}, {"text", "text"},
 	} {
 		if got := fmtNumber(tc.in); got != tc.want {

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -18,35 +17,16 @@ func trimFloat(f float64, prec int) string {
 	return s
 }
 
-// fmtNumber formats a measured value compactly, in at most about eight
-// characters: integers plain, fractions with three significant digits,
-// very large or small magnitudes in exponent form, infinity (or the
-// judge's stand-in for it) as ∞ and NaN as –.
+// fmtNumber formats a measured value compactly: at most four significant
+// digits (analysis.FormatSig), exponents
+// for very large or small magnitudes (with a minus sign no line breaks
+// after), infinity (or the judge's stand-in for it) as ∞ and NaN as –.
 func fmtNumber(v any) string {
 	f, ok := toFloat(v)
 	if !ok {
 		return fmt.Sprint(v)
 	}
-	a := math.Abs(f)
-	switch {
-	case math.IsNaN(f):
-		return "–"
-	case analysis.Infinite(f) > 0:
-		return "∞"
-	case analysis.Infinite(f) < 0:
-		return "−∞"
-	case a >= 1e7:
-		return expForm(f)
-	case f == math.Trunc(f):
-		return strconv.FormatInt(int64(f), 10)
-	case a >= 100:
-		return trimFloat(f, 1)
-	case a >= 1:
-		return strconv.FormatFloat(f, 'g', 3, 64)
-	case a >= 1e-3:
-		return trimFloat(f, 3+int(-math.Floor(math.Log10(a)))-1)
-	}
-	return expForm(f)
+	return analysis.FormatSig(f, 4)
 }
 
 // expForm is 1.23e-05 without the zero padding: 1.23e-5.

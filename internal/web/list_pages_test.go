@@ -159,7 +159,7 @@ func TestEventsPaging(t *testing.T) {
 	}
 	older := regexp.MustCompile(`<a href="([^"]+)" rel="next">Older events`)
 	newer := regexp.MustCompile(`<a href="([^"]+)" rel="prev">Newer events`)
-	versions := regexp.MustCompile(`<td>(p\d+)</td>`)
+	versions := regexp.MustCompile(`<td data-label="To">(p\d+)</td>`)
 	path, pages := "/events?kind=deploy_started", 0
 	var seen []string
 	var last string

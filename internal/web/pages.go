@@ -92,6 +92,7 @@ type appDetail struct {
 	MoreExecutions bool
 	Environments   []string
 	Pipelines      []model.Pipeline
+	deployFormView
 	// Notice is a message from a no-JS action, e.g. ?rolledback=ID.
 	Notice string
 	// MayDeploy and MayRollback (per environment) say whether the viewer's
@@ -139,6 +140,14 @@ func (h *ui) application(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Pipelines")
 		return
 	}
+	last := ""
+	for _, e := range d.Executions {
+		if e.Version != "" {
+			last = e.Version
+			break
+		}
+	}
+	d.deployFormView = deployForm(d.Pipelines, last)
 	h.render(w, r, http.StatusOK, "application.html", page{Title: a.Name, Nav: "apps", Live: "/api/v1/stream", Data: d})
 }
 

@@ -334,14 +334,33 @@ type eventView struct {
 	model.Event
 	Class string
 	Title string
+	// From and To are the versions traffic moved from and to: a rollback's
+	// both, a deploy's new one (To).
+	From, To string
 }
 
 func buildEvents(evs []model.Event) []eventView {
 	out := make([]eventView, 0, len(evs))
 	for _, e := range slices.Backward(evs) {
-		out = append(out, eventView{Event: e, Class: eventClass(e), Title: eventTitle(e)})
+		from, to := eventVersions(e)
+		out = append(out, eventView{Event: e, Class: eventClass(e), Title: eventTitle(e), From: from, To: to})
 	}
 	return out
+}
+
+// eventVersions reads an event's versions as from and to. A rollback
+// recorded before events had FromVersion named one version only: the one
+// it went back to (one-click), or, for an automatic one, the one it left.
+func eventVersions(e model.Event) (from, to string) {
+	switch {
+	case e.Kind != model.EventRolledBack:
+		return "", e.Version
+	case e.FromVersion != "":
+		return e.FromVersion, e.Version
+	case strings.HasPrefix(e.Detail, "automatic"):
+		return e.Version, ""
+	}
+	return "", e.Version
 }
 
 func eventClass(e model.Event) string {

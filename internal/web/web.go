@@ -173,8 +173,10 @@ var funcs = template.FuncMap{
 	"num":         fmtNumber,
 	"add":         func(a, b int) int { return a + b },
 	"mul":         func(a, b int) int { return a * b },
-	"time":        func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+	"time":        timeHTML,
 	"short":       shortID,
+	"reason":      reasonHTML,
+	"words":       unbreakable,
 	"brief":       brief,
 }
 

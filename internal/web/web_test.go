@@ -188,7 +188,7 @@ func TestPages(t *testing.T) {
 			`data-group="checkout-v002" data-weight="100"`, "last good", "exec-waiting", "running", "front door 127.0.0.1:18080"}},
 		{"/applications/checkout", []string{"<h1>checkout</h1>", `class="split"`, `data-version="v2" data-weight="100"`, "v2 100%",
 			`data-api="/api/v1/applications/checkout/rollback"`, "Roll back prod", "data-confirm=", `data-api="/api/v1/applications/checkout/deploy"`,
-			`<option value="checkout-canary">`, `name="params"`, "exec-failed", "Recent executions"}},
+			`<option value="checkout-canary" data-hint=`, `name="params"`, "exec-failed", "Recent executions"}},
 		{"/applications/checkout/rollback?environment=prod", []string{"Roll back checkout in prod?", `action="/applications/checkout/rollback"`, `value="prod"`}},
 		{"/executions/exec-waiting", []string{`id="exec-status"`, `data-status="running"`, "Waiting for a person to approve or reject stage approve",
 			`data-api="/api/v1/executions/exec-waiting/approve"`, `data-api="/api/v1/executions/exec-waiting/reject"`, "Cancel execution",

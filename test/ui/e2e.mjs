@@ -181,14 +181,74 @@ function traffic(url) {
   return async () => { on = false; await Promise.all(workers); };
 }
 
-async function shot(page, name) {
+async function shot(page, name, docs = true) {
   fs.mkdirSync(artifacts, { recursive: true });
   const file = path.join(artifacts, name + '.png');
   await page.screenshot({ path: file, fullPage: true });
-  if (process.env.GENNAKER_UI_DOCS === '1') {
+  if (docs && process.env.GENNAKER_UI_DOCS === '1') {
     fs.mkdirSync(docsShots, { recursive: true });
     fs.copyFileSync(file, path.join(docsShots, name + '.png'));
   }
+}
+
+// The widths every page is checked at: a desktop, a 1440px screen at 200%
+// zoom, and a phone.
+const widths = [1440, 720, 390];
+
+// pageAudit returns what is wrong with the page as it is laid out now: the
+// document wider than the window (it would scroll sideways), with the
+// elements that stick out; and numbers in table cells with more than four
+// significant digits. Text in <code> (IDs) and in closed <details> is not
+// rendered as a number and is skipped.
+function pageAudit() {
+  const problems = [];
+  const iw = window.innerWidth;
+  const sw = document.documentElement.scrollWidth;
+  if (sw > iw) {
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > iw + 1 && r.width > 0 && !wide.some(w => w.contains(el))) wide.push(el);
+    }
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+    problems.push(`the page is ${sw}px wide in a ${iw}px window; sticking out: ${wide.slice(0, 5).map(name).join(', ')}`);
+  }
+  const numberToken = /^[-+−]?(\d+\.?\d*|\.\d+)(e[-+−]?\d+)?(%|ms|s|µs)?$/;
+  const sig = tok => {
+    let m = tok.replace(/^[-+−]/, '').replace(/(%|ms|s|µs)$/, '').split('e')[0];
+    if (m.includes('.')) return m.replace('.', '').replace(/^0+/, '').length;
+    return m.replace(/^0+/, '').replace(/0+$/, '').length;
+  };
+  for (const cell of document.querySelectorAll('td, th')) {
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement;
+      if (el.closest('code') || !el.checkVisibility()) continue;
+      for (const tok of n.textContent.split(/[\s,;()[\]=/:×→]+/)) {
+        if (numberToken.test(tok) && sig(tok) > 4) problems.push(`"${tok}" has more than 4 significant digits in a table cell: ${JSON.stringify(cell.innerText.slice(0, 80))}`);
+      }
+    }
+  }
+  return problems;
+}
+
+// checkLayout loads url at every width and fails on sideways scrolling, on
+// long numbers in tables and on JavaScript errors. It leaves the page at the
+// first width.
+async function checkLayout(page, url, jsErrors, { allow404 = false, name = '' } = {}) {
+  const problems = [];
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(url);
+    await page.waitForLoadState('load');
+    for (const p of await page.evaluate(pageAudit)) problems.push(`${width}px: ${p}`);
+    if (width === 390 && name) await shot(page, name + '-390', name === 'application');
+  }
+  await page.setViewportSize({ width: widths[0], height: 900 });
+  await page.goto(url);
+  const errors = jsErrors.splice(0).filter(e => !(allow404 && /status of 404/.test(e)));
+  if (errors.length) problems.push('JavaScript errors: ' + errors.join('; '));
+  assert(problems.length === 0, `${url}:\n  ` + problems.join('\n  '));
 }
 
 async function main() {
@@ -224,7 +284,7 @@ async function main() {
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
         '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 800 },
+      viewport: { width: 1440, height: 900 },
     });
     const page = context.pages()[0] || await context.newPage();
     page.setDefaultTimeout(20000);
@@ -318,6 +378,27 @@ async function main() {
       await shot(page, 'application');
     });
 
+    await check('the deploy form: hints from the pipeline, its error next to it', async () => {
+      await page.goto(base + '/applications/sample');
+      await page.getByLabel('Pipeline').selectOption('sample-redblack');
+      const placeholder = await page.getByLabel(/^Parameters/).getAttribute('placeholder');
+      assert(/declares no parameters besides version/.test(placeholder), `parameters placeholder ${JSON.stringify(placeholder)}`);
+      assert(await page.locator('#deploy-pipeline-hint').textContent() === 'sample-redblack: red/black to local', 'the hint should describe the chosen pipeline');
+      await page.getByLabel('Version').fill('v9');
+      await page.getByLabel(/^Parameters/).fill('ticket=OPS-42');
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+      const status = page.locator('form.deploy .action-status.error');
+      await status.waitFor();
+      const text = await status.textContent();
+      assert(/ticket/.test(text), `the error should name the parameter: ${text}`);
+      const [form, box] = await Promise.all([page.locator('form.deploy').boundingBox(), status.boundingBox()]);
+      assert(box.y >= form.y && box.y + box.height <= form.y + form.height, 'the error should show inside the deploy form');
+      assert(await page.locator('#action-status').isHidden(), 'the error should not show at the top of the page');
+      // The API's refusal is logged by the browser as a failed request: expected here.
+      const i = jsErrors.findIndex(e => /status of 400/.test(e));
+      if (i >= 0) jsErrors.splice(i, 1);
+    });
+
     await check('Rollback (confirmed) moves traffic back to v2, without a reload', async () => {
       await page.evaluate(() => { window.__notReloaded = true; });
       let question = '';
@@ -403,6 +484,19 @@ async function main() {
       assert(missing.status() === 404 && (await missing.text()).includes('<h1>Page not found</h1>'), `/no-such-page: ${missing.status()}, want the UI's 404 page`);
     });
 
+    // Every page at 1440, 720 and 390 px: nothing scrolls sideways, no
+    // number in a table has more than 4 significant digits, no JS errors.
+    const pages = [['/', 'applications'], ['/applications/sample', 'application'], ['/events', 'events'], ['/events?application=sample', ''],
+      ['/applications/sample/rollback?environment=local', 'confirm-rollback'], ['/applications/no-such-app', 'not-found'],
+      ['/executions', 'executions'], ['/executions?application=sample&status=failed', ''], ['/pipelines', 'pipelines'], ['/pipelines/sample/sample-canary', 'pipeline']];
+    if (gated) pages.push([`/executions/${gated.id}`, 'execution']);
+    if (canary) pages.push([`/executions/${canary.id}`, 'execution-failed'], [`/executions/${canary.id}/analysis`, 'analysis']);
+    for (const [p, name] of pages) {
+      await check(`layout of ${p} at ${widths.join(', ')} px`, async () => {
+        await checkLayout(page, base + p, jsErrors, { allow404: p.includes('no-such-app'), name });
+      });
+    }
+
     await check('keyboard: the skip link and a visible focus ring', async () => {
       await page.goto(base + '/applications/sample');
       await page.keyboard.press('Tab');
@@ -419,6 +513,10 @@ async function main() {
       await page.waitForURL(u => u.pathname === '/login');
       await page.goto(base + '/events');
       await page.waitForURL(u => u.pathname === '/login');
+    });
+
+    await check(`layout of /login at ${widths.join(', ')} px`, async () => {
+      await checkLayout(page, base + '/login', jsErrors, { name: 'login' });
     });
 
     await check('no JavaScript errors on any page', async () => {

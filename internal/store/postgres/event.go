@@ -24,6 +24,7 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) error {
 		"application":  ev.Application,
 		"environment":  ev.Environment,
 		"version":      ev.Version,
+		"from_version": ev.FromVersion,
 		"execution_id": ev.ExecutionID,
 		"stage":        ev.Stage,
 		"trigger":      ev.Trigger,
@@ -74,7 +75,7 @@ func (q *queries) EventList(ctx context.Context, params store.EventListParams) (
 func scanEvent(row pgx.Row) (*model.Event, error) {
 	var ev model.Event
 	var kind string
-	if err := row.Scan(&ev.ID, &ev.Time, &kind, &ev.Application, &ev.Environment, &ev.Version,
+	if err := row.Scan(&ev.ID, &ev.Time, &kind, &ev.Application, &ev.Environment, &ev.Version, &ev.FromVersion,
 		&ev.ExecutionID, &ev.Stage, &ev.Trigger, &ev.Actor, &ev.CommitSHA, &ev.CommitTime,
 		&ev.Action, &ev.Detail); err != nil {
 		return nil, err

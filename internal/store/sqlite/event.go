@@ -21,6 +21,7 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) error {
 		sql.Named("application", ev.Application),
 		sql.Named("environment", ev.Environment),
 		sql.Named("version", ev.Version),
+		sql.Named("from_version", ev.FromVersion),
 		sql.Named("execution_id", ev.ExecutionID),
 		sql.Named("stage", ev.Stage),
 		sql.Named("trigger", ev.Trigger),
@@ -67,7 +68,7 @@ func scanEvent(row rowScanner) (*model.Event, error) {
 		t          string
 		commitTime sql.NullString
 	)
-	if err := row.Scan(&ev.ID, &t, &ev.Kind, &ev.Application, &ev.Environment, &ev.Version,
+	if err := row.Scan(&ev.ID, &t, &ev.Kind, &ev.Application, &ev.Environment, &ev.Version, &ev.FromVersion,
 		&ev.ExecutionID, &ev.Stage, &ev.Trigger, &ev.Actor, &ev.CommitSHA, &commitTime,
 		&ev.Action, &ev.Detail); err != nil {
 		return nil, err

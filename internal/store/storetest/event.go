@@ -12,6 +12,17 @@ import (
 )
 
 func testEvent(t *testing.T, d Driver) {
+	t.Run("RollbackFromTo", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		ev := &model.Event{Time: t0, Kind: model.EventRolledBack, Application: "checkout", Environment: "staging", Version: "1.0.0", FromVersion: "1.0.1"}
+		must(t, b.store.EventInsert(b.ctx, ev))
+		got, err := b.store.EventList(b.ctx, store.EventListParams{Application: "checkout"})
+		must(t, err)
+		if len(got) != 1 || got[0].Version != "1.0.0" || got[0].FromVersion != "1.0.1" {
+			t.Fatalf("a rollback from 1.0.1 to 1.0.0 reads back as %+v", got)
+		}
+	})
 	t.Run("InsertAndFilters", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)

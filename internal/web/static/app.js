@@ -10,12 +10,27 @@
 
   function setLive(text) { if (liveState) liveState.textContent = text; }
 
-  function say(html, isError) {
-    if (!statusBox) return;
-    statusBox.hidden = false;
-    statusBox.classList.toggle('error', !!isError);
-    statusBox.innerHTML = html;
+  // say shows an action's outcome: in the form's own status line when it
+  // has one (next to what the person is looking at), else at the top.
+  function say(html, isError, form) {
+    const box = (form && form.querySelector('.action-status')) || statusBox;
+    if (!box) return;
+    box.hidden = false;
+    box.classList.toggle('error', !!isError);
+    box.innerHTML = html;
   }
+
+  // The deploy form's pipeline dropdown shows names only; the hint under
+  // it and the parameters' example follow the chosen pipeline.
+  document.addEventListener('change', ev => {
+    const sel = ev.target;
+    if (sel.id !== 'deploy-pipeline') return;
+    const opt = sel.selectedOptions[0];
+    const hint = document.getElementById('deploy-pipeline-hint');
+    if (hint && opt) hint.textContent = (opt.value || 'automatic') + ': ' + opt.dataset.hint;
+    const params = document.getElementById('deploy-params');
+    if (params && opt) params.placeholder = opt.dataset.params || '';
+  });
 
   function esc(s) {
     return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -148,12 +163,12 @@
         body[k] = k === 'params' ? parseParams(v) : v;
       });
     } catch (err) {
-      say(esc(err.message), true);
+      say(esc(err.message), true, form);
       return;
     }
     const buttons = form.querySelectorAll('button');
     buttons.forEach(b => { b.disabled = true; });
-    say('Working…');
+    say('Working…', false, form);
     try {
       const res = await fetch(api, {
         method: 'POST',
@@ -162,11 +177,11 @@
       });
       const data = await res.json().catch(() => ({}));
       if (res.status === 401) {
-        say('Not done: your session has ended. <a href="/login?next=' + encodeURIComponent(location.pathname + location.search) + '">Log in again</a>.', true);
+        say('Not done: your session has ended. <a href="/login?next=' + encodeURIComponent(location.pathname + location.search) + '">Log in again</a>.', true, form);
         return;
       }
       if (!res.ok) {
-        say('Not done: ' + esc(data.error || res.statusText) + (data.errors ? '<br>' + data.errors.map(esc).join('<br>') : ''), true);
+        say('Not done: ' + esc(data.error || res.statusText) + (data.errors ? '<br>' + data.errors.map(esc).join('<br>') : ''), true, form);
         return;
       }
       if (form.dataset.then === 'navigate' && data.id) {
@@ -175,12 +190,12 @@
       }
       const link = data.id && api.indexOf('/executions/') < 0
         ? ': execution <a href="/executions/' + encodeURIComponent(data.id) + '">' + esc(data.id.slice(0, 12)) + '</a>' : '';
-      say(esc(form.dataset.done || 'Done') + link + '.');
+      say(esc(form.dataset.done || 'Done') + link + '.', false, form);
       schedule(0);
       // Traffic moves a moment after a rollback starts; look again until it settles.
       [500, 1500, 3000].forEach(d => setTimeout(() => schedule(0), d));
     } catch (err) {
-      say('Not done: ' + esc(err.message), true);
+      say('Not done: ' + esc(err.message), true, form);
     } finally {
       buttons.forEach(b => { b.disabled = false; });
     }
