@@ -239,11 +239,16 @@ func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
 		if err != nil {
 			return Retry(err)
 		}
-		st.Plan, err = strategy.PlanRollback(cluster, history)
+		// The version comes from the same pure function the UI and CLI
+		// preview the rollback with (strategy.RollbackTargetOf).
+		target, err := strategy.RollbackTargetOf(cluster, history)
+		if err == nil {
+			st.Plan, err = strategy.PlanRollback(cluster, history)
+		}
 		if err != nil {
 			return Failf("rollback of %s in %s: %v", w.app.Name, w.env.Name, err)
 		}
-		st.Version = rollbackVersion(st.Plan, history)
+		st.Version = target.Version
 		ev = model.Event{Kind: model.EventDeployStarted, Environment: w.env.Name, Version: st.Version, Detail: "rollback"}
 	} else {
 		st.Version = resolveVersion(in)
@@ -260,26 +265,6 @@ func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
 	r := Again(in.Now, st).WithEvents(ev)
 	r.Output = d.output(st, w, "planned "+fmt.Sprint(len(st.Plan.Steps))+" steps")
 	return r
-}
-
-func rollbackVersion(p strategy.Plan, history []model.ServerGroup) string {
-	for _, s := range p.Steps {
-		if s.Action == strategy.ActionMarkGood {
-			if s.Ref == strategy.RefNew {
-				for _, c := range p.Steps {
-					if c.Action == strategy.ActionCreate {
-						return c.Version
-					}
-				}
-			}
-			for _, h := range history {
-				if h.Name == string(s.Ref) {
-					return h.Version
-				}
-			}
-		}
-	}
-	return ""
 }
 
 func (d *Deploy) succeed(w world, st deployState) Result {
