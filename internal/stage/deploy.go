@@ -82,6 +82,9 @@ type deployState struct {
 	// Manifests are what the target applied for each server group this
 	// deploy started (ManifestRenderer), by group name.
 	Manifests map[string]string `json:"manifests,omitempty"`
+	// ControlAt is the time of the last promote or abort judgment the
+	// deploy took (deploy_control.go), so it takes each one once.
+	ControlAt *time.Time `json:"controlAt,omitempty"`
 }
 
 // deployOutput is what people and later stages see of a deploy.
@@ -124,6 +127,13 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 			return Failf("%v", err)
 		}
 		return Retry(err).WithState(st)
+	}
+	if !in.Canceled {
+		if next, move, why := applyControl(st, in.Stage.Judgment); move != controlNone {
+			r := Again(in.Now, next)
+			r.Output = d.output(next, w, why)
+			return r
+		}
 	}
 	switch nextMove(st, in.Canceled) {
 	case movePlan:

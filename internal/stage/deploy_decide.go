@@ -213,7 +213,7 @@ func pauseOutcome(step strategy.Step, started, now time.Time, j *model.Judgment,
 		}
 		return done()
 	}
-	if j != nil {
+	if j.IsAnswer() {
 		if j.Decision == model.DecisionApprove {
 			return stepOutcome{kind: stepDone, clearJudgment: true}
 		}
