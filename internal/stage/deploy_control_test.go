@@ -58,7 +58,7 @@ func TestPauseIgnoresControls(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	for _, d := range []string{model.DecisionPromote, model.DecisionAbort, model.DecisionRetry} {
-		out := pauseOutcome(strategy.Step{Action: strategy.ActionPause}, now, now, &model.Judgment{Decision: d}, "e1")
+		out := pauseOutcome(strategy.Step{Action: strategy.ActionPause}, now, now, &model.Judgment{Decision: d})
 		if out.kind != stepWaitPerson {
 			t.Errorf("%s at a pause: kind %v, want a wait for a person", d, out.kind)
 		}

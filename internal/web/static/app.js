@@ -10,11 +10,27 @@
 
   function setLive(text) { if (liveState) liveState.textContent = text; }
 
+  // sayState is the execution's state (its status and every stage's) when
+  // a message was said; a message about an action is cleared once the state
+  // moves on, so "Decision sent" never outlives the decision.
+  let sayState = null;
+  let lastState = null;
+
   function say(html, isError) {
     if (!statusBox) return;
     statusBox.hidden = false;
     statusBox.classList.toggle('error', !!isError);
     statusBox.innerHTML = html;
+    sayState = isError ? null : lastState;
+  }
+
+  function clearSaidWhenMoved(exec) {
+    lastState = exec.status + '|' + (exec.stages || []).map(s => s.name + ':' + s.status).join(',');
+    if (sayState !== null && statusBox && lastState !== sayState) {
+      statusBox.hidden = true;
+      statusBox.innerHTML = '';
+      sayState = null;
+    }
   }
 
   function esc(s) {
@@ -101,6 +117,7 @@
     // /api/v1/executions/{id}/stream: the whole execution on every change.
     es.addEventListener('execution', ev => {
       const exec = JSON.parse(ev.data);
+      clearSaidWhenMoved(exec);
       const badge = document.getElementById('exec-status');
       if (badge && badge.dataset.status !== exec.status) {
         badge.textContent = exec.status;
@@ -145,7 +162,7 @@
     try {
       new FormData(form).forEach((v, k) => {
         if (v === '') return;
-        body[k] = k === 'params' ? parseParams(v) : v;
+        body[k] = k === 'params' ? parseParams(v) : k === 'version' ? Number(v) : v;
       });
     } catch (err) {
       say(esc(err.message), true);
@@ -167,6 +184,10 @@
       }
       if (!res.ok) {
         say('Not done: ' + esc(data.error || res.statusText) + (data.errors ? '<br>' + data.errors.map(esc).join('<br>') : ''), true);
+        return;
+      }
+      if (form.dataset.then === 'reload') {
+        location.reload(); // a retried execution runs again: follow it live
         return;
       }
       if (form.dataset.then === 'navigate' && data.id) {
