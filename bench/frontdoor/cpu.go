@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -42,10 +43,28 @@ func cpuSeconds(pids []int) float64 {
 	return sum
 }
 
-// treeCPU is the CPU time of root and its descendants, except the subtrees
-// of skip. It measures the front door wherever it runs: in this process
-// today, or in a child process the provider starts.
-func treeCPU(root int, skip map[int]bool) float64 {
+// frontDoorPID finds the front-door process the provider started: a child
+// of this process run as `... frontdoor --socket ...`.
+func frontDoorPID() (int, error) {
+	entries, _ := filepath.Glob("/proc/[0-9]*")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(filepath.Base(e))
+		if err != nil {
+			continue
+		}
+		if ppid, _, ok := procStat(pid); !ok || ppid != os.Getpid() {
+			continue
+		}
+		cmdline, _ := os.ReadFile(e + "/cmdline")
+		if args := strings.Split(string(cmdline), "\x00"); len(args) > 1 && args[1] == "frontdoor" {
+			return pid, nil
+		}
+	}
+	return 0, errors.New("found no front-door process among this program's children")
+}
+
+// treeCPU is the CPU time of root and its descendants.
+func treeCPU(root int) float64 {
 	children := map[int][]int{}
 	entries, _ := filepath.Glob("/proc/[0-9]*")
 	for _, e := range entries {
@@ -60,9 +79,6 @@ func treeCPU(root int, skip map[int]bool) float64 {
 	var sum float64
 	var walk func(int)
 	walk = func(pid int) {
-		if skip[pid] {
-			return
-		}
 		if _, cpu, ok := procStat(pid); ok {
 			sum += cpu
 		}

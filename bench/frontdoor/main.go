@@ -5,7 +5,7 @@
 // with GENNAKER_BENCH_BACKEND=1) through the local provider, puts the front
 // door (SetRoutes) and haproxy (http mode, keep-alive, roundrobin) in front
 // of them with the same 90/10 split, and drives each target with wrk pinned
-// to one core while the proxies (this process with the front door, haproxy,
+// to one core while the proxies (the front-door process, haproxy,
 // and the backends they start) are pinned to another:
 //
 //	taskset -c 0 wrk -t1 -c64 -d10s --latency URL

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gennaker/gennaker/bench/internal/wrk"
 	"github.com/gennaker/gennaker/internal/provider/local"
 )
 
@@ -59,23 +60,27 @@ func run(o options) error {
 	targets := []target{{"direct", "http://" + servers[0].addr + "/"}, {"haproxy", "http://" + hpAddr + "/"}, {"frontdoor", "http://" + door + "/"}}
 
 	for _, t := range targets { // warm up: connections, caches, the Go runtime
-		if _, err := runWrk(o.loadCPUs, t.url, o.conns, 2*time.Second); err != nil {
+		if _, err := wrk.Run(o.loadCPUs, t.url, o.conns, 2*time.Second); err != nil {
 			return err
 		}
 	}
 	backendPIDs := make([]int, len(servers))
-	skip := map[int]bool{hp.Process.Pid: true}
 	for i, s := range servers {
 		backendPIDs[i] = s.pid
-		skip[s.pid] = true
 	}
-	// proxyCPU is the CPU time of what serves t (besides the backends).
+	doorPID, err := frontDoorPID()
+	if err != nil {
+		return err
+	}
+	// proxyCPU is the CPU time of what serves t (besides the backends):
+	// haproxy, or the front-door process. The provider in this process is
+	// the control plane, idle during the runs of all three targets.
 	proxyCPU := func(t target) float64 {
 		switch t.name {
 		case "haproxy":
-			return treeCPU(hp.Process.Pid, nil)
+			return treeCPU(hp.Process.Pid)
 		case "frontdoor":
-			return treeCPU(os.Getpid(), skip)
+			return treeCPU(doorPID)
 		}
 		return 0
 	}
@@ -84,7 +89,7 @@ func run(o options) error {
 	var vsHaproxy, vsDirect []float64
 	split := map[string]map[string]int{}
 	for r := range o.rounds {
-		res := map[string]wrkResult{}
+		res := map[string]wrk.Result{}
 		for i := range targets {
 			t := targets[(i+r)%len(targets)] // rotate the order each round
 			before, err := counts(servers)
@@ -92,11 +97,11 @@ func run(o options) error {
 				return err
 			}
 			proxy0, backend0 := proxyCPU(t), cpuSeconds(backendPIDs)
-			w, err := runWrk(o.loadCPUs, t.url, o.conns, o.d)
+			w, err := wrk.Run(o.loadCPUs, t.url, o.conns, o.d)
 			if err != nil {
 				return err
 			}
-			n := w.rps * o.d.Seconds()
+			n := w.RPS * o.d.Seconds()
 			proxyUS[t.name] = append(proxyUS[t.name], (proxyCPU(t)-proxy0)*1e6/n)
 			backendUS[t.name] = append(backendUS[t.name], (cpuSeconds(backendPIDs)-backend0)*1e6/n)
 			after, err := counts(servers)
@@ -110,14 +115,14 @@ func run(o options) error {
 				split[t.name][id] += n - before[id]
 			}
 			res[t.name] = w
-			rps[t.name] = append(rps[t.name], w.rps)
-			p99[t.name] = append(p99[t.name], ms(w.p99))
+			rps[t.name] = append(rps[t.name], w.RPS)
+			p99[t.name] = append(p99[t.name], ms(w.P99))
 		}
-		vsHaproxy = append(vsHaproxy, res["frontdoor"].rps/res["haproxy"].rps)
-		vsDirect = append(vsDirect, res["frontdoor"].rps/res["direct"].rps)
+		vsHaproxy = append(vsHaproxy, res["frontdoor"].RPS/res["haproxy"].RPS)
+		vsDirect = append(vsDirect, res["frontdoor"].RPS/res["direct"].RPS)
 		fmt.Printf("round %d:", r+1)
 		for _, t := range targets {
-			fmt.Printf(" %s %.0f req/s p99 %.2f ms |", t.name, res[t.name].rps, ms(res[t.name].p99))
+			fmt.Printf(" %s %.0f req/s p99 %.2f ms |", t.name, res[t.name].RPS, ms(res[t.name].P99))
 		}
 		fmt.Printf(" frontdoor/haproxy %.3f frontdoor/direct %.3f | CPU µs/request haproxy %.1f frontdoor %.1f | load %s\n",
 			vsHaproxy[r], vsDirect[r], proxyUS["haproxy"][r], proxyUS["frontdoor"][r], load1())

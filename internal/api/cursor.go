@@ -57,3 +57,11 @@ func decodeCursor(s string) (*store.ExecutionCursor, error) {
 	}
 	return &store.ExecutionCursor{CreatedAt: t, ID: id}, nil
 }
+
+// ExecutionCursor is the cursor that pages on after e in the newest-first
+// order of executions (the UI's ?after=), as the API's Link headers carry.
+func ExecutionCursor(e model.Execution) string { return encodeCursor(e) }
+
+// ParseExecutionCursor reads a cursor ExecutionCursor gave; its error says
+// to pass the cursor back as it was given.
+func ParseExecutionCursor(s string) (*store.ExecutionCursor, error) { return decodeCursor(s) }

@@ -303,7 +303,8 @@ func (d *Deploy) output(st deployState, w world, summary string) []byte {
 	case summary != "":
 		out.Summary = summary
 	case st.Next < len(st.Plan.Steps):
-		out.Summary = fmt.Sprintf("step %d/%d: %s", st.Next+1, len(st.Plan.Steps), st.Plan.Steps[st.Next].Why)
+		// One numbering: the plan's, without the canary's own "step N: ".
+		out.Summary = fmt.Sprintf("step %d/%d: %s", st.Next+1, len(st.Plan.Steps), canaryStepPrefix.ReplaceAllString(st.Plan.Steps[st.Next].Why, ""))
 	}
 	return mustJSON(out)
 }

@@ -303,6 +303,16 @@ func TestDeployCancelMidCanary(t *testing.T) {
 	if got := b.target.routeWeights(); got["checkout-v003"] != 25 || got["checkout-v001"] != 50 {
 		t.Fatalf("routes at the pause %v, want the canary at 25%%", got)
 	}
+	// The progress the UI reads from the state: the pause runs, in the
+	// plan's numbering, without the canary's own "step 2: ".
+	p, err := ReadDeployProgress(model.Stage{Name: "deploy", Status: model.StageWaiting, State: r.State}, in.Spec)
+	if err != nil || p.Current < 0 {
+		t.Fatalf("progress at the pause: %+v, %v", p, err)
+	}
+	if at := p.Steps[p.Current]; at.Action != "pause" || at.State != StepRunning || at.What != "pause until someone approves" ||
+		p.Steps[p.Current-1].State != StepDone || p.Steps[p.Current-1].Weight != 25 {
+		t.Errorf("progress at the pause: step %+v after %+v; want the pause running after the 25%% traffic step", at, p.Steps[p.Current-1])
+	}
 	in.Canceled = true
 	r = b.run(t, &in, 20)
 	if r.Outcome != Failed || !strings.HasPrefix(r.Reason, "canceled; rolled back automatically: traffic is back on the previous server group") {

@@ -39,6 +39,35 @@ func (p ExecutionLatestParams) Check() error {
 	return nil
 }
 
+// MaxRecentPerPipeline bounds ExecutionRecentParams.PerPipeline.
+const MaxRecentPerPipeline = 20
+
+// ExecutionRecentParams asks for the newest PerPipeline executions of each
+// of Pipelines.
+type ExecutionRecentParams struct {
+	Pipelines   []string
+	PerPipeline int // 1 to MaxRecentPerPipeline; 0 means 5
+}
+
+// Check refuses a batch too large to be one bounded query.
+func (p ExecutionRecentParams) Check() error {
+	if err := checkBatch("pipelines", len(p.Pipelines), MaxBatchApplications); err != nil {
+		return fmt.Errorf("recent executions: %w", err)
+	}
+	if p.PerPipeline < 0 || p.PerPipeline > MaxRecentPerPipeline {
+		return fmt.Errorf("recent executions: %d per pipeline asked for, at most %d: ask for fewer", p.PerPipeline, MaxRecentPerPipeline)
+	}
+	return nil
+}
+
+// Per is the number of executions per pipeline ExecutionRecent returns.
+func (p ExecutionRecentParams) Per() int {
+	if p.PerPipeline == 0 {
+		return 5
+	}
+	return p.PerPipeline
+}
+
 // LatestExecution is the newest execution of an application (Environment
 // "") or the newest of those that may change Environment. The execution
 // comes without its stages (Stages is nil): read it with ExecutionGet for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // Page sizes every store applies the same way: a Limit of 0 or less is the
@@ -31,6 +32,16 @@ func pageSize(limit, def, most int) int {
 
 // PageSize is the number of executions ExecutionList returns.
 func (p ExecutionListParams) PageSize() int { return pageSize(p.Limit, DefaultExecutionPage, 0) }
+
+// BeforeBound is the ID every listed event is below: BeforeID, or the
+// largest ID when it is not set (so the query always seeks, never tests
+// whether a bound was given).
+func (p EventListParams) BeforeBound() int64 {
+	if p.BeforeID <= 0 {
+		return math.MaxInt64
+	}
+	return p.BeforeID
+}
 
 // PageSize is the number of events EventList returns.
 func (p EventListParams) PageSize() int { return pageSize(p.Limit, DefaultEventPage, 0) }

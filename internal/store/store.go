@@ -104,6 +104,10 @@ type Queries interface {
 	// execution is left out. At most one query per kind, each an index
 	// probe per pair, however many executions are stored.
 	ExecutionLatest(ctx context.Context, params ExecutionLatestParams) ([]LatestExecution, error)
+	// ExecutionRecent returns the newest params.PerPipeline executions of
+	// each of params.Pipelines, without stages, by pipeline then newest
+	// first: one query, one index seek per pipeline.
+	ExecutionRecent(ctx context.Context, params ExecutionRecentParams) ([]model.Execution, error)
 	// ExecutionSetStatus moves an execution from one of params.From to params.To.
 	ExecutionSetStatus(ctx context.Context, params ExecutionSetStatusParams) error
 	// ExecutionReopen makes an ended execution running again (a retry):
@@ -301,6 +305,15 @@ type ExecutionListParams struct {
 	Applications []string
 	Pipeline     string
 	Statuses     []model.ExecutionStatus
+	// TriggerKind, when set, keeps only executions started that way
+	// (model.Trigger.Kind: manual, api, deploy, rollback, ...).
+	TriggerKind string
+	// Actor, when set, keeps only executions started by this person or
+	// token (model.Trigger.Actor, exact).
+	Actor string
+	// Since and Until, when set, keep only executions created at or after
+	// Since and before Until.
+	Since, Until time.Time
 	Limit        int // default 50
 	// Before, when set, returns only executions older than this cursor (the
 	// last one of the previous page), for paging.
@@ -421,8 +434,11 @@ type EventListParams struct {
 	Environment  string
 	Kinds        []model.EventKind
 	AfterID      int64
-	Since        time.Time
-	Limit        int // default 100
+	// BeforeID, when set, keeps only events older than this ID (the oldest
+	// of the page shown), for paging back with Newest.
+	BeforeID int64
+	Since    time.Time
+	Limit    int // default 100
 	// Newest returns the newest Limit events (still in ascending order).
 	Newest bool
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/auth"
@@ -93,12 +95,18 @@ func (h *ui) appView(r *http.Request, a model.Application, recent []model.Execut
 	return v, nil
 }
 
+// recentExecutions is how many executions the application page shows; the
+// executions page has the rest.
+const recentExecutions = 20
+
 // appDetail is the application page.
 type appDetail struct {
 	appView
-	Executions   []execSummary
-	Environments []string
-	Pipelines    []model.Pipeline
+	Executions []execSummary
+	// MoreExecutions: there may be older executions than those shown.
+	MoreExecutions bool
+	Environments   []string
+	Pipelines      []model.Pipeline
 	// Notice is a message from a no-JS action, e.g. ?rolledback=ID.
 	Notice string
 	// MayDeploy and MayRollback (per environment) say whether the viewer's
@@ -116,7 +124,7 @@ func (h *ui) application(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.cfg.Now()
-	execs, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Application: a.Name, Limit: 20})
+	execs, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Application: a.Name, Limit: recentExecutions})
 	if err != nil {
 		h.fail(w, r, err, "Executions")
 		return
@@ -126,7 +134,7 @@ func (h *ui) application(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "Application "+a.Name)
 		return
 	}
-	d := appDetail{appView: av}
+	d := appDetail{appView: av, MoreExecutions: len(execs) == recentExecutions}
 	for i := range execs {
 		d.Executions = append(d.Executions, *summarize(&execs[i], now))
 	}
@@ -210,7 +218,7 @@ func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 	if v.Retry != "" {
 		v.MayRetry = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Retry)...))
 	}
-	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
+	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "executions", Live: liveURL(e), Data: v})
 }
 
 // analysis renders /executions/{id}/analysis.
@@ -222,7 +230,7 @@ func (h *ui) analysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := buildAnalysis(*summarize(e, h.cfg.Now()), recs)
-	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "apps", Live: liveURL(e), Data: v})
+	h.render(w, r, http.StatusOK, "analysis.html", page{Title: "Canary analysis " + shortID(e.ID), Nav: "executions", Live: liveURL(e), Data: v})
 }
 
 // liveURL is the stream a page of a running execution follows ("" once it ended).
@@ -233,15 +241,36 @@ func liveURL(e *model.Execution) string {
 	return "/api/v1/executions/" + e.ID + "/stream"
 }
 
+// eventsPerPage is how many events /events shows at a time.
+const eventsPerPage = 100
+
 // eventsPage is the delivery events page.
 type eventsPage struct {
-	Events      []eventView
-	Application string
+	Events []eventView
+	// The filters, as in the query string.
+	Application, Environment, Kind string
+	Kinds                          []model.EventKind
+	// Newest, Older and Newer are the addresses of the newest page and the
+	// pages before and after this one ("" when there is none).
+	Newest, Older, Newer string
 }
 
-// events renders /events: the newest delivery events.
+// eventKinds are the event kinds the events page filters by.
+var eventKinds = []model.EventKind{model.EventExecutionStarted, model.EventExecutionFinished, model.EventDeployStarted, model.EventDeploySucceeded,
+	model.EventDeployFailed, model.EventRolledBack, model.EventWaveStarted, model.EventManualStep, model.EventTrafficApproximated}
+
+// events renders /events: the newest delivery events, filtered by
+// application, environment and kind, a page at a time: ?before=ID shows
+// the ones older than event ID, ?after=ID the ones newer.
 func (h *ui) events(w http.ResponseWriter, r *http.Request) {
-	app := r.URL.Query().Get("application")
+	q := r.URL.Query()
+	d := eventsPage{Application: q.Get("application"), Environment: q.Get("environment"), Kind: q.Get("kind"), Kinds: eventKinds}
+	p := store.EventListParams{Application: d.Application, Environment: d.Environment, Newest: true, Limit: eventsPerPage}
+	if err := parseEventPage(q, &d, &p); err != nil {
+		h.fail(w, r, err, "Events")
+		return
+	}
+	app := d.Application
 	if app != "" {
 		if _, err := h.cfg.Store.ApplicationGet(r.Context(), app); err != nil {
 			h.fail(w, r, err, "Application "+app)
@@ -256,11 +285,84 @@ func (h *ui) events(w http.ResponseWriter, r *http.Request) {
 	var evs []model.Event
 	if !rd.None() {
 		var err error
-		evs, err = h.cfg.Store.EventList(r.Context(), store.EventListParams{Application: app, Applications: rd.Names(), Newest: true, Limit: 200})
+		p.Applications = rd.Names()
+		evs, err = h.cfg.Store.EventList(r.Context(), p)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.fail(w, r, err, "Events")
 			return
 		}
 	}
-	h.render(w, r, http.StatusOK, "events.html", page{Title: "Delivery events", Nav: "events", Live: "/api/v1/stream", Data: eventsPage{Events: buildEvents(evs), Application: app}})
+	d.Events = buildEvents(evs)
+	eventPager(&d, p, evs)
+	h.render(w, r, http.StatusOK, "events.html", page{Title: "Delivery events", Nav: "events", Live: "/api/v1/stream", Data: d})
+}
+
+// parseEventPage checks the events page's filters and cursor into p.
+func parseEventPage(q url.Values, d *eventsPage, p *store.EventListParams) error {
+	for field, v := range map[string]string{"application": d.Application, "environment": d.Environment} {
+		if len(v) > maxFilterName {
+			return fmt.Errorf("%w: events filter %s is %d characters long, at most %d: shorten it", errBadFilter, field, len(v), maxFilterName)
+		}
+	}
+	if d.Kind != "" {
+		if !slices.Contains(eventKinds, model.EventKind(d.Kind)) {
+			return fmt.Errorf("%w: events filter kind %q is not an event kind: pick one from the list, or leave it empty", errBadFilter, shorten(d.Kind, 40))
+		}
+		p.Kinds = []model.EventKind{model.EventKind(d.Kind)}
+	}
+	for _, c := range []struct {
+		name string
+		to   *int64
+	}{{"before", &p.BeforeID}, {"after", &p.AfterID}} {
+		v := q.Get(c.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || len(v) > 20 {
+			return fmt.Errorf("%w: events page cursor %s %q is not an event ID: follow the page's Older or Newer link, or start again at /events", errBadFilter, c.name, shorten(v, 40))
+		}
+		*c.to = n
+	}
+	if p.AfterID > 0 {
+		p.Newest = false // the oldest events after the cursor, so paging forward misses none
+	}
+	return nil
+}
+
+// eventPager sets the links to the newest, older and newer pages of the
+// events evs (ascending), read with p.
+func eventPager(d *eventsPage, p store.EventListParams, evs []model.Event) {
+	q := url.Values{}
+	for k, v := range map[string]string{"application": d.Application, "environment": d.Environment, "kind": d.Kind} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	paged := p.BeforeID > 0 || p.AfterID > 0
+	if paged {
+		d.Newest = pageURL("/events", q)
+	}
+	if len(evs) == 0 {
+		return
+	}
+	full := len(evs) == p.Limit
+	if (p.Newest && full) || p.AfterID > 0 {
+		older := cloneValues(q)
+		older.Set("before", strconv.FormatInt(evs[0].ID, 10))
+		d.Older = pageURL("/events", older)
+	}
+	if p.BeforeID > 0 || (p.AfterID > 0 && full) {
+		newer := cloneValues(q)
+		newer.Set("after", strconv.FormatInt(evs[len(evs)-1].ID, 10))
+		d.Newer = pageURL("/events", newer)
+	}
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }

@@ -89,6 +89,11 @@ func (c *countingStore) ExecutionList(ctx context.Context, p store.ExecutionList
 	return c.Store.ExecutionList(ctx, p)
 }
 
+func (c *countingStore) ExecutionRecent(ctx context.Context, p store.ExecutionRecentParams) ([]model.Execution, error) {
+	c.count("ExecutionRecent")
+	return c.Store.ExecutionRecent(ctx, p)
+}
+
 func (c *countingStore) ExecutionLatest(ctx context.Context, p store.ExecutionLatestParams) ([]store.LatestExecution, error) {
 	c.count("ExecutionLatest")
 	return c.Store.ExecutionLatest(ctx, p)
@@ -157,15 +162,24 @@ func fleet(t *testing.T, apps, envs int) (*countingStore, func(path string) stri
 		cfg.Applications = append(cfg.Applications, model.Application{Name: fmt.Sprintf("app-%03d", a), Instances: 1,
 			Run: model.RunSpec{Command: "app"}, HealthCheck: model.HealthCheck{Path: "/healthz"}})
 	}
+	for _, app := range cfg.Applications {
+		for _, env := range cfg.Environments {
+			cfg.Pipelines = append(cfg.Pipelines, model.Pipeline{Name: app.Name + "-to-" + env.Name, Application: app.Name,
+				Stages: []model.StageSpec{{Name: "deploy", Deploy: &model.DeployStage{Environment: env.Name}}}})
+		}
+	}
 	_, err = st.ConfigApply(ctx, cfg)
 	must(t, err)
 	for a, app := range cfg.Applications {
 		for e, env := range cfg.Environments {
-			spec := model.Pipeline{Name: "deploy-" + env.Name, Application: app.Name,
-				Stages: []model.StageSpec{{Name: "deploy", Deploy: &model.DeployStage{Environment: env.Name}}}}
+			spec := cfg.Pipelines[a*envs+e]
+			actor := "ada" // and bob in every other environment, for the executions page's filters
+			if e%2 == 1 {
+				actor = "bob"
+			}
 			at := t0.Add(time.Duration(a*envs+e) * time.Second)
 			must(t, st.ExecutionInsert(ctx, &model.Execution{ID: fmt.Sprintf("exec-%d-%d", a, e), Pipeline: spec.Name, Application: app.Name,
-				Status: model.ExecutionSucceeded, Params: map[string]string{"version": "v1"}, Trigger: model.Trigger{Kind: "deploy"}, Spec: spec,
+				Status: model.ExecutionSucceeded, Params: map[string]string{"version": "v1"}, Trigger: model.Trigger{Kind: "deploy", Actor: actor}, Spec: spec,
 				CreatedAt: at, EndedAt: &at,
 				Stages: []model.Stage{{Name: "deploy", Type: model.StageDeploy, Status: model.StageSucceeded}}}))
 			must(t, st.ServerGroupInsert(ctx, &model.ServerGroup{Name: model.ServerGroupName(app.Name, 1), Application: app.Name, Environment: env.Name,
@@ -200,13 +214,19 @@ func fleet(t *testing.T, apps, envs int) (*countingStore, func(path string) stri
 // TestApplicationsPageQueries: the applications page reads the store a
 // fixed number of times, however many applications it shows and however
 // many environments they run in: no read per application or environment.
-// The application page's reads do not grow with the environments either.
+// The application page's reads do not grow with the environments either,
+// nor do the executions, pipelines, events and execution pages' with the
+// executions and pipelines they show.
 func TestApplicationsPageQueries(t *testing.T) {
 	t.Parallel()
 	type fleetSize struct{ apps, envs int }
 	sizes := []fleetSize{{10, 1}, {200, 1}, {10, 3}, {200, 3}}
-	pages := map[string]map[fleetSize]string{"/": {}, "/applications/app-001": {}}
-	totals := map[string]map[fleetSize]int{"/": {}, "/applications/app-001": {}}
+	paths := []string{"/", "/applications/app-001", "/executions", "/executions?application=app-001&status=succeeded&trigger=deploy&actor=ada&since=2026-01-01",
+		"/pipelines", "/pipelines/app-001/app-001-to-env-0", "/events", "/executions/exec-1-0"}
+	pages, totals := map[string]map[fleetSize]string{}, map[string]map[fleetSize]int{}
+	for _, p := range paths {
+		pages[p], totals[p] = map[fleetSize]string{}, map[fleetSize]int{}
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, size := range sizes {

@@ -109,6 +109,8 @@ type stageView struct {
 	Plain        string
 	Instructions string
 	Deploy       *deployOutput
+	// Progress is a deploy's plan, step by step, read from its state.
+	Progress *progressView
 	// Waves is a deploy in waves' progress, per environment.
 	Waves *model.WaveOutput
 	// Raw is any other output, as indented JSON.
@@ -148,6 +150,8 @@ type execView struct {
 	Waiting     string
 	HasAnalysis bool
 	Version     string
+	// Graph draws the stages as the pipeline's DAG.
+	Graph *graphView
 	// MayJudge and MayCancel say whether the viewer's grants allow
 	// answering the waiting stage and cancelling (the API decides; the page
 	// only leaves out buttons that would be refused).
@@ -173,8 +177,12 @@ func buildExec(e *model.Execution, now time.Time) execView {
 		specs[s.Name] = s
 	}
 	needs := e.Spec.StageNeeds()
-	depth := stageDepths(needs)
-	for i, st := range e.Stages {
+	names := make([]string, len(e.Spec.Stages))
+	for i, s := range e.Spec.Stages {
+		names[i] = s.Name
+	}
+	depth := stageDepths(names, needs)
+	for _, st := range e.Stages {
 		sv := stageView{Stage: st, Depth: depth[st.Name], Needs: needs[st.Name], Plain: plainStage(st)}
 		if j := specs[st.Name].Judgment; j != nil {
 			sv.Instructions = j.Instructions
@@ -186,6 +194,9 @@ func buildExec(e *model.Execution, now time.Time) execView {
 			}
 			sv.Duration = e.Sub(*st.StartedAt)
 		}
+		if st.Type == model.StageDeploy || st.Type == model.StageRollback {
+			sv.Progress = buildProgress(st, specs[st.Name], now)
+		}
 		if len(st.Output) > 0 && string(st.Output) != "null" {
 			if specs[st.Name].Deploy.InWaves() {
 				var w model.WaveOutput
@@ -195,6 +206,9 @@ func buildExec(e *model.Execution, now time.Time) execView {
 			} else if st.Type == model.StageDeploy || st.Type == model.StageRollback {
 				var d deployOutput
 				if json.Unmarshal(st.Output, &d) == nil {
+					if sv.Progress != nil && sv.Progress.Headline != "" && strings.HasPrefix(d.Summary, "step ") {
+						d.Summary = "" // the plan's headline says it, in one numbering
+					}
 					if d.Summary != "" && strings.Contains(st.Reason, strings.TrimSuffix(d.Summary, ".")) {
 						d.Summary = "" // the stage's reason above says it already
 					}
@@ -217,7 +231,6 @@ func buildExec(e *model.Execution, now time.Time) execView {
 		if v.Retry == "" && (e.Status == model.ExecutionFailed || e.Status == model.ExecutionCanceled) && st.Status == model.StageFailed {
 			v.Retry = st.Name
 		}
-		_ = i
 		v.Stages = append(v.Stages, sv)
 	}
 	if v.Retry == "" && e.Status == model.ExecutionCanceled {
@@ -228,36 +241,10 @@ func buildExec(e *model.Execution, now time.Time) execView {
 			}
 		}
 	}
+	v.Graph = pipelineGraph("exec-graph", e.Spec, v.Stages)
 	sort.SliceStable(v.Stages, func(a, b int) bool { return v.Stages[a].Depth < v.Stages[b].Depth })
 	v.Plain = plainExecution(e)
 	return v
-}
-
-// stageDepths gives each stage its depth in the needs DAG (the pipeline's
-// StageNeeds): 0 for stages that need nothing, else one more than the
-// deepest stage it needs.
-func stageDepths(needs map[string][]string) map[string]int {
-	depth := map[string]int{}
-	var visit func(name string, seen map[string]bool) int
-	visit = func(name string, seen map[string]bool) int {
-		if d, ok := depth[name]; ok {
-			return d
-		}
-		if seen[name] {
-			return 0 // a cycle: config validation forbids these
-		}
-		seen[name] = true
-		d := 0
-		for _, n := range needs[name] {
-			d = max(d, visit(n, seen)+1)
-		}
-		depth[name] = d
-		return d
-	}
-	for name := range needs {
-		visit(name, map[string]bool{})
-	}
-	return depth
 }
 
 func plainExecution(e *model.Execution) string {

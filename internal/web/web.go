@@ -6,7 +6,10 @@
 // package, which forwards them to the same API routes the CLI uses.
 //
 // Files: web.go (wiring, rendering), pages.go (page handlers), views.go
-// (view models of applications, executions and events), analysis_view.go
+// (view models of applications, executions and events), executions.go and
+// pipelines.go (the list pages and their filters), graph.go (the pure
+// layout of a pipeline graph) and exec_graph.go (what its boxes say),
+// canary_progress.go (a deploy's plan step by step), analysis_view.go
 // (the canary analysis view model and its plots), actions.go (no-JS forms).
 package web
 
@@ -14,11 +17,14 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +49,8 @@ type Store interface {
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	EnvironmentList(ctx context.Context) ([]model.Environment, error)
 	PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error)
+	PipelineGet(ctx context.Context, name string) (*model.Pipeline, error)
+	ExecutionRecent(ctx context.Context, params store.ExecutionRecentParams) ([]model.Execution, error)
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
 	EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error)
 	AnalysisList(ctx context.Context, executionID string) ([]store.AnalysisRecord, error)
@@ -132,12 +140,19 @@ func (h *ui) routes(rt *api.Router) {
 	rt.HandleFunc("GET /auth/oidc/start", publicPage, h.oidcStart)
 	rt.HandleFunc("GET /auth/oidc/callback", publicPage, h.oidcCallback)
 	rt.HandleFunc("GET /{$}", anyPage, h.applications)
+	rt.HandleFunc("GET /applications", anyPage, redirectTo("/"))
 	rt.HandleFunc("GET /applications/{name}", appPage, h.application)
 	rt.HandleFunc("GET /applications/{name}/rollback", appPage, h.confirmRollback)
 	rt.HandleFunc("GET /executions/{id}", execPage, h.execution)
 	rt.HandleFunc("GET /executions/{id}/analysis", execPage, h.analysis)
 	rt.HandleFunc("GET /executions/{id}/cancel", execPage, h.confirmCancel)
+	rt.HandleFunc("GET /executions", anyPage, h.executions)
+	rt.HandleFunc("GET /pipelines", anyPage, h.pipelines)
+	rt.HandleFunc("GET /pipelines/{name}/{pipeline}", appPage, h.pipeline)
 	rt.HandleFunc("GET /events", anyPage, h.events)
+	// Any other address: the UI's own "not found" page (the API's own
+	// unknown routes answer in JSON).
+	rt.HandleFunc("GET /{path...}", publicPage, h.notFound)
 	rt.HandleFunc("POST /applications/{name}/rollback", formPost, h.formHandler(h.postRollback))
 	rt.HandleFunc("POST /applications/{name}/deploy", formPost, h.formHandler(h.postDeploy))
 	rt.HandleFunc("POST /executions/{id}/{action}", formPost, h.formHandler(h.postExecutionAction))
@@ -160,6 +175,7 @@ var funcs = template.FuncMap{
 	"mul":         func(a, b int) int { return a * b },
 	"time":        func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
 	"short":       shortID,
+	"brief":       brief,
 }
 
 func parsePages() (map[string]*template.Template, error) {
@@ -233,10 +249,36 @@ func (h *ui) fail(w http.ResponseWriter, r *http.Request, err error, what string
 		code, title, hint = http.StatusForbidden, "Not allowed", "Ask an admin of gennaker for a grant (see docs/security.md), or log in as someone who has one."
 	case errors.Is(err, store.ErrNotFound):
 		code, title, hint = http.StatusNotFound, what+" not found", "Check the address, or go back to the applications."
+	case errors.Is(err, errBadFilter):
+		code, title, hint = http.StatusBadRequest, what+": the address asks for something the page cannot show", "Change the field named above, or clear the filters."
 	default:
 		h.log.Error("page failed", "path", r.URL.Path, "err", err)
 	}
 	h.render(w, r, code, "error.html", page{Title: title, Data: errorView{Title: title, Detail: err.Error(), Hint: hint}})
+}
+
+// redirectTo answers with a redirect to path, keeping the query string
+// (/applications?after=x goes to /?after=x).
+func redirectTo(path string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		to := path
+		if r.URL.RawQuery != "" {
+			to += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, to, http.StatusMovedPermanently)
+	}
+}
+
+// notFound answers an address no page has: the UI's error page, or for
+// an address under /api/ the API's JSON error.
+func (h *ui) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_ = json.NewEncoder(w).Encode(api.Error{Code: "not_found", Error: fmt.Sprintf("no API route answers GET %s: see docs/api.md for the routes", shorten(r.URL.Path, 200))})
+		return
+	}
+	h.fail(w, r, fmt.Errorf("no page is at %s: %w", shorten(r.URL.Path, 200), store.ErrNotFound), "Page")
 }
 
 type errorView struct {

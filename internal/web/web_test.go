@@ -369,17 +369,6 @@ func TestParseParams(t *testing.T) {
 	}
 }
 
-func TestStageDepths(t *testing.T) {
-	t.Parallel()
-	d := stageDepths(model.Pipeline{Stages: []model.StageSpec{{Name: "a"}, {Name: "b", Needs: []string{"a"}}, {Name: "c", Needs: []string{"a"}}, {Name: "d", Needs: []string{"b", "c"}}, {Name: "e"}}}.StageNeeds())
-	want := map[string]int{"a": 0, "b": 1, "c": 1, "d": 2, "e": 0}
-	for k, v := range want {
-		if d[k] != v {
-			t.Errorf("depth of %s = %d, want %d", k, d[k], v)
-		}
-	}
-}
-
 // TestGenericVerdict renders a verdict shaped like a statistical judge's:
 // per-metric classifications with statistics, and its own score thresholds.
 func TestGenericVerdict(t *testing.T) {

@@ -382,6 +382,34 @@ async function main() {
       await shot(page, 'events');
     });
 
+    await check('executions, pipelines and the pipeline graph: filters, links, nothing wider than the window', async () => {
+      const fits = async (what) => {
+        const [scrollW, clientW] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        assert(scrollW <= clientW, `${what} is ${scrollW}px wide in a ${clientW}px window`);
+      };
+      await page.goto(base + '/executions?application=sample&status=failed');
+      await page.getByRole('heading', { name: /Executions of/ }).waitFor();
+      await page.locator(`tr[data-execution="${canary.id}"]`).waitFor();
+      assert(await page.locator('tr[data-execution] .badge.succeeded').count() === 0, 'the status filter should leave out succeeded executions');
+      await fits('the executions page');
+      await shot(page, 'executions');
+      await page.goto(base + '/pipelines');
+      await page.locator('tr[data-pipeline="sample-canary"]').waitFor();
+      await fits('the pipelines page');
+      await page.locator('tr[data-pipeline="sample-canary"] a', { hasText: 'sample-canary' }).click();
+      await page.waitForURL('**/pipelines/sample/sample-canary');
+      await page.locator('svg.graph').waitFor();
+      await fits('the pipeline page');
+      await shot(page, 'pipeline');
+      await page.goto(`${base}/executions/${canary.id}`);
+      await page.locator('svg.graph .node.failed').first().waitFor();
+      await page.locator('.plan-step[data-state="failed"]').first().waitFor();
+      await fits('the failed execution page');
+      // Fetched, not opened: the browser logs a 404 document as a console error.
+      const missing = await page.request.get(base + '/no-such-page');
+      assert(missing.status() === 404 && (await missing.text()).includes('<h1>Page not found</h1>'), `/no-such-page: ${missing.status()}, want the UI's 404 page`);
+    });
+
     await check('keyboard: the skip link and a visible focus ring', async () => {
       await page.goto(base + '/applications/sample');
       await page.keyboard.press('Tab');

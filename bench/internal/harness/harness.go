@@ -66,6 +66,9 @@ type Options struct {
 	// NoCLIConfig leaves out --cli-config, for binaries from before
 	// authentication (they have no such flag and write no credential).
 	NoCLIConfig bool
+	// CPUs pins the server, and so every process it starts, to these
+	// cores (taskset -c) when set.
+	CPUs string
 }
 
 // Start starts a server process; it does not wait for it to be healthy.
@@ -92,6 +95,9 @@ func Start(o Options) (*Server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(o.Bin, args...)
+	if o.CPUs != "" { // taskset execs the server: the process is the server's
+		cmd = exec.Command("taskset", append([]string{"-c", o.CPUs, o.Bin}, args...)...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	s := &Server{Cmd: cmd, URL: "http://" + addr, DataDir: o.DataDir, log: logf}

@@ -18,7 +18,7 @@ import (
 )
 
 // The front doors run in their own process, one per environment, started
-// by the server (`gennaker frontdoor`, hidden) in a session of its own, so
+// by the server (`gennaker frontdoor`, hidden) in a process group of its own, so
 // that neither a crash nor a restart nor an upgrade of the server takes the
 // environments' traffic down with it. The process owns the listening
 // sockets and keeps serving the last routes it was given while no server

@@ -158,9 +158,10 @@ func (p *Provider) adoptDoor(ctx context.Context, rec doorRecord) (*doorProcess,
 	return d, nil
 }
 
-// spawnDoor starts env's front-door process in a session of its own (a
-// signal to the server's process group, a closed terminal or the server's
-// death do not reach it), with its output appended to
+// spawnDoor starts env's front-door process in a process group of its own
+// (a signal to the server's process group, a Ctrl-C in its terminal or the
+// server's death do not reach it; it ignores SIGHUP, so a closed terminal
+// does not either), with its output appended to
 // DataDir/logs/frontdoor-ENV.log, and waits until it answers. inherit are
 // listening sockets a predecessor handed over, for the applications apps.
 func (p *Provider) spawnDoor(ctx context.Context, env string, inherit []*os.File, apps []string) (*doorProcess, error) {
@@ -188,7 +189,13 @@ func (p *Provider) spawnDoor(ctx context.Context, env string, inherit []*os.File
 	}
 	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// Not a session of its own (setsid): Linux gives each session its own
+	// scheduling group (autogroup) and shares the CPU between groups, so
+	// a front door in its own session and the instances in the server's
+	// were scheduled against each other: each request woke the other
+	// group, and the front door plus its instances cost twice the CPU per
+	// request that they cost in one group (docs/benchmarks.md).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start the front door process of %s with %s: %w (the server runs front doors with its own binary)", env, p.exe, err)
 	}

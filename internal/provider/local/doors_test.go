@@ -115,8 +115,11 @@ func TestFrontDoorProcessOutlivesTheProvider(t *testing.T) {
 	}
 	addr := p.FrontDoorAddress("checkout", "test")
 	pid := p.door("test").proc.pid
-	if sessionOf(t, pid) == sessionOf(t, os.Getpid()) {
-		t.Fatalf("front door process %d runs in the test's session: a signal to the server's group would reach it", pid)
+	if groupOf(t, pid) == groupOf(t, os.Getpid()) {
+		t.Fatalf("front door process %d runs in the test's process group: a signal to the server's group would reach it", pid)
+	}
+	if !ignores(t, pid, syscall.SIGHUP) {
+		t.Fatalf("front door process %d does not ignore SIGHUP: closing the server's terminal would stop it", pid)
 	}
 	pr := startProbe(t, "http://"+addr+"/")
 	pr.served(t, 20)
@@ -157,14 +160,34 @@ func TestFrontDoorProcessOutlivesTheProvider(t *testing.T) {
 	}
 }
 
-// sessionOf reads field 6 of /proc/<pid>/stat.
-func sessionOf(t *testing.T, pid int) string {
+// groupOf reads the process group, field 5 of /proc/<pid>/stat.
+func groupOf(t *testing.T, pid int) string {
 	t.Helper()
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))[3]
+	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))[2]
+}
+
+// ignores tells whether pid ignores sig (SigIgn in /proc/<pid>/status).
+func ignores(t *testing.T, pid int, sig syscall.Signal) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mask&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	t.Fatalf("no SigIgn in /proc/%d/status", pid)
+	return false
 }
 
 // A front-door process that dies is replaced, and the new one gets the

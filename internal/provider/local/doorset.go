@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"syscall"
 	"time"
@@ -15,10 +14,9 @@ import (
 // environment's server groups as the server last reported them. It keeps
 // serving them, unchanged, while no server talks to it.
 type doorSet struct {
-	env       string
-	log       *slog.Logger
-	transport *http.Transport // for protocol upgrades (WebSocket)
-	started   time.Time
+	env     string
+	log     *slog.Logger
+	started time.Time
 
 	mu    sync.Mutex
 	doors map[string]*frontDoor // by application
@@ -33,7 +31,7 @@ type doorSet struct {
 }
 
 func newDoorSet(env string, log *slog.Logger) *doorSet {
-	return &doorSet{env: env, log: log, transport: newTransport(), started: time.Now(),
+	return &doorSet{env: env, log: log, started: time.Now(),
 		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}, routes: map[string][]Route{}, sticky: map[string]bool{}, inherited: map[string]net.Listener{}}
 }
 
@@ -70,7 +68,7 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool) (stri
 	s.mu.Lock()
 	door := s.doors[app]
 	if door == nil {
-		door = newFrontDoor(app, s.env, s.log, s.transport)
+		door = newFrontDoor(app, s.env, s.log)
 		s.doors[app] = door
 	}
 	eps := make([]*endpoints, len(routes))
@@ -98,13 +96,13 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool) (stri
 		}
 	}
 	door.table.Store(newRouteTable(table, canary, fd.stickyCookie(), door.table.Load()))
-	if inherited != nil && door.srv == nil {
+	if inherited != nil && door.fast == nil {
 		// Served from now on, by this process as well as its predecessor
 		// until that one stops: no connection is refused.
 		door.serveLocked(inherited, addr)
 		return door.bound, nil
 	}
-	if door.srv != nil && door.addr == addr {
+	if door.fast != nil && door.addr == addr {
 		return door.bound, nil
 	}
 	if err := door.listenLocked(addr); err != nil {
@@ -211,7 +209,6 @@ func (s *doorSet) close(grace time.Duration) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	s.transport.CloseIdleConnections()
 }
 
 // handover lists what a successor process needs: duplicates of the

@@ -1,10 +1,6 @@
 package local
 
-import (
-	"net/http"
-
-	"github.com/valyala/fasthttp"
-)
+import "github.com/valyala/fasthttp"
 
 // Sticky sessions: a front door with FrontDoor.Sticky keeps each client on
 // the server group it was first sent to, for clients that keep state in an
@@ -42,17 +38,6 @@ func (t *routeTable) choose(header, cookie string) (rt *route, remember bool) {
 	return rt, rt != nil
 }
 
-// chooseRequest is choose for a net/http request.
-func (t *routeTable) chooseRequest(r *http.Request) (*route, bool) {
-	var cookie string
-	if t.cookie != "" {
-		if c, err := r.Cookie(t.cookie); err == nil {
-			cookie = c.Value
-		}
-	}
-	return t.choose(r.Header.Get(RouteHeader), cookie)
-}
-
 // chooseFast is choose for a request fasthttp has read.
 func (t *routeTable) chooseFast(req *fasthttp.Request) (*route, bool) {
 	var cookie string
@@ -60,12 +45,6 @@ func (t *routeTable) chooseFast(req *fasthttp.Request) (*route, bool) {
 		cookie = b2s(req.Header.Cookie(t.cookie))
 	}
 	return t.choose(b2s(req.Header.Peek(RouteHeader)), cookie)
-}
-
-// stickyCookie is the cookie that keeps a client on rt: for the session,
-// on every path, not readable by scripts.
-func (t *routeTable) stickyCookie(rt *route) *http.Cookie {
-	return &http.Cookie{Name: t.cookie, Value: rt.name, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
 }
 
 // rememberFast adds the sticky cookie for rt to an answer fasthttp will send.
@@ -79,29 +58,3 @@ func (t *routeTable) rememberFast(resp *fasthttp.Response, rt *route) {
 	c.SetSameSite(fasthttp.CookieSameSiteLaxMode)
 	resp.Header.SetCookie(c)
 }
-
-// stickyWriter adds the sticky cookie to the answer when its head is written,
-// after the instance's headers have been copied in.
-type stickyWriter struct {
-	http.ResponseWriter
-	cookie *http.Cookie
-	done   bool
-}
-
-func (s *stickyWriter) WriteHeader(code int) {
-	if !s.done {
-		s.done = true
-		http.SetCookie(s.ResponseWriter, s.cookie)
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *stickyWriter) Write(b []byte) (int, error) {
-	if !s.done {
-		s.WriteHeader(http.StatusOK)
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines.
-func (s *stickyWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -138,26 +138,24 @@ func version(t *testing.T, c *http.Client, url string) string {
 // sticky cookie is added to the instance's own cookies, not in their place.
 func TestStickyCookieBesideTheInstancesCookies(t *testing.T) {
 	t.Parallel()
-	bothPaths(t, func(t *testing.T, fast bool) {
-		inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1"})
-			_, _ = w.Write([]byte("ok"))
-		}))
-		t.Cleanup(inst.Close)
-		door, _, url := doorTo(t, inst.Listener.Addr().String(), fast)
-		old := door.table.Load()
-		door.table.Store(newRouteTable(old.routes, nil, "gennaker-route.test.checkout", old))
-		resp, err := httpClient().Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		names := map[string]string{}
-		for _, c := range resp.Cookies() {
-			names[c.Name] = c.Value
-		}
-		if names["session"] != "s1" || names["gennaker-route.test.checkout"] != "checkout-v001" {
-			t.Errorf("cookies %v, want the instance's session and the sticky one naming checkout-v001", resp.Header.Values("Set-Cookie"))
-		}
-	})
+	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1"})
+		_, _ = w.Write([]byte("ok"))
+	}))
+	t.Cleanup(inst.Close)
+	door, _, url := doorTo(t, inst.Listener.Addr().String())
+	old := door.table.Load()
+	door.table.Store(newRouteTable(old.routes, nil, "gennaker-route.test.checkout", old))
+	resp, err := httpClient().Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	names := map[string]string{}
+	for _, c := range resp.Cookies() {
+		names[c.Name] = c.Value
+	}
+	if names["session"] != "s1" || names["gennaker-route.test.checkout"] != "checkout-v001" {
+		t.Errorf("cookies %v, want the instance's session and the sticky one naming checkout-v001", resp.Header.Values("Set-Cookie"))
+	}
 }

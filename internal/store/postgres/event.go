@@ -61,6 +61,7 @@ func (q *queries) EventList(ctx context.Context, params store.EventListParams) (
 		"environment":  params.Environment,
 		"kinds":        strs(params.Kinds),
 		"after_id":     params.AfterID,
+		"before_id":    params.BeforeBound(),
 		"since":        since,
 		"limit":        limit,
 	})

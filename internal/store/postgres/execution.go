@@ -87,6 +87,10 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 		"applications":      strs(params.Applications),
 		"pipeline":          params.Pipeline,
 		"statuses":          strs(params.Statuses),
+		"trigger_kind":      params.TriggerKind,
+		"actor":             params.Actor,
+		"since":             optTime(params.Since),
+		"until":             optTime(params.Until),
 		"before_created_at": beforeCreatedAt,
 		"before_id":         beforeID,
 		"limit":             limit,
@@ -98,6 +102,33 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
 	return execs, nil
+}
+
+// ExecutionRecent returns the newest executions of each pipeline, without
+// stages, in one query.
+func (q *queries) ExecutionRecent(ctx context.Context, params store.ExecutionRecentParams) ([]model.Execution, error) {
+	if err := params.Check(); err != nil {
+		return nil, err
+	}
+	if len(params.Pipelines) == 0 {
+		return nil, nil
+	}
+	execs, err := listRows(ctx, q, "ExecutionRecent", scanExecution, pgx.NamedArgs{
+		"pipelines": strs(params.Pipelines),
+		"per":       params.Per(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent executions: %w", err)
+	}
+	return execs, nil
+}
+
+// optTime binds an optional bound: the zero time becomes NULL (no bound).
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // ExecutionSetStatus moves an execution from one of params.From to params.To.

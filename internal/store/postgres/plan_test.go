@@ -49,6 +49,12 @@ func TestBatchQueriesUseIndexes(t *testing.T) {
 	if strings.Contains(latest, "Seq Scan on execution") {
 		t.Errorf("plan of ExecutionLatest scans a table:\n%s", latest)
 	}
+	recent := explain("ExecutionRecent", pgx.NamedArgs{"pipelines": []string{"a", "b"}, "per": 5})
+	if !strings.Contains(recent, "using execution_pipeline_latest on execution") || strings.Contains(recent, "Seq Scan on execution") ||
+		strings.Contains(recent, "Sort Key: execution.created_at DESC") {
+		t.Errorf("plan of ExecutionRecent:\n%s\nwant an index scan of execution_pipeline_latest per pipeline in order (no sort), no table scan", recent)
+	}
+	t.Logf("ExecutionRecent:\n%s", recent)
 	groups := explain("ServerGroupListOfApplications", pgx.NamedArgs{"applications": []string{"a", "b"}, "include_destroyed": false})
 	if strings.Contains(groups, "Seq Scan") {
 		t.Errorf("plan of ServerGroupListOfApplications scans the table:\n%s", groups)

@@ -52,6 +52,7 @@ func (q *queries) EventList(ctx context.Context, params store.EventListParams) (
 		sql.Named("environment", params.Environment),
 		sql.Named("kinds", jsonArray(params.Kinds)),
 		sql.Named("after_id", params.AfterID),
+		sql.Named("before_id", params.BeforeBound()),
 		sql.Named("since", since),
 		sql.Named("limit", limit))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -83,6 +84,10 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 		sql.Named("applications", jsonArray(params.Applications)),
 		sql.Named("pipeline", params.Pipeline),
 		sql.Named("statuses", jsonArray(params.Statuses)),
+		sql.Named("trigger_kind", params.TriggerKind),
+		sql.Named("actor", params.Actor),
+		sql.Named("since", optTime(params.Since)),
+		sql.Named("until", optTime(params.Until)),
 		sql.Named("before_created_at", beforeCreatedAt),
 		sql.Named("before_id", beforeID),
 		sql.Named("limit", limit))
@@ -93,6 +98,32 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
 	return execs, nil
+}
+
+// ExecutionRecent returns the newest executions of each pipeline, without
+// stages, in one query.
+func (q *queries) ExecutionRecent(ctx context.Context, params store.ExecutionRecentParams) ([]model.Execution, error) {
+	if err := params.Check(); err != nil {
+		return nil, err
+	}
+	if len(params.Pipelines) == 0 {
+		return nil, nil
+	}
+	execs, err := listRows(ctx, q, "ExecutionRecent", scanExecution,
+		sql.Named("pipelines", jsonArray(params.Pipelines)),
+		sql.Named("per", params.Per()))
+	if err != nil {
+		return nil, fmt.Errorf("recent executions: %w", err)
+	}
+	return execs, nil
+}
+
+// optTime stores an optional bound: the zero time becomes "" (no bound).
+func optTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(t)
 }
 
 // ExecutionSetStatus moves an execution from one of params.From to params.To.

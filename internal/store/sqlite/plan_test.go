@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,14 +75,15 @@ func explain(t *testing.T, s *Store, q string, args ...any) string {
 func executionListArgs() []any {
 	return []any{
 		sql.Named("application", ""), sql.Named("applications", "[]"), sql.Named("pipeline", ""),
-		sql.Named("statuses", "[]"), sql.Named("before_created_at", nil), sql.Named("before_id", ""), sql.Named("limit", 50),
+		sql.Named("statuses", "[]"), sql.Named("trigger_kind", ""), sql.Named("actor", ""), sql.Named("since", ""), sql.Named("until", ""),
+		sql.Named("before_created_at", nil), sql.Named("before_id", ""), sql.Named("limit", 50),
 	}
 }
 
 func eventListArgs() []any {
 	return []any{
 		sql.Named("application", ""), sql.Named("applications", "[]"), sql.Named("environment", ""),
-		sql.Named("kinds", "[]"), sql.Named("after_id", 0), sql.Named("since", ""), sql.Named("limit", 100),
+		sql.Named("kinds", "[]"), sql.Named("after_id", 0), sql.Named("before_id", int64(math.MaxInt64)), sql.Named("since", ""), sql.Named("limit", 100),
 	}
 }
 
@@ -118,6 +120,14 @@ func TestBatchQueriesUseIndexes(t *testing.T) {
 	if strings.Contains(latest, "SCAN x") || strings.Contains(latest, "SCAN e") {
 		t.Errorf("plan of ExecutionLatest scans a table:\n%s", latest)
 	}
+	recent := explain(t, s, query("ExecutionRecent"), sql.Named("pipelines", `["a","b"]`), sql.Named("per", 5))
+	if want := "SEARCH x USING COVERING INDEX execution_pipeline_latest (pipeline=?)"; !strings.Contains(recent, want) {
+		t.Errorf("plan of ExecutionRecent:\n%s\nwant it to contain %q", recent, want)
+	}
+	if strings.Contains(recent, "SCAN x") || strings.Contains(recent, "SCAN e") {
+		t.Errorf("plan of ExecutionRecent scans a table:\n%s", recent)
+	}
+	t.Logf("plan of ExecutionRecent:\n%s", recent)
 	groups := explain(t, s, query("ServerGroupListOfApplications"),
 		sql.Named("applications", `["a","b"]`), sql.Named("include_destroyed", false))
 	if want := "SEARCH server_group USING INDEX sqlite_autoindex_server_group_2 (application=?)"; !strings.Contains(groups, want) {

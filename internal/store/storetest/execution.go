@@ -125,6 +125,69 @@ func testExecution(t *testing.T, d Driver) {
 		}
 	})
 
+	t.Run("ListTriggerActorTime", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		e1 := newExecution("e1", "checkout", "ship", t0)
+		e2 := newExecution("e2", "checkout", "ship", t0.Add(time.Minute))
+		e2.Trigger = model.Trigger{Kind: "deploy", Actor: "bob"}
+		e3 := newExecution("e3", "checkout", "ship", t0.Add(2*time.Minute))
+		e3.Trigger = model.Trigger{Kind: "rollback", Actor: "ada"}
+		for _, e := range []*model.Execution{e1, e2, e3} {
+			insertExecution(t, b, e)
+		}
+		cases := []struct {
+			name   string
+			params store.ExecutionListParams
+			want   []string
+		}{
+			{"TriggerKind", store.ExecutionListParams{TriggerKind: "deploy"}, []string{"e2"}},
+			{"Actor", store.ExecutionListParams{Actor: "ada"}, []string{"e3", "e1"}},
+			{"ActorIsExact", store.ExecutionListParams{Actor: "ad"}, nil},
+			{"TriggerAndActor", store.ExecutionListParams{TriggerKind: "manual", Actor: "ada"}, []string{"e1"}},
+			// Since is inclusive, Until exclusive, in any time zone.
+			{"Since", store.ExecutionListParams{Since: t0.Add(time.Minute).In(time.FixedZone("x", 3600))}, []string{"e3", "e2"}},
+			{"Until", store.ExecutionListParams{Until: t0.Add(2 * time.Minute)}, []string{"e2", "e1"}},
+			{"SinceUntil", store.ExecutionListParams{Since: t0.Add(time.Second), Until: t0.Add(2 * time.Minute)}, []string{"e2"}},
+			{"UntilWithCursor", store.ExecutionListParams{Until: t0.Add(3 * time.Minute), Limit: 1,
+				Before: &store.ExecutionCursor{CreatedAt: t0.Add(2 * time.Minute), ID: "e3"}}, []string{"e2"}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := b.store.ExecutionList(b.ctx, tc.params)
+				must(t, err)
+				if ids := executionIDs(got); !slices.Equal(ids, tc.want) {
+					t.Fatalf("ExecutionList(%+v) = %v, want %v", tc.params, ids, tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("Recent", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		for i := range 4 {
+			insertExecution(t, b, newExecution(fmt.Sprintf("s%d", i), "checkout", "ship", t0.Add(time.Duration(i)*time.Minute)))
+		}
+		insertExecution(t, b, newExecution("h0", "checkout", "hotfix", t0))
+		insertExecution(t, b, newExecution("o0", "billing", "other", t0.Add(time.Hour)))
+		got, err := b.store.ExecutionRecent(b.ctx, store.ExecutionRecentParams{Pipelines: []string{"ship", "hotfix", "ship", "idle"}, PerPipeline: 2})
+		must(t, err)
+		// By pipeline, newest first, at most 2 each; a pipeline named twice counts once.
+		if ids := executionIDs(got); !slices.Equal(ids, []string{"h0", "s3", "s2"}) {
+			t.Fatalf("ExecutionRecent = %v, want [h0 s3 s2]", ids)
+		}
+		if got[1].Stages != nil || got[1].Status != model.ExecutionRunning || got[1].Trigger.Actor != "ada" {
+			t.Fatalf("ExecutionRecent's execution = %+v, want the stored one without stages", got[1])
+		}
+		if got, err = b.store.ExecutionRecent(b.ctx, store.ExecutionRecentParams{}); err != nil || got != nil {
+			t.Fatalf("ExecutionRecent of no pipelines = %v, %v; want nothing", got, err)
+		}
+		if _, err := b.store.ExecutionRecent(b.ctx, store.ExecutionRecentParams{Pipelines: []string{"ship"}, PerPipeline: store.MaxRecentPerPipeline + 1}); err == nil {
+			t.Fatal("ExecutionRecent with too many per pipeline: want an error")
+		}
+	})
+
 	t.Run("ListPages", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)

@@ -19,6 +19,7 @@ WHERE (@application = '' OR application = @application)
   AND (@environment = '' OR environment = @environment)
   AND (cardinality(@kinds::text[]) = 0 OR kind = ANY(@kinds::text[]))
   AND id > @after_id
+  AND id < @before_id
   AND (@since::timestamptz IS NULL OR time >= @since::timestamptz)
 ORDER BY id
 LIMIT @limit;
@@ -32,6 +33,7 @@ SELECT * FROM (
       AND (@environment = '' OR environment = @environment)
       AND (cardinality(@kinds::text[]) = 0 OR kind = ANY(@kinds::text[]))
       AND id > @after_id
+      AND id < @before_id
       AND (@since::timestamptz IS NULL OR time >= @since::timestamptz)
     ORDER BY id DESC
     LIMIT @limit

@@ -18,9 +18,24 @@ WHERE (@application = '' OR application = @application)
   AND (cardinality(@applications::text[]) = 0 OR application = ANY(@applications::text[]))
   AND (@pipeline = '' OR pipeline = @pipeline)
   AND (cardinality(@statuses::text[]) = 0 OR status = ANY(@statuses::text[]))
+  AND (@trigger_kind = '' OR trigger->>'kind' = @trigger_kind)
+  AND (@actor = '' OR trigger->>'actor' = @actor)
+  AND (@since::timestamptz IS NULL OR created_at >= @since::timestamptz)
+  AND (@until::timestamptz IS NULL OR created_at < @until::timestamptz)
   AND (@before_created_at::timestamptz IS NULL OR (created_at, id) < (@before_created_at::timestamptz, @before_id::text))
 ORDER BY created_at DESC, id DESC
 LIMIT @limit;
+
+-- name: ExecutionRecent
+-- The newest @per executions of each pipeline of @pipelines: one lateral
+-- seek into execution_pipeline_latest per pipeline, however many are stored.
+SELECT e.id, e.pipeline, e.application, e.status, e.reason, e.params, e.trigger, e.spec, e.created_at, e.ended_at, e.version
+FROM (SELECT DISTINCT name FROM unnest(@pipelines::text[]) AS u(name)) p
+CROSS JOIN LATERAL (
+    SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at, version
+    FROM execution WHERE pipeline = p.name
+    ORDER BY created_at DESC, id DESC LIMIT @per) e
+ORDER BY e.pipeline, e.created_at DESC, e.id DESC;
 
 -- name: ExecutionSetStatus
 UPDATE execution

@@ -12,6 +12,7 @@ WHERE (@application = '' OR application = @application)
   AND (@environment = '' OR environment = @environment)
   AND (json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)))
   AND id > @after_id
+  AND id < @before_id
   AND (@since = '' OR time >= @since)
 ORDER BY id
 LIMIT @limit;
@@ -25,6 +26,7 @@ SELECT * FROM (
       AND (@environment = '' OR environment = @environment)
       AND (json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)))
       AND id > @after_id
+      AND id < @before_id
       AND (@since = '' OR time >= @since)
     ORDER BY id DESC
     LIMIT @limit

@@ -19,9 +19,23 @@ WHERE (@application = '' OR application = @application)
   AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
   AND (@pipeline = '' OR pipeline = @pipeline)
   AND (json_array_length(@statuses) = 0 OR status IN (SELECT value FROM json_each(@statuses)))
+  AND (@trigger_kind = '' OR json_extract(trigger, '$.kind') = @trigger_kind)
+  AND (@actor = '' OR json_extract(trigger, '$.actor') = @actor)
+  AND (@since = '' OR created_at >= @since)
+  AND (@until = '' OR created_at < @until)
   AND (created_at, id) < (coalesce(@before_created_at, '~'), @before_id)
 ORDER BY created_at DESC, id DESC
 LIMIT @limit;
+
+-- name: ExecutionRecent
+-- The newest @per executions of each pipeline of @pipelines (a JSON array):
+-- one seek into execution_pipeline_latest per pipeline, however many are stored.
+SELECT e.id, e.pipeline, e.application, e.status, e.reason, e.params, e.trigger, e.spec, e.created_at, e.ended_at, e.version
+FROM (SELECT DISTINCT value AS name FROM json_each(@pipelines)) p
+JOIN execution e ON e.id IN (
+    SELECT x.id FROM execution x WHERE x.pipeline = p.name
+    ORDER BY x.created_at DESC, x.id DESC LIMIT @per)
+ORDER BY e.pipeline, e.created_at DESC, e.id DESC;
 
 -- name: ExecutionSetStatus
 UPDATE execution

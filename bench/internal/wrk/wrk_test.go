@@ -1,4 +1,4 @@
-package main
+package wrk
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestParseWrk(t *testing.T) {
+func TestParse(t *testing.T) {
 	out := `Running 10s test @ http://127.0.0.1:28000/
   1 threads and 64 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
@@ -21,15 +21,15 @@ func TestParseWrk(t *testing.T) {
 Requests/sec:  24585.31
 Transfer/sec:      2.81MB
 `
-	r, err := parseWrk([]byte(out))
-	if err != nil || r.rps != 24585.31 || r.p99 != 812*time.Microsecond {
-		t.Fatalf("parseWrk = %+v, %v; want 24585.31 req/s, p99 812µs", r, err)
+	r, err := Parse([]byte(out))
+	if err != nil || r.RPS != 24585.31 || r.P99 != 812*time.Microsecond {
+		t.Fatalf("Parse = %+v, %v; want 24585.31 req/s, p99 812µs", r, err)
 	}
 	failed := strings.Replace(out, "Requests/sec", "  Non-2xx or 3xx responses: 12\nRequests/sec", 1)
-	if _, err := parseWrk([]byte(failed)); err == nil {
+	if _, err := Parse([]byte(failed)); err == nil {
 		t.Error("non-2xx answers were not reported")
 	}
-	if _, err := parseWrk([]byte("unable to connect to 127.0.0.1:1 Connection refused\n")); err == nil {
+	if _, err := Parse([]byte("unable to connect to 127.0.0.1:1 Connection refused\n")); err == nil {
 		t.Error("output without figures was accepted")
 	}
 }
