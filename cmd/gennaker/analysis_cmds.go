@@ -119,11 +119,13 @@ func printRecord(w io.Writer, rec store.AnalysisRecord) {
 // printMetrics prints the statistical judge's per-metric results and group scores.
 func printMetrics(w io.Writer, metrics []analysis.MetricResult, groups []analysis.GroupScore) {
 	tw := table(w)
-	fmt.Fprintln(tw, "  METRIC\tCLASS\tBASELINE n/mean\tCANARY n/mean\tU\tp\tSHIFT [INTERVAL]\tEFFECT\tPOWER\t")
+	// CRITICAL: a critical metric that fails fails the canary whatever the score.
+	fmt.Fprintln(tw, "  METRIC\tCRITICAL\tCLASS\tBASELINE n/mean\tCANARY n/mean\tU\tp\tSHIFT [INTERVAL]\tEFFECT\tPOWER\t")
 	for _, m := range metrics {
 		class := string(m.Classification)
+		critical := "-"
 		if m.Critical {
-			class += "*"
+			critical = "critical"
 		}
 		if m.Muted {
 			class += " (muted)"
@@ -143,9 +145,10 @@ func printMetrics(w io.Writer, metrics []analysis.MetricResult, groups []analysi
 			}
 			stat = fmt.Sprintf("%s\t%.3g\t%s [%s, %s]\t%s %s\t%.2f", u, m.P, stat4(m.Estimate), stat4(m.Low), stat4(m.High), measure, effect(m.EffectSize), m.Power)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d / %s\t%d / %s\t%s\t\n", m.Name, class, m.Baseline.Count, stat4(m.Baseline.Mean), m.Canary.Count, stat4(m.Canary.Mean), stat)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d / %s\t%d / %s\t%s\t\n", m.Name, critical, class, m.Baseline.Count, stat4(m.Baseline.Mean), m.Canary.Count, stat4(m.Canary.Mean), stat)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "  (a critical metric that fails fails the canary whatever the score)")
 	for _, gs := range groups {
 		fmt.Fprintf(w, "  group %s: weight %.0f, score %.0f\n", gs.Name, gs.Weight, gs.Score)
 	}

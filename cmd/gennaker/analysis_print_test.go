@@ -27,3 +27,25 @@ func TestPrintMetricsTail(t *testing.T) {
 		}
 	}
 }
+
+// A critical metric says so in its own column, and numbers carry at most
+// four significant digits.
+func TestPrintMetricsCriticalAndDigits(t *testing.T) {
+	t.Parallel()
+	m := analysis.MetricResult{Name: "error-rate", Group: "errors", Classification: analysis.ClassHigh, Critical: true, Tested: true,
+		P: 0.000063912345, Estimate: 0.22034567891, Low: 0.1578912345, High: 0.25000000001, EffectMeasure: analysis.EffectMeanRatio, EffectSize: 3.14159265, Power: 0.8,
+		Baseline: analysis.SampleSummary{Count: 30, Mean: 0.0123456789}, Canary: analysis.SampleSummary{Count: 30, Mean: 0.2345678912}}
+	var b bytes.Buffer
+	printMetrics(&b, []analysis.MetricResult{m}, nil)
+	out := b.String()
+	for _, want := range []string{"CRITICAL", "critical", "0.01235", "0.2346", "0.2203 [0.1579, 0.25]", "6.39e-05", "3.14"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, noise := range []string{"*", "0.220345", "0.012345", "3.1415"} {
+		if strings.Contains(out, noise) {
+			t.Errorf("output has %q:\n%s", noise, out)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,14 +61,20 @@ func newDeployCmd(g *globals) *cobra.Command {
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var env string
+	cmd := &cobra.Command{
 		Use:   "status APP",
-		Short: "Show an application's server groups, health and traffic in each environment",
+		Short: "Show an application's server groups, health and traffic in each environment (or one: --env)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := g.client().Status(cmd.Context(), args[0])
 			if err != nil {
 				return err
+			}
+			if env != "" {
+				if err := onlyEnvironment(st, env); err != nil {
+					return err
+				}
 			}
 			if g.output == "json" {
 				return printJSON(cmd.OutOrStdout(), st)
@@ -106,11 +113,20 @@ func newStatusCmd(g *globals) *cobra.Command {
 				if e := env.LastExecution; e != nil {
 					fmt.Fprintf(w, "  last execution %s (%s) %s %s\n", e.ID, e.Pipeline, e.Status, oneLine(e.Reason, 80))
 				}
+				if rb := env.Rollback; rb != nil {
+					if rb.Target != nil {
+						fmt.Fprintf(w, "  rollback %s\n", rb.Target)
+					} else {
+						fmt.Fprintf(w, "  %s\n", rb.Summary)
+					}
+				}
 				fmt.Fprintln(w)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&env, "env", "", "only this environment")
+	return cmd
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {
@@ -196,4 +212,21 @@ func trafficCell(sg deploy.ServerGroupStatus) string {
 		return fmt.Sprintf("%d%%", sg.Weight)
 	}
 	return fmt.Sprintf("%d%% (%d%% effective)", sg.Weight, sg.EffectiveWeight)
+}
+
+// onlyEnvironment keeps env's status in st, or says where the application is.
+func onlyEnvironment(st *deploy.AppStatus, env string) error {
+	var names []string
+	for _, es := range st.Environments {
+		if es.Environment == env {
+			st.Environments = []deploy.EnvironmentStatus{es}
+			return nil
+		}
+		names = append(names, es.Environment)
+	}
+	where := "it is not deployed anywhere yet"
+	if len(names) > 0 {
+		where = "it is in: " + strings.Join(names, ", ")
+	}
+	return fmt.Errorf("--env %s: %s has no server groups or executions in environment %q (%s)", env, st.Application, env, where)
 }

@@ -29,12 +29,18 @@ func parseParams(kvs []string) (map[string]string, error) {
 func newRunCmd(g *globals) *cobra.Command {
 	var params []string
 	var req client.RunRequest
-	var watch bool
+	var watch, quiet bool
 	cmd := &cobra.Command{
 		Use:   "run PIPELINE",
 		Short: "Start an execution of a pipeline",
-		Args:  cobra.ExactArgs(1),
+		Long: "Start an execution of a pipeline. It prints a sentence with the execution's ID; for scripts,\n" +
+			"-q prints just the ID, -o name prints execution/ID (as kubectl does) and -o json the whole execution:\n\n" +
+			"  ID=$(gennaker run hello-release -p version=v2 -q)",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if quiet && watch {
+				return fmt.Errorf("-q and --watch do not go together: -q prints only the ID; follow it with gennaker execution ID --watch")
+			}
 			var err error
 			if req.Params, err = parseParams(params); err != nil {
 				return err
@@ -48,6 +54,10 @@ func newRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if quiet {
+				fmt.Fprintln(cmd.OutOrStdout(), exec.ID)
+				return nil
+			}
 			return showStarted(cmd, g, exec, watch)
 		},
 	}
@@ -55,6 +65,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&req.CommitSHA, "commit", "", "commit SHA this run delivers (for delivery KPIs)")
 	cmd.Flags().StringVar(&req.CommitTime, "commit-time", "", "when that commit was made, RFC 3339")
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "show progress until the execution ends; exit non-zero if it fails")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the execution's ID (for scripts)")
 	return cmd
 }
 
@@ -62,8 +73,12 @@ func newRunCmd(g *globals) *cobra.Command {
 func showStarted(cmd *cobra.Command, g *globals, exec *model.Execution, watch bool) error {
 	out := cmd.OutOrStdout()
 	if !watch {
-		if g.output == "json" {
+		switch g.output {
+		case "json":
 			return printJSON(out, exec)
+		case "name":
+			fmt.Fprintln(out, "execution/"+exec.ID)
+			return nil
 		}
 		fmt.Fprintf(out, "execution %s started (follow it with: gennaker execution %s --watch)\n", exec.ID, exec.ID)
 		return nil
@@ -74,27 +89,16 @@ func showStarted(cmd *cobra.Command, g *globals, exec *model.Execution, watch bo
 	return watchExecution(cmd.Context(), g, out, exec.ID)
 }
 
-// watchExecution prints stage changes until the execution ends and returns
-// an exit error unless it succeeded.
+// watchExecution prints each stage's changes until the execution ends
+// (its status, and each new step it reports: a canary's weights, analyses
+// and pauses) and returns an exit error unless it succeeded.
 func watchExecution(ctx context.Context, g *globals, out io.Writer, id string) error {
 	seen := map[string]string{}
 	last, err := g.client().Watch(ctx, id, func(e *model.Execution) {
 		if g.output == "json" {
 			return
 		}
-		for _, st := range e.Stages {
-			key := string(st.Status) + "|" + st.Reason
-			if seen[st.Name] == key {
-				continue
-			}
-			seen[st.Name] = key
-			if st.Status == model.StagePending {
-				continue
-			}
-			line := fmt.Sprintf("%s  %-22s %-16s", time.Now().Format("15:04:05"), st.Name, st.Status)
-			if d := stageDetail(st); d != "" {
-				line += "  " + d
-			}
+		for _, line := range watchLines(seen, e, time.Now()) {
 			fmt.Fprintln(out, line)
 		}
 	})
@@ -116,6 +120,30 @@ func watchExecution(ctx context.Context, g *globals, out io.Writer, id string) e
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// watchLines is what a watch prints for one look at an execution: a line
+// per stage whose status or detail changed since the last look (seen
+// remembers them).
+func watchLines(seen map[string]string, e *model.Execution, now time.Time) []string {
+	var out []string
+	for _, st := range e.Stages {
+		detail := stageDetail(st)
+		key := string(st.Status) + "|" + detail
+		if seen[st.Name] == key {
+			continue
+		}
+		seen[st.Name] = key
+		if st.Status == model.StagePending {
+			continue
+		}
+		line := fmt.Sprintf("%s  %-22s %-16s", now.Format("15:04:05"), st.Name, st.Status)
+		if detail != "" {
+			line += "  " + detail
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 func newExecutionsCmd(g *globals) *cobra.Command {

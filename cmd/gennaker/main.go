@@ -77,6 +77,7 @@ func newRoot() *cobra.Command {
 		newApplyCmd(g), newValidateCmd(g), newSchemaCmd(),
 		newRunCmd(g), newExecutionsCmd(g), newExecutionCmd(g),
 		newJudgeCmd(g, "approve"), newJudgeCmd(g, "reject"), newCancelCmd(g),
+		newControlCmd(g, "promote"), newControlCmd(g, "abort"), newControlCmd(g, "retry"),
 		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g), newOfflineJudgeCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newContextCmd(g), newWhoamiCmd(g), newUICmd(g), newTokenCmd(g), newAuditCmd(g),
 		newFrontDoorCmd(),

@@ -89,19 +89,37 @@ func printExecution(w io.Writer, e *model.Execution) {
 }
 
 func stageDetail(st model.Stage) string {
+	summary := ""
+	var out map[string]any
+	if len(st.Output) > 0 && json.Unmarshal(st.Output, &out) == nil {
+		summary, _ = out["summary"].(string)
+	}
+	j := st.Judgment
 	switch {
 	case st.Reason != "":
 		return st.Reason
 	case st.Status == model.StageWaiting:
-		return "waiting for approval: gennaker approve " + st.ExecutionID
-	}
-	var out map[string]any
-	if len(st.Output) > 0 && json.Unmarshal(st.Output, &out) == nil {
-		if s, ok := out["summary"].(string); ok {
-			return s
+		// The terminal has no button: say the commands that answer.
+		answer := "gennaker approve " + st.ExecutionID + " (or reject)"
+		if summary != "" {
+			return summary + ": " + answer
 		}
+		return "waiting for approval: " + answer
+	case st.Status == model.StageRunning && j.IsAnswer():
+		// Answered, and the stage has not reported since: what it showed
+		// while it waited is stale.
+		return j.Decision + "d by " + orSomeone(j.Actor) + ", going on"
+	case st.Status == model.StageRunning && j.IsControl() && !strings.HasPrefix(summary, "promoting") && !strings.HasPrefix(summary, "rolling back"):
+		return j.Decision + " by " + orSomeone(j.Actor) + " sent"
 	}
-	return ""
+	return summary
+}
+
+func orSomeone(actor string) string {
+	if actor == "" {
+		return "someone"
+	}
+	return actor
 }
 
 func oneLine(s string, max int) string {

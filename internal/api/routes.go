@@ -49,6 +49,12 @@ func (s *Server) routes(rt *Router) {
 	approve.Action, reject.Action = model.AuditApprove, model.AuditReject
 	rt.HandleFunc("POST /api/v1/executions/{id}/approve", approve, s.judge(model.DecisionApprove))
 	rt.HandleFunc("POST /api/v1/executions/{id}/reject", reject, s.judge(model.DecisionReject))
+	// Canary controls need what approving the canary's pause needs.
+	promote, abort, retry := judge, judge, judge
+	promote.Action, abort.Action, retry.Action = model.AuditPromote, model.AuditAbort, model.AuditRetry
+	rt.HandleFunc("POST /api/v1/executions/{id}/promote", promote, s.control(model.DecisionPromote, model.AuditPromote))
+	rt.HandleFunc("POST /api/v1/executions/{id}/abort", abort, s.control(model.DecisionAbort, model.AuditAbort))
+	rt.HandleFunc("POST /api/v1/executions/{id}/retry", retry, s.retry)
 	rt.HandleFunc("POST /api/v1/executions/{id}/cancel", Access{Perm: auth.PermDeploy, On: OnExecutionPath, Narrowed: "deploy in the environments running the pipeline needs", Action: model.AuditCancel}, s.cancel)
 	rt.HandleFunc("GET /api/v1/events", loggedIn, s.listEvents)
 	rt.HandleFunc("GET /api/v1/stream", loggedIn, s.streamAll)

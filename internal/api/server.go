@@ -26,6 +26,8 @@ type Engine interface {
 	StartExecution(ctx context.Context, p engine.StartParams) (*model.Execution, error)
 	Judge(ctx context.Context, p engine.JudgeParams) error
 	Cancel(ctx context.Context, p engine.CancelParams) error
+	Control(ctx context.Context, p engine.ControlParams) (bool, error)
+	Retry(ctx context.Context, p engine.RetryParams) (bool, error)
 	Bus() *engine.Bus
 }
 
@@ -188,7 +190,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code, kind = http.StatusNotFound, "not_found"
 	case errors.Is(err, engine.ErrBadRequest), errors.Is(err, errBadInput):
 		code, kind = http.StatusBadRequest, "bad_request"
-	case errors.Is(err, engine.ErrNotWaiting), errors.Is(err, engine.ErrFinished), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, engine.ErrNotWaiting), errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrNotControllable), errors.Is(err, store.ErrConflict):
 		code, kind = http.StatusConflict, "conflict"
 	case errors.Is(err, errNotImplemented):
 		code, kind = http.StatusNotImplemented, "not_implemented"

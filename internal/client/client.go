@@ -245,6 +245,21 @@ func (c *Client) Judge(ctx context.Context, id, decision, stage, comment string)
 	return &out, c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/"+decision, body, &out)
 }
 
+// ControlRequest is the body of promote, abort and retry.
+type ControlRequest struct {
+	Stage   string `json:"stage,omitempty"`
+	Comment string `json:"comment,omitempty"`
+	// Version is the execution's version the request acts on: the server
+	// does nothing again for a request it has done.
+	Version int `json:"version,omitempty"`
+}
+
+// Control sends action (promote, abort or retry) for an execution.
+func (c *Client) Control(ctx context.Context, id, action string, req ControlRequest) (*model.Execution, error) {
+	var out model.Execution
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/"+url.PathEscape(action), req, &out)
+}
+
 // Cancel stops a running execution.
 func (c *Client) Cancel(ctx context.Context, id, reason string) (*model.Execution, error) {
 	var out model.Execution

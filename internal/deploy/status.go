@@ -26,12 +26,18 @@ func (s *Service) Status(ctx context.Context, app string) (*AppStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app})
+	history, err := s.Store.ServerGroupList(ctx, store.ServerGroupListParams{Application: app, IncludeDestroyed: true})
 	if err != nil {
 		return nil, err
 	}
+	groups := make([]model.ServerGroup, 0, len(history))
+	for _, sg := range history {
+		if sg.Status != model.ServerGroupDestroyed {
+			groups = append(groups, sg)
+		}
+	}
 	facts := StatusFacts{
-		Environments: envs, ServerGroups: groups,
+		Environments: envs, ServerGroups: groups, History: history,
 		Latest: LatestByEnvironment(execs, envs),
 		Health: s.readHealth(ctx, envs, groups, func(model.Environment) bool { return true }),
 	}

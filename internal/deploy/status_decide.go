@@ -20,6 +20,10 @@ type StatusFacts struct {
 	// Health is the live health read from the targets; a group missing
 	// from it was not asked (see ServerGroupStatus.HealthUnread).
 	Health map[GroupKey]Health
+	// History is every group of the application, destroyed ones included,
+	// when the caller read it: each environment then says where a rollback
+	// would return (EnvironmentStatus.Rollback). Nil: not told.
+	History []model.ServerGroup
 }
 
 // GroupKey names a server group: names are numbered per environment.
@@ -69,11 +73,39 @@ func BuildStatus(app string, facts StatusFacts) *AppStatus {
 			setEffectiveWeights(env.Target, es.ServerGroups)
 		}
 		es.LastExecution = facts.Latest[env.Name]
+		if facts.History != nil {
+			es.Rollback = PreviewRollback(app, env.Name, facts.ServerGroups, facts.History)
+		}
 		if len(es.ServerGroups) > 0 || es.LastExecution != nil {
 			out.Environments = append(out.Environments, es)
 		}
 	}
 	return out
+}
+
+// PreviewRollback says where a rollback of app in env would return, from
+// the same pure function the rollback stage plans with
+// (strategy.RollbackTargetOf), so the preview and the rollback agree.
+// groups are the current (not destroyed) groups, history every group; both
+// may hold other environments'.
+func PreviewRollback(app, env string, groups, history []model.ServerGroup) *RollbackPreview {
+	var cluster strategy.Cluster
+	var hist []model.ServerGroup
+	for _, sg := range groups {
+		if sg.Environment == env && sg.Status != model.ServerGroupDestroyed {
+			cluster.ServerGroups = append(cluster.ServerGroups, sg)
+		}
+	}
+	for _, sg := range history {
+		if sg.Environment == env {
+			hist = append(hist, sg)
+		}
+	}
+	t, err := strategy.RollbackTargetOf(cluster, hist)
+	if err != nil {
+		return &RollbackPreview{Summary: "no rollback possible: " + err.Error()}
+	}
+	return &RollbackPreview{Target: &t, Summary: "rolling back " + app + " in " + env + " " + t.String()}
 }
 
 // LatestByEnvironment picks from execs (newest first) the newest that may

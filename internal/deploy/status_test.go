@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,7 @@ func TestOverviewShowsWhatStatusShows(t *testing.T) {
 			if e := want.Environments[i].LastExecution; e != nil {
 				e.Stages = nil
 			}
+			want.Environments[i].Rollback = nil // only Status previews the rollback
 		}
 		wj, _ := json.Marshal(want)
 		gj, _ := json.Marshal(ov.Statuses[app])
@@ -136,5 +138,44 @@ func TestOverviewShowsWhatStatusShows(t *testing.T) {
 	}
 	if ov.Latest["b"] == nil || ov.Latest["b"].ID != "e8" || ov.Latest["idle"] != nil {
 		t.Errorf("Overview's latest executions: b %v, idle %v; want e8 and none", ov.Latest["b"], ov.Latest["idle"])
+	}
+}
+
+// The rollback preview names the version the rollback returns to, or the
+// one it redeploys when that group is destroyed, per environment.
+func TestPreviewRollback(t *testing.T) {
+	t.Parallel()
+	g := func(env string, seq int, version string, status model.ServerGroupStatus) model.ServerGroup {
+		sg := model.ServerGroup{Name: model.ServerGroupName("a", seq), Application: "a", Environment: env, Sequence: seq, Version: version,
+			Role: model.RoleProduction, Status: status, Instances: 2}
+		if status == model.ServerGroupUp {
+			sg.Weight = 100
+		}
+		return sg
+	}
+	history := []model.ServerGroup{
+		g("prod", 1, "v1", model.ServerGroupDisabled), g("prod", 2, "v2", model.ServerGroupUp),
+		g("staging", 1, "v1", model.ServerGroupDestroyed), g("staging", 2, "v2", model.ServerGroupUp),
+		g("dev", 1, "v1", model.ServerGroupUp),
+	}
+	var current []model.ServerGroup
+	for _, sg := range history {
+		if sg.Status != model.ServerGroupDestroyed {
+			current = append(current, sg)
+		}
+	}
+	cases := map[string]string{
+		"prod":    "rolling back a in prod returns traffic to v1 (server group a-v001, disabled)",
+		"staging": "rolling back a in staging redeploys v1 (server group a-v001 was destroyed)",
+		"dev":     "no rollback possible: ",
+	}
+	for env, want := range cases {
+		got := PreviewRollback("a", env, current, history)
+		if !strings.HasPrefix(got.Summary, want) {
+			t.Errorf("%s: %q, want %q", env, got.Summary, want)
+		}
+		if (got.Target == nil) != (env == "dev") {
+			t.Errorf("%s: target %+v", env, got.Target)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/strategy"
 )
 
 // Request asks to deploy a version of an application to an environment.
@@ -53,6 +54,20 @@ type EnvironmentStatus struct {
 	// Error is why the target could not be read (the first server group's
 	// error, as one target serves them all), such as refused credentials.
 	Error string `json:"error,omitempty"`
+	// Rollback says where a rollback would return now (set by Status, not
+	// by Overview).
+	Rollback *RollbackPreview `json:"rollback,omitempty"`
+}
+
+// RollbackPreview is where a one-click rollback would return.
+type RollbackPreview struct {
+	// Target is nil when no rollback is possible.
+	Target *strategy.RollbackTarget `json:"target,omitempty"`
+	// Summary says it in words: "rolling back hello in local returns
+	// traffic to v2 (server group hello-v002, disabled)", "... redeploys v2
+	// (server group hello-v002 was destroyed)", or why no rollback is
+	// possible.
+	Summary string `json:"summary"`
 }
 
 // ServerGroupStatus is a server group with its live instance health.

@@ -109,6 +109,7 @@ func (e *Engine) apply(ctx context.Context, execID string, snapshot *model.Execu
 func isFinal(err error) bool {
 	var lost *writeLostError
 	return errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrBadRequest) || errors.Is(err, ErrFinished) || errors.Is(err, ErrNotWaiting) ||
+		errors.Is(err, ErrNotControllable) || errors.Is(err, errAlreadyDone) ||
 		errors.As(err, &lost)
 }
 
@@ -131,6 +132,13 @@ func (e *writeLostError) Error() string {
 // the busier lock is held for the fewest writes and neither while waiting
 // for a row.
 func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution, eff Effects, guard *Guard, events ...model.Event) error {
+	if eff.Reopen {
+		if err := tx.ExecutionReopen(ctx, store.ExecutionReopenParams{
+			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionFailed, model.ExecutionCanceled},
+		}); err != nil {
+			return err
+		}
+	}
 	if w := eff.Execution; w != nil {
 		if err := tx.ExecutionSetStatus(ctx, store.ExecutionSetStatusParams{
 			ID: exec.ID, From: []model.ExecutionStatus{model.ExecutionRunning}, To: w.To, Reason: w.Reason, EndedAt: &w.EndedAt,
@@ -201,6 +209,8 @@ func (eff Effects) change(exec *model.Execution) store.Change {
 	switch {
 	case eff.Execution != nil:
 		c.Status = string(eff.Execution.To)
+	case eff.Reopen:
+		c.Status = string(model.ExecutionRunning)
 	case len(eff.Stages) == 1:
 		c.Stage, c.Status = eff.Stages[0].Stage.Name, string(eff.Stages[0].Stage.Status)
 	}

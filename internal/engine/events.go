@@ -47,7 +47,22 @@ type Canceled struct {
 	Actor, Reason string
 }
 
-func (Started) event()  {}
-func (StepDone) event() {}
-func (Judged) event()   {}
-func (Canceled) event() {}
+// Controlled: a person promoted or aborted a running canary stage
+// (Judgment.Decision is model.DecisionPromote or model.DecisionAbort).
+type Controlled struct {
+	Stage    string
+	Judgment model.Judgment
+}
+
+// Retried: a person ran a failed or canceled execution again from one of
+// its failed or canceled stages.
+type Retried struct {
+	Stage, Actor, Comment string
+}
+
+func (Controlled) event() {}
+func (Retried) event()    {}
+func (Started) event()    {}
+func (StepDone) event()   {}
+func (Judged) event()     {}
+func (Canceled) event()   {}

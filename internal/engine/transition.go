@@ -30,6 +30,9 @@ type Effects struct {
 	Wakes []Wake
 	// Dropped, when set, says why the event changed nothing.
 	Dropped string
+	// Reopen makes an ended (failed or canceled) execution running again,
+	// before anything else is written: a retry.
+	Reopen bool
 }
 
 // StageWrite is a stage's new record, written only while the stored stage
@@ -55,6 +58,9 @@ type Wake struct {
 // appliedTo returns a copy of exec as it is once the effects are committed.
 func (eff Effects) appliedTo(exec *model.Execution) *model.Execution {
 	c := cloneExecution(exec)
+	if eff.Reopen {
+		c.Status, c.Reason, c.EndedAt = model.ExecutionRunning, "", nil
+	}
 	for _, w := range eff.Stages {
 		st := findStage(c, w.Stage.Name)
 		*st = w.Stage
@@ -81,6 +87,10 @@ func Transition(snapshot *model.Execution, ev Event, now time.Time) (Effects, er
 		err = t.judged(ev)
 	case Canceled:
 		t.canceled(ev)
+	case Controlled:
+		err = t.controlled(ev)
+	case Retried:
+		err = t.retried(ev)
 	default:
 		err = fmt.Errorf("engine: unknown event %T (a gennaker bug, please report it)", ev)
 	}
@@ -159,7 +169,9 @@ func (t *transition) stepDone(ev StepDone) error {
 	if res.Output != nil {
 		st.Output = res.Output
 	}
-	if res.ClearJudgment {
+	if res.ClearJudgment && st.Judgment.IsAnswer() {
+		// A pause's answer is used up; a promote or abort recorded during
+		// the step is not the runner's to clear.
 		st.Judgment = nil
 	}
 	var wakeAt time.Time

@@ -37,6 +37,9 @@ const (
 	AuditApprove     AuditAction = "stage.approve"    // a waiting stage was approved (judgment, canary promote)
 	AuditReject      AuditAction = "stage.reject"     // a waiting stage was rejected (judgment, canary abort)
 	AuditCancel      AuditAction = "execution.cancel" // an execution was canceled
+	AuditPromote     AuditAction = "stage.promote"    // a running canary was promoted at once (its remaining steps skipped)
+	AuditAbort       AuditAction = "stage.abort"      // a running canary was aborted: traffic back on the stable version
+	AuditRetry       AuditAction = "execution.retry"  // a failed or canceled execution was run again from a stage
 	AuditLogin       AuditAction = "login"            // a browser session was opened
 	AuditLogout      AuditAction = "logout"           // a browser session was closed
 	AuditLoginLink   AuditAction = "login.link"       // a one-time login link was issued

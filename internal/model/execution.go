@@ -126,14 +126,43 @@ type Stage struct {
 
 // Judgment is a person's answer to a stage that waits for one.
 type Judgment struct {
-	Decision string    `json:"decision"` // approve or reject
+	Decision string    `json:"decision"` // approve, reject, promote, abort or retry
 	Actor    string    `json:"actor,omitempty"`
 	Comment  string    `json:"comment,omitempty"`
 	At       time.Time `json:"at"`
+	// Version is the execution's version when a promote or abort was
+	// recorded: a repeat of the same request (sent again after a lost
+	// answer) names a version not after it and changes nothing.
+	Version int `json:"version,omitempty"`
 }
 
 // Judgment decisions.
 const (
+	// DecisionApprove lets a waiting judgment or canary pause go on.
 	DecisionApprove = "approve"
-	DecisionReject  = "reject"
+	// DecisionReject fails a waiting judgment, or rolls a paused canary back.
+	DecisionReject = "reject"
+	// DecisionPromote skips a running canary's remaining steps to its
+	// promotion (all traffic to the canary, the old version handled as the
+	// strategy says).
+	DecisionPromote = "promote"
+	// DecisionAbort stops a running canary and returns traffic to the
+	// stable version, as a failed analysis does; the stage fails, aborted
+	// by the person.
+	DecisionAbort = "abort"
+	// DecisionRetry marks the stage a retry ran again from (Version is the
+	// execution's version then); it answers nothing.
+	DecisionRetry = "retry"
 )
+
+// IsAnswer reports an approve or reject: an answer to a waiting judgment
+// or canary pause.
+func (j *Judgment) IsAnswer() bool {
+	return j != nil && (j.Decision == DecisionApprove || j.Decision == DecisionReject)
+}
+
+// IsControl reports a promote or abort: a command to a running canary,
+// not an answer to a pause.
+func (j *Judgment) IsControl() bool {
+	return j != nil && (j.Decision == DecisionPromote || j.Decision == DecisionAbort)
+}

@@ -125,6 +125,11 @@ var matrix = map[string][]probe{
 		{request: onExec("search-prod-gated", "POST", "/api/v1/executions/{id}/approve", "application/json", `{}`), allow: adminAll},
 	},
 	"POST /api/v1/executions/{id}/reject": {{request: onExec("checkout-prod", "POST", "/api/v1/executions/{id}/reject", "application/json", `{"comment":"no"}`), allow: approveProd}},
+	// The canary controls need what approving the canary's pause needs:
+	// approve in the stage's environment (production here).
+	"POST /api/v1/executions/{id}/promote": {{request: onExec("checkout-prod", "POST", "/api/v1/executions/{id}/promote", "application/json", `{"stage":"deploy-production"}`), allow: approveProd}},
+	"POST /api/v1/executions/{id}/abort":   {{request: onExec("checkout-prod", "POST", "/api/v1/executions/{id}/abort", "application/json", `{"stage":"deploy-production"}`), allow: approveProd}},
+	"POST /api/v1/executions/{id}/retry":   {{request: onExec("checkout-prod", "POST", "/api/v1/executions/{id}/retry", "application/json", `{"stage":"approve"}`), allow: approveProd}},
 	"POST /api/v1/executions/{id}/cancel": {
 		{request: onExec("checkout-staging", "POST", "/api/v1/executions/{id}/cancel", "application/json", `{}`), allow: deployStg},
 		{request: onExec("search-prod", "POST", "/api/v1/executions/{id}/cancel", "application/json", `{}`), allow: adminAll},

@@ -82,6 +82,9 @@ type deployState struct {
 	// Manifests are what the target applied for each server group this
 	// deploy started (ManifestRenderer), by group name.
 	Manifests map[string]string `json:"manifests,omitempty"`
+	// ControlAt is the time of the last promote or abort judgment the
+	// deploy took (deploy_control.go), so it takes each one once.
+	ControlAt *time.Time `json:"controlAt,omitempty"`
 }
 
 // deployOutput is what people and later stages see of a deploy.
@@ -124,6 +127,13 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 			return Failf("%v", err)
 		}
 		return Retry(err).WithState(st)
+	}
+	if !in.Canceled {
+		if next, move, why := applyControl(st, in.Stage.Judgment); move != controlNone {
+			r := Again(in.Now, next)
+			r.Output = d.output(next, w, why)
+			return r
+		}
 	}
 	switch nextMove(st, in.Canceled) {
 	case movePlan:
@@ -239,11 +249,16 @@ func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
 		if err != nil {
 			return Retry(err)
 		}
-		st.Plan, err = strategy.PlanRollback(cluster, history)
+		// The version comes from the same pure function the UI and CLI
+		// preview the rollback with (strategy.RollbackTargetOf).
+		target, err := strategy.RollbackTargetOf(cluster, history)
+		if err == nil {
+			st.Plan, err = strategy.PlanRollback(cluster, history)
+		}
 		if err != nil {
 			return Failf("rollback of %s in %s: %v", w.app.Name, w.env.Name, err)
 		}
-		st.Version = rollbackVersion(st.Plan, history)
+		st.Version = target.Version
 		ev = model.Event{Kind: model.EventDeployStarted, Environment: w.env.Name, Version: st.Version, Detail: "rollback"}
 	} else {
 		st.Version = resolveVersion(in)
@@ -276,26 +291,6 @@ func servingVersion(c strategy.Cluster) string {
 		}
 	}
 	return v
-}
-
-func rollbackVersion(p strategy.Plan, history []model.ServerGroup) string {
-	for _, s := range p.Steps {
-		if s.Action == strategy.ActionMarkGood {
-			if s.Ref == strategy.RefNew {
-				for _, c := range p.Steps {
-					if c.Action == strategy.ActionCreate {
-						return c.Version
-					}
-				}
-			}
-			for _, h := range history {
-				if h.Name == string(s.Ref) {
-					return h.Version
-				}
-			}
-		}
-	}
-	return ""
 }
 
 func (d *Deploy) succeed(w world, st deployState) Result {

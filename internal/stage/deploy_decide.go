@@ -205,7 +205,7 @@ func abortedReason(st deployState) (string, bool) {
 // pauseOutcome decides a pause step: it waits for its duration from when
 // the step started, or, with none, for a person's judgment (approve goes
 // on, reject fails the deploy).
-func pauseOutcome(step strategy.Step, started, now time.Time, j *model.Judgment, execID string) stepOutcome {
+func pauseOutcome(step strategy.Step, started, now time.Time, j *model.Judgment) stepOutcome {
 	if step.Pause.D() > 0 {
 		until := started.Add(step.Pause.D())
 		if now.Before(until) {
@@ -213,13 +213,13 @@ func pauseOutcome(step strategy.Step, started, now time.Time, j *model.Judgment,
 		}
 		return done()
 	}
-	if j != nil {
+	if j.IsAnswer() {
 		if j.Decision == model.DecisionApprove {
 			return stepOutcome{kind: stepDone, clearJudgment: true}
 		}
 		return stepOutcome{kind: stepFail, clearJudgment: true, reason: "canary rejected at a pause by " + orSomeone(j.Actor) + commentSuffix(j.Comment)}
 	}
-	return stepOutcome{kind: stepWaitPerson, reason: "paused: approve to go on (gennaker approve " + execID + "), reject to roll back"}
+	return stepOutcome{kind: stepWaitPerson, reason: "paused: approve to go on, reject to roll back"}
 }
 
 func commentSuffix(c string) string {

@@ -185,14 +185,14 @@ func TestPauseOutcome(t *testing.T) {
 	}{
 		{"a timed pause waits from when the step started", timed, clock.Add(time.Minute), nil, stepWait, clock.Add(5 * time.Minute), false, "paused for 5m"},
 		{"a timed pause ends on time", timed, clock.Add(5 * time.Minute), nil, stepDone, time.Time{}, false, ""},
-		{"a manual pause waits for a person", manual, clock.Add(time.Hour), nil, stepWaitPerson, time.Time{}, false, "gennaker approve exec-7"},
+		{"a manual pause waits for a person", manual, clock.Add(time.Hour), nil, stepWaitPerson, time.Time{}, false, "approve to go on"},
 		{"approve goes on and consumes the judgment", manual, clock, &model.Judgment{Decision: model.DecisionApprove, Actor: "ada"}, stepDone, time.Time{}, true, ""},
 		{"reject fails, saying who and why", manual, clock, &model.Judgment{Decision: model.DecisionReject, Actor: "ada", Comment: "p99 is up"}, stepFail, time.Time{}, true,
 			"canary rejected at a pause by ada: p99 is up"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out := pauseOutcome(tc.step, started, tc.now, tc.judgment, "exec-7")
+			out := pauseOutcome(tc.step, started, tc.now, tc.judgment)
 			if out.kind != tc.want || !out.at.Equal(tc.wantAt) || out.clearJudgment != tc.wantClear || !strings.Contains(out.reason, tc.wantReason) {
 				t.Fatalf("pauseOutcome = %+v, want kind %d at %v clear %v reason containing %q", out, tc.want, tc.wantAt, tc.wantClear, tc.wantReason)
 			}

@@ -62,7 +62,7 @@ func (d *Deploy) execute(ctx context.Context, in Input, w world, st *deployState
 		if st.StepStarted != nil {
 			started = *st.StepStarted
 		}
-		return pauseOutcome(step, started, in.Now, in.Stage.Judgment, in.Execution.ID)
+		return pauseOutcome(step, started, in.Now, in.Stage.Judgment)
 	case strategy.ActionAnalysis:
 		return d.analyze(ctx, in, w, st, step)
 	case strategy.ActionMarkGood:

@@ -17,7 +17,7 @@ func (Judgment) Run(_ context.Context, in Input) Result {
 	if in.Canceled {
 		return Failf("canceled while waiting for judgment")
 	}
-	if j := in.Stage.Judgment; j != nil {
+	if j := in.Stage.Judgment; j.IsAnswer() {
 		out := map[string]any{"decision": j.Decision, "actor": j.Actor, "comment": j.Comment}
 		if j.Decision == model.DecisionApprove {
 			return Succeed(out)

@@ -18,6 +18,15 @@ func (p ExecutionSetStatusParams) Check() (what string, err error) {
 	return what, nil
 }
 
+// Check names the write for errors and refuses one without a From.
+func (p ExecutionReopenParams) Check() (what string, err error) {
+	what = fmt.Sprintf("reopen execution %s", p.ID)
+	if len(p.From) == 0 {
+		return what, fmt.Errorf("%s: From is empty: name the statuses the execution may be reopened from", what)
+	}
+	return what, nil
+}
+
 // Check names the write for errors and refuses one without a stage or a
 // From.
 func (p StageUpdateParams) Check() (what string, err error) {

@@ -110,6 +110,10 @@ type Queries interface {
 	ExecutionRecent(ctx context.Context, params ExecutionRecentParams) ([]model.Execution, error)
 	// ExecutionSetStatus moves an execution from one of params.From to params.To.
 	ExecutionSetStatus(ctx context.Context, params ExecutionSetStatusParams) error
+	// ExecutionReopen makes an ended execution running again (a retry):
+	// status running, no reason, no end time, only while its status is one
+	// of params.From; otherwise ErrConflict.
+	ExecutionReopen(ctx context.Context, params ExecutionReopenParams) error
 
 	StageGet(ctx context.Context, executionID, name string) (*model.Stage, error)
 	// StageUpdate writes every mutable field of params.Stage, but only if the
@@ -323,6 +327,12 @@ type ExecutionListParams struct {
 type ExecutionCursor struct {
 	CreatedAt time.Time
 	ID        string
+}
+
+// ExecutionReopenParams is a guarded retry of an ended execution.
+type ExecutionReopenParams struct {
+	ID   string
+	From []model.ExecutionStatus
 }
 
 // ExecutionSetStatusParams is a guarded execution transition.

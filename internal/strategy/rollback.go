@@ -43,28 +43,11 @@ func notRollbackable(sg model.ServerGroup) string {
 // a second rollback never flips back to it. It returns ErrNoRollbackTarget
 // when no group qualifies.
 func PlanRollback(c Cluster, history []model.ServerGroup) (Plan, error) {
-	serving := c.serving()
-	bad := model.ServerGroup{Sequence: int(^uint(0) >> 1)}
-	if len(serving) > 0 {
-		bad = serving[len(serving)-1]
+	t, err := RollbackTargetOf(c, history)
+	if err != nil {
+		return Plan{}, err
 	}
-	var target model.ServerGroup
-	found := false
-	for _, h := range history {
-		if cur, ok := c.find(h.Name); ok {
-			h = cur
-		}
-		if h.Sequence >= bad.Sequence || !rollbackable(h) || (bad.Version != "" && h.Version == bad.Version) {
-			continue
-		}
-		if !found || h.Sequence > target.Sequence {
-			target, found = h, true
-		}
-	}
-	if !found {
-		return Plan{}, noTarget(serving)
-	}
-
+	target, serving, bad := t.ServerGroup, c.serving(), t.from
 	var p Plan
 	to := ref(target)
 	if isRunning(target) {
@@ -98,6 +81,61 @@ func PlanRollback(c Cluster, history []model.ServerGroup) (Plan, error) {
 	}
 	p.add(Step{Action: ActionMarkGood, Ref: to, Why: fmt.Sprintf("%s is the last good version again", target.Version)})
 	return p, nil
+}
+
+// RollbackTarget is where a one-click rollback returns: the server group it
+// brings back, or, when that group is destroyed, the version it deploys
+// again. PlanRollback plans from it, and the UI and CLI show it before a
+// person confirms, so the preview and the rollback cannot disagree.
+type RollbackTarget struct {
+	// ServerGroup is the last good group rollback returns to (as the
+	// current cluster has it when it is still running).
+	ServerGroup model.ServerGroup `json:"serverGroup"`
+	// Version is the version that takes all traffic after the rollback.
+	Version string `json:"version"`
+	// Redeploy is set when ServerGroup is destroyed: the rollback starts a
+	// new server group of Version instead of enabling it.
+	Redeploy bool `json:"redeploy"`
+	// from is the newest serving group, the one rolled away from.
+	from model.ServerGroup
+}
+
+// String says in words what the rollback will do, e.g. "returns traffic to
+// v2 (server group hello-v002, disabled)" or "redeploys v2 (server group
+// hello-v002 was destroyed)".
+func (t RollbackTarget) String() string {
+	if t.Redeploy {
+		return fmt.Sprintf("redeploys %s (server group %s was destroyed)", t.Version, t.ServerGroup.Name)
+	}
+	return fmt.Sprintf("returns traffic to %s (server group %s, %s)", t.Version, t.ServerGroup.Name, t.ServerGroup.Status)
+}
+
+// RollbackTargetOf finds where a rollback of cluster c (with history, every
+// server group destroyed ones included) returns; see PlanRollback for the
+// rule. It returns ErrNoRollbackTarget when no group qualifies. It is pure.
+func RollbackTargetOf(c Cluster, history []model.ServerGroup) (RollbackTarget, error) {
+	serving := c.serving()
+	bad := model.ServerGroup{Sequence: int(^uint(0) >> 1)}
+	if len(serving) > 0 {
+		bad = serving[len(serving)-1]
+	}
+	var target model.ServerGroup
+	found := false
+	for _, h := range history {
+		if cur, ok := c.find(h.Name); ok {
+			h = cur
+		}
+		if h.Sequence >= bad.Sequence || !rollbackable(h) || (bad.Version != "" && h.Version == bad.Version) {
+			continue
+		}
+		if !found || h.Sequence > target.Sequence {
+			target, found = h, true
+		}
+	}
+	if !found {
+		return RollbackTarget{}, noTarget(serving)
+	}
+	return RollbackTarget{ServerGroup: target, Version: target.Version, Redeploy: !isRunning(target), from: bad}, nil
 }
 
 func noTarget(serving []model.ServerGroup) error {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -72,16 +73,28 @@ func (h *ui) postDeploy(w http.ResponseWriter, r *http.Request, form url.Values)
 	h.forward(w, r, "/api/v1/applications/"+url.PathEscape(name)+"/deploy", body, "/applications/"+url.PathEscape(name))
 }
 
-// postExecutionAction: POST /executions/{id}/approve|reject|cancel.
+// postExecutionAction: POST /executions/{id}/approve|reject|cancel|promote|abort|retry.
 func (h *ui) postExecutionAction(w http.ResponseWriter, r *http.Request, form url.Values) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	back := "/executions/" + url.PathEscape(id)
-	var body map[string]string
+	var body map[string]any
 	switch action {
 	case "approve", "reject":
-		body = map[string]string{"stage": form.Get("stage"), "comment": form.Get("comment")}
+		body = map[string]any{"stage": form.Get("stage"), "comment": form.Get("comment")}
+	case "promote", "abort", "retry":
+		body = map[string]any{"stage": form.Get("stage"), "comment": form.Get("comment")}
+		if v := form.Get("version"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				h.render(w, r, http.StatusBadRequest, "error.html", page{Title: "Action not done", Data: errorView{
+					Title: "The form could not be read", Detail: fmt.Sprintf("version %q is not an execution version (a whole number)", v),
+					Hint: "Go back, reload the execution's page and send it again.", Back: back}})
+				return
+			}
+			body["version"] = n
+		}
 	case "cancel":
-		body = map[string]string{"reason": form.Get("reason")}
+		body = map[string]any{"reason": form.Get("reason")}
 	default:
 		http.NotFound(w, r)
 		return

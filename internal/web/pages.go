@@ -11,6 +11,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/api"
 	"github.com/gennaker/gennaker/internal/auth"
+	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 )
@@ -61,6 +62,20 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 			v.Envs = buildEnvs(st, now)
 		}
 		d.Apps = append(d.Apps, v)
+	}
+	// The overview's executions come without stages: one more read finds
+	// which running ones wait for a person.
+	if len(names) > 0 {
+		running, err := h.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{Applications: names, Statuses: []model.ExecutionStatus{model.ExecutionRunning}, Limit: 500})
+		if err != nil {
+			h.fail(w, r, err, "Applications")
+			return
+		}
+		byID := make(map[string]*model.Execution, len(running))
+		for i := range running {
+			byID[running[i].ID] = &running[i]
+		}
+		markWaiting(d.Apps, byID)
 	}
 	h.render(w, r, http.StatusOK, "applications.html", page{Title: "Applications", Nav: "apps", Live: "/api/v1/stream", Data: d})
 }
@@ -159,7 +174,36 @@ func (h *ui) confirmRollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	env := r.URL.Query().Get("environment")
-	h.render(w, r, http.StatusOK, "confirm.html", page{Title: "Roll back " + a.Name, Nav: "apps", Data: map[string]string{"App": a.Name, "Env": env}})
+	back := "/applications/" + url.PathEscape(a.Name)
+	st, err := h.cfg.Status.Status(r.Context(), a.Name)
+	if err != nil {
+		h.fail(w, r, err, "Application "+a.Name)
+		return
+	}
+	var preview *deploy.RollbackPreview
+	for _, es := range st.Environments {
+		if es.Environment == env {
+			preview = es.Rollback
+		}
+	}
+	if preview == nil {
+		detail := fmt.Sprintf("environment %q: %s has no server groups there", env, a.Name)
+		if env == "" {
+			detail = "environment: none was chosen"
+		}
+		h.render(w, r, http.StatusBadRequest, "error.html", page{Title: "Rollback not started", Nav: "apps", Data: errorView{
+			Title: "Nothing to roll back", Detail: detail, Hint: "Use the Roll back button of an environment on the application's page.", Back: back}})
+		return
+	}
+	h.render(w, r, http.StatusOK, "confirm.html", page{Title: "Roll back " + a.Name, Nav: "apps", Data: confirmRollbackView{App: a.Name, Env: env, Preview: *preview}})
+}
+
+// confirmRollbackView is the no-JS rollback confirmation: the environment
+// is the one chosen on the application page (fixed), and the preview says
+// what the rollback will do.
+type confirmRollbackView struct {
+	App, Env string
+	Preview  deploy.RollbackPreview
 }
 
 // confirmCancel is the no-JS confirmation step of a cancel.
@@ -176,6 +220,12 @@ func (h *ui) execution(w http.ResponseWriter, r *http.Request) {
 	v.MayCancel = p.Can(auth.PermDeploy, pol.App(e.Application, auth.RunEnvironments(e.Spec)...))
 	if v.Waiting != "" {
 		v.MayJudge = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Waiting)...))
+	}
+	if v.Canary != "" {
+		v.MayControl = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Canary)...))
+	}
+	if v.Retry != "" {
+		v.MayRetry = p.Can(auth.PermApprove, pol.App(e.Application, auth.ApprovalEnvironments(e.Spec, v.Retry)...))
 	}
 	h.render(w, r, http.StatusOK, "execution.html", page{Title: e.Pipeline + " " + shortID(e.ID), Nav: "executions", Live: liveURL(e), Data: v})
 }

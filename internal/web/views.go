@@ -26,8 +26,9 @@ type envView struct {
 	FrontDoor string
 	Groups    []groupView
 	Last      *execSummary
-	// CanRollback: a disabled, not rolled-back group exists to send traffic back to.
-	CanRollback bool
+	// Rollback says where a rollback would return (nil on pages that do
+	// not offer one); its Target is nil when no rollback is possible.
+	Rollback *deploy.RollbackPreview
 	// Error is why the target could not be read (health is then unknown).
 	Error string
 }
@@ -62,6 +63,9 @@ type execSummary struct {
 	Version                   string
 	Created                   time.Time
 	Duration                  time.Duration
+	// Waiting says what a running execution waits for and who may answer
+	// (waitingNote), "" when it waits for nobody.
+	Waiting string
 }
 
 func summarize(e *model.Execution, now time.Time) *execSummary {
@@ -75,22 +79,20 @@ func summarize(e *model.Execution, now time.Time) *execSummary {
 	return &execSummary{
 		ID: e.ID, Pipeline: e.Pipeline, Application: e.Application, Status: e.Status, Reason: e.Reason,
 		Trigger: e.Trigger, Version: e.Params["version"], Created: e.CreatedAt, Duration: end.Sub(e.CreatedAt),
+		Waiting: waitingNote(e),
 	}
 }
 
 func buildEnvs(st *deploy.AppStatus, now time.Time) []envView {
 	var out []envView
 	for _, es := range st.Environments {
-		ev := envView{Name: es.Environment, FrontDoor: es.FrontDoor, Last: summarize(es.LastExecution, now), Error: es.Error}
+		ev := envView{Name: es.Environment, FrontDoor: es.FrontDoor, Last: summarize(es.LastExecution, now), Error: es.Error, Rollback: es.Rollback}
 		for _, sg := range es.ServerGroups {
 			share := sg.Weight
 			if share < 4 {
 				share = 4 // a visible sliver, so every box can be seen and labelled
 			}
 			ev.Groups = append(ev.Groups, groupView{ServerGroupStatus: sg, Share: share})
-			if sg.Status == model.ServerGroupDisabled && !sg.RolledBack {
-				ev.CanRollback = true
-			}
 		}
 		out = append(out, ev)
 	}
@@ -154,6 +156,13 @@ type execView struct {
 	// answering the waiting stage and cancelling (the API decides; the page
 	// only leaves out buttons that would be refused).
 	MayJudge, MayCancel bool
+	// Canary is the running or paused canary deploy stage a person may
+	// promote or abort ("" when none); Retry is the stage a retry of a
+	// failed or canceled execution starts from ("" when none).
+	Canary, Retry string
+	// MayControl and MayRetry say whether the viewer's grants allow those
+	// (the approve permission of the stage, as for approving).
+	MayControl, MayRetry bool
 }
 
 func buildExec(e *model.Execution, now time.Time) execView {
@@ -215,7 +224,22 @@ func buildExec(e *model.Execution, now time.Time) execView {
 		if st.Status == model.StageWaiting && v.Waiting == "" {
 			v.Waiting = st.Name
 		}
+		if sp := specs[st.Name]; v.Canary == "" && (st.Status == model.StageRunning || st.Status == model.StageWaiting) &&
+			sp.Deploy != nil && !sp.Deploy.InWaves() && sp.Deploy.Strategy.Type == model.StrategyCanary && sv.Deploy != nil && sv.Deploy.Steps > 0 {
+			v.Canary = st.Name
+		}
+		if v.Retry == "" && (e.Status == model.ExecutionFailed || e.Status == model.ExecutionCanceled) && st.Status == model.StageFailed {
+			v.Retry = st.Name
+		}
 		v.Stages = append(v.Stages, sv)
+	}
+	if v.Retry == "" && e.Status == model.ExecutionCanceled {
+		for _, st := range e.Stages {
+			if st.Status == model.StageCanceled {
+				v.Retry = st.Name
+				break
+			}
+		}
 	}
 	v.Graph = pipelineGraph("exec-graph", e.Spec, v.Stages)
 	sort.SliceStable(v.Stages, func(a, b int) bool { return v.Stages[a].Depth < v.Stages[b].Depth })
@@ -280,8 +304,11 @@ func plainStage(st model.Stage) string {
 		}
 		return "Waiting for a person to approve or reject."
 	case model.StageSucceeded:
-		if j := st.Judgment; j != nil {
+		if j := st.Judgment; j.IsAnswer() {
 			return fmt.Sprintf("Succeeded: %sd by %s%s.", j.Decision, orSomeone(j.Actor), comment(j.Comment))
+		}
+		if j := st.Judgment; j != nil && j.Decision == model.DecisionPromote {
+			return fmt.Sprintf("Succeeded: promoted at once by %s%s.", orSomeone(j.Actor), comment(j.Comment))
 		}
 		return "Succeeded."
 	case model.StageFailed:

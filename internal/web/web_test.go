@@ -185,16 +185,22 @@ func TestPages(t *testing.T) {
 		want []string
 	}{
 		{"/", []string{"<h1>Applications</h1>", `href="/applications/checkout"`, "takes the money", "checkout-v001", "checkout-v002",
-			`data-group="checkout-v002" data-weight="100"`, "last good", "exec-waiting", "running", "front door 127.0.0.1:18080"}},
+			`data-group="checkout-v002" data-weight="100"`, "last good", "exec-waiting", "running", "front door 127.0.0.1:18080",
+			"waiting for approval: stage approve (an approver of the application answers)"}},
 		{"/applications/checkout", []string{"<h1>checkout</h1>", `class="split"`, `data-version="v2" data-weight="100"`, "v2 100%",
 			`data-api="/api/v1/applications/checkout/rollback"`, "Roll back prod", "data-confirm=", `data-api="/api/v1/applications/checkout/deploy"`,
-			`<option value="checkout-canary" data-hint=`, `name="params"`, "exec-failed", "Recent executions"}},
-		{"/applications/checkout/rollback?environment=prod", []string{"Roll back checkout in prod?", `action="/applications/checkout/rollback"`, `value="prod"`}},
+			`<option value="checkout-canary" data-hint=`, `name="params"`, "exec-failed", "Recent executions",
+			"Roll back: returns traffic to v1 (server group checkout-v001, disabled).", `<span class="box-role">production</span>`,
+			"The rollback returns traffic to v1 (server group checkout-v001, disabled).", "waiting for approval: stage approve"}},
+		{"/applications/checkout/rollback?environment=prod", []string{"Roll back checkout in prod?", `action="/applications/checkout/rollback"`,
+			`<input type="hidden" name="environment" value="prod">`, "returns traffic to v1</strong> (server group checkout-v001, disabled)", "Yes, roll back to v1"}},
 		{"/executions/exec-waiting", []string{`id="exec-status"`, `data-status="running"`, "Waiting for a person to approve or reject stage approve",
 			`data-api="/api/v1/executions/exec-waiting/approve"`, `data-api="/api/v1/executions/exec-waiting/reject"`, "Cancel execution",
+			`aria-label="Approve stage approve"`, ">Approve</button>", "Stage <strong>approve</strong> waits for your answer.",
 			"check the dashboards", `data-live="/api/v1/executions/exec-waiting/stream"`, "--depth: 1", "needs canary"}},
 		{"/executions/exec-failed", []string{"Failed: stage canary failed: canary analysis failed", "canary v3 rolled back", "step 3 of 4",
-			"Canary verdicts", "/executions/exec-failed/analysis", "Skipped: a stage it needs did not succeed"}},
+			"Canary verdicts", "/executions/exec-failed/analysis", "Skipped: a stage it needs did not succeed",
+			`data-api="/api/v1/executions/exec-failed/retry"`, `action="/executions/exec-failed/retry"`, "Retry from canary"}},
 		{"/executions/exec-failed/analysis", []string{"Why it failed", "exceeds the allowed increase", "<svg", "pass-line", "score per interval",
 			"error-rate", "p95-latency", "Interval 2", "baseline vs canary", "minRequests", "errorRate"}},
 		{"/events", []string{"Delivery events", "rolled back", "manual: approve", "canary analysis failed", `href="/executions/exec-failed"`}},
@@ -216,6 +222,56 @@ func TestPages(t *testing.T) {
 	// The finished execution's page does not listen for updates; the waiting one does.
 	if _, body := r.get("/executions/exec-failed"); strings.Contains(body, "data-live=") {
 		t.Errorf("a finished execution's page should not open a stream")
+	}
+}
+
+// The confirmation page fixes the environment chosen on the application
+// page; one the application is not in, or none, is refused.
+func TestRollbackConfirmationNeedsItsEnvironment(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for _, q := range []string{"?environment=staging", ""} {
+		code, body := r.get("/applications/checkout/rollback" + q)
+		if code != http.StatusBadRequest || !strings.Contains(body, "Nothing to roll back") || strings.Contains(body, "Yes, roll back") {
+			t.Errorf("GET rollback%s = %d, want 400 naming the environment:\n%s", q, code, body)
+		}
+	}
+	if _, body := r.get("/applications/checkout/rollback?environment=prod"); strings.Contains(body, `id="rb-env"`) {
+		t.Errorf("the confirmation page lets the environment be typed")
+	}
+}
+
+// A running canary offers Promote fully and Abort, with the execution's
+// version so a repeat does nothing; a judgment's buttons are Approve and
+// Reject with the stage named beside them, not in the label.
+func TestCanaryControls(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	pl, err := r.st.PipelineGet(ctx, "checkout-canary")
+	must(t, err)
+	out, _ := json.Marshal(map[string]any{"summary": "step 5/9: canary 25%", "environment": "prod", "version": "v5", "step": 4, "steps": 9})
+	must(t, r.st.ExecutionInsert(ctx, &model.Execution{ID: "exec-canary", Pipeline: pl.Name, Application: "checkout", Status: model.ExecutionRunning,
+		Params: map[string]string{"version": "v5"}, Spec: *pl, CreatedAt: t0.Add(3 * time.Minute),
+		Stages: []model.Stage{
+			{Name: "canary", Type: model.StageDeploy, Status: model.StageRunning, Attempt: 1, Output: out, StartedAt: ptr(t0.Add(3 * time.Minute))},
+			{Name: "approve", Type: model.StageJudgment, Status: model.StagePending},
+		}}))
+	code, body := r.get("/executions/exec-canary")
+	if code != http.StatusOK {
+		t.Fatalf("GET = %d", code)
+	}
+	for _, w := range []string{`data-api="/api/v1/executions/exec-canary/promote"`, `formaction="/executions/exec-canary/abort"`,
+		">Promote fully</button>", ">Abort</button>", `name="version" value="0"`, `name="stage" value="canary"`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the running canary's page lacks %q", w)
+		}
+	}
+	if strings.Contains(body, "Retry from") {
+		t.Errorf("a running execution offers a retry")
+	}
+	if _, body := r.get("/executions/exec-waiting"); strings.Contains(body, "Promote fully") || strings.Contains(body, "Approve approve") {
+		t.Errorf("the judgment's page offers canary controls or repeats the stage name in the button")
 	}
 }
 

@@ -344,6 +344,8 @@ async function main() {
       await page.locator(`a[href="/executions/${gated.id}"]`).first().waitFor({ timeout: 30000 });
       const r = await page.evaluate(() => window.__refetch);
       assert(r.n >= 1 && r.most === 1, `refetches ${JSON.stringify(r)}: want at least one, never two at once`);
+      // It says it waits for a person, not just "running".
+      await page.getByText(/waiting for approval: stage approve/).first().waitFor({ timeout: 30000 });
     });
 
     await check('an execution waiting for judgment shows Approve and Reject', async () => {
@@ -351,8 +353,9 @@ async function main() {
       await page.goto(base + '/');
       await page.locator(`a[href="/executions/${gated.id}"]`).first().click();
       await page.waitForURL(`**/executions/${gated.id}`);
-      await page.getByRole('button', { name: 'Approve approve' }).waitFor();
-      await page.getByRole('button', { name: 'Reject' }).waitFor();
+      await page.getByRole('button', { name: 'Approve stage approve' }).waitFor();
+      await page.getByRole('button', { name: 'Reject stage approve' }).waitFor();
+      assert(await page.getByText('Approve approve').count() === 0, 'the button repeats the stage name');
       assert(await page.locator('#exec-status').textContent() === 'running', 'status should be running');
       await page.getByText('Waiting for a person to approve or reject stage approve').waitFor();
       await page.getByText('● live').waitFor();
@@ -361,8 +364,10 @@ async function main() {
 
     await check('Approve finishes the execution live, without a reload', async () => {
       await page.evaluate(() => { window.__notReloaded = true; });
-      await page.getByRole('button', { name: 'Approve approve' }).click();
+      await page.getByRole('button', { name: 'Approve stage approve' }).click();
       await page.waitForFunction(() => document.getElementById('exec-status')?.textContent === 'succeeded', null, { timeout: 60000 });
+      // "Decision sent." goes once the execution has moved on.
+      await page.waitForFunction(() => { const s = document.getElementById('action-status'); return !s || s.hidden || !s.textContent.includes('Decision sent'); }, null, { timeout: 10000 });
       assert(await page.evaluate(() => window.__notReloaded === true), 'the page was reloaded');
       await page.locator('li[data-stage="deploy"][data-status="succeeded"]').waitFor();
       await page.getByText(/Succeeded: approved by token:local-/).waitFor();
@@ -406,6 +411,7 @@ async function main() {
       await page.getByRole('button', { name: 'Roll back local…' }).click();
       await page.getByText('Rollback started').waitFor();
       assert(question.includes('Roll back sample in local'), `confirm dialog said ${JSON.stringify(question)}`);
+      assert(question.includes('returns traffic to v2'), `the confirm dialog does not say which version: ${JSON.stringify(question)}`);
       await page.locator('.box[data-version="v2"][data-weight="100"]').waitFor({ timeout: 60000 });
       await page.locator('.box[data-version="v3"][data-weight="0"]').waitFor();
       await page.locator('tr[data-group="sample-v003"]').getByText('rolled back').waitFor();
@@ -444,6 +450,7 @@ async function main() {
       assert(scrollW <= clientW, `the analysis page is ${scrollW}px wide in a ${clientW}px window`);
       await shot(page, 'analysis');
       await page.goto(`${base}/executions/${canary.id}`);
+      await page.getByRole('button', { name: /Retry from stage/ }).waitFor();
       await shot(page, 'execution-failed');
     });
 

@@ -145,6 +145,22 @@ func (q *queries) ExecutionSetStatus(ctx context.Context, params store.Execution
 		query("ExecutionStatus"), sql.Named("id", params.ID))
 }
 
+// ExecutionReopen makes an ended execution running again (a retry).
+func (q *queries) ExecutionReopen(ctx context.Context, params store.ExecutionReopenParams) error {
+	what, err := params.Check()
+	if err != nil {
+		return err
+	}
+	res, err := q.write.ExecContext(ctx, query("ExecutionReopen"),
+		sql.Named("id", params.ID),
+		sql.Named("from", jsonArray(params.From)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return q.checkGuarded(ctx, res, what, fmt.Sprintf("one of %v", params.From),
+		query("ExecutionStatus"), sql.Named("id", params.ID))
+}
+
 // checkGuarded turns a guarded write that changed no row into ErrNotFound
 // (the row is missing) or ErrConflict (it is in another state). statusQuery
 // describes the row's state as one text column.

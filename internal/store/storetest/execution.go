@@ -42,6 +42,26 @@ func testExecution(t *testing.T, d Driver) {
 		}
 	})
 
+	t.Run("Reopen", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
+		failed := []model.ExecutionStatus{model.ExecutionFailed, model.ExecutionCanceled}
+		// A running execution is not reopened: the write is guarded.
+		wantErrIs(t, b.store.ExecutionReopen(b.ctx, store.ExecutionReopenParams{ID: "exec-1", From: failed}), store.ErrConflict)
+		ended := t0.Add(time.Minute)
+		must(t, b.store.ExecutionSetStatus(b.ctx, store.ExecutionSetStatusParams{
+			ID: "exec-1", From: []model.ExecutionStatus{model.ExecutionRunning}, To: model.ExecutionFailed, Reason: "boom", EndedAt: &ended,
+		}))
+		must(t, b.store.ExecutionReopen(b.ctx, store.ExecutionReopenParams{ID: "exec-1", From: failed}))
+		got, err := b.store.ExecutionGet(b.ctx, "exec-1")
+		must(t, err)
+		if got.Status != model.ExecutionRunning || got.Reason != "" || got.EndedAt != nil {
+			t.Fatalf("after reopen: status %s, reason %q, ended %v; want running, no reason, no end", got.Status, got.Reason, got.EndedAt)
+		}
+		wantErrIs(t, b.store.ExecutionReopen(b.ctx, store.ExecutionReopenParams{ID: "exec-1", From: failed}), store.ErrConflict)
+	})
+
 	t.Run("DuplicateID", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)

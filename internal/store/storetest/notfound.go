@@ -30,6 +30,9 @@ func testNotFound(t *testing.T, d Driver) {
 				ID: "nope", From: []model.ExecutionStatus{model.ExecutionRunning}, To: model.ExecutionCanceled,
 			})
 		},
+		"ExecutionReopen": func() error {
+			return b.store.ExecutionReopen(b.ctx, store.ExecutionReopenParams{ID: "nope", From: []model.ExecutionStatus{model.ExecutionFailed}})
+		},
 		"StageUpdate": func() error {
 			return b.store.StageUpdate(b.ctx, store.StageUpdateParams{
 				Stage: &model.Stage{ExecutionID: "exec-1", Name: "nope", Status: model.StageRunning},

@@ -10,6 +10,13 @@
 
   function setLive(text) { if (liveState) liveState.textContent = text; }
 
+  // sayState is the execution's state (its status and every stage's) when
+  // a message was said; a message about an action is cleared once the state
+  // moves on, so "Decision sent" never outlives the decision.
+  let sayState = null;
+  let lastState = null;
+  let saidBox = null;
+
   // say shows an action's outcome: in the form's own status line when it
   // has one (next to what the person is looking at), else at the top.
   function say(html, isError, form) {
@@ -18,6 +25,17 @@
     box.hidden = false;
     box.classList.toggle('error', !!isError);
     box.innerHTML = html;
+    saidBox = box;
+    sayState = isError ? null : lastState;
+  }
+
+  function clearSaidWhenMoved(exec) {
+    lastState = exec.status + '|' + (exec.stages || []).map(s => s.name + ':' + s.status).join(',');
+    if (sayState !== null && saidBox && lastState !== sayState) {
+      saidBox.hidden = true;
+      saidBox.innerHTML = '';
+      sayState = null;
+    }
   }
 
   // The deploy form's pipeline dropdown shows names only; the hint under
@@ -116,6 +134,7 @@
     // /api/v1/executions/{id}/stream: the whole execution on every change.
     es.addEventListener('execution', ev => {
       const exec = JSON.parse(ev.data);
+      clearSaidWhenMoved(exec);
       const badge = document.getElementById('exec-status');
       if (badge && badge.dataset.status !== exec.status) {
         badge.textContent = exec.status;
@@ -160,7 +179,7 @@
     try {
       new FormData(form).forEach((v, k) => {
         if (v === '') return;
-        body[k] = k === 'params' ? parseParams(v) : v;
+        body[k] = k === 'params' ? parseParams(v) : k === 'version' ? Number(v) : v;
       });
     } catch (err) {
       say(esc(err.message), true, form);
@@ -182,6 +201,10 @@
       }
       if (!res.ok) {
         say('Not done: ' + esc(data.error || res.statusText) + (data.errors ? '<br>' + data.errors.map(esc).join('<br>') : ''), true, form);
+        return;
+      }
+      if (form.dataset.then === 'reload') {
+        location.reload(); // a retried execution runs again: follow it live
         return;
       }
       if (form.dataset.then === 'navigate' && data.id) {

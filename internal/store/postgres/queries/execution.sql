@@ -42,6 +42,12 @@ UPDATE execution
 SET status = @to, reason = @reason, ended_at = coalesce(@ended_at, ended_at)
 WHERE id = @id AND status = ANY(@from::text[]);
 
+-- name: ExecutionReopen
+-- A retry: the ended execution runs again.
+UPDATE execution
+SET status = 'running', reason = '', ended_at = NULL
+WHERE id = @id AND status = ANY(@from::text[]);
+
 -- name: ExecutionLock
 -- Locks the execution's row for the rest of the transaction and counts the
 -- change; the caller compares the version before it with its snapshot's.

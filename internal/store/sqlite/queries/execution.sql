@@ -42,6 +42,12 @@ UPDATE execution
 SET status = @to, reason = @reason, ended_at = coalesce(@ended_at, ended_at)
 WHERE id = @id AND status IN (SELECT value FROM json_each(@from));
 
+-- name: ExecutionReopen
+-- A retry: the ended execution runs again.
+UPDATE execution
+SET status = 'running', reason = '', ended_at = NULL
+WHERE id = @id AND status IN (SELECT value FROM json_each(@from));
+
 -- name: ExecutionLock
 -- Locks the execution for the rest of the transaction (the row lock on
 -- PostgreSQL) and counts the change; the caller compares the version before
