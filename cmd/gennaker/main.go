@@ -79,7 +79,7 @@ func newRoot() *cobra.Command {
 		newJudgeCmd(g, "approve"), newJudgeCmd(g, "reject"), newCancelCmd(g),
 		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g), newOfflineJudgeCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newContextCmd(g), newWhoamiCmd(g), newUICmd(g), newTokenCmd(g), newAuditCmd(g),
-		newFrontDoorCmd(),
+		newFrontDoorCmd(), newDeleteCmd(g),
 	)
 	addDeployCommands(root, g)
 	return root

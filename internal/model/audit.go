@@ -36,6 +36,7 @@ const (
 	AuditApprove     AuditAction = "stage.approve"    // a waiting stage was approved (judgment, canary promote)
 	AuditReject      AuditAction = "stage.reject"     // a waiting stage was rejected (judgment, canary abort)
 	AuditCancel      AuditAction = "execution.cancel" // an execution was canceled
+	AuditDelete      AuditAction = "config.delete"    // an application, environment or pipeline was deleted, with what it ran
 	AuditLogin       AuditAction = "login"            // a browser session was opened
 	AuditLogout      AuditAction = "logout"           // a browser session was closed
 	AuditLoginLink   AuditAction = "login.link"       // a one-time login link was issued
