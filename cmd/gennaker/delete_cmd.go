@@ -104,6 +104,15 @@ func printDeletion(w io.Writer, res *deletion.Result) {
 		return
 	}
 	fmt.Fprintf(w, "deleted %s\n", strings.Join(res.Deleted.Objects, ", "))
-	fmt.Fprintf(w, "  stopped %d server groups, took down %d front doors, removed %d executions, %d server group records, %d seconds of traffic\n",
-		len(res.ServerGroups), len(res.FrontDoors), res.Deleted.Executions, res.Deleted.ServerGroups, res.Deleted.TrafficSeconds)
+	fmt.Fprintf(w, "  stopped %s, took down %s; removed %s, %s, %s\n",
+		plural(int64(len(res.ServerGroups)), "server group"), plural(int64(len(res.FrontDoors)), "front door"),
+		plural(res.Deleted.Executions, "execution"), plural(res.Deleted.ServerGroups, "server group record"),
+		plural(res.Deleted.TrafficSeconds, "second")+" of traffic")
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
