@@ -38,7 +38,7 @@ type RunningError struct {
 }
 
 func (e *RunningError) Error() string {
-	return fmt.Sprintf("%s has running executions (%s): cancel them (`gennaker cancel ID`) or wait for them to end, then delete it again",
+	return fmt.Sprintf("%s has running executions (%s): wait for them to end or cancel them (`gennaker cancel ID`), then delete it again; `gennaker delete --force` cancels them first",
 		e.Object, strings.Join(e.Executions, ", "))
 }
 
