@@ -48,14 +48,11 @@ func (s *Server) deleteObject(kind string) http.HandlerFunc {
 			s.failAction(w, r, e, errNotImplemented)
 			return
 		}
-		res, err := s.cfg.Deleter.Delete(r.Context(), deletion.Request{Kind: kind, Name: name, DryRun: dryRun, Force: force, Actor: principal(r).Actor()})
+		// The ok entry is appended in the transaction that removes the records.
+		res, err := s.cfg.Deleter.Delete(r.Context(), deletion.Request{Kind: kind, Name: name, DryRun: dryRun, Force: force, Actor: principal(r).Actor(), Audit: e})
 		if err != nil {
 			s.failAction(w, r, e, err)
 			return
-		}
-		if e != nil {
-			s.cfg.Audit.Record(r.Context(), *e, model.AuditOK, map[string]any{"force": force, "deleted": res.Deleted, "canceled": res.Canceled,
-				"serverGroups": res.ServerGroups, "frontDoors": res.FrontDoors})
 		}
 		writeJSON(w, http.StatusOK, res)
 	}

@@ -2,6 +2,7 @@ package deletion
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,6 +40,10 @@ type Request struct {
 	// Force cancels the running executions first instead of refusing.
 	Force bool
 	Actor string
+	// Audit, when set, is the audit entry of the deletion: it is appended,
+	// with outcome ok and what was removed, in the transaction that removes
+	// the records.
+	Audit *model.AuditEntry
 }
 
 // Result is what a deletion did (or, with DryRun, would do).
@@ -100,7 +105,18 @@ func (s *Service) Delete(ctx context.Context, req Request) (*Result, error) {
 	if err := s.teardown(ctx, res.Plan); err != nil {
 		return nil, fmt.Errorf("stopping what %s runs: %w: nothing was removed; fix the cause and delete again", plan.Object, err)
 	}
-	deleted, err := s.Store.ConfigDelete(ctx, store.ConfigDeleteParams{Kind: req.Kind, Name: req.Name})
+	params := store.ConfigDeleteParams{Kind: req.Kind, Name: req.Name}
+	if req.Audit != nil {
+		e := *req.Audit
+		e.Outcome = model.AuditOK
+		e.Detail = mustJSON(map[string]any{"force": req.Force, "canceled": res.Canceled, "serverGroups": res.ServerGroups,
+			"frontDoors": res.FrontDoors, "objects": res.Objects, "executions": res.Executions})
+		if e.Time.IsZero() {
+			e.Time = s.now()
+		}
+		params.Audit = &e
+	}
+	deleted, err := s.Store.ConfigDelete(ctx, params)
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +282,14 @@ func (s *Service) teardown(ctx context.Context, p Plan) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // maps of strings and numbers always marshal
+	}
+	return b
 }
 
 func describe(d store.DeleteResult) string {

@@ -119,9 +119,14 @@ func TestDeleteApplication(t *testing.T) {
 		s, td := newService(t)
 		force := req
 		force.Force = true
+		force.Audit = &model.AuditEntry{Actor: "token:tester", Action: model.AuditDelete, Object: "Application/hello", Application: "hello"}
 		res, err := s.Delete(t.Context(), force)
 		if err != nil {
 			t.Fatal(err)
+		}
+		entries, err := s.Store.AuditList(t.Context(), store.AuditListParams{Application: "hello"})
+		if err != nil || len(entries) != 1 || entries[0].Outcome != model.AuditOK {
+			t.Errorf("audit entries %+v (%v), want one ok entry of the deletion", entries, err)
 		}
 		if !slices.Equal(res.Canceled, []string{"e1"}) {
 			t.Errorf("canceled %v, want [e1]", res.Canceled)

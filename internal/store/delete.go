@@ -13,6 +13,10 @@ type ConfigDeleteParams struct {
 	// Kind is model.KindApplication, model.KindEnvironment or model.KindPipeline.
 	Kind string
 	Name string
+	// Audit, when set, is appended to the audit log in the deletion's
+	// transaction (AuditAppend), so the log has the deletion exactly when
+	// it happened.
+	Audit *model.AuditEntry
 }
 
 // DeleteResult says what ConfigDelete removed.

@@ -57,6 +57,11 @@ func (q *queries) ConfigDelete(ctx context.Context, params store.ConfigDeletePar
 			res.Add(st.Count, tag.RowsAffected())
 		}
 		res.Objects = append([]string{object}, res.Objects...)
+		if params.Audit != nil {
+			if err := q.AuditAppend(ctx, params.Audit); err != nil {
+				return fmt.Errorf("delete %s: audit: %w", object, err)
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -163,12 +163,21 @@ func testDelete(t *testing.T, d Driver) {
 		b := setup(t, d)
 		deleteWorld(t, b)
 		insertExecution(t, b, newExecution("exec-run", "checkout", "ship-checkout", t0))
-		_, err := b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindPipeline, Name: "ship-checkout"})
+		_, err := b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindPipeline, Name: "ship-checkout",
+			Audit: &model.AuditEntry{Time: t0, Actor: "token:tester", Action: model.AuditDelete, Application: "checkout", Outcome: model.AuditOK}})
 		wantRunningRefusal(t, err, "exec-run")
 		endExecution(t, b, "exec-run")
-		res, err := b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindPipeline, Name: "ship-checkout"})
+		entry := &model.AuditEntry{Time: t0, Actor: "token:tester", Action: model.AuditDelete, Object: "Pipeline/ship-checkout",
+			Application: "checkout", Outcome: model.AuditOK, Detail: []byte(`{"force":false}`)}
+		res, err := b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindPipeline, Name: "ship-checkout", Audit: entry})
 		must(t, err)
 		wantNames(t, "deleted", res.Objects, "Pipeline/ship-checkout")
+		// The audit entry is in the log once, written with the deletion.
+		entries, err := b.store.AuditList(b.ctx, store.AuditListParams{Application: "checkout"})
+		must(t, err)
+		if len(entries) != 1 || entries[0].Action != model.AuditDelete || entries[0].Object != "Pipeline/ship-checkout" {
+			t.Errorf("audit entries after the deletion: %+v, want the one config.delete", entries)
+		}
 		if _, err := b.store.PipelineGet(b.ctx, "ship-checkout"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("the deleted pipeline: %v, want ErrNotFound", err)
 		}
