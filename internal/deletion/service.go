@@ -68,8 +68,14 @@ type Service struct {
 	Sleep func(context.Context, time.Duration) error
 }
 
-// ErrBlocked refuses a deletion that would leave config pointing at nothing.
-var ErrBlocked = errors.New("cannot delete")
+// BlockedError refuses a deletion that would leave config pointing at
+// nothing (a pipeline deploying to a deleted environment). It wraps
+// store.ErrConflict (the API answers 409).
+type BlockedError struct{ Object, Why string }
+
+func (e *BlockedError) Error() string { return "cannot delete " + e.Object + ": " + e.Why }
+
+func (e *BlockedError) Unwrap() error { return store.ErrConflict }
 
 // Delete plans the deletion and, unless req.DryRun, carries it out.
 func (s *Service) Delete(ctx context.Context, req Request) (*Result, error) {
@@ -86,7 +92,7 @@ func (s *Service) Delete(ctx context.Context, req Request) (*Result, error) {
 		return res, nil
 	}
 	if plan.Blocked != "" {
-		return nil, fmt.Errorf("%w %s: %s", ErrBlocked, plan.Object, plan.Blocked)
+		return nil, &BlockedError{Object: plan.Object, Why: plan.Blocked}
 	}
 	if len(plan.Running) > 0 {
 		if !req.Force {
