@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -162,4 +163,19 @@ func TestDeleteApplication(t *testing.T) {
 			t.Errorf("deleting again: %v", err)
 		}
 	})
+}
+
+// An environment a pipeline deploys to is refused as a conflict (409),
+// saying which pipelines, and nothing is stopped.
+func TestDeleteEnvironmentBlockedByPipeline(t *testing.T) {
+	t.Parallel()
+	s, td := newService(t)
+	_, err := s.Delete(t.Context(), Request{Kind: model.KindEnvironment, Name: "local", Force: true})
+	var be *BlockedError
+	if !errors.As(err, &be) || !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "pipelines [hello-release] deploy to environment local") {
+		t.Fatalf("deleting an environment a pipeline deploys to: %v, want a BlockedError (ErrConflict) naming hello-release", err)
+	}
+	if len(td.calls) > 0 {
+		t.Errorf("a blocked deletion stopped %v", td.calls)
+	}
 }
