@@ -78,14 +78,14 @@ func (tr *tourRun) checkCleanedUp() {
 // tourRun is the reader's shell: a working directory, the environment, the
 // server and the loops started with &, and the watches following executions.
 type tourRun struct {
-	t                 *testing.T
-	dir, bin          string
-	api, frontDoor    string
-	env               []string
-	execID, lastExit  string
-	serverLog         syncBuffer
-	watches           []*watch
-	stopTraffic       func()
+	t                *testing.T
+	dir, bin         string
+	api, frontDoor   string
+	env              []string
+	execID, lastExit string
+	serverLog        syncBuffer
+	watches          []*watch
+	stopTraffic      func()
 }
 
 // watch is a `--watch` command running in the reader's other terminal.
