@@ -69,6 +69,14 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("GET /api/v1/executions/{id}/analysis", readExec, s.analysis)
 	rt.HandleFunc("POST /api/v1/executions/{id}/analysis/replay", readExec, s.replayAnalysis)
 
+	// Deleting removes the object with what it runs (?dryRun=true lists it).
+	deleteOn := func(on Target, narrowed string) Access {
+		return Access{Perm: auth.PermAdmin, On: on, Narrowed: narrowed, Action: model.AuditDelete}
+	}
+	rt.HandleFunc("DELETE /api/v1/applications/{name}", deleteOn(OnAppPath, ""), s.deleteObject(model.KindApplication))
+	rt.HandleFunc("DELETE /api/v1/pipelines/{name}", deleteOn(OnPipelinePath, ""), s.deleteObject(model.KindPipeline))
+	rt.HandleFunc("DELETE /api/v1/environments/{name}", deleteOn(OnGlobal, "admin over everything: an environment is shared by every application"), s.deleteObject(model.KindEnvironment))
+
 	rt.HandleFunc("GET /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "tokens within the caller's admin scope, and the caller's own"}, s.listTokens)
 	rt.HandleFunc("POST /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over the new token's scope", Action: model.AuditTokenCreate}, s.createToken)
 	rt.HandleFunc("DELETE /api/v1/tokens/{name}", Access{On: OnCaller, Narrowed: "admin over the token's scope, its creator, or the token itself", Action: model.AuditTokenRevoke}, s.revokeToken)

@@ -15,6 +15,7 @@ import (
 	"github.com/gennaker/gennaker/internal/audit"
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/authn"
+	"github.com/gennaker/gennaker/internal/deletion"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
@@ -43,6 +44,11 @@ type Deployer interface {
 	Adopt(ctx context.Context, req deploy.AdoptRequest) (*model.ServerGroup, error)
 }
 
+// Deleter is what the API asks of the deletion service.
+type Deleter interface {
+	Delete(ctx context.Context, req deletion.Request) (*deletion.Result, error)
+}
+
 // Validator checks a config set against what is stored, returning positioned errors.
 type Validator func(cfg model.Config, existing model.Config) error
 
@@ -51,6 +57,9 @@ type Config struct {
 	Store    store.Store
 	Engine   Engine
 	Deployer Deployer
+	// Deleter deletes applications, environments and pipelines (nil: those
+	// routes answer 501).
+	Deleter  Deleter
 	Validate Validator
 	// CheckTargets checks environments' targets (nil: nothing is checked).
 	CheckTargets TargetChecker

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/api"
+	"github.com/gennaker/gennaker/internal/deletion"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -382,4 +383,25 @@ func (c *Client) watchOnce(ctx context.Context, id string, fn func(*model.Execut
 // Replay judges an execution's stored analysis again with another config.
 func (c *Client) Replay(ctx context.Context, id string, cfg model.AnalysisSpec, out any) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/analysis/replay", cfg, out)
+}
+
+// Delete deletes an application, environment or pipeline (kind is
+// model.KindApplication, KindEnvironment or KindPipeline) with what it
+// runs; dryRun only answers with what would be removed, force cancels
+// running executions first.
+func (c *Client) Delete(ctx context.Context, kind, name string, dryRun, force bool) (*deletion.Result, error) {
+	paths := map[string]string{model.KindApplication: "applications", model.KindEnvironment: "environments", model.KindPipeline: "pipelines"}
+	q := url.Values{}
+	if dryRun {
+		q.Set("dryRun", "true")
+	}
+	if force {
+		q.Set("force", "true")
+	}
+	path := "/api/v1/" + paths[kind] + "/" + url.PathEscape(name)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out deletion.Result
+	return &out, c.do(ctx, http.MethodDelete, path, nil, &out)
 }

@@ -241,8 +241,24 @@ func waitingStage(exec *model.Execution, name string) (*model.Stage, error) {
 		}
 		return nil, fmt.Errorf("%w: stage %q of execution %s is %s", ErrNotWaiting, name, exec.ID, findStage(exec, name).Status)
 	default:
-		return nil, fmt.Errorf("%w: execution %s (%s)", ErrNotWaiting, exec.ID, stageSummary(exec))
+		return nil, fmt.Errorf("%w: execution %s (%s)%s", ErrNotWaiting, exec.ID, stageSummary(exec), notWaitingHint(exec))
 	}
+}
+
+// notWaitingHint says, for an execution still running, how long to wait
+// before a judgment can be given, and how to see when.
+func notWaitingHint(exec *model.Execution) string {
+	if exec.Status.Terminal() {
+		return ""
+	}
+	hint := fmt.Sprintf(": wait until a stage waits for approval (follow it with `gennaker execution %s --watch`)", exec.ID)
+	for _, st := range exec.Stages {
+		if st.Status == model.StageRunning && st.WakeAt != nil {
+			hint += fmt.Sprintf("; stage %s runs until about %s UTC", st.Name, st.WakeAt.UTC().Format("15:04:05"))
+			break
+		}
+	}
+	return hint
 }
 
 func stageSummary(exec *model.Execution) string {

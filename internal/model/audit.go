@@ -40,6 +40,7 @@ const (
 	AuditPromote     AuditAction = "stage.promote"    // a running canary was promoted at once (its remaining steps skipped)
 	AuditAbort       AuditAction = "stage.abort"      // a running canary was aborted: traffic back on the stable version
 	AuditRetry       AuditAction = "execution.retry"  // a failed or canceled execution was run again from a stage
+	AuditDelete      AuditAction = "config.delete"    // an application, environment or pipeline was deleted, with what it ran
 	AuditLogin       AuditAction = "login"            // a browser session was opened
 	AuditLogout      AuditAction = "logout"           // a browser session was closed
 	AuditLoginLink   AuditAction = "login.link"       // a one-time login link was issued

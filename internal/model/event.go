@@ -27,6 +27,10 @@ const (
 	// the instance count where traffic follows replica counts; Detail says
 	// what the split really is and how many instances would meet it.
 	EventTrafficApproximated EventKind = "traffic_approximated"
+	// EventDeleted: an application, environment or pipeline was deleted
+	// (`gennaker delete`), after what it ran was stopped; Detail says what
+	// was removed.
+	EventDeleted EventKind = "deleted"
 )
 
 // Event is one record of the delivery log. Events are never updated.

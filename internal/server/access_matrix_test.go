@@ -154,6 +154,16 @@ var matrix = map[string][]probe{
 		{request: jsonReq("POST", "/api/v1/tokens", `{"name":"made-{caller}","role":"viewer","scope":{"team":"payments"}}`), allow: adminPay},
 		{request: jsonReq("POST", "/api/v1/tokens", `{"name":"wide-{caller}","role":"viewer"}`), allow: adminAll},
 	},
+	// A dry run: the same authorization as a deletion, and the fixtures stay.
+	"DELETE /api/v1/applications/{name}": {
+		{request: jsonReq("DELETE", "/api/v1/applications/checkout?dryRun=true", ""), allow: adminPay},
+		{request: jsonReq("DELETE", "/api/v1/applications/search-api?dryRun=true", ""), allow: adminAll},
+	},
+	"DELETE /api/v1/pipelines/{name}": {
+		{request: jsonReq("DELETE", "/api/v1/pipelines/checkout-staging?dryRun=true", ""), allow: adminPay},
+		{request: jsonReq("DELETE", "/api/v1/pipelines/search-prod?dryRun=true", ""), allow: adminAll},
+	},
+	"DELETE /api/v1/environments/{name}": {{request: jsonReq("DELETE", "/api/v1/environments/staging?dryRun=true", ""), allow: adminAll}},
 	"DELETE /api/v1/tokens/{name}": {
 		{request: func(t *testing.T, fx *fixtures) (string, string, string, string) {
 			return http.MethodDelete, "/api/v1/tokens/" + fx.newToken(t, `{"role":"viewer","scope":{"application":"checkout"}}`), "", ""

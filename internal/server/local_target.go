@@ -16,7 +16,25 @@ type localTarget struct {
 	p *local.Provider
 }
 
-var _ stage.Target = localTarget{}
+var (
+	_ stage.Target        = localTarget{}
+	_ stage.DeployChecker = localTarget{}
+)
+
+// CheckDeploy refuses a deploy to an environment without a front door for
+// the application, before any instance starts: the deploy could not route
+// traffic to what it started, nor take it out of traffic to undo it.
+func (localTarget) CheckDeploy(app model.Application, env model.Environment) error {
+	if env.FrontDoors[app.Name] == "" {
+		return noFrontDoor(app, env)
+	}
+	return nil
+}
+
+func noFrontDoor(app model.Application, env model.Environment) error {
+	return fmt.Errorf("environment %s has no front door for %s (spec.frontDoors.%s is not set): add `frontDoors: {%s: 127.0.0.1:PORT}` to the spec of Environment %s, with a free PORT, and apply it",
+		env.Name, app.Name, app.Name, app.Name, env.Name)
+}
 
 // refOf names sg on the local target: names count per environment.
 func refOf(sg model.ServerGroup) local.GroupRef {
@@ -49,7 +67,7 @@ func (t localTarget) Destroy(ctx context.Context, sg model.ServerGroup) error {
 func (t localTarget) Route(ctx context.Context, app model.Application, env model.Environment, routes []stage.Route) error {
 	addr := env.FrontDoors[app.Name]
 	if addr == "" {
-		return fmt.Errorf("environment %s has no front door for %s: add `frontDoors: {%s: 127.0.0.1:PORT}` to its spec", env.Name, app.Name, app.Name)
+		return noFrontDoor(app, env)
 	}
 	fd := local.FrontDoor{Application: app.Name, Environment: env.Name, Address: addr, Sticky: env.StickySessions}
 	for _, r := range routes {

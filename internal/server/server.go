@@ -22,6 +22,7 @@ import (
 	"github.com/gennaker/gennaker/internal/audit"
 	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/config"
+	"github.com/gennaker/gennaker/internal/deletion"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
@@ -157,6 +158,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
+	deletes := &deletion.Service{Store: st, Teardown: teardown{local: prov, targets: targets}, Canceler: eng, Log: log.With("component", "delete")}
 
 	tr, err := newTransport(opts)
 	if err != nil {
@@ -177,7 +179,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	handler := api.New(api.Config{
-		Store: st, Engine: eng, Deployer: deploys, Logger: log, Registry: reg,
+		Store: st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {

@@ -74,7 +74,11 @@ type deployState struct {
 	AbortNext   int            `json:"abortNext,omitempty"`
 	AbortErrors int            `json:"abortErrors,omitempty"`
 	FailReason  string         `json:"failReason,omitempty"`
-	Verdicts    []string       `json:"verdicts,omitempty"`
+	// GaveUp is why the abort plan could not run to its end, once the
+	// stage has replaced it with stopping the groups it started that take
+	// no traffic (stopPlan): the stage then fails with this reason.
+	GaveUp   string   `json:"gaveUp,omitempty"`
+	Verdicts []string `json:"verdicts,omitempty"`
 	// RouteSent is when a step last changed the traffic split, until the
 	// target confirms traffic reached the groups it names; nothing else
 	// happens meanwhile (moveConfirm).

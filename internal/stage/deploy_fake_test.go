@@ -38,6 +38,8 @@ type fakeTarget struct {
 	counters      map[string]analysis.Counters
 	// stale makes ConfirmTraffic say traffic has not arrived, in these words.
 	stale string
+	// routeErr makes Route fail with it (a front door that cannot be set).
+	routeErr error
 }
 
 func newFakeTarget() *fakeTarget {
@@ -118,6 +120,9 @@ func (t *fakeTarget) Route(_ context.Context, _ model.Application, _ model.Envir
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.call("Route %v", routes)
+	if t.routeErr != nil {
+		return t.routeErr
+	}
 	t.routes = slices.Clone(routes)
 	return nil
 }

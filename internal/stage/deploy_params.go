@@ -9,10 +9,14 @@ import (
 )
 
 // refused says why a deploy may not start, before it waits for its turn:
-// its version is not a safe token, or it sets variables its application
-// does not let a deploy set. It is "" for a deploy that may go on, and for
-// rollbacks (they add no version and no variable).
+// its target cannot deploy there (DeployChecker), its version is not a
+// safe token, or it sets variables its application does not let a deploy
+// set. It is "" for a deploy that may go on; a rollback is asked only the
+// target's question (it adds no version and no variable).
 func (d *Deploy) refused(in Input, w world) string {
+	if err := checkTarget(w.target, w.app, w.env); err != nil {
+		return err.Error()
+	}
 	if d.Rollback {
 		return ""
 	}

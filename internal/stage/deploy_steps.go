@@ -146,7 +146,14 @@ func (d *Deploy) destroy(ctx context.Context, w world, st *deployState, ref stra
 		return failStep("%v", err)
 	}
 	zero := 0
-	switch nextDestroyMove(*sg) {
+	move := nextDestroyMove(*sg)
+	if st.GaveUp != "" && move == destroyUnroute { // stopPlan: the target refuses routes
+		if sg.Weight > 0 {
+			return failStep("%s takes %d%% of traffic: not stopping it while traffic cannot be routed away", sg.Name, sg.Weight)
+		}
+		move = destroyStop
+	}
+	switch move {
 	case destroyDone:
 		return done()
 	case destroyUnroute:

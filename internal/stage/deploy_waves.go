@@ -58,9 +58,21 @@ func (d *Deploy) runWaves(ctx context.Context, in Input) Result {
 // planWaves splits the environments into waves and starts the first.
 func (d *Deploy) planWaves(ctx context.Context, in Input) Result {
 	spec := in.Spec.Deploy
+	app, err := d.Store.ApplicationGet(ctx, in.Execution.Application)
+	if err != nil {
+		return Failf("application %s: %v", in.Execution.Application, err)
+	}
 	for _, name := range spec.Environments {
-		if _, err := d.Store.EnvironmentGet(ctx, name); err != nil {
+		env, err := d.Store.EnvironmentGet(ctx, name)
+		if err != nil {
 			return Failf("environment %s: %v", name, err)
+		}
+		t, err := d.Targets(*env)
+		if err != nil {
+			return Failf("environment %s: %v", name, err)
+		}
+		if err := checkTarget(t, *app, *env); err != nil { // before any wave starts anything
+			return Failf("%v", err)
 		}
 	}
 	version := resolveVersion(in)

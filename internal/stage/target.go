@@ -44,6 +44,23 @@ type ManifestRenderer interface {
 	Manifests(sg model.ServerGroup, app model.Application) (string, error)
 }
 
+// DeployChecker is a target that can tell, before a deploy or rollback
+// starts anything, that it cannot carry one out in an environment (the
+// local target: the environment has no front door for the application).
+// The deploy stage asks it first and fails with its error, so nothing is
+// started that the stage could not route to or undo.
+type DeployChecker interface {
+	CheckDeploy(app model.Application, env model.Environment) error
+}
+
+// checkTarget asks t whether it can deploy app to env, when it can tell.
+func checkTarget(t Target, app model.Application, env model.Environment) error {
+	if c, ok := t.(DeployChecker); ok {
+		return c.CheckDeploy(app, env)
+	}
+	return nil
+}
+
 // Route sends Weight percent of an application's traffic to a server group.
 type Route struct {
 	ServerGroup string

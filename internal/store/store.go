@@ -68,6 +68,17 @@ type Queries interface {
 	// ConfigApply upserts every object of cfg in one transaction and reports
 	// what changed. Objects not in cfg are left alone.
 	ConfigApply(ctx context.Context, cfg model.Config) (ApplyResult, error)
+	// ConfigDelete removes one application, environment or pipeline and
+	// the records that belong to it, in one transaction, and reports what it
+	// removed; ErrNotFound when there is no such object, a *RunningError
+	// (ErrConflict) while an execution it would remove or that deploys
+	// there runs. An application takes its pipelines, executions, server
+	// groups, traffic seconds, leases and outbox changes with it; an
+	// environment its server groups, traffic seconds and leases; a
+	// pipeline only itself (its executions stay as its application's
+	// history). Events and audit entries are never removed. It removes
+	// records only: stopping what the object runs is the caller's, first.
+	ConfigDelete(ctx context.Context, params ConfigDeleteParams) (DeleteResult, error)
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	// ApplicationList returns applications by name, a page at a time when
 	// params.Limit is set.

@@ -231,6 +231,10 @@ func (c *doorControl) answer(req *doorRequest, trusted *bool) (doorReply, bool) 
 		return doorReply{Counters: c.set.snapshot(req.Application)}, false
 	case opSeconds:
 		return doorReply{Seconds: c.set.seconds(req.Application, req.ServerGroup, req.From, req.To)}, false
+	case opForget:
+		c.set.forget(req.Application)
+		c.cfg.Logger.Info("front door closed", "application", req.Application)
+		return doorReply{}, false
 	case opStop:
 		c.cfg.Logger.Info("asked to stop")
 		return doorReply{}, true

@@ -54,6 +54,9 @@ const (
 	opSeconds doorOp = "seconds"
 	// opStop makes the process stop serving and exit.
 	opStop doorOp = "stop"
+	// opForget closes one application's front door (it stops listening)
+	// and forgets its routes and counters: the application was deleted.
+	opForget doorOp = "forget"
 	// opHandover asks for duplicates of the listening sockets (passed over
 	// the socket as SCM_RIGHTS with the reply) and the routes and healthy
 	// instances they serve, for a successor process. The process keeps

@@ -181,6 +181,24 @@ func (s *doorSet) seconds(app, group string, from, to time.Time) map[string][]Se
 
 // close stops every front door: listeners at once, then it waits up to
 // grace for the requests in flight.
+// forget closes app's front door, if it has one, and forgets its routes.
+func (s *doorSet) forget(app string) {
+	s.mu.Lock()
+	door := s.doors[app]
+	ln := s.inherited[app]
+	delete(s.doors, app)
+	delete(s.routes, app)
+	delete(s.sticky, app)
+	delete(s.inherited, app)
+	s.mu.Unlock()
+	if ln != nil {
+		_ = ln.Close()
+	}
+	if door != nil {
+		door.close()
+	}
+}
+
 func (s *doorSet) close(grace time.Duration) {
 	s.mu.Lock()
 	doors := make([]*frontDoor, 0, len(s.doors))

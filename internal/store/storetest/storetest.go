@@ -61,6 +61,7 @@ func Run(t *testing.T, d Driver) {
 		{"Session", testSession},
 		{"LoginLink", testLoginLink},
 		{"Audit", testAudit},
+		{"Delete", testDelete},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

@@ -1,0 +1,63 @@
+-- ConfigDelete: an application, environment or pipeline and the records
+-- that belong to it, in one transaction. Each <Kind>Running lists a few
+-- running executions that refuse the deletion; the deletes follow in the
+-- order ConfigDelete runs them (children before what they name). Events
+-- and audit entries are never deleted.
+
+-- name: ApplicationRunning
+-- FOR UPDATE holds the running executions, so none ends unseen meanwhile.
+SELECT id FROM execution WHERE application = @name::text AND status = 'running' ORDER BY id LIMIT 5 FOR UPDATE;
+
+-- name: EnvironmentRunning
+SELECT e.id FROM execution e JOIN execution_environment ee ON ee.execution_id = e.id
+WHERE ee.environment = @name::text AND e.status = 'running' ORDER BY e.id LIMIT 5 FOR UPDATE OF e;
+
+-- name: PipelineRunning
+SELECT id FROM execution WHERE pipeline = @name::text AND status = 'running' ORDER BY id LIMIT 5 FOR UPDATE;
+
+-- name: ApplicationDeletePipelines
+DELETE FROM pipeline WHERE application = @name::text RETURNING name;
+
+-- name: ApplicationDeleteExecutions
+-- Stages, analysis records and execution_environment rows go with them
+-- (ON DELETE CASCADE).
+DELETE FROM execution WHERE application = @name::text;
+
+-- name: ApplicationDeleteServerGroups
+DELETE FROM server_group WHERE application = @name::text;
+
+-- name: ApplicationDeleteTraffic
+DELETE FROM traffic_second WHERE application = @name::text;
+
+-- name: ApplicationDeleteLeases
+DELETE FROM lease WHERE key LIKE 'deploy/' || @name::text || '/%';
+
+-- name: ApplicationDeleteChanges
+DELETE FROM change WHERE application = @name::text;
+
+-- name: ApplicationDelete
+DELETE FROM application WHERE name = @name::text;
+
+-- name: EnvironmentDeleteServerGroups
+DELETE FROM server_group WHERE environment = @name::text;
+
+-- name: EnvironmentDeleteTraffic
+DELETE FROM traffic_second WHERE environment = @name::text;
+
+-- name: EnvironmentDeleteLeases
+DELETE FROM lease WHERE key LIKE 'deploy/%/' || @name::text;
+
+-- name: EnvironmentDelete
+DELETE FROM environment WHERE name = @name::text;
+
+-- name: PipelineDelete
+DELETE FROM pipeline WHERE name = @name::text;
+
+-- name: ApplicationLock
+SELECT 1 FROM application WHERE name = @name::text FOR UPDATE;
+
+-- name: EnvironmentLock
+SELECT 1 FROM environment WHERE name = @name::text FOR UPDATE;
+
+-- name: PipelineLock
+SELECT 1 FROM pipeline WHERE name = @name::text FOR UPDATE;

@@ -1,0 +1,53 @@
+-- ConfigDelete: an application, environment or pipeline and the records
+-- that belong to it, in one transaction. Each <Kind>Running lists a few
+-- running executions that refuse the deletion; the deletes follow in the
+-- order ConfigDelete runs them (children before what they name). Events
+-- and audit entries are never deleted.
+
+-- name: ApplicationRunning
+SELECT id FROM execution WHERE application = @name AND status = 'running' ORDER BY id LIMIT 5;
+
+-- name: EnvironmentRunning
+SELECT e.id FROM execution e JOIN execution_environment ee ON ee.execution_id = e.id
+WHERE ee.environment = @name AND e.status = 'running' ORDER BY e.id LIMIT 5;
+
+-- name: PipelineRunning
+SELECT id FROM execution WHERE pipeline = @name AND status = 'running' ORDER BY id LIMIT 5;
+
+-- name: ApplicationDeletePipelines
+DELETE FROM pipeline WHERE application = @name RETURNING name;
+
+-- name: ApplicationDeleteExecutions
+-- Stages, analysis records and execution_environment rows go with them
+-- (ON DELETE CASCADE).
+DELETE FROM execution WHERE application = @name;
+
+-- name: ApplicationDeleteServerGroups
+DELETE FROM server_group WHERE application = @name;
+
+-- name: ApplicationDeleteTraffic
+DELETE FROM traffic_second WHERE application = @name;
+
+-- name: ApplicationDeleteLeases
+DELETE FROM lease WHERE key LIKE 'deploy/' || @name || '/%';
+
+-- name: ApplicationDeleteChanges
+DELETE FROM change WHERE application = @name;
+
+-- name: ApplicationDelete
+DELETE FROM application WHERE name = @name;
+
+-- name: EnvironmentDeleteServerGroups
+DELETE FROM server_group WHERE environment = @name;
+
+-- name: EnvironmentDeleteTraffic
+DELETE FROM traffic_second WHERE environment = @name;
+
+-- name: EnvironmentDeleteLeases
+DELETE FROM lease WHERE key LIKE 'deploy/%/' || @name;
+
+-- name: EnvironmentDelete
+DELETE FROM environment WHERE name = @name;
+
+-- name: PipelineDelete
+DELETE FROM pipeline WHERE name = @name;
