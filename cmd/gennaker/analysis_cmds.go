@@ -209,13 +209,13 @@ func stat4(v float64) string { return statG(v, 4) }
 
 // statG prints a recorded statistic with digits significant digits, and the
 // ±MaxFloat64 that records hold for infinity (see analysis.Infinite) as
-// +Inf or -Inf, as the JSON record means it.
+// ∞ or -∞, as the JSON record means it (and as the web UI writes it).
 func statG(v float64, digits int) string {
 	switch analysis.Infinite(v) {
 	case 1:
-		return "+Inf"
+		return "∞"
 	case -1:
-		return "-Inf"
+		return "-∞"
 	}
 	return strconv.FormatFloat(v, 'g', digits, 64)
 }
