@@ -150,6 +150,7 @@ func run(o options) error {
 		ratios = append(ratios, res[true].RPS/res[false].RPS)
 		fmt.Printf("round %d: with/without %.3f\n", r+1, ratios[r])
 	}
+	cancel() // the churn stops before the server does
 	fmt.Printf("median of %d rounds: no tab %.0f req/s, tab %.0f req/s, with/without %.3f (the tab costs %.1f%% of the front door's throughput)\n",
 		o.rounds, harness.Median(without), harness.Median(with), harness.Median(ratios), 100*(1-harness.Median(ratios)))
 	fmt.Printf("load average at end: %s", harness.LoadAvg())
