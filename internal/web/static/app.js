@@ -176,10 +176,13 @@
     const question = (btn && btn.dataset.confirm) || form.dataset.confirm;
     if (question && !window.confirm(question)) return;
     const body = {};
+    // Fields marked data-number go as numbers (an execution's version in
+    // the canary controls); a deploy's version is a string ("v9").
+    const numeric = new Set([...form.querySelectorAll('[data-number]')].map(el => el.name));
     try {
       new FormData(form).forEach((v, k) => {
         if (v === '') return;
-        body[k] = k === 'params' ? parseParams(v) : k === 'version' ? Number(v) : v;
+        body[k] = k === 'params' ? parseParams(v) : numeric.has(k) ? Number(v) : v;
       });
     } catch (err) {
       say(esc(err.message), true, form);
