@@ -293,17 +293,7 @@ func (p *Provider) stopDoors(ctx context.Context) error {
 	p.doors, p.doorRecs = map[string]*doorProcess{}, map[string]doorRecord{}
 	p.mu.Unlock()
 	for _, d := range doors {
-		d.mu.Lock()
-		d.stopping = true
-		d.mu.Unlock()
-		sctx, cancel := context.WithTimeout(ctx, doorCallTimeout)
-		_, err := d.call(sctx, func() doorRequest { return doorRequest{Op: opStop} })
-		cancel()
-		if err != nil || !d.proc.waitExit(ctx, doorDrainGrace+time.Second) {
-			d.proc.terminate(ctx, p.cfg.GracePeriod)
-		}
-		d.disconnect()
-		p.log.Info("front door process stopped", "environment", d.env, "pid", d.proc.pid)
+		p.stopDoorProcess(ctx, d)
 	}
 	for _, rec := range recs {
 		if alive(rec.PID, rec.StartTime) {
@@ -311,4 +301,21 @@ func (p *Provider) stopDoors(ctx context.Context) error {
 		}
 	}
 	return p.saveState()
+}
+
+// stopDoorProcess asks d's process to stop (it drains its front doors),
+// ends it when it does not within the drain grace, and forgets the
+// connection to it.
+func (p *Provider) stopDoorProcess(ctx context.Context, d *doorProcess) {
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	sctx, cancel := context.WithTimeout(ctx, doorCallTimeout)
+	_, err := d.call(sctx, func() doorRequest { return doorRequest{Op: opStop} })
+	cancel()
+	if err != nil || !d.proc.waitExit(ctx, doorDrainGrace+time.Second) {
+		d.proc.terminate(ctx, p.cfg.GracePeriod)
+	}
+	d.disconnect()
+	p.log.Info("front door process stopped", "environment", d.env, "pid", d.proc.pid)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 )
 
 // This file takes down what a deleted application or environment ran on
@@ -71,17 +70,7 @@ func (p *Provider) StopEnvironment(ctx context.Context, env string) error {
 	}
 	p.mu.Unlock()
 	if d != nil {
-		d.mu.Lock()
-		d.stopping = true
-		d.mu.Unlock()
-		sctx, cancel := context.WithTimeout(ctx, doorCallTimeout)
-		_, err := d.call(sctx, func() doorRequest { return doorRequest{Op: opStop} })
-		cancel()
-		if err != nil || !d.proc.waitExit(ctx, doorDrainGrace+time.Second) {
-			d.proc.terminate(ctx, p.cfg.GracePeriod)
-		}
-		d.disconnect()
-		p.log.Info("front door process stopped", "environment", env, "pid", d.proc.pid)
+		p.stopDoorProcess(ctx, d)
 	}
 	if hasRec && alive(rec.PID, rec.StartTime) {
 		(&process{pid: rec.PID, startTime: rec.StartTime, adopted: true}).terminate(ctx, p.cfg.GracePeriod)
