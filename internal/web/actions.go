@@ -96,7 +96,7 @@ func (h *ui) postExecutionAction(w http.ResponseWriter, r *http.Request, form ur
 	case "cancel":
 		body = map[string]any{"reason": form.Get("reason")}
 	default:
-		http.NotFound(w, r)
+		h.notFound(w, r)
 		return
 	}
 	h.forward(w, r, "/api/v1/executions/"+url.PathEscape(id)+"/"+action, body, back)

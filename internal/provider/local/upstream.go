@@ -57,6 +57,7 @@ func newHostClient(host string, readIdle time.Duration) *fasthttp.HostClient {
 		NoDefaultUserAgentHeader:  true, // the client's User-Agent goes as it came
 		DisablePathNormalizing:    true, // the request URI goes as it came
 		MaxConns:                  maxConnsPerInstance,
+		MaxConnWaitTimeout:        dialTimeout, // over MaxConns, a request waits for a free connection
 		MaxIdleConnDuration:       idleTimeout,
 		ReadBufferSize:            upstreamBufferSize,
 		WriteBufferSize:           4 << 10,
