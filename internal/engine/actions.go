@@ -80,7 +80,7 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		}
 		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
 		fillEvent(&ev, exec, "", now)
-		ev.Version, ev.Environment = resolved["version"], soleEnvironment(pl)
+		ev.Version, ev.Environment = resolved["version"], pl.SoleEnvironment()
 		events := []model.Event{ev}
 		if trigger.Kind == "manual" {
 			step := model.Event{Kind: model.EventManualStep, Action: "run", Detail: "ran pipeline " + pl.Name}
@@ -123,20 +123,6 @@ func (e *Engine) checkDeployParams(ctx context.Context, pl model.Pipeline, param
 	return nil
 }
 
-// soleEnvironment is the environment every deploy and rollback stage of pl
-// works on, or "" when there are none or several.
-func soleEnvironment(pl model.Pipeline) string {
-	env := ""
-	for _, s := range pl.Stages {
-		for _, e := range s.Environments() {
-			if env != "" && e != env {
-				return ""
-			}
-			env = e
-		}
-	}
-	return env
-}
 
 // resolveParams checks given parameters against the pipeline's and fills defaults.
 func resolveParams(pl model.Pipeline, given map[string]string) (map[string]string, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
@@ -52,20 +51,9 @@ func startEngine(t *testing.T, runners map[model.StageType]stage.Runner) (*engin
 	return eng, st
 }
 
-func waitStatus(t *testing.T, st store.Store, id string, want model.ExecutionStatus) *model.Execution {
+func waitStatus(t *testing.T, eng *engine.Engine, st store.Store, id string, want model.ExecutionStatus) *model.Execution {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		e, err := st.ExecutionGet(t.Context(), id)
-		must(t, err)
-		if e.Status == want {
-			return e
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("execution is %s (%s), want %s", e.Status, e.Reason, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return waitUntil(t, eng, st, id, string(want), func(e *model.Execution) bool { return e.Status == want })
 }
 
 // A failed execution retried from its failed stage runs that stage again
@@ -80,14 +68,14 @@ func TestRetryRunsAFailedExecutionAgainOnce(t *testing.T) {
 	}}
 	exec, err := eng.StartPipeline(t.Context(), pl, nil, model.Trigger{}, engine.Guard{})
 	must(t, err)
-	failed := waitStatus(t, st, exec.ID, model.ExecutionFailed)
+	failed := waitStatus(t, eng, st, exec.ID, model.ExecutionFailed)
 
 	entry := &model.AuditEntry{Actor: "ada", Action: model.AuditRetry}
 	did, err := eng.Retry(t.Context(), engine.RetryParams{ExecutionID: exec.ID, Actor: "ada", Version: failed.Version, Guard: engine.Guard{Audit: entry}})
 	if err != nil || !did {
 		t.Fatalf("retry: %v, %v; want it done", did, err)
 	}
-	done := waitStatus(t, st, exec.ID, model.ExecutionSucceeded)
+	done := waitStatus(t, eng, st, exec.ID, model.ExecutionSucceeded)
 	if done.EndedAt == nil || done.Stages[1].Status != model.StageSucceeded {
 		t.Fatalf("after the retry: %+v", done)
 	}
@@ -128,25 +116,13 @@ func TestControlPromotesAPausedCanaryOnce(t *testing.T) {
 		Strategy: model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{{Pause: &model.PauseStep{}}}}}}}}}
 	exec, err := eng.StartPipeline(t.Context(), pl, nil, model.Trigger{}, engine.Guard{})
 	must(t, err)
-	deadline := time.Now().Add(20 * time.Second)
-	var seen *model.Execution
-	for {
-		seen, err = st.ExecutionGet(t.Context(), exec.ID)
-		must(t, err)
-		if seen.Stages[0].Status == model.StageWaiting {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the canary never paused")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	seen := waitUntil(t, eng, st, exec.ID, "paused", func(e *model.Execution) bool { return e.Stages[0].Status == model.StageWaiting })
 	p := engine.ControlParams{ExecutionID: exec.ID, Decision: model.DecisionPromote, Actor: "ada", Version: seen.Version}
 	did, err := eng.Control(t.Context(), p)
 	if err != nil || !did {
 		t.Fatalf("promote: %v, %v", did, err)
 	}
-	waitStatus(t, st, exec.ID, model.ExecutionSucceeded)
+	waitStatus(t, eng, st, exec.ID, model.ExecutionSucceeded)
 	if got, _ := c.seen.Load().(string); got != "promote by ada" {
 		t.Fatalf("the canary saw %q, want ada's promote", got)
 	}

@@ -332,7 +332,7 @@ func fillEvent(ev *model.Event, exec *model.Execution, stageName string, now tim
 		ev.Version = exec.Params["version"]
 	}
 	if ev.Environment == "" {
-		ev.Environment = onlyEnvironment(exec.Spec)
+		ev.Environment = exec.Spec.SoleEnvironment()
 	}
 	if ev.Trigger == "" {
 		ev.Trigger = exec.Trigger.Kind
@@ -344,22 +344,6 @@ func fillEvent(ev *model.Event, exec *model.Execution, stageName string, now tim
 		ev.CommitSHA = exec.Trigger.CommitSHA
 		ev.CommitTime = exec.Trigger.CommitTime
 	}
-}
-
-// onlyEnvironment is the one environment an execution's stages change, ""
-// when they change none or several: the environment of its events that do
-// not name their own (started, finished, manual steps).
-func onlyEnvironment(spec model.Pipeline) string {
-	env := ""
-	for _, st := range spec.Stages {
-		for _, e := range st.Environments() {
-			if env != "" && e != env {
-				return ""
-			}
-			env = e
-		}
-	}
-	return env
 }
 
 func findStage(exec *model.Execution, name string) *model.Stage {

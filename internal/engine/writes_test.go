@@ -107,8 +107,15 @@ func (h *hideFirstRead) ServerGroupGet(ctx context.Context, env, name string) (*
 }
 
 // waitEnded waits for the execution's end on the engine's live updates
-// (each one makes it read the execution again) and returns it.
+// and returns it.
 func waitEnded(t *testing.T, eng *engine.Engine, st store.Store, id string) *model.Execution {
+	t.Helper()
+	return waitUntil(t, eng, st, id, "ended", func(e *model.Execution) bool { return e.Status.Terminal() })
+}
+
+// waitUntil reads the execution again on each of the engine's live
+// updates until ok holds, and returns it; what names the wait in a failure.
+func waitUntil(t *testing.T, eng *engine.Engine, st store.Store, id, what string, ok func(*model.Execution) bool) *model.Execution {
 	t.Helper()
 	updates, unsubscribe := eng.Bus().Subscribe()
 	defer unsubscribe()
@@ -118,13 +125,13 @@ func waitEnded(t *testing.T, eng *engine.Engine, st store.Store, id string) *mod
 		if err != nil {
 			t.Fatal(err)
 		}
-		if exec.Status.Terminal() {
+		if ok(exec) {
 			return exec
 		}
 		select {
 		case <-updates:
 		case <-timeout:
-			t.Fatalf("execution %s still %s after 20s: %+v", id, exec.Status, exec.Stages)
+			t.Fatalf("execution %s not %s after 20s: %s (%s) %+v", id, what, exec.Status, exec.Reason, exec.Stages)
 		}
 	}
 }

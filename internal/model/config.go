@@ -169,6 +169,23 @@ func (p Pipeline) Stage(name string) (StageSpec, bool) {
 	return StageSpec{}, false
 }
 
+// SoleEnvironment is the one environment the pipeline's stages change
+// (deploy and rollback stages), "" when they change none or several: the
+// environment of its events that do not name their own (started, finished,
+// manual steps).
+func (p Pipeline) SoleEnvironment() string {
+	env := ""
+	for _, st := range p.Stages {
+		for _, e := range st.Environments() {
+			if env != "" && e != env {
+				return ""
+			}
+			env = e
+		}
+	}
+	return env
+}
+
 // StageNeeds is what each stage waits for. A pipeline where some stage
 // declares `needs` is a DAG and every stage waits for exactly its needs
 // (none: it starts at once). A pipeline where no stage does runs its stages

@@ -88,7 +88,7 @@ func (door *frontDoor) answerFailure(ctx *fasthttp.RequestCtx, host string, err 
 	}
 	door.log.Warn("instance "+what, "instance", host, "err", err)
 	ctx.Response.Reset()
-	ctx.Error(fmt.Sprintf("%d %s: front door %s/%s: instance %s %s: %v", code, http.StatusText(code), door.app, door.env, host, what, err), code)
+	ctx.Error(fmt.Sprintf("%d %s: front door %s/%s: instance %s %s: %v; see `gennaker logs %s --env %s` for why", code, http.StatusText(code), door.app, door.env, host, what, err, door.app, door.env), code)
 	m.observe(code, time.Since(start))
 }
 
