@@ -123,7 +123,6 @@ func (e *Engine) checkDeployParams(ctx context.Context, pl model.Pipeline, param
 	return nil
 }
 
-
 // resolveParams checks given parameters against the pipeline's and fills defaults.
 func resolveParams(pl model.Pipeline, given map[string]string) (map[string]string, error) {
 	out := map[string]string{}
