@@ -157,6 +157,8 @@ type Pipeline struct {
 	Description string      `json:"description,omitempty"`
 	Parameters  []Parameter `json:"parameters,omitempty"`
 	Stages      []StageSpec `json:"stages"`
+	// Triggers start the pipeline by themselves (trigger.go).
+	Triggers []TriggerSpec `json:"triggers,omitempty"`
 }
 
 // Stage returns the stage spec named name.

@@ -55,13 +55,24 @@ func (s StageStatus) Terminal() bool {
 
 // Trigger records who or what started an execution and for which change.
 type Trigger struct {
-	Kind  string `json:"kind"` // manual, api, deploy, rollback, demo
+	Kind  string `json:"kind"` // manual, api, deploy, rollback, demo, webhook, registry, git, schedule, pipeline
 	Actor string `json:"actor,omitempty"`
 	// Owner is who answers for Actor when it is a token (its owner), for
 	// four eyes; empty when the actor answers for themself.
 	Owner      string     `json:"owner,omitempty"`
 	CommitSHA  string     `json:"commitSha,omitempty"`
 	CommitTime *time.Time `json:"commitTime,omitempty"`
+	// Name is the trigger's key (TriggerKey) when a trigger started the
+	// execution; DeliveryID the occurrence it fired for (a webhook's
+	// delivery ID, a tag's digest, a commit, a tick, an upstream
+	// execution), which starts the pipeline at most once.
+	Name       string `json:"name,omitempty"`
+	DeliveryID string `json:"deliveryId,omitempty"`
+	// Digest is the image digest a registry trigger saw with the tag.
+	Digest string `json:"digest,omitempty"`
+	// Payload is what the trigger received (a webhook's body, a source's
+	// input), with secrets redacted and bounded in size.
+	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
 // Execution is one run of a pipeline. It carries a snapshot of the pipeline
