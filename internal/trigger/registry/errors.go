@@ -15,6 +15,9 @@ import (
 // explain turns a failed request into an error that names the repository
 // and says what to check.
 func explain(what, doing string, err error) error {
+	if e := explainConnection(what, doing, err); e != nil {
+		return e
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		switch {
@@ -29,6 +32,14 @@ func explain(what, doing string, err error) error {
 		}
 		return fmt.Errorf("could not %s %s: the registry answered %d: %w", doing, what, terr.StatusCode, err)
 	}
+	return fmt.Errorf("could not %s %s: %w", doing, what, err)
+}
+
+// explainConnection explains a failure to talk to the registry at all
+// (nil when err is not one). It is checked before the HTTP status: for a
+// local or insecure registry the client tries HTTPS, then plain HTTP, and
+// the second answer (400 to plain HTTP on an HTTPS port) hides the first.
+func explainConnection(what, doing string, err error) error {
 	msg := err.Error()
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostname x509.HostnameError
@@ -38,14 +49,15 @@ func explain(what, doing string, err error) error {
 		return fmt.Errorf("could not %s %s: the registry did not answer in time: check that it is reachable from the gennaker server: %w", doing, what, err)
 	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("could not %s %s: the registry speaks plain HTTP, not HTTPS: set insecure: true on the trigger if that is intended: %w", doing, what, err)
-	case strings.Contains(msg, "malformed HTTP response") || strings.Contains(msg, "does not look like a TLS handshake"):
+	case strings.Contains(msg, "malformed HTTP response") || strings.Contains(msg, "does not look like a TLS handshake") ||
+		(strings.Contains(msg, "HTTP request to an HTTPS server") && !strings.Contains(msg, "x509:")):
 		return fmt.Errorf("could not %s %s: the registry speaks HTTPS but was asked in plain HTTP: remove insecure: true from the trigger: %w", doing, what, err)
 	case errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
 		return fmt.Errorf("could not %s %s: the registry's TLS certificate is not trusted: add its CA to the server's trusted certificates (SSL_CERT_FILE): %w", doing, what, err)
 	case errors.As(err, &opErr):
 		return fmt.Errorf("could not %s %s: cannot reach the registry: check the registry host and port, and the network from the gennaker server: %w", doing, what, err)
 	}
-	return fmt.Errorf("could not %s %s: %w", doing, what, err)
+	return nil
 }
 
 func hasCode(e *transport.Error, codes ...transport.ErrorCode) bool {

@@ -13,7 +13,7 @@ import (
 // Filter says which tags of a repository a trigger watches and how they
 // are ordered from oldest to newest.
 type Filter struct {
-	tag        *regexp.Regexp     // matched against the whole tag; nil: any
+	tag        *regexp.Regexp      // matched against the whole tag; nil: any
 	constraint *semver.Constraints // nil: no semver constraint
 }
 

@@ -31,6 +31,9 @@ type RegistryOptions struct {
 	// Username and Password, when set, are required by every request
 	// (HTTP basic auth, as a registry behind a login does).
 	Username, Password string
+	// TLS serves HTTPS with a certificate of httptest's own CA (trusted
+	// only by Registry.Client's transport).
+	TLS bool
 }
 
 // Registry is a running OCI registry.
@@ -39,8 +42,10 @@ type Registry struct {
 	// (Host + "/acme/cart").
 	Host string
 	// URL is http://HOST:PORT.
-	URL  string
-	opts RegistryOptions
+	URL string
+	// Transport trusts the registry's certificate when it serves TLS.
+	Transport http.RoundTripper
+	opts      RegistryOptions
 }
 
 // StartRegistry starts an in-process OCI registry on 127.0.0.1 for the
@@ -54,10 +59,15 @@ func StartRegistry(t testing.TB, opts RegistryOptions) *Registry {
 	if opts.Username != "" || opts.Password != "" {
 		h = basicAuth(h, opts.Username, opts.Password)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if opts.TLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	return &Registry{Host: u.Host, URL: srv.URL, opts: opts}
+	return &Registry{Host: u.Host, URL: srv.URL, Transport: srv.Client().Transport, opts: opts}
 }
 
 // Repository is the full name of repo (e.g. "acme/cart") on this registry.
@@ -68,7 +78,7 @@ func (r *Registry) remoteOptions() []remote.Option {
 	if r.opts.Username != "" || r.opts.Password != "" {
 		auth = &authn.Basic{Username: r.opts.Username, Password: r.opts.Password}
 	}
-	return []remote.Option{remote.WithAuth(auth)}
+	return []remote.Option{remote.WithAuth(auth), remote.WithTransport(r.Transport)}
 }
 
 // Push pushes a new random image (one small layer) to repo:tag and returns
