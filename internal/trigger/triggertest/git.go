@@ -1,6 +1,8 @@
 package triggertest
 
 import (
+	"io"
+	"log"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -66,8 +68,11 @@ func StartGitServer(t testing.TB, opts GitServerOptions) *GitServer {
 	}
 	root := t.TempDir()
 	var h http.Handler = &cgi.Handler{
-		Path: backend,
-		Root: "/",
+		Path:   backend,
+		Root:   "/",
+		Stderr: io.Discard, // "Not a git repository" for a missing one
+		// "copy error: broken pipe" when a client stops reading a pack
+		Logger: log.New(io.Discard, "", 0),
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + root,
 			"GIT_HTTP_EXPORT_ALL=1",
