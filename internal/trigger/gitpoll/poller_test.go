@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +210,30 @@ func TestGitTriggerBasicAuth(t *testing.T) {
 	if string(next) != string(w.cursor) {
 		t.Error("a failed look changed the cursor")
 	}
+}
+
+// TestGitLookTime measures looks at a local git http-backend for
+// docs/triggers-registry-git.md: one that sees the same head (the ref list
+// only) and one that sees a new commit (the ref list and the commit).
+func TestGitLookTime(t *testing.T) {
+	srv := triggertest.StartGitServer(t, triggertest.GitServerOptions{})
+	repo := srv.NewRepo(t, "cart", "main")
+	repo.Commit(t, commit("first", "Ada", time.Now()))
+	w := newWatcher(t, model.GitTrigger{Repository: repo.URL, Branch: "main"})
+	w.lookFiresNothing()
+	var same, changed []time.Duration
+	for i := range 9 {
+		start := time.Now()
+		w.lookFiresNothing()
+		same = append(same, time.Since(start))
+		c := commit(fmt.Sprintf("change %d", i), "Ada", time.Now())
+		sha := repo.Commit(t, c)
+		start = time.Now()
+		w.lookFires(sha, c)
+		changed = append(changed, time.Since(start))
+	}
+	slices.Sort(same)
+	slices.Sort(changed)
+	t.Logf("one look, same head: median %v (min %v, max %v); new commit: median %v (min %v, max %v)",
+		same[len(same)/2], same[0], same[len(same)-1], changed[len(changed)/2], changed[0], changed[len(changed)-1])
 }

@@ -70,3 +70,9 @@ func hasCode(e *transport.Error, codes ...transport.ErrorCode) bool {
 	}
 	return false
 }
+
+// isNotFound reports a tag that is not (or no longer) in the repository.
+func isNotFound(err error) bool {
+	var terr *transport.Error
+	return errors.As(err, &terr) && (terr.StatusCode == http.StatusNotFound || hasCode(terr, transport.ManifestUnknownErrorCode))
+}

@@ -41,18 +41,20 @@ func NewFilter(spec model.RegistryTrigger) (Filter, error) {
 // Semver reports whether the filter orders tags as versions.
 func (f Filter) Semver() bool { return f.constraint != nil }
 
-// Match reports whether the trigger watches tag.
-func (f Filter) Match(tag string) bool {
+// keep reports whether the trigger watches tag, with its version when the
+// trigger has a semver constraint.
+func (f Filter) keep(tag string) (*semver.Version, bool) {
 	if f.tag != nil && !f.tag.MatchString(tag) {
-		return false
+		return nil, false
 	}
-	if f.constraint != nil {
-		v, err := semver.NewVersion(tag)
-		if err != nil || !f.constraint.Check(v) {
-			return false
-		}
+	if f.constraint == nil {
+		return nil, true
 	}
-	return true
+	v, err := semver.NewVersion(tag)
+	if err != nil || !f.constraint.Check(v) {
+		return nil, false
+	}
+	return v, true
 }
 
 // Compare orders two watched tags, oldest first: as semantic versions when
@@ -72,16 +74,34 @@ func (f Filter) Compare(a, b string) int {
 	return naturalCompare(a, b)
 }
 
-// Sort keeps the watched tags and sorts them oldest first.
+// Sort keeps the watched tags and sorts them oldest first (in Compare's
+// order; each version is parsed once).
 func (f Filter) Sort(tags []string) []string {
-	out := make([]string, 0, len(tags))
+	type entry struct {
+		tag string
+		v   *semver.Version
+	}
+	kept := make([]entry, 0, len(tags))
 	for _, t := range tags {
-		if f.Match(t) {
-			out = append(out, t)
+		if v, ok := f.keep(t); ok {
+			kept = append(kept, entry{tag: t, v: v})
 		}
 	}
-	slices.SortFunc(out, f.Compare)
-	return slices.Compact(out)
+	slices.SortFunc(kept, func(a, b entry) int {
+		if a.v != nil && b.v != nil {
+			if c := a.v.Compare(b.v); c != 0 {
+				return c
+			}
+		}
+		return naturalCompare(a.tag, b.tag)
+	})
+	out := make([]string, 0, len(kept))
+	for _, e := range kept {
+		if len(out) == 0 || out[len(out)-1] != e.tag {
+			out = append(out, e.tag)
+		}
+	}
+	return out
 }
 
 // naturalCompare compares strings piecewise: runs of digits by value (then

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -73,15 +74,31 @@ func (p *Poller) Poll(ctx context.Context, ref trigger.Ref, cursor []byte) ([]tr
 	}
 	sorted := f.Sort(tags)
 	digests := make(map[string]string, Window+1)
-	for _, tag := range Newest(sorted, Window) {
-		if digests[tag], err = head(ctx, puller, repo, tag); err != nil {
-			return nil, cursor, fmt.Errorf("trigger %s: %w", ref.Key(), explain(spec.Repository+":"+tag, "resolve the digest of", err))
+	resolve := func(tag string) (gone bool, err error) {
+		d, err := head(ctx, puller, repo, tag)
+		if isNotFound(err) { // deleted since the list: as if never listed
+			sorted = slices.DeleteFunc(sorted, func(t string) bool { return t == tag })
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("trigger %s: %w", ref.Key(), explain(spec.Repository+":"+tag, "resolve the digest of", err))
+		}
+		digests[tag] = d
+		return false, nil
+	}
+	for _, tag := range slices.Clone(Newest(sorted, Window)) {
+		if _, err := resolve(tag); err != nil {
+			return nil, cursor, err
 		}
 	}
 	fire := Decide(f, prev, sorted, digests)
-	if fire != "" && digests[fire] == "" {
-		if digests[fire], err = head(ctx, puller, repo, fire); err != nil {
-			return nil, cursor, fmt.Errorf("trigger %s: %w", ref.Key(), explain(spec.Repository+":"+fire, "resolve the digest of", err))
+	for fire != "" && digests[fire] == "" {
+		gone, err := resolve(fire)
+		if err != nil {
+			return nil, cursor, err
+		}
+		if gone {
+			fire = Decide(f, prev, sorted, digests)
 		}
 	}
 	next, err := json.Marshal(Next(prev, sorted, digests, MaxTracked))
