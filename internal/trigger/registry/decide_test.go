@@ -114,3 +114,20 @@ func TestNext(t *testing.T) {
 		t.Errorf("Next first look = %+v", got)
 	}
 }
+
+// FuzzNaturalCompare checks that the natural order is an order: equal only
+// for equal strings, and antisymmetric.
+func FuzzNaturalCompare(f *testing.F) {
+	for _, s := range [][2]string{{"build-9", "build-10"}, {"007", "7"}, {"a1b2", "a01b2"}, {"", "0"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ab, ba := naturalCompare(a, b), naturalCompare(b, a)
+		if ab != -ba {
+			t.Fatalf("compare(%q, %q) = %d but compare(%q, %q) = %d", a, b, ab, b, a, ba)
+		}
+		if (ab == 0) != (a == b) {
+			t.Fatalf("compare(%q, %q) = %d", a, b, ab)
+		}
+	})
+}
