@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +94,29 @@ func TestRegistryTriggerFiresNewAndMovedTags(t *testing.T) {
 	d10 := reg.Push(t, "acme/cart", "build-10")
 	w.lookFires("build-10", d10)
 	w.lookFiresNothing()
+}
+
+func TestRegistryTriggerSkipsATagDeletedDuringTheLook(t *testing.T) {
+	var vanish atomic.Bool // b-2 is listed, then gone when its digest is asked
+	reg := triggertest.StartRegistry(t, triggertest.RegistryOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if vanish.Load() && r.Method == http.MethodHead && strings.HasSuffix(r.URL.Path, "/manifests/b-2") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(`{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown tag"}]}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	reg.Push(t, "acme/cart", "b-1")
+	w := newWatcher(t, model.RegistryTrigger{Repository: reg.Repository("acme/cart")})
+	w.lookFiresNothing()
+	d := reg.Push(t, "acme/cart", "b-2")
+	vanish.Store(true)
+	w.lookFiresNothing()
+	vanish.Store(false)
+	w.lookFires("b-2", d) // still new: the skipped look did not record it
 }
 
 func TestRegistryTriggerSemver(t *testing.T) {

@@ -34,6 +34,8 @@ type RegistryOptions struct {
 	// TLS serves HTTPS with a certificate of httptest's own CA (trusted
 	// only by Registry.Client's transport).
 	TLS bool
+	// Wrap, when set, wraps the registry's handler (to inject faults).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Registry is a running OCI registry.
@@ -56,6 +58,9 @@ func StartRegistry(t testing.TB, opts RegistryOptions) *Registry {
 	t.Helper()
 	var h http.Handler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	h = paginate(h)
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
+	}
 	if opts.Username != "" || opts.Password != "" {
 		h = basicAuth(h, opts.Username, opts.Password)
 	}
