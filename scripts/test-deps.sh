@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
+# The git CLI and git http-backend for the git trigger's tests
+# (internal/trigger/triggertest serves repositories over smart HTTP).
+command -v git >/dev/null 2>&1 || need_apt+=(git)
 # A real Prometheus for the metric-source and canary-analysis tests.
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 # A real headless Chromium, node and npm for the web UI's end-to-end test (test/ui).
