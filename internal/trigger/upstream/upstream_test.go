@@ -23,7 +23,9 @@ import (
 // stand for a deploy that did not work.
 type failing struct{}
 
-func (failing) Run(context.Context, stage.Input) stage.Result { return stage.Failf("the target was down") }
+func (failing) Run(context.Context, stage.Input) stage.Result {
+	return stage.Failf("the target was down")
+}
 
 // world is a real SQLite store with a real engine that runs noop stages
 // (succeed) and wait stages (fail).
