@@ -15,9 +15,9 @@ import (
 // Webhook triggers are the API's (POST /api/v1/hooks/{hook}).
 //
 // MERGE(tpoll): add "registry" and "git" here.
-func triggerPollers(st store.Store) map[string]trigger.Poller {
+func triggerPollers(st store.Store, log *slog.Logger) map[string]trigger.Poller {
 	return map[string]trigger.Poller{
-		"schedule": &schedule.Poller{},
+		"schedule": &schedule.Poller{Logger: log.With("component", "triggers")},
 		"pipeline": &upstream.Poller{Store: st},
 	}
 }
@@ -30,7 +30,7 @@ func triggerPollers(st store.Store) map[string]trigger.Poller {
 func triggerRunner(st store.Store, starter trigger.Starter, cursors trigger.Cursors, log *slog.Logger) *runner.Runner {
 	cfg := runner.Config{
 		Pipelines: st, Starter: starter, Cursors: cursors,
-		Pollers: triggerPollers(st), Logger: log.With("component", "triggers"),
+		Pollers: triggerPollers(st, log), Logger: log.With("component", "triggers"),
 	}
 	if rep, ok := starter.(runner.Reporter); ok {
 		cfg.Reporter = rep

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/trigger"
@@ -16,6 +17,8 @@ import (
 type Poller struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Logger, when set, is told of ticks missed while no server ran.
+	Logger *slog.Logger
 }
 
 var (
@@ -52,6 +55,16 @@ func (p *Poller) Poll(_ context.Context, ref trigger.Ref, raw []byte) ([]trigger
 		}
 	}
 	d := Decide(s, last, p.now(), spec.Missed)
+	if !d.Missed.IsZero() && p.Logger != nil {
+		what := "skipped (missed: skip)"
+		if len(d.Fire) == 1 && d.Fire[0].Equal(d.Missed) {
+			what = "run once now (missed: runOnce)"
+		} else if spec.Missed == MissedRunOnce {
+			what = "covered by the tick due now (missed: runOnce)"
+		}
+		p.Logger.Info("schedule ticks passed while no server ran", "trigger", ref.Key(),
+			"latest", d.Missed.In(s.Location()).Format(time.RFC3339), "ticks", what)
+	}
 	firings := make([]trigger.Firing, 0, len(d.Fire))
 	for _, tick := range d.Fire {
 		firings = append(firings, firing(ref, s, tick))
