@@ -148,13 +148,18 @@ func (r *Runner) look(ctx context.Context, ref trigger.Ref) look {
 	return look{err: errors.Join(refused...), wait: r.nextWait(poller, ref)}
 }
 
+// maxSleep bounds a wait until a poller's NextRun: a timer runs on the
+// monotonic clock, which stands still while the machine sleeps, so a loop
+// waiting hours for a tick checks the wall clock at least this often.
+const maxSleep = time.Minute
+
 // nextWait is how long until the trigger's next look: when its poller
 // says (a schedule's next tick), else the source's interval.
 func (r *Runner) nextWait(poller trigger.Poller, ref trigger.Ref) time.Duration {
 	now := r.cfg.Now()
 	if nr, ok := poller.(NextRunner); ok {
 		if at := nr.NextRun(ref, now); !at.IsZero() {
-			return max(at.Sub(now), 0)
+			return min(max(at.Sub(now), 0), maxSleep)
 		}
 	}
 	return Interval(ref)

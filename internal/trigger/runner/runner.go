@@ -178,6 +178,7 @@ func (r *Runner) reload(ctx context.Context) {
 			l.update(ref)
 			continue
 		}
+		r.log.Info("watching trigger", "trigger", key, "source", ref.Spec.Type())
 		lctx, cancel := context.WithCancel(ctx)
 		l := newLoop(ref, cancel)
 		r.loops[key] = l

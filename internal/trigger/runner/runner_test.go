@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/trigger"
+	"github.com/gennaker/gennaker/internal/trigger/schedule"
 )
 
 // The fakes below stand in for the store and the trigger service: these
@@ -391,5 +393,41 @@ func TestSourceID(t *testing.T) {
 	}
 	if implicit == SourceID(ref(&model.PipelineTrigger{Pipeline: "canary"})) {
 		t.Error("another upstream pipeline has the same source ID")
+	}
+}
+
+// Two replicas run a schedule that ticks every second with the real
+// schedule poller: each tick after the first look starts once.
+func TestRunnerScheduleOnTwoReplicas(t *testing.T) {
+	t.Parallel()
+	b := setup()
+	spec := model.TriggerSpec{Name: "tick", Schedule: &model.ScheduleTrigger{Cron: "@every 1s"}}
+	b.pipelines.set(pipelineWith("report", spec))
+	for range 2 {
+		r := New(Config{
+			Pipelines: b.pipelines, Starter: b.starter, Cursors: b.cursors,
+			Pollers: map[string]trigger.Poller{"schedule": &schedule.Poller{}},
+			Logger:  slog.New(slog.DiscardHandler), ConfigEvery: 10 * time.Millisecond,
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { r.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	start := time.Now()
+	eventually(t, "three ticks started", func() bool { return len(b.starter.deliveries()) >= 3 })
+	elapsed := time.Since(start)
+	b.starter.mu.Lock()
+	defer b.starter.mu.Unlock()
+	// Both replicas name each tick by the same instant (a whole second), so
+	// there is one delivery per second that passed, not one per replica.
+	if n, most := len(b.starter.started), int(elapsed/time.Second)+1; n > most {
+		t.Errorf("%d deliveries in %s, want at most %d", n, elapsed, most)
+	}
+	for k := range b.starter.started {
+		tick, err := time.Parse(time.RFC3339, strings.TrimPrefix(k, "cart/report/tick|"))
+		if err != nil || tick.Before(start.Truncate(time.Second)) {
+			t.Errorf("delivery %q is not a tick after the first look (%v)", k, err)
+		}
 	}
 }
