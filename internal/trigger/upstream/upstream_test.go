@@ -3,7 +3,9 @@ package upstream_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,10 +15,12 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/store/postgres"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
 	"github.com/gennaker/gennaker/internal/trigger"
 	"github.com/gennaker/gennaker/internal/trigger/runner"
 	"github.com/gennaker/gennaker/internal/trigger/upstream"
+	"github.com/gennaker/gennaker/test/pgenv"
 )
 
 // failing is a stage runner that fails: the wait stages of these tests
@@ -27,21 +31,52 @@ func (failing) Run(context.Context, stage.Input) stage.Result {
 	return stage.Failf("the target was down")
 }
 
-// world is a real SQLite store with a real engine that runs noop stages
+func TestMain(m *testing.M) { os.Exit(pgenv.RunShared(m)) }
+
+// world is a real store with a real engine that runs noop stages
 // (succeed) and wait stages (fail).
 type world struct {
-	st  *sqlite.Store
+	st  store.Store
 	eng *engine.Engine
 }
 
-func newWorld(t *testing.T) *world {
-	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
+// storeKinds are the stores the tests run on: the embedded SQLite (one
+// server) and PostgreSQL (replicas; concurrent writers), as subtests.
+var storeKinds = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"sqlite", func(t *testing.T) store.Store {
+		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gennaker.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}},
+	{"postgres", func(t *testing.T) store.Store {
+		st, err := postgres.Open(t.Context(), pgenv.Shared(t).Database(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}},
+}
+
+// eachStore runs test on every store kind.
+func eachStore(t *testing.T, test func(t *testing.T, w *world)) {
+	for _, k := range storeKinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newWorld(t, k.open(t), k.name == "sqlite"))
+		})
 	}
-	t.Cleanup(func() { st.Close() })
-	eng, err := engine.New(engine.Config{Store: st, SingleNode: true, Logger: slog.New(slog.DiscardHandler),
+}
+
+func newWorld(t *testing.T, st store.Store, singleNode bool) *world {
+	t.Helper()
+	eng, err := engine.New(engine.Config{Store: st, SingleNode: singleNode, Logger: slog.New(slog.DiscardHandler),
 		Runners: map[model.StageType]stage.Runner{model.StageNoop: stage.Noop{}, model.StageWait: failing{}}})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +139,10 @@ func prodRef(status ...model.ExecutionStatus) trigger.Ref {
 
 func TestPollerFiresOnceForEachUpstreamEnding(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	eachStore(t, testPollerFiresOnce)
+}
+
+func testPollerFiresOnce(t *testing.T, w *world) {
 	ctx := t.Context()
 	p := &upstream.Poller{Store: w.st}
 	ref := prodRef()
@@ -223,7 +261,10 @@ func (c *cursors) SetTriggerCursor(_ context.Context, key string, v []byte) erro
 // the prod execution carries the staging change's commit and version.
 func TestRunnerStartsDownstreamAfterUpstream(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	eachStore(t, testRunnerStartsDownstream)
+}
+
+func testRunnerStartsDownstream(t *testing.T, w *world) {
 	ref := prodRef()
 	staging := pipeline("cart", "staging", true)
 	if _, err := w.st.ConfigApply(t.Context(), model.Config{Pipelines: []model.Pipeline{staging, ref.Pipeline}}); err != nil {
@@ -290,4 +331,72 @@ func TestFinishedStatus(t *testing.T) {
 			t.Errorf("FinishedStatus(%q) = %q, %v; want %q", detail, got, ok, want)
 		}
 	}
+}
+
+// Upstream executions end concurrently (on PostgreSQL, in transactions
+// that commit in any order) while the poller tails the log with a saved
+// cursor: every ending fires exactly once, none is skipped.
+func TestPollerMissesNoConcurrentEnding(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, w *world) {
+		ctx := t.Context()
+		p := &upstream.Poller{Store: w.st}
+		ref := prodRef()
+		_, cur, err := p.Poll(ctx, ref, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 16
+		ended := make(chan string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				exec, err := w.eng.StartPipeline(ctx, pipeline("cart", "staging", true), map[string]string{"version": fmt.Sprintf("1.0.%d", i)}, model.Trigger{Kind: "manual"}, engine.Guard{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ended <- exec.ID
+			})
+		}
+		fired := map[string]int{}
+		look := func() {
+			firings, next, err := p.Poll(ctx, ref, cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range firings {
+				fired[f.DeliveryID]++
+			}
+			cur = next
+		}
+		started := map[string]bool{}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(fired) < n && time.Now().Before(deadline) {
+			look()
+			for drained := false; !drained; {
+				select {
+				case id := <-ended:
+					started[id] = true
+				default:
+					drained = true
+				}
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		wg.Wait()
+		close(ended)
+		for id := range ended {
+			started[id] = true
+		}
+		look()
+		for id, c := range fired {
+			if c != 1 || !started[id] {
+				t.Errorf("ending of %s fired %d times (started by this test: %v)", id, c, started[id])
+			}
+		}
+		if len(fired) != n {
+			t.Errorf("fired for %d of %d endings", len(fired), n)
+		}
+	})
 }
