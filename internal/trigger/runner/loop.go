@@ -61,6 +61,7 @@ type look struct {
 
 func (r *Runner) runLoop(ctx context.Context, l *loop) {
 	failures := 0
+	rep := reported{}
 	// Go 1.23 timers: Reset and Stop drop a value not yet received.
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -70,7 +71,7 @@ func (r *Runner) runLoop(ctx context.Context, l *loop) {
 		if ctx.Err() != nil {
 			return
 		}
-		if r.cfg.Reporter != nil {
+		if r.cfg.Reporter != nil && rep.due(res.err, r.cfg.Now(), r.cfg.ReportEvery) {
 			r.cfg.Reporter.TriggerPolled(ctx, ref.Key(), res.err)
 		}
 		wait := res.wait
@@ -90,6 +91,27 @@ func (r *Runner) runLoop(ctx context.Context, l *loop) {
 		case <-timer.C:
 		}
 	}
+}
+
+// reported is what a loop last told the Reporter, and when.
+type reported struct {
+	done bool
+	msg  string
+	at   time.Time
+}
+
+// due reports whether the outcome err is to be reported at now: the first
+// one, one that differs from the last reported, or the same after every.
+func (r *reported) due(err error, now time.Time, every time.Duration) bool {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	if r.done && msg == r.msg && now.Sub(r.at) < every {
+		return false
+	}
+	r.done, r.msg, r.at = true, msg, now
+	return true
 }
 
 // look asks the trigger's poller what happened since the cursor, fires

@@ -30,10 +30,13 @@ type Pipelines interface {
 	PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error)
 }
 
-// Reporter is told how each look at a trigger's source went: err is nil
-// after a look that fired and saved its cursor, else what went wrong (a
-// source that cannot be reached, a firing the pipeline refused). The
-// trigger service keeps it as the trigger's last error.
+// Reporter is told how looks at a trigger's source go: err is nil after a
+// look that fired and saved its cursor, else what went wrong (a source
+// that cannot be reached, a firing the pipeline refused). The trigger
+// service keeps it as the trigger's last error. A loop tells it when the
+// outcome changes (the first look, a new error, a recovery) and at least
+// every ReportEvery, not after every look: a pipeline trigger looks every
+// second.
 type Reporter interface {
 	TriggerPolled(ctx context.Context, key string, err error)
 }
@@ -68,6 +71,9 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// PollTimeout bounds one look at a source (default 2m).
 	PollTimeout time.Duration
+	// ReportEvery is how often an unchanged outcome is reported again
+	// (default 10m).
+	ReportEvery time.Duration
 }
 
 // Default waits.
@@ -76,6 +82,7 @@ const (
 	defaultMinBackoff  = 2 * time.Second
 	defaultMaxBackoff  = 5 * time.Minute
 	defaultPollTimeout = 2 * time.Minute
+	defaultReportEvery = 10 * time.Minute
 	// defaultInterval is how often a source without its own interval or
 	// NextRun is looked at (registry and git: their spec's Interval).
 	defaultInterval = time.Minute
@@ -111,6 +118,9 @@ func New(cfg Config) *Runner {
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = defaultPollTimeout
+	}
+	if cfg.ReportEvery <= 0 {
+		cfg.ReportEvery = defaultReportEvery
 	}
 	return &Runner{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1), loops: map[string]*loop{}}
 }
