@@ -431,3 +431,15 @@ func TestRunnerScheduleOnTwoReplicas(t *testing.T) {
 		}
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	r := New(Config{MinBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute})
+	for n, want := range map[int]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 5: 32 * time.Second, 9: 5 * time.Minute, 50: 5 * time.Minute} {
+		for range 20 {
+			if got := r.backoff(n); got < want-want/10 || got > want+want/10 {
+				t.Errorf("backoff(%d) = %s, want %s give or take a tenth", n, got, want)
+			}
+		}
+	}
+}
