@@ -28,6 +28,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
+	"github.com/gennaker/gennaker/internal/trigger/runner"
 	"github.com/gennaker/gennaker/internal/web"
 )
 
@@ -160,6 +161,12 @@ func Run(ctx context.Context, opts Options) error {
 	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
 	deletes := &deletion.Service{Store: st, Teardown: teardown{local: prov, targets: targets}, Canceler: eng, Log: log.With("component", "delete")}
 
+	// MERGE(tcore): the trigger service (trigger.Service) is the runner's
+	// Starter and Cursors (and Reporter, when it records last errors):
+	//	svc := ...; triggers = triggerRunner(st, svc, svc, log)
+	// Until then no polling trigger runs (triggers stays nil).
+	var triggers *runner.Runner
+
 	tr, err := newTransport(opts)
 	if err != nil {
 		return err
@@ -196,6 +203,9 @@ func Run(ctx context.Context, opts Options) error {
 			case k8sApplied <- struct{}{}:
 			default:
 			}
+			if triggers != nil {
+				triggers.ConfigChanged()
+			}
 		},
 	})
 	url := tr.localURL(ln.Addr())
@@ -208,6 +218,9 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
+	triggersCtx, stopTriggers := context.WithCancel(ctx)
+	defer stopTriggers()
+	triggersStopped := runTriggers(triggersCtx, triggers)
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
@@ -232,6 +245,8 @@ func Run(ctx context.Context, opts Options) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	stopTriggers()
+	triggersStopped()
 	if err := eng.Stop(shutdownCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}
