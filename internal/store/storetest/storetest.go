@@ -62,6 +62,7 @@ func Run(t *testing.T, d Driver) {
 		{"LoginLink", testLoginLink},
 		{"Audit", testAudit},
 		{"Delete", testDelete},
+		{"Notification", testNotification},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
