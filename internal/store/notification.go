@@ -73,9 +73,9 @@ type Delivery struct {
 	ClaimedUntil *time.Time     `json:"claimedUntil,omitempty"`
 	LastError    string         `json:"lastError,omitempty"`
 	// TriedAt is when the last attempt ended.
-	TriedAt      *time.Time     `json:"triedAt,omitempty"`
-	CreatedAt    time.Time      `json:"createdAt"`
-	SentAt       *time.Time     `json:"sentAt,omitempty"`
+	TriedAt   *time.Time `json:"triedAt,omitempty"`
+	CreatedAt time.Time  `json:"createdAt"`
+	SentAt    *time.Time `json:"sentAt,omitempty"`
 }
 
 // NotifyDispatchParams moves the dispatcher's cursor and inserts deliveries.
