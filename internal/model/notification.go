@@ -120,7 +120,7 @@ type TeamsTarget struct {
 // HMAC-SHA256 of the body in X-Gennaker-Signature when Secret is set.
 type WebhookTarget struct {
 	URL     StringOrSecret            `json:"url"`
-	Secret  *StringOrSecret           `json:"secret,omitempty"`
+	Secret  StringOrSecret            `json:"secret,omitzero"`
 	Headers map[string]StringOrSecret `json:"headers,omitempty"`
 }
 
@@ -139,11 +139,11 @@ const (
 // EmailTarget sends plain-text email over SMTP.
 type EmailTarget struct {
 	// SMTP is the server's host:port.
-	SMTP     string          `json:"smtp"`
-	From     string          `json:"from"`
-	To       []string        `json:"to"`
-	Username *StringOrSecret `json:"username,omitempty"`
-	Password *StringOrSecret `json:"password,omitempty"`
+	SMTP     string         `json:"smtp"`
+	From     string         `json:"from"`
+	To       []string       `json:"to"`
+	Username StringOrSecret `json:"username,omitzero"`
+	Password StringOrSecret `json:"password,omitzero"`
 	// StartTLS is required (default), opportunistic or never.
 	StartTLS string `json:"starttls,omitempty"`
 }
