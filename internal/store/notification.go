@@ -37,6 +37,11 @@ type NotificationQueries interface {
 	// while the delivery is pending and claimed by params.Claimant;
 	// otherwise ErrConflict.
 	DeliveryFinish(ctx context.Context, params DeliveryFinishParams) error
+	// DeliveryReleaseClaims drops every delivery's claim, so the sends a
+	// crashed process was making are made again at once instead of when
+	// their claims expire; it returns how many it released. Only safe when
+	// no other process works this database (a single node at start-up).
+	DeliveryReleaseClaims(ctx context.Context) (int64, error)
 	// DeliveryList returns deliveries, newest first.
 	DeliveryList(ctx context.Context, params DeliveryListParams) ([]Delivery, error)
 	// NotifyStats sums each notification's deliveries (notifications with

@@ -107,6 +107,15 @@ func (q *queries) DeliveryFinish(ctx context.Context, p store.DeliveryFinishPara
 	return nil
 }
 
+// DeliveryReleaseClaims implements store.NotificationQueries.
+func (q *queries) DeliveryReleaseClaims(ctx context.Context) (int64, error) {
+	tag, err := q.db.Exec(ctx, query("DeliveryReleaseClaims"))
+	if err != nil {
+		return 0, fmt.Errorf("release delivery claims: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // DeliveryList implements store.NotificationQueries.
 func (q *queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]store.Delivery, error) {
 	limit := p.Limit

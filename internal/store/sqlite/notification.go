@@ -112,6 +112,15 @@ func (q *queries) DeliveryFinish(ctx context.Context, p store.DeliveryFinishPara
 	return nil
 }
 
+// DeliveryReleaseClaims implements store.NotificationQueries.
+func (q *queries) DeliveryReleaseClaims(ctx context.Context) (int64, error) {
+	res, err := q.write.ExecContext(ctx, query("DeliveryReleaseClaims"))
+	if err != nil {
+		return 0, fmt.Errorf("release delivery claims: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // DeliveryList implements store.NotificationQueries.
 func (q *queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]store.Delivery, error) {
 	limit := p.Limit

@@ -171,6 +171,17 @@ func testNotification(t *testing.T, d Driver) {
 		// The first claimant lost it.
 		err = b.store.DeliveryFinish(b.ctx, store.DeliveryFinishParams{ID: got[0].ID, Claimant: claimed[got[0].ID], Status: store.DeliverySent, At: t0})
 		wantErrIs(t, err, store.ErrConflict)
+		// A restarted single node releases every claim: all are due at once.
+		n, err := b.store.DeliveryReleaseClaims(b.ctx)
+		must(t, err)
+		if n != rows {
+			t.Fatalf("released %d claims, want %d", n, rows)
+		}
+		again, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Claimant: "restarted", Now: t0.Add(2 * time.Minute), Until: t0.Add(3 * time.Minute), Limit: 100})
+		must(t, err)
+		if len(again) != rows {
+			t.Fatalf("claimed %d after the release, want %d", len(again), rows)
+		}
 	})
 
 	t.Run("FinishAndStats", func(t *testing.T) {

@@ -51,3 +51,7 @@ FROM notify_delivery GROUP BY notification ORDER BY notification;
 SELECT d.notification, d.last_error, d.tried_at FROM notify_delivery d
 WHERE d.last_error <> '' AND d.tried_at = (
     SELECT max(e.tried_at) FROM notify_delivery e WHERE e.notification = d.notification AND e.last_error <> '');
+
+-- name: DeliveryReleaseClaims
+UPDATE notify_delivery SET claimed_by = '', claimed_until = NULL
+WHERE status = 'pending' AND claimed_by <> '';
