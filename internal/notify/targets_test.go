@@ -48,11 +48,11 @@ func TestSlackBlockKit(t *testing.T) {
 	var got struct {
 		Text   string `json:"text"`
 		Blocks []struct {
-			Type     string `json:"type"`
+			Type     string                `json:"type"`
 			Text     struct{ Text string } `json:"text"`
 			Elements []struct {
-				Type string `json:"type"`
-				URL  string `json:"url"`
+				Type string                `json:"type"`
+				URL  string                `json:"url"`
 				Text struct{ Text string } `json:"text"`
 			} `json:"elements"`
 		} `json:"blocks"`

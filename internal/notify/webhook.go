@@ -71,4 +71,3 @@ func Sign(key, body []byte) string {
 func Verify(key, body []byte, signature string) bool {
 	return hmac.Equal([]byte(Sign(key, body)), []byte(signature))
 }
-
