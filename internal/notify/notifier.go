@@ -134,6 +134,10 @@ func (n *Notifier) Dispatch(ctx context.Context) (int, error) {
 		}
 	}
 	planned := Plan(events, notes, pipelines)
+	now := n.cfg.Now()
+	for i := range planned {
+		planned[i].NextAt = now
+	}
 	inserted, err := st.NotifyDispatch(ctx, store.NotifyDispatchParams{From: after, To: events[len(events)-1].ID, Deliveries: planned})
 	if errors.Is(err, store.ErrConflict) {
 		return 0, nil // another replica dispatched these events
