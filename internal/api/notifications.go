@@ -8,7 +8,6 @@ import (
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/notify"
-	"github.com/gennaker/gennaker/internal/store"
 )
 
 // NotificationTester sends a test message through a notification's target.
@@ -18,26 +17,12 @@ type NotificationTester interface {
 
 // listNotifications answers each notification with how its deliveries fare.
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
-	statuses, err := NotificationStatuses(r.Context(), s.cfg.Store)
+	statuses, err := notify.ReadStatuses(r.Context(), s.cfg.Store)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, statuses)
-}
-
-// NotificationStatuses reads every notification's status from the store
-// (the API and the UI show the same).
-func NotificationStatuses(ctx context.Context, q store.Queries) ([]notify.Status, error) {
-	notes, err := q.NotificationList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	stats, err := q.NotifyStats(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return notify.Statuses(notes, stats), nil
 }
 
 // testNotification sends a test message through the named notification's

@@ -22,10 +22,12 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration)     { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock                   { return &clock{t: time.Now().UTC()} }
-func openStore(t *testing.T) store.Store { return openStoreAt(t, filepath.Join(t.TempDir(), "gennaker.db")) }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func newClock() *clock               { return &clock{t: time.Now().UTC()} }
+func openStore(t *testing.T) store.Store {
+	return openStoreAt(t, filepath.Join(t.TempDir(), "gennaker.db"))
+}
 
 func openStoreAt(t *testing.T, path string) store.Store {
 	t.Helper()

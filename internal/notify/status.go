@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -38,6 +39,26 @@ const (
 	// HealthIdle: nothing was sent yet.
 	HealthIdle = "idle"
 )
+
+// StatusReader reads what a Status is made of.
+type StatusReader interface {
+	NotificationList(ctx context.Context) ([]model.Notification, error)
+	NotifyStats(ctx context.Context) ([]store.NotifyStats, error)
+}
+
+// ReadStatuses reads every notification's status (the API and the UI
+// show the same).
+func ReadStatuses(ctx context.Context, r StatusReader) ([]Status, error) {
+	notes, err := r.NotificationList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := r.NotifyStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Statuses(notes, stats), nil
+}
 
 // Statuses joins the notifications with their delivery stats, by name.
 func Statuses(notes []model.Notification, stats []store.NotifyStats) []Status {

@@ -178,8 +178,10 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
+	notifier := newNotifier(st, log.With("component", "notify"))
 	handler := api.New(api.Config{
-		Store: st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
+		Notifier: notifier,
+		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
@@ -199,6 +201,7 @@ func Run(ctx context.Context, opts Options) error {
 		},
 	})
 	url := tr.localURL(ln.Addr())
+	notifier.setBaseURL(uiURL(opts.PublicURL, url))
 	boot, err := bootstrap(ctx, st, shared, authenticator, log, opts, url)
 	if err != nil {
 		ln.Close()
@@ -208,6 +211,7 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
+	notifyDone := notifier.start(ctx, !shared)
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
@@ -235,6 +239,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := eng.Stop(shutdownCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}
+	<-notifyDone
 	log.Info("gennaker server stopped")
 	return nil
 }
