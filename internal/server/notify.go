@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/notify"
@@ -18,13 +19,19 @@ import (
 type notifier struct {
 	st  store.Store
 	log *slog.Logger
+	// claimTTL is how long a send stays a replica's before another takes
+	// it over: the engine's --claim-ttl, but never under a send's timeout.
+	claimTTL time.Duration
 
 	mu sync.Mutex
 	n  *notify.Notifier
 }
 
-func newNotifier(st store.Store, log *slog.Logger) *notifier {
-	return &notifier{st: st, log: log}
+// minNotifyClaim outlasts a send (notify's 10 s timeout) and its record.
+const minNotifyClaim = 15 * time.Second
+
+func newNotifier(st store.Store, log *slog.Logger, claimTTL time.Duration) *notifier {
+	return &notifier{st: st, log: log, claimTTL: max(claimTTL, minNotifyClaim)}
 }
 
 // setBaseURL builds the notifier with the URL people open the UI at.
@@ -32,7 +39,7 @@ func (s *notifier) setBaseURL(base string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.n = notify.New(notify.Config{
-		Store: s.st, Logger: s.log, BaseURL: base,
+		Store: s.st, Logger: s.log, BaseURL: base, ClaimTTL: s.claimTTL,
 		Targets: &notify.Targets{Secrets: &secret.Resolver{}, Host: base},
 	})
 }
@@ -51,6 +58,12 @@ func (s *notifier) start(ctx context.Context, singleNode bool) <-chan struct{} {
 		} else if released > 0 {
 			s.log.Info("notifications: sending again what a stopped process was sending", "deliveries", released)
 		}
+	}
+	// The first dispatch (which, on a new store, starts the cursor at the
+	// log's end) runs before the API serves, so no event of this server's
+	// life comes before the cursor.
+	if _, err := n.Dispatch(ctx); err != nil {
+		s.log.Warn("notifications: reading the event log", "err", err)
 	}
 	go func() {
 		defer close(done)

@@ -178,7 +178,7 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	notifier := newNotifier(st, log.With("component", "notify"))
+	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,

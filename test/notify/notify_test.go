@@ -1,0 +1,239 @@
+// Package notify runs a real gennaker server process with a Notification
+// whose webhook is the test's HTTP sink, kills the server with SIGKILL
+// while the sink holds a delivery open, restarts it on the same store, and
+// checks that every message the event log calls for arrives, each under
+// its stable delivery ID: distinct IDs equal the expected messages exactly,
+// and only a message in flight at the kill may arrive twice (at least
+// once with a stable ID, which the receiver uses to drop the repeat).
+package notify
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/client"
+	"github.com/gennaker/gennaker/internal/config"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/notify"
+	"github.com/gennaker/gennaker/internal/notify/notifytest"
+	"github.com/gennaker/gennaker/test/internal/serverproc"
+	"github.com/gennaker/gennaker/test/testserver"
+)
+
+// binary is the gennaker binary built once for the package.
+var binary string
+
+func TestMain(m *testing.M) { testserver.Main(m, &binary) }
+
+const signingKey = "e2e-notify-signing-key-0123456789"
+
+func TestEachMessageOnceAcrossKill(t *testing.T) {
+	t.Setenv("GENNAKER_TEST_NOTIFY_KEY", signingKey) // the server reads the secret from its environment
+	for _, kind := range testserver.StoreKinds {
+		t.Run(string(kind), func(t *testing.T) { testKill(t, kind) })
+	}
+}
+
+func testKill(t *testing.T, kind testserver.StoreKind) {
+	sink := notifytest.NewSink(t)
+	sink.Check(func(r *http.Request, body []byte) bool {
+		return notify.Verify([]byte(signingKey), body, r.Header.Get(notify.HeaderSignature))
+	})
+	dir := t.TempDir()
+	data, addr := filepath.Join(dir, "data"), testserver.FreeAddr(t)
+	cli := data + ".cli.yaml"
+	srv := serverproc.New(t, "server", binary, addr, filepath.Join(dir, "server.log"),
+		append(testserver.StoreArgs(t, kind, data), "--addr", addr, "--cli-config", cli)...)
+	srv.Start()
+	c := client.New(srv.URL(), testserver.AdminToken(t, cli, srv.URL()))
+	applyConfig(t, c, sink.URL)
+
+	// The first run's messages are held open by the sink; the server dies
+	// while it waits for the answer.
+	sink.Hold()
+	first := run(t, c)
+	var held string
+	select {
+	case held = <-sink.Held():
+	case <-time.After(30 * time.Second):
+		t.Fatal("no delivery reached the sink within 30s")
+	}
+	waitStage(t, c, first, "approve", model.StageWaiting)
+	srv.Kill()
+	inFlight := sink.Counts()
+	t.Logf("killed the server while delivery %s was held (%d in flight)", held, len(inFlight))
+	sink.Release()
+	srv.Start()
+
+	approveAndFinish(t, c, first)
+	for range 2 {
+		approveAndFinish(t, c, run(t, c))
+	}
+
+	want := expected(t, c)
+	if len(want) != 3*3 {
+		t.Fatalf("the event log calls for %d messages, want 9 (3 runs: started, judgment waiting, succeeded)", len(want))
+	}
+	// Every message arrives, and the outbox settles: on PostgreSQL (several
+	// replicas may share it) the killed server's claims on the messages it
+	// was sending expire before they are sent again.
+	deadline := time.Now().Add(90 * time.Second)
+	for !(containsAll(sink.Counts(), want) && settled(t, c)) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // time for a wrong extra message to show
+	counts := sink.Counts()
+	for id := range want {
+		if counts[id] == 0 {
+			t.Errorf("message %s never arrived", id)
+		}
+	}
+	redelivered := 0
+	for id, n := range counts {
+		if !want[id] {
+			t.Errorf("message %s arrived %d times but the event log calls for no such message", id, n)
+		}
+		if n > 1 {
+			redelivered++
+			if inFlight[id] == 0 {
+				t.Errorf("message %s arrived %d times but was not in flight at the kill", id, n)
+			}
+		}
+	}
+	t.Logf("%d distinct messages for %d expected; %d sent again after the kill under the same ID", len(counts), len(want), redelivered)
+	for _, r := range sink.Requests() {
+		if r.Header.Get(notify.HeaderSignature) == "" {
+			t.Errorf("delivery %s came unsigned", r.Delivery)
+		}
+	}
+
+	// The status says every message went out, from the API and the CLI.
+	statuses, err := c.Notifications(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(statuses) != 1 || statuses[0].Sent != len(want) || statuses[0].Pending != 0 || statuses[0].Dead != 0 || statuses[0].Health != notify.HealthOK {
+		t.Fatalf("status %+v, want %d sent and nothing pending or dead", statuses, len(want))
+	}
+	out, err := exec.Command(binary, "notifications", "status", "--server", srv.URL(), "--token", testserver.AdminToken(t, cli, srv.URL())).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "hook") || !strings.Contains(string(out), "OK") {
+		t.Fatalf("gennaker notifications status: %v\n%s", err, out)
+	}
+}
+
+// applyConfig applies testdata/config.yaml with the sink's URL.
+func applyConfig(t *testing.T, c *client.Client, sinkURL string) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(raw), "SINK", sinkURL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadFiles([]string{path}, config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run(t *testing.T, c *client.Client) string {
+	t.Helper()
+	ex, err := c.Run(t.Context(), "release", client.RunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex.ID
+}
+
+// waitStage waits until the execution's stage has status.
+func waitStage(t *testing.T, c *client.Client, id, stage string, status model.StageStatus) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ex, err := c.Execution(t.Context(), id)
+		if err == nil {
+			for _, st := range ex.Stages {
+				if st.Name == stage && st.Status == status {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stage %s of %s is not %s after 30s (%v)", stage, id, status, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// approveAndFinish approves the execution's judgment and waits for it to succeed.
+func approveAndFinish(t *testing.T, c *client.Client, id string) {
+	t.Helper()
+	waitStage(t, c, id, "approve", model.StageWaiting)
+	if _, err := c.Judge(t.Context(), id, model.DecisionApprove, "approve", "the notification test"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	ex, err := c.Watch(ctx, id, func(*model.Execution) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != model.ExecutionSucceeded {
+		t.Fatalf("execution %s ended %s: %s", id, ex.Status, ex.Reason)
+	}
+}
+
+// expected is the delivery ID of every message the event log calls for.
+func expected(t *testing.T, c *client.Client) map[string]bool {
+	t.Helper()
+	q := url.Values{"application": {"cart"}, "limit": {"1000"}, "after": {"0"}}
+	evs, err := c.Events(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	on := []model.NotifyEvent{model.NotifyExecutionStarted, model.NotifyExecutionSucceeded, model.NotifyExecutionFailed, model.NotifyJudgmentWaiting}
+	for _, ev := range evs {
+		if kind, ok := notify.Classify(ev); ok && slices.Contains(on, kind) {
+			want[notify.DeliveryID(ev.ID, "hook")] = true
+		}
+	}
+	return want
+}
+
+// settled reports whether no delivery is pending.
+func settled(t *testing.T, c *client.Client) bool {
+	statuses, err := c.Notifications(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range statuses {
+		if s.Pending > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func containsAll(counts map[string]int, want map[string]bool) bool {
+	for id := range want {
+		if counts[id] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
