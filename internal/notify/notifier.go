@@ -34,6 +34,8 @@ type Config struct {
 	MaxAttempts int
 	// Batch bounds the events read and the deliveries claimed at once (default 100 and 10).
 	Batch int
+	// Keep is how long sent and dead deliveries are kept (default 7 days).
+	Keep time.Duration
 }
 
 // Notifier runs the dispatcher and the delivery worker of one server.
@@ -66,6 +68,9 @@ func New(cfg Config) *Notifier {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 100
 	}
+	if cfg.Keep <= 0 {
+		cfg.Keep = 7 * 24 * time.Hour
+	}
 	if cfg.Targets == nil {
 		cfg.Targets = &Targets{}
 	}
@@ -80,7 +85,14 @@ func New(cfg Config) *Notifier {
 func (n *Notifier) Run(ctx context.Context) {
 	t := time.NewTicker(n.cfg.Poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if now := n.cfg.Now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if _, err := n.cfg.Store.DeliveryDeleteBefore(ctx, now.Add(-n.cfg.Keep)); err != nil && ctx.Err() == nil {
+				n.log.Warn("notifications: deleting old deliveries", "err", err)
+			}
+		}
 		if _, err := n.Dispatch(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("notifications: reading the event log", "err", err)
 		}

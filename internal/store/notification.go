@@ -42,6 +42,9 @@ type NotificationQueries interface {
 	// their claims expire; it returns how many it released. Only safe when
 	// no other process works this database (a single node at start-up).
 	DeliveryReleaseClaims(ctx context.Context) (int64, error)
+	// DeliveryDeleteBefore deletes sent and dead deliveries created before
+	// a time (pending ones stay until they end) and returns how many.
+	DeliveryDeleteBefore(ctx context.Context, before time.Time) (int64, error)
 	// DeliveryList returns deliveries, newest first.
 	DeliveryList(ctx context.Context, params DeliveryListParams) ([]Delivery, error)
 	// NotifyStats sums each notification's deliveries (notifications with

@@ -123,9 +123,21 @@ func testKill(t *testing.T, kind testserver.StoreKind) {
 	if len(statuses) != 1 || statuses[0].Sent != len(want) || statuses[0].Pending != 0 || statuses[0].Dead != 0 || statuses[0].Health != notify.HealthOK {
 		t.Fatalf("status %+v, want %d sent and nothing pending or dead", statuses, len(want))
 	}
-	out, err := exec.Command(binary, "notifications", "status", "--server", srv.URL(), "--token", testserver.AdminToken(t, cli, srv.URL())).CombinedOutput()
+	token := testserver.AdminToken(t, cli, srv.URL())
+	out, err := exec.Command(binary, "notifications", "status", "--server", srv.URL(), "--token", token).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "hook") || !strings.Contains(string(out), "OK") {
 		t.Fatalf("gennaker notifications status: %v\n%s", err, out)
+	}
+
+	// A test message goes out at once, signed, outside the outbox.
+	before := len(sink.Requests())
+	out, err = exec.Command(binary, "notifications", "test", "hook", "--server", srv.URL(), "--token", token).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gennaker notifications test: %v\n%s", err, out)
+	}
+	reqs := sink.Requests()
+	if len(reqs) != before+1 || !strings.HasPrefix(reqs[before].Delivery, "test-") {
+		t.Fatalf("the test message did not arrive: %d requests, last %+v", len(reqs), reqs[len(reqs)-1].Delivery)
 	}
 }
 

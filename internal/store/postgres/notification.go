@@ -116,6 +116,15 @@ func (q *queries) DeliveryReleaseClaims(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
+// DeliveryDeleteBefore implements store.NotificationQueries.
+func (q *queries) DeliveryDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := q.db.Exec(ctx, query("DeliveryDeleteBefore"), pgx.NamedArgs{"before": before})
+	if err != nil {
+		return 0, fmt.Errorf("delete deliveries before %s: %w", before.Format(time.RFC3339), err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // DeliveryList implements store.NotificationQueries.
 func (q *queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]store.Delivery, error) {
 	limit := p.Limit

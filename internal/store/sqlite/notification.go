@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
@@ -117,6 +118,15 @@ func (q *queries) DeliveryReleaseClaims(ctx context.Context) (int64, error) {
 	res, err := q.write.ExecContext(ctx, query("DeliveryReleaseClaims"))
 	if err != nil {
 		return 0, fmt.Errorf("release delivery claims: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// DeliveryDeleteBefore implements store.NotificationQueries.
+func (q *queries) DeliveryDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.write.ExecContext(ctx, query("DeliveryDeleteBefore"), sql.Named("before", formatTime(before)))
+	if err != nil {
+		return 0, fmt.Errorf("delete deliveries before %s: %w", before.Format(time.RFC3339), err)
 	}
 	return res.RowsAffected()
 }

@@ -215,6 +215,12 @@ func testNotification(t *testing.T, d Driver) {
 		if len(again) != 1 || again[0].ID != "f2" || again[0].Attempts != 2 || again[0].LastError != "HTTP 500" {
 			t.Fatalf("claimed %+v, want f2 at its second attempt", again)
 		}
+		// Pruning keeps what is pending, and what is younger than the cut.
+		n, err := b.store.DeliveryDeleteBefore(b.ctx, now.Add(-time.Hour))
+		must(t, err)
+		if n != 0 {
+			t.Fatalf("pruned %d deliveries younger than the cut", n)
+		}
 		stats, err := b.store.NotifyStats(b.ctx)
 		must(t, err)
 		if len(stats) != 1 {
@@ -224,6 +230,16 @@ func testNotification(t *testing.T, d Driver) {
 		if s.Notification != "ops" || s.Sent != 1 || s.Pending != 1 || s.Failing != 1 || s.Dead != 1 ||
 			s.LastSent == nil || !s.LastSent.Equal(now) || s.LastError != "HTTP 404" {
 			t.Fatalf("stats %+v", s)
+		}
+		n, err = b.store.DeliveryDeleteBefore(b.ctx, time.Now().Add(time.Hour))
+		must(t, err)
+		if n != 2 {
+			t.Fatalf("pruned %d deliveries, want the sent and the dead one", n)
+		}
+		left, err := b.store.DeliveryList(b.ctx, store.DeliveryListParams{})
+		must(t, err)
+		if len(left) != 1 || left[0].ID != "f2" {
+			t.Fatalf("left %+v, want the pending f2", left)
 		}
 	})
 }

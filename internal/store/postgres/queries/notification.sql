@@ -58,3 +58,6 @@ WHERE d.last_error <> '' AND d.tried_at = (
 -- name: DeliveryReleaseClaims
 UPDATE notify_delivery SET claimed_by = '', claimed_until = NULL
 WHERE status = 'pending' AND claimed_by <> '';
+
+-- name: DeliveryDeleteBefore
+DELETE FROM notify_delivery WHERE status <> 'pending' AND created_at < @before;
