@@ -248,4 +248,3 @@ func containsAll(counts map[string]int, want map[string]bool) bool {
 	}
 	return true
 }
-
