@@ -211,7 +211,9 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
-	notifyDone := notifier.start(ctx, !shared)
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	defer stopNotify()
+	notifyDone := notifier.start(notifyCtx, !shared)
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
@@ -239,6 +241,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := eng.Stop(shutdownCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}
+	stopNotify()
 	<-notifyDone
 	log.Info("gennaker server stopped")
 	return nil
