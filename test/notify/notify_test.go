@@ -1,5 +1,6 @@
-// Package notify runs a real gennaker server process with a Notification
-// whose webhook is the test's HTTP sink, kills the server with SIGKILL
+// Package notify runs a real gennaker server process with two
+// Notifications, a signed webhook to the test's HTTP sink and email over
+// STARTTLS with a login to the test's SMTP server (go-smtp), kills the server with SIGKILL
 // while the sink holds a delivery open, restarts it on the same store, and
 // checks that every message the event log calls for arrives, each under
 // its stable delivery ID: distinct IDs equal the expected messages exactly,
@@ -33,16 +34,31 @@ var binary string
 
 func TestMain(m *testing.M) { testserver.Main(m, &binary) }
 
-const signingKey = "e2e-notify-signing-key-0123456789"
+const (
+	signingKey   = "e2e-notify-signing-key-0123456789"
+	smtpUser     = "gennaker-bot"
+	smtpPassword = "e2e-smtp-password-0123456789"
+)
 
 func TestEachMessageOnceAcrossKill(t *testing.T) {
-	t.Setenv("GENNAKER_TEST_NOTIFY_KEY", signingKey) // the server reads the secret from its environment
+	// The server reads the secrets from its environment, and trusts the
+	// test's SMTP server's certificate for STARTTLS.
+	t.Setenv("GENNAKER_TEST_NOTIFY_KEY", signingKey)
+	t.Setenv("GENNAKER_TEST_SMTP_USER", smtpUser)
+	t.Setenv("GENNAKER_TEST_SMTP_PASSWORD", smtpPassword)
+	mail := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{StartTLS: true, User: smtpUser, Password: smtpPassword})
+	ca := filepath.Join(t.TempDir(), "smtp-ca.pem")
+	if err := os.WriteFile(ca, mail.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", ca)
 	for _, kind := range testserver.StoreKinds {
-		t.Run(string(kind), func(t *testing.T) { testKill(t, kind) })
+		t.Run(string(kind), func(t *testing.T) { testKill(t, kind, mail) })
 	}
 }
 
-func testKill(t *testing.T, kind testserver.StoreKind) {
+func testKill(t *testing.T, kind testserver.StoreKind, mail *notifytest.SMTPServer) {
+	mailBefore := len(mail.Mail())
 	sink := notifytest.NewSink(t)
 	sink.Check(func(r *http.Request, body []byte) bool {
 		return notify.Verify([]byte(signingKey), body, r.Header.Get(notify.HeaderSignature))
@@ -54,7 +70,7 @@ func testKill(t *testing.T, kind testserver.StoreKind) {
 		append(testserver.StoreArgs(t, kind, data), "--addr", addr, "--cli-config", cli)...)
 	srv.Start()
 	c := client.New(srv.URL(), testserver.AdminToken(t, cli, srv.URL()))
-	applyConfig(t, c, sink.URL)
+	applyConfig(t, c, sink.URL, mail.Addr)
 
 	// The first run's messages are held open by the sink; the server dies
 	// while it waits for the answer.
@@ -78,7 +94,8 @@ func testKill(t *testing.T, kind testserver.StoreKind) {
 		approveAndFinish(t, c, run(t, c))
 	}
 
-	want := expected(t, c)
+	want := expected(t, c, "hook", model.NotifyExecutionStarted, model.NotifyExecutionSucceeded, model.NotifyExecutionFailed, model.NotifyJudgmentWaiting)
+	wantMail := expected(t, c, "mail", model.NotifyExecutionSucceeded, model.NotifyExecutionFailed)
 	if len(want) != 3*3 {
 		t.Fatalf("the event log calls for %d messages, want 9 (3 runs: started, judgment waiting, succeeded)", len(want))
 	}
@@ -115,13 +132,40 @@ func testKill(t *testing.T, kind testserver.StoreKind) {
 		}
 	}
 
+	// The emails went over STARTTLS, logged in, each under its Message-ID.
+	mails := map[string]int{}
+	for _, m := range mail.Mail()[mailBefore:] {
+		if !m.TLS || m.User != smtpUser {
+			t.Errorf("an email went without TLS or login: %+v", m)
+		}
+		for _, line := range strings.Split(string(m.Data), "\r\n") {
+			if id, ok := strings.CutPrefix(line, "X-Gennaker-Delivery: "); ok {
+				mails[id]++
+			}
+		}
+	}
+	if len(mails) != len(wantMail) {
+		t.Errorf("%d distinct emails, want %d", len(mails), len(wantMail))
+	}
+	for id := range wantMail {
+		if mails[id] == 0 {
+			t.Errorf("email %s never arrived", id)
+		}
+	}
+
 	// The status says every message went out, from the API and the CLI.
 	statuses, err := c.Notifications(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(statuses) != 1 || statuses[0].Sent != len(want) || statuses[0].Pending != 0 || statuses[0].Dead != 0 || statuses[0].Health != notify.HealthOK {
-		t.Fatalf("status %+v, want %d sent and nothing pending or dead", statuses, len(want))
+	sent := map[string]int{"hook": len(want), "mail": len(wantMail)}
+	for _, s := range statuses {
+		if s.Sent != sent[s.Name] || s.Pending != 0 || s.Dead != 0 || s.Health != notify.HealthOK {
+			t.Errorf("status %+v, want %d sent and nothing pending or dead", s, sent[s.Name])
+		}
+	}
+	if len(statuses) != 2 {
+		t.Fatalf("statuses %+v, want hook and mail", statuses)
 	}
 	token := testserver.AdminToken(t, cli, srv.URL())
 	out, err := exec.Command(binary, "notifications", "status", "--server", srv.URL(), "--token", token).CombinedOutput()
@@ -142,14 +186,14 @@ func testKill(t *testing.T, kind testserver.StoreKind) {
 }
 
 // applyConfig applies testdata/config.yaml with the sink's URL.
-func applyConfig(t *testing.T, c *client.Client, sinkURL string) {
+func applyConfig(t *testing.T, c *client.Client, sinkURL, smtpAddr string) {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(raw), "SINK", sinkURL)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(strings.NewReplacer("SINK_URL", sinkURL, "SMTP_ADDR", smtpAddr).Replace(string(raw))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.LoadFiles([]string{path}, config.LoadOptions{})
@@ -209,7 +253,7 @@ func approveAndFinish(t *testing.T, c *client.Client, id string) {
 }
 
 // expected is the delivery ID of every message the event log calls for.
-func expected(t *testing.T, c *client.Client) map[string]bool {
+func expected(t *testing.T, c *client.Client, notification string, on ...model.NotifyEvent) map[string]bool {
 	t.Helper()
 	q := url.Values{"application": {"cart"}, "limit": {"1000"}, "after": {"0"}}
 	evs, err := c.Events(t.Context(), q)
@@ -217,10 +261,9 @@ func expected(t *testing.T, c *client.Client) map[string]bool {
 		t.Fatal(err)
 	}
 	want := map[string]bool{}
-	on := []model.NotifyEvent{model.NotifyExecutionStarted, model.NotifyExecutionSucceeded, model.NotifyExecutionFailed, model.NotifyJudgmentWaiting}
 	for _, ev := range evs {
 		if kind, ok := notify.Classify(ev); ok && slices.Contains(on, kind) {
-			want[notify.DeliveryID(ev.ID, "hook")] = true
+			want[notify.DeliveryID(ev.ID, notification)] = true
 		}
 	}
 	return want

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/big"
@@ -34,8 +35,11 @@ type Mail struct {
 // 127.0.0.1 that keeps what it accepts.
 type SMTPServer struct {
 	Addr string
-	// ClientTLS trusts the server's certificate, for the sender's STARTTLS.
+	// ClientTLS trusts the server's certificate, for the sender's STARTTLS;
+	// CertPEM is that certificate, for a process told to trust it
+	// (SSL_CERT_FILE).
 	ClientTLS *tls.Config
+	CertPEM   []byte
 
 	mu   sync.Mutex
 	mail []Mail
@@ -67,6 +71,7 @@ func NewSMTPServer(t testing.TB, opts SMTPOptions) *SMTPServer {
 		cert, pool := selfSigned(t)
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 		s.ClientTLS = &tls.Config{RootCAs: pool}
+		s.CertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
 	} else {
 		srv.AllowInsecureAuth = true
 	}
