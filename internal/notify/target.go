@@ -60,8 +60,13 @@ func (t *Targets) client() *http.Client {
 	if t.Client != nil {
 		return t.Client
 	}
-	return &http.Client{Timeout: 10 * time.Second}
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: noRedirect}
 }
+
+// noRedirect answers a redirect as it is: a target that moved says so in
+// the error (a redirected POST would become a GET, and could lead a signed
+// message elsewhere).
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // value resolves a secret reference; a failure is permanent until the
 // config or the server's environment changes, but the delivery is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime/quotedprintable"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -230,4 +231,31 @@ func TestEmailRefusesClearText(t *testing.T) {
 	if m := srv.Mail(); len(m) != 1 || m[0].TLS || m[0].User != "bot" {
 		t.Fatalf("mail %+v", m)
 	}
+}
+
+func TestRedirectIsNotFollowed(t *testing.T) {
+	elsewhere := notifytest.NewSink(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, elsewhere.URL, http.StatusFound) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: time.Second}
+	ln := listen(t)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	target, _ := (&notify.Targets{}).For(model.Notification{Name: "h", Webhook: &model.WebhookTarget{URL: model.Inline("http://" + ln.Addr().String() + "/")}})
+	err := target.Send(t.Context(), failed)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 302") {
+		t.Fatalf("a redirect gave %v, want an HTTP 302 error", err)
+	}
+	if n := len(elsewhere.Requests()); n != 0 {
+		t.Fatalf("the message followed the redirect (%d requests elsewhere)", n)
+	}
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }
