@@ -183,6 +183,15 @@ func testKill(t *testing.T, kind testserver.StoreKind, mail *notifytest.SMTPServ
 	if len(reqs) != before+1 || !strings.HasPrefix(reqs[before].Delivery, "test-") {
 		t.Fatalf("the test message did not arrive: %d requests, last %+v", len(reqs), reqs[len(reqs)-1].Delivery)
 	}
+
+	// Deleting a notification takes its deliveries with it.
+	out, err = exec.Command(binary, "delete", "notification", "mail", "--server", srv.URL(), "--token", token).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gennaker delete notification mail: %v\n%s", err, out)
+	}
+	if statuses, err = c.Notifications(t.Context()); err != nil || len(statuses) != 1 || statuses[0].Name != "hook" {
+		t.Fatalf("after deleting mail: %+v, %v", statuses, err)
+	}
 }
 
 // applyConfig applies testdata/config.yaml with the sink's URL.

@@ -243,3 +243,31 @@ func testNotification(t *testing.T, d Driver) {
 		}
 	})
 }
+
+// testNotificationDelete checks that deleting a notification takes its
+// deliveries with it, and leaves the others'.
+func testNotificationDelete(t *testing.T, d Driver) {
+	b := setup(t, d)
+	hook := &model.WebhookTarget{URL: model.Inline("http://hooks.example.com")}
+	_, err := b.store.ConfigApply(b.ctx, model.Config{Notifications: []model.Notification{{Name: "ops", Webhook: hook}, {Name: "dev", Webhook: hook}}})
+	must(t, err)
+	ev := model.Event{ID: 1, Kind: model.EventExecutionStarted}
+	_, err = b.store.NotifyDispatch(b.ctx, store.NotifyDispatchParams{From: -1, To: 1, Deliveries: []store.Delivery{
+		{ID: "o1", Notification: "ops", EventID: 1, Event: ev}, {ID: "d1", Notification: "dev", EventID: 1, Event: ev},
+	}})
+	must(t, err)
+	res, err := b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindNotification, Name: "ops"})
+	must(t, err)
+	if len(res.Objects) != 1 || res.Objects[0] != "Notification/ops" {
+		t.Fatalf("removed %v, want Notification/ops", res.Objects)
+	}
+	_, err = b.store.NotificationGet(b.ctx, "ops")
+	wantErrIs(t, err, store.ErrNotFound)
+	left, err := b.store.DeliveryList(b.ctx, store.DeliveryListParams{})
+	must(t, err)
+	if len(left) != 1 || left[0].ID != "d1" {
+		t.Fatalf("deliveries left %+v, want dev's only", left)
+	}
+	_, err = b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindNotification, Name: "ops"})
+	wantErrIs(t, err, store.ErrNotFound)
+}

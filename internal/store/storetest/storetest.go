@@ -63,6 +63,7 @@ func Run(t *testing.T, d Driver) {
 		{"Audit", testAudit},
 		{"Delete", testDelete},
 		{"Notification", testNotification},
+		{"NotificationDelete", testNotificationDelete},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
