@@ -44,6 +44,7 @@ from your files stays on the server until you delete it here.`,
 		{model.KindApplication, "application", []string{"app", "applications"}},
 		{model.KindEnvironment, "environment", []string{"env", "environments"}},
 		{model.KindPipeline, "pipeline", []string{"pipelines"}},
+		{model.KindNotification, "notification", []string{"notifications"}},
 	} {
 		cmd.AddCommand(newDeleteKindCmd(g, k.kind, k.use, k.aliases))
 	}

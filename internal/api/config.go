@@ -35,14 +35,18 @@ func storedConfig(ctx context.Context, q store.Queries) (model.Config, error) {
 	if cfg.Teams, err = q.TeamList(ctx); err != nil {
 		return cfg, err
 	}
-	cfg.Grants, err = q.GrantList(ctx)
+	if cfg.Grants, err = q.GrantList(ctx); err != nil {
+		return cfg, err
+	}
+	cfg.Notifications, err = q.NotificationList(ctx)
 	cfg.Applications, cfg.Environments, cfg.Pipelines = nonNil(cfg.Applications), nonNil(cfg.Environments), nonNil(cfg.Pipelines)
 	return cfg, err
 }
 
 // getConfig returns the stored config the caller may read: applications and
 // their pipelines filtered by read grants, environments and analysis
-// templates to anyone with a grant, teams and grants to admins of everything.
+// templates to anyone with a grant, teams, grants and notifications to admins
+// of everything.
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	if err := requireGrant(r); err != nil {
 		s.writeError(w, r, err)
@@ -57,7 +61,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	cfg.Applications = filter(cfg.Applications, func(a model.Application) bool { return rd.Has(a.Name) })
 	cfg.Pipelines = filter(cfg.Pipelines, func(p model.Pipeline) bool { return rd.Has(p.Application) })
 	if !principal(r).Can(auth.PermAdmin, auth.Global) {
-		cfg.Teams, cfg.Grants = nil, nil
+		cfg.Teams, cfg.Grants, cfg.Notifications = nil, nil, nil
 	}
 	writeJSON(w, 200, cfg)
 }
@@ -178,6 +182,9 @@ func configObjects(cfg model.Config) map[string]configObject {
 	for _, g := range cfg.Grants {
 		m[model.KindGrant+"/"+g.Name] = configObject{g, ""}
 	}
+	for _, n := range cfg.Notifications {
+		m[model.KindNotification+"/"+n.Name] = configObject{n, ""}
+	}
 	return m
 }
 
@@ -243,11 +250,14 @@ func mayApply(p auth.Principal, pol auth.Policy, cfg, stored model.Config) error
 	for _, g := range cfg.Grants {
 		check(model.KindGrant+"/"+g.Name, auth.Global)
 	}
+	for _, n := range cfg.Notifications {
+		check(model.KindNotification+"/"+n.Name, auth.Global)
+	}
 	if len(refused) == 0 {
 		return nil
 	}
 	sort.Strings(refused)
-	return fmt.Errorf("%w: %s may not apply %s: applications and pipelines need the admin role over their application (or its team); environments, analysis templates, teams and grants, an application's run block and new secret references need the admin role over everything; nothing was applied",
+	return fmt.Errorf("%w: %s may not apply %s: applications and pipelines need the admin role over their application (or its team); environments, analysis templates, teams, grants and notifications, an application's run block and new secret references need the admin role over everything; nothing was applied",
 		auth.ErrForbidden, p.Actor(), strings.Join(refused, ", "))
 }
 

@@ -57,6 +57,11 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("POST /api/v1/executions/{id}/retry", retry, s.retry)
 	rt.HandleFunc("POST /api/v1/executions/{id}/cancel", Access{Perm: auth.PermDeploy, On: OnExecutionPath, Narrowed: "deploy in the environments running the pipeline needs", Action: model.AuditCancel}, s.cancel)
 	rt.HandleFunc("GET /api/v1/events", loggedIn, s.listEvents)
+	// Notifications read the server's secrets and name every application:
+	// their status and test messages are for admins of everything.
+	rt.HandleFunc("GET /api/v1/notifications", Access{Perm: auth.PermAdmin, On: OnGlobal}, s.listNotifications)
+	rt.HandleFunc("POST /api/v1/notifications/{name}/test", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditNotificationTest}, s.testNotification)
+	rt.HandleFunc("DELETE /api/v1/notifications/{name}", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditDelete}, s.deleteObject(model.KindNotification))
 	rt.HandleFunc("GET /api/v1/stream", loggedIn, s.streamAll)
 	deployIn := func(a model.AuditAction) Access {
 		return Access{Perm: auth.PermDeploy, On: OnAppPath, Narrowed: "deploy in the environment named in the body", Action: a}

@@ -79,6 +79,8 @@ type Config struct {
 	// PublicURL is the base URL people reach the server at, for login links
 	// (default: the URL of the request).
 	PublicURL string
+	// Notifier sends notifications' test messages (nil: that route answers 501).
+	Notifier NotificationTester
 	// Extra mounts more routes (the web UI) on the same router.
 	Extra func(rt *Router)
 }
@@ -203,6 +205,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code, kind = http.StatusConflict, "conflict"
 	case errors.Is(err, errNotImplemented):
 		code, kind = http.StatusNotImplemented, "not_implemented"
+	case errors.Is(err, errTargetFailed):
+		code, kind = http.StatusBadGateway, "target_failed"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		code, kind = http.StatusServiceUnavailable, "unavailable"
 	case errors.Is(err, store.ErrBusy):

@@ -22,10 +22,12 @@ const (
 var (
 	errBadInput       = errors.New("bad input")
 	errNotImplemented = errors.New("not available on this server")
-	errTooLarge       = errors.New("request body too large")
-	errMediaType      = errors.New("unsupported media type")
-	errMisdirected    = errors.New("host not served")
-	errCrossOrigin    = errors.New("cross-origin request refused: gennaker accepts changes only from its own pages and from clients that are not browsers")
+	// errTargetFailed: a notification target did not take a message.
+	errTargetFailed = errors.New("target failed")
+	errTooLarge     = errors.New("request body too large")
+	errMediaType    = errors.New("unsupported media type")
+	errMisdirected  = errors.New("host not served")
+	errCrossOrigin  = errors.New("cross-origin request refused: gennaker accepts changes only from its own pages and from clients that are not browsers")
 )
 
 // hostAllowed reports whether a request's Host names this server: an IP

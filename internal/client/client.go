@@ -385,12 +385,14 @@ func (c *Client) Replay(ctx context.Context, id string, cfg model.AnalysisSpec, 
 	return c.do(ctx, http.MethodPost, "/api/v1/executions/"+url.PathEscape(id)+"/analysis/replay", cfg, out)
 }
 
-// Delete deletes an application, environment or pipeline (kind is
-// model.KindApplication, KindEnvironment or KindPipeline) with what it
+// Delete deletes an application, environment, pipeline or notification
+// (kind is model.KindApplication, KindEnvironment, KindPipeline or
+// KindNotification) with what it
 // runs; dryRun only answers with what would be removed, force cancels
 // running executions first.
 func (c *Client) Delete(ctx context.Context, kind, name string, dryRun, force bool) (*deletion.Result, error) {
-	paths := map[string]string{model.KindApplication: "applications", model.KindEnvironment: "environments", model.KindPipeline: "pipelines"}
+	paths := map[string]string{model.KindApplication: "applications", model.KindEnvironment: "environments", model.KindPipeline: "pipelines",
+		model.KindNotification: "notifications"}
 	q := url.Values{}
 	if dryRun {
 		q.Set("dryRun", "true")

@@ -7,8 +7,8 @@ import (
 )
 
 // Document is one decoded config document and where its fields were written.
-// Exactly one of Application, Environment, Pipeline, AnalysisTemplate, Team
-// and Grant is set.
+// Exactly one of Application, Environment, Pipeline, AnalysisTemplate, Team,
+// Grant and Notification is set.
 type Document struct {
 	File   string
 	Line   int // where the document starts
@@ -24,6 +24,8 @@ type Document struct {
 	// Team and Grant say who may do what.
 	Team  *model.Team
 	Grant *model.Grant
+	// Notification says whom to tell about deliveries.
+	Notification *model.Notification
 
 	pos positions
 }

@@ -138,6 +138,8 @@ func assemble(docs []Document) model.Config {
 			cfg.Teams = append(cfg.Teams, *d.Team)
 		case d.Grant != nil:
 			cfg.Grants = append(cfg.Grants, *d.Grant)
+		case d.Notification != nil:
+			cfg.Notifications = append(cfg.Notifications, *d.Notification)
 		}
 	}
 	return cfg

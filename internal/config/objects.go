@@ -41,6 +41,9 @@ func ValidateObjects(cfg model.Config, opts LoadOptions) error {
 	for _, g := range cfg.Grants {
 		add(model.KindGrant, g.Name, g)
 	}
+	for _, n := range cfg.Notifications {
+		add(model.KindNotification, n.Name, n)
+	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
 	return errs.err()
 }

@@ -71,12 +71,13 @@ var kindTypes = map[string]reflect.Type{
 	model.KindAnalysisTemplate: reflect.TypeFor[model.AnalysisSpec](),
 	model.KindTeam:             reflect.TypeFor[model.Team](),
 	model.KindGrant:            reflect.TypeFor[model.Grant](),
+	model.KindNotification:     reflect.TypeFor[model.Notification](),
 }
 
 // kinds lists every kind, in the order messages, docs and the schema show them.
 var kinds = []string{
 	model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindAnalysisTemplate,
-	model.KindTeam, model.KindGrant,
+	model.KindTeam, model.KindGrant, model.KindNotification,
 }
 
 // kindList names every kind for messages: "Application, ... or Grant".
@@ -145,6 +146,8 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		doc.Team = o
 	case *model.Grant:
 		doc.Grant = o
+	case *model.Notification:
+		doc.Notification = o
 	}
 	if dec.tooBig {
 		return doc, true // validating a truncated object would only add noise

@@ -16,10 +16,11 @@ var specExcluded = map[string]map[string]string{
 		"name":   "the name comes from metadata.name",
 		"labels": "labels go in metadata.labels",
 	},
-	model.KindEnvironment: {"name": "the name comes from metadata.name"},
-	model.KindPipeline:    {"name": "the name comes from metadata.name"},
-	model.KindTeam:        {"name": "the name comes from metadata.name"},
-	model.KindGrant:       {"name": "the name comes from metadata.name"},
+	model.KindEnvironment:  {"name": "the name comes from metadata.name"},
+	model.KindPipeline:     {"name": "the name comes from metadata.name"},
+	model.KindTeam:         {"name": "the name comes from metadata.name"},
+	model.KindGrant:        {"name": "the name comes from metadata.name"},
+	model.KindNotification: {"name": "the name comes from metadata.name"},
 }
 
 // typeExcluded lists, per model type, fields the server fills in that are
@@ -59,6 +60,7 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	}},
 	reflect.TypeFor[model.HeaderMatch](): {"type": {string(model.HeaderExact), string(model.HeaderRegularExpression)}},
 	reflect.TypeFor[model.Grant]():       {"role": roleNames()},
+	reflect.TypeFor[model.EmailTarget](): {"starttls": {model.StartTLSRequired, model.StartTLSOpportunistic, model.StartTLSNever}},
 }
 
 // roleNames lists model.Roles as strings.
@@ -89,6 +91,11 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.WebCheck]():       {"url"},
 	reflect.TypeFor[model.JobCheck]():       {"spec"},
 	reflect.TypeFor[model.Grant]():          {"role", "subjects"},
+	reflect.TypeFor[model.SlackTarget]():    {"url"},
+	reflect.TypeFor[model.TeamsTarget]():    {"url"},
+	reflect.TypeFor[model.WebhookTarget]():  {"url"},
+	reflect.TypeFor[model.EmailTarget]():    {"smtp", "from", "to"},
+	reflect.TypeFor[model.CDEventsTarget](): {"url"},
 }
 
 // oneOf describes structs that must carry exactly one of some fields, or
@@ -117,6 +124,9 @@ var oneOfFields = map[reflect.Type]oneOf{
 	reflect.TypeFor[model.Subject](): {noun: "subject", fields: []string{"team", "user"}},
 	reflect.TypeFor[model.GatewayRef](): {noun: "gateway", fields: []string{"name", "parentRefs"},
 		fix: "keep one: name (with namespace, sectionName, port) for one Gateway, or parentRefs for several"},
+	reflect.TypeFor[model.Notification](): {noun: "notification", fields: []string{
+		string(model.TargetSlack), string(model.TargetTeams), string(model.TargetWebhook), string(model.TargetEmail), string(model.TargetCDEvents),
+	}, fix: "keep one: a notification has one target (write one Notification for each)"},
 	reflect.TypeFor[model.Scope](): {noun: "scope", fields: []string{"team", "application"}, optional: true,
 		fix: "keep one: a grant covers one team's applications or one application (write one grant for each)"},
 }

@@ -32,6 +32,8 @@ func validateDocument(doc *Document) []Error {
 		errs = append(errs, validateTeam(doc, doc.Team)...)
 	case doc.Grant != nil:
 		errs = append(errs, validateGrant(doc, doc.Grant)...)
+	case doc.Notification != nil:
+		errs = append(errs, validateNotification(doc, doc.Notification)...)
 	}
 	return errs
 }

@@ -170,6 +170,11 @@ func (s *Service) world(ctx context.Context, kind, name string) (World, error) {
 		if pl, err = s.Store.PipelineGet(ctx, name); err == nil {
 			w.Pipelines = []model.Pipeline{*pl}
 		}
+	case model.KindNotification:
+		// A notification runs nothing: its deliveries go with it.
+		if _, err = s.Store.NotificationGet(ctx, name); err == nil {
+			return w, nil
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return w, fmt.Errorf("%w: %s %q does not exist (`gennaker %ss` lists them)", store.ErrNotFound, strings.ToLower(kind), name, strings.ToLower(kind))

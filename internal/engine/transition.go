@@ -162,6 +162,7 @@ func (t *transition) stepDone(ev StepDone) error {
 		res = stage.Result{Outcome: stage.Failed, Reason: "the execution's pipeline snapshot has no stage " + st.Name}
 	}
 	touched := st.Version != ev.Version
+	wasWaiting := st.Status == model.StageWaiting
 	t.dirty[st.Name] = true
 	if res.State != nil {
 		st.State = res.State
@@ -194,6 +195,9 @@ func (t *transition) stepDone(ev StepDone) error {
 	}
 	for _, e := range res.Events {
 		t.event(e, st.Name)
+	}
+	if st.Status == model.StageWaiting && !wasWaiting {
+		t.event(waitingEvent(res), st.Name)
 	}
 	t.eff.Writes = res.Writes
 	if st.Status.Terminal() {
@@ -245,4 +249,17 @@ func (t *transition) canceled(ev Canceled) {
 	t.event(model.Event{Kind: model.EventManualStep, Action: "cancel", Actor: ev.Actor, Detail: ev.Reason}, "")
 	t.event(model.Event{Kind: model.EventExecutionFinished, Detail: "canceled: " + reason}, "")
 	t.exec.Status = model.ExecutionCanceled
+}
+
+// waitingEvent is the judgment_waiting event of a stage that began to wait
+// for a person with result res: what it waits for, and until when.
+func waitingEvent(res stage.Result) model.Event {
+	detail := res.Reason
+	if detail == "" {
+		detail = "waiting for a person to approve or reject"
+	}
+	if !res.At.IsZero() {
+		detail += " (until " + res.At.UTC().Format(time.RFC3339) + ")"
+	}
+	return model.Event{Kind: model.EventJudgmentWaiting, Detail: detail}
 }

@@ -63,6 +63,13 @@ func held(exec *model.Execution, name, claim string) *model.Execution {
 	return exec
 }
 
+// heldWaiting is held, for a stage that waits for a person (a timer woke it).
+func heldWaiting(exec *model.Execution, name, claim string) *model.Execution {
+	held(exec, name, claim)
+	findStage(exec, name).Status = model.StageWaiting
+	return exec
+}
+
 func TestTransition(t *testing.T) {
 	until := tNow.Add(time.Minute)
 	later := tNow.Add(30 * time.Second)
@@ -112,19 +119,25 @@ func TestTransition(t *testing.T) {
 			name: "a stage written by someone else during the step is looked at again at once",
 			exec: held(pipelineRun(t, "a"), "a", "w/1"),
 			ev:   StepDone{Stage: "a", Claim: "w/1", Version: 2, Result: stage.Result{Outcome: stage.WaitForPerson}},
-			want: []string{"a running->waiting wake 0s", "job a"},
+			want: []string{"a running->waiting wake 0s", "event judgment_waiting  a", "job a"},
 		},
 		{
 			name: "waiting for a person with no time limit stores no timer",
 			exec: held(pipelineRun(t, "a"), "a", "w/1"),
 			ev:   StepDone{Stage: "a", Claim: "w/1", Version: 3, Result: stage.Result{Outcome: stage.WaitForPerson}},
-			want: []string{"a running->waiting"},
+			want: []string{"a running->waiting", "event judgment_waiting  a"},
+		},
+		{
+			name: "a stage that waits still, woken by its timer, announces no second wait",
+			exec: heldWaiting(pipelineRun(t, "a"), "a", "w/1"),
+			ev:   StepDone{Stage: "a", Claim: "w/1", Version: 3, Result: stage.Result{Outcome: stage.WaitForPerson}},
+			want: []string{"a waiting->waiting"},
 		},
 		{
 			name: "waiting for a person wakes at the stage's deadline",
 			exec: withDeadline(held(pipelineRun(t, "a"), "a", "w/1"), "a", tNow.Add(time.Hour)),
 			ev:   StepDone{Stage: "a", Claim: "w/1", Version: 3, Result: stage.Result{Outcome: stage.WaitForPerson}},
-			want: []string{"a running->waiting wake 1h0m0s", "timer a in 1h0m0s"},
+			want: []string{"a running->waiting wake 1h0m0s", "event judgment_waiting  a", "timer a in 1h0m0s"},
 		},
 		{
 			name: "a wait past the deadline is moved to the deadline",

@@ -229,4 +229,6 @@ type Config struct {
 	// Teams and Grants say who may do what (see access.go).
 	Teams  []Team  `json:"teams,omitempty"`
 	Grants []Grant `json:"grants,omitempty"`
+	// Notifications say whom to tell about deliveries (notification.go).
+	Notifications []Notification `json:"notifications,omitempty"`
 }

@@ -31,6 +31,12 @@ const (
 	// (`gennaker delete`), after what it ran was stopped; Detail says what
 	// was removed.
 	EventDeleted EventKind = "deleted"
+	// EventJudgmentWaiting: a stage began waiting for a person to approve
+	// or reject (a manual judgment, a canary's pause); Detail says what for.
+	EventJudgmentWaiting EventKind = "judgment_waiting"
+	// EventCanaryVerdict: a canary analysis step reached its verdict;
+	// Action is passed, failed or inconclusive and Detail the short reason.
+	EventCanaryVerdict EventKind = "canary_verdict"
 )
 
 // Event is one record of the delivery log. Events are never updated.

@@ -172,8 +172,11 @@ var matrix = map[string][]probe{
 			return http.MethodDelete, "/api/v1/tokens/" + fx.newToken(t, `{"role":"viewer","scope":{"team":"search"}}`), "", ""
 		}, allow: adminAll},
 	},
-	"GET /api/v1/audit":        {{request: get("/api/v1/audit"), allow: adminAll}},
-	"GET /api/v1/audit/verify": {{request: get("/api/v1/audit/verify"), allow: adminAll}},
+	"GET /api/v1/audit":                      {{request: get("/api/v1/audit"), allow: adminAll}},
+	"GET /api/v1/notifications":              {{request: get("/api/v1/notifications"), allow: adminAll}},
+	"POST /api/v1/notifications/{name}/test": {{request: jsonReq("POST", "/api/v1/notifications/nope/test", `{}`), allow: adminAll}},
+	"DELETE /api/v1/notifications/{name}":    {{request: jsonReq("DELETE", "/api/v1/notifications/nope?dryRun=true", ""), allow: adminAll}},
+	"GET /api/v1/audit/verify":               {{request: get("/api/v1/audit/verify"), allow: adminAll}},
 
 	// The UI.
 	"GET /static/": {{request: get("/static/style.css"), public: true, want: 200}},
@@ -194,6 +197,7 @@ var matrix = map[string][]probe{
 	"GET /executions/{id}/analysis":     {{request: onExec("checkout-prod", "GET", "/executions/{id}/analysis", "", ""), allow: readPayments}},
 	"GET /executions/{id}/cancel":       {{request: onExec("search-prod", "GET", "/executions/{id}/cancel", "", ""), allow: readSearch}},
 	"GET /events":                       {{request: get("/events"), allow: everyone}},
+	"GET /notifications":                {{request: get("/notifications"), allow: adminAll}},
 	"GET /applications":                 {{request: get("/applications"), allow: everyone}},
 	"GET /executions":                   {{request: get("/executions?status=running"), allow: everyone}},
 	"GET /pipelines":                    {{request: get("/pipelines"), allow: everyone}},

@@ -185,8 +185,10 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
+	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
 	handler := api.New(api.Config{
-		Store: st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
+		Notifier: notifier,
+		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
@@ -209,6 +211,7 @@ func Run(ctx context.Context, opts Options) error {
 		},
 	})
 	url := tr.localURL(ln.Addr())
+	notifier.setBaseURL(uiURL(opts.PublicURL, url))
 	boot, err := bootstrap(ctx, st, shared, authenticator, log, opts, url)
 	if err != nil {
 		ln.Close()
@@ -221,6 +224,9 @@ func Run(ctx context.Context, opts Options) error {
 	triggersCtx, stopTriggers := context.WithCancel(ctx)
 	defer stopTriggers()
 	triggersStopped := runTriggers(triggersCtx, triggers)
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	defer stopNotify()
+	notifyDone := notifier.start(notifyCtx, !shared)
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
@@ -250,6 +256,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err := eng.Stop(shutdownCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}
+	stopNotify()
+	<-notifyDone
 	log.Info("gennaker server stopped")
 	return nil
 }

@@ -196,7 +196,7 @@ func (d *Deploy) afterOutcome(in Input, w world, st deployState, out stepOutcome
 		r = Again(out.at, st)
 		r.Output = d.output(st, w, out.reason)
 	case afterPerson:
-		r = Result{Outcome: WaitForPerson, At: out.at, State: mustJSON(st), Output: d.output(st, w, out.reason)}
+		r = Result{Outcome: WaitForPerson, At: out.at, Reason: out.reason, State: mustJSON(st), Output: d.output(st, w, out.reason)}
 	case afterAbort:
 		r = Again(in.Now, st)
 		r.Output = d.output(st, w, "rolling back: "+out.reason)

@@ -165,9 +165,14 @@ func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState
 		recs = append(recs, AnalysisInsert{Record: rec})
 	}
 	st.Verdicts = append(st.Verdicts, fmt.Sprintf("step %d/%d, interval %d: %s (score %.0f): %s", st.Next+1, len(st.Plan.Steps), a.Index+1, j.outcome, j.score, j.line()))
-	next, out := verdictOutcome(*a, DecideVerdict(a.AnalysisInterval, j.outcome, in.Now, timing), j.line(), timing, canarySpec(in).OnInconclusive, j.end)
+	dec := DecideVerdict(a.AnalysisInterval, j.outcome, in.Now, timing)
+	next, out := verdictOutcome(*a, dec, j.line(), timing, canarySpec(in).OnInconclusive, j.end)
 	*a = next
 	out.writes = append(out.writes, recs...)
+	if verdict, final := VerdictName(dec.Action); final {
+		out.events = append(out.events, model.Event{Kind: model.EventCanaryVerdict, Action: verdict,
+			Environment: w.env.Name, Version: st.Version, Detail: j.line()})
+	}
 	return out
 }
 
@@ -268,4 +273,19 @@ func analysisRecord(in Input, seq int, start, end time.Time, j judged) (store.An
 		StartedAt: start, EndedAt: end, Outcome: string(j.outcome), Score: j.score, Reason: j.reason,
 		Measurements: mb, Verdict: vb,
 	}, nil
+}
+
+// VerdictName names the verdict an analysis step reached (passed, failed,
+// inconclusive), and false while it measures on (the canary_verdict event
+// is sent once, when the step is decided).
+func VerdictName(a VerdictAction) (string, bool) {
+	switch a {
+	case VerdictPassed:
+		return "passed", true
+	case VerdictFail:
+		return "failed", true
+	case VerdictInconclusive:
+		return "inconclusive", true
+	}
+	return "", false
 }

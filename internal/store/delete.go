@@ -10,7 +10,8 @@ import (
 // ConfigDeleteParams names the object ConfigDelete removes: an
 // application, an environment or a pipeline.
 type ConfigDeleteParams struct {
-	// Kind is model.KindApplication, model.KindEnvironment or model.KindPipeline.
+	// Kind is model.KindApplication, model.KindEnvironment, model.KindPipeline
+	// or model.KindNotification.
 	Kind string
 	Name string
 	// Audit, when set, is appended to the audit log in the deletion's
@@ -49,7 +50,7 @@ func (e *RunningError) Error() string {
 func (e *RunningError) Unwrap() error { return ErrConflict }
 
 // DeleteKinds are the kinds ConfigDelete removes.
-var DeleteKinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline}
+var DeleteKinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindNotification}
 
 // DeleteCount says which count of DeleteResult a delete statement adds to.
 type DeleteCount int
@@ -99,6 +100,9 @@ func DeleteStatements(kind string) []DeleteStatement {
 		}
 	case model.KindPipeline:
 		return []DeleteStatement{{"PipelineDelete", CountObject}}
+	case model.KindNotification:
+		// Its deliveries go with it: nothing is left to send or to show.
+		return []DeleteStatement{{"NotificationDeleteDeliveries", CountNone}, {"NotificationDelete", CountObject}}
 	}
 	return nil
 }

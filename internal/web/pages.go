@@ -266,7 +266,8 @@ type eventsPage struct {
 
 // eventKinds are the event kinds the events page filters by.
 var eventKinds = []model.EventKind{model.EventExecutionStarted, model.EventExecutionFinished, model.EventDeployStarted, model.EventDeploySucceeded,
-	model.EventDeployFailed, model.EventRolledBack, model.EventWaveStarted, model.EventManualStep, model.EventTrafficApproximated}
+	model.EventDeployFailed, model.EventRolledBack, model.EventWaveStarted, model.EventManualStep, model.EventTrafficApproximated,
+	model.EventJudgmentWaiting, model.EventCanaryVerdict}
 
 // events renders /events: the newest delivery events, filtered by
 // application, environment and kind, a page at a time: ?before=ID shows

@@ -398,7 +398,15 @@ func eventClass(e model.Event) string {
 		return "failed"
 	case model.EventRolledBack:
 		return "rolledback"
-	case model.EventManualStep:
+	case model.EventManualStep, model.EventJudgmentWaiting:
+		return "waiting"
+	case model.EventCanaryVerdict:
+		switch e.Action {
+		case "passed":
+			return "succeeded"
+		case "failed":
+			return "failed"
+		}
 		return "waiting"
 	case model.EventExecutionFinished:
 		if strings.HasPrefix(e.Detail, "succeeded") {
@@ -427,6 +435,10 @@ func eventTitle(e model.Event) string {
 		return "rolled back"
 	case model.EventTrafficApproximated:
 		return "traffic approximated"
+	case model.EventJudgmentWaiting:
+		return "waits for a judgment"
+	case model.EventCanaryVerdict:
+		return "canary " + e.Action
 	case model.EventManualStep:
 		if e.Action != "" {
 			return "manual: " + e.Action
@@ -441,11 +453,11 @@ func eventTitle(e model.Event) string {
 // nodata is neither a pass nor a failure (like waiting).
 func statusClass(s any) string {
 	switch v := fmt.Sprint(s); v {
-	case "succeeded", "pass", "up", "deployed", "promoted":
+	case "succeeded", "pass", "up", "deployed", "promoted", "ok":
 		return "succeeded"
-	case "failed", "fail", "failed_continue", "deploy_failed", "high", "low":
+	case "failed", "fail", "failed_continue", "deploy_failed", "high", "low", "dead":
 		return "failed"
-	case "waiting", "inconclusive", "marginal", "extend", "nodata":
+	case "waiting", "inconclusive", "marginal", "extend", "nodata", "failing":
 		return "waiting"
 	case "running", "creating":
 		return "running"

@@ -34,6 +34,7 @@ import (
 	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -54,6 +55,7 @@ type Store interface {
 	ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error)
 	EventList(ctx context.Context, params store.EventListParams) ([]model.Event, error)
 	AnalysisList(ctx context.Context, executionID string) ([]store.AnalysisRecord, error)
+	notify.StatusReader
 }
 
 // StatusSource reports an application's server groups with live health
@@ -124,6 +126,8 @@ var (
 	anyPage    = api.Access{On: api.OnCaller, Page: true, Narrowed: "shows only what the caller may read"}
 	appPage    = api.Access{Perm: auth.PermRead, On: api.OnAppPath, Page: true}
 	execPage   = api.Access{Perm: auth.PermRead, On: api.OnExecutionPath, Page: true}
+	// adminPage shows what only admins of everything may read (notifications).
+	adminPage = api.Access{Perm: auth.PermAdmin, On: api.OnGlobal, Page: true}
 	// Forms for browsers without JavaScript: forwarded to the API route of
 	// the same action, which checks the caller's permission on it.
 	formPost = api.Access{On: api.OnCaller, Page: true, Narrowed: "forwarded to the API route of the action, with its rule"}
@@ -150,6 +154,7 @@ func (h *ui) routes(rt *api.Router) {
 	rt.HandleFunc("GET /pipelines", anyPage, h.pipelines)
 	rt.HandleFunc("GET /pipelines/{name}/{pipeline}", appPage, h.pipeline)
 	rt.HandleFunc("GET /events", anyPage, h.events)
+	rt.HandleFunc("GET /notifications", adminPage, h.notifications)
 	// Any other address: the UI's own "not found" page (the API's own
 	// unknown routes answer in JSON).
 	rt.HandleFunc("GET /{path...}", publicPage, h.notFound)
@@ -211,7 +216,9 @@ type page struct {
 	Nav   string // which top-level section is current
 	// Live names the SSE stream the page's JS listens to ("" for none).
 	Live string
-	Data any
+	// Admin is set for admins of everything, who see the Notifications page.
+	Admin bool
+	Data  any
 }
 
 func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
@@ -227,6 +234,7 @@ func (h *ui) render(w http.ResponseWriter, r *http.Request, code int, name strin
 		return
 	}
 	p.User = auth.From(r.Context()).Actor()
+	p.Admin = auth.From(r.Context()).Can(auth.PermAdmin, auth.Global)
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
 		h.log.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)

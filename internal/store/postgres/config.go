@@ -56,6 +56,11 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
+		for _, n := range cfg.Notifications {
+			if err := upsert(model.KindNotification, n.Name, n, nil); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

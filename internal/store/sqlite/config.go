@@ -49,6 +49,11 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
+		for _, n := range cfg.Notifications {
+			if err := q.upsertConfig(ctx, &res, model.KindNotification, n.Name, mustJSON(n), now); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

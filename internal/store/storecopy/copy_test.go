@@ -184,8 +184,20 @@ func fill(t *testing.T, ctx context.Context, path string) {
 		AnalysisTemplates: []model.AnalysisTemplate{{Name: "golden", Spec: model.AnalysisSpec{Interval: model.Duration(time.Minute)}}},
 		Teams:             []model.Team{{Name: "payments", Members: []string{"ada@example.com"}}},
 		Grants:            []model.Grant{{Name: "admins", Role: model.RoleAdmin, Subjects: []model.Subject{{Team: "payments"}}}},
+		Notifications: []model.Notification{{Name: "ops", On: []model.NotifyEvent{model.NotifyExecutionFailed},
+			Slack: &model.SlackTarget{URL: model.FromSecret(model.SecretRef{Env: "SLACK_URL"})}}},
 	})
 	must(t, err)
+	// The notification outbox: a pending delivery, one claimed, one sent.
+	_, err = st.NotifyDispatch(ctx, store.NotifyDispatchParams{From: -1, To: 2, Deliveries: []store.Delivery{
+		{ID: "d-1", Notification: "ops", EventID: 1, Pipeline: "ship", NextAt: t0,
+			Event: model.Event{ID: 1, Kind: model.EventExecutionFinished, Detail: "failed: boom", Application: "checkout"}},
+		{ID: "d-2", Notification: "ops", EventID: 2, NextAt: t0, Event: model.Event{ID: 2, Kind: model.EventRolledBack, Application: "checkout"}},
+	}})
+	must(t, err)
+	claimed, err := st.DeliveryClaim(ctx, store.DeliveryClaimParams{Claimant: "old", Now: t0, Until: t0.Add(time.Minute), Limit: 1})
+	must(t, err)
+	must(t, st.DeliveryFinish(ctx, store.DeliveryFinishParams{ID: claimed[0].ID, Claimant: "old", Status: store.DeliverySent, At: t0}))
 
 	exec := &model.Execution{
 		ID: "exec-1", Pipeline: "ship", Application: "checkout", Status: model.ExecutionRunning,

@@ -62,6 +62,8 @@ func Run(t *testing.T, d Driver) {
 		{"LoginLink", testLoginLink},
 		{"Audit", testAudit},
 		{"Delete", testDelete},
+		{"Notification", testNotification},
+		{"NotificationDelete", testNotificationDelete},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

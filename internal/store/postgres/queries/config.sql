@@ -106,3 +106,18 @@ WHERE name = @name AND spec IS DISTINCT FROM @spec::jsonb;
 
 -- name: GrantList
 SELECT spec FROM access_grant ORDER BY name;
+
+-- name: NotificationSpec
+SELECT spec FROM notification WHERE name = @name;
+
+-- name: NotificationInsert
+INSERT INTO notification (name, spec, created_at, updated_at)
+VALUES (@name, @spec, @now, @now)
+ON CONFLICT (name) DO NOTHING;
+
+-- name: NotificationUpdate
+UPDATE notification SET spec = @spec, updated_at = @now
+WHERE name = @name AND spec IS DISTINCT FROM @spec::jsonb;
+
+-- name: NotificationList
+SELECT spec FROM notification ORDER BY name;

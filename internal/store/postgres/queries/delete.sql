@@ -61,3 +61,16 @@ SELECT 1 FROM environment WHERE name = @name::text FOR UPDATE;
 
 -- name: PipelineLock
 SELECT 1 FROM pipeline WHERE name = @name::text FOR UPDATE;
+
+-- name: NotificationLock
+SELECT 1 FROM notification WHERE name = @name::text FOR UPDATE;
+
+-- name: NotificationRunning
+-- A notification runs nothing: no execution holds up its deletion.
+SELECT id FROM execution WHERE false;
+
+-- name: NotificationDeleteDeliveries
+DELETE FROM notify_delivery WHERE notification = @name::text;
+
+-- name: NotificationDelete
+DELETE FROM notification WHERE name = @name::text;

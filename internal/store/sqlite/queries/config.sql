@@ -89,3 +89,16 @@ UPDATE access_grant SET spec = @spec, updated_at = @now WHERE name = @name;
 
 -- name: GrantList
 SELECT spec FROM access_grant ORDER BY name;
+
+-- name: NotificationSpec
+SELECT spec FROM notification WHERE name = @name;
+
+-- name: NotificationInsert
+INSERT INTO notification (name, spec, created_at, updated_at)
+VALUES (@name, @spec, @now, @now);
+
+-- name: NotificationUpdate
+UPDATE notification SET spec = @spec, updated_at = @now WHERE name = @name;
+
+-- name: NotificationList
+SELECT spec FROM notification ORDER BY name;

@@ -51,3 +51,13 @@ DELETE FROM environment WHERE name = @name;
 
 -- name: PipelineDelete
 DELETE FROM pipeline WHERE name = @name;
+
+-- name: NotificationRunning
+-- A notification runs nothing: no execution holds up its deletion.
+SELECT id FROM execution WHERE 0;
+
+-- name: NotificationDeleteDeliveries
+DELETE FROM notify_delivery WHERE notification = @name;
+
+-- name: NotificationDelete
+DELETE FROM notification WHERE name = @name;
