@@ -204,6 +204,7 @@ type Queries interface {
 	AnalysisList(ctx context.Context, executionID string) ([]AnalysisRecord, error)
 
 	AccessQueries
+	TriggerQueries
 }
 
 // AccessQueries keep who may use the server: API tokens, browser sessions,

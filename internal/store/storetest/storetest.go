@@ -62,6 +62,9 @@ func Run(t *testing.T, d Driver) {
 		{"LoginLink", testLoginLink},
 		{"Audit", testAudit},
 		{"Delete", testDelete},
+		{"TriggerClaim", testTriggerClaim},
+		{"TriggerClaimRace", testTriggerClaimRace},
+		{"TriggerState", testTriggerState},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
