@@ -168,6 +168,13 @@ func (e *Engine) checkDeployParams(ctx context.Context, pl model.Pipeline, param
 	return nil
 }
 
+// ResolveParams checks parameters against a pipeline's as a start would
+// (declared, required, allowed values) and returns them with the
+// defaults filled in; the error (ErrBadRequest) says what is wrong.
+func ResolveParams(pl model.Pipeline, params map[string]string) (map[string]string, error) {
+	return resolveParams(pl, params)
+}
+
 // resolveParams checks given parameters against the pipeline's and fills defaults.
 func resolveParams(pl model.Pipeline, given map[string]string) (map[string]string, error) {
 	out := map[string]string{}

@@ -27,24 +27,26 @@ const (
 type AuditAction string
 
 const (
-	AuditConfigApply AuditAction = "config.apply"     // config objects created or updated; Detail holds the diff
-	AuditTokenCreate AuditAction = "token.create"     // an API token was created
-	AuditTokenRevoke AuditAction = "token.revoke"     // an API token was revoked
-	AuditRun         AuditAction = "pipeline.run"     // a pipeline execution was started
-	AuditDeploy      AuditAction = "app.deploy"       // a deploy of a version was started
-	AuditRollback    AuditAction = "app.rollback"     // a one-click rollback was started
-	AuditAdopt       AuditAction = "app.adopt"        // an existing Deployment was adopted
-	AuditApprove     AuditAction = "stage.approve"    // a waiting stage was approved (judgment, canary promote)
-	AuditReject      AuditAction = "stage.reject"     // a waiting stage was rejected (judgment, canary abort)
-	AuditCancel      AuditAction = "execution.cancel" // an execution was canceled
-	AuditPromote     AuditAction = "stage.promote"    // a running canary was promoted at once (its remaining steps skipped)
-	AuditAbort       AuditAction = "stage.abort"      // a running canary was aborted: traffic back on the stable version
-	AuditRetry       AuditAction = "execution.retry"  // a failed or canceled execution was run again from a stage
-	AuditDelete      AuditAction = "config.delete"    // an application, environment or pipeline was deleted, with what it ran
-	AuditLogin       AuditAction = "login"            // a browser session was opened
-	AuditLogout      AuditAction = "logout"           // a browser session was closed
-	AuditLoginLink   AuditAction = "login.link"       // a one-time login link was issued
-	AuditAccess      AuditAction = "access"           // a request refused before it reached an action
+	AuditConfigApply   AuditAction = "config.apply"     // config objects created or updated; Detail holds the diff
+	AuditTokenCreate   AuditAction = "token.create"     // an API token was created
+	AuditTokenRevoke   AuditAction = "token.revoke"     // an API token was revoked
+	AuditRun           AuditAction = "pipeline.run"     // a pipeline execution was started
+	AuditDeploy        AuditAction = "app.deploy"       // a deploy of a version was started
+	AuditRollback      AuditAction = "app.rollback"     // a one-click rollback was started
+	AuditAdopt         AuditAction = "app.adopt"        // an existing Deployment was adopted
+	AuditApprove       AuditAction = "stage.approve"    // a waiting stage was approved (judgment, canary promote)
+	AuditReject        AuditAction = "stage.reject"     // a waiting stage was rejected (judgment, canary abort)
+	AuditCancel        AuditAction = "execution.cancel" // an execution was canceled
+	AuditPromote       AuditAction = "stage.promote"    // a running canary was promoted at once (its remaining steps skipped)
+	AuditAbort         AuditAction = "stage.abort"      // a running canary was aborted: traffic back on the stable version
+	AuditRetry         AuditAction = "execution.retry"  // a failed or canceled execution was run again from a stage
+	AuditDelete        AuditAction = "config.delete"    // an application, environment or pipeline was deleted, with what it ran
+	AuditLogin         AuditAction = "login"            // a browser session was opened
+	AuditLogout        AuditAction = "logout"           // a browser session was closed
+	AuditLoginLink     AuditAction = "login.link"       // a one-time login link was issued
+	AuditAccess        AuditAction = "access"           // a request refused before it reached an action
+	AuditTriggerPause  AuditAction = "trigger.pause"    // a pipeline trigger was paused at run time
+	AuditTriggerResume AuditAction = "trigger.resume"   // a paused pipeline trigger was resumed
 )
 
 // AuditEntry is one record of the tamper-evident audit log. Entries form a

@@ -32,7 +32,10 @@ type Decision struct {
 	Start bool `json:"start"`
 	// Skipped says why not, naming the first false condition or the
 	// failing expression.
-	Skipped    string            `json:"skipped,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+	// Failed is set when Skipped comes from an expression that failed to
+	// evaluate (not a condition that is false): the trigger's last error.
+	Failed     bool              `json:"failed,omitempty"`
 	Conditions []Condition       `json:"conditions,omitempty"`
 	Params     map[string]string `json:"params"`
 }
@@ -58,7 +61,7 @@ func Decide(spec model.TriggerSpec, input map[string]any, defaults map[string]st
 		if !c.Result && d.Start {
 			d.Start = false
 			if c.Error != "" {
-				d.Skipped = "when " + c.Error
+				d.Skipped, d.Failed = "when "+c.Error, true
 			} else {
 				d.Skipped = fmt.Sprintf("when `%s` is false", expr)
 			}
@@ -81,7 +84,7 @@ func Decide(spec model.TriggerSpec, input map[string]any, defaults map[string]st
 		}
 		if d.Start {
 			d.Start = false
-			d.Skipped = fmt.Sprintf("param %s: %v", name, err)
+			d.Skipped, d.Failed = fmt.Sprintf("param %s: %v", name, err), true
 		}
 	}
 	return d
@@ -149,4 +152,36 @@ func plain(v any) any {
 		return out
 	}
 	return v
+}
+
+// SourceDefaults are a source's default parameters for an input, which a
+// trigger's params override: registry: version = tag; git: version = the
+// first 12 characters of commit, and commit; pipeline: the upstream
+// execution's params. Webhooks and schedules have none.
+func SourceDefaults(sourceType string, input map[string]any) map[string]string {
+	str := func(name string) string { s, _ := input[name].(string); return s }
+	out := map[string]string{}
+	switch sourceType {
+	case "registry":
+		if tag := str("tag"); tag != "" {
+			out["version"] = tag
+		}
+	case "git":
+		if c := str("commit"); c != "" {
+			out["version"], out["commit"] = c[:min(12, len(c))], c
+		}
+	case "pipeline":
+		exec, _ := input["execution"].(map[string]any)
+		switch params := exec["params"].(type) {
+		case map[string]string:
+			maps.Copy(out, params)
+		case map[string]any:
+			for k, v := range params {
+				if s, err := Stringify(v); err == nil {
+					out[k] = s
+				}
+			}
+		}
+	}
+	return out
 }
