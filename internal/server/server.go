@@ -28,6 +28,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
+	"github.com/gennaker/gennaker/internal/trigger"
 	"github.com/gennaker/gennaker/internal/web"
 )
 
@@ -159,6 +160,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
 	deletes := &deletion.Service{Store: st, Teardown: teardown{local: prov, targets: targets}, Canceler: eng, Log: log.With("component", "delete")}
+	// triggers starts pipelines for the trigger sources (the webhook
+	// handler, the pollers' runner: give them triggers as their
+	// trigger.Starter and trigger.Cursors) and serves the API's trigger
+	// routes.
+	triggers := trigger.NewService(trigger.ServiceConfig{Store: st, Engine: eng, Logger: log.With("component", "trigger")})
 
 	tr, err := newTransport(opts)
 	if err != nil {
@@ -179,7 +185,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	handler := api.New(api.Config{
-		Store: st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
+		Store: st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Logger: log, Registry: reg,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
