@@ -82,6 +82,8 @@ func DeleteStatements(kind string) []DeleteStatement {
 	switch kind {
 	case model.KindApplication:
 		return []DeleteStatement{
+			{"ApplicationDeleteTriggers", CountNone},
+			{"ApplicationDeleteFirings", CountNone},
 			{"ApplicationDeletePipelines", CountPipelines},
 			{"ApplicationDeleteExecutions", CountExecutions},
 			{"ApplicationDeleteServerGroups", CountServerGroups},
@@ -98,7 +100,7 @@ func DeleteStatements(kind string) []DeleteStatement {
 			{"EnvironmentDelete", CountObject},
 		}
 	case model.KindPipeline:
-		return []DeleteStatement{{"PipelineDelete", CountObject}}
+		return []DeleteStatement{{"PipelineDeleteTriggers", CountNone}, {"PipelineDelete", CountObject}}
 	}
 	return nil
 }

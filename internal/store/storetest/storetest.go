@@ -65,6 +65,7 @@ func Run(t *testing.T, d Driver) {
 		{"TriggerClaim", testTriggerClaim},
 		{"TriggerClaimRace", testTriggerClaimRace},
 		{"TriggerState", testTriggerState},
+		{"TriggerDelete", testTriggerDelete},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

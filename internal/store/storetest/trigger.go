@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -175,5 +177,59 @@ func testTriggerState(t *testing.T, d Driver) {
 	must(t, err)
 	if st.Cursor != nil {
 		t.Fatalf("cursor after clearing = %q, want nil", st.Cursor)
+	}
+}
+
+// Deleting an application takes its triggers' state and claimed
+// deliveries; deleting a pipeline its triggers' state (the deliveries stay
+// with the executions). Other applications' and pipelines' stay, also one
+// whose name starts like the deleted one's.
+func testTriggerDelete(t *testing.T, d Driver) {
+	b := setup(t, d)
+	_, err := b.store.ConfigApply(b.ctx, model.Config{
+		Applications: []model.Application{testApp("checkout"), testApp("checkout2")},
+		Pipelines: []model.Pipeline{testPipeline("ship", "checkout"), testPipeline("ship2", "checkout"),
+			testPipeline("other", "checkout2")},
+	})
+	must(t, err)
+	keys := []string{"checkout/ship/push", "checkout/ship2/push", "checkout2/other/push"}
+	for _, k := range keys {
+		must(t, b.store.TriggerCursorSet(b.ctx, k, []byte(`1`)))
+		_, _, err := b.store.TriggerClaim(b.ctx, store.TriggerClaimParams{Key: k, DeliveryID: "d-1", ExecutionID: "exec-" + k})
+		must(t, err)
+	}
+	stateKeys := func() []string {
+		t.Helper()
+		list, err := b.store.TriggerStateList(b.ctx)
+		must(t, err)
+		var out []string
+		for _, s := range list {
+			out = append(out, s.Key)
+		}
+		return out
+	}
+	claimed := func(key string) bool {
+		t.Helper()
+		_, ok, err := b.store.TriggerClaim(b.ctx, store.TriggerClaimParams{Key: key, DeliveryID: "d-1", ExecutionID: "exec-again"})
+		must(t, err)
+		return !ok
+	}
+
+	_, err = b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindPipeline, Name: "ship"})
+	must(t, err)
+	if got := stateKeys(); !slices.Equal(got, []string{"checkout/ship2/push", "checkout2/other/push"}) {
+		t.Fatalf("trigger states after deleting pipeline ship: %v", got)
+	}
+	if !claimed("checkout/ship/push") {
+		t.Fatal("deleting a pipeline forgot its triggers' claimed deliveries; its executions stay, so a replay would start again")
+	}
+
+	_, err = b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindApplication, Name: "checkout"})
+	must(t, err)
+	if got := stateKeys(); !slices.Equal(got, []string{"checkout2/other/push"}) {
+		t.Fatalf("trigger states after deleting application checkout: %v", got)
+	}
+	if claimed("checkout/ship2/push") || !claimed("checkout2/other/push") {
+		t.Fatal("deleting application checkout must forget its claims and keep checkout2's")
 	}
 }
