@@ -45,6 +45,7 @@ type Decision struct {
 // default parameters (which the trigger's params override).
 func Decide(spec model.TriggerSpec, input map[string]any, defaults map[string]string) Decision {
 	typ := spec.Type()
+	input, _ = Normalize(input).(map[string]any)
 	d := Decision{Start: true, Params: map[string]string{}}
 	for _, expr := range spec.When {
 		c := Condition{Expr: expr}
@@ -184,4 +185,33 @@ func SourceDefaults(sourceType string, input map[string]any) map[string]string {
 		}
 	}
 	return out
+}
+
+// Normalize makes a firing's input readable by CEL: JSON numbers decoded
+// as json.Number become float64 (as encoding/json decodes them by
+// default), in maps and lists at any depth. A nil map becomes an empty one.
+func Normalize(v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			return v.String()
+		}
+		return f
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = Normalize(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = Normalize(e)
+		}
+		return out
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -119,5 +120,35 @@ func TestStringifyRefusesNaN(t *testing.T) {
 	d := Decide(model.TriggerSpec{Name: "s", Schedule: &model.ScheduleTrigger{Cron: "@daily"}, Params: map[string]string{"x": `0.0 / 0.0`}}, nil, nil)
 	if d.Start || !strings.Contains(d.Skipped, "param x") {
 		t.Fatalf("Decide with a NaN param = %+v, want skipped naming param x", d)
+	}
+}
+
+func TestDecideReadsJSONNumbers(t *testing.T) {
+	spec := model.TriggerSpec{Name: "w", Webhook: &model.WebhookTrigger{Provider: "github"},
+		When: []string{`payload.size > 2.0`, `payload.items[0].n == 1.0`}, Params: map[string]string{"n": `payload.size`}}
+	input := map[string]any{"payload": map[string]any{"size": json.Number("3"), "items": []any{map[string]any{"n": json.Number("1")}}}}
+	d := Decide(spec, input, nil)
+	if !d.Start || d.Params["n"] != "3" {
+		t.Fatalf("Decide over json.Number = %+v", d)
+	}
+}
+
+func TestSourceDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		source string
+		input  map[string]any
+		want   map[string]string
+	}{
+		{"registry", map[string]any{"tag": "1.4.0"}, map[string]string{"version": "1.4.0"}},
+		{"git", map[string]any{"commit": "0123456789abcdef"}, map[string]string{"version": "0123456789ab", "commit": "0123456789abcdef"}},
+		{"git", map[string]any{"commit": "abc"}, map[string]string{"version": "abc", "commit": "abc"}},
+		{"pipeline", map[string]any{"execution": map[string]any{"params": map[string]string{"version": "2"}}}, map[string]string{"version": "2"}},
+		{"pipeline", map[string]any{"execution": map[string]any{"params": map[string]any{"version": "2", "n": 3.0}}}, map[string]string{"version": "2", "n": "3"}},
+		{"webhook", map[string]any{"payload": map[string]any{}}, map[string]string{}},
+		{"schedule", nil, map[string]string{}},
+	} {
+		if got := SourceDefaults(tc.source, tc.input); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SourceDefaults(%s, %v) = %v, want %v", tc.source, tc.input, got, tc.want)
+		}
 	}
 }

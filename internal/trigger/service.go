@@ -3,6 +3,7 @@ package trigger
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -128,6 +129,10 @@ func (s *Service) Fire(ctx context.Context, f Firing) (Result, error) {
 	rec.Name, rec.DeliveryID, rec.Actor, rec.Owner = key, f.DeliveryID, Actor(key), ""
 	if rec.Kind == "" {
 		rec.Kind = ref.Spec.Type()
+	}
+	if len(rec.Payload) == 0 && len(f.Input) > 0 {
+		// A source without a body of its own shows what its expressions read.
+		rec.Payload, _ = json.Marshal(f.Input)
 	}
 	rec.Payload = RedactPayload(rec.Payload)
 	pl := ref.Pipeline

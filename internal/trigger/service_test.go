@@ -180,11 +180,16 @@ func TestFireSkips(t *testing.T) {
 
 func TestListAndDryRun(t *testing.T) {
 	t.Parallel()
-	svc, _, pl := setup(t)
+	svc, st, pl := setup(t)
 	ctx := t.Context()
-	_, err := svc.Fire(ctx, trigger.Firing{Ref: ref(pl, "tags"), DeliveryID: "1.4.0@sha256:x", Input: map[string]any{"tag": "1.4.0"},
-		Params: map[string]string{"version": "1.4.0", "notdeclared": "x"}})
+	res, err := svc.Fire(ctx, trigger.Firing{Ref: ref(pl, "tags"), DeliveryID: "1.4.0@sha256:x", Input: map[string]any{"tag": "1.4.0"},
+		Params: map[string]string{"version": "1.4.0", "notdeclared": "x"}, Record: model.Trigger{Digest: "sha256:x"}})
 	must(t, err)
+	exec, err := st.ExecutionGet(ctx, res.ExecutionID)
+	must(t, err)
+	if exec.Trigger.Kind != "registry" || exec.Trigger.Digest != "sha256:x" || string(exec.Trigger.Payload) != `{"tag":"1.4.0"}` || exec.Params["notdeclared"] != "" {
+		t.Fatalf("a registry start recorded %+v with params %v: want kind registry, the digest, the input as payload, no undeclared default", exec.Trigger, exec.Params)
+	}
 	list, err := svc.List(ctx, nil)
 	must(t, err)
 	if len(list) != 3 || list[0].Key != "checkout/ship/nightly" || !list[0].Paused || !list[0].PausedInConfig ||
