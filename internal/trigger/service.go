@@ -230,7 +230,8 @@ type Status struct {
 	Application string `json:"application"`
 	Pipeline    string `json:"pipeline"`
 	// Paused is set when the trigger starts nothing: paused in its config
-	// (PausedInConfig) or at run time (PausedBy, PausedAt).
+	// (PausedInConfig) or at run time (PausedBy, PausedAt: set only while
+	// paused at run time).
 	Paused         bool       `json:"paused"`
 	PausedInConfig bool       `json:"pausedInConfig,omitempty"`
 	PausedBy       string     `json:"pausedBy,omitempty"`
@@ -260,7 +261,7 @@ func status(ref Ref, st store.TriggerState) Status {
 		Paused: ref.Spec.Paused || st.Paused, PausedInConfig: ref.Spec.Paused, LastFiredAt: st.LastFiredAt, LastError: st.LastError,
 		HookURL: HookPath(ref),
 	}
-	if st.Paused || st.PausedBy != "" {
+	if st.Paused {
 		out.PausedBy, out.PausedAt = st.PausedBy, st.PausedAt
 	}
 	return out
