@@ -49,3 +49,19 @@ func TestRedactPayload(t *testing.T) {
 		t.Error("an empty payload must stay nil")
 	}
 }
+
+// Whatever a delivery's body is, what is stored is JSON within the bound.
+func FuzzRedactPayload(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `[1,"x"]`, `"s"`, `{"token":"abc"}`, `not json`, `{"a":"\xff"}`, `{} {}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := RedactPayload(b)
+		if out == nil {
+			return
+		}
+		if !json.Valid(out) || len(out) > MaxPayload {
+			t.Fatalf("RedactPayload(%q) = %q: want JSON of at most %d bytes", b, out, MaxPayload)
+		}
+	})
+}
