@@ -71,6 +71,19 @@ func printExecution(w io.Writer, e *model.Execution) {
 		}
 	}
 	fmt.Fprintf(w, "Trigger    %s\n", trig)
+	if t := e.Trigger; t.Name != "" {
+		from := "trigger " + t.Name
+		if t.DeliveryID != "" {
+			from += ", delivery " + t.DeliveryID
+		}
+		if t.Digest != "" {
+			from += ", digest " + t.Digest
+		}
+		fmt.Fprintf(w, "           %s\n", from)
+		if len(t.Payload) > 0 {
+			fmt.Fprintf(w, "Payload    %s\n", oneLine(string(t.Payload), 200))
+		}
+	}
 	fmt.Fprintf(w, "Started    %s\n", e.CreatedAt.Local().Format(time.RFC3339))
 	if len(e.Params) > 0 {
 		var ps []string

@@ -28,7 +28,8 @@ const (
 	OnAppPath
 	// OnExecutionPath: the application of the execution {id}.
 	OnExecutionPath
-	// OnPipelinePath: the application of the pipeline {name}.
+	// OnPipelinePath: the application of the pipeline {name} (or
+	// {pipeline}, on a trigger's routes).
 	OnPipelinePath
 )
 
@@ -161,6 +162,9 @@ func (rt *Router) resource(r *http.Request, pol auth.Policy, on Target) (auth.Re
 		return pol.App(exec.Application), exec, nil
 	case OnPipelinePath:
 		name := r.PathValue("name")
+		if name == "" {
+			name = r.PathValue("pipeline") // a trigger's route: /triggers/{app}/{pipeline}/{trigger}
+		}
 		pl, err := rt.s.cfg.Store.PipelineGet(ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return auth.Resource{}, nil, fmt.Errorf("%w: pipeline %q does not exist: list pipelines with `gennaker pipelines` or apply its config with `gennaker apply -f DIR`", store.ErrNotFound, truncate(name, 100))

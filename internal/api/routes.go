@@ -56,6 +56,13 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("POST /api/v1/executions/{id}/abort", abort, s.control(model.DecisionAbort, model.AuditAbort))
 	rt.HandleFunc("POST /api/v1/executions/{id}/retry", retry, s.retry)
 	rt.HandleFunc("POST /api/v1/executions/{id}/cancel", Access{Perm: auth.PermDeploy, On: OnExecutionPath, Narrowed: "deploy in the environments running the pipeline needs", Action: model.AuditCancel}, s.cancel)
+	rt.HandleFunc("GET /api/v1/triggers", loggedIn, s.listTriggers)
+	pauseRule := Access{Perm: auth.PermDeploy, On: OnPipelinePath, Narrowed: "what running the pipeline needs: deploy in every environment it deploys to before a manual judgment", Action: model.AuditTriggerPause}
+	resumeRule := pauseRule
+	resumeRule.Action = model.AuditTriggerResume
+	rt.HandleFunc("POST /api/v1/triggers/{app}/{pipeline}/{trigger}/pause", pauseRule, s.pauseTrigger(true))
+	rt.HandleFunc("POST /api/v1/triggers/{app}/{pipeline}/{trigger}/resume", resumeRule, s.pauseTrigger(false))
+	rt.HandleFunc("POST /api/v1/triggers/{app}/{pipeline}/{trigger}/test", Access{Perm: auth.PermRead, On: OnPipelinePath, Narrowed: "a dry run: starts nothing"}, s.testTrigger)
 	rt.HandleFunc("GET /api/v1/events", loggedIn, s.listEvents)
 	// Notifications read the server's secrets and name every application:
 	// their status and test messages are for admins of everything.

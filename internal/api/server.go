@@ -57,6 +57,9 @@ type Config struct {
 	Store    store.Store
 	Engine   Engine
 	Deployer Deployer
+	// Triggers lists, pauses, resumes and tests pipeline triggers (nil:
+	// those routes answer 501).
+	Triggers Triggers
 	// Deleter deletes applications, environments and pipelines (nil: those
 	// routes answer 501).
 	Deleter  Deleter

@@ -46,15 +46,46 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (*model.Exec
 // StartPipeline starts an execution of the given pipeline definition (stored
 // or built for a one-off deploy).
 func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger, guard Guard) (*model.Execution, error) {
+	exec, _, err := e.start(ctx, pl, params, trigger, guard, false)
+	return exec, err
+}
+
+// StartTriggered starts an execution for a trigger's delivery at most once:
+// it claims (trigger.Name, trigger.DeliveryID) in the transaction that
+// inserts the execution. When the delivery was claimed already nothing
+// starts, and it returns the execution the earlier claim started (only its
+// ID when that execution is gone) with duplicate set.
+func (e *Engine) StartTriggered(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger, guard Guard) (exec *model.Execution, duplicate bool, err error) {
+	if trigger.Name == "" || trigger.DeliveryID == "" {
+		return nil, false, fmt.Errorf("%w: a triggered start needs the trigger's key and the delivery ID (trigger %q, delivery %q)", ErrBadRequest, trigger.Name, trigger.DeliveryID)
+	}
+	exec, dup, err := e.start(ctx, pl, params, trigger, guard, true)
+	if err != nil || dup == "" {
+		return exec, false, err
+	}
+	earlier, err := e.store.ExecutionGet(ctx, dup)
+	if errors.Is(err, store.ErrNotFound) {
+		return &model.Execution{ID: dup, Pipeline: pl.Name, Application: pl.Application}, true, nil
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("trigger %s: delivery %s started execution %s already; reading it: %w", trigger.Name, trigger.DeliveryID, dup, err)
+	}
+	return earlier, true, nil
+}
+
+// start starts an execution; with claim, only when the trigger's delivery
+// was not claimed yet, else it returns the earlier claim's execution ID as
+// dup and starts nothing.
+func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string]string, trigger model.Trigger, guard Guard, claim bool) (_ *model.Execution, dup string, _ error) {
 	resolved, err := resolveParams(pl, params)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := e.checkDeployParams(ctx, pl, resolved); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if pl, err = ResolveTemplates(pl, e.templateLookup(ctx)); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if trigger.Kind == "" {
 		trigger.Kind = "manual"
@@ -72,6 +103,17 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 	}
 	var eff Effects
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		dup = ""
+		if claim {
+			id, ok, err := tx.TriggerClaim(ctx, store.TriggerClaimParams{Key: trigger.Name, DeliveryID: trigger.DeliveryID, ExecutionID: exec.ID, At: now})
+			if err != nil {
+				return err
+			}
+			if !ok {
+				dup = id
+				return nil
+			}
+		}
 		if err := guard.check(exec, nil); err != nil {
 			return err
 		}
@@ -94,10 +136,13 @@ func (e *Engine) StartPipeline(ctx context.Context, pl model.Pipeline, params ma
 		return e.commit(ctx, tx, exec, eff, &guard, events...)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
+		return nil, "", fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
+	}
+	if dup != "" {
+		return nil, dup, nil
 	}
 	e.afterCommit(exec, eff)
-	return eff.appliedTo(exec), nil
+	return eff.appliedTo(exec), "", nil
 }
 
 // checkDeployParams refuses, before anything runs, a version that is not a
@@ -121,6 +166,13 @@ func (e *Engine) checkDeployParams(ctx context.Context, pl model.Pipeline, param
 		return fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
 	return nil
+}
+
+// ResolveParams checks parameters against a pipeline's as a start would
+// (declared, required, allowed values) and returns them with the
+// defaults filled in; the error (ErrBadRequest) says what is wrong.
+func ResolveParams(pl model.Pipeline, params map[string]string) (map[string]string, error) {
+	return resolveParams(pl, params)
 }
 
 // resolveParams checks given parameters against the pipeline's and fills defaults.

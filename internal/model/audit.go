@@ -45,6 +45,8 @@ const (
 	AuditLogout           AuditAction = "logout"            // a browser session was closed
 	AuditLoginLink        AuditAction = "login.link"        // a one-time login link was issued
 	AuditNotificationTest AuditAction = "notification.test" // a notification's test message was sent
+	AuditTriggerPause     AuditAction = "trigger.pause"     // a pipeline trigger was paused at run time
+	AuditTriggerResume    AuditAction = "trigger.resume"    // a paused pipeline trigger was resumed
 	AuditAccess           AuditAction = "access"            // a request refused before it reached an action
 )
 

@@ -134,6 +134,21 @@ var matrix = map[string][]probe{
 		{request: onExec("checkout-staging", "POST", "/api/v1/executions/{id}/cancel", "application/json", `{}`), allow: deployStg},
 		{request: onExec("search-prod", "POST", "/api/v1/executions/{id}/cancel", "application/json", `{}`), allow: adminAll},
 	},
+	"GET /api/v1/triggers": {{request: get("/api/v1/triggers"), allow: everyone}},
+	// Pausing or resuming a trigger needs what running its pipeline needs.
+	"POST /api/v1/triggers/{app}/{pipeline}/{trigger}/pause": {
+		{request: jsonReq("POST", "/api/v1/triggers/checkout/checkout-staging/nightly/pause", `{}`), allow: deployStg},
+		{request: jsonReq("POST", "/api/v1/triggers/search-api/search-prod/nightly/pause", `{}`), allow: adminAll},
+	},
+	"POST /api/v1/triggers/{app}/{pipeline}/{trigger}/resume": {
+		{request: jsonReq("POST", "/api/v1/triggers/checkout/checkout-staging/nightly/resume", `{}`), allow: deployStg},
+		{request: jsonReq("POST", "/api/v1/triggers/search-api/search-prod/nightly/resume", `{}`), allow: adminAll},
+	},
+	// A dry run starts nothing: read on the pipeline's application.
+	"POST /api/v1/triggers/{app}/{pipeline}/{trigger}/test": {
+		{request: jsonReq("POST", "/api/v1/triggers/checkout/checkout-staging/nightly/test", `{"tick":"2026-01-01T03:00:00Z"}`), allow: readPayments},
+		{request: jsonReq("POST", "/api/v1/triggers/search-api/search-prod/nightly/test", `{"tick":"2026-01-01T03:00:00Z"}`), allow: readSearch},
+	},
 	"GET /api/v1/events": {{request: get("/api/v1/events"), allow: everyone}},
 	"GET /api/v1/stream": {{request: get("/api/v1/stream"), allow: everyone}},
 	"POST /api/v1/applications/{name}/deploy": {
@@ -419,6 +434,7 @@ func applyMatrixConfig(t *testing.T, admin *client.Client) {
 	}
 	gate := model.StageSpec{Name: "approve", Judgment: &model.JudgmentStage{}}
 	version := []model.Parameter{{Name: "version", Required: true}}
+	nightly := []model.TriggerSpec{{Name: "nightly", Schedule: &model.ScheduleTrigger{Cron: "@daily"}, Params: map[string]string{"version": `"nightly"`}}}
 	cfg := model.Config{
 		Teams:        []model.Team{{Name: "payments"}, {Name: "search"}},
 		Applications: []model.Application{app("checkout", "payments"), app("billing", "payments"), app("search-api", "search")},
@@ -427,9 +443,9 @@ func applyMatrixConfig(t *testing.T, admin *client.Client) {
 			{Name: "production", Production: true, FourEyes: true, Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"checkout": "127.0.0.1:3", "search-api": "127.0.0.1:4"}},
 		},
 		Pipelines: []model.Pipeline{
-			{Name: "checkout-staging", Application: "checkout", Parameters: version, Stages: []model.StageSpec{wait, deploy("staging")}},
+			{Name: "checkout-staging", Application: "checkout", Parameters: version, Stages: []model.StageSpec{wait, deploy("staging")}, Triggers: nightly},
 			{Name: "checkout-prod", Application: "checkout", Parameters: version, Stages: []model.StageSpec{gate, deploy("production")}},
-			{Name: "search-prod", Application: "search-api", Parameters: version, Stages: []model.StageSpec{wait, deploy("production")}},
+			{Name: "search-prod", Application: "search-api", Parameters: version, Stages: []model.StageSpec{wait, deploy("production")}, Triggers: nightly},
 			{Name: "search-prod-gated", Application: "search-api", Parameters: version, Stages: []model.StageSpec{gate, deploy("production")}},
 		},
 		AnalysisTemplates: []model.AnalysisTemplate{{Name: "quick", Spec: model.AnalysisSpec{Judge: model.JudgeThreshold, MinRequests: 10}}},

@@ -28,7 +28,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
-	"github.com/gennaker/gennaker/internal/trigger/runner"
+	"github.com/gennaker/gennaker/internal/trigger"
 	"github.com/gennaker/gennaker/internal/web"
 )
 
@@ -160,12 +160,15 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	deploys := &deploy.Service{Store: st, Engine: eng, Inspector: inspector{localInspector{prov}, kube}, Adopter: k8sAdopter{kube}}
 	deletes := &deletion.Service{Store: st, Teardown: teardown{local: prov, targets: targets}, Canceler: eng, Log: log.With("component", "delete")}
+	// triggers starts pipelines for the trigger sources (the webhook
+	// handler, the pollers' runner: give them triggers as their
+	// trigger.Starter and trigger.Cursors) and serves the API's trigger
+	// routes.
+	triggers := trigger.NewService(trigger.ServiceConfig{Store: st, Engine: eng, Logger: log.With("component", "trigger")})
 
-	// MERGE(tcore): the trigger service (trigger.Service) is the runner's
-	// Starter and Cursors (and Reporter, when it records last errors):
-	//	svc := ...; triggers = triggerRunner(st, svc, svc, log)
-	// Until then no polling trigger runs (triggers stays nil).
-	var triggers *runner.Runner
+	// pollers looks at the polling triggers' sources (registry, git,
+	// schedule, other pipelines) and fires through triggers.
+	pollers := triggerRunner(st, triggers, triggers, log)
 
 	tr, err := newTransport(opts)
 	if err != nil {
@@ -188,7 +191,7 @@ func Run(ctx context.Context, opts Options) error {
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
 	handler := api.New(api.Config{
 		Notifier: notifier,
-		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Logger: log, Registry: reg,
+		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Logger: log, Registry: reg,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
@@ -205,9 +208,7 @@ func Run(ctx context.Context, opts Options) error {
 			case k8sApplied <- struct{}{}:
 			default:
 			}
-			if triggers != nil {
-				triggers.ConfigChanged()
-			}
+			pollers.ConfigChanged()
 		},
 	})
 	url := tr.localURL(ln.Addr())
@@ -223,7 +224,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	triggersCtx, stopTriggers := context.WithCancel(ctx)
 	defer stopTriggers()
-	triggersStopped := runTriggers(triggersCtx, triggers)
+	triggersStopped := runTriggers(triggersCtx, pollers)
 	notifyCtx, stopNotify := context.WithCancel(ctx)
 	defer stopNotify()
 	notifyDone := notifier.start(notifyCtx, !shared)

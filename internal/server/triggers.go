@@ -4,8 +4,11 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/trigger"
+	"github.com/gennaker/gennaker/internal/trigger/gitpoll"
+	"github.com/gennaker/gennaker/internal/trigger/registry"
 	"github.com/gennaker/gennaker/internal/trigger/runner"
 	"github.com/gennaker/gennaker/internal/trigger/schedule"
 	"github.com/gennaker/gennaker/internal/trigger/upstream"
@@ -13,11 +16,13 @@ import (
 
 // triggerPollers are the pollers of the polling trigger sources, by type.
 // Webhook triggers are the API's (POST /api/v1/hooks/{hook}).
-//
-// MERGE(tpoll): add "registry" and "git" here.
 func triggerPollers(st store.Store, log *slog.Logger) map[string]trigger.Poller {
+	log = log.With("component", "triggers")
+	secrets := &secret.Resolver{}
 	return map[string]trigger.Poller{
-		"schedule": &schedule.Poller{Logger: log.With("component", "triggers")},
+		"registry": &registry.Poller{Secrets: secrets, Logger: log},
+		"git":      &gitpoll.Poller{Secrets: secrets, Logger: log},
+		"schedule": &schedule.Poller{Logger: log},
 		"pipeline": &upstream.Poller{Store: st},
 	}
 }

@@ -83,6 +83,8 @@ func DeleteStatements(kind string) []DeleteStatement {
 	switch kind {
 	case model.KindApplication:
 		return []DeleteStatement{
+			{"ApplicationDeleteTriggers", CountNone},
+			{"ApplicationDeleteFirings", CountNone},
 			{"ApplicationDeletePipelines", CountPipelines},
 			{"ApplicationDeleteExecutions", CountExecutions},
 			{"ApplicationDeleteServerGroups", CountServerGroups},
@@ -99,7 +101,7 @@ func DeleteStatements(kind string) []DeleteStatement {
 			{"EnvironmentDelete", CountObject},
 		}
 	case model.KindPipeline:
-		return []DeleteStatement{{"PipelineDelete", CountObject}}
+		return []DeleteStatement{{"PipelineDeleteTriggers", CountNone}, {"PipelineDelete", CountObject}}
 	case model.KindNotification:
 		// Its deliveries go with it: nothing is left to send or to show.
 		return []DeleteStatement{{"NotificationDeleteDeliveries", CountNone}, {"NotificationDelete", CountObject}}

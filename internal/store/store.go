@@ -73,10 +73,11 @@ type Queries interface {
 	// removed; ErrNotFound when there is no such object, a *RunningError
 	// (ErrConflict) while an execution it would remove or that deploys
 	// there runs. An application takes its pipelines, executions, server
-	// groups, traffic seconds, leases and outbox changes with it; an
-	// environment its server groups, traffic seconds and leases; a
-	// pipeline only itself (its executions stay as its application's
-	// history). Events and audit entries are never removed. It removes
+	// groups, traffic seconds, leases, outbox changes and its triggers'
+	// state and claimed deliveries with it; an environment its server
+	// groups, traffic seconds and leases; a pipeline itself and its
+	// triggers' state (its executions, and the deliveries they claimed,
+	// stay as its application's history). Events and audit entries are never removed. It removes
 	// records only: stopping what the object runs is the caller's, first.
 	ConfigDelete(ctx context.Context, params ConfigDeleteParams) (DeleteResult, error)
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
@@ -205,6 +206,7 @@ type Queries interface {
 
 	AccessQueries
 	NotificationQueries
+	TriggerQueries
 }
 
 // AccessQueries keep who may use the server: API tokens, browser sessions,

@@ -163,10 +163,13 @@ type execView struct {
 	// MayControl and MayRetry say whether the viewer's grants allow those
 	// (the approve permission of the stage, as for approving).
 	MayControl, MayRetry bool
+	// Payload is what the trigger that started the execution received
+	// (redacted when stored), indented; "" when none.
+	Payload string
 }
 
 func buildExec(e *model.Execution, now time.Time) execView {
-	v := execView{Exec: *e, Version: e.Params["version"]}
+	v := execView{Exec: *e, Version: e.Params["version"], Payload: indentJSON(e.Trigger.Payload)}
 	end := now
 	if e.EndedAt != nil {
 		end = *e.EndedAt

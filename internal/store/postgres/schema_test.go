@@ -37,6 +37,7 @@ var compatible = map[string][]string{
 	"TEXT":    {"text", "timestamp with time zone", "jsonb", "json"},
 	"INTEGER": {"integer", "bigint", "boolean"},
 	"REAL":    {"double precision"},
+	"BLOB":    {"bytea"},
 }
 
 func sqliteSchema(t *testing.T) schema {

@@ -254,6 +254,12 @@ func fill(t *testing.T, ctx context.Context, path string) {
 	must(t, st.TrafficSecondsInsert(ctx, []store.TrafficSecond{{Application: "checkout", Environment: "prod", ServerGroup: sg.Name,
 		Time: t0.Truncate(time.Second), Requests: 10, Errors: 1, SumSeconds: 0.125,
 		Latency: latency.Histogram{Bounds: latency.Bounds, Counts: []latency.Count{{Index: 120, N: 9}, {Index: 583, N: 1}}}}}))
+	// A trigger's claimed delivery and its state: paused, a cursor, a last firing.
+	_, _, err = st.TriggerClaim(ctx, store.TriggerClaimParams{Key: "checkout/ship/push", DeliveryID: "d-1", ExecutionID: "exec-1", At: t0})
+	must(t, err)
+	must(t, st.TriggerCursorSet(ctx, "checkout/ship/push", []byte(`{"seen":["1.2.3"]}`)))
+	must(t, st.TriggerPauseSet(ctx, store.TriggerPauseParams{Key: "checkout/ship/push", Paused: true, By: "ada@example.com", At: t0}))
+	must(t, st.TriggerFiredSet(ctx, store.TriggerFiredParams{Key: "checkout/ship/push", FiredAt: ptr(t0), Error: "boom"}))
 }
 
 // pgColumn is a column of the target and its information_schema type.

@@ -64,6 +64,10 @@ func Run(t *testing.T, d Driver) {
 		{"Delete", testDelete},
 		{"Notification", testNotification},
 		{"NotificationDelete", testNotificationDelete},
+		{"TriggerClaim", testTriggerClaim},
+		{"TriggerClaimRace", testTriggerClaimRace},
+		{"TriggerState", testTriggerState},
+		{"TriggerDelete", testTriggerDelete},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

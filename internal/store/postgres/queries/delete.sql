@@ -15,6 +15,14 @@ WHERE ee.environment = @name::text AND e.status = 'running' ORDER BY e.id LIMIT 
 -- name: PipelineRunning
 SELECT id FROM execution WHERE pipeline = @name::text AND status = 'running' ORDER BY id LIMIT 5 FOR UPDATE;
 
+-- name: ApplicationDeleteTriggers
+-- Its triggers' state and claimed deliveries (keys APPLICATION/...), whose
+-- executions go too.
+DELETE FROM trigger_state WHERE substr(trigger_key, 1, length(@name::text) + 1) = @name::text || '/';
+
+-- name: ApplicationDeleteFirings
+DELETE FROM trigger_firing WHERE substr(trigger_key, 1, length(@name::text) + 1) = @name::text || '/';
+
 -- name: ApplicationDeletePipelines
 DELETE FROM pipeline WHERE application = @name::text RETURNING name;
 
@@ -49,6 +57,13 @@ DELETE FROM lease WHERE key LIKE 'deploy/%/' || @name::text;
 
 -- name: EnvironmentDelete
 DELETE FROM environment WHERE name = @name::text;
+
+-- name: PipelineDeleteTriggers
+-- Its triggers' state (keys APPLICATION/PIPELINE/...); the claimed
+-- deliveries stay with the executions, the application's history.
+DELETE FROM trigger_state
+WHERE substr(trigger_key, 1, length(@name::text) + 2 + (SELECT length(application) FROM pipeline WHERE name = @name::text))
+    = (SELECT application FROM pipeline WHERE name = @name::text) || '/' || @name::text || '/';
 
 -- name: PipelineDelete
 DELETE FROM pipeline WHERE name = @name::text;

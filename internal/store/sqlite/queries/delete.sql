@@ -14,6 +14,14 @@ WHERE ee.environment = @name AND e.status = 'running' ORDER BY e.id LIMIT 5;
 -- name: PipelineRunning
 SELECT id FROM execution WHERE pipeline = @name AND status = 'running' ORDER BY id LIMIT 5;
 
+-- name: ApplicationDeleteTriggers
+-- Its triggers' state and claimed deliveries (keys APPLICATION/...), whose
+-- executions go too.
+DELETE FROM trigger_state WHERE substr(trigger_key, 1, length(@name) + 1) = @name || '/';
+
+-- name: ApplicationDeleteFirings
+DELETE FROM trigger_firing WHERE substr(trigger_key, 1, length(@name) + 1) = @name || '/';
+
 -- name: ApplicationDeletePipelines
 DELETE FROM pipeline WHERE application = @name RETURNING name;
 
@@ -48,6 +56,13 @@ DELETE FROM lease WHERE key LIKE 'deploy/%/' || @name;
 
 -- name: EnvironmentDelete
 DELETE FROM environment WHERE name = @name;
+
+-- name: PipelineDeleteTriggers
+-- Its triggers' state (keys APPLICATION/PIPELINE/...); the claimed
+-- deliveries stay with the executions, the application's history.
+DELETE FROM trigger_state
+WHERE substr(trigger_key, 1, length(@name) + 2 + (SELECT length(application) FROM pipeline WHERE name = @name))
+    = (SELECT application FROM pipeline WHERE name = @name) || '/' || @name || '/';
 
 -- name: PipelineDelete
 DELETE FROM pipeline WHERE name = @name;
