@@ -119,6 +119,9 @@ func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) json
 		s := g.of(t.Field(f.index).Type)
 		if values, ok := fieldEnums[t][f.name]; ok {
 			s = jsonSchema{"type": "string", "enum": values}
+			if t.Field(f.index).Type.Kind() == reflect.Slice {
+				s = jsonSchema{"type": "array", "items": s}
+			}
 		}
 		if b, ok := fieldBounds[t][f.name]; ok {
 			switch {
