@@ -19,6 +19,7 @@ import (
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -81,6 +82,12 @@ type Config struct {
 	PublicURL string
 	// Extra mounts more routes (the web UI) on the same router.
 	Extra func(rt *Router)
+	// Triggers finds the triggers on a webhook's hook and fires them
+	// (nil: no hook has a trigger, and every delivery is refused).
+	Triggers TriggerHooks
+	// Secrets reads the webhook triggers' secrets (nil: the server's
+	// environment and files).
+	Secrets *secret.Resolver
 }
 
 // Server serves the API.
@@ -104,6 +111,9 @@ func New(cfg Config) *Server {
 		panic("api: Config.Auth is required: every route but the public ones needs a credential")
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, csrf: http.NewCrossOriginProtection()}
+	// Webhook deliveries come from other sites by design (a CI job, GitHub):
+	// each is authenticated by its signature, never by a browser's cookie.
+	s.csrf.AddInsecureBypassPattern(hookRoute)
 	for _, h := range cfg.AllowedHosts {
 		s.allowedHosts = append(s.allowedHosts, strings.ToLower(strings.TrimSuffix(h, ".")))
 	}
