@@ -99,7 +99,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 	}
 	d := trigger.WebhookDelivery{Hook: hook, DeliveryID: id, Header: r.Header, Payload: payload, JSON: text}
 	for _, ref := range verified {
-		res, err := s.cfg.Triggers.Fire(r.Context(), trigger.WebhookFiring(ref, d))
+		res, err := s.cfg.Hooks.Fire(r.Context(), trigger.WebhookFiring(ref, d))
 		if err != nil {
 			s.log.Error("webhook trigger failed", "trigger", ref.Key(), "delivery", id, "err", err)
 			s.writeError(w, r, hookFireError(ref.Key(), err))
@@ -114,10 +114,10 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 // hookTriggers lists the triggers on hook (none when the server runs no
 // trigger service).
 func (s *Server) hookTriggers(ctx context.Context, hook string) ([]trigger.Ref, error) {
-	if s.cfg.Triggers == nil {
+	if s.cfg.Hooks == nil {
 		return nil, nil
 	}
-	return s.cfg.Triggers.HookTriggers(ctx, hook)
+	return s.cfg.Hooks.HookTriggers(ctx, hook)
 }
 
 // verifyDelivery returns the triggers whose secret signed the delivery.

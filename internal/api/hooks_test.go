@@ -88,7 +88,7 @@ func hookServer(t *testing.T, result func(trigger.Firing) (trigger.Result, error
 		}},
 	}}
 	lookup := func(name string) (string, bool) { v, ok := hookEnv[name]; return v, ok }
-	s := New(Config{Auth: authn.New(authn.Config{}), Triggers: hooks, Secrets: &secret.Resolver{LookupEnv: lookup}})
+	s := New(Config{Auth: authn.New(authn.Config{}), Hooks: hooks, Secrets: &secret.Resolver{LookupEnv: lookup}})
 	return s, hooks
 }
 

@@ -82,9 +82,9 @@ type Config struct {
 	PublicURL string
 	// Extra mounts more routes (the web UI) on the same router.
 	Extra func(rt *Router)
-	// Triggers finds the triggers on a webhook's hook and fires them
-	// (nil: no hook has a trigger, and every delivery is refused).
-	Triggers TriggerHooks
+	// Hooks finds the triggers on a webhook's hook and fires them (nil:
+	// no hook has a trigger, and every delivery is refused).
+	Hooks TriggerHooks
 	// Secrets reads the webhook triggers' secrets (nil: the server's
 	// environment and files).
 	Secrets *secret.Resolver
