@@ -281,8 +281,8 @@ func TestHookRefusals(t *testing.T) {
 	unknown, unknownBody := deliver(t, s, "no-such-hook", "application/json", payload, trigger.HeaderGitHubSignature, ghOK)
 	for _, tc := range []struct {
 		name, hook, ct, body string
-		headers             []string
-		code                int
+		headers              []string
+		code                 int
 	}{
 		{"no signature", "github", "application/json", payload, nil, 401},
 		{"wrong signature", "github", "application/json", payload, []string{trigger.HeaderGitHubSignature, githubSig("guess", payload)}, 401},
