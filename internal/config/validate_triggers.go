@@ -159,8 +159,10 @@ func serverSecret(doc *Document, path string, v model.StringOrSecret) []Error {
 }
 
 // checkCredentials checks a poller's username and password: the password
-// always by reference, both readable by the server.
-func checkCredentials(doc *Document, path string, user, pass *model.StringOrSecret) []Error {
+// always by reference, both readable by the server, no username without a
+// password, and (unless passwordAlone: git hosts take a token as the
+// password of any user) no password without a username.
+func checkCredentials(doc *Document, path string, user, pass *model.StringOrSecret, passwordAlone bool) []Error {
 	var errs []Error
 	if user != nil {
 		errs = append(errs, serverSecret(doc, path+".username", *user)...)
@@ -176,7 +178,7 @@ func checkCredentials(doc *Document, path string, user, pass *model.StringOrSecr
 	switch {
 	case user != nil && pass == nil:
 		errs = append(errs, doc.errorf(path+".username", "username and password go together: add password: {secretRef: {env: NAME}}, or remove username"))
-	case user == nil && pass != nil:
+	case user == nil && pass != nil && !passwordAlone:
 		errs = append(errs, doc.errorf(path+".password", "username and password go together: add username, or remove password"))
 	}
 	return errs
@@ -208,7 +210,7 @@ func validateRegistryTrigger(doc *Document, path string, r *model.RegistryTrigge
 		}
 	}
 	errs = append(errs, checkInterval(doc, path+".interval", r.Interval)...)
-	return append(errs, checkCredentials(doc, path, r.Username, r.Password)...)
+	return append(errs, checkCredentials(doc, path, r.Username, r.Password, false)...)
 }
 
 // checkRepository returns what is wrong with an image repository, or "".
@@ -268,7 +270,7 @@ func validateGitTrigger(doc *Document, path string, g *model.GitTrigger) []Error
 		}
 	}
 	errs = append(errs, checkInterval(doc, path+".interval", g.Interval)...)
-	return append(errs, checkCredentials(doc, path, g.Username, g.Password)...)
+	return append(errs, checkCredentials(doc, path, g.Username, g.Password, true)...)
 }
 
 // checkBranch returns what is wrong with a branch name, or "" (the rules of
