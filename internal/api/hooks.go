@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/trigger"
@@ -56,8 +55,9 @@ type HookTriggerResult struct {
 }
 
 // errHookRefused is the one answer to a delivery no trigger accepts, the
-// same for a hook that does not exist, so hooks cannot be enumerated.
-var errHookRefused = fmt.Errorf("%w: no trigger on this hook accepts the delivery: check the hook's URL (/api/v1/hooks/HOOK), the provider's signature header (github: X-Hub-Signature-256, gitlab: X-Gitlab-Token, hmac: X-Gennaker-Signature or the trigger's header) and the secret", auth.ErrUnauthenticated)
+// same for a hook that does not exist, so hooks cannot be enumerated
+// (401 unauthenticated).
+var errHookRefused = errors.New("webhook delivery refused: no trigger on this hook accepts its signature: check the hook's URL (/api/v1/hooks/HOOK), the provider's signature header (github: X-Hub-Signature-256, gitlab: X-Gitlab-Token, hmac: X-Gennaker-Signature or the trigger's header) and the secret")
 
 // hook receives a signed webhook delivery: it checks the body against
 // every trigger on the hook, each with its own secret, and fires those

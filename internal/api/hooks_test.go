@@ -302,7 +302,7 @@ func TestHookRefusals(t *testing.T) {
 		if w.Code != tc.code {
 			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, truncate(w.Body.String(), 200), tc.code)
 		}
-		if tc.code == 401 && (w.Body.String() != unknown.Body.String() || unknown.Code != 401) {
+		if tc.code == 401 && (w.Body.String() != unknown.Body.String() || unknown.Code != 401 || !strings.Contains(w.Body.String(), "webhook delivery refused") || w.Header().Get("WWW-Authenticate") != "") {
 			t.Errorf("%s: the refusal %s differs from an unknown hook's %d %v: hooks could be told apart", tc.name, w.Body, unknown.Code, unknownBody)
 		}
 	}

@@ -195,6 +195,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		code, kind = http.StatusUnauthorized, "unauthenticated"
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gennaker"`)
+	case errors.Is(err, errHookRefused):
+		// A webhook's signature, not a token: no WWW-Authenticate challenge.
+		code, kind = http.StatusUnauthorized, "unauthenticated"
 	case errors.Is(err, auth.ErrForbidden):
 		code, kind = http.StatusForbidden, "forbidden"
 	case errors.Is(err, errCrossOrigin):
