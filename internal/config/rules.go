@@ -78,6 +78,15 @@ func roleNames() []string {
 	return names
 }
 
+// secretOnly lists model.StringOrSecret fields that are always written as
+// {secretRef: ...}, never inline (the validators say so with the fix; the
+// schema offers only the reference).
+var secretOnly = map[reflect.Type][]string{
+	reflect.TypeFor[model.WebhookTrigger]():  {"secret"},
+	reflect.TypeFor[model.RegistryTrigger](): {"password"},
+	reflect.TypeFor[model.GitTrigger]():      {"password"},
+}
+
 // requiredFields lists fields that must be written when their parent is.
 var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[metadata]():              {"name"},

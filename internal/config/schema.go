@@ -117,6 +117,9 @@ func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) json
 	props := jsonSchema{}
 	for _, f := range structFields(t, exclude) {
 		s := g.of(t.Field(f.index).Type)
+		if slices.Contains(secretOnly[t], f.name) {
+			s = g.secretRefOnly()
+		}
 		if values, ok := fieldEnums[t][f.name]; ok {
 			s = jsonSchema{"type": "string", "enum": values}
 			if t.Field(f.index).Type.Kind() == reflect.Slice {
