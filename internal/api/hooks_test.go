@@ -381,3 +381,59 @@ func TestHookRouteIsSigned(t *testing.T) {
 		}
 	}
 }
+
+// A token sent along (a CI job's habit) is not the credential here: the
+// signature is, and a bad token does not refuse a good signature.
+func TestHookIgnoresBearerTokens(t *testing.T) {
+	t.Parallel()
+	s, hooks := hookServer(t, nil)
+	w, _ := deliver(t, s, "gitlab", "application/json", `{}`, trigger.HeaderGitLabToken, "glpat-abc", "Authorization", "Bearer not-a-token")
+	if w.Code != http.StatusAccepted || len(hooks.fired) != 1 {
+		t.Fatalf("%d %s, want 202", w.Code, w.Body)
+	}
+	if _, ok := hooks.fired[0].Input["headers"].(map[string]string)["authorization"]; ok {
+		t.Error("the firing's headers show the Authorization header")
+	}
+}
+
+// FuzzHookPayload: no body makes the parser panic, and what it accepts is
+// JSON nested no deeper than the limit.
+func FuzzHookPayload(f *testing.F) {
+	for _, seed := range []string{`{}`, `[]`, `{"a":[1,{"b":"[[["}]}`, `"\"["`, strings.Repeat("[", 70) + strings.Repeat("]", 70), `payload=%7B%7D`, `{"a":"\\"}`} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, body string, form bool) {
+		ct := "application/json"
+		if form {
+			ct = "application/x-www-form-urlencoded"
+		}
+		payload, text, err := parseHookPayload(ct, []byte(body))
+		if err != nil {
+			return
+		}
+		if !json.Valid(text) {
+			t.Fatalf("accepted %q, which is not JSON", text)
+		}
+		var depth func(v any) int
+		depth = func(v any) int {
+			most := 0
+			switch x := v.(type) {
+			case map[string]any:
+				for _, e := range x {
+					most = max(most, depth(e))
+				}
+				return most + 1
+			case []any:
+				for _, e := range x {
+					most = max(most, depth(e))
+				}
+				return most + 1
+			}
+			return 0
+		}
+		if d := depth(payload); d > maxHookDepth {
+			t.Fatalf("accepted JSON nested %d deep", d)
+		}
+	})
+}
