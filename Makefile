@@ -52,3 +52,4 @@ bench:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/config
+	$(GO) test -run '^$$' -fuzz FuzzHookPayload -fuzztime 60s ./internal/api

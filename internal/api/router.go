@@ -39,6 +39,11 @@ type Access struct {
 	// Public routes need no credential (health, metrics, static files, the
 	// login flow). Nothing else is public.
 	Public bool
+	// Signed routes need no session or token either: the handler
+	// authenticates each request by a signature over its body made with a
+	// secret of the config (a trigger's webhook), and refuses it otherwise.
+	// Cross-site protection does not apply to them.
+	Signed bool
 	// Perm is what the caller needs on the route's resource; "" with
 	// OnCaller means any logged-in caller.
 	Perm auth.Permission
@@ -79,6 +84,9 @@ func (rt *Router) Handle(pattern string, acc Access, h http.Handler) {
 	if !acc.Public && acc.Perm == "" && acc.On != OnCaller {
 		panic("api: route " + pattern + " names a resource but no permission")
 	}
+	if acc.Signed && (acc.Public || acc.Perm != "" || acc.On != OnCaller || acc.Page) {
+		panic("api: route " + pattern + " is signed: its handler alone authenticates it, so it takes no other rule")
+	}
 	rt.routes = append(rt.routes, Route{Method: method, Path: path, Access: acc})
 	rt.mux.Handle(pattern, rt.guard(acc, h))
 }
@@ -94,7 +102,7 @@ func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
 // guard enforces acc before h: a credential (unless public), then the
 // permission on the route's resource. A refusal is audited.
 func (rt *Router) guard(acc Access, h http.Handler) http.Handler {
-	if acc.Public {
+	if acc.Public || acc.Signed {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,9 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 )
 
+// hookRoute receives webhook deliveries for triggers.
+const hookRoute = "POST /api/v1/hooks/{hook}"
+
 // Rules used by many routes.
 var (
 	public   = Access{Public: true}
@@ -23,6 +26,10 @@ func (s *Server) routes(rt *Router) {
 	if reg := s.cfg.Registry; reg != nil {
 		rt.Handle("GET /metrics", public, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	}
+
+	// A webhook delivery carries no session or token: the handler checks
+	// its signature with each trigger's secret (hooks.go).
+	rt.HandleFunc(hookRoute, Access{Signed: true, Narrowed: "the body's signature with the secret of a trigger on the hook; the same 401 for an unknown hook and a bad signature"}, s.hook)
 
 	rt.HandleFunc("GET /api/v1/whoami", loggedIn, s.whoami)
 	rt.HandleFunc("POST /api/v1/auth/login-links", Access{On: OnCaller, Narrowed: "API tokens only: the link logs a browser in as the same token", Action: model.AuditLoginLink}, s.createLoginLink)

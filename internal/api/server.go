@@ -19,6 +19,7 @@ import (
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -86,6 +87,12 @@ type Config struct {
 	Notifier NotificationTester
 	// Extra mounts more routes (the web UI) on the same router.
 	Extra func(rt *Router)
+	// Hooks finds the triggers on a webhook's hook and fires them (nil:
+	// no hook has a trigger, and every delivery is refused).
+	Hooks TriggerHooks
+	// Secrets reads the webhook triggers' secrets (nil: the server's
+	// environment and files).
+	Secrets *secret.Resolver
 }
 
 // Server serves the API.
@@ -109,6 +116,9 @@ func New(cfg Config) *Server {
 		panic("api: Config.Auth is required: every route but the public ones needs a credential")
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, csrf: http.NewCrossOriginProtection()}
+	// Webhook deliveries come from other sites by design (a CI job, GitHub):
+	// each is authenticated by its signature, never by a browser's cookie.
+	s.csrf.AddInsecureBypassPattern(hookRoute)
 	for _, h := range cfg.AllowedHosts {
 		s.allowedHosts = append(s.allowedHosts, strings.ToLower(strings.TrimSuffix(h, ".")))
 	}
@@ -190,6 +200,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		code, kind = http.StatusUnauthorized, "unauthenticated"
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gennaker"`)
+	case errors.Is(err, errHookRefused):
+		// A webhook's signature, not a token: no WWW-Authenticate challenge.
+		code, kind = http.StatusUnauthorized, "unauthenticated"
 	case errors.Is(err, auth.ErrForbidden):
 		code, kind = http.StatusForbidden, "forbidden"
 	case errors.Is(err, errCrossOrigin):

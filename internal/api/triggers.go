@@ -159,4 +159,3 @@ func readJSONBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, 
 	}
 	return b, nil
 }
-

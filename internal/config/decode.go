@@ -307,6 +307,15 @@ func (d *decoder) unknownField(key *yaml.Node, path, name string, fields []field
 }
 
 func (d *decoder) enum(n *yaml.Node, path string, v reflect.Value, allowed []string) {
+	if v.Kind() == reflect.Slice {
+		// A list of enumerated values: each item is checked.
+		if seq := d.resolveQuiet(n); seq.Kind == yaml.SequenceNode && len(seq.Content) == v.Len() {
+			for i := range v.Len() {
+				d.enum(seq.Content[i], indexPath(path, i), v.Index(i), allowed)
+			}
+		}
+		return
+	}
 	if v.Kind() != reflect.String || v.String() == "" || slices.Contains(allowed, v.String()) {
 		return
 	}

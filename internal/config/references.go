@@ -63,6 +63,7 @@ func checkSet(docs []Document, existing model.Config) []Error {
 		}
 	}
 	errs = append(errs, checkNamespaceClashes(docs, existing)...)
+	errs = append(errs, checkTriggerRefs(docs, existing)...) // trigger_refs.go
 	return append(errs, checkFrontDoorClashes(docs)...)
 }
 

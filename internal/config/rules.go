@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/trigger"
 )
 
 // The tables below are the shape rules both the decoder and the JSON Schema
@@ -58,9 +59,16 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	reflect.TypeFor[model.PathMatch](): {"type": {
 		string(model.PathPrefix), string(model.PathExact), string(model.PathRegularExpression),
 	}},
-	reflect.TypeFor[model.HeaderMatch](): {"type": {string(model.HeaderExact), string(model.HeaderRegularExpression)}},
-	reflect.TypeFor[model.Grant]():       {"role": roleNames()},
-	reflect.TypeFor[model.EmailTarget](): {"starttls": {model.StartTLSRequired, model.StartTLSOpportunistic, model.StartTLSNever}},
+	reflect.TypeFor[model.HeaderMatch]():    {"type": {string(model.HeaderExact), string(model.HeaderRegularExpression)}},
+	reflect.TypeFor[model.Grant]():          {"role": roleNames()},
+	reflect.TypeFor[model.EmailTarget]():    {"starttls": {model.StartTLSRequired, model.StartTLSOpportunistic, model.StartTLSNever}},
+	reflect.TypeFor[model.WebhookTrigger](): {"provider": trigger.Providers},
+	// What a schedule does with ticks missed while no server ran.
+	reflect.TypeFor[model.ScheduleTrigger](): {"missed": {"skip", "runOnce"}},
+	// The endings of an upstream execution (a list: each item is one of them).
+	reflect.TypeFor[model.PipelineTrigger](): {"status": {
+		string(model.ExecutionSucceeded), string(model.ExecutionFailed), string(model.ExecutionCanceled),
+	}},
 }
 
 // roleNames lists model.Roles as strings.
@@ -72,30 +80,45 @@ func roleNames() []string {
 	return names
 }
 
+// secretOnly lists model.StringOrSecret fields that are always written as
+// {secretRef: ...}, never inline (the validators say so with the fix; the
+// schema offers only the reference).
+var secretOnly = map[reflect.Type][]string{
+	reflect.TypeFor[model.WebhookTrigger]():  {"secret"},
+	reflect.TypeFor[model.RegistryTrigger](): {"password"},
+	reflect.TypeFor[model.GitTrigger]():      {"password"},
+}
+
 // requiredFields lists fields that must be written when their parent is.
 var requiredFields = map[reflect.Type][]string{
-	reflect.TypeFor[metadata]():             {"name"},
-	reflect.TypeFor[model.Pipeline]():       {"application", "stages"},
-	reflect.TypeFor[model.Parameter]():      {"name"},
-	reflect.TypeFor[model.StageSpec]():      {"name"},
-	reflect.TypeFor[model.WaitStage]():      {"duration"},
-	reflect.TypeFor[model.WebhookStage]():   {"url"},
-	reflect.TypeFor[model.RollbackStage]():  {"environment"},
-	reflect.TypeFor[model.CanarySpec]():     {"steps"},
-	reflect.TypeFor[model.ParentRef]():      {"name"},
-	reflect.TypeFor[model.PathMatch]():      {"value"},
-	reflect.TypeFor[model.HeaderMatch]():    {"name", "value"},
-	reflect.TypeFor[model.AnalysisMetric](): {"name"},
-	reflect.TypeFor[model.AnalysisGroup]():  {"name", "weight"},
-	reflect.TypeFor[model.AnalysisCheck]():  {"name"},
-	reflect.TypeFor[model.WebCheck]():       {"url"},
-	reflect.TypeFor[model.JobCheck]():       {"spec"},
-	reflect.TypeFor[model.Grant]():          {"role", "subjects"},
-	reflect.TypeFor[model.SlackTarget]():    {"url"},
-	reflect.TypeFor[model.TeamsTarget]():    {"url"},
-	reflect.TypeFor[model.WebhookTarget]():  {"url"},
-	reflect.TypeFor[model.EmailTarget]():    {"smtp", "from", "to"},
-	reflect.TypeFor[model.CDEventsTarget](): {"url"},
+	reflect.TypeFor[metadata]():              {"name"},
+	reflect.TypeFor[model.Pipeline]():        {"application", "stages"},
+	reflect.TypeFor[model.Parameter]():       {"name"},
+	reflect.TypeFor[model.StageSpec]():       {"name"},
+	reflect.TypeFor[model.WaitStage]():       {"duration"},
+	reflect.TypeFor[model.WebhookStage]():    {"url"},
+	reflect.TypeFor[model.RollbackStage]():   {"environment"},
+	reflect.TypeFor[model.CanarySpec]():      {"steps"},
+	reflect.TypeFor[model.ParentRef]():       {"name"},
+	reflect.TypeFor[model.PathMatch]():       {"value"},
+	reflect.TypeFor[model.HeaderMatch]():     {"name", "value"},
+	reflect.TypeFor[model.AnalysisMetric]():  {"name"},
+	reflect.TypeFor[model.AnalysisGroup]():   {"name", "weight"},
+	reflect.TypeFor[model.AnalysisCheck]():   {"name"},
+	reflect.TypeFor[model.WebCheck]():        {"url"},
+	reflect.TypeFor[model.JobCheck]():        {"spec"},
+	reflect.TypeFor[model.Grant]():           {"role", "subjects"},
+	reflect.TypeFor[model.SlackTarget]():     {"url"},
+	reflect.TypeFor[model.TeamsTarget]():     {"url"},
+	reflect.TypeFor[model.WebhookTarget]():   {"url"},
+	reflect.TypeFor[model.EmailTarget]():     {"smtp", "from", "to"},
+	reflect.TypeFor[model.CDEventsTarget]():  {"url"},
+	reflect.TypeFor[model.TriggerSpec]():     {"name"},
+	reflect.TypeFor[model.WebhookTrigger]():  {"provider", "secret"},
+	reflect.TypeFor[model.RegistryTrigger](): {"repository"},
+	reflect.TypeFor[model.GitTrigger]():      {"repository"},
+	reflect.TypeFor[model.ScheduleTrigger](): {"cron"},
+	reflect.TypeFor[model.PipelineTrigger](): {"pipeline"},
 }
 
 // oneOf describes structs that must carry exactly one of some fields, or
@@ -127,6 +150,8 @@ var oneOfFields = map[reflect.Type]oneOf{
 	reflect.TypeFor[model.Notification](): {noun: "notification", fields: []string{
 		string(model.TargetSlack), string(model.TargetTeams), string(model.TargetWebhook), string(model.TargetEmail), string(model.TargetCDEvents),
 	}, fix: "keep one: a notification has one target (write one Notification for each)"},
+	reflect.TypeFor[model.TriggerSpec](): {noun: "trigger", fields: []string{"webhook", "registry", "git", "schedule", "pipeline"},
+		fix: "keep one: a trigger has one source (write one trigger for each)"},
 	reflect.TypeFor[model.Scope](): {noun: "scope", fields: []string{"team", "application"}, optional: true,
 		fix: "keep one: a grant covers one team's applications or one application (write one grant for each)"},
 }

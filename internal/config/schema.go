@@ -117,8 +117,14 @@ func (g *schemaGen) structSchema(t reflect.Type, exclude map[string]string) json
 	props := jsonSchema{}
 	for _, f := range structFields(t, exclude) {
 		s := g.of(t.Field(f.index).Type)
+		if slices.Contains(secretOnly[t], f.name) {
+			s = g.secretRefOnly()
+		}
 		if values, ok := fieldEnums[t][f.name]; ok {
 			s = jsonSchema{"type": "string", "enum": values}
+			if t.Field(f.index).Type.Kind() == reflect.Slice {
+				s = jsonSchema{"type": "array", "items": s}
+			}
 		}
 		if b, ok := fieldBounds[t][f.name]; ok {
 			switch {

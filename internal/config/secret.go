@@ -155,6 +155,20 @@ func (g *schemaGen) stringOrSecret() jsonSchema {
 	}
 }
 
+// secretRefOnly is the schema of a secret that is never written inline.
+func (g *schemaGen) secretRefOnly() jsonSchema {
+	if _, ok := g.defs["SecretRef"]; !ok {
+		g.defs["SecretRef"] = secretRefSchema()
+	}
+	return jsonSchema{
+		"description":          "{secretRef: {...}}: a secret is never written inline",
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []string{"secretRef"},
+		"properties":           jsonSchema{"secretRef": jsonSchema{"$ref": "#/$defs/SecretRef"}},
+	}
+}
+
 func secretRefSchema() jsonSchema {
 	nonEmpty := jsonSchema{"type": "string", "minLength": 1}
 	return jsonSchema{

@@ -46,7 +46,7 @@ func validatePipeline(doc *Document, p *model.Pipeline) []Error {
 		errs = append(errs, validateStage(doc, path, s)...)
 	}
 	errs = append(errs, validateNeeds(doc, p, stages)...)
-	return errs
+	return append(errs, validateTriggers(doc, p)...) // validate_triggers.go
 }
 
 func validateStage(doc *Document, path string, s model.StageSpec) []Error {

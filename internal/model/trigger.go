@@ -77,7 +77,7 @@ type GitTrigger struct {
 	// Branch to watch (default main).
 	Branch string `json:"branch,omitempty"`
 	// Interval between looks (default 1m).
-	Interval Duration `json:"interval,omitempty"`
+	Interval Duration        `json:"interval,omitempty"`
 	Username *StringOrSecret `json:"username,omitempty"`
 	Password *StringOrSecret `json:"password,omitempty"`
 }

@@ -91,9 +91,12 @@ func onExec(pipeline, method, suffix, contentType, body string) func(*testing.T,
 const checkoutConfig = `{"applications":[{"name":"checkout","team":"payments","run":{"command":"sleep","args":["3600"]},"healthCheck":{"path":"/"},"instances":1}]}`
 
 var matrix = map[string][]probe{
-	"GET /healthz":                          {{request: get("/healthz"), public: true, want: 200}},
-	"GET /metrics":                          {{request: get("/metrics"), public: true, want: 200}},
-	"GET /api/v1/openapi.json":              {{request: get("/api/v1/openapi.json"), public: true, want: 200}},
+	"GET /healthz":             {{request: get("/healthz"), public: true, want: 200}},
+	"GET /metrics":             {{request: get("/metrics"), public: true, want: 200}},
+	"GET /api/v1/openapi.json": {{request: get("/api/v1/openapi.json"), public: true, want: 200}},
+	// Signed by a trigger's secret, not by a caller's credential: every
+	// caller, with or without a token, gets 401 from a hook with no trigger.
+	"POST /api/v1/hooks/{hook}":             {{request: jsonReq("POST", "/api/v1/hooks/no-such-hook", `{}`), public: true, want: http.StatusUnauthorized}},
 	"GET /api/v1/whoami":                    {{request: get("/api/v1/whoami"), allow: everyone}},
 	"POST /api/v1/auth/login-links":         {{request: jsonReq("POST", "/api/v1/auth/login-links", `{}`), allow: everyone}},
 	"GET /api/v1/config":                    {{request: get("/api/v1/config"), allow: anyGrant}},

@@ -92,10 +92,10 @@ func (q *queries) TriggerFiredSet(ctx context.Context, params store.TriggerFired
 
 func scanTriggerState(row rowScanner) (*store.TriggerState, error) {
 	var (
-		st                store.TriggerState
+		st                          store.TriggerState
 		pausedAt, firedAt, lookedAt sql.NullString
-		updatedAt         string
-		cursor            []byte
+		updatedAt                   string
+		cursor                      []byte
 	)
 	if err := row.Scan(&st.Key, &st.Paused, &st.PausedBy, &pausedAt, &cursor, &firedAt, &st.LastError, &lookedAt, &updatedAt); err != nil {
 		return nil, err
