@@ -152,9 +152,7 @@ func (r *Runner) look(ctx context.Context, ref trigger.Ref) look {
 			r.log.Info("trigger fired; nothing started", "trigger", key, "delivery", f.DeliveryID, "why", res.Skipped)
 		case res.Duplicate:
 			r.log.Debug("trigger fired a delivery started already", "trigger", key, "delivery", f.DeliveryID, "execution", res.ExecutionID)
-		default:
-			r.log.Info("trigger started its pipeline", "trigger", key, "delivery", f.DeliveryID, "execution", res.ExecutionID)
-		}
+		} // a start is logged by the Starter, whichever source fired it
 	}
 	if next != nil && !bytes.Equal(next, cursor) {
 		sealed, err := sealCursor(next, source)
