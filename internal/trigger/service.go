@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/audit"
@@ -36,7 +37,21 @@ type Service struct {
 	engine Engine
 	now    func() time.Time
 	logger *slog.Logger
+	// recorded is, by trigger key, the last start or error this server
+	// recorded (a recordedFiring): a burst of deliveries records its
+	// starts at most once a second instead of one write each.
+	recorded sync.Map
 }
+
+// recordedFiring is the last firing outcome a Service wrote for a trigger.
+type recordedFiring struct {
+	at     time.Time
+	failed bool
+}
+
+// recordEvery is how often at most a trigger's last start is written
+// while its deliveries keep starting pipelines (an error always is).
+const recordEvery = time.Second
 
 var (
 	_ Starter = (*Service)(nil)
@@ -145,8 +160,7 @@ func (s *Service) Fire(ctx context.Context, f Firing) (Result, error) {
 	}
 	res.ExecutionID, res.Duplicate = exec.ID, dup
 	if !dup {
-		now := s.now()
-		s.recordFired(ctx, key, &now, "")
+		s.recordStarted(ctx, key)
 		s.logger.InfoContext(ctx, "trigger started pipeline", "trigger", key, "delivery", f.DeliveryID, "execution", exec.ID)
 	}
 	return res, nil
@@ -169,12 +183,29 @@ func keepDeclared(pl model.Pipeline, defaults map[string]string) map[string]stri
 	return out
 }
 
+// recordStarted records a trigger's start as its last firing, unless this
+// server recorded a start of it less than recordEvery ago (the last
+// firing is what `triggers list` shows, not a record of every start: the
+// claims in trigger_firing are). A start after an error always clears it.
+func (s *Service) recordStarted(ctx context.Context, key string) {
+	now := s.now()
+	if v, ok := s.recorded.Load(key); ok {
+		if last := v.(recordedFiring); !last.failed && now.Sub(last.at) < recordEvery {
+			return
+		}
+	}
+	s.recordFired(ctx, key, &now, "")
+}
+
 // recordFired records a firing's outcome; a failure to record it is
 // logged, as it must not fail a start that happened.
 func (s *Service) recordFired(ctx context.Context, key string, at *time.Time, msg string) {
 	if err := s.store.TriggerFiredSet(ctx, store.TriggerFiredParams{Key: key, FiredAt: at, Error: audit.Bounded(msg, 2000)}); err != nil {
 		s.logger.WarnContext(ctx, "recording a trigger's last firing", "trigger", key, "err", err)
+		s.recorded.Delete(key)
+		return
 	}
+	s.recorded.Store(key, recordedFiring{at: s.now(), failed: msg != ""})
 }
 
 // TriggerPolled records how a look at a polling trigger's source went
