@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/trigger"
@@ -162,6 +163,12 @@ func hookFireError(key string, err error) error {
 	msg := fmt.Sprintf("trigger %s could not start its pipeline: retry the delivery (a trigger that started is not started twice)", key)
 	if errors.Is(err, store.ErrBusy) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", msg, store.ErrBusy)
+	}
+	if errors.Is(err, engine.ErrBadRequest) {
+		// The pipeline refuses what this delivery asks (a parameter, a
+		// version): a retry cannot succeed, and the sender, who proved
+		// the secret, may read why.
+		return fmt.Errorf("trigger %s: the pipeline refused the start, so retrying this delivery will not help: %w", key, err)
 	}
 	return errors.New(msg)
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gennaker/gennaker/internal/authn"
+	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/store"
@@ -270,6 +271,20 @@ func TestHookStarterErrors(t *testing.T) {
 		if w.Code != tc.code || !strings.Contains(msg, "retry the delivery") || strings.Contains(msg, "database on fire") {
 			t.Errorf("Fire error %v: %d %q, want %d asking for a retry without the cause", tc.err, w.Code, msg, tc.code)
 		}
+	}
+}
+
+// TestHookRefusedStartIsNotRetried: a start the pipeline refuses (a
+// parameter of the delivery) is a 400 naming why, not a 500 asking the
+// sender to retry what cannot succeed.
+func TestHookRefusedStartIsNotRetried(t *testing.T) {
+	t.Parallel()
+	refused := fmt.Errorf("pipeline ship: %w: version \"a b\" is not a safe token", engine.ErrBadRequest)
+	s, _ := hookServer(t, func(trigger.Firing) (trigger.Result, error) { return trigger.Result{}, refused })
+	w, body := deliver(t, s, "gitlab", "application/json", `{}`, trigger.HeaderGitLabToken, "glpat-abc")
+	msg := fmt.Sprint(body["error"])
+	if w.Code != http.StatusBadRequest || !strings.Contains(msg, "not a safe token") || strings.Contains(msg, "retry the delivery") {
+		t.Errorf("refused start: %d %q, want 400 with the reason and no retry", w.Code, msg)
 	}
 }
 

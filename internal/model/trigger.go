@@ -43,7 +43,7 @@ type WebhookTrigger struct {
 	Hook string `json:"hook,omitempty"`
 	// Provider says how a delivery is signed and identified:
 	// github (X-Hub-Signature-256, X-GitHub-Delivery), gitlab
-	// (X-Gitlab-Token, X-Gitlab-Event-UUID) or hmac (a hex sha256 HMAC of
+	// (X-Gitlab-Token, Idempotency-Key else X-Gitlab-Event-UUID) or hmac (a hex sha256 HMAC of
 	// the raw body in Header, the delivery ID in X-Gennaker-Delivery).
 	Provider string `json:"provider"`
 	// Secret is the shared secret, always by reference.

@@ -138,8 +138,10 @@ func secretHeaders(w model.WebhookTrigger) []string {
 var deliveryChars = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
 // DeliveryID identifies a delivery for exactly-once starts: the provider's
-// delivery header (github X-GitHub-Delivery; gitlab X-Gitlab-Event-UUID,
-// else Idempotency-Key; hmac X-Gennaker-Delivery, else Idempotency-Key),
+// delivery header (github X-GitHub-Delivery; gitlab Idempotency-Key, which
+// GitLab keeps across the retries of one delivery, else
+// X-Gitlab-Event-UUID, which webhooks set off by one event share; hmac
+// X-Gennaker-Delivery, else Idempotency-Key),
 // or, when the sender gives none, "sha256:" and the hex SHA-256 of the
 // body, so the same body sent twice starts the pipeline once. A header
 // longer than MaxDeliveryID or with spaces or non-ASCII is an error.
@@ -149,7 +151,7 @@ func DeliveryID(provider string, h http.Header, body []byte) (string, error) {
 	case ProviderGitHub:
 		names = []string{HeaderGitHubDelivery}
 	case ProviderGitLab:
-		names = []string{HeaderGitLabDelivery, HeaderIdempotencyKey}
+		names = []string{HeaderIdempotencyKey, HeaderGitLabDelivery}
 	default:
 		names = []string{HeaderDelivery, HeaderIdempotencyKey}
 	}

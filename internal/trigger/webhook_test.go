@@ -88,7 +88,8 @@ func TestDeliveryID(t *testing.T) {
 	}{
 		{"github", ProviderGitHub, header(HeaderGitHubDelivery, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), "72d3162e-cc78-11e3-81ab-4c9367dc0958", ""},
 		{"github ignores the idempotency key", ProviderGitHub, header(HeaderIdempotencyKey, "k1"), bodyID, ""},
-		{"gitlab uuid", ProviderGitLab, header(HeaderGitLabDelivery, "u1", HeaderIdempotencyKey, "k1"), "u1", ""},
+		{"gitlab idempotency key before the event uuid", ProviderGitLab, header(HeaderGitLabDelivery, "u1", HeaderIdempotencyKey, "k1"), "k1", ""},
+		{"gitlab uuid", ProviderGitLab, header(HeaderGitLabDelivery, "u1"), "u1", ""},
 		{"gitlab idempotency key", ProviderGitLab, header(HeaderIdempotencyKey, "k1"), "k1", ""},
 		{"hmac", ProviderHMAC, header(HeaderDelivery, "build-42", HeaderIdempotencyKey, "k1"), "build-42", ""},
 		{"hmac idempotency key", ProviderHMAC, header(HeaderIdempotencyKey, "k1"), "k1", ""},
