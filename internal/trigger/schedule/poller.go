@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/trigger"
@@ -19,6 +20,11 @@ type Poller struct {
 	Now func() time.Time
 	// Logger, when set, is told of ticks missed while no server ran.
 	Logger *slog.Logger
+
+	// running is when this poller first looked: a tick after it passed
+	// while this server ran and fires however late (DecideRunning).
+	runningOnce sync.Once
+	running     time.Time
 }
 
 var (
@@ -54,7 +60,9 @@ func (p *Poller) Poll(_ context.Context, ref trigger.Ref, raw []byte) ([]trigger
 			last = &c.Last
 		}
 	}
-	d := Decide(s, last, p.now(), spec.Missed)
+	now := p.now()
+	p.runningOnce.Do(func() { p.running = now })
+	d := DecideRunning(s, last, now, spec.Missed, p.running)
 	if !d.Missed.IsZero() && p.Logger != nil {
 		what := "skipped (missed: skip)"
 		if len(d.Fire) == 1 && d.Fire[0].Equal(d.Missed) {

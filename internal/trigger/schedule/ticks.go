@@ -21,11 +21,22 @@ type Decision struct {
 // "skip" (the default) fires none of them, "runOnce" fires the latest one
 // when no due tick fires.
 func Decide(s Schedule, last *time.Time, now time.Time, missed string) Decision {
+	return DecideRunning(s, last, now, missed, time.Time{})
+}
+
+// DecideRunning is Decide for a server running since running (zero: not
+// known): a tick at or after running passed while this server ran, so it
+// is due however late it is seen (the store was down, the look kept
+// failing) and never counted as missed.
+func DecideRunning(s Schedule, last *time.Time, now time.Time, missed string, running time.Time) Decision {
 	if last == nil {
 		return Decision{Last: now}
 	}
 	d := Decision{Last: *last}
 	dueAfter := now.Add(-Grace)
+	if !running.IsZero() && running.Before(dueAfter) {
+		dueAfter = running.Add(-time.Nanosecond) // Next is strictly after
+	}
 	if last.After(dueAfter) {
 		dueAfter = *last
 	} else {
