@@ -182,7 +182,13 @@ func (r *Runner) nextWait(poller trigger.Poller, ref trigger.Ref) time.Duration 
 			return min(max(at.Sub(now), 0), maxSleep)
 		}
 	}
-	return Interval(ref)
+	return spread(Interval(ref))
+}
+
+// spread is d give or take a tenth, so replicas polling the same registry
+// or repository drift apart instead of asking together.
+func spread(d time.Duration) time.Duration {
+	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
 }
 
 // Interval is a source's own interval between looks: a registry's or git
@@ -204,6 +210,5 @@ func (r *Runner) backoff(n int) time.Duration {
 	for i := 1; i < n && d < r.cfg.MaxBackoff; i++ {
 		d *= 2
 	}
-	d = min(d, r.cfg.MaxBackoff)
-	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
+	return spread(min(d, r.cfg.MaxBackoff))
 }
