@@ -18,6 +18,9 @@ type TriggerQueries interface {
 	// loser gets the winner's execution ID (a loser on PostgreSQL waits
 	// until the winner's transaction ends).
 	TriggerClaim(ctx context.Context, params TriggerClaimParams) (executionID string, claimed bool, err error)
+	// TriggerFiringGet returns the execution delivery deliveryID of trigger
+	// key started, and false when none did (yet).
+	TriggerFiringGet(ctx context.Context, key, deliveryID string) (executionID string, found bool, err error)
 	// TriggerStateGet returns a trigger's state; a trigger with none yet
 	// has the zero state (not paused, no cursor), not ErrNotFound.
 	TriggerStateGet(ctx context.Context, key string) (TriggerState, error)

@@ -118,15 +118,22 @@ func (s *Service) Lookup(ctx context.Context, key string) (Ref, error) {
 // trigger's last firing (or error) is recorded.
 func (s *Service) Fire(ctx context.Context, f Firing) (Result, error) {
 	key := f.Ref.Key()
+	if f.DeliveryID == "" {
+		return Result{}, fmt.Errorf("trigger %s: a firing needs a delivery ID (the source gives one per occurrence)", key)
+	}
+	// A replay of a delivery that started is answered as one before
+	// anything that may have changed since (the config, a pause, the
+	// parameter rules) is looked at; the claim in the start's transaction
+	// stays the guard for deliveries that race.
+	if id, found, err := s.store.TriggerFiringGet(ctx, key, f.DeliveryID); err != nil || found {
+		return Result{ExecutionID: id, Duplicate: found}, err
+	}
 	ref, err := s.Lookup(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return Result{Skipped: fmt.Sprintf("trigger %s is no longer in the applied config", key)}, nil
 	}
 	if err != nil {
 		return Result{}, err
-	}
-	if f.DeliveryID == "" {
-		return Result{}, fmt.Errorf("trigger %s: a firing needs a delivery ID (the source gives one per occurrence)", key)
 	}
 	if reason, err := s.pausedReason(ctx, ref); err != nil || reason != "" {
 		return Result{Skipped: reason}, err

@@ -91,6 +91,17 @@ func TestFireStartsOncePerDeliveryAndRecordsTheTrigger(t *testing.T) {
 	if !again.Duplicate || again.ExecutionID != res.ExecutionID {
 		t.Fatalf("replayed firing = %+v, want the first execution %s marked duplicate", again, res.ExecutionID)
 	}
+	// Paused since: a replay is still answered with the execution it
+	// started, not "paused".
+	_, err = svc.SetPaused(ctx, "checkout/ship/push", true, "ada@example.com", nil)
+	must(t, err)
+	again, err = svc.Fire(ctx, push(pl, "d-1", "main"))
+	must(t, err)
+	if !again.Duplicate || again.ExecutionID != res.ExecutionID || again.Skipped != "" {
+		t.Fatalf("replay after a pause = %+v, want the first execution %s marked duplicate", again, res.ExecutionID)
+	}
+	_, err = svc.SetPaused(ctx, "checkout/ship/push", false, "ada@example.com", nil)
+	must(t, err)
 	entries, err := st.AuditList(ctx, store.AuditListParams{})
 	must(t, err)
 	if len(entries) != 1 || entries[0].Actor != "trigger:checkout/ship/push" || entries[0].Action != model.AuditRun || entries[0].Application != "checkout" {

@@ -36,6 +36,19 @@ func (q *queries) TriggerClaim(ctx context.Context, params store.TriggerClaimPar
 	return id, false, nil
 }
 
+// TriggerFiringGet implements store.Queries.
+func (q *queries) TriggerFiringGet(ctx context.Context, key, deliveryID string) (string, bool, error) {
+	var id string
+	err := q.db.QueryRow(ctx, query("TriggerFiringGet"), pgx.NamedArgs{"key": key, "delivery_id": deliveryID}).Scan(&id)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("trigger %s: reading the claim of delivery %s: %w", key, deliveryID, err)
+	}
+	return id, true, nil
+}
+
 // TriggerStateGet implements store.Queries.
 func (q *queries) TriggerStateGet(ctx context.Context, key string) (store.TriggerState, error) {
 	st, err := scanTriggerState(q.db.QueryRow(ctx, query("TriggerStateGet"), pgx.NamedArgs{"key": key}))

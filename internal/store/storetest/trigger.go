@@ -41,6 +41,12 @@ func testTriggerClaim(t *testing.T, d Driver) {
 	if !ok || id != "exec-3" {
 		t.Fatalf("claim of d-1 of another trigger = %s, %v; want exec-3, true", id, ok)
 	}
+	if id, found, err := b.store.TriggerFiringGet(b.ctx, key, "d-1"); err != nil || !found || id != "exec-1" {
+		t.Fatalf("TriggerFiringGet(d-1) = %s, %v, %v; want exec-1, true", id, found, err)
+	}
+	if id, found, err := b.store.TriggerFiringGet(b.ctx, key, "d-9"); err != nil || found || id != "" {
+		t.Fatalf("TriggerFiringGet(d-9) = %q, %v, %v; want not found", id, found, err)
+	}
 
 	// A claim in a transaction that rolls back is gone; within the
 	// transaction a second claim sees the first.
