@@ -43,7 +43,10 @@ func SlackPayload(m Message) map[string]any {
 			"type": "button", "text": map[string]any{"type": "plain_text", "text": openLabel}, "url": m.URL,
 		}}})
 	}
-	fallback := m.Summary
+	// The top-level text is mrkdwn too (notifications, previews): escaped
+	// like the blocks, so event text cannot ping <!channel> or disguise a
+	// link.
+	fallback := slackEscape(m.Summary)
 	if m.URL != "" {
 		fallback += " <" + m.URL + "|" + openLabel + ">"
 	}
@@ -53,6 +56,14 @@ func SlackPayload(m Message) map[string]any {
 // slackEscape escapes the three characters Slack's mrkdwn gives meaning.
 func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// teamsEscape breaks the one markdown form an Adaptive Card's TextBlock
+// renders that event text must not produce: a link, [text](url). A zero
+// width space between "]" and "(" keeps the text as written and makes it
+// no link (Teams shows backslash escapes literally, so none are used).
+func teamsEscape(s string) string {
+	return strings.ReplaceAll(s, "](", "]\u200b(")
 }
 
 // teamsTarget posts an Adaptive Card to a Microsoft Teams incoming webhook
@@ -76,9 +87,9 @@ func (s *teamsTarget) Send(ctx context.Context, m Message) error {
 
 // TeamsPayload is the Adaptive Card message of m.
 func TeamsPayload(m Message) map[string]any {
-	body := []any{map[string]any{"type": "TextBlock", "text": m.Summary, "weight": "Bolder", "wrap": true}}
+	body := []any{map[string]any{"type": "TextBlock", "text": teamsEscape(m.Summary), "weight": "Bolder", "wrap": true}}
 	if m.Reason != "" {
-		body = append(body, map[string]any{"type": "TextBlock", "text": m.Reason, "wrap": true})
+		body = append(body, map[string]any{"type": "TextBlock", "text": teamsEscape(m.Reason), "wrap": true})
 	}
 	card := map[string]any{
 		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -87,7 +98,7 @@ func TeamsPayload(m Message) map[string]any {
 	if m.URL != "" {
 		card["actions"] = []any{map[string]any{"type": "Action.OpenUrl", "title": openLabel, "url": m.URL}}
 	}
-	return map[string]any{"type": "message", "summary": m.Summary, "attachments": []any{map[string]any{
+	return map[string]any{"type": "message", "summary": teamsEscape(m.Summary), "attachments": []any{map[string]any{
 		"contentType": "application/vnd.microsoft.card.adaptive", "content": card,
 	}}}
 }

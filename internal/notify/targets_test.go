@@ -259,3 +259,17 @@ func listen(t *testing.T) net.Listener {
 	}
 	return ln
 }
+
+// TestChatTextCannotPingOrLink: event text reaches Slack and Teams as text:
+// no <!channel>, no disguised link.
+func TestChatTextCannotPingOrLink(t *testing.T) {
+	m := notify.Message{Summary: "deploy <!channel> <https://evil.example|click> [x](https://evil.example)", URL: "https://gennaker.example/executions/1"}
+	slack, _ := json.Marshal(notify.SlackPayload(m))
+	if strings.Contains(string(slack), "<!channel>") || strings.Contains(string(slack), "<https://evil") {
+		t.Errorf("Slack payload %s: want the summary's < > escaped in text and blocks", slack)
+	}
+	teams, _ := json.Marshal(notify.TeamsPayload(m))
+	if strings.Contains(string(teams), "](https://evil") {
+		t.Errorf("Teams payload %s: want the markdown link broken", teams)
+	}
+}
