@@ -80,6 +80,13 @@ func (q *queries) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams
 	if limit <= 0 {
 		limit = 10
 	}
+	var due bool
+	if err := q.db.QueryRow(ctx, query("DeliveryDue"), pgx.NamedArgs{"now": p.Now}).Scan(&due); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	out, err := listRows(ctx, q, "DeliveryClaim", scanDelivery, pgx.NamedArgs{
 		"claimant": p.Claimant, "now": p.Now, "until": p.Until, "limit": limit,
 	})

@@ -78,6 +78,13 @@ func (q *queries) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams
 	if limit <= 0 {
 		limit = 10
 	}
+	var due bool
+	if err := q.read.QueryRowContext(ctx, query("DeliveryDue"), sql.Named("now", formatTime(p.Now))).Scan(&due); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	rows, err := q.write.QueryContext(ctx, query("DeliveryClaim"), sql.Named("claimant", p.Claimant),
 		sql.Named("now", formatTime(p.Now)), sql.Named("until", formatTime(p.Until)), sql.Named("limit", limit))
 	if err != nil {

@@ -15,6 +15,14 @@ INSERT INTO notify_delivery (id, notification, event_id, pipeline, event, status
 VALUES (@id, @notification, @event_id, @pipeline, @event, 'pending', 0, @next_at, @created_at)
 ON CONFLICT (id) DO NOTHING;
 
+-- name: DeliveryDue
+-- A read first: an idle server asks every second, and the claim is a write
+-- (SQLite's single writer; a row lock on PostgreSQL) only worth taking
+-- when something is due.
+SELECT EXISTS (
+    SELECT 1 FROM notify_delivery
+    WHERE status = 'pending' AND next_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now));
+
 -- name: DeliveryClaim
 -- SKIP LOCKED: concurrent claimers pass over the rows another is taking,
 -- so each row goes to one.
