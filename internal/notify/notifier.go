@@ -198,11 +198,14 @@ func (n *Notifier) Deliver(ctx context.Context) (int, error) {
 // deliver sends one claimed delivery and records the attempt.
 func (n *Notifier) deliver(ctx context.Context, d store.Delivery) {
 	err := n.send(ctx, d)
-	if ctx.Err() != nil {
-		return // shutting down: the claim expires and another attempt comes
-	}
 	now := n.cfg.Now()
 	status, next := Outcome(d.Attempts, n.cfg.MaxAttempts, err, now)
+	if ctx.Err() != nil {
+		// Shutting down mid-send: the claim is given back at once (not
+		// left to expire), due now, for this server's next start or
+		// another replica; the receiver may see the same ID again.
+		status, next, err = store.DeliveryPending, now, errors.New("interrupted: the server shut down while sending")
+	}
 	msg := ""
 	if err != nil {
 		msg = err.Error()
