@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
 	"github.com/gennaker/gennaker/internal/secret"
+	"github.com/gennaker/gennaker/internal/trigger/httplimit"
 )
 
 // explain turns a failed request into an error that names the repository
@@ -57,42 +56,4 @@ func (e *redacted) Error() string { return e.msg }
 func (e *redacted) Unwrap() error { return e.err }
 
 // errResponseTooLarge is a response past the Poller's MaxResponseBytes.
-var errResponseTooLarge = errors.New("response too large")
-
-// limitTransport fails a response body past max bytes.
-type limitTransport struct {
-	next http.RoundTripper
-	max  int64
-}
-
-func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if err != nil || resp.Body == nil {
-		return resp, err
-	}
-	resp.Body = &limitedBody{rc: resp.Body, left: t.max}
-	return resp, nil
-}
-
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		var one [1]byte
-		if n, err := b.rc.Read(one[:]); n == 0 && err != nil {
-			return 0, err // the body ended at the limit
-		}
-		return 0, fmt.Errorf("more than the limit of bytes read: %w", errResponseTooLarge)
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }
+var errResponseTooLarge = httplimit.ErrTooLarge

@@ -1,9 +1,7 @@
 package gitpoll
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -24,18 +22,5 @@ func TestBranchList(t *testing.T) {
 	}
 	if got := branchList(many); !strings.HasSuffix(got, "b09 and 2 more") {
 		t.Errorf("branchList of 12 = %q", got)
-	}
-}
-
-func TestLimitedBody(t *testing.T) {
-	read := func(body string, max int64) (string, error) {
-		b, err := io.ReadAll(&limitedBody{rc: io.NopCloser(strings.NewReader(body)), left: max})
-		return string(b), err
-	}
-	if got, err := read("12345", 5); err != nil || got != "12345" {
-		t.Errorf("a body of exactly the limit: %q, %v", got, err)
-	}
-	if _, err := read("123456", 5); !errors.Is(err, errResponseTooLarge) {
-		t.Errorf("a body past the limit: err = %v", err)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/trigger"
+	"github.com/gennaker/gennaker/internal/trigger/httplimit"
 )
 
 // Defaults of a Poller's zero fields.
@@ -146,7 +147,7 @@ func (p *Poller) session(ctx context.Context, spec model.GitTrigger) (transport.
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	client := githttp.NewClient(&http.Client{Transport: &limitTransport{next: rt, max: p.maxResponse()}})
+	client := githttp.NewClient(&http.Client{Transport: &httplimit.Transport{Next: rt, Max: p.maxResponse()}})
 	return client.NewUploadPackSession(ep, auth)
 }
 

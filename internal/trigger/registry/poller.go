@@ -25,6 +25,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/secret"
 	"github.com/gennaker/gennaker/internal/trigger"
+	"github.com/gennaker/gennaker/internal/trigger/httplimit"
 )
 
 // Defaults of a Poller's zero fields.
@@ -159,12 +160,20 @@ func (p *Poller) connect(ctx context.Context, spec model.RegistryTrigger) (name.
 		remote.WithUserAgent("gennaker"),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 2}),
 	}
-	if p.Transport != nil {
-		ropts = append(ropts, remote.WithTransport(p.Transport))
+	rt := p.Transport
+	if rt == nil {
+		rt = remote.DefaultTransport
 	}
+	// A tag list page or a manifest head is small; a registry answering
+	// more is refused rather than read into memory.
+	ropts = append(ropts, remote.WithTransport(&httplimit.Transport{Next: rt, Max: maxResponse}))
 	puller, err := remote.NewPuller(ropts...)
 	return repo, puller, err
 }
+
+// maxResponse bounds one registry response (a page of the tag list, a
+// manifest): a page of 1,000 tags is tens of kilobytes.
+const maxResponse = 16 << 20
 
 func (p *Poller) auth(ctx context.Context, spec model.RegistryTrigger) (authn.Authenticator, error) {
 	if spec.Username == nil && spec.Password == nil {
