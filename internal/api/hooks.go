@@ -179,15 +179,7 @@ func readHookBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if _, err := hookMediaType(r.Header.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHookBody))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return nil, fmt.Errorf("%w: a webhook delivery is at most %s: send only what the trigger needs", errTooLarge, byteSize(maxHookBody))
-	case err != nil:
-		return nil, fmt.Errorf("%w: reading the body: %v", errBadInput, err)
-	}
-	return raw, nil
+	return readLimited(w, r, maxHookBody, "a webhook delivery is at most %s: send only what the trigger needs")
 }
 
 // hookMediaType is a delivery's content type: JSON (application/json or

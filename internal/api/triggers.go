@@ -141,18 +141,28 @@ func (s *Server) testTrigger(w http.ResponseWriter, r *http.Request) {
 
 // readJSONBody reads a raw JSON body of at most limit bytes (its content
 // is checked by whoever reads it).
+// readLimited reads a raw request body of at most limit bytes; over it,
+// errTooLarge with tooBig (a format with one %s: the limit) as the reason.
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64, tooBig string) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var over *http.MaxBytesError
+	switch {
+	case errors.As(err, &over):
+		return nil, fmt.Errorf("%w: "+tooBig, errTooLarge, byteSize(limit))
+	case err != nil:
+		return nil, fmt.Errorf("%w: reading the request body: %v", errBadInput, err)
+	}
+	return b, nil
+}
+
 func readJSONBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); ct == "" || err != nil || mt != "application/json" {
 		return nil, fmt.Errorf("%w: the request body must be JSON sent with Content-Type: application/json (got %q)", errMediaType, ct)
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, fmt.Errorf("%w: the body is over this route's limit of %s: test with a smaller payload", errTooLarge, byteSize(limit))
-	}
+	b, err := readLimited(w, r, limit, "the body is over this route's limit of %s: test with a smaller payload")
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading the request body: %v", errBadInput, err)
+		return nil, err
 	}
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: the request body is empty: send the payload to test as JSON", errBadInput)

@@ -127,7 +127,7 @@ func firing(ref trigger.Ref, branch string, c *object.Commit) trigger.Firing {
 		Ref:        ref,
 		DeliveryID: sha,
 		Input:      input,
-		Params:     map[string]string{"version": sha[:12], "commit": sha},
+		Params:     trigger.SourceDefaults("git", input),
 		Record:     model.Trigger{Kind: "git", CommitSHA: sha, CommitTime: &when, Payload: payload},
 	}
 }
@@ -152,26 +152,15 @@ func (p *Poller) session(ctx context.Context, spec model.GitTrigger) (transport.
 }
 
 func (p *Poller) auth(ctx context.Context, spec model.GitTrigger) (transport.AuthMethod, error) {
-	if spec.Username == nil && spec.Password == nil {
-		return nil, nil
+	user, pass, ok, err := trigger.Credentials(ctx, p.Secrets, spec.Username, spec.Password, "git "+secret.Redact(spec.Repository))
+	if err != nil || !ok {
+		return nil, err
 	}
-	var a githttp.BasicAuth
-	var err error
-	if spec.Username != nil {
-		if a.Username, err = p.Secrets.Value(ctx, *spec.Username); err != nil {
-			return nil, fmt.Errorf("git username of %s: %w", secret.Redact(spec.Repository), err)
-		}
-	}
-	if spec.Password != nil {
-		if a.Password, err = p.Secrets.Value(ctx, *spec.Password); err != nil {
-			return nil, fmt.Errorf("git password of %s: %w", secret.Redact(spec.Repository), err)
-		}
-	}
-	if a.Username == "" {
+	if user == "" {
 		// GitHub and GitLab take a token as the password of any user name.
-		a.Username = "gennaker"
+		user = "gennaker"
 	}
-	return &a, nil
+	return &githttp.BasicAuth{Username: user, Password: pass}, nil
 }
 
 // decodeCursor reads the cursor; one it cannot read counts as a first look

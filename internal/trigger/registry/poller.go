@@ -120,7 +120,7 @@ func firing(ref trigger.Ref, tag, digest string) trigger.Firing {
 		Ref:        ref,
 		DeliveryID: tag + "@" + digest,
 		Input:      input,
-		Params:     map[string]string{"version": tag},
+		Params:     trigger.SourceDefaults("registry", input),
 		Record:     model.Trigger{Kind: "registry", Digest: digest, Payload: payload},
 	}
 }
@@ -176,20 +176,9 @@ func (p *Poller) connect(ctx context.Context, spec model.RegistryTrigger) (name.
 const maxResponse = 16 << 20
 
 func (p *Poller) auth(ctx context.Context, spec model.RegistryTrigger) (authn.Authenticator, error) {
-	if spec.Username == nil && spec.Password == nil {
-		return authn.Anonymous, nil
-	}
-	var user, pass string
-	var err error
-	if spec.Username != nil {
-		if user, err = p.Secrets.Value(ctx, *spec.Username); err != nil {
-			return nil, fmt.Errorf("registry username of %s: %w", spec.Repository, err)
-		}
-	}
-	if spec.Password != nil {
-		if pass, err = p.Secrets.Value(ctx, *spec.Password); err != nil {
-			return nil, fmt.Errorf("registry password of %s: %w", spec.Repository, err)
-		}
+	user, pass, ok, err := trigger.Credentials(ctx, p.Secrets, spec.Username, spec.Password, "registry "+spec.Repository)
+	if err != nil || !ok {
+		return authn.Anonymous, err
 	}
 	return &authn.Basic{Username: user, Password: pass}, nil
 }
