@@ -37,6 +37,23 @@ const (
 	// EventCanaryVerdict: a canary analysis step reached its verdict;
 	// Action is passed, failed or inconclusive and Detail the short reason.
 	EventCanaryVerdict EventKind = "canary_verdict"
+	// EventAnalysisStarted: a deploy's canary analysis step began (its
+	// warm-up included); with the step's canary_verdict it bounds the time
+	// the lead-time breakdown calls canary analysis.
+	EventAnalysisStarted EventKind = "analysis_started"
+	// EventIncidentOpened: an incident began in an application's
+	// environment (Alertmanager or the incident API). Time is when it
+	// started (which may be before it was recorded), Ref its ID, Action
+	// its source, Detail its title.
+	EventIncidentOpened EventKind = "incident_opened"
+	// EventIncidentResolved: an incident ended; Time is when, Ref its ID.
+	EventIncidentResolved EventKind = "incident_resolved"
+	// EventOutOfBand: somebody changed, around gennaker, what gennaker runs
+	// (a Deployment's image or replicas edited with kubectl, a workload in a
+	// managed namespace gennaker does not own, a local process replaced).
+	// Ref names the object, Actor who changed it as far as the target can
+	// tell, Detail what changed.
+	EventOutOfBand EventKind = "out_of_band_change"
 )
 
 // Event is one record of the delivery log. Events are never updated.
@@ -61,4 +78,7 @@ type Event struct {
 	// Action names the manual step (approve, reject, cancel, rollback, run).
 	Action string `json:"action,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// Ref names what the event is about when it is not an execution: the
+	// incident's ID on incident events, the object on out_of_band_change.
+	Ref string `json:"ref,omitempty"`
 }

@@ -33,6 +33,7 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) error {
 		"commit_time":  ev.CommitTime,
 		"action":       ev.Action,
 		"detail":       ev.Detail,
+		"ref":          ev.Ref,
 	}
 	what := fmt.Sprintf("append %s event", ev.Kind)
 	if q.held != nil {
@@ -77,7 +78,7 @@ func scanEvent(row pgx.Row) (*model.Event, error) {
 	var kind string
 	if err := row.Scan(&ev.ID, &ev.Time, &kind, &ev.Application, &ev.Environment, &ev.Version, &ev.FromVersion,
 		&ev.ExecutionID, &ev.Stage, &ev.Trigger, &ev.Actor, &ev.CommitSHA, &ev.CommitTime,
-		&ev.Action, &ev.Detail); err != nil {
+		&ev.Action, &ev.Detail, &ev.Ref); err != nil {
 		return nil, err
 	}
 	ev.Kind = model.EventKind(kind)

@@ -29,7 +29,8 @@ func (q *queries) EventInsert(ctx context.Context, ev *model.Event) error {
 		sql.Named("commit_sha", ev.CommitSHA),
 		sql.Named("commit_time", formatTimePtr(ev.CommitTime)),
 		sql.Named("action", ev.Action),
-		sql.Named("detail", ev.Detail))
+		sql.Named("detail", ev.Detail),
+		sql.Named("ref", ev.Ref))
 	if err != nil {
 		return fmt.Errorf("append %s event: %w", ev.Kind, err)
 	}
@@ -70,7 +71,7 @@ func scanEvent(row rowScanner) (*model.Event, error) {
 	)
 	if err := row.Scan(&ev.ID, &t, &ev.Kind, &ev.Application, &ev.Environment, &ev.Version, &ev.FromVersion,
 		&ev.ExecutionID, &ev.Stage, &ev.Trigger, &ev.Actor, &ev.CommitSHA, &commitTime,
-		&ev.Action, &ev.Detail); err != nil {
+		&ev.Action, &ev.Detail, &ev.Ref); err != nil {
 		return nil, err
 	}
 	var err error

@@ -1,11 +1,11 @@
 -- The append-only delivery log. There is deliberately no update or delete.
 
 -- name: EventInsert
-INSERT INTO event (time, kind, application, environment, version, from_version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail)
-VALUES (@time, @kind, @application, @environment, @version, @from_version, @execution_id, @stage, @trigger, @actor, @commit_sha, @commit_time, @action, @detail);
+INSERT INTO event (time, kind, application, environment, version, from_version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail, ref)
+VALUES (@time, @kind, @application, @environment, @version, @from_version, @execution_id, @stage, @trigger, @actor, @commit_sha, @commit_time, @action, @detail, @ref);
 
 -- name: EventList
-SELECT id, time, kind, application, environment, version, from_version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
+SELECT id, time, kind, application, environment, version, from_version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail, ref
 FROM event
 WHERE (@application = '' OR application = @application)
   AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
@@ -19,7 +19,7 @@ LIMIT @limit;
 
 -- name: EventListNewest
 SELECT * FROM (
-    SELECT id, time, kind, application, environment, version, from_version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail
+    SELECT id, time, kind, application, environment, version, from_version, execution_id, stage, trigger, actor, commit_sha, commit_time, action, detail, ref
     FROM event
     WHERE (@application = '' OR application = @application)
       AND (json_array_length(@applications) = 0 OR application IN (SELECT value FROM json_each(@applications)))
