@@ -41,6 +41,9 @@ type Query struct {
 	From        time.Time `json:"from"`
 	To          time.Time `json:"to"`
 	By          Bucket    `json:"by"`
+	// Readable, when not nil, keeps only the applications it says yes to
+	// (what the caller may read); nil keeps all.
+	Readable func(application string) bool `json:"-"`
 }
 
 // Report is the KPIs of a Query: the whole period, the period before it
