@@ -193,7 +193,7 @@ func Run(ctx context.Context, opts Options) error {
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
-		KPI: kpi.NewReporter(st),
+		KPI:  kpi.NewReporter(st),
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {

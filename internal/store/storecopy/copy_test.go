@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gennaker/gennaker/internal/datadir"
-	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/kpi"
+	"github.com/gennaker/gennaker/internal/latency"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
