@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,35 +107,6 @@ func headline(s, p kpi.Summary, b kpi.Bands) []kpiLine {
 	}
 }
 
-// trend compares a KPI with the period before: the relative change and
-// whether it is better (higherBetter says which way is).
-func trend(cur, prev *float64, higherBetter bool) string {
-	switch {
-	case cur == nil && prev == nil:
-		return "-"
-	case prev == nil:
-		return "new (no data before)"
-	case cur == nil:
-		return "no data now"
-	case *cur == *prev:
-		return "same"
-	}
-	better := (*cur > *prev) == higherBetter
-	verdict := "worse"
-	if better {
-		verdict = "better"
-	}
-	if *prev == 0 {
-		return "up from 0, " + verdict
-	}
-	change := (*cur - *prev) / math.Abs(*prev) * 100
-	sign := "+"
-	if change < 0 {
-		sign = ""
-	}
-	return sign + num(change) + "%, " + verdict
-}
-
 func printLeadTimeParts(w io.Writer, s kpi.Summary) {
 	lt := s.LeadTime
 	if lt.Mean == nil || lt.Count == 0 {
@@ -189,64 +158,15 @@ func bandsText(b kpi.Bands) string {
 		orDashS(string(b.ChangeFailureRate)), orDashS(string(b.RecoveryTime))}, "/")
 }
 
-// noData is how a KPI over nothing reads (docs/kpis.md: never 0).
-const noData = "no data"
+// noData is how a KPI over nothing reads.
+const noData = kpi.NoData
 
-// num prints at most four significant digits, without an exponent for
-// the sizes KPIs have, and ∞ for an infinity.
-func num(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "∞"
-	case math.IsInf(v, -1):
-		return "-∞"
-	case math.IsNaN(v):
-		return noData
-	case math.Abs(v) >= 1e4:
-		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-	}
-	return strconv.FormatFloat(v, 'g', 4, 64)
-}
-
-func optNum(v *float64) string {
-	if v == nil {
-		return noData
-	}
-	return num(*v)
-}
-
-// seconds prints a duration in seconds in the largest unit it fills, at
-// most four significant digits: 45s, 12.5m, 3.2h, 2.25d.
-func seconds(v float64) string {
-	if math.IsInf(v, 0) {
-		return num(v)
-	}
-	a := math.Abs(v)
-	switch {
-	case a < 60:
-		return num(v) + "s"
-	case a < 3600:
-		return num(v/60) + "m"
-	case a < 86400:
-		return num(v/3600) + "h"
-	}
-	return num(v/86400) + "d"
-}
-
-func optSeconds(v *float64) string {
-	if v == nil {
-		return noData
-	}
-	return seconds(*v)
-}
-
-// optPercent prints a fraction as a percentage.
-func optPercent(v *float64) string {
-	if v == nil {
-		return noData
-	}
-	return num(*v*100) + "%"
-}
+func num(v float64) string                               { return kpi.FormatNumber(v) }
+func seconds(v float64) string                           { return kpi.FormatSeconds(v) }
+func optNum(v *float64) string                           { return kpi.Opt(v, kpi.FormatNumber) }
+func optSeconds(v *float64) string                       { return kpi.Opt(v, kpi.FormatSeconds) }
+func optPercent(v *float64) string                       { return kpi.Opt(v, kpi.FormatPercent) }
+func trend(cur, prev *float64, higherBetter bool) string { return kpi.Trend(cur, prev, higherBetter) }
 
 // rateOf prints a count with its rate: "3 (25%)".
 func rateOf(n int, rate *float64) string {
