@@ -26,6 +26,7 @@ import (
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/trigger"
@@ -76,6 +77,8 @@ type Options struct {
 	CLIConfig string
 	// Bootstrapped, when set, receives what the start did about credentials.
 	Bootstrapped func(Bootstrap)
+	// KPIDigestAt is when the weekly KPI digest is due (nil: Monday 09:00 UTC).
+	KPIDigestAt *notify.DigestSchedule
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down: the API
@@ -189,6 +192,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
+	notifier.digestAt = opts.KPIDigestAt
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
