@@ -90,12 +90,21 @@ func (s DigestSchedule) Slot(now time.Time) time.Time {
 	return slot
 }
 
-// DigestDue decides whether to plan a digest now: the newest slot has
-// come, this process has not planned it yet (planned is the last slot it
-// planned; zero: none), and it is less than grace late.
-func DigestDue(s DigestSchedule, planned, now time.Time, grace time.Duration) (slot time.Time, due bool) {
+// DigestRecheck is how often, in the grace period after a slot, a
+// notifier looks for notifications applied since that have not had the
+// week's digest.
+const DigestRecheck = time.Minute
+
+// DigestDue decides whether to look for digests to plan now: the newest
+// slot came less than grace ago, and this process has not looked since it
+// came (looked is when it last looked; zero: never) or looked at least
+// every ago.
+func DigestDue(s DigestSchedule, looked, now time.Time, grace, every time.Duration) (slot time.Time, due bool) {
 	slot = s.Slot(now)
-	return slot, !slot.Equal(planned) && now.Sub(slot) < grace
+	if now.Sub(slot) >= grace {
+		return slot, false
+	}
+	return slot, looked.Before(slot) || now.Sub(looked) >= every
 }
 
 // DigestWeek names the ISO week of a slot, such as "2026-W49": a
@@ -237,17 +246,19 @@ func (m Message) Lines() []string {
 func (n *Notifier) digestGrace() time.Duration { return min(DigestGrace, n.cfg.Keep/2) }
 
 // Digest plans the weekly KPI digest when its slot has come (DigestDue):
-// one delivery per notification that names kpi_digest, inserted under the
-// outbox cursor's lock without moving it. It returns how many it inserted:
-// 0 when another replica, or this server before a restart, did already.
+// one delivery per notification that names kpi_digest and has not had this
+// week's yet, inserted under the outbox cursor's lock without moving it.
+// It returns how many it inserted: 0 when another replica, or this server
+// before a restart, did already.
 func (n *Notifier) Digest(ctx context.Context) (int, error) {
 	if n.cfg.KPI == nil {
 		return 0, nil
 	}
+	now := n.cfg.Now()
 	n.mu.Lock()
-	planned := n.digested
+	looked := n.digest.looked
 	n.mu.Unlock()
-	slot, due := DigestDue(*n.cfg.DigestAt, planned, n.cfg.Now(), n.digestGrace())
+	slot, due := DigestDue(*n.cfg.DigestAt, looked, now, n.digestGrace(), DigestRecheck)
 	if !due {
 		return 0, nil
 	}
@@ -256,14 +267,20 @@ func (n *Notifier) Digest(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	deliveries := PlanDigests(slot, notes)
+	var deliveries []store.Delivery
+	n.mu.Lock()
+	for _, d := range PlanDigests(slot, notes) {
+		if !n.digest.slot.Equal(slot) || !n.digest.planned[d.Notification] {
+			deliveries = append(deliveries, d)
+		}
+	}
+	n.mu.Unlock()
 	inserted := 0
 	if len(deliveries) > 0 {
 		at, ok, err := st.NotifyCursor(ctx)
 		if err != nil || !ok {
 			return 0, err // !ok: the first Dispatch starts the cursor
 		}
-		now := n.cfg.Now()
 		for i := range deliveries {
 			deliveries[i].NextAt = now
 		}
@@ -276,7 +293,13 @@ func (n *Notifier) Digest(ctx context.Context) (int, error) {
 		}
 	}
 	n.mu.Lock()
-	n.digested = slot
+	if !n.digest.slot.Equal(slot) {
+		n.digest.slot, n.digest.planned = slot, map[string]bool{}
+	}
+	for _, d := range deliveries {
+		n.digest.planned[d.Notification] = true
+	}
+	n.digest.looked = now
 	n.mu.Unlock()
 	if inserted > 0 {
 		n.log.Info("notifications: weekly KPI digest planned", "week", DigestWeek(slot), "deliveries", inserted)

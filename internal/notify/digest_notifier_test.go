@@ -113,10 +113,35 @@ func TestDigestOncePerWeek(t *testing.T) {
 		t.Errorf("report period %s to %s", q.From, q.To)
 	}
 
+	// A notification applied during the day gets this week's digest at
+	// the next look, a minute later at most; the others do not get it again.
+	apply(t, st,
+		model.Notification{Name: "hook", On: digest, Applications: []string{"cart", "checkout"}, Webhook: &model.WebhookTarget{URL: model.Inline(sink.URL)}},
+		model.Notification{Name: "mail", On: append(digest, model.NotifyRollback), Email: &model.EmailTarget{
+			SMTP: smtp.Addr, From: "gennaker@example.com", To: []string{"leads@example.com"}, StartTLS: model.StartTLSNever}},
+		model.Notification{Name: "late", On: digest, Webhook: &model.WebhookTarget{URL: model.Inline(sink.URL + "/late")}})
+	if got := plan(restarted); got != 0 {
+		t.Fatalf("planned %d digests within the minute", got)
+	}
+	clk.Add(time.Minute)
+	if got := plan(restarted) + plan(a) + plan(b); got != 1 {
+		t.Fatalf("planned %d digests for the notification applied late, want 1", got)
+	}
+	pass(t, a)
+	late := 0
+	for _, r := range sink.Requests() {
+		if r.Header.Get(notify.HeaderEvent) == "kpi_digest" && strings.Contains(string(r.Body), `"notification":"late"`) {
+			late++
+		}
+	}
+	if late != 1 {
+		t.Errorf("the notification applied late got %d digests, want 1", late)
+	}
+
 	// The next Monday, the next digest.
 	clk.Add(7 * 24 * time.Hour)
-	if got := plan(restarted) + plan(a); got != 2 {
-		t.Fatalf("next week: %d digests planned, want 2", got)
+	if got := plan(restarted) + plan(a); got != 3 {
+		t.Fatalf("next week: %d digests planned, want 3", got)
 	}
 	pass(t, a)
 	ids := map[string]bool{}
@@ -125,8 +150,8 @@ func TestDigestOncePerWeek(t *testing.T) {
 			ids[r.Delivery] = true
 		}
 	}
-	if len(ids) != 2 {
-		t.Errorf("%d distinct digest IDs at the webhook after two weeks, want 2", len(ids))
+	if len(ids) != 4 {
+		t.Errorf("%d distinct digest IDs at the webhook after two weeks, want 4 (hook twice, late twice)", len(ids))
 	}
 }
 

@@ -12,7 +12,11 @@ import (
 )
 
 func at(s string) time.Time {
-	t, err := time.Parse("2006-01-02 15:04", s)
+	layout := "2006-01-02 15:04"
+	if len(s) > len(layout) {
+		layout += ":05"
+	}
+	t, err := time.Parse(layout, s)
 	if err != nil {
 		panic(err)
 	}
@@ -23,31 +27,32 @@ func at(s string) time.Time {
 func TestDigestDue(t *testing.T) {
 	mon := DefaultDigestSchedule
 	for _, tc := range []struct {
-		name         string
-		s            DigestSchedule
-		planned, now string
-		slot         string
-		due          bool
+		name        string
+		s           DigestSchedule
+		looked, now string
+		slot        string
+		due         bool
 	}{
 		{"before the first slot of the week", mon, "", "2026-12-07 08:59", "2026-11-30 09:00", false},
 		{"at the slot", mon, "", "2026-12-07 09:00", "2026-12-07 09:00", true},
-		{"a restart later that day plans it again (a no-op in the outbox)", mon, "", "2026-12-07 17:00", "2026-12-07 09:00", true},
-		{"planned already by this process", mon, "2026-12-07 09:00", "2026-12-07 09:01", "2026-12-07 09:00", false},
-		{"last week's planned: this week's is due", mon, "2026-11-30 09:00", "2026-12-07 09:00", "2026-12-07 09:00", true},
+		{"a restart later that day looks again (what was planned is a no-op in the outbox)", mon, "", "2026-12-07 17:00", "2026-12-07 09:00", true},
+		{"looked less than a minute ago", mon, "2026-12-07 09:00", "2026-12-07 09:00:59", "2026-12-07 09:00", false},
+		{"looked a minute ago: look for notifications applied since", mon, "2026-12-07 09:00", "2026-12-07 09:01", "2026-12-07 09:00", true},
+		{"looked last week: this week's is due", mon, "2026-11-30 09:00", "2026-12-07 09:00", "2026-12-07 09:00", true},
 		{"up to a day late", mon, "2026-11-30 09:00", "2026-12-08 08:59", "2026-12-07 09:00", true},
-		{"more than a day late: skipped", mon, "2026-11-30 09:00", "2026-12-08 09:00", "2026-12-07 09:00", false},
+		{"a day late: skipped", mon, "2026-11-30 09:00", "2026-12-08 09:00", "2026-12-07 09:00", false},
 		{"the rest of the week", mon, "", "2026-12-12 23:00", "2026-12-07 09:00", false},
 		{"sunday late", DigestSchedule{Weekday: time.Sunday, Hour: 23, Minute: 30}, "", "2026-12-07 09:00", "2026-12-06 23:30", true},
 		{"friday afternoon, before it", DigestSchedule{Weekday: time.Friday, Hour: 16}, "", "2026-12-11 15:00", "2026-12-04 16:00", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var planned time.Time
-			if tc.planned != "" {
-				planned = at(tc.planned)
+			var looked time.Time
+			if tc.looked != "" {
+				looked = at(tc.looked)
 			}
-			slot, due := DigestDue(tc.s, planned, at(tc.now), DigestGrace)
+			slot, due := DigestDue(tc.s, looked, at(tc.now), DigestGrace, DigestRecheck)
 			if !slot.Equal(at(tc.slot)) || due != tc.due {
-				t.Errorf("DigestDue(%s, planned %s, now %s) = %s, %v; want %s, %v", tc.s, tc.planned, tc.now, slot, due, tc.slot, tc.due)
+				t.Errorf("DigestDue(%s, looked %s, now %s) = %s, %v; want %s, %v", tc.s, tc.looked, tc.now, slot, due, tc.slot, tc.due)
 			}
 		})
 	}

@@ -50,9 +50,15 @@ type Notifier struct {
 	log      *slog.Logger
 	claimant string
 
-	mu sync.Mutex
-	// digested is the last digest slot this process planned.
-	digested time.Time
+	mu     sync.Mutex
+	digest digestState
+}
+
+// digestState is what this process knows of the weekly digest: when it
+// last looked, and which notifications it planned the digest of slot for.
+type digestState struct {
+	looked, slot time.Time
+	planned      map[string]bool
 }
 
 // New returns a Notifier; Run starts it.
