@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gennaker/gennaker/internal/authn"
+	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/server"
 	"github.com/gennaker/gennaker/internal/store/storeurl"
 )
@@ -25,7 +26,7 @@ func newServerCmd() *cobra.Command {
 	opts := server.Options{}
 	var debug bool
 	var oidc authn.OIDCConfig
-	var oidcSecretFile string
+	var oidcSecretFile, digestAt string
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the gennaker server (API, durable engine, local target)",
@@ -55,6 +56,13 @@ func newServerCmd() *cobra.Command {
 				oidc.ClientSecret = secret
 				opts.OIDC = &oidc
 			}
+			if digestAt != "" {
+				at, err := notify.ParseDigestSchedule(digestAt)
+				if err != nil {
+					return fmt.Errorf("--kpi-digest-at: %w", err)
+				}
+				opts.KPIDigestAt = &at
+			}
 			return server.Run(cmd.Context(), opts)
 		},
 	}
@@ -79,6 +87,7 @@ func newServerCmd() *cobra.Command {
 	cmd.Flags().StringVar(&oidc.GroupsClaim, "oidc-groups-claim", "groups", "ID token claim listing the user's groups (mapped to teams)")
 	cmd.Flags().StringSliceVar(&oidc.Scopes, "oidc-scopes", nil, "scopes to ask for besides openid (default email,profile,groups)")
 	cmd.Flags().StringVar(&opts.OIDCName, "oidc-name", "", "the provider's name on the login button (default \"single sign-on\")")
+	cmd.Flags().StringVar(&digestAt, "kpi-digest-at", "mon 09:00", "when the weekly KPI digest goes to notifications that name kpi_digest: a weekday and HH:MM, UTC")
 	return cmd
 }
 

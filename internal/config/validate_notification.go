@@ -35,6 +35,10 @@ func validateNotification(doc *Document, n *model.Notification) []Error {
 			errs = append(errs, doc.errorf(p, msg, ev, strings.Join(names, ", ")))
 			continue
 		}
+		if ev == model.NotifyKPIDigest && n.CDEvents != nil {
+			errs = append(errs, doc.errorf(p, "CDEvents has no event type for a KPI digest, so a cdevents notification cannot send kpi_digest: send it to slack, teams, webhook or email in a notification of its own"))
+			continue
+		}
 		errs = append(errs, listedTwice(doc, first, "spec.on", i, ev, string(ev))...)
 	}
 	for _, sel := range []struct {

@@ -29,12 +29,18 @@ const (
 	// NotifyRollback: traffic went back to an earlier version, automatically
 	// or by hand.
 	NotifyRollback NotifyEvent = "rollback"
+	// NotifyKPIDigest: once a week, a summary of the last 7 days' delivery
+	// KPIs against the 7 before, for the notification's applications
+	// (docs/notifications.md, "Weekly KPI digest"). Sent only to
+	// notifications that name it: leaving on out does not send it.
+	NotifyKPIDigest NotifyEvent = "kpi_digest"
 )
 
 // NotifyEvents lists every event a Notification can name, in the order docs show them.
 var NotifyEvents = []NotifyEvent{
 	NotifyExecutionStarted, NotifyExecutionSucceeded, NotifyExecutionFailed, NotifyExecutionCanceled,
 	NotifyJudgmentWaiting, NotifyCanaryVerdict, NotifyDeploySucceeded, NotifyDeployFailed, NotifyRollback,
+	NotifyKPIDigest,
 }
 
 // Valid reports whether e is one of NotifyEvents.
@@ -50,7 +56,8 @@ type Notification struct {
 	Applications []string `json:"applications,omitempty"`
 	Pipelines    []string `json:"pipelines,omitempty"`
 	Environments []string `json:"environments,omitempty"`
-	// On lists the events to send; empty means every event.
+	// On lists the events to send; empty means every event of the log
+	// (the weekly NotifyKPIDigest only when named).
 	On []NotifyEvent `json:"on,omitempty"`
 
 	Slack    *SlackTarget    `json:"slack,omitempty"`
@@ -97,7 +104,7 @@ func (n Notification) TargetType() NotifyTargetType {
 // of application app by pipeline pipeline into environment env ("" when the
 // event has none: a selector on it then does not exclude the event).
 func (n Notification) Wants(ev NotifyEvent, app, pipeline, env string) bool {
-	if len(n.On) > 0 && !slices.Contains(n.On, ev) {
+	if (len(n.On) > 0 || ev == NotifyKPIDigest) && !slices.Contains(n.On, ev) {
 		return false
 	}
 	match := func(sel []string, v string) bool { return len(sel) == 0 || v == "" || slices.Contains(sel, v) }

@@ -37,6 +37,11 @@ func SlackPayload(m Message) map[string]any {
 	if m.Reason != "" {
 		text += "\n" + slackEscape(m.Reason)
 	}
+	lines := ""
+	for _, l := range m.Lines() {
+		lines += "\n• " + slackEscape(l)
+	}
+	text += lines
 	blocks := []any{map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": text}}}
 	if m.URL != "" {
 		blocks = append(blocks, map[string]any{"type": "actions", "elements": []any{map[string]any{
@@ -46,7 +51,7 @@ func SlackPayload(m Message) map[string]any {
 	// The top-level text is mrkdwn too (notifications, previews): escaped
 	// like the blocks, so event text cannot ping <!channel> or disguise a
 	// link.
-	fallback := slackEscape(m.Summary)
+	fallback := slackEscape(m.Summary) + lines
 	if m.URL != "" {
 		fallback += " <" + m.URL + "|" + openLabel + ">"
 	}
@@ -90,6 +95,9 @@ func TeamsPayload(m Message) map[string]any {
 	body := []any{map[string]any{"type": "TextBlock", "text": teamsEscape(m.Summary), "weight": "Bolder", "wrap": true}}
 	if m.Reason != "" {
 		body = append(body, map[string]any{"type": "TextBlock", "text": teamsEscape(m.Reason), "wrap": true})
+	}
+	for _, l := range m.Lines() {
+		body = append(body, map[string]any{"type": "TextBlock", "text": "• " + teamsEscape(l), "wrap": true, "spacing": "None"})
 	}
 	card := map[string]any{
 		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -174,6 +174,12 @@ func EmailBody(m Message, from string, to []string, host string) []byte {
 	if m.Reason != "" {
 		text.WriteString("\n" + m.Reason + "\n")
 	}
+	if lines := m.Lines(); len(lines) > 0 {
+		text.WriteString("\n")
+		for _, l := range lines {
+			text.WriteString("- " + l + "\n")
+		}
+	}
 	if m.URL != "" {
 		text.WriteString("\n" + m.URL + "\n")
 	}

@@ -39,6 +39,8 @@ type Message struct {
 	Summary string    `json:"summary"`
 	URL     string    `json:"url,omitempty"`
 	Time    time.Time `json:"time"`
+	// Digest is the weekly KPI digest's content (on kpi_digest only).
+	Digest *Digest `json:"digest,omitempty"`
 }
 
 // Compose builds the message of delivery d; baseURL is how people reach

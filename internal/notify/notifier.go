@@ -36,6 +36,12 @@ type Config struct {
 	Batch int
 	// Keep is how long sent and dead deliveries are kept (default 7 days).
 	Keep time.Duration
+	// KPI makes the reports of the weekly KPI digests; nil: no digests
+	// are planned (notifications that name kpi_digest get none).
+	KPI KPIReports
+	// DigestAt is when the weekly digest is due; nil: DefaultDigestSchedule
+	// (Monday 09:00 UTC).
+	DigestAt *DigestSchedule
 }
 
 // Notifier runs the dispatcher and the delivery worker of one server.
@@ -43,6 +49,16 @@ type Notifier struct {
 	cfg      Config
 	log      *slog.Logger
 	claimant string
+
+	mu     sync.Mutex
+	digest digestState
+}
+
+// digestState is what this process knows of the weekly digest: when it
+// last looked, and which notifications it planned the digest of slot for.
+type digestState struct {
+	looked, slot time.Time
+	planned      map[string]bool
 }
 
 // New returns a Notifier; Run starts it.
@@ -74,6 +90,9 @@ func New(cfg Config) *Notifier {
 	if cfg.Targets == nil {
 		cfg.Targets = &Targets{}
 	}
+	if cfg.DigestAt == nil {
+		cfg.DigestAt = &DefaultDigestSchedule
+	}
 	host, _ := os.Hostname()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -95,6 +114,9 @@ func (n *Notifier) Run(ctx context.Context) {
 		}
 		if _, err := n.Dispatch(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("notifications: reading the event log", "err", err)
+		}
+		if _, err := n.Digest(ctx); err != nil && ctx.Err() == nil {
+			n.log.Warn("notifications: planning the weekly KPI digest", "err", err)
 		}
 		if _, err := n.Deliver(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("notifications: delivering", "err", err)
@@ -234,6 +256,13 @@ func (n *Notifier) send(ctx context.Context, d store.Delivery) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.SendTimeout)
 	defer cancel()
+	if d.Event.Kind == DigestKind {
+		m, err := n.composeDigest(ctx, d, *note)
+		if err != nil || m == nil {
+			return err
+		}
+		return target.Send(ctx, *m)
+	}
 	return target.Send(ctx, Compose(d, n.cfg.BaseURL))
 }
 

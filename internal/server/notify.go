@@ -22,6 +22,10 @@ type notifier struct {
 	// claimTTL is how long a send stays a replica's before another takes
 	// it over: the engine's --claim-ttl, but never under a send's timeout.
 	claimTTL time.Duration
+	// kpi makes the weekly KPI digests' reports (nil: no digests), and
+	// digestAt says when they are due (nil: notify's default).
+	kpi      notify.KPIReports
+	digestAt *notify.DigestSchedule
 
 	mu sync.Mutex
 	n  *notify.Notifier
@@ -39,7 +43,7 @@ func (s *notifier) setBaseURL(base string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.n = notify.New(notify.Config{
-		Store: s.st, Logger: s.log, BaseURL: base, ClaimTTL: s.claimTTL,
+		Store: s.st, Logger: s.log, BaseURL: base, ClaimTTL: s.claimTTL, KPI: s.kpi, DigestAt: s.digestAt,
 		Targets: &notify.Targets{Secrets: &secret.Resolver{}, Host: base},
 	})
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/gennaker/gennaker/internal/engine"
 	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/trigger"
@@ -77,6 +78,8 @@ type Options struct {
 	CLIConfig string
 	// Bootstrapped, when set, receives what the start did about credentials.
 	Bootstrapped func(Bootstrap)
+	// KPIDigestAt is when the weekly KPI digest is due (nil: Monday 09:00 UTC).
+	KPIDigestAt *notify.DigestSchedule
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down: the API
@@ -189,11 +192,13 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
+	kpis := kpi.NewReporter(st)
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
+	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, kpis
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
-		KPI:  kpi.NewReporter(st),
+		KPI:  kpis,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
