@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -14,7 +16,9 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/store/postgres"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
+	"github.com/gennaker/gennaker/test/pgenv"
 )
 
 // TestLocalKillIsRecordedOutOfBand runs a real instance process on the
@@ -122,5 +126,41 @@ func TestOutOfBandRecordedOnce(t *testing.T) {
 	}
 	if len(evs) != 1 || !evs[0].Time.Equal(at) || evs[0].Actor != c.Actor || evs[0].Ref != c.Ref || evs[0].Detail != c.Detail {
 		t.Fatalf("events %+v", evs)
+	}
+}
+
+// TestOutOfBandRecordedOnceOnPostgres races replicas recording one change
+// on a shared PostgreSQL store: one of them records it.
+func TestOutOfBandRecordedOnceOnPostgres(t *testing.T) {
+	t.Parallel()
+	st, err := postgres.Open(t.Context(), pgenv.Start(t).Database(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rec := &oobRecorder{st: st, log: slog.New(slog.DiscardHandler)}
+	c := oobRecord{Key: "uid-1/kubectl-edit/Update//1", Environment: "prod", Ref: "Deployment/shop/checkout-v003",
+		Actor: "kubectl-edit (Update)", Detail: "replicas 3 → 5", Time: time.Now()}
+	const replicas = 8
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	for range replicas {
+		wg.Go(func() {
+			ok, err := rec.record(t.Context(), c)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				won.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	evs, err := st.EventList(t.Context(), store.EventListParams{Kinds: []model.EventKind{model.EventOutOfBand}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if won.Load() != 1 || len(evs) != 1 {
+		t.Fatalf("%d of %d replicas recorded it, %d events; want one", won.Load(), replicas, len(evs))
 	}
 }
