@@ -3,8 +3,8 @@ package server
 // Out-of-band changes against a real kube-apiserver (test/k8senv): changes
 // made with other field managers, as kubectl makes them, are recorded once
 // with their manager; gennaker's own deploy and resize are not; a foreign
-// Deployment is; a change made while nobody watched is found on start; two
-// watchers over one store record each change once.
+// Deployment and StatefulSet are; a change made while nobody watched is
+// found on start; two watchers over one store record each change once.
 
 import (
 	"context"
@@ -204,6 +204,23 @@ func TestKubernetesOutOfBandChanges(t *testing.T) {
 	if want := "Deployment/" + r.ns + "/nginx | kubectl-create (Update) | Deployment created outside gennaker: image nginx:1.27, replicas 1 | "; got[1] != want {
 		t.Fatalf("event %q, want %q", got[1], want)
 	}
+	db := &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: r.ns},
+		Spec: appsv1.StatefulSetSpec{
+			Replicas: ptr(int32(1)), ServiceName: "db", Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "db"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "db", Image: "postgres:17"}}},
+			},
+		},
+	}
+	if _, err := r.kc.Clientset.AppsV1().StatefulSets(r.ns).Create(t.Context(), db, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	got = r.waitEvents(3)
+	if want := "StatefulSet/" + r.ns + "/db | helm (Update) | StatefulSet created outside gennaker: image postgres:17, replicas 1 | "; got[2] != want {
+		t.Fatalf("event %q, want %q", got[2], want)
+	}
 
 	// Nobody watches: kubectl scale; the next start finds it, and only it
 	// (the image change is recorded already).
@@ -211,16 +228,16 @@ func TestKubernetesOutOfBandChanges(t *testing.T) {
 	stopB()
 	r.scale(sg.Name, 5)
 	r.watch()
-	got = r.waitEvents(3)
-	if want := ref + " | kubectl-scale (Update, scale) | replicas 3 → 5 | checkout"; got[2] != want {
-		t.Fatalf("event %q, want %q", got[2], want)
+	got = r.waitEvents(4)
+	if want := ref + " | kubectl-scale (Update, scale) | replicas 3 → 5 | checkout"; got[3] != want {
+		t.Fatalf("event %q, want %q", got[3], want)
 	}
 
 	// gennaker scales it back and deploys the next version: nothing new.
 	r.resize(sg, 3)
 	sg2 := r.deploy(2, "1.4", 2)
 	r.resize(sg2, 1)
-	r.waitEvents(3)
+	r.waitEvents(4)
 }
 
 func ptr[T any](v T) *T { return &v }

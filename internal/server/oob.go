@@ -39,6 +39,11 @@ type oobRecord struct {
 // record appends the change's event unless its key was claimed already,
 // and reports whether it did.
 func (r *oobRecorder) record(ctx context.Context, c oobRecord) (bool, error) {
+	// A watch that starts again offers every foreign workload again: a
+	// read answers for those recorded already, without a write transaction.
+	if _, found, err := r.st.TriggerFiringGet(ctx, oobClaimPrefix+c.Environment, c.Key); err == nil && found {
+		return false, nil
+	}
 	var recorded bool
 	err := r.st.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		_, claimed, err := tx.TriggerClaim(ctx, store.TriggerClaimParams{

@@ -231,6 +231,16 @@ func group(found []finding, d *appsv1.Deployment, self string, now time.Time) []
 	return out
 }
 
+// ForeignWorkload decides (pure) whether a StatefulSet or DaemonSet (kind)
+// counts as out-of-band: when first seen (seen is false), unless gennaker's
+// managed-by label is on it. It is then WorkloadCreated.
+func ForeignWorkload(kind string, seen bool, obj metav1.Object, tmpl corev1.PodTemplateSpec, replicas *int32, now time.Time) []OutOfBandChange {
+	if seen || obj.GetLabels()[LabelManagedBy] == ManagedBy {
+		return nil
+	}
+	return []OutOfBandChange{WorkloadCreated(kind, obj, tmpl, replicas, now)}
+}
+
 // WorkloadCreated is the change a workload gennaker does not own makes by
 // existing in a managed namespace (pure): counted once per object (its
 // UID), at its creation time, named after the manager that created it as

@@ -223,3 +223,30 @@ func TestRecordedFor(t *testing.T) {
 		t.Fatalf("without a renderable manifest: %+v, want images unknown", rec)
 	}
 }
+
+func TestForeignWorkload(t *testing.T) {
+	t.Parallel()
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "node-agent", Namespace: "shop", UID: "uid-ds",
+		CreationTimestamp: metav1.NewTime(t0),
+		ManagedFields: []metav1.ManagedFieldsEntry{
+			entry(KubeControllerManager, metav1.ManagedFieldsOperationUpdate, "", t0.Add(-time.Second), `{"f:metadata":{}}`),
+			entry("helm", metav1.ManagedFieldsOperationUpdate, "", t0, `{"f:spec":{}}`),
+			entry("kubectl-edit", metav1.ManagedFieldsOperationUpdate, "", t0.Add(time.Hour), `{"f:spec":{}}`),
+		}},
+		Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{
+			{Name: "agent", Image: "agent:2"}, {Name: "sidecar", Image: "envoy:1"}}}}},
+	}
+	got := ForeignWorkload("DaemonSet", false, ds, ds.Spec.Template, nil, now)
+	want := OutOfBandChange{Key: "uid-ds/created", Ref: "DaemonSet/shop/node-agent", Actor: "helm (Update)",
+		Detail: "DaemonSet created outside gennaker: image agent:2, envoy:1", Time: t0}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	if got := ForeignWorkload("DaemonSet", true, ds, ds.Spec.Template, nil, now); got != nil {
+		t.Errorf("seen before: %+v", got)
+	}
+	ds.Labels = map[string]string{LabelManagedBy: ManagedBy}
+	if got := ForeignWorkload("DaemonSet", false, ds, ds.Spec.Template, nil, now); got != nil {
+		t.Errorf("gennaker's own: %+v", got)
+	}
+}

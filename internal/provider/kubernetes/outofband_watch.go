@@ -113,15 +113,9 @@ func (o *oobWatch) decide(ctx context.Context, oldObj, obj any) ([]OutOfBandChan
 		}
 		return DeploymentChanges(old, cur, rec, ManagedBy, now), nil
 	case *appsv1.StatefulSet:
-		if oldObj != nil || cur.Labels[LabelManagedBy] == ManagedBy {
-			return nil, nil
-		}
-		return []OutOfBandChange{WorkloadCreated("StatefulSet", cur, cur.Spec.Template, cur.Spec.Replicas, now)}, nil
+		return ForeignWorkload("StatefulSet", oldObj != nil, cur, cur.Spec.Template, cur.Spec.Replicas, now), nil
 	case *appsv1.DaemonSet:
-		if oldObj != nil || cur.Labels[LabelManagedBy] == ManagedBy {
-			return nil, nil
-		}
-		return []OutOfBandChange{WorkloadCreated("DaemonSet", cur, cur.Spec.Template, nil, now)}, nil
+		return ForeignWorkload("DaemonSet", oldObj != nil, cur, cur.Spec.Template, nil, now), nil
 	}
 	return nil, nil
 }
