@@ -20,7 +20,7 @@ var (
 
 // Field sets as the API server writes them.
 const (
-	fsApply = `{"f:metadata":{"f:labels":{"f:app.kubernetes.io/name":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:metadata":{"f:labels":{"f:gennaker.dev/enabled":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"checkout\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
+	fsApply           = `{"f:metadata":{"f:labels":{"f:app.kubernetes.io/name":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:metadata":{"f:labels":{"f:gennaker.dev/enabled":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"checkout\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
 	fsApplyNoImage    = `{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"checkout\"}":{".":{},"f:name":{}}}}}}}`
 	fsApplyNoReplicas = `{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"checkout\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
 	fsImage           = `{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"checkout\"}":{"f:image":{}}}}}}}`

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/client-go/informers/apps/v1"
+	v1 "k8s.io/client-go/informers/apps/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
