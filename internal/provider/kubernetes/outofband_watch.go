@@ -7,7 +7,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	v1 "k8s.io/client-go/informers/apps/v1"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -44,9 +44,9 @@ func (p *Provider) WatchOutOfBand(ctx context.Context, w OutOfBandWatch) error {
 		kind string
 		inf  cache.SharedIndexInformer
 	}{
-		{"deployments", v1.NewDeploymentInformer(p.kube, p.ns, 0, byNamespace)},
-		{"statefulsets", v1.NewStatefulSetInformer(p.kube, p.ns, 0, byNamespace)},
-		{"daemonsets", v1.NewDaemonSetInformer(p.kube, p.ns, 0, byNamespace)},
+		{"deployments", appsinformers.NewDeploymentInformer(p.kube, p.ns, 0, byNamespace)},
+		{"statefulsets", appsinformers.NewStatefulSetInformer(p.kube, p.ns, 0, byNamespace)},
+		{"daemonsets", appsinformers.NewDaemonSetInformer(p.kube, p.ns, 0, byNamespace)},
 	}
 	o := &oobWatch{p: p, w: w}
 	for _, i := range informers {
