@@ -28,9 +28,9 @@ func kpiSections(rep *kpi.Report) []kpiSection {
 	}
 	// table makes a row per bucket of the named columns.
 	table := func(caption string, head []string, cells func(kpi.Summary) []string) kpiTable {
-		t := kpiTable{Caption: caption + "; " + string(by) + "s in UTC", Head: append([]string{string(by)}, head...)}
+		t := kpiTable{Caption: caption + "; " + string(by) + "s in UTC", Head: append([]string{bucketColumn(by)}, head...)}
 		for _, p := range pts {
-			row := kpiTableRow{Head: bucketName(by, p.Start)}
+			row := kpiTableRow{Head: bucketRowName(by, p.Start)}
 			for j, c := range cells(p.Summary) {
 				row.Cells = append(row.Cells, kpiCell{Label: head[j], Text: c})
 			}
@@ -150,4 +150,23 @@ func kpiSections(rep *kpi.Report) []kpiSection {
 					return []string{fmtOpt(s.ThroughGennaker, fmtPct), fmtCount(s.Deploys), fmtCount(s.OutOfBand)}
 				})}}},
 	}
+}
+
+// bucketColumn heads a table's column of buckets.
+func bucketColumn(b kpi.Bucket) string {
+	switch b {
+	case kpi.BucketWeek:
+		return "Week of"
+	case kpi.BucketMonth:
+		return "Month"
+	}
+	return "Day"
+}
+
+// bucketRowName names a bucket in a table's row, under bucketColumn.
+func bucketRowName(b kpi.Bucket, t time.Time) string {
+	if b == kpi.BucketMonth {
+		return t.Format("Jan 2006")
+	}
+	return t.Format(time.DateOnly)
 }

@@ -1,11 +1,12 @@
 package web
 
 import (
-	"github.com/gennaker/gennaker/internal/analysis"
 	"fmt"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/analysis"
 
 	"github.com/gennaker/gennaker/internal/kpi"
 )
@@ -174,7 +175,7 @@ func kpiCards(rep *kpi.Report) []kpiCard {
 		{ID: "deploys", Name: "Deployment frequency", Value: fmtOpt(perDay, fmtRate), Band: rep.Bands.DeploymentFrequency, HasBand: true,
 			Sub: freqSub, Trend: trend(perDay, prevPerDay, true, fmtRate, fmtRate)},
 		{ID: "lead-time", Name: "Lead time for changes (median)", Value: fmtOpt(s.LeadTime.Median, fmtSeconds), Band: rep.Bands.LeadTime, HasBand: true,
-			Sub: "p90 " + fmtOpt(s.LeadTime.P90, fmtSeconds) + fmt.Sprintf(", over %s deploys", fmtCount(s.LeadTime.Count)),
+			Sub:   "p90 " + fmtOpt(s.LeadTime.P90, fmtSeconds) + fmt.Sprintf(", over %s deploys", fmtCount(s.LeadTime.Count)),
 			Trend: trend(s.LeadTime.Median, p.LeadTime.Median, false, fmtSeconds, fmtSeconds)},
 		{ID: "change-failure-rate", Name: "Change failure rate", Value: fmtOpt(s.ChangeFailureRate, fmtPct), Band: rep.Bands.ChangeFailureRate, HasBand: true,
 			Sub:   fmt.Sprintf("%s change failures in %s attempts", fmtCount(s.ChangeFailures), fmtCount(s.Attempts)),
