@@ -25,6 +25,7 @@ import (
 	"github.com/gennaker/gennaker/internal/deletion"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -193,7 +194,8 @@ func Run(ctx context.Context, opts Options) error {
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
-		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
+		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder,
+			KPI: kpi.NewReporter(st)}),
 		Validate: func(cfg, existing model.Config) error {
 			if shared {
 				if err := refuseLocalEnvironments(cfg); err != nil {

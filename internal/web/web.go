@@ -35,6 +35,7 @@ import (
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/store"
@@ -71,6 +72,7 @@ type StatusSource interface {
 var (
 	_ Store        = store.Store(nil)
 	_ StatusSource = (*deploy.Service)(nil)
+	_ KPIReports   = (*kpi.Reporter)(nil)
 )
 
 // Config wires the UI.
