@@ -161,3 +161,17 @@ func TestChartManyBuckets(t *testing.T) {
 		t.Errorf("x axis title %q", got)
 	}
 }
+
+// The chart's SVG is written by hand: every text is escaped.
+func TestChartBodyEscapes(t *testing.T) {
+	t.Parallel()
+	c := chart{Labels: []label{{X: 1.5, Y: 2, Text: `<script>"x"&`}}, Bars: []bar{{X: 1, Y: 2, W: 3, H: 4, Class: "bar s1", Title: "a<b"}},
+		Lines: []polyline{{Points: "1,2 3,4", Class: `s1" onload="x`}}}
+	got := string(c.Body())
+	for _, want := range []string{`<text x="1.5" y="2" text-anchor="start" class="">&lt;script&gt;&#34;x&#34;&amp;</text>`,
+		`<rect x="1" y="2" width="3" height="4" class="bar s1"><title>a&lt;b</title></rect>`, `class="s1&#34; onload=&#34;x"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("body lacks %s:\n%s", want, got)
+		}
+	}
+}

@@ -12,7 +12,8 @@
 // canary_progress.go (a deploy's plan step by step), analysis_view.go
 // (the canary analysis view model and its plots), actions.go (no-JS forms),
 // kpi.go (the delivery KPI page) with kpi_view.go and kpi_sections.go (its
-// view model), kpi_chart.go and kpi_scale.go (the pure layout of its charts).
+// view model), kpi_chart.go and kpi_scale.go (the pure layout of its charts) and
+// kpi_svg.go (their SVG).
 package web
 
 import (
