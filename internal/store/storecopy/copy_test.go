@@ -260,6 +260,16 @@ func fill(t *testing.T, ctx context.Context, path string) {
 	must(t, st.TriggerCursorSet(ctx, "checkout/ship/push", []byte(`{"seen":["1.2.3"]}`)))
 	must(t, st.TriggerPauseSet(ctx, store.TriggerPauseParams{Key: "checkout/ship/push", Paused: true, By: "ada@example.com", At: t0}))
 	must(t, st.TriggerFiredSet(ctx, store.TriggerFiredParams{Key: "checkout/ship/push", FiredAt: ptr(t0), Error: "boom"}))
+	// Incidents: one resolved, with labels; one open, without.
+	_, _, err = st.IncidentInsert(ctx, &model.Incident{ID: "am-1", Application: "checkout", Environment: "prod", Title: "5xx",
+		Source: model.IncidentSourceAlertmanager, StartedAt: t0, OpenedBy: "token:alertmanager", URL: "http://prom/graph",
+		Labels: map[string]string{"alertname": "HighErrors"}})
+	must(t, err)
+	_, _, err = st.IncidentResolve(ctx, store.IncidentResolveParams{ID: "am-1", At: t0.Add(time.Hour), By: "token:alertmanager"})
+	must(t, err)
+	_, _, err = st.IncidentInsert(ctx, &model.Incident{ID: "inc-2", Application: "checkout", Environment: "prod", Title: "slow",
+		Source: model.IncidentSourceAPI, StartedAt: t0.Add(2 * time.Hour)})
+	must(t, err)
 }
 
 // pgColumn is a column of the target and its information_schema type.

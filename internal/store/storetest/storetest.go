@@ -68,6 +68,9 @@ func Run(t *testing.T, d Driver) {
 		{"TriggerClaimRace", testTriggerClaimRace},
 		{"TriggerState", testTriggerState},
 		{"TriggerDelete", testTriggerDelete},
+		{"Incident", testIncident},
+		{"IncidentList", testIncidentList},
+		{"IncidentRace", testIncidentRace},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
