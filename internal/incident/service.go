@@ -44,6 +44,11 @@ type OpenRequest struct {
 	// (incident.open, and incident.resolve for ResolvedAt), and not at all
 	// when a replay writes nothing.
 	Audit *model.AuditEntry
+	// Check, when set, decides whether the caller may record an incident
+	// of the application in the environment; it runs after the request is
+	// validated (so an unknown application is said to be unknown) and
+	// before anything is written. Its error is returned as it is.
+	Check func(application, environment string) error
 }
 
 // ResolveRequest resolves an open incident.
@@ -53,6 +58,10 @@ type ResolveRequest struct {
 	At    time.Time
 	By    string
 	Audit *model.AuditEntry
+	// Check, when set, decides on the stored incident whether the caller
+	// may resolve it, before anything is written (also when it is
+	// resolved already: a replay tells nothing to whom may not).
+	Check func(inc *model.Incident) error
 }
 
 // Result is what a call did.
@@ -83,6 +92,11 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (Result, error) {
 	}
 	if err := Validate(req, known, now); err != nil {
 		return Result{}, err
+	}
+	if req.Check != nil {
+		if err := req.Check(req.Application, req.Environment); err != nil {
+			return Result{}, err
+		}
 	}
 	if req.ID == "" {
 		req.ID = RandomID()
@@ -142,6 +156,11 @@ func (s *Service) Resolve(ctx context.Context, req ResolveRequest) (Result, erro
 		inc, err := tx.IncidentGet(ctx, req.ID)
 		if err != nil {
 			return err
+		}
+		if req.Check != nil {
+			if err := req.Check(inc); err != nil {
+				return err
+			}
 		}
 		if !inc.Open() {
 			res.Incident = inc

@@ -50,13 +50,13 @@ func Validate(req OpenRequest, known Known, now time.Time) error {
 	case req.Application == "":
 		add("application: name the application that misbehaved")
 	case !known.Application:
-		add("application %q does not exist: list them with `gennaker apps` (an incident is about a configured application)", cut(req.Application, 100))
+		add("application %q does not exist: list them with `gennaker applications` (an incident is about a configured application)", cut(req.Application, 100))
 	}
 	switch {
 	case req.Environment == "":
 		add("environment: name the environment it misbehaved in")
 	case !known.Environment:
-		add("environment %q does not exist: list them with `gennaker envs`", cut(req.Environment, 100))
+		add("environment %q does not exist: list them with `gennaker environments`", cut(req.Environment, 100))
 	}
 	switch n := utf8.RuneCountInString(req.Title); {
 	case strings.TrimSpace(req.Title) == "":
