@@ -53,3 +53,4 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/config
 	$(GO) test -run '^$$' -fuzz FuzzHookPayload -fuzztime 60s ./internal/api
+	$(GO) test -run '^$$' -fuzz FuzzWebhook -fuzztime 60s ./internal/incident

@@ -11,6 +11,8 @@ need_apt=()
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 # A real Prometheus for the metric-source and canary-analysis tests.
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+# A real Alertmanager sending to gennaker's incident webhook (test/incidents).
+[ -x /usr/bin/prometheus-alertmanager ] || need_apt+=(prometheus-alertmanager)
 # A real headless Chromium, node and npm for the web UI's end-to-end test (test/ui).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)

@@ -80,7 +80,7 @@ func newRoot() *cobra.Command {
 		newControlCmd(g, "promote"), newControlCmd(g, "abort"), newControlCmd(g, "retry"),
 		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g), newOfflineJudgeCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newContextCmd(g), newWhoamiCmd(g), newUICmd(g), newTokenCmd(g), newAuditCmd(g),
-		newFrontDoorCmd(), newDeleteCmd(g), newNotificationsCmd(g), newTriggersCmd(g), newKPICmd(g),
+		newFrontDoorCmd(), newDeleteCmd(g), newNotificationsCmd(g), newTriggersCmd(g), newKPICmd(g), newIncidentsCmd(g),
 	)
 	addDeployCommands(root, g)
 	return root

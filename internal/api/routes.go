@@ -78,6 +78,14 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("POST /api/v1/notifications/{name}/test", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditNotificationTest}, s.testNotification)
 	rt.HandleFunc("DELETE /api/v1/notifications/{name}", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditDelete}, s.deleteObject(model.KindNotification))
 	rt.HandleFunc("GET /api/v1/stream", loggedIn, s.streamAll)
+	// Incidents (incidents.go): recording or resolving one needs deploy on
+	// its application in its environment; Alertmanager's webhook is a
+	// token's bearer request like any other, checked alert by alert.
+	rt.HandleFunc("GET "+incidentsRoute, loggedIn, s.listIncidents)
+	rt.HandleFunc("GET "+incidentsRoute+"/{id}", Access{On: OnCaller, Narrowed: "read on the incident's application"}, s.getIncident)
+	rt.HandleFunc("POST "+incidentsRoute, Access{Perm: auth.PermDeploy, On: OnCaller, Narrowed: "deploy on the incident's application in its environment", Action: model.AuditIncidentOpen}, s.openIncident)
+	rt.HandleFunc("POST "+incidentsRoute+"/{id}/resolve", Access{Perm: auth.PermDeploy, On: OnCaller, Narrowed: "deploy on the incident's application in its environment", Action: model.AuditIncidentResolve}, s.resolveIncident)
+	rt.HandleFunc(alertmanagerRoute, Access{Perm: auth.PermDeploy, On: OnCaller, Narrowed: "deploy on each alert's application in its environment: alerts the token may not record are refused one by one and listed in the answer", Action: model.AuditIncidentOpen}, s.alertmanager)
 	deployIn := func(a model.AuditAction) Access {
 		return Access{Perm: auth.PermDeploy, On: OnAppPath, Narrowed: "deploy in the environment named in the body", Action: a}
 	}

@@ -8,7 +8,8 @@ type Permission string
 const (
 	// PermRead: see applications, pipelines, executions, events, analyses, logs.
 	PermRead Permission = "read"
-	// PermDeploy: run pipelines, deploy, roll back, adopt, cancel.
+	// PermDeploy: run pipelines, deploy, roll back, adopt, cancel; open and
+	// resolve incidents (they change the delivery record as a rollback does).
 	PermDeploy Permission = "deploy"
 	// PermApprove: approve or reject a waiting stage (judgment, canary pause).
 	PermApprove Permission = "approve"

@@ -47,6 +47,8 @@ const (
 	AuditNotificationTest AuditAction = "notification.test" // a notification's test message was sent
 	AuditTriggerPause     AuditAction = "trigger.pause"     // a pipeline trigger was paused at run time
 	AuditTriggerResume    AuditAction = "trigger.resume"    // a paused pipeline trigger was resumed
+	AuditIncidentOpen     AuditAction = "incident.open"     // an incident was opened (the incident API, Alertmanager)
+	AuditIncidentResolve  AuditAction = "incident.resolve"  // an open incident was resolved
 	AuditAccess           AuditAction = "access"            // a request refused before it reached an action
 )
 

@@ -27,4 +27,19 @@ type Incident struct {
 	URL string `json:"url,omitempty"`
 	// Labels are the alert's labels (capped), for people reading it.
 	Labels map[string]string `json:"labels,omitempty"`
+	// ResolvedBy is the principal that recorded the resolution.
+	ResolvedBy string `json:"resolvedBy,omitempty"`
+	// RecordedAt is when gennaker stored it (StartedAt may be earlier).
+	RecordedAt time.Time `json:"recordedAt"`
 }
+
+// Incident sources (Incident.Source, and the Action of its events).
+const (
+	// IncidentSourceAlertmanager: opened and resolved by Alertmanager's webhook.
+	IncidentSourceAlertmanager = "alertmanager"
+	// IncidentSourceAPI: opened through the incident API or the CLI.
+	IncidentSourceAPI = "api"
+)
+
+// Open reports whether the incident has not been resolved.
+func (i Incident) Open() bool { return i.ResolvedAt == nil }

@@ -81,6 +81,23 @@ func formReq(path, body string) func(*testing.T, *fixtures) (string, string, str
 	}
 }
 
+// onIncident builds a request about a fresh incident of app in env, opened
+// by the admin: GET it, or POST to it with suffix.
+func onIncident(app, env, method, suffix string) func(*testing.T, *fixtures) (string, string, string, string) {
+	return func(t *testing.T, fx *fixtures) (string, string, string, string) {
+		t.Helper()
+		inc, err := fx.admin.OpenIncident(context.Background(), api.IncidentRequest{Application: app, Environment: env, Title: "probe"})
+		if err != nil {
+			t.Fatalf("opening an incident of %s in %s: %v", app, env, err)
+		}
+		path := "/api/v1/incidents/" + inc.ID + suffix
+		if method == http.MethodGet {
+			return method, path, "", ""
+		}
+		return method, path, "application/json", `{}`
+	}
+}
+
 // onExec builds a request about a fresh execution of pipeline.
 func onExec(pipeline, method, suffix, contentType, body string) func(*testing.T, *fixtures) (string, string, string, string) {
 	return func(t *testing.T, fx *fixtures) (string, string, string, string) {
@@ -155,6 +172,26 @@ var matrix = map[string][]probe{
 	"GET /api/v1/events": {{request: get("/api/v1/events"), allow: everyone}},
 	"GET /api/v1/kpi":    {{request: get("/api/v1/kpi?since=30d"), allow: everyone}},
 	"GET /api/v1/stream": {{request: get("/api/v1/stream"), allow: everyone}},
+	// Incidents: recording or resolving one needs deploy on its application
+	// in its environment; reading, read on its application.
+	"GET /api/v1/incidents": {{request: get("/api/v1/incidents?open=true"), allow: everyone}},
+	"GET /api/v1/incidents/{id}": {
+		{request: onIncident("checkout", "staging", "GET", ""), allow: readPayments},
+		{request: onIncident("search-api", "production", "GET", ""), allow: readSearch},
+	},
+	"POST /api/v1/incidents": {
+		{request: jsonReq("POST", "/api/v1/incidents", `{"application":"checkout","environment":"staging","title":"5xx"}`), allow: deployStg},
+		{request: jsonReq("POST", "/api/v1/incidents", `{"application":"checkout","environment":"production","title":"5xx"}`), allow: "admin tadmin dpay"},
+		{request: jsonReq("POST", "/api/v1/incidents", `{"application":"search-api","environment":"production","title":"5xx"}`), allow: adminAll},
+	},
+	"POST /api/v1/incidents/{id}/resolve": {
+		{request: onIncident("checkout", "staging", "POST", "/resolve"), allow: deployStg},
+		{request: onIncident("search-api", "production", "POST", "/resolve"), allow: adminAll},
+	},
+	// Any token holding deploy somewhere passes the gate; each alert is then
+	// checked on its own (a refused alert is listed in the 200 answer).
+	"POST /api/v1/incidents/alertmanager": {{request: jsonReq("POST", "/api/v1/incidents/alertmanager",
+		`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Down","app":"checkout","env":"staging"},"startsAt":"2026-01-01T00:00:00Z","fingerprint":"0123456789abcdef"}]}`), allow: deployStg}},
 	"POST /api/v1/applications/{name}/deploy": {
 		{request: jsonReq("POST", "/api/v1/applications/checkout/deploy", `{"environment":"staging","version":"v9","pipeline":"checkout-staging"}`), allow: deployStg},
 		{request: jsonReq("POST", "/api/v1/applications/search-api/deploy", `{"environment":"production","version":"v9","pipeline":"search-prod"}`), allow: adminAll},

@@ -77,7 +77,7 @@ type Queries interface {
 	// state and claimed deliveries with it; an environment its server
 	// groups, traffic seconds and leases; a pipeline itself and its
 	// triggers' state (its executions, and the deliveries they claimed,
-	// stay as its application's history). Events and audit entries are never removed. It removes
+	// stay as its application's history). Events, incidents and audit entries are never removed. It removes
 	// records only: stopping what the object runs is the caller's, first.
 	ConfigDelete(ctx context.Context, params ConfigDeleteParams) (DeleteResult, error)
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
@@ -208,6 +208,7 @@ type Queries interface {
 	NotificationQueries
 	TriggerQueries
 	KPIQueries
+	IncidentQueries
 }
 
 // AccessQueries keep who may use the server: API tokens, browser sessions,

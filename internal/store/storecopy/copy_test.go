@@ -267,6 +267,16 @@ func fill(t *testing.T, ctx context.Context, path string) {
 			Environment: "prod", ExecutionID: "exec-1", Stage: "zeta", Version: "1.2.3", Actor: "ada", Action: "run", CommitTime: ptr(t0.Add(-time.Hour))}))
 	}
 	must(t, kpi.NewProjector(kpi.ProjectorConfig{Store: st}).CatchUp(ctx))
+	// Incidents: one resolved, with labels; one open, without.
+	_, _, err = st.IncidentInsert(ctx, &model.Incident{ID: "am-1", Application: "checkout", Environment: "prod", Title: "5xx",
+		Source: model.IncidentSourceAlertmanager, StartedAt: t0, OpenedBy: "token:alertmanager", URL: "http://prom/graph",
+		Labels: map[string]string{"alertname": "HighErrors"}})
+	must(t, err)
+	_, _, err = st.IncidentResolve(ctx, store.IncidentResolveParams{ID: "am-1", At: t0.Add(time.Hour), By: "token:alertmanager"})
+	must(t, err)
+	_, _, err = st.IncidentInsert(ctx, &model.Incident{ID: "inc-2", Application: "checkout", Environment: "prod", Title: "slow",
+		Source: model.IncidentSourceAPI, StartedAt: t0.Add(2 * time.Hour)})
+	must(t, err)
 }
 
 // pgColumn is a column of the target and its information_schema type.

@@ -70,6 +70,9 @@ func Run(t *testing.T, d Driver) {
 		{"TriggerDelete", testTriggerDelete},
 		{"KPIStore", testKPIStore},
 		{"KPIFoldRace", testKPIFoldRace},
+		{"Incident", testIncident},
+		{"IncidentList", testIncidentList},
+		{"IncidentRace", testIncidentRace},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
