@@ -40,7 +40,7 @@ func TestDigestOncePerWeek(t *testing.T) {
 		model.Notification{Name: "mail", On: append(digest, model.NotifyRollback), Email: &model.EmailTarget{
 			SMTP: smtp.Addr, From: "gennaker@example.com", To: []string{"leads@example.com"}, StartTLS: model.StartTLSNever}},
 		model.Notification{Name: "ce", On: digest, CDEvents: &model.CDEventsTarget{URL: model.Inline(sink.URL + "/ce")}}, // cannot say it
-		model.Notification{Name: "events", Webhook: &model.WebhookTarget{URL: model.Inline(sink.URL + "/events")}},   // on left out: no digest
+		model.Notification{Name: "events", Webhook: &model.WebhookTarget{URL: model.Inline(sink.URL + "/events")}},       // on left out: no digest
 	)
 	clk := &clock{t: time.Date(2026, 12, 7, 8, 59, 0, 0, time.UTC)} // a Monday
 	rep := &reports{}
