@@ -29,6 +29,7 @@ import (
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/config"
 	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 )
 
@@ -97,6 +98,9 @@ type Result struct {
 	ServerPID int `json:"serverPid,omitempty"`
 	// Stopped: the server and the service were torn down when the demo ended.
 	Stopped bool `json:"stopped"`
+	// KPI is the delivery KPIs of the demo's run (nil if they could not
+	// be read).
+	KPI *kpi.Summary `json:"kpi,omitempty"`
 }
 
 // AsDesigned reports whether the releases ended as the demo means them to:
@@ -197,6 +201,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Releases = append(res.Releases, *rr)
 	}
 	stopTraffic()
+	res.KPI = deliveryKPIs(ctx, c, len(res.Releases))
 	p.summary(res)
 	switch {
 	case opts.Keep:
@@ -225,7 +230,11 @@ func ship(ctx context.Context, c *client.Client, p *printer, tr *traffic, rel Re
 	}
 	p.say("")
 	p.say("=== release %s  (instance config: %s)", rel.Version, strings.Join(sorted(env), " "))
-	exec, err := c.Deploy(ctx, deploy.Request{Application: "sample", Environment: "local", Version: rel.Version, Pipeline: "sample-canary", Env: rel.Env})
+	// The demo has no git: it counts each release as committed when it
+	// starts shipping it, so lead time is the time to production.
+	committed := start.UTC()
+	exec, err := c.Deploy(ctx, deploy.Request{Application: "sample", Environment: "local", Version: rel.Version, Pipeline: "sample-canary", Env: rel.Env,
+		CommitTime: &committed})
 	if err != nil {
 		return nil, err
 	}
@@ -422,9 +431,49 @@ func (p *printer) summary(res *Result) {
 	for _, r := range res.Releases {
 		p.say("  %-3s %-12s %5.1fs  %s", r.Version, r.Outcome, r.Seconds, r.Reason)
 	}
+	if k := res.KPI; k != nil {
+		p.say("")
+		p.say("=== delivery KPIs of this run (gennaker kpi; the UI's %skpi)", res.UI)
+		p.say("  deploys to production  %d of %d attempts", k.Deploys, k.Attempts)
+		if r := k.ChangeFailureRate; r != nil {
+			p.say("  change failure rate    %s (%d failed: %d by their canary analysis, %d rolled back later, %d by an incident)",
+				kpi.FormatPercent(*r), k.ChangeFailures, k.FailedDeploys, k.RolledBack, k.IncidentCaused)
+		}
+		if m := k.Recovery.Median; m != nil {
+			p.say("  recovery time          %s (bad version taking traffic until traffic was back on the good one)", kpi.FormatSeconds(*m))
+		}
+		if m := k.LeadTime.Median; m != nil {
+			pt := k.LeadTimeParts
+			p.say("  lead time              %s median (running %s, canary analysis %s, waiting for people %s)",
+				kpi.FormatSeconds(*m), kpi.FormatSeconds(pt.Running), kpi.FormatSeconds(pt.CanaryAnalysis), kpi.FormatSeconds(pt.WaitingForPeople))
+		}
+		if s := k.StepsPerDeploy; s != nil {
+			p.say("  steps to deploy        %s manual steps per deploy", kpi.FormatNumber(*s))
+		}
+		p.say("")
+	}
 	p.say("UI: %s", res.UI)
 	p.say("API: %s  (OpenAPI: %s/openapi.json)", res.API, res.API)
 	p.say("front door: %s", res.FrontDoor)
+}
+
+// deliveryKPIs reads today's KPIs once the server has folded every
+// attempt the demo made (it trails the event log by about a second).
+func deliveryKPIs(ctx context.Context, c *client.Client, attempts int) *kpi.Summary {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		rep, err := c.KPI(ctx, url.Values{"since": {"1d"}, "by": {"day"}})
+		if err == nil && rep.Summary.Attempts >= attempts {
+			return &rep.Summary
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			if err == nil {
+				return &rep.Summary
+			}
+			return nil
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }
 
 // cliConfigPath is where the demo's server writes its CLI credential: in

@@ -32,6 +32,10 @@ type k8sTargets struct {
 	ctx context.Context // the server's: ends the traffic sync loops
 	log *slog.Logger
 
+	// oob, when set, records the out-of-band changes each environment's
+	// watch finds (oobLoop).
+	oob *oobRecorder
+
 	mu    sync.Mutex
 	byEnv map[string]*k8sEntry
 }
@@ -89,6 +93,9 @@ func (k *k8sTargets) target(env model.Environment) (k8sTarget, error) {
 	}
 	ctx, stop := context.WithCancel(k.ctx)
 	go k.syncLoop(ctx, env.Name, p)
+	if k.oob != nil {
+		go k.oobLoop(ctx, env, p)
+	}
 	e = &k8sEntry{spec: t, files: files, target: k8sTarget{p: p, env: env.Name, refused: new(atomic.Bool)}, stop: stop}
 	k.byEnv[env.Name] = e
 	return e.target, nil

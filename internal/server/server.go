@@ -103,8 +103,9 @@ func Run(ctx context.Context, opts Options) error {
 	// The local target lives on this machine: only a server that owns its
 	// store (the embedded one) runs it.
 	var prov *local.Provider
+	oob := &oobRecorder{st: st, log: log.With("component", "out-of-band")}
 	if !shared {
-		if prov, err = local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv, Samples: st}); err != nil {
+		if prov, err = local.New(local.Config{DataDir: opts.DataDir, Logger: log.With("component", "local"), PassEnv: opts.PassEnv, Samples: st, OutOfBand: oob.localExit}); err != nil {
 			return err
 		}
 		defer func() {
@@ -120,6 +121,7 @@ func Run(ctx context.Context, opts Options) error {
 		}()
 	}
 	kube := newK8sTargets(ctx, log)
+	kube.oob = oob // each Kubernetes environment's out-of-band watch records here
 	// A config apply through this server wakes the watch; with several
 	// replicas another's apply is found by polling.
 	k8sApplied, k8sEvery := make(chan struct{}, 1), k8sRefreshAlone
@@ -192,13 +194,13 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	reports := kpi.NewReporter(st)
+	kpis := kpi.NewReporter(st)
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
-	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, reports
+	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, kpis
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
-		KPI:  reports,
+		KPI:  kpis,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {

@@ -49,4 +49,14 @@
 // while the API server is not ready (RBAC syncs after a restart) and fails
 // at once from a ready one (readiness.go). In gateway mode the cluster is
 // checked to serve the Gateway API before anything is created (preflight.go).
+//
+// # Out-of-band changes
+//
+// WatchOutOfBand watches the namespace's Deployments, StatefulSets and
+// DaemonSets and reports what was changed around gennaker: a server
+// group's image, replicas or pod template written by another field
+// manager than "gennaker" (the owner of a changed field in managedFields
+// is who wrote it), and workloads without gennaker's labels. The decisions
+// are pure (DeploymentChanges, ForeignWorkload, outofband.go); the
+// caller records each change once by its Key.
 package kubernetes

@@ -20,8 +20,10 @@ type process struct {
 	adopted   bool
 	// done is closed when a child exits; nil for adopted processes.
 	done chan struct{}
-	// exit describes how a child ended; read only after done is closed.
-	exit string
+	// exit describes how a child ended, and signal is the signal that
+	// killed it (0 when it exited); read only after done is closed.
+	exit   string
+	signal syscall.Signal
 }
 
 // spawn starts one instance in its own process group with its output
@@ -55,6 +57,9 @@ func spawn(inherit []string, secrets map[string]string, spec ServerGroupSpec, in
 	go func() {
 		err := cmd.Wait()
 		p.exit = describeExit(cmd.ProcessState, err)
+		if ws, ok := exitStatus(cmd.ProcessState); ok && ws.Signaled() {
+			p.signal = ws.Signal()
+		}
 		close(p.done)
 	}()
 	return p, nil
@@ -71,6 +76,15 @@ func describeExit(ps *os.ProcessState, err error) string {
 		return fmt.Sprintf("was killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
 	}
 	return fmt.Sprintf("exited with status %d", ps.ExitCode())
+}
+
+// exitStatus is the wait status of an ended child, false when unknown.
+func exitStatus(ps *os.ProcessState) (syscall.WaitStatus, bool) {
+	if ps == nil {
+		return 0, false
+	}
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	return ws, ok
 }
 
 // exited reports whether the process has ended, and how.

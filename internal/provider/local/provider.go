@@ -39,6 +39,10 @@ type Config struct {
 	// Executable is the gennaker binary front-door processes run as
 	// (`gennaker frontdoor`); empty means this process's own executable.
 	Executable string
+	// OutOfBand, when set, is told of every instance process that was
+	// killed from outside gennaker (see killedOutside), before it is
+	// restarted. It is called on the instance's supervisor goroutine.
+	OutOfBand func(OutOfBandExit)
 }
 
 // Provider runs server groups as local processes behind front-door proxies.

@@ -62,6 +62,7 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 			return // Close or stop: leave the process to whoever comes next
 		}
 		_, how := proc.exited()
+		p.reportOutOfBand(spec, in.index, proc)
 		tail := lastLogLines(logPath, logTailLines)
 		g.mu.Lock()
 		in.proc, in.healthy = nil, false
@@ -82,6 +83,18 @@ func (p *Provider) supervise(ctx context.Context, g *group, in *instance) {
 		}
 		backoff = min(backoff*2, backoffMax)
 	}
+}
+
+// reportOutOfBand tells Config.OutOfBand about a process of ours that
+// ended without gennaker stopping it, when a signal from outside killed it.
+func (p *Provider) reportOutOfBand(spec ServerGroupSpec, index int, proc *process) {
+	if p.cfg.OutOfBand == nil || proc.adopted || !killedOutside(proc.signal) {
+		return
+	}
+	p.cfg.OutOfBand(OutOfBandExit{
+		Application: spec.Application, Environment: spec.Environment, ServerGroup: spec.Name,
+		Instance: index, PID: proc.pid, StartTime: proc.startTime, Signal: proc.signal, Time: time.Now().UTC(),
+	})
 }
 
 // watch probes proc until it exits or ctx ends, and returns how long it was healthy.
