@@ -35,6 +35,10 @@ type ProjectorConfig struct {
 type Projector struct {
 	cfg ProjectorConfig
 	log *slog.Logger
+	// seen is the cursor as this projector last saw it: while no event
+	// comes after it, a step opens no transaction (an idle server writes
+	// nothing).
+	seen int64
 }
 
 // NewProjector returns a Projector; Run or CatchUp drive it.
@@ -83,6 +87,13 @@ func (p *Projector) CatchUp(ctx context.Context) error {
 
 // step folds the next batch in one transaction and reports its size.
 func (p *Projector) step(ctx context.Context) (int, error) {
+	newer, err := p.cfg.Store.EventList(ctx, store.EventListParams{AfterID: p.seen, Limit: 1})
+	if err != nil {
+		return 0, fmt.Errorf("kpi: reading events after %d: %w", p.seen, err)
+	}
+	if len(newer) == 0 {
+		return 0, nil
+	}
 	envs, err := p.cfg.Store.EnvironmentList(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("kpi: listing environments: %w", err)
@@ -92,7 +103,7 @@ func (p *Projector) step(ctx context.Context) (int, error) {
 		prod[e.Name] = e.Production
 	}
 	var b *batch
-	n := 0
+	n, seen := 0, p.seen
 	err = p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		cursor, err := tx.KPICursorLock(ctx)
 		if err != nil {
@@ -104,8 +115,10 @@ func (p *Projector) step(ctx context.Context) (int, error) {
 		}
 		n = len(evs)
 		if n == 0 {
+			seen = cursor // another replica folded them
 			return nil
 		}
+		seen = evs[n-1].ID
 		b = newBatch(ctx, tx, prod)
 		for _, ev := range evs {
 			b.event = ev.ID
@@ -122,6 +135,7 @@ func (p *Projector) step(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	p.seen = seen
 	if b != nil && p.cfg.Metrics != nil {
 		p.cfg.Metrics.record(b.observed, b.event)
 	}

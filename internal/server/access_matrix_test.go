@@ -217,6 +217,7 @@ var matrix = map[string][]probe{
 	"GET /executions/{id}/cancel":       {{request: onExec("search-prod", "GET", "/executions/{id}/cancel", "", ""), allow: readSearch}},
 	"GET /events":                       {{request: get("/events"), allow: everyone}},
 	"GET /notifications":                {{request: get("/notifications"), allow: adminAll}},
+	"GET /kpi":                          {{request: get("/kpi?since=30d"), allow: everyone}},
 	"GET /applications":                 {{request: get("/applications"), allow: everyone}},
 	"GET /executions":                   {{request: get("/executions?status=running"), allow: everyone}},
 	"GET /pipelines":                    {{request: get("/pipelines"), allow: everyone}},

@@ -202,7 +202,8 @@ func Run(ctx context.Context, opts Options) error {
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
 		KPI:  kpis,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
-		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
+		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder,
+			KPI: kpi.NewReporter(st)}),
 		Validate: func(cfg, existing model.Config) error {
 			if shared {
 				if err := refuseLocalEnvironments(cfg); err != nil {

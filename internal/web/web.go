@@ -10,7 +10,10 @@
 // pipelines.go (the list pages and their filters), graph.go (the pure
 // layout of a pipeline graph) and exec_graph.go (what its boxes say),
 // canary_progress.go (a deploy's plan step by step), analysis_view.go
-// (the canary analysis view model and its plots), actions.go (no-JS forms).
+// (the canary analysis view model and its plots), actions.go (no-JS forms),
+// kpi.go (the delivery KPI page) with kpi_view.go and kpi_sections.go (its
+// view model), kpi_chart.go and kpi_scale.go (the pure layout of its charts) and
+// kpi_svg.go (their SVG).
 package web
 
 import (
@@ -33,6 +36,7 @@ import (
 	"github.com/gennaker/gennaker/internal/auth"
 	"github.com/gennaker/gennaker/internal/authn"
 	"github.com/gennaker/gennaker/internal/deploy"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/store"
@@ -69,6 +73,7 @@ type StatusSource interface {
 var (
 	_ Store        = store.Store(nil)
 	_ StatusSource = (*deploy.Service)(nil)
+	_ KPIReports   = (*kpi.Reporter)(nil)
 )
 
 // Config wires the UI.
@@ -86,6 +91,9 @@ type Config struct {
 	OIDCName string
 	// Audit records logins and logouts.
 	Audit *audit.Recorder
+	// KPI makes the reports of the /kpi page (kpi.Reporter); without it
+	// the page says the server computes no KPIs.
+	KPI KPIReports
 }
 
 // ui serves the pages.
@@ -155,6 +163,7 @@ func (h *ui) routes(rt *api.Router) {
 	rt.HandleFunc("GET /pipelines/{name}/{pipeline}", appPage, h.pipeline)
 	rt.HandleFunc("GET /events", anyPage, h.events)
 	rt.HandleFunc("GET /notifications", adminPage, h.notifications)
+	rt.HandleFunc("GET /kpi", anyPage, h.kpiPage)
 	// Any other address: the UI's own "not found" page (the API's own
 	// unknown routes answer in JSON).
 	rt.HandleFunc("GET /{path...}", publicPage, h.notFound)

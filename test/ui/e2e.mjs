@@ -7,7 +7,7 @@
 // judgment and a canary pipeline, deploys v1 and v2, then drives the UI:
 // the applications page, Approve on a waiting execution (finishing live, no
 // reload), Rollback on the application page (traffic moves, no reload), the
-// events page, and the analysis of a canary that failed. Screenshots go to
+// events page, the analysis of a canary that failed, and the KPI page. Screenshots go to
 // test/ui/artifacts/ and, when GENNAKER_UI_DOCS=1, to docs/screenshots/.
 // The last line is "N passed, M failed"; the exit code is 1 on any failure.
 import { spawn } from 'node:child_process';
@@ -102,7 +102,7 @@ function config(frontDoor) {
       healthCheck: { path: '/healthz', interval: '100ms', timeout: '1s', startupTimeout: '30s' },
       instances: 1,
     }],
-    environments: [{ name: 'local', target: { kind: 'local' }, frontDoors: { sample: frontDoor } }],
+    environments: [{ name: 'local', production: true, target: { kind: 'local' }, frontDoors: { sample: frontDoor } }],
     pipelines: [
       {
         name: 'sample-redblack', application: 'sample', description: 'red/black to local',
@@ -491,11 +491,43 @@ async function main() {
       assert(missing.status() === 404 && (await missing.text()).includes('<h1>Page not found</h1>'), `/no-such-page: ${missing.status()}, want the UI's 404 page`);
     });
 
+    await check('the KPI page: a chart and a table per KPI, bands in words, the CSV link, a filter form without JS', async () => {
+      await page.goto(base + '/kpi');
+      await page.getByRole('heading', { name: 'Delivery KPIs', level: 1 }).waitFor();
+      const charts = await page.locator('svg.kpi-chart').count();
+      assert(charts >= 9, `${charts} KPI charts, want 9`);
+      assert(await page.getByRole('img', { name: /Lead time for changes per week: median and p90/ }).count() === 1, 'the lead time chart has no accessible name');
+      assert(await page.locator('.kpi-table table').count() === charts, 'every chart should have its table');
+      // The band is text, not only colour: elite/high/medium/low, or "no band" without data.
+      const bands = await page.locator('.kpi-card .band').allTextContents();
+      assert(bands.length === 4 && bands.every(b => /^(elite|high|medium|low|no band)$/.test(b)), `headline bands ${JSON.stringify(bands)}`);
+      // Few production deploys here: the charts say so instead of drawing zeros.
+      assert(await page.locator('svg.kpi-chart text.note').count() >= 1 || await page.locator('svg.kpi-chart polyline, svg.kpi-chart circle.pt').count() > 0, 'charts show neither data nor "no data"');
+      const csv = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+      assert(/^\/api\/v1\/kpi\?/.test(csv) && /format=csv/.test(csv) && /by=week/.test(csv), `CSV link ${csv}`);
+      // The browser's session is accepted by the API's GET routes (the CSV link is one).
+      const viaSession = await page.request.get(base + '/api/v1/executions?limit=1');
+      assert(viaSession.status() === 200, `GET /api/v1/executions with the session: ${viaSession.status()}`);
+      const res = await page.request.get(base + csv);
+      assert(res.status() !== 401 && res.status() !== 403, `the CSV link refused the session: ${res.status()}`);
+      if (res.status() === 200) assert((await res.text()).startsWith('scope,name,team,start'), 'the CSV has no header row');
+      // The filter form is a plain GET form: the address says what is shown.
+      await page.getByLabel('By', { exact: true }).selectOption('day');
+      await page.getByLabel('Period', { exact: true }).selectOption('30d');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.waitForURL(u => u.pathname === '/kpi' && u.searchParams.get('by') === 'day' && u.searchParams.get('since') === '30d');
+      await page.locator('svg.kpi-chart').first().waitFor();
+      assert(/^day$/i.test(await page.locator('.kpi-table th[scope="col"]').first().textContent()), 'the tables should be by day');
+      await page.goto(base + '/kpi');
+      await shot(page, 'kpi', false); // docs/screenshots/kpi.png shows a populated quarter instead
+    });
+
     // Every page at 1440, 720 and 390 px: nothing scrolls sideways, no
     // number in a table has more than 4 significant digits, no JS errors.
     const pages = [['/', 'applications'], ['/applications/sample', 'application'], ['/events', 'events'], ['/events?application=sample', ''],
       ['/applications/sample/rollback?environment=local', 'confirm-rollback'], ['/applications/no-such-app', 'not-found'],
-      ['/executions', 'executions'], ['/executions?application=sample&status=failed', ''], ['/pipelines', 'pipelines'], ['/pipelines/sample/sample-canary', 'pipeline']];
+      ['/executions', 'executions'], ['/executions?application=sample&status=failed', ''], ['/pipelines', 'pipelines'], ['/pipelines/sample/sample-canary', 'pipeline'],
+      ['/kpi', 'kpi'], ['/kpi?by=day&since=365d', '']];
     if (gated) pages.push([`/executions/${gated.id}`, 'execution']);
     if (canary) pages.push([`/executions/${canary.id}`, 'execution-failed'], [`/executions/${canary.id}/analysis`, 'analysis']);
     for (const [p, name] of pages) {
