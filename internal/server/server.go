@@ -203,7 +203,7 @@ func Run(ctx context.Context, opts Options) error {
 		KPI:  kpis,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder,
-			KPI: kpi.NewReporter(st)}),
+			KPI: kpis}),
 		Validate: func(cfg, existing model.Config) error {
 			if shared {
 				if err := refuseLocalEnvironments(cfg); err != nil {
