@@ -47,10 +47,14 @@ func printKPIReport(w io.Writer, r *kpi.Report) {
 	fmt.Fprintln(w)
 	printLeadTimeParts(w, s)
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Steps to deploy: %s manual steps per deploy (%d over %d attempts), %s waiting for people.\n",
-		optNum(s.StepsPerDeploy), s.ManualSteps, s.Attempts, seconds(s.HumanWait))
+	if s.StepsPerDeploy == nil {
+		fmt.Fprintln(w, "Steps to deploy: no data (no production deploy attempts).")
+	} else {
+		fmt.Fprintf(w, "Steps to deploy: %s manual steps per deploy (%d over %d attempts), %s waiting for people.\n",
+			num(*s.StepsPerDeploy), s.ManualSteps, s.Attempts, seconds(s.HumanWait))
+	}
 	a := r.Adoption
-	fmt.Fprintf(w, "Adoption: %d of %d applications onboarded (%d active in the period), %d of %d teams, %d active users; %s of production changes through gennaker (%d out-of-band).\n",
+	fmt.Fprintf(w, "Adoption: %d of %d applications onboarded (%d active in the period), %d of %d teams, %d active users; through gennaker: %s (%d out-of-band changes).\n",
 		a.OnboardedApps, a.Applications, a.ActiveApplications, a.OnboardedTeams, a.Teams, a.ActiveUsers, optPercent(s.ThroughGennaker), s.OutOfBand)
 
 	if len(r.Points) > 0 {

@@ -87,7 +87,7 @@ func TestPrintKPIReport(t *testing.T) {
 		"Deployment frequency", "0.7143/day", "+100%, better",
 		"waiting for people", "50m", "30%",
 		"2 of 3 applications onboarded",
-		"90.91% of production changes through gennaker",
+		"through gennaker: 90.91%",
 		"2026-11-16", "no data",
 		"checkout", "elite",
 		"Deployment/checkout",

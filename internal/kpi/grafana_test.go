@@ -253,3 +253,108 @@ func TestGrafanaExprsParse(t *testing.T) {
 		t.Errorf("only %d queries found", len(exprs))
 	}
 }
+
+// The dashboard's queries give the KPIs' definitions when Prometheus
+// (promtool test rules) evaluates them over two replicas' counters: each
+// replica holds its share, and the panels sum them.
+func TestGrafanaQueriesEvaluate(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed: scripts/test-deps.sh installs it (Debian's prometheus package)")
+	}
+	b, err := os.ReadFile("../../docs/grafana-kpis.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct{ Panels []grafanaPanel }
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	exprs := map[string][]string{}
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			exprs[p.Title] = append(exprs[p.Title], tg.Expr)
+		}
+	}
+	// A week of hourly samples from replicas a and b of cart in prod
+	// (team pay): a folds 3 deploys that go live an hour, b 1 that goes
+	// live and 1 that fails; a records 1 change failure an hour (cause
+	// failed) and 1 rework, b 5 manual steps and 60 s of human wait; every
+	// lead and recovery time falls in the (1800, 3600] bucket, 1 an hour
+	// on each replica; a sees 1 out-of-band change an hour.
+	l := func(instance, extra string) string {
+		return `{team="pay", application="cart", environment="prod", instance="` + instance + `"` + extra + `}`
+	}
+	var in strings.Builder
+	series := func(name, labels, values string) {
+		fmt.Fprintf(&in, "      - series: '%s%s'\n        values: '%s'\n", name, labels, values)
+	}
+	series("gennaker_kpi_deploys_total", l("a", `, outcome="succeeded"`), "0+3x168")
+	series("gennaker_kpi_deploys_total", l("b", `, outcome="succeeded"`), "0+1x168")
+	series("gennaker_kpi_deploys_total", l("b", `, outcome="failed"`), "0+1x168")
+	series("gennaker_kpi_change_failures_total", l("a", `, cause="failed"`), "0+1x168")
+	series("gennaker_kpi_rework_deploys_total", l("a", ""), "0+1x168")
+	series("gennaker_kpi_manual_steps_total", l("b", ""), "0+5x168")
+	series("gennaker_kpi_human_wait_seconds_total", l("b", ""), "0+60x168")
+	series("gennaker_kpi_out_of_band_changes_total", `{application="cart", environment="prod", instance="a"}`, "0+1x168")
+	series("gennaker_kpi_folded_event_id", `{instance="a"}`, "100x168")
+	series("gennaker_kpi_folded_event_id", `{instance="b"}`, "120x168")
+	for _, h := range kpiHistograms {
+		for _, inst := range []string{"a", "b"} {
+			for _, le := range []string{"60", "300", "900", "1800", "3600", "10800", "21600", "43200", "86400", "259200", "604800", "1209600", "2592000", "+Inf"} {
+				v := "0x168"
+				if le != "60" && le != "300" && le != "900" && le != "1800" {
+					v = "0+1x168"
+				}
+				series(h+"_bucket", l(inst, `, le="`+le+`"`), v)
+			}
+		}
+	}
+	type check struct {
+		panel  string
+		target int
+		at     string
+		want   map[string]string // labels -> value
+	}
+	checks := []check{
+		// 96 deploys went live in the day, one application.
+		{"Deployment frequency", 0, "1d", map[string]string{"{}": "96"}},
+		// Half of 48 in (1800, 3600]: 2700.
+		{"Lead time for changes, median", 0, "1d", map[string]string{"{}": "2700"}},
+		// 24 failures of 72 + 24 + 24 attempts.
+		{"Change failure rate", 0, "1d", map[string]string{"{}": "0.2"}},
+		{"Failed deployment recovery time, median", 0, "1d", map[string]string{"{}": "2700"}},
+		{"Change failure rate", 0, "7d", map[string]string{"{}": "0.2"}},
+		{"Lead time for changes, p50 and p90", 1, "7d", map[string]string{"{}": "3420"}}, // 1800 + 1800 * 0.9
+		{"Rework rate", 0, "7d", map[string]string{"{}": "0.2"}},
+		{"Manual steps per deploy", 0, "7d", map[string]string{"{}": "1"}},
+		{"Human wait per deploy", 0, "7d", map[string]string{"{}": "12"}},
+		{"Out-of-band changes", 0, "7d", map[string]string{`{environment="prod"}`: "24"}},
+		{"Deploys by application", 0, "1d", map[string]string{`{application="cart"}`: "96"}},
+		{"Last event folded", 0, "1d", map[string]string{"{}": "120"}},
+	}
+	vars := strings.NewReplacer("$__range_s", "86400", "$__range", "1d", "$__rate_interval", "1h",
+		"$team", ".*", "$application", ".*", "$environment", ".*")
+	var tests strings.Builder
+	for _, c := range checks {
+		e := exprs[c.panel]
+		if c.target >= len(e) {
+			t.Fatalf("no query %d in panel %q", c.target, c.panel)
+		}
+		q, _ := json.Marshal(vars.Replace(e[c.target]))
+		fmt.Fprintf(&tests, "      - expr: %s\n        eval_time: %s\n        exp_samples:\n", q, c.at)
+		for labels, v := range c.want {
+			fmt.Fprintf(&tests, "          - labels: '%s'\n            value: %s\n", labels, v)
+		}
+	}
+	file := "rule_files: []\nevaluation_interval: 1m\ntests:\n  - interval: 1h\n    input_series:\n" + in.String() +
+		"    promql_expr_test:\n" + tests.String()
+	path := filepath.Join(t.TempDir(), "dashboard_test.yaml")
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(t.Context(), promtool, "test", "rules", path).CombinedOutput()
+	if err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, out)
+	}
+}

@@ -33,6 +33,8 @@ type KPIReports interface {
 	Report(ctx context.Context, q kpi.Query) (*kpi.Report, error)
 }
 
+var _ KPIReports = (*kpi.Reporter)(nil)
+
 // DigestSchedule is when the weekly digest is due: a weekday and a time of
 // day, UTC.
 type DigestSchedule struct {
