@@ -124,7 +124,10 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 		fillEvent(&ev, exec, "", now)
 		ev.Version, ev.Environment = resolved["version"], pl.SoleEnvironment()
 		events := []model.Event{ev}
-		if trigger.Kind == "manual" {
+		// A person running a pipeline (gennaker run, the UI) or a deploy
+		// (gennaker deploy) by hand is a manual step of the delivery
+		// (docs/kpis.md, steps to deploy); a trigger's start is not.
+		if trigger.Kind == "manual" || trigger.Kind == "deploy" {
 			step := model.Event{Kind: model.EventManualStep, Action: "run", Detail: "ran pipeline " + pl.Name}
 			fillEvent(&step, exec, "", now)
 			events = append(events, step)

@@ -216,7 +216,8 @@ func (b *batch) exec(id string) *execRec {
 	if !b.load(docExec, id, x) {
 		x = nil
 	}
-	b.execs[id] = x
+	// Whoever asks may change it: write it back.
+	b.execs[id], b.execDirty[id] = x, x != nil
 	return x
 }
 

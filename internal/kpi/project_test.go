@@ -73,7 +73,8 @@ func TestFoldSmallHistory(t *testing.T) {
 	ev(401, model.EventDeploySucceeded, "e4", "staging", "deploy")
 	ev(402, model.EventOutOfBand, "", "prod", "", func(e *model.Event) { e.Ref = "Deployment/shop/x"; e.Actor = "kubectl-edit" })
 
-	p := kpi.NewProjector(kpi.ProjectorConfig{Store: st, Batch: 7})
+	// A batch of one: every record goes through the store between events.
+	p := kpi.NewProjector(kpi.ProjectorConfig{Store: st, Batch: 1})
 	if err := p.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
