@@ -131,3 +131,56 @@ func TestFoldSmallHistory(t *testing.T) {
 	}
 	check("attempts after a second fold", again.Summary.Attempts, 3)
 }
+
+// One reporter across folds: it reads again what changed since it looked,
+// and a period reaching further back than any before is read whole.
+func TestReporterSeesNewFolds(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ConfigApply(ctx, model.Config{
+		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}},
+		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deploy := func(exec string, at time.Time) {
+		for i, k := range []model.EventKind{model.EventDeployStarted, model.EventDeploySucceeded} {
+			ev := model.Event{Time: at.Add(time.Duration(i) * time.Minute), Kind: k, Application: "checkout", Environment: "prod", ExecutionID: exec, Stage: "deploy"}
+			if err := st.EventInsert(ctx, &ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	p := kpi.NewProjector(kpi.ProjectorConfig{Store: st})
+	r := kpi.NewReporter(st)
+	day := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
+	week := kpi.Query{From: day, To: day.AddDate(0, 0, 7), By: kpi.BucketDay}
+	count := func(q kpi.Query) int {
+		t.Helper()
+		if err := p.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Report(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Summary.Deploys
+	}
+	deploy("e1", day.Add(time.Hour))
+	if n := count(week); n != 1 {
+		t.Fatalf("deploys = %d, want 1", n)
+	}
+	deploy("e2", day.Add(26*time.Hour))
+	deploy("e0", day.AddDate(0, 0, -20))
+	if n := count(week); n != 2 {
+		t.Fatalf("after a second deploy, deploys = %d, want 2", n)
+	}
+	earlier := kpi.Query{From: day.AddDate(0, 0, -30), To: day.AddDate(0, 0, 7), By: kpi.BucketWeek}
+	if n := count(earlier); n != 3 {
+		t.Fatalf("over 37 days, deploys = %d, want 3", n)
+	}
+}

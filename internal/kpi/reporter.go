@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -15,11 +16,22 @@ import (
 // maxOutOfBandListed bounds Adoption.OutOfBandChanges.
 const maxOutOfBandListed = 50
 
-// Reporter makes Reports from the rollups.
+// Reporter makes Reports from the rollups. It keeps the rollups it has
+// read, decoded, and reads again only those changed since (each rollup
+// carries the event that changed it last): a report is a summary in
+// memory, not thousands of rows read and decoded.
 type Reporter struct {
 	st  store.Queries
 	now func() time.Time
+
+	mu   sync.Mutex
+	from time.Time // the first day held; zero: none
+	seen int64     // the newest change held
+	rows map[store.KPIDayKey]*dayEntry
 }
+
+// refreshBatch bounds the rollups read at once when catching up.
+const refreshBatch = 5000
 
 // NewReporter returns a Reporter over st.
 func NewReporter(st store.Queries) *Reporter { return &Reporter{st: st, now: time.Now} }
@@ -38,19 +50,17 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	sc := newScope(q, apps, envs)
 	length := q.To.Sub(q.From)
 	prevFrom := q.From.Add(-length)
-	rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: prevFrom, To: q.To, Applications: sc.filter, Environments: sc.envs})
+	all, upTo, err := r.entries(ctx, prevFrom, q.To)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Query: q, ComputedAt: r.now().UTC()}
+	rep := &Report{Query: q, ComputedAt: r.now().UTC(), UpTo: upTo}
 	var cur, prev []*dayEntry
-	for _, row := range rows {
-		e := &dayEntry{Day: row.Day.Format(time.DateOnly), App: row.Application, Env: row.Environment, day: row.Day, rec: &dayRec{}}
-		if err := decodeDay(row, e.rec); err != nil {
-			return nil, fmt.Errorf("kpi: %w", err)
+	for _, e := range all {
+		if !sc.has(e.App, e.Env) {
+			continue
 		}
-		rep.UpTo = max(rep.UpTo, row.Event)
-		if row.Day.Before(q.From) {
+		if e.day.Before(q.From) {
 			prev = append(prev, e)
 		} else {
 			cur = append(cur, e)
@@ -67,6 +77,66 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	return rep, nil
 }
 
+// entries returns the rollups of the days in [from, to), reading what it
+// does not hold yet and what changed since it last looked.
+func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry, int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rows == nil {
+		r.rows = map[store.KPIDayKey]*dayEntry{}
+	}
+	if r.from.IsZero() || from.Before(r.from) {
+		end := r.from
+		if end.IsZero() {
+			end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: from, To: end})
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := r.hold(rows, from); err != nil {
+			return nil, 0, err
+		}
+		r.from = from
+	}
+	for {
+		rows, err := r.st.KPIDayChanged(ctx, r.seen, refreshBatch)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := r.hold(rows, r.from); err != nil {
+			return nil, 0, err
+		}
+		if len(rows) < refreshBatch {
+			break
+		}
+	}
+	var out []*dayEntry
+	for k, e := range r.rows {
+		if !k.Day.Before(from) && k.Day.Before(to) {
+			out = append(out, e)
+		}
+	}
+	return out, r.seen, nil
+}
+
+// hold decodes rows into the cache (those of days before from are only
+// noted as seen: they are read whole when a report first reaches them).
+func (r *Reporter) hold(rows []store.KPIDay, from time.Time) error {
+	for _, row := range rows {
+		r.seen = max(r.seen, row.Event)
+		if row.Day.Before(from) {
+			continue
+		}
+		e := &dayEntry{Day: row.Day.Format(time.DateOnly), App: row.Application, Env: row.Environment, day: row.Day, rec: &dayRec{}}
+		if err := decodeDay(row, e.rec); err != nil {
+			return fmt.Errorf("kpi: %w", err)
+		}
+		r.rows[row.KPIDayKey] = e
+	}
+	return nil
+}
+
 // scope is what a query covers: its applications and their teams, and the
 // production environments.
 type scope struct {
@@ -74,6 +144,13 @@ type scope struct {
 	team   map[string]string
 	filter []string // nil: every application, those of none included
 	envs   []string
+	in     map[string]bool // filter as a set
+	prod   map[string]bool // envs as a set
+}
+
+// has reports whether a rollup of app in env is in scope.
+func (sc scope) has(app, env string) bool {
+	return sc.prod[env] && (sc.filter == nil || sc.in[app])
 }
 
 func newScope(q Query, apps []model.Application, envs []model.Environment) scope {
@@ -100,6 +177,13 @@ func newScope(q Query, apps []model.Application, envs []model.Environment) scope
 		if e.Production && (q.Environment == "" || e.Name == q.Environment) {
 			sc.envs = append(sc.envs, e.Name)
 		}
+	}
+	sc.in, sc.prod = map[string]bool{}, map[string]bool{}
+	for _, a := range sc.filter {
+		sc.in[a] = true
+	}
+	for _, e := range sc.envs {
+		sc.prod[e] = true
 	}
 	return sc
 }

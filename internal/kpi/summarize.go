@@ -72,19 +72,80 @@ func summarize(entries []*dayEntry, days int) Summary {
 	return s
 }
 
-// dist is the distribution of durations in µs, in seconds.
+// dist is the distribution of durations in µs, in seconds. It reorders
+// us (the caller's own copy): the quantiles are found by selection, in
+// linear time, not by sorting.
 func dist(us []int64) Dist {
 	if len(us) == 0 {
 		return Dist{}
 	}
-	s := slices.Clone(us)
-	slices.Sort(s)
 	var sum int64
-	for _, v := range s {
+	for _, v := range us {
 		sum += v
 	}
-	return Dist{Count: len(s), Median: pointer(Quantile(s, 0.5)), P90: pointer(Quantile(s, 0.9)),
-		Mean: pointer(float64(sum) / float64(len(s)) / 1e6)}
+	return Dist{Count: len(us), Median: pointer(selectQuantile(us, 0.5)), P90: pointer(selectQuantile(us, 0.9)),
+		Mean: pointer(float64(sum) / float64(len(us)) / 1e6)}
+}
+
+// selectQuantile is Quantile of us without sorting it: the order
+// statistics ⌊h⌋ and ⌊h⌋+1 by selection (us is reordered).
+func selectQuantile(us []int64, p float64) float64 {
+	n := len(us)
+	h := float64(n-1) * p
+	lo := int(math.Floor(h))
+	a := nth(us, lo)
+	if lo >= n-1 {
+		return float64(a) / 1e6
+	}
+	// After nth, everything right of lo is at least us[lo]: the next order
+	// statistic is the smallest of them.
+	b := slices.Min(us[lo+1:])
+	x, y := float64(a)/1e6, float64(b)/1e6
+	return x + (h-float64(lo))*(y-x)
+}
+
+// nth reorders a so that a[k] is its k-th smallest value, everything left
+// of it no larger and everything right of it no smaller (Hoare's
+// selection with a median-of-three pivot), and returns a[k].
+func nth(a []int64, k int) int64 {
+	lo, hi := 0, len(a)-1
+	for hi-lo > 16 {
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		pivot := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	slices.Sort(a[lo : hi+1])
+	return a[k]
 }
 
 // Quantile is the type-7 p-quantile of sorted µs values, in seconds:

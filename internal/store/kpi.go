@@ -32,6 +32,10 @@ type KPIQueries interface {
 	KPIDayPut(ctx context.Context, days []KPIDay) error
 	// KPIDayList returns the rollups of the days in [From, To), filtered.
 	KPIDayList(ctx context.Context, params KPIDayListParams) ([]KPIDay, error)
+	// KPIDayChanged returns up to limit rollups last changed by an event
+	// after afterEvent, by that event (a cache's refresh: rollups are
+	// written in event order, so none with a smaller stamp commits later).
+	KPIDayChanged(ctx context.Context, afterEvent int64, limit int) ([]KPIDay, error)
 	// KPIActorAdd records that actors were active (a row per day,
 	// application and actor; repeats change nothing).
 	KPIActorAdd(ctx context.Context, rows []KPIActor) error

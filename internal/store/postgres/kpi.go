@@ -136,6 +136,15 @@ func (q *queries) KPIDayList(ctx context.Context, params store.KPIDayListParams)
 	return out, nil
 }
 
+// KPIDayChanged implements store.Queries.
+func (q *queries) KPIDayChanged(ctx context.Context, afterEvent int64, limit int) ([]store.KPIDay, error) {
+	out, err := q.kpiDays(ctx, "KPIDayChanged", pgx.NamedArgs{"after": afterEvent, "limit": limit})
+	if err != nil {
+		return nil, fmt.Errorf("kpi: listing rollups changed after event %d: %w", afterEvent, err)
+	}
+	return out, nil
+}
+
 func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}

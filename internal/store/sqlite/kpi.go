@@ -138,6 +138,15 @@ func (q *queries) KPIDayList(ctx context.Context, params store.KPIDayListParams)
 	return out, nil
 }
 
+// KPIDayChanged implements store.Queries.
+func (q *queries) KPIDayChanged(ctx context.Context, afterEvent int64, limit int) ([]store.KPIDay, error) {
+	out, err := listRows(ctx, q, "KPIDayChanged", scanKPIDay, sql.Named("after", afterEvent), sql.Named("limit", limit))
+	if err != nil {
+		return nil, fmt.Errorf("kpi: listing rollups changed after event %d: %w", afterEvent, err)
+	}
+	return out, nil
+}
+
 func scanKPIDay(row rowScanner) (*store.KPIDay, error) {
 	var d store.KPIDay
 	var day string

@@ -61,6 +61,14 @@ func testKPIStore(t *testing.T, d Driver) {
 	if len(one) != 1 || string(one[0].Counts) != `{"attempts":2}` || string(one[0].Values) != "\x01\x02" || one[0].Event != 7 || !one[0].Day.Equal(day(1)) {
 		t.Fatalf("rollup get = %+v", one)
 	}
+	changed, err := b.store.KPIDayChanged(ctx, 7, 10)
+	must(t, err)
+	if len(changed) != 2 || changed[0].Event != 8 || changed[1].Event != 9 {
+		t.Fatalf("rollups changed after event 7 = %+v; want those of events 8 and 9, in order", changed)
+	}
+	if changed, err = b.store.KPIDayChanged(ctx, 0, 1); err != nil || len(changed) != 1 || changed[0].Event != 7 {
+		t.Fatalf("the first rollup changed = %+v, %v; want one, of event 7", changed, err)
+	}
 	list := func(p store.KPIDayListParams) []string {
 		t.Helper()
 		got, err := b.store.KPIDayList(ctx, p)

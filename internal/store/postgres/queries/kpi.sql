@@ -42,6 +42,10 @@ WHERE day >= @from::date AND day < @to::date
   AND (@any_env::boolean OR environment = ANY(@environments::text[]))
 ORDER BY day, application, environment;
 
+-- name: KPIDayChanged
+SELECT day, application, environment, counts, vals, event FROM kpi_day
+WHERE event > @after ORDER BY event LIMIT @limit;
+
 -- name: KPIActorAdd
 INSERT INTO kpi_actor (day, application, actor) VALUES (@day, @application, @actor)
 ON CONFLICT DO NOTHING;

@@ -39,6 +39,10 @@ WHERE day >= @from AND day < @to
   AND (@any_env OR environment IN (SELECT value FROM json_each(@environments)))
 ORDER BY day, application, environment;
 
+-- name: KPIDayChanged
+SELECT day, application, environment, counts, vals, event FROM kpi_day
+WHERE event > @after ORDER BY event LIMIT @limit;
+
 -- name: KPIActorAdd
 INSERT INTO kpi_actor (day, application, actor) VALUES (@day, @application, @actor)
 ON CONFLICT DO NOTHING;
