@@ -97,9 +97,9 @@ func (q *queries) KPIDayGet(ctx context.Context, keys []store.KPIDayKey) ([]stor
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	days, apps, envs := make([]time.Time, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	days, apps, envs := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
-		days[i], apps[i], envs[i] = k.Day.UTC(), k.Application, k.Environment
+		days[i], apps[i], envs[i] = dayText(k.Day), k.Application, k.Environment
 	}
 	out, err := q.kpiDays(ctx, "KPIDayGet", pgx.NamedArgs{"days": days, "applications": apps, "environments": envs})
 	if err != nil {
@@ -116,7 +116,7 @@ func (q *queries) KPIDayPut(ctx context.Context, days []store.KPIDay) error {
 		if vals == nil {
 			vals = []byte{}
 		}
-		b.Queue(query("KPIDayPut"), pgx.NamedArgs{"day": d.Day.UTC(), "application": d.Application, "environment": d.Environment,
+		b.Queue(query("KPIDayPut"), pgx.NamedArgs{"day": dayText(d.Day), "application": d.Application, "environment": d.Environment,
 			"counts": d.Counts, "vals": vals, "event": d.Event})
 	}
 	if err := q.sendBatch(ctx, b); err != nil {
@@ -127,7 +127,7 @@ func (q *queries) KPIDayPut(ctx context.Context, days []store.KPIDay) error {
 
 // KPIDayList implements store.Queries.
 func (q *queries) KPIDayList(ctx context.Context, params store.KPIDayListParams) ([]store.KPIDay, error) {
-	out, err := q.kpiDays(ctx, "KPIDayList", pgx.NamedArgs{"from": params.From.UTC(), "to": params.To.UTC(),
+	out, err := q.kpiDays(ctx, "KPIDayList", pgx.NamedArgs{"from": dayText(params.From), "to": dayText(params.To),
 		"any_app": params.Applications == nil, "applications": nonNilStrings(params.Applications),
 		"any_env": params.Environments == nil, "environments": nonNilStrings(params.Environments)})
 	if err != nil {
@@ -145,6 +145,9 @@ func (q *queries) KPIDayChanged(ctx context.Context, afterEvent int64, limit int
 	return out, nil
 }
 
+// dayText is a day as both stores keep it: YYYY-MM-DD, UTC.
+func dayText(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
 func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -161,10 +164,15 @@ func (q *queries) kpiDays(ctx context.Context, name string, args pgx.NamedArgs) 
 	var out []store.KPIDay
 	for rows.Next() {
 		var d store.KPIDay
-		if err := rows.Scan(&d.Day, &d.Application, &d.Environment, &d.Counts, &d.Values, &d.Event); err != nil {
+		var day string
+		if err := rows.Scan(&day, &d.Application, &d.Environment, &d.Counts, &d.Values, &d.Event); err != nil {
 			return nil, err
 		}
-		d.Day = d.Day.UTC()
+		t, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return nil, fmt.Errorf("kpi rollup day %q: %w", day, err)
+		}
+		d.Day = t
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -174,7 +182,7 @@ func (q *queries) kpiDays(ctx context.Context, name string, args pgx.NamedArgs) 
 func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error {
 	b := &pgx.Batch{}
 	for _, r := range rows {
-		b.Queue(query("KPIActorAdd"), pgx.NamedArgs{"day": r.Day.UTC(), "application": r.Application, "actor": r.Actor})
+		b.Queue(query("KPIActorAdd"), pgx.NamedArgs{"day": dayText(r.Day), "application": r.Application, "actor": r.Actor})
 	}
 	if err := q.sendBatch(ctx, b); err != nil {
 		return fmt.Errorf("kpi: recording actors: %w", err)
@@ -185,7 +193,7 @@ func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error 
 // KPIActorCount implements store.Queries.
 func (q *queries) KPIActorCount(ctx context.Context, params store.KPIDayListParams) (int, error) {
 	var n int
-	err := q.db.QueryRow(ctx, query("KPIActorCount"), pgx.NamedArgs{"from": params.From.UTC(), "to": params.To.UTC(),
+	err := q.db.QueryRow(ctx, query("KPIActorCount"), pgx.NamedArgs{"from": dayText(params.From), "to": dayText(params.To),
 		"any_app": params.Applications == nil, "applications": nonNilStrings(params.Applications)}).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("kpi: counting active actors: %w", err)

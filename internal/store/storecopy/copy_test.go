@@ -313,7 +313,7 @@ func pgRows(t *testing.T, ctx context.Context, db *pgx.Conn, table string, cols 
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		exprs[i] = pgx.Identifier{c.name}.Sanitize()
-		if c.typ == "json" || c.typ == "jsonb" || c.typ == "date" {
+		if c.typ == "json" || c.typ == "jsonb" {
 			exprs[i] += "::text"
 		}
 	}

@@ -16,7 +16,7 @@ CREATE TABLE kpi_doc (
 );
 
 CREATE TABLE kpi_day (
-    day         date NOT NULL,
+    day         text NOT NULL, -- YYYY-MM-DD, UTC (as SQLite keeps it)
     application text NOT NULL,
     environment text NOT NULL,
     counts      bytea NOT NULL,
@@ -28,7 +28,7 @@ CREATE TABLE kpi_day (
 CREATE INDEX kpi_day_event ON kpi_day (event);
 
 CREATE TABLE kpi_actor (
-    day         date NOT NULL,
+    day         text NOT NULL, -- YYYY-MM-DD, UTC (as SQLite keeps it)
     application text NOT NULL,
     actor       text NOT NULL,
     PRIMARY KEY (day, application, actor)

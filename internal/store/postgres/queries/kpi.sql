@@ -27,7 +27,7 @@ DELETE FROM kpi_doc WHERE kind = @kind AND key = @key;
 -- name: KPIDayGet
 SELECT day, application, environment, counts, vals, event FROM kpi_day
 WHERE (day, application, environment) IN (
-    SELECT * FROM unnest(@days::date[], @applications::text[], @environments::text[]));
+    SELECT * FROM unnest(@days::text[], @applications::text[], @environments::text[]));
 
 -- name: KPIDayPut
 INSERT INTO kpi_day (day, application, environment, counts, vals, event)
@@ -37,7 +37,7 @@ SET counts = excluded.counts, vals = excluded.vals, event = excluded.event;
 
 -- name: KPIDayList
 SELECT day, application, environment, counts, vals, event FROM kpi_day
-WHERE day >= @from::date AND day < @to::date
+WHERE day >= @from::text AND day < @to::text
   AND (@any_app::boolean OR application = ANY(@applications::text[]))
   AND (@any_env::boolean OR environment = ANY(@environments::text[]))
 ORDER BY day, application, environment;
@@ -52,5 +52,5 @@ ON CONFLICT DO NOTHING;
 
 -- name: KPIActorCount
 SELECT count(DISTINCT actor) FROM kpi_actor
-WHERE day >= @from::date AND day < @to::date
+WHERE day >= @from::text AND day < @to::text
   AND (@any_app::boolean OR application = ANY(@applications::text[]));
