@@ -101,6 +101,9 @@ type Summary struct {
 	// one deploy.
 	DeploysPerDay float64 `json:"deploysPerDay"`
 	DeployDays    int     `json:"deployDays"`
+	// Applications is the applications with at least one attempt (what
+	// the deployment frequency band divides by).
+	Applications int `json:"applications"`
 	// ChangeFailures is attempts that failed, were rolled back or had an
 	// incident attributed; ChangeFailureRate = ChangeFailures / Attempts.
 	ChangeFailures    int      `json:"changeFailures"`

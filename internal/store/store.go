@@ -207,6 +207,7 @@ type Queries interface {
 	AccessQueries
 	NotificationQueries
 	TriggerQueries
+	KPIQueries
 }
 
 // AccessQueries keep who may use the server: API tokens, browser sessions,

@@ -22,6 +22,8 @@ func converterFor(typ string) converter {
 	switch typ {
 	case "timestamptz", "timestamp":
 		return toTime
+	case "date":
+		return toDate
 	case "bool":
 		return toBool
 	case "json", "jsonb":
@@ -50,6 +52,19 @@ func toTime(v any) (any, error) {
 		return nil, fmt.Errorf("want a time as 2006-01-02T15:04:05.000000000Z: %w", err)
 	}
 	return t.UTC(), nil
+}
+
+// toDate reads SQLite's day text (2006-01-02).
+func toDate(v any) (any, error) {
+	s, err := text(v)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	t, err := time.Parse(time.DateOnly, *s)
+	if err != nil {
+		return nil, fmt.Errorf("want a day as 2006-01-02: %w", err)
+	}
+	return t, nil
 }
 
 // toBool reads SQLite's 0/1 flags.

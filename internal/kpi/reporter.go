@@ -1,0 +1,209 @@
+package kpi
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
+)
+
+// maxOutOfBandListed bounds Adoption.OutOfBandChanges.
+const maxOutOfBandListed = 50
+
+// Reporter makes Reports from the rollups.
+type Reporter struct {
+	st  store.Queries
+	now func() time.Time
+}
+
+// NewReporter returns a Reporter over st.
+func NewReporter(st store.Queries) *Reporter { return &Reporter{st: st, now: time.Now} }
+
+// Report summarizes the rollups q asks for: a few thousand rows for a
+// year, never the event log.
+func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
+	apps, err := r.st.ApplicationList(ctx, store.ApplicationListParams{})
+	if err != nil {
+		return nil, fmt.Errorf("kpi: listing applications: %w", err)
+	}
+	envs, err := r.st.EnvironmentList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kpi: listing environments: %w", err)
+	}
+	sc := newScope(q, apps, envs)
+	length := q.To.Sub(q.From)
+	prevFrom := q.From.Add(-length)
+	rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: prevFrom, To: q.To, Applications: sc.filter, Environments: sc.envs})
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Query: q, ComputedAt: r.now().UTC()}
+	var cur, prev []*dayEntry
+	for _, row := range rows {
+		e := &dayEntry{Day: row.Day.Format(time.DateOnly), App: row.Application, Env: row.Environment, day: row.Day, rec: &dayRec{}}
+		if err := decodeDay(row, e.rec); err != nil {
+			return nil, fmt.Errorf("kpi: %w", err)
+		}
+		rep.UpTo = max(rep.UpTo, row.Event)
+		if row.Day.Before(q.From) {
+			prev = append(prev, e)
+		} else {
+			cur = append(cur, e)
+		}
+	}
+	days := int(length / (24 * time.Hour))
+	rep.Summary, rep.Previous = summarize(cur, days), summarize(prev, days)
+	rep.Bands = Grade(rep.Summary)
+	rep.Points = points(q, cur)
+	rep.Teams, rep.Apps = breakdown(sc, cur, days)
+	if rep.Adoption, err = r.adoption(ctx, q, sc, cur); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// scope is what a query covers: its applications and their teams, and the
+// production environments.
+type scope struct {
+	apps   []model.Application
+	team   map[string]string
+	filter []string // nil: every application, those of none included
+	envs   []string
+}
+
+func newScope(q Query, apps []model.Application, envs []model.Environment) scope {
+	sc := scope{team: map[string]string{}, envs: []string{}}
+	narrowed := q.Team != "" || q.Application != ""
+	for _, a := range apps {
+		if (q.Team != "" && a.Team != q.Team) || (q.Application != "" && a.Name != q.Application) {
+			continue
+		}
+		if q.Readable != nil && !q.Readable(a.Name) {
+			narrowed = true
+			continue
+		}
+		sc.apps = append(sc.apps, a)
+		sc.team[a.Name] = a.Team
+	}
+	if narrowed || (q.Readable != nil && !q.Readable("")) {
+		sc.filter = make([]string, 0, len(sc.apps))
+		for _, a := range sc.apps {
+			sc.filter = append(sc.filter, a.Name)
+		}
+	}
+	for _, e := range envs {
+		if e.Production && (q.Environment == "" || e.Name == q.Environment) {
+			sc.envs = append(sc.envs, e.Name)
+		}
+	}
+	return sc
+}
+
+// points summarizes each bucket (its days within the period).
+func points(q Query, entries []*dayEntry) []Point {
+	starts := q.Buckets()
+	by := make([][]*dayEntry, len(starts))
+	for _, e := range entries {
+		i, _ := slices.BinarySearchFunc(starts, e.day, func(s, t time.Time) int {
+			return s.Compare(t)
+		})
+		if i == len(starts) || starts[i].After(e.day) {
+			i--
+		}
+		if i >= 0 {
+			by[i] = append(by[i], e)
+		}
+	}
+	out := make([]Point, len(starts))
+	for i, s := range starts {
+		from, to := s, nextBucket(q.By, s)
+		from, to = later(from, q.From), earlier(to, q.To)
+		out[i] = Point{Start: s, Summary: summarize(by[i], int(to.Sub(from)/(24*time.Hour)))}
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// breakdown makes a row per team and per application in scope.
+func breakdown(sc scope, entries []*dayEntry, days int) (teams, apps []Row) {
+	byApp := map[string][]*dayEntry{}
+	byTeam := map[string][]*dayEntry{}
+	for _, e := range entries {
+		if e.App == "" {
+			continue
+		}
+		byApp[e.App] = append(byApp[e.App], e)
+		byTeam[sc.team[e.App]] = append(byTeam[sc.team[e.App]], e)
+	}
+	seenTeam := map[string]bool{}
+	for _, a := range sc.apps {
+		s := summarize(byApp[a.Name], days)
+		apps = append(apps, Row{Name: a.Name, Team: a.Team, Summary: s, Bands: Grade(s)})
+		if !seenTeam[a.Team] {
+			seenTeam[a.Team] = true
+			ts := summarize(byTeam[a.Team], days)
+			teams = append(teams, Row{Name: a.Team, Summary: ts, Bands: Grade(ts)})
+		}
+	}
+	slices.SortFunc(apps, func(x, y Row) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(teams, func(x, y Row) int { return cmp.Compare(x.Name, y.Name) })
+	return teams, apps
+}
+
+// adoption is the paved road's reach over the period.
+func (r *Reporter) adoption(ctx context.Context, q Query, sc scope, entries []*dayEntry) (Adoption, error) {
+	first, err := r.st.KPIDocList(ctx, docApp)
+	if err != nil {
+		return Adoption{}, err
+	}
+	active := map[string]bool{}
+	var changes []OutOfBandChange
+	for _, e := range entries {
+		if e.rec.Deploys > 0 {
+			active[e.App] = true
+		}
+		changes = append(changes, e.rec.Changes...)
+	}
+	a := Adoption{Applications: len(sc.apps)}
+	teams, onboardedTeams := map[string]bool{}, map[string]bool{}
+	for _, app := range sc.apps {
+		if app.Team != "" {
+			teams[app.Team] = true
+		}
+		var t time.Time
+		if doc, ok := first[app.Name]; ok && json.Unmarshal(doc, &t) == nil && t.Before(q.To) {
+			a.OnboardedApps++
+			if app.Team != "" {
+				onboardedTeams[app.Team] = true
+			}
+		}
+		if active[app.Name] {
+			a.ActiveApplications++
+		}
+	}
+	a.Teams, a.OnboardedTeams = len(teams), len(onboardedTeams)
+	if a.ActiveUsers, err = r.st.KPIActorCount(ctx, store.KPIDayListParams{From: q.From, To: q.To, Applications: sc.filter}); err != nil {
+		return Adoption{}, err
+	}
+	slices.SortFunc(changes, func(x, y OutOfBandChange) int { return y.Time.Compare(x.Time) })
+	a.OutOfBandChanges = changes[:min(len(changes), maxOutOfBandListed)]
+	return a, nil
+}

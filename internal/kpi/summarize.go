@@ -1,0 +1,157 @@
+package kpi
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// dayEntry is one decoded rollup.
+type dayEntry struct {
+	Day, App, Env string
+	day           time.Time
+	rec           *dayRec
+}
+
+// summarize folds rollups into a Summary over days days (the rollups must
+// all lie in the period).
+func summarize(entries []*dayEntry, days int) Summary {
+	var c dayCounts
+	var lead, rec []int64
+	deployDays := map[string]bool{}
+	apps := map[string]bool{}
+	for _, e := range entries {
+		r := e.rec
+		c.Attempts += r.Attempts
+		c.Deploys += r.Deploys
+		c.ChangeFailures += r.ChangeFailures
+		c.FailedDeploys += r.FailedDeploys
+		c.RolledBack += r.RolledBack
+		c.IncidentCaused += r.IncidentCaused
+		c.NoCommitTime += r.NoCommitTime
+		c.Unrecovered += r.Unrecovered
+		c.Rework += r.Rework
+		c.ManualSteps += r.ManualSteps
+		c.WaitUS += r.WaitUS
+		c.OutOfBand += r.OutOfBand
+		for i := range c.PartsUS {
+			c.PartsUS[i] += r.PartsUS[i]
+		}
+		lead = append(lead, r.Lead...)
+		rec = append(rec, r.Recovery...)
+		if r.Deploys > 0 {
+			deployDays[e.Day] = true
+		}
+		if r.Attempts > 0 {
+			apps[e.App] = true
+		}
+	}
+	s := Summary{
+		Days: days, Deploys: c.Deploys, Attempts: c.Attempts, DeployDays: len(deployDays), Applications: len(apps),
+		ChangeFailures: c.ChangeFailures, FailedDeploys: c.FailedDeploys, RolledBack: c.RolledBack, IncidentCaused: c.IncidentCaused,
+		LeadTime: dist(lead), NoCommitTime: c.NoCommitTime, Recovery: dist(rec), Unrecovered: c.Unrecovered,
+		Rework: c.Rework, ManualSteps: c.ManualSteps, HumanWait: float64(c.WaitUS) / 1e6, OutOfBand: c.OutOfBand,
+	}
+	if days > 0 {
+		s.DeploysPerDay = float64(c.Deploys) / float64(days)
+	}
+	if c.Attempts > 0 {
+		n := float64(c.Attempts)
+		s.ChangeFailureRate = ptr(float64(c.ChangeFailures) / n)
+		s.ReworkRate = ptr(float64(c.Rework) / n)
+		s.StepsPerDeploy = ptr(float64(c.ManualSteps) / n)
+	}
+	if n := len(lead); n > 0 {
+		f := float64(n) * 1e6
+		s.LeadTimeParts = Parts{WaitingToStart: float64(c.PartsUS[0]) / f, Running: float64(c.PartsUS[1]) / f,
+			WaitingForPeople: float64(c.PartsUS[2]) / f, CanaryAnalysis: float64(c.PartsUS[3]) / f}
+	}
+	if d := c.Deploys + c.OutOfBand; d > 0 {
+		s.ThroughGennaker = ptr(float64(c.Deploys) / float64(d))
+	}
+	return s
+}
+
+// dist is the distribution of durations in µs, in seconds.
+func dist(us []int64) Dist {
+	if len(us) == 0 {
+		return Dist{}
+	}
+	s := slices.Clone(us)
+	slices.Sort(s)
+	var sum int64
+	for _, v := range s {
+		sum += v
+	}
+	return Dist{Count: len(s), Median: ptr(Quantile(s, 0.5)), P90: ptr(Quantile(s, 0.9)),
+		Mean: ptr(float64(sum) / float64(len(s)) / 1e6)}
+}
+
+// Quantile is the type-7 p-quantile of sorted µs values, in seconds:
+// x[⌊h⌋] + (h−⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with h = (n−1)p (numpy's and
+// R's default).
+func Quantile(sorted []int64, p float64) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return math.NaN()
+	}
+	h := float64(n-1) * p
+	lo := int(math.Floor(h))
+	if lo >= n-1 {
+		return float64(sorted[n-1]) / 1e6
+	}
+	a, b := float64(sorted[lo])/1e6, float64(sorted[lo+1])/1e6
+	return a + (h-float64(lo))*(b-a)
+}
+
+// Grade gives a Summary's DORA bands (docs/kpis.md, "Bands").
+func Grade(s Summary) Bands {
+	var b Bands
+	if s.Applications > 0 {
+		b.DeploymentFrequency = frequencyBand(s.DeploysPerDay / float64(s.Applications))
+	}
+	if m := s.LeadTime.Median; m != nil {
+		b.LeadTime = below(*m, 86400, 7*86400, 30*86400)
+	}
+	if r := s.ChangeFailureRate; r != nil {
+		switch {
+		case *r <= 0.05:
+			b.ChangeFailureRate = BandElite
+		case *r <= 0.10:
+			b.ChangeFailureRate = BandHigh
+		case *r <= 0.15:
+			b.ChangeFailureRate = BandMedium
+		default:
+			b.ChangeFailureRate = BandLow
+		}
+	}
+	if m := s.Recovery.Median; m != nil {
+		b.RecoveryTime = below(*m, 3600, 86400, 7*86400)
+	}
+	return b
+}
+
+func frequencyBand(perAppDay float64) Band {
+	switch {
+	case perAppDay >= 1:
+		return BandElite
+	case perAppDay >= 1.0/7:
+		return BandHigh
+	case perAppDay >= 1.0/30:
+		return BandMedium
+	}
+	return BandLow
+}
+
+// below grades a duration (seconds) under the elite, high and medium limits.
+func below(v, elite, high, medium float64) Band {
+	switch {
+	case v < elite:
+		return BandElite
+	case v < high:
+		return BandHigh
+	case v < medium:
+		return BandMedium
+	}
+	return BandLow
+}
