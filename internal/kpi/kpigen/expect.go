@@ -17,7 +17,18 @@ type Readings struct {
 	// with nothing in the period; otherwise only those with an attempt or
 	// an out-of-band change in the period have one.
 	EmptyRows bool
+	// UsersByEnvironment counts, under an environment filter, only the
+	// actions whose event names that environment; otherwise active users
+	// ignore the environment filter.
+	UsersByEnvironment bool
+	// ListAllOutOfBand lists out-of-band changes of every environment in
+	// Adoption; otherwise only production ones (those that count).
+	ListAllOutOfBand bool
 }
+
+// Spec is the reading of docs/kpis.md the exactness test holds the
+// reporter to.
+var Spec = Readings{EmptyRows: true}
 
 // Expect is the Report docs/kpis.md defines for q over h, computed from
 // the ground truth (Facts), not from the event log.
@@ -83,7 +94,7 @@ func (h *History) Expect(q kpi.Query, rd Readings) *kpi.Report {
 		}
 		r.Teams = append(r.Teams, kpi.Row{Name: t, Summary: s, Bands: bands(s, activeApps(tfs, q.From, q.To))})
 	}
-	r.Adoption = h.adoption(q, apps, team, fs, oob, inScope)
+	r.Adoption = h.adoption(q, rd, apps, team, fs, oob, inScope)
 	return r
 }
 
@@ -142,10 +153,12 @@ func summarize(fs []*Fact, oob []OutOfBand, from, to time.Time) kpi.Summary {
 	var lead, rec []float64
 	var parts kpi.Parts
 	days := map[time.Time]bool{}
+	apps := map[string]bool{}
 	for _, f := range fs {
 		if !in(f.End, from, to) {
 			continue
 		}
+		apps[f.Exec.Application] = true
 		s.Attempts++
 		s.ManualSteps += f.Steps
 		s.HumanWait += f.HumanWait
@@ -187,7 +200,7 @@ func summarize(fs []*Fact, oob []OutOfBand, from, to time.Time) kpi.Summary {
 			s.OutOfBand++
 		}
 	}
-	s.DeployDays = len(days)
+	s.DeployDays, s.Applications = len(days), len(apps)
 	if s.Days > 0 {
 		s.DeploysPerDay = float64(s.Deploys) / float64(s.Days)
 	}
@@ -271,7 +284,7 @@ func grade(elite, high, medium bool) kpi.Band {
 	return kpi.BandLow
 }
 
-func (h *History) adoption(q kpi.Query, apps []string, team map[string]string, fs []*Fact, oob []OutOfBand, inScope func(app, env string) bool) kpi.Adoption {
+func (h *History) adoption(q kpi.Query, rd Readings, apps []string, team map[string]string, fs []*Fact, oob []OutOfBand, inScope func(app, env string) bool) kpi.Adoption {
 	var ad kpi.Adoption
 	ad.Applications = len(apps)
 	teams, onTeams := map[string]bool{}, map[string]bool{}
@@ -296,14 +309,14 @@ func (h *History) adoption(q kpi.Query, apps []string, team map[string]string, f
 	users := map[string]bool{}
 	for _, a := range h.Actions {
 		if in(a.At, q.From, q.To) && a.Actor != "" && !strings.HasPrefix(a.Actor, "trigger:") && !strings.HasPrefix(a.Actor, "system:") &&
-			inScope(a.Application, a.Environment) {
+			(inScope(a.Application, a.Environment) || (!rd.UsersByEnvironment && inScope(a.Application, q.Environment))) {
 			users[a.Actor] = true
 		}
 	}
 	ad.ActiveUsers = len(users)
 	var list []OutOfBand
 	for _, o := range oob {
-		if in(o.Time, q.From, q.To) {
+		if in(o.Time, q.From, q.To) && (o.Production || rd.ListAllOutOfBand) {
 			list = append(list, o)
 		}
 	}

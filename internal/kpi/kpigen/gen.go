@@ -27,6 +27,11 @@ type Config struct {
 	Apps  int
 	// MeanGap is the mean time between two executions of an application.
 	MeanGap time.Duration
+	// Without leaves cases out (to tell mismatches apart): "retry" (a
+	// failed production stage run again), "cancel" (executions canceled
+	// while a production deploy runs), "late" (incidents recorded after
+	// their start).
+	Without map[string]bool
 }
 
 // DefaultConfig is a year (2025) of 4 teams and 20 applications.

@@ -176,7 +176,7 @@ func (g *gen) ship(at time.Time) time.Time {
 			return g.after(r, live)
 		}
 		r.finish("failed: stage deploy-" + env + " failed")
-		if retries > 0 || !g.p(0.35) {
+		if retries > 0 || !g.p(0.35) || g.cfg.Without["retry"] {
 			return g.after(r, live)
 		}
 		// Somebody retries the failed stage later: a new attempt (rework
@@ -230,6 +230,9 @@ func (g *gen) deploy(r *run, env, stage string, strat model.StrategyType) bool {
 		return false
 	}
 	cancel := func() bool {
+		if g.cfg.Without["cancel"] {
+			return fail("rejected by a person", true)
+		}
 		r.step("cancel", g.person(), "wrong version", "")
 		r.finish("canceled: canceled by someone")
 		r.wait(g.between(20*time.Second, 3*time.Minute))
@@ -343,7 +346,7 @@ func (g *gen) incident(env string, start time.Time, d time.Duration) *Incident {
 	g.incN++
 	inc := &Incident{ID: fmt.Sprintf("inc-%05d", g.incN), Application: g.spec.name, Environment: env, Start: start, Recorded: start.Add(g.between(5*time.Second, 40*time.Second))}
 	source := "alertmanager"
-	if g.p(0.3) { // opened through the API, with the start in the past
+	if g.p(0.3) && !g.cfg.Without["late"] { // opened through the API, with the start in the past
 		inc.Recorded, source = start.Add(g.between(40*time.Minute, 5*time.Hour)), "api"
 	}
 	g.h.Incidents = append(g.h.Incidents, inc)
