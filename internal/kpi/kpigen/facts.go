@@ -11,15 +11,15 @@ import (
 type Fact struct {
 	*Attempt
 	// Lead time (went live with a commit time), and its parts.
-	HasLead                          bool
+	HasLead                            bool
 	Lead, ToStart, People, Canary, Run float64
-	Steps                            int
-	HumanWait                        float64
+	Steps                              int
+	HumanWait                          float64
 	// Cause is "" (no change failure), "failed", "rolled back" or "incident".
-	Cause                       string
-	FailedAt, Detected          time.Time
-	Restored                    *time.Time
-	Rework                      bool
+	Cause              string
+	FailedAt, Detected time.Time
+	Restored           *time.Time
+	Rework             bool
 	// Why names the rollback or incident behind Cause, for mismatch reports.
 	Why string
 }

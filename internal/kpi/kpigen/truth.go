@@ -101,16 +101,16 @@ type Incident struct {
 
 // OutOfBand is one change made around gennaker.
 type OutOfBand struct {
-	Time                          time.Time
-	Application, Environment      string
-	Object, Actor, Detail         string
-	Production                    bool
+	Time                     time.Time
+	Application, Environment string
+	Object, Actor, Detail    string
+	Production               bool
 }
 
 // Action is one thing an actor did; Environment is the environment its
 // event names ("" for an execution of several environments).
 type Action struct {
-	At                               time.Time
+	At                              time.Time
 	Actor, Application, Environment string
-	What                             string
+	What                            string
 }
