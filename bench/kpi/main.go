@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -55,8 +56,10 @@ func main() {
 		batch     = flag.Int("batch", 2000, "events inserted per transaction")
 		api       = flag.Bool("api", false, "also time GET /api/v1/kpi on a real server (SQLite only)")
 		bin       = flag.String("bin", "", "gennaker binary for -api (default: go build ./cmd/gennaker)")
+		cpu       = flag.String("cpuprofile", "", "write a CPU profile of the in-process reports to this file")
 	)
 	flag.Parse()
+	cpuProfile = *cpu
 	if err := run(*storeKind, *apps, *teams, *perDay, *days, *calls, *batch, *api, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "kpi benchmark:", err)
 		os.Exit(1)
@@ -137,6 +140,16 @@ func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin
 		{"365 days by month, all applications", kpi.Query{From: to.AddDate(0, 0, -365), To: to, By: kpi.BucketMonth}},
 	}
 	rep := kpi.NewReporter(st)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+	}
 	fmt.Printf("\nReporter.Report in process, %d calls each (ms):\n", calls)
 	fmt.Printf("%-38s %8s %8s %8s %9s\n", "query", "p50", "p99", "max", "deploys")
 	for _, x := range queries {
@@ -151,6 +164,7 @@ func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin
 		}
 		fmt.Printf("%-38s %8.1f %8.1f %8.1f %9d\n", x.name, quantile(ms, 0.5), quantile(ms, 0.99), slices.Max(ms), r.Summary.Deploys)
 	}
+	pprof.StopCPUProfile()
 	if !api {
 		return nil
 	}
@@ -198,6 +212,8 @@ func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin
 	}
 	return nil
 }
+
+var cpuProfile string
 
 func values(q kpi.Query) url.Values { return q.Values() }
 
