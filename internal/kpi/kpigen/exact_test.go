@@ -157,12 +157,7 @@ func TestExactWithout(t *testing.T) {
 	if without == "" {
 		t.Skip("set GENNAKER_KPIGEN_WITHOUT=retry,cancel,late to run it")
 	}
-	cfg := kpigen.DefaultConfig(1)
-	cfg.Without = map[string]bool{}
-	for _, w := range strings.Split(without, ",") {
-		cfg.Without[w] = true
-	}
-	h := kpigen.Generate(cfg)
+	h := kpigen.Generate(config(1))
 	ctx := t.Context()
 	st := open(t, "sqlite")
 	if err := h.Apply(ctx, st, 500); err != nil {
@@ -181,4 +176,70 @@ func TestExactWithout(t *testing.T) {
 			t.Errorf("%s: %d differences (got, want):\n  %s\n%s", describe(q), len(d), strings.Join(head(d, 40), "\n  "), locate(ctx, t, rep, h, q))
 		}
 	}
+}
+
+// TestExactProductionLater marks prod-us production only half way through
+// the year: what it saw before counts nowhere, what it sees after counts.
+func TestExactProductionLater(t *testing.T) {
+	h := kpigen.Generate(config(2))
+	flip := date("2025-07-01")
+	before := h.Initial
+	before.Environments = nil
+	for _, e := range h.Initial.Environments {
+		if e.Name == kpigen.ProdUS {
+			e.Production = false
+		}
+		before.Environments = append(before.Environments, e)
+	}
+	split := 0
+	for split < len(h.Events) && h.Recorded[split].Before(flip) {
+		split++
+	}
+	want := h.ProductionFrom(kpigen.ProdUS, flip)
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t, kind)
+			p := kpi.NewProjector(kpi.ProjectorConfig{Store: st, Logger: slog.New(slog.DiscardHandler)})
+			steps := []func() error{
+				func() error { _, err := st.ConfigApply(ctx, before); return err },
+				func() error { return kpigen.InsertEvents(ctx, st, h.Events[:split], 500) },
+				func() error { return p.CatchUp(ctx) },
+				func() error { _, err := st.ConfigApply(ctx, h.Initial); return err },
+				func() error { return kpigen.InsertEvents(ctx, st, h.Events[split:], 500) },
+				func() error { return p.CatchUp(ctx) },
+				func() error { _, err := st.ConfigApply(ctx, h.Final); return err },
+			}
+			for _, step := range steps {
+				if err := step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep := kpi.NewReporter(st)
+			for _, q := range []kpi.Query{
+				{From: date("2025-01-01"), To: date("2026-01-01"), By: kpi.BucketMonth},
+				{Environment: kpigen.ProdUS, From: date("2025-05-01"), To: date("2025-08-01"), By: kpi.BucketWeek},
+			} {
+				got, err := rep.Report(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := kpigen.Diff(want.Expect(q, kpigen.Spec), got); len(d) > 0 {
+					t.Errorf("%s: %d differences from docs/kpis.md (got, want):\n  %s\n%s", describe(q), len(d), strings.Join(head(d, 40), "\n  "),
+						locate(ctx, t, rep, want, q))
+				}
+			}
+		})
+	}
+}
+
+// config is the default config of seed, with the cases
+// GENNAKER_KPIGEN_WITHOUT names (comma-separated) left out.
+func config(seed uint64) kpigen.Config {
+	cfg := kpigen.DefaultConfig(seed)
+	cfg.Without = map[string]bool{}
+	for _, w := range strings.Split(os.Getenv("GENNAKER_KPIGEN_WITHOUT"), ",") {
+		cfg.Without[w] = true
+	}
+	return cfg
 }

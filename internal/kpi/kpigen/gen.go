@@ -97,6 +97,7 @@ func Generate(cfg Config) *History {
 	})
 	for _, s := range g.evs {
 		g.h.Events = append(g.h.Events, s.ev)
+		g.h.Recorded = append(g.h.Recorded, s.recorded)
 	}
 	slices.SortStableFunc(g.h.Attempts, func(a, b *Attempt) int { return a.Start.Compare(b.Start) })
 	return g.h

@@ -310,6 +310,9 @@ func (g *gen) after(r *run, live map[string]*Attempt) time.Time {
 		switch x := g.rng.Float64(); {
 		case x < 0.07:
 			start := a.End.Add(g.between(2*time.Minute, 20*time.Hour))
+			if g.p(0.05) { // at the very moment it went live: it is live then
+				start = a.End
+			}
 			switch y := g.rng.Float64(); {
 			case y < 0.35: // resolved by itself
 				g.incident(env, start, g.lognormal(40*time.Minute, 1, 2*time.Minute, 20*time.Hour))
@@ -323,7 +326,12 @@ func (g *gen) after(r *run, live map[string]*Attempt) time.Time {
 			case y < 0.9: // fixed by the next deploy
 				inc := g.incident(env, start, 0)
 				g.next = maxTime(start.Add(g.between(10*time.Minute, 6*time.Hour)), clock.Add(time.Minute))
-				if g.p(0.7) {
+				if g.p(0.25) && !g.cfg.Without["late"] {
+					// Resolved before the fix went live, but recorded
+					// (through the API, with its time) only after.
+					at := start.Add(g.between(time.Minute, 9*time.Minute))
+					g.resolveAt(inc, at, g.next.Add(g.between(2*time.Hour, 4*time.Hour)))
+				} else if g.p(0.7) {
 					g.resolve(inc, g.next.Add(g.between(40*time.Minute, 3*time.Hour)))
 				}
 			default: // never resolved
@@ -359,12 +367,17 @@ func (g *gen) incident(env string, start time.Time, d time.Duration) *Incident {
 }
 
 func (g *gen) resolve(inc *Incident, at time.Time) {
+	g.resolveAt(inc, at, at.Add(g.between(5*time.Second, 40*time.Second)))
+}
+
+// resolveAt resolves inc at at, recorded at recorded.
+func (g *gen) resolveAt(inc *Incident, at, recorded time.Time) {
 	if !at.After(inc.Start) {
 		at = inc.Start.Add(time.Minute)
 	}
 	inc.Resolved = &at
 	g.record(model.Event{Time: at, Kind: model.EventIncidentResolved, Application: inc.Application, Environment: inc.Environment,
-		Ref: inc.ID, Detail: "HighErrorRate"}, maxTime(at.Add(g.between(5*time.Second, 40*time.Second)), inc.Recorded.Add(time.Second)))
+		Ref: inc.ID, Detail: "HighErrorRate"}, maxTime(recorded, inc.Recorded.Add(time.Second)))
 }
 
 // rollback plays a one-click rollback (deploy.Service.Rollback) of env at
@@ -422,8 +435,9 @@ func (g *gen) outOfBand(apps []appSpec) {
 		if g.p(0.7) {
 			o.Actor = "kubectl-edit:" + g.person()
 		}
+		o.Recorded = t.Add(g.between(time.Second, 30*time.Second))
 		g.h.OutOfBand = append(g.h.OutOfBand, o)
 		g.record(model.Event{Time: t, Kind: model.EventOutOfBand, Application: o.Application, Environment: env, Ref: o.Object, Actor: o.Actor, Detail: o.Detail},
-			t.Add(g.between(time.Second, 30*time.Second)))
+			o.Recorded)
 	}
 }

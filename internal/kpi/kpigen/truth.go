@@ -23,8 +23,10 @@ type History struct {
 	// Initial is applied before the events; Final after them (an
 	// application moved to another team: its history moves with it).
 	Initial, Final model.Config
-	// Events in the order a real server would commit them (IDs unset).
-	Events []model.Event
+	// Events in the order a real server would commit them (IDs unset),
+	// and when each was recorded (committed).
+	Events   []model.Event
+	Recorded []time.Time
 
 	Executions []*Execution
 	// Attempts are production deploys (not rollbacks), in start order.
@@ -105,6 +107,7 @@ type OutOfBand struct {
 	Application, Environment string
 	Object, Actor, Detail    string
 	Production               bool
+	Recorded                 time.Time
 }
 
 // Action is one thing an actor did; Environment is the environment its
@@ -113,4 +116,35 @@ type Action struct {
 	At                              time.Time
 	Actor, Application, Environment string
 	What                            string
+}
+
+// ProductionFrom is h as the KPIs see it when env was marked production
+// only at t (its events recorded before t were folded while it was not):
+// its attempts, rollbacks, incidents and out-of-band changes recorded
+// before t are left out (docs/kpis.md: "marking an environment production
+// later does not recount its past").
+func (h *History) ProductionFrom(env string, t time.Time) *History {
+	c := *h
+	c.Attempts, c.Rollbacks, c.Incidents, c.OutOfBand = nil, nil, nil, nil
+	for _, a := range h.Attempts {
+		if a.Environment != env || !a.Start.Before(t) {
+			c.Attempts = append(c.Attempts, a)
+		}
+	}
+	for _, r := range h.Rollbacks {
+		if r.Environment != env || !r.At.Before(t) {
+			c.Rollbacks = append(c.Rollbacks, r)
+		}
+	}
+	for _, i := range h.Incidents {
+		if i.Environment != env || !i.Recorded.Before(t) {
+			c.Incidents = append(c.Incidents, i)
+		}
+	}
+	for _, o := range h.OutOfBand {
+		if o.Environment != env || !o.Recorded.Before(t) {
+			c.OutOfBand = append(c.OutOfBand, o)
+		}
+	}
+	return &c
 }
