@@ -134,7 +134,9 @@ func (h *history) execution(evs []model.Event, at time.Time) []model.Event {
 	if h.rng.Float64() < 0.05 {
 		add(model.EventDeployFailed, "deploy", func(e *model.Event) { e.Detail = "health check failed" })
 		if prev != "1.0.0" && h.rng.Float64() < 0.8 {
-			add(model.EventRolledBack, "deploy", func(e *model.Event) { e.Version, e.FromVersion, e.Detail = prev, version, "automatic: health check failed" })
+			add(model.EventRolledBack, "deploy", func(e *model.Event) {
+				e.Version, e.FromVersion, e.Detail = prev, version, "automatic: health check failed"
+			})
 		}
 		h.versions[app+env]-- // the failed version never served
 		t = t.Add(time.Second)
