@@ -73,6 +73,7 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("GET /api/v1/events", loggedIn, s.listEvents)
 	// Notifications read the server's secrets and name every application:
 	// their status and test messages are for admins of everything.
+	rt.HandleFunc("GET /api/v1/kpi", Access{On: OnCaller, Narrowed: "summarizes only the applications the caller may read"}, s.kpiReport)
 	rt.HandleFunc("GET /api/v1/notifications", Access{Perm: auth.PermAdmin, On: OnGlobal}, s.listNotifications)
 	rt.HandleFunc("POST /api/v1/notifications/{name}/test", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditNotificationTest}, s.testNotification)
 	rt.HandleFunc("DELETE /api/v1/notifications/{name}", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditDelete}, s.deleteObject(model.KindNotification))

@@ -61,6 +61,8 @@ type Config struct {
 	// Triggers lists, pauses, resumes and tests pipeline triggers (nil:
 	// those routes answer 501).
 	Triggers Triggers
+	// KPI makes delivery KPI reports (nil: GET /api/v1/kpi answers 501).
+	KPI KPIReports
 	// Deleter deletes applications, environments and pipelines (nil: those
 	// routes answer 501).
 	Deleter  Deleter

@@ -287,11 +287,11 @@ func openIncident(s foldState, ev model.Event) {
 			// What restores it may be known already: a rollback away from
 			// it, or a later deploy going live, after the start.
 			if d.RolledAway != nil && !d.RolledAway.Before(t) {
-				d.Failure.Restored = ptr(*d.RolledAway)
+				d.Failure.Restored = pointer(*d.RolledAway)
 			}
 			for _, o := range l.Deploys {
 				if o != d && o.Live != nil && !o.Live.Before(t) && (d.Failure.Restored == nil || o.Live.Before(*d.Failure.Restored)) {
-					d.Failure.Restored = ptr(*o.Live)
+					d.Failure.Restored = pointer(*o.Live)
 				}
 			}
 		}
@@ -355,7 +355,7 @@ func setTime(m map[string]time.Time, k string, t time.Time) map[string]time.Time
 	return m
 }
 
-func ptr[T any](v T) *T { return &v }
+func pointer[T any](v T) *T { return &v }
 
 // person reports whether an actor is a person (not a trigger or the system).
 func person(actor string) bool {

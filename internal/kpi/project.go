@@ -13,7 +13,7 @@ import (
 
 // Document kinds of the fold (store.KPIQueries).
 const (
-	docLane     = "lane"     // key: application NUL environment
+	docLane     = "lane"     // key: application/environment
 	docExec     = "exec"     // key: execution ID
 	docIncident = "incident" // key: incident ID; the lane it was attributed in
 	docApp      = "app"      // key: application; its first deploy
@@ -178,7 +178,7 @@ func (b *batch) load(kind, key string, v any) bool {
 	return true
 }
 
-func laneKey(app, env string) string { return app + "\x00" + env }
+func laneKey(app, env string) string { return app + "/" + env } // names hold no "/"
 
 func (b *batch) lane(app, env string) *lane {
 	k := laneKey(app, env)

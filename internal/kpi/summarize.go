@@ -57,9 +57,9 @@ func summarize(entries []*dayEntry, days int) Summary {
 	}
 	if c.Attempts > 0 {
 		n := float64(c.Attempts)
-		s.ChangeFailureRate = ptr(float64(c.ChangeFailures) / n)
-		s.ReworkRate = ptr(float64(c.Rework) / n)
-		s.StepsPerDeploy = ptr(float64(c.ManualSteps) / n)
+		s.ChangeFailureRate = pointer(float64(c.ChangeFailures) / n)
+		s.ReworkRate = pointer(float64(c.Rework) / n)
+		s.StepsPerDeploy = pointer(float64(c.ManualSteps) / n)
 	}
 	if n := len(lead); n > 0 {
 		f := float64(n) * 1e6
@@ -67,7 +67,7 @@ func summarize(entries []*dayEntry, days int) Summary {
 			WaitingForPeople: float64(c.PartsUS[2]) / f, CanaryAnalysis: float64(c.PartsUS[3]) / f}
 	}
 	if d := c.Deploys + c.OutOfBand; d > 0 {
-		s.ThroughGennaker = ptr(float64(c.Deploys) / float64(d))
+		s.ThroughGennaker = pointer(float64(c.Deploys) / float64(d))
 	}
 	return s
 }
@@ -83,8 +83,8 @@ func dist(us []int64) Dist {
 	for _, v := range s {
 		sum += v
 	}
-	return Dist{Count: len(s), Median: ptr(Quantile(s, 0.5)), P90: ptr(Quantile(s, 0.9)),
-		Mean: ptr(float64(sum) / float64(len(s)) / 1e6)}
+	return Dist{Count: len(s), Median: pointer(Quantile(s, 0.5)), P90: pointer(Quantile(s, 0.9)),
+		Mean: pointer(float64(sum) / float64(len(s)) / 1e6)}
 }
 
 // Quantile is the type-7 p-quantile of sorted µs values, in seconds:

@@ -153,6 +153,7 @@ var matrix = map[string][]probe{
 		{request: jsonReq("POST", "/api/v1/triggers/search-api/search-prod/nightly/test", `{"tick":"2026-01-01T03:00:00Z"}`), allow: readSearch},
 	},
 	"GET /api/v1/events": {{request: get("/api/v1/events"), allow: everyone}},
+	"GET /api/v1/kpi":    {{request: get("/api/v1/kpi?since=30d"), allow: everyone}},
 	"GET /api/v1/stream": {{request: get("/api/v1/stream"), allow: everyone}},
 	"POST /api/v1/applications/{name}/deploy": {
 		{request: jsonReq("POST", "/api/v1/applications/checkout/deploy", `{"environment":"staging","version":"v9","pipeline":"checkout-staging"}`), allow: deployStg},

@@ -25,6 +25,7 @@ import (
 	"github.com/gennaker/gennaker/internal/deletion"
 	"github.com/gennaker/gennaker/internal/deploy"
 	"github.com/gennaker/gennaker/internal/engine"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/provider/local"
 	"github.com/gennaker/gennaker/internal/stage"
@@ -192,6 +193,7 @@ func Run(ctx context.Context, opts Options) error {
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
+		KPI: kpi.NewReporter(st),
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder}),
 		Validate: func(cfg, existing model.Config) error {
@@ -228,6 +230,9 @@ func Run(ctx context.Context, opts Options) error {
 	notifyCtx, stopNotify := context.WithCancel(ctx)
 	defer stopNotify()
 	notifyDone := notifier.start(notifyCtx, !shared)
+	kpiCtx, stopKPI := context.WithCancel(ctx)
+	defer stopKPI()
+	kpiStopped := runKPI(kpiCtx, st, reg, log.With("component", "kpi"))
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
@@ -254,6 +259,8 @@ func Run(ctx context.Context, opts Options) error {
 	_ = srv.Shutdown(shutdownCtx)
 	stopTriggers()
 	triggersStopped()
+	stopKPI()
+	kpiStopped()
 	if err := eng.Stop(shutdownCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}

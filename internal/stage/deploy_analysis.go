@@ -97,6 +97,20 @@ func (j judged) line() string {
 // ended (reading the metrics is the call's one external action) and record
 // the verdict as a write.
 func (d *Deploy) analyze(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) stepOutcome {
+	first := st.Analysis == nil
+	out := d.analyzeStep(ctx, in, w, st, step)
+	if first && st.Analysis != nil {
+		// The step began (its warm-up included): with its canary_verdict
+		// this bounds the lead time's canary analysis (docs/kpis.md).
+		started := model.Event{Kind: model.EventAnalysisStarted, Environment: w.env.Name, Version: st.Version,
+			Detail: fmt.Sprintf("step %d/%d", st.Next+1, len(st.Plan.Steps))}
+		out.events = append([]model.Event{started}, out.events...)
+	}
+	return out
+}
+
+// analyzeStep is analyze without the step's start event.
+func (d *Deploy) analyzeStep(ctx context.Context, in Input, w world, st *deployState, step strategy.Step) stepOutcome {
 	var stepSpec model.AnalysisStep
 	if step.Analysis != nil {
 		stepSpec = *step.Analysis

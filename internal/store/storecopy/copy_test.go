@@ -19,6 +19,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/datadir"
 	"github.com/gennaker/gennaker/internal/latency"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
@@ -90,7 +91,7 @@ func TestCopyMovesEveryRow(t *testing.T) {
 
 	// IDs continue after the copied ones, and after change 3, which SQLite
 	// handed out and deleted.
-	for table, next := range map[string]int64{"event": 3, "audit": 4, "change": 4} {
+	for table, next := range map[string]int64{"event": 6, "audit": 4, "change": 4} {
 		var id int64
 		must(t, dst.QueryRow(b.ctx, "SELECT nextval(pg_get_serial_sequence($1, 'id'))", table).Scan(&id))
 		if id != next {
@@ -260,6 +261,12 @@ func fill(t *testing.T, ctx context.Context, path string) {
 	must(t, st.TriggerCursorSet(ctx, "checkout/ship/push", []byte(`{"seen":["1.2.3"]}`)))
 	must(t, st.TriggerPauseSet(ctx, store.TriggerPauseParams{Key: "checkout/ship/push", Paused: true, By: "ada@example.com", At: t0}))
 	must(t, st.TriggerFiredSet(ctx, store.TriggerFiredParams{Key: "checkout/ship/push", FiredAt: ptr(t0), Error: "boom"}))
+	// The KPI rollups: a production deploy by a person, folded.
+	for i, k := range []model.EventKind{model.EventManualStep, model.EventDeployStarted, model.EventDeploySucceeded} {
+		must(t, st.EventInsert(ctx, &model.Event{Time: t0.Add(time.Duration(10+i) * time.Second), Kind: k, Application: "checkout",
+			Environment: "prod", ExecutionID: "exec-1", Stage: "zeta", Version: "1.2.3", Actor: "ada", Action: "run", CommitTime: ptr(t0.Add(-time.Hour))}))
+	}
+	must(t, kpi.NewProjector(kpi.ProjectorConfig{Store: st}).CatchUp(ctx))
 }
 
 // pgColumn is a column of the target and its information_schema type.
@@ -296,7 +303,7 @@ func pgRows(t *testing.T, ctx context.Context, db *pgx.Conn, table string, cols 
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		exprs[i] = pgx.Identifier{c.name}.Sanitize()
-		if c.typ == "json" || c.typ == "jsonb" {
+		if c.typ == "json" || c.typ == "jsonb" || c.typ == "date" {
 			exprs[i] += "::text"
 		}
 	}

@@ -68,6 +68,8 @@ func Run(t *testing.T, d Driver) {
 		{"TriggerClaimRace", testTriggerClaimRace},
 		{"TriggerState", testTriggerState},
 		{"TriggerDelete", testTriggerDelete},
+		{"KPIStore", testKPIStore},
+		{"KPIFoldRace", testKPIFoldRace},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
