@@ -67,6 +67,21 @@ func TestAPIReportIsExact(t *testing.T) {
 		last = got
 		time.Sleep(time.Second)
 	}
+	// The wire carries the reporter's answer as it is: the same report
+	// made in process on the same store (the server stopped) must match.
+	srv.Stop()
+	st, err = sqlite.Open(t.Context(), filepath.Join(data, storeurl.DBFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	local, err := kpi.NewReporter(st).Report(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := kpigen.Diff(local, got); len(d) > 0 {
+		t.Errorf("GET %s differs from the reporter's answer in process on the same store (got, want):\n  %s", url, strings.Join(d, "\n  "))
+	}
 	if d := kpigen.Diff(want, got); len(d) > 0 {
 		if len(d) > 40 {
 			d = append(d[:40], fmt.Sprintf("... and %d more", len(d)-40))

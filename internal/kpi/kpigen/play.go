@@ -243,7 +243,7 @@ func (g *gen) deploy(r *run, env, stage string, strat model.StrategyType) bool {
 		return fail("instance app-v1 did not become healthy within 1m0s", false)
 	}
 	if strat == model.StrategyCanary {
-		r.emit(model.Event{Kind: model.EventAnalysisStarted, Environment: env, Version: r.version, Detail: "analysis of step 2/4"}, stage)
+		r.emit(model.Event{Kind: model.EventAnalysisStarted, Environment: env, Version: r.version, Detail: "step 2/4"}, stage)
 		an := Analysis{Interval: Interval{Start: r.t}}
 		r.wait(g.lognormal(10*time.Minute, 0.6, 2*time.Minute, 2*time.Hour))
 		if g.p(0.25) { // the canary pauses for a person inside the analysis
