@@ -57,9 +57,18 @@ func main() {
 		api       = flag.Bool("api", false, "also time GET /api/v1/kpi on a real server (SQLite only)")
 		bin       = flag.String("bin", "", "gennaker binary for -api (default: go build ./cmd/gennaker)")
 		cpu       = flag.String("cpuprofile", "", "write a CPU profile of the in-process reports to this file")
+		reuse     = flag.String("reports-only", "", "time the reports on this SQLite data directory (written and folded by an earlier run, perhaps still folding), ending at -end")
+		end       = flag.String("end", "", "with -reports-only, the day (YYYY-MM-DD, exclusive) the queries end at")
 	)
 	flag.Parse()
 	cpuProfile = *cpu
+	if *reuse != "" {
+		if err := reportsOnly(*reuse, *end, *apps, *teams, *calls); err != nil {
+			fmt.Fprintln(os.Stderr, "kpi benchmark:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*storeKind, *apps, *teams, *perDay, *days, *calls, *batch, *api, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "kpi benchmark:", err)
 		os.Exit(1)
@@ -130,15 +139,45 @@ func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin
 
 	today := kpi.Day(time.Now())
 	to := today.AddDate(0, 0, 1)
-	queries := []struct {
-		name string
-		q    kpi.Query
-	}{
+	queries := benchQueries(h, to)
+	if err := timeReports(ctx, st, queries, calls); err != nil {
+		return err
+	}
+	return serveAPI(ctx, st, kind, api, bin, tmp, dataDir, queries, calls)
+}
+
+type namedQuery struct {
+	name string
+	q    kpi.Query
+}
+
+func benchQueries(h *history, to time.Time) []namedQuery {
+	return []namedQuery{
 		{"90 days by week, all applications", kpi.Query{From: to.AddDate(0, 0, -90), To: to, By: kpi.BucketWeek}},
 		{"one team, 90 days by week", kpi.Query{Team: h.teamName(3), From: to.AddDate(0, 0, -90), To: to, By: kpi.BucketWeek}},
 		{"one application, 30 days by day", kpi.Query{Application: h.appName(7), From: to.AddDate(0, 0, -30), To: to, By: kpi.BucketDay}},
 		{"365 days by month, all applications", kpi.Query{From: to.AddDate(0, 0, -365), To: to, By: kpi.BucketMonth}},
 	}
+}
+
+func reportsOnly(dir, end string, apps, teams, calls int) error {
+	ctx := context.Background()
+	to, err := time.Parse(time.DateOnly, end)
+	if err != nil {
+		return fmt.Errorf("-end: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, storeurl.DBFile), nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h := &history{apps: apps, teams: teams}
+	fmt.Printf("kpi benchmark: reports on %s ending %s, GOMAXPROCS/NumCPU %d/%d, load %s\n", dir, end, runtime.GOMAXPROCS(0), runtime.NumCPU(), harness.LoadAvg())
+	return timeReports(ctx, st, benchQueries(h, to), calls)
+}
+
+func timeReports(ctx context.Context, st store.Store, queries []namedQuery, calls int) error {
+	var err error
 	rep := kpi.NewReporter(st)
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
@@ -165,6 +204,10 @@ func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin
 		fmt.Printf("%-38s %8.1f %8.1f %8.1f %9d\n", x.name, quantile(ms, 0.5), quantile(ms, 0.99), slices.Max(ms), r.Summary.Deploys)
 	}
 	pprof.StopCPUProfile()
+	return nil
+}
+
+func serveAPI(ctx context.Context, st store.Store, kind string, api bool, bin, tmp, dataDir string, queries []namedQuery, calls int) error {
 	if !api {
 		return nil
 	}
