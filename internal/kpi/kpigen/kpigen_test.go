@@ -1,6 +1,7 @@
 package kpigen
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -89,5 +90,27 @@ func TestHistoryCoversTheCases(t *testing.T) {
 		if count[k] == 0 {
 			t.Errorf("the history has no %q", k)
 		}
+	}
+}
+
+// TestDistIsType7 checks the oracle's quantiles against numpy's defaults
+// (numpy.quantile([...], [0.5, 0.9])).
+func TestDistIsType7(t *testing.T) {
+	for _, c := range []struct {
+		xs           []float64
+		median, p90 float64
+	}{
+		{[]float64{4, 1, 3, 2}, 2.5, 3.7},
+		{[]float64{10}, 10, 10},
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100}, 6, 10},
+		{[]float64{0, 60}, 30, 54},
+	} {
+		d := dist(c.xs)
+		if *d.Median != c.median || math.Abs(*d.P90-c.p90) > 1e-12 {
+			t.Errorf("dist(%v) = median %v p90 %v, want %v %v", c.xs, *d.Median, *d.P90, c.median, c.p90)
+		}
+	}
+	if d := dist(nil); d.Median != nil || d.P90 != nil || d.Mean != nil || d.Count != 0 {
+		t.Errorf("dist(nil) = %+v, want no data", d)
 	}
 }
