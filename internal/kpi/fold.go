@@ -1,6 +1,8 @@
 package kpi
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +20,9 @@ type foldState interface {
 	// startExec makes one and endExec drops it.
 	exec(id string) *execRec
 	startExec(id, app string) *execRec
-	endExec(id string)
+	// endExec notes that an execution finished at t: its record is kept
+	// for a while (a retry reopens it), then dropped.
+	endExec(id string, t time.Time)
 	// day returns the rollup of app in env on t's day.
 	day(t time.Time, app, env string) *dayRec
 	// incident returns the lane an incident was attributed in.
@@ -26,7 +30,7 @@ type foldState interface {
 	setIncident(ref, app, env string, on bool)
 	// active records an actor; live an application's first deploy.
 	active(t time.Time, app, actor string)
-	live(app string, t time.Time)
+	live(app, env string, t time.Time)
 	// observe reports a fact for the metrics (after the batch commits).
 	observe(o observation)
 }
@@ -53,7 +57,11 @@ func fold(s foldState, ev model.Event) {
 		x.Started = &t
 		s.active(ev.Time, ev.Application, ev.Actor)
 	case model.EventExecutionFinished:
-		s.endExec(ev.ExecutionID)
+		if x := s.exec(ev.ExecutionID); x != nil {
+			t := ev.Time
+			x.Finished = &t
+			s.endExec(ev.ExecutionID, t)
+		}
 	case model.EventManualStep:
 		s.active(ev.Time, ev.Application, ev.Actor)
 		if x := s.exec(ev.ExecutionID); x != nil {
@@ -98,12 +106,12 @@ func foldProduction(s foldState, ev model.Event) {
 		startDeploy(s, ev)
 	case model.EventDeploySucceeded:
 		l := s.lane(ev.Application, ev.Environment)
-		if d := l.find(deployKey(ev)); d != nil && d.Ended == nil {
+		if d := l.latest(deployKey(ev)); d != nil && d.Ended == nil {
 			goLive(s, l, d, ev)
 		}
 	case model.EventDeployFailed:
 		l := s.lane(ev.Application, ev.Environment)
-		if d := l.find(deployKey(ev)); d != nil && d.Ended == nil {
+		if d := l.latest(deployKey(ev)); d != nil && d.Ended == nil {
 			failDeploy(s, l, d, ev)
 		}
 	case model.EventRolledBack:
@@ -140,14 +148,26 @@ func change(s foldState, d *deployRec, mutate func()) {
 // within Window before it that have none yet.
 func startDeploy(s foldState, ev model.Event) {
 	l := s.lane(ev.Application, ev.Environment)
-	if l.find(deployKey(ev)) != nil {
-		return
+	base := deployKey(ev)
+	key := base
+	if prev := l.latest(base); prev != nil {
+		if prev.Ended == nil {
+			return // the same attempt, told twice
+		}
+		// A retried stage: another attempt.
+		n := 2
+		if i := strings.LastIndexByte(prev.Key, '#'); i > len(base)-1 {
+			fmt.Sscan(prev.Key[i+1:], &n)
+			n++
+		}
+		key = fmt.Sprintf("%s#%d", base, n)
 	}
-	d := &deployRec{Key: deployKey(ev), App: ev.Application, Env: ev.Environment, Version: ev.Version, Started: ev.Time, CommitTime: ev.CommitTime}
+	d := &deployRec{Key: key, Base: base, Exec: ev.ExecutionID, App: ev.Application, Env: ev.Environment, Version: ev.Version,
+		Started: ev.Time, CommitTime: ev.CommitTime}
 	for _, f := range l.Deploys {
 		if fl := f.Failure; fl != nil && !fl.FixClaimed && ev.Time.After(fl.Detected) && !ev.Time.After(fl.Detected.Add(Window)) {
-			fl.FixClaimed = true
-			d.Rework = true
+			fl.FixClaimed, fl.Fix = true, d.Key
+			d.Rework, d.ReworkFor = true, append(d.ReworkFor, f.Key)
 		}
 	}
 	l.Deploys = append(l.Deploys, d)
@@ -156,7 +176,7 @@ func startDeploy(s foldState, ev model.Event) {
 // goLive ends an attempt that took all traffic: its lead time and steps
 // are settled, and failures of its lane still open are restored by it.
 func goLive(s foldState, l *lane, d *deployRec, ev model.Event) {
-	x := s.exec(strings.SplitN(d.Key, "/", 2)[0])
+	x := s.exec(d.Exec)
 	t := ev.Time
 	change(s, d, func() {
 		d.Live, d.Ended = &t, &t
@@ -167,7 +187,7 @@ func goLive(s foldState, l *lane, d *deployRec, ev model.Event) {
 			d.Parts = leadParts(*d.CommitTime, t, x)
 		}
 	})
-	s.live(d.App, t)
+	s.live(d.App, d.Env, t)
 	lead := int64(-1)
 	if d.CommitTime != nil {
 		lead = t.Sub(*d.CommitTime).Microseconds()
@@ -175,7 +195,7 @@ func goLive(s foldState, l *lane, d *deployRec, ev model.Event) {
 	s.observe(observation{App: d.App, Env: d.Env, Ended: "succeeded", LeadUS: lead, RecoveryUS: -1, Rework: d.Rework, Steps: d.Steps, WaitUS: d.WaitUS})
 	for _, o := range l.Deploys {
 		if f := o.Failure; o != d && f != nil && f.Restored == nil && !t.Before(f.Failed) {
-			restore(s, o, t)
+			restoreBy(s, o, t)
 		}
 	}
 }
@@ -198,7 +218,7 @@ func leadParts(commit, live time.Time, x *execRec) [4]int64 {
 // failDeploy ends an attempt that failed: a change failure, restored by
 // its own abort.
 func failDeploy(s foldState, l *lane, d *deployRec, ev model.Event) {
-	x := s.exec(strings.SplitN(d.Key, "/", 2)[0])
+	x := s.exec(d.Exec)
 	t := ev.Time
 	change(s, d, func() {
 		d.Ended = &t
@@ -227,10 +247,27 @@ func claimFix(s foldState, l *lane, d *deployRec) {
 	if fix == nil {
 		return
 	}
-	f.FixClaimed = true
-	if !fix.Rework {
-		change(s, fix, func() { fix.Rework = true })
+	f.FixClaimed, f.Fix = true, fix.Key
+	change(s, fix, func() { fix.Rework, fix.ReworkFor = true, append(fix.ReworkFor, d.Key) })
+}
+
+// unclaimFix takes back the fix d's failure claimed (its failure is being
+// replaced by one that happened first).
+func unclaimFix(s foldState, l *lane, d *deployRec) {
+	f := d.Failure
+	if !f.FixClaimed {
+		return
 	}
+	f.FixClaimed = false
+	fix := l.find(f.Fix)
+	f.Fix = ""
+	if fix == nil {
+		return
+	}
+	change(s, fix, func() {
+		fix.ReworkFor = slices.DeleteFunc(fix.ReworkFor, func(k string) bool { return k == d.Key })
+		fix.Rework = len(fix.ReworkFor) > 0
+	})
 }
 
 // rollBack takes in a rollback: the end of a failed attempt's abort, or a
@@ -239,7 +276,7 @@ func claimFix(s foldState, l *lane, d *deployRec) {
 func rollBack(s foldState, ev model.Event) {
 	l := s.lane(ev.Application, ev.Environment)
 	t := ev.Time
-	if d := l.find(deployKey(ev)); d != nil {
+	if d := l.latest(deployKey(ev)); d != nil {
 		if f := d.Failure; f != nil && f.Cause == CauseFailed && f.Restored != nil && t.After(*f.Restored) {
 			change(s, d, func() { f.Restored = &t })
 		}
@@ -257,8 +294,10 @@ func rollBack(s foldState, ev model.Event) {
 		switch {
 		case d.Failure == nil:
 			d.Failure = &failure{Cause: CauseRolledBack, Failed: *d.Live, Detected: t, Restored: &t}
-		case d.Failure.Restored == nil:
-			d.Failure.Restored = &t
+		case d.Failure.Restored == nil || t.Before(*d.Failure.Restored):
+			if !t.Before(d.Failure.Failed) {
+				d.Failure.Restored = &t
+			}
 		}
 	})
 	if f := d.Failure; f.Cause == CauseRolledBack && f.Detected.Equal(t) {
@@ -279,7 +318,12 @@ func openIncident(s foldState, ev model.Event) {
 		return
 	}
 	s.setIncident(ev.Ref, d.App, d.Env, true)
-	first := d.Failure == nil
+	// The first cause to happen counts: an incident recorded late that
+	// began before the rollback or incident already counted replaces it.
+	first := d.Failure == nil || (d.Failure.Cause != CauseFailed && t.Before(d.Failure.Detected))
+	if first && d.Failure != nil {
+		unclaimFix(s, l, d)
+	}
 	change(s, d, func() {
 		d.Incidents = append(d.Incidents, ev.Ref)
 		if first {
@@ -306,7 +350,8 @@ func openIncident(s foldState, ev model.Event) {
 	}
 }
 
-// resolveIncident restores the failure an incident caused.
+// resolveIncident restores the failure an incident caused, at its
+// resolution unless something restored it earlier.
 func resolveIncident(s foldState, ev model.Event) {
 	app, env, ok := s.incident(ev.Ref)
 	if !ok {
@@ -315,17 +360,21 @@ func resolveIncident(s foldState, ev model.Event) {
 	s.setIncident(ev.Ref, app, env, false)
 	l := s.lane(app, env)
 	for _, d := range l.Deploys {
-		if f := d.Failure; f != nil && f.Incident == ev.Ref && f.Restored == nil {
-			restore(s, d, ev.Time)
+		if f := d.Failure; f != nil && f.Incident == ev.Ref && (f.Restored == nil || ev.Time.Before(*f.Restored)) {
+			restoreBy(s, d, ev.Time)
 		}
 	}
 }
 
-// restore ends an open failure at t (never before it began).
-func restore(s foldState, d *deployRec, t time.Time) {
+// restoreBy ends a failure at t (never before it began), or earlier than
+// it ended so far.
+func restoreBy(s foldState, d *deployRec, t time.Time) {
 	f := d.Failure
 	if t.Before(f.Failed) {
 		t = f.Failed
+	}
+	if f.Restored != nil && !t.Before(*f.Restored) {
+		return
 	}
 	change(s, d, func() { f.Restored = &t })
 	s.observe(observation{App: d.App, Env: d.Env, LeadUS: -1, RecoveryUS: t.Sub(f.Failed).Microseconds()})

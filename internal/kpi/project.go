@@ -16,8 +16,13 @@ const (
 	docLane     = "lane"     // key: application/environment
 	docExec     = "exec"     // key: execution ID
 	docIncident = "incident" // key: incident ID; the lane it was attributed in
-	docApp      = "app"      // key: application; its first deploy
+	docApp      = "app"      // key: application/environment; its first deploy there
+	docExecGC   = "execgc"   // key: a day; the executions that finished that day
 )
+
+// keepFinished is how long an execution's record outlives its end (a
+// retry reopens it; a cancel's abort ends its deploy after it).
+const keepFinished = 8 * 24 * time.Hour
 
 // ProjectorConfig configures a Projector.
 type ProjectorConfig struct {
@@ -39,6 +44,8 @@ type Projector struct {
 	// comes after it, a step opens no transaction (an idle server writes
 	// nothing).
 	seen int64
+	// swept is the day finished executions' records were last dropped up to.
+	swept time.Time
 }
 
 // NewProjector returns a Projector; Run or CatchUp drive it.
@@ -103,7 +110,7 @@ func (p *Projector) step(ctx context.Context) (int, error) {
 		prod[e.Name] = e.Production
 	}
 	var b *batch
-	n, seen := 0, p.seen
+	n, seen, swept := 0, p.seen, p.swept
 	err = p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		cursor, err := tx.KPICursorLock(ctx)
 		if err != nil {
@@ -130,12 +137,18 @@ func (p *Projector) step(ctx context.Context) (int, error) {
 		if err := b.flush(evs[n-1].Time); err != nil {
 			return err
 		}
+		if day := Day(evs[n-1].Time); day.After(p.swept) {
+			if err := b.sweep(day.Add(-keepFinished)); err != nil {
+				return err
+			}
+			swept = day
+		}
 		return tx.KPICursorSet(ctx, evs[n-1].ID)
 	})
 	if err != nil {
 		return 0, err
 	}
-	p.seen = seen
+	p.seen, p.swept = seen, swept
 	if b != nil && p.cfg.Metrics != nil {
 		p.cfg.Metrics.record(b.observed, b.event)
 	}
@@ -158,12 +171,14 @@ type batch struct {
 	days      map[store.KPIDayKey]*dayRec
 	actors    map[store.KPIActor]bool
 	firstLive map[string]time.Time
+	finished  map[string][]string // day → executions that finished then
 	observed  []observation
 }
 
 func newBatch(ctx context.Context, tx store.Tx, prod map[string]bool) *batch {
 	return &batch{ctx: ctx, tx: tx, prod: prod, lanes: map[string]*lane{}, execs: map[string]*execRec{}, execDirty: map[string]bool{},
-		incidents: map[string]*[2]string{}, days: map[store.KPIDayKey]*dayRec{}, actors: map[store.KPIActor]bool{}, firstLive: map[string]time.Time{}}
+		incidents: map[string]*[2]string{}, days: map[store.KPIDayKey]*dayRec{}, actors: map[store.KPIActor]bool{}, firstLive: map[string]time.Time{},
+		finished: map[string][]string{}}
 }
 
 func (b *batch) production(env string) bool { return b.prod[env] }
@@ -227,8 +242,9 @@ func (b *batch) startExec(id, app string) *execRec {
 	return x
 }
 
-func (b *batch) endExec(id string) {
-	b.execs[id], b.execDirty[id] = nil, true
+func (b *batch) endExec(id string, t time.Time) {
+	day := Day(t).Format(time.DateOnly)
+	b.finished[day] = append(b.finished[day], id)
 }
 
 func (b *batch) day(t time.Time, app, env string) *dayRec {
@@ -287,9 +303,10 @@ func (b *batch) active(t time.Time, app, actor string) {
 	}
 }
 
-func (b *batch) live(app string, t time.Time) {
-	if f, ok := b.firstLive[app]; !ok || t.Before(f) {
-		b.firstLive[app] = t
+func (b *batch) live(app, env string, t time.Time) {
+	k := laneKey(app, env)
+	if f, ok := b.firstLive[k]; !ok || t.Before(f) {
+		b.firstLive[k] = t
 	}
 }
 
@@ -301,7 +318,26 @@ func (b *batch) flush(now time.Time) error {
 	if b.err != nil {
 		return b.err
 	}
-	docs := map[string]map[string][]byte{docLane: {}, docExec: {}, docIncident: {}, docApp: {}}
+	docs := map[string]map[string][]byte{docLane: {}, docExec: {}, docIncident: {}, docApp: {}, docExecGC: {}}
+	if len(b.finished) > 0 {
+		days := make([]string, 0, len(b.finished))
+		for d := range b.finished {
+			days = append(days, d)
+		}
+		have, err := b.tx.KPIDocGet(b.ctx, docExecGC, days)
+		if err != nil {
+			return err
+		}
+		for d, ids := range b.finished {
+			var all []string
+			if doc, ok := have[d]; ok {
+				if err := json.Unmarshal(doc, &all); err != nil {
+					return fmt.Errorf("kpi: reading the executions finished on %s: %w", d, err)
+				}
+			}
+			docs[docExecGC][d] = mustJSON(append(all, ids...))
+		}
+	}
 	horizon := now.Add(-8 * 24 * time.Hour)
 	for k, l := range b.lanes {
 		l.prune(horizon)
@@ -323,8 +359,8 @@ func (b *batch) flush(now time.Time) error {
 	}
 	if len(b.firstLive) > 0 {
 		keys := make([]string, 0, len(b.firstLive))
-		for app := range b.firstLive {
-			keys = append(keys, app)
+		for k := range b.firstLive {
+			keys = append(keys, k)
 		}
 		have, err := b.tx.KPIDocGet(b.ctx, docApp, keys)
 		if err != nil {
@@ -358,6 +394,42 @@ func (b *batch) flush(now time.Time) error {
 		actors = append(actors, a)
 	}
 	return b.tx.KPIActorAdd(b.ctx, actors)
+}
+
+// sweep drops the records of executions that finished before cutoff
+// (those this batch touched stay: they were written back).
+func (b *batch) sweep(cutoff time.Time) error {
+	lists, err := b.tx.KPIDocList(b.ctx, docExecGC)
+	if err != nil {
+		return err
+	}
+	drop := map[string][]byte{}
+	gone := map[string][]byte{}
+	for day, doc := range lists {
+		t, err := time.Parse(time.DateOnly, day)
+		if err != nil || !t.Before(Day(cutoff)) {
+			continue
+		}
+		var ids []string
+		if err := json.Unmarshal(doc, &ids); err != nil {
+			return fmt.Errorf("kpi: reading the executions finished on %s: %w", day, err)
+		}
+		for _, id := range ids {
+			if _, touched := b.execs[id]; !touched {
+				drop[id] = nil
+			}
+		}
+		gone[day] = nil
+	}
+	if len(drop) > 0 {
+		if err := b.tx.KPIDocPut(b.ctx, docExec, drop); err != nil {
+			return err
+		}
+	}
+	if len(gone) > 0 {
+		return b.tx.KPIDocPut(b.ctx, docExecGC, gone)
+	}
+	return nil
 }
 
 func mustJSON(v any) []byte {

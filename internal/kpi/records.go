@@ -22,7 +22,9 @@ const (
 
 // deployRec is one production deploy (an attempt).
 type deployRec struct {
-	Key         string     `json:"key"` // execution/environment/stage
+	Key         string     `json:"key"`  // Base, and #N for the Nth attempt of a retried stage
+	Base        string     `json:"base"` // execution/environment/stage
+	Exec        string     `json:"exec"`
 	App         string     `json:"app"`
 	Env         string     `json:"env"`
 	Version     string     `json:"version,omitempty"`
@@ -33,6 +35,8 @@ type deployRec struct {
 	RolledAway  *time.Time `json:"rolledAway,omitempty"` // a rollback moved traffic away from it
 	Failure     *failure   `json:"failure,omitempty"`
 	Rework      bool       `json:"rework,omitempty"`
+	// ReworkFor names the failed attempts whose fix this is.
+	ReworkFor []string `json:"reworkFor,omitempty"`
 	Steps       int        `json:"steps,omitempty"`
 	WaitUS      int64      `json:"waitUs,omitempty"`
 	Parts       [4]int64   `json:"parts,omitzero"` // waiting to start, running, people, analysis (µs)
@@ -48,8 +52,10 @@ type failure struct {
 	Detected time.Time  `json:"detected"`
 	Restored *time.Time `json:"restored,omitempty"`
 	Incident string     `json:"incident,omitempty"`
-	// FixClaimed: an attempt after the detection is its fix (rework).
-	FixClaimed bool `json:"fixClaimed,omitempty"`
+	// FixClaimed: an attempt after the detection is its fix (rework),
+	// Fix its key.
+	FixClaimed bool   `json:"fixClaimed,omitempty"`
+	Fix        string `json:"fix,omitempty"`
 }
 
 // execRec is what the fold keeps of a running execution.
@@ -62,6 +68,9 @@ type execRec struct {
 	Waits    map[string]time.Time `json:"waits,omitempty"`    // open waits for people, by stage
 	Analyses map[string]time.Time `json:"analyses,omitempty"` // open analyses, by stage
 	InAnalys map[string]int64     `json:"inAnalysis,omitempty"`
+	// Finished is when it last finished: it is kept a while after, as a
+	// retry reopens it and a cancel's abort ends its deploy after it.
+	Finished *time.Time `json:"finished,omitempty"`
 }
 
 // lane is the recent deploys of one application in one environment,
@@ -77,6 +86,17 @@ func (l *lane) find(key string) *deployRec {
 		}
 	}
 	return nil
+}
+
+// latest is the newest attempt of a deploy stage (a retry makes another).
+func (l *lane) latest(base string) *deployRec {
+	var best *deployRec
+	for _, d := range l.Deploys {
+		if d.Base == base && (best == nil || !d.Started.Before(best.Started)) {
+			best = d
+		}
+	}
+	return best
 }
 
 // liveAt is the deploy live at t: the newest that went live at or before

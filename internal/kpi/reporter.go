@@ -272,11 +272,15 @@ func (r *Reporter) adoption(ctx context.Context, q Query, sc scope, entries []*d
 		if app.Team != "" {
 			teams[app.Team] = true
 		}
-		var t time.Time
-		if doc, ok := first[app.Name]; ok && json.Unmarshal(doc, &t) == nil && t.Before(q.To) {
-			a.OnboardedApps++
-			if app.Team != "" {
-				onboardedTeams[app.Team] = true
+		// Onboarded: live in a production environment in scope by the end.
+		for _, env := range sc.envs {
+			var t time.Time
+			if doc, ok := first[laneKey(app.Name, env)]; ok && json.Unmarshal(doc, &t) == nil && t.Before(q.To) {
+				a.OnboardedApps++
+				if app.Team != "" {
+					onboardedTeams[app.Team] = true
+				}
+				break
 			}
 		}
 		if active[app.Name] {

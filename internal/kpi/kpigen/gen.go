@@ -264,7 +264,7 @@ func (g *gen) start(app, pipeline, env, kind, actor, version string, at time.Tim
 	}
 	g.h.Actions = append(g.h.Actions, Action{At: at, Actor: actor, Application: app, Environment: env, What: "start"})
 	r.emit(model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pipeline}, "")
-	if kind == "manual" {
+	if kind == "manual" || kind == "deploy" { // as the engine: run or deploy by hand
 		ex.Steps = append(ex.Steps, Step{At: at, Action: "run"})
 		r.emit(model.Event{Kind: model.EventManualStep, Action: "run", Detail: "ran pipeline " + pipeline}, "")
 	}
