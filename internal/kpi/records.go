@@ -22,26 +22,26 @@ const (
 
 // deployRec is one production deploy (an attempt).
 type deployRec struct {
-	Key         string     `json:"key"`  // Base, and #N for the Nth attempt of a retried stage
-	Base        string     `json:"base"` // execution/environment/stage
-	Exec        string     `json:"exec"`
-	App         string     `json:"app"`
-	Env         string     `json:"env"`
-	Version     string     `json:"version,omitempty"`
-	Started     time.Time  `json:"started"`
-	CommitTime  *time.Time `json:"commitTime,omitempty"`
-	Live        *time.Time `json:"live,omitempty"`
-	Ended       *time.Time `json:"ended,omitempty"`
-	RolledAway  *time.Time `json:"rolledAway,omitempty"` // a rollback moved traffic away from it
-	Failure     *failure   `json:"failure,omitempty"`
-	Rework      bool       `json:"rework,omitempty"`
+	Key        string     `json:"key"`  // Base, and #N for the Nth attempt of a retried stage
+	Base       string     `json:"base"` // execution/environment/stage
+	Exec       string     `json:"exec"`
+	App        string     `json:"app"`
+	Env        string     `json:"env"`
+	Version    string     `json:"version,omitempty"`
+	Started    time.Time  `json:"started"`
+	CommitTime *time.Time `json:"commitTime,omitempty"`
+	Live       *time.Time `json:"live,omitempty"`
+	Ended      *time.Time `json:"ended,omitempty"`
+	RolledAway *time.Time `json:"rolledAway,omitempty"` // a rollback moved traffic away from it
+	Failure    *failure   `json:"failure,omitempty"`
+	Rework     bool       `json:"rework,omitempty"`
 	// ReworkFor names the failed attempts whose fix this is.
-	ReworkFor []string `json:"reworkFor,omitempty"`
-	Steps       int        `json:"steps,omitempty"`
-	WaitUS      int64      `json:"waitUs,omitempty"`
-	Parts       [4]int64   `json:"parts,omitzero"` // waiting to start, running, people, analysis (µs)
-	Incidents   []string   `json:"incidents,omitempty"`
-	Fold        int64      `json:"fold,omitempty"` // the event that last changed it
+	ReworkFor   []string `json:"reworkFor,omitempty"`
+	Steps       int      `json:"steps,omitempty"`
+	WaitUS      int64    `json:"waitUs,omitempty"`
+	Parts       [4]int64 `json:"parts,omitzero"` // waiting to start, running, people, analysis (µs)
+	Incidents   []string `json:"incidents,omitempty"`
+	Fold        int64    `json:"fold,omitempty"` // the event that last changed it
 	countedOnce bool
 }
 

@@ -97,7 +97,7 @@ func TestHistoryCoversTheCases(t *testing.T) {
 // (numpy.quantile([...], [0.5, 0.9])).
 func TestDistIsType7(t *testing.T) {
 	for _, c := range []struct {
-		xs           []float64
+		xs          []float64
 		median, p90 float64
 	}{
 		{[]float64{4, 1, 3, 2}, 2.5, 3.7},
