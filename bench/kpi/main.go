@@ -189,8 +189,11 @@ func timeReports(ctx context.Context, st store.Store, queries []namedQuery, call
 		}
 		defer f.Close()
 	}
-	fmt.Printf("\nReporter.Report in process, %d calls each (ms):\n", calls)
-	fmt.Printf("%-38s %8s %8s %8s %9s\n", "query", "p50", "p99", "max", "deploys")
+	// The reporter keeps the rollups it read: the first call of a query
+	// that reaches further back than any before reads them (cold), the
+	// others only what changed since (warm, what a running server does).
+	fmt.Printf("\nReporter.Report in process, %d calls each (ms; first: the call that read the period's rollups):\n", calls)
+	fmt.Printf("%-38s %8s %8s %8s %8s %9s\n", "query", "first", "p50", "p99", "max", "deploys")
 	for _, x := range queries {
 		var ms []float64
 		var r *kpi.Report
@@ -201,7 +204,11 @@ func timeReports(ctx context.Context, st store.Store, queries []namedQuery, call
 			}
 			ms = append(ms, float64(time.Since(t).Microseconds())/1000)
 		}
-		fmt.Printf("%-38s %8.1f %8.1f %8.1f %9d\n", x.name, quantile(ms, 0.5), quantile(ms, 0.99), slices.Max(ms), r.Summary.Deploys)
+		warm := ms[1:]
+		if len(warm) == 0 {
+			warm = ms
+		}
+		fmt.Printf("%-38s %8.1f %8.1f %8.1f %8.1f %9d\n", x.name, ms[0], quantile(warm, 0.5), quantile(warm, 0.99), slices.Max(warm), r.Summary.Deploys)
 	}
 	pprof.StopCPUProfile()
 	return nil
