@@ -26,3 +26,21 @@ func TestSelectQuantileIsQuantile(t *testing.T) {
 		}
 	}
 }
+
+// dist's median and p90 are sorting's, however the values lie.
+func TestDistIsSorted(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 9, 10, 11, 19, 20, 21, 100, 1001} {
+		for _, spread := range []int64{2, 1_000_000} {
+			vals := make([]int64, n)
+			for i := range vals {
+				vals[i] = r.Int64N(spread)
+			}
+			sorted := slices.Sorted(slices.Values(vals))
+			d := dist(slices.Clone(vals))
+			if *d.Median != Quantile(sorted, 0.5) || *d.P90 != Quantile(sorted, 0.9) {
+				t.Fatalf("n=%d: median %v p90 %v; sorting gives %v, %v", n, *d.Median, *d.P90, Quantile(sorted, 0.5), Quantile(sorted, 0.9))
+			}
+		}
+	}
+}

@@ -17,8 +17,12 @@ type dayEntry struct {
 // all lie in the period).
 func summarize(entries []*dayEntry, days int) Summary {
 	var c dayCounts
-	var lead, rec []int64
-	deployDays := map[string]bool{}
+	nLead, nRec := 0, 0
+	for _, e := range entries {
+		nLead, nRec = nLead+len(e.rec.Lead), nRec+len(e.rec.Recovery)
+	}
+	lead, rec := make([]int64, 0, nLead), make([]int64, 0, nRec)
+	deployDays := map[int64]bool{}
 	apps := map[string]bool{}
 	for _, e := range entries {
 		r := e.rec
@@ -40,7 +44,7 @@ func summarize(entries []*dayEntry, days int) Summary {
 		lead = append(lead, r.Lead...)
 		rec = append(rec, r.Recovery...)
 		if r.Deploys > 0 {
-			deployDays[e.Day] = true
+			deployDays[e.day.Unix()] = true
 		}
 		if r.Attempts > 0 {
 			apps[e.App] = true
@@ -83,8 +87,30 @@ func dist(us []int64) Dist {
 	for _, v := range us {
 		sum += v
 	}
-	return Dist{Count: len(us), Median: pointer(selectQuantile(us, 0.5)), P90: pointer(selectQuantile(us, 0.9)),
+	median := selectQuantile(us, 0.5)
+	// After the median's selection every value right of its order
+	// statistic is no smaller: the p90's lie there.
+	k := int(math.Floor(float64(len(us)-1) * 0.5))
+	var p90 float64
+	if n := len(us); k+1 < n && int(math.Floor(float64(n-1)*0.9)) > k {
+		p90 = quantileFrom(us[k+1:], int(math.Floor(float64(n-1)*0.9))-(k+1), float64(n-1)*0.9-math.Floor(float64(n-1)*0.9))
+	} else {
+		p90 = selectQuantile(us, 0.9)
+	}
+	return Dist{Count: len(us), Median: pointer(median), P90: pointer(p90),
 		Mean: pointer(float64(sum) / float64(len(us)) / 1e6)}
+}
+
+// quantileFrom is x[lo] + frac·(x[lo+1] − x[lo]) for the order
+// statistics of us (reordered), in seconds.
+func quantileFrom(us []int64, lo int, frac float64) float64 {
+	a := nth(us, lo)
+	if lo >= len(us)-1 {
+		return float64(a) / 1e6
+	}
+	b := slices.Min(us[lo+1:])
+	x, y := float64(a)/1e6, float64(b)/1e6
+	return x + frac*(y-x)
 }
 
 // selectQuantile is Quantile of us without sorting it: the order
