@@ -448,7 +448,7 @@ func (p *printer) summary(res *Result) {
 				kpi.FormatSeconds(*m), kpi.FormatSeconds(pt.Running), kpi.FormatSeconds(pt.CanaryAnalysis), kpi.FormatSeconds(pt.WaitingForPeople))
 		}
 		if s := k.StepsPerDeploy; s != nil {
-			p.say("  steps to deploy        %s manual steps per deploy", kpi.FormatNumber(*s))
+			p.say("  steps to deploy        %s per deploy (the demo runs gennaker deploy by hand; a trigger makes it 0)", kpi.FormatNumber(*s))
 		}
 		p.say("")
 	}
