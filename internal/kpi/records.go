@@ -36,13 +36,11 @@ type deployRec struct {
 	Failure    *failure   `json:"failure,omitempty"`
 	Rework     bool       `json:"rework,omitempty"`
 	// ReworkFor names the failed attempts whose fix this is.
-	ReworkFor   []string `json:"reworkFor,omitempty"`
-	Steps       int      `json:"steps,omitempty"`
-	WaitUS      int64    `json:"waitUs,omitempty"`
-	Parts       [4]int64 `json:"parts,omitzero"` // waiting to start, running, people, analysis (µs)
-	Incidents   []string `json:"incidents,omitempty"`
-	Fold        int64    `json:"fold,omitempty"` // the event that last changed it
-	countedOnce bool
+	ReworkFor []string `json:"reworkFor,omitempty"`
+	Steps     int      `json:"steps,omitempty"`
+	WaitUS    int64    `json:"waitUs,omitempty"`
+	Parts     [4]int64 `json:"parts,omitzero"` // waiting to start, running, people, analysis (µs)
+	Incidents []string `json:"incidents,omitempty"`
 }
 
 // failure is why and when an attempt became a change failure.

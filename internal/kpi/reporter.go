@@ -128,7 +128,7 @@ func (r *Reporter) hold(rows []store.KPIDay, from time.Time) error {
 		if row.Day.Before(from) {
 			continue
 		}
-		e := &dayEntry{Day: row.Day.Format(time.DateOnly), App: row.Application, Env: row.Environment, day: row.Day, rec: &dayRec{}}
+		e := &dayEntry{App: row.Application, Env: row.Environment, day: row.Day, rec: &dayRec{}}
 		if err := decodeDay(row, e.rec); err != nil {
 			return fmt.Errorf("kpi: %w", err)
 		}

@@ -8,9 +8,9 @@ import (
 
 // dayEntry is one decoded rollup.
 type dayEntry struct {
-	Day, App, Env string
-	day           time.Time
-	rec           *dayRec
+	App, Env string
+	day      time.Time
+	rec      *dayRec
 }
 
 // summarize folds rollups into a Summary over days days (the rollups must
