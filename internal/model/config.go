@@ -50,6 +50,8 @@ type Application struct {
 	// run parameter env.NAME); none by default. Whoever deploys is not an
 	// admin: see CheckDeployEnv and DeployEnvHazard (deploy_env.go).
 	DeployEnv []string `json:"deployEnv,omitempty"`
+	// SLO asks for golden-signal SLOs of the application (DefaultSLOs).
+	SLO *AppSLO `json:"slo,omitempty"`
 }
 
 // RunSpec says how the local target starts one instance of a version.
@@ -112,6 +114,9 @@ type Environment struct {
 	// environment go on (a judgment before it, or its canary's pause) comes
 	// from someone other than who started the execution.
 	FourEyes bool `json:"fourEyes,omitempty"`
+	// SLOPolicy holds deploys here while the application's error budget is
+	// short or burning fast, and during freeze windows (slo.go).
+	SLOPolicy *SLOPolicy `json:"sloPolicy,omitempty"`
 }
 
 // TargetSpec selects and configures the provider of an environment.
@@ -231,4 +236,7 @@ type Config struct {
 	Grants []Grant `json:"grants,omitempty"`
 	// Notifications say whom to tell about deliveries (notification.go).
 	Notifications []Notification `json:"notifications,omitempty"`
+	// SLOs are the resolved service level objectives (slo.go): OpenSLO
+	// documents with their references inlined.
+	SLOs []SLO `json:"slos,omitempty"`
 }

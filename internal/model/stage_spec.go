@@ -22,6 +22,9 @@ const (
 	StageDeploy StageType = "deploy"
 	// StageRollback sends traffic back to the previous good server group.
 	StageRollback StageType = "rollback"
+	// StageSLOGate holds the pipeline while the application's error budget
+	// is short or burning fast, until it recovers or an approver overrides.
+	StageSLOGate StageType = "sloGate"
 )
 
 // OnFailure says what a failed stage does to its execution.
@@ -53,6 +56,7 @@ type StageSpec struct {
 	Webhook  *WebhookStage  `json:"webhook,omitempty"`
 	Deploy   *DeployStage   `json:"deploy,omitempty"`
 	Rollback *RollbackStage `json:"rollback,omitempty"`
+	SLOGate  *SLOGateStage  `json:"sloGate,omitempty"`
 }
 
 // Environment is the one environment a deploy or rollback stage changes (""
@@ -100,6 +104,8 @@ func (s StageSpec) Type() StageType {
 		return StageDeploy
 	case s.Rollback != nil:
 		return StageRollback
+	case s.SLOGate != nil:
+		return StageSLOGate
 	}
 	return ""
 }

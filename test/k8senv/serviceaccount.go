@@ -11,6 +11,7 @@ import (
 	"time"
 
 	authv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -77,11 +78,42 @@ func (e *Env) CreateServiceAccount(ctx context.Context, ns, dir string) (*Identi
 	if id.Clientset, err = kubernetes.NewForConfig(id.RESTConfig); err != nil {
 		return nil, err
 	}
+	if err := awaitRoleBinding(ctx, id.Clientset, ns); err != nil {
+		return nil, err
+	}
 	id.Kubeconfig = filepath.Join(dir, "gennaker-"+ns+".kubeconfig")
 	if err := e.WriteTokenKubeconfig(id.Kubeconfig, ns, id.Token); err != nil {
 		return nil, err
 	}
 	return id, nil
+}
+
+// awaitRoleBinding waits until the API server's RBAC authorizer has seen
+// the new RoleBinding: it reads bindings from an informer cache, so the
+// first requests after the apply can still be forbidden. It asks as the
+// ServiceAccount (SelfSubjectAccessReview, which every authenticated user
+// may) whether it can get Deployments and create Jobs.
+func awaitRoleBinding(ctx context.Context, c kubernetes.Interface, ns string) error {
+	checks := []authzv1.ResourceAttributes{
+		{Namespace: ns, Verb: "get", Group: "apps", Resource: "deployments"},
+		{Namespace: ns, Verb: "create", Group: "batch", Resource: "jobs"},
+		{Namespace: ns, Verb: "patch", Resource: "configmaps"},
+	}
+	for _, ra := range checks {
+		for {
+			r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+				&authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &ra}}, metav1.CreateOptions{})
+			if err == nil && r.Status.Allowed {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the RoleBinding of %s/gennaker never took effect for %s %s/%s (last error %v): %w", ns, ra.Verb, ra.Group, ra.Resource, err, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // WriteTokenKubeconfig writes a kubeconfig that reaches the API server with

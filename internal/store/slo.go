@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/model"
+)
+
+// SLOQueries keep SLO evaluations: the latest status of each SLO, a
+// history of points for burn-down charts, and the front doors' traffic
+// counted per minute (the SLI source of local targets, kept for the
+// longest window an SLO may have).
+type SLOQueries interface {
+	// SLOList returns the resolved SLOs of the applied config, by name;
+	// SLOGet one, ErrNotFound when there is none.
+	SLOList(ctx context.Context) ([]model.SLO, error)
+	SLOGet(ctx context.Context, name string) (*model.SLO, error)
+
+	// SLOStatusPut replaces the SLO's status.
+	SLOStatusPut(ctx context.Context, st model.SLOStatus) error
+	// SLOStatusGet returns the latest status, ErrNotFound before the first.
+	SLOStatusGet(ctx context.Context, name string) (*model.SLOStatus, error)
+	SLOStatusList(ctx context.Context) ([]model.SLOStatus, error)
+
+	// SLOPointAdd stores points of SLO history (one per SLO and At; a
+	// second copy of a point is ignored).
+	SLOPointAdd(ctx context.Context, pts []SLOPoint) error
+	// SLOPointList returns an SLO's points in [From, To), oldest first.
+	SLOPointList(ctx context.Context, params SLOPointListParams) ([]SLOPoint, error)
+	SLOPointDeleteBefore(ctx context.Context, before time.Time) (int64, error)
+
+	// TrafficMinuteAdd adds per-minute front-door counts (summed into an
+	// existing row of the same application, environment and minute).
+	TrafficMinuteAdd(ctx context.Context, mins []TrafficMinute) error
+	// TrafficMinuteList returns the minutes in [From, To) of an
+	// application (and environment, when set), oldest first.
+	TrafficMinuteList(ctx context.Context, params TrafficMinuteListParams) ([]TrafficMinute, error)
+	TrafficMinuteDeleteBefore(ctx context.Context, before time.Time) (int64, error)
+}
+
+// SLOPoint is an SLO's standing at one time: the first objective's window
+// totals and budget, and its burn rate over the shortest alert window.
+type SLOPoint struct {
+	SLO             string    `json:"slo"`
+	At              time.Time `json:"at"`
+	Good            float64   `json:"good"`
+	Total           float64   `json:"total"`
+	BudgetRemaining float64   `json:"budgetRemaining"`
+	BurnRate        float64   `json:"burnRate"`
+}
+
+// SLOPointListParams selects an SLO's points.
+type SLOPointListParams struct {
+	SLO      string
+	From, To time.Time
+	// Limit caps the points returned (0: no cap).
+	Limit int
+}
+
+// TrafficMinute is one minute of an application's traffic through its
+// front door in one environment (all server groups together).
+type TrafficMinute struct {
+	Application string    `json:"application"`
+	Environment string    `json:"environment"`
+	Minute      time.Time `json:"minute"`
+	Requests    uint64    `json:"requests"`
+	Errors      uint64    `json:"errors"`
+	// Latency counts requests per latency bucket of package latency's fine
+	// layout (sparse), so any latencyUnder bound can be counted later.
+	Latency []byte `json:"latency,omitempty"`
+}
+
+// TrafficMinuteListParams selects minutes.
+type TrafficMinuteListParams struct {
+	Application string
+	Environment string // "" for every environment
+	From, To    time.Time
+}
