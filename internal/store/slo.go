@@ -7,16 +7,21 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 )
 
+// SLOConfigQueries read the resolved SLOs of the applied config (kept in
+// the config table as kind SLO by ConfigApply).
+type SLOConfigQueries interface {
+	// SLOList returns the resolved SLOs by name; SLOGet one, ErrNotFound
+	// when there is none. Applications' shorthand SLOs are not stored:
+	// model.ConfigSLOs adds them.
+	SLOList(ctx context.Context) ([]model.SLO, error)
+	SLOGet(ctx context.Context, name string) (*model.SLO, error)
+}
+
 // SLOQueries keep SLO evaluations: the latest status of each SLO, a
 // history of points for burn-down charts, and the front doors' traffic
 // counted per minute (the SLI source of local targets, kept for the
 // longest window an SLO may have).
 type SLOQueries interface {
-	// SLOList returns the resolved SLOs of the applied config, by name;
-	// SLOGet one, ErrNotFound when there is none.
-	SLOList(ctx context.Context) ([]model.SLO, error)
-	SLOGet(ctx context.Context, name string) (*model.SLO, error)
-
 	// SLOStatusPut replaces the SLO's status.
 	SLOStatusPut(ctx context.Context, st model.SLOStatus) error
 	// SLOStatusGet returns the latest status, ErrNotFound before the first.
@@ -30,9 +35,11 @@ type SLOQueries interface {
 	SLOPointList(ctx context.Context, params SLOPointListParams) ([]SLOPoint, error)
 	SLOPointDeleteBefore(ctx context.Context, before time.Time) (int64, error)
 
-	// TrafficMinuteAdd adds per-minute front-door counts (summed into an
-	// existing row of the same application, environment and minute).
-	TrafficMinuteAdd(ctx context.Context, mins []TrafficMinute) error
+	// TrafficMinutePut stores per-minute front-door counts, replacing a
+	// row of the same application, environment and minute (a minute is
+	// recomputed whole from the stored seconds, so writing it twice after
+	// a crash counts nothing twice).
+	TrafficMinutePut(ctx context.Context, mins []TrafficMinute) error
 	// TrafficMinuteList returns the minutes in [From, To) of an
 	// application (and environment, when set), oldest first.
 	TrafficMinuteList(ctx context.Context, params TrafficMinuteListParams) ([]TrafficMinute, error)
