@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	pmodel "github.com/prometheus/common/model"
-
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/slo"
 )
@@ -52,10 +50,25 @@ func RatioIndicator(s model.SLO) (Indicator, error) {
 	return out, err
 }
 
-// Duration renders a window as a PromQL duration (28d, 1h, 5m, 90s), to
-// the millisecond.
+// Duration renders a window as a PromQL duration in days, hours, minutes,
+// seconds and milliseconds (28d, 1h30m, 5m), to the millisecond; weeks
+// and years are not used, so 28d stays 28d.
 func Duration(d time.Duration) string {
-	return pmodel.Duration(d.Truncate(time.Millisecond)).String()
+	d = d.Truncate(time.Millisecond)
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		name string
+		d    time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}} {
+		if n := d / u.d; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.d
+		}
+	}
+	return b.String()
 }
 
 // Increase is the PromQL of a counter selector's increase over window w,

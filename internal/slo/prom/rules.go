@@ -138,9 +138,9 @@ func RuleGroup(s model.SLO, inline bool) (Group, []error, error) {
 		}
 		g.Rules = append(g.Rules, Rule{Record: RecordErrorRatio + Duration(w), Expr: in.ErrorRatio(w), Labels: base})
 	}
-	for i, o := range s.Objectives {
+	for _, o := range s.Objectives {
 		budget := float(1 - o.Target)
-		ol := with(base, "objective", objectiveLabel(o, i))
+		ol := with(base, "objective", objectiveLabel(o))
 		g.Rules = append(g.Rules, Rule{Record: RecordObjective, Expr: fmt.Sprintf("vector(%s)", float(o.Target)), Labels: ol})
 		for _, w := range windows {
 			g.Rules = append(g.Rules, Rule{Record: RecordBurnRate + Duration(w), Expr: fmt.Sprintf("%s / %s", ratio(w), budget), Labels: ol})
@@ -189,7 +189,7 @@ func fixedWindow(w model.SLOWindow) time.Duration {
 	return time.Duration(w.Count) * unit
 }
 
-func objectiveLabel(o model.Objective, i int) string {
+func objectiveLabel(o model.Objective) string {
 	if o.Name != "" {
 		return o.Name
 	}
