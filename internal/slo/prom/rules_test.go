@@ -17,7 +17,7 @@ func promQuery(q string) *model.MetricQuery {
 func availability() model.SLO {
 	return model.SLO{Name: "checkout-availability", Application: "checkout", Environment: "production",
 		Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true}, Budgeting: model.BudgetOccurrences,
-		Indicator: model.SLI{Good: promQuery(`http_requests_total{job="checkout",code!~"5.."}`), Total: promQuery(`http_requests_total{job="checkout"}`)},
+		Indicator:  model.SLI{Good: promQuery(`http_requests_total{job="checkout",code!~"5.."}`), Total: promQuery(`http_requests_total{job="checkout"}`)},
 		Objectives: []model.Objective{{Name: "availability", Target: 0.999}},
 		Alerts:     model.DefaultBurnRateAlerts()}
 }
