@@ -48,6 +48,10 @@ func sloSet(url string) []model.SLO {
 			Budgeting:  model.BudgetTimeslices,
 			Indicator:  model.SLI{Good: q(`http_requests_total{job="checkout",code!~"5.."}`), Total: q(`http_requests_total{job="checkout"}`)},
 			Objectives: []model.Objective{{Target: 0.9, TimeSliceTarget: 0.99, TimeSliceWindow: model.Duration(10 * time.Minute)}}},
+		{Name: "checkout-error-rate", Application: "checkout", Window: model.SLOWindow{Count: 1, Unit: "d", Rolling: true},
+			Budgeting:  model.BudgetTimeslices,
+			Indicator:  model.SLI{Threshold: q(`sum(rate(http_requests_total{job="checkout",code="500"}[10m]))`)},
+			Objectives: []model.Objective{{Target: 0.9, Op: "lt", Value: 0.02, TimeSliceWindow: model.Duration(10 * time.Minute)}}},
 	}
 }
 
@@ -72,7 +76,7 @@ func TestAgreementWithPrometheus(t *testing.T) {
 	// The rules Prometheus loads reference the recorded series; promtool
 	// checks them first. Addresses are filled in once Prometheus listens.
 	rules, notes := prom.Rules(sloSet(""))
-	if len(rules.Groups) != 3 || len(notes) != 1 || !strings.Contains(notes[0].Error(), "checkout-slices") {
+	if len(rules.Groups) != 3 || len(notes) != 2 || !strings.Contains(notes[0].Error(), "checkout-slices") {
 		t.Fatalf("rules for %d SLOs, notes %v: want 3 and a note on the Timeslices one", len(rules.Groups), notes)
 	}
 	b, err := rules.YAML()
@@ -233,6 +237,11 @@ func TestAgreementWithPrometheus(t *testing.T) {
 		t.Errorf("gennaker at the burst: %+v (%v), want page-1h firing", st[0], rateErr)
 	}
 	checkTimeslices(t, mo, src, slos[3], times)
+	checkThreshold(t, mo, src, slos[4], times)
+	small := prom.NewSource(prom.Options{MaxResponse: 64, Attempts: 1})
+	if _, err := small.Counts(ctx, slos[0], slos[0].Objectives[0], mo.end.Add(-time.Hour), mo.end); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
+		t.Errorf("a 64-byte response limit: %v, want the answer refused", err)
+	}
 	t.Logf("%d rule evaluations and as many gennaker counts agree (%d alert firings); backfill %s, total %s",
 		checked, fired, backfilled.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 }
@@ -275,6 +284,7 @@ func checkTimeslices(t *testing.T, mo *month, src *prom.Source, s model.SLO, tim
 	}
 	w := 24 * time.Hour
 	width := o.TimeSliceWindow.D()
+	bad := 0
 	for _, at := range times[:8] {
 		got, err := src.Counts(context.Background(), s, o, at.Add(-w), at)
 		if err != nil {
@@ -296,5 +306,50 @@ func checkTimeslices(t *testing.T, mo *month, src *prom.Source, s model.SLO, tim
 		if got != want {
 			t.Errorf("%s at %s: the Source counts %+v slices, Go %+v", s.Name, at, got, want)
 		}
+		if got.Good < got.Total {
+			bad++
+		}
+	}
+	if bad == 0 {
+		t.Errorf("%s: no bad slice at any time: the bursts should make some", s.Name)
+	}
+}
+
+// checkThreshold compares the Source's counts of a threshold SLI (the
+// error rate below a bound in each slice) with slo.TimesliceCounts over
+// the rate computed in Go at each slice's end.
+func checkThreshold(t *testing.T, mo *month, src *prom.Source, s model.SLO, times []time.Time) {
+	t.Helper()
+	o := s.Objectives[0]
+	sel, err := prom.ParseSelector(`http_requests_total{job="checkout",code="500"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, width := 24*time.Hour, o.TimeSliceWindow.D()
+	bad := 0
+	for _, at := range times[:8] {
+		got, err := src.Counts(context.Background(), s, o, at.Add(-w), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sl []slo.Slice
+		step := width.Milliseconds()
+		for e := (at.Add(-w).UnixMilli() + step - 1) / step * step; e <= at.UnixMilli(); e += step {
+			inc, ok := mo.sumIncrease(sel, 10*time.Minute, time.UnixMilli(e))
+			sl = append(sl, slo.Slice{Value: inc / 600, HasValue: ok})
+		}
+		want, err := slo.TimesliceCounts(o, true, sl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s at %s: the Source counts %+v slices, Go %+v", s.Name, at, got, want)
+		}
+		if got.Good < got.Total {
+			bad++
+		}
+	}
+	if bad == 0 {
+		t.Errorf("%s: no bad slice at any time: the bursts should make some", s.Name)
 	}
 }

@@ -165,3 +165,35 @@ func float(f float64) string {
 	}
 	return s
 }
+
+// comparison is PromQL's filter for a threshold objective's op.
+var comparison = map[string]string{"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+// ThresholdTimeslices are the expressions that count a Timeslices
+// objective of a threshold SLI over window w: the query is evaluated at the
+// end of each slice (a subquery stepping by timeSliceWindow, aligned to the
+// Unix epoch), and a slice is good when its value satisfies op and value:
+//
+//	slices with data:  sum(count_over_time((<query>)[w:s]))
+//	good slices:       sum(count_over_time((<query> <op> <value>)[w:s]))
+//
+// The query should return one series (aggregate it); each series of each
+// slice counts as a slice.
+func ThresholdTimeslices(query string, o model.Objective, w time.Duration) (Timeslices, error) {
+	s := o.TimeSliceWindow.D()
+	if s <= 0 {
+		return Timeslices{}, fmt.Errorf("objective %q: timeSliceWindow is required by Timeslices budgeting: write one such as 1m", o.Name)
+	}
+	op, ok := comparison[o.Op]
+	if !ok {
+		return Timeslices{}, fmt.Errorf("objective %q: op %q: write lt, lte, gt or gte", o.Name, o.Op)
+	}
+	if q := strings.TrimSpace(query); q == "" || len(q) > 4096 {
+		return Timeslices{}, fmt.Errorf("threshold query %q: write a PromQL expression of at most 4096 characters that returns one series", query)
+	}
+	sub := fmt.Sprintf("[%s:%s]", Duration(w), Duration(s))
+	return Timeslices{
+		Total: fmt.Sprintf("sum(count_over_time((%s)%s))", query, sub),
+		Good:  fmt.Sprintf("sum(count_over_time((%s %s %s)%s))", query, op, float(o.Value), sub),
+	}, nil
+}

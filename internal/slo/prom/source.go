@@ -35,7 +35,9 @@ type Options struct {
 // Source counts SLIs with instant queries against the Prometheus each SLO
 // names (MetricQuery.URL): the increase of its counters over the window
 // for Occurrences, subqueries over time slices for Timeslices and
-// RatioTimeslices (promql.go). It keeps one client per URL.
+// RatioTimeslices, and for threshold SLIs (Timeslices only) the slices
+// whose value satisfies the objective (promql.go). It keeps one client
+// per URL.
 type Source struct {
 	opts    Options
 	mu      sync.Mutex
@@ -64,13 +66,26 @@ func NewSource(opts Options) *Source {
 // Counts implements slo.Source: the SLI's counts over [from, to), queried
 // at to over the window to-from.
 func (p *Source) Counts(ctx context.Context, s model.SLO, o model.Objective, from, to time.Time) (slo.Counts, error) {
-	in, err := RatioIndicator(s)
-	if err != nil {
-		return slo.Counts{}, err
-	}
 	w := to.Sub(from)
 	if w < time.Millisecond {
 		return slo.Counts{}, fmt.Errorf("SLO %s: window [%s, %s) is empty", s.Name, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	if th := s.Indicator.Threshold; th != nil {
+		if th.Source != model.SLOSourcePrometheus {
+			return slo.Counts{}, fmt.Errorf("SLO %s: indicator.threshold is measured by %q, not Prometheus", s.Name, th.Source)
+		}
+		if s.Budgeting != model.BudgetTimeslices {
+			return slo.Counts{}, fmt.Errorf("SLO %s: a threshold SLI is counted in time slices: set budgetingMethod: Timeslices (it is %q)", s.Name, s.Budgeting)
+		}
+		ts, err := ThresholdTimeslices(th.Query, o, w)
+		if err != nil {
+			return slo.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		return p.pair(ctx, s, th.URL, ts.Good, ts.Total, to, true)
+	}
+	in, err := RatioIndicator(s)
+	if err != nil {
+		return slo.Counts{}, err
 	}
 	url := s.Indicator.Total.URL
 	switch s.Budgeting {
