@@ -238,6 +238,11 @@ func TestAgreementWithPrometheus(t *testing.T) {
 	}
 	checkTimeslices(t, mo, src, slos[3], times)
 	checkThreshold(t, mo, src, slos[4], times)
+	began28 := time.Now()
+	if _, err := src.Counts(ctx, slos[0], slos[0].Objectives[0], mo.end.Add(-28*24*time.Hour), mo.end); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("one 28-day Occurrences count (2 queries over %d samples of 4 series each): %s", len(mo.series[0].ts), time.Since(began28).Round(time.Millisecond))
 	small := prom.NewSource(prom.Options{MaxResponse: 64, Attempts: 1})
 	if _, err := small.Counts(ctx, slos[0], slos[0].Objectives[0], mo.end.Add(-time.Hour), mo.end); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("a 64-byte response limit: %v, want the answer refused", err)
