@@ -111,10 +111,17 @@ func LoadFiles(paths []string, opts LoadOptions) (model.Config, error) {
 		docs = append(docs, parse(path, data, &errs)...)
 	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
+	slos, sloErrs := resolveOpenSLO(docs, opts.Existing) // openslo_resolve.go
+	errs.List = append(errs.List, sloErrs...)
+	if len(sloErrs) == 0 {
+		errs.List = append(errs.List, checkSLOUse(docs, slos, opts.Existing, docLocator(docs))...)
+	}
 	if err := errs.err(); err != nil {
 		return model.Config{}, err
 	}
-	return assemble(docs), nil
+	cfg := assemble(docs)
+	cfg.SLOs = slos
+	return cfg, nil
 }
 
 // assemble collects the decoded objects in load order.
