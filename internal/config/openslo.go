@@ -169,7 +169,8 @@ type osloAlertCondition struct {
 }
 
 // osloCondition is a burn-rate condition: the burn rate over lookbackWindow
-// compared with threshold, for alertAfter.
+// above threshold, for alertAfter. kind defaults to burnrate; op is not in
+// OpenSLO v1 but some files write it (gennaker accepts gt and gte).
 type osloCondition struct {
 	Kind           string            `json:"kind"`
 	Op             string            `json:"op"`

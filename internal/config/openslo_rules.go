@@ -37,7 +37,7 @@ func init() {
 		reflect.TypeFor[osloCalendar]():           {"startTime", "timeZone"},
 		reflect.TypeFor[osloDataSource]():         {"type"},
 		reflect.TypeFor[osloAlertCondition]():     {"severity", "condition"},
-		reflect.TypeFor[osloCondition]():          {"kind", "op", "threshold", "lookbackWindow"},
+		reflect.TypeFor[osloCondition]():          {"threshold", "lookbackWindow"},
 		reflect.TypeFor[osloNotificationTarget](): {"target"},
 	})
 	maps.Copy(oneOfFields, map[reflect.Type]oneOf{
@@ -67,7 +67,7 @@ func ptr[T any](v T) *T { return &v }
 
 // durationShorthand is OpenSLO's duration: a whole number and a unit of
 // m, h, d, w, M (month), Q (quarter) or Y (year), such as 28d; where a
-// time slice is meant, a plain number of seconds too.
+// time slice is meant, a plain number of minutes too (as OpenSLO says).
 type durationShorthand string
 
 var shorthandType = reflect.TypeFor[durationShorthand]()
@@ -95,15 +95,15 @@ func shorthandSchema() jsonSchema {
 
 // parseShorthand reads s as a window length (Count, Unit). fixed says the
 // length must be a fixed duration (m, h, d, w only), which a plain number
-// of seconds also is; it is returned as dur.
+// of minutes also is; it is returned as dur.
 func parseShorthand(s durationShorthand, fixed bool) (count int, unit string, dur time.Duration, msg string) {
 	example := "28d, 1w or 1M"
 	if fixed {
 		example = "1m, 5m or 1h"
 	}
 	if fixed {
-		if secs, err := strconv.Atoi(string(s)); err == nil && secs > 0 {
-			return secs, "s", time.Duration(secs) * time.Second, ""
+		if mins, err := strconv.Atoi(string(s)); err == nil && mins > 0 && mins <= 100_000 {
+			return mins, "m", time.Duration(mins) * time.Minute, ""
 		}
 	}
 	m := shorthandPattern.FindStringSubmatch(string(s))
