@@ -112,11 +112,9 @@ func LoadFiles(paths []string, opts LoadOptions) (model.Config, error) {
 		docs = append(docs, parse(path, data, &errs)...)
 	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
-	slos, sloErrs := resolveOpenSLO(docs, opts.Existing) // openslo_resolve.go
+	slos, failed, sloErrs := resolveOpenSLO(docs, opts.Existing) // openslo_resolve.go
 	errs.List = append(errs.List, sloErrs...)
-	if len(sloErrs) == 0 {
-		errs.List = append(errs.List, checkSLOUse(docs, slos, opts.Existing, docLocator(docs))...)
-	}
+	errs.List = append(errs.List, checkSLOUse(docs, append(slices.Clone(slos), failed...), opts.Existing, docLocator(docs))...)
 	if err := errs.err(); err != nil {
 		return model.Config{}, err
 	}

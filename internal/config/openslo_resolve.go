@@ -60,8 +60,10 @@ type conditionResult struct {
 	ok    bool
 }
 
-// resolveOpenSLO resolves every OpenSLO SLO of docs, in load order.
-func resolveOpenSLO(docs []Document, existing model.Config) ([]model.SLO, []Error) {
+// resolveOpenSLO resolves every OpenSLO SLO of docs, in load order. The
+// SLOs that could not be resolved come back as names (and applications) in
+// failed, so what refers to them is not reported a second time.
+func resolveOpenSLO(docs []Document, existing model.Config) (slos, failed []model.SLO, errs []Error) {
 	r := &sloResolver{
 		byKind: map[string]map[string]*Document{}, envs: map[string]bool{}, notifications: map[string]bool{},
 		slis: map[*Document]*sliResult{}, policies: map[*Document]*policyResult{}, conditions: map[*Document]*conditionResult{},
@@ -96,6 +98,8 @@ func resolveOpenSLO(docs []Document, existing model.Config) ([]model.SLO, []Erro
 		}
 		if s, ok := r.slo(d); ok {
 			out = append(out, s)
+		} else if d.Name != "" {
+			failed = append(failed, model.SLO{Name: s.Name, Application: s.Application})
 		}
 	}
 	// Documents no SLO uses are still checked.
@@ -116,7 +120,7 @@ func resolveOpenSLO(docs []Document, existing model.Config) ([]model.SLO, []Erro
 			}
 		}
 	}
-	return out, r.errs
+	return out, failed, r.errs
 }
 
 func (r *sloResolver) fail(d *Document, path, format string, args ...any) {
@@ -138,8 +142,12 @@ func (r *sloResolver) find(d *Document, path, kind, name, chain string) *Documen
 		return f
 	}
 	names := sortedKeys(r.byKind[kind])
-	r.fail(d, path, "no %s is named %q%s: define it (apiVersion: %s, kind: %s) in the same set of files, or write it inline%s",
-		kind, name, usedBy(chain), model.OpenSLOAPIVersion, kind, orList(name, "the "+kind+"s", names))
+	inline := "or write it inline"
+	if kind == model.KindDataSource {
+		inline = "or give the metric source a type and spec instead"
+	}
+	r.fail(d, path, "no %s is named %q%s: define it (apiVersion: %s, kind: %s) in the same set of files, %s%s",
+		kind, name, usedBy(chain), model.OpenSLOAPIVersion, kind, inline, orList(name, "the "+kind+" objects", names))
 	return nil
 }
 

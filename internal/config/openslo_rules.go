@@ -43,7 +43,7 @@ func init() {
 	maps.Copy(oneOfFields, map[reflect.Type]oneOf{
 		reflect.TypeFor[osloSLI](): {noun: "service level indicator", fields: []string{"thresholdMetric", "ratioMetric"},
 			fix: "keep one: thresholdMetric compares one metric with each objective's op and value, ratioMetric divides good (or bad) events by total ones"},
-		reflect.TypeFor[osloObjective](): {noun: "objective", fields: []string{"target", "targetPercent"},
+		reflect.TypeFor[osloObjective](): {noun: "SLO objective", fields: []string{"target", "targetPercent"},
 			fix: "keep one: target is a fraction such as 0.999, targetPercent a percent such as 99.9"},
 		reflect.TypeFor[osloAlertPolicyItem](): {noun: "alert policy", fields: []string{"alertPolicyRef", "spec"},
 			fix: "keep one: name an AlertPolicy with alertPolicyRef or write it inline with kind, metadata and spec"},
