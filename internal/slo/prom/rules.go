@@ -103,6 +103,11 @@ func RuleGroup(s model.SLO, inline bool) (Group, []error, error) {
 	if s.Budgeting != "" && s.Budgeting != model.BudgetOccurrences {
 		return Group{}, nil, fmt.Errorf("SLO %s: no Prometheus rules for %s budgeting (only Occurrences): gennaker evaluates it itself", s.Name, s.Budgeting)
 	}
+	for _, q := range []*model.MetricQuery{s.Indicator.Good, s.Indicator.Bad, s.Indicator.Total, s.Indicator.Threshold} {
+		if q != nil && q.Source == model.SLOSourceFrontDoor {
+			return Group{}, nil, fmt.Errorf("SLO %s: measured by the front door (not Prometheus): no Prometheus rules; gennaker evaluates it itself", s.Name)
+		}
+	}
 	in, err := RatioIndicator(s)
 	if err != nil {
 		return Group{}, nil, fmt.Errorf("no Prometheus rules: %w", err)

@@ -91,7 +91,7 @@ func TestRulesLeaveOut(t *testing.T) {
 	want := []string{
 		"SLO calendar: window 1M",
 		`SLO bad: indicator.bad query "rate(http_requests_total{code=~\"5..\"}[5m])"`,
-		`SLO shop-availability: indicator.total is measured by "frontdoor"`,
+		`SLO shop-availability: measured by the front door`,
 		"SLO slices: no Prometheus rules for Timeslices",
 	}
 	if len(notes) != len(want) {
