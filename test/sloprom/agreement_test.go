@@ -238,6 +238,9 @@ func TestAgreementWithPrometheus(t *testing.T) {
 	}
 	// The first times, and one on a slice boundary (day 20 at 07:00).
 	sliceTimes := append(times[:8:8], mo.special[len(mo.special)-2])
+	if c, err := src.Counts(ctx, slos[3], slos[3].Objectives[0], mo.burst.Add(-5*time.Minute), mo.burst); err != nil || c != (slo.Counts{}) {
+		t.Errorf("a 5m window of 10m slices: %+v (%v), want no data", c, err)
+	}
 	checkTimeslices(t, mo, src, slos[3], sliceTimes)
 	checkThreshold(t, mo, src, slos[4], sliceTimes)
 	began28 := time.Now()

@@ -70,6 +70,13 @@ func (p *Source) Counts(ctx context.Context, s model.SLO, o model.Objective, fro
 	if w < time.Millisecond {
 		return slo.Counts{}, fmt.Errorf("SLO %s: window [%s, %s) is empty", s.Name, from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
+	if s.Budgeting == model.BudgetTimeslices || s.Budgeting == model.BudgetRatioTimeslices {
+		if sw := o.TimeSliceWindow.D(); sw > 0 && w < sw {
+			// No whole slice fits (an alert window shorter than a slice):
+			// no data, as slo.SliceBounds counts it.
+			return slo.Counts{}, nil
+		}
+	}
 	if th := s.Indicator.Threshold; th != nil {
 		if th.Source != model.SLOSourcePrometheus {
 			return slo.Counts{}, fmt.Errorf("SLO %s: indicator.threshold is measured by %q, not Prometheus", s.Name, th.Source)
