@@ -115,7 +115,7 @@ func run(nApps, hours, warm int, maxAfter time.Duration) error {
 
 	now := start
 	clock := func() time.Time { return now }
-	sources := map[string]slo.Source{model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st, Now: clock}}
+	sources := map[string]slo.Source{model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st, Seconds: st, Now: clock}}
 	ev := eval.New(eval.Config{Store: withoutOpenSLO{st}, Sources: sources, Now: clock})
 	roll := &frontdoor.Rollup{Store: st, Now: clock}
 	burners := []*burner{{app: appName(0), errRatio: 1}, {app: appName(1), errRatio: 0.2}, {app: appName(2), errRatio: 0.05}}

@@ -29,7 +29,7 @@ func runSLO(ctx context.Context, st store.Store, prov *local.Provider, reg prome
 		go func() { defer wg.Done(); r.Run(ctx) }()
 	}
 	sources := map[string]slo.Source{
-		model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st},
+		model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st, Seconds: st},
 	}
 	e := eval.New(eval.Config{Store: sloStore{st}, Sources: sources, Interval: interval, Logger: log, Metrics: eval.NewMetrics(reg)})
 	wg.Add(1)

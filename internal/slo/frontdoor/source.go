@@ -33,17 +33,23 @@ type EnvironmentLister interface {
 // environment counts every production environment together. It counts
 // events (Occurrences): Timeslices budgeting is refused with an error.
 //
-// The minutes are those the Rollup has written, so the last minute to
-// count is the one that ended about 15 s to a minute before now.
+// It counts the minutes the Rollup has written and, with Seconds set, the
+// stored seconds after the last of them (the front door flushes its
+// seconds every 5 s), so a window ending now is current to a few seconds.
 type Source struct {
 	Store        MinuteReader
 	Environments EnvironmentLister
-	Now          func() time.Time // default time.Now
+	// Seconds, when set, adds the stored seconds after the last minute
+	// rolled up, so a burn shows within seconds of being flushed rather
+	// than once its minute is rolled up.
+	Seconds SecondsReader
+	Now     func() time.Time // default time.Now
 
 	mu     sync.Mutex
 	series map[[2]string]*series
 	envs   []string
 	envsAt time.Time
+	live   live
 }
 
 var _ slo.Source = (*Source)(nil)
@@ -79,6 +85,11 @@ func (s *Source) Counts(ctx context.Context, o model.SLO, obj model.Objective, f
 		if err := sr.sum(ctx, s.Store, from.Unix(), to.Unix(), now, out); err != nil {
 			return slo.Counts{}, fmt.Errorf("slo %s: reading the front door's minutes of %s in %s: %w", o.Name, o.Application, env, err)
 		}
+		secs, err := s.liveSeconds(ctx, o.Application, env, now)
+		if err != nil {
+			return slo.Counts{}, fmt.Errorf("slo %s: reading the front door's recent seconds: %w", o.Name, err)
+		}
+		sr.addLive(secs, from.Unix(), to.Unix(), out)
 		g, t := q.counts(sr, out)
 		good, total = good+g, total+t
 	}
