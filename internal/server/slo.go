@@ -13,6 +13,7 @@ import (
 	"github.com/gennaker/gennaker/internal/slo"
 	"github.com/gennaker/gennaker/internal/slo/eval"
 	"github.com/gennaker/gennaker/internal/slo/frontdoor"
+	"github.com/gennaker/gennaker/internal/slo/prom"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -29,7 +30,8 @@ func runSLO(ctx context.Context, st store.Store, prov *local.Provider, reg prome
 		go func() { defer wg.Done(); r.Run(ctx) }()
 	}
 	sources := map[string]slo.Source{
-		model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st, Seconds: st},
+		model.SLOSourceFrontDoor:  &frontdoor.Source{Store: st, Environments: st, Seconds: st},
+		model.SLOSourcePrometheus: prom.NewSource(prom.Options{}),
 	}
 	e := eval.New(eval.Config{Store: sloStore{st}, Sources: sources, Interval: interval, Logger: log, Metrics: eval.NewMetrics(reg)})
 	wg.Add(1)
