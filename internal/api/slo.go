@@ -11,6 +11,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/slo"
 	"github.com/gennaker/gennaker/internal/slo/report"
+	"github.com/gennaker/gennaker/internal/store"
 )
 
 // SLOReports reads SLOs with their statuses, windows and SLA months
@@ -21,6 +22,8 @@ type SLOReports interface {
 	Get(ctx context.Context, name string) (*model.SLO, error)
 	Detail(ctx context.Context, s model.SLO) (*report.Detail, error)
 	SLA(ctx context.Context, s model.SLO, month string) (slo.SLAReport, error)
+	ForApps(ctx context.Context, apps []model.Application) ([]report.Summary, error)
+	Points(ctx context.Context, s model.SLO, n int) ([]store.SLOPoint, error)
 }
 
 var _ SLOReports = (*report.Reader)(nil)

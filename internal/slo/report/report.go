@@ -318,3 +318,55 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// ForApps returns the SLOs of these applications with their statuses (for
+// pages that already read the applications: two queries however many).
+func (r *Reader) ForApps(ctx context.Context, apps []model.Application) ([]Summary, error) {
+	if len(apps) == 0 {
+		return nil, nil
+	}
+	defined, err := r.Store.SLOList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the SLOs: %w", err)
+	}
+	names := make(map[string]bool, len(apps))
+	for _, a := range apps {
+		names[a.Name] = true
+	}
+	var slos []model.SLO
+	for _, s := range model.ConfigSLOs(apps, defined) {
+		if names[s.Application] {
+			slos = append(slos, s)
+		}
+	}
+	if len(slos) == 0 {
+		return nil, nil
+	}
+	sts, err := r.Store.SLOStatusList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the SLOs' statuses: %w", err)
+	}
+	byName := make(map[string]*model.SLOStatus, len(sts))
+	for i := range sts {
+		byName[sts[i].Name] = &sts[i]
+	}
+	out := make([]Summary, 0, len(slos))
+	for _, s := range slos {
+		out = append(out, Summary{SLO: s, Status: byName[s.Name]})
+	}
+	return out, nil
+}
+
+// Points returns an SLO's points over its current window thinned to at
+// most n (a sparkline's).
+func (r *Reader) Points(ctx context.Context, s model.SLO, n int) ([]store.SLOPoint, error) {
+	from, to, err := slo.WindowBounds(s.Window, r.now())
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: window: %w", s.Name, err)
+	}
+	pts, err := r.Store.SLOPointList(ctx, store.SLOPointListParams{SLO: s.Name, From: from, To: to.Add(time.Nanosecond)})
+	if err != nil {
+		return nil, fmt.Errorf("reading SLO %s's points: %w", s.Name, err)
+	}
+	return Thin(pts, from, to, n), nil
+}
