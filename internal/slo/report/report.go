@@ -19,11 +19,11 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// Store is what the reports read: the SLOs of the applied config and the
-// applications (whose `slo:` shorthand makes SLOs too), the evaluator's
-// statuses and points, and the delivery events (deploys).
+// Store is what the reports read: the applications (whose `slo:`
+// shorthand makes SLOs), the evaluator's statuses and points, and the
+// delivery events (deploys). A Store that also reads the config's resolved
+// SLOs (store.SLOConfigQueries' SLOList) adds the OpenSLO ones.
 type Store interface {
-	SLOList(ctx context.Context) ([]model.SLO, error)
 	ApplicationList(ctx context.Context, params store.ApplicationListParams) ([]model.Application, error)
 	EnvironmentList(ctx context.Context) ([]model.Environment, error)
 	SLOStatusList(ctx context.Context) ([]model.SLOStatus, error)
@@ -72,9 +72,9 @@ type Summary struct {
 // shorthand ones, model.ConfigSLOs) whose application readable says yes
 // to, by name.
 func (r *Reader) SLOs(ctx context.Context, readable func(app string) bool) ([]model.SLO, error) {
-	defined, err := r.Store.SLOList(ctx)
+	defined, err := r.defined(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the SLOs: %w", err)
+		return nil, err
 	}
 	apps, err := r.Store.ApplicationList(ctx, store.ApplicationListParams{})
 	if err != nil {
@@ -88,6 +88,25 @@ func (r *Reader) SLOs(ctx context.Context, readable func(app string) bool) ([]mo
 		}
 	}
 	return out, nil
+}
+
+// definedSLOs reads the config's resolved SLOs.
+type definedSLOs interface {
+	SLOList(ctx context.Context) ([]model.SLO, error)
+}
+
+// defined returns the config's resolved SLOs, none when the store does
+// not keep them.
+func (r *Reader) defined(ctx context.Context) ([]model.SLO, error) {
+	d, ok := r.Store.(definedSLOs)
+	if !ok {
+		return nil, nil
+	}
+	slos, err := d.SLOList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the SLOs: %w", err)
+	}
+	return slos, nil
 }
 
 // Get returns the SLO of that name (store.ErrNotFound when there is none).
@@ -325,9 +344,9 @@ func (r *Reader) ForApps(ctx context.Context, apps []model.Application) ([]Summa
 	if len(apps) == 0 {
 		return nil, nil
 	}
-	defined, err := r.Store.SLOList(ctx)
+	defined, err := r.defined(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the SLOs: %w", err)
+		return nil, err
 	}
 	names := make(map[string]bool, len(apps))
 	for _, a := range apps {
@@ -370,3 +389,5 @@ func (r *Reader) Points(ctx context.Context, s model.SLO, n int) ([]store.SLOPoi
 	}
 	return Thin(pts, from, to, n), nil
 }
+
+var _ Store = store.Store(nil)
