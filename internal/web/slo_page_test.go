@@ -176,7 +176,7 @@ func TestSLOListAndAppPages(t *testing.T) {
 	for path, wants := range map[string][]string{
 		"/slos": {`<tr data-slo="checkout-availability">`, "−48.8%", "99.85%", "99.9%", "page-1h", `<svg class="sparkline"`,
 			`aria-label="error budget left over the window, from`, "budget spent"},
-		"/":                     {`<ul class="slo-badges small" aria-label="SLOs">`, `<a href="/slos/checkout-availability">checkout-availability</a>`, "firing: page-1h"},
+		"/":                      {`<ul class="slo-badges small" aria-label="SLOs">`, `<a href="/slos/checkout-availability">checkout-availability</a>`, "firing: page-1h"},
 		"/applications/checkout": {`<h2 id="app-slos">SLOs</h2>`, "−48.8%</span> budget left", "budget spent"},
 	} {
 		code, body := r.get(path)
@@ -221,4 +221,3 @@ func TestSLAPage(t *testing.T) {
 		t.Errorf("GET /slos/nope: %d, want 404", code)
 	}
 }
-
