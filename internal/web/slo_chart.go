@@ -283,3 +283,18 @@ func buildSparkline(vals []float64, label string) sparkline {
 	sp.Points = strings.Join(pts, " ")
 	return sp
 }
+
+// shortDur writes an alert window as people write it: 5m, 1h, 3d.
+func shortDur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}

@@ -182,7 +182,7 @@ func buildSLOPage(d *report.Detail, now time.Time) sloPage {
 	}
 	var rules []hRule
 	for _, a := range alerts {
-		row := alertRow{Name: a.Name, Severity: a.Severity, Factor: fmtBurn(a.Factor), Long: a.Long.String(), Short: a.Short.String(),
+		row := alertRow{Name: a.Name, Severity: a.Severity, Factor: fmtBurn(a.Factor), Long: shortDur(a.Long.D()), Short: shortDur(a.Short.D()),
 			LongRate: "–", ShortRate: "–", State: "not evaluated", Class: "unknown"}
 		st, ok := states[a.Name]
 		if ok {
@@ -215,7 +215,7 @@ func buildSLOPage(d *report.Detail, now time.Time) sloPage {
 				sh = a.Short
 			}
 		}
-		shortest = " over " + sh.String()
+		shortest = " over " + shortDur(sh.D())
 	}
 	for _, p := range d.Points {
 		budget.T, budget.V = append(budget.T, p.At), append(budget.V, p.BudgetRemaining)
@@ -234,7 +234,8 @@ func buildSLOPage(d *report.Detail, now time.Time) sloPage {
 // as bars against its factor.
 func burnPanel(sloName string, a model.BurnRateAlert, st model.AlertState, ok bool) chart {
 	const w, h, padL, padR, padT, padB = 280, 200, 52, 12, 30, 42
-	c := chart{ID: "panel-" + a.Name, W: w, H: h, Title: fmt.Sprintf("%s: burn rate over %s and %s against %s", a.Name, a.Long, a.Short, fmtBurn(a.Factor))}
+	long, short := shortDur(a.Long.D()), shortDur(a.Short.D())
+	c := chart{ID: "panel-" + a.Name, W: w, H: h, Title: fmt.Sprintf("%s: burn rate over %s and %s against %s", a.Name, long, short, fmtBurn(a.Factor))}
 	hi := a.Factor * 1.25
 	if ok {
 		hi = math.Max(hi, math.Max(st.LongRate, st.ShortRate))
@@ -254,7 +255,7 @@ func burnPanel(sloName string, a model.BurnRateAlert, st model.AlertState, ok bo
 	for i, win := range []struct {
 		name string
 		rate float64
-	}{{"long " + a.Long.String(), st.LongRate}, {"short " + a.Short.String(), st.ShortRate}} {
+	}{{"long " + long, st.LongRate}, {"short " + short, st.ShortRate}} {
 		cx := x0 + slot*(float64(i)+0.5)
 		c.Labels = append(c.Labels, label{X: cx, Y: h - padB + 16, Text: win.name, Anchor: "middle"})
 		if !ok {
@@ -271,9 +272,9 @@ func burnPanel(sloName string, a model.BurnRateAlert, st model.AlertState, ok bo
 	c.Grid = append(c.Grid, line{X1: x0, Y1: fy, X2: x1, Y2: fy, Class: "factor-line " + a.Severity})
 	c.Labels = append(c.Labels, label{X: x1 - 2, Y: fy - 4, Text: "factor " + fmtBurn(a.Factor), Anchor: "end", Class: "rule-label"})
 	if ok {
-		c.Desc = fmt.Sprintf("%s of SLO %s: over %s the budget burns at %s, over %s at %s; it fires at %s over both.", a.Name, sloName, a.Long, fmtBurn(st.LongRate), a.Short, fmtBurn(st.ShortRate), fmtBurn(a.Factor))
+		c.Desc = fmt.Sprintf("%s of SLO %s: over %s the budget burns at %s, over %s at %s; it fires at %s over both.", a.Name, sloName, long, fmtBurn(st.LongRate), short, fmtBurn(st.ShortRate), fmtBurn(a.Factor))
 	} else {
-		c.Desc = fmt.Sprintf("%s of SLO %s: not evaluated yet; it fires at %s over both %s and %s.", a.Name, sloName, fmtBurn(a.Factor), a.Long, a.Short)
+		c.Desc = fmt.Sprintf("%s of SLO %s: not evaluated yet; it fires at %s over both %s and %s.", a.Name, sloName, fmtBurn(a.Factor), long, short)
 		c.Labels = append(c.Labels, label{X: (x0 + x1) / 2, Y: (padT + h - padB) / 2, Text: "not evaluated yet", Anchor: "middle", Class: "note"})
 	}
 	c.round()
