@@ -77,3 +77,36 @@ func UnderIndex(d time.Duration) (int, bool) {
 	}
 	return i, false
 }
+
+// MinuteUnder adds to under[j] the latencies of an encoded minute in the
+// buckets below index below[j] (UnderIndex's count), without expanding
+// the minute: what a latency SLI reads from each of a year of minutes.
+func MinuteUnder(b []byte, below []int, under []uint64) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if b[0] != minuteFormat {
+		return fmt.Errorf("latency minute: format %d is unknown (this version reads %d)", b[0], minuteFormat)
+	}
+	b = b[1:]
+	idx := -1
+	for len(b) > 0 {
+		gap, n := binary.Uvarint(b)
+		if n <= 0 || gap == 0 {
+			return fmt.Errorf("latency minute: a bucket index is cut short or out of order")
+		}
+		b = b[n:]
+		count, n := binary.Uvarint(b)
+		if n <= 0 {
+			return fmt.Errorf("latency minute: a count is cut short")
+		}
+		b = b[n:]
+		idx += int(gap)
+		for j, lim := range below {
+			if idx < lim {
+				under[j] += count
+			}
+		}
+	}
+	return nil
+}

@@ -50,3 +50,15 @@ func TestUnderIndex(t *testing.T) {
 		t.Errorf("zero: %d", i)
 	}
 }
+
+func TestMinuteUnder(t *testing.T) {
+	dense := make([]uint64, NumBuckets)
+	dense[10], dense[200], dense[NumBounds] = 4, 5, 6
+	under := make([]uint64, 4)
+	if err := MinuteUnder(EncodeMinute(dense), []int{0, 11, 201, NumBounds}, under); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(under, []uint64{0, 4, 9, 9}) {
+		t.Fatalf("under %v, want [0 4 9 9]", under)
+	}
+}

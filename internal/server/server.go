@@ -196,6 +196,11 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	kpis := kpi.NewReporter(st)
+	go func() {
+		if err := kpis.Warm(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("could not read the KPI rollups ahead; the first KPI report reads them", "err", err)
+		}
+	}()
 	// SLO pages and reports; Source (the evaluator's SLI sources) counts SLA
 	// months and deploy hours exactly when set.
 	sloReports := &report.Reader{Store: st}

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/slo"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -51,5 +54,28 @@ func TestParseMonth(t *testing.T) {
 		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
 			t.Errorf("ParseMonth(%q) = %q, %v; want %q (error %v)", tc.in, got, err, tc.want, tc.err)
 		}
+	}
+}
+
+type fixedSource slo.Counts
+
+func (f fixedSource) Counts(context.Context, model.SLO, model.Objective, time.Time, time.Time) (slo.Counts, error) {
+	return slo.Counts(f), nil
+}
+
+func TestBySource(t *testing.T) {
+	t.Parallel()
+	b := BySource{model.SLOSourceFrontDoor: fixedSource{Good: 1, Total: 2}, model.SLOSourcePrometheus: fixedSource{Good: 3, Total: 4}}
+	fd := model.Application{Name: "a", SLO: &model.AppSLO{Availability: 99}}.DefaultSLOs()[0]
+	prom := model.SLO{Name: "p", Indicator: model.SLI{Total: &model.MetricQuery{Source: model.SLOSourcePrometheus}, Bad: &model.MetricQuery{Source: model.SLOSourcePrometheus}}}
+	none := model.SLO{Name: "n"}
+	if c, err := b.Counts(context.Background(), fd, model.Objective{}, time.Time{}, time.Time{}); err != nil || c.Total != 2 {
+		t.Errorf("front door: %v %v", c, err)
+	}
+	if c, err := b.Counts(context.Background(), prom, model.Objective{}, time.Time{}, time.Time{}); err != nil || c.Total != 4 {
+		t.Errorf("prometheus: %v %v", c, err)
+	}
+	if _, err := b.Counts(context.Background(), none, model.Objective{}, time.Time{}, time.Time{}); err == nil {
+		t.Error("an SLO without metrics was counted")
 	}
 }
