@@ -10,6 +10,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/slo"
 	"github.com/gennaker/gennaker/internal/slo/report"
+	"github.com/gennaker/gennaker/internal/store"
 )
 
 // sloReadPage is the rule of an SLO's page: any logged-in caller reaches
@@ -72,7 +73,7 @@ func (h *ui) sloPage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	what := "SLO " + shorten(name, 100)
 	if h.cfg.SLO == nil {
-		h.fail(w, r, fmt.Errorf("%w: %v", errBadFilter, errNoSLOs), what)
+		h.fail(w, r, fmt.Errorf("%w: %v", store.ErrNotFound, errNoSLOs), what)
 		return
 	}
 	if len(name) > 253 {
