@@ -10,5 +10,6 @@ func newSLOCmd(g *globals) *cobra.Command {
 		Short: "Service level objectives: error budgets, burn rates, Prometheus rules",
 	}
 	cmd.AddCommand(newSLORulesCmd(g))
+	addSLOViewCommands(cmd, g)
 	return cmd
 }

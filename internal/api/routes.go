@@ -74,6 +74,12 @@ func (s *Server) routes(rt *Router) {
 	// Notifications read the server's secrets and name every application:
 	// their status and test messages are for admins of everything.
 	rt.HandleFunc("GET /api/v1/kpi", Access{On: OnCaller, Narrowed: "summarizes only the applications the caller may read"}, s.kpiReport)
+	// SLOs (slo.go): like the KPIs, lists show only the applications the
+	// caller may read; one SLO needs read on its application.
+	rt.HandleFunc("GET /api/v1/slos", Access{On: OnCaller, Narrowed: "lists only the SLOs of applications the caller may read"}, s.listSLOs)
+	rt.HandleFunc("GET /api/v1/slos/{name}", Access{On: OnCaller, Narrowed: "read on the SLO's application"}, s.getSLO)
+	rt.HandleFunc("GET /api/v1/slos/{name}/sla", Access{On: OnCaller, Narrowed: "read on the SLO's application"}, s.getSLOSLA)
+	rt.HandleFunc("GET /api/v1/sla", Access{On: OnCaller, Narrowed: "reports only the SLOs of applications the caller may read"}, s.listSLA)
 	rt.HandleFunc("GET /api/v1/notifications", Access{Perm: auth.PermAdmin, On: OnGlobal}, s.listNotifications)
 	rt.HandleFunc("POST /api/v1/notifications/{name}/test", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditNotificationTest}, s.testNotification)
 	rt.HandleFunc("DELETE /api/v1/notifications/{name}", Access{Perm: auth.PermAdmin, On: OnGlobal, Action: model.AuditDelete}, s.deleteObject(model.KindNotification))

@@ -63,6 +63,9 @@ type Config struct {
 	Triggers Triggers
 	// KPI makes delivery KPI reports (nil: GET /api/v1/kpi answers 501).
 	KPI KPIReports
+	// SLO reads SLOs, their windows and SLA months (report.Reader; nil:
+	// the SLO routes answer 501).
+	SLO SLOReports
 	// Deleter deletes applications, environments and pipelines (nil: those
 	// routes answer 501).
 	Deleter  Deleter

@@ -171,6 +171,18 @@ var matrix = map[string][]probe{
 	},
 	"GET /api/v1/events": {{request: get("/api/v1/events"), allow: everyone}},
 	"GET /api/v1/kpi":    {{request: get("/api/v1/kpi?since=30d"), allow: everyone}},
+	// SLOs: lists narrowed to what the caller reads; one SLO needs read
+	// on its application (checkout's and search-api's shorthand SLOs).
+	"GET /api/v1/slos": {{request: get("/api/v1/slos"), allow: everyone}},
+	"GET /api/v1/slos/{name}": {
+		{request: get("/api/v1/slos/checkout-availability"), allow: readPayments},
+		{request: get("/api/v1/slos/search-api-availability"), allow: readSearch},
+	},
+	"GET /api/v1/slos/{name}/sla": {
+		{request: get("/api/v1/slos/checkout-availability/sla?month=2026-01"), allow: readPayments},
+		{request: get("/api/v1/slos/search-api-availability/sla?month=2026-01&format=csv"), allow: readSearch},
+	},
+	"GET /api/v1/sla":    {{request: get("/api/v1/sla?month=2026-01"), allow: everyone}},
 	"GET /api/v1/stream": {{request: get("/api/v1/stream"), allow: everyone}},
 	// Incidents: recording or resolving one needs deploy on its application
 	// in its environment; reading, read on its application.
@@ -255,6 +267,9 @@ var matrix = map[string][]probe{
 	"GET /events":                       {{request: get("/events"), allow: everyone}},
 	"GET /notifications":                {{request: get("/notifications"), allow: adminAll}},
 	"GET /kpi":                          {{request: get("/kpi?since=30d"), allow: everyone}},
+	"GET /slos":                         {{request: get("/slos"), allow: everyone}},
+	"GET /slos/{name}":                  {{request: get("/slos/checkout-availability"), allow: readPayments}, {request: get("/slos/search-api-availability"), allow: readSearch}},
+	"GET /sla":                          {{request: get("/sla?month=2026-01"), allow: everyone}},
 	"GET /applications":                 {{request: get("/applications"), allow: everyone}},
 	"GET /executions":                   {{request: get("/executions?status=running"), allow: everyone}},
 	"GET /pipelines":                    {{request: get("/pipelines"), allow: everyone}},
@@ -470,6 +485,10 @@ func applyMatrixConfig(t *testing.T, admin *client.Client) {
 		return model.Application{Name: name, Team: team, Run: model.RunSpec{Command: "sleep", Args: []string{"3600"}}, Instances: 1,
 			HealthCheck: model.HealthCheck{Path: "/"}}
 	}
+	withSLO := func(a model.Application) model.Application {
+		a.SLO = &model.AppSLO{Availability: 99.9}
+		return a
+	}
 	wait := model.StageSpec{Name: "soak", Wait: &model.WaitStage{Duration: model.Duration(time.Hour)}}
 	deploy := func(env string) model.StageSpec {
 		return model.StageSpec{Name: "deploy-" + env, Deploy: &model.DeployStage{Environment: env, Strategy: model.Strategy{Type: model.StrategyHighlander}}}
@@ -479,7 +498,7 @@ func applyMatrixConfig(t *testing.T, admin *client.Client) {
 	nightly := []model.TriggerSpec{{Name: "nightly", Schedule: &model.ScheduleTrigger{Cron: "@daily"}, Params: map[string]string{"version": `"nightly"`}}}
 	cfg := model.Config{
 		Teams:        []model.Team{{Name: "payments"}, {Name: "search"}},
-		Applications: []model.Application{app("checkout", "payments"), app("billing", "payments"), app("search-api", "search")},
+		Applications: []model.Application{withSLO(app("checkout", "payments")), app("billing", "payments"), withSLO(app("search-api", "search"))},
 		Environments: []model.Environment{
 			{Name: "staging", Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"checkout": "127.0.0.1:1", "search-api": "127.0.0.1:2"}},
 			{Name: "production", Production: true, FourEyes: true, Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"checkout": "127.0.0.1:3", "search-api": "127.0.0.1:4"}},

@@ -29,6 +29,7 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/notify"
 	"github.com/gennaker/gennaker/internal/provider/local"
+	"github.com/gennaker/gennaker/internal/slo/report"
 	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/trigger"
 	"github.com/gennaker/gennaker/internal/web"
@@ -202,15 +203,18 @@ func Run(ctx context.Context, opts Options) error {
 			log.Warn("could not read the KPI rollups ahead; the first KPI report reads them", "err", err)
 		}
 	}()
+	// SLO pages and reports; Source (the evaluator's SLI sources) counts SLA
+	// months and deploy hours exactly when set.
+	sloReports := &report.Reader{Store: st}
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
 	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, kpis
 	handler := api.New(api.Config{
 		Notifier: notifier,
 		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
-		KPI:  kpis,
+		KPI: kpis, SLO: sloReports,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder,
-			KPI: kpis}),
+			KPI: kpis, SLO: sloReports}),
 		Validate: func(cfg, existing model.Config) error {
 			if shared {
 				if err := refuseLocalEnvironments(cfg); err != nil {

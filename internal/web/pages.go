@@ -56,8 +56,9 @@ func (h *ui) applications(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.cfg.Now()
+	badges := h.sloBadges(r, apps)
 	for _, a := range apps {
-		v := appView{App: a, Last: summarize(ov.Latest[a.Name], now)}
+		v := appView{App: a, Last: summarize(ov.Latest[a.Name], now), SLOs: badges[a.Name]}
 		if st := ov.Statuses[a.Name]; st != nil {
 			v.Envs = buildEnvs(st, now)
 		}
@@ -89,6 +90,7 @@ func (h *ui) appView(r *http.Request, a model.Application, recent []model.Execut
 		return v, err
 	}
 	v.Envs = buildEnvs(st, h.cfg.Now())
+	v.SLOs = h.sloBadges(r, []model.Application{a})[a.Name]
 	if len(recent) > 0 {
 		v.Last = summarize(&recent[0], h.cfg.Now())
 	}

@@ -18,6 +18,8 @@ type appView struct {
 	Envs []envView
 	// Last is the application's newest execution (nil when it never ran).
 	Last *execSummary
+	// SLOs are the application's SLOs' current state (slo.go).
+	SLOs []sloBadge
 }
 
 // envView is an application's cluster in one environment.

@@ -94,6 +94,10 @@ type Config struct {
 	// KPI makes the reports of the /kpi page (kpi.Reporter); without it
 	// the page says the server computes no KPIs.
 	KPI KPIReports
+	// SLO reads SLOs, their windows and SLA months for the /slos and /sla
+	// pages and the SLO lines of the application pages (report.Reader);
+	// without it those pages say the server keeps no SLOs.
+	SLO api.SLOReports
 }
 
 // ui serves the pages.
@@ -164,6 +168,9 @@ func (h *ui) routes(rt *api.Router) {
 	rt.HandleFunc("GET /events", anyPage, h.events)
 	rt.HandleFunc("GET /notifications", adminPage, h.notifications)
 	rt.HandleFunc("GET /kpi", anyPage, h.kpiPage)
+	rt.HandleFunc("GET /slos", anyPage, h.sloList)
+	rt.HandleFunc("GET /slos/{name}", sloReadPage, h.sloPage)
+	rt.HandleFunc("GET /sla", anyPage, h.slaPage)
 	// Any other address: the UI's own "not found" page (the API's own
 	// unknown routes answer in JSON).
 	rt.HandleFunc("GET /{path...}", publicPage, h.notFound)
@@ -192,6 +199,7 @@ var funcs = template.FuncMap{
 	"reason":      reasonHTML,
 	"words":       unbreakable,
 	"brief":       brief,
+	"join":        joinNames,
 }
 
 func parsePages() (map[string]*template.Template, error) {
