@@ -54,3 +54,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/config
 	$(GO) test -run '^$$' -fuzz FuzzHookPayload -fuzztime 60s ./internal/api
 	$(GO) test -run '^$$' -fuzz FuzzWebhook -fuzztime 60s ./internal/incident
+	$(GO) test -run '^$$' -fuzz FuzzParseSelector -fuzztime 60s ./internal/slo/prom

@@ -68,6 +68,7 @@ func newServerCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.DataDir, "data", defaultDataDir(), "data directory (env GENNAKER_DATA): the embedded store, logs and local instances")
 	cmd.Flags().StringVar(&opts.Store, "store", "", "store URL (default $GENNAKER_STORE, else the embedded store in --data): sqlite://DIR, or postgres://USER@HOST:5432/DB for several replicas on one database (the password from $GENNAKER_STORE, PGPASSWORD or ~/.pgpass, not a flag, which every user of the machine can read)")
+	cmd.Flags().DurationVar(&opts.SLOInterval, "slo-interval", 30*time.Second, "how often the SLOs are evaluated (by one replica at a time)")
 	cmd.Flags().DurationVar(&opts.ClaimTTL, "claim-ttl", 20*time.Second, "with several replicas, how soon another takes over the steps of one that died (a step's claim lasts this long unless renewed)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API listen address (loopback by default)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once")

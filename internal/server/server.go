@@ -80,6 +80,8 @@ type Options struct {
 	Bootstrapped func(Bootstrap)
 	// KPIDigestAt is when the weekly KPI digest is due (nil: Monday 09:00 UTC).
 	KPIDigestAt *notify.DigestSchedule
+	// SLOInterval is how often the SLOs are evaluated (default 30s).
+	SLOInterval time.Duration
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down: the API
@@ -246,6 +248,9 @@ func Run(ctx context.Context, opts Options) error {
 	kpiCtx, stopKPI := context.WithCancel(ctx)
 	defer stopKPI()
 	kpiStopped := runKPI(kpiCtx, st, reg, log.With("component", "kpi"))
+	sloCtx, stopSLO := context.WithCancel(ctx)
+	defer stopSLO()
+	sloStopped := runSLO(sloCtx, st, prov, reg, opts.SLOInterval, log.With("component", "slo"))
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()
@@ -274,6 +279,8 @@ func Run(ctx context.Context, opts Options) error {
 	triggersStopped()
 	stopKPI()
 	kpiStopped()
+	stopSLO()
+	sloStopped()
 	if err := eng.Stop(shutdownCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}

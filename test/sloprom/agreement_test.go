@@ -236,8 +236,18 @@ func TestAgreementWithPrometheus(t *testing.T) {
 	if st := slo.EvaluateAlerts(s.Alerts, src.Rates(ctx, s, s.Objectives[0], mo.burst, &rateErr), nil, mo.burst); !st[0].Firing || rateErr != nil {
 		t.Errorf("gennaker at the burst: %+v (%v), want page-1h firing", st[0], rateErr)
 	}
-	checkTimeslices(t, mo, src, slos[3], times)
-	checkThreshold(t, mo, src, slos[4], times)
+	// The first times, and one on a slice boundary (day 20 at 07:00).
+	sliceTimes := append(times[:8:8], mo.special[len(mo.special)-2])
+	if c, err := src.Counts(ctx, slos[3], slos[3].Objectives[0], mo.burst.Add(-5*time.Minute), mo.burst); err != nil || c != (slo.Counts{}) {
+		t.Errorf("a 5m window of 10m slices: %+v (%v), want no data", c, err)
+	}
+	checkTimeslices(t, mo, src, slos[3], sliceTimes)
+	checkThreshold(t, mo, src, slos[4], sliceTimes)
+	began28 := time.Now()
+	if _, err := src.Counts(ctx, slos[0], slos[0].Objectives[0], mo.end.Add(-28*24*time.Hour), mo.end); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("one 28-day Occurrences count (2 queries over %d samples of 4 series each): %s", len(mo.series[0].ts), time.Since(began28).Round(time.Millisecond))
 	small := prom.NewSource(prom.Options{MaxResponse: 64, Attempts: 1})
 	if _, err := small.Counts(ctx, slos[0], slos[0].Objectives[0], mo.end.Add(-time.Hour), mo.end); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("a 64-byte response limit: %v, want the answer refused", err)
@@ -273,8 +283,8 @@ func ruleWindow(t *testing.T, s model.SLO, r prom.Rule) (time.Duration, string) 
 }
 
 // checkTimeslices compares the Source's Timeslices counts (a subquery)
-// with slo.TimesliceCounts over slices computed in Go: one slice ending at
-// each multiple of the slice width in [at-window, at].
+// with slo.TimesliceCounts over the slices of slo.SliceBounds, each slice's
+// events computed in Go.
 func checkTimeslices(t *testing.T, mo *month, src *prom.Source, s model.SLO, times []time.Time) {
 	t.Helper()
 	o := s.Objectives[0]
@@ -285,16 +295,18 @@ func checkTimeslices(t *testing.T, mo *month, src *prom.Source, s model.SLO, tim
 	w := 24 * time.Hour
 	width := o.TimeSliceWindow.D()
 	bad := 0
-	for _, at := range times[:8] {
+	for _, at := range times {
 		got, err := src.Counts(context.Background(), s, o, at.Add(-w), at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var sl []slo.Slice
-		step := width.Milliseconds()
-		first := (at.Add(-w).UnixMilli() + step - 1) / step * step
-		for e := first; e <= at.UnixMilli(); e += step {
-			end := time.UnixMilli(e)
+		starts, err := slo.SliceBounds(at.Add(-w), at, width)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range starts {
+			end := st.Add(width)
 			good, _ := mo.sumIncrease(in.Good, width, end)
 			total, _ := mo.sumIncrease(in.Total, width, end)
 			sl = append(sl, slo.Slice{Good: good, Total: total})
@@ -327,15 +339,18 @@ func checkThreshold(t *testing.T, mo *month, src *prom.Source, s model.SLO, time
 	}
 	w, width := 24*time.Hour, o.TimeSliceWindow.D()
 	bad := 0
-	for _, at := range times[:8] {
+	for _, at := range times {
 		got, err := src.Counts(context.Background(), s, o, at.Add(-w), at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var sl []slo.Slice
-		step := width.Milliseconds()
-		for e := (at.Add(-w).UnixMilli() + step - 1) / step * step; e <= at.UnixMilli(); e += step {
-			inc, ok := mo.sumIncrease(sel, 10*time.Minute, time.UnixMilli(e))
+		starts, err := slo.SliceBounds(at.Add(-w), at, width)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range starts {
+			inc, ok := mo.sumIncrease(sel, 10*time.Minute, st.Add(width))
 			sl = append(sl, slo.Slice{Value: inc / 600, HasValue: ok})
 		}
 		want, err := slo.TimesliceCounts(o, true, sl)

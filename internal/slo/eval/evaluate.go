@@ -24,9 +24,11 @@ func (e *Evaluator) evaluate(ctx context.Context, s model.SLO, prev model.SLOSta
 	if !hadPrev {
 		prev = model.SLOStatus{Name: s.Name}
 	}
+	if prev.Error != err.Error() { // said once, not every round
+		e.cfg.Logger.Warn("an SLO could not be evaluated; its status says why, and it is tried again every round", "slo", s.Name, "err", err)
+	}
 	prev.Application, prev.Environment = s.Application, s.Environment
 	prev.Error = err.Error()
-	e.cfg.Logger.Debug("an SLO could not be evaluated", "slo", s.Name, "err", err)
 	return prev
 }
 

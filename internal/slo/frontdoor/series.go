@@ -20,8 +20,9 @@ import (
 // errors, and the requests under each latency bound asked for so far.
 type series struct {
 	app, env string
-	below    []int // latency.UnderIndex of each bound counted
-	stride   int   // 2 + len(below)
+	below    []int       // latency.UnderIndex of each bound counted
+	slices   []sliceSpec // one-minute slices counted: good ones, ones with traffic
+	stride   int         // base() + 2*len(slices)
 
 	oldest   int64 // Unix seconds, hour-aligned: nothing before is loaded
 	minStart int64 // hour-aligned: minutes from here on are rows of mins
@@ -31,6 +32,9 @@ type series struct {
 	edges    map[int64]*edge
 	checked  time.Time // the last refresh
 }
+
+// base is where a row's slice counts start.
+func (s *series) base() int { return 2 + len(s.below) }
 
 // rows are time-ordered rows of stride values each.
 type rows struct {
@@ -99,8 +103,16 @@ func (s *series) read(ctx context.Context, st MinuteReader, from, to int64) (row
 		clear(v)
 		v[0], v[1] = m.Requests, m.Errors
 		if len(s.below) > 0 {
-			if err := latency.MinuteUnder(m.Latency, s.below, v[2:]); err != nil {
+			if err := latency.MinuteUnder(m.Latency, s.below, v[2:s.base()]); err != nil {
 				return rows{}, fmt.Errorf("the traffic of %s in %s at %s: %w", s.app, s.env, m.Minute.Format(time.RFC3339), err)
+			}
+		}
+		for j, sp := range s.slices {
+			if good, total := sp.events(s, v); total > 0 {
+				v[s.base()+2*j+1] = 1
+				if good/total >= sp.target-1e-9 { // a ratio at the target is good
+					v[s.base()+2*j] = 1
+				}
 			}
 		}
 		out.add(m.Minute.Unix(), v)

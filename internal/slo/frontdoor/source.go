@@ -33,17 +33,23 @@ type EnvironmentLister interface {
 // environment counts every production environment together. It counts
 // events (Occurrences): Timeslices budgeting is refused with an error.
 //
-// The minutes are those the Rollup has written, so the last minute to
-// count is the one that ended about 15 s to a minute before now.
+// It counts the minutes the Rollup has written and, with Seconds set, the
+// stored seconds after the last of them (the front door flushes its
+// seconds every 5 s), so a window ending now is current to a few seconds.
 type Source struct {
 	Store        MinuteReader
 	Environments EnvironmentLister
-	Now          func() time.Time // default time.Now
+	// Seconds, when set, adds the stored seconds after the last minute
+	// rolled up, so a burn shows within seconds of being flushed rather
+	// than once its minute is rolled up.
+	Seconds SecondsReader
+	Now     func() time.Time // default time.Now
 
 	mu     sync.Mutex
 	series map[[2]string]*series
 	envs   []string
 	envsAt time.Time
+	live   live
 }
 
 var _ slo.Source = (*Source)(nil)
@@ -53,7 +59,7 @@ var ErrUnsupported = errors.New("the front door cannot measure this")
 
 // Counts implements slo.Source.
 func (s *Source) Counts(ctx context.Context, o model.SLO, obj model.Objective, from, to time.Time) (slo.Counts, error) {
-	q, err := parseSLI(o)
+	q, err := parseSLI(o, obj)
 	if err != nil {
 		return slo.Counts{}, err
 	}
@@ -71,7 +77,7 @@ func (s *Source) Counts(ctx context.Context, o model.SLO, obj model.Objective, f
 	}
 	var good, total float64
 	for _, env := range envs {
-		sr, err := s.seriesFor(ctx, o.Application, env, q.below, from, now)
+		sr, err := s.seriesFor(ctx, o.Application, env, q, from, now)
 		if err != nil {
 			return slo.Counts{}, fmt.Errorf("slo %s: reading the front door's minutes of %s in %s: %w", o.Name, o.Application, env, err)
 		}
@@ -79,6 +85,11 @@ func (s *Source) Counts(ctx context.Context, o model.SLO, obj model.Objective, f
 		if err := sr.sum(ctx, s.Store, from.Unix(), to.Unix(), now, out); err != nil {
 			return slo.Counts{}, fmt.Errorf("slo %s: reading the front door's minutes of %s in %s: %w", o.Name, o.Application, env, err)
 		}
+		secs, err := s.liveSeconds(ctx, o.Application, env, now)
+		if err != nil {
+			return slo.Counts{}, fmt.Errorf("slo %s: reading the front door's recent seconds: %w", o.Name, err)
+		}
+		sr.addLive(secs, from.Unix(), to.Unix(), out)
 		g, t := q.counts(sr, out)
 		good, total = good+g, total+t
 	}
@@ -104,26 +115,33 @@ func (s *Source) production(ctx context.Context, now time.Time) ([]string, error
 	return envs, nil
 }
 
-// seriesFor returns the series of app in env, counting the latency bounds
-// below, loaded from at least from and refreshed.
-func (s *Source) seriesFor(ctx context.Context, app, env string, below []int, from, now time.Time) (*series, error) {
+// seriesFor returns the series of app in env, counting what q needs,
+// loaded from at least from and refreshed.
+func (s *Source) seriesFor(ctx context.Context, app, env string, q sli, from, now time.Time) (*series, error) {
 	if s.series == nil {
 		s.series = map[[2]string]*series{}
 	}
 	k := [2]string{app, env}
 	sr := s.series[k]
+	below, specs := q.below, []sliceSpec(nil)
+	if q.slices {
+		specs = []sliceSpec{q.ratio}
+	}
 	if sr != nil {
-		for _, b := range below {
-			if !slices.Contains(sr.below, b) {
-				// A new bound: count it from the start (rare: a config change).
-				below = append(slices.Clone(sr.below), slices.DeleteFunc(slices.Clone(below), func(x int) bool { return slices.Contains(sr.below, x) })...)
-				sr = nil
-				break
-			}
+		missing := slices.ContainsFunc(below, func(b int) bool { return !slices.Contains(sr.below, b) }) ||
+			slices.ContainsFunc(specs, func(sp sliceSpec) bool { return !slices.Contains(sr.slices, sp) })
+		if missing {
+			// Something new to count: count it from the start (rare: a config change).
+			below = union(sr.below, below)
+			specs = union(sr.slices, specs)
+			sr = nil
+		} else {
+			below, specs = sr.below, sr.slices
 		}
 	}
 	if sr == nil {
-		sr = &series{app: app, env: env, below: slices.Clone(below), stride: 2 + len(below)}
+		sr = &series{app: app, env: env, below: slices.Clone(below), slices: slices.Clone(specs)}
+		sr.stride = sr.base() + 2*len(specs)
 		if err := sr.load(ctx, s.Store, from.Unix(), now.Unix()); err != nil {
 			return nil, err
 		}
@@ -138,21 +156,65 @@ func (s *Source) seriesFor(ctx context.Context, app, env string, below []int, fr
 	return sr, sr.refresh(ctx, s.Store, now)
 }
 
-// sli is an SLO's good and total as front-door metrics.
-type sli struct {
-	good, bad, total *model.MetricQuery
-	below            []int
+// union is a with b's elements it lacks.
+func union[T comparable](a, b []T) []T {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
-func parseSLI(o model.SLO) (sli, error) {
-	if o.Budgeting != "" && o.Budgeting != model.BudgetOccurrences {
-		return sli{}, fmt.Errorf("slo %s: budgetingMethod %s: %w yet: use Occurrences, or a Prometheus SLI", o.Name, o.Budgeting, ErrUnsupported)
+// metricRef is one front-door metric of an SLI ("" when unset).
+type metricRef struct {
+	metric string
+	under  time.Duration
+}
+
+func ref(m *model.MetricQuery) metricRef {
+	if m == nil {
+		return metricRef{}
 	}
+	return metricRef{m.Metric, m.Under.D()}
+}
+
+// sliceSpec is what makes a one-minute slice good: the SLI's ratio in the
+// minute at least target (Timeslices budgeting).
+type sliceSpec struct {
+	good, bad, total metricRef
+	target           float64
+}
+
+// sli is an SLO's good and total as front-door metrics.
+type sli struct {
+	ratio sliceSpec // target set only when counting slices
+	below []int
+	// slices: count one-minute slices (Timeslices) rather than events.
+	slices bool
+}
+
+// parseSLI reads the SLO's indicator for objective obj.
+func parseSLI(o model.SLO, obj model.Objective) (sli, error) {
 	in := o.Indicator
 	if in.Threshold != nil || in.Total == nil || (in.Good == nil) == (in.Bad == nil) {
 		return sli{}, fmt.Errorf("slo %s: indicator: the front door measures ratio SLIs (total and one of good or bad): %w", o.Name, ErrUnsupported)
 	}
-	q := sli{good: in.Good, bad: in.Bad, total: in.Total}
+	q := sli{ratio: sliceSpec{good: ref(in.Good), bad: ref(in.Bad), total: ref(in.Total)}}
+	switch o.Budgeting {
+	case "", model.BudgetOccurrences:
+	case model.BudgetTimeslices:
+		if w := obj.TimeSliceWindow.D(); w != 0 && w != time.Minute {
+			return sli{}, fmt.Errorf("slo %s: objective %q: timeSliceWindow %s: %w: the front door keeps one-minute slices; write 1m", o.Name, obj.Name, w, ErrUnsupported)
+		}
+		if obj.TimeSliceTarget <= 0 || obj.TimeSliceTarget > 1 {
+			return sli{}, fmt.Errorf("slo %s: objective %q: Timeslices needs timeSliceTarget in (0, 1], the good ratio that makes a minute good", o.Name, obj.Name)
+		}
+		q.slices, q.ratio.target = true, obj.TimeSliceTarget
+	default:
+		return sli{}, fmt.Errorf("slo %s: budgetingMethod %s: %w yet: use Occurrences or Timeslices, or a Prometheus SLI", o.Name, o.Budgeting, ErrUnsupported)
+	}
 	for _, m := range []*model.MetricQuery{in.Good, in.Bad, in.Total} {
 		if m == nil {
 			continue
@@ -173,17 +235,27 @@ func parseSLI(o model.SLO) (sli, error) {
 	return q, nil
 }
 
-// counts reads good and total from a series' summed row.
+// counts reads good and total from a series' summed row: events, or the
+// good slices and the slices with traffic.
 func (q sli) counts(sr *series, v []uint64) (good, total float64) {
-	total = metric(q.total, sr, v)
-	if q.good != nil {
-		return metric(q.good, sr, v), total
+	if q.slices {
+		i := sr.base() + 2*slices.Index(sr.slices, q.ratio)
+		return float64(v[i]), float64(v[i+1])
 	}
-	return total - metric(q.bad, sr, v), total
+	return q.ratio.events(sr, v)
 }
 
-func metric(m *model.MetricQuery, sr *series, v []uint64) float64 {
-	switch m.Metric {
+// events are the good and total events of a row.
+func (sp sliceSpec) events(sr *series, v []uint64) (good, total float64) {
+	total = metric(sp.total, sr, v)
+	if sp.good.metric != "" {
+		return metric(sp.good, sr, v), total
+	}
+	return total - metric(sp.bad, sr, v), total
+}
+
+func metric(m metricRef, sr *series, v []uint64) float64 {
+	switch m.metric {
 	case model.FrontDoorRequests:
 		return float64(v[0])
 	case model.FrontDoorErrors:
@@ -191,7 +263,7 @@ func metric(m *model.MetricQuery, sr *series, v []uint64) float64 {
 	case model.FrontDoorGood:
 		return float64(v[0] - min(v[1], v[0]))
 	case model.FrontDoorLatencyUnder:
-		i, _ := latency.UnderIndex(m.Under.D())
+		i, _ := latency.UnderIndex(m.under)
 		return float64(v[2+slices.Index(sr.below, i)])
 	}
 	return 0

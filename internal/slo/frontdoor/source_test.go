@@ -108,6 +108,30 @@ func TestSourceCounts(t *testing.T) {
 			t.Fatalf("%s in %q over [%s, %s) at %s: %+v, want %+v", o.Name, env, from.Format(time.DateTime), to.Format(time.DateTime), now.Format(time.DateTime), got, w)
 		}
 	}
+	// Timeslices: a minute with traffic is good when at least 98% of its
+	// requests were not errors.
+	slicesSLO := availability("prod")
+	slicesSLO.Name, slicesSLO.Budgeting = "s", model.BudgetTimeslices
+	sliceObj := model.Objective{Target: 0.9, TimeSliceTarget: 0.98, TimeSliceWindow: model.Duration(time.Minute)}
+	checkSlices := func(from, to time.Time) {
+		t.Helper()
+		got, err := src.Counts(ctx, slicesSLO, sliceObj, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w slo.Counts
+		for _, d := range data {
+			if d.env == "prod" && d.requests > 0 && !d.at.Before(from) && d.at.Before(to) {
+				w.Total++
+				if float64(d.requests-d.errors)/float64(d.requests) >= 0.98 {
+					w.Good++
+				}
+			}
+		}
+		if got != w {
+			t.Fatalf("slices over [%s, %s): %+v, want %+v", from.Format(time.DateTime), to.Format(time.DateTime), got, w)
+		}
+	}
 	requests := func(d minuteData) uint64 { return d.requests }
 	goodOf := func(d minuteData) uint64 { return d.requests - d.errors }
 	fastOf := func(d minuteData) uint64 { return d.fast }
@@ -117,6 +141,7 @@ func TestSourceCounts(t *testing.T) {
 			check(availability(""), "", goodOf, requests, now.Add(-w), now)
 			check(latencySLO("prod-eu"), "prod-eu", fastOf, requests, now.Add(-w), now)
 			check(errorsSLO, "prod", goodOf, requests, now.Add(-w), now)
+			checkSlices(now.Add(-w), now)
 		}
 		// A window that ends in the past, inside an old hour.
 		check(availability("prod"), "prod", goodOf, requests, start.Add(90*time.Minute+30*time.Second), start.Add(26*time.Hour+10*time.Minute))
@@ -129,10 +154,11 @@ func TestSourceRefuses(t *testing.T) {
 	src := &Source{Store: openStore(t)}
 	total := &model.MetricQuery{Source: "frontdoor", Metric: "requests"}
 	for name, o := range map[string]model.SLO{
-		"timeslices": {Name: "x", Budgeting: model.BudgetTimeslices, Indicator: model.SLI{Good: total, Total: total}},
-		"threshold":  {Name: "x", Indicator: model.SLI{Threshold: total}},
-		"metric":     {Name: "x", Indicator: model.SLI{Good: &model.MetricQuery{Metric: "p99"}, Total: total}},
-		"no under":   {Name: "x", Indicator: model.SLI{Good: &model.MetricQuery{Metric: "latencyUnder"}, Total: total}},
+		"ratio timeslices": {Name: "x", Budgeting: model.BudgetRatioTimeslices, Indicator: model.SLI{Good: total, Total: total}},
+		"no slice target":  {Name: "x", Budgeting: model.BudgetTimeslices, Indicator: model.SLI{Good: total, Total: total}},
+		"threshold":        {Name: "x", Indicator: model.SLI{Threshold: total}},
+		"metric":           {Name: "x", Indicator: model.SLI{Good: &model.MetricQuery{Metric: "p99"}, Total: total}},
+		"no under":         {Name: "x", Indicator: model.SLI{Good: &model.MetricQuery{Metric: "latencyUnder"}, Total: total}},
 	} {
 		if _, err := src.Counts(t.Context(), o, model.Objective{Target: 0.9}, time.Unix(0, 0), time.Unix(3600, 0)); err == nil {
 			t.Errorf("%s: counted", name)

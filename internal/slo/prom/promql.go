@@ -127,12 +127,16 @@ func (in Indicator) SliceRatio(slice time.Duration) string {
 
 // Timeslices are the expressions that count a Timeslices or
 // RatioTimeslices objective over window w, as subqueries stepping by the
-// slice (Prometheus aligns the steps to the Unix epoch, as
-// slo.SliceBounds does):
+// slice s. Prometheus aligns subquery steps to the Unix epoch; each step
+// evaluates the slice that ends there. The subquery's range is w-s, so the
+// slices counted are the whole slices inside the window, exactly those of
+// slo.SliceBounds (Prometheus 2.x includes a step at the range's start;
+// 3.x leaves it out, and with it a slice starting exactly at the window's
+// start).
 //
-//	slices with data:  count_over_time((<slice ratio>)[w:s])
-//	Timeslices good:   count_over_time((<slice ratio> >= <timeSliceTarget>)[w:s])
-//	RatioTimeslices:   sum_over_time((<slice ratio>)[w:s])
+//	slices with data:  count_over_time((<slice ratio>)[w-s:s])
+//	Timeslices good:   count_over_time((<slice ratio> >= <timeSliceTarget>)[w-s:s])
+//	RatioTimeslices:   sum_over_time((<slice ratio>)[w-s:s])
 type Timeslices struct {
 	Total, Good string
 }
@@ -144,7 +148,10 @@ func (in Indicator) TimeslicesOver(method model.BudgetingMethod, o model.Objecti
 		return Timeslices{}, fmt.Errorf("objective %q: timeSliceWindow is required by %s budgeting: write one such as 1m", o.Name, method)
 	}
 	ratio := in.SliceRatio(s)
-	sub := fmt.Sprintf("[%s:%s]", Duration(w), Duration(s))
+	sub, err := subquery(w, s)
+	if err != nil {
+		return Timeslices{}, fmt.Errorf("objective %q: %w", o.Name, err)
+	}
 	ts := Timeslices{Total: fmt.Sprintf("count_over_time((%s)%s)", ratio, sub)}
 	switch method {
 	case model.BudgetTimeslices:
@@ -155,6 +162,21 @@ func (in Indicator) TimeslicesOver(method model.BudgetingMethod, o model.Objecti
 		return Timeslices{}, fmt.Errorf("budgeting method %q has no time slices", method)
 	}
 	return ts, nil
+}
+
+// subquery is the range and step that visit the slices of width s inside
+// a window of length w (see Timeslices).
+func subquery(w, s time.Duration) (string, error) {
+	if w < s {
+		return "", fmt.Errorf("the window %s is shorter than timeSliceWindow %s: no slice fits", Duration(w), Duration(s))
+	}
+	if w/s > 1_000_000 {
+		return "", fmt.Errorf("timeSliceWindow %s makes more than a million slices in %s: write a longer slice", Duration(s), Duration(w))
+	}
+	if w == s {
+		return fmt.Sprintf("[%s:%s]", Duration(time.Millisecond), Duration(s)), nil // the one slice ending now, when aligned
+	}
+	return fmt.Sprintf("[%s:%s]", Duration(w-s), Duration(s)), nil
 }
 
 // float renders a number for PromQL without exponent surprises.
@@ -174,8 +196,8 @@ var comparison = map[string]string{"lt": "<", "lte": "<=", "gt": ">", "gte": ">=
 // end of each slice (a subquery stepping by timeSliceWindow, aligned to the
 // Unix epoch), and a slice is good when its value satisfies op and value:
 //
-//	slices with data:  sum(count_over_time((<query>)[w:s]))
-//	good slices:       sum(count_over_time((<query> <op> <value>)[w:s]))
+//	slices with data:  sum(count_over_time((<query>)[w-s:s]))
+//	good slices:       sum(count_over_time((<query> <op> <value>)[w-s:s]))
 //
 // The query should return one series (aggregate it); each series of each
 // slice counts as a slice.
@@ -191,7 +213,10 @@ func ThresholdTimeslices(query string, o model.Objective, w time.Duration) (Time
 	if q := strings.TrimSpace(query); q == "" || len(q) > 4096 {
 		return Timeslices{}, fmt.Errorf("threshold query %q: write a PromQL expression of at most 4096 characters that returns one series", query)
 	}
-	sub := fmt.Sprintf("[%s:%s]", Duration(w), Duration(s))
+	sub, err := subquery(w, s)
+	if err != nil {
+		return Timeslices{}, fmt.Errorf("objective %q: %w", o.Name, err)
+	}
 	return Timeslices{
 		Total: fmt.Sprintf("sum(count_over_time((%s)%s))", query, sub),
 		Good:  fmt.Sprintf("sum(count_over_time((%s %s %s)%s))", query, op, float(o.Value), sub),

@@ -103,6 +103,11 @@ func RuleGroup(s model.SLO, inline bool) (Group, []error, error) {
 	if s.Budgeting != "" && s.Budgeting != model.BudgetOccurrences {
 		return Group{}, nil, fmt.Errorf("SLO %s: no Prometheus rules for %s budgeting (only Occurrences): gennaker evaluates it itself", s.Name, s.Budgeting)
 	}
+	for _, q := range []*model.MetricQuery{s.Indicator.Good, s.Indicator.Bad, s.Indicator.Total, s.Indicator.Threshold} {
+		if q != nil && q.Source == model.SLOSourceFrontDoor {
+			return Group{}, nil, fmt.Errorf("SLO %s: measured by the front door (not Prometheus): no Prometheus rules; gennaker evaluates it itself", s.Name)
+		}
+	}
 	in, err := RatioIndicator(s)
 	if err != nil {
 		return Group{}, nil, fmt.Errorf("no Prometheus rules: %w", err)
@@ -113,7 +118,13 @@ func RuleGroup(s model.SLO, inline bool) (Group, []error, error) {
 		base["environment"] = s.Environment
 	}
 	var windows []time.Duration
+	var alerts []model.BurnRateAlert
 	for _, a := range s.Alerts {
+		if a.Long <= 0 || a.Short <= 0 || a.Factor <= 0 {
+			notes = append(notes, fmt.Errorf("SLO %s: alert %s: no rule without a positive factor and long and short windows", s.Name, a.Name))
+			continue
+		}
+		alerts = append(alerts, a)
 		windows = append(windows, a.Long.D(), a.Short.D())
 	}
 	sloWindow := fixedWindow(s.Window)
@@ -133,9 +144,6 @@ func RuleGroup(s model.SLO, inline bool) (Group, []error, error) {
 		return fmt.Sprintf("%s%s{slo=%s}", RecordErrorRatio, Duration(w), strconv.Quote(s.Name))
 	}
 	for _, w := range windows {
-		if w <= 0 {
-			continue
-		}
 		g.Rules = append(g.Rules, Rule{Record: RecordErrorRatio + Duration(w), Expr: in.ErrorRatio(w), Labels: base})
 	}
 	for _, o := range s.Objectives {
@@ -148,7 +156,7 @@ func RuleGroup(s model.SLO, inline bool) (Group, []error, error) {
 		if sloWindow > 0 {
 			g.Rules = append(g.Rules, Rule{Record: RecordBudgetRemaining, Expr: fmt.Sprintf("1 - %s / %s", ratio(sloWindow), budget), Labels: ol})
 		}
-		for _, a := range s.Alerts {
+		for _, a := range alerts {
 			g.Rules = append(g.Rules, alertRule(s, o, a, ol, ratio, sloWindow))
 		}
 	}

@@ -91,7 +91,7 @@ func TestRulesLeaveOut(t *testing.T) {
 	want := []string{
 		"SLO calendar: window 1M",
 		`SLO bad: indicator.bad query "rate(http_requests_total{code=~\"5..\"}[5m])"`,
-		`SLO shop-availability: indicator.total is measured by "frontdoor"`,
+		`SLO shop-availability: measured by the front door`,
 		"SLO slices: no Prometheus rules for Timeslices",
 	}
 	if len(notes) != len(want) {
@@ -121,7 +121,7 @@ func TestTimeslicesPromQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	ratio := `clamp_max((sum(increase(http_requests_total{job="checkout",code!~"5.."}[5m])) or vector(0)) / (sum(increase(http_requests_total{job="checkout"}[5m])) > 0), 1)`
-	if ts.Total != "count_over_time(("+ratio+")[1d:5m])" || ts.Good != "count_over_time(("+ratio+" >= 0.99)[1d:5m])" {
+	if ts.Total != "count_over_time(("+ratio+")[23h55m:5m])" || ts.Good != "count_over_time(("+ratio+" >= 0.99)[23h55m:5m])" {
 		t.Errorf("timeslices %+v", ts)
 	}
 	if _, err := in.TimeslicesOver(model.BudgetTimeslices, model.Objective{Target: 0.9}, time.Hour); err == nil {

@@ -67,8 +67,18 @@ func NewSource(opts Options) *Source {
 // at to over the window to-from.
 func (p *Source) Counts(ctx context.Context, s model.SLO, o model.Objective, from, to time.Time) (slo.Counts, error) {
 	w := to.Sub(from)
+	if w < 0 {
+		return slo.Counts{}, fmt.Errorf("SLO %s: window [%s, %s) ends before it starts", s.Name, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
 	if w < time.Millisecond {
-		return slo.Counts{}, fmt.Errorf("SLO %s: window [%s, %s) is empty", s.Name, from.Format(time.RFC3339), to.Format(time.RFC3339))
+		return slo.Counts{}, nil // a calendar window at the instant it starts: no data yet
+	}
+	if s.Budgeting == model.BudgetTimeslices || s.Budgeting == model.BudgetRatioTimeslices {
+		if sw := o.TimeSliceWindow.D(); sw > 0 && w < sw {
+			// No whole slice fits (an alert window shorter than a slice):
+			// no data, as slo.SliceBounds counts it.
+			return slo.Counts{}, nil
+		}
 	}
 	if th := s.Indicator.Threshold; th != nil {
 		if th.Source != model.SLOSourcePrometheus {
