@@ -116,7 +116,7 @@ func resolveOpenSLO(docs []Document, existing model.Config) (slos, failed []mode
 			}
 		case model.KindAlertCondition:
 			if d.OpenSLO != nil {
-				r.conditionDoc(d, "")
+				r.conditionDoc(d)
 			}
 		}
 	}
@@ -459,7 +459,7 @@ func (r *sloResolver) policy(d *Document, path, name string, p *osloAlertPolicy,
 			continue
 		}
 		if !r.notifications[target] {
-			r.fail(d, namePath, "no gennaker Notification is named %q%s: gennaker tells an alert's notification targets through the Notification of the same name (kind: Notification, with events [slo_alert]); define one%s",
+			r.fail(d, namePath, "no gennaker Notification is named %q%s: gennaker tells an alert's notification targets through the Notification of the same name (kind: Notification, on: [slo_alert]); define one%s",
 				target, usedBy(chain), orList(target, "the Notifications", sortedKeys(r.notifications)))
 			res.ok = false
 			continue
@@ -484,7 +484,7 @@ func (r *sloResolver) policy(d *Document, path, name string, p *osloAlertPolicy,
 				res.ok = false
 				continue
 			}
-			cr = r.conditionDoc(cd, chain)
+			cr = r.conditionDoc(cd)
 		default:
 			res.ok = false
 			continue
@@ -500,7 +500,7 @@ func (r *sloResolver) policy(d *Document, path, name string, p *osloAlertPolicy,
 	return res
 }
 
-func (r *sloResolver) conditionDoc(d *Document, _ string) *conditionResult {
+func (r *sloResolver) conditionDoc(d *Document) *conditionResult {
 	if res, done := r.conditions[d]; done {
 		return res
 	}

@@ -168,7 +168,9 @@ func TestValidateSLO(t *testing.T) {
 		{"no total", func(s *model.SLO) { s.Indicator.Total = nil }, "indicator.total: a ratio indicator needs total"},
 		{"datadog", func(s *model.SLO) { s.Indicator.Good.Source = "datadog" }, `indicator.good.source: not supported: metric source "datadog"`},
 		{"prometheus url", func(s *model.SLO) { s.Indicator.Good.URL = "127.0.0.1:9090" }, "indicator.good.url: \"127.0.0.1:9090\" is not a Prometheus URL"},
-		{"latency bound", func(s *model.SLO) { s.Indicator.Good = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorLatencyUnder} }, "indicator.good.under: latencyUnder needs under"},
+		{"latency bound", func(s *model.SLO) {
+			s.Indicator.Good = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorLatencyUnder}
+		}, "indicator.good.under: latencyUnder needs under"},
 		{"window", func(s *model.SLO) { s.Window.Unit = "s" }, "window: a window is a count above 0"},
 		{"zone", func(s *model.SLO) { s.Window.TimeZone = "Mars/Olympus" }, `window.timeZone: "Mars/Olympus" is not a time zone`},
 		{"method", func(s *model.SLO) { s.Budgeting = "Events" }, `budgetingMethod: "Events" is not allowed`},
