@@ -244,6 +244,7 @@ var matrix = map[string][]probe{
 	"GET /api/v1/notifications":              {{request: get("/api/v1/notifications"), allow: adminAll}},
 	"POST /api/v1/notifications/{name}/test": {{request: jsonReq("POST", "/api/v1/notifications/nope/test", `{}`), allow: adminAll}},
 	"DELETE /api/v1/notifications/{name}":    {{request: jsonReq("DELETE", "/api/v1/notifications/nope?dryRun=true", ""), allow: adminAll}},
+	"DELETE /api/v1/slos/{name}":             {{request: jsonReq("DELETE", "/api/v1/slos/nope?dryRun=true", ""), allow: adminAll}},
 	"GET /api/v1/audit/verify":               {{request: get("/api/v1/audit/verify"), allow: adminAll}},
 
 	// The UI.

@@ -205,7 +205,8 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	// SLO pages and reports; Source (the evaluator's SLI sources) counts SLA
 	// months and deploy hours exactly when set.
-	sloReports := &report.Reader{Store: st}
+	sloSources := newSLOSources(st)
+	sloReports := &report.Reader{Store: st, Source: report.BySource(sloSources)}
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
 	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, kpis
 	handler := api.New(api.Config{
@@ -254,7 +255,7 @@ func Run(ctx context.Context, opts Options) error {
 	kpiStopped := runKPI(kpiCtx, st, reg, log.With("component", "kpi"))
 	sloCtx, stopSLO := context.WithCancel(ctx)
 	defer stopSLO()
-	sloStopped := runSLO(sloCtx, st, prov, reg, opts.SLOInterval, log.With("component", "slo"))
+	sloStopped := runSLO(sloCtx, st, prov, sloSources, reg, opts.SLOInterval, log.With("component", "slo"))
 	srv := tr.httpServer(handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- tr.serve(srv, ln) }()

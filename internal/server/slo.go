@@ -17,38 +17,29 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
+// newSLOSources are the SLI sources by name, shared by the evaluator and
+// the SLO reports (SLA months, deploy burns).
+func newSLOSources(st store.Store) map[string]slo.Source {
+	return map[string]slo.Source{
+		model.SLOSourceFrontDoor:  &frontdoor.Source{Store: st, Environments: st, Seconds: st},
+		model.SLOSourcePrometheus: prom.NewSource(prom.Options{}),
+	}
+}
+
 // runSLO starts the SLO evaluator (every replica runs one; the lease lets
 // one evaluate at a time) and, beside the local target, the rollup of its
 // front doors' seconds into the minutes the front-door SLIs read; it
 // registers the SLO metrics. wait returns once ctx has ended and both
 // stopped.
-func runSLO(ctx context.Context, st store.Store, prov *local.Provider, reg prometheus.Registerer, interval time.Duration, log *slog.Logger) (wait func()) {
+func runSLO(ctx context.Context, st store.Store, prov *local.Provider, sources map[string]slo.Source, reg prometheus.Registerer, interval time.Duration, log *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
 	if prov != nil {
 		r := &frontdoor.Rollup{Store: st, Logger: log}
 		wg.Add(1)
 		go func() { defer wg.Done(); r.Run(ctx) }()
 	}
-	sources := map[string]slo.Source{
-		model.SLOSourceFrontDoor:  &frontdoor.Source{Store: st, Environments: st, Seconds: st},
-		model.SLOSourcePrometheus: prom.NewSource(prom.Options{}),
-	}
-	e := eval.New(eval.Config{Store: sloStore{st}, Sources: sources, Interval: interval, Logger: log, Metrics: eval.NewMetrics(reg)})
+	e := eval.New(eval.Config{Store: st, Sources: sources, Interval: interval, Logger: log, Metrics: eval.NewMetrics(reg)})
 	wg.Add(1)
 	go func() { defer wg.Done(); e.Run(ctx) }()
 	return wg.Wait
-}
-
-// sloStore reads the resolved OpenSLO SLOs where the store keeps them
-// (store.SLOConfigQueries); a store without them has the applications'
-// shorthand SLOs only.
-type sloStore struct{ store.Store }
-
-func (s sloStore) SLOList(ctx context.Context) ([]model.SLO, error) {
-	if l, ok := s.Store.(interface {
-		SLOList(ctx context.Context) ([]model.SLO, error)
-	}); ok {
-		return l.SLOList(ctx)
-	}
-	return nil, nil
 }
