@@ -83,7 +83,11 @@ type DeployBurn struct {
 	// events of the hour, exact) or "points" (the stored burn rates
 	// integrated over the hour; exact when traffic is even).
 	Method string `json:"method"`
-	// Partial says the hour is not over yet.
+	// Until is the end of the interval counted: an hour after the deploy,
+	// the next deploy or rollback in its environment when that came first,
+	// or now while the interval runs.
+	Until time.Time `json:"until"`
+	// Partial says the interval is not over yet.
 	Partial bool `json:"partial,omitempty"`
 }
 

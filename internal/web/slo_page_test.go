@@ -128,13 +128,13 @@ func TestSLOPage(t *testing.T) {
 		// (The rollback 40 minutes after v3 has no label of its own: it would
 		// overlap v3's; its title says what it is.)
 		`class="marker deploy"`, `class="marker rollback"`, ">v3</text>", ">v2</text>",
-		"2026-11-18 10:00 UTC: deploy of v3 in prod; burned 1.525% of the budget in the hour after",
+		// v3 is charged until its rollback 40 minutes later: 9.75 + 0.5 × 40/60
+		// bad of the 672 the window may fail (0.1% of 672,000) is 1.5005%.
+		"2026-11-18 10:00 UTC: deploy of v3 in prod; burned 1.5% of the budget in the hour after (or until the next deploy)",
 		"2026-11-18 10:40 UTC: rollback to v2 in prod",
 		// Factor lines of the alerts and the zero-budget line.
 		`class="factor-line page"`, `class="factor-line ticket"`, "page-1h 14.4×", "budget spent",
-		// The per-deploy table: v3's hour, counted from the SLI's events:
-		// 1,000 requests, 10.25 bad (10 in the bad half hour, 0.25 in the
-		// rest), of the window's budget: 0.1% of 672,000 requests.
+		// The per-deploy table, counted from the SLI's events.
 		"deploy v3", "rollback to v2 from v3", "counts",
 		// The firing alert and the overspent budget.
 		"firing: page-1h", "−48.8%", "budget spent",
@@ -158,12 +158,13 @@ func TestSLOPage(t *testing.T) {
 
 func TestSLOPageDeployBurnFromPoints(t *testing.T) {
 	t.Parallel()
-	// Without an SLI source, the hour after v3 integrates the stored burn
-	// rates: 20× for an hour of a 28-day window is 2.976% of the budget.
+	// Without an SLI source, v3's time until its rollback 40 minutes later
+	// integrates the stored burn rates: 20× for 40 minutes of a 28-day
+	// window is 1.984% of the budget.
 	r := newSLORig(t, nil)
 	_, body := r.get("/slos/checkout-availability")
 	text := html.UnescapeString(body)
-	for _, want := range []string{"burned 2.976% of the budget", ">points<"} {
+	for _, want := range []string{"burned 1.984% of the budget", ">points<"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the SLO page lacks %q", want)
 		}

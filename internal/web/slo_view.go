@@ -288,7 +288,7 @@ func deployMarker(d slo.DeployBurn) timeMarker {
 		m.Class, m.Label = "rollback", "↩"+d.Version
 		what = "rollback to " + d.Version
 	}
-	m.Title = fmt.Sprintf("%s UTC: %s in %s; burned %s of the budget in the hour after", d.Time.UTC().Format("2006-01-02 15:04"), what, d.Environment, fmtPercentFrac(d.Burned))
+	m.Title = fmt.Sprintf("%s UTC: %s in %s; burned %s of the budget in the hour after (or until the next deploy)", d.Time.UTC().Format("2006-01-02 15:04"), what, d.Environment, fmtPercentFrac(d.Burned))
 	return m
 }
 

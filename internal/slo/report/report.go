@@ -189,8 +189,15 @@ func (r *Reader) Detail(ctx context.Context, s model.SLO) (*Detail, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, dp := range deploys {
-		d.Deploys = append(d.Deploys, r.burn(ctx, s, d.Status, pts, dp, length, now))
+	for i, dp := range deploys {
+		var next time.Time
+		for _, later := range deploys[i+1:] {
+			if later.Environment == dp.Environment && later.Time.After(dp.Time) {
+				next = later.Time
+				break
+			}
+		}
+		d.Deploys = append(d.Deploys, r.burn(ctx, s, d.Status, pts, dp, next, length, now))
 	}
 	return d, nil
 }
@@ -222,15 +229,21 @@ func (r *Reader) deploys(ctx context.Context, s model.SLO, from time.Time) ([]sl
 	return ds, nil
 }
 
-// burn is the budget a deploy burned in the hour after it: counted by the
-// SLI's source when there is one (its first objective, over the window's
-// total events from the status), else integrated from the points.
-func (r *Reader) burn(ctx context.Context, s model.SLO, st *model.SLOStatus, pts []store.SLOPoint, d slo.Deploy, window time.Duration, now time.Time) slo.DeployBurn {
+// burn is the budget a deploy burned in the hour after it, or until the
+// next deploy or rollback in its environment (next) when that comes
+// first, so a release is not charged with its successor's errors: counted
+// by the SLI's source when there is one (its first objective, over the
+// window's total events from the status), else integrated from the points.
+func (r *Reader) burn(ctx context.Context, s model.SLO, st *model.SLOStatus, pts []store.SLOPoint, d slo.Deploy, next time.Time, window time.Duration, now time.Time) slo.DeployBurn {
 	end := d.Time.Add(slo.DeployBurnWindow)
+	if !next.IsZero() && next.Before(end) {
+		end = next
+	}
 	b := slo.DeployBurn{Deploy: d, Partial: now.Before(end)}
 	if b.Partial {
 		end = now
 	}
+	b.Until = end
 	if r.Source != nil && len(s.Objectives) > 0 {
 		o := s.Objectives[0]
 		c, err := r.Source.Counts(ctx, s, o, d.Time, end)
