@@ -119,8 +119,8 @@ func TestGate(t *testing.T) {
 				Reasons: []string{`freeze window "release-train" (Wed 11:00 to Wed 13:00 UTC) until Wed 13:00 UTC`}},
 		},
 		{
-			name:     "rollback passes a freeze and an empty budget, saying what would have held it",
-			in:       GateInput{Rollback: true, Policy: model.SLOPolicy{MinBudget: 0.1, Freeze: []model.FreezeWindow{wednesday}, Narrow: &model.CanaryNarrowing{BelowBudget: 0.5}}, SLOs: []model.SLO{avail}, Statuses: map[string]*model.SLOStatus{avail.Name: status([]float64{0}, 20)}},
+			name: "rollback passes a freeze and an empty budget, saying what would have held it",
+			in:   GateInput{Rollback: true, Policy: model.SLOPolicy{MinBudget: 0.1, Freeze: []model.FreezeWindow{wednesday}, Narrow: &model.CanaryNarrowing{BelowBudget: 0.5}}, SLOs: []model.SLO{avail}, Statuses: map[string]*model.SLOStatus{avail.Name: status([]float64{0}, 20)}},
 			want: Decision{Exempt: ExemptRollback, Freeze: "release-train", FreezeUntil: time.Date(2026, 12, 9, 13, 0, 0, 0, time.UTC), Reasons: []string{
 				`freeze window "release-train" (Wed 11:00 to Wed 13:00 UTC) until Wed 13:00 UTC`,
 				"checkout-availability budget 0% left of 28d; burn 20× over 1h"}},
