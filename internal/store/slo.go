@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -44,7 +45,33 @@ type SLOQueries interface {
 	// application (and environment, when set), oldest first.
 	TrafficMinuteList(ctx context.Context, params TrafficMinuteListParams) ([]TrafficMinute, error)
 	TrafficMinuteDeleteBefore(ctx context.Context, before time.Time) (int64, error)
+
+	// SLOStatusDelete removes the status and points of an SLO that is no
+	// longer configured (nothing when there are none).
+	SLOStatusDelete(ctx context.Context, name string) error
+	// TrafficSecondsBetween returns every server group's stored seconds in
+	// [from, to), by application, environment, then second: what the
+	// minute rollup adds up.
+	TrafficSecondsBetween(ctx context.Context, from, to time.Time) ([]TrafficSecond, error)
+	// SLOLeaseAcquire gives the evaluator's lease to holder until
+	// now+ttl when it is free, expired at now, or already holder's, in
+	// one conditional write: of replicas racing, exactly one gets it. It
+	// reports whether holder has it.
+	SLOLeaseAcquire(ctx context.Context, holder string, now time.Time, ttl time.Duration) (bool, error)
 }
+
+// Size guards of the SLO store.
+const (
+	// MaxSLOStatusBytes caps a status's JSON (objectives, burn rates and
+	// alerts of one SLO: a few KB in practice).
+	MaxSLOStatusBytes = 64 << 10
+	// MaxSLOPoints caps the points one SLOPointList returns (a 90-day
+	// history at one point per 5 minutes is 25,920).
+	MaxSLOPoints = 30000
+	// MaxTrafficMinuteLatency caps one minute's encoded histogram (the
+	// fine layout's 584 buckets at most, a few bytes each).
+	MaxTrafficMinuteLatency = 8 << 10
+)
 
 // SLOPoint is an SLO's standing at one time: the first objective's window
 // totals and budget, and its burn rate over the shortest alert window.
@@ -61,7 +88,8 @@ type SLOPoint struct {
 type SLOPointListParams struct {
 	SLO      string
 	From, To time.Time
-	// Limit caps the points returned (0: no cap).
+	// Limit caps the points returned (0 or above MaxSLOPoints:
+	// MaxSLOPoints); the oldest are returned first.
 	Limit int
 }
 
@@ -83,4 +111,36 @@ type TrafficMinuteListParams struct {
 	Application string
 	Environment string // "" for every environment
 	From, To    time.Time
+}
+
+// SLOPointLimit is the cap SLOPointList applies to a requested limit.
+func SLOPointLimit(limit int) int {
+	if limit <= 0 || limit > MaxSLOPoints {
+		return MaxSLOPoints
+	}
+	return limit
+}
+
+// MinuteCeil is the first minute start at or after t, as Unix seconds: a
+// minute starts in [From, To) when it is in [MinuteCeil(From),
+// MinuteCeil(To)).
+func MinuteCeil(t time.Time) int64 {
+	s := t.Unix()
+	if t.After(time.Unix(s, 0)) {
+		s++
+	}
+	return (s + 59) / 60 * 60
+}
+
+// CheckTrafficMinute refuses a minute a store must not keep.
+func CheckTrafficMinute(m TrafficMinute) error {
+	switch {
+	case m.Minute.Unix()%60 != 0 || m.Minute.Nanosecond() != 0:
+		return fmt.Errorf("traffic minute of %s in %s at %s: not the start of a minute", m.Application, m.Environment, m.Minute.Format(time.RFC3339Nano))
+	case m.Errors > m.Requests:
+		return fmt.Errorf("traffic minute of %s in %s at %s: %d errors in %d requests", m.Application, m.Environment, m.Minute.Format(time.RFC3339), m.Errors, m.Requests)
+	case len(m.Latency) > MaxTrafficMinuteLatency:
+		return fmt.Errorf("traffic minute of %s in %s at %s: latency histogram of %d bytes, above %d", m.Application, m.Environment, m.Minute.Format(time.RFC3339), len(m.Latency), MaxTrafficMinuteLatency)
+	}
+	return nil
 }

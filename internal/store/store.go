@@ -208,6 +208,7 @@ type Queries interface {
 	NotificationQueries
 	TriggerQueries
 	KPIQueries
+	SLOQueries
 	IncidentQueries
 }
 

@@ -277,6 +277,16 @@ func fill(t *testing.T, ctx context.Context, path string) {
 	_, _, err = st.IncidentInsert(ctx, &model.Incident{ID: "inc-2", Application: "checkout", Environment: "prod", Title: "slow",
 		Source: model.IncidentSourceAPI, StartedAt: t0.Add(2 * time.Hour)})
 	must(t, err)
+	// SLO evaluations: a status, a point, a traffic minute, the lease.
+	must(t, st.SLOStatusPut(ctx, model.SLOStatus{Name: "checkout-availability", Application: "checkout", EvaluatedAt: t0,
+		Objectives: []model.ObjectiveStatus{{Name: "availability", Target: 0.999, Good: 99, Total: 100, Attainment: 0.99, BudgetRemaining: -9}}}))
+	must(t, st.SLOPointAdd(ctx, []store.SLOPoint{{SLO: "checkout-availability", At: t0, Good: 99, Total: 100, BudgetRemaining: -9, BurnRate: 10}}))
+	dense := make([]uint64, latency.NumBuckets)
+	dense[200] = 100
+	must(t, st.TrafficMinutePut(ctx, []store.TrafficMinute{{Application: "checkout", Environment: "prod", Minute: t0.Truncate(time.Minute),
+		Requests: 100, Errors: 1, Latency: latency.EncodeMinute(dense)}}))
+	_, err = st.SLOLeaseAcquire(ctx, "replica-1", t0, time.Minute)
+	must(t, err)
 }
 
 // pgColumn is a column of the target and its information_schema type.

@@ -73,6 +73,9 @@ func Run(t *testing.T, d Driver) {
 		{"Incident", testIncident},
 		{"IncidentList", testIncidentList},
 		{"IncidentRace", testIncidentRace},
+		{"SLOStatus", testSLOStatus},
+		{"TrafficMinute", testTrafficMinute},
+		{"SLOLease", testSLOLease},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {
