@@ -72,7 +72,7 @@ const (
 func sloDecide(ctx context.Context, r SLOReader, in Input, envName string, gate *model.SLOGateStage, rollback bool) (slo.Decision, bool, error) {
 	env, err := r.EnvironmentGet(ctx, envName)
 	if err != nil {
-		return slo.Decision{}, false, fmt.Errorf("environment %s: %w", envName, err)
+		return slo.Decision{}, false, err // the store's error names the environment
 	}
 	if env.SLOPolicy == nil && gate == nil {
 		return slo.Decision{}, false, nil
@@ -80,7 +80,7 @@ func sloDecide(ctx context.Context, r SLOReader, in Input, envName string, gate 
 	appName := in.Execution.Application
 	app, err := r.ApplicationGet(ctx, appName)
 	if err != nil {
-		return slo.Decision{}, false, fmt.Errorf("application %s: %w", appName, err)
+		return slo.Decision{}, false, err
 	}
 	stored, err := r.SLOList(ctx)
 	if err != nil {
