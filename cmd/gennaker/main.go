@@ -81,6 +81,7 @@ func newRoot() *cobra.Command {
 		newPipelinesCmd(g), newEventsCmd(g), newApplicationsCmd(g), newEnvironmentsCmd(g), newAnalysisCmd(g), newOfflineJudgeCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newContextCmd(g), newWhoamiCmd(g), newUICmd(g), newTokenCmd(g), newAuditCmd(g),
 		newFrontDoorCmd(), newDeleteCmd(g), newNotificationsCmd(g), newTriggersCmd(g), newKPICmd(g), newIncidentsCmd(g),
+		newSLOCmd(g),
 	)
 	addDeployCommands(root, g)
 	return root

@@ -65,6 +65,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, exclude map
 	case objectType:
 		d.object(n, path, v) // object.go
 		return
+	case shorthandType:
+		d.shorthand(n, path, v) // openslo_rules.go
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:

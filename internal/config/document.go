@@ -8,7 +8,7 @@ import (
 
 // Document is one decoded config document and where its fields were written.
 // Exactly one of Application, Environment, Pipeline, AnalysisTemplate, Team,
-// Grant and Notification is set.
+// Grant, Notification and OpenSLO is set.
 type Document struct {
 	File   string
 	Line   int // where the document starts
@@ -26,6 +26,9 @@ type Document struct {
 	Grant *model.Grant
 	// Notification says whom to tell about deliveries.
 	Notification *model.Notification
+	// OpenSLO is an OpenSLO v1 document (Kind is one of openSLOKinds); the
+	// loader resolves SLOs from them (openslo_resolve.go).
+	OpenSLO *OpenSLODocument
 
 	pos positions
 }

@@ -29,7 +29,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for _, d := range docs {
-			if d.Application == nil && d.Environment == nil && d.Pipeline == nil && d.AnalysisTemplate == nil && d.Team == nil && d.Grant == nil && d.Notification == nil {
+			if d.Application == nil && d.Environment == nil && d.Pipeline == nil && d.AnalysisTemplate == nil && d.Team == nil && d.Grant == nil && d.Notification == nil && d.OpenSLO == nil {
 				t.Fatalf("document %s without an object", d.Object())
 			}
 		}

@@ -35,7 +35,7 @@ func LoadDir(dir string, opts LoadOptions) (model.Config, error) {
 // FindFiles lists the config files under dir (*.yaml, *.yml), in lexical
 // order. It skips hidden directories, Helm charts and kustomizations (a
 // directory with Chart.yaml or kustomization.yaml) and files of Kubernetes
-// objects only (every apiVersion outside gennaker.dev): an application's
+// objects only (every apiVersion outside gennaker.dev and openslo/v1): an application's
 // manifests may live beside its config.
 func FindFiles(dir string) ([]string, error) {
 	var paths []string
@@ -74,7 +74,8 @@ func isManifestSource(dir string) bool {
 var apiVersionLine = regexp.MustCompile(`(?m)^apiVersion:\s*["']?([^"'\s#]+)`)
 
 // kubernetesOnly reports whether a file holds Kubernetes objects and no
-// gennaker config: it has apiVersion lines, none in the gennaker.dev group.
+// gennaker config: it has apiVersion lines, none in the gennaker.dev group
+// nor openslo/v1.
 func kubernetesOnly(path string) bool {
 	data, err := os.ReadFile(path)
 	if err != nil || len(data) > maxTemplateSize {
@@ -85,7 +86,7 @@ func kubernetesOnly(path string) bool {
 		return false
 	}
 	for _, m := range found {
-		if g, _, _ := strings.Cut(string(m[1]), "/"); strings.HasPrefix(g, "gennaker.dev") {
+		if g, _, _ := strings.Cut(string(m[1]), "/"); strings.HasPrefix(g, "gennaker.dev") || string(m[1]) == model.OpenSLOAPIVersion {
 			return false
 		}
 	}
@@ -111,10 +112,15 @@ func LoadFiles(paths []string, opts LoadOptions) (model.Config, error) {
 		docs = append(docs, parse(path, data, &errs)...)
 	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
+	slos, failed, sloErrs := resolveOpenSLO(docs, opts.Existing) // openslo_resolve.go
+	errs.List = append(errs.List, sloErrs...)
+	errs.List = append(errs.List, checkSLOUse(docs, append(slices.Clone(slos), failed...), opts.Existing, docLocator(docs))...)
 	if err := errs.err(); err != nil {
 		return model.Config{}, err
 	}
-	return assemble(docs), nil
+	cfg := assemble(docs)
+	cfg.SLOs = slos
+	return cfg, nil
 }
 
 // assemble collects the decoded objects in load order.

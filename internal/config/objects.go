@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -45,7 +46,41 @@ func ValidateObjects(cfg model.Config, opts LoadOptions) error {
 		add(model.KindNotification, n.Name, n)
 	}
 	errs.List = append(errs.List, checkSet(docs, opts.Existing)...)
+	errs.List = append(errs.List, checkSLOObjects(docs, cfg, opts.Existing)...)
 	return errs.err()
+}
+
+// checkSLOObjects checks resolved SLOs (which have no document form) on
+// their own, then with the set: their names, environments, notifications,
+// and the sloGates and shorthand SLOs that meet them.
+func checkSLOObjects(docs []Document, cfg model.Config, existing model.Config) []Error {
+	var errs []Error
+	notifications := map[string]bool{}
+	for _, n := range append(slices.Clone(existing.Notifications), cfg.Notifications...) {
+		notifications[n.Name] = true
+	}
+	seen := map[string]bool{}
+	for _, s := range cfg.SLOs {
+		errs = append(errs, ValidateSLO(s)...)
+		if seen[s.Name] {
+			errs = append(errs, sloError(s.Name, "name", fmt.Sprintf("SLO %q is defined twice: rename or remove one", s.Name)))
+		}
+		seen[s.Name] = true
+		for i, a := range s.Alerts {
+			for j, n := range a.Notify {
+				if !notifications[n] {
+					errs = append(errs, sloError(s.Name, indexPath(indexPath("alerts", i)+".notify", j),
+						fmt.Sprintf("no Notification is named %q: define one (kind: Notification) or apply it first%s", n, orList(n, "the Notifications", sortedKeys(notifications)))))
+				}
+			}
+		}
+	}
+	return append(errs, checkSLOUse(docs, cfg.SLOs, existing, func(name, field, msg string) Error {
+		if field == "metadata.name" {
+			field = "name" // the JSON form's field
+		}
+		return sloError(name, field, msg)
+	})...)
 }
 
 // renderDocument writes obj as a config document: its name goes to

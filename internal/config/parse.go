@@ -59,6 +59,8 @@ func decodeNode(dec *yaml.Decoder, root *yaml.Node) (err error) {
 type header struct {
 	apiVersion, kind *yaml.Node
 	metadata, spec   *yaml.Node
+	// openSLO is set for apiVersion openslo/v1 (openslo.go).
+	openSLO bool
 }
 
 var headerFields = []string{"apiVersion", "kind", "metadata", "spec"}
@@ -111,6 +113,17 @@ func parseDocument(filename string, root *yaml.Node, errs *Errors) (Document, bo
 		return doc, false
 	}
 	doc.Kind = h.kind.Value
+	if h.openSLO {
+		parseOpenSLO(&doc, dec, h, n) // openslo_parse.go
+		if !dec.tooBig {
+			for _, e := range validateOpenSLO(&doc) {
+				if !underBadValue(e.Field, dec.bad) {
+					docErrs = append(docErrs, e)
+				}
+			}
+		}
+		return doc, true
+	}
 
 	var meta metadata
 	if h.metadata == nil {
@@ -187,19 +200,31 @@ func readHeader(dec *decoder, n *yaml.Node) (header, bool) {
 		}
 	}
 	ok := true
+	h.openSLO = h.apiVersion != nil && h.apiVersion.Kind == yaml.ScalarNode && h.apiVersion.Value == model.OpenSLOAPIVersion
 	switch {
 	case h.apiVersion == nil:
-		dec.report(nodePos(n), "", fmt.Sprintf("missing apiVersion: write apiVersion: %s", model.APIVersion))
+		dec.report(nodePos(n), "", fmt.Sprintf("missing apiVersion: write apiVersion: %s (or %s for OpenSLO kinds)", model.APIVersion, model.OpenSLOAPIVersion))
+	case h.openSLO:
 	case h.apiVersion.Kind != yaml.ScalarNode || h.apiVersion.Value != model.APIVersion:
-		dec.report(nodePos(h.apiVersion), "apiVersion", fmt.Sprintf("%s is not supported: write apiVersion: %s", describe(h.apiVersion), model.APIVersion))
+		dec.report(nodePos(h.apiVersion), "apiVersion", fmt.Sprintf("%s is not supported: write apiVersion: %s (or %s for OpenSLO kinds)", describe(h.apiVersion), model.APIVersion, model.OpenSLOAPIVersion))
+	}
+	allowed, list := kinds, kindList()
+	if h.openSLO {
+		allowed, list = openSLOKinds, joinOr(openSLOKinds)
 	}
 	switch {
 	case h.kind == nil:
-		dec.report(nodePos(n), "", "missing kind: write kind: "+kindList())
+		dec.report(nodePos(n), "", "missing kind: write kind: "+list)
 		ok = false
-	case h.kind.Kind != yaml.ScalarNode || !slices.Contains(kinds, h.kind.Value):
-		msg := fmt.Sprintf("unknown kind %s: use %s", describe(h.kind), kindList())
-		if s := didYouMean(h.kind.Value, kinds); s != "" {
+	case h.kind.Kind == yaml.ScalarNode && !h.openSLO && slices.Contains(openSLOKinds, h.kind.Value):
+		dec.report(nodePos(h.kind), "kind", fmt.Sprintf("%s is an OpenSLO kind: write apiVersion: %s", h.kind.Value, model.OpenSLOAPIVersion))
+		ok = false
+	case h.kind.Kind == yaml.ScalarNode && h.openSLO && slices.Contains(kinds, h.kind.Value):
+		dec.report(nodePos(h.kind), "kind", fmt.Sprintf("%s is a gennaker kind: write apiVersion: %s", h.kind.Value, model.APIVersion))
+		ok = false
+	case h.kind.Kind != yaml.ScalarNode || !slices.Contains(allowed, h.kind.Value):
+		msg := fmt.Sprintf("unknown kind %s: use %s", describe(h.kind), list)
+		if s := didYouMean(h.kind.Value, allowed); s != "" {
 			msg = fmt.Sprintf("unknown kind %s%s", describe(h.kind), s)
 		}
 		dec.report(nodePos(h.kind), "kind", msg)

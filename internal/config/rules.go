@@ -69,6 +69,8 @@ var fieldEnums = map[reflect.Type]map[string][]string{
 	reflect.TypeFor[model.PipelineTrigger](): {"status": {
 		string(model.ExecutionSucceeded), string(model.ExecutionFailed), string(model.ExecutionCanceled),
 	}},
+	// What the deploy policy does with an SLO never evaluated lately.
+	reflect.TypeFor[model.SLOPolicy](): {"unknown": {"allow", "hold"}},
 }
 
 // roleNames lists model.Roles as strings.
@@ -119,6 +121,11 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[model.GitTrigger]():      {"repository"},
 	reflect.TypeFor[model.ScheduleTrigger](): {"cron"},
 	reflect.TypeFor[model.PipelineTrigger](): {"pipeline"},
+	// SLOs (validate_slo.go).
+	reflect.TypeFor[model.SLOGateStage]():    {"environment"},
+	reflect.TypeFor[model.AppLatency]():      {"p", "under"},
+	reflect.TypeFor[model.CanaryNarrowing](): {"belowBudget"},
+	reflect.TypeFor[model.FreezeWindow]():    {"from", "to"},
 }
 
 // oneOf describes structs that must carry exactly one of some fields, or
@@ -136,6 +143,7 @@ var oneOfFields = map[reflect.Type]oneOf{
 	reflect.TypeFor[model.StageSpec](): {noun: "stage", fields: []string{
 		string(model.StageNoop), string(model.StageWait), string(model.StageJudgment),
 		string(model.StageWebhook), string(model.StageDeploy), string(model.StageRollback),
+		string(model.StageSLOGate),
 	}},
 	reflect.TypeFor[model.DeployStage](): {noun: "deploy", fields: []string{"environment", "environments"},
 		fix: "keep one: environment deploys to one environment, environments to several in waves"},
@@ -206,4 +214,16 @@ var fieldBounds = map[reflect.Type]map[string]bounds{
 		"allowedIncrease": atLeast(0), "allowedDecrease": atLeast(0),
 		"criticalIncrease": atLeast(0), "criticalDecrease": atLeast(0), "powerEffect": atLeast(0),
 	},
+	// SLOs (validate_slo.go).
+	reflect.TypeFor[model.AppSLO]():          {"availability": between(0, 100).open(), "windowDays": between(1, 366)},
+	reflect.TypeFor[model.AppLatency]():      {"p": between(0, 1).open()},
+	reflect.TypeFor[model.SLOPolicy]():       {"minBudget": fromBelow(0, 1), "maxBurnRate": atLeast(0)},
+	reflect.TypeFor[model.CanaryNarrowing](): {"belowBudget": above(0).upTo(1), "maxFirstWeight": between(1, 100), "analysisFactor": atLeast(1)},
+	reflect.TypeFor[model.SLOGateStage]():    {"minBudget": fromBelow(0, 1), "maxBurnRate": atLeast(0)},
 }
+
+// open excludes both ends of b.
+func (b bounds) open() bounds { b.exclusiveMinimum, b.exclusiveMaximum = true, true; return b }
+
+// upTo sets an inclusive maximum.
+func (b bounds) upTo(hi float64) bounds { b.max = &hi; return b }

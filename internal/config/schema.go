@@ -34,11 +34,14 @@ func generateSchema() ([]byte, error) {
 	for _, kind := range kinds {
 		docs = append(docs, g.document(kind))
 	}
+	for _, kind := range openSLOKinds {
+		docs = append(docs, g.openSLODocument(kind))
+	}
 	root := jsonSchema{
 		"$schema":     "https://json-schema.org/draft/2020-12/schema",
 		"$id":         SchemaID,
 		"title":       "gennaker config document",
-		"description": "One gennaker config document, of kind " + kindList() + ".",
+		"description": "One gennaker config document, of kind " + kindList() + ", or an OpenSLO v1 document of kind " + joinOr(openSLOKinds) + ".",
 		"type":        "object",
 		"oneOf":       docs,
 		"$defs":       g.defs,
@@ -68,6 +71,22 @@ func (g *schemaGen) document(kind string) jsonSchema {
 	}
 }
 
+// openSLODocument is the schema of an OpenSLO v1 document (openslo.go).
+func (g *schemaGen) openSLODocument(kind string) jsonSchema {
+	return jsonSchema{
+		"title":                kind,
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []string{"apiVersion", "kind", "metadata", "spec"},
+		"properties": jsonSchema{
+			"apiVersion": jsonSchema{"const": model.OpenSLOAPIVersion},
+			"kind":       jsonSchema{"const": kind},
+			"metadata":   g.of(reflect.TypeFor[osloMetadata]()),
+			"spec":       g.of(openSLOTypes[kind]),
+		},
+	}
+}
+
 // of returns the schema of a Go type; named structs go to $defs.
 func (g *schemaGen) of(t reflect.Type) jsonSchema {
 	switch t {
@@ -82,6 +101,8 @@ func (g *schemaGen) of(t reflect.Type) jsonSchema {
 		}, "description": "a container port by number or by name"}
 	case objectType:
 		return objectSchema() // object.go
+	case shorthandType:
+		return shorthandSchema() // openslo_rules.go
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

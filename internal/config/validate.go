@@ -96,6 +96,7 @@ func validateApplication(doc *Document, a *model.Application) []Error {
 	errs = append(errs, validateResources(doc, a.Resources)...)
 	errs = append(errs, checkRunEnvSecrets(doc, a.Run.Env)...) // secret.go
 	errs = append(errs, validateDeployEnv(doc, a.DeployEnv)...)
+	errs = append(errs, validateAppSLO(doc, a.SLO)...) // validate_slo.go
 	return errs
 }
 
@@ -124,6 +125,7 @@ func validateDeployEnv(doc *Document, names []string) []Error {
 func validateEnvironment(doc *Document, e *model.Environment) []Error {
 	var errs []Error
 	errs = append(errs, validateTarget(doc, &e.Target)...)
+	errs = append(errs, validateSLOPolicy(doc, e.SLOPolicy)...) // validate_slo.go
 	if e.StickySessions && e.Target.Kind == model.TargetKubernetes {
 		errs = append(errs, doc.errorf("spec.stickySessions", "only the front doors of local targets keep sticky sessions: remove it, or use your Gateway's session persistence on a kubernetes target"))
 	}

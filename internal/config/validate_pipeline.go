@@ -65,6 +65,8 @@ func validateStage(doc *Document, path string, s model.StageSpec) []Error {
 	case s.Deploy != nil:
 		errs = append(errs, validateStrategy(doc, path+".deploy.strategy", s.Deploy.Strategy)...)
 		errs = append(errs, validateWaves(doc, path+".deploy", s.Deploy)...)
+	case s.SLOGate != nil:
+		errs = append(errs, validateSLOGate(doc, path+".sloGate", s.SLOGate)...) // validate_slo.go
 	}
 	return errs
 }

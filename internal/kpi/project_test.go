@@ -1,12 +1,15 @@
 package kpi_test
 
 import (
+	"context"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
 )
 
@@ -182,5 +185,51 @@ func TestReporterSeesNewFolds(t *testing.T) {
 	earlier := kpi.Query{From: day.AddDate(0, 0, -30), To: day.AddDate(0, 0, 7), By: kpi.BucketWeek}
 	if n := count(earlier); n != 3 {
 		t.Fatalf("over 37 days, deploys = %d, want 3", n)
+	}
+}
+
+// countingStore counts the whole-period rollup reads a report makes.
+type countingStore struct {
+	store.Queries
+	lists int
+}
+
+func (c *countingStore) KPIDayList(ctx context.Context, p store.KPIDayListParams) ([]store.KPIDay, error) {
+	c.lists++
+	return c.Queries.KPIDayList(ctx, p)
+}
+
+// A warmed reporter answers the default report (90 days and the 90 before)
+// from memory: the first report after a start reads only what changed.
+func TestReporterWarm(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ConfigApply(ctx, model.Config{
+		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}},
+		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Queries: st}
+	r := kpi.NewReporter(cs)
+	if err := r.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cs.lists != 1 {
+		t.Fatalf("warming read the rollups %d times, want once", cs.lists)
+	}
+	q, err := kpi.ParseQuery(url.Values{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Report(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if cs.lists != 1 {
+		t.Fatalf("the default report read whole periods again (%d reads): warming did not cover it", cs.lists)
 	}
 }

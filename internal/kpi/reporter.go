@@ -36,6 +36,16 @@ const refreshBatch = 5000
 // NewReporter returns a Reporter over st.
 func NewReporter(st store.Queries) *Reporter { return &Reporter{st: st, now: time.Now} }
 
+// Warm reads the rollups of the default report's period and the one
+// before it (what the KPI page and `gennaker kpi` ask for first), so the
+// first report after a server starts is answered from memory too. The
+// server calls it once, in the background, at start.
+func (r *Reporter) Warm(ctx context.Context) error {
+	to := Day(r.now()).AddDate(0, 0, 1)
+	_, _, err := r.entries(ctx, to.Add(-2*DefaultSince), to)
+	return err
+}
+
 // Report summarizes the rollups q asks for: a few thousand rows for a
 // year, never the event log.
 func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {

@@ -54,6 +54,13 @@ const (
 	// Ref names the object, Actor who changed it as far as the target can
 	// tell, Detail what changed.
 	EventOutOfBand EventKind = "out_of_band_change"
+	// EventSLOAlertFiring: an SLO's burn-rate alert started firing (the
+	// evaluator, internal/slo/eval). Ref is the SLO's name, Action the
+	// alert's, Detail the reason (the burn rates against the factor).
+	EventSLOAlertFiring EventKind = "slo_alert_firing"
+	// EventSLOAlertResolved: an SLO's burn-rate alert stopped firing (or
+	// its SLO was removed); Ref, Action and Detail as on firing.
+	EventSLOAlertResolved EventKind = "slo_alert_resolved"
 )
 
 // Event is one record of the delivery log. Events are never updated.

@@ -34,13 +34,16 @@ const (
 	// (docs/notifications.md, "Weekly KPI digest"). Sent only to
 	// notifications that name it: leaving on out does not send it.
 	NotifyKPIDigest NotifyEvent = "kpi_digest"
+	// NotifySLOAlert: an SLO's burn-rate alert started or stopped firing
+	// (Status firing or resolved), with the burn rates as the reason.
+	NotifySLOAlert NotifyEvent = "slo_alert"
 )
 
 // NotifyEvents lists every event a Notification can name, in the order docs show them.
 var NotifyEvents = []NotifyEvent{
 	NotifyExecutionStarted, NotifyExecutionSucceeded, NotifyExecutionFailed, NotifyExecutionCanceled,
 	NotifyJudgmentWaiting, NotifyCanaryVerdict, NotifyDeploySucceeded, NotifyDeployFailed, NotifyRollback,
-	NotifyKPIDigest,
+	NotifyKPIDigest, NotifySLOAlert,
 }
 
 // Valid reports whether e is one of NotifyEvents.

@@ -34,6 +34,8 @@ func Classify(ev model.Event) (model.NotifyEvent, bool) {
 		return model.NotifyDeployFailed, true
 	case model.EventRolledBack:
 		return model.NotifyRollback, true
+	case model.EventSLOAlertFiring, model.EventSLOAlertResolved:
+		return model.NotifySLOAlert, true
 	}
 	return "", false
 }

@@ -27,7 +27,8 @@ type Message struct {
 	Execution    string            `json:"execution,omitempty"`
 	Stage        string            `json:"stage,omitempty"`
 	// Status is the execution's status on execution.* events, the verdict
-	// (passed, failed, inconclusive) on canary.verdict.
+	// (passed, failed, inconclusive) on canary.verdict, firing or resolved
+	// on slo_alert.
 	Status      string `json:"status,omitempty"`
 	Version     string `json:"version,omitempty"`
 	FromVersion string `json:"fromVersion,omitempty"`
@@ -93,6 +94,12 @@ func Compose(d store.Delivery, baseURL string) Message {
 		} else if m.Actor != "" {
 			m.Summary += " by " + m.Actor
 		}
+	case model.NotifySLOAlert:
+		m.Status, m.Reason = "firing", short(ev.Detail)
+		if ev.Kind == model.EventSLOAlertResolved {
+			m.Status = "resolved"
+		}
+		m.Summary = "SLO " + ev.Ref + " alert " + orDash(ev.Action) + " " + m.Status
 	default:
 		m.Summary = string(ev.Kind)
 	}

@@ -197,6 +197,11 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	kpis := kpi.NewReporter(st)
+	go func() {
+		if err := kpis.Warm(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("could not read the KPI rollups ahead; the first KPI report reads them", "err", err)
+		}
+	}()
 	notifier := newNotifier(st, log.With("component", "notify"), opts.ClaimTTL)
 	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, kpis
 	handler := api.New(api.Config{

@@ -1,0 +1,255 @@
+package eval
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gennaker/gennaker/internal/latency"
+	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/slo"
+	"github.com/gennaker/gennaker/internal/slo/frontdoor"
+	"github.com/gennaker/gennaker/internal/store"
+	"github.com/gennaker/gennaker/internal/store/sqlite"
+)
+
+// withSLOs is the real store with the resolved OpenSLO SLOs given by the
+// test (the config's SLO kind is read by another part of gennaker).
+type withSLOs struct {
+	*sqlite.Store
+	slos []model.SLO
+}
+
+func (w *withSLOs) SLOList(context.Context) ([]model.SLO, error) { return w.slos, nil }
+
+func TestEvaluatorAlerts(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	_, err = db.ConfigApply(ctx, model.Config{
+		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1, SLO: &model.AppSLO{Availability: 99.9}}},
+		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := model.MetricQuery{Source: model.SLOSourceFrontDoor}
+	good, total := fd, fd
+	good.Metric, total.Metric = model.FrontDoorGood, model.FrontDoorRequests
+	prom := &model.MetricQuery{Source: model.SLOSourcePrometheus, Query: "up"}
+	st := &withSLOs{Store: db, slos: []model.SLO{
+		{Name: "checkout-prod-errors", Application: "checkout", Environment: "prod", Window: model.SLOWindow{Count: 7, Unit: "d", Rolling: true},
+			Budgeting: model.BudgetOccurrences, Indicator: model.SLI{Good: &good, Total: &total}, Objectives: []model.Objective{{Name: "ok", Target: 0.99}},
+			Alerts: []model.BurnRateAlert{{Name: "fast", Severity: "page", Factor: 3, Long: model.Duration(time.Hour), Short: model.Duration(5 * time.Minute), For: model.Duration(time.Minute)}}},
+		{Name: "checkout-prom", Application: "checkout", Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true},
+			Indicator: model.SLI{Good: prom, Total: prom}, Objectives: []model.Objective{{Target: 0.99}}},
+	}}
+
+	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	now := t0
+	clock := func() time.Time { return now }
+	traffic := func(from time.Time, n int, requests, errs uint64) {
+		t.Helper()
+		dense := make([]uint64, latency.NumBuckets)
+		dense[latency.BucketOf(0.02)] = requests
+		var mins []store.TrafficMinute
+		for i := range n {
+			mins = append(mins, store.TrafficMinute{Application: "checkout", Environment: "prod", Minute: from.Add(time.Duration(i) * time.Minute),
+				Requests: requests, Errors: errs, Latency: latency.EncodeMinute(dense)})
+		}
+		if err := st.TrafficMinutePut(ctx, mins); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	ev := New(Config{Store: st, Sources: map[string]slo.Source{model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st, Now: clock}},
+		Holder: "replica-a", Now: clock, Metrics: NewMetrics(reg)})
+	round := func() {
+		t.Helper()
+		ok, err := ev.Round(ctx)
+		if err != nil || !ok {
+			t.Fatalf("round at %s: %v, %v", now.Format(time.TimeOnly), ok, err)
+		}
+	}
+	status := func(name string) model.SLOStatus {
+		t.Helper()
+		s, err := st.SLOStatusGet(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *s
+	}
+	events := func() []string {
+		t.Helper()
+		evs, err := st.EventList(ctx, store.EventListParams{Kinds: []model.EventKind{model.EventSLOAlertFiring, model.EventSLOAlertResolved}, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, string(e.Kind)+" "+e.Ref+" "+e.Action)
+		}
+		return out
+	}
+	firing := func(name string) []string {
+		var out []string
+		for _, a := range status(name).Alerts {
+			if a.Firing {
+				out = append(out, a.Name)
+			}
+		}
+		return out
+	}
+
+	// Three quiet hours: every budget untouched, nothing fires.
+	traffic(t0.Add(-3*time.Hour), 180, 100, 0)
+	round()
+	if s := status("checkout-availability"); s.Error != "" || s.Objectives[0].Total != 18000 || s.Objectives[0].BudgetRemaining != 1 || len(firing(s.Name)) != 0 {
+		t.Fatalf("quiet: %+v", s)
+	}
+	if s := status("checkout-prom"); !strings.Contains(s.Error, `metric source "prometheus" is not available`) {
+		t.Fatalf("an SLO whose source is missing: %+v, want an error saying so", s)
+	}
+	if got := events(); len(got) != 0 {
+		t.Fatalf("quiet: events %v", got)
+	}
+	// A burst: half the requests fail for 5 minutes.
+	traffic(t0, 5, 100, 50)
+	now = t0.Add(5*time.Minute + 20*time.Second)
+	round()
+	if f := firing("checkout-availability"); strings.Join(f, ",") != "page-1h,page-6h,ticket-1d,ticket-3d" {
+		t.Fatalf("after the burst, firing %v; status %+v", f, status("checkout-availability"))
+	}
+	if s := status("checkout-prod-errors"); len(firing(s.Name)) != 0 || !s.Alerts[0].Pending {
+		t.Fatalf("an alert with For 1m: %+v, want pending", s.Alerts)
+	}
+	if got := gauge(t, reg, "gennaker_slo_alert_firing", "slo=checkout-availability,alert=page-1h,severity=page"); got != "1" {
+		t.Fatalf("gennaker_slo_alert_firing = %s", got)
+	}
+	now = now.Add(time.Minute)
+	round()
+	want := []string{"slo_alert_firing checkout-availability page-1h", "slo_alert_firing checkout-availability page-6h",
+		"slo_alert_firing checkout-availability ticket-1d", "slo_alert_firing checkout-availability ticket-3d",
+		"slo_alert_firing checkout-prod-errors fast"}
+	if got := events(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if b := status("checkout-availability").Objectives[0].BudgetRemaining; b >= 0 {
+		t.Fatalf("budget after 250 errors in 18,500: %v, want overspent", b)
+	}
+	// Another replica does not evaluate while this one holds the lease.
+	other := New(Config{Store: st, Sources: ev.cfg.Sources, Holder: "replica-b", Now: clock})
+	if ok, err := other.Round(ctx); ok || err != nil {
+		t.Fatalf("a second replica evaluated: %v, %v", ok, err)
+	}
+	// Ten quiet minutes: the short windows recover; the 1-hour pages resolve.
+	traffic(t0.Add(5*time.Minute), 12, 100, 0)
+	now = t0.Add(17*time.Minute + 20*time.Second)
+	round()
+	got := events()
+	want = append(want, "slo_alert_resolved checkout-availability page-1h", "slo_alert_resolved checkout-prod-errors fast")
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after recovery, events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Points: one per 5-minute slot.
+	pts, err := st.SLOPointList(ctx, store.SLOPointListParams{SLO: "checkout-availability", From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
+	if err != nil || len(pts) != 3 {
+		t.Fatalf("points: %+v, %v; want slots 12:00, 12:05, 12:15", pts, err)
+	}
+	// The SLO is removed: its firing alerts resolve and its status goes.
+	st.slos = st.slos[1:]
+	_, err = st.ConfigApply(ctx, model.Config{Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(30 * time.Second)
+	round()
+	got = events()
+	if n := len(got); n != len(want)+3 || !strings.HasPrefix(got[n-1], "slo_alert_resolved checkout-availability") {
+		t.Fatalf("after removing the shorthand SLOs: %v", got)
+	}
+	if _, err := st.SLOStatusGet(ctx, "checkout-availability"); err == nil {
+		t.Fatal("a removed SLO kept its status")
+	}
+	if got := gauge(t, reg, "gennaker_slo_budget_remaining", "slo=checkout-availability,objective=availability"); got != "" {
+		t.Fatalf("budget of a removed SLO: %s, want no series", got)
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	s := model.SLO{Name: "x", Application: "a", Alerts: []model.BurnRateAlert{{Name: "fast", Factor: 14.4, Long: model.Duration(time.Hour), Short: model.Duration(5 * time.Minute)}}}
+	at := time.Unix(0, 0)
+	fire := []model.AlertState{{Name: "fast", Firing: true, LongRate: 20, ShortRate: 30}}
+	quiet := []model.AlertState{{Name: "fast"}}
+	cases := []struct {
+		name          string
+		before, after []model.AlertState
+		want          []model.EventKind
+	}{
+		{"starts firing", quiet, fire, []model.EventKind{model.EventSLOAlertFiring}},
+		{"keeps firing", fire, fire, nil},
+		{"resolves", fire, quiet, []model.EventKind{model.EventSLOAlertResolved}},
+		{"pending is not firing", nil, []model.AlertState{{Name: "fast", Pending: true}}, nil},
+		{"removed while firing", fire, nil, []model.EventKind{model.EventSLOAlertResolved}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs := Transitions(s, c.before, c.after, at)
+			var got []model.EventKind
+			for _, e := range evs {
+				got = append(got, e.Kind)
+				if e.Ref != "x" || e.Action != "fast" || e.Application != "a" || e.Detail == "" {
+					t.Errorf("event %+v", e)
+				}
+			}
+			if strings.Join(kinds(got), ",") != strings.Join(kinds(c.want), ",") {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func kinds(k []model.EventKind) []string {
+	out := make([]string, len(k))
+	for i, v := range k {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// gauge is the value of the series of name with these labels ("k=v,..."
+// in the registry's order), "" when there is none.
+func gauge(t *testing.T, reg *prometheus.Registry, name, labels string) string {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var l []string
+			for _, p := range m.GetLabel() {
+				l = append(l, p.GetName()+"="+p.GetValue())
+			}
+			slices.Sort(l)
+			want := strings.Split(labels, ",")
+			slices.Sort(want)
+			if slices.Equal(l, want) {
+				return strconv.FormatFloat(m.GetGauge().GetValue(), 'g', -1, 64)
+			}
+		}
+	}
+	return ""
+}
