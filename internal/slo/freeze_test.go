@@ -7,38 +7,6 @@ import (
 	"github.com/gennaker/gennaker/internal/model"
 )
 
-func TestParseWeekTime(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   string
-		want WeekTime
-		err  bool
-	}{
-		{in: "Fri 16:00", want: WeekTime{Day: time.Friday, Hour: 16}},
-		{in: "mon 08:05", want: WeekTime{Day: time.Monday, Hour: 8, Minute: 5}},
-		{in: "Sunday 23:59", want: WeekTime{Day: time.Sunday, Hour: 23, Minute: 59}},
-		{in: "  SAT   0:00 ", want: WeekTime{Day: time.Saturday}},
-		{in: "Fr 16:00", err: true},
-		{in: "Friyay 16:00", err: true},
-		{in: "Fri 24:00", err: true},
-		{in: "Fri 16:60", err: true},
-		{in: "Fri 16", err: true},
-		{in: "Fri 16:0", err: true},
-		{in: "16:00", err: true},
-		{in: "", err: true},
-	}
-	for _, tt := range tests {
-		got, err := ParseWeekTime(tt.in)
-		if (err != nil) != tt.err {
-			t.Errorf("ParseWeekTime(%q) error = %v, want error %v", tt.in, err, tt.err)
-			continue
-		}
-		if !tt.err && got != tt.want {
-			t.Errorf("ParseWeekTime(%q) = %+v, want %+v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestFreezeContains(t *testing.T) {
 	t.Parallel()
 	weekend := model.FreezeWindow{Name: "weekend", From: "Fri 16:00", To: "Mon 08:00", TimeZone: "Europe/Berlin"}
