@@ -11,6 +11,7 @@ package slogate
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/gennaker/gennaker/internal/client"
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store/sqlite"
 	"github.com/gennaker/gennaker/internal/store/storeurl"
 	"github.com/gennaker/gennaker/test/testserver"
@@ -118,8 +120,10 @@ func TestPipelineHeldByBudgetThenOverridden(t *testing.T) {
 	if done.Status != model.ExecutionSucceeded {
 		t.Fatalf("execution %s: %s %s", id, done.Status, done.Reason)
 	}
-	if o := string(done.Stages[0].Output); !strings.Contains(o, `"status":"overridden"`) || !strings.Contains(o, `"overrideReason":"`+reason+`"`) {
-		t.Errorf("the budget stage's output %s, want the override and its reason", o)
+	var gate stage.SLOGateOutput
+	if err := json.Unmarshal(done.Stages[0].Output, &gate); err != nil || gate.Status != stage.SLOGateOverridden || gate.OverrideReason != reason ||
+		!strings.HasPrefix(gate.Summary, "overridden by token:local-root: "+reason+" (held: checkout-availability budget 3% left") {
+		t.Errorf("the budget stage's output %s (%v), want the override and its reason", done.Stages[0].Output, err)
 	}
 
 	entries, err := admin.Audit(ctx, url.Values{})
