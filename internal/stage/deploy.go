@@ -50,6 +50,8 @@ type Deploy struct {
 	// SLOs read the error budget for the environment's sloPolicy
 	// (deploy_slo.go); nil: the policy is not applied.
 	SLOs SLOReader
+	// SLOMaxAge is SLOGate.MaxAge for the policy.
+	SLOMaxAge time.Duration
 }
 
 var _ Runner = (*Deploy)(nil)

@@ -24,7 +24,7 @@ func (d *Deploy) sloCheck(ctx context.Context, in Input, w world, st deployState
 	if st.SLOGate != nil {
 		h = *st.SLOGate
 	}
-	dec, _, err := sloDecide(ctx, d.SLOs, in, w.env.Name, nil, d.Rollback)
+	dec, _, err := sloDecide(ctx, d.SLOs, in, w.env.Name, nil, d.Rollback, d.SLOMaxAge)
 	if err != nil {
 		dec = slo.Decision{Hold: true, Reasons: []string{"cannot read the error budget: " + err.Error()}}
 	}

@@ -69,7 +69,7 @@ const (
 
 // sloDecide reads the policy's inputs and decides. policy nil means the
 // environment's (none: no decision, ok false).
-func sloDecide(ctx context.Context, r SLOReader, in Input, envName string, gate *model.SLOGateStage, rollback bool) (slo.Decision, bool, error) {
+func sloDecide(ctx context.Context, r SLOReader, in Input, envName string, gate *model.SLOGateStage, rollback bool, maxAge time.Duration) (slo.Decision, bool, error) {
 	env, err := r.EnvironmentGet(ctx, envName)
 	if err != nil {
 		return slo.Decision{}, false, err // the store's error names the environment
@@ -106,7 +106,7 @@ func sloDecide(ctx context.Context, r SLOReader, in Input, envName string, gate 
 		Application: appName, Environment: envName,
 		Policy: slo.MergePolicy(env.SLOPolicy, gate),
 		SLOs:   slos, Statuses: statuses, Now: in.Now,
-		Rollback: rollback, Fix: in.Execution.IsFix(),
+		Rollback: rollback, Fix: in.Execution.IsFix(), MaxAge: maxAge,
 	}), true, nil
 }
 

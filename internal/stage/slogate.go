@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/slo"
 )
@@ -16,6 +17,9 @@ import (
 // the override, so a restart loses neither.
 type SLOGate struct {
 	SLOs SLOReader
+	// MaxAge is how old an SLO's status may be before it counts as
+	// unknown: three evaluation intervals (0: slo.DefaultStatusMaxAge).
+	MaxAge time.Duration
 }
 
 var _ Runner = (*SLOGate)(nil)
@@ -36,7 +40,7 @@ func (g *SLOGate) Run(ctx context.Context, in Input) Result {
 	if err := DecodeState(in, &h); err != nil {
 		return Failf("%v", err)
 	}
-	d, _, err := sloDecide(ctx, g.SLOs, in, spec.Environment, spec, false)
+	d, _, err := sloDecide(ctx, g.SLOs, in, spec.Environment, spec, false, g.MaxAge)
 	if err != nil {
 		// What cannot be read holds: the stage looks again, and an
 		// approver may still override.
