@@ -34,8 +34,9 @@ func loadConfig(paths []string, existing model.Config) (model.Config, error) {
 		return model.Config{}, fmt.Errorf("no .yaml or .yml files in %s: point at the directory or files that hold the config", strings.Join(paths, ", "))
 	}
 	cfg, err := config.LoadFiles(files, config.LoadOptions{Existing: existing})
-	if err == nil && len(cfg.Applications)+len(cfg.Environments)+len(cfg.Pipelines)+len(cfg.AnalysisTemplates) == 0 {
-		return cfg, fmt.Errorf("%s: no config documents (only empty ones): write documents with apiVersion, kind, metadata and spec", strings.Join(files, ", "))
+	if err == nil && len(cfg.Applications)+len(cfg.Environments)+len(cfg.Pipelines)+len(cfg.AnalysisTemplates)+
+		len(cfg.Teams)+len(cfg.Grants)+len(cfg.Notifications)+len(cfg.SLOs) == 0 {
+		return cfg, fmt.Errorf("%s: no config documents (only empty ones, or OpenSLO documents without an SLO): write documents with apiVersion, kind, metadata and spec", strings.Join(files, ", "))
 	}
 	return cfg, err
 }

@@ -45,6 +45,7 @@ from your files stays on the server until you delete it here.`,
 		{model.KindEnvironment, "environment", []string{"env", "environments"}},
 		{model.KindPipeline, "pipeline", []string{"pipelines"}},
 		{model.KindNotification, "notification", []string{"notifications"}},
+		{model.KindSLOStored, "slo", []string{"slos"}},
 	} {
 		cmd.AddCommand(newDeleteKindCmd(g, k.kind, k.use, k.aliases))
 	}

@@ -38,7 +38,10 @@ func storedConfig(ctx context.Context, q store.Queries) (model.Config, error) {
 	if cfg.Grants, err = q.GrantList(ctx); err != nil {
 		return cfg, err
 	}
-	cfg.Notifications, err = q.NotificationList(ctx)
+	if cfg.Notifications, err = q.NotificationList(ctx); err != nil {
+		return cfg, err
+	}
+	cfg.SLOs, err = q.SLOList(ctx)
 	cfg.Applications, cfg.Environments, cfg.Pipelines = nonNil(cfg.Applications), nonNil(cfg.Environments), nonNil(cfg.Pipelines)
 	return cfg, err
 }
@@ -60,6 +63,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	rd := auth.ReadableFrom(r.Context())
 	cfg.Applications = filter(cfg.Applications, func(a model.Application) bool { return rd.Has(a.Name) })
 	cfg.Pipelines = filter(cfg.Pipelines, func(p model.Pipeline) bool { return rd.Has(p.Application) })
+	cfg.SLOs = filter(cfg.SLOs, func(s model.SLO) bool { return rd.Has(s.Application) })
 	if !principal(r).Can(auth.PermAdmin, auth.Global) {
 		cfg.Teams, cfg.Grants, cfg.Notifications = nil, nil, nil
 	}
@@ -185,6 +189,9 @@ func configObjects(cfg model.Config) map[string]configObject {
 	for _, n := range cfg.Notifications {
 		m[model.KindNotification+"/"+n.Name] = configObject{n, ""}
 	}
+	for _, s := range cfg.SLOs {
+		m[model.KindSLOStored+"/"+s.Name] = configObject{s, s.Application}
+	}
 	return m
 }
 
@@ -253,11 +260,23 @@ func mayApply(p auth.Principal, pol auth.Policy, cfg, stored model.Config) error
 	for _, n := range cfg.Notifications {
 		check(model.KindNotification+"/"+n.Name, auth.Global)
 	}
+	// An SLO belongs to the application it gates, as written and as stored.
+	storedSLOs := map[string]model.SLO{}
+	for _, s := range stored.SLOs {
+		storedSLOs[s.Name] = s
+	}
+	for _, s := range cfg.SLOs {
+		key := model.KindSLOStored + "/" + s.Name
+		check(key, pol.App(s.Application))
+		if old, ok := storedSLOs[s.Name]; ok && old.Application != s.Application {
+			check(key+" (stored for application "+old.Application+")", pol.App(old.Application))
+		}
+	}
 	if len(refused) == 0 {
 		return nil
 	}
 	sort.Strings(refused)
-	return fmt.Errorf("%w: %s may not apply %s: applications and pipelines need the admin role over their application (or its team); environments, analysis templates, teams, grants and notifications, an application's run block and new secret references need the admin role over everything; nothing was applied",
+	return fmt.Errorf("%w: %s may not apply %s: applications, pipelines and SLOs need the admin role over their application (or its team); environments, analysis templates, teams, grants and notifications, an application's run block and new secret references need the admin role over everything; nothing was applied",
 		auth.ErrForbidden, p.Actor(), strings.Join(refused, ", "))
 }
 

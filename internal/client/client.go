@@ -392,7 +392,7 @@ func (c *Client) Replay(ctx context.Context, id string, cfg model.AnalysisSpec, 
 // running executions first.
 func (c *Client) Delete(ctx context.Context, kind, name string, dryRun, force bool) (*deletion.Result, error) {
 	paths := map[string]string{model.KindApplication: "applications", model.KindEnvironment: "environments", model.KindPipeline: "pipelines",
-		model.KindNotification: "notifications"}
+		model.KindNotification: "notifications", model.KindSLOStored: "slos"}
 	q := url.Values{}
 	if dryRun {
 		q.Set("dryRun", "true")

@@ -459,7 +459,7 @@ func (r *sloResolver) policy(d *Document, path, name string, p *osloAlertPolicy,
 			continue
 		}
 		if !r.notifications[target] {
-			r.fail(d, namePath, "no gennaker Notification is named %q%s: gennaker tells an alert's notification targets through the Notification of the same name (kind: Notification, with events [slo_alert]); define one%s",
+			r.fail(d, namePath, "no gennaker Notification is named %q%s: gennaker tells an alert's notification targets through the Notification of the same name (kind: Notification, on: [slo_alert]); define one%s",
 				target, usedBy(chain), orList(target, "the Notifications", sortedKeys(r.notifications)))
 			res.ok = false
 			continue

@@ -175,6 +175,11 @@ func (s *Service) world(ctx context.Context, kind, name string) (World, error) {
 		if _, err = s.Store.NotificationGet(ctx, name); err == nil {
 			return w, nil
 		}
+	case model.KindSLOStored:
+		// An SLO runs nothing: its status and history go with it.
+		if _, err = s.Store.SLOGet(ctx, name); err == nil {
+			return w, nil
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return w, fmt.Errorf("%w: %s %q does not exist (`gennaker %ss` lists them)", store.ErrNotFound, strings.ToLower(kind), name, strings.ToLower(kind))

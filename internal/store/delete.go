@@ -10,8 +10,8 @@ import (
 // ConfigDeleteParams names the object ConfigDelete removes: an
 // application, an environment or a pipeline.
 type ConfigDeleteParams struct {
-	// Kind is model.KindApplication, model.KindEnvironment, model.KindPipeline
-	// or model.KindNotification.
+	// Kind is model.KindApplication, model.KindEnvironment, model.KindPipeline,
+	// model.KindNotification or model.KindSLOStored (a resolved OpenSLO SLO).
 	Kind string
 	Name string
 	// Audit, when set, is appended to the audit log in the deletion's
@@ -50,7 +50,7 @@ func (e *RunningError) Error() string {
 func (e *RunningError) Unwrap() error { return ErrConflict }
 
 // DeleteKinds are the kinds ConfigDelete removes.
-var DeleteKinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindNotification}
+var DeleteKinds = []string{model.KindApplication, model.KindEnvironment, model.KindPipeline, model.KindNotification, model.KindSLOStored}
 
 // DeleteCount says which count of DeleteResult a delete statement adds to.
 type DeleteCount int
@@ -105,6 +105,9 @@ func DeleteStatements(kind string) []DeleteStatement {
 	case model.KindNotification:
 		// Its deliveries go with it: nothing is left to send or to show.
 		return []DeleteStatement{{"NotificationDeleteDeliveries", CountNone}, {"NotificationDelete", CountObject}}
+	case model.KindSLOStored:
+		// Its status and history go with it; events of its alerts stay.
+		return []DeleteStatement{{"SLODeleteStatus", CountNone}, {"SLODeletePoints", CountNone}, {"SLODelete", CountObject}}
 	}
 	return nil
 }

@@ -209,6 +209,8 @@ type Queries interface {
 	TriggerQueries
 	KPIQueries
 	SLOQueries
+	// SLOConfigQueries read the resolved SLOs ConfigApply stored (slo.go).
+	SLOConfigQueries
 	IncidentQueries
 }
 

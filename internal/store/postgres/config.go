@@ -61,6 +61,11 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
+		for _, s := range cfg.SLOs {
+			if err := upsert(model.KindSLOStored, s.Name, s, pgx.NamedArgs{"application": s.Application}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

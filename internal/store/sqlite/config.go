@@ -54,6 +54,12 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
+		for _, s := range cfg.SLOs {
+			if err := q.upsertConfig(ctx, &res, model.KindSLOStored, s.Name, mustJSON(s), now,
+				sql.Named("application", s.Application)); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

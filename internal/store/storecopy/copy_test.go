@@ -187,6 +187,11 @@ func fill(t *testing.T, ctx context.Context, path string) {
 		Grants:            []model.Grant{{Name: "admins", Role: model.RoleAdmin, Subjects: []model.Subject{{Team: "payments"}}}},
 		Notifications: []model.Notification{{Name: "ops", On: []model.NotifyEvent{model.NotifyExecutionFailed},
 			Slack: &model.SlackTarget{URL: model.FromSecret(model.SecretRef{Env: "SLACK_URL"})}}},
+		SLOs: []model.SLO{{Name: "checkout-api", Application: "checkout", Origin: "openslo",
+			Indicator: model.SLI{Good: &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorGood},
+				Total: &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests}},
+			Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true}, Budgeting: model.BudgetOccurrences,
+			Objectives: []model.Objective{{Target: 0.999}}}},
 	})
 	must(t, err)
 	// The notification outbox: a pending delivery, one claimed, one sent.

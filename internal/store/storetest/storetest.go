@@ -76,6 +76,7 @@ func Run(t *testing.T, d Driver) {
 		{"SLOStatus", testSLOStatus},
 		{"TrafficMinute", testTrafficMinute},
 		{"SLOLease", testSLOLease},
+		{"SLOConfig", testSLOConfig},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

@@ -121,3 +121,18 @@ WHERE name = @name AND spec IS DISTINCT FROM @spec::jsonb;
 
 -- name: NotificationList
 SELECT spec FROM notification ORDER BY name;
+
+-- name: SLOSpec
+SELECT spec FROM slo_config WHERE name = @name;
+
+-- name: SLOInsert
+INSERT INTO slo_config (name, application, spec, created_at, updated_at)
+VALUES (@name, @application, @spec, @now, @now)
+ON CONFLICT (name) DO NOTHING;
+
+-- name: SLOUpdate
+UPDATE slo_config SET application = @application, spec = @spec, updated_at = @now
+WHERE name = @name AND spec IS DISTINCT FROM @spec::jsonb;
+
+-- name: SLOList
+SELECT spec FROM slo_config ORDER BY name;

@@ -89,3 +89,19 @@ DELETE FROM notify_delivery WHERE notification = @name::text;
 
 -- name: NotificationDelete
 DELETE FROM notification WHERE name = @name::text;
+
+-- name: SLOLock
+SELECT 1 FROM slo_config WHERE name = @name::text FOR UPDATE;
+
+-- name: SLORunning
+-- An SLO runs nothing: no execution holds up its deletion.
+SELECT id FROM execution WHERE false;
+
+-- name: SLODeleteStatus
+DELETE FROM slo_status WHERE name = @name::text;
+
+-- name: SLODeletePoints
+DELETE FROM slo_point WHERE slo = @name::text;
+
+-- name: SLODelete
+DELETE FROM slo_config WHERE name = @name::text;

@@ -76,3 +76,16 @@ DELETE FROM notify_delivery WHERE notification = @name;
 
 -- name: NotificationDelete
 DELETE FROM notification WHERE name = @name;
+
+-- name: SLORunning
+-- An SLO runs nothing: no execution holds up its deletion.
+SELECT id FROM execution WHERE 0;
+
+-- name: SLODeleteStatus
+DELETE FROM slo_status WHERE name = @name;
+
+-- name: SLODeletePoints
+DELETE FROM slo_point WHERE slo = @name;
+
+-- name: SLODelete
+DELETE FROM slo_config WHERE name = @name;
