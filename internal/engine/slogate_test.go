@@ -13,12 +13,6 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// shorthandSLOs is the store with no resolved OpenSLO SLOs: the
-// application's `slo:` shorthand gives its SLOs.
-type shorthandSLOs struct{ store.Store }
-
-func (shorthandSLOs) SLOList(context.Context) ([]model.SLO, error) { return nil, nil }
-
 // A pipeline held by the error budget waits in its sloGate stage; an
 // approve without a reason is refused, one with a reason releases it, is
 // audited and is recorded as a manual step.
@@ -35,7 +29,7 @@ func TestSLOGateHeldThenOverridden(t *testing.T) {
 		Objectives: []model.ObjectiveStatus{{Target: 0.999, BudgetRemaining: 0.03}},
 		BurnRates:  []model.BurnRate{{Window: model.Duration(time.Hour), Rate: 8}}}))
 	eng, err := engine.New(engine.Config{Store: st, SingleNode: true, Runners: map[model.StageType]stage.Runner{
-		model.StageSLOGate: &stage.SLOGate{SLOs: shorthandSLOs{st}}, model.StageNoop: stage.Noop{}}})
+		model.StageSLOGate: &stage.SLOGate{SLOs: st}, model.StageNoop: stage.Noop{}}})
 	must(t, err)
 	must(t, eng.Start(t.Context()))
 	t.Cleanup(func() { _ = eng.Stop(context.WithoutCancel(t.Context())) })

@@ -16,7 +16,7 @@ func sloDeployBundle(t *testing.T, policy *model.SLOPolicy) *deployBundle {
 	b := newDeployBundle(t)
 	b.deployV1(t)
 	applySLOConfig(t, b.store, "local", policy)
-	b.deploy.SLOs = withoutConfigSLOs{b.store}
+	b.deploy.SLOs = b.store
 	return b
 }
 

@@ -1,7 +1,6 @@
 package stage
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -17,12 +16,6 @@ import (
 // application's `slo:` shorthand gives the SLO checkout-availability, the
 // evaluator's status is written with SLOStatusPut, and each call's state
 // is kept for the next, as the engine keeps it.
-
-// withoutConfigSLOs is the store with no resolved OpenSLO SLOs: only the
-// applications' shorthand ones gate.
-type withoutConfigSLOs struct{ store.Store }
-
-func (withoutConfigSLOs) SLOList(context.Context) ([]model.SLO, error) { return nil, nil }
 
 // sloStore opens a store with checkout (99.9% available over 28d) and the
 // environment prod with policy.
@@ -108,7 +101,7 @@ const heldReason = "held: checkout-availability budget 3% left of 28d; burn 8× 
 func TestSLOGateHeldThenRecovers(t *testing.T) {
 	t.Parallel()
 	st := sloStore(t, &model.SLOPolicy{MinBudget: 0.1, MaxBurnRate: 6})
-	g := &SLOGate{SLOs: withoutConfigSLOs{st}}
+	g := &SLOGate{SLOs: st}
 	in := gateInput(model.SLOGateStage{Environment: "prod"}, nil)
 	putBudget(t, st, clock.Add(-10*time.Second), 0.03, 8)
 
@@ -162,7 +155,7 @@ func TestSLOGateOverrideAndReject(t *testing.T) {
 	t.Parallel()
 	st := sloStore(t, &model.SLOPolicy{MinBudget: 0.1})
 	putBudget(t, st, clock, 0.03, 8)
-	g := &SLOGate{SLOs: withoutConfigSLOs{st}}
+	g := &SLOGate{SLOs: st}
 
 	in := gateInput(model.SLOGateStage{Environment: "prod"}, nil)
 	if r := call(t, g, &in); r.Outcome != WaitForPerson {
@@ -229,7 +222,7 @@ func TestSLOGateCases(t *testing.T) {
 			}
 			in := gateInput(tt.gate, tt.params)
 			in.Now = tt.now
-			r := call(t, &SLOGate{SLOs: withoutConfigSLOs{st}}, &in)
+			r := call(t, &SLOGate{SLOs: st}, &in)
 			if r.Outcome != tt.outcome || (tt.reason != "" && r.Reason != tt.reason) {
 				t.Errorf("%s %q, want %s %q", outcomeName(r.Outcome), r.Reason, outcomeName(tt.outcome), tt.reason)
 			}
@@ -237,5 +230,34 @@ func TestSLOGateCases(t *testing.T) {
 				t.Errorf("output status %q, want %q (%+v)", out.Status, tt.status, out)
 			}
 		})
+	}
+}
+
+// An SLO from the applied config (an OpenSLO document, stored resolved)
+// gates when the stage names it; the shorthand SLO it does not name does
+// not.
+func TestSLOGateNamedConfigSLO(t *testing.T) {
+	t.Parallel()
+	st := sloStore(t, nil)
+	_, err := st.ConfigApply(t.Context(), model.Config{
+		Applications: []model.Application{{Name: "checkout", Instances: 1, Run: model.RunSpec{Command: "/bin/sh"}, SLO: &model.AppSLO{Availability: 99.9}}},
+		Environments: []model.Environment{{Name: "prod", Target: model.TargetSpec{Kind: model.TargetLocal}}},
+		SLOs: []model.SLO{{Name: "checkout-latency-p99", Application: "checkout", Window: model.SLOWindow{Count: 1, Unit: "M", TimeZone: "Europe/Berlin"},
+			Budgeting: model.BudgetOccurrences, Objectives: []model.Objective{{Target: 0.99}},
+			Indicator: model.SLI{Good: &model.MetricQuery{Source: model.SLOSourcePrometheus, URL: "http://127.0.0.1:1", Query: "good"},
+				Total: &model.MetricQuery{Source: model.SLOSourcePrometheus, URL: "http://127.0.0.1:1", Query: "total"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	putBudget(t, st, clock, 0.01, 8) // checkout-availability: spent, but not named
+	if err := st.SLOStatusPut(t.Context(), model.SLOStatus{Name: "checkout-latency-p99", Application: "checkout", EvaluatedAt: clock,
+		Objectives: []model.ObjectiveStatus{{Target: 0.99, BudgetRemaining: 0.02}}}); err != nil {
+		t.Fatal(err)
+	}
+	in := gateInput(model.SLOGateStage{Environment: "prod", SLOs: []string{"checkout-latency-p99"}, MinBudget: 0.05}, nil)
+	r := call(t, &SLOGate{SLOs: st}, &in)
+	if want := "held: checkout-latency-p99 budget 2% left of 1M"; r.Outcome != WaitForPerson || r.Reason != want {
+		t.Errorf("%s %q, want WaitForPerson %q", outcomeName(r.Outcome), r.Reason, want)
 	}
 }
