@@ -19,7 +19,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	var req deploy.Request
 	var params, envVars []string
 	var commitTime string
-	var watch bool
+	var watch, fix bool
 	cmd := &cobra.Command{
 		Use:   "deploy APP --env ENV --version V",
 		Short: "Deploy a version of an application to an environment",
@@ -32,6 +32,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 			if req.Params, err = parseParams(params); err != nil {
 				return err
 			}
+			markFix(req.Params, fix)
 			if req.Env, err = parseParams(envVars); err != nil {
 				return err
 			}
@@ -53,6 +54,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&req.Version, "version", "", "version to deploy")
 	cmd.Flags().StringVar(&req.Pipeline, "pipeline", "", "pipeline to run (default: the application's pipeline for the environment)")
 	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "pipeline parameter NAME=VALUE (repeatable)")
+	cmd.Flags().BoolVar(&fix, "fix", false, "mark the change as a fix: the error-budget deploy policy never holds it (parameter fix=true)")
 	cmd.Flags().StringArrayVar(&envVars, "set-env", nil, "environment variable NAME=VALUE for this version's instances (repeatable; only names the application lists in spec.deployEnv)")
 	cmd.Flags().StringVar(&req.CommitSHA, "commit", "", "commit SHA this deploy delivers")
 	cmd.Flags().StringVar(&commitTime, "commit-time", "", "when that commit was made, RFC 3339")

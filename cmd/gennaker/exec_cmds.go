@@ -29,7 +29,7 @@ func parseParams(kvs []string) (map[string]string, error) {
 func newRunCmd(g *globals) *cobra.Command {
 	var params []string
 	var req client.RunRequest
-	var watch, quiet bool
+	var watch, quiet, fix bool
 	cmd := &cobra.Command{
 		Use:   "run PIPELINE",
 		Short: "Start an execution of a pipeline",
@@ -45,6 +45,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			if req.Params, err = parseParams(params); err != nil {
 				return err
 			}
+			markFix(req.Params, fix)
 			if req.CommitTime != "" {
 				if _, err := time.Parse(time.RFC3339, req.CommitTime); err != nil {
 					return fmt.Errorf("--commit-time %q: write an RFC 3339 time such as 2026-11-27T10:00:00Z", req.CommitTime)
@@ -62,6 +63,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "pipeline parameter NAME=VALUE (repeatable)")
+	cmd.Flags().BoolVar(&fix, "fix", false, "mark the change as a fix: the error-budget deploy policy never holds it (parameter fix=true)")
 	cmd.Flags().StringVar(&req.CommitSHA, "commit", "", "commit SHA this run delivers (for delivery KPIs)")
 	cmd.Flags().StringVar(&req.CommitTime, "commit-time", "", "when that commit was made, RFC 3339")
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "show progress until the execution ends; exit non-zero if it fails")
@@ -326,4 +328,11 @@ func newEventsCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&kind, "kind", "", "only these kinds (comma separated)")
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many (newest)")
 	return cmd
+}
+
+// markFix records --fix as the run parameter model.ParamFix.
+func markFix(params map[string]string, fix bool) {
+	if fix {
+		params[model.ParamFix] = "true"
+	}
 }

@@ -56,7 +56,8 @@ func DeployEnvironments(pl model.Pipeline) []string {
 // ApprovalEnvironments returns the environments that approving stage of pl
 // lets a deploy go on in: a deploy stage's own environment (the approval
 // ends its canary's pause), or for a judgment the environments of every
-// deploy and rollback stage that runs after it. Sorted; empty when the
+// deploy and rollback stage that runs after it (and, for a sloGate, the
+// environment it guards). Sorted; empty when the
 // approval opens the way to no deploy.
 func ApprovalEnvironments(pl model.Pipeline, stage string) []string {
 	spec, ok := pl.Stage(stage)
@@ -68,6 +69,11 @@ func ApprovalEnvironments(pl model.Pipeline, stage string) []string {
 	}
 	needs := pl.StageNeeds()
 	var envs []string
+	if spec.SLOGate != nil && spec.SLOGate.Environment != "" {
+		// Overriding an error-budget gate is a decision about the
+		// environment it guards.
+		envs = append(envs, spec.SLOGate.Environment)
+	}
 	for _, s := range pl.Stages {
 		if !dependsOn(needs, s.Name, stage) {
 			continue

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/stage"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -198,7 +199,7 @@ func resolveParams(pl model.Pipeline, given map[string]string) (map[string]strin
 	var unknown []string
 	for k, v := range given {
 		if !declared[k] {
-			if k == "version" || strings.HasPrefix(k, "env.") {
+			if k == "version" || k == model.ParamFix || strings.HasPrefix(k, "env.") {
 				out[k] = v // deploy parameters every pipeline accepts
 				continue
 			}
@@ -249,6 +250,11 @@ func (e *Engine) Judge(ctx context.Context, p JudgeParams) error {
 		}
 		if err := p.Guard.check(exec, st); err != nil {
 			return nil, err
+		}
+		if spec, ok := findSpec(exec, st.Name); ok {
+			if err := stage.CheckJudgment(*st, spec, p.Decision, p.Comment); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+			}
 		}
 		return Judged{Stage: st.Name, Judgment: model.Judgment{Decision: p.Decision, Actor: p.Actor, Comment: p.Comment, At: e.now()}}, nil
 	})

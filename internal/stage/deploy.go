@@ -47,6 +47,11 @@ type Deploy struct {
 	// Rollback marks the runner for rollback stages: it plans with
 	// strategy.PlanRollback instead of PlanDeploy.
 	Rollback bool
+	// SLOs read the error budget for the environment's sloPolicy
+	// (deploy_slo.go); nil: the policy is not applied.
+	SLOs SLOReader
+	// SLOMaxAge is SLOGate.MaxAge for the policy.
+	SLOMaxAge time.Duration
 }
 
 var _ Runner = (*Deploy)(nil)
@@ -89,6 +94,10 @@ type deployState struct {
 	// ControlAt is the time of the last promote or abort judgment the
 	// deploy took (deploy_control.go), so it takes each one once.
 	ControlAt *time.Time `json:"controlAt,omitempty"`
+	// SLOGate is the environment's error-budget policy's hold and its
+	// override (deploy_slo.go); SLOGateOutput what it showed.
+	SLOGate       *sloHold       `json:"sloGate,omitempty"`
+	SLOGateOutput *SLOGateOutput `json:"sloGateOutput,omitempty"`
 }
 
 // deployOutput is what people and later stages see of a deploy.
@@ -108,6 +117,9 @@ type deployOutput struct {
 	// Manifests are the rendered manifests of each server group the deploy
 	// started (Kubernetes), by group name: `gennaker manifests EXECUTION`.
 	Manifests map[string]string `json:"manifests,omitempty"`
+	// SLOGate is what the environment's error-budget policy decided:
+	// held, passed, overridden (by whom, why), and how it narrowed the canary.
+	SLOGate *SLOGateOutput `json:"sloGate,omitempty"`
 }
 
 // Run implements Runner. A deploy or rollback stage holds the lease on its
@@ -144,12 +156,16 @@ func (d *Deploy) Run(ctx context.Context, in Input) Result {
 		if reason := d.refused(in, w); reason != "" {
 			return Failf("%s", reason)
 		}
+		held, look, ok := d.sloCheck(ctx, in, w, st)
+		if !ok {
+			return held
+		}
 		r, take := d.waitForLease(ctx, in)
 		if take == nil {
 			return r
 		}
 		// The plan commits only together with the lease.
-		return d.plan(ctx, in, w).WithWrites(*take)
+		return d.plan(ctx, in, w, look).WithWrites(*take)
 	case moveSucceed:
 		return d.succeed(w, st)
 	case moveStartAbort:
@@ -240,7 +256,7 @@ func (d *Deploy) cluster(ctx context.Context, w world, history bool) ([]model.Se
 }
 
 // plan makes the stage's plan from the cluster as it is now.
-func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
+func (d *Deploy) plan(ctx context.Context, in Input, w world, look *sloStep) Result {
 	groups, err := d.cluster(ctx, w, false)
 	if err != nil {
 		return Retry(err)
@@ -269,15 +285,23 @@ func (d *Deploy) plan(ctx context.Context, in Input, w world) Result {
 		if st.Version == "" {
 			return Failf("no version to deploy: pass --version (parameter \"version\") or set deploy.version in pipeline %s", in.Execution.Pipeline)
 		}
-		st.Plan, err = strategy.PlanDeploy(cluster, strategy.Request{Version: st.Version, Instances: w.app.Instances, Strategy: in.Spec.Deploy.Strategy,
+		st.Plan, err = strategy.PlanDeploy(cluster, strategy.Request{Version: st.Version, Instances: w.app.Instances, Strategy: narrowed(in.Spec.Deploy.Strategy, look),
 			SplitByReplicas: w.env.Target.SplitsByReplicas()})
 		if err != nil {
 			return Failf("planning the deploy of %s %s to %s: %v", w.app.Name, st.Version, w.env.Name, err)
 		}
 		ev = model.Event{Kind: model.EventDeployStarted, Environment: w.env.Name, Version: st.Version, Detail: string(in.Spec.Deploy.Strategy.Type)}
 	}
+	if look != nil {
+		st.SLOGate, st.SLOGateOutput = &look.Hold, &look.Output
+	}
 	r := Again(in.Now, st).WithEvents(ev)
-	r.Output = d.output(st, w, "planned "+fmt.Sprint(len(st.Plan.Steps))+" steps")
+	summary := "planned " + fmt.Sprint(len(st.Plan.Steps)) + " steps"
+	if look != nil && len(look.Output.Narrowed) > 0 {
+		summary += " (canary " + look.Output.Narrowed[0] + ")"
+	}
+	r.Output = d.output(st, w, summary)
+	r.ClearJudgment = look != nil && look.Consumed
 	return r
 }
 
@@ -312,7 +336,7 @@ func (d *Deploy) succeed(w world, st deployState) Result {
 }
 
 func (d *Deploy) output(st deployState, w world, summary string) []byte {
-	out := deployOutput{Environment: w.env.Name, Version: st.Version, Step: st.Next, Steps: len(st.Plan.Steps), ServerGroups: st.Created, Verdicts: st.Verdicts, Manifests: st.Manifests}
+	out := deployOutput{Environment: w.env.Name, Version: st.Version, Step: st.Next, Steps: len(st.Plan.Steps), ServerGroups: st.Created, Verdicts: st.Verdicts, Manifests: st.Manifests, SLOGate: st.SLOGateOutput}
 	for i, s := range st.Plan.Steps {
 		out.Plan = append(out.Plan, s.Why)
 		if i < st.Next && s.Action == strategy.ActionSetTraffic {
