@@ -147,10 +147,12 @@ func Run(ctx context.Context, opts Options) error {
 	judge, sampleJudge, sources := analysis.ThresholdJudge{}, analysis.MannWhitneyJudge{}, metricSources(prov)
 	webChecks, jobs := source.Web{}, kube.checkJobs
 	var slos stage.SLOReader = st // the sloGate stage and the deploys' error-budget policy read SLOs and their statuses
+	// A status older than three evaluations counts as unknown.
+	sloMaxAge := 3 * opts.SLOInterval
 	runners := map[model.StageType]stage.Runner{
-		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Web: webChecks, CheckJobs: jobs, SLOs: slos},
-		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Web: webChecks, CheckJobs: jobs, Rollback: true, SLOs: slos},
-		model.StageSLOGate:  &stage.SLOGate{SLOs: slos},
+		model.StageDeploy:   &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Web: webChecks, CheckJobs: jobs, SLOs: slos, SLOMaxAge: sloMaxAge},
+		model.StageRollback: &stage.Deploy{Store: st, Targets: targets, Judge: judge, SampleJudge: sampleJudge, Sources: sources, Web: webChecks, CheckJobs: jobs, Rollback: true, SLOs: slos, SLOMaxAge: sloMaxAge},
+		model.StageSLOGate:  &stage.SLOGate{SLOs: slos, MaxAge: sloMaxAge},
 		model.StageNoop:     stage.Noop{},
 		model.StageWait:     stage.Wait{},
 		model.StageJudgment: stage.Judgment{},

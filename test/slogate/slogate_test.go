@@ -35,7 +35,9 @@ func TestMain(m *testing.M) { testserver.Main(m, &binary) }
 const heldReason = "held: checkout-availability budget 3% left of 28d; burn 8× over 1h"
 
 func TestPipelineHeldByBudgetThenOverridden(t *testing.T) {
-	srv := testserver.Start(t, binary, testserver.Options{})
+	// The SLO's status below stands for the evaluator's: an evaluation
+	// interval of an hour keeps the evaluator from replacing it meanwhile.
+	srv := testserver.Start(t, binary, testserver.Options{Args: []string{"--slo-interval", "1h"}})
 	admin := srv.Admin()
 	ctx := t.Context()
 	if _, err := admin.Apply(ctx, model.Config{
