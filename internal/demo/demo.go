@@ -101,6 +101,8 @@ type Result struct {
 	// KPI is the delivery KPIs of the demo's run (nil if they could not
 	// be read).
 	KPI *kpi.Summary `json:"kpi,omitempty"`
+	// SLOs are the sample service's SLOs at the end of the run.
+	SLOs []SLOResult `json:"slos,omitempty"`
 }
 
 // AsDesigned reports whether the releases ended as the demo means them to:
@@ -202,6 +204,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	stopTraffic()
 	res.KPI = deliveryKPIs(ctx, c, len(res.Releases))
+	res.SLOs = sloResults(ctx, c, time.Now())
 	p.summary(res)
 	switch {
 	case opts.Keep:
@@ -368,7 +371,8 @@ func startServer(ctx context.Context, opts Options, addr string) (*serverProc, e
 	}
 	// The demo's server always takes its instances down with it, so `kill
 	// PID` after --keep leaves nothing behind.
-	args := []string{"server", "--data", opts.DataDir, "--addr", addr, "--destroy-on-exit", "--cli-config", cliConfigPath(opts.DataDir)}
+	// SLOs are evaluated every 2 s, so the summary's budget is current.
+	args := []string{"server", "--data", opts.DataDir, "--addr", addr, "--destroy-on-exit", "--cli-config", cliConfigPath(opts.DataDir), "--slo-interval", "2s"}
 	cmd := exec.Command(opts.Exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -452,6 +456,7 @@ func (p *printer) summary(res *Result) {
 		}
 		p.say("")
 	}
+	p.sloSummary(res)
 	p.say("UI: %s", res.UI)
 	p.say("API: %s  (OpenAPI: %s/openapi.json)", res.API, res.API)
 	p.say("front door: %s", res.FrontDoor)
