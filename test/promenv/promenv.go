@@ -33,8 +33,7 @@ type Env struct {
 // `make test`).
 func Start(t testing.TB, targetsFile string) *Env {
 	t.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
+	if _, err := exec.LookPath("prometheus"); err != nil {
 		testenv.Missing(t, errors.New("prometheus is not installed: run scripts/test-deps.sh (apt-get install prometheus)"))
 	}
 	dir := t.TempDir()
@@ -60,8 +59,38 @@ scrape_configs:
       - files: [%q]
         refresh_interval: 1s
 `, targetsFile)
+	url := Run(t, Process{Config: cfg, TSDB: filepath.Join(dir, "data"), Retention: "1h"})
+	return &Env{URL: url, TargetsFile: targetsFile}
+}
+
+// Process is one Prometheus to run: its configuration file's text, its
+// TSDB directory ("" for one in a temporary directory) and how long it
+// keeps samples (default 1h).
+type Process struct {
+	Config    string
+	TSDB      string
+	Retention string
+}
+
+// Run starts Prometheus as p says, on a free loopback address, waits until
+// it is ready and returns its URL; it stops when the test ends, and its log
+// is printed if the test failed. Without the prometheus binary the test is
+// skipped, or fails under GENNAKER_REQUIRE_ALL=1.
+func Run(t testing.TB, p Process) string {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		testenv.Missing(t, errors.New("prometheus is not installed: run scripts/test-deps.sh (apt-get install prometheus)"))
+	}
+	dir := t.TempDir()
+	if p.TSDB == "" {
+		p.TSDB = filepath.Join(dir, "data")
+	}
+	if p.Retention == "" {
+		p.Retention = "1h"
+	}
 	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(p.Config), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr := testserver.FreeAddr(t)
@@ -70,8 +99,8 @@ scrape_configs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--storage.tsdb.retention.time=1h", "--log.level=warn")
+	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+p.TSDB,
+		"--web.listen-address="+addr, "--storage.tsdb.retention.time="+p.Retention, "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting prometheus: %v", err)
@@ -91,14 +120,14 @@ scrape_configs:
 			t.Logf("prometheus log:\n%s", b)
 		}
 	})
-	env := &Env{URL: "http://" + addr, TargetsFile: targetsFile}
+	url := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(env.URL + "/-/ready")
+		resp, err := http.Get(url + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return env
+				return url
 			}
 		}
 		select {

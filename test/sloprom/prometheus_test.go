@@ -2,18 +2,15 @@ package sloprom
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gennaker/gennaker/test/internal/testenv"
-	"github.com/gennaker/gennaker/test/testserver"
+	"github.com/gennaker/gennaker/test/promenv"
 )
 
 // tool finds a Prometheus binary, skipping the test without it (failing
@@ -55,59 +52,10 @@ func backfill(t *testing.T, mo *month, dir string) string {
 // stops when the test ends.
 func startPrometheus(t *testing.T, data, rulesFile string) string {
 	t.Helper()
-	bin := tool(t, "prometheus")
-	dir := filepath.Dir(data)
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("global:\n  evaluation_interval: 1m\nrule_files: [%q]\n", rulesFile)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := testserver.FreeAddr(t)
-	logPath := filepath.Join(dir, "prometheus.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
-		"--storage.tsdb.retention.time=10y", "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting prometheus: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logf.Close() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("prometheus log:\n%s", b)
-		}
+	return promenv.Run(t, promenv.Process{
+		Config: fmt.Sprintf("global:\n  evaluation_interval: 1m\nrule_files: [%q]\n", rulesFile),
+		TSDB:   data, Retention: "10y",
 	})
-	url := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		select {
-		case err := <-exited:
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("prometheus exited (%v):\n%s", err, strings.TrimSpace(string(b)))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(errors.New("prometheus was not ready within 30s"))
-		}
-	}
 }
 
 // version is the installed Prometheus's version line.
