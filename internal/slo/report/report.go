@@ -129,19 +129,7 @@ func (r *Reader) List(ctx context.Context, readable func(app string) bool) ([]Su
 	if err != nil {
 		return nil, err
 	}
-	sts, err := r.Store.SLOStatusList(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the SLOs' statuses: %w", err)
-	}
-	byName := make(map[string]*model.SLOStatus, len(sts))
-	for i := range sts {
-		byName[sts[i].Name] = &sts[i]
-	}
-	out := make([]Summary, 0, len(slos))
-	for _, s := range slos {
-		out = append(out, Summary{SLO: s, Status: byName[s.Name]})
-	}
-	return out, nil
+	return r.withStatuses(ctx, slos)
 }
 
 // Detail is one SLO over its current window.
@@ -351,6 +339,23 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// withStatuses pairs each SLO with its latest status (nil before the first).
+func (r *Reader) withStatuses(ctx context.Context, slos []model.SLO) ([]Summary, error) {
+	sts, err := r.Store.SLOStatusList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the SLOs' statuses: %w", err)
+	}
+	byName := make(map[string]*model.SLOStatus, len(sts))
+	for i := range sts {
+		byName[sts[i].Name] = &sts[i]
+	}
+	out := make([]Summary, 0, len(slos))
+	for _, s := range slos {
+		out = append(out, Summary{SLO: s, Status: byName[s.Name]})
+	}
+	return out, nil
+}
+
 // ForApps returns the SLOs of these applications with their statuses (for
 // pages that already read the applications: two queries however many).
 func (r *Reader) ForApps(ctx context.Context, apps []model.Application) ([]Summary, error) {
@@ -374,19 +379,7 @@ func (r *Reader) ForApps(ctx context.Context, apps []model.Application) ([]Summa
 	if len(slos) == 0 {
 		return nil, nil
 	}
-	sts, err := r.Store.SLOStatusList(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the SLOs' statuses: %w", err)
-	}
-	byName := make(map[string]*model.SLOStatus, len(sts))
-	for i := range sts {
-		byName[sts[i].Name] = &sts[i]
-	}
-	out := make([]Summary, 0, len(slos))
-	for _, s := range slos {
-		out = append(out, Summary{SLO: s, Status: byName[s.Name]})
-	}
-	return out, nil
+	return r.withStatuses(ctx, slos)
 }
 
 // Points returns an SLO's points over its current window thinned to at
