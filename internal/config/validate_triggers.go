@@ -346,12 +346,12 @@ func checkTriggerExpressions(doc *Document, path, typ string, t model.TriggerSpe
 	}
 	for _, k := range sortedKeys(t.Params) {
 		kp := fieldPath(path+".params", k)
-		if !slices.Contains(declared, k) && k != "version" && !strings.HasPrefix(k, "env.") {
+		if !slices.Contains(declared, k) && k != "version" && k != model.ParamFix && !strings.HasPrefix(k, "env.") {
 			has := "it declares none"
 			if len(declared) > 0 {
 				has = "it declares " + strings.Join(declared, ", ")
 			}
-			errs = append(errs, doc.errorf(kp, "the pipeline has no parameter %q (%s; version and env.NAME are always accepted)%s: declare it in spec.parameters or remove it", k, has, didYouMean(k, append(declared, "version"))))
+			errs = append(errs, doc.errorf(kp, "the pipeline has no parameter %q (%s; version, fix and env.NAME are always accepted)%s: declare it in spec.parameters or remove it", k, has, didYouMean(k, append(declared, "version"))))
 			continue
 		}
 		if err := trigger.CompileCheck(typ, t.Params[k]); err != nil {

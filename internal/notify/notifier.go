@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -167,7 +168,13 @@ func (n *Notifier) Dispatch(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-	planned := Plan(events, notes, pipelines)
+	var alertTargets map[string][]string
+	if len(notes) > 0 {
+		if alertTargets, err = n.alertTargets(ctx, events); err != nil {
+			return 0, err
+		}
+	}
+	planned := Plan(events, notes, pipelines, alertTargets)
 	now := n.cfg.Now()
 	for i := range planned {
 		planned[i].NextAt = now
@@ -283,4 +290,27 @@ func (n *Notifier) SendTest(ctx context.Context, note model.Notification, actor 
 		Pipeline: "test", Execution: "test", URL: n.cfg.BaseURL, Time: n.cfg.Now().UTC(),
 	}
 	return target.Send(ctx, m)
+}
+
+// alertTargets maps "SLO/alert" to the notifications the alert names, for
+// the SLOs of the batch's slo_alert events (nil when there are none).
+func (n *Notifier) alertTargets(ctx context.Context, events []model.Event) (map[string][]string, error) {
+	if !slices.ContainsFunc(events, func(e model.Event) bool {
+		return e.Kind == model.EventSLOAlertFiring || e.Kind == model.EventSLOAlertResolved
+	}) {
+		return nil, nil
+	}
+	slos, err := n.cfg.Store.SLOList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, s := range slos {
+		for _, a := range s.Alerts {
+			if len(a.Notify) > 0 {
+				out[s.Name+"/"+a.Name] = a.Notify
+			}
+		}
+	}
+	return out, nil
 }

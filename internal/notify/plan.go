@@ -2,6 +2,7 @@ package notify
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -11,7 +12,11 @@ import (
 // Plan is the deliveries a batch of events makes: one per event and
 // notification that wants it. pipelines maps an execution's ID to its
 // pipeline's name (selectors by pipeline, and the messages, read it).
-func Plan(events []model.Event, notes []model.Notification, pipelines map[string]string) []store.Delivery {
+// alertTargets maps "SLO/alert" to the notifications its burn-rate alert
+// names (OpenSLO AlertNotificationTargets): an slo_alert event of such an
+// alert goes only to those; an alert naming none goes to every
+// notification that wants slo_alert.
+func Plan(events []model.Event, notes []model.Notification, pipelines map[string]string, alertTargets map[string][]string) []store.Delivery {
 	var out []store.Delivery
 	for _, ev := range events {
 		kind, ok := Classify(ev)
@@ -21,6 +26,9 @@ func Plan(events []model.Event, notes []model.Notification, pipelines map[string
 		pipeline := pipelines[ev.ExecutionID]
 		for _, n := range notes {
 			if !n.Wants(kind, ev.Application, pipeline, ev.Environment) || !Says(n.TargetType(), kind) {
+				continue
+			}
+			if to := alertTargets[ev.Ref+"/"+ev.Action]; kind == model.NotifySLOAlert && len(to) > 0 && !slices.Contains(to, n.Name) {
 				continue
 			}
 			out = append(out, store.Delivery{

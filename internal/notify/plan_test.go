@@ -52,7 +52,7 @@ func TestPlanSelects(t *testing.T) {
 		{Name: "cde", CDEvents: &model.CDEventsTarget{URL: model.Inline("http://x")}},
 	}
 	got := map[string][]int64{}
-	for _, d := range Plan(events, notes, pipelines) {
+	for _, d := range Plan(events, notes, pipelines, nil) {
 		got[d.Notification] = append(got[d.Notification], d.EventID)
 		if d.ID != DeliveryID(d.EventID, d.Notification) || d.Pipeline != pipelines[d.Event.ExecutionID] {
 			t.Errorf("delivery %+v", d)
@@ -152,5 +152,30 @@ func TestCompose(t *testing.T) {
 		if n := len([]rune(m.Reason)); n > maxReason {
 			t.Errorf("reason of %d characters", n)
 		}
+	}
+}
+
+// An SLO's burn-rate alert that names notifications (OpenSLO
+// AlertNotificationTargets) goes only to them; one that names none goes
+// to every notification that wants slo_alert.
+func TestPlanRoutesSLOAlerts(t *testing.T) {
+	events := []model.Event{
+		{ID: 1, Kind: model.EventSLOAlertFiring, Application: "cart", Environment: "prod", Ref: "cart-availability", Action: "page-1h"},
+		{ID: 2, Kind: model.EventSLOAlertResolved, Application: "cart", Environment: "prod", Ref: "cart-availability", Action: "ticket-1d"},
+	}
+	hook := &model.WebhookTarget{URL: model.Inline("http://x")}
+	on := []model.NotifyEvent{model.NotifySLOAlert}
+	notes := []model.Notification{
+		{Name: "pager", On: on, Webhook: hook},
+		{Name: "chat", On: on, Webhook: hook},
+		{Name: "deploys", On: []model.NotifyEvent{model.NotifyDeployFailed}, Webhook: hook},
+	}
+	routes := map[string][]string{"cart-availability/page-1h": {"pager"}}
+	got := map[string][]int64{}
+	for _, d := range Plan(events, notes, nil, routes) {
+		got[d.Notification] = append(got[d.Notification], d.EventID)
+	}
+	if len(got["pager"]) != 2 || len(got["chat"]) != 1 || got["chat"][0] != 2 || len(got["deploys"]) != 0 {
+		t.Errorf("deliveries %v: want the page to pager only, the ticket's resolution to both", got)
 	}
 }
