@@ -3,12 +3,12 @@ package config
 import (
 	"cmp"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/slo/prom"
 )
 
 // Labels of an OpenSLO SLO that tie it to gennaker's objects.
@@ -358,9 +358,15 @@ func (r *sloResolver) source(d *Document, path string, m osloMetricSource, chain
 			r.fail(d, path, "a Prometheus metric needs the server's URL: write connectionDetails.url in its DataSource (metricSourceRef), or spec.url here, such as http://127.0.0.1:9090%s", usedBy(chain))
 			return nil, false
 		}
-		if u, err := url.Parse(q.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			r.fail(d, urlPath, "%q is not a Prometheus URL: write http(s)://host:port, such as http://127.0.0.1:9090", q.URL)
+		if msg := promURLProblem(q.URL); msg != "" {
+			r.fail(d, urlPath, "%s", msg)
 			return nil, false
+		}
+		if strings.Contains(path, "ratioMetric") {
+			if _, err := prom.ParseSelector(q.Query); err != nil {
+				r.fail(d, path+".spec", "query %q: %v: a ratio's good, bad and total are counter selectors, such as http_requests_total{job=\"checkout\",code!~\"5..\"}; gennaker takes their increase over each window%s", q.Query, err, usedBy(chain))
+				return nil, false
+			}
 		}
 		return q, true
 	case strings.EqualFold(typ, OpenSLOTypeFrontDoor):

@@ -171,6 +171,9 @@ func TestValidateSLO(t *testing.T) {
 		{"latency bound", func(s *model.SLO) {
 			s.Indicator.Good = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorLatencyUnder}
 		}, "indicator.good.under: latencyUnder needs under"},
+		{"credential in the url", func(s *model.SLO) { s.Indicator.Good.URL = "http://ann:secret@127.0.0.1:9090" }, "indicator.good.url: the Prometheus URL it holds a user name or password"},
+		{"not a selector", func(s *model.SLO) { s.Indicator.Good.Query = `sum(rate(http_requests_total[5m]))` }, "indicator.good.query: \"sum(rate(http_requests_total[5m]))\""},
+		{"window of ten years", func(s *model.SLO) { s.Window = model.SLOWindow{Count: 100000, Unit: "w", Rolling: true} }, "window: 100000w is longer than 1830 days"},
 		{"window", func(s *model.SLO) { s.Window.Unit = "s" }, "window: a window is a count above 0"},
 		{"zone", func(s *model.SLO) { s.Window.TimeZone = "Mars/Olympus" }, `window.timeZone: "Mars/Olympus" is not a time zone`},
 		{"method", func(s *model.SLO) { s.Budgeting = "Events" }, `budgetingMethod: "Events" is not allowed`},

@@ -2,11 +2,14 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/gennaker/gennaker/internal/model"
+	"github.com/gennaker/gennaker/internal/secret"
+	"github.com/gennaker/gennaker/internal/slo/prom"
 )
 
 // validateAppSLO checks an Application's `slo:` shorthand.
@@ -178,9 +181,14 @@ func checkSLOUse(docs []Document, slos []model.SLO, existing model.Config, at sl
 func checkSLOGateRefs(d *Document, c catalog, known []model.SLO) []Error {
 	var errs []Error
 	p := d.Pipeline
-	names := make([]string, len(known))
-	for i, s := range known {
-		names[i] = s.Name
+	// A gate reads the SLOs of its pipeline's application only: another
+	// application's budget (and its status's errors) would show in this
+	// pipeline's output to people who may not read that application.
+	var names []string
+	for _, s := range known {
+		if s.Application == p.Application {
+			names = append(names, s.Name)
+		}
 	}
 	for i, s := range p.Stages {
 		g := s.SLOGate
@@ -194,8 +202,8 @@ func checkSLOGateRefs(d *Document, c catalog, known []model.SLO) []Error {
 		}
 		for j, name := range g.SLOs {
 			if !slices.Contains(names, name) {
-				errs = append(errs, d.errorf(indexPath(path+".slos", j), "no SLO is named %q: write an OpenSLO SLO (apiVersion: openslo/v1, kind: SLO) or an application's slo shorthand (<app>-availability, <app>-latency)%s",
-					name, orList(name, "the SLOs", names)))
+				errs = append(errs, d.errorf(indexPath(path+".slos", j), "application %q has no SLO named %q: a gate reads its pipeline's application's SLOs, OpenSLO ones (apiVersion: openslo/v1, kind: SLO) or the slo shorthand's (<app>-availability, <app>-latency)%s",
+					p.Application, name, orList(name, "its SLOs", names)))
 			}
 		}
 		if p.Application != "" && c.apps[p.Application] != nil &&
@@ -240,12 +248,18 @@ func ValidateSLO(s model.SLO) []Error {
 		if q.q != nil {
 			if field, msg := checkMetricQuery(*q.q); msg != "" {
 				fail(q.field+field, "%s", msg)
+			} else if q.q.Source == model.SLOSourcePrometheus && q.field != "indicator.threshold" {
+				if _, err := prom.ParseSelector(q.q.Query); err != nil {
+					fail(q.field+".query", "%q: %v: a ratio's good, bad and total are counter selectors, such as http_requests_total{code!~\"5..\"}", q.q.Query, err)
+				}
 			}
 		}
 	}
 	w := s.Window
 	if w.Count <= 0 || !slices.Contains([]string{"m", "h", "d", "w", "M", "Q", "Y"}, w.Unit) {
 		fail("window", "a window is a count above 0 and a unit of m, h, d, w, M, Q or Y, such as {count: 28, unit: d, rolling: true}")
+	} else if windowDays(w) > maxSLOWindowDays {
+		fail("window", "%d%s is longer than %d days: SLO windows are at most 5 years", w.Count, w.Unit, maxSLOWindowDays)
 	}
 	if w.TimeZone != "" {
 		if msg := checkTimeZone(w.TimeZone); msg != "" {
@@ -306,8 +320,8 @@ func checkMetricQuery(q model.MetricQuery) (string, string) {
 		if strings.TrimSpace(q.Query) == "" {
 			return ".query", "a Prometheus metric needs query, the PromQL selector of a counter"
 		}
-		if u, err := url.Parse(q.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return ".url", fmt.Sprintf("%q is not a Prometheus URL: write http(s)://host:port, such as http://127.0.0.1:9090", q.URL)
+		if msg := promURLProblem(q.URL); msg != "" {
+			return ".url", msg
 		}
 	case model.SLOSourceFrontDoor:
 		metrics := []string{model.FrontDoorRequests, model.FrontDoorErrors, model.FrontDoorGood, model.FrontDoorLatencyUnder}
@@ -321,4 +335,27 @@ func checkMetricQuery(q model.MetricQuery) (string, string) {
 		return ".source", fmt.Sprintf("not supported: metric source %q: use %s or %s", q.Source, model.SLOSourcePrometheus, model.SLOSourceFrontDoor)
 	}
 	return "", ""
+}
+
+// maxSLOWindowDays bounds an SLO's window: 5 years.
+const maxSLOWindowDays = 5 * 366
+
+// windowDays is a window's length in days, at most (a month is 31).
+func windowDays(w model.SLOWindow) int {
+	per := map[string]float64{"m": 1.0 / 1440, "h": 1.0 / 24, "d": 1, "w": 7, "M": 31, "Q": 92, "Y": 366}[w.Unit]
+	return int(math.Ceil(float64(w.Count) * per))
+}
+
+// promURLProblem says what is wrong with a Prometheus server's URL ("" when
+// nothing is): not http(s)://host, or a credential in it (the URL is shown
+// to everyone who may read the SLO; use a Prometheus behind a proxy that
+// adds the credential, or none).
+func promURLProblem(raw string) string {
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q is not a Prometheus URL: write http(s)://host:port, such as http://127.0.0.1:9090", raw)
+	}
+	if why := secret.CredentialInURL(raw); why != "" {
+		return fmt.Sprintf("the Prometheus URL %s, and SLOs are shown to everyone who may read their application: remove the credential (put an authenticating proxy in front of Prometheus if it needs one)", why)
+	}
+	return ""
 }

@@ -4,8 +4,9 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/gennaker/gennaker/internal/csvcell"
 )
 
 // CSV scopes: what a row of WriteCSV is about.
@@ -79,7 +80,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 }
 
 func csvRow(scope, name, team string, start time.Time, s Summary, b *Bands) []string {
-	row := []string{scope, csvText(name), csvText(team), ""}
+	row := []string{scope, csvcell.Text(name), csvcell.Text(team), ""}
 	if !start.IsZero() {
 		row[3] = start.UTC().Format(time.DateOnly)
 	}
@@ -112,13 +113,4 @@ func csvOpt(f *float64) string {
 		return ""
 	}
 	return csvFloat(*f)
-}
-
-// csvText keeps a user-written cell from being read as a formula
-// (OWASP's CSV injection advice: prefix a single quote).
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -109,11 +109,3 @@ func TestWriteCSV(t *testing.T) {
 		}
 	}
 }
-
-func TestCSVText(t *testing.T) {
-	for in, want := range map[string]string{"": "", "a=b": "a=b", "=1": "'=1", "+1": "'+1", "-1": "'-1", "@x": "'@x", "\tx": "'\tx"} {
-		if got := csvText(in); got != want {
-			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -121,16 +121,25 @@ func MergePolicy(env *model.SLOPolicy, gate *model.SLOGateStage) model.SLOPolicy
 
 // GateSLOs are the SLOs of all that gate a deploy of app into env: the
 // application's SLOs that measure env (an SLO without an environment
-// measures every one), or only those named when names is not empty.
+// measures every one), or only the application's SLOs named when names is
+// not empty (a name that matches none is kept with no status: unknown).
 func GateSLOs(all []model.SLO, app, env string, names []string) []model.SLO {
 	var out []model.SLO
-	for _, s := range all {
-		if len(names) > 0 {
-			if slices.Contains(names, s.Name) {
-				out = append(out, s)
+	if len(names) > 0 {
+		// Named SLOs are the application's only; one that no longer exists
+		// (deleted since the pipeline was applied) stays in the list with no
+		// status, so it counts as unknown instead of passing unseen.
+		for _, n := range names {
+			i := slices.IndexFunc(all, func(s model.SLO) bool { return s.Name == n && s.Application == app })
+			if i < 0 {
+				out = append(out, model.SLO{Name: n, Application: app})
+				continue
 			}
-			continue
+			out = append(out, all[i])
 		}
+		return out
+	}
+	for _, s := range all {
 		if s.Application == app && (s.Environment == "" || s.Environment == env) {
 			out = append(out, s)
 		}

@@ -178,8 +178,16 @@ func TestGateSLOs(t *testing.T) {
 	if got := names(GateSLOs(all, "a", "prod", nil)); !reflect.DeepEqual(got, []string{"a-any", "a-prod"}) {
 		t.Errorf("GateSLOs(a, prod) = %v", got)
 	}
-	if got := names(GateSLOs(all, "a", "prod", []string{"b-any", "a-staging"})); !reflect.DeepEqual(got, []string{"a-staging", "b-any"}) {
-		t.Errorf("GateSLOs(named) = %v", got)
+	// Named: the application's own, in the order named; another
+	// application's or a deleted one is kept without its definition, so it
+	// has no status and counts as unknown.
+	got := GateSLOs(all, "a", "prod", []string{"b-any", "a-staging", "gone"})
+	if !reflect.DeepEqual(names(got), []string{"b-any", "a-staging", "gone"}) || got[0].Application != "a" || got[1].Environment != "staging" {
+		t.Errorf("GateSLOs(named) = %+v", got)
+	}
+	d := Gate(GateInput{Application: "a", Environment: "prod", SLOs: got[:1], Policy: model.SLOPolicy{Unknown: UnknownHold}, Now: time.Now()})
+	if !d.Hold {
+		t.Errorf("a named SLO of another application passed a gate holding on unknown: %+v", d)
 	}
 	if got := GateSLOs(all, "c", "prod", nil); len(got) != 0 {
 		t.Errorf("GateSLOs(c) = %v, want none", got)

@@ -32,7 +32,8 @@ type SLOQueries interface {
 	// SLOPointAdd stores points of SLO history (one per SLO and At; a
 	// second copy of a point is ignored).
 	SLOPointAdd(ctx context.Context, pts []SLOPoint) error
-	// SLOPointList returns an SLO's points in [From, To), oldest first.
+	// SLOPointList returns an SLO's points in [From, To), oldest first;
+	// past the cap, the newest ones.
 	SLOPointList(ctx context.Context, params SLOPointListParams) ([]SLOPoint, error)
 	SLOPointDeleteBefore(ctx context.Context, before time.Time) (int64, error)
 

@@ -17,6 +17,10 @@ import (
 // why: a deploy gate then sees how old the figures are, and no alert
 // fires or resolves on a failed count.
 func (e *Evaluator) evaluate(ctx context.Context, s model.SLO, prev model.SLOStatus, hadPrev bool, now time.Time) model.SLOStatus {
+	// One SLO whose source hangs (a Prometheus that blackholes) must not
+	// hold up the others: it gets at most a third of the interval.
+	ctx, cancel := context.WithTimeout(ctx, max(e.cfg.Interval/3, time.Second))
+	defer cancel()
 	st, err := e.measure(ctx, s, prev, now)
 	if err == nil {
 		return st
@@ -55,7 +59,7 @@ func (e *Evaluator) measure(ctx context.Context, s model.SLO, prev model.SLOStat
 	}
 	first := s.Objectives[0]
 	rates := map[time.Duration]float64{}
-	for _, w := range AlertWindows(s.Alerts) {
+	for _, w := range RateWindows(s.Alerts) {
 		c, err := src.Counts(ctx, s, first, now.Add(-w), now)
 		if err != nil {
 			return model.SLOStatus{}, fmt.Errorf("slo %s: counting the last %s for the burn rate: %w", s.Name, w, err)
@@ -91,8 +95,21 @@ func (e *Evaluator) source(s model.SLO) (slo.Source, error) {
 
 var errNoSource = errors.New("no source")
 
+// RateWindows are the burn-rate windows a status reports, shortest first:
+// the alerts' long and short windows, and always the deploy policy's
+// default burn window (1h), so an SLO with other alerts, or none, can still
+// be judged by sloPolicy.maxBurnRate.
+func RateWindows(alerts []model.BurnRateAlert) []time.Duration {
+	out := AlertWindows(alerts)
+	if !slices.Contains(out, slo.DefaultBurnWindow) {
+		out = append(out, slo.DefaultBurnWindow)
+		slices.Sort(out)
+	}
+	return out
+}
+
 // AlertWindows are the distinct long and short windows of alerts, shortest
-// first: the burn rates a status reports.
+// first.
 func AlertWindows(alerts []model.BurnRateAlert) []time.Duration {
 	var out []time.Duration
 	for _, a := range alerts {

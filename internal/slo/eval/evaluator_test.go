@@ -253,3 +253,60 @@ func gauge(t *testing.T, reg *prometheus.Registry, name, labels string) string {
 	}
 	return ""
 }
+
+// hangingSource never answers until its caller gives up, as a Prometheus
+// behind a firewall that drops packets.
+type hangingSource struct{}
+
+func (hangingSource) Counts(ctx context.Context, _ model.SLO, _ model.Objective, _, _ time.Time) (slo.Counts, error) {
+	<-ctx.Done()
+	return slo.Counts{}, ctx.Err()
+}
+
+// One SLO whose source hangs gets a third of the interval; the round goes
+// on to the others, and every status reports the 1-hour burn rate the
+// deploy policy reads, whatever the SLO's alerts.
+func TestEvaluatorHangingSourceAndPolicyWindow(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ConfigApply(ctx, model.Config{
+		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}},
+		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	prom := &model.MetricQuery{Source: model.SLOSourcePrometheus, Query: "up"}
+	fd, fdTotal := &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorGood}, &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests}
+	st := &withSLOs{Store: db, slos: []model.SLO{
+		{Name: "a-hangs", Application: "checkout", Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true},
+			Indicator: model.SLI{Good: prom, Total: prom}, Objectives: []model.Objective{{Target: 0.99}}},
+		{Name: "b-no-alerts", Application: "checkout", Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true},
+			Indicator: model.SLI{Good: fd, Total: fdTotal}, Objectives: []model.Objective{{Target: 0.99}}},
+	}}
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	interval := 3 * time.Second
+	ev := New(Config{Store: st, Interval: interval, Holder: "a", Now: func() time.Time { return now },
+		Sources: map[string]slo.Source{model.SLOSourcePrometheus: hangingSource{}, model.SLOSourceFrontDoor: &frontdoor.Source{Store: st, Environments: st, Now: func() time.Time { return now }}}})
+	began := time.Now()
+	if ok, err := ev.Round(ctx); err != nil || !ok {
+		t.Fatalf("round: %v, %v", ok, err)
+	}
+	if took := time.Since(began); took > interval {
+		t.Errorf("the round took %s: one hanging source held up the interval (%s)", took, interval)
+	}
+	hung, err := st.SLOStatusGet(ctx, "a-hangs")
+	if err != nil || !strings.Contains(hung.Error, "deadline") {
+		t.Errorf("the hanging SLO's status: %+v, %v; want its error", hung, err)
+	}
+	other, err := st.SLOStatusGet(ctx, "b-no-alerts")
+	if err != nil || other.Error != "" {
+		t.Fatalf("the other SLO's status: %+v, %v", other, err)
+	}
+	if !slices.ContainsFunc(other.BurnRates, func(b model.BurnRate) bool { return b.Window.D() == time.Hour }) {
+		t.Errorf("burn rates %+v: want the 1h window the deploy policy reads", other.BurnRates)
+	}
+}

@@ -219,6 +219,6 @@ func ThresholdTimeslices(query string, o model.Objective, w time.Duration) (Time
 	}
 	return Timeslices{
 		Total: fmt.Sprintf("sum(count_over_time((%s)%s))", query, sub),
-		Good:  fmt.Sprintf("sum(count_over_time((%s %s %s)%s))", query, op, float(o.Value), sub),
+		Good:  fmt.Sprintf("sum(count_over_time(((%s) %s %s)%s))", query, op, float(o.Value), sub),
 	}, nil
 }

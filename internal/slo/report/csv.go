@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/gennaker/gennaker/internal/csvcell"
 	"github.com/gennaker/gennaker/internal/slo"
 )
 
@@ -24,7 +25,7 @@ func WriteSLACSV(w io.Writer, reps []slo.SLAReport) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	for _, r := range reps {
 		base := []string{r.Month, r.TimeZone, r.SLO, r.Application, r.Environment}
-		tail := []string{strconv.FormatBool(r.Partial), strconv.FormatBool(r.NoData), r.Error}
+		tail := []string{strconv.FormatBool(r.Partial), strconv.FormatBool(r.NoData), csvcell.Text(r.Error)}
 		if len(r.Objectives) == 0 || r.Error != "" {
 			row := append(append(append([]string{}, base...), "", "", "", "", "", strconv.FormatBool(r.Met), ""), tail...)
 			if err := cw.Write(row); err != nil {
@@ -33,7 +34,7 @@ func WriteSLACSV(w io.Writer, reps []slo.SLAReport) error {
 			continue
 		}
 		for _, o := range r.Objectives {
-			row := append(append([]string{}, base...), o.Name, f(o.Target), f(o.Good), f(o.Total), f(o.Attainment),
+			row := append(append([]string{}, base...), csvcell.Text(o.Name), f(o.Target), f(o.Good), f(o.Total), f(o.Attainment),
 				strconv.FormatBool(o.Met), f(o.BudgetSpent))
 			if err := cw.Write(append(row, tail...)); err != nil {
 				return err

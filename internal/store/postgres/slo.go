@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -103,6 +104,7 @@ func (q *queries) SLOPointList(ctx context.Context, p store.SLOPointListParams) 
 	if err != nil {
 		return nil, fmt.Errorf("slo %s: listing its points: %w", p.SLO, err)
 	}
+	slices.Reverse(out) // read newest first, so a cap keeps the newest
 	return out, nil
 }
 

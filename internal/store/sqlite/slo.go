@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
@@ -113,6 +114,7 @@ func (q *queries) SLOPointList(ctx context.Context, p store.SLOPointListParams) 
 	if err != nil {
 		return nil, fmt.Errorf("slo %s: listing its points: %w", p.SLO, err)
 	}
+	slices.Reverse(out) // read newest first, so a cap keeps the newest
 	return out, nil
 }
 

@@ -60,8 +60,8 @@ func testSLOStatus(t *testing.T, d Driver) {
 	}
 	pts, err = b.store.SLOPointList(b.ctx, store.SLOPointListParams{SLO: st.Name, From: at, To: at.Add(time.Hour), Limit: 1})
 	must(t, err)
-	if len(pts) != 1 || pts[0].Good != 90 {
-		t.Fatalf("limit 1: %+v", pts)
+	if len(pts) != 1 || pts[0].Good != 92 {
+		t.Fatalf("limit 1: %+v, want the newest point", pts)
 	}
 	n, err := b.store.SLOPointDeleteBefore(b.ctx, at.Add(time.Minute))
 	must(t, err)

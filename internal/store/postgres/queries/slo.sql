@@ -25,7 +25,7 @@ ON CONFLICT DO NOTHING;
 -- name: SLOPointList
 SELECT slo, at, good, total, budget_remaining, burn_rate FROM slo_point
 WHERE slo = @slo AND at >= @from AND at < @to
-ORDER BY at
+ORDER BY at DESC
 LIMIT @limit;
 
 -- name: SLOPointDeleteBefore
