@@ -89,6 +89,12 @@ func DeleteStatements(kind string) []DeleteStatement {
 			{"ApplicationDeleteExecutions", CountExecutions},
 			{"ApplicationDeleteServerGroups", CountServerGroups},
 			{"ApplicationDeleteTraffic", CountTraffic},
+			// Its SLOs, their status and history, and its front-door
+			// minutes: a new application of the same name starts clean.
+			{"ApplicationDeleteTrafficMinutes", CountNone},
+			{"ApplicationDeleteSLOPoints", CountNone},
+			{"ApplicationDeleteSLOStatus", CountNone},
+			{"ApplicationDeleteSLOs", CountNone},
 			{"ApplicationDeleteLeases", CountNone},
 			{"ApplicationDeleteChanges", CountNone},
 			{"ApplicationDelete", CountObject},
@@ -97,6 +103,7 @@ func DeleteStatements(kind string) []DeleteStatement {
 		return []DeleteStatement{
 			{"EnvironmentDeleteServerGroups", CountServerGroups},
 			{"EnvironmentDeleteTraffic", CountTraffic},
+			{"EnvironmentDeleteTrafficMinutes", CountNone},
 			{"EnvironmentDeleteLeases", CountNone},
 			{"EnvironmentDelete", CountObject},
 		}

@@ -98,4 +98,48 @@ func testSLOConfig(t *testing.T, d Driver) {
 		_, err = b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindSLOStored, Name: "api-availability"})
 		wantErrIs(t, err, store.ErrNotFound)
 	})
+
+	// Deleting the application takes its SLOs, their status and history,
+	// and its front-door minutes: a new application of the same name (maybe
+	// another team's) starts clean. Another application keeps its own.
+	t.Run("DeleteApplication", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		other := slo("web-availability", 0.99)
+		other.Application = "web"
+		_, err := b.store.ConfigApply(b.ctx, model.Config{
+			Applications: []model.Application{{Name: "api", Run: model.RunSpec{Command: "x"}, Instances: 1}, {Name: "web", Run: model.RunSpec{Command: "x"}, Instances: 1}},
+			Environments: []model.Environment{{Name: "prod", Target: model.TargetSpec{Kind: model.TargetLocal}}},
+			SLOs:         []model.SLO{slo("api-availability", 0.999), other},
+		})
+		must(t, err)
+		at := start.Add(time.Hour)
+		for _, s := range []model.SLO{slo("api-availability", 0.999), other} {
+			must(t, b.store.SLOStatusPut(b.ctx, model.SLOStatus{Name: s.Name, Application: s.Application, EvaluatedAt: at}))
+			must(t, b.store.SLOPointAdd(b.ctx, []store.SLOPoint{{SLO: s.Name, At: at, Good: 9, Total: 10}}))
+			must(t, b.store.TrafficMinutePut(b.ctx, []store.TrafficMinute{{Application: s.Application, Environment: "prod", Minute: at, Requests: 10, Errors: 1}}))
+		}
+		_, err = b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindApplication, Name: "api"})
+		must(t, err)
+		_, err = b.store.SLOGet(b.ctx, "api-availability")
+		wantErrIs(t, err, store.ErrNotFound)
+		_, err = b.store.SLOStatusGet(b.ctx, "api-availability")
+		wantErrIs(t, err, store.ErrNotFound)
+		minutes := func(app string) int {
+			ms, err := b.store.TrafficMinuteList(b.ctx, store.TrafficMinuteListParams{Application: app, From: start, To: at.Add(time.Hour)})
+			must(t, err)
+			return len(ms)
+		}
+		points := func(name string) int {
+			pts, err := b.store.SLOPointList(b.ctx, store.SLOPointListParams{SLO: name, From: start, To: at.Add(time.Hour)})
+			must(t, err)
+			return len(pts)
+		}
+		if minutes("api") != 0 || points("api-availability") != 0 {
+			t.Fatalf("the deleted application keeps %d minutes and %d points", minutes("api"), points("api-availability"))
+		}
+		if _, err := b.store.SLOGet(b.ctx, "web-availability"); err != nil || minutes("web") != 1 || points("web-availability") != 1 {
+			t.Fatalf("web lost its SLO (%v), minutes (%d) or points (%d)", err, minutes("web"), points("web-availability"))
+		}
+	})
 }

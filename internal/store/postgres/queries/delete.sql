@@ -37,6 +37,19 @@ DELETE FROM server_group WHERE application = @name::text;
 -- name: ApplicationDeleteTraffic
 DELETE FROM traffic_second WHERE application = @name::text;
 
+-- name: ApplicationDeleteTrafficMinutes
+DELETE FROM traffic_minute WHERE application = @name::text;
+
+-- name: ApplicationDeleteSLOPoints
+-- The history of its SLOs (the evaluator's, by the statuses naming it).
+DELETE FROM slo_point WHERE slo IN (SELECT name FROM slo_status WHERE application = @name::text);
+
+-- name: ApplicationDeleteSLOStatus
+DELETE FROM slo_status WHERE application = @name::text;
+
+-- name: ApplicationDeleteSLOs
+DELETE FROM slo_config WHERE application = @name::text;
+
 -- name: ApplicationDeleteLeases
 DELETE FROM lease WHERE key LIKE 'deploy/' || @name::text || '/%';
 
@@ -51,6 +64,9 @@ DELETE FROM server_group WHERE environment = @name::text;
 
 -- name: EnvironmentDeleteTraffic
 DELETE FROM traffic_second WHERE environment = @name::text;
+
+-- name: EnvironmentDeleteTrafficMinutes
+DELETE FROM traffic_minute WHERE environment = @name::text;
 
 -- name: EnvironmentDeleteLeases
 DELETE FROM lease WHERE key LIKE 'deploy/%/' || @name::text;

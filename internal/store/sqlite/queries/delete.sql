@@ -36,6 +36,19 @@ DELETE FROM server_group WHERE application = @name;
 -- name: ApplicationDeleteTraffic
 DELETE FROM traffic_second WHERE application = @name;
 
+-- name: ApplicationDeleteTrafficMinutes
+DELETE FROM traffic_minute WHERE application = @name;
+
+-- name: ApplicationDeleteSLOPoints
+-- The history of its SLOs (the evaluator's, by the statuses naming it).
+DELETE FROM slo_point WHERE slo IN (SELECT name FROM slo_status WHERE application = @name);
+
+-- name: ApplicationDeleteSLOStatus
+DELETE FROM slo_status WHERE application = @name;
+
+-- name: ApplicationDeleteSLOs
+DELETE FROM slo_config WHERE application = @name;
+
 -- name: ApplicationDeleteLeases
 DELETE FROM lease WHERE key LIKE 'deploy/' || @name || '/%';
 
@@ -50,6 +63,9 @@ DELETE FROM server_group WHERE environment = @name;
 
 -- name: EnvironmentDeleteTraffic
 DELETE FROM traffic_second WHERE environment = @name;
+
+-- name: EnvironmentDeleteTrafficMinutes
+DELETE FROM traffic_minute WHERE environment = @name;
 
 -- name: EnvironmentDeleteLeases
 DELETE FROM lease WHERE key LIKE 'deploy/%/' || @name;
