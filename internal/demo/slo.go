@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/gennaker/gennaker/internal/analysis"
 	"github.com/gennaker/gennaker/internal/client"
+	"github.com/gennaker/gennaker/internal/kpi"
 	"github.com/gennaker/gennaker/internal/model"
 )
 
@@ -64,16 +64,14 @@ func (p *printer) sloSummary(res *Result) {
 	}
 	p.say("=== SLOs of the sample service (gennaker slo list; the UI's %sslos)", res.UI)
 	for _, s := range res.SLOs {
-		p.say("  %-20s %s%% target, %s%% attained, %s%% of the 28-day error budget left (%s)", s.Name,
-			pct(s.Target), pct(s.Attainment), pct(s.BudgetRemaining), s.Description)
+		p.say("  %-20s %s target, %s attained, %s of the 28-day error budget left (%s)", s.Name,
+			kpi.FormatPercent(s.Target), kpi.FormatPercent(s.Attainment), kpi.FormatPercent(s.BudgetRemaining), s.Description)
 		for _, rel := range Releases {
 			if b, ok := s.Burned[rel.Version]; ok {
-				p.say("  %-20s   %s burned %s%% of the budget until the next deploy or rollback", "", rel.Version, pct(b))
+				p.say("  %-20s   %s burned %s of the budget until the next deploy or rollback", "", rel.Version, kpi.FormatPercent(b))
 			}
 		}
 	}
 	p.say("  (the window holds only this run's two minutes of traffic, so one bad canary spends most of the budget)")
 	p.say("")
 }
-
-func pct(f float64) string { return analysis.FormatSig(f*100, 3) }

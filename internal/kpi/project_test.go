@@ -139,17 +139,7 @@ func TestFoldSmallHistory(t *testing.T) {
 // and a period reaching further back than any before is read whole.
 func TestReporterSeesNewFolds(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.ConfigApply(ctx, model.Config{
-		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}},
-		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	st := checkoutInProd(t)
 	deploy := func(exec string, at time.Time) {
 		for i, k := range []model.EventKind{model.EventDeployStarted, model.EventDeploySucceeded} {
 			ev := model.Event{Time: at.Add(time.Duration(i) * time.Minute), Kind: k, Application: "checkout", Environment: "prod", ExecutionID: exec, Stage: "deploy"}
@@ -203,17 +193,7 @@ func (c *countingStore) KPIDayList(ctx context.Context, p store.KPIDayListParams
 // from memory: the first report after a start reads only what changed.
 func TestReporterWarm(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.ConfigApply(ctx, model.Config{
-		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}},
-		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	st := checkoutInProd(t)
 	cs := &countingStore{Queries: st}
 	r := kpi.NewReporter(cs)
 	if err := r.Warm(ctx); err != nil {
@@ -232,4 +212,22 @@ func TestReporterWarm(t *testing.T) {
 	if cs.lists != 1 {
 		t.Fatalf("the default report read whole periods again (%d reads): warming did not cover it", cs.lists)
 	}
+}
+
+// checkoutInProd is a real SQLite store holding checkout and a production
+// environment, closed when the test ends.
+func checkoutInProd(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.ConfigApply(t.Context(), model.Config{
+		Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}},
+		Environments: []model.Environment{{Name: "prod", Production: true, Target: model.TargetSpec{Kind: model.TargetLocal}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
