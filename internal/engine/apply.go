@@ -146,9 +146,13 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 			return err
 		}
 	}
-	for i := range eff.Stages {
-		st := eff.Stages[i].Stage
-		if err := tx.StageUpdate(ctx, store.StageUpdateParams{Stage: &st, From: []model.StageStatus{eff.Stages[i].From}}); err != nil {
+	if len(eff.Stages) > 0 {
+		updates := make([]store.StageUpdateParams, len(eff.Stages))
+		for i := range eff.Stages {
+			st := eff.Stages[i].Stage
+			updates[i] = store.StageUpdateParams{Stage: &st, From: []model.StageStatus{eff.Stages[i].From}}
+		}
+		if err := tx.StageUpdates(ctx, updates); err != nil {
 			return err
 		}
 	}

@@ -133,6 +133,11 @@ type Queries interface {
 	// params.Stage.Version; otherwise ErrConflict. The stored version becomes
 	// params.Stage.Version+1 (and so does params.Stage.Version, in place).
 	StageUpdate(ctx context.Context, params StageUpdateParams) error
+	// StageUpdates is StageUpdate for each of params, in order, in one
+	// transaction (the caller's, or its own) and, on PostgreSQL, in one
+	// round trip. The first that does not match is an ErrConflict (or
+	// ErrNotFound) naming it, and none of them is stored.
+	StageUpdates(ctx context.Context, params []StageUpdateParams) error
 	// StageClaim takes the claim on an active stage's current step for
 	// params.Claimant, in one conditional write: it succeeds only when the
 	// stage is running or waiting, its WakeAt has come (is not after

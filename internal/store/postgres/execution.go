@@ -14,14 +14,16 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// ExecutionInsert stores exec and its stages in one transaction. A zero
-// CreatedAt is set to now, and each stage's ExecutionID to exec.ID.
+// ExecutionInsert stores exec and its stages in one transaction, and in
+// one round trip (a batch). A zero CreatedAt is set to now, and each
+// stage's ExecutionID to exec.ID.
 func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) error {
 	if exec.CreatedAt.IsZero() {
 		exec.CreatedAt = q.nowUTC()
 	}
 	err := q.atomic(ctx, func(q *queries) error {
-		_, err := q.db.Exec(ctx, query("ExecutionInsert"), pgx.NamedArgs{
+		b := &pgx.Batch{}
+		b.Queue(query("ExecutionInsert"), pgx.NamedArgs{
 			"id":          exec.ID,
 			"pipeline":    exec.Pipeline,
 			"application": exec.Application,
@@ -33,23 +35,34 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 			"created_at":  exec.CreatedAt,
 			"ended_at":    exec.EndedAt,
 		})
-		if isDuplicate(err) {
-			return fmt.Errorf("%w: an execution with this ID exists", store.ErrConflict)
-		}
-		if err != nil {
+		explain := []func(error) error{func(err error) error {
+			if isDuplicate(err) {
+				return fmt.Errorf("%w: an execution with this ID exists", store.ErrConflict)
+			}
 			return err
-		}
-		if err := q.executionEnvironmentsInsert(ctx, exec); err != nil {
-			return err
+		}}
+		for _, env := range store.ExecutionEnvironments(exec.Spec) {
+			queueExecutionEnvironment(b, exec, env)
+			explain = append(explain, func(err error) error { return fmt.Errorf("environment %s: %w", env, err) })
 		}
 		for i := range exec.Stages {
 			st := &exec.Stages[i]
 			st.ExecutionID = exec.ID
-			if err := q.stageInsert(ctx, st, i); err != nil {
+			queueStageInsert(b, st, i)
+			explain = append(explain, func(err error) error {
+				if isDuplicate(err) {
+					err = fmt.Errorf("%w: two stages share this name", store.ErrConflict)
+				}
 				return fmt.Errorf("stage %q: %w", st.Name, err)
+			})
+		}
+		br := q.db.SendBatch(ctx, b)
+		for _, why := range explain {
+			if _, err := br.Exec(); err != nil {
+				return errors.Join(why(err), br.Close())
 			}
 		}
-		return nil
+		return br.Close()
 	})
 	if err != nil {
 		return fmt.Errorf("insert execution %s: %w", exec.ID, err)
@@ -59,18 +72,40 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 
 // ExecutionGet returns one execution with its stages in pipeline order.
 func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution, error) {
-	exec, err := scanExecution(q.db.QueryRow(ctx, query("ExecutionGet"), pgx.NamedArgs{"id": id}))
+	// The execution and its stages in one round trip (and, outside a
+	// transaction, one snapshot: a batch is one implicit transaction).
+	b := &pgx.Batch{}
+	b.Queue(query("ExecutionGet"), pgx.NamedArgs{"id": id})
+	b.Queue(query("StageListByExecutions"), pgx.NamedArgs{"execution_ids": []string{id}})
+	br := q.db.SendBatch(ctx, b)
+	defer br.Close()
+	exec, err := scanExecution(br.QueryRow())
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read execution %s: %w", id, err)
 	}
-	execs := []model.Execution{*exec}
-	if err := q.attachStages(ctx, execs); err != nil {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("read execution %s: read stages: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		st, err := scanStage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read execution %s: read stages: %w", id, err)
+		}
+		exec.Stages = append(exec.Stages, *st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read execution %s: read stages: %w", id, err)
+	}
+	rows.Close()
+	if err := br.Close(); err != nil {
 		return nil, fmt.Errorf("read execution %s: %w", id, err)
 	}
-	return &execs[0], nil
+	return exec, nil
 }
 
 // ExecutionList returns executions newest first (by creation time, then ID),

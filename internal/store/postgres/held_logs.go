@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -9,7 +8,7 @@ import (
 
 // heldLogs are a transaction's appends to the audit chain and inserts into
 // the commit-ordered logs (events and changes), held back until it commits
-// and then sent in one round trip just before the COMMIT (commit_order.go,
+// and then sent in the COMMIT's round trip (pipe_tx.go, commit_order.go,
 // audit.go): the first audit statement takes the chain's lock and the
 // first log insert the commit-order lock, so a transaction holds them for
 // that round trip and its commit, whatever it wrote when. The audit
@@ -35,30 +34,37 @@ func (h *heldLogs) holdFirst(name string, args pgx.NamedArgs, what string) {
 	h.first = append(h.first, heldStatement{name, args, what})
 }
 
-// flush sends the held statements on db. An error names the one that
-// failed.
-func (h *heldLogs) flush(ctx context.Context, db dbtx) error {
-	all := append(h.first, h.logs...)
-	if len(all) == 0 {
+// statements are the held statements in the order they are sent: the
+// audit's first. A nil heldLogs holds none.
+func (h *heldLogs) statements() []heldStatement {
+	if h == nil {
 		return nil
 	}
-	b := &pgx.Batch{}
-	for _, st := range all {
+	return append(append([]heldStatement(nil), h.first...), h.logs...)
+}
+
+// queue adds the held statements to b (pipeTx.commitWith sends them with
+// the COMMIT).
+func (h *heldLogs) queue(b *pgx.Batch) {
+	for _, st := range h.statements() {
 		if st.args == nil {
 			b.Queue(query(st.name))
 		} else {
 			b.Queue(query(st.name), st.args)
 		}
 	}
-	res := db.SendBatch(ctx, b)
-	defer res.Close()
-	for _, st := range all {
-		if _, err := res.Exec(); err != nil {
+}
+
+// check reads the held statements' results from br, in the order queue
+// added them. An error names the one that failed.
+func (h *heldLogs) check(br pgx.BatchResults) error {
+	for _, st := range h.statements() {
+		if _, err := br.Exec(); err != nil {
 			if st.name == "AuditInsert" {
 				err = auditInsertError(err)
 			}
 			return fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
-	return res.Close()
+	return nil
 }

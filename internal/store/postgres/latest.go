@@ -10,21 +10,15 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// executionEnvironmentsInsert records the environments exec may change, so
-// ExecutionLatest finds it by environment. Called in ExecutionInsert's
-// transaction.
-func (q *queries) executionEnvironmentsInsert(ctx context.Context, exec *model.Execution) error {
-	for _, env := range store.ExecutionEnvironments(exec.Spec) {
-		if _, err := q.db.Exec(ctx, query("ExecutionEnvironmentInsert"), pgx.NamedArgs{
-			"execution_id": exec.ID,
-			"environment":  env,
-			"application":  exec.Application,
-			"created_at":   exec.CreatedAt,
-		}); err != nil {
-			return fmt.Errorf("environment %s: %w", env, err)
-		}
-	}
-	return nil
+// queueExecutionEnvironment queues the record that exec may change env,
+// so ExecutionLatest finds it by environment (ExecutionInsert's batch).
+func queueExecutionEnvironment(b *pgx.Batch, exec *model.Execution, env string) {
+	b.Queue(query("ExecutionEnvironmentInsert"), pgx.NamedArgs{
+		"execution_id": exec.ID,
+		"environment":  env,
+		"application":  exec.Application,
+		"created_at":   exec.CreatedAt,
+	})
 }
 
 // ExecutionLatest returns the newest execution of each application, and

@@ -8,21 +8,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// stageInsert stores one stage at position (its index in the execution).
-func (q *queries) stageInsert(ctx context.Context, st *model.Stage, position int) error {
+// queueStageInsert queues the insert of one stage at position (its index
+// in the execution) in b (ExecutionInsert's batch).
+func queueStageInsert(b *pgx.Batch, st *model.Stage, position int) {
 	args := stageArgs(st)
 	args["position"] = position
 	args["type"] = string(st.Type)
-	_, err := q.db.Exec(ctx, query("StageInsert"), args)
-	if isDuplicate(err) {
-		return fmt.Errorf("%w: two stages share this name", store.ErrConflict)
-	}
-	return err
+	b.Queue(query("StageInsert"), args)
 }
 
 // StageGet returns one stage of an execution.
@@ -59,6 +57,54 @@ func (q *queries) StageUpdate(ctx context.Context, params store.StageUpdateParam
 	}
 	st.Version++
 	return nil
+}
+
+// StageUpdates runs StageUpdate for each of params in one transaction and
+// one round trip: the guarded UPDATEs go in one batch, and only a write
+// that matched no row costs a second, to say why.
+func (q *queries) StageUpdates(ctx context.Context, params []store.StageUpdateParams) error {
+	if len(params) == 1 {
+		return q.StageUpdate(ctx, params[0])
+	}
+	whats := make([]string, len(params))
+	for i, p := range params {
+		what, err := p.Check()
+		if err != nil {
+			return err
+		}
+		whats[i] = what
+	}
+	return q.atomic(ctx, func(q *queries) error {
+		b := &pgx.Batch{}
+		for _, p := range params {
+			args := stageArgs(p.Stage)
+			args["from"] = strs(p.From)
+			b.Queue(query("StageUpdate"), args)
+		}
+		br := q.db.SendBatch(ctx, b)
+		tags := make([]pgconn.CommandTag, len(params))
+		for i := range params {
+			tag, err := br.Exec()
+			if err != nil {
+				return errors.Join(fmt.Errorf("%s: %w", whats[i], err), br.Close())
+			}
+			tags[i] = tag
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		for i, p := range params {
+			st := p.Stage
+			if err := q.checkGuarded(ctx, tags[i], whats[i], fmt.Sprintf("one of %v at version %d", p.From, st.Version),
+				query("StageStatus"), pgx.NamedArgs{"execution_id": st.ExecutionID, "name": st.Name}); err != nil {
+				return err
+			}
+		}
+		for _, p := range params {
+			p.Stage.Version++
+		}
+		return nil
+	})
 }
 
 // stageArgs binds the key and mutable fields of a stage.

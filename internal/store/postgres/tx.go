@@ -44,34 +44,24 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
-	pgxTx, err := s.pool.Begin(ctx)
+	ptx, err := s.beginPipe(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	committed := false
 	defer func() {
 		// Also when fn panics or exits its goroutine (t.Fatal in a test):
 		// a transaction left open would hold its connection and locks.
-		if committed {
-			return
-		}
-		if rerr := pgxTx.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err != nil {
+		if rerr := ptx.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}
 	}()
-	t := &tx{pgxTx: pgxTx, store: s}
-	t.queries = queries{db: pgxTx, now: s.now, inTx: true, held: &heldLogs{}}
+	t := &tx{pgxTx: ptx, store: s}
+	t.queries = queries{db: ptx, now: s.now, inTx: true, held: &heldLogs{}}
 	if err := fn(ctx, t); err != nil {
 		return err
 	}
-	if err := t.held.flush(ctx, pgxTx); err != nil {
-		return err
-	}
-	if err := pgxTx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
-	}
-	committed = true
-	return nil
+	// The held logs and the COMMIT go in one round trip (pipe_tx.go).
+	return ptx.commitWith(ctx, t.held)
 }
 
 // beginFunc gives Store methods that write several rows (ConfigApply,

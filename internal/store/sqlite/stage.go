@@ -57,6 +57,18 @@ func (q *queries) StageUpdate(ctx context.Context, params store.StageUpdateParam
 	return nil
 }
 
+// StageUpdates runs StageUpdate for each of params in one transaction.
+func (q *queries) StageUpdates(ctx context.Context, params []store.StageUpdateParams) error {
+	return q.atomic(ctx, func(q *queries) error {
+		for _, p := range params {
+			if err := q.StageUpdate(ctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // stageArgs binds the key and mutable fields of a stage.
 func stageArgs(st *model.Stage) []any {
 	var judgment any

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +88,60 @@ func testTransition(t *testing.T, d Driver) {
 				t.Fatalf("rejected updates changed the stage: %+v", *again)
 			}
 		})
+	})
+
+	t.Run("StageUpdates", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
+		read := func(name string) *model.Stage {
+			st, err := b.store.StageGet(b.ctx, "exec-1", name)
+			must(t, err)
+			return st
+		}
+		// A step: one stage ends and the next starts, in one call.
+		zeta, alpha := read("zeta"), read("alpha")
+		v0, v1 := zeta.Version, alpha.Version
+		zeta.Status, zeta.EndedAt = model.StageSucceeded, ptr(t0.Add(time.Minute))
+		alpha.Status, alpha.StartedAt = model.StageRunning, ptr(t0.Add(time.Minute))
+		must(t, b.store.StageUpdates(b.ctx, []store.StageUpdateParams{
+			{Stage: zeta, From: []model.StageStatus{model.StageRunning}},
+			{Stage: alpha, From: []model.StageStatus{model.StagePending}},
+		}))
+		if zeta.Version != v0+1 || alpha.Version != v1+1 {
+			t.Fatalf("versions in place after StageUpdates: %d, %d; want %d, %d", zeta.Version, alpha.Version, v0+1, v1+1)
+		}
+		if got := read("zeta"); got.Status != model.StageSucceeded || got.Version != v0+1 {
+			t.Fatalf("zeta after StageUpdates: %s v%d", got.Status, got.Version)
+		}
+		if got := read("alpha"); got.Status != model.StageRunning || got.Version != v1+1 {
+			t.Fatalf("alpha after StageUpdates: %s v%d", got.Status, got.Version)
+		}
+
+		// The second write is stale: neither is stored, in or out of a
+		// transaction, and the error names the stage that did not match.
+		for _, inTx := range []bool{false, true} {
+			mid, stale := read("mid"), read("alpha")
+			stale.Version--
+			mid.Status, stale.Status = model.StageRunning, model.StageSucceeded
+			updates := []store.StageUpdateParams{
+				{Stage: mid, From: []model.StageStatus{model.StagePending}},
+				{Stage: stale, From: []model.StageStatus{model.StageRunning}},
+			}
+			var err error
+			if inTx {
+				err = b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error { return tx.StageUpdates(ctx, updates) })
+			} else {
+				err = b.store.StageUpdates(b.ctx, updates)
+			}
+			wantErrIs(t, err, store.ErrConflict)
+			if !strings.Contains(err.Error(), "alpha") {
+				t.Fatalf("in a transaction %v: the conflict does not name the stale stage alpha: %v", inTx, err)
+			}
+			if got := read("mid"); got.Status != model.StagePending {
+				t.Fatalf("in a transaction %v: a refused StageUpdates stored its first write: mid is %s", inTx, got.Status)
+			}
+		}
 	})
 
 	t.Run("ConcurrentStageUpdate", func(t *testing.T) {
