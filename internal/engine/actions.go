@@ -102,6 +102,11 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 	for _, s := range pl.Stages {
 		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})
 	}
+	// Eager start (eager.go): claim the first stage for this server.
+	var started Started
+	if e.reserveEager() {
+		started = Started{Claim: starter(exec.ID).step(1), ClaimUntil: e.eagerClaimUntil(now)}
+	}
 	var eff Effects
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		dup = ""
@@ -118,9 +123,16 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 		if err := guard.check(exec, nil); err != nil {
 			return err
 		}
-		if err := tx.ExecutionInsert(ctx, exec); err != nil {
+		var err error
+		if eff, err = Transition(exec, started, now); err != nil {
 			return err
 		}
+		// The first stages are inserted as the start leaves them (running,
+		// and claimed for an eager start), not inserted and then updated.
+		if err := tx.ExecutionInsert(ctx, withStageWrites(exec, eff)); err != nil {
+			return err
+		}
+		eff.inserted = true
 		ev := model.Event{Kind: model.EventExecutionStarted, Detail: "pipeline " + pl.Name}
 		fillEvent(&ev, exec, "", now)
 		ev.Version, ev.Environment = resolved["version"], pl.SoleEnvironment()
@@ -133,12 +145,13 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 			fillEvent(&step, exec, "", now)
 			events = append(events, step)
 		}
-		var err error
-		if eff, err = Transition(exec, Started{}, now); err != nil {
-			return err
-		}
 		return e.commit(ctx, tx, exec, eff, &guard, events...)
 	})
+	if err != nil || dup != "" || eff.Inline == "" {
+		if started.Claim != "" {
+			e.releaseEager()
+		}
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("starting pipeline %s: %w", pl.Name, err)
 	}
@@ -146,7 +159,23 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 		return nil, dup, nil
 	}
 	e.afterCommit(exec, eff)
-	return eff.appliedTo(exec), "", nil
+	after := eff.appliedTo(exec)
+	if eff.Inline != "" {
+		go e.carryOn(starter(exec.ID), exec.ID, eff.Inline, cloneExecution(after))
+	}
+	return after, "", nil
+}
+
+// withStageWrites is exec with eff's stage writes applied, versions and
+// all, for a start that inserts its stages as the start leaves them.
+func withStageWrites(exec *model.Execution, eff Effects) *model.Execution {
+	c := cloneExecution(exec)
+	for _, w := range eff.Stages {
+		st := findStage(c, w.Stage.Name)
+		*st = w.Stage
+		st.Version++
+	}
+	return c
 }
 
 // checkDeployParams refuses, before anything runs, a version that is not a

@@ -146,7 +146,7 @@ func (e *Engine) commit(ctx context.Context, tx store.Tx, exec *model.Execution,
 			return err
 		}
 	}
-	if len(eff.Stages) > 0 {
+	if len(eff.Stages) > 0 && !eff.inserted {
 		updates := make([]store.StageUpdateParams, len(eff.Stages))
 		for i := range eff.Stages {
 			st := eff.Stages[i].Stage

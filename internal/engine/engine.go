@@ -37,6 +37,10 @@ type Config struct {
 	// dropped at start, so the steps it was making resume at once instead of
 	// when their claims expire.
 	SingleNode bool
+	// EagerStarts is how many executions at once the server that started
+	// them carries on itself, without giving their first stage a job
+	// (eager.go; default Workers, negative for none).
+	EagerStarts int
 	// Inline is how many steps one job makes back to back when each leaves
 	// a stage due at once (default 64; 1 gives every step its own job).
 	Inline int
@@ -73,6 +77,7 @@ type Engine struct {
 	id      string        // this engine, in its due scan's jobs
 	// stopping is set by Stop: jobs finish their step, and start no other.
 	stopping atomic.Bool
+	eager    eager // executions carried on by the server that started them
 }
 
 // jobTimeout is how long one job may run (River's JobTimeout).
@@ -103,6 +108,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = safetyPoll
+	}
+	if cfg.EagerStarts == 0 {
+		cfg.EagerStarts = cfg.Workers
 	}
 	if cfg.Inline <= 0 {
 		cfg.Inline = 64
@@ -170,6 +178,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopRun = cancel
+	e.startEager()
 	e.startTimers(runCtx)
 	// Wake what came due while no server ran, and set timers for what is
 	// due soon, before the first tick.
@@ -182,8 +191,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish their step and store its result (until ctx
-// ends), without starting new ones, and stops the workers. A job carrying
+// Stop lets running jobs, and executions carried on by the server that
+// started them (eager.go), finish their step and store its result (until
+// ctx ends), without starting new ones, and stops the workers. A job carrying
 // on inline stops after its current step; the stage it had claimed for the
 // next one is made by the next server (its claim is dropped at start on a
 // single node, and expires after Config.ClaimTTL elsewhere).
@@ -195,7 +205,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 		<-e.fed
 	}
 	e.stopTimers()
-	return e.queue.Stop(ctx)
+	err := e.queue.Stop(ctx)
+	e.stopEager(ctx)
+	return err
 }
 
 // retryPolicy retries a failed job after Backoff(attempt) (1 s doubling to

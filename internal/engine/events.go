@@ -13,7 +13,14 @@ import (
 type Event interface{ event() }
 
 // Started: the execution was just created; its first stages start.
-type Started struct{}
+type Started struct {
+	// Claim, when set, is the claim the starting server takes on the first
+	// stage due at once (until ClaimUntil), in the start's transaction,
+	// so that it makes that stage's steps itself (eager start) instead of
+	// giving the stage a job.
+	Claim      string
+	ClaimUntil time.Time
+}
 
 // StepDone: a worker made one step of a stage under its claim and reports
 // what the stage's runner returned.

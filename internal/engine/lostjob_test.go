@@ -56,7 +56,8 @@ func TestAJobLostWithItsReplicaIsReplacedAfterClaimTTL(t *testing.T) {
 	counter := &callCounter{steps: 1, calls: map[string]int{}}
 	const claimTTL = time.Second
 	eng, err := engine.New(engine.Config{Store: st, Runners: map[model.StageType]stage.Runner{model.StageNoop: counter},
-		ClaimTTL: claimTTL, ScanInterval: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond})
+		ClaimTTL: claimTTL, ScanInterval: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond,
+		EagerStarts: -1}) // the first stage gets a job, and loses it
 	if err != nil {
 		t.Fatal(err)
 	}

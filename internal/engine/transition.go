@@ -22,8 +22,9 @@ type Effects struct {
 	Writes []stage.Write
 	// Nudges are stages due at once that get a job.
 	Nudges []string
-	// Inline is the stage claimed for StepDone.NextClaim: the worker that
-	// made the step carries on with it, and it gets no job.
+	// Inline is the stage claimed for StepDone.NextClaim (or
+	// Started.Claim): the worker that made the step (or the server that
+	// started the execution) carries on with it, and it gets no job.
 	Inline string
 	// Wakes are stages due later. Their stored WakeAt is the guarantee (the
 	// due scan finds them); an in-process timer wakes them on the dot.
@@ -33,6 +34,9 @@ type Effects struct {
 	// Reopen makes an ended (failed or canceled) execution running again,
 	// before anything else is written: a retry.
 	Reopen bool
+	// inserted says the stage writes are in the execution's insert (a
+	// start): commit does not write them again.
+	inserted bool
 }
 
 // StageWrite is a stage's new record, written only while the stored stage
@@ -80,7 +84,7 @@ func Transition(snapshot *model.Execution, ev Event, now time.Time) (Effects, er
 	var err error
 	switch ev := ev.(type) {
 	case Started:
-		err = t.advance("", time.Time{})
+		err = t.advance(ev.Claim, ev.ClaimUntil)
 	case StepDone:
 		err = t.stepDone(ev)
 	case Judged:
