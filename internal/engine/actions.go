@@ -95,9 +95,12 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 		trigger.Owner = guard.Owner
 	}
 	now := e.now().UTC()
+	// The start is the execution's first change and counts as one (version
+	// 1), so no reader ever sees version 0, which a control request's
+	// Version reserves for "not given".
 	exec := &model.Execution{
 		ID: newExecutionID(now), Pipeline: pl.Name, Application: pl.Application,
-		Status: model.ExecutionRunning, Params: resolved, Trigger: trigger, Spec: pl, CreatedAt: now,
+		Status: model.ExecutionRunning, Params: resolved, Trigger: trigger, Spec: pl, CreatedAt: now, Version: 1,
 	}
 	for _, s := range pl.Stages {
 		exec.Stages = append(exec.Stages, model.Stage{ExecutionID: exec.ID, Name: s.Name, Type: s.Type(), Status: model.StagePending})

@@ -135,3 +135,31 @@ func TestControlPromotesAPausedCanaryOnce(t *testing.T) {
 		t.Fatal("an abort of a finished canary was accepted")
 	}
 }
+
+// A caller may act on the execution as it saw it at any time, from the
+// start's answer on: no stored version is 0, which a request reserves for
+// "not given", so a promote sent with the version the start returned is
+// still recognized when it is sent again.
+func TestControlRepeatWithTheStartsVersionIsANoOp(t *testing.T) {
+	t.Parallel()
+	c := &pausedCanary{}
+	eng, st := startEngine(t, map[model.StageType]stage.Runner{model.StageDeploy: c})
+	pl := model.Pipeline{Name: "p", Application: "a", Stages: []model.StageSpec{{Name: "canary", Deploy: &model.DeployStage{Environment: "prod",
+		Strategy: model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{{Pause: &model.PauseStep{}}}}}}}}}
+	exec, err := eng.StartPipeline(t.Context(), pl, nil, model.Trigger{}, engine.Guard{})
+	must(t, err)
+	stored, err := st.ExecutionGet(t.Context(), exec.ID)
+	must(t, err)
+	if exec.Version < 1 || stored.Version < exec.Version {
+		t.Fatalf("started at version %d, stored at %d: want at least 1 (0 means a request gives none)", exec.Version, stored.Version)
+	}
+	waitUntil(t, eng, st, exec.ID, "paused", func(e *model.Execution) bool { return e.Stages[0].Status == model.StageWaiting })
+	p := engine.ControlParams{ExecutionID: exec.ID, Decision: model.DecisionPromote, Actor: "ada", Version: exec.Version}
+	if did, err := eng.Control(t.Context(), p); err != nil || !did {
+		t.Fatalf("promote: %v, %v", did, err)
+	}
+	waitStatus(t, eng, st, exec.ID, model.ExecutionSucceeded)
+	if did, err := eng.Control(t.Context(), p); err != nil || did {
+		t.Fatalf("the same promote again: %v, %v; want not done, no error", did, err)
+	}
+}

@@ -104,7 +104,9 @@ type Queries interface {
 	TeamList(ctx context.Context) ([]model.Team, error)
 	GrantList(ctx context.Context) ([]model.Grant, error)
 
-	// ExecutionInsert stores a new execution and its stages (as given).
+	// ExecutionInsert stores a new execution and its stages as given,
+	// versions included (a start stores its execution at version 1: it is
+	// the first change).
 	ExecutionInsert(ctx context.Context, exec *model.Execution) error
 	// ExecutionGet returns the execution with its stages, in pipeline order.
 	ExecutionGet(ctx context.Context, id string) (*model.Execution, error)

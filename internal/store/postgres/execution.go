@@ -34,6 +34,7 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 			"spec":        mustJSON(exec.Spec),
 			"created_at":  exec.CreatedAt,
 			"ended_at":    exec.EndedAt,
+			"version":     exec.Version,
 		})
 		explain := []func(error) error{func(err error) error {
 			if isDuplicate(err) {

@@ -29,7 +29,8 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 			sql.Named("trigger", mustJSON(exec.Trigger)),
 			sql.Named("spec", mustJSON(exec.Spec)),
 			sql.Named("created_at", formatTime(exec.CreatedAt)),
-			sql.Named("ended_at", formatTimePtr(exec.EndedAt)))
+			sql.Named("ended_at", formatTimePtr(exec.EndedAt)),
+			sql.Named("version", exec.Version))
 		if isDuplicate(err) {
 			return fmt.Errorf("%w: an execution with this ID exists", store.ErrConflict)
 		}

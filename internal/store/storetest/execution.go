@@ -20,6 +20,7 @@ func testExecution(t *testing.T, d Driver) {
 		exec := newExecution("exec-1", "checkout", "ship", t0)
 		exec.Stages[1].Output = json.RawMessage(`{"approved":true}`)
 		exec.Stages[1].Judgment = &model.Judgment{Decision: model.DecisionApprove, Actor: "ada", Comment: "ok", At: t0.Add(time.Minute)}
+		exec.Version, exec.Stages[0].Version = 1, 2 // stored as given (a start's execution is at 1)
 		insertExecution(t, b, exec)
 
 		got, err := b.store.ExecutionGet(b.ctx, "exec-1")

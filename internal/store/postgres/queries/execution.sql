@@ -2,8 +2,8 @@
 -- one text[] and compared with = ANY, so every query stays static.
 
 -- name: ExecutionInsert
-INSERT INTO execution (id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at)
-VALUES (@id, @pipeline, @application, @status, @reason, @params, @trigger, @spec, @created_at, @ended_at);
+INSERT INTO execution (id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at, version)
+VALUES (@id, @pipeline, @application, @status, @reason, @params, @trigger, @spec, @created_at, @ended_at, @version);
 
 -- name: ExecutionGet
 SELECT id, pipeline, application, status, reason, params, trigger, spec, created_at, ended_at, version
