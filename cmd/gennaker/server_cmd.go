@@ -71,7 +71,7 @@ func newServerCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&opts.SLOInterval, "slo-interval", 30*time.Second, "how often the SLOs are evaluated (by one replica at a time)")
 	cmd.Flags().DurationVar(&opts.ClaimTTL, "claim-ttl", 20*time.Second, "with several replicas, how soon another takes over the steps of one that died (a step's claim lasts this long unless renewed)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:7070", "API listen address (loopback by default)")
-	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once")
+	cmd.Flags().IntVar(&opts.Workers, "workers", 100, "stage jobs run at once, and executions this server started carried on at once")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log debug messages")
 	cmd.Flags().BoolVar(&opts.DestroyOnExit, "destroy-on-exit", false, "stop every local instance and front-door process when the server stops (the demo uses this)")
 	_ = cmd.Flags().MarkHidden("destroy-on-exit")

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -109,12 +110,7 @@ func (e *Evaluator) Round(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if !ok {
-		if e.leader {
-			e.cfg.Logger.Info("another replica evaluates the SLOs now")
-			e.cfg.Metrics.forget()
-		}
-		e.leader = false
-		return false, nil
+		return e.lostLease(), nil
 	}
 	e.leader = true
 	apps, err := e.cfg.Store.ApplicationList(ctx, store.ApplicationListParams{})
@@ -146,7 +142,9 @@ func (e *Evaluator) Round(ctx context.Context) (bool, error) {
 		if st.Error != "" {
 			failed++
 		}
-		if err := e.commit(ctx, st, Transitions(s, p.Alerts, st.Alerts, st.EvaluatedAt)); err != nil {
+		if err := e.commit(ctx, st, Transitions(s, p.Alerts, st.Alerts, st.EvaluatedAt)); errors.Is(err, errLeaseLost) {
+			return e.lostLease(), nil
+		} else if err != nil {
 			e.cfg.Logger.Warn("could not store an SLO's evaluation; trying again next round", "slo", s.Name, "err", err)
 			failed++
 			continue
@@ -159,7 +157,9 @@ func (e *Evaluator) Round(ctx context.Context) (bool, error) {
 	// SLOs no longer configured: their alerts resolve, their records go.
 	for name, p := range prev {
 		gone := model.SLO{Name: name, Application: p.Application, Environment: p.Environment}
-		if err := e.commit(ctx, model.SLOStatus{}, Transitions(gone, p.Alerts, nil, start)); err != nil {
+		if err := e.commit(ctx, model.SLOStatus{}, Transitions(gone, p.Alerts, nil, start)); errors.Is(err, errLeaseLost) {
+			return e.lostLease(), nil
+		} else if err != nil {
 			e.cfg.Logger.Warn("could not record that a removed SLO's alerts resolved", "slo", name, "err", err)
 			continue
 		}
@@ -186,14 +186,38 @@ func (e *Evaluator) Round(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// errLeaseLost stops a round whose replica no longer holds the lease.
+var errLeaseLost = errors.New("another replica took the SLO evaluator's lease during this round")
+
+// lostLease notes that another replica evaluates the SLOs now; it reports
+// false, for Round.
+func (e *Evaluator) lostLease() bool {
+	if e.leader {
+		e.cfg.Logger.Info("another replica evaluates the SLOs now")
+		e.cfg.Metrics.forget()
+	}
+	e.leader = false
+	return false
+}
+
 // commit stores a status (unless st has no name) and appends the alerts'
 // events, in one transaction, so an alert's event is never lost nor told
-// twice across a crash.
+// twice across a crash. The transaction renews the lease first and writes
+// only while this replica holds it: a round that outlived its lease (a
+// replica paused longer than the lease's TTL) cannot write over, or
+// announce alerts beside, the replica that took over.
 func (e *Evaluator) commit(ctx context.Context, st model.SLOStatus, events []model.Event) error {
 	if st.Name == "" && len(events) == 0 {
 		return nil
 	}
 	return e.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		held, err := tx.SLOLeaseAcquire(ctx, e.cfg.Holder, e.cfg.Now(), 3*e.cfg.Interval)
+		if err != nil {
+			return fmt.Errorf("renewing the evaluator's lease: %w", err)
+		}
+		if !held {
+			return errLeaseLost
+		}
 		if st.Name != "" {
 			if err := tx.SLOStatusPut(ctx, st); err != nil {
 				return err

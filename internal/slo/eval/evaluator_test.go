@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -308,5 +309,71 @@ func TestEvaluatorHangingSourceAndPolicyWindow(t *testing.T) {
 	}
 	if !slices.ContainsFunc(other.BurnRates, func(b model.BurnRate) bool { return b.Window.D() == time.Hour }) {
 		t.Errorf("burn rates %+v: want the 1h window the deploy policy reads", other.BurnRates)
+	}
+}
+
+// takeoverSource is a source during whose first query another replica
+// takes the evaluator's lease (this replica paused past the lease's TTL).
+type takeoverSource struct {
+	st     Store
+	at     time.Time
+	counts slo.Counts
+	taken  bool
+}
+
+func (s *takeoverSource) Counts(ctx context.Context, _ model.SLO, _ model.Objective, _, _ time.Time) (slo.Counts, error) {
+	if !s.taken {
+		s.taken = true
+		if ok, err := s.st.SLOLeaseAcquire(ctx, "replica-b", s.at, time.Minute); err != nil || !ok {
+			return slo.Counts{}, fmt.Errorf("replica-b could not take the lease: %v, %v", ok, err)
+		}
+	}
+	return s.counts, nil
+}
+
+// A round that loses the lease midway writes nothing more: not the status
+// it was about to store, nor any later one.
+func TestEvaluatorStopsWhenItLosesTheLease(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gennaker.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ConfigApply(ctx, model.Config{Applications: []model.Application{{Name: "checkout", Run: model.RunSpec{Command: "x"}, Instances: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	prom := &model.MetricQuery{Source: model.SLOSourcePrometheus, Query: "up"}
+	st := &withSLOs{Store: db, slos: []model.SLO{
+		{Name: "first", Application: "checkout", Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true},
+			Indicator: model.SLI{Good: prom, Total: prom}, Objectives: []model.Objective{{Target: 0.99}}},
+		{Name: "second", Application: "checkout", Window: model.SLOWindow{Count: 28, Unit: "d", Rolling: true},
+			Indicator: model.SLI{Good: prom, Total: prom}, Objectives: []model.Objective{{Target: 0.99}}},
+	}}
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	interval := 10 * time.Second
+	// The round starts at 12:00:30 and takes the lease until 12:01:00;
+	// replica-b takes it at 12:01:01, as if replica-a had paused in the
+	// middle of its round, while replica-a's round asks its source.
+	src := &takeoverSource{st: st, at: now.Add(6*interval + time.Second), counts: slo.Counts{Good: 99, Total: 100}}
+	ev := New(Config{Store: st, Interval: interval, Holder: "replica-a", Now: func() time.Time { return now },
+		Sources: map[string]slo.Source{model.SLOSourcePrometheus: src}})
+	now = now.Add(3 * interval)
+	ok, err := ev.Round(ctx)
+	if err != nil || ok {
+		t.Fatalf("round that lost its lease: %v, %v; want false, nil", ok, err)
+	}
+	for _, name := range []string{"first", "second"} {
+		if got, err := st.SLOStatusGet(ctx, name); err == nil {
+			t.Fatalf("the replica that lost the lease stored %s's status: %+v", name, got)
+		}
+	}
+	// Once replica-b's lease has expired in turn, replica-a evaluates again.
+	now = src.at.Add(time.Minute + time.Second)
+	if ok, err := ev.Round(ctx); err != nil || !ok {
+		t.Fatalf("round after replica-b's lease expired: %v, %v", ok, err)
+	}
+	if got, err := st.SLOStatusGet(ctx, "second"); err != nil || got.Error != "" {
+		t.Fatalf("second's status after the next round: %+v, %v", got, err)
 	}
 }
