@@ -253,6 +253,19 @@ func recordEnv(ws waveState, i int, res Result, now time.Time, undo bool) waveSt
 		}
 		return imposedFailure(ws, i, fmt.Sprintf("failed after %d attempts: %s", e.Errors, res.Reason), undo)
 	case WaitForPerson:
+		if st.Phase == "" && st.SLOGate != nil && res.At.After(now) {
+			// The environment's error-budget policy holds its deploy
+			// before it changes anything (deploy_slo.go): it waits and
+			// looks again at res.At, while the others go on. No one can
+			// answer for one environment of several: a fix (--fix) passes
+			// the policy, and an override needs a sloGate stage.
+			at := res.At
+			e.WakeAt = &at
+			if res.Reason != "" {
+				e.Summary = res.Reason
+			}
+			return ws
+		}
 		return imposedFailure(ws, i, "its deploy waits for a person, which a deploy in waves cannot do ("+res.Reason+"): "+
 			"put a judgment stage before the stage, or give pauses a duration", undo)
 	case Succeeded:

@@ -319,3 +319,29 @@ func TestDecideWave(t *testing.T) {
 		})
 	}
 }
+
+// An environment whose error-budget policy holds its deploy waits in its
+// wave and is looked at again when the policy says (the others go on); a
+// deploy that waits for a person for any other reason (a pause without a
+// duration) fails the stage, since no one can answer for one environment.
+func TestRecordEnvHeldByTheErrorBudget(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	ws := planWaves([]string{"eu", "us"}, []model.Wave{{Remaining: true}}, "v2")
+	held, _ := json.Marshal(deployState{SLOGate: &sloHold{HeldSince: &now}})
+	recheck := now.Add(SLORecheck)
+	got := recordEnv(ws, 0, Result{Outcome: WaitForPerson, At: recheck, Reason: "held: budget 3% left", State: held}, now, true)
+	e := got.Envs[0]
+	if e.Phase != model.WaveEnvDeploying || e.WakeAt == nil || !e.WakeAt.Equal(recheck) || e.Summary != "held: budget 3% left" || got.Stop != "" {
+		t.Fatalf("held environment: phase %s, wake %v, summary %q, stop %q; want deploying, looked at again at %s", e.Phase, e.WakeAt, e.Summary, got.Stop, recheck)
+	}
+	if got.Envs[1].Phase != ws.Envs[1].Phase {
+		t.Fatalf("the other environment moved: %s", got.Envs[1].Phase)
+	}
+
+	paused, _ := json.Marshal(deployState{Phase: "run"})
+	got = recordEnv(ws, 0, Result{Outcome: WaitForPerson, Reason: "paused", State: paused}, now, true)
+	if got.Stop == "" || !strings.Contains(got.Stop, "waits for a person") {
+		t.Fatalf("a paused environment's deploy: stop %q, want the stage stopped", got.Stop)
+	}
+}
