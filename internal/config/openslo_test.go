@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -145,7 +146,7 @@ func TestValidateSLO(t *testing.T) {
 			Name: "checkout-api", Application: "checkout",
 			Indicator: model.SLI{
 				Good:  &model.MetricQuery{Source: model.SLOSourcePrometheus, URL: "http://127.0.0.1:9090", Query: `http_requests_total{code!~"5.."}`},
-				Total: &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests},
+				Total: &model.MetricQuery{Source: model.SLOSourcePrometheus, URL: "http://127.0.0.1:9090", Query: `http_requests_total`},
 			},
 			Window:     model.SLOWindow{Count: 28, Unit: "d", Rolling: true},
 			Budgeting:  model.BudgetOccurrences,
@@ -168,6 +169,27 @@ func TestValidateSLO(t *testing.T) {
 		{"no total", func(s *model.SLO) { s.Indicator.Total = nil }, "indicator.total: a ratio indicator needs total"},
 		{"datadog", func(s *model.SLO) { s.Indicator.Good.Source = "datadog" }, `indicator.good.source: not supported: metric source "datadog"`},
 		{"prometheus url", func(s *model.SLO) { s.Indicator.Good.URL = "127.0.0.1:9090" }, "indicator.good.url: \"127.0.0.1:9090\" is not a Prometheus URL"},
+		{"mixed sources", func(s *model.SLO) {
+			s.Indicator.Total = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests}
+		}, "indicator: the indicator mixes metric sources prometheus and frontdoor"},
+		{"threshold from the front door", func(s *model.SLO) {
+			s.Indicator = model.SLI{Threshold: &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests}}
+			s.Budgeting, s.Objectives = model.BudgetTimeslices, []model.Objective{{Target: 0.99, Op: "lt", Value: 0.3, TimeSliceTarget: 0.9, TimeSliceWindow: model.Duration(time.Minute)}}
+		}, "indicator.threshold: a threshold metric is read from Prometheus"},
+		{"threshold by occurrences", func(s *model.SLO) {
+			s.Indicator = model.SLI{Threshold: &model.MetricQuery{Source: model.SLOSourcePrometheus, URL: "http://127.0.0.1:9090", Query: "latency_p99"}}
+			s.Objectives[0].Op, s.Objectives[0].Value = "lt", 0.3
+		}, "budgetingMethod: a threshold metric is counted in time slices: write Timeslices (it is Occurrences)"},
+		{"front door ratio slices", func(s *model.SLO) {
+			s.Indicator.Good = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorGood}
+			s.Indicator.Total = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests}
+			s.Budgeting, s.Objectives[0].TimeSliceWindow = model.BudgetRatioTimeslices, model.Duration(time.Minute)
+		}, "budgetingMethod: the front door counts Occurrences or Timeslices, not RatioTimeslices"},
+		{"front door 5m slices", func(s *model.SLO) {
+			s.Indicator.Good = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorGood}
+			s.Indicator.Total = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorRequests}
+			s.Budgeting, s.Objectives[0].TimeSliceTarget, s.Objectives[0].TimeSliceWindow = model.BudgetTimeslices, 0.9, model.Duration(5*time.Minute)
+		}, "objectives[0].timeSliceWindow: 5m0s: the front door keeps one-minute slices: write 1m"},
 		{"latency bound", func(s *model.SLO) {
 			s.Indicator.Good = &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: model.FrontDoorLatencyUnder}
 		}, "indicator.good.under: latencyUnder needs under"},

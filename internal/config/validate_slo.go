@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/secret"
@@ -273,6 +274,7 @@ func ValidateSLO(s model.SLO) []Error {
 	if len(s.Objectives) == 0 {
 		fail("objectives", "an SLO needs at least one objective, such as [{target: 0.999}]")
 	}
+	errs = append(errs, checkMeasurable(s)...)
 	for i, o := range s.Objectives {
 		p := indexPath("objectives", i)
 		if o.Target <= 0 || o.Target >= 1 {
@@ -307,6 +309,51 @@ func ValidateSLO(s model.SLO) []Error {
 			fail(p, "an alert's windows are above 0 and short is at most long, such as long: 1h, short: 5m")
 		case a.For < 0:
 			fail(p+".for", "for must be 0 or more")
+		}
+	}
+	return errs
+}
+
+// checkMeasurable refuses, at load, what the indicator's source cannot
+// count (the sources' own checks, slo/frontdoor and slo/prom, would
+// otherwise report it only at the first evaluation): one source for the
+// whole indicator; a threshold metric only from Prometheus and counted in
+// time slices; from the front door, Occurrences or one-minute Timeslices.
+func checkMeasurable(s model.SLO) []Error {
+	var errs []Error
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, sloError(s.Name, field, fmt.Sprintf(format, args...)))
+	}
+	in := s.Indicator
+	source := ""
+	for _, q := range []*model.MetricQuery{in.Good, in.Bad, in.Total, in.Threshold} {
+		if q == nil || q.Source == "" {
+			continue
+		}
+		if source != "" && q.Source != source {
+			fail("indicator", "the indicator mixes metric sources %s and %s: measure good and total with one source", source, q.Source)
+			return errs
+		}
+		source = q.Source
+	}
+	if in.Threshold != nil {
+		if in.Threshold.Source != model.SLOSourcePrometheus {
+			fail("indicator.threshold", "a threshold metric is read from Prometheus; the front door measures ratios (good or bad over total)")
+		}
+		if s.Budgeting != model.BudgetTimeslices {
+			fail("budgetingMethod", "a threshold metric is counted in time slices: write Timeslices (it is %s)", s.Budgeting)
+		}
+	}
+	if source == model.SLOSourceFrontDoor {
+		switch s.Budgeting {
+		case model.BudgetRatioTimeslices:
+			fail("budgetingMethod", "the front door counts Occurrences or Timeslices, not RatioTimeslices: use one of them, or a Prometheus indicator")
+		case model.BudgetTimeslices:
+			for i, o := range s.Objectives {
+				if w := o.TimeSliceWindow.D(); w != 0 && w != time.Minute {
+					fail(indexPath("objectives", i)+".timeSliceWindow", "%s: the front door keeps one-minute slices: write 1m", w)
+				}
+			}
 		}
 	}
 	return errs
