@@ -31,6 +31,8 @@ const (
 	// OnPipelinePath: the application of the pipeline {name} (or
 	// {pipeline}, on a trigger's routes).
 	OnPipelinePath
+	// OnSLOPath: the application of the stored (OpenSLO) SLO {name}.
+	OnSLOPath
 )
 
 // Access is a route's authorization rule. Every route has one: Handle
@@ -181,6 +183,16 @@ func (rt *Router) resource(r *http.Request, pol auth.Policy, on Target) (auth.Re
 			return auth.Resource{}, nil, err
 		}
 		return pol.App(pl.Application), pl, nil
+	case OnSLOPath:
+		name := r.PathValue("name")
+		sl, err := rt.s.cfg.Store.SLOGet(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return auth.Resource{}, nil, fmt.Errorf("%w: no applied SLO %q: list SLOs with `gennaker slo list` (an application's slo: shorthand goes by applying the application without it)", store.ErrNotFound, truncate(name, 100))
+		}
+		if err != nil {
+			return auth.Resource{}, nil, err
+		}
+		return pol.App(sl.Application), sl, nil
 	}
 	return auth.Global, nil, nil
 }

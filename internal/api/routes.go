@@ -110,7 +110,7 @@ func (s *Server) routes(rt *Router) {
 	rt.HandleFunc("DELETE /api/v1/applications/{name}", deleteOn(OnAppPath, ""), s.deleteObject(model.KindApplication))
 	rt.HandleFunc("DELETE /api/v1/pipelines/{name}", deleteOn(OnPipelinePath, ""), s.deleteObject(model.KindPipeline))
 	rt.HandleFunc("DELETE /api/v1/environments/{name}", deleteOn(OnGlobal, "admin over everything: an environment is shared by every application"), s.deleteObject(model.KindEnvironment))
-	rt.HandleFunc("DELETE /api/v1/slos/{name}", deleteOn(OnGlobal, ""), s.deleteObject(model.KindSLOStored))
+	rt.HandleFunc("DELETE /api/v1/slos/{name}", deleteOn(OnSLOPath, ""), s.deleteObject(model.KindSLOStored))
 
 	rt.HandleFunc("GET /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "tokens within the caller's admin scope, and the caller's own"}, s.listTokens)
 	rt.HandleFunc("POST /api/v1/tokens", Access{Perm: auth.PermAdmin, On: OnCaller, Narrowed: "admin over the new token's scope", Action: model.AuditTokenCreate}, s.createToken)

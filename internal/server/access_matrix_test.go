@@ -244,8 +244,11 @@ var matrix = map[string][]probe{
 	"GET /api/v1/notifications":              {{request: get("/api/v1/notifications"), allow: adminAll}},
 	"POST /api/v1/notifications/{name}/test": {{request: jsonReq("POST", "/api/v1/notifications/nope/test", `{}`), allow: adminAll}},
 	"DELETE /api/v1/notifications/{name}":    {{request: jsonReq("DELETE", "/api/v1/notifications/nope?dryRun=true", ""), allow: adminAll}},
-	"DELETE /api/v1/slos/{name}":             {{request: jsonReq("DELETE", "/api/v1/slos/nope?dryRun=true", ""), allow: adminAll}},
-	"GET /api/v1/audit/verify":               {{request: get("/api/v1/audit/verify"), allow: adminAll}},
+	"DELETE /api/v1/slos/{name}": {
+		{request: jsonReq("DELETE", "/api/v1/slos/checkout-errors?dryRun=true", ""), allow: adminPay},
+		{request: jsonReq("DELETE", "/api/v1/slos/search-errors?dryRun=true", ""), allow: adminAll},
+	},
+	"GET /api/v1/audit/verify": {{request: get("/api/v1/audit/verify"), allow: adminAll}},
 
 	// The UI.
 	"GET /static/": {{request: get("/static/style.css"), public: true, want: 200}},
@@ -511,10 +514,22 @@ func applyMatrixConfig(t *testing.T, admin *client.Client) {
 			{Name: "search-prod-gated", Application: "search-api", Parameters: version, Stages: []model.StageSpec{gate, deploy("production")}},
 		},
 		AnalysisTemplates: []model.AnalysisTemplate{{Name: "quick", Spec: model.AnalysisSpec{Judge: model.JudgeThreshold, MinRequests: 10}}},
+		SLOs:              []model.SLO{storedSLO("checkout-errors", "checkout"), storedSLO("search-errors", "search-api")},
 	}
 	if _, err := admin.Apply(context.Background(), cfg); err != nil {
 		t.Fatalf("applying the matrix config: %v", err)
 	}
+}
+
+// storedSLO is an applied (OpenSLO) SLO of app on front-door data.
+func storedSLO(name, app string) model.SLO {
+	fd := func(m string) *model.MetricQuery {
+		return &model.MetricQuery{Source: model.SLOSourceFrontDoor, Metric: m}
+	}
+	return model.SLO{Name: name, Application: app, Environment: "production", Origin: "openslo",
+		Indicator: model.SLI{Good: fd(model.FrontDoorGood), Total: fd(model.FrontDoorRequests)},
+		Window:    model.SLOWindow{Count: 28, Unit: "d", Rolling: true}, Budgeting: model.BudgetOccurrences,
+		Objectives: []model.Objective{{Target: 0.99}}}
 }
 
 // routeTable lists every route a server registers, API and UI.

@@ -101,6 +101,7 @@ function config(frontDoor) {
       deployEnv: ['SAMPLE_ERROR_RATE', 'SAMPLE_LATENCY'],
       healthCheck: { path: '/healthz', interval: '100ms', timeout: '1s', startupTimeout: '30s' },
       instances: 1,
+      slo: { availability: 99, latency: { p: 0.95, under: '50ms' } },
     }],
     environments: [{ name: 'local', production: true, target: { kind: 'local' }, frontDoors: { sample: frontDoor } }],
     pipelines: [
@@ -522,12 +523,29 @@ async function main() {
       await shot(page, 'kpi', false); // docs/screenshots/kpi.png shows a populated quarter instead
     });
 
+    await check('the SLO pages: the list, an SLO, the SLA report and its CSV', async () => {
+      await page.goto(base + '/slos');
+      await page.getByRole('heading', { name: 'SLOs', level: 1 }).waitFor();
+      for (const name of ['sample-availability', 'sample-latency']) {
+        assert(await page.locator(`tr[data-slo="${name}"]`).count() === 1, `the SLO list has no row for ${name}`);
+      }
+      await page.locator('tr[data-slo="sample-availability"] a', { hasText: 'sample-availability' }).click();
+      await page.waitForURL('**/slos/sample-availability');
+      await page.getByRole('heading', { name: /^SLO sample-availability/, level: 1 }).waitFor();
+      await page.goto(base + '/sla');
+      await page.getByRole('heading', { name: /^SLA report/, level: 1 }).waitFor();
+      const csv = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+      const res = await page.request.get(base + csv);
+      assert(res.status() === 200, `the SLA CSV: ${res.status()}`);
+      assert((await res.text()).includes('sample-availability'), 'the SLA CSV does not list sample-availability');
+    });
+
     // Every page at 1440, 720 and 390 px: nothing scrolls sideways, no
     // number in a table has more than 4 significant digits, no JS errors.
     const pages = [['/', 'applications'], ['/applications/sample', 'application'], ['/events', 'events'], ['/events?application=sample', ''],
       ['/applications/sample/rollback?environment=local', 'confirm-rollback'], ['/applications/no-such-app', 'not-found'],
       ['/executions', 'executions'], ['/executions?application=sample&status=failed', ''], ['/pipelines', 'pipelines'], ['/pipelines/sample/sample-canary', 'pipeline'],
-      ['/kpi', 'kpi'], ['/kpi?by=day&since=365d', '']];
+      ['/kpi', 'kpi'], ['/kpi?by=day&since=365d', ''], ['/slos', 'slos'], ['/slos/sample-availability', 'slo'], ['/sla', 'sla']];
     if (gated) pages.push([`/executions/${gated.id}`, 'execution']);
     if (canary) pages.push([`/executions/${canary.id}`, 'execution-failed'], [`/executions/${canary.id}/analysis`, 'analysis']);
     for (const [p, name] of pages) {
