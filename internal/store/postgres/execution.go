@@ -60,7 +60,7 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 		br := q.db.SendBatch(ctx, b)
 		for _, why := range explain {
 			if _, err := br.Exec(); err != nil {
-				return errors.Join(why(err), br.Close())
+				return failBatch(br, why(err))
 			}
 		}
 		return br.Close()

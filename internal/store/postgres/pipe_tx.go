@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -72,7 +71,7 @@ func (t *pipeTx) withBegin(ctx context.Context, b *pgx.Batch) (pgx.BatchResults,
 	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: "begin"}}, b.QueuedQueries...)
 	br := t.conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
-		return nil, errors.Join(err, br.Close())
+		return nil, failBatch(br, err)
 	}
 	t.begun = true
 	return br, nil
@@ -115,7 +114,7 @@ func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, errors.Join(err, br.Close())
+		return nil, failBatch(br, err)
 	}
 	return &batchRows{Rows: rows, br: br}, nil
 }
@@ -205,7 +204,7 @@ func (t *pipeTx) commitWith(ctx context.Context, held *heldLogs) error {
 		return err
 	}
 	if err := held.check(br); err != nil {
-		return errors.Join(err, br.Close())
+		return failBatch(br, err)
 	}
 	tag, err := br.Exec()
 	if cerr := br.Close(); err == nil {
@@ -346,6 +345,14 @@ func (r rowOf) Scan(dest ...any) error {
 	}
 	r.rows.Close()
 	return r.rows.Err()
+}
+
+// failBatch closes a batch one of whose statements failed with err, and
+// returns err: the batch's Close would only repeat it (or report the
+// connection it broke, which the pool then drops).
+func failBatch(br pgx.BatchResults, err error) error {
+	_ = br.Close()
+	return err
 }
 
 // errRow and errBatch carry an error that came before a row or a batch.

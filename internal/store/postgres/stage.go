@@ -86,7 +86,7 @@ func (q *queries) StageUpdates(ctx context.Context, params []store.StageUpdatePa
 		for i := range params {
 			tag, err := br.Exec()
 			if err != nil {
-				return errors.Join(fmt.Errorf("%s: %w", whats[i], err), br.Close())
+				return failBatch(br, fmt.Errorf("%s: %w", whats[i], err))
 			}
 			tags[i] = tag
 		}
