@@ -73,13 +73,27 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 
 // ExecutionGet returns one execution with its stages in pipeline order.
 func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution, error) {
-	// The execution and its stages in one round trip (and, outside a
-	// transaction, one snapshot: a batch is one implicit transaction).
+	// The execution and its stages in one round trip and, outside a
+	// transaction, in one snapshot: the batch begins and ends a read-only
+	// REPEATABLE READ transaction around them (READ COMMITTED would give
+	// each statement its own snapshot).
+	snap := !q.inTx
 	b := &pgx.Batch{}
+	if snap {
+		b.Queue(beginSnapshot)
+	}
 	b.Queue(query("ExecutionGet"), pgx.NamedArgs{"id": id})
 	b.Queue(query("StageListByExecutions"), pgx.NamedArgs{"execution_ids": []string{id}})
+	if snap {
+		b.Queue("commit")
+	}
 	br := q.db.SendBatch(ctx, b)
 	defer br.Close()
+	if snap {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("read execution %s: %w", id, err)
+		}
+	}
 	exec, err := scanExecution(br.QueryRow())
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
@@ -103,6 +117,11 @@ func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution
 		return nil, fmt.Errorf("read execution %s: read stages: %w", id, err)
 	}
 	rows.Close()
+	if snap {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("read execution %s: %w", id, err)
+		}
+	}
 	if err := br.Close(); err != nil {
 		return nil, fmt.Errorf("read execution %s: %w", id, err)
 	}
@@ -118,24 +137,32 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 	if c := params.Before; c != nil {
 		beforeCreatedAt, beforeID = &c.CreatedAt, c.ID
 	}
-	execs, err := listRows(ctx, q, "ExecutionList", scanExecution, pgx.NamedArgs{
-		"application":       params.Application,
-		"applications":      strs(params.Applications),
-		"pipeline":          params.Pipeline,
-		"statuses":          strs(params.Statuses),
-		"trigger_kind":      params.TriggerKind,
-		"actor":             params.Actor,
-		"since":             optTime(params.Since),
-		"until":             optTime(params.Until),
-		"before_created_at": beforeCreatedAt,
-		"before_id":         beforeID,
-		"limit":             limit,
+	var execs []model.Execution
+	err := q.snapshot(ctx, func(q *queries) error {
+		var err error
+		execs, err = listRows(ctx, q, "ExecutionList", scanExecution, pgx.NamedArgs{
+			"application":       params.Application,
+			"applications":      strs(params.Applications),
+			"pipeline":          params.Pipeline,
+			"statuses":          strs(params.Statuses),
+			"trigger_kind":      params.TriggerKind,
+			"actor":             params.Actor,
+			"since":             optTime(params.Since),
+			"until":             optTime(params.Until),
+			"before_created_at": beforeCreatedAt,
+			"before_id":         beforeID,
+			"limit":             limit,
+		})
+		if err != nil {
+			return fmt.Errorf("list executions: %w", err)
+		}
+		if err := q.attachStages(ctx, execs); err != nil {
+			return fmt.Errorf("list executions: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
-	}
-	if err := q.attachStages(ctx, execs); err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
+		return nil, err
 	}
 	return execs, nil
 }

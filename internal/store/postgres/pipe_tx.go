@@ -26,10 +26,12 @@ import (
 // an error in one aborts it (the rest of the batch is skipped), which the
 // Rollback that InTx always sends for a failed transaction ends.
 type pipeTx struct {
-	conn   *pgxpool.Conn
-	begun  bool // BEGIN was sent (with the first statement)
-	closed bool // committed or rolled back; conn released
-	nested int  // savepoints taken so far, for their names
+	conn *pgxpool.Conn
+	// beginSQL begins the transaction ("" is a plain BEGIN: READ COMMITTED).
+	beginSQL string
+	begun    bool // BEGIN was sent (with the first statement)
+	closed   bool // committed or rolled back; conn released
+	nested   int  // savepoints taken so far, for their names
 }
 
 // beginPipe acquires a connection for a transaction whose BEGIN is sent
@@ -52,11 +54,18 @@ func (t *pipeTx) begin(ctx context.Context) error {
 	if t.begun {
 		return nil
 	}
-	if _, err := t.conn.Exec(ctx, "begin"); err != nil {
+	if _, err := t.conn.Exec(ctx, t.beginStatement()); err != nil {
 		return err
 	}
 	t.begun = true
 	return nil
+}
+
+func (t *pipeTx) beginStatement() string {
+	if t.beginSQL != "" {
+		return t.beginSQL
+	}
+	return "begin"
 }
 
 // withBegin sends b, with BEGIN before its first statement unless the
@@ -68,7 +77,7 @@ func (t *pipeTx) withBegin(ctx context.Context, b *pgx.Batch) (pgx.BatchResults,
 	if t.begun {
 		return t.conn.SendBatch(ctx, b), nil
 	}
-	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: "begin"}}, b.QueuedQueries...)
+	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: t.beginStatement()}}, b.QueuedQueries...)
 	br := t.conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		return nil, failBatch(br, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // dbtx is what *pgxpool.Pool and pgx.Tx share.
@@ -38,6 +39,29 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 		return fn(q)
 	}
 	return q.begin(ctx, fn)
+}
+
+// beginSnapshot begins a transaction whose statements all read one
+// snapshot (READ COMMITTED gives each statement its own).
+const beginSnapshot = "begin isolation level repeatable read, read only"
+
+// snapshot runs fn with queries whose statements read one snapshot, so a
+// read of several statements (executions, then their stages) never mixes
+// a state from before a commit with one from after it: the current
+// transaction in a Tx (whose row locks keep what it reads), else a
+// read-only REPEATABLE READ transaction on one pooled connection.
+func (q *queries) snapshot(ctx context.Context, fn func(q *queries) error) error {
+	pool, ok := q.db.(*pgxpool.Pool)
+	if q.inTx || !ok {
+		return fn(q)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	t := &pipeTx{conn: conn, beginSQL: beginSnapshot}
+	defer t.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // it only read
+	return fn(&queries{db: t, now: q.now, inTx: true})
 }
 
 // nowUTC is the injected clock, in UTC, at the store's precision.

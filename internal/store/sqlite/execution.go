@@ -55,24 +55,31 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 	return nil
 }
 
-// ExecutionGet returns one execution with its stages in pipeline order.
+// ExecutionGet returns one execution with its stages in pipeline order,
+// read in one snapshot.
 func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution, error) {
-	exec, err := scanExecution(q.read.QueryRowContext(ctx, query("ExecutionGet"), sql.Named("id", id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read execution %s: %w", id, err)
-	}
-	execs := []model.Execution{*exec}
-	if err := q.attachStages(ctx, execs); err != nil {
-		return nil, fmt.Errorf("read execution %s: %w", id, err)
-	}
-	return &execs[0], nil
+	var out *model.Execution
+	err := q.consistent(ctx, func(q *queries) error {
+		exec, err := scanExecution(q.read.QueryRowContext(ctx, query("ExecutionGet"), sql.Named("id", id)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read execution %s: %w", id, err)
+		}
+		execs := []model.Execution{*exec}
+		if err := q.attachStages(ctx, execs); err != nil {
+			return fmt.Errorf("read execution %s: %w", id, err)
+		}
+		out = &execs[0]
+		return nil
+	})
+	return out, err
 }
 
 // ExecutionList returns executions newest first (by creation time, then ID),
-// with their stages; with params.Before, only those after that cursor.
+// with their stages, read in one snapshot; with params.Before, only those
+// after that cursor.
 func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListParams) ([]model.Execution, error) {
 	limit := params.PageSize()
 	var beforeCreatedAt any
@@ -80,23 +87,31 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 	if c := params.Before; c != nil {
 		beforeCreatedAt, beforeID = formatTime(c.CreatedAt), c.ID
 	}
-	execs, err := listRows(ctx, q, "ExecutionList", scanExecution,
-		sql.Named("application", params.Application),
-		sql.Named("applications", jsonArray(params.Applications)),
-		sql.Named("pipeline", params.Pipeline),
-		sql.Named("statuses", jsonArray(params.Statuses)),
-		sql.Named("trigger_kind", params.TriggerKind),
-		sql.Named("actor", params.Actor),
-		sql.Named("since", optTime(params.Since)),
-		sql.Named("until", optTime(params.Until)),
-		sql.Named("before_created_at", beforeCreatedAt),
-		sql.Named("before_id", beforeID),
-		sql.Named("limit", limit))
+	var execs []model.Execution
+	err := q.consistent(ctx, func(q *queries) error {
+		var err error
+		execs, err = listRows(ctx, q, "ExecutionList", scanExecution,
+			sql.Named("application", params.Application),
+			sql.Named("applications", jsonArray(params.Applications)),
+			sql.Named("pipeline", params.Pipeline),
+			sql.Named("statuses", jsonArray(params.Statuses)),
+			sql.Named("trigger_kind", params.TriggerKind),
+			sql.Named("actor", params.Actor),
+			sql.Named("since", optTime(params.Since)),
+			sql.Named("until", optTime(params.Until)),
+			sql.Named("before_created_at", beforeCreatedAt),
+			sql.Named("before_id", beforeID),
+			sql.Named("limit", limit))
+		if err != nil {
+			return fmt.Errorf("list executions: %w", err)
+		}
+		if err := q.attachStages(ctx, execs); err != nil {
+			return fmt.Errorf("list executions: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
-	}
-	if err := q.attachStages(ctx, execs); err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
+		return nil, err
 	}
 	return execs, nil
 }

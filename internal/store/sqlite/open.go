@@ -69,7 +69,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err := s.writerStmts.prepareAll(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("preparing queries: %w", err), s.Close())
 	}
-	s.queries = queries{read: preparedDB{s.readerStmts}, write: preparedDB{s.writerStmts}, now: time.Now, begin: s.beginFunc}
+	s.queries = queries{read: preparedDB{s.readerStmts}, write: preparedDB{s.writerStmts}, now: time.Now, begin: s.beginFunc, snapshot: s.readFunc}
 	return s, nil
 }
 
@@ -157,6 +157,20 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 		return fmt.Errorf("commit transaction: %w", busy(err))
 	}
 	return nil
+}
+
+// readFunc runs fn in a read transaction on a reader connection (WAL: one
+// snapshot from its first read to its end), for Store methods that read
+// with several statements (queries.consistent).
+func (s *Store) readFunc(ctx context.Context, fn func(q *queries) error) error {
+	sqlTx, err := s.reader.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin read transaction: %w", busy(err))
+	}
+	defer sqlTx.Rollback() //nolint:errcheck // it only read
+	ptx := preparedTx{tx: sqlTx, c: s.readerStmts}
+	q := queries{read: ptx, write: ptx, now: s.now, inTx: true}
+	return fn(&q)
 }
 
 // beginFunc gives Store methods that write several rows (ConfigApply,

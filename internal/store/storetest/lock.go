@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 )
 
@@ -82,5 +83,57 @@ func testExecutionLock(t *testing.T, d Driver) {
 			return err
 		})
 		wantErrIs(t, err, store.ErrNotFound)
+	})
+
+	// A reader never sees an execution from before a commit with stages
+	// from after it: each change bumps the execution's version and a
+	// stage's in one transaction, and every read sees them move together.
+	t.Run("ReadsAreOneSnapshot", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		insertExecution(t, b, newExecution("exec-1", "checkout", "ship", t0))
+		first, err := b.store.ExecutionGet(b.ctx, "exec-1")
+		must(t, err)
+		gap := first.Version - first.Stages[0].Version
+		done := make(chan struct{})
+		var torn atomic.Int32
+		var reads sync.WaitGroup
+		for range 2 {
+			reads.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					got, err := b.store.ExecutionGet(b.ctx, "exec-1")
+					if err == nil && got.Version-got.Stages[0].Version != gap {
+						torn.Add(1)
+					}
+					list, err := b.store.ExecutionList(b.ctx, store.ExecutionListParams{Application: "checkout"})
+					if err == nil && len(list) == 1 && list[0].Version-list[0].Stages[0].Version != gap {
+						torn.Add(1)
+					}
+				}
+			})
+		}
+		for range 150 {
+			err := b.store.InTx(b.ctx, func(ctx context.Context, tx store.Tx) error {
+				if _, err := tx.ExecutionLock(ctx, "exec-1"); err != nil {
+					return err
+				}
+				st, err := tx.StageGet(ctx, "exec-1", first.Stages[0].Name)
+				if err != nil {
+					return err
+				}
+				return tx.StageUpdate(ctx, store.StageUpdateParams{Stage: st, From: []model.StageStatus{st.Status}})
+			})
+			must(t, err)
+		}
+		close(done)
+		reads.Wait()
+		if n := torn.Load(); n > 0 {
+			t.Fatalf("%d reads saw the execution's version and its stage's from different commits", n)
+		}
 	})
 }
