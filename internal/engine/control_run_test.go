@@ -107,15 +107,23 @@ func TestRetryRunsAFailedExecutionAgainOnce(t *testing.T) {
 	}
 }
 
-// A promote reaches a paused canary once; the same request again is a no-op.
-func TestControlPromotesAPausedCanaryOnce(t *testing.T) {
-	t.Parallel()
+// startPausedCanary starts an execution of one canary stage that pauses
+// until promoted, on an engine of its own.
+func startPausedCanary(t *testing.T) (*pausedCanary, *engine.Engine, store.Store, *model.Execution) {
+	t.Helper()
 	c := &pausedCanary{}
 	eng, st := startEngine(t, map[model.StageType]stage.Runner{model.StageDeploy: c})
 	pl := model.Pipeline{Name: "p", Application: "a", Stages: []model.StageSpec{{Name: "canary", Deploy: &model.DeployStage{Environment: "prod",
 		Strategy: model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{{Pause: &model.PauseStep{}}}}}}}}}
 	exec, err := eng.StartPipeline(t.Context(), pl, nil, model.Trigger{}, engine.Guard{})
 	must(t, err)
+	return c, eng, st, exec
+}
+
+// A promote reaches a paused canary once; the same request again is a no-op.
+func TestControlPromotesAPausedCanaryOnce(t *testing.T) {
+	t.Parallel()
+	c, eng, st, exec := startPausedCanary(t)
 	seen := waitUntil(t, eng, st, exec.ID, "paused", func(e *model.Execution) bool { return e.Stages[0].Status == model.StageWaiting })
 	p := engine.ControlParams{ExecutionID: exec.ID, Decision: model.DecisionPromote, Actor: "ada", Version: seen.Version}
 	did, err := eng.Control(t.Context(), p)
@@ -142,12 +150,7 @@ func TestControlPromotesAPausedCanaryOnce(t *testing.T) {
 // still recognized when it is sent again.
 func TestControlRepeatWithTheStartsVersionIsANoOp(t *testing.T) {
 	t.Parallel()
-	c := &pausedCanary{}
-	eng, st := startEngine(t, map[model.StageType]stage.Runner{model.StageDeploy: c})
-	pl := model.Pipeline{Name: "p", Application: "a", Stages: []model.StageSpec{{Name: "canary", Deploy: &model.DeployStage{Environment: "prod",
-		Strategy: model.Strategy{Type: model.StrategyCanary, Canary: &model.CanarySpec{Steps: []model.CanaryStep{{Pause: &model.PauseStep{}}}}}}}}}
-	exec, err := eng.StartPipeline(t.Context(), pl, nil, model.Trigger{}, engine.Guard{})
-	must(t, err)
+	_, eng, st, exec := startPausedCanary(t)
 	stored, err := st.ExecutionGet(t.Context(), exec.ID)
 	must(t, err)
 	if exec.Version < 1 || stored.Version < exec.Version {

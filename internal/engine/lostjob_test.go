@@ -14,30 +14,30 @@ import (
 	"github.com/gennaker/gennaker/internal/store"
 )
 
-// losingStore's queue drops the first jobs enqueued with a change, as if
-// a replica had taken them from River's table and died before they claimed
-// their stage: River keeps such a job running until it rescues it, 20
-// minutes on.
-type losingStore struct {
+// hookedStore's queue asks insert before it inserts a job; false drops
+// the job (as if a replica had taken it from River's table and died
+// before it claimed its stage: River keeps such a job running until it
+// rescues it, 20 minutes on).
+type hookedStore struct {
 	store.Store
-	lose atomic.Int32
+	insert func() bool
 }
 
-func (s *losingStore) NewQueue(cfg *river.Config) (store.Queue, error) {
+func (s *hookedStore) NewQueue(cfg *river.Config) (store.Queue, error) {
 	q, err := s.Store.NewQueue(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &losingQueue{Queue: q, s: s}, nil
+	return &hookedQueue{Queue: q, insert: s.insert}, nil
 }
 
-type losingQueue struct {
+type hookedQueue struct {
 	store.Queue
-	s *losingStore
+	insert func() bool
 }
 
-func (q *losingQueue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	if q.s.lose.Add(-1) >= 0 {
+func (q *hookedQueue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if !q.insert() {
 		return nil
 	}
 	return q.Queue.InsertTx(ctx, tx, args, opts)
@@ -51,8 +51,9 @@ func (q *losingQueue) InsertTx(ctx context.Context, tx store.Tx, args river.JobA
 func TestAJobLostWithItsReplicaIsReplacedAfterClaimTTL(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := &losingStore{Store: openPostgres(t)}
-	st.lose.Store(1)
+	var lose atomic.Int32
+	lose.Store(1) // the first job enqueued with a change is lost
+	st := &hookedStore{Store: openPostgres(t), insert: func() bool { return lose.Add(-1) < 0 }}
 	counter := &callCounter{steps: 1, calls: map[string]int{}}
 	const claimTTL = time.Second
 	eng, err := engine.New(engine.Config{Store: st, Runners: map[model.StageType]stage.Runner{model.StageNoop: counter},

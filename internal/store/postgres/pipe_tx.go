@@ -260,21 +260,19 @@ type savepointTx struct {
 
 func (s *savepointTx) Begin(ctx context.Context) (pgx.Tx, error) { return s.parent.Begin(ctx) }
 
-func (s *savepointTx) Commit(ctx context.Context) error {
-	if s.closed {
-		return pgx.ErrTxClosed
-	}
-	s.closed = true
-	_, err := s.parent.Exec(ctx, "release savepoint "+s.name)
-	return err
-}
+func (s *savepointTx) Commit(ctx context.Context) error { return s.end(ctx, "release savepoint ") }
 
 func (s *savepointTx) Rollback(ctx context.Context) error {
+	return s.end(ctx, "rollback to savepoint ")
+}
+
+// end releases or rolls back to the savepoint, once.
+func (s *savepointTx) end(ctx context.Context, stmt string) error {
 	if s.closed {
 		return pgx.ErrTxClosed
 	}
 	s.closed = true
-	_, err := s.parent.Exec(ctx, "rollback to savepoint "+s.name)
+	_, err := s.parent.Exec(ctx, stmt+s.name)
 	return err
 }
 
