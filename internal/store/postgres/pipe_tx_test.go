@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/gennaker/gennaker/internal/model"
 	"github.com/gennaker/gennaker/internal/store"
 	"github.com/gennaker/gennaker/internal/store/postgres"
@@ -72,5 +74,56 @@ func TestPipelinedTransactionsFailWhole(t *testing.T) {
 	events, err := s.EventList(ctx, store.EventListParams{Application: "app", Limit: 1000})
 	if err != nil || len(events) != n {
 		t.Fatalf("events after %d transactions: %d, %v", n, len(events), err)
+	}
+}
+
+// River may nest a transaction in the caller's (pgx.Tx.Begin): a savepoint
+// of the pipelined transaction, whose rollback undoes only what came after
+// it.
+func TestPipelinedTransactionSavepoints(t *testing.T) {
+	t.Parallel()
+	s := openFresh(t)
+	ctx := t.Context()
+	insert := func(ctx context.Context, db interface {
+		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+	}, id string) error {
+		_, err := db.Exec(ctx, "INSERT INTO execution (id, pipeline, application, status, reason, params, trigger, spec, created_at) VALUES ($1, 'p', 'app', 'running', '', '{}', '{}', '{}', now())", id)
+		return err
+	}
+	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		ptx, ok := postgres.PgxTx(s, tx)
+		if !ok {
+			t.Fatal("no pgx.Tx for the store's transaction")
+		}
+		if err := insert(ctx, ptx, "kept"); err != nil {
+			return err
+		}
+		sp, err := ptx.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if err := insert(ctx, sp, "undone"); err != nil {
+			return err
+		}
+		if err := sp.Rollback(ctx); err != nil {
+			return err
+		}
+		sp, err = ptx.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if err := insert(ctx, sp, "released"); err != nil {
+			return err
+		}
+		return sp.Commit(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"kept": true, "undone": false, "released": true} {
+		_, err := s.ExecutionGet(ctx, id)
+		if got := err == nil; got != want {
+			t.Errorf("execution %s stored: %v, want %v (%v)", id, got, want, err)
+		}
 	}
 }
