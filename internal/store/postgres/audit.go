@@ -28,8 +28,8 @@ import (
 // catches a bug (ErrConflict).
 //
 // In a transaction the append is held until the commit and sent first in
-// the round trip before it (held_logs.go), so appends from every replica
-// queue on the lock for that round trip and the commit only; e.ID,
+// the commit's batch (held_logs.go, pipe_tx.go), so appends from every
+// replica queue on the lock while the server runs that batch only; e.ID,
 // e.PrevHash and e.Hash are then left unset (read the entry back with
 // AuditList). Alone, it runs in a transaction of its own and sets them.
 func (q *queries) AuditAppend(ctx context.Context, e *model.AuditEntry) error {

@@ -20,15 +20,15 @@
 //
 // Writers of changes and events queue behind each other from their first
 // such insert to their commit, so a transaction holds its inserts back and
-// sends them in one round trip just before its COMMIT (held_logs.go): the
-// lock is held for that round trip and the commit, not for the round trips
-// of the rest of the transaction. The price is that an insert does not
+// sends them in one batch with its COMMIT (held_logs.go, pipe_tx.go): the
+// lock is held while the server runs those inserts and the commit, not
+// for any round trip of the client's. The price is that an insert does not
 // know its row's ID (EventInsert and ChangeInsert do not return it), and
 // that an error in one (a bad value) is the commit's. A deadlock with
 // another lock is detected by PostgreSQL and retried by InTx.
 //
-// This lock is the throughput ceiling of several replicas (docs/
-// benchmarks.md). Drawing the IDs at commit instead, from a deferred
+// This lock was the throughput ceiling of several replicas while it was
+// held over client round trips (docs/benchmarks.md). Drawing the IDs at commit instead, from a deferred
 // constraint trigger that takes the lock and renumbers the transaction's
 // rows, holds it for the commit alone but makes each row an insert and an
 // update; measured side by side on this 2-core machine (4,000 executions,
