@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ type Reporter struct {
 	from time.Time // the first day held; zero: none
 	seen int64     // the newest change held
 	rows map[store.KPIDayKey]*dayEntry
+	ids  map[string]int32 // the numbers of application and environment names
 }
 
 // refreshBatch bounds the rollups read at once when catching up.
@@ -42,7 +44,7 @@ func NewReporter(st store.Queries) *Reporter { return &Reporter{st: st, now: tim
 // server calls it once, in the background, at start.
 func (r *Reporter) Warm(ctx context.Context) error {
 	to := Day(r.now()).AddDate(0, 0, 1)
-	_, _, err := r.entries(ctx, to.Add(-2*DefaultSince), to)
+	_, _, _, err := r.entries(ctx, to.Add(-2*DefaultSince), to)
 	return err
 }
 
@@ -60,14 +62,15 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	sc := newScope(q, apps, envs)
 	length := q.To.Sub(q.From)
 	prevFrom := q.From.Add(-length)
-	all, upTo, err := r.entries(ctx, prevFrom, q.To)
+	all, upTo, ids, err := r.entries(ctx, prevFrom, q.To)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Query: q, ComputedAt: r.now().UTC(), UpTo: upTo}
+	in := sc.index(ids)
 	var cur, prev []*dayEntry
 	for _, e := range all {
-		if !sc.has(e.App, e.Env) {
+		if !in.has(e) {
 			continue
 		}
 		if e.day.Before(q.From) {
@@ -77,19 +80,25 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 		}
 	}
 	days := int(length / (24 * time.Hour))
-	rep.Summary, rep.Previous = summarize(cur, days), summarize(prev, days)
-	rep.Bands = Grade(rep.Summary)
-	rep.Points = points(q, cur)
-	rep.Teams, rep.Apps = breakdown(sc, cur, days)
-	if rep.Adoption, err = r.adoption(ctx, q, sc, cur); err != nil {
+	// The parts read the same rollups and write their own results: they
+	// are summarized side by side, on as many cores as there are.
+	var wg sync.WaitGroup
+	wg.Go(func() { rep.Summary = summarize(cur, days); rep.Bands = Grade(rep.Summary) })
+	wg.Go(func() { rep.Previous = summarize(prev, days) })
+	wg.Go(func() { rep.Points = points(q, cur) })
+	wg.Go(func() { rep.Teams, rep.Apps = breakdown(sc, ids, cur, days) })
+	rep.Adoption, err = r.adoption(ctx, q, sc, ids, cur)
+	wg.Wait()
+	if err != nil {
 		return nil, err
 	}
 	return rep, nil
 }
 
 // entries returns the rollups of the days in [from, to), reading what it
-// does not hold yet and what changed since it last looked.
-func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry, int64, error) {
+// does not hold yet and what changed since it last looked, and a copy of
+// the names' numbers (dayEntry.app and env).
+func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry, int64, map[string]int32, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.rows == nil {
@@ -102,20 +111,20 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry
 		}
 		rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: from, To: end})
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		if err := r.hold(rows, from); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		r.from = from
 	}
 	for {
 		rows, err := r.st.KPIDayChanged(ctx, r.seen, refreshBatch)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		if err := r.hold(rows, r.from); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		if len(rows) < refreshBatch {
 			break
@@ -127,7 +136,7 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry
 			out = append(out, e)
 		}
 	}
-	return out, r.seen, nil
+	return out, r.seen, maps.Clone(r.ids), nil
 }
 
 // hold decodes rows into the cache (those of days before from are only
@@ -138,13 +147,27 @@ func (r *Reporter) hold(rows []store.KPIDay, from time.Time) error {
 		if row.Day.Before(from) {
 			continue
 		}
-		e := &dayEntry{App: row.Application, Env: row.Environment, day: row.Day, rec: &dayRec{}}
+		e := &dayEntry{App: row.Application, Env: row.Environment, app: r.id(row.Application), env: r.id(row.Environment),
+			dayN: int32(row.Day.Unix() / (24 * 60 * 60)), day: row.Day, rec: &dayRec{}}
 		if err := decodeDay(row, e.rec); err != nil {
 			return fmt.Errorf("kpi: %w", err)
 		}
 		r.rows[row.KPIDayKey] = e
 	}
 	return nil
+}
+
+// id is name's number, given at its first sight (r.mu held).
+func (r *Reporter) id(name string) int32 {
+	if r.ids == nil {
+		r.ids = map[string]int32{}
+	}
+	n, ok := r.ids[name]
+	if !ok {
+		n = int32(len(r.ids))
+		r.ids[name] = n
+	}
+	return n
 }
 
 // scope is what a query covers: its applications and their teams, and the
@@ -158,9 +181,32 @@ type scope struct {
 	prod   map[string]bool // envs as a set
 }
 
-// has reports whether a rollup of app in env is in scope.
-func (sc scope) has(app, env string) bool {
-	return sc.prod[env] && (sc.filter == nil || sc.in[app])
+// scopeIndex is a scope over the names' numbers (Reporter.id).
+type scopeIndex struct {
+	app, env []bool
+	every    bool // no filter: every application
+}
+
+// index is sc over the names numbered by ids.
+func (sc scope) index(ids map[string]int32) scopeIndex {
+	x := scopeIndex{app: make([]bool, len(ids)), env: make([]bool, len(ids)), every: sc.filter == nil}
+	for name := range sc.in {
+		if n, ok := ids[name]; ok {
+			x.app[n] = true
+		}
+	}
+	for name := range sc.prod {
+		if n, ok := ids[name]; ok {
+			x.env[n] = true
+		}
+	}
+	return x
+}
+
+// has reports whether rollup e is in scope: of a production environment
+// in scope, and of an application in scope.
+func (x scopeIndex) has(e *dayEntry) bool {
+	return x.env[e.env] && (x.every || x.app[e.app])
 }
 
 func newScope(q Query, apps []model.Application, envs []model.Environment) scope {
@@ -236,24 +282,45 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
-// breakdown makes a row per team and per application in scope.
-func breakdown(sc scope, entries []*dayEntry, days int) (teams, apps []Row) {
-	byApp := map[string][]*dayEntry{}
-	byTeam := map[string][]*dayEntry{}
+// breakdown makes a row per team and per application in scope (ids
+// numbers the names, as in the entries).
+func breakdown(sc scope, ids map[string]int32, entries []*dayEntry, days int) (teams, apps []Row) {
+	// A rollup of an application not in scope (one deleted since) counts
+	// for the team "", like an application of no team.
+	teamNo := map[string]int{"": 0}
+	teamOf := make([]int, len(ids))
+	for _, a := range sc.apps {
+		t, ok := teamNo[a.Team]
+		if !ok {
+			t = len(teamNo)
+			teamNo[a.Team] = t
+		}
+		if n, ok := ids[a.Name]; ok {
+			teamOf[n] = t
+		}
+	}
+	byApp := make([][]*dayEntry, len(ids))
+	byTeam := make([][]*dayEntry, len(teamNo))
 	for _, e := range entries {
 		if e.App == "" {
 			continue
 		}
-		byApp[e.App] = append(byApp[e.App], e)
-		byTeam[sc.team[e.App]] = append(byTeam[sc.team[e.App]], e)
+		byApp[e.app] = append(byApp[e.app], e)
+		byTeam[teamOf[e.app]] = append(byTeam[teamOf[e.app]], e)
+	}
+	of := func(name string) []*dayEntry {
+		if n, ok := ids[name]; ok {
+			return byApp[n]
+		}
+		return nil
 	}
 	seenTeam := map[string]bool{}
 	for _, a := range sc.apps {
-		s := summarize(byApp[a.Name], days)
+		s := summarize(of(a.Name), days)
 		apps = append(apps, Row{Name: a.Name, Team: a.Team, Summary: s, Bands: Grade(s)})
 		if !seenTeam[a.Team] {
 			seenTeam[a.Team] = true
-			ts := summarize(byTeam[a.Team], days)
+			ts := summarize(byTeam[teamNo[a.Team]], days)
 			teams = append(teams, Row{Name: a.Team, Summary: ts, Bands: Grade(ts)})
 		}
 	}
@@ -263,16 +330,16 @@ func breakdown(sc scope, entries []*dayEntry, days int) (teams, apps []Row) {
 }
 
 // adoption is the paved road's reach over the period.
-func (r *Reporter) adoption(ctx context.Context, q Query, sc scope, entries []*dayEntry) (Adoption, error) {
+func (r *Reporter) adoption(ctx context.Context, q Query, sc scope, ids map[string]int32, entries []*dayEntry) (Adoption, error) {
 	first, err := r.st.KPIDocList(ctx, docApp)
 	if err != nil {
 		return Adoption{}, err
 	}
-	active := map[string]bool{}
+	active := make([]bool, len(ids))
 	var changes []OutOfBandChange
 	for _, e := range entries {
 		if e.rec.Deploys > 0 {
-			active[e.App] = true
+			active[e.app] = true
 		}
 		changes = append(changes, e.rec.Changes...)
 	}
@@ -293,7 +360,7 @@ func (r *Reporter) adoption(ctx context.Context, q Query, sc scope, entries []*d
 				break
 			}
 		}
-		if active[app.Name] {
+		if n, ok := ids[app.Name]; ok && active[n] {
 			a.ActiveApplications++
 		}
 	}

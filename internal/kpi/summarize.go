@@ -9,6 +9,11 @@ import (
 // dayEntry is one decoded rollup.
 type dayEntry struct {
 	App, Env string
+	// app and env are the Reporter's numbers for App and Env, and dayN
+	// the day's number since 1970: summaries and scopes index slices
+	// with them instead of hashing names in maps.
+	app, env int32
+	dayN     int32
 	day      time.Time
 	rec      *dayRec
 }
@@ -18,12 +23,19 @@ type dayEntry struct {
 func summarize(entries []*dayEntry, days int) Summary {
 	var c dayCounts
 	nLead, nRec := 0, 0
-	for _, e := range entries {
+	var maxApp, firstDay, lastDay int32
+	for i, e := range entries {
 		nLead, nRec = nLead+len(e.rec.Lead), nRec+len(e.rec.Recovery)
+		maxApp = max(maxApp, e.app)
+		if i == 0 {
+			firstDay, lastDay = e.dayN, e.dayN
+		}
+		firstDay, lastDay = min(firstDay, e.dayN), max(lastDay, e.dayN)
 	}
 	lead, rec := make([]int64, 0, nLead), make([]int64, 0, nRec)
-	deployDays := map[int64]bool{}
-	apps := map[string]bool{}
+	var deployDays, apps int
+	dayHasDeploy := make([]bool, int(lastDay-firstDay)+1)
+	appAttempted := make([]bool, int(maxApp)+1)
 	for _, e := range entries {
 		r := e.rec
 		c.Attempts += r.Attempts
@@ -43,15 +55,17 @@ func summarize(entries []*dayEntry, days int) Summary {
 		}
 		lead = append(lead, r.Lead...)
 		rec = append(rec, r.Recovery...)
-		if r.Deploys > 0 {
-			deployDays[e.day.Unix()] = true
+		if r.Deploys > 0 && !dayHasDeploy[e.dayN-firstDay] {
+			dayHasDeploy[e.dayN-firstDay] = true
+			deployDays++
 		}
-		if r.Attempts > 0 {
-			apps[e.App] = true
+		if r.Attempts > 0 && !appAttempted[e.app] {
+			appAttempted[e.app] = true
+			apps++
 		}
 	}
 	s := Summary{
-		Days: days, Deploys: c.Deploys, Attempts: c.Attempts, DeployDays: len(deployDays), Applications: len(apps),
+		Days: days, Deploys: c.Deploys, Attempts: c.Attempts, DeployDays: deployDays, Applications: apps,
 		ChangeFailures: c.ChangeFailures, FailedDeploys: c.FailedDeploys, RolledBack: c.RolledBack, IncidentCaused: c.IncidentCaused,
 		LeadTime: dist(lead), NoCommitTime: c.NoCommitTime, Recovery: dist(rec), Unrecovered: c.Unrecovered,
 		Rework: c.Rework, ManualSteps: c.ManualSteps, HumanWait: float64(c.WaitUS) / 1e6, OutOfBand: c.OutOfBand,
