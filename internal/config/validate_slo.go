@@ -325,16 +325,10 @@ func checkMeasurable(s model.SLO) []Error {
 		errs = append(errs, sloError(s.Name, field, fmt.Sprintf(format, args...)))
 	}
 	in := s.Indicator
-	source := ""
-	for _, q := range []*model.MetricQuery{in.Good, in.Bad, in.Total, in.Threshold} {
-		if q == nil || q.Source == "" {
-			continue
-		}
-		if source != "" && q.Source != source {
-			fail("indicator", "the indicator mixes metric sources %s and %s: measure good and total with one source", source, q.Source)
-			return errs
-		}
-		source = q.Source
+	source, err := in.Source()
+	if err != nil {
+		fail("indicator", "%v", err)
+		return errs
 	}
 	if in.Threshold != nil {
 		if in.Threshold.Source != model.SLOSourcePrometheus {

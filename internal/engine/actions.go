@@ -108,7 +108,7 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 	// Eager start (eager.go): claim the first stage for this server.
 	var started Started
 	if e.reserveEager() {
-		started = Started{Claim: starter(exec.ID).step(1), ClaimUntil: e.eagerClaimUntil(now)}
+		started = Started{Claim: starter(exec.ID).step(1), ClaimUntil: now.Add(e.cfg.ClaimTTL)}
 	}
 	var eff Effects
 	err = e.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -167,18 +167,6 @@ func (e *Engine) start(ctx context.Context, pl model.Pipeline, params map[string
 		go e.carryOn(starter(exec.ID), exec.ID, eff.Inline, cloneExecution(after))
 	}
 	return after, "", nil
-}
-
-// withStageWrites is exec with eff's stage writes applied, versions and
-// all, for a start that inserts its stages as the start leaves them.
-func withStageWrites(exec *model.Execution, eff Effects) *model.Execution {
-	c := cloneExecution(exec)
-	for _, w := range eff.Stages {
-		st := findStage(c, w.Stage.Name)
-		*st = w.Stage
-		st.Version++
-	}
-	return c
 }
 
 // checkDeployParams refuses, before anything runs, a version that is not a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/gennaker/gennaker/internal/model"
 )
@@ -70,29 +69,16 @@ func (e *Engine) releaseEager() {
 	e.eager.wg.Done()
 }
 
-// carryOn makes the steps of the stage a start claimed for s, then of the
-// stages each step leaves due at once, up to Config.Inline steps, as a job
-// does (stageWorker.Work). It gives its slot back when done. An error
-// leaves the stage claimed: its claim expires and the due scan gives it a
-// job, which makes the step again.
+// carryOn makes the steps of the stage a start claimed for s, and of the
+// stages they leave due at once, as a job does (Engine.carry), and gives
+// its slot back. An error leaves the stage claimed: its claim expires and
+// the due scan gives it a job, which makes the step again.
 func (e *Engine) carryOn(s starter, execID, target string, snapshot *model.Execution) {
 	defer e.releaseEager()
 	ctx, cancel := context.WithTimeout(e.eager.ctx, jobTimeout)
 	defer cancel()
-	for n := 1; ; n++ {
-		next := ""
-		if n < e.cfg.Inline {
-			next = s.step(n + 1)
-		}
-		inline, after, err := e.step(ctx, execID, target, s.step(n), next, snapshot, "")
-		if err != nil {
-			e.log.Warn("a step of a started execution failed; the stage is made again when its claim expires", "execution", execID, "stage", target, "err", err)
-			return
-		}
-		if inline == "" || e.stopping.Load() || ctx.Err() != nil {
-			return
-		}
-		target, snapshot = inline, after
+	if err := e.carry(ctx, execID, target, s.step, snapshot, ""); err != nil {
+		e.log.Warn("a step of a started execution failed; the stage is made again when its claim expires", "execution", execID, "stage", target, "err", err)
 	}
 }
 
@@ -116,7 +102,3 @@ func (e *Engine) stopEager(ctx context.Context) {
 	}
 	cancel()
 }
-
-// eagerClaimUntil is how long a start's claim on its first stage holds
-// before the stage's steps renew it.
-func (e *Engine) eagerClaimUntil(now time.Time) time.Time { return now.Add(e.cfg.ClaimTTL) }

@@ -61,17 +61,24 @@ type Wake struct {
 
 // appliedTo returns a copy of exec as it is once the effects are committed.
 func (eff Effects) appliedTo(exec *model.Execution) *model.Execution {
-	c := cloneExecution(exec)
+	c := withStageWrites(exec, eff)
 	if eff.Reopen {
 		c.Status, c.Reason, c.EndedAt = model.ExecutionRunning, "", nil
 	}
+	if w := eff.Execution; w != nil {
+		c.Status, c.Reason, c.EndedAt = w.To, w.Reason, &w.EndedAt
+	}
+	return c
+}
+
+// withStageWrites is a copy of exec with eff's stage writes applied,
+// versions bumped as stored (a start inserts its stages this way).
+func withStageWrites(exec *model.Execution, eff Effects) *model.Execution {
+	c := cloneExecution(exec)
 	for _, w := range eff.Stages {
 		st := findStage(c, w.Stage.Name)
 		*st = w.Stage
 		st.Version++
-	}
-	if w := eff.Execution; w != nil {
-		c.Status, c.Reason, c.EndedAt = w.To, w.Reason, &w.EndedAt
 	}
 	return c
 }

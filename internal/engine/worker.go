@@ -71,13 +71,22 @@ func (w *stageWorker) Work(ctx context.Context, job *river.Job[stageArgs]) error
 			target, takeover = name, claim
 		}
 	}
-	var snapshot *model.Execution // the execution as the last step left it
+	return e.carry(ctx, job.Args.ExecutionID, target, c.step, nil, takeover)
+}
+
+// carry makes the steps of stage target, then of the stage each step
+// leaves due at once (claimed for the next step in the same transaction),
+// up to Config.Inline steps, the n-th under the claim named claim(n). It
+// stops after a step that leaves nothing due at once, or once the engine
+// stops. snapshot, when not nil, is the execution as the step that
+// claimed target left it; takeover is a claim the first step takes back.
+func (e *Engine) carry(ctx context.Context, execID, target string, claim func(n int) string, snapshot *model.Execution, takeover string) error {
 	for n := 1; ; n++ {
 		next := ""
 		if n < e.cfg.Inline {
-			next = c.step(n + 1)
+			next = claim(n + 1)
 		}
-		inline, after, err := e.step(ctx, job.Args.ExecutionID, target, c.step(n), next, snapshot, takeover)
+		inline, after, err := e.step(ctx, execID, target, claim(n), next, snapshot, takeover)
 		if err != nil || inline == "" || e.stopping.Load() || ctx.Err() != nil {
 			return err
 		}

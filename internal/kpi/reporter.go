@@ -174,7 +174,6 @@ func (r *Reporter) id(name string) int32 {
 // production environments.
 type scope struct {
 	apps   []model.Application
-	team   map[string]string
 	filter []string // nil: every application, those of none included
 	envs   []string
 	in     map[string]bool // filter as a set
@@ -210,7 +209,7 @@ func (x scopeIndex) has(e *dayEntry) bool {
 }
 
 func newScope(q Query, apps []model.Application, envs []model.Environment) scope {
-	sc := scope{team: map[string]string{}, envs: []string{}}
+	sc := scope{envs: []string{}}
 	narrowed := q.Team != "" || q.Application != ""
 	for _, a := range apps {
 		if (q.Team != "" && a.Team != q.Team) || (q.Application != "" && a.Name != q.Application) {
@@ -221,7 +220,6 @@ func newScope(q Query, apps []model.Application, envs []model.Environment) scope
 			continue
 		}
 		sc.apps = append(sc.apps, a)
-		sc.team[a.Name] = a.Team
 	}
 	if narrowed || (q.Readable != nil && !q.Readable("")) {
 		sc.filter = make([]string, 0, len(sc.apps))

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -88,6 +89,22 @@ type SLI struct {
 	Total *MetricQuery `json:"total,omitempty"`
 	// Threshold SLIs: one metric.
 	Threshold *MetricQuery `json:"threshold,omitempty"`
+}
+
+// Source is the one metric source the SLI's queries read ("" when it
+// names none); an error says which two it mixes.
+func (i SLI) Source() (string, error) {
+	name := ""
+	for _, q := range []*MetricQuery{i.Good, i.Bad, i.Total, i.Threshold} {
+		if q == nil || q.Source == "" {
+			continue
+		}
+		if name != "" && q.Source != name {
+			return "", fmt.Errorf("the indicator mixes metric sources %s and %s: measure good and total with one source", name, q.Source)
+		}
+		name = q.Source
+	}
+	return name, nil
 }
 
 // Metric sources an SLI can read.

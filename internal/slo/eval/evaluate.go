@@ -73,15 +73,9 @@ func (e *Evaluator) measure(ctx context.Context, s model.SLO, prev model.SLOStat
 
 // source is the Source of the SLI's metrics (one source per SLI).
 func (e *Evaluator) source(s model.SLO) (slo.Source, error) {
-	name := ""
-	for _, q := range []*model.MetricQuery{s.Indicator.Total, s.Indicator.Good, s.Indicator.Bad, s.Indicator.Threshold} {
-		if q == nil {
-			continue
-		}
-		if name != "" && q.Source != name {
-			return nil, fmt.Errorf("slo %s: indicator mixes metric sources %s and %s: measure good and total with one source", s.Name, name, q.Source)
-		}
-		name = q.Source
+	name, err := s.Indicator.Source()
+	if err != nil {
+		return nil, fmt.Errorf("slo %s: %w", s.Name, err)
 	}
 	if name == "" {
 		return nil, fmt.Errorf("slo %s: indicator names no metric: give it total and good (or bad) queries", s.Name)

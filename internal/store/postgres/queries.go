@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,7 +58,7 @@ func (q *queries) snapshot(ctx context.Context, fn func(q *queries) error) error
 	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("a connection for a consistent read: %w", err)
 	}
 	t := &pipeTx{conn: conn, beginSQL: beginSnapshot}
 	defer t.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // it only read

@@ -59,7 +59,7 @@ func (q *queries) ExecutionInsert(ctx context.Context, exec *model.Execution) er
 // read in one snapshot.
 func (q *queries) ExecutionGet(ctx context.Context, id string) (*model.Execution, error) {
 	var out *model.Execution
-	err := q.consistent(ctx, func(q *queries) error {
+	err := q.snapshot(ctx, func(q *queries) error {
 		exec, err := scanExecution(q.read.QueryRowContext(ctx, query("ExecutionGet"), sql.Named("id", id)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("execution %s: %w", id, store.ErrNotFound)
@@ -88,7 +88,7 @@ func (q *queries) ExecutionList(ctx context.Context, params store.ExecutionListP
 		beforeCreatedAt, beforeID = formatTime(c.CreatedAt), c.ID
 	}
 	var execs []model.Execution
-	err := q.consistent(ctx, func(q *queries) error {
+	err := q.snapshot(ctx, func(q *queries) error {
 		var err error
 		execs, err = listRows(ctx, q, "ExecutionList", scanExecution,
 			sql.Named("application", params.Application),

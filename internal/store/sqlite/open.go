@@ -69,7 +69,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err := s.writerStmts.prepareAll(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("preparing queries: %w", err), s.Close())
 	}
-	s.queries = queries{read: preparedDB{s.readerStmts}, write: preparedDB{s.writerStmts}, now: time.Now, begin: s.beginFunc, snapshot: s.readFunc}
+	s.queries = queries{read: preparedDB{s.readerStmts}, write: preparedDB{s.writerStmts}, now: time.Now, begin: s.beginFunc, readTx: s.readFunc}
 	return s, nil
 }
 
@@ -161,7 +161,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 
 // readFunc runs fn in a read transaction on a reader connection (WAL: one
 // snapshot from its first read to its end), for Store methods that read
-// with several statements (queries.consistent).
+// with several statements (queries.snapshot).
 func (s *Store) readFunc(ctx context.Context, fn func(q *queries) error) error {
 	sqlTx, err := s.reader.BeginTx(ctx, nil)
 	if err != nil {

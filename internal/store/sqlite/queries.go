@@ -23,20 +23,20 @@ type queries struct {
 	// inTx is set in a transaction; begin is set on the Store.
 	inTx  bool
 	begin func(ctx context.Context, fn func(q *queries) error) error
-	// snapshot, set on the Store, runs fn in a read transaction on a
+	// readTx, set on the Store, runs fn in a read transaction on a
 	// reader connection: its statements see one snapshot.
-	snapshot func(ctx context.Context, fn func(q *queries) error) error
+	readTx func(ctx context.Context, fn func(q *queries) error) error
 }
 
-// consistent runs fn with queries that read one snapshot: the current
+// snapshot runs fn with queries that read one snapshot: the current
 // transaction in a Tx, a read transaction on the Store. A read of several
 // statements (an execution, then its stages) then never mixes a state
 // from before a commit with one from after it.
-func (q *queries) consistent(ctx context.Context, fn func(q *queries) error) error {
-	if q.inTx || q.snapshot == nil {
+func (q *queries) snapshot(ctx context.Context, fn func(q *queries) error) error {
+	if q.inTx || q.readTx == nil {
 		return fn(q)
 	}
-	return q.snapshot(ctx, fn)
+	return q.readTx(ctx, fn)
 }
 
 // atomic runs fn with queries bound to one transaction: the current one in a
