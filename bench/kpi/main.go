@@ -59,6 +59,7 @@ func main() {
 		cpu       = flag.String("cpuprofile", "", "write a CPU profile of the in-process reports to this file")
 		reuse     = flag.String("reports-only", "", "time the reports on this SQLite data directory (written and folded by an earlier run, perhaps still folding), ending at -end")
 		end       = flag.String("end", "", "with -reports-only, the day (YYYY-MM-DD, exclusive) the queries end at")
+		keep      = flag.Bool("keep", false, "keep the data directory (SQLite) for later -reports-only runs; its path and end day are printed")
 	)
 	flag.Parse()
 	cpuProfile = *cpu
@@ -69,20 +70,24 @@ func main() {
 		}
 		return
 	}
-	if err := run(*storeKind, *apps, *teams, *perDay, *days, *calls, *batch, *api, *bin); err != nil {
+	if err := run(*storeKind, *apps, *teams, *perDay, *days, *calls, *batch, *api, *bin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "kpi benchmark:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin string) error {
+func run(kind string, apps, teams, perDay, days, calls, batch int, api bool, bin string, keep bool) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "gennaker-bench-kpi-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
 	dataDir := filepath.Join(tmp, "data")
+	if keep {
+		defer fmt.Printf("kept: -reports-only %s -end %s\n", dataDir, kpi.Day(time.Now()).AddDate(0, 0, 1).Format(time.DateOnly))
+	} else {
+		defer os.RemoveAll(tmp)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return err
 	}

@@ -25,11 +25,11 @@ type Reporter struct {
 	st  store.Queries
 	now func() time.Time
 
-	mu   sync.Mutex
-	from time.Time // the first day held; zero: none
-	seen int64     // the newest change held
-	rows map[store.KPIDayKey]*dayEntry
-	ids  map[string]int32 // the numbers of application and environment names
+	mu     sync.Mutex
+	from   time.Time // the first day held; zero: none
+	seen   int64     // the newest change held
+	months map[monthKey]*laneMonth
+	ids    map[string]int32 // the numbers of application and environment names
 }
 
 // refreshBatch bounds the rollups read at once when catching up.
@@ -44,7 +44,7 @@ func NewReporter(st store.Queries) *Reporter { return &Reporter{st: st, now: tim
 // server calls it once, in the background, at start.
 func (r *Reporter) Warm(ctx context.Context) error {
 	to := Day(r.now()).AddDate(0, 0, 1)
-	_, _, _, err := r.entries(ctx, to.Add(-2*DefaultSince), to)
+	_, _, _, err := r.entries(ctx, to.Add(-2*DefaultSince), to, nil)
 	return err
 }
 
@@ -62,22 +62,27 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	sc := newScope(q, apps, envs)
 	length := q.To.Sub(q.From)
 	prevFrom := q.From.Add(-length)
-	all, upTo, ids, err := r.entries(ctx, prevFrom, q.To)
+	// Months whole inside the period, or the one before, are summarized
+	// folded; by month, they are the points' buckets too.
+	months, upTo, ids, err := r.entries(ctx, prevFrom, q.To, [][2]time.Time{{prevFrom, q.From}, {q.From, q.To}})
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Query: q, ComputedAt: r.now().UTC(), UpTo: upTo}
 	in := sc.index(ids)
-	var cur, prev []*dayEntry
-	for _, e := range all {
-		if !in.has(e) {
+	var cur, prev, byDay []*dayEntry
+	for _, m := range months {
+		if !in.has(m.app, m.env) {
 			continue
 		}
-		if e.day.Before(q.From) {
-			prev = append(prev, e)
-		} else {
-			cur = append(cur, e)
+		prev = m.appendIn(prev, prevFrom, q.From)
+		cur = m.appendIn(cur, q.From, q.To)
+		if q.By != BucketMonth {
+			byDay = m.appendDays(byDay, q.From, q.To)
 		}
+	}
+	if q.By == BucketMonth {
+		byDay = cur
 	}
 	days := int(length / (24 * time.Hour))
 	// The parts read the same rollups and write their own results: they
@@ -85,7 +90,7 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { rep.Summary = summarize(cur, days); rep.Bands = Grade(rep.Summary) })
 	wg.Go(func() { rep.Previous = summarize(prev, days) })
-	wg.Go(func() { rep.Points = points(q, cur) })
+	wg.Go(func() { rep.Points = points(q, byDay) })
 	wg.Go(func() { rep.Teams, rep.Apps = breakdown(sc, ids, cur, days) })
 	rep.Adoption, err = r.adoption(ctx, q, sc, ids, cur)
 	wg.Wait()
@@ -95,14 +100,15 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	return rep, nil
 }
 
-// entries returns the rollups of the days in [from, to), reading what it
-// does not hold yet and what changed since it last looked, and a copy of
-// the names' numbers (dayEntry.app and env).
-func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry, int64, map[string]int32, error) {
+// entries returns what the reporter holds of the lanes' months that
+// overlap [from, to), reading what it does not hold yet and what changed
+// since it last looked, with each month that lies whole inside one of the
+// spans folded; and a copy of the names' numbers (dayEntry.app and env).
+func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]time.Time) ([]*laneMonth, int64, map[string]int32, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.rows == nil {
-		r.rows = map[store.KPIDayKey]*dayEntry{}
+	if r.months == nil {
+		r.months = map[monthKey]*laneMonth{}
 	}
 	if r.from.IsZero() || from.Before(r.from) {
 		end := r.from
@@ -130,11 +136,19 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time) ([]*dayEntry
 			break
 		}
 	}
-	var out []*dayEntry
-	for k, e := range r.rows {
-		if !k.Day.Before(from) && k.Day.Before(to) {
-			out = append(out, e)
+	var out []*laneMonth
+	for k, m := range r.months {
+		if !m.end.After(from) || !m.start.Before(to) {
+			continue
 		}
+		for _, sp := range spans {
+			if m.inside(sp[0], sp[1]) {
+				m = m.folded()
+				r.months[k] = m
+				break
+			}
+		}
+		out = append(out, m)
 	}
 	return out, r.seen, maps.Clone(r.ids), nil
 }
@@ -148,11 +162,19 @@ func (r *Reporter) hold(rows []store.KPIDay, from time.Time) error {
 			continue
 		}
 		e := &dayEntry{App: row.Application, Env: row.Environment, app: r.id(row.Application), env: r.id(row.Environment),
-			dayN: int32(row.Day.Unix() / (24 * 60 * 60)), day: row.Day, rec: &dayRec{}}
+			dayN: int32(row.Day.Unix() / (24 * 60 * 60)), span: 1, day: row.Day, rec: &dayRec{}}
 		if err := decodeDay(row, e.rec); err != nil {
 			return fmt.Errorf("kpi: %w", err)
 		}
-		r.rows[row.KPIDayKey] = e
+		if e.rec.Deploys > 0 {
+			e.deployDays = 1
+		}
+		k := monthKey{app: e.app, env: e.env, month: monthOf(row.Day)}
+		m := r.months[k]
+		if m == nil {
+			m = newLaneMonth(row.Day, e.app, e.env)
+		}
+		r.months[k] = m.with(e)
 	}
 	return nil
 }
@@ -202,10 +224,11 @@ func (sc scope) index(ids map[string]int32) scopeIndex {
 	return x
 }
 
-// has reports whether rollup e is in scope: of a production environment
-// in scope, and of an application in scope.
-func (x scopeIndex) has(e *dayEntry) bool {
-	return x.env[e.env] && (x.every || x.app[e.app])
+// has reports whether the rollups of application app in environment env
+// (the names' numbers) are in scope: of a production environment in
+// scope, and of an application in scope.
+func (x scopeIndex) has(app, env int32) bool {
+	return x.env[env] && (x.every || x.app[app])
 }
 
 func newScope(q Query, apps []model.Application, envs []model.Environment) scope {

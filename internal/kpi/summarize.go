@@ -2,20 +2,25 @@ package kpi
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
 
-// dayEntry is one decoded rollup.
+// dayEntry is one decoded rollup, or a lane's month of them folded
+// together (laneMonth.folded).
 type dayEntry struct {
 	App, Env string
 	// app and env are the Reporter's numbers for App and Env, and dayN
-	// the day's number since 1970: summaries and scopes index slices
-	// with them instead of hashing names in maps.
+	// the first day's number since 1970: summaries and scopes index
+	// slices with them instead of hashing names in maps.
 	app, env int32
 	dayN     int32
-	day      time.Time
-	rec      *dayRec
+	span     int32     // days covered from dayN: 1 for a day's rollup
+	day      time.Time // the first day
+	// deployDays has bit i set when day dayN+i had a deploy.
+	deployDays uint32
+	rec        *dayRec
 }
 
 // summarize folds rollups into a Summary over days days (the rollups must
@@ -30,7 +35,7 @@ func summarize(entries []*dayEntry, days int) Summary {
 		if i == 0 {
 			firstDay, lastDay = e.dayN, e.dayN
 		}
-		firstDay, lastDay = min(firstDay, e.dayN), max(lastDay, e.dayN)
+		firstDay, lastDay = min(firstDay, e.dayN), max(lastDay, e.dayN+e.span-1)
 	}
 	lead, rec := make([]int64, 0, nLead), make([]int64, 0, nRec)
 	var deployDays, apps int
@@ -38,26 +43,14 @@ func summarize(entries []*dayEntry, days int) Summary {
 	appAttempted := make([]bool, int(maxApp)+1)
 	for _, e := range entries {
 		r := e.rec
-		c.Attempts += r.Attempts
-		c.Deploys += r.Deploys
-		c.ChangeFailures += r.ChangeFailures
-		c.FailedDeploys += r.FailedDeploys
-		c.RolledBack += r.RolledBack
-		c.IncidentCaused += r.IncidentCaused
-		c.NoCommitTime += r.NoCommitTime
-		c.Unrecovered += r.Unrecovered
-		c.Rework += r.Rework
-		c.ManualSteps += r.ManualSteps
-		c.WaitUS += r.WaitUS
-		c.OutOfBand += r.OutOfBand
-		for i := range c.PartsUS {
-			c.PartsUS[i] += r.PartsUS[i]
-		}
+		c.addCounts(&r.dayCounts)
 		lead = append(lead, r.Lead...)
 		rec = append(rec, r.Recovery...)
-		if r.Deploys > 0 && !dayHasDeploy[e.dayN-firstDay] {
-			dayHasDeploy[e.dayN-firstDay] = true
-			deployDays++
+		for m := e.deployDays; m != 0; m &= m - 1 {
+			if d := e.dayN - firstDay + int32(bits.TrailingZeros32(m)); !dayHasDeploy[d] {
+				dayHasDeploy[d] = true
+				deployDays++
+			}
 		}
 		if r.Attempts > 0 && !appAttempted[e.app] {
 			appAttempted[e.app] = true
