@@ -299,7 +299,7 @@ func (b *batch) setIncident(ref, app, env string, on bool) {
 
 func (b *batch) active(t time.Time, app, actor string) {
 	if person(actor) {
-		b.actors[store.KPIActor{Day: Day(t), Application: app, Actor: actor}] = true
+		b.actors[store.KPIActor{Day: Day(t), Application: app, Actor: actor}] = true // stamped when written
 	}
 }
 
@@ -391,6 +391,7 @@ func (b *batch) flush(now time.Time) error {
 	}
 	actors := make([]store.KPIActor, 0, len(b.actors))
 	for a := range b.actors {
+		a.Event = b.event
 		actors = append(actors, a)
 	}
 	return b.tx.KPIActorAdd(b.ctx, actors)

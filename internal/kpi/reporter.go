@@ -25,11 +25,24 @@ type Reporter struct {
 	st  store.Queries
 	now func() time.Time
 
-	mu     sync.Mutex
-	from   time.Time // the first day held; zero: none
-	seen   int64     // the newest change held
-	months map[monthKey]*laneMonth
-	ids    map[string]int32 // the numbers of application and environment names
+	mu        sync.Mutex
+	from      time.Time // the first day held; zero: none
+	seen      int64     // the newest change of a rollup held
+	months    map[monthKey]*laneMonth
+	ids       map[string]int32 // the numbers of application and environment names
+	actorSeen int64            // the newest actor row held
+	actors    map[monthKey]*actorMonth
+	actorIDs  map[string]int32
+}
+
+// held is what a report reads of the Reporter's memory: never changed
+// after entries returns it.
+type held struct {
+	months []*laneMonth     // the lanes' months that overlap the span asked for
+	actors []*actorMonth    // the applications' months of actors likewise
+	nActor int              // the actors numbered
+	upTo   int64            // the newest change held
+	ids    map[string]int32 // a copy of the names' numbers
 }
 
 // refreshBatch bounds the rollups read at once when catching up.
@@ -44,7 +57,7 @@ func NewReporter(st store.Queries) *Reporter { return &Reporter{st: st, now: tim
 // server calls it once, in the background, at start.
 func (r *Reporter) Warm(ctx context.Context) error {
 	to := Day(r.now()).AddDate(0, 0, 1)
-	_, _, _, err := r.entries(ctx, to.Add(-2*DefaultSince), to, nil)
+	_, err := r.entries(ctx, to.Add(-2*DefaultSince), to, nil)
 	return err
 }
 
@@ -64,14 +77,15 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	prevFrom := q.From.Add(-length)
 	// Months whole inside the period, or the one before, are summarized
 	// folded; by month, they are the points' buckets too.
-	months, upTo, ids, err := r.entries(ctx, prevFrom, q.To, [][2]time.Time{{prevFrom, q.From}, {q.From, q.To}})
+	h, err := r.entries(ctx, prevFrom, q.To, [][2]time.Time{{prevFrom, q.From}, {q.From, q.To}})
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Query: q, ComputedAt: r.now().UTC(), UpTo: upTo}
+	ids := h.ids
+	rep := &Report{Query: q, ComputedAt: r.now().UTC(), UpTo: h.upTo}
 	in := sc.index(ids)
 	var cur, prev, byDay []*dayEntry
-	for _, m := range months {
+	for _, m := range h.months {
 		if !in.has(m.app, m.env) {
 			continue
 		}
@@ -93,6 +107,7 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	wg.Go(func() { rep.Points = points(q, byDay) })
 	wg.Go(func() { rep.Teams, rep.Apps = breakdown(sc, ids, cur, days) })
 	rep.Adoption, err = r.adoption(ctx, q, sc, ids, cur)
+	rep.Adoption.ActiveUsers = activeUsers(h.actors, h.nActor, in, q.From, q.To)
 	wg.Wait()
 	if err != nil {
 		return nil, err
@@ -100,15 +115,15 @@ func (r *Reporter) Report(ctx context.Context, q Query) (*Report, error) {
 	return rep, nil
 }
 
-// entries returns what the reporter holds of the lanes' months that
-// overlap [from, to), reading what it does not hold yet and what changed
-// since it last looked, with each month that lies whole inside one of the
-// spans folded; and a copy of the names' numbers (dayEntry.app and env).
-func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]time.Time) ([]*laneMonth, int64, map[string]int32, error) {
+// entries returns what the reporter holds of the months that overlap
+// [from, to), reading what it does not hold yet and what changed since it
+// last looked, with each month that lies whole inside one of the spans
+// folded.
+func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]time.Time) (held, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.months == nil {
-		r.months = map[monthKey]*laneMonth{}
+		r.months, r.actors = map[monthKey]*laneMonth{}, map[monthKey]*actorMonth{}
 	}
 	if r.from.IsZero() || from.Before(r.from) {
 		end := r.from
@@ -117,40 +132,76 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]t
 		}
 		rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: from, To: end})
 		if err != nil {
-			return nil, 0, nil, err
+			return held{}, err
+		}
+		actors, err := r.st.KPIActorList(ctx, store.KPIDayListParams{From: from, To: end})
+		if err != nil {
+			return held{}, err
 		}
 		if err := r.hold(rows, from); err != nil {
-			return nil, 0, nil, err
+			return held{}, err
 		}
+		r.holdActors(actors, from)
 		r.from = from
 	}
+	if err := r.refresh(ctx); err != nil {
+		return held{}, err
+	}
+	inside := func(start, end time.Time) bool {
+		for _, sp := range spans {
+			if !start.Before(sp[0]) && !end.After(sp[1]) {
+				return true
+			}
+		}
+		return false
+	}
+	h := held{upTo: r.seen, ids: maps.Clone(r.ids), nActor: len(r.actorIDs)}
+	for k, m := range r.months {
+		if m.end.After(from) && m.start.Before(to) {
+			if inside(m.start, m.end) {
+				m = m.folded()
+				r.months[k] = m
+			}
+			h.months = append(h.months, m)
+		}
+	}
+	for k, m := range r.actors {
+		if m.end.After(from) && m.start.Before(to) {
+			if inside(m.start, m.end) {
+				m = m.folded()
+				r.actors[k] = m
+			}
+			h.actors = append(h.actors, m)
+		}
+	}
+	return h, nil
+}
+
+// refresh reads the rollups and actors changed since the reporter last
+// looked. r.mu held.
+func (r *Reporter) refresh(ctx context.Context) error {
 	for {
 		rows, err := r.st.KPIDayChanged(ctx, r.seen, refreshBatch)
 		if err != nil {
-			return nil, 0, nil, err
+			return err
 		}
 		if err := r.hold(rows, r.from); err != nil {
-			return nil, 0, nil, err
+			return err
 		}
 		if len(rows) < refreshBatch {
 			break
 		}
 	}
-	var out []*laneMonth
-	for k, m := range r.months {
-		if !m.end.After(from) || !m.start.Before(to) {
-			continue
+	for {
+		rows, err := r.st.KPIActorChanged(ctx, r.actorSeen, refreshBatch)
+		if err != nil {
+			return err
 		}
-		for _, sp := range spans {
-			if m.inside(sp[0], sp[1]) {
-				m = m.folded()
-				r.months[k] = m
-				break
-			}
+		r.holdActors(rows, r.from)
+		if len(rows) < refreshBatch {
+			return nil
 		}
-		out = append(out, m)
 	}
-	return out, r.seen, maps.Clone(r.ids), nil
 }
 
 // hold decodes rows into the cache (those of days before from are only
@@ -386,9 +437,6 @@ func (r *Reporter) adoption(ctx context.Context, q Query, sc scope, ids map[stri
 		}
 	}
 	a.Teams, a.OnboardedTeams = len(teams), len(onboardedTeams)
-	if a.ActiveUsers, err = r.st.KPIActorCount(ctx, store.KPIDayListParams{From: q.From, To: q.To, Applications: sc.filter}); err != nil {
-		return Adoption{}, err
-	}
 	slices.SortFunc(changes, func(x, y OutOfBandChange) int { return y.Time.Compare(x.Time) })
 	a.OutOfBandChanges = changes[:min(len(changes), maxOutOfBandListed)]
 	return a, nil

@@ -37,11 +37,15 @@ type KPIQueries interface {
 	// written in event order, so none with a smaller stamp commits later).
 	KPIDayChanged(ctx context.Context, afterEvent int64, limit int) ([]KPIDay, error)
 	// KPIActorAdd records that actors were active (a row per day,
-	// application and actor; repeats change nothing).
+	// application and actor, stamped with its Event; repeats change
+	// nothing, not even the stamp).
 	KPIActorAdd(ctx context.Context, rows []KPIActor) error
-	// KPIActorCount counts the distinct actors active in [From, To) in
-	// params.Applications (nil: any).
-	KPIActorCount(ctx context.Context, params KPIDayListParams) (int, error)
+	// KPIActorList returns who was active on the days in [From, To)
+	// (params.Applications and Environments are not looked at).
+	KPIActorList(ctx context.Context, params KPIDayListParams) ([]KPIActor, error)
+	// KPIActorChanged returns up to limit actor rows added by an event
+	// after afterEvent, by that event (as KPIDayChanged).
+	KPIActorChanged(ctx context.Context, afterEvent int64, limit int) ([]KPIActor, error)
 }
 
 // KPIDayKey names one rollup: a UTC day (midnight), an application ("" for
@@ -61,7 +65,7 @@ type KPIDay struct {
 	Event  int64
 }
 
-// KPIDayListParams filters KPIDayList and KPIActorCount.
+// KPIDayListParams filters KPIDayList and KPIActorList.
 type KPIDayListParams struct {
 	From, To time.Time
 	// Applications, when not nil, keeps only these (at most
@@ -70,11 +74,13 @@ type KPIDayListParams struct {
 	Environments []string
 }
 
-// KPIActor is an actor active on a day in an application.
+// KPIActor is an actor active on a day in an application; Event is the
+// event folded when the row was added.
 type KPIActor struct {
 	Day         time.Time
 	Application string
 	Actor       string
+	Event       int64
 }
 
 // MaxKPIApplications bounds a KPIDayListParams filter.

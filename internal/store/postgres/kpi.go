@@ -182,7 +182,7 @@ func (q *queries) kpiDays(ctx context.Context, name string, args pgx.NamedArgs) 
 func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error {
 	b := &pgx.Batch{}
 	for _, r := range rows {
-		b.Queue(query("KPIActorAdd"), pgx.NamedArgs{"day": dayText(r.Day), "application": r.Application, "actor": r.Actor})
+		b.Queue(query("KPIActorAdd"), pgx.NamedArgs{"day": dayText(r.Day), "application": r.Application, "actor": r.Actor, "event": r.Event})
 	}
 	if err := q.sendBatch(ctx, b); err != nil {
 		return fmt.Errorf("kpi: recording actors: %w", err)
@@ -190,13 +190,43 @@ func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error 
 	return nil
 }
 
-// KPIActorCount implements store.Queries.
-func (q *queries) KPIActorCount(ctx context.Context, params store.KPIDayListParams) (int, error) {
-	var n int
-	err := q.db.QueryRow(ctx, query("KPIActorCount"), pgx.NamedArgs{"from": dayText(params.From), "to": dayText(params.To),
-		"any_app": params.Applications == nil, "applications": nonNilStrings(params.Applications)}).Scan(&n)
+// KPIActorList implements store.Queries.
+func (q *queries) KPIActorList(ctx context.Context, params store.KPIDayListParams) ([]store.KPIActor, error) {
+	out, err := q.kpiActors(ctx, "KPIActorList", pgx.NamedArgs{"from": dayText(params.From), "to": dayText(params.To)})
 	if err != nil {
-		return 0, fmt.Errorf("kpi: counting active actors: %w", err)
+		return nil, fmt.Errorf("kpi: listing active actors: %w", err)
 	}
-	return n, nil
+	return out, nil
+}
+
+// KPIActorChanged implements store.Queries.
+func (q *queries) KPIActorChanged(ctx context.Context, afterEvent int64, limit int) ([]store.KPIActor, error) {
+	out, err := q.kpiActors(ctx, "KPIActorChanged", pgx.NamedArgs{"after": afterEvent, "limit": limit})
+	if err != nil {
+		return nil, fmt.Errorf("kpi: listing actors added after event %d: %w", afterEvent, err)
+	}
+	return out, nil
+}
+
+func (q *queries) kpiActors(ctx context.Context, name string, args pgx.NamedArgs) ([]store.KPIActor, error) {
+	rows, err := q.db.Query(ctx, query(name), args)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.KPIActor
+	for rows.Next() {
+		var a store.KPIActor
+		var day string
+		if err := rows.Scan(&day, &a.Application, &a.Actor, &a.Event); err != nil {
+			return nil, err
+		}
+		t, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return nil, fmt.Errorf("kpi actor day %q: %w", day, err)
+		}
+		a.Day = t
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

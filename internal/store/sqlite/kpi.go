@@ -165,22 +165,42 @@ func scanKPIDay(row rowScanner) (*store.KPIDay, error) {
 func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error {
 	for _, r := range rows {
 		if _, err := q.write.ExecContext(ctx, query("KPIActorAdd"), sql.Named("day", r.Day.UTC().Format(dayLayout)),
-			sql.Named("application", r.Application), sql.Named("actor", r.Actor)); err != nil {
+			sql.Named("application", r.Application), sql.Named("actor", r.Actor), sql.Named("event", r.Event)); err != nil {
 			return fmt.Errorf("kpi: recording actor %q: %w", r.Actor, err)
 		}
 	}
 	return nil
 }
 
-// KPIActorCount implements store.Queries.
-func (q *queries) KPIActorCount(ctx context.Context, params store.KPIDayListParams) (int, error) {
-	apps, _ := json.Marshal(params.Applications)
-	var n int
-	err := q.read.QueryRowContext(ctx, query("KPIActorCount"),
-		sql.Named("from", params.From.UTC().Format(dayLayout)), sql.Named("to", params.To.UTC().Format(dayLayout)),
-		sql.Named("any_app", params.Applications == nil), sql.Named("applications", string(apps))).Scan(&n)
+// KPIActorList implements store.Queries.
+func (q *queries) KPIActorList(ctx context.Context, params store.KPIDayListParams) ([]store.KPIActor, error) {
+	out, err := listRows(ctx, q, "KPIActorList", scanKPIActor,
+		sql.Named("from", params.From.UTC().Format(dayLayout)), sql.Named("to", params.To.UTC().Format(dayLayout)))
 	if err != nil {
-		return 0, fmt.Errorf("kpi: counting active actors: %w", err)
+		return nil, fmt.Errorf("kpi: listing active actors: %w", err)
 	}
-	return n, nil
+	return out, nil
+}
+
+// KPIActorChanged implements store.Queries.
+func (q *queries) KPIActorChanged(ctx context.Context, afterEvent int64, limit int) ([]store.KPIActor, error) {
+	out, err := listRows(ctx, q, "KPIActorChanged", scanKPIActor, sql.Named("after", afterEvent), sql.Named("limit", limit))
+	if err != nil {
+		return nil, fmt.Errorf("kpi: listing actors added after event %d: %w", afterEvent, err)
+	}
+	return out, nil
+}
+
+func scanKPIActor(row rowScanner) (*store.KPIActor, error) {
+	var a store.KPIActor
+	var day string
+	if err := row.Scan(&day, &a.Application, &a.Actor, &a.Event); err != nil {
+		return nil, err
+	}
+	t, err := time.Parse(dayLayout, day)
+	if err != nil {
+		return nil, fmt.Errorf("kpi actor day %q: %w", day, err)
+	}
+	a.Day = t
+	return &a, nil
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,21 +96,35 @@ func testKPIStore(t *testing.T, d Driver) {
 		}
 	}
 
-	must(t, b.store.KPIActorAdd(ctx, []store.KPIActor{{Day: day(1), Application: "checkout", Actor: "ann"}, {Day: day(1), Application: "checkout", Actor: "ann"},
-		{Day: day(2), Application: "cart", Actor: "ann"}, {Day: day(2), Application: "cart", Actor: "bob"}}))
-	for _, tc := range []struct {
-		p    store.KPIDayListParams
-		want int
-	}{
-		{store.KPIDayListParams{From: day(1), To: day(3)}, 2},
-		{store.KPIDayListParams{From: day(1), To: day(2)}, 1},
-		{store.KPIDayListParams{From: day(1), To: day(3), Applications: []string{"checkout"}}, 1},
-		{store.KPIDayListParams{From: day(1), To: day(3), Applications: []string{}}, 0},
-	} {
-		n, err := b.store.KPIActorCount(ctx, tc.p)
+	must(t, b.store.KPIActorAdd(ctx, []store.KPIActor{{Day: day(1), Application: "checkout", Actor: "ann", Event: 7}, {Day: day(1), Application: "checkout", Actor: "ann", Event: 7},
+		{Day: day(2), Application: "cart", Actor: "ann", Event: 7}, {Day: day(2), Application: "cart", Actor: "bob", Event: 7}}))
+	// A repeat later changes nothing, not even the stamp.
+	must(t, b.store.KPIActorAdd(ctx, []store.KPIActor{{Day: day(1), Application: "checkout", Actor: "ann", Event: 9}, {Day: day(3), Application: "cart", Actor: "cy", Event: 9}}))
+	actors := func(rows []store.KPIActor, err error) string {
+		t.Helper()
 		must(t, err)
-		if n != tc.want {
-			t.Errorf("KPIActorCount(%+v) = %d, want %d", tc.p, n, tc.want)
+		var s []string
+		for _, r := range rows {
+			s = append(s, fmt.Sprintf("%s/%s/%s@%d", r.Day.Format(time.DateOnly), r.Application, r.Actor, r.Event))
+		}
+		return strings.Join(s, " ")
+	}
+	for _, tc := range []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"KPIActorList(day 1..3)", actors(b.store.KPIActorList(ctx, store.KPIDayListParams{From: day(1), To: day(3)})),
+			"2026-01-01/checkout/ann@7 2026-01-02/cart/ann@7 2026-01-02/cart/bob@7"},
+		{"KPIActorList(day 3..4)", actors(b.store.KPIActorList(ctx, store.KPIDayListParams{From: day(3), To: day(4)})), "2026-01-03/cart/cy@9"},
+		{"KPIActorChanged(after 0)", actors(b.store.KPIActorChanged(ctx, 0, 100)),
+			"2026-01-01/checkout/ann@7 2026-01-02/cart/ann@7 2026-01-02/cart/bob@7 2026-01-03/cart/cy@9"},
+		{"KPIActorChanged(after 7)", actors(b.store.KPIActorChanged(ctx, 7, 100)), "2026-01-03/cart/cy@9"},
+		{"KPIActorChanged(after 0, limit 2)", actors(b.store.KPIActorChanged(ctx, 0, 2)), "2026-01-01/checkout/ann@7 2026-01-02/cart/ann@7"},
+		{"KPIActorChanged(after 9)", actors(b.store.KPIActorChanged(ctx, 9, 100)), ""},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
 		}
 	}
 }

@@ -44,10 +44,13 @@ SELECT day, application, environment, counts, vals, event FROM kpi_day
 WHERE event > @after ORDER BY event LIMIT @limit;
 
 -- name: KPIActorAdd
-INSERT INTO kpi_actor (day, application, actor) VALUES (@day, @application, @actor)
+INSERT INTO kpi_actor (day, application, actor, event) VALUES (@day, @application, @actor, @event)
 ON CONFLICT DO NOTHING;
 
--- name: KPIActorCount
-SELECT count(DISTINCT actor) FROM kpi_actor
-WHERE day >= @from AND day < @to
-  AND (@any_app OR application IN (SELECT value FROM json_each(@applications)));
+-- name: KPIActorList
+SELECT day, application, actor, event FROM kpi_actor
+WHERE day >= @from AND day < @to ORDER BY day, application, actor;
+
+-- name: KPIActorChanged
+SELECT day, application, actor, event FROM kpi_actor
+WHERE event > @after ORDER BY event, day, application, actor LIMIT @limit;
