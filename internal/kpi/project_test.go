@@ -2,6 +2,8 @@ package kpi_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -230,4 +232,76 @@ func checkoutInProd(t *testing.T) *sqlite.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// Reports run while the fold goes on (as on a server: the page, the CLI
+// and the projector at once) read months that later folds replace; each
+// report must see one consistent state, and the last equal a fresh
+// reporter's. Run with -race.
+func TestReporterConcurrentReports(t *testing.T) {
+	ctx := t.Context()
+	st := checkoutInProd(t)
+	p := kpi.NewProjector(kpi.ProjectorConfig{Store: st})
+	r := kpi.NewReporter(st)
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	year := kpi.Query{From: start.AddDate(0, -1, 0), To: start.AddDate(0, 4, 0), By: kpi.BucketMonth}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 3 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				rep, err := r.Report(ctx, year)
+				if err != nil {
+					errs <- err
+					return
+				}
+				sum := 0
+				for _, pt := range rep.Points {
+					sum += pt.Summary.Deploys
+				}
+				if sum != rep.Summary.Deploys {
+					errs <- fmt.Errorf("points add up to %d deploys, the summary says %d", sum, rep.Summary.Deploys)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 90 {
+		at := start.Add(time.Duration(i) * 25 * time.Hour)
+		for j, k := range []model.EventKind{model.EventDeployStarted, model.EventDeploySucceeded} {
+			ev := model.Event{Time: at.Add(time.Duration(j) * time.Minute), Kind: k, Application: "checkout", Environment: "prod",
+				ExecutionID: fmt.Sprintf("e%d", i), Stage: "deploy"}
+			if err := st.EventInsert(ctx, &ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.Report(ctx, year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := kpi.NewReporter(st).Report(ctx, year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := json.Marshal([]any{got.Summary, got.Points, got.Apps, got.Adoption})
+	w, _ := json.Marshal([]any{want.Summary, want.Points, want.Apps, want.Adoption})
+	if got.Summary.Deploys != 90 || string(g) != string(w) {
+		t.Fatalf("after the folds, the held reporter says\n%s\nand a fresh one\n%s", g, w)
+	}
 }

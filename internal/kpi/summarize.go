@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -37,7 +38,9 @@ func summarize(entries []*dayEntry, days int) Summary {
 		}
 		firstDay, lastDay = min(firstDay, e.dayN), max(lastDay, e.dayN+e.span-1)
 	}
-	lead, rec := make([]int64, 0, nLead), make([]int64, 0, nRec)
+	lead, rec := scratch(nLead), scratch(nRec)
+	defer release(lead)
+	defer release(rec)
 	var deployDays, apps int
 	dayHasDeploy := make([]bool, int(lastDay-firstDay)+1)
 	appAttempted := make([]bool, int(maxApp)+1)
@@ -81,6 +84,29 @@ func summarize(entries []*dayEntry, days int) Summary {
 		s.ThroughGennaker = pointer(float64(c.Deploys) / float64(d))
 	}
 	return s
+}
+
+// scratchPool keeps the buffers summaries gather durations in: a year of
+// a busy fleet is millions of values per summary, and allocating them
+// anew for each would have the collector walk the reporter's whole
+// memory every few reports.
+var scratchPool sync.Pool
+
+// scratch is an empty buffer for at least n values.
+func scratch(n int) []int64 {
+	if p, ok := scratchPool.Get().(*[]int64); ok && cap(*p) >= n {
+		return (*p)[:0]
+	} else if ok {
+		scratchPool.Put(p)
+	}
+	return make([]int64, 0, n)
+}
+
+// release gives b back for other summaries (b must not be used after).
+func release(b []int64) {
+	if cap(b) > 0 {
+		scratchPool.Put(&b)
+	}
 }
 
 // dist is the distribution of durations in µs, in seconds. It reorders
