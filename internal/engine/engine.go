@@ -39,7 +39,11 @@ type Config struct {
 	SingleNode bool
 	// EagerStarts is how many executions at once the server that started
 	// them carries on itself, without giving their first stage a job
-	// (eager.go; default Workers, negative for none).
+	// (eager.go; default 4 × Workers, negative for none). In a burst of
+	// starts the executions carried on wait for the database as long as
+	// the starts do; past this many, a start gives its stage a job, which
+	// costs more (the job's insert, fetch and completion) just when the
+	// server is busiest.
 	EagerStarts int
 	// Inline is how many steps one job makes back to back when each leaves
 	// a stage due at once (default 64; 1 gives every step its own job).
@@ -110,7 +114,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.PollInterval = safetyPoll
 	}
 	if cfg.EagerStarts == 0 {
-		cfg.EagerStarts = cfg.Workers
+		cfg.EagerStarts = 4 * cfg.Workers
 	}
 	if cfg.Inline <= 0 {
 		cfg.Inline = 64
