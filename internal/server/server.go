@@ -215,7 +215,7 @@ func Run(ctx context.Context, opts Options) error {
 	notifier.digestAt, notifier.kpi = opts.KPIDigestAt, kpis
 	handler := api.New(api.Config{
 		Notifier: notifier,
-		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: hookTriggers{Starter: triggers, store: st}, Logger: log, Registry: reg,
+		Store:    st, Engine: eng, Deployer: deploys, Deleter: deletes, Triggers: triggers, Hooks: newHookTriggers(triggers, st), Logger: log, Registry: reg,
 		KPI: kpis, SLO: sloReports,
 		Auth: authenticator, Audit: recorder, AllowedHosts: tr.allowedHosts(), PublicURL: strings.TrimRight(opts.PublicURL, "/"),
 		Extra: web.Mount(web.Config{Store: st, Status: deploys, Logger: log.With("component", "web"), Auth: authenticator, OIDC: oidcLogin, OIDCName: opts.OIDCName, Audit: recorder,

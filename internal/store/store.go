@@ -80,6 +80,10 @@ type Queries interface {
 	// stay as its application's history). Events, incidents and audit entries are never removed. It removes
 	// records only: stopping what the object runs is the caller's, first.
 	ConfigDelete(ctx context.Context, params ConfigDeleteParams) (DeleteResult, error)
+	// ConfigRevision is a number that every ConfigApply and ConfigDelete
+	// moves on in its transaction (0 before the first): what a server
+	// keeps of the config, it reads again when this changed.
+	ConfigRevision(ctx context.Context) (int64, error)
 	ApplicationGet(ctx context.Context, name string) (*model.Application, error)
 	// ApplicationList returns applications by name, a page at a time when
 	// params.Limit is set.

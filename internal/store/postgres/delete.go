@@ -62,7 +62,7 @@ func (q *queries) ConfigDelete(ctx context.Context, params store.ConfigDeletePar
 				return fmt.Errorf("delete %s: audit: %w", object, err)
 			}
 		}
-		return nil
+		return q.bumpConfigRevision(ctx)
 	})
 	if err != nil {
 		return store.DeleteResult{}, err

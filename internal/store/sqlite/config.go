@@ -60,7 +60,7 @@ func (q *queries) ConfigApply(ctx context.Context, cfg model.Config) (store.Appl
 				return err
 			}
 		}
-		return nil
+		return q.bumpConfigRevision(ctx)
 	})
 	if err != nil {
 		return store.ApplyResult{}, fmt.Errorf("apply config: %w", err)
@@ -189,4 +189,22 @@ func scanSpec[T any](kind string) func(rowScanner) (*T, error) {
 		}
 		return v, nil
 	}
+}
+
+// bumpConfigRevision moves ConfigRevision on, in the apply's or delete's
+// transaction.
+func (q *queries) bumpConfigRevision(ctx context.Context) error {
+	if _, err := q.write.ExecContext(ctx, query("ConfigRevisionBump")); err != nil {
+		return fmt.Errorf("moving the config revision on: %w", err)
+	}
+	return nil
+}
+
+// ConfigRevision implements store.Queries.
+func (q *queries) ConfigRevision(ctx context.Context) (int64, error) {
+	var n int64
+	if err := q.read.QueryRowContext(ctx, query("ConfigRevisionGet")).Scan(&n); err != nil {
+		return 0, fmt.Errorf("reading the config revision: %w", err)
+	}
+	return n, nil
 }

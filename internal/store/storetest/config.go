@@ -18,6 +18,50 @@ func testConfig(t *testing.T, d Driver) {
 		Pipelines:    []model.Pipeline{testPipeline("ship-checkout", "checkout"), testPipeline("ship-billing", "billing")},
 	}
 
+	// The revision moves on with every apply and delete, in its
+	// transaction: a failed one leaves it; reads leave it.
+	t.Run("Revision", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		rev := func() int64 {
+			t.Helper()
+			n, err := b.store.ConfigRevision(b.ctx)
+			must(t, err)
+			return n
+		}
+		if n := rev(); n != 0 {
+			t.Fatalf("revision before any apply = %d, want 0", n)
+		}
+		_, err := b.store.ConfigApply(b.ctx, cfg)
+		must(t, err)
+		first := rev()
+		if first == 0 {
+			t.Fatal("an apply left the revision at 0")
+		}
+		_, err = b.store.PipelineList(b.ctx, store.PipelineListParams{})
+		must(t, err)
+		if n := rev(); n != first {
+			t.Fatalf("a read moved the revision from %d to %d", first, n)
+		}
+		if _, err := b.store.ConfigApply(b.ctx, model.Config{Applications: []model.Application{{}}}); err == nil {
+			t.Fatal("an application without a name was applied")
+		}
+		if n := rev(); n != first {
+			t.Fatalf("a failed apply moved the revision from %d to %d", first, n)
+		}
+		_, err = b.store.ConfigApply(b.ctx, cfg)
+		must(t, err)
+		second := rev()
+		if second <= first {
+			t.Fatalf("a second apply left the revision at %d (was %d)", second, first)
+		}
+		_, err = b.store.ConfigDelete(b.ctx, store.ConfigDeleteParams{Kind: model.KindPipeline, Name: "ship-billing"})
+		must(t, err)
+		if n := rev(); n <= second {
+			t.Fatalf("a delete left the revision at %d (was %d)", n, second)
+		}
+	})
+
 	t.Run("CreatedUpdatedUnchanged", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)

@@ -136,3 +136,10 @@ WHERE name = @name AND spec IS DISTINCT FROM @spec::jsonb;
 
 -- name: SLOList
 SELECT spec FROM slo_config ORDER BY name;
+
+-- name: ConfigRevisionBump
+INSERT INTO config_revision (id, revision) VALUES (1, 1)
+ON CONFLICT (id) DO UPDATE SET revision = config_revision.revision + 1;
+
+-- name: ConfigRevisionGet
+SELECT coalesce(max(revision), 0) FROM config_revision;
