@@ -55,6 +55,7 @@ func main() {
 		senders = flag.Int("senders", 128, "concurrent senders of the burst phase at most")
 		bin     = flag.String("bin", "", "gennaker binary (default: go build ./cmd/gennaker into a temp dir)")
 		keep    = flag.Bool("keep", false, "keep the temp directory (data dirs and server logs)")
+		others  = flag.Int("pipelines", 0, "other pipelines in the config (each with a webhook trigger on a hook of its own), to see what a delivery costs in a bigger config")
 	)
 	flag.Parse()
 	check(os.Setenv(secretEnv, secret)) // the server process inherits it: the trigger's secretRef
@@ -67,14 +68,14 @@ func main() {
 	}
 	path, err := harness.Binary(*bin, tmp)
 	check(err)
-	fmt.Printf("webhook benchmark: %d runs, latency %d sequential deliveries, burst %d/s for %s (%d senders), GOMAXPROCS/NumCPU %d/%d, load %s\n",
-		*runs, *latN, *rate, *burst, *senders, runtime.GOMAXPROCS(0), runtime.NumCPU(), harness.LoadAvg())
+	fmt.Printf("webhook benchmark: %d runs, latency %d sequential deliveries, burst %d/s for %s (%d senders), %d other pipelines, GOMAXPROCS/NumCPU %d/%d, load %s\n",
+		*runs, *latN, *rate, *burst, *senders, *others, runtime.GOMAXPROCS(0), runtime.NumCPU(), harness.LoadAvg())
 	fmt.Printf("%-4s %9s %9s %9s | %9s %9s %9s %9s %8s %8s %9s\n", "run", "lat_p50", "lat_p99", "lat_max",
 		"sent/s", "accepted", "started", "replays", "dupes", "lost", "burst_p99")
 	var p50s, p99s, rates, bp99s []float64
 	lossless := true
 	for i := 1; i <= *runs; i++ {
-		r, err := run(tmp, path, *latN, *rate, *burst, *senders)
+		r, err := run(tmp, path, *latN, *rate, *burst, *senders, *others)
 		check(err)
 		fmt.Printf("%-4d %7.2fms %7.2fms %7.2fms | %9.0f %9d %9d %9d %8d %8d %7.1fms\n", i, ms(r.lat50), ms(r.lat99), ms(r.latMax),
 			r.sentRate, r.accepted, r.started, r.replays, r.replayStarted, r.lost, ms(r.burst99))
@@ -93,7 +94,7 @@ type result struct {
 	replays, replayStarted, lost  int
 }
 
-func run(tmp, bin string, latN, rate int, burst time.Duration, senders int) (result, error) {
+func run(tmp, bin string, latN, rate int, burst time.Duration, senders, others int) (result, error) {
 	var r result
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -114,7 +115,7 @@ func run(tmp, bin string, latN, rate int, burst time.Duration, senders int) (res
 		return r, err
 	}
 	admin := &http.Client{Transport: harness.Authorized{Token: token, Base: http.DefaultTransport}, Timeout: time.Minute}
-	if err := harness.Post(ctx, admin, srv.URL+"/api/v1/config", config(), nil); err != nil {
+	if err := harness.Post(ctx, admin, srv.URL+"/api/v1/config", config(others), nil); err != nil {
 		return r, fmt.Errorf("applying config: %w", err)
 	}
 	// Webhook senders carry no token: the signature is their credential.
@@ -264,15 +265,12 @@ func countExecutions(ctx context.Context, c *http.Client, base string) (int, err
 	return n, nil
 }
 
-func config() []byte {
-	b, err := json.Marshal(map[string]any{
-		"applications": []any{map[string]any{
-			"name": app, "run": map[string]any{"command": "/bin/true"},
-			"healthCheck": map[string]any{"path": "/healthz"}, "instances": 1,
-		}},
-		"environments": []any{},
-		"pipelines": []any{map[string]any{
-			"name": pipeline, "application": app,
+// config is the benchmark's application and pipeline, and others more
+// pipelines with webhook triggers on hooks of their own.
+func config(others int) []byte {
+	pl := func(name, hook string) map[string]any {
+		return map[string]any{
+			"name": name, "application": app,
 			"stages": []any{map[string]any{"name": "s1", "noop": map[string]any{}}},
 			"triggers": []any{map[string]any{
 				"name": "push",
@@ -280,7 +278,19 @@ func config() []byte {
 					"secret": map[string]any{"secretRef": map[string]any{"env": secretEnv}}},
 				"when": []string{`payload.ref == "refs/heads/main"`},
 			}},
+		}
+	}
+	pipelines := []any{pl(pipeline, hook)}
+	for i := range others {
+		pipelines = append(pipelines, pl(fmt.Sprintf("%s-other-%d", pipeline, i), fmt.Sprintf("%s-other-%d", hook, i)))
+	}
+	b, err := json.Marshal(map[string]any{
+		"applications": []any{map[string]any{
+			"name": app, "run": map[string]any{"command": "/bin/true"},
+			"healthCheck": map[string]any{"path": "/healthz"}, "instances": 1,
 		}},
+		"environments": []any{},
+		"pipelines":    pipelines,
 	})
 	if err != nil {
 		panic(err)
