@@ -74,13 +74,16 @@ func (m *actorMonth) mark(seen []bool, from, to time.Time) {
 }
 
 // holdActors notes rows in the cache (those of days before from are only
-// noted as seen). r.mu held.
-func (r *Reporter) holdActors(rows []store.KPIActor, from time.Time) {
+// noted as seen; advance moves r.actorSeen to their newest event). A row
+// held already changes nothing. r.mu held.
+func (r *Reporter) holdActors(rows []store.KPIActor, from time.Time, advance bool) {
 	if r.actorIDs == nil {
 		r.actorIDs = map[string]int32{}
 	}
 	for _, row := range rows {
-		r.actorSeen = max(r.actorSeen, row.Event)
+		if advance {
+			r.actorSeen = max(r.actorSeen, row.Event)
+		}
 		if row.Day.Before(from) {
 			continue
 		}
@@ -95,7 +98,9 @@ func (r *Reporter) holdActors(rows []store.KPIActor, from time.Time) {
 		if m == nil {
 			m = newActorMonth(row.Day, app)
 		}
-		r.actors[k] = m.with(row.Day, id)
+		if !slices.Contains(m.days[row.Day.Day()-1], id) {
+			r.actors[k] = m.with(row.Day, id)
+		}
 	}
 }
 

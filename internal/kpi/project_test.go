@@ -180,6 +180,53 @@ func TestReporterSeesNewFolds(t *testing.T) {
 	}
 }
 
+// A report reaching further back than the reporter holds reads the older
+// days whole; rollups of the days it held that changed before (with
+// smaller stamps than the older days' newest) must not be skipped.
+func TestReporterReachingBackMissesNothing(t *testing.T) {
+	ctx := t.Context()
+	st := checkoutInProd(t)
+	p := kpi.NewProjector(kpi.ProjectorConfig{Store: st})
+	r := kpi.NewReporter(st)
+	day := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
+	deploy := func(exec string, at time.Time, actor string) {
+		t.Helper()
+		for i, k := range []model.EventKind{model.EventExecutionStarted, model.EventDeployStarted, model.EventDeploySucceeded} {
+			ev := model.Event{Time: at.Add(time.Duration(i) * time.Minute), Kind: k, Application: "checkout", Environment: "prod",
+				ExecutionID: exec, Stage: "deploy", Actor: actor}
+			if err := st.EventInsert(ctx, &ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	report := func(q kpi.Query) *kpi.Report {
+		t.Helper()
+		rep, err := r.Report(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	week := kpi.Query{From: day, To: day.AddDate(0, 0, 7), By: kpi.BucketDay}
+	deploy("e1", day.Add(time.Hour), "ann")
+	if n := report(week).Summary.Deploys; n != 1 {
+		t.Fatalf("deploys = %d, want 1", n)
+	}
+	deploy("e2", day.Add(26*time.Hour), "bob") // a day held: its rollup changes first
+	deploy("e0", day.AddDate(0, 0, -40), "cy") // a day not held, changed after
+	earlier := kpi.Query{From: day.AddDate(0, 0, -60), To: day.AddDate(0, 0, 7), By: kpi.BucketWeek}
+	rep := report(earlier)
+	if rep.Summary.Deploys != 3 || rep.Adoption.ActiveUsers != 3 {
+		t.Fatalf("over 67 days: %d deploys by %d people, want 3 by 3", rep.Summary.Deploys, rep.Adoption.ActiveUsers)
+	}
+	if rep := report(week); rep.Summary.Deploys != 2 || rep.Adoption.ActiveUsers != 2 {
+		t.Fatalf("the week again: %d deploys by %d people, want 2 by 2", rep.Summary.Deploys, rep.Adoption.ActiveUsers)
+	}
+}
+
 // countingStore counts the whole-period rollup reads a report makes.
 type countingStore struct {
 	store.Queries

@@ -125,24 +125,24 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]t
 	if r.months == nil {
 		r.months, r.actors = map[monthKey]*laneMonth{}, map[monthKey]*actorMonth{}
 	}
-	if r.from.IsZero() || from.Before(r.from) {
-		end := r.from
-		if end.IsZero() {
-			end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: from, To: end})
-		if err != nil {
+	switch {
+	case r.from.IsZero():
+		// The first read takes every day from from on, as of now: what
+		// commits later carries a later event than anything read.
+		if err := r.load(ctx, from, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), true); err != nil {
 			return held{}, err
 		}
-		actors, err := r.st.KPIActorList(ctx, store.KPIDayListParams{From: from, To: end})
-		if err != nil {
+	case from.Before(r.from):
+		// Reaching further back reads only the older days. Their rows may
+		// carry events newer than changes of the days held that were not
+		// read yet, so those are read first, and the older days' events
+		// do not move the marks (a later refresh may read them again).
+		if err := r.refresh(ctx); err != nil {
 			return held{}, err
 		}
-		if err := r.hold(rows, from); err != nil {
+		if err := r.load(ctx, from, r.from, false); err != nil {
 			return held{}, err
 		}
-		r.holdActors(actors, from)
-		r.from = from
 	}
 	if err := r.refresh(ctx); err != nil {
 		return held{}, err
@@ -177,6 +177,26 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]t
 	return h, nil
 }
 
+// load reads the rollups and actors of the days in [from, to) and holds
+// them from from on; advance moves the marks refresh reads after to their
+// newest events. r.mu held.
+func (r *Reporter) load(ctx context.Context, from, to time.Time, advance bool) error {
+	rows, err := r.st.KPIDayList(ctx, store.KPIDayListParams{From: from, To: to})
+	if err != nil {
+		return err
+	}
+	actors, err := r.st.KPIActorList(ctx, store.KPIDayListParams{From: from, To: to})
+	if err != nil {
+		return err
+	}
+	if err := r.hold(rows, from, advance); err != nil {
+		return err
+	}
+	r.holdActors(actors, from, advance)
+	r.from = from
+	return nil
+}
+
 // refresh reads the rollups and actors changed since the reporter last
 // looked. r.mu held.
 func (r *Reporter) refresh(ctx context.Context) error {
@@ -185,7 +205,7 @@ func (r *Reporter) refresh(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := r.hold(rows, r.from); err != nil {
+		if err := r.hold(rows, r.from, true); err != nil {
 			return err
 		}
 		if len(rows) < refreshBatch {
@@ -197,7 +217,7 @@ func (r *Reporter) refresh(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.holdActors(rows, r.from)
+		r.holdActors(rows, r.from, true)
 		if len(rows) < refreshBatch {
 			return nil
 		}
@@ -205,10 +225,13 @@ func (r *Reporter) refresh(ctx context.Context) error {
 }
 
 // hold decodes rows into the cache (those of days before from are only
-// noted as seen: they are read whole when a report first reaches them).
-func (r *Reporter) hold(rows []store.KPIDay, from time.Time) error {
+// noted as seen: they are read whole when a report first reaches them);
+// advance moves r.seen to their newest event.
+func (r *Reporter) hold(rows []store.KPIDay, from time.Time, advance bool) error {
 	for _, row := range rows {
-		r.seen = max(r.seen, row.Event)
+		if advance {
+			r.seen = max(r.seen, row.Event)
+		}
 		if row.Day.Before(from) {
 			continue
 		}
