@@ -25,9 +25,11 @@ import (
 	"github.com/gennaker/gennaker/internal/trigger"
 )
 
-// Pipelines lists the applied pipelines (the store).
+// Pipelines lists the applied pipelines (the store), and tells when the
+// config moved on.
 type Pipelines interface {
 	PipelineList(ctx context.Context, params store.PipelineListParams) ([]model.Pipeline, error)
+	ConfigRevision(ctx context.Context) (int64, error)
 }
 
 // Reporter is told how looks at a trigger's source go: err is nil after a
@@ -63,8 +65,9 @@ type Config struct {
 	Logger   *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// ConfigEvery is how often the config is read again (default 3s); a
-	// config applied through this server is read at once (ConfigChanged).
+	// ConfigEvery is how often the config's revision is looked at (default
+	// 3s), and the pipelines read again when it moved; a config applied
+	// through this server is read at once (ConfigChanged).
 	ConfigEvery time.Duration
 	// MinBackoff and MaxBackoff bound the wait after a failed look
 	// (defaults 2s and 5m), doubling with each failure in a row.
@@ -93,6 +96,8 @@ type Runner struct {
 	cfg     Config
 	log     *slog.Logger
 	changed chan struct{}
+	rev     int64 // the config revision of the last read (Run's own)
+	read    bool  // whether a read succeeded yet
 
 	mu    sync.Mutex
 	loops map[string]*loop
@@ -163,16 +168,25 @@ func (r *Runner) Running() []string {
 	return keys
 }
 
-// reload reads the applied pipelines and reconciles the loops with their
-// triggers. A failed read keeps the loops as they are.
+// reload reads the applied pipelines, when the config moved on since the
+// last read, and reconciles the loops with their triggers. A failed read
+// keeps the loops as they are. Only Run calls it.
 func (r *Runner) reload(ctx context.Context) {
-	pls, err := r.cfg.Pipelines.PipelineList(ctx, store.PipelineListParams{})
+	rev, err := r.cfg.Pipelines.ConfigRevision(ctx)
+	if err == nil && r.read && rev == r.rev {
+		return // one small row read, not every pipeline decoded
+	}
+	var pls []model.Pipeline
+	if err == nil {
+		pls, err = r.cfg.Pipelines.PipelineList(ctx, store.PipelineListParams{})
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			r.log.Warn("could not read the pipelines; triggers keep the config read before and try again soon", "err", err)
 		}
 		return
 	}
+	r.rev, r.read = rev, true
 	want := Desired(pls)
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -90,20 +90,36 @@ func (c *cursors) SetTriggerCursor(_ context.Context, key string, v []byte) erro
 }
 
 type pipelines struct {
-	mu  sync.Mutex
-	pls []model.Pipeline
+	mu    sync.Mutex
+	pls   []model.Pipeline
+	rev   int64 // moved on by set, as the store's by an apply
+	lists int
 }
 
 func (p *pipelines) PipelineList(context.Context, store.PipelineListParams) ([]model.Pipeline, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.lists++
 	return slices.Clone(p.pls), nil
+}
+
+func (p *pipelines) ConfigRevision(context.Context) (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rev, nil
 }
 
 func (p *pipelines) set(pls ...model.Pipeline) {
 	p.mu.Lock()
 	p.pls = pls
+	p.rev++
 	p.mu.Unlock()
+}
+
+func (p *pipelines) listed() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lists
 }
 
 // feed is a source: a growing list of occurrences. Its poller's cursor is
@@ -309,6 +325,25 @@ func TestRunnerFollowsConfigChanges(t *testing.T) {
 
 	b.pipelines.set(pipelineWith("deploy", hook))
 	eventually(t, "the removed trigger stopped", func() bool { return len(r.Running()) == 0 })
+}
+
+// The runner looks at the config's revision every ConfigEvery, and lists
+// and decodes the pipelines only when it moved.
+func TestRunnerReadsThePipelinesWhenTheConfigMoved(t *testing.T) {
+	t.Parallel()
+	b := setup()
+	b.pipelines.set(pipelineWith("deploy", registryTrigger("images", "ghcr.io/acme/cart")))
+	r := b.run(t)
+	eventually(t, "the trigger runs", func() bool { return len(r.Running()) == 1 })
+	time.Sleep(100 * time.Millisecond) // ten looks at the revision
+	if n := b.pipelines.listed(); n != 1 {
+		t.Fatalf("the pipelines were listed %d times with the config unchanged, want once", n)
+	}
+	b.pipelines.set(pipelineWith("deploy"))
+	eventually(t, "the removed trigger stopped", func() bool { return len(r.Running()) == 0 })
+	if n := b.pipelines.listed(); n != 2 {
+		t.Fatalf("the pipelines were listed %d times, want twice", n)
+	}
 }
 
 func TestRunnerRetriesWithoutSavingTheCursor(t *testing.T) {
