@@ -15,16 +15,17 @@ import (
 // actorMonth is who was active in one application in one month, as the
 // Reporter's numbers of the actors. It is not changed once made.
 type actorMonth struct {
-	app        int32
-	start, end time.Time
-	days       [31][]int32 // by day of the month
-	whole      []int32     // the month's actors, distinct; nil until asked for
+	month
+	app   int32
+	days  [31][]int32 // by day of the month
+	whole []int32     // the month's actors, distinct; nil until asked for
 }
 
 func newActorMonth(day time.Time, app int32) *actorMonth {
-	start := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return &actorMonth{app: app, start: start, end: start.AddDate(0, 1, 0)}
+	return &actorMonth{month: monthAt(day), app: app}
 }
+
+func (m *actorMonth) when() month { return m.month }
 
 // with is m with actor active on day (not folded).
 func (m *actorMonth) with(day time.Time, actor int32) *actorMonth {
@@ -55,10 +56,10 @@ func (m *actorMonth) folded() *actorMonth {
 
 // mark sets seen[a] for every actor a active in m on the days of [from, to).
 func (m *actorMonth) mark(seen []bool, from, to time.Time) {
-	if !m.end.After(from) || !m.start.Before(to) {
+	if !m.overlaps(from, to) {
 		return
 	}
-	if m.whole != nil && !m.start.Before(from) && !m.end.After(to) {
+	if m.whole != nil && m.inside(from, to) {
 		for _, a := range m.whole {
 			seen[a] = true
 		}

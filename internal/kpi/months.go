@@ -18,21 +18,63 @@ type monthKey struct {
 
 func monthOf(day time.Time) int32 { return int32(day.Year()*12 + int(day.Month()) - 1) }
 
+// month is the calendar month [start, end) that holds a day.
+type month struct{ start, end time.Time }
+
+func monthAt(day time.Time) month {
+	start := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return month{start: start, end: start.AddDate(0, 1, 0)}
+}
+
+// inside reports whether the month lies whole in [from, to).
+func (m month) inside(from, to time.Time) bool { return !m.start.Before(from) && !m.end.After(to) }
+
+// overlaps reports whether the month has a day in [from, to).
+func (m month) overlaps(from, to time.Time) bool { return m.end.After(from) && m.start.Before(to) }
+
+// folding is what the reporter holds of a month (laneMonth, actorMonth).
+type folding[M any] interface {
+	when() month
+	folded() M
+}
+
+// overlapping returns the months of held that overlap [from, to), each
+// that lies whole inside one of spans folded (and kept folded in held).
+func overlapping[M folding[M]](held map[monthKey]M, from, to time.Time, spans [][2]time.Time) []M {
+	var out []M
+	for k, m := range held {
+		mo := m.when()
+		if !mo.overlaps(from, to) {
+			continue
+		}
+		for _, sp := range spans {
+			if mo.inside(sp[0], sp[1]) {
+				m = m.folded()
+				held[k] = m
+				break
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 // laneMonth is what the reporter holds of a lane's month: its days'
 // rollups, and, once a report asked for it, the month folded into one
 // entry. It is not changed once made: a new rollup makes a new laneMonth,
 // so reports keep reading the one they were given.
 type laneMonth struct {
-	app, env   int32         // the lane (the Reporter's numbers)
-	start, end time.Time     // the month: [start, end)
-	days       [31]*dayEntry // by day of the month; nil: no rollup
-	whole      *dayEntry     // the days folded together; nil until asked for
+	month
+	app, env int32         // the lane (the Reporter's numbers)
+	days     [31]*dayEntry // by day of the month; nil: no rollup
+	whole    *dayEntry     // the days folded together; nil until asked for
 }
 
 func newLaneMonth(day time.Time, app, env int32) *laneMonth {
-	start := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return &laneMonth{app: app, env: env, start: start, end: start.AddDate(0, 1, 0)}
+	return &laneMonth{month: monthAt(day), app: app, env: env}
 }
+
+func (m *laneMonth) when() month { return m.month }
 
 // with is m with e as its rollup of e's day (and not folded).
 func (m *laneMonth) with(e *dayEntry) *laneMonth {
@@ -50,7 +92,7 @@ func (m *laneMonth) inside(from, to time.Time) bool {
 // appendIn appends what m holds of [from, to) to out: the folded month
 // when it lies whole inside and was folded, its days in the span otherwise.
 func (m *laneMonth) appendIn(out []*dayEntry, from, to time.Time) []*dayEntry {
-	if !m.end.After(from) || !m.start.Before(to) {
+	if !m.overlaps(from, to) {
 		return out
 	}
 	if m.whole != nil && m.inside(from, to) {

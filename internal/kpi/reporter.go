@@ -147,33 +147,8 @@ func (r *Reporter) entries(ctx context.Context, from, to time.Time, spans [][2]t
 	if err := r.refresh(ctx); err != nil {
 		return held{}, err
 	}
-	inside := func(start, end time.Time) bool {
-		for _, sp := range spans {
-			if !start.Before(sp[0]) && !end.After(sp[1]) {
-				return true
-			}
-		}
-		return false
-	}
-	h := held{upTo: r.seen, ids: maps.Clone(r.ids), nActor: len(r.actorIDs)}
-	for k, m := range r.months {
-		if m.end.After(from) && m.start.Before(to) {
-			if inside(m.start, m.end) {
-				m = m.folded()
-				r.months[k] = m
-			}
-			h.months = append(h.months, m)
-		}
-	}
-	for k, m := range r.actors {
-		if m.end.After(from) && m.start.Before(to) {
-			if inside(m.start, m.end) {
-				m = m.folded()
-				r.actors[k] = m
-			}
-			h.actors = append(h.actors, m)
-		}
-	}
+	h := held{upTo: r.seen, ids: maps.Clone(r.ids), nActor: len(r.actorIDs),
+		months: overlapping(r.months, from, to, spans), actors: overlapping(r.actors, from, to, spans)}
 	return h, nil
 }
 
