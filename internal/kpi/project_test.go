@@ -142,14 +142,7 @@ func TestFoldSmallHistory(t *testing.T) {
 func TestReporterSeesNewFolds(t *testing.T) {
 	ctx := t.Context()
 	st := checkoutInProd(t)
-	deploy := func(exec string, at time.Time) {
-		for i, k := range []model.EventKind{model.EventDeployStarted, model.EventDeploySucceeded} {
-			ev := model.Event{Time: at.Add(time.Duration(i) * time.Minute), Kind: k, Application: "checkout", Environment: "prod", ExecutionID: exec, Stage: "deploy"}
-			if err := st.EventInsert(ctx, &ev); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	deploy := func(exec string, at time.Time) { insertDeploy(t, st, exec, at, "") }
 	p := kpi.NewProjector(kpi.ProjectorConfig{Store: st})
 	r := kpi.NewReporter(st)
 	day := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
@@ -191,13 +184,7 @@ func TestReporterReachingBackMissesNothing(t *testing.T) {
 	day := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
 	deploy := func(exec string, at time.Time, actor string) {
 		t.Helper()
-		for i, k := range []model.EventKind{model.EventExecutionStarted, model.EventDeployStarted, model.EventDeploySucceeded} {
-			ev := model.Event{Time: at.Add(time.Duration(i) * time.Minute), Kind: k, Application: "checkout", Environment: "prod",
-				ExecutionID: exec, Stage: "deploy", Actor: actor}
-			if err := st.EventInsert(ctx, &ev); err != nil {
-				t.Fatal(err)
-			}
-		}
+		insertDeploy(t, st, exec, at, actor)
 		if err := p.CatchUp(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -263,6 +250,20 @@ func TestReporterWarm(t *testing.T) {
 	}
 }
 
+// insertDeploy appends the events of execution exec, started by actor
+// at at, deploying checkout to prod: started, deploying, deployed a
+// minute apart each.
+func insertDeploy(t *testing.T, st store.Store, exec string, at time.Time, actor string) {
+	t.Helper()
+	for i, k := range []model.EventKind{model.EventExecutionStarted, model.EventDeployStarted, model.EventDeploySucceeded} {
+		ev := model.Event{Time: at.Add(time.Duration(i) * time.Minute), Kind: k, Application: "checkout", Environment: "prod",
+			ExecutionID: exec, Stage: "deploy", Actor: actor}
+		if err := st.EventInsert(t.Context(), &ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // checkoutInProd is a real SQLite store holding checkout and a production
 // environment, closed when the test ends.
 func checkoutInProd(t *testing.T) *sqlite.Store {
@@ -320,14 +321,7 @@ func TestReporterConcurrentReports(t *testing.T) {
 		}()
 	}
 	for i := range 90 {
-		at := start.Add(time.Duration(i) * 25 * time.Hour)
-		for j, k := range []model.EventKind{model.EventDeployStarted, model.EventDeploySucceeded} {
-			ev := model.Event{Time: at.Add(time.Duration(j) * time.Minute), Kind: k, Application: "checkout", Environment: "prod",
-				ExecutionID: fmt.Sprintf("e%d", i), Stage: "deploy"}
-			if err := st.EventInsert(ctx, &ev); err != nil {
-				t.Fatal(err)
-			}
-		}
+		insertDeploy(t, st, fmt.Sprintf("e%d", i), start.Add(time.Duration(i)*25*time.Hour), "")
 		if err := p.CatchUp(ctx); err != nil {
 			t.Fatal(err)
 		}

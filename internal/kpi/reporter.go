@@ -160,7 +160,7 @@ func (r *Reporter) load(ctx context.Context, from, to time.Time, advance bool) e
 	if err != nil {
 		return err
 	}
-	actors, err := r.st.KPIActorList(ctx, store.KPIDayListParams{From: from, To: to})
+	actors, err := r.st.KPIActorList(ctx, from, to)
 	if err != nil {
 		return err
 	}

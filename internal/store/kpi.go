@@ -40,9 +40,8 @@ type KPIQueries interface {
 	// application and actor, stamped with its Event; repeats change
 	// nothing, not even the stamp).
 	KPIActorAdd(ctx context.Context, rows []KPIActor) error
-	// KPIActorList returns who was active on the days in [From, To)
-	// (params.Applications and Environments are not looked at).
-	KPIActorList(ctx context.Context, params KPIDayListParams) ([]KPIActor, error)
+	// KPIActorList returns who was active on the days in [from, to).
+	KPIActorList(ctx context.Context, from, to time.Time) ([]KPIActor, error)
 	// KPIActorChanged returns up to limit actor rows added by an event
 	// after afterEvent, by that event (as KPIDayChanged).
 	KPIActorChanged(ctx context.Context, afterEvent int64, limit int) ([]KPIActor, error)
@@ -65,7 +64,7 @@ type KPIDay struct {
 	Event  int64
 }
 
-// KPIDayListParams filters KPIDayList and KPIActorList.
+// KPIDayListParams filters KPIDayList.
 type KPIDayListParams struct {
 	From, To time.Time
 	// Applications, when not nil, keeps only these (at most

@@ -191,8 +191,8 @@ func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error 
 }
 
 // KPIActorList implements store.Queries.
-func (q *queries) KPIActorList(ctx context.Context, params store.KPIDayListParams) ([]store.KPIActor, error) {
-	out, err := q.kpiActors(ctx, "KPIActorList", pgx.NamedArgs{"from": dayText(params.From), "to": dayText(params.To)})
+func (q *queries) KPIActorList(ctx context.Context, from, to time.Time) ([]store.KPIActor, error) {
+	out, err := q.kpiActors(ctx, "KPIActorList", pgx.NamedArgs{"from": dayText(from), "to": dayText(to)})
 	if err != nil {
 		return nil, fmt.Errorf("kpi: listing active actors: %w", err)
 	}

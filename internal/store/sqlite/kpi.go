@@ -173,9 +173,9 @@ func (q *queries) KPIActorAdd(ctx context.Context, rows []store.KPIActor) error 
 }
 
 // KPIActorList implements store.Queries.
-func (q *queries) KPIActorList(ctx context.Context, params store.KPIDayListParams) ([]store.KPIActor, error) {
+func (q *queries) KPIActorList(ctx context.Context, from, to time.Time) ([]store.KPIActor, error) {
 	out, err := listRows(ctx, q, "KPIActorList", scanKPIActor,
-		sql.Named("from", params.From.UTC().Format(dayLayout)), sql.Named("to", params.To.UTC().Format(dayLayout)))
+		sql.Named("from", from.UTC().Format(dayLayout)), sql.Named("to", to.UTC().Format(dayLayout)))
 	if err != nil {
 		return nil, fmt.Errorf("kpi: listing active actors: %w", err)
 	}

@@ -114,9 +114,9 @@ func testKPIStore(t *testing.T, d Driver) {
 		got  string
 		want string
 	}{
-		{"KPIActorList(day 1..3)", actors(b.store.KPIActorList(ctx, store.KPIDayListParams{From: day(1), To: day(3)})),
+		{"KPIActorList(day 1..3)", actors(b.store.KPIActorList(ctx, day(1), day(3))),
 			"2026-01-01/checkout/ann@7 2026-01-02/cart/ann@7 2026-01-02/cart/bob@7"},
-		{"KPIActorList(day 3..4)", actors(b.store.KPIActorList(ctx, store.KPIDayListParams{From: day(3), To: day(4)})), "2026-01-03/cart/cy@9"},
+		{"KPIActorList(day 3..4)", actors(b.store.KPIActorList(ctx, day(3), day(4))), "2026-01-03/cart/cy@9"},
 		{"KPIActorChanged(after 0)", actors(b.store.KPIActorChanged(ctx, 0, 100)),
 			"2026-01-01/checkout/ann@7 2026-01-02/cart/ann@7 2026-01-02/cart/bob@7 2026-01-03/cart/cy@9"},
 		{"KPIActorChanged(after 7)", actors(b.store.KPIActorChanged(ctx, 7, 100)), "2026-01-03/cart/cy@9"},

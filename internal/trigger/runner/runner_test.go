@@ -94,6 +94,7 @@ type pipelines struct {
 	pls   []model.Pipeline
 	rev   int64 // moved on by set, as the store's by an apply
 	lists int
+	looks int // ConfigRevision calls
 }
 
 func (p *pipelines) PipelineList(context.Context, store.PipelineListParams) ([]model.Pipeline, error) {
@@ -106,6 +107,7 @@ func (p *pipelines) PipelineList(context.Context, store.PipelineListParams) ([]m
 func (p *pipelines) ConfigRevision(context.Context) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.looks++
 	return p.rev, nil
 }
 
@@ -116,10 +118,12 @@ func (p *pipelines) set(pls ...model.Pipeline) {
 	p.mu.Unlock()
 }
 
-func (p *pipelines) listed() int {
+// counts returns how often the pipelines were listed and the revision
+// looked at.
+func (p *pipelines) counts() (lists, looks int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.lists
+	return p.lists, p.looks
 }
 
 // feed is a source: a growing list of occurrences. Its poller's cursor is
@@ -335,14 +339,14 @@ func TestRunnerReadsThePipelinesWhenTheConfigMoved(t *testing.T) {
 	b.pipelines.set(pipelineWith("deploy", registryTrigger("images", "ghcr.io/acme/cart")))
 	r := b.run(t)
 	eventually(t, "the trigger runs", func() bool { return len(r.Running()) == 1 })
-	time.Sleep(100 * time.Millisecond) // ten looks at the revision
-	if n := b.pipelines.listed(); n != 1 {
-		t.Fatalf("the pipelines were listed %d times with the config unchanged, want once", n)
+	eventually(t, "ten looks at the revision", func() bool { _, looks := b.pipelines.counts(); return looks >= 10 })
+	if lists, looks := b.pipelines.counts(); lists != 1 {
+		t.Fatalf("the pipelines were listed %d times in %d looks at an unchanged config, want once", lists, looks)
 	}
 	b.pipelines.set(pipelineWith("deploy"))
 	eventually(t, "the removed trigger stopped", func() bool { return len(r.Running()) == 0 })
-	if n := b.pipelines.listed(); n != 2 {
-		t.Fatalf("the pipelines were listed %d times, want twice", n)
+	if lists, _ := b.pipelines.counts(); lists != 2 {
+		t.Fatalf("the pipelines were listed %d times, want twice", lists)
 	}
 }
 
