@@ -8,6 +8,13 @@
 // reads made on the Store outside a transaction; WAL mode lets them run
 // beside the writer.
 //
+// Concurrent InTx calls share the writer's transaction (group commit,
+// group.go): each runs its function in turn inside a savepoint, so its
+// failure undoes only its own changes, and one COMMIT stores them all. Each
+// call returns after the commit that holds its changes. Under a burst of
+// starts this is what lets SQLite's one writer keep up: most of a small
+// transaction's time under the lock was its BEGIN and COMMIT.
+//
 // Inside InTx every method uses the *sql.Tx. Calling the Store (not the Tx)
 // from inside InTx to write would wait for the writer connection the
 // transaction holds, forever.

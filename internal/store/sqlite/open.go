@@ -32,6 +32,7 @@ type Store struct {
 	queries
 	writer *sql.DB
 	reader *sql.DB
+	group  *writeGroup // InTx's group commit over writer
 	logger *slog.Logger
 	// Prepared statements of our queries, per pool.
 	writerStmts, readerStmts *stmtCache
@@ -64,7 +65,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite store %s (reader): %w", path, err), writer.Close())
 	}
-	s := &Store{writer: writer, reader: reader, logger: logger, applied: applied}
+	s := &Store{writer: writer, reader: reader, group: newWriteGroup(writer), logger: logger, applied: applied}
 	s.writerStmts, s.readerStmts = newStmtCache(writer), newStmtCache(reader)
 	if err := s.writerStmts.prepareAll(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("preparing queries: %w", err), s.Close())
@@ -140,23 +141,15 @@ func (s *Store) Close() error {
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
-// InTx runs fn in one write transaction on the writer connection.
+// InTx runs fn in one write transaction on the writer connection, which
+// it may share with concurrent calls (group commit: writeGroup).
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", busy(err))
-	}
-	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
-	t := &tx{sqlTx: sqlTx, store: s}
-	ptx := preparedTx{tx: sqlTx, c: s.writerStmts}
-	t.queries = queries{read: ptx, write: ptx, now: s.now, inTx: true}
-	if err := fn(ctx, t); err != nil {
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", busy(err))
-	}
-	return nil
+	return s.group.run(ctx, func(ctx context.Context, sqlTx *sql.Tx) error {
+		t := &tx{sqlTx: sqlTx, store: s}
+		ptx := preparedTx{tx: sqlTx, c: s.writerStmts}
+		t.queries = queries{read: ptx, write: ptx, now: s.now, inTx: true}
+		return fn(ctx, t)
+	})
 }
 
 // readFunc runs fn in a read transaction on a reader connection (WAL: one
