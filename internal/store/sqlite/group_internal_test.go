@@ -65,6 +65,7 @@ func TestGroupCommitKeepsMembersWhole(t *testing.T) {
 	})
 	<-inFirst
 	cancelCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	for i := 1; i <= others; i++ {
 		name := fmt.Sprintf("m%d", i)
 		wg.Go(func() {
