@@ -1,13 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Queue is the durable job queue (River) over a store's database. Its jobs
@@ -70,7 +73,12 @@ func newRiverQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(Tx) (TTx, 
 	for q := range cfg.Queues {
 		queues = append(queues, q)
 	}
-	return &riverQueue[TTx]{client: client, txOf: txOf, listener: wd.listener, queues: queues}, nil
+	q := &riverQueue[TTx]{client: client, txOf: txOf, listener: wd.listener, queues: queues}
+	if inProcess { // nobody else inserts jobs: River's client may sleep (queue_sleep.go)
+		q.sleeper = newSleeper(client, q.look, cmp.Or(cfg.FetchPollInterval, time.Second), cfg.Logger)
+		wd.listener.onInsert = q.sleeper.inserted
+	}
+	return q, nil
 }
 
 var _ Queue = (*riverQueue[any])(nil)
@@ -81,13 +89,47 @@ type riverQueue[TTx any] struct {
 	txOf     func(Tx) (TTx, bool)
 	listener *wakeListener
 	queues   []string // the queues this process works
+	sleeper  *sleeper // nil: River's client runs from Start to Stop
 }
 
 func (q *riverQueue[TTx]) Wake() { q.listener.wakeQueues(q.queues) }
 
-func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *riverQueue[TTx]) Start(ctx context.Context) error {
+	if q.sleeper != nil {
+		return q.sleeper.start(ctx)
+	}
+	return q.client.Start(ctx)
+}
 
-func (q *riverQueue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
+	if q.sleeper != nil {
+		q.sleeper.stop()
+	}
+	return q.client.Stop(ctx)
+}
+
+// look reads whether a job is available or running, and the earliest due
+// time of the others, for the sleeper.
+func (q *riverQueue[TTx]) look(ctx context.Context) (jobsLook, error) {
+	busy, err := q.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning).First(1))
+	if err != nil {
+		return jobsLook{}, err
+	}
+	if len(busy.Jobs) > 0 {
+		return jobsLook{busy: true}, nil
+	}
+	due, err := q.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateScheduled, rivertype.JobStateRetryable).
+		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1))
+	if err != nil {
+		return jobsLook{}, err
+	}
+	if len(due.Jobs) == 0 {
+		return jobsLook{}, nil
+	}
+	return jobsLook{next: due.Jobs[0].ScheduledAt}, nil
+}
 
 func (q *riverQueue[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	if _, err := q.client.Insert(ctx, args, opts); err != nil {

@@ -33,6 +33,8 @@ type wakeListener struct {
 	inner  riverdriver.Listener
 	schema string
 
+	onInsert func() // hears of every insert notification (the sleeper), or nil
+
 	mu      sync.Mutex
 	pending []riverdriver.Notification // delivered in order; no duplicates
 	signal  chan struct{}              // one wake-up for a waiter
@@ -45,6 +47,9 @@ func newWakeListener() *wakeListener { return &wakeListener{signal: make(chan st
 // deliver queues notifications for River's notifier. Notifications only say
 // "look again", so one already pending is not queued twice.
 func (l *wakeListener) deliver(topic string, payloads ...string) {
+	if topic == insertTopic && l.onInsert != nil {
+		l.onInsert()
+	}
 	l.mu.Lock()
 	for _, p := range payloads {
 		n := riverdriver.Notification{Topic: topic, Payload: p}
