@@ -34,7 +34,11 @@ type Store interface {
 	Queries
 	// InTx runs fn inside one write transaction; it commits when fn returns nil
 	// and rolls back otherwise. fn must use only tx (never the Store) for
-	// database work, or it may deadlock on SQLite's single writer.
+	// database work, or it may deadlock on SQLite's single writer. On SQLite
+	// concurrent calls share one transaction (group commit), so a call
+	// returns only after the others that joined it ran their fn: fn must not
+	// take a lock that a caller may hold across InTx, nor wait for anything
+	// another caller does after its InTx returns.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// NewQueue builds the durable job queue over this database with cfg
 	// (the caller's workers, queues and policies): River with this store's

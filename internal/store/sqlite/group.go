@@ -6,12 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
+
+	"github.com/gennaker/gennaker/internal/store"
 )
 
 // maxGroup is how many write transactions at most share one SQLite
 // transaction (group commit). It bounds how long the first of them waits
 // for its commit behind the others: about maxGroup short transactions.
 const maxGroup = 32
+
+// maxGroupAge is how long a group takes members at most: past it, the
+// member that ends its turn commits, whoever waits (a member waits for its
+// commit behind the others, whatever their transactions' length).
+const maxGroupAge = 20 * time.Millisecond
 
 // writeGroup is group commit for SQLite's one writer. SQLite runs one
 // write transaction at a time, and under load most of a transaction's
@@ -44,6 +52,7 @@ type group struct {
 	conn    *sql.Conn
 	sqlTx   *sql.Tx
 	members int
+	began   time.Time
 	done    chan struct{} // closed when the group committed or rolled back
 	err     error         // the commit's error, set before done is closed
 }
@@ -68,25 +77,29 @@ func (w *writeGroup) run(ctx context.Context, fn func(ctx context.Context, tx *s
 		w.giveUp()
 		return fmt.Errorf("begin transaction: %w", ctx.Err())
 	}
+	if err := ctx.Err(); err != nil { // it ended as the turn came
+		w.endTurn(false)
+		return fmt.Errorf("begin transaction: %w", err)
+	}
 	g, err := w.member(ctx)
 	if err != nil {
 		w.endTurn(false)
 		return err
 	}
+	// Every member, the first too, runs in a savepoint: its failure undoes
+	// its own changes only, and a RELEASE that fails proves SQLite rolled
+	// the whole transaction back under it (see undo).
 	stmtCtx := context.WithoutCancel(ctx)
-	savepoint := g.members > 0 // the first member's failure rolls back the whole transaction
 	g.members++
-	if savepoint {
-		if _, err := g.sqlTx.ExecContext(stmtCtx, "SAVEPOINT member"); err != nil {
-			w.abort(g, err)
-			w.endTurn(false)
-			return fmt.Errorf("begin transaction: %w", err)
-		}
+	if _, err := g.sqlTx.ExecContext(stmtCtx, "SAVEPOINT member"); err != nil {
+		w.abort(g, err)
+		w.endTurn(false)
+		return fmt.Errorf("begin transaction: %w", err)
 	}
 	done := false
 	defer func() {
 		if !done { // fn panicked: undo its changes, end the turn, let the panic go on
-			w.undo(stmtCtx, g, savepoint)
+			w.undo(stmtCtx, g)
 			w.endTurn(false)
 		}
 	}()
@@ -96,16 +109,14 @@ func (w *writeGroup) run(ctx context.Context, fn func(ctx context.Context, tx *s
 	}
 	done = true
 	if ferr != nil {
-		w.undo(stmtCtx, g, savepoint)
+		w.undo(stmtCtx, g)
 		w.endTurn(false)
 		return ferr
 	}
-	if savepoint {
-		if _, err := g.sqlTx.ExecContext(stmtCtx, "RELEASE member"); err != nil {
-			w.abort(g, err)
-			w.endTurn(false)
-			return fmt.Errorf("commit transaction: %w", err)
-		}
+	if _, err := g.sqlTx.ExecContext(stmtCtx, "RELEASE member"); err != nil {
+		w.abort(g, err)
+		w.endTurn(false)
+		return fmt.Errorf("commit transaction: %w", g.err)
 	}
 	w.endTurn(false)
 	<-g.done
@@ -128,18 +139,14 @@ func (w *writeGroup) member(ctx context.Context) (*group, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("begin transaction: %w", busy(err)), conn.Close())
 	}
-	w.open = &group{conn: conn, sqlTx: sqlTx, done: make(chan struct{})}
+	w.open = &group{conn: conn, sqlTx: sqlTx, done: make(chan struct{}), began: time.Now()}
 	return w.open, nil
 }
 
-// undo rolls back a failed member's changes: to its savepoint, or the
-// whole transaction for the first member (nobody else is in it yet) and
-// when rolling back to the savepoint fails.
-func (w *writeGroup) undo(ctx context.Context, g *group, savepoint bool) {
-	if !savepoint {
-		w.abort(g, nil)
-		return
-	}
+// undo rolls back a failed member's changes to its savepoint. When that
+// fails, SQLite rolled back the whole transaction (after an I/O error, a
+// full disk, an interrupted write), and the group is aborted.
+func (w *writeGroup) undo(ctx context.Context, g *group) {
 	if _, err := g.sqlTx.ExecContext(ctx, "ROLLBACK TO member"); err != nil {
 		w.abort(g, err)
 		return
@@ -150,19 +157,18 @@ func (w *writeGroup) undo(ctx context.Context, g *group, savepoint bool) {
 }
 
 // errGroupBroken is what the members of a shared transaction that had to
-// be rolled back as a whole get (SQLite rolled it back after an I/O error
-// or a full disk, or a savepoint failed): none of their changes is stored.
-var errGroupBroken = errors.New("the write transaction was rolled back with another's failure; nothing was stored, try again")
+// be rolled back as a whole get: none of their changes is stored. It is
+// store.ErrBusy (try again; the API answers 503 with Retry-After).
+var errGroupBroken = fmt.Errorf("%w: the write transaction was rolled back with another write's failure", store.ErrBusy)
 
 // abort rolls the whole shared transaction back: its members that already
 // ran get errGroupBroken.
 func (w *writeGroup) abort(g *group, cause error) {
 	rerr := g.sqlTx.Rollback()
-	if cause == nil && rerr == nil {
-		w.finish(g, errGroupBroken)
-		return
+	if errors.Is(rerr, sql.ErrTxDone) {
+		rerr = nil
 	}
-	w.finish(g, fmt.Errorf("%w: %w", errGroupBroken, errors.Join(cause, rerr)))
+	w.finish(g, fmt.Errorf("%w (%w)", errGroupBroken, errors.Join(cause, rerr)))
 }
 
 // endTurn ends the caller's turn, first committing the open group unless
@@ -173,7 +179,7 @@ func (w *writeGroup) endTurn(force bool) {
 	if g == nil {
 		return
 	}
-	if !force && w.waiting.Load() > 0 && g.members < maxGroup {
+	if !force && w.waiting.Load() > 0 && g.members < maxGroup && time.Since(g.began) < maxGroupAge {
 		return
 	}
 	if err := g.sqlTx.Commit(); err != nil {
@@ -197,12 +203,15 @@ func (w *writeGroup) finish(g *group, err error) {
 }
 
 // giveUp takes back a waiter who will not take its turn. When it was the
-// last one waiting it commits the open group, if any: its members left it
-// open for the next in line.
+// last one waiting, the open group, if any, is committed when the turn is
+// free (its members left it open for the next in line), in the background:
+// the caller who gave up returns at once.
 func (w *writeGroup) giveUp() {
 	if w.waiting.Add(-1) > 0 {
 		return
 	}
-	w.turn <- struct{}{}
-	w.endTurn(true)
+	go func() {
+		w.turn <- struct{}{}
+		w.endTurn(true)
+	}()
 }

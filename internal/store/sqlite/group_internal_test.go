@@ -109,9 +109,9 @@ func TestGroupCommitKeepsMembersWhole(t *testing.T) {
 	}
 }
 
-// The first member's failure rolls back the whole transaction, which
-// nobody else had joined yet; those waiting start a new one.
-func TestGroupFirstMemberFailsAlone(t *testing.T) {
+// The first member's failure undoes its own changes only; those waiting
+// for their turn go on.
+func TestGroupFirstMemberFails(t *testing.T) {
 	s := openGroupTest(t)
 	ctx := t.Context()
 	var wg sync.WaitGroup
@@ -179,6 +179,54 @@ func TestGroupWaiterGivingUpCommits(t *testing.T) {
 	}
 	if !marked(t, s, "left-open") {
 		t.Fatal("the change the waiter committed is not stored")
+	}
+}
+
+// A member whose transaction SQLite rolled back as a whole (an I/O error,
+// an interrupted write), and that did not notice, must not have the next
+// members' changes committed while the group is told it failed: every
+// member of that group fails with nothing stored, and later ones go on.
+func TestGroupRolledBackUnderAMemberFailsTheGroup(t *testing.T) {
+	s := openGroupTest(t)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	inFirst := make(chan struct{})
+	wg.Go(func() {
+		errs[0] = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			close(inFirst)
+			await(t, "the others to queue", func() bool { return s.group.waiting.Load() == 3 })
+			return mark(ctx, tx, "r0")
+		})
+	})
+	<-inFirst
+	wg.Go(func() {
+		errs[1] = s.InTx(ctx, func(ctx context.Context, t store.Tx) error {
+			if err := mark(ctx, t, "r1"); err != nil {
+				return err
+			}
+			_, err := t.(*tx).sqlTx.ExecContext(ctx, "ROLLBACK") // what SQLite does on its own after some errors
+			return err
+		})
+	})
+	await(t, "the second in line", func() bool { return s.group.waiting.Load() == 1 })
+	for i := 2; i < 4; i++ {
+		wg.Go(func() {
+			errs[i] = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return mark(ctx, tx, fmt.Sprintf("r%d", i)) })
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		stored := marked(t, s, fmt.Sprintf("r%d", i))
+		if i < 2 && (err == nil || stored) {
+			t.Errorf("member %d of the rolled back transaction: err %v, stored %v; want an error and nothing stored", i, err, stored)
+		}
+		if i < 2 && !errors.Is(err, store.ErrBusy) {
+			t.Errorf("member %d: err %v, want store.ErrBusy (try again)", i, err)
+		}
+		if i >= 2 && (err != nil || !stored) {
+			t.Errorf("member %d after it: err %v, stored %v; want it stored", i, err, stored)
+		}
 	}
 }
 
