@@ -39,6 +39,7 @@ const maxGroupAge = 20 * time.Millisecond
 // left open with nobody to commit it.
 type writeGroup struct {
 	db      *sql.DB
+	stmts   *stmtCache    // the writer's prepared statements, savepoints' too
 	turn    chan struct{} // a token: holding it is the right to use open
 	waiting atomic.Int32  // callers waiting for the turn
 	open    *group        // the transaction being filled; guarded by turn
@@ -57,8 +58,24 @@ type group struct {
 	err     error         // the commit's error, set before done is closed
 }
 
-func newWriteGroup(db *sql.DB) *writeGroup {
-	return &writeGroup{db: db, turn: make(chan struct{}, 1)}
+func newWriteGroup(db *sql.DB, stmts *stmtCache) *writeGroup {
+	return &writeGroup{db: db, stmts: stmts, turn: make(chan struct{}, 1)}
+}
+
+// The savepoint statements, prepared once with the writer's queries
+// (Open): every write transaction runs two of them.
+const (
+	savepointSQL = "SAVEPOINT member"
+	releaseSQL   = "RELEASE member"
+	rollbackSQL  = "ROLLBACK TO member"
+)
+
+var groupStatements = []string{savepointSQL, releaseSQL, rollbackSQL}
+
+// exec runs one of the savepoint statements in g.
+func (w *writeGroup) exec(ctx context.Context, g *group, query string) error {
+	_, err := preparedTx{tx: g.sqlTx, c: w.stmts}.ExecContext(ctx, query)
+	return err
 }
 
 // run runs fn as one member of a shared transaction (see writeGroup). It
@@ -91,7 +108,7 @@ func (w *writeGroup) run(ctx context.Context, fn func(ctx context.Context, tx *s
 	// the whole transaction back under it (see undo).
 	stmtCtx := context.WithoutCancel(ctx)
 	g.members++
-	if _, err := g.sqlTx.ExecContext(stmtCtx, "SAVEPOINT member"); err != nil {
+	if err := w.exec(stmtCtx, g, savepointSQL); err != nil {
 		w.abort(g, err)
 		w.endTurn(false)
 		return fmt.Errorf("begin transaction: %w", err)
@@ -113,7 +130,7 @@ func (w *writeGroup) run(ctx context.Context, fn func(ctx context.Context, tx *s
 		w.endTurn(false)
 		return ferr
 	}
-	if _, err := g.sqlTx.ExecContext(stmtCtx, "RELEASE member"); err != nil {
+	if err := w.exec(stmtCtx, g, releaseSQL); err != nil {
 		w.abort(g, err)
 		w.endTurn(false)
 		return fmt.Errorf("commit transaction: %w", g.err)
@@ -147,11 +164,11 @@ func (w *writeGroup) member(ctx context.Context) (*group, error) {
 // fails, SQLite rolled back the whole transaction (after an I/O error, a
 // full disk, an interrupted write), and the group is aborted.
 func (w *writeGroup) undo(ctx context.Context, g *group) {
-	if _, err := g.sqlTx.ExecContext(ctx, "ROLLBACK TO member"); err != nil {
+	if err := w.exec(ctx, g, rollbackSQL); err != nil {
 		w.abort(g, err)
 		return
 	}
-	if _, err := g.sqlTx.ExecContext(ctx, "RELEASE member"); err != nil {
+	if err := w.exec(ctx, g, releaseSQL); err != nil {
 		w.abort(g, err)
 	}
 }

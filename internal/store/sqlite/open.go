@@ -65,11 +65,12 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite store %s (reader): %w", path, err), writer.Close())
 	}
-	s := &Store{writer: writer, reader: reader, group: newWriteGroup(writer), logger: logger, applied: applied}
+	s := &Store{writer: writer, reader: reader, logger: logger, applied: applied}
 	s.writerStmts, s.readerStmts = newStmtCache(writer), newStmtCache(reader)
-	if err := s.writerStmts.prepareAll(ctx); err != nil {
+	if err := s.writerStmts.prepareAll(ctx, groupStatements...); err != nil {
 		return nil, errors.Join(fmt.Errorf("preparing queries: %w", err), s.Close())
 	}
+	s.group = newWriteGroup(writer, s.writerStmts)
 	s.queries = queries{read: preparedDB{s.readerStmts}, write: preparedDB{s.writerStmts}, now: time.Now, begin: s.beginFunc, readTx: s.readFunc}
 	return s, nil
 }

@@ -31,9 +31,14 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// prepareAll prepares every named query up front.
-func (c *stmtCache) prepareAll(ctx context.Context) error {
+// prepareAll prepares every named query up front, and more.
+func (c *stmtCache) prepareAll(ctx context.Context, more ...string) error {
 	for _, q := range sqlQueries {
+		if _, err := c.get(ctx, q); err != nil {
+			return err
+		}
+	}
+	for _, q := range more {
 		if _, err := c.get(ctx, q); err != nil {
 			return err
 		}
