@@ -90,6 +90,9 @@ func (s *sleeper) start(jobCtx context.Context) error {
 	if err := s.client.Start(jobCtx); err != nil {
 		return err
 	}
+	if s.cancel != nil { // started already: the loop runs
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(jobCtx))
 	s.cancel, s.done = cancel, make(chan struct{})
 	go s.loop(ctx, jobCtx)
@@ -104,6 +107,7 @@ func (s *sleeper) stop() {
 	}
 	s.cancel()
 	<-s.done
+	s.cancel = nil
 }
 
 func (s *sleeper) loop(ctx context.Context, jobCtx context.Context) {
@@ -117,8 +121,12 @@ func (s *sleeper) loop(ctx context.Context, jobCtx context.Context) {
 		if awakeFor, ok = s.sleep(ctx, next); !ok {
 			return
 		}
-		for s.client.Start(jobCtx) != nil {
-			s.log.Warn("could not start the job queue's workers again; retrying in 1 s")
+		for {
+			err := s.client.Start(jobCtx)
+			if err == nil {
+				break
+			}
+			s.log.Warn("could not start the job queue's workers again; retrying in 1 s", "err", err)
 			if !sleepCtx(ctx, time.Second) {
 				return
 			}

@@ -33,7 +33,7 @@ const maxGroupAge = 20 * time.Millisecond
 // whole.
 //
 // Who commits: a member that ends its turn while nobody waits for one (or
-// the group is full) commits; otherwise it leaves the group open for the
+// the group is full, or 20 ms old) commits; otherwise it leaves the group open for the
 // next, who joins it. A waiter that gives up (its context ended) while
 // being the last one waiting commits the open group, so no group is ever
 // left open with nobody to commit it.
