@@ -70,7 +70,7 @@ func newHostClient(host string, readIdle time.Duration) *fasthttp.HostClient {
 			if err != nil {
 				return nil, err
 			}
-			return &idleReadConn{Conn: c, idle: readIdle}, nil
+			return &idleReadConn{Conn: withRawIO(c), idle: readIdle}, nil
 		},
 	}
 }
