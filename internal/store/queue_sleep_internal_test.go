@@ -25,13 +25,7 @@ func TestSleeperWakesForMaintenance(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.stop()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.stops.Load() < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s: %d starts, %d stops; want the client woken for maintenance and put back to sleep twice", c.starts.Load(), c.stops.Load())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, "the client woken for maintenance and put back to sleep twice (3 stops)", func() bool { return c.stops.Load() >= 3 })
 	if got := c.starts.Load(); got != 3 { // the queue's start and two maintenance windows
 		t.Errorf("%d starts for 3 stops", got)
 	}
@@ -56,17 +50,24 @@ func TestSleeperStaysUpWhileJobsAreDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.stop()
-	for !s.asleep.Load() {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the client to sleep once no job is due", s.asleep.Load)
 	if now := time.Now().UnixNano(); now < busyUntil.Load() {
 		t.Fatalf("the client went to sleep %s before the due job was past", time.Duration(busyUntil.Load()-now))
 	}
 	s.inserted()
-	for s.asleep.Load() {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "an insert to wake the client", func() bool { return !s.asleep.Load() })
 	if c.starts.Load() != 2 {
 		t.Fatalf("%d starts, want 2: the queue's and the insert's", c.starts.Load())
+	}
+}
+
+// eventually fails the test when cond is not true within 10 s; the
+// sleeper's state has no event to wait for but its own flags.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 10 s waiting for %s", what)
+		}
 	}
 }
