@@ -60,7 +60,7 @@ func (door *frontDoor) listenLocked(addr string) error {
 // served so far. Callers hold door.mu.
 func (door *frontDoor) serveLocked(ln net.Listener, addr string) {
 	door.stopLocked()
-	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}}
+	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}, door: door, h2: door.newH2Front()}
 	fast := door.newFastServer()
 	door.fast, door.ln = fast, tl
 	door.addr, door.bound = addr, ln.Addr().String()
@@ -88,6 +88,7 @@ func (door *frontDoor) stopLocked() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
+		tl.h2.shutdown(ctx)                // GOAWAY to HTTP/2 connections
 		_ = fast.ShutdownWithContext(ctx) // closes idle keep-alive connections
 		tl.closeConns()
 	}()
@@ -108,6 +109,8 @@ func (door *frontDoor) close() {
 // closing the front door can end them.
 type trackedListener struct {
 	net.Listener
+	door  *frontDoor
+	h2    *h2Front // serves the connections that open with HTTP/2's preface
 	once  sync.Once
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -142,11 +145,30 @@ func (l *trackedListener) closeConns() {
 
 type trackedConn struct {
 	net.Conn
-	l    *trackedListener
-	once sync.Once
+	l       *trackedListener
+	once    sync.Once
+	sniffed bool        // the first read looked for HTTP/2's preface
+	h2      atomic.Bool // served as HTTP/2 (h2.go)
 }
 
+func (c *trackedConn) Read(p []byte) (int, error) {
+	if c.sniffed {
+		return c.Conn.Read(p)
+	}
+	c.sniffed = true
+	if len(p) < len(h2Preface) { // not fasthttp's first read (4 KiB): no room to look
+		return c.Conn.Read(p)
+	}
+	return c.sniffH2(p)
+}
+
+// Close closes the connection, unless HTTP/2 serves it: fasthttp's
+// shutdown then leaves it to HTTP/2's GOAWAY (closeConns still ends it
+// after the grace period).
 func (c *trackedConn) Close() error {
+	if c.h2.Load() {
+		return nil
+	}
 	c.once.Do(func() {
 		c.l.mu.Lock()
 		delete(c.l.conns, c)

@@ -106,8 +106,7 @@ func TestFrontDoorAnswers504WhenTheInstanceStaysSilent(t *testing.T) {
 	}))
 	defer inst.Close()
 	defer close(release)
-	door, m, url := doorTo(t, strings.TrimPrefix(inst.URL, "http://"))
-	door.ups.readIdle = 300 * time.Millisecond
+	_, m, url := doorTo(t, strings.TrimPrefix(inst.URL, "http://"), func(door *frontDoor) { door.ups.readIdle = 300 * time.Millisecond })
 
 	code, body := get(t, httpClient(), url+"/silent", nil)
 	if code != http.StatusGatewayTimeout || !strings.Contains(body, "sent nothing for 300ms") {

@@ -13,9 +13,12 @@ import (
 )
 
 // doorTo is a front door routing all traffic to one backend at host.
-func doorTo(t *testing.T, host string) (*frontDoor, *groupMetrics, string) {
+func doorTo(t *testing.T, host string, before ...func(*frontDoor)) (*frontDoor, *groupMetrics, string) {
 	t.Helper()
 	door := newFrontDoor("checkout", "test", slog.New(slog.DiscardHandler))
+	for _, f := range before { // before it serves: settings its requests read
+		f(door)
+	}
 	t.Cleanup(door.close)
 	ep := &endpoints{}
 	ep.set([]*backend{{host: host}})
