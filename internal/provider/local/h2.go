@@ -1,8 +1,8 @@
 package local
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"

@@ -198,4 +198,3 @@ func TestFrontDoorPrefaceLookalikeIsHTTP1(t *testing.T) {
 		t.Fatalf("got %q, %v: want an HTTP/1.1 answer", line, err)
 	}
 }
-

@@ -88,7 +88,7 @@ func (door *frontDoor) stopLocked() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
-		tl.h2.shutdown(ctx)                // GOAWAY to HTTP/2 connections
+		tl.h2.shutdown(ctx)               // GOAWAY to HTTP/2 connections
 		_ = fast.ShutdownWithContext(ctx) // closes idle keep-alive connections
 		tl.closeConns()
 	}()
