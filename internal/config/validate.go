@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -129,6 +130,7 @@ func validateEnvironment(doc *Document, e *model.Environment) []Error {
 	if e.StickySessions && e.Target.Kind == model.TargetKubernetes {
 		errs = append(errs, doc.errorf("spec.stickySessions", "only the front doors of local targets keep sticky sessions: remove it, or use your Gateway's session persistence on a kubernetes target"))
 	}
+	errs = append(errs, validateFrontDoorTLS(doc, e)...)
 	for _, app := range sortedKeys(e.FrontDoors) {
 		path := fieldPath("spec.frontDoors", app)
 		if msg := checkHostPort(e.FrontDoors[app]); msg != "" {
@@ -149,4 +151,24 @@ func checkHostPort(addr string) string {
 		return fmt.Sprintf("%q has no valid port: use a number from 1 to 65535, such as 127.0.0.1:18080", addr)
 	}
 	return ""
+}
+
+func validateFrontDoorTLS(doc *Document, e *model.Environment) []Error {
+	t := e.FrontDoorTLS
+	if t == nil {
+		return nil
+	}
+	if e.Target.Kind == model.TargetKubernetes {
+		return []Error{doc.errorf("spec.frontDoorTLS", "only the front doors of local targets serve TLS: remove it, and terminate TLS at your Gateway or Ingress on a kubernetes target")}
+	}
+	var errs []Error
+	for _, f := range []struct{ field, path string }{{"certFile", t.CertFile}, {"keyFile", t.KeyFile}} {
+		switch {
+		case f.path == "":
+			errs = append(errs, doc.errorf("spec.frontDoorTLS."+f.field, "is required: give the PEM file's absolute path on the gennaker machine"))
+		case !filepath.IsAbs(f.path):
+			errs = append(errs, doc.errorf("spec.frontDoorTLS."+f.field, "%q is not an absolute path: give the PEM file's full path on the gennaker machine, such as /etc/gennaker/tls/%s", f.path, filepath.Base(f.path)))
+		}
+	}
+	return errs
 }

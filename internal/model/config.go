@@ -108,6 +108,9 @@ type Environment struct {
 	// group it was first routed to, by a cookie, while that group has
 	// weight > 0 (local targets): the weights then split new clients.
 	StickySessions bool `json:"stickySessions,omitempty"`
+	// FrontDoorTLS makes the front doors serve HTTPS, HTTP/2 or HTTP/1.1 as
+	// the client offers, instead of plain HTTP (local targets).
+	FrontDoorTLS *FrontDoorTLS `json:"frontDoorTLS,omitempty"`
 	// Production marks environments whose deploys count for delivery KPIs.
 	Production bool `json:"production,omitempty"`
 	// FourEyes requires that an approval which lets a deploy into this
@@ -117,6 +120,14 @@ type Environment struct {
 	// SLOPolicy holds deploys here while the application's error budget is
 	// short or burning fast, and during freeze windows (slo.go).
 	SLOPolicy *SLOPolicy `json:"sloPolicy,omitempty"`
+}
+
+// FrontDoorTLS names the PEM files of the front doors' certificate (with
+// its chain) and private key: absolute paths on the machine that runs
+// gennaker, read by the front doors (again when they change).
+type FrontDoorTLS struct {
+	CertFile string `json:"certFile"`
+	KeyFile  string `json:"keyFile"`
 }
 
 // TargetSpec selects and configures the provider of an environment.

@@ -29,7 +29,7 @@ func testUpgrade(t *testing.T, newProtocol bool) {
 	next := filepath.Join(dir, "gennaker.new")
 	ldflags := "-X=main.upgradeTestBuild=2"
 	if newProtocol {
-		ldflags = "-X=github.com/gennaker/gennaker/internal/provider/local.doorProtocolBuild=2"
+		ldflags = "-X=github.com/gennaker/gennaker/internal/provider/local.doorProtocolBuild=99"
 	}
 	build := exec.Command("go", "build", "-ldflags="+ldflags, "-o", next, "github.com/gennaker/gennaker/cmd/gennaker")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -218,7 +218,7 @@ func (c *doorControl) answer(req *doorRequest, trusted *bool) (doorReply, bool) 
 	switch req.Op {
 	case opRoutes:
 		c.set.setEndpoints(req.Endpoints)
-		bound, err := c.set.setRoutes(req.Application, req.Address, req.Routes, req.Sticky)
+		bound, err := c.set.setRoutes(req.Application, req.Address, req.Routes, req.Sticky, req.TLS)
 		if err != nil {
 			return doorReply{Error: err.Error()}, false
 		}

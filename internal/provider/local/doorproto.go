@@ -30,7 +30,7 @@ func protocolOf(build string) int {
 	if n, err := strconv.Atoi(build); err == nil && n > 0 {
 		return n
 	}
-	return 1
+	return 2 // 2: opRoutes carries TLS
 }
 
 // maxDoorMessage bounds one line either way: a reply of 15 minutes of
@@ -79,6 +79,7 @@ type doorRequest struct {
 	Address     string       `json:"address,omitempty"`     // opRoutes
 	Routes      []Route      `json:"routes,omitempty"`      // opRoutes
 	Sticky      bool         `json:"sticky,omitempty"`      // opRoutes
+	TLS         *TLSFiles    `json:"tls,omitempty"`         // opRoutes
 	Endpoints   doorBackends `json:"endpoints,omitempty"`
 	From        time.Time    `json:"from,omitzero"` // opSeconds
 	To          time.Time    `json:"to,omitzero"`   // opSeconds
@@ -112,6 +113,8 @@ type doorReply struct {
 	// Sticky are the applications whose front door keeps clients on their
 	// server group (FrontDoor.Sticky); an older process sends none.
 	Sticky map[string]bool `json:"sticky,omitempty"`
+	// TLS are the certificate files of the applications served over TLS.
+	TLS map[string]TLSFiles `json:"tls,omitempty"`
 }
 
 // groupReading is one server group's counters with its answers by class

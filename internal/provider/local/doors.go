@@ -44,7 +44,7 @@ func (p *Provider) SetRoutes(ctx context.Context, fd FrontDoor) error {
 	}
 	p.mu.Unlock()
 	_, err = d.call(ctx, func() doorRequest {
-		return doorRequest{Op: opRoutes, Application: fd.Application, Address: fd.Address, Routes: fd.Routes, Sticky: fd.Sticky, Endpoints: p.backendsOf(fd.Environment)}
+		return doorRequest{Op: opRoutes, Application: fd.Application, Address: fd.Address, Routes: fd.Routes, Sticky: fd.Sticky, TLS: fd.TLS, Endpoints: p.backendsOf(fd.Environment)}
 	})
 	if err != nil {
 		return fmt.Errorf("front door %s/%s: %w", fd.Application, fd.Environment, err)

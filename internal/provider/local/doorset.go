@@ -25,6 +25,7 @@ type doorSet struct {
 	// its door is sticky, for a successor.
 	routes map[string][]Route
 	sticky map[string]bool
+	tls    map[string]*TLSFiles // of the doors that serve TLS
 	// inherited are listening sockets a predecessor handed over, by
 	// application; each is served once its application's routes are set.
 	inherited map[string]net.Listener
@@ -32,7 +33,7 @@ type doorSet struct {
 
 func newDoorSet(env string, log *slog.Logger) *doorSet {
 	return &doorSet{env: env, log: log, started: time.Now(),
-		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}, routes: map[string][]Route{}, sticky: map[string]bool{}, inherited: map[string]net.Listener{}}
+		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}, routes: map[string][]Route{}, sticky: map[string]bool{}, tls: map[string]*TLSFiles{}, inherited: map[string]net.Listener{}}
 }
 
 func (s *doorSet) endpointsLocked(group string) *endpoints {
@@ -60,10 +61,17 @@ func (s *doorSet) setEndpoints(b doorBackends) {
 // setRoutes starts app's front door, or moves it to a new address, and
 // swaps in its route table atomically: the next request uses it. It
 // returns the address listened on.
-func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool) (string, error) {
-	fd := FrontDoor{Application: app, Environment: s.env, Address: addr, Routes: routes, Sticky: sticky}
+func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool, tlsFiles *TLSFiles) (string, error) {
+	fd := FrontDoor{Application: app, Environment: s.env, Address: addr, Routes: routes, Sticky: sticky, TLS: tlsFiles}
 	if err := fd.validate(); err != nil {
 		return "", err
+	}
+	var certs *certLoader // read before anything changes: files that do not load change nothing
+	if tlsFiles != nil {
+		var err error
+		if certs, err = newCertLoader(*tlsFiles, s.log); err != nil {
+			return "", fmt.Errorf("front door %s/%s: %w", app, s.env, err)
+		}
 	}
 	s.mu.Lock()
 	door := s.doors[app]
@@ -75,13 +83,14 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool) (stri
 	for i, r := range routes {
 		eps[i] = s.endpointsLocked(r.ServerGroup)
 	}
-	s.routes[app], s.sticky[app] = routes, sticky
+	s.routes[app], s.sticky[app], s.tls[app] = routes, sticky, tlsFiles
 	inherited := s.inherited[app]
 	delete(s.inherited, app)
 	s.mu.Unlock()
 
 	door.mu.Lock()
 	defer door.mu.Unlock()
+	door.setTLSLocked(tlsFiles, certs)
 	table, canary := make([]*route, 0, len(routes)), (*route)(nil)
 	for i, r := range routes {
 		m := door.metrics[r.ServerGroup]
@@ -189,6 +198,7 @@ func (s *doorSet) forget(app string) {
 	delete(s.doors, app)
 	delete(s.routes, app)
 	delete(s.sticky, app)
+	delete(s.tls, app)
 	delete(s.inherited, app)
 	s.mu.Unlock()
 	if ln != nil {
@@ -234,7 +244,7 @@ func (s *doorSet) close(grace time.Duration) {
 // applications, the configured addresses, the route tables and the healthy
 // instances.
 func (s *doorSet) handover() (doorReply, []int, error) {
-	reply := doorReply{Addresses: map[string]string{}, Routes: map[string][]Route{}, Endpoints: doorBackends{}, Sticky: map[string]bool{}}
+	reply := doorReply{Addresses: map[string]string{}, Routes: map[string][]Route{}, Endpoints: doorBackends{}, Sticky: map[string]bool{}, TLS: map[string]TLSFiles{}}
 	var files []int
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -264,6 +274,9 @@ func (s *doorSet) handover() (doorReply, []int, error) {
 		reply.Routes[app] = s.routes[app]
 		if s.sticky[app] {
 			reply.Sticky[app] = true
+		}
+		if f := s.tls[app]; f != nil {
+			reply.TLS[app] = *f
 		}
 	}
 	for group, ep := range s.eps {

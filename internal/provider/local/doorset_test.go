@@ -24,7 +24,7 @@ func TestHandoverKeepsTheSocketListening(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	old := newDoorSet("test", log)
 	old.setEndpoints(doorBackends{"checkout-v001": {strings.TrimPrefix(inst.URL, "http://")}})
-	addr, err := old.setRoutes("checkout", "127.0.0.1:0", []Route{{ServerGroup: "checkout-v001", Weight: 100}}, true)
+	addr, err := old.setRoutes("checkout", "127.0.0.1:0", []Route{{ServerGroup: "checkout-v001", Weight: 100}}, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestHandoverKeepsTheSocketListening(t *testing.T) {
 	next := newDoorSet("test", log)
 	next.inherited["checkout"] = ln
 	next.setEndpoints(reply.Endpoints)
-	got, err := next.setRoutes("checkout", reply.Addresses["checkout"], reply.Routes["checkout"], reply.Sticky["checkout"])
+	got, err := next.setRoutes("checkout", reply.Addresses["checkout"], reply.Routes["checkout"], reply.Sticky["checkout"], tlsOf(reply.TLS, "checkout"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func (p *Provider) upgradeDoor(ctx context.Context, old *doorProcess) (*doorProc
 	}
 	for _, app := range reply.Listeners {
 		_, err := d.call(ctx, func() doorRequest {
-			return doorRequest{Op: opRoutes, Application: app, Address: reply.Addresses[app], Routes: reply.Routes[app], Sticky: reply.Sticky[app], Endpoints: reply.Endpoints}
+			return doorRequest{Op: opRoutes, Application: app, Address: reply.Addresses[app], Routes: reply.Routes[app], Sticky: reply.Sticky[app], TLS: tlsOf(reply.TLS, app), Endpoints: reply.Endpoints}
 		})
 		if err != nil {
 			d.proc.terminate(ctx, time.Second) // old serves on
@@ -42,4 +42,12 @@ func (p *Provider) upgradeDoor(ctx context.Context, old *doorProcess) (*doorProc
 	p.log.Info("front door process replaced by one of this version; its listening sockets were handed over",
 		"environment", old.env, "old_pid", old.proc.pid, "pid", d.proc.pid, "applications", reply.Listeners)
 	return d, nil
+}
+
+// tlsOf is app's TLS files in a handover's reply, nil for plain HTTP.
+func tlsOf(m map[string]TLSFiles, app string) *TLSFiles {
+	if f, ok := m[app]; ok {
+		return &f
+	}
+	return nil
 }

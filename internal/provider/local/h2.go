@@ -15,16 +15,17 @@ import (
 	"golang.org/x/net/http2"
 )
 
-// HTTP/2 to clients, in cleartext with prior knowledge (h2c: what gRPC's
-// and Connect's plaintext clients, Envoy sidecars and `curl
-// --http2-prior-knowledge` speak), on the front door's one port. A
+// HTTP/2 to clients, in cleartext with prior knowledge (h2c: what `curl
+// --http2-prior-knowledge`, Go's http.Transport with unencrypted HTTP/2,
+// Envoy and Connect clients speak), on the front door's one port. A
 // connection is HTTP/2 when its first bytes are the HTTP/2 client preface;
 // everything else is HTTP/1.1 for fasthttp, untouched. An HTTP/2 request
 // takes the same path as an HTTP/1.1 one (frontDoor.serve: the route, the
 // split, the instance's keep-alive HTTP/1.1 connection, the counts), only
 // its head and body are carried by golang.org/x/net/http2. Instances still
-// get HTTP/1.1, as from nginx or haproxy in front of them; TLS (and so
-// HTTP/2 over TLS) is not served.
+// get HTTP/1.1, as from nginx or haproxy in front of them (so gRPC proper,
+// which needs HTTP/2 to the server, does not pass; gRPC-Web and Connect
+// do). With TLS (frontDoorTLS), HTTP/2 is what the client picks by ALPN.
 
 // h2Preface is what an HTTP/2 client sends first (RFC 9113 3.4).
 var h2Preface = []byte(http2.ClientPreface)
@@ -63,7 +64,10 @@ func (f *h2Front) shutdown(ctx context.Context) { _ = f.base.Shutdown(ctx) }
 func (f *h2Front) serveConn(door *frontDoor, c net.Conn, first []byte) {
 	_ = c.SetReadDeadline(time.Time{}) // fasthttp's wait for a request head; HTTP/2 keeps its own
 	local, remote := c.LocalAddr(), c.RemoteAddr()
-	f.srv.ServeConn(&prefixedConn{Conn: c, prefix: first}, &http2.ServeConnOpts{
+	if len(first) > 0 {
+		c = &prefixedConn{Conn: c, prefix: first}
+	}
+	f.srv.ServeConn(c, &http2.ServeConnOpts{
 		BaseConfig: f.base,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			door.serveH2(w, r, addrOnly{local: local, remote: remote})
@@ -97,6 +101,22 @@ func (c *trackedConn) sniffH2(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// alpnH2 completes the TLS handshake of a connection before its first
+// read, and serves it as HTTP/2 to its end (returning io.EOF, as sniffH2)
+// when the client chose h2; otherwise it reads for fasthttp.
+func (c *trackedConn) alpnH2(p []byte) (int, error) {
+	if err := c.tls.Handshake(); err != nil {
+		return 0, err
+	}
+	if c.tls.ConnectionState().NegotiatedProtocol != "h2" {
+		return c.Conn.Read(p)
+	}
+	c.h2.Store(true)
+	c.l.h2.serveConn(c.l.door, c.tls, nil)
+	c.h2.Store(false)
+	return 0, io.EOF
+}
+
 // serveH2 serves one HTTP/2 request through frontDoor.serve.
 func (door *frontDoor) serveH2(w http.ResponseWriter, r *http.Request, addrs addrOnly) {
 	if r.Method == http.MethodConnect {
@@ -104,7 +124,11 @@ func (door *frontDoor) serveH2(w http.ResponseWriter, r *http.Request, addrs add
 		return
 	}
 	var ctx fasthttp.RequestCtx
-	ctx.Init2(addrs, fastLogger{door}, false)
+	if r.TLS != nil {
+		ctx.Init2(addrOnlyTLS{addrs, *r.TLS}, fastLogger{door}, false)
+	} else {
+		ctx.Init2(addrs, fastLogger{door}, false)
+	}
 	h2ToFast(r, &ctx.Request)
 	door.serve(&ctx)
 	resp := &ctx.Response

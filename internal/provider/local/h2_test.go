@@ -198,3 +198,36 @@ func TestFrontDoorPrefaceLookalikeIsHTTP1(t *testing.T) {
 		t.Fatalf("got %q, %v: want an HTTP/1.1 answer", line, err)
 	}
 }
+
+// A request head past the limit (4 KiB over HTTP/1.1, 8 KiB over HTTP/2)
+// is refused with 431 before it reaches an instance.
+func TestFrontDoorRefusesLongHeads(t *testing.T) {
+	t.Parallel()
+	reached := make(chan struct{}, 4)
+	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached <- struct{}{} }))
+	defer inst.Close()
+	_, _, url := doorTo(t, strings.TrimPrefix(inst.URL, "http://"))
+	for _, tc := range []struct {
+		name string
+		c    *http.Client
+		size int
+	}{{"HTTP/1.1", httpClient(), 5 << 10}, {"HTTP/2", h2Client(), 10 << 10}} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		for i := range tc.size / 100 { // many fields: one past HPACK's string limit closes an HTTP/2 connection instead
+			req.Header.Set("X-Big-"+itoa(i), strings.Repeat("a", 90))
+		}
+		resp, err := tc.c.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s: a %d-byte head got %d, want 431", tc.name, tc.size, resp.StatusCode)
+		}
+	}
+	select {
+	case <-reached:
+		t.Fatal("a head past the limit reached the instance")
+	default:
+	}
+}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"crypto/tls"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,8 @@ type frontDoor struct {
 	fast    *fasthttp.Server         // serves ln
 	ln      *trackedListener         // as listened on
 	metrics map[string]*groupMetrics // by server group, kept for the life of the provider
+	tlsFiles *TLSFiles               // nil: plain HTTP
+	tlsConf  *tls.Config             // made from tlsFiles
 }
 
 func fdKey(app, env string) string { return app + "/" + env }
@@ -61,6 +64,7 @@ func (door *frontDoor) listenLocked(addr string) error {
 func (door *frontDoor) serveLocked(ln net.Listener, addr string) {
 	door.stopLocked()
 	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}, door: door, h2: door.newH2Front()}
+	tl.tls.Store(door.tlsConf)
 	fast := door.newFastServer()
 	door.fast, door.ln = fast, tl
 	door.addr, door.bound = addr, ln.Addr().String()
@@ -110,7 +114,8 @@ func (door *frontDoor) close() {
 type trackedListener struct {
 	net.Listener
 	door  *frontDoor
-	h2    *h2Front // serves the connections that open with HTTP/2's preface
+	h2    *h2Front                   // serves the connections that speak HTTP/2
+	tls   atomic.Pointer[tls.Config] // nil: plain HTTP
 	once  sync.Once
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -122,10 +127,16 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	tc := &trackedConn{Conn: withRawIO(c), l: l}
+	var out net.Conn = tc
+	if cfg := l.tls.Load(); cfg != nil {
+		tc.tls = tls.Server(tc.Conn, cfg)
+		tc.Conn = tc.tls
+		out = tlsTrackedConn{tc}
+	}
 	l.mu.Lock()
 	l.conns[tc] = struct{}{}
 	l.mu.Unlock()
-	return tc, nil
+	return out, nil
 }
 
 func (l *trackedListener) Close() error {
@@ -147,7 +158,8 @@ type trackedConn struct {
 	net.Conn
 	l       *trackedListener
 	once    sync.Once
-	sniffed bool        // the first read looked for HTTP/2's preface
+	tls     *tls.Conn   // over TLS: Conn is this
+	sniffed bool        // the first read looked for HTTP/2 (its preface, or TLS's ALPN)
 	h2      atomic.Bool // served as HTTP/2 (h2.go)
 }
 
@@ -156,6 +168,9 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 		return c.Conn.Read(p)
 	}
 	c.sniffed = true
+	if c.tls != nil {
+		return c.alpnH2(p)
+	}
 	if len(p) < len(h2Preface) { // not fasthttp's first read (4 KiB): no room to look
 		return c.Conn.Read(p)
 	}
@@ -175,4 +190,22 @@ func (c *trackedConn) Close() error {
 		c.l.mu.Unlock()
 	})
 	return c.Conn.Close()
+}
+
+// setTLSLocked makes the door serve TLS with files, whose certificate
+// certs has read, from its next connection on (nil: plain HTTP);
+// connections open keep what they have. The same files as before keep
+// their loader (it follows renewals). Callers hold door.mu.
+func (door *frontDoor) setTLSLocked(files *TLSFiles, certs *certLoader) {
+	if sameTLS(door.tlsFiles, files) {
+		return
+	}
+	var conf *tls.Config
+	if certs != nil {
+		conf = certs.tlsConfig()
+	}
+	door.tlsFiles, door.tlsConf = files, conf
+	if door.ln != nil {
+		door.ln.tls.Store(conf)
+	}
 }

@@ -115,6 +115,7 @@ func setForwarded(ctx *fasthttp.RequestCtx) {
 	h.SetBytesV("X-Forwarded-Host", h.Host())
 	if ctx.IsTLS() {
 		h.Set("X-Forwarded-Proto", "https")
+		ctx.Request.URI().SetScheme("http") // the instance is asked in plain HTTP
 	} else {
 		h.Set("X-Forwarded-Proto", "http")
 	}

@@ -23,6 +23,9 @@ type FrontDoor struct {
 	// naming the group picked by weight, and later requests carrying it go to
 	// that group while it is routed with weight > 0.
 	Sticky bool
+	// TLS makes the front door serve HTTPS (HTTP/2 or HTTP/1.1, by ALPN)
+	// with these files instead of plain HTTP; nil for plain HTTP.
+	TLS *TLSFiles
 }
 
 // Route sends Weight percent of the traffic to a server group.
@@ -46,6 +49,9 @@ func (fd FrontDoor) stickyCookie() string {
 func (fd FrontDoor) validate() error {
 	if fd.Application == "" || fd.Environment == "" || fd.Address == "" {
 		return errors.New("front door: application, environment and address are required")
+	}
+	if err := fd.TLS.validate(fd.Application, fd.Environment); err != nil {
+		return err
 	}
 	sum, canaries := 0, 0
 	seen := map[string]bool{}
