@@ -1,8 +1,8 @@
 package local
 
 import (
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,14 +26,14 @@ type frontDoor struct {
 	ups      upstreams     // clients of the instances
 	done     chan struct{} // closed by close
 
-	mu      sync.Mutex               // guards the fields below; never taken per request
-	addr    string                   // as configured
-	bound   string                   // as listened on
-	fast    *fasthttp.Server         // serves ln
-	ln      *trackedListener         // as listened on
-	metrics map[string]*groupMetrics // by server group, kept for the life of the provider
-	tlsFiles *TLSFiles               // nil: plain HTTP
-	tlsConf  *tls.Config             // made from tlsFiles
+	mu       sync.Mutex               // guards the fields below; never taken per request
+	addr     string                   // as configured
+	bound    string                   // as listened on
+	fast     *fasthttp.Server         // serves ln
+	ln       *trackedListener         // as listened on
+	metrics  map[string]*groupMetrics // by server group, kept for the life of the provider
+	tlsFiles *TLSFiles                // nil: plain HTTP
+	tlsConf  *tls.Config              // made from tlsFiles
 }
 
 func fdKey(app, env string) string { return app + "/" + env }

@@ -111,7 +111,7 @@ func (l *certLoader) tlsConfig() *tls.Config {
 // tls.Conn to RequestCtx.IsTLS (X-Forwarded-Proto: https).
 type tlsTrackedConn struct{ *trackedConn }
 
-func (c tlsTrackedConn) Handshake() error                    { return c.tls.Handshake() }
+func (c tlsTrackedConn) Handshake() error                     { return c.tls.Handshake() }
 func (c tlsTrackedConn) ConnectionState() tls.ConnectionState { return c.tls.ConnectionState() }
 
 // addrOnlyTLS is addrOnly for a stream of an HTTP/2 connection over TLS.
@@ -120,5 +120,5 @@ type addrOnlyTLS struct {
 	state tls.ConnectionState
 }
 
-func (a addrOnlyTLS) Handshake() error                    { return nil }
+func (a addrOnlyTLS) Handshake() error                     { return nil }
 func (a addrOnlyTLS) ConnectionState() tls.ConnectionState { return a.state }
