@@ -70,8 +70,8 @@ func (t localTarget) Route(ctx context.Context, app model.Application, env model
 		return noFrontDoor(app, env)
 	}
 	fd := local.FrontDoor{Application: app.Name, Environment: env.Name, Address: addr, Sticky: env.StickySessions}
-	if t := env.FrontDoorTLS; t != nil {
-		fd.TLS = &local.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile}
+	if tf := env.FrontDoorTLS; tf != nil {
+		fd.TLS = &local.TLSFiles{CertFile: tf.CertFile, KeyFile: tf.KeyFile}
 	}
 	for _, r := range routes {
 		fd.Routes = append(fd.Routes, local.Route{ServerGroup: r.ServerGroup, Weight: r.Weight, Canary: r.Canary})

@@ -70,7 +70,15 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool, tlsFi
 	if tlsFiles != nil {
 		var err error
 		if certs, err = newCertLoader(*tlsFiles, s.log); err != nil {
-			return "", fmt.Errorf("front door %s/%s: %w", app, s.env, err)
+			s.mu.Lock()
+			same := sameTLS(s.tls[app], tlsFiles)
+			s.mu.Unlock()
+			if !same {
+				return "", fmt.Errorf("front door %s/%s: %w", app, s.env, err)
+			}
+			// The files it serves already, caught mid-renewal: its loader
+			// keeps the last good certificate; the routes still change.
+			s.log.Warn("the front door's certificate files do not load; serving the last good certificate", "application", app, "err", err)
 		}
 	}
 	s.mu.Lock()

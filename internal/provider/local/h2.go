@@ -24,8 +24,8 @@ import (
 // split, the instance's keep-alive HTTP/1.1 connection, the counts), only
 // its head and body are carried by golang.org/x/net/http2. Instances still
 // get HTTP/1.1, as from nginx or haproxy in front of them (so gRPC proper,
-// which needs HTTP/2 to the server, does not pass; gRPC-Web and Connect
-// do). With TLS (frontDoorTLS), HTTP/2 is what the client picks by ALPN.
+// which needs HTTP/2 to the server, does not pass; gRPC-Web and Connect's
+// unary calls do; request trailers are not relayed). With TLS (frontDoorTLS), HTTP/2 is what the client picks by ALPN.
 
 // h2Preface is what an HTTP/2 client sends first (RFC 9113 3.4).
 var h2Preface = []byte(http2.ClientPreface)
@@ -35,6 +35,10 @@ var h2Preface = []byte(http2.ClientPreface)
 // per-field overhead.
 const h2MaxHeaderBytes = 8 << 10
 
+// h2MaxStreams bounds the requests in flight on one HTTP/2 connection
+// (nginx's default is 128); each holds a connection to an instance.
+const h2MaxStreams = 100
+
 // h2Front serves the HTTP/2 connections of one fasthttp server's life.
 type h2Front struct {
 	base *http.Server // its Shutdown sends GOAWAY to every connection
@@ -43,21 +47,46 @@ type h2Front struct {
 
 func (door *frontDoor) newH2Front() *h2Front {
 	base := &http.Server{
-		MaxHeaderBytes:    h2MaxHeaderBytes,
-		ReadHeaderTimeout: clientReadTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(door.log.Handler(), slog.LevelWarn),
+		MaxHeaderBytes: h2MaxHeaderBytes,
+		// A stream's request (its body) must arrive within this, as fasthttp's
+		// ReadTimeout bounds an HTTP/1.1 request; answers are not bounded
+		// (server-sent events), but a client that reads nothing of them for
+		// upstreamReadIdle loses its connection (WriteByteTimeout).
+		ReadTimeout: clientReadTimeout,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(door.log.Handler(), slog.LevelWarn),
 	}
-	srv := &http2.Server{IdleTimeout: 2 * time.Minute, MaxConcurrentStreams: 250}
+	srv := &http2.Server{
+		IdleTimeout:          2 * time.Minute,
+		MaxConcurrentStreams: h2MaxStreams,
+		ReadIdleTimeout:      30 * time.Second, // then a PING: a peer gone silent is found
+		PingTimeout:          15 * time.Second,
+		WriteByteTimeout:     upstreamReadIdle,
+	}
 	// Registers the graceful shutdown (GOAWAY, then close once the streams
 	// in flight are done) on base; it cannot fail without a TLS config.
 	_ = http2.ConfigureServer(base, srv)
 	return &h2Front{base: base, srv: srv}
 }
 
-// shutdown tells every HTTP/2 connection to finish the streams it has and
-// take no more (GOAWAY); each closes once its streams are done.
-func (f *h2Front) shutdown(ctx context.Context) { _ = f.base.Shutdown(ctx) }
+// drain tells every HTTP/2 connection to finish the streams it has and take
+// no more (GOAWAY); each closes once its streams are done. It says it again
+// every 100 ms until done is closed: a connection accepted before the
+// listener closed may begin HTTP/2 (its preface, its TLS handshake) later.
+func (f *h2Front) drain(ctx context.Context, done <-chan struct{}) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		_ = f.base.Shutdown(ctx) // runs the GOAWAY hook each time; once per connection
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // serveConn serves c, whose first bytes (the preface and whatever came
 // with it) were already read into first, as HTTP/2 until it closes.
@@ -106,7 +135,11 @@ func (c *trackedConn) sniffH2(p []byte) (int, error) {
 // when the client chose h2; otherwise it reads for fasthttp.
 func (c *trackedConn) alpnH2(p []byte) (int, error) {
 	if err := c.tls.Handshake(); err != nil {
-		return 0, err
+		// Scanners, plain HTTP on the TLS port, clients that reject the
+		// certificate: not worth a warning each. To fasthttp: a connection
+		// that closed before asking anything.
+		c.l.door.log.Debug("TLS handshake failed", "client", c.RemoteAddr(), "err", err)
+		return 0, io.EOF
 	}
 	if c.tls.ConnectionState().NegotiatedProtocol != "h2" {
 		return c.Conn.Read(p)
@@ -130,6 +163,7 @@ func (door *frontDoor) serveH2(w http.ResponseWriter, r *http.Request, addrs add
 		ctx.Init2(addrs, fastLogger{door}, false)
 	}
 	h2ToFast(r, &ctx.Request)
+	ctx.Response.Header.SetNoDefaultContentType(true) // as over HTTP/1.1: what the instance sent, no more
 	door.serve(&ctx)
 	resp := &ctx.Response
 	defer func() { _ = resp.CloseBodyStream() }() // gives the instance's connection back
@@ -165,6 +199,11 @@ func fastToH2(resp *fasthttp.Response, w http.ResponseWriter, head bool) {
 		case "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "Trailer":
 		default:
 			h.Add(key, string(v))
+		}
+	}
+	for _, k := range []string{"Content-Type", "Date"} {
+		if _, ok := h[k]; !ok {
+			h[k] = nil // net/http would add its own; HTTP/1.1 answers carry none either
 		}
 	}
 	w.WriteHeader(resp.StatusCode())

@@ -92,8 +92,10 @@ func (door *frontDoor) stopLocked() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
-		tl.h2.shutdown(ctx)               // GOAWAY to HTTP/2 connections
+		done := make(chan struct{})
+		go tl.h2.drain(ctx, done)         // GOAWAY to HTTP/2 connections, also those that start now
 		_ = fast.ShutdownWithContext(ctx) // closes idle keep-alive connections
+		close(done)
 		tl.closeConns()
 	}()
 }
@@ -126,7 +128,8 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := &trackedConn{Conn: withRawIO(c), l: l}
+	raw := withRawIO(c)
+	tc := &trackedConn{Conn: raw, raw: raw, l: l}
 	var out net.Conn = tc
 	if cfg := l.tls.Load(); cfg != nil {
 		tc.tls = tls.Server(tc.Conn, cfg)
@@ -150,7 +153,7 @@ func (l *trackedListener) closeConns() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for c := range l.conns {
-		_ = c.(*trackedConn).Conn.Close()
+		_ = c.(*trackedConn).raw.Close() // not TLS's Close: its close_notify may wait on the peer
 	}
 }
 
@@ -158,6 +161,7 @@ type trackedConn struct {
 	net.Conn
 	l       *trackedListener
 	once    sync.Once
+	raw     net.Conn    // the TCP connection (Conn, or under it)
 	tls     *tls.Conn   // over TLS: Conn is this
 	sniffed bool        // the first read looked for HTTP/2 (its preface, or TLS's ALPN)
 	h2      atomic.Bool // served as HTTP/2 (h2.go)
@@ -197,7 +201,7 @@ func (c *trackedConn) Close() error {
 // connections open keep what they have. The same files as before keep
 // their loader (it follows renewals). Callers hold door.mu.
 func (door *frontDoor) setTLSLocked(files *TLSFiles, certs *certLoader) {
-	if sameTLS(door.tlsFiles, files) {
+	if sameTLS(door.tlsFiles, files) || (files != nil && certs == nil) {
 		return
 	}
 	var conf *tls.Config

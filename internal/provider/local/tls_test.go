@@ -111,6 +111,17 @@ func TestFrontDoorServesTLS(t *testing.T) {
 	if code, _ := get(t, tlsClient(pool, true), url, nil); code != 200 {
 		t.Fatalf("after refused files the door answers %d", code)
 	}
+	// The files it serves, caught mid-renewal: a route change still goes
+	// through, and the last good certificate is served.
+	if err := os.WriteFile(files.CertFile, []byte("-----BEGIN CERT"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.setRoutes("checkout", "127.0.0.1:0", []Route{{ServerGroup: "checkout-v001", Weight: 100, Canary: true}}, false, &files); err != nil {
+		t.Fatalf("a route change with the same, half-written files: %v", err)
+	}
+	if code, _ := get(t, tlsClient(pool, false), url, nil); code != 200 {
+		t.Fatalf("mid-renewal the door answers %d", code)
+	}
 
 	// A successor gets the files with the socket.
 	reply, fds, err := set.handover()
