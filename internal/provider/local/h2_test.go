@@ -147,24 +147,7 @@ func TestFrontDoorHTTP2RelaysTrailersAndStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	for _, ev := range []string{"one", "two"} {
-		got := make(chan string, 1)
-		go func() {
-			line, _ := br.ReadString('\n')
-			_, _ = br.ReadString('\n')
-			got <- line
-		}()
-		next <- ev
-		select {
-		case line := <-got:
-			if line != "data: "+ev+"\n" {
-				t.Fatalf("got %q, want event %s", line, ev)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("event %s did not reach the HTTP/2 client while the stream stayed open", ev)
-		}
-	}
+	expectEvents(t, resp.Body, next, "one", "two")
 }
 
 // Closing the front door lets an HTTP/2 stream in flight finish (GOAWAY,
@@ -192,9 +175,8 @@ func TestFrontDoorDrainsHTTP2StreamsInFlight(t *testing.T) {
 	}
 }
 
-// A client that sends only part of the preface, or something else that
-// starts like it, is answered as HTTP/1.1 would be, and a silent one is
-// cut by the head timeout like any other.
+// A request that starts like the HTTP/2 preface but is not it is answered
+// as HTTP/1.1.
 func TestFrontDoorPrefaceLookalikeIsHTTP1(t *testing.T) {
 	t.Parallel()
 	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))

@@ -69,8 +69,15 @@ func TestFrontDoorStreamsEventsAsTheyCome(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("Content-Type %q", ct)
 	}
-	br := bufio.NewReader(resp.Body)
-	for _, ev := range []string{"one", "two", "three"} {
+	expectEvents(t, resp.Body, next, "one", "two", "three")
+}
+
+// expectEvents sends each event to the instance through next and waits for
+// it to reach the client on body, while the stream stays open.
+func expectEvents(t *testing.T, body io.Reader, next chan<- string, events ...string) {
+	t.Helper()
+	br := bufio.NewReader(body)
+	for _, ev := range events {
 		got := make(chan string, 1)
 		go func() {
 			line, _ := br.ReadString('\n')
