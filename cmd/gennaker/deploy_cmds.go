@@ -89,7 +89,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			for _, env := range st.Environments {
 				fmt.Fprintf(w, "%s in %s", st.Application, env.Environment)
 				if env.FrontDoor != "" {
-					fmt.Fprintf(w, " (front door http://%s)", env.FrontDoor)
+					fmt.Fprintf(w, " (front door %s)", env.FrontDoorURL)
 				}
 				fmt.Fprintln(w)
 				tw := table(w)

@@ -46,6 +46,13 @@ func BuildStatus(app string, facts StatusFacts) *AppStatus {
 	out := &AppStatus{Application: app, Environments: []EnvironmentStatus{}}
 	for _, env := range facts.Environments {
 		es := EnvironmentStatus{Environment: env.Name, FrontDoor: env.FrontDoors[app], ServerGroups: []ServerGroupStatus{}}
+		if es.FrontDoor != "" {
+			scheme := "http://"
+			if env.FrontDoorTLS != nil {
+				scheme = "https://"
+			}
+			es.FrontDoorURL = scheme + es.FrontDoor
+		}
 		unread := false
 		for _, sg := range facts.ServerGroups {
 			if sg.Environment != env.Name {

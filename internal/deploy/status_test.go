@@ -85,7 +85,8 @@ func TestOverviewShowsWhatStatusShows(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	envs := []model.Environment{{Name: "staging", Target: model.TargetSpec{Kind: model.TargetLocal}},
+	envs := []model.Environment{{Name: "staging", Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"a": "127.0.0.1:2"},
+		FrontDoorTLS: &model.FrontDoorTLS{CertFile: "/etc/tls/a.crt", KeyFile: "/etc/tls/a.key"}},
 		{Name: "prod", Target: model.TargetSpec{Kind: model.TargetLocal}, FrontDoors: map[string]string{"a": "127.0.0.1:1"}},
 		{Name: "broken", Target: model.TargetSpec{Kind: model.TargetLocal}}, {Name: "empty", Target: model.TargetSpec{Kind: model.TargetLocal}}}
 	apps := []model.Application{{Name: "a", Instances: 2, Run: model.RunSpec{Command: "a"}}, {Name: "b", Instances: 2, Run: model.RunSpec{Command: "b"}},
@@ -135,6 +136,13 @@ func TestOverviewShowsWhatStatusShows(t *testing.T) {
 		if string(wj) != string(gj) {
 			t.Errorf("application %s:\nOverview %s\nStatus   %s", app, gj, wj)
 		}
+	}
+	urls := map[string]string{}
+	for _, e := range ov.Statuses["a"].Environments {
+		urls[e.Environment] = e.FrontDoorURL
+	}
+	if urls["staging"] != "https://127.0.0.1:2" || urls["prod"] != "http://127.0.0.1:1" || urls["broken"] != "" {
+		t.Errorf("front door URLs %v: want https for the environment with frontDoorTLS, http for the other, none without a front door", urls)
 	}
 	if ov.Latest["b"] == nil || ov.Latest["b"].ID != "e8" || ov.Latest["idle"] != nil {
 		t.Errorf("Overview's latest executions: b %v, idle %v; want e8 and none", ov.Latest["b"], ov.Latest["idle"])

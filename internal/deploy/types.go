@@ -49,6 +49,7 @@ type AppStatus struct {
 type EnvironmentStatus struct {
 	Environment   string              `json:"environment"`
 	FrontDoor     string              `json:"frontDoor,omitempty"`
+	FrontDoorURL  string              `json:"frontDoorURL,omitempty"` // http:// or https:// (frontDoorTLS)
 	ServerGroups  []ServerGroupStatus `json:"serverGroups"`
 	LastExecution *model.Execution    `json:"lastExecution,omitempty"`
 	// Error is why the target could not be read (the first server group's
