@@ -11,7 +11,8 @@ import (
 // haproxyConfig is the same split as the front door's: http mode,
 // keep-alive on both sides, roundrobin with each server weighted by its
 // group's share, no logging.
-func haproxyConfig(listen string, servers []server) string {
+// A second frontend speaks HTTP/2 in cleartext (prior knowledge) on h2listen.
+func haproxyConfig(listen, h2listen string, servers []server) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
     maxconn 4096
@@ -24,9 +25,12 @@ defaults
 frontend door
     bind %s
     default_backend groups
+frontend door_h2
+    bind %s proto h2
+    default_backend groups
 backend groups
     balance roundrobin
-`, listen)
+`, listen, h2listen)
 	for _, s := range servers {
 		fmt.Fprintf(&b, "    server %s %s weight %d\n", s.id, s.addr, s.weight)
 	}
@@ -35,9 +39,9 @@ backend groups
 
 // startHaproxy writes the config to dir and starts haproxy in the
 // foreground on cpus. Its process group is ours to end.
-func startHaproxy(dir, cpus, listen string, servers []server) (*exec.Cmd, error) {
+func startHaproxy(dir, cpus, listen, h2listen string, servers []server) (*exec.Cmd, error) {
 	cfg := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(haproxyConfig(listen, servers)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(haproxyConfig(listen, h2listen, servers)), 0o600); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command("taskset", "-c", cpus, "haproxy", "-db", "-f", cfg)

@@ -20,8 +20,11 @@
 // proxy gave: answers counted by the backends during the wrk rounds, and by
 // their X-Backend header in the fixed-rate runs.
 //
-//	bench/frontdoor/deps.sh   # haproxy and wrk, once
-//	go run ./bench/frontdoor [-rounds 3] [-d 10s] [-c 64] [-rate 1000]
+// Last, it drives haproxy's HTTP/2 frontend and the front door with h2load
+// (HTTP/2 in cleartext) in interleaved rounds.
+//
+//	bench/frontdoor/deps.sh   # haproxy, wrk and h2load, once
+//	go run ./bench/frontdoor [-rounds 3] [-d 10s] [-c 64] [-rate 1000] [-h2-rounds 2]
 package main
 
 import (
@@ -48,6 +51,8 @@ type options struct {
 	stable      int    // instances of the stable group (weight 90)
 	canary      int    // instances of the canary group (weight 10)
 	rateURL     string // set: be the fixed-rate client for this URL
+	h2Rounds    int    // rounds of h2load
+	h2Streams   int    // h2load -m
 }
 
 func main() {
@@ -65,14 +70,18 @@ func main() {
 	flag.StringVar(&o.proxyCPUs, "proxy-cpus", "1", "cores of the proxies and backends (taskset -c)")
 	flag.IntVar(&o.stable, "stable", 1, "instances of the stable group (90%)")
 	flag.IntVar(&o.canary, "canary", 1, "instances of the canary group (10%)")
+	flag.IntVar(&o.h2Rounds, "h2-rounds", 2, "interleaved rounds of h2load (HTTP/2 in cleartext) against haproxy and the front door; 0: none")
+	flag.IntVar(&o.h2Streams, "h2-streams", 1, "h2load: requests in flight per connection (-m)")
 	flag.StringVar(&o.rateURL, "rate-url", "", "internal: run as the fixed-rate client against this URL")
 	flag.Parse()
 
 	var err error
 	switch {
-	case o.rounds < 1 || o.rateRounds < 1 || o.conns < 1 || o.rate < 1 || o.stable < 1 || o.canary < 1:
-		err = fmt.Errorf("-rounds %d, -rate-rounds %d, -c %d, -rate %d, -stable %d, -canary %d: give each at least 1",
-			o.rounds, o.rateRounds, o.conns, o.rate, o.stable, o.canary)
+	case o.rounds < 1 || o.rateRounds < 1 || o.conns < 1 || o.rate < 1 || o.stable < 1 || o.canary < 1 || o.h2Streams < 1:
+		err = fmt.Errorf("-rounds %d, -rate-rounds %d, -c %d, -rate %d, -stable %d, -canary %d, -h2-streams %d: give each at least 1",
+			o.rounds, o.rateRounds, o.conns, o.rate, o.stable, o.canary, o.h2Streams)
+	case o.h2Rounds < 0:
+		err = fmt.Errorf("-h2-rounds %d: give 0 (no HTTP/2 rounds) or more", o.h2Rounds)
 	case os.Getenv(backendEnv) == "1":
 		err = runBackend()
 	case o.rateURL != "":

@@ -47,7 +47,11 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	hp, err := startHaproxy(dir, o.proxyCPUs, hpAddr, servers)
+	hpH2Addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	hp, err := startHaproxy(dir, o.proxyCPUs, hpAddr, hpH2Addr, servers)
 	if err != nil {
 		return err
 	}
@@ -143,6 +147,10 @@ func run(o options) error {
 	}
 
 	if err := fixedRate(o, targets); err != nil {
+		return err
+	}
+	h2 := []target{{"haproxy", "http://" + hpH2Addr + "/"}, {"frontdoor", "http://" + door + "/"}}
+	if err := http2Rounds(o, h2, proxyCPU); err != nil {
 		return err
 	}
 	fmt.Printf("load average at end: %s", harness.LoadAvg())
