@@ -25,7 +25,6 @@ type doorSet struct {
 	// its door is sticky, for a successor.
 	routes map[string][]Route
 	sticky map[string]bool
-	tls    map[string]*TLSFiles // of the doors that serve TLS
 	// inherited are listening sockets a predecessor handed over, by
 	// application; each is served once its application's routes are set.
 	inherited map[string]net.Listener
@@ -33,7 +32,7 @@ type doorSet struct {
 
 func newDoorSet(env string, log *slog.Logger) *doorSet {
 	return &doorSet{env: env, log: log, started: time.Now(),
-		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}, routes: map[string][]Route{}, sticky: map[string]bool{}, tls: map[string]*TLSFiles{}, inherited: map[string]net.Listener{}}
+		doors: map[string]*frontDoor{}, eps: map[string]*endpoints{}, routes: map[string][]Route{}, sticky: map[string]bool{}, inherited: map[string]net.Listener{}}
 }
 
 func (s *doorSet) endpointsLocked(group string) *endpoints {
@@ -70,10 +69,7 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool, tlsFi
 	if tlsFiles != nil {
 		var err error
 		if certs, err = newCertLoader(*tlsFiles, s.log); err != nil {
-			s.mu.Lock()
-			same := sameTLS(s.tls[app], tlsFiles)
-			s.mu.Unlock()
-			if !same {
+			if door := s.door(app); door == nil || !sameTLS(door.servedTLS(), tlsFiles) {
 				return "", fmt.Errorf("front door %s/%s: %w", app, s.env, err)
 			}
 			// The files it serves already, caught mid-renewal: its loader
@@ -91,7 +87,7 @@ func (s *doorSet) setRoutes(app, addr string, routes []Route, sticky bool, tlsFi
 	for i, r := range routes {
 		eps[i] = s.endpointsLocked(r.ServerGroup)
 	}
-	s.routes[app], s.sticky[app], s.tls[app] = routes, sticky, tlsFiles
+	s.routes[app], s.sticky[app] = routes, sticky
 	inherited := s.inherited[app]
 	delete(s.inherited, app)
 	s.mu.Unlock()
@@ -206,7 +202,6 @@ func (s *doorSet) forget(app string) {
 	delete(s.doors, app)
 	delete(s.routes, app)
 	delete(s.sticky, app)
-	delete(s.tls, app)
 	delete(s.inherited, app)
 	s.mu.Unlock()
 	if ln != nil {
@@ -258,7 +253,7 @@ func (s *doorSet) handover() (doorReply, []int, error) {
 	defer s.mu.Unlock()
 	for app, door := range s.doors {
 		door.mu.Lock()
-		ln, addr := door.ln, door.addr
+		ln, addr, tlsFiles := door.ln, door.addr, door.tlsFiles
 		door.mu.Unlock()
 		if ln == nil {
 			continue
@@ -283,8 +278,8 @@ func (s *doorSet) handover() (doorReply, []int, error) {
 		if s.sticky[app] {
 			reply.Sticky[app] = true
 		}
-		if f := s.tls[app]; f != nil {
-			reply.TLS[app] = *f
+		if tlsFiles != nil {
+			reply.TLS[app] = *tlsFiles
 		}
 	}
 	for group, ep := range s.eps {

@@ -25,7 +25,8 @@ import (
 // its head and body are carried by golang.org/x/net/http2. Instances still
 // get HTTP/1.1, as from nginx or haproxy in front of them (so gRPC proper,
 // which needs HTTP/2 to the server, does not pass; gRPC-Web and Connect's
-// unary calls do; request trailers are not relayed). With TLS (frontDoorTLS), HTTP/2 is what the client picks by ALPN.
+// unary calls do; request trailers are not relayed). With TLS
+// (frontDoorTLS), HTTP/2 is what the client picks by ALPN.
 
 // h2Preface is what an HTTP/2 client sends first (RFC 9113 3.4).
 var h2Preface = []byte(http2.ClientPreface)
@@ -39,8 +40,21 @@ const h2MaxHeaderBytes = 8 << 10
 // (nginx's default is 128); each holds a connection to an instance.
 const h2MaxStreams = 100
 
+// h2Dropped are the answer's headers HTTP/2 does not carry: the hop-by-hop
+// ones (finishAnswer has removed them from an instance's answer; fasthttp
+// may still list Connection), and the framing of HTTP/1.1's chunked body
+// (HTTP/2 frames it; trailers go as trailers).
+var h2Dropped = func() map[string]bool {
+	m := map[string]bool{"Transfer-Encoding": true, "Trailer": true}
+	for _, k := range hopHeaders {
+		m[http.CanonicalHeaderKey(k)] = true
+	}
+	return m
+}()
+
 // h2Front serves the HTTP/2 connections of one fasthttp server's life.
 type h2Front struct {
+	door *frontDoor
 	base *http.Server // its Shutdown sends GOAWAY to every connection
 	srv  *http2.Server
 }
@@ -66,7 +80,7 @@ func (door *frontDoor) newH2Front() *h2Front {
 	// Registers the graceful shutdown (GOAWAY, then close once the streams
 	// in flight are done) on base; it cannot fail without a TLS config.
 	_ = http2.ConfigureServer(base, srv)
-	return &h2Front{base: base, srv: srv}
+	return &h2Front{door: door, base: base, srv: srv}
 }
 
 // drain tells every HTTP/2 connection to finish the streams it has and take
@@ -88,9 +102,16 @@ func (f *h2Front) drain(ctx context.Context, done <-chan struct{}) {
 	}
 }
 
-// serveConn serves c, whose first bytes (the preface and whatever came
-// with it) were already read into first, as HTTP/2 until it closes.
-func (f *h2Front) serveConn(door *frontDoor, c net.Conn, first []byte) {
+// serveAsH2 serves tc's connection c (tc.Conn, or a view of it) as HTTP/2
+// until it closes, first being the bytes already read from it, and returns
+// io.EOF for fasthttp: a connection that closed before asking anything.
+// fasthttp counts a connection that asked nothing for 5 s as idle, and
+// closes it when it shuts down; this one is HTTP/2's to close (after
+// GOAWAY, once its streams are done: h2Front.drain), so tc ignores Close
+// meanwhile.
+func (f *h2Front) serveAsH2(tc *trackedConn, c net.Conn, first []byte) (int, error) {
+	tc.h2.Store(true)
+	defer tc.h2.Store(false)
 	_ = c.SetReadDeadline(time.Time{}) // fasthttp's wait for a request head; HTTP/2 keeps its own
 	local, remote := c.LocalAddr(), c.RemoteAddr()
 	if len(first) > 0 {
@@ -99,15 +120,15 @@ func (f *h2Front) serveConn(door *frontDoor, c net.Conn, first []byte) {
 	f.srv.ServeConn(c, &http2.ServeConnOpts{
 		BaseConfig: f.base,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			door.serveH2(w, r, addrOnly{local: local, remote: remote})
+			f.door.serveH2(w, r, addrOnly{local: local, remote: remote})
 		}),
 	})
+	return 0, io.EOF
 }
 
 // sniffH2 reads the first bytes of a connection into p. When they are the
-// HTTP/2 preface, it serves the connection as HTTP/2 to its end and
-// returns io.EOF (to fasthttp: a connection that closed before asking
-// anything); otherwise it returns what it read, for fasthttp.
+// HTTP/2 preface, it serves the connection as HTTP/2 to its end
+// (serveAsH2); otherwise it returns what it read, for fasthttp.
 func (c *trackedConn) sniffH2(p []byte) (int, error) {
 	n := 0
 	for {
@@ -120,34 +141,24 @@ func (c *trackedConn) sniffH2(p []byte) (int, error) {
 			break
 		}
 	}
-	first := append([]byte(nil), p[:n]...)
-	// fasthttp counts a connection that asked nothing for 5 s as idle,
-	// and closes it when it shuts down; this one is HTTP/2's to close
-	// (after GOAWAY, once its streams are done: h2Front.shutdown).
-	c.h2.Store(true)
-	c.l.h2.serveConn(c.l.door, c.Conn, first)
-	c.h2.Store(false)
-	return 0, io.EOF
+	return c.l.h2.serveAsH2(c, c.Conn, append([]byte(nil), p[:n]...))
 }
 
 // alpnH2 completes the TLS handshake of a connection before its first
-// read, and serves it as HTTP/2 to its end (returning io.EOF, as sniffH2)
-// when the client chose h2; otherwise it reads for fasthttp.
+// read, and serves it as HTTP/2 to its end (serveAsH2) when the client
+// chose h2; otherwise it reads for fasthttp.
 func (c *trackedConn) alpnH2(p []byte) (int, error) {
 	if err := c.tls.Handshake(); err != nil {
 		// Scanners, plain HTTP on the TLS port, clients that reject the
 		// certificate: not worth a warning each. To fasthttp: a connection
 		// that closed before asking anything.
-		c.l.door.log.Debug("TLS handshake failed", "client", c.RemoteAddr(), "err", err)
+		c.l.h2.door.log.Debug("TLS handshake failed", "client", c.RemoteAddr(), "err", err)
 		return 0, io.EOF
 	}
 	if c.tls.ConnectionState().NegotiatedProtocol != "h2" {
 		return c.Conn.Read(p)
 	}
-	c.h2.Store(true)
-	c.l.h2.serveConn(c.l.door, c.tls, nil)
-	c.h2.Store(false)
-	return 0, io.EOF
+	return c.l.h2.serveAsH2(c, c.tls, nil)
 }
 
 // serveH2 serves one HTTP/2 request through frontDoor.serve.
@@ -195,9 +206,7 @@ func h2ToFast(r *http.Request, req *fasthttp.Request) {
 func fastToH2(resp *fasthttp.Response, w http.ResponseWriter, head bool) {
 	h := w.Header()
 	for k, v := range resp.Header.All() {
-		switch key := http.CanonicalHeaderKey(string(k)); key {
-		case "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "Trailer":
-		default:
+		if key := http.CanonicalHeaderKey(string(k)); !h2Dropped[key] {
 			h.Add(key, string(v))
 		}
 	}

@@ -109,13 +109,7 @@ func TestFrontDoorHTTP2RelaysTrailersAndStreams(t *testing.T) {
 	next := make(chan string)
 	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/events" {
-			w.Header().Set("Content-Type", "text/event-stream")
-			w.WriteHeader(http.StatusOK)
-			w.(http.Flusher).Flush()
-			for ev := range next {
-				_, _ = io.WriteString(w, "data: "+ev+"\n\n")
-				w.(http.Flusher).Flush()
-			}
+			sendEvents(w, next)
 			return
 		}
 		w.Header().Set("Trailer", "Grpc-Status")

@@ -63,7 +63,7 @@ func (door *frontDoor) listenLocked(addr string) error {
 // served so far. Callers hold door.mu.
 func (door *frontDoor) serveLocked(ln net.Listener, addr string) {
 	door.stopLocked()
-	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}, door: door, h2: door.newH2Front()}
+	tl := &trackedListener{Listener: ln, conns: map[net.Conn]struct{}{}, h2: door.newH2Front()}
 	tl.tls.Store(door.tlsConf)
 	fast := door.newFastServer()
 	door.fast, door.ln = fast, tl
@@ -115,7 +115,6 @@ func (door *frontDoor) close() {
 // closing the front door can end them.
 type trackedListener struct {
 	net.Listener
-	door  *frontDoor
 	h2    *h2Front                   // serves the connections that speak HTTP/2
 	tls   atomic.Pointer[tls.Config] // nil: plain HTTP
 	once  sync.Once
@@ -194,6 +193,13 @@ func (c *trackedConn) Close() error {
 		c.l.mu.Unlock()
 	})
 	return c.Conn.Close()
+}
+
+// servedTLS is the files of the door's certificate, nil for plain HTTP.
+func (door *frontDoor) servedTLS() *TLSFiles {
+	door.mu.Lock()
+	defer door.mu.Unlock()
+	return door.tlsFiles
 }
 
 // setTLSLocked makes the door serve TLS with files, whose certificate

@@ -49,15 +49,7 @@ func TestFrontDoorRelaysTrailers(t *testing.T) {
 func TestFrontDoorStreamsEventsAsTheyCome(t *testing.T) {
 	t.Parallel()
 	next := make(chan string)
-	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(http.StatusOK)
-		w.(http.Flusher).Flush()
-		for ev := range next {
-			_, _ = io.WriteString(w, "data: "+ev+"\n\n")
-			w.(http.Flusher).Flush()
-		}
-	}))
+	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sendEvents(w, next) }))
 	defer inst.Close()
 	defer close(next)
 	_, _, url := doorTo(t, strings.TrimPrefix(inst.URL, "http://"))
@@ -70,6 +62,18 @@ func TestFrontDoorStreamsEventsAsTheyCome(t *testing.T) {
 		t.Fatalf("Content-Type %q", ct)
 	}
 	expectEvents(t, resp.Body, next, "one", "two", "three")
+}
+
+// sendEvents answers with a server-sent-events stream of what next gives,
+// each event flushed, until next is closed.
+func sendEvents(w http.ResponseWriter, next <-chan string) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	w.(http.Flusher).Flush()
+	for ev := range next {
+		_, _ = io.WriteString(w, "data: "+ev+"\n\n")
+		w.(http.Flusher).Flush()
+	}
 }
 
 // expectEvents sends each event to the instance through next and waits for

@@ -163,8 +163,13 @@ func TestFrontDoorTLSPicksUpARenewedCertificate(t *testing.T) {
 	if got := served(pool); got != "first" {
 		t.Fatalf("served %q", got)
 	}
-	time.Sleep(20 * time.Millisecond) // a later modification time
 	_, pool2 := writeCert(t, "renewed", &files)
+	later := time.Now().Add(2 * time.Second) // a new modification time, however coarse the file system's clock
+	for _, p := range []string{files.CertFile, files.KeyFile} {
+		if err := os.Chtimes(p, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for served(pool2) != "renewed" {
 		if time.Now().After(deadline) {
